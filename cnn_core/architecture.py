@@ -1,0 +1,317 @@
+"""The architecture of a playground CNN, and the arithmetic of its layers.
+
+One frozen :class:`Architecture` describes a network; the sliders produce it and
+the model builder, the per-layer table, the diagram and the exercises consume
+it. :func:`layer_table` derives every layer's shape, neurons, parameters,
+multiply-accumulates and receptive field from it with small pure functions, so
+no size (the flatten size included) is ever typed by hand.
+
+This module does not build torch modules (see ``model.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .errors import ArchitectureError
+
+PADDINGS = ("same", "valid")
+POOLS = ("max", "avg", "none")
+KERNEL_SIZES = (1, 3, 5, 7)
+
+# Slider ranges: the UI, the CLI and the URL parser all validate against these.
+LIMITS = {
+    "blocks": (1, 5),
+    "out_channels": (1, 256),
+    "kernel_size": (1, 7),
+    "pool_size": (2, 4),
+    "dense_layers": (0, 2),
+    "dense_units": (1, 1024),
+    "num_classes": (2, 100),
+    "in_height": (4, 256),
+    "in_width": (4, 256),
+    "in_channels": (1, 4),
+}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A stack of conv blocks (conv → ReLU → pool) then dense layers and softmax."""
+
+    in_height: int = 28  # input image height in pixels
+    in_width: int = 28  # input image width in pixels
+    in_channels: int = 1  # 1 = grayscale, 3 = colour (RGB)
+    out_channels: tuple[int, ...] = (32, 64, 128)  # filters of each conv block
+    kernel_size: int = 3  # every conv's kernel is kernel_size × kernel_size
+    padding: str = "same"  # "same" keeps H×W, "valid" shrinks it by kernel_size - 1
+    pool: str = "max"  # pooling after each conv: "max", "avg" or "none"
+    pool_size: int = 2  # pool window and stride: 2 halves height and width
+    dense: tuple[int, ...] = (100,)  # hidden dense layers' units, before the output
+    num_classes: int = 10  # softmax outputs
+    batch_norm: bool = False  # BatchNorm after each conv (faster, steadier training)
+
+    @property
+    def input_neurons(self) -> int:
+        return self.in_height * self.in_width * self.in_channels
+
+    def replace(self, **changes) -> "Architecture":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["out_channels"] = list(self.out_channels)
+        d["dense"] = list(self.dense)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Architecture":
+        """Build from a dict (JSON, a checkpoint, URL parameters); unknown keys are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in names}
+        for key in ("out_channels", "dense"):
+            if key in kwargs:
+                kwargs[key] = tuple(int(v) for v in kwargs[key])
+        arch = cls(**kwargs)
+        check_fields(arch)
+        return arch
+
+
+PRESETS: dict[str, Architecture] = {
+    # The Spanish tutorial's network, number for number.
+    "tutorial": Architecture(),
+    # LeNet-5's shape on 28×28 digits: two 5×5 valid convs with average pooling.
+    "lenet": Architecture(
+        out_channels=(6, 16), kernel_size=5, padding="valid", pool="avg", dense=(120, 84)
+    ),
+    # Trains in seconds: few filters, one small dense layer.
+    "small": Architecture(out_channels=(8, 16), dense=(32,)),
+    # For 32×32 colour images; BatchNorm lets it learn quickly.
+    "cifar": Architecture(
+        in_height=32, in_width=32, in_channels=3, out_channels=(32, 64, 128),
+        dense=(256,), batch_norm=True,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One row of the per-layer table."""
+
+    name: str  # "input", "conv1", "pool1", "flatten", "dense1", "output"
+    kind: str  # "input", "conv", "pool", "flatten", "dense", "output"
+    output_shape: tuple[int, ...]  # (H, W, C) for maps, (N,) after flatten
+    neurons: int  # activations this layer outputs
+    params: int  # weights + biases (+ BatchNorm scale and shift)
+    weights: int  # weights alone (no biases)
+    formula: str  # how params were counted, e.g. "3×3×1×32 + 32 = 320"
+    macs: int  # multiply-accumulates for one image's forward pass
+    receptive_field: int  # input pixels (per side) one output neuron sees
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "output_shape": list(self.output_shape),
+            "neurons": self.neurons,
+            "params": self.params,
+            "weights": self.weights,
+            "formula": self.formula,
+            "macs": self.macs,
+            "receptive_field": self.receptive_field,
+        }
+
+
+def conv_output_size(size: int, kernel_size: int, padding: str) -> int:
+    """Side of a stride-1 conv's output map."""
+    return size if padding == "same" else size - kernel_size + 1
+
+
+def pool_output_size(size: int, pool_size: int) -> int:
+    """Side after pooling with window = stride = pool_size (the remainder is dropped)."""
+    return size // pool_size
+
+
+def conv_params(kernel_size: int, in_channels: int, out_channels: int, batch_norm: bool = False) -> int:
+    bn = 2 * out_channels if batch_norm else 0
+    return kernel_size * kernel_size * in_channels * out_channels + out_channels + bn
+
+
+def dense_params(in_features: int, out_features: int) -> int:
+    return in_features * out_features + out_features
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def _check_range(field_name: str, value: int) -> None:
+    low, high = LIMITS[field_name]
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ArchitectureError("err.out_of_range", field=field_name, low=low, high=high, value=value)
+
+
+def _check_choice(field_name: str, value, choices) -> None:
+    if value not in choices:
+        raise ArchitectureError(
+            "err.bad_choice", field=field_name, choices=", ".join(map(str, choices)), value=value
+        )
+
+
+def check_fields(arch: Architecture) -> None:
+    """Check each field against the slider ranges (not yet whether the maps fit)."""
+    for name in ("in_height", "in_width", "in_channels", "kernel_size", "pool_size", "num_classes"):
+        _check_range(name, getattr(arch, name))
+    _check_choice("padding", arch.padding, PADDINGS)
+    _check_choice("pool", arch.pool, POOLS)
+    _check_choice("batch_norm", arch.batch_norm, (True, False))
+    low, high = LIMITS["blocks"]
+    if not low <= len(arch.out_channels) <= high:
+        raise ArchitectureError("err.out_of_range", field="blocks", low=low, high=high,
+                                value=len(arch.out_channels))
+    for c in arch.out_channels:
+        _check_range("out_channels", c)
+    low, high = LIMITS["dense_layers"]
+    if not low <= len(arch.dense) <= high:
+        raise ArchitectureError("err.out_of_range", field="dense_layers", low=low, high=high,
+                                value=len(arch.dense))
+    for units in arch.dense:
+        _check_range("dense_units", units)
+    if arch.padding == "same" and arch.kernel_size % 2 == 0:
+        raise ArchitectureError("err.even_kernel_same", kernel=arch.kernel_size)
+
+
+def layer_table(arch: Architecture) -> list[Layer]:
+    """Every layer's shape and counts, or :class:`ArchitectureError` naming the block that breaks."""
+    check_fields(arch)
+    h, w, c = arch.in_height, arch.in_width, arch.in_channels
+    # Receptive field r (pixels per side) and jump j (input pixels between neighbours).
+    r, j = 1, 1
+    layers = [Layer("input", "input", (h, w, c), h * w * c, 0, 0, "", 0, r)]
+    k = arch.kernel_size
+    for i, out in enumerate(arch.out_channels, start=1):
+        if arch.padding == "valid" and min(h, w) < k:
+            raise ArchitectureError("err.kernel_too_big", block=i, size=min(h, w), kernel=k)
+        h, w = conv_output_size(h, k, arch.padding), conv_output_size(w, k, arch.padding)
+        weights = k * k * c * out
+        params = conv_params(k, c, out, arch.batch_norm)
+        formula = f"{k}×{k}×{c}×{out} + {out}"
+        if arch.batch_norm:
+            formula += f" + 2×{out}"
+        r += (k - 1) * j
+        layers.append(Layer(
+            f"conv{i}", "conv", (h, w, out), h * w * out, params, weights,
+            f"{formula} = {_fmt(params)}", h * w * out * k * k * c, r,
+        ))
+        c = out
+        if arch.pool != "none":
+            p = arch.pool_size
+            if min(h, w) < p:
+                raise ArchitectureError("err.pool_too_big", block=i, size=min(h, w), pool=p)
+            h, w = pool_output_size(h, p), pool_output_size(w, p)
+            r += (p - 1) * j
+            j *= p
+            layers.append(Layer(f"pool{i}", "pool", (h, w, c), h * w * c, 0, 0, "", 0, r))
+    features = h * w * c
+    layers.append(Layer("flatten", "flatten", (features,), features, 0, 0, "", 0, r))
+    n_in = features
+    everything = max(arch.in_height, arch.in_width)  # a dense neuron sees the whole image
+    widths = list(arch.dense) + [arch.num_classes]
+    for i, n_out in enumerate(widths, start=1):
+        is_output = i == len(widths)
+        params = dense_params(n_in, n_out)
+        layers.append(Layer(
+            "output" if is_output else f"dense{i}", "output" if is_output else "dense",
+            (n_out,), n_out, params, n_in * n_out,
+            f"{_fmt(n_in)}×{_fmt(n_out)} + {_fmt(n_out)} = {_fmt(params)}", n_in * n_out, everything,
+        ))
+        n_in = n_out
+    return layers
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    neurons: int  # activations of every layer after the input
+    macs: int
+
+
+def totals(layers: list[Layer]) -> Totals:
+    return Totals(
+        params=sum(layer.params for layer in layers),
+        neurons=sum(layer.neurons for layer in layers if layer.kind != "input"),
+        macs=sum(layer.macs for layer in layers),
+    )
+
+
+@dataclass(frozen=True)
+class FullyConnectedComparison:
+    """The tutorial's argument: shared 3×3 kernels against a dense layer of the same size."""
+
+    input_neurons: int
+    conv_neurons: int  # first conv's output neurons
+    pooled_neurons: int  # after the first pool (equals conv_neurons without pooling)
+    conv_weights: int  # first conv's kernel weights, no biases (the tutorial's 288)
+    conv_params: int  # with biases
+    dense_to_conv_weights: int  # input fully connected to conv_neurons
+    dense_to_pooled_weights: int  # input fully connected to pooled_neurons (the tutorial's 4.9 M)
+
+    @property
+    def ratio(self) -> float:
+        return self.dense_to_pooled_weights / max(self.conv_weights, 1)
+
+
+def fully_connected_comparison(arch: Architecture) -> FullyConnectedComparison:
+    layers = layer_table(arch)
+    conv = layers[1]
+    after = layers[2] if layers[2].kind == "pool" else conv
+    n_in = layers[0].neurons
+    return FullyConnectedComparison(
+        input_neurons=n_in,
+        conv_neurons=conv.neurons,
+        pooled_neurons=after.neurons,
+        conv_weights=conv.weights,
+        conv_params=conv.params,
+        dense_to_conv_weights=n_in * conv.neurons,
+        dense_to_pooled_weights=n_in * after.neurons,
+    )
+
+
+def training_memory_mb(arch: Architecture, batch_size: int) -> float:
+    """Rough memory to train: activations kept for backward plus weights, grads and Adam state.
+
+    Counts float32 activations of every layer twice (conv output and ReLU/pool
+    output are both kept) and the parameters four times (weight, grad, two Adam
+    moments). It errs high, which is the safe side for a refusal.
+    """
+    layers = layer_table(arch)
+    t = totals(layers)
+    activations = 2 * t.neurons * batch_size * 4
+    return (activations + 4 * t.params * 4) / 2**20
+
+
+def parse_shape(text: str) -> tuple[int, int, int]:
+    """'28x28x1' → (28, 28, 1) (height, width, channels)."""
+    try:
+        parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
+    except ValueError:
+        parts = []
+    if len(parts) != 3:
+        raise ArchitectureError("err.bad_input_shape", value=text)
+    return parts[0], parts[1], parts[2]
+
+
+def parse_int_list(field_name: str, text: str) -> tuple[int, ...]:
+    """'32,64,128' → (32, 64, 128); '' → ()."""
+    text = text.strip()
+    if not text:
+        return ()
+    try:
+        return tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise ArchitectureError("err.bad_int_list", field=field_name, value=text) from None
+
+
+def adapt_to_data(arch: Architecture, height: int, width: int, channels: int, num_classes: int) -> Architecture:
+    """The same network with its input and output set to a dataset's."""
+    return arch.replace(in_height=height, in_width=width, in_channels=channels, num_classes=num_classes)

@@ -1,0 +1,329 @@
+"""Datasets as uint8 tensors in memory: MNIST, Fashion-MNIST, CIFAR-10 and your own images.
+
+Each dataset is decoded once into ``(N, C, H, W)`` uint8 tensors; training
+normalises whole batches (value / 255), never one PIL image at a time. Slow
+decodes (thousands of JPEGs) are cached on disk. Files are looked for in a
+data directory (``CNN_PLAYGROUND_DATA_DIR`` or ``--data-dir``) and downloaded
+with torchvision where a network exists; where neither works the error says
+what to do.
+
+Image archives (a zip or a folder with one subfolder per class) are read in
+memory, member by member, with limits on size, count and paths: nothing is
+extracted to disk. This module does not train (see ``training.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import torch
+
+from .errors import DataError
+
+DATA_DIR_ENV = "CNN_PLAYGROUND_DATA_DIR"
+CACHE_DIR_ENV = "CNN_PLAYGROUND_CACHE_DIR"
+
+MNIST_CLASSES = [str(i) for i in range(10)]
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
+                 "dog", "frog", "horse", "ship", "truck"]
+
+DATASETS = ("mnist", "fashion-mnist", "cifar10")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or Path.home() / ".cache" / "cnn_playground" / "data")
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "cnn_playground" / "decoded")
+
+
+@dataclass
+class ImageData:
+    """A whole dataset as tensors: images ``(N, C, H, W)`` uint8, labels ``(N,)`` int64."""
+
+    name: str
+    classes: list[str]
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (message key, params)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(H, W, C) of one image."""
+        _, c, h, w = self.train_x.shape
+        return h, w, c
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+def _nchw(images) -> torch.Tensor:
+    t = torch.as_tensor(images)
+    if t.dim() == 3:  # (N, H, W) grayscale
+        return t.unsqueeze(1).contiguous()
+    return t.permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) → (N, C, H, W)
+
+
+def _torchvision_pair(cls, root: Path, download: bool):
+    train = cls(root=str(root), train=True, download=download)
+    test = cls(root=str(root), train=False, download=download)
+    return train, test
+
+
+def load_dataset(name: str, data_dir: Path | str | None = None, download: bool = True,
+                 cache_dir: Path | str | None = None) -> ImageData:
+    """Load ``mnist``, ``fashion-mnist``, ``cifar10`` or ``folder:PATH`` (a folder or zip)."""
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    if name.startswith("folder:"):
+        return load_image_archive(Path(name[len("folder:"):]), cache_dir=cache_dir)
+    import torchvision.datasets as tvd
+
+    if name in ("mnist", "fashion-mnist"):
+        cls = tvd.MNIST if name == "mnist" else tvd.FashionMNIST
+        try:
+            train, test = _torchvision_pair(cls, data_dir, download)
+        except Exception as exc:  # no files and no network: torchvision raises several kinds
+            raise DataError("err.data_missing", dataset=name, data_dir=data_dir,
+                            reason=_short(exc)) from exc
+        classes = MNIST_CLASSES if name == "mnist" else FASHION_CLASSES
+        return ImageData(name, classes, _nchw(train.data), train.targets.long(),
+                         _nchw(test.data), test.targets.long())
+    if name == "cifar10":
+        return _load_cifar10(data_dir, download, cache_dir)
+    raise DataError("err.data_missing", dataset=name, data_dir=data_dir, reason="unknown dataset")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _load_cifar10(data_dir: Path, download: bool, cache_dir) -> ImageData:
+    import torchvision.datasets as tvd
+
+    zip_path = data_dir / "cifar10-jpg.zip"
+    official = data_dir / "cifar-10-batches-py"
+    # The official release first; the JPEG image-folder zip where that is absent (offline copies).
+    if official.exists() or not zip_path.exists():
+        try:
+            train, test = _torchvision_pair(tvd.CIFAR10, data_dir, download and not zip_path.exists())
+            return ImageData("cifar10", list(train.classes), _nchw(train.data),
+                             torch.tensor(train.targets), _nchw(test.data), torch.tensor(test.targets))
+        except Exception as exc:
+            if not zip_path.exists():
+                raise DataError("err.data_missing", dataset="cifar10", data_dir=data_dir,
+                                reason=_short(exc)) from exc
+    data = load_image_archive(zip_path, size=32, cache_dir=cache_dir)
+    data.name = "cifar10"
+    return data
+
+
+# ---------------------------------------------------------------- image archives
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    max_files: int = 100_000  # members in the archive
+    max_total_mb: int = 1024  # uncompressed bytes of the images together
+    max_file_mb: int = 20  # one image, uncompressed
+    max_classes: int = 100
+    max_ratio: int = 200  # uncompressed / compressed, beyond which a member is a zip bomb
+
+
+def _safe_member(name: str) -> PurePosixPath | None:
+    """The member's path, or None if it could escape the folder it is read into."""
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    path = PurePosixPath(name)
+    if any(part in ("..", "") for part in path.parts):
+        return None
+    return path
+
+
+def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str, PurePosixPath]]], int]:
+    """Group image paths as {split: [(class, path)]}; splits are 'train'/'test' or 'all'.
+
+    Accepts ``class/img``, ``top/class/img`` (one wrapping folder, as zipping a
+    folder makes) and ``train|test/class/img``.
+    """
+    parts = [p.parts for p in paths]
+    # Strip one wrapping folder shared by everything.
+    while parts and all(len(p) >= 3 for p in parts) and len({p[0] for p in parts}) == 1:
+        parts = [p[1:] for p in parts]
+    layout: dict[str, list] = {}
+    skipped = 0
+    for p, path in zip(parts, paths):
+        if len(p) == 3 and p[0].lower() in ("train", "test"):
+            layout.setdefault(p[0].lower(), []).append((p[1], path))
+        elif len(p) == 2:
+            layout.setdefault("all", []).append((p[0], path))
+        else:
+            skipped += 1  # an image outside any class folder
+    return layout, skipped
+
+
+def _decode(raw: bytes, size: int, channels: int) -> torch.Tensor | None:
+    """One image → (C, size, size) uint8, or None if it is not a readable image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            img = img.convert("L" if channels == 1 else "RGB")
+            if img.size != (size, size):
+                img = img.resize((size, size), Image.BILINEAR)
+            t = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return t.view(size, size, channels).permute(2, 0, 1).contiguous()
+
+
+class _Source:
+    """Uniform reading of a zip or a folder, with the archive checks applied once."""
+
+    def __init__(self, path: Path | bytes, limits: ArchiveLimits):
+        self.path = path
+        self.limits = limits
+        self.zip: zipfile.ZipFile | None = None
+        if isinstance(path, Path) and path.is_dir():
+            files = [p for p in sorted(path.rglob("*")) if p.is_file()]
+            if len(files) > limits.max_files:
+                raise DataError("err.zip_too_many_files", count=len(files), limit=limits.max_files)
+            self.members = {PurePosixPath(p.relative_to(path).as_posix()): p for p in files}
+            return
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path)
+            infos = [i for i in self.zip.infolist() if not i.is_dir()]
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise DataError("err.zip_not_zip") from exc
+        if len(infos) > limits.max_files:
+            raise DataError("err.zip_too_many_files", count=len(infos), limit=limits.max_files)
+        self.members = {}
+        total = 0
+        for info in infos:
+            safe = _safe_member(info.filename)
+            if safe is None:
+                raise DataError("err.zip_unsafe_path", path=info.filename[:100])
+            if info.file_size > limits.max_file_mb * 2**20 or (
+                info.compress_size and info.file_size / info.compress_size > limits.max_ratio
+                and info.file_size > 2**20
+            ):
+                raise DataError("err.zip_too_big", size_mb=info.file_size // 2**20 + 1,
+                                limit_mb=limits.max_file_mb)
+            total += info.file_size
+            self.members[safe] = info
+        if total > limits.max_total_mb * 2**20:
+            raise DataError("err.zip_too_big", size_mb=total // 2**20, limit_mb=limits.max_total_mb)
+
+    def read(self, member: PurePosixPath) -> bytes:
+        cap = self.limits.max_file_mb * 2**20
+        if self.zip is None:
+            return self.members[member].read_bytes()[: cap + 1]
+        # Read no more than the cap, whatever the header claimed.
+        with self.zip.open(self.members[member]) as f:
+            data = f.read(cap + 1)
+        if len(data) > cap:
+            raise DataError("err.zip_too_big", size_mb=len(data) // 2**20, limit_mb=self.limits.max_file_mb)
+        return data
+
+    def fingerprint(self) -> str:
+        if isinstance(self.path, bytes):
+            return hashlib.sha1(self.path).hexdigest()[:16]
+        st = self.path.stat()
+        return hashlib.sha1(f"{self.path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int | None = None,
+                       test_fraction: float = 0.2, limits: ArchiveLimits = ArchiveLimits(),
+                       cache_dir: Path | str | None = None, seed: int = 0,
+                       name: str | None = None) -> ImageData:
+    """A zip or folder of ``class/image`` files (or ``train|test/class/image``) as tensors.
+
+    Images are resized to ``size``×``size``; ``channels`` is 3 unless every
+    image is grayscale-looking (decided from the first image) when None.
+    Non-images are skipped and counted in ``notes``. Results are cached on disk
+    keyed by the archive's path, size and modification time.
+    """
+    if not isinstance(path, bytes):
+        path = Path(path)
+        if not path.exists():
+            raise DataError("err.data_missing", dataset=path.name, data_dir=path.parent, reason="not found")
+        name = name or path.stem
+    name = name or "upload"
+    source = _Source(path, limits)
+    images = [m for m in source.members if m.suffix.lower() in IMAGE_SUFFIXES]
+    not_images = len(source.members) - len(images)
+    layout, outside = _class_layout(images)
+    all_classes = sorted({c for items in layout.values() for c, _ in items})
+    if not all_classes:
+        raise DataError("err.zip_no_images")
+    if len(all_classes) == 1:
+        raise DataError("err.zip_one_class", classes=all_classes[0])
+    if len(all_classes) > limits.max_classes:
+        raise DataError("err.zip_too_many_classes", count=len(all_classes), limit=limits.max_classes)
+
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    cache_file = cache_dir / f"{source.fingerprint()}-{size}-{channels}.pt"
+    if cache_file.exists():
+        try:
+            cached = torch.load(cache_file, weights_only=True)
+            return ImageData(cached["name"], cached["classes"], cached["train_x"], cached["train_y"],
+                             cached["test_x"], cached["test_y"], [tuple(n) for n in cached["notes"]])
+        except Exception:
+            pass  # a damaged cache is rebuilt below
+
+    if channels is None:
+        first = _decode(source.read(layout[next(iter(layout))][0][1]), size, 3)
+        channels = 1 if first is not None and bool((first[0] == first[1]).all() and (first[1] == first[2]).all()) else 3
+    index = {c: i for i, c in enumerate(all_classes)}
+
+    def decode_split(items):
+        def one(item):
+            return _decode(source.read(item[1]), size, channels)
+        # Pillow releases the GIL while decoding, so two threads use both cores.
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            decoded = list(pool.map(one, items, chunksize=256))
+        keep = [(t, index[c]) for t, (c, _) in zip(decoded, items) if t is not None]
+        x = torch.stack([t for t, _ in keep]) if keep else torch.empty(0, channels, size, size, dtype=torch.uint8)
+        return x, torch.tensor([y for _, y in keep], dtype=torch.long), len(items) - len(keep)
+
+    notes: list[tuple[str, dict]] = []
+    if "all" in layout and not ("train" in layout and "test" in layout):
+        x, y, bad = decode_split(layout["all"])
+        g = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(y), generator=g)
+        n_test = max(1, int(len(y) * test_fraction))
+        test_idx, train_idx = order[:n_test], order[n_test:]
+        train_x, train_y, test_x, test_y = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
+    else:
+        train_x, train_y, bad_train = decode_split(layout.get("train", []))
+        test_x, test_y, bad_test = decode_split(layout.get("test", []))
+        bad = bad_train + bad_test
+    if len(train_y) == 0:
+        raise DataError("err.zip_no_images")
+    skipped = not_images + outside + bad
+    if skipped:
+        notes.append(("note.skipped_files", {"count": skipped}))
+    notes.append(("note.images_loaded", {"train": len(train_y), "test": len(test_y),
+                                         "classes": len(all_classes), "size": size}))
+    data = ImageData(name, all_classes, train_x, train_y, test_x, test_y, notes)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        torch.save({"name": data.name, "classes": data.classes, "train_x": train_x, "train_y": train_y,
+                    "test_x": test_x, "test_y": test_y, "notes": [list(n) for n in notes]}, tmp)
+        tmp.replace(cache_file)
+    except OSError:
+        pass  # a read-only home only costs the next decode
+    return data

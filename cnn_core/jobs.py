@@ -1,0 +1,177 @@
+"""Training runs in background threads, with a process-wide limit on how many run at once.
+
+A :class:`TrainingJob` owns one run: it trains in its own thread, collects the
+trainer's events under a lock, and hands out consistent snapshots to whoever
+draws them (a Streamlit fragment polling once a second, a test, the load
+script). It outlives the script run that started it, so a user can switch pages
+and come back. A :class:`Scheduler` lets at most ``max_running`` jobs train at
+once and queues the rest in arrival order, dividing the CPU threads between
+the running ones so concurrent runs do not thrash.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .data import ImageData
+from .errors import PlaygroundError
+from .model import PlaygroundCNN
+from .training import DoneEvent, EvalEvent, StepEvent, TrainConfig, TrainResult, train
+
+MAX_PLOT_POINTS = 2000  # step points kept for the live plot (thinned evenly beyond)
+
+
+@dataclass
+class Snapshot:
+    """A consistent copy of a job's state for drawing."""
+
+    status: str  # "queued", "running", "done", "stopped", "nan", "failed"
+    queue_position: int  # 1 = next to start; 0 when not queued
+    steps: list[StepEvent]
+    evals: list[EvalEvent]
+    last: StepEvent | None
+    result: TrainResult | None
+    error: PlaygroundError | None
+    finished: bool
+
+
+class TrainingJob:
+    def __init__(self, model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
+                 scheduler: "Scheduler | None" = None):
+        self.model = model
+        self.data = data
+        self.cfg = cfg
+        self.scheduler = scheduler
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._steps: list[StepEvent] = []
+        self._stride = 1  # keep every _stride-th step once the list is long
+        self._evals: list[EvalEvent] = []
+        self._last: StepEvent | None = None
+        self._result: TrainResult | None = None
+        self._error: PlaygroundError | None = None
+        self._status = "queued"
+        self._done = threading.Event()
+        self.created = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="cnn-playground-training", daemon=True)
+
+    # -- control
+    def start(self) -> "TrainingJob":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    # -- the worker
+    def _on_event(self, event) -> None:
+        with self._lock:
+            if isinstance(event, StepEvent):
+                self._last = event
+                if event.step % self._stride == 0:
+                    self._steps.append(event)
+                    if len(self._steps) > MAX_PLOT_POINTS:
+                        self._steps = self._steps[::2]
+                        self._stride *= 2
+            elif isinstance(event, EvalEvent):
+                self._evals.append(event)
+            elif isinstance(event, DoneEvent):
+                self._result = event.result
+
+    def _run(self) -> None:
+        slot = None
+        try:
+            if self.scheduler is not None:
+                slot = self.scheduler.acquire(self, self._stop)
+                if slot is None:  # stopped while waiting in the queue
+                    self._status = "stopped"
+                    return
+            threads = self.scheduler.threads_per_job() if self.scheduler else None
+            cfg = self.cfg if threads is None else _with_threads(self.cfg, threads)
+            self._status = "running"
+            result = train(self.model, self.data, cfg, on_event=self._on_event,
+                           should_stop=self._stop.is_set)
+            self._status = result.reason
+        except PlaygroundError as err:
+            self._error = err
+            self._status = "failed"
+        except Exception as exc:  # keep the server alive and tell the user
+            self._error = PlaygroundError("err.internal", reason=f"{type(exc).__name__}: {exc}"[:300])
+            self._status = "failed"
+        finally:
+            if slot is not None:
+                self.scheduler.release(self)
+            self._done.set()
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            position = self.scheduler.position(self) if self.scheduler and self._status == "queued" else 0
+            return Snapshot(self._status, position, list(self._steps), list(self._evals), self._last,
+                            self._result, self._error, self._done.is_set())
+
+
+def _with_threads(cfg: TrainConfig, threads: int) -> TrainConfig:
+    from dataclasses import replace
+
+    return replace(cfg, threads=threads)
+
+
+class Scheduler:
+    """At most ``max_running`` trainings at once; the others wait in arrival order."""
+
+    def __init__(self, max_running: int | None = None, cpu_threads: int | None = None):
+        cores = cpu_threads or os.cpu_count() or 1
+        self.max_running = max_running or max(1, cores // 2)
+        self.cpu_threads = cores
+        self._cond = threading.Condition()
+        self._running: set[TrainingJob] = set()
+        self._queue: list[TrainingJob] = []
+
+    def acquire(self, job: TrainingJob, stop: threading.Event) -> bool | None:
+        with self._cond:
+            self._queue.append(job)
+            while True:
+                if stop.is_set():
+                    self._queue.remove(job)
+                    self._cond.notify_all()
+                    return None
+                if self._queue[0] is job and len(self._running) < self.max_running:
+                    self._queue.pop(0)
+                    self._running.add(job)
+                    self._cond.notify_all()
+                    return True
+                self._cond.wait(timeout=0.2)
+
+    def release(self, job: TrainingJob) -> None:
+        with self._cond:
+            self._running.discard(job)
+            self._cond.notify_all()
+
+    def position(self, job: TrainingJob) -> int:
+        with self._cond:
+            return self._queue.index(job) + 1 if job in self._queue else 0
+
+    def threads_per_job(self) -> int:
+        return max(1, self.cpu_threads // self.max_running)
+
+    def counts(self) -> tuple[int, int]:
+        """(running, queued)."""
+        with self._cond:
+            return len(self._running), len(self._queue)
+
+
+def start_training(model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
+                   scheduler: Scheduler | None = None) -> TrainingJob:
+    return TrainingJob(model, data, cfg, scheduler).start()
+
+

@@ -1,0 +1,235 @@
+"""The ``train`` and ``bench`` subcommands of ``python -m cnn_core``.
+
+``bench`` prints one JSON object comparing, in the same run, this project's
+training loop with the pytorch/examples style loop (a ``DataLoader`` with
+per-sample ``ToTensor``/``Normalize``) and with the machine's fp32 matmul rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import torch
+
+from .architecture import PRESETS, adapt_to_data, layer_table
+from .data import load_dataset
+from .model import build_model
+from .training import EvalEvent, History, StepEvent, TrainConfig, evaluate, train
+
+
+def add_subcommands(sub, add_architecture_args) -> None:
+    p = sub.add_parser("train", help="train on a dataset and report the test accuracy")
+    add_architecture_args(p)
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, cifar10 or folder:PATH")
+    p.add_argument("--data-dir", help="where the datasets are (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--no-download", action="store_true", help="never try to download")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--epochs", type=float)
+    group.add_argument("--time-budget", type=float, help="seconds of training")
+    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    p.add_argument("--lr", type=float, default=TrainConfig.lr)
+    p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    p.add_argument("--augment", action="store_true")
+    p.add_argument("--image-size", type=int, default=64, help="side for folder: datasets")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save", help="write the trained model here (.cnn.zip)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench", help="training speed and accuracy, as one JSON object")
+    p.add_argument("--data-dir", help="where MNIST is (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--steps", type=int, default=150, help="timed steps for each loop")
+    p.add_argument("--epochs", type=float, default=TrainConfig.epochs, help="for the accuracy run")
+    p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
+    p.add_argument("--json", action="store_true", help="(always JSON; accepted for symmetry)")
+    p.set_defaults(func=cmd_bench)
+
+
+def _progress_bar(event: StepEvent) -> None:
+    width = 30
+    filled = int(event.progress * width)
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {event.progress:5.1%}  loss {event.loss:.4f}  "
+        f"{event.images_per_s:,.0f} img/s  {event.eta_s:4.0f} s left "
+    )
+    sys.stderr.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .cli import architecture_from_args
+    from . import checkpoint
+
+    data = load_dataset(args.dataset, args.data_dir, download=not args.no_download) \
+        if not args.dataset.startswith("folder:") else _load_folder(args)
+    base = architecture_from_args(args)
+    h, w, c = data.shape
+    arch = adapt_to_data(base, h, w, c, data.num_classes)
+    layer_table(arch)  # the dataset's size may not fit the architecture: say so before training
+    cfg = TrainConfig(
+        epochs=args.epochs if args.epochs is not None else TrainConfig.epochs,
+        time_budget_s=args.time_budget, batch_size=args.batch_size, lr=args.lr,
+        optimizer=args.optimizer, augment=args.augment, hflip=data.name not in ("mnist", "fashion-mnist"),
+        seed=args.seed,
+    )
+    torch.manual_seed(args.seed)
+    model = build_model(arch)
+    history = History()
+    quiet = args.json or not sys.stderr.isatty()
+
+    def on_event(event):
+        history(event)
+        if isinstance(event, StepEvent) and not quiet and event.step % 10 == 0:
+            _progress_bar(event)
+
+    result = train(model, data, cfg, on_event=on_event)
+    if not quiet:
+        sys.stderr.write("\n")
+    if args.save:
+        checkpoint.save(args.save, model, data.classes, dataset=data.name,
+                        test_accuracy=result.test_accuracy)
+    out = {"dataset": data.name, "reason": result.reason, "test_accuracy": result.test_accuracy,
+           "seconds": round(result.seconds, 2), "images_per_s": round(result.images_per_s, 1),
+           "steps": result.steps, "architecture": arch.to_dict()}
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"test accuracy {result.test_accuracy:.4f} after {result.seconds:.1f} s "
+              f"({result.images_per_s:,.0f} images/s, {result.reason})")
+    return 0 if result.reason != "nan" else 1
+
+
+def _load_folder(args):
+    from .data import load_image_archive
+
+    return load_image_archive(args.dataset[len("folder:"):], size=args.image_size)
+
+
+# ------------------------------------------------------------------ benchmark
+
+def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n ** 3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def train_step_flops(model, batch) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x, y = batch
+    with FlopCounterMode(display=False) as counter:
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
+
+
+def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
+    """The pytorch/examples ``mnist/main.py`` loop: DataLoader + per-sample PIL transforms."""
+    from torchvision import datasets, transforms
+
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    ds = datasets.MNIST(str(data_dir), train=True, download=False, transform=tf)
+    loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True)
+    torch.manual_seed(0)
+    model = build_model(arch)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    seen, t0 = 0, None
+    for i, (x, y) in enumerate(loader):
+        if i == 5:  # warm-up done
+            t0, seen = time.perf_counter(), 0
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        seen += len(y)
+        if i >= steps + 5:
+            break
+    return seen / (time.perf_counter() - t0)
+
+
+def our_images_per_s(arch, data, steps: int, batch_size: int) -> tuple[float, float]:
+    """(images/s, training GFLOP/s) of :func:`train` over ``steps`` steps after a warm-up."""
+    torch.manual_seed(0)
+    model = build_model(arch)
+    history = History()
+    cfg = TrainConfig(epochs=(steps + 5) * batch_size / (len(data.train_y) - 2000),
+                      batch_size=batch_size, val_size=2000, eval_every_s=1e9)
+    train(model, data, cfg, on_event=history, evaluate_test=False)
+    timed = history.steps[5:]
+    seconds = timed[-1].seconds - history.steps[4].seconds
+    images = len(timed) * batch_size
+    x = data.train_x[:batch_size].float().div(255).contiguous(memory_format=torch.channels_last)
+    flops = train_step_flops(build_model(arch).to(memory_format=torch.channels_last),
+                             (x, data.train_y[:batch_size]))
+    ips = images / seconds
+    return ips, flops / batch_size * ips / 1e9
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .data import default_data_dir
+
+    data_dir = args.data_dir or default_data_dir()
+    data = load_dataset("mnist", data_dir, download=False)
+    arch = PRESETS["tutorial"]
+    batch = TrainConfig.batch_size
+    out: dict = {"device": str(torch.device("cpu")), "threads": torch.get_num_threads(),
+                 "architecture": "tutorial", "batch_size": batch}
+    out["matmul_gflops"] = round(matmul_gflops(), 1)
+    ips, gflops = our_images_per_s(arch, data, args.steps, batch)
+    out["images_per_s"] = round(ips, 1)
+    out["train_gflops"] = round(gflops, 1)
+    out["ratio_to_matmul"] = round(gflops / out["matmul_gflops"], 3)
+    out["baseline_images_per_s"] = round(baseline_images_per_s(arch, data_dir, args.steps, batch), 1)
+    out["speedup_vs_baseline"] = round(ips / out["baseline_images_per_s"], 2)
+    out.update(draw_latency_ms())
+    if not args.skip_accuracy:
+        out.update(accuracy_run(arch, data, args.epochs))
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def accuracy_run(arch, data, epochs: float) -> dict:
+    """The app's default settings; the test set is scored at every validation point."""
+    torch.manual_seed(0)
+    model = build_model(arch)
+    curve: list[tuple[float, float]] = []
+
+    def on_event(event):
+        if isinstance(event, EvalEvent):
+            _, acc, _ = evaluate(model, data.test_x, data.test_y)
+            curve.append((event.seconds, acc))
+
+    result = train(model, data, TrainConfig(epochs=epochs), on_event=on_event)
+
+    def first(threshold):
+        return next((round(s, 1) for s, a in curve if a >= threshold), None)
+
+    return {"seconds_to_98": first(0.98), "seconds_to_99": first(0.99),
+            "test_accuracy": round(result.test_accuracy, 4), "train_seconds": round(result.seconds, 1),
+            "accuracy_curve": [[round(s, 1), round(a, 4)] for s, a in curve]}
+
+
+def draw_latency_ms(repeats: int = 50) -> dict:
+    """Server time from a canvas image to probabilities: preprocessing plus the forward pass."""
+    import numpy as np
+
+    from .preprocess import ink_from_rgba, prepare_digit
+    from .model import predict_proba
+    from .pretrained import load_pretrained
+
+    model = load_pretrained().model
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[60:220, 130:150] = 255  # a "1"
+    predict_proba(model, prepare_digit(ink_from_rgba(rgba)).tensor())  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        prepared = prepare_digit(ink_from_rgba(rgba))
+        predict_proba(model, prepared.tensor())
+    return {"draw_ms": round((time.perf_counter() - t0) / repeats * 1000, 2)}

@@ -1,0 +1,61 @@
+"""Draw: a digit on a canvas, what the network sees, and what it thinks."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from cnn_core.inspect import tile_maps, trace
+from cnn_core.preprocess import ink_from_rgba, prepare_digit
+from ui import state
+from ui.figures import heatmap, probabilities
+from ui.i18n import page_header, t
+from ui.models import digit_model
+
+state.init_state()
+page_header("draw.title", "draw.intro")
+saved, which = digit_model()
+st.caption(t(f"draw.model_{which}", accuracy=f"{saved.meta.get('test_accuracy') or 0:.2%}"))
+
+left, right = st.columns([1, 1])
+with left:
+    st.write("")  # room for the canvas's toolbar, which floats above it
+    dark_ink = st.session_state.get("w_dark_ink", False)
+    canvas = st_canvas(
+        stroke_width=18, stroke_color="#000000" if dark_ink else "#FFFFFF",
+        background_color="#FFFFFF" if dark_ink else "#000000",
+        height=280, width=280, drawing_mode="freedraw", return_image_data=True,
+        key=f"canvas_{'dark' if dark_ink else 'light'}",
+    )
+    st.caption(t("draw.canvas_help"))
+    st.toggle(t("draw.dark_ink"), key="w_dark_ink")
+
+rgba = canvas.image_data if canvas is not None else None
+prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink)) if rgba is not None else None
+with right:
+    if prepared is None or prepared.empty:
+        st.info(t("draw.empty"))
+        st.stop()
+    st.session_state[state.DRAWING] = prepared.image
+    result = trace(saved.model, prepared.tensor())
+    probs = result.probs.tolist()
+    best = max(range(len(probs)), key=probs.__getitem__)
+    st.markdown(f"<div data-testid='prediction' style='font-size:4rem;font-weight:700;line-height:1'>"
+                f"{saved.classes[best]}</div>", unsafe_allow_html=True)
+    st.caption(t("draw.confidence", confidence=f"{probs[best]:.1%}"))
+    st.plotly_chart(probabilities(probs, saved.classes, t("draw.probabilities")), key="probs")
+    with st.popover(t("draw.report_title")):
+        drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn")
+        if st.button(t("draw.report"), key="report_mistake"):
+            if drawn != saved.classes[best]:
+                st.session_state.setdefault("draw_mistakes", []).append((drawn, saved.classes[best]))
+                st.success(t("draw.reported", drawn=drawn, predicted=saved.classes[best]))
+            else:
+                st.info(t("draw.report_same", predicted=saved.classes[best]))
+
+st.subheader(t("draw.seen"))
+st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen")
+st.subheader(t("draw.maps"))
+for i, block in enumerate(result.blocks, start=1):
+    maps = block.pool
+    st.markdown(t("draw.block_maps", block=i, shape="×".join(map(str, (maps.shape[1], maps.shape[2], maps.shape[0]))),
+                  count=maps.shape[0]))
+    st.image(tile_maps(maps[:64], cols=16, scale=max(1, 56 // maps.shape[1])), clamp=True)

@@ -1,0 +1,149 @@
+"""Plotly figures: the network diagram, training curves, probabilities and maps.
+
+Pure functions from core objects (and already-translated labels) to figures,
+so pages only place them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import torch
+
+from cnn_core.architecture import Layer
+
+COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
+          "dense": "#54a24b", "output": "#e45756"}
+
+
+def network_diagram(layers: list[Layer], hover: dict[str, str], title: str) -> go.Figure:
+    """Each map as a box whose height follows H and whose depth follows C (log scale)."""
+    fig = go.Figure()
+    x = 0.0
+    max_side = max(max(layer.output_shape[:2]) for layer in layers if len(layer.output_shape) == 3)
+    for layer in layers:
+        color = COLORS[layer.kind]
+        text = hover[layer.name]
+        if len(layer.output_shape) == 3:
+            h, w, c = layer.output_shape
+            height = 0.4 + 3.6 * h / max_side
+            width = 0.4 + 3.6 * w / max_side
+            depth = 0.3 + 0.6 * math.log2(c + 1)
+            dx, dy = width * 0.35, width * 0.35  # perspective offset
+            front = ([x, x + depth, x + depth, x, x], [0, 0, height, height, 0])
+            top = ([x, x + depth, x + depth + dx, x + dx, x],
+                   [height, height, height + dy, height + dy, height])
+            side = ([x + depth, x + depth + dx, x + depth + dx, x + depth, x + depth],
+                    [0, dy, height + dy, height, 0])
+            for (xs, ys), opacity in ((front, 0.9), (top, 0.6), (side, 0.45)):
+                fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color=color),
+                                         fillcolor=color, opacity=opacity, hoverinfo="text",
+                                         hovertext=text, showlegend=False, name=layer.name))
+            label = f"{h}×{w}×{c}"
+            x_next = x + depth + dx + 0.6
+        else:
+            n = layer.output_shape[0]
+            height = 0.5 + 3.5 * min(1.0, math.log10(n + 1) / 4)
+            fig.add_trace(go.Scatter(x=[x, x + 0.3, x + 0.3, x, x], y=[0, 0, height, height, 0],
+                                     fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
+                                     hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
+            label = f"{n:,}"
+            x_next = x + 0.9
+        fig.add_annotation(x=x, y=-0.35, text=f"<b>{layer.name}</b><br>{label}", showarrow=False,
+                           xanchor="left", yanchor="top", font=dict(size=10))
+        x = x_next
+    fig.update_layout(title=title, height=330, margin=dict(l=10, r=10, t=40, b=60),
+                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None = None) -> go.Figure:
+    """Loss (left) and accuracy (right) against step: training smoothed, validation as points."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
+    if steps:
+        xs = [s.step for s in steps]
+        fig.add_trace(go.Scatter(x=xs, y=_smooth([s.loss for s in steps]), name=labels["train"],
+                                 line=dict(color="#4c78a8")), 1, 1)
+        fig.add_trace(go.Scatter(x=xs, y=_smooth([s.accuracy for s in steps]), name=labels["train"],
+                                 line=dict(color="#4c78a8"), showlegend=False), 1, 2)
+    if evals:
+        xs = [e.step for e in evals]
+        fig.add_trace(go.Scatter(x=xs, y=[e.loss for e in evals], name=labels["validation"],
+                                 mode="lines+markers", line=dict(color="#e45756")), 1, 1)
+        fig.add_trace(go.Scatter(x=xs, y=[e.accuracy for e in evals], name=labels["validation"],
+                                 mode="lines+markers", line=dict(color="#e45756"), showlegend=False), 1, 2)
+    if nan_step is not None:
+        for col in (1, 2):
+            fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)
+        fig.add_annotation(x=nan_step, y=1, yref="paper", text="NaN", showarrow=False,
+                           font=dict(color="red"), xref="x")
+    fig.update_xaxes(title_text=labels["step"])
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
+    return fig
+
+
+def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
+    out, avg = [], None
+    for v in values:
+        if v != v:  # NaN ends the curve where it happened
+            out.append(None)
+            continue
+        avg = v if avg is None else (1 - alpha) * avg + alpha * v
+        out.append(avg)
+    return out
+
+
+def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figure:
+    best = max(range(len(probs)), key=probs.__getitem__)
+    colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
+    fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
+                           text=[f"{p:.0%}" for p in probs], textposition="outside"))
+    fig.update_layout(title=title, height=280, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+                      margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category"))
+    return fig
+
+
+def heatmap(values: torch.Tensor, title: str = "", colorscale: str = "gray", height: int = 260,
+            text: bool = False, zmid: float | None = None) -> go.Figure:
+    z = values.detach().float().tolist()
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False, zmid=zmid,
+                               text=[[f"{v:.2f}" for v in row] for row in z] if text else None,
+                               texttemplate="%{text}" if text else None))
+    fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30 if title else 5, b=5),
+                      yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
+                      xaxis=dict(visible=False))
+    return fig
+
+
+def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=matrix.tolist(), x=[str(c) for c in classes], y=[str(c) for c in classes],
+                               colorscale="Blues", text=matrix.tolist(), texttemplate="%{text}"))
+    fig.update_layout(title=labels["title"], height=420, xaxis=dict(title=labels["predicted"], type="category"),
+                      yaxis=dict(title=labels["true"], autorange="reversed", type="category"),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.Figure:
+    """uint8 (N, C, H, W) images in a grid with a caption under each."""
+    from plotly.subplots import make_subplots
+
+    n = len(images)
+    rows = max(1, math.ceil(n / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=captions, vertical_spacing=0.08)
+    for i in range(n):
+        img = images[i]
+        if img.shape[0] == 1:
+            trace = go.Heatmap(z=img[0].tolist(), colorscale="gray", showscale=False)
+        else:
+            trace = go.Image(z=img.permute(1, 2, 0).tolist())
+        fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5))
+    fig.update_annotations(font_size=10)
+    return fig

@@ -1,0 +1,141 @@
+"""Session state behind named keys, and the URL that mirrors it.
+
+Every page calls :func:`init_state` first (a page can be opened by URL). The
+architecture and dataset live in ``st.session_state`` as plain values and in
+the URL's query parameters, so a link restores them; a bad link falls back to
+the defaults with a notice, never an exception.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnn_core.architecture import PRESETS, Architecture, layer_table, parse_int_list, parse_shape
+from cnn_core.errors import PlaygroundError
+
+LANG = "lang"
+ARCH = "arch"  # the Architecture the sliders describe
+PRESET = "preset"
+DATASET = "dataset"  # "mnist", "fashion-mnist", "cifar10" or "upload"
+JOB = "job"  # the TrainingJob of this session, running or finished
+TRAINED = "trained"  # SavedModel from the last training or upload
+UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
+EXERCISES = "exercises"  # {exercise id: True once solved}
+NOTICES = "notices"  # [(key, params)] to show once
+DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
+URL_READ = "_url_read"
+
+LANGS = ("es", "en")
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "upload")
+MAX_PARAM_LEN = 64  # longer query values are not even parsed
+
+
+def init_state() -> None:
+    ss = st.session_state
+    if URL_READ not in ss:
+        ss[URL_READ] = True
+        ss[NOTICES] = []
+        ss[LANG] = _lang_from_url()
+        ss[ARCH], ss[PRESET] = _arch_from_url()
+        ds = _param("ds")
+        ss[DATASET] = ds if ds in DATASETS[:3] else "mnist"
+        if ds is not None and ds not in DATASETS[:3]:
+            ss[NOTICES].append(("notice.bad_link", {"param": "ds"}))
+        ss[EXERCISES] = {}
+    ss.setdefault(JOB, None)
+    ss.setdefault(TRAINED, None)
+    ss.setdefault(UPLOADED_DATA, None)
+    ss.setdefault(DRAWING, None)
+
+
+def _param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    if value is None:
+        return None
+    return str(value)[:MAX_PARAM_LEN]
+
+
+def _lang_from_url() -> str:
+    lang = (_param("lang") or "es").lower()
+    return lang if lang in LANGS else "es"
+
+
+def arch_from_params(params: dict[str, str]) -> Architecture:
+    """Build an architecture from query parameters; raises PlaygroundError on anything wrong."""
+    base = PRESETS.get(params.get("preset", "tutorial"), PRESETS["tutorial"])
+    changes: dict = {}
+    if "in" in params:
+        changes["in_height"], changes["in_width"], changes["in_channels"] = parse_shape(params["in"])
+    if "f" in params:
+        changes["out_channels"] = parse_int_list("filters", params["f"])
+    if "dense" in params:
+        changes["dense"] = parse_int_list("dense", params["dense"])
+    ints = {"k": "kernel_size", "ps": "pool_size", "cls": "num_classes"}
+    for key, name in ints.items():
+        if key in params:
+            changes[name] = parse_int_list(name, params[key])[0] if params[key] else None
+    if "pad" in params:
+        changes["padding"] = params["pad"]
+    if "pool" in params:
+        changes["pool"] = params["pool"]
+    if "bn" in params:
+        changes["batch_norm"] = params["bn"] == "1"
+    arch = Architecture.from_dict({**base.to_dict(), **changes})
+    layer_table(arch)
+    return arch
+
+
+URL_KEYS = ("preset", "in", "f", "k", "pad", "pool", "ps", "dense", "cls", "bn")
+
+
+def _arch_from_url() -> tuple[Architecture, str]:
+    params = {k: _param(k) for k in URL_KEYS if _param(k) is not None}
+    preset = params.get("preset", "tutorial")
+    if preset not in PRESETS:
+        st.session_state[NOTICES].append(("notice.bad_link", {"param": "preset"}))
+        preset = "tutorial"
+    if not params:
+        return PRESETS["tutorial"], "tutorial"
+    try:
+        return arch_from_params(params), preset
+    except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
+        st.session_state[NOTICES].append(("notice.bad_link", {"param": "arch"}))
+        return PRESETS["tutorial"], "tutorial"
+
+
+def arch_to_params(arch: Architecture, preset: str) -> dict[str, str]:
+    return {
+        "preset": preset,
+        "in": f"{arch.in_height}x{arch.in_width}x{arch.in_channels}",
+        "f": ",".join(map(str, arch.out_channels)),
+        "k": str(arch.kernel_size),
+        "pad": arch.padding,
+        "pool": arch.pool,
+        "ps": str(arch.pool_size),
+        "dense": ",".join(map(str, arch.dense)),
+        "cls": str(arch.num_classes),
+        "bn": "1" if arch.batch_norm else "0",
+    }
+
+
+def sync_url() -> None:
+    """Write language, architecture and dataset into the URL (only what changed)."""
+    ss = st.session_state
+    wanted = {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != "upload" else "mnist",
+              **arch_to_params(ss[ARCH], ss[PRESET])}
+    current = {k: st.query_params.get(k) for k in wanted}
+    if current != wanted:
+        st.query_params.update(wanted)
+
+
+def share_link(base_url: str = "") -> str:
+    ss = st.session_state
+    params = {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != "upload" else "mnist",
+              **arch_to_params(ss[ARCH], ss[PRESET])}
+    return base_url + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def pop_notices() -> list[tuple[str, dict]]:
+    notices = st.session_state.get(NOTICES, [])
+    st.session_state[NOTICES] = []
+    return notices
