@@ -159,9 +159,12 @@ def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str,
     folder makes) and ``train|test/class/img``.
     """
     parts = [p.parts for p in paths]
-    # Strip one wrapping folder shared by everything.
-    while parts and all(len(p) >= 3 for p in parts) and len({p[0] for p in parts}) == 1:
-        parts = [p[1:] for p in parts]
+    # Strip wrapping folders shared by every image that sits in a folder at all.
+    while True:
+        nested = [p for p in parts if len(p) >= 2]
+        if not nested or not all(len(p) >= 3 for p in nested) or len({p[0] for p in nested}) != 1:
+            break
+        parts = [p[1:] if len(p) >= 2 else p for p in parts]
     layout: dict[str, list] = {}
     skipped = 0
     for p, path in zip(parts, paths):

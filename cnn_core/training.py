@@ -291,7 +291,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         test_loss, test_acc, pred = evaluate(model, data.test_x, data.test_y, device=device)
         result.test_loss, result.test_accuracy, result.test_predictions = test_loss, test_acc, pred
         result.confusion = confusion_matrix(data.test_y, pred, data.num_classes)
-    model.to("cpu")
+    # Back to the CPU and the default layout, so the kept model behaves exactly like a saved and reloaded one.
+    model.to("cpu").to(memory_format=torch.contiguous_format)
     model.eval()
     emit(DoneEvent(result))
     return result

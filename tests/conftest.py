@@ -1,0 +1,74 @@
+"""Shared fixtures: the real data directory, small synthetic datasets, image zips.
+
+Tests that need real data fail (never skip) with a clear reason when the data
+directory is missing, so CI cannot go green without having run them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from cnn_core.data import DATA_DIR_ENV, ImageData
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    value = os.environ.get(DATA_DIR_ENV)
+    if not value:
+        pytest.fail(f"{DATA_DIR_ENV} is not set: point it at the real datasets (e.g. ../shared/data); "
+                    "see README 'Running the tests'", pytrace=False)
+    path = Path(value)
+    if not (path / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+        pytest.fail(f"real MNIST not found under {path}/MNIST/raw (set {DATA_DIR_ENV} correctly)", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    return data_dir()
+
+
+@pytest.fixture(scope="session")
+def mnist(real_data_dir) -> ImageData:
+    from cnn_core.data import load_dataset
+
+    return load_dataset("mnist", real_data_dir, download=False)
+
+
+@pytest.fixture
+def tiny_data() -> ImageData:
+    """Two easy synthetic classes (bright top half vs bright bottom half), 28×28×1."""
+    g = torch.Generator().manual_seed(0)
+    n = 512
+    y = torch.randint(0, 2, (n,), generator=g)
+    x = torch.randint(0, 60, (n, 1, 28, 28), generator=g, dtype=torch.uint8)
+    for i in range(n):
+        if y[i] == 0:
+            x[i, :, :14] += 150
+        else:
+            x[i, :, 14:] += 150
+    return ImageData("tiny", ["top", "bottom"], x[:400], y[:400], x[400:], y[400:])
+
+
+def png_bytes(color: int = 128, size: int = 12, mode: str = "RGB") -> bytes:
+    img = Image.fromarray(np.full((size, size, 3), color, dtype=np.uint8)).convert(mode)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()

@@ -1,0 +1,194 @@
+"""Layer arithmetic: the tutorial's and Keras's published numbers, and the real module agreeing."""
+
+import itertools
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from cnn_core.architecture import (
+    KERNEL_SIZES, PADDINGS, POOLS, PRESETS, Architecture, fully_connected_comparison, layer_table, totals,
+)
+from cnn_core.errors import ArchitectureError
+from cnn_core.model import build_model, count_parameters
+
+from conftest import REPO
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "cnn_core", *args], cwd=REPO, capture_output=True, text=True)
+
+
+def test_tutorial_preset_reproduces_the_tutorial_exactly():
+    out = cli("summary", "--json")
+    assert out.returncode == 0, out.stderr
+    layers = {layer["name"]: layer for layer in json.loads(out.stdout)["layers"]}
+    expected = {
+        "input": ([28, 28, 1], 784), "conv1": ([28, 28, 32], 25_088), "pool1": ([14, 14, 32], 6_272),
+        "conv2": ([14, 14, 64], 12_544), "pool2": ([7, 7, 64], 3_136), "conv3": ([7, 7, 128], 6_272),
+        "pool3": ([3, 3, 128], 1_152), "flatten": ([1152], 1_152), "dense1": ([100], 100), "output": ([10], 10),
+    }
+    assert list(layers) == list(expected)
+    for name, (shape, neurons) in expected.items():
+        assert layers[name]["output_shape"] == shape, name
+        assert layers[name]["neurons"] == neurons, name
+    assert layers["conv1"]["params"] == 320
+    assert layers["conv1"]["formula"] == "3×3×1×32 + 32 = 320"
+
+
+def test_keras_mnist_convnet_table_is_reproduced():
+    out = cli("summary", "--filters", "32,64", "--padding", "valid", "--kernel", "3", "--pool", "max",
+              "--pool-size", "2", "--dense", "", "--classes", "10", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    rows = [(layer["name"], layer["output_shape"], layer["params"]) for layer in data["layers"]]
+    assert rows == [
+        ("input", [28, 28, 1], 0), ("conv1", [26, 26, 32], 320), ("pool1", [13, 13, 32], 0),
+        ("conv2", [11, 11, 64], 18_496), ("pool2", [5, 5, 64], 0), ("flatten", [1600], 0),
+        ("output", [10], 16_010),
+    ]
+    assert data["total_params"] == 34_826
+
+
+def test_cli_invalid_config_exits_nonzero_with_the_block_at_fault():
+    out = cli("summary", "--filters", "32,64,128,128,128")
+    assert out.returncode == 2
+    assert "block 5" in out.stderr and "2×2 pool" in out.stderr
+    assert "Traceback" not in out.stderr
+    bad = cli("summary", "--input", "28by28")
+    assert bad.returncode == 2 and "28x28x1" in bad.stderr
+
+
+def test_cli_table_has_totals():
+    out = cli("summary", "--preset", "lenet")
+    assert out.returncode == 0
+    assert out.stdout.splitlines()[-1].startswith("total")
+    assert f"{totals(layer_table(PRESETS['lenet'])).params:,}" in out.stdout
+
+
+def test_tutorial_comparison_with_a_dense_layer():
+    cmp = fully_connected_comparison(PRESETS["tutorial"])
+    assert cmp.conv_weights == 288 and cmp.conv_params == 320
+    assert cmp.input_neurons == 784 and cmp.pooled_neurons == 6_272
+    assert cmp.dense_to_pooled_weights == 784 * 6_272 == 4_917_248  # "about 4.9 million"
+    assert cmp.dense_to_conv_weights == 784 * 25_088
+
+
+def test_colour_input_neurons():
+    assert layer_table(PRESETS["tutorial"].replace(in_channels=3))[0].neurons == 2_352
+
+
+def random_architecture(rng: random.Random) -> Architecture:
+    return Architecture(
+        in_height=rng.randint(8, 40), in_width=rng.randint(8, 40), in_channels=rng.choice([1, 3]),
+        out_channels=tuple(rng.choice([1, 4, 8, 16]) for _ in range(rng.randint(1, 4))),
+        kernel_size=rng.choice(KERNEL_SIZES), padding=rng.choice(PADDINGS), pool=rng.choice(POOLS),
+        pool_size=rng.randint(2, 3), dense=tuple(rng.choice([4, 16]) for _ in range(rng.randint(0, 2))),
+        num_classes=rng.randint(2, 12), batch_norm=rng.random() < 0.3,
+    )
+
+
+def test_predicted_shapes_params_and_macs_match_the_real_module():
+    rng = random.Random(1234)
+    checked = 0
+    while checked < 60:
+        arch = random_architecture(rng)
+        try:
+            layers = layer_table(arch)
+        except ArchitectureError:
+            continue
+        model = build_model(arch).eval()
+        assert count_parameters(model) == totals(layers).params, arch
+        x = torch.rand(2, arch.in_channels, arch.in_height, arch.in_width)
+        with torch.no_grad():
+            h = x
+            predicted = iter(layer for layer in layers if layer.kind in ("conv", "pool"))
+            for block in model.blocks:
+                stages = block.stages(h)
+                conv = next(predicted)
+                assert tuple(stages["conv"].shape[1:]) == (conv.output_shape[2], *conv.output_shape[:2])
+                if arch.pool != "none":
+                    pool = next(predicted)
+                    assert tuple(stages["pool"].shape[1:]) == (pool.output_shape[2], *pool.output_shape[:2])
+                h = stages["pool"]
+            flat = next(layer for layer in layers if layer.kind == "flatten")
+            assert h.flatten(1).shape[1] == flat.neurons
+            assert model(x).shape == (2, arch.num_classes)
+        # torch counts 2 FLOPs per multiply-accumulate in convs and linears.
+        with FlopCounterMode(display=False) as counter:
+            model(x[:1])
+        assert counter.get_total_flops() == 2 * totals(layers).macs, arch
+        checked += 1
+
+
+def test_receptive_field_matches_a_gradient_probe():
+    """The receptive field is the patch of input pixels whose change can move one output neuron."""
+    arch = Architecture(in_height=48, in_width=48, out_channels=(2, 2, 2), kernel_size=5, pool="avg",
+                        pool_size=2, dense=(4,))
+    model = build_model(arch).double()
+    with torch.no_grad():  # positive weights keep every ReLU open, so the gradient reaches the whole field
+        for block in model.blocks:
+            block.conv.weight.fill_(0.1)
+            block.conv.bias.fill_(1.0)
+    layers = layer_table(arch)
+    x = torch.rand(1, 1, 48, 48, dtype=torch.double, requires_grad=True)
+    out = model.blocks(x)
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    rows = (x.grad[0, 0].abs().sum(1) > 0).nonzero()
+    extent = int(rows.max() - rows.min() + 1)
+    predicted = [layer for layer in layers if layer.kind == "pool"][-1].receptive_field
+    assert extent == predicted == 36  # 5 → 6 → 14 → 16 → 32 → 36
+
+
+SWEEP_INPUTS = [(28, 28, 1), (32, 32, 3), (5, 7, 1), (64, 16, 2)]
+
+
+def test_slider_space_gives_a_table_or_our_own_error():
+    """Every combination the sliders allow: a table, or ArchitectureError naming a block; nothing else."""
+    valid = 0
+    for (h, w, c), blocks, kernel, padding, pool, pool_size in itertools.product(
+            SWEEP_INPUTS, range(1, 6), KERNEL_SIZES, PADDINGS, POOLS, (2, 3, 4)):
+        arch = Architecture(in_height=h, in_width=w, in_channels=c, out_channels=(4,) * blocks,
+                            kernel_size=kernel, padding=padding, pool=pool, pool_size=pool_size, dense=(8,))
+        try:
+            layer_table(arch)
+        except ArchitectureError as err:
+            assert err.key in ("err.kernel_too_big", "err.pool_too_big")
+            assert f"block {err.params['block']}" in str(err)
+            continue
+        valid += 1
+        if valid % 7 == 0:  # build and run a sample of the valid ones (all of them would take minutes)
+            with torch.no_grad():
+                assert build_model(arch)(torch.rand(1, c, h, w)).shape == (1, 10)
+    assert valid > 100
+
+
+@pytest.mark.parametrize("changes, key", [
+    ({"out_channels": ()}, "err.out_of_range"),
+    ({"out_channels": (0,)}, "err.out_of_range"),
+    ({"kernel_size": 4}, "err.even_kernel_same"),
+    ({"padding": "full"}, "err.bad_choice"),
+    ({"dense": (100, 100, 100)}, "err.out_of_range"),
+    ({"num_classes": 1}, "err.out_of_range"),
+])
+def test_out_of_range_fields_are_refused_with_a_key(changes, key):
+    with pytest.raises(ArchitectureError) as err:
+        layer_table(PRESETS["tutorial"].replace(**changes))
+    assert err.value.key == key
+
+
+def test_architecture_round_trips_through_a_dict():
+    for arch in PRESETS.values():
+        assert Architecture.from_dict(json.loads(json.dumps(arch.to_dict()))) == arch
+
+
+def test_core_does_not_import_streamlit():
+    code = ("import sys, cnn_core, cnn_core.cli, cnn_core.training, cnn_core.jobs, cnn_core.data, "
+            "cnn_core.inspect, cnn_core.exercises, cnn_core.checkpoint, cnn_core.preprocess, cnn_core.settings, "
+            "cnn_core.train_cli; assert 'streamlit' not in sys.modules, 'cnn_core imported streamlit'")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

@@ -1,0 +1,141 @@
+"""Datasets: real copies, the torchvision CIFAR-10 format, and hostile or broken image zips."""
+
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from cnn_core.data import ArchiveLimits, load_dataset, load_image_archive
+from cnn_core.errors import DataError
+
+from conftest import make_zip, png_bytes
+
+
+@pytest.mark.realdata
+def test_real_mnist_and_fashion_mnist_load_as_uint8_tensors(real_data_dir):
+    for name in ("mnist", "fashion-mnist"):
+        data = load_dataset(name, real_data_dir, download=False)
+        assert data.train_x.shape == (60_000, 1, 28, 28) and data.train_x.dtype == torch.uint8
+        assert data.test_x.shape == (10_000, 1, 28, 28)
+        assert data.num_classes == 10 and int(data.train_y.max()) == 9
+
+
+@pytest.mark.realdata
+def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path(real_data_dir, tmp_path):
+    data = load_dataset("cifar10", real_data_dir, download=False, cache_dir=tmp_path)
+    assert data.train_x.shape == (50_000, 3, 32, 32) and data.test_x.shape == (10_000, 3, 32, 32)
+    assert data.classes[:3] == ["airplane", "automobile", "bird"]
+    assert torch.bincount(data.test_y).tolist() == [1000] * 10
+    cached = load_dataset("cifar10", real_data_dir, download=False, cache_dir=tmp_path)  # from the disk cache
+    assert torch.equal(cached.test_x, data.test_x)
+
+
+def test_missing_dataset_says_what_to_do(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_dataset("mnist", tmp_path, download=False)
+    assert err.value.key == "err.data_missing"
+    assert str(tmp_path) in str(err.value) and "CNN_PLAYGROUND_DATA_DIR" in str(err.value)
+
+
+def write_cifar_batches(root, n_train=20, n_test=10):
+    """A tiny dataset in the real `cifar-10-batches-py` format (pickled dicts of uint8 rows)."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(1, 6):
+        batch = {"data": rng.integers(0, 256, (n_train, 3072), dtype=np.uint8),
+                 "labels": [int(v) for v in rng.integers(0, 10, n_train)]}
+        (folder / f"data_batch_{i}").write_bytes(pickle.dumps(batch))
+    (folder / "test_batch").write_bytes(pickle.dumps(
+        {"data": rng.integers(0, 256, (n_test, 3072), dtype=np.uint8), "labels": list(range(n_test))}))
+    (folder / "batches.meta").write_bytes(pickle.dumps(
+        {"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]}))
+    return folder
+
+
+def test_torchvision_cifar10_format_is_read(tmp_path, monkeypatch):
+    import torchvision.datasets.cifar as tv_cifar
+
+    folder = write_cifar_batches(tmp_path)
+    # torchvision checks the official files' md5 sums; the fixture is the real format, not the real bytes.
+    monkeypatch.setattr(tv_cifar, "check_integrity", lambda *args, **kwargs: True)
+    data = load_dataset("cifar10", tmp_path, download=False)
+    assert data.train_x.shape == (100, 3, 32, 32) and data.test_x.shape == (10, 3, 32, 32)
+    assert data.test_y.tolist() == list(range(10))
+    raw = pickle.loads((folder / "test_batch").read_bytes())["data"][3]
+    assert torch.equal(data.test_x[3], torch.from_numpy(raw.reshape(3, 32, 32)))  # channels stay in order
+
+
+def test_own_images_zip_with_classes_and_junk(tmp_path):
+    members = {f"pets/cats/{i}.png": png_bytes(30 + i) for i in range(6)}
+    members |= {f"pets/dogs/{i}.png": png_bytes(200 - i) for i in range(6)}
+    members |= {"pets/notes.txt": b"hello", "pets/dogs/broken.png": b"\x89PNG not really", "loose.png": png_bytes()}
+    data = load_image_archive(make_zip(members), size=16, cache_dir=tmp_path)
+    assert data.classes == ["cats", "dogs"]
+    assert len(data.train_y) + len(data.test_y) == 12
+    assert data.train_x.shape[1:] == (1, 16, 16)  # gray-looking images become one channel
+    notes = dict(data.notes)
+    assert notes["note.skipped_files"]["count"] == 3
+
+
+def test_own_images_folder_with_train_and_test_splits(tmp_path):
+    for split, n in (("train", 4), ("test", 2)):
+        for cls in ("a", "b"):
+            (tmp_path / "imgs" / split / cls).mkdir(parents=True)
+            for i in range(n):
+                (tmp_path / "imgs" / split / cls / f"{i}.png").write_bytes(png_bytes(i * 40))
+    data = load_image_archive(tmp_path / "imgs", size=8, channels=3, cache_dir=tmp_path / "cache")
+    assert len(data.train_y) == 8 and len(data.test_y) == 4 and data.train_x.shape[1:] == (3, 8, 8)
+
+
+@pytest.mark.parametrize("members, key", [
+    ({"../evil/x.png": png_bytes(), "b/y.png": png_bytes()}, "err.zip_unsafe_path"),
+    ({"/etc/x.png": png_bytes(), "b/y.png": png_bytes()}, "err.zip_unsafe_path"),
+    ({"a\\..\\..\\x.png": png_bytes(), "b/y.png": png_bytes()}, "err.zip_unsafe_path"),
+    ({"only/1.png": png_bytes(), "only/2.png": png_bytes()}, "err.zip_one_class"),
+    ({"readme.txt": b"no images here"}, "err.zip_no_images"),
+    ({}, "err.zip_no_images"),
+])
+def test_bad_zips_are_refused_with_a_message(members, key, tmp_path):
+    before = set(os.listdir(tmp_path))
+    with pytest.raises(DataError) as err:
+        load_image_archive(make_zip(members), cache_dir=tmp_path)
+    assert err.value.key == key
+    assert set(os.listdir(tmp_path)) == before  # nothing written
+
+
+def test_not_a_zip_is_refused():
+    with pytest.raises(DataError) as err:
+        load_image_archive(b"PK\x03\x04 garbage that is not a zip")
+    assert err.value.key == "err.zip_not_zip"
+
+
+def test_zip_bomb_is_refused_before_it_expands(tmp_path):
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a/bomb.png", b"\0" * (64 * 2**20))  # 64 MB of zeros compresses to ~64 KB
+        z.writestr("b/x.png", png_bytes())
+    assert len(buf.getvalue()) < 2**20
+    with pytest.raises(DataError) as err:
+        load_image_archive(buf.getvalue(), cache_dir=tmp_path)
+    assert err.value.key == "err.zip_too_big"
+    assert os.listdir(tmp_path) == []
+
+
+def test_thousands_of_tiny_classes_are_refused():
+    members = {f"class{i}/x.png": png_bytes(i % 255, size=2) for i in range(150)}
+    with pytest.raises(DataError) as err:
+        load_image_archive(make_zip(members), limits=ArchiveLimits(max_classes=100))
+    assert err.value.key == "err.zip_too_many_classes" and err.value.params["count"] == 150
+
+
+def test_too_many_files_are_refused():
+    members = {f"c{i % 2}/{i}.png": b"x" for i in range(30)}
+    with pytest.raises(DataError) as err:
+        load_image_archive(make_zip(members), limits=ArchiveLimits(max_files=20))
+    assert err.value.key == "err.zip_too_many_files"

@@ -1,0 +1,77 @@
+"""Exercises are answered by the core's own functions, for the tutorial and for variations."""
+
+import pytest
+
+from cnn_core.architecture import PRESETS, layer_table
+from cnn_core.exercises import check_answers, check_task, make_exercises, parse_number
+
+
+def by_id(seed=0):
+    return {ex.id: ex for ex in make_exercises(seed)}
+
+
+def test_at_least_ten_exercises_cover_the_tutorial():
+    ids = set(by_id())
+    assert len(ids) >= 10
+    assert {"input_gray", "input_colour", "normalise", "conv_neurons", "conv_params", "dense_compare",
+            "pool_neurons", "build_tutorial", "output_size", "one_hot", "softmax", "train_target",
+            "draw_mistake"} <= ids
+
+
+def test_seed_zero_asks_the_tutorials_numbers():
+    ex = by_id(0)
+    assert check_answers(ex["input_gray"], ["784"])
+    assert check_answers(ex["input_colour"], ["2,352"])
+    assert check_answers(ex["conv_neurons"], ["25.088"])  # Spanish thousands separator
+    assert check_answers(ex["conv_params"], ["288", "320"])
+    assert check_answers(ex["dense_compare"], ["4917248"])
+    assert check_answers(ex["pool_neurons"], ["6272"])
+    assert check_answers(ex["normalise"], ["0,502"])  # Spanish decimal comma: 128/255
+    assert check_answers(ex["output_size"], ["2", "3", "10"])
+    assert check_answers(ex["one_hot"], ["0, 0, 1"])
+    assert check_answers(ex["softmax"], ["0.659"])
+
+
+@pytest.mark.parametrize("answers, exercise", [
+    (["785"], "input_gray"), (["784"], "input_colour"), (["320", "288"], "conv_params"),
+    (["0.6"], "normalise"), (["1,0,0"], "one_hot"), (["abc"], "pool_neurons"), ([""], "softmax"),
+    (["2", "3"], "output_size"),
+])
+def test_wrong_answers_are_rejected(answers, exercise):
+    assert not check_answers(by_id(0)[exercise], answers)
+
+
+@pytest.mark.parametrize("seed", range(1, 30))
+def test_variations_are_checked_with_independently_computed_answers(seed):
+    ex = by_id(seed)
+    h, w = ex["input_gray"].params["h"], ex["input_gray"].params["w"]
+    f = ex["conv_neurons"].params["filters"]
+    assert check_answers(ex["input_gray"], [str(h * w)])
+    assert check_answers(ex["conv_neurons"], [str(h * w * f)])
+    assert check_answers(ex["conv_params"], [str(9 * f), str(9 * f + f)])
+    assert check_answers(ex["pool_neurons"], [str((h // 2) * (w // 2) * f)])
+    assert check_answers(ex["dense_compare"], [str(h * w * (h // 2) * (w // 2) * f)])
+    v = ex["normalise"].params["value"]
+    assert check_answers(ex["normalise"], [f"{v / 255:.3f}"])
+    assert not check_answers(ex["input_gray"], [str(h * w + 1)])
+
+
+def test_tasks_are_checked_against_the_session():
+    ex = by_id(0)
+    assert check_task(ex["build_tutorial"], {"arch": PRESETS["tutorial"]})
+    assert not check_task(ex["build_tutorial"], {"arch": PRESETS["lenet"]})
+    assert not check_task(ex["build_tutorial"], {"arch": PRESETS["tutorial"].replace(out_channels=(32,) * 5)})
+    assert layer_table(PRESETS["tutorial"])[-4].output_shape == (3, 3, 128)
+    assert check_task(ex["train_target"], {"test_accuracy": 0.985})
+    assert not check_task(ex["train_target"], {"test_accuracy": 0.95})
+    assert not check_task(ex["train_target"], {})
+    assert check_task(ex["draw_mistake"], {"draw_mistakes": [("4", "9")]})
+    assert not check_task(ex["draw_mistake"], {"draw_mistakes": []})
+
+
+def test_number_parsing():
+    assert parse_number("25.088", integer=True) == 25088
+    assert parse_number(" 1 152 ", integer=True) == 1152
+    assert parse_number("0,5", integer=False) == 0.5
+    assert parse_number("1,234.5", integer=False) == 1234.5
+    assert parse_number("x", integer=False) is None

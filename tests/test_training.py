@@ -1,0 +1,184 @@
+"""Real training on real MNIST, stopping, NaN, background jobs, model files."""
+
+import io
+import math
+import pickle
+import threading
+import zipfile
+
+import pytest
+import torch
+
+from cnn_core import PRESETS, checkpoint
+from cnn_core.errors import ArchitectureError, ModelFileError
+from cnn_core.jobs import Scheduler, TrainingJob
+from cnn_core.model import build_model, predict_proba
+from cnn_core.training import History, TrainConfig, check_fits, confusion_matrix, evaluate, lr_at, train
+
+
+@pytest.mark.realdata
+def test_a_few_hundred_steps_on_real_mnist_reach_97_percent(mnist):
+    torch.manual_seed(0)
+    model = build_model(PRESETS["tutorial"])
+    history = History()
+    cfg = TrainConfig(epochs=300 / math.ceil(58_000 / 128), batch_size=128, eval_every_s=1.0)
+    result = train(model, mnist, cfg, on_event=history)
+    assert result.reason == "done" and result.steps == 300
+    assert result.test_accuracy >= 0.97, result.test_accuracy
+    first = sum(s.loss for s in history.steps[:20]) / 20
+    last = sum(s.loss for s in history.steps[-20:]) / 20
+    assert last < first / 4  # the loss falls
+    assert history.evals and history.evals[-1].accuracy >= 0.96
+    assert result.confusion.sum() == len(mnist.test_y)
+    assert result.confusion.trace() == round(result.test_accuracy * len(mnist.test_y))
+
+
+def test_stop_ends_training_and_keeps_the_trained_model(tiny_data):
+    model = build_model(PRESETS["small"].replace(num_classes=2))
+    before = [p.detach().clone() for p in model.parameters()]
+    history = History()
+    result = train(model, tiny_data, TrainConfig(epochs=1000, batch_size=32, val_size=50),
+                   on_event=history, should_stop=lambda: len(history.steps) >= 25)
+    assert result.reason == "stopped" and result.steps == 25
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert result.test_accuracy is not None  # the stopped model is still scored and usable
+
+
+def test_nan_loss_is_detected_and_the_last_good_weights_are_kept(tiny_data):
+    torch.manual_seed(0)
+    model = build_model(PRESETS["small"].replace(num_classes=2))
+    history = History()
+    result = train(model, tiny_data, TrainConfig(epochs=50, lr=1e6, optimizer="sgd", batch_size=32, val_size=50),
+                   on_event=history)
+    assert result.reason == "nan"
+    assert result.nan_step is not None and result.nan_step <= result.steps
+    assert math.isnan(history.steps[-1].loss)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_too_big_architecture_is_refused_before_training():
+    huge = PRESETS["tutorial"].replace(in_height=256, in_width=256, out_channels=(256, 256, 256))
+    with pytest.raises(ArchitectureError) as err:
+        check_fits(huge, TrainConfig(batch_size=256, memory_limit_mb=2048))
+    assert err.value.key == "err.too_big" and err.value.params["need_mb"] > 2048
+
+
+def test_learning_rate_warms_up_then_decays_to_zero():
+    cfg = TrainConfig(lr=1.0, warmup=0.1)
+    assert lr_at(0.05, cfg) == pytest.approx(0.5)
+    assert lr_at(0.1, cfg) == pytest.approx(1.0)
+    assert lr_at(1.0, cfg) == 0.0
+
+
+def test_confusion_matrix_counts():
+    m = confusion_matrix(torch.tensor([0, 0, 1, 2]), torch.tensor([0, 1, 1, 2]), 3)
+    assert m.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+
+
+# ------------------------------------------------------------------ background jobs
+
+def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_data):
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    arch = PRESETS["small"].replace(num_classes=2)
+    long_cfg = TrainConfig(time_budget_s=30, batch_size=32, val_size=50)
+    first = TrainingJob(build_model(arch), tiny_data, long_cfg, sched).start()
+    second = TrainingJob(build_model(arch), tiny_data, long_cfg, sched).start()
+    for _ in range(100):
+        if first.snapshot().status == "running" and second.snapshot().queue_position == 1:
+            break
+        threading.Event().wait(0.05)
+    assert first.snapshot().status == "running"
+    assert second.snapshot().status == "queued" and second.snapshot().queue_position == 1
+    second.stop()
+    assert second.wait(5) and second.snapshot().status == "stopped"
+    first.stop()
+    assert first.wait(5)
+    snap = first.snapshot()
+    assert snap.status == "stopped" and snap.result is not None and snap.steps
+    assert sched.counts() == (0, 0)
+
+
+def test_a_job_reports_a_refusal_instead_of_crashing(tiny_data):
+    huge = PRESETS["tutorial"].replace(in_height=28, in_width=28, out_channels=(256, 256, 256))
+    job = TrainingJob(build_model(huge.replace(num_classes=2)), tiny_data,
+                      TrainConfig(batch_size=256, memory_limit_mb=1), None).start()
+    assert job.wait(10)
+    snap = job.snapshot()
+    assert snap.status == "failed" and snap.error.key == "err.too_big"
+
+
+# ------------------------------------------------------------------ model files
+
+def test_save_and_load_give_identical_predictions(tiny_data, tmp_path):
+    model = build_model(PRESETS["lenet"].replace(num_classes=2))
+    train(model, tiny_data, TrainConfig(epochs=1, batch_size=32, val_size=50))
+    path = tmp_path / "m.cnn.zip"
+    checkpoint.save(path, model, tiny_data.classes, dataset="tiny")
+    loaded = checkpoint.load(path)
+    x = tiny_data.test_x.float() / 255
+    assert torch.equal(predict_proba(model, x), predict_proba(loaded.model, x))
+    assert loaded.arch == model.arch and loaded.classes == ["top", "bottom"]
+    assert loaded.meta["dataset"] == "tiny"
+
+
+class Payload:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch /tmp/cnn_playground_pwned",))
+
+
+def _zip_with(weights: bytes, header: dict | None = None) -> bytes:
+    import json
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("architecture.json", json.dumps(header or {
+            "format": checkpoint.FORMAT, "architecture": PRESETS["small"].to_dict(), "classes": list("0123456789")}))
+        z.writestr("weights.pt", weights)
+    return buf.getvalue()
+
+
+def test_a_pickle_carrying_code_is_refused_without_running_it(tmp_path):
+    import os
+
+    marker = "/tmp/cnn_playground_pwned"
+    if os.path.exists(marker):
+        os.remove(marker)
+    buf = io.BytesIO()
+    torch.save({"blocks.0.conv.weight": Payload()}, buf)
+    for raw in (_zip_with(buf.getvalue()), pickle.dumps(Payload()), buf.getvalue()):
+        with pytest.raises(ModelFileError):
+            checkpoint.from_bytes(raw)
+    assert not os.path.exists(marker)
+
+
+@pytest.mark.parametrize("mutate, key", [
+    (lambda good: good[: len(good) // 2], "err.model_corrupt"),  # truncated
+    (lambda good: b"not a zip at all", "err.model_corrupt"),
+    (lambda good: b"\0" * (3 * 2**20), "err.model_too_big"),  # over a 2 MB limit below
+])
+def test_damaged_or_huge_model_files_are_refused(mutate, key):
+    good = checkpoint.to_bytes(build_model(PRESETS["small"]), list("0123456789"))
+    with pytest.raises(ModelFileError) as err:
+        checkpoint.from_bytes(mutate(good), max_mb=2)
+    assert err.value.key == key
+
+
+def test_weights_of_another_architecture_are_refused():
+    other = io.BytesIO()
+    torch.save(build_model(PRESETS["tutorial"]).state_dict(), other)
+    with pytest.raises(ModelFileError) as err:
+        checkpoint.from_bytes(_zip_with(other.getvalue()))
+    assert "weights do not fit" in str(err.value)
+    bad_arch = {"format": checkpoint.FORMAT, "architecture": {"out_channels": [32] * 9}}
+    with pytest.raises(ModelFileError):
+        checkpoint.from_bytes(_zip_with(other.getvalue(), bad_arch))
+
+
+def test_evaluate_reports_accuracy_and_predictions(tiny_data):
+    model = build_model(PRESETS["small"].replace(num_classes=2))
+    loss, acc, pred = evaluate(model, tiny_data.test_x, tiny_data.test_y)
+    assert pred.shape == tiny_data.test_y.shape
+    assert acc == pytest.approx((pred == tiny_data.test_y).float().mean().item())
+    assert loss > 0
