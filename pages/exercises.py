@@ -36,19 +36,33 @@ def worksheet(exercises) -> str:
     return "\n".join(lines)
 
 
+def check(ex) -> None:
+    """Button callback: runs before the page, so the progress bar already counts it."""
+    if ex.kind == "answer":
+        answers = [st.session_state.get(f"ex_{ex.id}_{i}", "") for i in range(len(ex.expected))]
+        ok = check_answers(ex, answers)
+    else:
+        ok = check_task(ex, session_facts())
+    solved = st.session_state[state.EXERCISES]
+    solved[ex.id] = solved.get(ex.id, False) or ok
+    st.session_state[f"ex_feedback_{ex.id}"] = ok
+
+
+def reset() -> None:
+    st.session_state[state.EXERCISES].clear()
+    for key in [k for k in st.session_state if str(k).startswith("ex_")]:
+        del st.session_state[key]
+
+
 def exercise_ui(n, ex, solved: dict) -> None:
     done = solved.get(ex.id, False)
     with st.expander(f"{'✅' if done else '⬜'} {n}. {t(f'ex.{ex.id}.title')}", expanded=not done):
         st.markdown(t(f"ex.{ex.id}.text", **ex.params))
-        answers = []
         if ex.kind == "answer":
             cols = st.columns(len(ex.expected))
-            answers = [cols[i].text_input(t(f"ex.{ex.id}.a{i}"), key=f"ex_{ex.id}_{i}")
-                       for i in range(len(ex.expected))]
-        if st.button(t("ex.check"), key=f"check_{ex.id}"):
-            ok = check_answers(ex, answers) if ex.kind == "answer" else check_task(ex, session_facts())
-            solved[ex.id] = solved.get(ex.id, False) or ok
-            st.session_state[f"ex_feedback_{ex.id}"] = ok
+            for i in range(len(ex.expected)):
+                cols[i].text_input(t(f"ex.{ex.id}.a{i}"), key=f"ex_{ex.id}_{i}")
+        st.button(t("ex.check"), key=f"check_{ex.id}", on_click=check, args=(ex,))
         feedback = st.session_state.get(f"ex_feedback_{ex.id}")
         if feedback is True:
             st.success(t("ex.right"))
@@ -68,11 +82,8 @@ exercises = make_exercises(int(seed))
 solved = st.session_state[state.EXERCISES]
 count = sum(solved.get(ex.id, False) for ex in exercises)
 st.progress(count / len(exercises), text=t("ex.progress", done=count, total=len(exercises)))
-if st.session_state.get("w_instructor") and st.button(t("ex.reset"), key="reset_progress"):
-    solved.clear()
-    for key in [k for k in st.session_state if str(k).startswith(("ex_", "check_"))]:
-        del st.session_state[key]
-    st.rerun()
+if st.session_state.get("w_instructor"):
+    st.button(t("ex.reset"), key="reset_progress", on_click=reset)
 st.download_button(t("ex.download"), worksheet(exercises), file_name="cnn-worksheet.md",
                    mime="text/markdown", key="worksheet")
 for n, ex in enumerate(exercises, start=1):

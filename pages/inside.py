@@ -9,7 +9,7 @@ from cnn_core.inspect import LAB_KERNELS, apply_kernel, conv_by_hand, conv_step,
 from cnn_core.errors import PlaygroundError
 from ui import resources, state
 from ui.figures import heatmap, probabilities
-from ui.i18n import error_text, page_header, t
+from ui.i18n import error_text, labeller, page_header, t
 from ui.models import current_model
 
 
@@ -20,7 +20,7 @@ def pick_image(saved):
     if st.session_state[state.DRAWING] is not None and (arch.in_height, arch.in_width, arch.in_channels) == (28, 28, 1):
         sources.append("drawing")
     source = st.radio(t("inside.source"), sources, key="w_source", horizontal=True,
-                      format_func=lambda s: t(f"inside.source_{s}"))
+                      format_func=labeller("inside.source_"))
     if source == "drawing":
         return torch.from_numpy(st.session_state[state.DRAWING]).unsqueeze(0), None
     dataset = saved.meta.get("dataset") or "mnist"
@@ -135,7 +135,7 @@ def output_section(result, classes, label):
 def lab_section(image):
     st.subheader(t("inside.lab_title"))
     name = st.selectbox(t("inside.lab_preset"), list(LAB_KERNELS), key="w_lab_preset",
-                        format_func=lambda k: t(f"kernel.{k}"))
+                        format_func=labeller("kernel."))
     editor = st.data_editor(pd.DataFrame(LAB_KERNELS[name], columns=["a", "b", "c"]), key=f"lab_{name}",
                             hide_index=True)
     try:

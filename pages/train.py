@@ -11,7 +11,7 @@ from cnn_core.model import build_model
 from cnn_core.training import TrainConfig, check_fits, per_class_accuracy
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
-from ui.i18n import error_text, page_header, t
+from ui.i18n import error_text, labeller, page_header, t
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0)
 BATCH_SIZES = (32, 64, 128, 256)
@@ -23,7 +23,7 @@ def dataset_ui():
     ss = st.session_state
     ss.setdefault("w_dataset", ss[state.DATASET])
     choice = st.radio(t("train.dataset"), state.DATASETS, key="w_dataset", horizontal=True,
-                      format_func=lambda d: t(f"dataset.{d}"))
+                      format_func=labeller("dataset."))
     ss[state.DATASET] = choice
     if choice == "upload":
         st.caption(t("train.upload_help"))
@@ -65,7 +65,7 @@ def settings_ui() -> TrainConfig:
     c1, c2, c3 = st.columns(3)
     with c1:
         mode = st.radio(t("train.length"), ("epochs", "time"), key="w_mode", horizontal=True,
-                        format_func=lambda m: t(f"train.mode_{m}"))
+                        format_func=labeller("train.mode_"))
         if mode == "epochs":
             epochs = st.slider(t("train.epochs"), 1, int(limits.max_epochs), 3, key="w_epochs")
             budget = None
@@ -77,7 +77,7 @@ def settings_ui() -> TrainConfig:
         lr = st.select_slider(t("train.lr"), LEARNING_RATES, value=2e-3, key="w_lr", help=t("train.lr_help"))
     with c3:
         optimizer = st.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
-                             format_func=lambda o: t(f"train.opt_{o}"))
+                             format_func=labeller("train.opt_"))
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from cnn_core.architecture import KERNEL_SIZES, LIMITS, PADDINGS, POOLS, PRESETS, Architecture
 from ui import state
-from ui.i18n import t
+from ui.i18n import labeller, t
 
 FILTER_CHOICES = (1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 UNIT_CHOICES = (8, 16, 32, 64, 84, 100, 120, 128, 256, 512, 1024)
@@ -59,11 +59,11 @@ def architecture_ui() -> Architecture:
     ss = st.session_state
     _seed_widgets(ss[state.ARCH], ss[state.PRESET])
     st.selectbox(t("arch.preset"), list(PRESETS), key="w_preset", on_change=_apply_preset,
-                 format_func=lambda p: t(f"preset.{p}"), help=t("arch.preset_help"))
+                 format_func=labeller("preset."), help=t("arch.preset_help"))
     col1, col2 = st.columns(2)
     with col1:
         st.radio(t("arch.input"), [*INPUTS, "custom"], key="w_input", horizontal=True,
-                 format_func=lambda k: t(f"arch.input_{k}"))
+                 format_func=labeller("arch.input_"))
         if ss["w_input"] == "custom":
             c1, c2, c3 = st.columns(3)
             c1.number_input(t("arch.height"), *LIMITS["in_height"], key="w_in_h")
@@ -81,9 +81,9 @@ def architecture_ui() -> Architecture:
                          format_func=lambda k: f"{k}×{k}", help=t("arch.kernel_help"))
     with col2:
         st.radio(t("arch.padding"), PADDINGS, key="w_padding", horizontal=True,
-                 format_func=lambda p: t(f"arch.padding_{p}"), help=t("arch.padding_help"))
+                 format_func=labeller("arch.padding_"), help=t("arch.padding_help"))
         st.radio(t("arch.pool"), POOLS, key="w_pool", horizontal=True,
-                 format_func=lambda p: t(f"arch.pool_{p}"))
+                 format_func=labeller("arch.pool_"))
         st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
                   disabled=ss["w_pool"] == "none", help=t("arch.pool_size_help"))
         st.slider(t("arch.dense_layers"), *LIMITS["dense_layers"], key="w_dense_layers")

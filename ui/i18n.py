@@ -483,6 +483,12 @@ def t(key: str, **params) -> str:
     return text.format(**params) if params else text
 
 
+def labeller(prefix: str):
+    """A widget's format_func showing ``t(prefix + option)``, fixed to the language of this run."""
+    index = LANG_INDEX[lang()]
+    return lambda option: TEXTS[f"{prefix}{option}"][index]
+
+
 def error_text(err: PlaygroundError) -> str:
     return t(err.key, **err.params)
 
@@ -497,7 +503,7 @@ def page_header(title_key: str, intro_key: str) -> None:
 
     st.session_state["w_lang"] = st.session_state["lang"]
     st.sidebar.radio(t("lang.label"), ("es", "en"), key="w_lang", on_change=_set_lang,
-                     format_func=lambda code: t(f"lang.{code}"), horizontal=True)
+                     format_func=labeller("lang."), horizontal=True)
     for key, params in state.pop_notices():
         st.warning(t(key, **params))
     st.title(t(title_key))

@@ -1,0 +1,270 @@
+"""AppTest for every page: widgets driven by key, outputs read back."""
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO
+
+TIMEOUT = 60
+
+
+def page(name: str, lang: str = "en", **params) -> AppTest:
+    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def layer_table_df(at):
+    return next(df.value for df in at.dataframe if "Layer" in df.value.columns or "Capa" in df.value.columns)
+
+
+# ------------------------------------------------------------------ home
+
+def test_home_links_every_page():
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)  # page links need st.navigation
+    at.query_params["lang"] = "en"
+    at.run()
+    no_exceptions(at)
+    assert "CNN Playground" in at.title[0].value
+    text = " ".join(c.value for c in at.caption)
+    assert "Conv blocks" in text and "Draw a digit" in text
+
+
+# ------------------------------------------------------------------ architecture
+
+def test_architecture_tutorial_table_and_slider_changes_it():
+    at = page("architecture")
+    no_exceptions(at)
+    df = layer_table_df(at)
+    assert df["Neurons"].tolist()[:7] == [784, 25_088, 6_272, 12_544, 3_136, 6_272, 1_152]
+    assert df["Parameters"].iloc[-1] == 208_982
+    assert any("288 weights" in m.value and "4,917,248" in m.value for m in at.markdown)
+    at.slider(key="w_blocks").set_value(2).run()
+    no_exceptions(at)
+    df = layer_table_df(at)
+    assert "7×7×64" in df["Output (H×W×C)"].tolist()
+    assert "conv3: convolution + ReLU" not in df["Layer"].tolist()
+    at.select_slider(key="w_filters_0").set_value(16).run()
+    assert layer_table_df(at)["Parameters"].iloc[1] == 3 * 3 * 1 * 16 + 16
+    assert any("144 weights" in m.value and f"{784 * 14 * 14 * 16:,}" in m.value for m in at.markdown)
+
+
+def test_architecture_invalid_config_names_the_block_and_the_fix():
+    at = page("architecture")
+    at.slider(key="w_blocks").set_value(5).run()
+    no_exceptions(at)
+    assert at.error and "Block 5" in at.error[0].value and "smaller pool" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_architecture_preset_and_spanish_error():
+    at = page("architecture", lang="es")
+    at.selectbox(key="w_preset").set_value("lenet").run()
+    no_exceptions(at)
+    df = layer_table_df(at)
+    assert df["Salida (alto×ancho×canales)"].tolist()[1] == "24×24×6"
+    at.radio(key="w_padding").set_value("valid")
+    at.slider(key="w_blocks").set_value(4).run()
+    assert at.error and at.error[0].value.startswith("Bloque")
+
+
+def test_architecture_restored_from_a_link_and_bad_links_fall_back():
+    at = page("architecture", f="16,32", k="5", pool="avg", dense="64,32", cls="3")
+    no_exceptions(at)
+    assert at.slider(key="w_blocks").value == 2
+    assert at.select_slider(key="w_kernel").value == 5
+    assert at.radio(key="w_pool").value == "avg"
+    assert layer_table_df(at)["Neurons"].iloc[-2] == 3
+    for params in ({"f": "-5"}, {"k": "99999999999999999999"}, {"f": "<script>alert(1)</script>"},
+                   {"in": "1x1x1"}, {"pad": "' OR 1=1 --"}, {"cls": "ten"}, {"f": "9" * 500}):
+        bad = page("architecture", **params)
+        no_exceptions(bad)
+        assert bad.warning and "invalid value" in bad.warning[0].value
+        assert layer_table_df(bad)["Neurons"].iloc[1] == 25_088  # the default network
+
+
+def test_architecture_writes_itself_into_the_url():
+    at = page("architecture")
+    at.slider(key="w_blocks").set_value(2).run()
+    assert at.query_params["f"] == ["32,64"] or at.query_params["f"] == "32,64"
+
+
+# ------------------------------------------------------------------ train
+
+@pytest.mark.realdata
+def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir):
+    at = page("train")
+    no_exceptions(at)
+    at.radio(key="w_mode").set_value("time").run()
+    at.slider(key="w_budget").set_value(5).run()
+    at.button(key="start").click().run()
+    no_exceptions(at)
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        time.sleep(1)
+        at.run()
+        no_exceptions(at)
+        if any(m.label == "Test accuracy" for m in at.metric):
+            break
+    metric = next(m for m in at.metric if m.label == "Test accuracy")
+    assert float(metric.value.rstrip("%")) > 90
+    assert at.session_state["trained"] is not None
+    assert any(b.label == "Download the model" for b in at.get("download_button"))
+
+
+@pytest.mark.realdata
+def test_train_page_nan_learning_rate_is_explained(real_data_dir):
+    at = page("train")
+    at.radio(key="w_mode").set_value("time").run()
+    at.slider(key="w_budget").set_value(5).run()
+    at.select_slider(key="w_lr").set_value(10.0).run()
+    at.radio(key="w_optimizer").set_value("sgd").run()
+    at.button(key="start").click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("NaN" in e.value for e in at.error):
+        time.sleep(1)
+        at.run()
+    no_exceptions(at)
+    assert any("learning rate" in e.value and "10 times smaller" in e.value for e in at.error)
+    assert at.session_state["trained"] is not None  # the last good model is kept
+
+
+@pytest.mark.realdata
+def test_model_upload_good_and_bad(real_data_dir):
+    from cnn_core import PRESETS, checkpoint
+    from cnn_core.model import build_model
+
+    at = page("train")
+    at.file_uploader(key="w_model_upload").set_value(("evil.zip", b"PK\x03\x04 nope", "application/zip")).run()
+    at.button(key="load_model").click().run()
+    no_exceptions(at)
+    assert any("not a CNN Playground model" in e.value and "unchanged" in e.value for e in at.error)
+    assert at.session_state["trained"] is None
+    good = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    at.file_uploader(key="w_model_upload").set_value(("lenet.cnn.zip", good, "application/zip")).run()
+    at.button(key="load_model").click().run()
+    assert any("Model loaded" in s.value for s in at.success)
+    kept = at.session_state["trained"]
+    assert kept.arch == PRESETS["lenet"]
+    at.file_uploader(key="w_model_upload").set_value(("bad.zip", good[:100], "application/zip")).run()
+    at.button(key="load_model").click().run()
+    assert at.error and at.session_state["trained"] is kept  # a bad upload changes nothing
+
+
+def test_own_images_zip_upload_good_and_bad(real_data_dir):
+    from conftest import make_zip, png_bytes
+
+    at = page("train")
+    at.radio(key="w_dataset").set_value("upload").run()
+    no_exceptions(at)
+    one_class = make_zip({f"cats/{i}.png": png_bytes(i) for i in range(4)})
+    at.file_uploader(key="w_zip").set_value(("cats.zip", one_class, "application/zip")).run()
+    at.button(key="load_zip").click().run()
+    no_exceptions(at)
+    assert any("only one class" in e.value for e in at.error)
+    assert at.session_state["uploaded_data"] is None
+    members = {f"cats/{i}.png": png_bytes(20 + i, mode="RGB") for i in range(10)}
+    members |= {f"dogs/{i}.png": png_bytes(200 - i) for i in range(10)}
+    at.file_uploader(key="w_zip").set_value(("pets.zip", make_zip(members), "application/zip")).run()
+    at.button(key="load_zip").click().run()
+    no_exceptions(at)
+    data = at.session_state["uploaded_data"]
+    assert data is not None and data.classes == ["cats", "dogs"]
+    assert any("adapted" in i.value and "2" in i.value for i in at.info)
+    slip = make_zip({"../../etc/passwd.png": png_bytes(), "dogs/1.png": png_bytes()})
+    at.file_uploader(key="w_zip").set_value(("slip.zip", slip, "application/zip")).run()
+    at.button(key="load_zip").click().run()
+    assert any("unsafe path" in e.value for e in at.error)
+    assert at.session_state["uploaded_data"] is data  # the good upload is still there
+
+
+def test_train_page_says_what_to_do_when_data_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_PLAYGROUND_DATA_DIR", str(tmp_path))
+    from ui import resources
+
+    resources.settings.clear()
+    resources.dataset.clear()
+    try:
+        at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=TIMEOUT)
+        at.query_params["lang"] = "es"
+        at.query_params["ds"] = "fashion-mnist"
+        at.run()
+        no_exceptions(at)
+        assert at.error and "--data-dir" in at.error[0].value and "Sin internet" in at.error[0].value
+    finally:
+        resources.settings.clear()
+        resources.dataset.clear()
+
+
+# ------------------------------------------------------------------ draw and inside
+
+def test_draw_page_starts_with_a_hint_and_the_shipped_model():
+    at = page("draw")
+    no_exceptions(at)
+    assert any("pretrained one shipped" in c.value for c in at.caption)
+    assert any("empty" in i.value for i in at.info)
+
+
+@pytest.mark.realdata
+def test_inside_page_renders_every_section_with_torch_agreeing(real_data_dir):
+    at = page("inside")
+    no_exceptions(at)
+    headers = [h.value for h in at.subheader]
+    for expected in ("1. Pixels are input neurons", "2. Learned kernels", "3. Feature maps",
+                     "4. One convolution step by step", "5. Pooling", "6. Flatten, dense layer and softmax",
+                     "7. Kernel lab"):
+        assert expected in headers
+    dot = next(m.value for m in at.markdown if "conv2d gives" in m.value)
+    ours = dot.split("= **")[1].split("**")[0]
+    theirs = dot.split("conv2d gives ")[1].rstrip(")")
+    assert ours == theirs
+    assert any("784 input neurons" in m.value for m in at.markdown)
+    at.slider(key="w_pos").set_value(0).run()
+    no_exceptions(at)
+    at.selectbox(key="w_lab_preset").set_value("sharpen").run()
+    no_exceptions(at)
+
+
+# ------------------------------------------------------------------ exercises
+
+def test_exercises_check_right_and_wrong_answers_and_show_progress():
+    at = page("exercises")
+    no_exceptions(at)
+    at.text_input(key="ex_input_gray_0").input("785").run()
+    at.button(key="check_input_gray").click().run()
+    assert any("Not yet" in e.value for e in at.error)
+    at.text_input(key="ex_input_gray_0").input("784").run()
+    at.button(key="check_input_gray").click().run()
+    assert any("Correct" in s.value for s in at.success)
+    assert "1 of 13 solved" in at.get("progress")[0].proto.text
+    at.button(key="check_build_tutorial").click().run()  # the default architecture is the tutorial's
+    assert "2 of 13 solved" in at.get("progress")[0].proto.text
+
+
+def test_instructor_sees_answers_and_can_reset():
+    at = page("exercises")
+    at.toggle(key="w_instructor").set_value(True).run()
+    assert any("Answer: 784" in i.value for i in at.info)
+    at.text_input(key="ex_input_gray_0").input("784").run()
+    at.button(key="check_input_gray").click().run()
+    at.button(key="reset_progress").click().run()
+    assert "0 of 13 solved" in at.get("progress")[0].proto.text
+
+
+def test_variation_changes_the_question_and_its_answer():
+    at = page("exercises")
+    at.number_input(key="w_seed").set_value(3).run()
+    from cnn_core.exercises import make_exercises
+
+    ex = {e.id: e for e in make_exercises(3)}["conv_neurons"]
+    at.text_input(key="ex_conv_neurons_0").input(str(ex.expected[0])).run()
+    at.button(key="check_conv_neurons").click().run()
+    assert any("Correct" in s.value for s in at.success)
