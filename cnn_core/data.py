@@ -107,8 +107,8 @@ def load_dataset(name: str, data_dir: Path | str | None = None, download: bool =
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+    text = " ".join(str(exc).split())
+    return (text or type(exc).__name__)[:240]
 
 
 def _load_cifar10(data_dir: Path, download: bool, cache_dir) -> ImageData:

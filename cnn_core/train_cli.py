@@ -16,6 +16,7 @@ import torch
 
 from .architecture import PRESETS, adapt_to_data, layer_table
 from .data import load_dataset
+from .errors import PlaygroundError
 from .model import build_model
 from .training import EvalEvent, History, StepEvent, TrainConfig, evaluate, train
 
@@ -38,6 +39,11 @@ def add_subcommands(sub, add_architecture_args) -> None:
     p.add_argument("--save", help="write the trained model here (.cnn.zip)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("fetch", help="download the datasets with torchvision (needs a network)")
+    p.add_argument("--data-dir", help="where to put them (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--datasets", default="mnist,fashion-mnist,cifar10")
+    p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("bench", help="training speed and accuracy, as one JSON object")
     p.add_argument("--data-dir", help="where MNIST is (default: $CNN_PLAYGROUND_DATA_DIR)")
@@ -99,6 +105,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"test accuracy {result.test_accuracy:.4f} after {result.seconds:.1f} s "
               f"({result.images_per_s:,.0f} images/s, {result.reason})")
     return 0 if result.reason != "nan" else 1
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    failed = False
+    for name in args.datasets.split(","):
+        try:
+            data = load_dataset(name.strip(), args.data_dir, download=True)
+            print(f"{name}: {len(data.train_y):,} training and {len(data.test_y):,} test images")
+        except PlaygroundError as err:
+            print(f"{name}: {err}", file=sys.stderr)
+            failed = True
+    return 2 if failed else 0
 
 
 def _load_folder(args):

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite: `bash scripts/test.sh`.
+#
+# Datasets are read from CNN_PLAYGROUND_DATA_DIR (default: ../shared/data, the
+# offline copies beside a workshop checkout). Browser tests use Debian's
+# Chromium at /usr/bin/chromium (or CHROMIUM_PATH); it is installed with apt
+# when missing. Extra arguments go to pytest, e.g. `bash scripts/test.sh -k architecture`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CNN_PLAYGROUND_DATA_DIR="${CNN_PLAYGROUND_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+export CNN_PLAYGROUND_CACHE_DIR="${CNN_PLAYGROUND_CACHE_DIR:-$HOME/.cache/cnn_playground/decoded}"
+
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && command -v apt-get >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+python -m pip install -q -r requirements-dev.txt
+python -m pytest "$@"

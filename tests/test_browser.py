@@ -1,0 +1,189 @@
+"""End to end: Debian's Chromium, driven by Playwright, against a real `streamlit run app.py`.
+
+Fails (never skips) when Chromium or the Playwright package is missing, saying
+how to install them. Screenshots of every page land in artifacts/screenshots/.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import REPO, data_dir
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = REPO / "artifacts" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited early:\n{proc.stdout.read()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail("streamlit did not answer its health check in time", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install -y chromium) "
+                    "or set CHROMIUM_PATH", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -r requirements-dev.txt", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def open_page(page, url: str, ready: str = "h1") -> None:
+    page.goto(url)
+    page.wait_for_selector(ready, timeout=60_000)
+    page.wait_for_timeout(1500)  # let the script run finish drawing
+
+
+def errors_on(page) -> list[str]:
+    return page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").all_inner_texts()
+
+
+@pytest.mark.parametrize("path", ["", "architecture", "train", "draw", "inside", "exercises"])
+def test_every_page_loads_without_an_error_box(server, page, path):
+    open_page(page, f"{server}/{path}?lang=en")
+    page.wait_for_timeout(2000)
+    assert errors_on(page) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{path or 'home'}.png"), full_page=True)
+
+
+def metric_values(page) -> list[str]:
+    return page.locator("[data-testid='stMetricValue']").all_inner_texts()
+
+
+def test_architecture_sliders_change_the_table(server, page):
+    open_page(page, f"{server}/architecture?lang=en", "[data-testid='stDataFrame']")
+    assert metric_values(page)[0] == "208,982"
+    page.get_by_role("slider", name="Conv blocks").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stMetricValue']\")"
+                           ".innerText !== '208,982'", timeout=20_000)
+    assert metric_values(page)[0] == "333,526"  # two blocks: a 7×7×64 map feeds the dense layer
+    assert "f=32%2C64" in page.url or "f=32,64" in page.url
+    for _ in range(3):
+        page.get_by_role("slider", name="Conv blocks").focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(700)
+    page.wait_for_selector("text=Block 5", timeout=20_000)
+    assert any("smaller pool" in e for e in errors_on(page))
+
+
+def test_short_training_shows_a_live_plot_and_stops(server, page):
+    open_page(page, f"{server}/train?lang=en", "text=Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    progress = page.locator("[data-testid='stProgress']")
+    progress.wait_for(timeout=60_000)
+    first = progress.inner_text()
+    page.wait_for_function(
+        "(first) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
+        " return p && p.innerText !== first; }", arg=first, timeout=20_000)
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2  # curves are drawn
+    assert re.search(r"\d+ images/s", progress.inner_text())
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_selector("text=Training stopped", timeout=20_000)
+    assert page.locator("text=Test accuracy").count() >= 1
+    assert errors_on(page) == []
+
+
+def test_drawing_a_digit_with_the_mouse_gives_a_prediction(server, page):
+    open_page(page, f"{server}/draw?lang=en", "canvas")
+    page.wait_for_timeout(1500)
+    box = page.locator("canvas").last.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 140, y0 + 40)
+    page.mouse.down()
+    for i in range(30):  # a tall vertical stroke: a "1"
+        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
+    page.mouse.up()
+    prediction = page.locator("[data-testid='prediction']")
+    prediction.wait_for(timeout=30_000)
+    assert prediction.inner_text().strip() == "1"
+    assert page.locator("text=Feature maps of your drawing").count() == 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "draw-with-digit.png"), full_page=True)
+
+
+def test_inside_page_renders_its_figures(server, page):
+    open_page(page, f"{server}/inside?lang=en", "text=7. Kernel lab")
+    page.wait_for_timeout(2000)
+    assert page.locator(".js-plotly-plot").count() >= 6
+    assert page.locator("[data-testid='stImage']").count() >= 4
+    assert page.locator("text=torch.nn.functional.conv2d gives").count() == 1
+    assert errors_on(page) == []
+
+
+def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
+    open_page(page, f"{server}/architecture?lang=es&f=16,32&k=5&pool=avg&dense=64&cls=3",
+              "[data-testid='stDataFrame']")
+    assert page.locator("h1").first.inner_text().endswith("Arquitectura")
+    assert page.get_by_role("slider", name="Bloques convolucionales").input_value() == "2"
+    assert page.get_by_role("slider", name="Filtros del bloque 1").get_attribute("aria-valuetext") == "16"
+    assert page.get_by_role("slider", name="Tamaño del kernel").get_attribute("aria-valuetext") == "5×5"
+    assert page.locator("text=Capa a capa").count() == 1
+    from cnn_core.architecture import PRESETS, layer_table, totals
+
+    expected = totals(layer_table(PRESETS["tutorial"].replace(
+        out_channels=(16, 32), kernel_size=5, pool="avg", dense=(64,), num_classes=3))).params
+    assert metric_values(page)[0].replace(".", ",") == f"{expected:,}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "architecture-es-link.png"), full_page=True)
