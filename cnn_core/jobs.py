@@ -6,7 +6,9 @@ draws them (a Streamlit fragment polling once a second, a test, the load
 script). It outlives the script run that started it, so a user can switch pages
 and come back. A :class:`Scheduler` lets at most ``max_running`` jobs train at
 once and queues the rest in arrival order, dividing the CPU threads between
-the running ones so concurrent runs do not thrash.
+the running ones so concurrent runs do not thrash. A job told how to ask
+whether its owner is still there (``owner_alive``) stops itself once the owner
+has been gone a while, so a closed browser tab frees its worker.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from .data import ImageData
 from .errors import PlaygroundError
@@ -40,7 +43,8 @@ class Snapshot:
 
 class TrainingJob:
     def __init__(self, model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
-                 scheduler: "Scheduler | None" = None):
+                 scheduler: "Scheduler | None" = None, owner_alive: Callable[[], bool] | None = None,
+                 owner_grace_s: float = 30.0):
         self.model = model
         self.data = data
         self.cfg = cfg
@@ -55,6 +59,11 @@ class TrainingJob:
         self._error: PlaygroundError | None = None
         self._status = "queued"
         self._done = threading.Event()
+        # Who started the job; once they have been gone for owner_grace_s, the job stops itself.
+        self._owner_alive = owner_alive
+        self._owner_grace_s = owner_grace_s
+        self._owner_checked = 0.0
+        self._owner_missing_since: float | None = None
         self.created = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="cnn-playground-training", daemon=True)
 
@@ -72,6 +81,26 @@ class TrainingJob:
     @property
     def finished(self) -> bool:
         return self._done.is_set()
+
+    def _should_stop(self) -> bool:
+        return self._stop.is_set() or self._owner_gone()
+
+    def _owner_gone(self) -> bool:
+        if self._owner_alive is None:
+            return False
+        now = time.monotonic()
+        if now - self._owner_checked < 1.0:  # asked once a second at most
+            return False
+        self._owner_checked = now
+        if self._owner_alive():
+            self._owner_missing_since = None
+            return False
+        if self._owner_missing_since is None:
+            self._owner_missing_since = now
+        if now - self._owner_missing_since >= self._owner_grace_s:
+            self._stop.set()
+            return True
+        return False
 
     # -- the worker
     def _on_event(self, event) -> None:
@@ -92,7 +121,7 @@ class TrainingJob:
         slot = None
         try:
             if self.scheduler is not None:
-                slot = self.scheduler.acquire(self, self._stop)
+                slot = self.scheduler.acquire(self, self._should_stop)
                 if slot is None:  # stopped while waiting in the queue
                     self._status = "stopped"
                     return
@@ -100,7 +129,7 @@ class TrainingJob:
             cfg = self.cfg if threads is None else _with_threads(self.cfg, threads)
             self._status = "running"
             result = train(self.model, self.data, cfg, on_event=self._on_event,
-                           should_stop=self._stop.is_set)
+                           should_stop=self._should_stop)
             self._status = result.reason
         except PlaygroundError as err:
             self._error = err
@@ -121,8 +150,6 @@ class TrainingJob:
 
 
 def _with_threads(cfg: TrainConfig, threads: int) -> TrainConfig:
-    from dataclasses import replace
-
     return replace(cfg, threads=threads)
 
 
@@ -137,11 +164,11 @@ class Scheduler:
         self._running: set[TrainingJob] = set()
         self._queue: list[TrainingJob] = []
 
-    def acquire(self, job: TrainingJob, stop: threading.Event) -> bool | None:
+    def acquire(self, job: TrainingJob, should_stop: Callable[[], bool]) -> bool | None:
         with self._cond:
             self._queue.append(job)
             while True:
-                if stop.is_set():
+                if should_stop():
                     self._queue.remove(job)
                     self._cond.notify_all()
                     return None
@@ -171,7 +198,8 @@ class Scheduler:
 
 
 def start_training(model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
-                   scheduler: Scheduler | None = None) -> TrainingJob:
-    return TrainingJob(model, data, cfg, scheduler).start()
+                   scheduler: Scheduler | None = None,
+                   owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
+    return TrainingJob(model, data, cfg, scheduler, owner_alive).start()
 
 

@@ -71,8 +71,13 @@ class PlaygroundCNN(nn.Module):
         return self.classifier(self.blocks(x))  # (N, C, H, W) → (N, classes)
 
 
-def build_model(arch: Architecture) -> PlaygroundCNN:
-    return PlaygroundCNN(arch)
+def build_model(arch: Architecture, seed: int | None = None) -> PlaygroundCNN:
+    """The network for ``arch``; with ``seed``, the same initial weights every time."""
+    if seed is None:
+        return PlaygroundCNN(arch)
+    with torch.random.fork_rng(devices=[]):  # leave the caller's random stream alone
+        torch.manual_seed(seed)
+        return PlaygroundCNN(arch)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -3,17 +3,17 @@
 import streamlit as st
 
 from cnn_core import checkpoint
-from cnn_core.architecture import adapt_to_data, layer_table
+from cnn_core.architecture import adapt_to_data, layer_table, totals
 from cnn_core.checkpoint import SavedModel
 from cnn_core.errors import PlaygroundError
 from cnn_core.jobs import start_training
 from cnn_core.model import build_model
-from cnn_core.training import TrainConfig, check_fits, per_class_accuracy
+from cnn_core.training import TrainConfig, check_fits, per_class_accuracy, pick_device
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
 from ui.i18n import error_text, labeller, page_header, t
 
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 BATCH_SIZES = (32, 64, 128, 256)
 IMAGE_SIZES = (28, 32, 48, 64)
 
@@ -91,6 +91,12 @@ def adapted_architecture(data):
     if adapted != arch:
         st.info(t("train.adapted", old_in=f"{arch.in_height}×{arch.in_width}×{arch.in_channels}",
                   new_in=f"{h}×{w}×{c}", old_classes=arch.num_classes, new_classes=data.num_classes))
+    try:
+        params = f"{totals(layer_table(adapted)).params:,}"
+    except PlaygroundError:
+        params = "?"
+    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
+                 device=str(pick_device()).upper()))
     return adapted
 
 
@@ -102,8 +108,8 @@ def start(arch, data, cfg) -> None:
         st.error(error_text(err), icon="⚠️")
         return
     cfg = TrainConfig(**{**cfg.__dict__, "hflip": data.name not in ("mnist", "fashion-mnist")})
-    model = build_model(arch)
-    job = start_training(model, data, cfg, resources.scheduler())
+    model = build_model(arch, seed=cfg.seed)
+    job = start_training(model, data, cfg, resources.scheduler(), owner_alive=resources.session_liveness())
     job.classes = data.classes
     job.dataset = data.name
     st.session_state[state.JOB] = job

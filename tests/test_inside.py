@@ -96,7 +96,7 @@ def test_step_through_of_a_real_first_layer_matches_the_model():
     x = torch.rand(1, 1, 28, 28)
     conv = model.blocks[0].conv
     stages = trace(model, x).blocks[0]
-    step = conv_step(x[0], conv.weight[5].detach(), float(conv.bias[5]), 0, 27)
+    step = conv_step(x[0], conv.weight[5].detach(), float(conv.bias[5].detach()), 0, 27)
     assert step.value == pytest.approx(float(stages.conv[5, 0, 27]), abs=1e-5)
 
 

@@ -83,8 +83,8 @@ def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_
     long_cfg = TrainConfig(time_budget_s=30, batch_size=32, val_size=50)
     first = TrainingJob(build_model(arch), tiny_data, long_cfg, sched).start()
     second = TrainingJob(build_model(arch), tiny_data, long_cfg, sched).start()
-    for _ in range(100):
-        if first.snapshot().status == "running" and second.snapshot().queue_position == 1:
+    for _ in range(200):
+        if first.snapshot().steps and second.snapshot().queue_position == 1:
             break
         threading.Event().wait(0.05)
     assert first.snapshot().status == "running"
@@ -182,3 +182,17 @@ def test_evaluate_reports_accuracy_and_predictions(tiny_data):
     assert pred.shape == tiny_data.test_y.shape
     assert acc == pytest.approx((pred == tiny_data.test_y).float().mean().item())
     assert loss > 0
+
+
+def test_a_job_whose_owner_is_gone_stops_itself(tiny_data):
+    alive = threading.Event()
+    alive.set()
+    job = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data,
+                      TrainConfig(time_budget_s=60, batch_size=32, val_size=50), None,
+                      owner_alive=alive.is_set, owner_grace_s=0.5).start()
+    threading.Event().wait(1.5)
+    assert not job.finished  # the owner is there: it keeps training
+    alive.clear()  # the browser tab closes
+    assert job.wait(10)
+    snap = job.snapshot()
+    assert snap.status == "stopped" and snap.result.steps > 0

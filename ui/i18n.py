@@ -222,6 +222,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "{old_classes} → {new_classes}.",
                       "The architecture was adapted to the data: input {old_in} → {new_in}, classes "
                       "{old_classes} → {new_classes}."),
+    "train.network": ("Red de la página Arquitectura: filtros {filters}, {params} parámetros · entrena en {device}.",
+                      "Network from the Architecture page: filters {filters}, {params} parameters · trains on {device}."),
     "train.length": ("Duración", "Length"),
     "train.mode_epochs": ("épocas", "epochs"),
     "train.mode_time": ("segundos", "seconds"),

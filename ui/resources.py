@@ -36,3 +36,17 @@ def pretrained() -> SavedModel:
 @st.cache_resource
 def scheduler() -> Scheduler:
     return Scheduler(max_running=settings().max_concurrent)
+
+
+def session_liveness():
+    """A callable telling whether this browser session is still connected, or None outside a server."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return None
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    if not runtime.is_active_session(session_id):  # AppTest and bare runs have no registered session
+        return None
+    return lambda: runtime.is_active_session(session_id)
