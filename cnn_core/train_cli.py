@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 
@@ -47,7 +48,8 @@ def add_subcommands(sub, add_architecture_args) -> None:
 
     p = sub.add_parser("bench", help="training speed and accuracy, as one JSON object")
     p.add_argument("--data-dir", help="where MNIST is (default: $CNN_PLAYGROUND_DATA_DIR)")
-    p.add_argument("--steps", type=int, default=150, help="timed steps for each loop")
+    p.add_argument("--steps", type=int, default=100, help="timed steps for each loop in each round")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     p.add_argument("--epochs", type=float, default=TrainConfig.epochs, help="for the accuracy run")
     p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
     p.add_argument("--json", action="store_true", help="(always JSON; accepted for symmetry)")
@@ -136,29 +138,29 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n ** 3 * repeats / (time.perf_counter() - t0) / 1e9
 
 
-def train_step_flops(model, batch) -> int:
+def train_step_flops(arch, batch_size: int) -> int:
+    """FLOPs of one training step (forward and backward), counted by torch itself."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    x, y = batch
+    model = build_model(arch)
+    x = torch.rand(batch_size, arch.in_channels, arch.in_height, arch.in_width)
+    y = torch.randint(0, arch.num_classes, (batch_size,))
     with FlopCounterMode(display=False) as counter:
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-    model.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(model(x), y).backward()
     return counter.get_total_flops()
 
 
 def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
-    """The pytorch/examples ``mnist/main.py`` loop: DataLoader + per-sample PIL transforms."""
+    """The pytorch/examples ``mnist/main.py`` loop: DataLoader + per-sample PIL transforms, Adadelta."""
     from torchvision import datasets, transforms
 
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     ds = datasets.MNIST(str(data_dir), train=True, download=False, transform=tf)
     loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True)
-    torch.manual_seed(0)
-    model = build_model(arch)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model = build_model(arch, seed=0)
+    opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
     model.train()
-    seen, t0 = 0, None
+    seen, t0 = 0, time.perf_counter()
     for i, (x, y) in enumerate(loader):
         if i == 5:  # warm-up done
             t0, seen = time.perf_counter(), 0
@@ -172,40 +174,59 @@ def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
     return seen / (time.perf_counter() - t0)
 
 
-def our_images_per_s(arch, data, steps: int, batch_size: int) -> tuple[float, float]:
-    """(images/s, training GFLOP/s) of :func:`train` over ``steps`` steps after a warm-up."""
-    torch.manual_seed(0)
-    model = build_model(arch)
-    history = History()
-    cfg = TrainConfig(epochs=(steps + 5) * batch_size / (len(data.train_y) - 2000),
+def our_images_per_s(arch, data, steps: int, batch_size: int) -> float:
+    """Images/s of :func:`train` over ``steps`` steps after a warm-up, wall clock, evaluation off."""
+    model = build_model(arch, seed=0)
+    marks: list[float] = []
+
+    def on_event(event):
+        if isinstance(event, StepEvent) and event.step in (5, steps + 5):
+            marks.append(time.perf_counter())
+
+    cfg = TrainConfig(epochs=(steps + 5) / math.ceil((len(data.train_y) - 2000) / batch_size),
                       batch_size=batch_size, val_size=2000, eval_every_s=1e9)
-    train(model, data, cfg, on_event=history, evaluate_test=False)
-    timed = history.steps[5:]
-    seconds = timed[-1].seconds - history.steps[4].seconds
-    images = len(timed) * batch_size
-    x = data.train_x[:batch_size].float().div(255).contiguous(memory_format=torch.channels_last)
-    flops = train_step_flops(build_model(arch).to(memory_format=torch.channels_last),
-                             (x, data.train_y[:batch_size]))
-    ips = images / seconds
-    return ips, flops / batch_size * ips / 1e9
+    train(model, data, cfg, on_event=on_event, evaluate_test=False)
+    return steps * batch_size / (marks[1] - marks[0])
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """Speed figures interleaved over rounds (this machine's speed drifts), medians reported."""
     from .data import default_data_dir
 
     data_dir = args.data_dir or default_data_dir()
     data = load_dataset("mnist", data_dir, download=False)
     arch = PRESETS["tutorial"]
     batch = TrainConfig.batch_size
-    out: dict = {"device": str(torch.device("cpu")), "threads": torch.get_num_threads(),
-                 "architecture": "tutorial", "batch_size": batch}
-    out["matmul_gflops"] = round(matmul_gflops(), 1)
-    ips, gflops = our_images_per_s(arch, data, args.steps, batch)
-    out["images_per_s"] = round(ips, 1)
-    out["train_gflops"] = round(gflops, 1)
-    out["ratio_to_matmul"] = round(gflops / out["matmul_gflops"], 3)
-    out["baseline_images_per_s"] = round(baseline_images_per_s(arch, data_dir, args.steps, batch), 1)
-    out["speedup_vs_baseline"] = round(ips / out["baseline_images_per_s"], 2)
+    examples_batch = 64  # pytorch/examples mnist/main.py's default --batch-size
+    rounds: dict[str, list[float]] = {"matmul": [], "ours": [], "baseline": [], "baseline_same_batch": []}
+    for _ in range(args.rounds):
+        rounds["matmul"].append(matmul_gflops())
+        rounds["ours"].append(our_images_per_s(arch, data, args.steps, batch))
+        rounds["baseline"].append(baseline_images_per_s(arch, data_dir, args.steps, examples_batch))
+        rounds["baseline_same_batch"].append(baseline_images_per_s(arch, data_dir, args.steps, batch))
+    flops_per_image = train_step_flops(arch, batch) / batch
+    ips = median(rounds["ours"])
+    matmul = median(rounds["matmul"])
+    baseline = median(rounds["baseline"])
+    baseline_same = median(rounds["baseline_same_batch"])
+    out: dict = {
+        "device": "cpu", "threads": torch.get_num_threads(), "architecture": "tutorial", "batch_size": batch,
+        "rounds": args.rounds, "matmul_gflops": round(matmul, 1),
+        "train_gflops": round(flops_per_image * ips / 1e9, 1),
+        "ratio_to_matmul": round(flops_per_image * ips / 1e9 / matmul, 3),
+        "images_per_s": round(ips, 1),
+        "baseline_images_per_s": round(baseline, 1),
+        "baseline_batch_size": examples_batch,
+        "speedup_vs_baseline": round(ips / baseline, 2),
+        "baseline_same_batch_images_per_s": round(baseline_same, 1),
+        "speedup_vs_baseline_same_batch": round(ips / baseline_same, 2),
+        "train_mflop_per_image": round(flops_per_image / 1e6, 2),
+        "per_round": {k: [round(v, 1) for v in vals] for k, vals in rounds.items()},
+    }
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
         out.update(accuracy_run(arch, data, args.epochs))
@@ -235,19 +256,20 @@ def accuracy_run(arch, data, epochs: float) -> dict:
 
 
 def draw_latency_ms(repeats: int = 50) -> dict:
-    """Server time from a canvas image to probabilities: preprocessing plus the forward pass."""
+    """Server time from a canvas image to probabilities and feature maps, as the Draw page computes them."""
     import numpy as np
 
+    from .inspect import tile_maps, trace
     from .preprocess import ink_from_rgba, prepare_digit
-    from .model import predict_proba
     from .pretrained import load_pretrained
 
     model = load_pretrained().model
     rgba = np.zeros((280, 280, 4), dtype=np.uint8)
     rgba[60:220, 130:150] = 255  # a "1"
-    predict_proba(model, prepare_digit(ink_from_rgba(rgba)).tensor())  # warm-up
+    trace(model, prepare_digit(ink_from_rgba(rgba)).tensor())  # warm-up
     t0 = time.perf_counter()
     for _ in range(repeats):
-        prepared = prepare_digit(ink_from_rgba(rgba))
-        predict_proba(model, prepared.tensor())
+        result = trace(model, prepare_digit(ink_from_rgba(rgba)).tensor())
+        for block in result.blocks:
+            tile_maps(block.pool[:64], cols=16)
     return {"draw_ms": round((time.perf_counter() - t0) / repeats * 1000, 2)}

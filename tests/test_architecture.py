@@ -192,3 +192,15 @@ def test_core_does_not_import_streamlit():
             "cnn_core.train_cli; assert 'streamlit' not in sys.modules, 'cnn_core imported streamlit'")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("pool", POOLS)
+def test_block_forward_equals_conv_relu_pool_in_the_tutorial_order(pool):
+    """Training pools before ReLU when pooling is max (cheaper); the output must not change."""
+    arch = PRESETS["tutorial"].replace(pool=pool)
+    block = build_model(arch).blocks[1].eval()
+    x = torch.randn(4, 32, 14, 14)
+    with torch.no_grad():
+        expected = block.pool(torch.relu(block.conv(x)))
+        assert torch.equal(block(x), expected)
+        assert torch.equal(block.stages(x)["pool"], expected)

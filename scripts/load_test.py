@@ -1,0 +1,151 @@
+"""Load test: one real server, many browser sessions training at once, as in a workshop room.
+
+Starts `streamlit run app.py` on a free localhost port, opens SESSIONS pages in
+Debian's Chromium, and has each start a short training (a time budget of
+BUDGET seconds) at the same moment. Meanwhile it keeps loading the home page in
+another tab and samples the server's memory. Prints one JSON object and exits
+non-zero if a session neither finished nor queued, if the home page took longer
+than --max-home-s to draw, or if the server's memory passed --max-rss-mb.
+
+    python scripts/load_test.py --data-dir ../shared/data --sessions 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def start_server(data_dir: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": data_dir, **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def run(args) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_server(args.data_dir, {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)}
+                             if args.max_concurrent else {})
+    peak = {"rss": 0.0}
+    stop = threading.Event()
+
+    def sample_memory():
+        while not stop.is_set():
+            peak["rss"] = max(peak["rss"], rss_mb(proc.pid))
+            time.sleep(0.25)
+
+    sampler = threading.Thread(target=sample_memory, daemon=True)
+    sampler.start()
+    report: dict = {"sessions": args.sessions, "budget_s": args.budget}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            pages = []
+            for _ in range(args.sessions):
+                page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
+                page.goto(f"{url}/train?lang=en")
+                pages.append(page)
+            for page in pages:
+                page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
+                page.get_by_role("radio", name="seconds").check()
+                slider = page.get_by_role("slider", name="Seconds of training")
+                slider.wait_for(timeout=30_000)
+                slider.focus()
+                page.keyboard.press("Home")  # the shortest budget, 5 s
+            page_load_ms = []
+            t0 = time.time()
+            for page in pages:  # press Train everywhere, as fast as a room of people would
+                page.get_by_role("button", name="Train", exact=True).click()
+            report["click_all_s"] = round(time.time() - t0, 2)
+            watcher = browser.new_context().new_page()
+            max_position = 0
+            done = [False] * len(pages)
+            deadline = time.time() + args.timeout
+            while not all(done) and time.time() < deadline:
+                start = time.time()
+                watcher.goto(url + "/?lang=en")
+                watcher.wait_for_selector("h1", timeout=60_000)
+                page_load_ms.append((time.time() - start) * 1000)
+                for i, page in enumerate(pages):
+                    if done[i]:
+                        continue
+                    text = page.locator("[data-testid='stMain']").inner_text()
+                    m = re.search(r"Queued: position (\d+)", text)
+                    if m:
+                        max_position = max(max_position, int(m.group(1)))
+                    done[i] = "Test accuracy" in text
+                time.sleep(1)
+            report["all_s"] = round(time.time() - t0, 1)
+            report["finished"] = sum(done)
+            report["max_queue_position_seen"] = max_position
+            report["home_page_ms_median"] = round(sorted(page_load_ms)[len(page_load_ms) // 2])
+            report["home_page_ms_max"] = round(max(page_load_ms))
+            browser.close()
+    finally:
+        stop.set()
+        sampler.join()
+        report["server_peak_rss_mb"] = round(peak["rss"])
+        proc.terminate()
+        proc.wait(10)
+    report["ok"] = (report.get("finished") == args.sessions and report["home_page_ms_max"] <= args.max_home_s * 1000
+                    and report["server_peak_rss_mb"] <= args.max_rss_mb)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--budget", type=int, default=5, help="(fixed by the slider's minimum: 5 s)")
+    parser.add_argument("--max-concurrent", type=int, default=None, help="default: the app's own")
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--max-home-s", type=float, default=10.0)
+    parser.add_argument("--max-rss-mb", type=float, default=4000)
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    args = parser.parse_args(argv)
+    report = run(args)
+    print(json.dumps(report, indent=2))
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
