@@ -14,6 +14,7 @@ has been gone a while, so a closed browser tab frees its worker.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -119,6 +120,7 @@ class TrainingJob:
 
     def _run(self) -> None:
         slot = None
+        _lower_priority()
         try:
             if self.scheduler is not None:
                 slot = self.scheduler.acquire(self, self._should_stop)
@@ -147,6 +149,21 @@ class TrainingJob:
             position = self.scheduler.position(self) if self.scheduler and self._status == "queued" else 0
             return Snapshot(self._status, position, list(self._steps), list(self._evals), self._last,
                             self._result, self._error, self._done.is_set())
+
+
+def _lower_priority(niceness: int = 10) -> None:
+    """Run this thread (and the torch worker threads it starts) below the web server.
+
+    Training saturates every core; at normal priority the server's event loop
+    then answers pages in tens of seconds. On Linux a thread has its own nice
+    value, inherited by the OpenMP workers it creates, so only training yields.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except OSError:
+        pass
 
 
 def _with_threads(cfg: TrainConfig, threads: int) -> TrainConfig:

@@ -16,6 +16,7 @@ from ui.i18n import error_text, labeller, page_header, t
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 BATCH_SIZES = (32, 64, 128, 256)
 IMAGE_SIZES = (28, 32, 48, 64)
+PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
 
 
 def dataset_ui():
@@ -121,16 +122,19 @@ def curve_labels():
 
 def live_view(job) -> None:
     snap = job.snapshot()
-    if snap.status == "queued":
+    if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
         st.info(t("train.queued", position=snap.queue_position))
-    elif not snap.finished and snap.last is not None:
+        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
+        return
+    if not snap.finished and snap.last is not None:
         last = snap.last
         st.progress(min(last.progress, 1.0), text=t("train.progress", percent=f"{last.progress:.0%}",
                                                       ips=f"{last.images_per_s:,.0f}", eta=f"{last.eta_s:.0f}"))
     elif not snap.finished:
         st.info(t("train.starting"))
     nan_step = snap.result.nan_step if snap.result else None
-    st.plotly_chart(training_curves(snap.steps, snap.evals, curve_labels(), nan_step), key="live_curves")
+    steps = snap.steps[:: max(1, len(snap.steps) // PLOT_POINTS)]
+    st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves")
     if not snap.finished:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
     elif st.session_state.get("_shown_job") is not job:
