@@ -139,6 +139,15 @@ def test_short_training_shows_a_live_plot_and_stops(server, page):
         " return p && p.innerText !== first; }", arg=first, timeout=20_000)
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2  # curves are drawn
     assert re.search(r"\d+ images/s", progress.inner_text())
+    # Leave for another page and come back: the run goes on and the plot is live again.
+    page.get_by_role("link", name="Architecture").click()
+    page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)
+    page.get_by_role("link", name="Train").click()
+    progress.wait_for(timeout=30_000)
+    again = progress.inner_text()
+    page.wait_for_function(
+        "(first) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
+        " return p && p.innerText !== first; }", arg=again, timeout=20_000)
     page.get_by_role("button", name="Stop").click()
     page.wait_for_selector("text=Training stopped", timeout=20_000)
     assert page.locator("text=Test accuracy").count() >= 1
