@@ -69,6 +69,11 @@ class ImageData:
     def num_classes(self) -> int:
         return len(self.classes)
 
+    @property
+    def mirror_safe(self) -> bool:
+        """Whether a mirrored image is still an image of its class (a cat yes, a 3 or a shoe's side no)."""
+        return self.name not in ("mnist", "fashion-mnist")
+
 
 def _nchw(images) -> torch.Tensor:
     t = torch.as_tensor(images)

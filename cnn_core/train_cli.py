@@ -79,7 +79,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         epochs=args.epochs if args.epochs is not None else TrainConfig.epochs,
         time_budget_s=args.time_budget, batch_size=args.batch_size, lr=args.lr,
-        optimizer=args.optimizer, augment=args.augment, hflip=data.name not in ("mnist", "fashion-mnist"),
+        optimizer=args.optimizer, augment=args.augment, hflip=data.mirror_safe,
         seed=args.seed,
     )
     torch.manual_seed(args.seed)

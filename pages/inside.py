@@ -24,8 +24,12 @@ def pick_image(saved):
     if source == "drawing":
         return torch.from_numpy(st.session_state[state.DRAWING]).unsqueeze(0), None
     dataset = saved.meta.get("dataset") or "mnist"
+    uploaded = st.session_state[state.UPLOADED_DATA]
     try:
-        data = resources.dataset(dataset if dataset in ("mnist", "fashion-mnist", "cifar10") else "mnist")
+        if uploaded is not None and uploaded.name == dataset:
+            data = uploaded
+        else:
+            data = resources.dataset(dataset if dataset in ("mnist", "fashion-mnist", "cifar10") else "mnist")
     except PlaygroundError as err:
         st.error(error_text(err), icon="📁")
         st.stop()
@@ -46,8 +50,11 @@ def input_section(image, classes, label):
     st.subheader(t("inside.input_title"))
     st.markdown(t("inside.input_text", h=h, w=w, c=c, neurons=f"{h * w * c:,}"))
     left, right = st.columns([1, 2])
-    left.plotly_chart(heatmap(image[0].float(), t("inside.image") + (f" ({classes[label]})" if label is not None else ""),
-                              height=260), key="input_image")
+    caption = t("inside.image") + (f" ({classes[label]})" if label is not None else "")
+    if c == 3:
+        left.image(image.permute(1, 2, 0).numpy(), caption=caption, width=220)
+    else:
+        left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image")
     r0, c0 = max(0, h // 2 - 3), max(0, w // 2 - 3)
     patch = image[0, r0:r0 + 6, c0:c0 + 6]
     right.markdown(t("inside.normalise", r0=r0, c0=c0))

@@ -1,5 +1,7 @@
 """Train: pick data and settings, watch the curves live, keep the model."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cnn_core import checkpoint
@@ -108,12 +110,10 @@ def start(arch, data, cfg) -> None:
     except PlaygroundError as err:
         st.error(error_text(err), icon="⚠️")
         return
-    cfg = TrainConfig(**{**cfg.__dict__, "hflip": data.name not in ("mnist", "fashion-mnist")})
+    cfg = replace(cfg, hflip=data.mirror_safe)
     model = build_model(arch, seed=cfg.seed)
-    job = start_training(model, data, cfg, resources.scheduler(), owner_alive=resources.session_liveness())
-    job.classes = data.classes
-    job.dataset = data.name
-    st.session_state[state.JOB] = job
+    st.session_state[state.JOB] = start_training(model, data, cfg, resources.scheduler(),
+                                                 owner_alive=resources.session_liveness())
 
 
 def curve_labels():
@@ -146,8 +146,8 @@ def live_view(job) -> None:
 def keep_result(job, snap) -> None:
     """A finished (or stopped) run's model becomes the session's model."""
     if snap.result is not None and snap.result.steps:
-        st.session_state[state.TRAINED] = SavedModel(job.model, list(job.classes), {
-            "dataset": job.dataset, "test_accuracy": snap.result.test_accuracy, "reason": snap.result.reason})
+        st.session_state[state.TRAINED] = SavedModel(job.model, list(job.data.classes), {
+            "dataset": job.data.name, "test_accuracy": snap.result.test_accuracy, "reason": snap.result.reason})
 
 
 def results(job) -> None:
