@@ -161,9 +161,8 @@ def test_slider_space_gives_a_table_or_our_own_error():
             assert f"block {err.params['block']}" in str(err)
             continue
         valid += 1
-        if valid % 7 == 0:  # build and run a sample of the valid ones (all of them would take minutes)
-            with torch.no_grad():
-                assert build_model(arch)(torch.rand(1, c, h, w)).shape == (1, 10)
+        with torch.no_grad():
+            assert build_model(arch)(torch.rand(1, c, h, w)).shape == (1, 10)
     assert valid > 100
 
 

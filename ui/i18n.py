@@ -247,6 +247,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "train.progress": ("{percent} · {ips} imágenes/s · quedan {eta} s", "{percent} · {ips} images/s · {eta} s left"),
     "train.stopped": ("Entrenamiento parado tras {steps} pasos; el modelo entrenado hasta ahí se conserva.",
                       "Training stopped after {steps} steps; the model trained so far is kept."),
+    "train.stopped_in_queue": ("Entrenamiento cancelado antes de empezar: estaba en la cola.",
+                               "Training cancelled before it started: it was still in the queue."),
     "train.test_accuracy": ("Exactitud en test", "Test accuracy"),
     "train.seconds_taken": ("Tiempo de entrenamiento", "Training time"),
     "train.speed": ("Velocidad", "Speed"),
