@@ -12,7 +12,7 @@ This module does not build torch modules (see ``model.py``).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import ArchitectureError
 

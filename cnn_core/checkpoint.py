@@ -2,8 +2,9 @@
 
 A model file is a zip holding ``architecture.json`` (the architecture, class
 names, test accuracy) and ``weights.pt``, a state dict written by ``torch.save``
-and read back with ``weights_only=True``, which refuses any pickled code. Every failure becomes a :class:`ModelFileError` the app can
-explain; nothing of the current session is touched until a file has passed.
+and read back with ``weights_only=True``, which refuses any pickled code.
+Every failure becomes a :class:`ModelFileError` the app can explain; nothing
+of the current session is touched until a file has passed.
 """
 
 from __future__ import annotations

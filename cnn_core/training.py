@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -27,7 +26,7 @@ import torch.nn.functional as F
 
 from .architecture import Architecture, training_memory_mb
 from .data import ImageData
-from .errors import ArchitectureError, PlaygroundError
+from .errors import ArchitectureError
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -315,12 +314,7 @@ class History:
             self.result = event.result
 
 
-def default_threads() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
 __all__ = [
     "TrainConfig", "StepEvent", "EvalEvent", "DoneEvent", "TrainResult", "History", "train",
     "evaluate", "pick_device", "to_float", "confusion_matrix", "per_class_accuracy", "check_fits",
-    "PlaygroundError",
 ]

@@ -42,7 +42,8 @@ except ArchitectureError as err:
     st.stop()
 
 st.subheader(t("arch.table"))
-numbers = {t(k): st.column_config.NumberColumn(format="localized") for k in ("table.neurons", "table.params", "table.macs")}
+numbers = {t(k): st.column_config.NumberColumn(format="localized")
+           for k in ("table.neurons", "table.params", "table.macs")}
 st.dataframe(layer_rows(layers), hide_index=True, width="stretch", key="layer_table", column_config=numbers,
              height=35 * (len(layers) + 2) + 3)
 total = totals(layers)

@@ -98,7 +98,8 @@ def conv_section(model, x, result):
                     key="kernel")
     filled = conv_by_hand(x[0], kernel, bias, model.arch.padding, upto=pos)
     c3.plotly_chart(heatmap(filled, t("inside.output_filling"), colorscale="viridis", height=240), key="filling")
-    terms = " + ".join(f"{p:.2f}×{k:.2f}" for p, k in zip(step.patch.flatten()[:9].tolist(), step.kernel.flatten()[:9].tolist()))
+    pairs = zip(step.patch.flatten()[:9].tolist(), step.kernel.flatten()[:9].tolist())
+    terms = " + ".join(f"{p:.2f}×{k:.2f}" for p, k in pairs)
     more = t("inside.more_terms", n=step.patch.numel() - 9) if step.patch.numel() > 9 else ""
     with torch.no_grad():  # the same number from torch itself, shown beside ours
         reference = F.conv2d(x, conv.weight, conv.bias, padding=model.arch.padding)[0, filt, row, col]
@@ -115,7 +116,8 @@ def pool_section(model, result):
     relu = result.blocks[0].relu[filt]
     p = model.arch.pool_size
     out_h, out_w = relu.shape[0] // p, relu.shape[1] // p
-    pos = st.slider(t("inside.pool_position"), 0, out_h * out_w - 1, out_w * (out_h // 2) + out_w // 2, key="w_pool_pos")
+    pos = st.slider(t("inside.pool_position"), 0, out_h * out_w - 1, out_w * (out_h // 2) + out_w // 2,
+                    key="w_pool_pos")
     step = pool_step(relu, p, *divmod(pos, out_w), kind=model.arch.pool)
     c1, c2 = st.columns(2)
     c1.plotly_chart(heatmap(step.window, t("inside.window"), text=True, height=220), key="pool_window")

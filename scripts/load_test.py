@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout still stops the server (finally)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
+    parser.add_argument("--data-dir",
+                        default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--budget", type=int, default=5, help="(fixed by the slider's minimum: 5 s)")
     parser.add_argument("--max-concurrent", type=int, default=None, help="default: the app's own")
