@@ -46,7 +46,7 @@ with right:
         drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn")
         if st.button(t("draw.report"), key="report_mistake"):
             if drawn != saved.classes[best]:
-                st.session_state.setdefault("draw_mistakes", []).append((drawn, saved.classes[best]))
+                st.session_state[state.DRAW_MISTAKES].append((drawn, saved.classes[best]))
                 st.success(t("draw.reported", drawn=drawn, predicted=saved.classes[best]))
             else:
                 st.info(t("draw.report_same", predicted=saved.classes[best]))
@@ -55,7 +55,7 @@ st.subheader(t("draw.seen"))
 st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen")
 st.subheader(t("draw.maps"))
 for i, block in enumerate(result.blocks, start=1):
-    maps = block.pool
+    maps = block.relu  # the block's "filtered images": conv then ReLU, before pooling
     st.markdown(t("draw.block_maps", block=i, shape="×".join(map(str, (maps.shape[1], maps.shape[2], maps.shape[0]))),
                   count=maps.shape[0]))
     st.image(tile_maps(maps[:64], cols=16, scale=max(1, 56 // maps.shape[1])), clamp=True)

@@ -12,7 +12,7 @@ def session_facts() -> dict:
     result = job.snapshot().result if job is not None and job.finished else None
     return {"arch": st.session_state[state.ARCH],
             "test_accuracy": result.test_accuracy if result is not None else None,
-            "draw_mistakes": st.session_state.get("draw_mistakes", [])}
+            "draw_mistakes": st.session_state[state.DRAW_MISTAKES]}
 
 
 def expected_text(ex) -> str:

@@ -46,11 +46,16 @@ def _seed_widgets(arch: Architecture, preset: str) -> None:
             ss[key] = value
 
 
+ARCH_WIDGETS = ("w_input", "w_in_h", "w_in_w", "w_in_c", "w_blocks", "w_filters_", "w_kernel", "w_padding",
+                "w_pool", "w_pool_size", "w_dense_layers", "w_units_", "w_classes", "w_bn")
+
+
 def _apply_preset() -> None:
+    """Load the chosen preset; the sliders are re-seeded from it on this run."""
     name = st.session_state["w_preset"]
     st.session_state[state.ARCH] = PRESETS[name]
     st.session_state[state.PRESET] = name
-    for key in [k for k in st.session_state if str(k).startswith("w_") and k != "w_preset"]:
+    for key in [k for k in st.session_state if str(k).startswith(ARCH_WIDGETS)]:
         del st.session_state[key]
 
 

@@ -289,7 +289,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "draw.seen_caption": ("28×28 = 784 neuronas, centrado por centro de masa, valor/255",
                           "28×28 = 784 neurons, centred by centre of mass, value/255"),
     "draw.maps": ("Mapas de características de tu dibujo", "Feature maps of your drawing"),
-    "draw.block_maps": ("Bloque {block}: {count} mapas, {shape}", "Block {block}: {count} maps, {shape}"),
+    "draw.block_maps": ("Bloque {block}: {count} mapas filtrados (convolución + ReLU), {shape}",
+                        "Block {block}: {count} filtered maps (convolution + ReLU), {shape}"),
     # --- inside
     "inside.title": ("🔬 Por dentro", "🔬 Inside"),
     "inside.intro": ("Una imagen atraviesa la red etapa por etapa, con las cuentas a la vista.",

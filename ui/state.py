@@ -23,6 +23,7 @@ UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
 EXERCISES = "exercises"  # {exercise id: True once solved}
 NOTICES = "notices"  # [(key, params)] to show once
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
+DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
 URL_READ = "_url_read"
 
 LANGS = ("es", "en")
@@ -46,6 +47,7 @@ def init_state() -> None:
     ss.setdefault(TRAINED, None)
     ss.setdefault(UPLOADED_DATA, None)
     ss.setdefault(DRAWING, None)
+    ss.setdefault(DRAW_MISTAKES, [])
 
 
 def _param(name: str) -> str | None:
