@@ -6,7 +6,6 @@ import streamlit as st
 
 from cnn_core import checkpoint
 from cnn_core.architecture import adapt_to_data, layer_table, totals
-from cnn_core.checkpoint import SavedModel
 from cnn_core.errors import PlaygroundError
 from cnn_core.jobs import start_training
 from cnn_core.model import build_model
@@ -14,6 +13,7 @@ from cnn_core.training import TrainConfig, check_fits, per_class_accuracy, pick_
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
 from ui.i18n import error_text, labeller, page_header, t
+from ui.models import adopt_finished_training
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 BATCH_SIZES = (32, 64, 128, 256)
@@ -137,17 +137,8 @@ def live_view(job) -> None:
     st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves")
     if not snap.finished:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
-    elif st.session_state.get("_shown_job") is not job:
-        st.session_state["_shown_job"] = job
-        keep_result(job, snap)
-        st.rerun(scope="app")
-
-
-def keep_result(job, snap) -> None:
-    """A finished (or stopped) run's model becomes the session's model."""
-    if snap.result is not None and snap.result.steps:
-        st.session_state[state.TRAINED] = SavedModel(job.model, list(job.data.classes), {
-            "dataset": job.data.name, "test_accuracy": snap.result.test_accuracy, "reason": snap.result.reason})
+    elif adopt_finished_training():
+        st.rerun(scope="app")  # draw the results below the fragment
 
 
 def results(job) -> None:

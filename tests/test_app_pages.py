@@ -121,6 +121,23 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir):
 
 
 @pytest.mark.realdata
+def test_a_run_that_ends_while_the_user_is_elsewhere_is_used_by_the_draw_page(real_data_dir):
+    at = page("train")
+    at.radio(key="w_mode").set_value("time").run()
+    at.slider(key="w_budget").set_value(5).run()
+    at.button(key="start").click().run()
+    job = at.session_state["job"]
+    assert job.wait(90)  # the user is on another page meanwhile: no Train page rerun
+    draw = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=TIMEOUT)
+    draw.query_params["lang"] = "en"
+    draw.session_state["job"] = job  # the same browser session
+    draw.run()
+    no_exceptions(draw)
+    assert any("the one you trained in this session" in c.value for c in draw.caption)
+    assert draw.session_state["trained"].model is job.model
+
+
+@pytest.mark.realdata
 def test_train_page_nan_learning_rate_is_explained(real_data_dir):
     at = page("train")
     at.select_slider(key="w_lr").set_value(30.0).run()  # with the default seed, SGD diverges within ten steps
@@ -266,3 +283,14 @@ def test_variation_changes_the_question_and_its_answer():
     at.text_input(key="ex_conv_neurons_0").input(str(ex.expected[0])).run()
     at.button(key="check_conv_neurons").click().run()
     assert any("Correct" in s.value for s in at.success)
+
+
+def test_task_exercises_read_the_session():
+    at = page("exercises")
+    at.button(key="check_draw_mistake").click().run()
+    assert any("Not done in the app yet" in e.value for e in at.error)
+    at.session_state["draw_mistakes"] = [("4", "9")]  # as the Draw page records a reported mistake
+    at.button(key="check_draw_mistake").click().run()
+    assert any("Correct" in s.value for s in at.success)
+    at.button(key="check_train_target").click().run()  # nothing trained in this session
+    assert "1 of 13 solved" in at.get("progress")[0].proto.text

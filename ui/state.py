@@ -18,6 +18,7 @@ ARCH = "arch"  # the Architecture the sliders describe
 PRESET = "preset"
 DATASET = "dataset"  # "mnist", "fashion-mnist", "cifar10" or "upload"
 JOB = "job"  # the TrainingJob of this session, running or finished
+ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
 TRAINED = "trained"  # SavedModel from the last training or upload
 UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
 EXERCISES = "exercises"  # {exercise id: True once solved}
