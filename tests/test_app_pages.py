@@ -294,3 +294,19 @@ def test_task_exercises_read_the_session():
     assert any("Correct" in s.value for s in at.success)
     at.button(key="check_train_target").click().run()  # nothing trained in this session
     assert "1 of 13 solved" in at.get("progress")[0].proto.text
+
+
+@pytest.mark.realdata
+def test_a_network_too_big_for_the_memory_limit_is_refused_with_the_estimate(real_data_dir, monkeypatch):
+    monkeypatch.setenv("CNN_PLAYGROUND_MEMORY_MB", "100")
+    from ui import resources
+
+    resources.settings.clear()
+    try:
+        at = page("train", f="256,256,256")
+        at.button(key="start").click().run()
+        no_exceptions(at)
+        assert any("MB to train" in e.value and "100 MB limit" in e.value for e in at.error)
+        assert at.session_state["job"] is None  # nothing started
+    finally:
+        resources.settings.clear()

@@ -196,3 +196,43 @@ def test_a_job_whose_owner_is_gone_stops_itself(tiny_data):
     assert job.wait(10)
     snap = job.snapshot()
     assert snap.status == "stopped" and snap.result.steps > 0
+
+
+@pytest.mark.realdata
+def test_cli_train_prints_json_and_saves_a_loadable_model(real_data_dir, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--dataset", "mnist", "--data-dir",
+                          str(real_data_dir), "--preset", "small", "--time-budget", "3", "--save",
+                          str(tmp_path / "m.cnn.zip"), "--json"], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["test_accuracy"] > 0.9 and report["images_per_s"] > 0 and report["seconds"] >= 3
+    assert checkpoint.load(tmp_path / "m.cnn.zip").arch == PRESETS["small"]
+
+
+def test_cli_train_on_an_image_folder_zip(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO, make_zip, png_bytes
+
+    members = {f"cats/{i}.png": png_bytes(10 + i) for i in range(12)}
+    members |= {f"dogs/{i}.png": png_bytes(240 - i) for i in range(12)}
+    (tmp_path / "pets.zip").write_bytes(make_zip(members))
+    out = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--dataset", f"folder:{tmp_path / 'pets.zip'}",
+                          "--image-size", "28", "--preset", "small", "--epochs", "3", "--json"],
+                         cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "CNN_PLAYGROUND_CACHE_DIR": str(tmp_path / "cache")})
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["architecture"]["num_classes"] == 2 and report["test_accuracy"] is not None
+    bad = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--dataset", "folder:/nonexistent.zip"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
