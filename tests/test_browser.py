@@ -4,6 +4,7 @@ Fails (never skips) when Chromium or the Playwright package is missing, saying
 how to install them. Screenshots of every page land in artifacts/screenshots/.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -45,8 +46,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     pytest.fail("streamlit did not answer its health check in time", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextlib.contextmanager
+def streamlit_server():
+    """A fresh `streamlit run app.py` on a free localhost port; yields its URL."""
     port = free_port()
     env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -63,6 +65,12 @@ def server():
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +204,13 @@ def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
     assert metric_values(page)[0].replace(".", ",") == f"{expected:,}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "architecture-es-link.png"), full_page=True)
+
+
+def test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu(page):
+    """Streamlit's legacy pages/ mode must not leak file names into the menu of the first visitor."""
+    with streamlit_server() as url:
+        open_page(page, f"{url}/architecture?lang=en", "[data-testid='stDataFrame']")
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Architecture" in nav and "Exercises" in nav
+        assert "exercises" not in nav  # the raw file names of pages/
+        assert page.locator("h1").first.inner_text().endswith("Architecture")

@@ -32,7 +32,27 @@ DATASETS = ("mnist", "fashion-mnist", "cifar10", "upload")
 MAX_PARAM_LEN = 64  # longer query values are not even parsed
 
 
+def _leave_legacy_pages_mode() -> None:
+    """Make sure the app runs through app.py's st.navigation, even on a fresh server's first visit.
+
+    Streamlit keeps its legacy `pages/` directory mode until some session has
+    run st.navigation; the first visitor of a new server who lands on a deep
+    link (a shared /architecture?… URL) would get file names for a menu and no
+    translated titles. Leaving that mode and rerunning routes the visit through
+    app.py. The flag is Streamlit's own (there is no public switch); without it
+    this does nothing.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def init_state() -> None:
+    _leave_legacy_pages_mode()
     ss = st.session_state
     if URL_READ not in ss:
         ss[URL_READ] = True
