@@ -82,13 +82,29 @@ def maps_section(result):
                 st.image(tile_maps(maps[:32], cols=16, scale=max(1, 56 // h)), clamp=True)
 
 
+def _step(key: str, count: int) -> None:
+    st.session_state[key] = (st.session_state[key] + 1) % count
+
+
+def position_slider(label_key: str, count: int, start: int, key: str) -> int:
+    """A position slider with a "next" button beside it, to walk the window across the map."""
+    st.session_state.setdefault(key, start)
+    st.session_state[key] = min(st.session_state[key], count - 1)
+    left, right = st.columns([5, 1])
+    pos = left.slider(t(label_key), 0, count - 1, key=key)
+    right.button(t("inside.next"), key=f"{key}_next", on_click=_step, args=(key, count))
+    return pos
+
+
 def conv_section(model, x, result):
     st.subheader(t("inside.conv_title"))
     conv = model.blocks[0].conv
     filt = st.slider(t("inside.filter"), 0, conv.out_channels - 1, 0, key="w_filter")
     h, w = x.shape[-2:]
     out_h, out_w = result.blocks[0].conv.shape[-2:]
-    pos = st.slider(t("inside.position"), 0, out_h * out_w - 1, out_w * (out_h // 2) + out_w // 2, key="w_pos")
+    # Start where this kernel responds most, so the first dot product is not all zeros.
+    start = int(result.blocks[0].conv[filt].abs().argmax())
+    pos = position_slider("inside.position", out_h * out_w, start, "w_pos")
     row, col = divmod(pos, out_w)
     kernel, bias = conv.weight.detach()[filt], float(conv.bias.detach()[filt])
     step = conv_step(x[0], kernel, bias, row, col, model.arch.padding)
@@ -116,8 +132,8 @@ def pool_section(model, result):
     relu = result.blocks[0].relu[filt]
     p = model.arch.pool_size
     out_h, out_w = relu.shape[0] // p, relu.shape[1] // p
-    pos = st.slider(t("inside.pool_position"), 0, out_h * out_w - 1, out_w * (out_h // 2) + out_w // 2,
-                    key="w_pool_pos")
+    start = int(F.max_pool2d(relu[None, None], p)[0, 0].argmax())
+    pos = position_slider("inside.pool_position", out_h * out_w, start, "w_pool_pos")
     step = pool_step(relu, p, *divmod(pos, out_w), kind=model.arch.pool)
     c1, c2 = st.columns(2)
     c1.plotly_chart(heatmap(step.window, t("inside.window"), text=True, height=220), key="pool_window")

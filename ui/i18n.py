@@ -321,6 +321,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "inside.conv_title": ("4. Una convolución paso a paso", "4. One convolution step by step"),
     "inside.filter": ("Kernel de la primera capa", "First-layer kernel"),
     "inside.position": ("Posición del kernel", "Kernel position"),
+    "inside.next": ("Siguiente ▶", "Next ▶"),
     "inside.patch": ("Píxeles bajo el kernel", "Pixels under the kernel"),
     "inside.kernel": ("Kernel", "Kernel"),
     "inside.output_filling": ("Mapa de salida (se va llenando)", "Output map (filling in)"),
@@ -343,9 +344,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "Flatten: the last volume becomes a vector of {n} neurons."),
     "inside.dense": ("Capa densa {layer}: {units} neuronas, {active} activas (> 0 tras ReLU).",
                      "Dense layer {layer}: {units} neurons, {active} active (> 0 after ReLU)."),
-    "inside.softmax": ("Softmax convierte las puntuaciones en probabilidades: p_i = e^{{s_i}} / Σ e^{{s_j}}. "
+    "inside.softmax": ("Softmax convierte las puntuaciones en probabilidades: $p_i = e^{{s_i}} / \\sum_j e^{{s_j}}$. "
                        "El objetivo de entrenamiento es el vector one-hot de la clase real.",
-                       "Softmax turns the scores into probabilities: p_i = e^{{s_i}} / Σ e^{{s_j}}. "
+                       "Softmax turns the scores into probabilities: $p_i = e^{{s_i}} / \\sum_j e^{{s_j}}$. "
                        "The training target is the one-hot vector of the true class."),
     "inside.class": ("Clase", "Class"),
     "inside.score": ("Puntuación", "Score"),
@@ -484,8 +485,7 @@ def lang() -> str:
 
 def t(key: str, **params) -> str:
     """The text for ``key`` in the session's language, with ``params`` filled in."""
-    text = TEXTS[key][LANG_INDEX[lang()]]
-    return text.format(**params) if params else text
+    return TEXTS[key][LANG_INDEX[lang()]].format(**params)
 
 
 def labeller(prefix: str):
