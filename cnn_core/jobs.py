@@ -216,7 +216,7 @@ class Scheduler:
 
 def start_training(model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
                    scheduler: Scheduler | None = None,
-                   owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
-    return TrainingJob(model, data, cfg, scheduler, owner_alive).start()
+                   owner_alive: Callable[[], bool] | None = None, owner_grace_s: float = 30.0) -> TrainingJob:
+    return TrainingJob(model, data, cfg, scheduler, owner_alive, owner_grace_s).start()
 
 

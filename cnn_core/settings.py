@@ -29,6 +29,7 @@ class Settings:
     max_epochs: float
     memory_limit_mb: float  # activation + weight memory one training may need
     max_upload_mb: float  # image zips and model files
+    orphan_grace_s: float  # a training whose browser session has been gone this long stops
 
     @classmethod
     def load(cls, argv: list[str] | None = None) -> "Settings":
@@ -43,4 +44,5 @@ class Settings:
             max_epochs=_env_float("CNN_PLAYGROUND_MAX_EPOCHS", 20),
             memory_limit_mb=_env_float("CNN_PLAYGROUND_MEMORY_MB", 2048),
             max_upload_mb=_env_float("CNN_PLAYGROUND_MAX_UPLOAD_MB", 200),
+            orphan_grace_s=_env_float("CNN_PLAYGROUND_ORPHAN_GRACE_S", 30),
         )

@@ -113,7 +113,8 @@ def start(arch, data, cfg) -> None:
     cfg = replace(cfg, hflip=data.mirror_safe)
     model = build_model(arch, seed=cfg.seed)
     st.session_state[state.JOB] = start_training(model, data, cfg, resources.scheduler(),
-                                                 owner_alive=resources.session_liveness())
+                                                 owner_alive=resources.session_liveness(),
+                                                 owner_grace_s=resources.settings().orphan_grace_s)
 
 
 def curve_labels():

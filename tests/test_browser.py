@@ -47,10 +47,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server():
+def streamlit_server(**settings: str):
     """A fresh `streamlit run app.py` on a free localhost port; yields its URL."""
     port = free_port()
-    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1", **settings}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -214,3 +214,23 @@ def test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu(page):
         assert "Architecture" in nav and "Exercises" in nav
         assert "exercises" not in nav  # the raw file names of pages/
         assert page.locator("h1").first.inner_text().endswith("Architecture")
+
+
+def test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue(browser):
+    with streamlit_server(CNN_PLAYGROUND_MAX_CONCURRENT="1", CNN_PLAYGROUND_ORPHAN_GRACE_S="2") as url:
+        first = browser.new_context(viewport={"width": 1400, "height": 1200})
+        a = first.new_page()
+        open_page(a, f"{url}/train?lang=en", "text=Train")
+        a.get_by_role("slider", name="Epochs (passes over the data)").focus()
+        a.keyboard.press("End")  # the longest run: minutes
+        a.get_by_role("button", name="Train", exact=True).click()
+        a.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
+        second = browser.new_context(viewport={"width": 1400, "height": 1200})
+        b = second.new_page()
+        open_page(b, f"{url}/train?lang=en", "text=Train")
+        b.get_by_role("button", name="Train", exact=True).click()
+        b.wait_for_selector("text=Queued: position 1", timeout=30_000)
+        first.close()  # the first visitor leaves mid-run
+        b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
+        assert b.locator("text=Queued").count() == 0
+        second.close()

@@ -236,3 +236,10 @@ def test_cli_train_on_an_image_folder_zip(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--dataset", "folder:/nonexistent.zip"],
                          cwd=REPO, capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_scheduler_divides_the_cpu_threads_between_running_trainings():
+    assert Scheduler(max_running=2, cpu_threads=8).threads_per_job() == 4
+    assert Scheduler(max_running=1, cpu_threads=2).threads_per_job() == 2
+    assert Scheduler(max_running=4, cpu_threads=2).threads_per_job() == 1
+    assert Scheduler(cpu_threads=2).max_running == 1  # default: half the cores, at least one
