@@ -65,7 +65,6 @@ class TrainingJob:
         self._owner_grace_s = owner_grace_s
         self._owner_checked = 0.0
         self._owner_missing_since: float | None = None
-        self.created = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="cnn-playground-training", daemon=True)
 
     # -- control

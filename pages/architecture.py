@@ -8,7 +8,7 @@ from cnn_core.errors import ArchitectureError
 from ui import state
 from ui.arch_ui import architecture_ui
 from ui.figures import network_diagram
-from ui.i18n import error_text, page_header, t
+from ui.i18n import error_text, page_header, share_box, t
 
 
 def layer_rows(layers):
@@ -31,9 +31,9 @@ def layer_rows(layers):
 
 
 state.init_state()
-page_header("arch.title", "arch.intro")
+page_header("arch.title", "arch.intro", share=False)
 arch = architecture_ui()
-state.sync_url()
+share_box()  # after the sliders, so the link has this run's network
 
 try:
     layers = layer_table(arch)

@@ -315,3 +315,15 @@ def test_a_network_too_big_for_the_memory_limit_is_refused_with_the_estimate(rea
         assert at.session_state["job"] is None  # nothing started
     finally:
         resources.settings.clear()
+
+
+def test_share_link_carries_the_architecture_language_and_dataset():
+    at = page("architecture", lang="es")
+    at.slider(key="w_blocks").set_value(2).run()
+    at.select_slider(key="w_filters_0").set_value(16).run()
+    link = at.sidebar.code[0].value  # st.code shows a copy button: the "copy link" control
+    assert "lang=es" in link and "f=16,64" in link and "ds=mnist" in link
+    restored = page("architecture", **dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&")))
+    assert restored.slider(key="w_blocks").value == 2
+    assert restored.select_slider(key="w_filters_0").value == 16
+    assert restored.title[0].value.endswith("Arquitectura")
