@@ -165,16 +165,10 @@ def check_fields(arch: Architecture) -> None:
     _check_choice("padding", arch.padding, PADDINGS)
     _check_choice("pool", arch.pool, POOLS)
     _check_choice("batch_norm", arch.batch_norm, (True, False))
-    low, high = LIMITS["blocks"]
-    if not low <= len(arch.out_channels) <= high:
-        raise ArchitectureError("err.out_of_range", field="blocks", low=low, high=high,
-                                value=len(arch.out_channels))
+    _check_range("blocks", len(arch.out_channels))
     for c in arch.out_channels:
         _check_range("out_channels", c)
-    low, high = LIMITS["dense_layers"]
-    if not low <= len(arch.dense) <= high:
-        raise ArchitectureError("err.out_of_range", field="dense_layers", low=low, high=high,
-                                value=len(arch.dense))
+    _check_range("dense_layers", len(arch.dense))
     for units in arch.dense:
         _check_range("dense_units", units)
     if arch.padding == "same" and arch.kernel_size % 2 == 0:

@@ -89,11 +89,14 @@ def _torchvision_pair(cls, root: Path, download: bool):
 
 
 def load_dataset(name: str, data_dir: Path | str | None = None, download: bool = True,
-                 cache_dir: Path | str | None = None) -> ImageData:
-    """Load ``mnist``, ``fashion-mnist``, ``cifar10`` or ``folder:PATH`` (a folder or zip)."""
+                 cache_dir: Path | str | None = None, image_size: int = 64) -> ImageData:
+    """Load ``mnist``, ``fashion-mnist``, ``cifar10`` or ``folder:PATH`` (a folder or zip).
+
+    ``image_size`` is the side ``folder:`` images are resized to.
+    """
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     if name.startswith("folder:"):
-        return load_image_archive(Path(name[len("folder:"):]), cache_dir=cache_dir)
+        return load_image_archive(Path(name[len("folder:"):]), size=image_size, cache_dir=cache_dir)
     import torchvision.datasets as tvd
 
     if name in ("mnist", "fashion-mnist"):

@@ -70,8 +70,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .cli import architecture_from_args
     from . import checkpoint
 
-    data = load_dataset(args.dataset, args.data_dir, download=not args.no_download) \
-        if not args.dataset.startswith("folder:") else _load_folder(args)
+    data = load_dataset(args.dataset, args.data_dir, download=not args.no_download, image_size=args.image_size)
     base = architecture_from_args(args)
     h, w, c = data.shape
     arch = adapt_to_data(base, h, w, c, data.num_classes)
@@ -119,12 +118,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             print(f"{name}: {err}", file=sys.stderr)
             failed = True
     return 2 if failed else 0
-
-
-def _load_folder(args):
-    from .data import load_image_archive
-
-    return load_image_archive(args.dataset[len("folder:"):], size=args.image_size)
 
 
 # ------------------------------------------------------------------ benchmark

@@ -185,10 +185,6 @@ def results(job) -> None:
 def model_files_ui() -> None:
     ss = st.session_state
     st.subheader(t("train.model_files"))
-    trained = ss[state.TRAINED]
-    if trained is not None:
-        st.download_button(t("train.download"), checkpoint.to_bytes(trained.model, trained.classes, **trained.meta),
-                           file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download")
     upload = st.file_uploader(t("train.upload_model"), type=["zip"], key="w_model_upload")
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
@@ -196,6 +192,11 @@ def model_files_ui() -> None:
             st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
         except PlaygroundError as err:
             st.error(error_text(err), icon="📦")  # the session's model is untouched
+    trained = ss[state.TRAINED]  # after the upload, so a model just loaded can be downloaded at once
+    if trained is not None:
+        st.download_button(t("train.download"),  # zipped on click, not on every rerun of the page
+                           lambda: checkpoint.to_bytes(trained.model, trained.classes, **trained.meta),
+                           file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download")
 
 
 state.init_state()

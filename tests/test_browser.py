@@ -234,3 +234,21 @@ def test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue(browser):
         b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
         assert b.locator("text=Queued").count() == 0
         second.close()
+
+
+def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
+    from cnn_core import PRESETS, checkpoint
+    from cnn_core.model import build_model
+
+    original = tmp_path / "lenet.cnn.zip"
+    checkpoint.save(original, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    open_page(page, f"{server}/train?lang=en", "text=Upload a model")
+    page.locator("input[type=file]").last.set_input_files(str(original))
+    page.get_by_role("button", name="Use this model").click()
+    page.wait_for_selector("text=Model loaded", timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the model").click()
+    assert checkpoint.load(download.value.path()).arch == PRESETS["lenet"]
+    context.close()

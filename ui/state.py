@@ -141,21 +141,22 @@ def arch_to_params(arch: Architecture, preset: str) -> dict[str, str]:
     }
 
 
+def url_params() -> dict[str, str]:
+    """Language, dataset and architecture as query parameters (an upload cannot travel in a link)."""
+    ss = st.session_state
+    return {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != "upload" else "mnist",
+            **arch_to_params(ss[ARCH], ss[PRESET])}
+
+
 def sync_url() -> None:
     """Write language, architecture and dataset into the URL (only what changed)."""
-    ss = st.session_state
-    wanted = {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != "upload" else "mnist",
-              **arch_to_params(ss[ARCH], ss[PRESET])}
-    current = {k: st.query_params.get(k) for k in wanted}
-    if current != wanted:
+    wanted = url_params()
+    if {k: st.query_params.get(k) for k in wanted} != wanted:
         st.query_params.update(wanted)
 
 
 def share_link(base_url: str = "") -> str:
-    ss = st.session_state
-    params = {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != "upload" else "mnist",
-              **arch_to_params(ss[ARCH], ss[PRESET])}
-    return base_url + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return base_url + "?" + "&".join(f"{k}={v}" for k, v in url_params().items())
 
 
 def pop_notices() -> list[tuple[str, dict]]:
