@@ -15,7 +15,10 @@ run still ends well annealed.
 from __future__ import annotations
 
 import copy
+import ctypes
+import ctypes.util
 import math
+import platform
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -101,6 +104,37 @@ def pick_device(preferred: str | None = None) -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+_allocator_tuned = False
+
+
+def keep_freed_memory(mmap_threshold_mb: int = 64, trim_threshold_mb: int = 256) -> bool:
+    """Let glibc's malloc reuse freed blocks instead of handing them back to the kernel.
+
+    Each training step frees and allocates again the same activations (the
+    tutorial network's first maps are 12.8 MB at batch 128). With glibc's
+    defaults blocks that large are handed back to the kernel on free, and the
+    next step page-faults them in again, 4 KB at a time: 230 to 1,200 faults a
+    step when the command line trains MNIST, at times a quarter slower.
+    Raising the two thresholds keeps that memory mapped (about 30 faults a
+    step). Process-wide and done once; returns whether it is in force (only
+    glibc has these settings; elsewhere it does nothing).
+    """
+    global _allocator_tuned
+    if _allocator_tuned:
+        return True
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        ok = (libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold_mb << 20) == 1
+              and libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold_mb << 20) == 1)
+    except (OSError, AttributeError):
+        return False
+    _allocator_tuned = ok
+    return ok
 
 
 def to_float(x_uint8: torch.Tensor) -> torch.Tensor:
@@ -212,6 +246,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
+    if device.type == "cpu":
+        keep_freed_memory()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
@@ -318,5 +354,6 @@ class History:
 
 __all__ = [
     "TrainConfig", "StepEvent", "EvalEvent", "DoneEvent", "TrainResult", "History", "train",
-    "evaluate", "pick_device", "to_float", "confusion_matrix", "per_class_accuracy", "check_fits",
+    "evaluate", "pick_device", "keep_freed_memory", "to_float", "confusion_matrix",
+    "per_class_accuracy", "check_fits",
 ]

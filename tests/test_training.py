@@ -3,6 +3,9 @@
 import io
 import math
 import pickle
+import platform
+import subprocess
+import sys
 import threading
 import zipfile
 
@@ -13,7 +16,9 @@ from cnn_core import PRESETS, checkpoint
 from cnn_core.errors import ArchitectureError, ModelFileError
 from cnn_core.jobs import Scheduler, TrainingJob
 from cnn_core.model import build_model, predict_proba
-from cnn_core.training import History, TrainConfig, check_fits, confusion_matrix, evaluate, lr_at, train
+from cnn_core.training import (
+    History, TrainConfig, check_fits, confusion_matrix, evaluate, keep_freed_memory, lr_at, train,
+)
 
 
 @pytest.mark.realdata
@@ -215,6 +220,24 @@ def test_cli_train_prints_json_and_saves_a_loadable_model(real_data_dir, tmp_pat
     assert checkpoint.load(tmp_path / "m.cnn.zip").arch == PRESETS["small"]
 
 
+@pytest.mark.realdata
+def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
+    import json
+
+    from conftest import REPO
+
+    out = subprocess.run([sys.executable, "-m", "cnn_core", "bench", "--data-dir", str(real_data_dir),
+                          "--steps", "3", "--rounds", "1", "--skip-accuracy"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for key in ("matmul_gflops", "train_gflops", "ratio_to_matmul", "images_per_s", "baseline_images_per_s",
+                "speedup_vs_baseline", "baseline_in_this_process_images_per_s", "images_per_s_in_thread"):
+        assert report[key] > 0, key
+    ratio = report["images_per_s"] / report["baseline_images_per_s"]
+    assert report["speedup_vs_baseline"] == pytest.approx(ratio, abs=0.01)
+    assert report["train_mflop_per_image"] == pytest.approx(44.95, abs=0.1)  # the tutorial network, fwd + bwd
+
 def test_cli_train_on_an_image_folder_zip(tmp_path):
     import json
     import os
@@ -243,3 +266,46 @@ def test_scheduler_divides_the_cpu_threads_between_running_trainings():
     assert Scheduler(max_running=1, cpu_threads=2).threads_per_job() == 2
     assert Scheduler(max_running=4, cpu_threads=2).threads_per_job() == 1
     assert Scheduler(cpu_threads=2).max_running == 1  # default: half the cores, at least one
+
+
+
+FAULT_PROBE = """
+import resource, sys
+import cnn_core.training as training
+from cnn_core import PRESETS
+from cnn_core.data import load_dataset
+from cnn_core.model import build_model
+
+if sys.argv[1] == "default-allocator":
+    training.keep_freed_memory = lambda *args, **kwargs: False
+data = load_dataset("mnist", sys.argv[2], download=False)
+faults = {}
+
+def count(event):
+    if isinstance(event, training.StepEvent) and event.step in (5, 105):
+        faults[event.step] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+cfg = training.TrainConfig(epochs=106 / 453, eval_every_s=1e9)
+training.train(build_model(PRESETS["tutorial"], seed=0), data, cfg, on_event=count, evaluate_test=False)
+print((faults[105] - faults[5]) / 100)
+"""
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+                    reason="the allocator settings are glibc's")
+def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_data_dir):
+    # Each in a fresh interpreter, as the command line runs: with glibc's defaults the freed
+    # activations go back to the kernel and every step page-faults them in again.
+    from conftest import REPO
+
+    def faults_per_step(mode: str) -> float:
+        out = subprocess.run([sys.executable, "-c", FAULT_PROBE, mode, str(real_data_dir)],
+                             capture_output=True, text=True, check=True, cwd=REPO)
+        return float(out.stdout.split()[-1])
+
+    kept = faults_per_step("keep-freed-memory")
+    default = faults_per_step("default-allocator")
+    assert kept < 100, f"{kept:.0f} page faults per step"
+    assert default > 3 * kept, (default, kept)  # the probe does see what the setting removes
+    assert keep_freed_memory()  # and this process (glibc) has it too
