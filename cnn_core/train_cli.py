@@ -3,10 +3,10 @@
 ``bench`` prints one JSON object comparing, in the same run, this project's
 training loop with the pytorch/examples style loop (a ``DataLoader`` with
 per-sample ``ToTensor``/``Normalize``) and with the machine's fp32 matmul rate.
-The baseline runs in a fresh interpreter, as ``python main.py`` would: our
-trainer changes process-wide settings (see :func:`~cnn_core.training.keep_freed_memory`)
+The baseline runs in a fresh interpreter, as ``python main.py`` would: both
+commands change a process-wide setting (see :func:`~cnn_core.training.keep_freed_memory`)
 that the usual loop does not have; the same loop is also timed in this process,
-with those settings, and reported beside it.
+with that setting, and reported beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import math
 import multiprocessing
 import sys
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -26,7 +25,7 @@ from .architecture import PRESETS, adapt_to_data, layer_table
 from .data import load_dataset
 from .errors import PlaygroundError
 from .model import build_model
-from .training import EvalEvent, History, StepEvent, TrainConfig, evaluate, train
+from .training import EvalEvent, History, StepEvent, TrainConfig, evaluate, keep_freed_memory, train
 
 
 def add_subcommands(sub, add_architecture_args) -> None:
@@ -77,6 +76,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .cli import architecture_from_args
     from . import checkpoint
 
+    keep_freed_memory()
     data = load_dataset(args.dataset, args.data_dir, download=not args.no_download, image_size=args.image_size)
     base = architecture_from_args(args)
     h, w, c = data.shape
@@ -174,11 +174,8 @@ def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
     return seen / (time.perf_counter() - t0)
 
 
-def our_images_per_s(arch, data, steps: int, batch_size: int, in_thread: bool = False) -> float:
-    """Images/s of :func:`train` over ``steps`` steps after a warm-up, wall clock, evaluation off.
-
-    ``in_thread`` trains in a background thread, as the app's training jobs do.
-    """
+def our_images_per_s(arch, data, steps: int, batch_size: int) -> float:
+    """Images/s of :func:`train` over ``steps`` steps after a warm-up, wall clock, evaluation off."""
     model = build_model(arch, seed=0)
     marks: list[float] = []
 
@@ -188,13 +185,7 @@ def our_images_per_s(arch, data, steps: int, batch_size: int, in_thread: bool = 
 
     cfg = TrainConfig(epochs=(steps + 5) / math.ceil((len(data.train_y) - 2000) / batch_size),
                       batch_size=batch_size, val_size=2000, eval_every_s=1e9)
-    if in_thread:
-        worker = threading.Thread(target=train, args=(model, data, cfg),
-                                  kwargs={"on_event": on_event, "evaluate_test": False})
-        worker.start()
-        worker.join()
-    else:
-        train(model, data, cfg, on_event=on_event, evaluate_test=False)
+    train(model, data, cfg, on_event=on_event, evaluate_test=False)
     return steps * batch_size / (marks[1] - marks[0])
 
 
@@ -206,20 +197,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Speed figures interleaved over rounds (this machine's speed drifts), medians reported."""
     from .data import default_data_dir
 
+    keep_freed_memory()  # as `train` does; the baseline's fresh interpreter keeps glibc's defaults
     data_dir = args.data_dir or default_data_dir()
     data = load_dataset("mnist", data_dir, download=False)
     arch = PRESETS["tutorial"]
     batch = TrainConfig.batch_size
     examples_batch = 64  # pytorch/examples mnist/main.py's default --batch-size
-    loops = ("matmul", "ours", "ours_in_thread", "baseline", "baseline_same_batch",
-             "baseline_in_this_process")
+    loops = ("matmul", "ours", "baseline", "baseline_same_batch", "baseline_in_this_process")
     rounds: dict[str, list[float]] = {name: [] for name in loops}
     # One fresh interpreter, started before anything here trains, runs the baseline every round.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
         for _ in range(args.rounds):
             rounds["matmul"].append(matmul_gflops())
             rounds["ours"].append(our_images_per_s(arch, data, args.steps, batch))
-            rounds["ours_in_thread"].append(our_images_per_s(arch, data, args.steps, batch, in_thread=True))
             rounds["baseline"].append(fresh.submit(
                 baseline_images_per_s, arch, data_dir, args.steps, examples_batch).result())
             rounds["baseline_same_batch"].append(fresh.submit(
@@ -238,7 +228,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "train_gflops": round(flops_per_image * ips / 1e9, 1),
         "ratio_to_matmul": round(flops_per_image * ips / 1e9 / matmul, 3),
         "images_per_s": round(ips, 1),
-        "images_per_s_in_thread": round(median(rounds["ours_in_thread"]), 1),
         "baseline_images_per_s": round(baseline, 1),
         "baseline_batch_size": examples_batch,
         "speedup_vs_baseline": round(ips / baseline, 2),

@@ -121,6 +121,10 @@ def keep_freed_memory(mmap_threshold_mb: int = 64, trim_threshold_mb: int = 256)
     Raising the two thresholds keeps that memory mapped (about 30 faults a
     step). Process-wide and done once; returns whether it is in force (only
     glibc has these settings; elsewhere it does nothing).
+
+    For processes that exist to train (the command line). The app's server does
+    not call it: its trainings run in threads, where glibc's defaults cost
+    little, and a long-lived server would keep a couple of hundred MB more.
     """
     global _allocator_tuned
     if _allocator_tuned:
@@ -246,8 +250,6 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
-    if device.type == "cpu":
-        keep_freed_memory()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
