@@ -207,6 +207,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     rounds: dict[str, list[float]] = {name: [] for name in loops}
     # One fresh interpreter, started before anything here trains, runs the baseline every round.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+        # Its first run is slower (a cold interpreter); time it warm, as ours is.
+        fresh.submit(baseline_images_per_s, arch, data_dir, args.steps, examples_batch).result()
         for _ in range(args.rounds):
             rounds["matmul"].append(matmul_gflops())
             rounds["ours"].append(our_images_per_s(arch, data, args.steps, batch))
