@@ -51,6 +51,7 @@ MESSAGES_EN: dict[str, str] = {
     "err.model_corrupt": "this file is not a CNN Playground model (or it is damaged): {reason}",
     "err.model_too_big": "the model file is {size_mb} MB, more than the {limit_mb} MB limit",
     "err.internal": "something went wrong inside the playground ({reason}); please try again",
+    "err.no_bf16": "bf16 mixed precision is not available on this device ({device}); choose fp32 or automatic",
     "err.loss_nan": (
         "the loss became NaN (not a number) at step {step}: the learning rate {lr} is too high "
         "for this network; try a learning rate 10 times smaller"

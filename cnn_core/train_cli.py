@@ -7,6 +7,11 @@ The baseline runs in a fresh interpreter, as ``python main.py`` would: both
 commands change a process-wide setting (see :func:`~cnn_core.training.keep_freed_memory`)
 that the usual loop does not have; the same loop is also timed in this process,
 with that setting, and reported beside it.
+
+Our loop is timed with the app's default settings, whose precision is "auto";
+where that means bf16 mixed precision, the same loop is also timed in fp32 and
+a bf16 matmul rate is measured, so every figure has its like-for-like partner.
+Everything runs on the CPU, as the baseline and the matmul do.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from .architecture import PRESETS, adapt_to_data, layer_table
 from .data import load_dataset
 from .errors import PlaygroundError
 from .model import build_model
-from .training import EvalEvent, History, StepEvent, TrainConfig, evaluate, keep_freed_memory, train
+from .training import (PRECISIONS, EvalEvent, History, StepEvent, TrainConfig, evaluate, keep_freed_memory,
+                       resolve_precision, train)
 
 
 def add_subcommands(sub, add_architecture_args) -> None:
@@ -41,6 +47,8 @@ def add_subcommands(sub, add_architecture_args) -> None:
     p.add_argument("--lr", type=float, default=TrainConfig.lr)
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     p.add_argument("--augment", action="store_true")
+    p.add_argument("--precision", choices=PRECISIONS, default=TrainConfig.precision,
+                   help="auto: bf16 mixed precision where the processor multiplies bf16, else fp32")
     p.add_argument("--image-size", type=int, default=64, help="side for folder: datasets")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save", help="write the trained model here (.cnn.zip)")
@@ -86,7 +94,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         epochs=args.epochs if args.epochs is not None else TrainConfig.epochs,
         time_budget_s=args.time_budget, batch_size=args.batch_size, lr=args.lr,
         optimizer=args.optimizer, augment=args.augment, hflip=data.mirror_safe,
-        seed=args.seed,
+        seed=args.seed, precision=args.precision,
     )
     torch.manual_seed(args.seed)
     model = build_model(arch)
@@ -106,12 +114,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                         test_accuracy=result.test_accuracy)
     out = {"dataset": data.name, "reason": result.reason, "test_accuracy": result.test_accuracy,
            "seconds": round(result.seconds, 2), "images_per_s": round(result.images_per_s, 1),
-           "steps": result.steps, "architecture": arch.to_dict()}
+           "steps": result.steps, "precision": result.precision, "architecture": arch.to_dict()}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         print(f"test accuracy {result.test_accuracy:.4f} after {result.seconds:.1f} s "
-              f"({result.images_per_s:,.0f} images/s, {result.reason})")
+              f"({result.images_per_s:,.0f} images/s, {result.precision}, {result.reason})")
     return 0 if result.reason != "nan" else 1
 
 
@@ -129,8 +137,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ benchmark
 
-def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def matmul_gflops(n: int = 2048, repeats: int = 10, dtype: torch.dtype = torch.float32) -> float:
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
     a @ b  # warm-up
     t0 = time.perf_counter()
     for _ in range(repeats):
@@ -174,8 +182,8 @@ def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
     return seen / (time.perf_counter() - t0)
 
 
-def our_images_per_s(arch, data, steps: int, batch_size: int) -> float:
-    """Images/s of :func:`train` over ``steps`` steps after a warm-up, wall clock, evaluation off."""
+def our_images_per_s(arch, data, steps: int, batch_size: int, precision: str = TrainConfig.precision) -> float:
+    """Images/s of :func:`train` on the CPU over ``steps`` steps after a warm-up, wall clock, evaluation off."""
     model = build_model(arch, seed=0)
     marks: list[float] = []
 
@@ -184,7 +192,8 @@ def our_images_per_s(arch, data, steps: int, batch_size: int) -> float:
             marks.append(time.perf_counter())
 
     cfg = TrainConfig(epochs=(steps + 5) / math.ceil((len(data.train_y) - 2000) / batch_size),
-                      batch_size=batch_size, val_size=2000, eval_every_s=1e9)
+                      batch_size=batch_size, val_size=2000, eval_every_s=1e9, device="cpu",
+                      precision=precision)
     train(model, data, cfg, on_event=on_event, evaluate_test=False)
     return steps * batch_size / (marks[1] - marks[0])
 
@@ -203,7 +212,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     arch = PRESETS["tutorial"]
     batch = TrainConfig.batch_size
     examples_batch = 64  # pytorch/examples mnist/main.py's default --batch-size
-    loops = ("matmul", "ours", "baseline", "baseline_same_batch", "baseline_in_this_process")
+    precision = resolve_precision(TrainConfig.precision, torch.device("cpu"))  # the app's default, here
+    mixed = precision == "bf16"
+    loops = ["matmul", "ours", "baseline", "baseline_same_batch", "baseline_in_this_process"]
+    loops += ["matmul_bf16", "ours_fp32"] if mixed else []
     rounds: dict[str, list[float]] = {name: [] for name in loops}
     # One fresh interpreter, started before anything here trains, runs the baseline every round.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
@@ -212,6 +224,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for _ in range(args.rounds):
             rounds["matmul"].append(matmul_gflops())
             rounds["ours"].append(our_images_per_s(arch, data, args.steps, batch))
+            if mixed:
+                rounds["matmul_bf16"].append(matmul_gflops(dtype=torch.bfloat16))
+                rounds["ours_fp32"].append(our_images_per_s(arch, data, args.steps, batch, precision="fp32"))
             rounds["baseline"].append(fresh.submit(
                 baseline_images_per_s, arch, data_dir, args.steps, examples_batch).result())
             rounds["baseline_same_batch"].append(fresh.submit(
@@ -224,22 +239,36 @@ def cmd_bench(args: argparse.Namespace) -> int:
     baseline = median(rounds["baseline"])
     baseline_same = median(rounds["baseline_same_batch"])
     baseline_here = median(rounds["baseline_in_this_process"])
+
+    def figures(images_per_s: float) -> dict:
+        gflops = flops_per_image * images_per_s / 1e9
+        return {"images_per_s": round(images_per_s, 1), "train_gflops": round(gflops, 1),
+                "ratio_to_matmul": round(gflops / matmul, 3),
+                "speedup_vs_baseline": round(images_per_s / baseline, 2)}
+
+    ours = figures(ips)
     out: dict = {
         "device": "cpu", "threads": torch.get_num_threads(), "architecture": "tutorial", "batch_size": batch,
-        "rounds": args.rounds, "matmul_gflops": round(matmul, 1),
-        "train_gflops": round(flops_per_image * ips / 1e9, 1),
-        "ratio_to_matmul": round(flops_per_image * ips / 1e9 / matmul, 3),
-        "images_per_s": round(ips, 1),
+        "rounds": args.rounds, "precision": precision, "matmul_gflops": round(matmul, 1),
+        "train_gflops": ours["train_gflops"],
+        "ratio_to_matmul": ours["ratio_to_matmul"],
+        "images_per_s": ours["images_per_s"],
         "baseline_images_per_s": round(baseline, 1),
         "baseline_batch_size": examples_batch,
-        "speedup_vs_baseline": round(ips / baseline, 2),
+        "speedup_vs_baseline": ours["speedup_vs_baseline"],
+        # The same loop in fp32, like for like with the fp32 matmul and the fp32 baseline.
+        "fp32": figures(median(rounds["ours_fp32"])) if mixed else ours,
         "baseline_same_batch_images_per_s": round(baseline_same, 1),
         "speedup_vs_baseline_same_batch": round(ips / baseline_same, 2),
         "baseline_in_this_process_images_per_s": round(baseline_here, 1),
         "speedup_vs_baseline_in_this_process": round(ips / baseline_here, 2),
         "train_mflop_per_image": round(flops_per_image / 1e6, 2),
-        "per_round": {k: [round(v, 1) for v in vals] for k, vals in rounds.items()},
     }
+    if mixed:  # the mixed-precision loop against the machine's bf16 matmul, its own like-for-like
+        bf16_matmul = median(rounds["matmul_bf16"])
+        out["bf16_matmul_gflops"] = round(bf16_matmul, 1)
+        out["ratio_to_bf16_matmul"] = round(ours["train_gflops"] / bf16_matmul, 3)
+    out["per_round"] = {k: [round(v, 1) for v in vals] for k, vals in rounds.items()}
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
         out.update(accuracy_run(arch, data, args.epochs))
@@ -258,13 +287,14 @@ def accuracy_run(arch, data, epochs: float) -> dict:
             _, acc, _ = evaluate(model, data.test_x, data.test_y)
             curve.append((event.seconds, acc))
 
-    result = train(model, data, TrainConfig(epochs=epochs), on_event=on_event)
+    result = train(model, data, TrainConfig(epochs=epochs, device="cpu"), on_event=on_event)
 
     def first(threshold):
         return next((round(s, 1) for s, a in curve if a >= threshold), None)
 
     return {"seconds_to_98": first(0.98), "seconds_to_99": first(0.99),
             "test_accuracy": round(result.test_accuracy, 4), "train_seconds": round(result.seconds, 1),
+            "accuracy_precision": result.precision,
             "accuracy_curve": [[round(s, 1), round(a, 4)] for s, a in curve]}
 
 

@@ -10,6 +10,11 @@ what makes it several times faster than a per-sample ``DataLoader`` loop.
 The learning rate follows the progress through the run (steps, or seconds
 under a time budget): a short warm-up, then a linear decay to zero, so a short
 run still ends well annealed.
+
+Precision: by default ("auto") the forward pass runs in bf16 mixed precision on
+processors that multiply bf16 in hardware, and in fp32 everywhere else; see
+:func:`resolve_precision`. Weights, optimizer state, the loss and every
+evaluation stay fp32 either way, so a trained model is the same kind of object.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ import torch.nn.functional as F
 
 from .architecture import Architecture, training_memory_mb
 from .data import ImageData
-from .errors import ArchitectureError
+from .errors import ArchitectureError, PlaygroundError
 
 OPTIMIZERS = ("adam", "sgd")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class TrainConfig:
     device: str | None = None  # None picks CUDA, then Apple MPS, then the CPU
     threads: int | None = None  # torch CPU threads for this run; None keeps the process setting
     memory_limit_mb: float = 2048  # refuse architectures that would need more to train
+    precision: str = "auto"  # "fp32", "bf16" (mixed) or "auto": bf16 where the hardware has it
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ class TrainResult:
     confusion: torch.Tensor | None = None  # (classes, classes) counts, rows = true label
     test_predictions: torch.Tensor | None = None  # (N,) predicted class of each test image
     nan_step: int | None = None
+    precision: str = "fp32"  # what the forward pass ran in: "fp32" or "bf16" (mixed)
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,39 @@ def pick_device(preferred: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` multiplies bf16 in hardware, so mixed precision trains faster, not slower.
+
+    x86 processors with AVX512-BF16 or AMX do (AMD Zen 4 and later, Intel Xeon
+    since Cooper Lake): there the tutorial network trains about 1.4 times
+    faster. Most laptops do not, and there bf16 is emulated and slower. GPUs
+    answer no: "auto" keeps fp32 on them, where PyTorch already runs fp32
+    convolutions on NVIDIA's tensor cores (TF32).
+    """
+    if device.type != "cpu":
+        return False
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch's own cpuinfo queries
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def resolve_precision(requested: str, device: torch.device) -> str:
+    """"fp32" or "bf16" for a requested "auto", "fp32" or "bf16" on ``device``.
+
+    bf16 mixed precision: convolutions and dense layers multiply bf16 values and
+    accumulate in fp32; weights, optimizer state, the loss and evaluation stay
+    fp32. On MNIST and CIFAR-10 it reaches the same accuracy as fp32.
+    """
+    if requested not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}")
+    if requested == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    if requested == "bf16":
+        usable = device.type == "cpu" or (device.type == "cuda" and torch.cuda.is_bf16_supported())
+        if not usable:
+            raise PlaygroundError("err.no_bf16", device=device.type.upper())
+    return requested
+
+
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 _allocator_tuned = False
 
@@ -119,7 +160,8 @@ def keep_freed_memory(mmap_threshold_mb: int = 64, trim_threshold_mb: int = 256)
     next step page-faults them in again, 4 KB at a time: 230 to 1,200 faults a
     step when the command line trains MNIST, at times a quarter slower.
     Raising the two thresholds keeps that memory mapped (about 30 faults a
-    step). Process-wide and done once; returns whether it is in force (only
+    step). In bf16 mixed precision the maps are half the size and glibc's own
+    adaptive threshold already keeps them; the setting is for fp32. Process-wide and done once; returns whether it is in force (only
     glibc has these settings; elsewhere it does nothing).
 
     For processes that exist to train (the command line). The app's server does
@@ -250,6 +292,7 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
+    precision = resolve_precision(cfg.precision, device)
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
@@ -290,8 +333,9 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         lr = lr_at(progress, cfg)
         for group in opt.param_groups:
             group["lr"] = lr
-        logits = model(xb)
-        loss = F.cross_entropy(logits, yb)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits = model(xb)  # (B, classes)
+        loss = F.cross_entropy(logits.float(), yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -325,7 +369,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     if len(val_y) and reason != "nan" and step:
         val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
         emit(EvalEvent(step, train_seconds, val_loss, val_acc))
-    result = TrainResult(reason, step, train_seconds, seen / max(train_seconds, 1e-9), nan_step=nan_step)
+    result = TrainResult(reason, step, train_seconds, seen / max(train_seconds, 1e-9), nan_step=nan_step,
+                         precision=precision)
     if evaluate_test and len(data.test_y):
         test_loss, test_acc, pred = evaluate(model, data.test_x, data.test_y, device=device)
         result.test_loss, result.test_accuracy, result.test_predictions = test_loss, test_acc, pred
@@ -356,6 +401,6 @@ class History:
 
 __all__ = [
     "TrainConfig", "StepEvent", "EvalEvent", "DoneEvent", "TrainResult", "History", "train",
-    "evaluate", "pick_device", "keep_freed_memory", "to_float", "confusion_matrix",
-    "per_class_accuracy", "check_fits",
+    "evaluate", "pick_device", "native_bf16", "resolve_precision", "keep_freed_memory", "to_float",
+    "confusion_matrix", "per_class_accuracy", "check_fits",
 ]

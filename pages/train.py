@@ -9,7 +9,8 @@ from cnn_core.architecture import adapt_to_data, layer_table, totals
 from cnn_core.errors import PlaygroundError
 from cnn_core.jobs import start_training
 from cnn_core.model import build_model
-from cnn_core.training import TrainConfig, check_fits, per_class_accuracy, pick_device
+from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, per_class_accuracy, pick_device,
+                               resolve_precision)
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
 from ui.i18n import error_text, labeller, page_header, t
@@ -82,8 +83,12 @@ def settings_ui() -> TrainConfig:
         optimizer = st.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
                              format_func=labeller("train.opt_"))
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
+        precision = st.radio(t("train.precision"), PRECISIONS, key="w_precision", horizontal=True,
+                             format_func=labeller("train.precision_"), help=t("train.precision_help"))
+        if precision == "auto":
+            st.caption(t(f"train.precision_auto_{resolve_precision('auto', pick_device())}"))
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
-                       augment=augment, memory_limit_mb=limits.memory_limit_mb)
+                       augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
 
 
 def adapted_architecture(data):
@@ -107,6 +112,7 @@ def start(arch, data, cfg) -> None:
     try:
         layer_table(arch)
         check_fits(arch, cfg)
+        resolve_precision(cfg.precision, pick_device(cfg.device))
     except PlaygroundError as err:
         st.error(error_text(err), icon="⚠️")
         return
@@ -162,6 +168,8 @@ def results(job) -> None:
     c1.metric(t("train.test_accuracy"), f"{result.test_accuracy:.2%}")
     c2.metric(t("train.seconds_taken"), f"{result.seconds:.1f} s")
     c3.metric(t("train.speed"), f"{result.images_per_s:,.0f} img/s")
+    st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
+                 device=str(pick_device(job.cfg.device)).upper()))
     data = job.data
     tabs = st.tabs([t("train.confusion"), t("train.per_class"), t("train.mistakes")])
     with tabs[0]:

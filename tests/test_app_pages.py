@@ -5,7 +5,9 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnn_core.training import pick_device, resolve_precision
 from conftest import REPO
+from ui import i18n
 
 TIMEOUT = 60
 
@@ -100,11 +102,15 @@ def test_architecture_writes_itself_into_the_url():
 # ------------------------------------------------------------------ train
 
 @pytest.mark.realdata
-def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, precision):
     at = page("train")
     no_exceptions(at)
+    auto = resolve_precision("auto", pick_device())
+    assert any(c.value == i18n.TEXTS[f"train.precision_auto_{auto}"][1] for c in at.caption)
     at.radio(key="w_mode").set_value("time").run()
     at.slider(key="w_budget").set_value(5).run()
+    at.radio(key="w_precision").set_value(precision).run()
     at.button(key="start").click().run()
     no_exceptions(at)
     deadline = time.time() + 90
@@ -118,6 +124,8 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir):
     assert float(metric.value.rstrip("%")) > 90
     assert at.session_state["trained"] is not None
     assert any(b.label == "Download the model" for b in at.get("download_button"))
+    label = i18n.TEXTS[f"train.precision_{precision}"][1]
+    assert any(c.value.startswith(f"Trained in {label} on ") for c in at.caption)
 
 
 @pytest.mark.realdata
@@ -315,6 +323,22 @@ def test_a_network_too_big_for_the_memory_limit_is_refused_with_the_estimate(rea
         assert at.session_state["job"] is None  # nothing started
     finally:
         resources.settings.clear()
+
+
+@pytest.mark.realdata
+def test_bf16_asked_for_where_it_is_unavailable_is_refused_in_spanish(real_data_dir, monkeypatch):
+    import torch
+
+    from cnn_core import training
+
+    monkeypatch.setattr(training, "pick_device", lambda preferred=None: torch.device("mps"))  # an Apple GPU
+    at = page("train", lang="es")
+    assert any(c.value == i18n.TEXTS["train.precision_auto_fp32"][0] for c in at.caption)
+    at.radio(key="w_precision").set_value("bf16").run()
+    at.button(key="start").click().run()
+    no_exceptions(at)
+    assert any("bf16 no está disponible en este dispositivo (MPS)" in e.value for e in at.error)
+    assert at.session_state["job"] is None  # nothing started
 
 
 def test_share_link_carries_the_architecture_language_and_dataset():

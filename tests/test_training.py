@@ -9,25 +9,28 @@ import subprocess
 import sys
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
 
 from cnn_core import PRESETS, checkpoint
-from cnn_core.errors import ArchitectureError, ModelFileError
+from cnn_core.errors import ArchitectureError, ModelFileError, PlaygroundError
 from cnn_core.jobs import Scheduler, TrainingJob
 from cnn_core.model import build_model, predict_proba
-from cnn_core.training import History, TrainConfig, check_fits, confusion_matrix, evaluate, lr_at, train
+from cnn_core.training import (History, TrainConfig, check_fits, confusion_matrix, evaluate, lr_at, native_bf16,
+                               resolve_precision, train)
 
 
 @pytest.mark.realdata
-def test_a_few_hundred_steps_on_real_mnist_reach_97_percent(mnist):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_a_few_hundred_steps_on_real_mnist_reach_97_percent(mnist, precision):
     torch.manual_seed(0)
     model = build_model(PRESETS["tutorial"])
     history = History()
-    cfg = TrainConfig(epochs=300 / math.ceil(58_000 / 128), batch_size=128, eval_every_s=1.0)
+    cfg = TrainConfig(epochs=300 / math.ceil(58_000 / 128), batch_size=128, eval_every_s=1.0, precision=precision)
     result = train(model, mnist, cfg, on_event=history)
-    assert result.reason == "done" and result.steps == 300
+    assert result.reason == "done" and result.steps == 300 and result.precision == precision
     assert result.test_accuracy >= 0.97, result.test_accuracy
     first = sum(s.loss for s in history.steps[:20]) / 20
     last = sum(s.loss for s in history.steps[-20:]) / 20
@@ -58,6 +61,51 @@ def test_nan_loss_is_detected_and_the_last_good_weights_are_kept(tiny_data):
     assert result.nan_step is not None and result.nan_step <= result.steps
     assert math.isnan(history.steps[-1].loss)
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+@pytest.mark.parametrize("precision, dtype", [("fp32", torch.float32), ("bf16", torch.bfloat16)])
+def test_training_multiplies_in_the_chosen_precision_and_keeps_fp32_weights(tiny_data, precision, dtype):
+    model = build_model(PRESETS["small"].replace(num_classes=2), seed=0)
+    training_maps, evaluation_maps = [], []
+
+    def record(module, inputs, output):
+        (training_maps if torch.is_grad_enabled() else evaluation_maps).append(output.dtype)
+
+    hook = model.blocks[0].conv.register_forward_hook(record)
+    result = train(model, tiny_data, TrainConfig(epochs=3, batch_size=32, val_size=50, precision=precision))
+    hook.remove()
+    assert result.precision == precision
+    assert training_maps and set(training_maps) == {dtype}
+    assert evaluation_maps and set(evaluation_maps) == {torch.float32}  # validation and test stay fp32
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert result.test_accuracy > 0.9
+
+
+def test_automatic_precision_is_bf16_only_where_the_processor_multiplies_it(monkeypatch):
+    from cnn_core import training
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(training, "native_bf16", lambda device: True)
+    assert resolve_precision("auto", cpu) == "bf16"
+    monkeypatch.setattr(training, "native_bf16", lambda device: False)
+    assert resolve_precision("auto", cpu) == "fp32"
+    assert resolve_precision("fp32", cpu) == "fp32"
+    assert resolve_precision("bf16", cpu) == "bf16"  # asked for by name: emulated where not native, but it runs
+    with pytest.raises(PlaygroundError) as err:
+        resolve_precision("bf16", torch.device("mps"))
+    assert err.value.key == "err.no_bf16" and err.value.params == {"device": "MPS"}
+    with pytest.raises(ValueError):
+        resolve_precision("fp16", cpu)
+
+
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="reads the processor flags Linux publishes")
+def test_native_bf16_agrees_with_the_processor_flags():
+    flags = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags |= set(line.split(":", 1)[1].split())
+    assert native_bf16(torch.device("cpu")) == bool(flags & {"avx512_bf16", "amx_tile"})
+    assert not native_bf16(torch.device("cuda"))  # GPUs keep fp32 under "auto"
 
 
 def test_too_big_architecture_is_refused_before_training():
@@ -212,10 +260,12 @@ def test_cli_train_prints_json_and_saves_a_loadable_model(real_data_dir, tmp_pat
 
     out = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--dataset", "mnist", "--data-dir",
                           str(real_data_dir), "--preset", "small", "--time-budget", "3", "--save",
-                          str(tmp_path / "m.cnn.zip"), "--json"], cwd=REPO, capture_output=True, text=True)
+                          str(tmp_path / "m.cnn.zip"), "--precision", "fp32", "--json"],
+                         cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["test_accuracy"] > 0.9 and report["images_per_s"] > 0 and report["seconds"] >= 3
+    assert report["precision"] == "fp32"
     assert checkpoint.load(tmp_path / "m.cnn.zip").arch == PRESETS["small"]
 
 
@@ -235,6 +285,18 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
         assert report[key] > 0, key
     ratio = report["images_per_s"] / report["baseline_images_per_s"]
     assert report["speedup_vs_baseline"] == pytest.approx(ratio, abs=0.01)
+    # The app's default precision on this machine, and the same loop in fp32 beside it.
+    assert report["precision"] == resolve_precision("auto", torch.device("cpu"))
+    fp32 = report["fp32"]
+    assert fp32["speedup_vs_baseline"] == pytest.approx(fp32["images_per_s"] / report["baseline_images_per_s"],
+                                                        abs=0.01)
+    assert fp32["ratio_to_matmul"] == pytest.approx(fp32["train_gflops"] / report["matmul_gflops"], abs=0.01)
+    if report["precision"] == "bf16":
+        assert report["bf16_matmul_gflops"] > 0 and len(report["per_round"]["ours_fp32"]) == 1
+        assert report["ratio_to_bf16_matmul"] == pytest.approx(
+            report["train_gflops"] / report["bf16_matmul_gflops"], abs=0.01)
+    else:
+        assert fp32["images_per_s"] == report["images_per_s"]
     assert report["train_mflop_per_image"] == pytest.approx(44.95, abs=0.1)  # the tutorial network, fwd + bwd
 
 def test_cli_train_on_an_image_folder_zip(tmp_path):
@@ -284,7 +346,8 @@ def count(event):
     if isinstance(event, training.StepEvent) and event.step in (5, 105):
         faults[event.step] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
-cfg = training.TrainConfig(epochs=106 / 453, eval_every_s=1e9)
+# fp32: bf16 activations are half the size, and glibc's default threshold then keeps them mapped anyway.
+cfg = training.TrainConfig(epochs=106 / 453, eval_every_s=1e9, precision="fp32")
 training.train(build_model(PRESETS["tutorial"], seed=0), data, cfg, on_event=count, evaluate_test=False)
 print((faults[105] - faults[5]) / 100)
 """

@@ -193,6 +193,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "demasiado alta para esta red. Se conserva el último modelo válido; prueba una tasa 10 veces menor.",
         "The loss became NaN (not a number) at step {step}: the learning rate {lr} is too high for this "
         "network. The last good model is kept; try a learning rate 10 times smaller."),
+    "err.no_bf16": ("La precisión mixta bf16 no está disponible en este dispositivo ({device}); elige fp32 o "
+                    "automática.",
+                    "bf16 mixed precision is not available on this device ({device}); choose fp32 or automatic."),
     "err.internal": ("Algo falló dentro del playground ({reason}); inténtalo de nuevo.",
                      "Something went wrong inside the playground ({reason}); please try again."),
     "err.upload_too_big": ("El archivo ocupa {size_mb} MB, más que el límite de {limit_mb} MB.",
@@ -239,6 +242,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "train.augment": ("Aumento de datos", "Data augmentation"),
     "train.augment_help": ("Desplaza (y en fotos, refleja) las imágenes al azar para generalizar mejor.",
                            "Randomly shifts (and for photos, mirrors) images to generalise better."),
+    "train.precision": ("Precisión de los cálculos", "Arithmetic precision"),
+    "train.precision_auto": ("automática", "automatic"),
+    "train.precision_fp32": ("fp32", "fp32"),
+    "train.precision_bf16": ("bf16 mixta", "bf16 mixed"),
+    "train.precision_help": (
+        "fp32: cada multiplicación con números de 32 bits. bf16 mixta: las convoluciones y las capas densas "
+        "multiplican con 16 bits (bfloat16) y suman con 32; los pesos, la pérdida y la evaluación siguen en "
+        "fp32. Con la misma exactitud, va más rápido en procesadores con instrucciones bf16 y más lento en "
+        "los demás. La automática elige por ti.",
+        "fp32: every multiplication with 32-bit numbers. bf16 mixed: convolutions and dense layers multiply "
+        "16-bit numbers (bfloat16) and add in 32 bits; weights, loss and evaluation stay fp32. With the same "
+        "accuracy, it is faster on processors with bf16 instructions and slower on others. Automatic "
+        "chooses for you."),
+    "train.precision_auto_bf16": ("Automática aquí: bf16 mixta (este procesador multiplica bf16).",
+                                  "Automatic here: bf16 mixed (this processor multiplies bf16)."),
+    "train.precision_auto_fp32": ("Automática aquí: fp32 (este equipo no multiplica bf16 más rápido).",
+                                  "Automatic here: fp32 (this machine does not multiply bf16 faster)."),
+    "train.precision_used": ("Entrenado en {precision} en {device}.", "Trained in {precision} on {device}."),
     "train.start": ("Entrenar", "Train"),
     "train.stop": ("Parar", "Stop"),
     "train.queued": ("En cola: posición {position}. Empezará cuando termine otro entrenamiento.",
