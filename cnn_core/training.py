@@ -161,8 +161,9 @@ def keep_freed_memory(mmap_threshold_mb: int = 64, trim_threshold_mb: int = 256)
     step when the command line trains MNIST, at times a quarter slower.
     Raising the two thresholds keeps that memory mapped (about 30 faults a
     step). In bf16 mixed precision the maps are half the size and glibc's own
-    adaptive threshold already keeps them; the setting is for fp32. Process-wide and done once; returns whether it is in force (only
-    glibc has these settings; elsewhere it does nothing).
+    adaptive threshold already keeps them; the setting is for fp32.
+    Process-wide and done once; returns whether it is in force (only glibc
+    has these settings; elsewhere it does nothing).
 
     For processes that exist to train (the command line). The app's server does
     not call it: its trainings run in threads, where glibc's defaults cost
