@@ -3,7 +3,7 @@
 Seed 0 asks exactly the tutorial's numbers (28×28 digits, 32 filters, ...);
 other seeds vary image sizes, filter counts, class counts and scores, and the
 expected answers are computed by :mod:`cnn_core.architecture` and
-:mod:`cnn_core.inspect`, never written in, so every variation is still checked
+:mod:`cnn_core.inspection`, never written in, so every variation is still checked
 correctly. Texts live in the app's translation tables under ``ex.<id>.*``.
 """
 
@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from .architecture import Architecture, fully_connected_comparison, layer_table
-from .inspect import one_hot, softmax
+from .inspection import one_hot, softmax
 
 
 @dataclass(frozen=True)

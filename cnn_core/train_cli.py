@@ -302,7 +302,7 @@ def draw_latency_ms(repeats: int = 50) -> dict:
     """Server time from a canvas image to probabilities and feature maps, as the Draw page computes them."""
     import numpy as np
 
-    from .inspect import tile_maps, trace
+    from .inspection import tile_maps, trace
     from .preprocess import ink_from_rgba, prepare_digit
     from .pretrained import load_pretrained
 

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from cnn_core.inspect import tile_maps, trace
+from cnn_core.inspection import tile_maps, trace
 from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
 from ui.figures import heatmap, probabilities

@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
-from cnn_core.inspect import LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, tile_maps, trace
+from cnn_core.inspection import LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, tile_maps, trace
 from cnn_core.errors import PlaygroundError
 from ui import resources, state
 from ui.figures import heatmap, probabilities

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnn_core.training import pick_device, resolve_precision
 from conftest import REPO
-from ui import i18n
+from cnn_core import texts
 
 TIMEOUT = 60
 
@@ -107,7 +107,7 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, pr
     at = page("train")
     no_exceptions(at)
     auto = resolve_precision("auto", pick_device())
-    assert any(c.value == i18n.TEXTS[f"train.precision_auto_{auto}"][1] for c in at.caption)
+    assert any(c.value == texts.table("en")[f"train.precision_auto_{auto}"] for c in at.caption)
     at.radio(key="w_mode").set_value("time").run()
     at.slider(key="w_budget").set_value(5).run()
     at.radio(key="w_precision").set_value(precision).run()
@@ -124,7 +124,7 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, pr
     assert float(metric.value.rstrip("%")) > 90
     assert at.session_state["trained"] is not None
     assert any(b.label == "Download the model" for b in at.get("download_button"))
-    label = i18n.TEXTS[f"train.precision_{precision}"][1]
+    label = texts.table("en")[f"train.precision_{precision}"]
     assert any(c.value.startswith(f"Trained in {label} on ") for c in at.caption)
 
 
@@ -333,7 +333,7 @@ def test_bf16_asked_for_where_it_is_unavailable_is_refused_in_spanish(real_data_
 
     monkeypatch.setattr(training, "pick_device", lambda preferred=None: torch.device("mps"))  # an Apple GPU
     at = page("train", lang="es")
-    assert any(c.value == i18n.TEXTS["train.precision_auto_fp32"][0] for c in at.caption)
+    assert any(c.value == texts.table("es")["train.precision_auto_fp32"] for c in at.caption)
     at.radio(key="w_precision").set_value("bf16").run()
     at.button(key="start").click().run()
     no_exceptions(at)

@@ -5,7 +5,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnn_core.errors import MESSAGES_EN, NOTES_EN
+from cnn_core import texts
 from ui import i18n
 
 from conftest import REPO
@@ -16,19 +16,32 @@ PAGES = list(TITLE_KEYS)
 SOURCES = [*REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), REPO / "app.py"]
 
 
-def test_every_key_has_both_languages():
-    for key, pair in i18n.TEXTS.items():
-        assert len(pair) == 2 and all(isinstance(s, str) and s.strip() for s in pair), key
+ALL_KEYS = set(texts.table(texts.DEFAULT_LANG))
 
 
-def test_both_languages_take_the_same_placeholders():
-    for key, (es, en) in i18n.TEXTS.items():
-        assert set(re.findall(r"{(\w+)", es)) == set(re.findall(r"{(\w+)", en)), key
+def test_languages_come_from_the_files_default_first():
+    assert texts.languages()[0] == "es"
+    assert set(texts.languages()) == {p.stem for p in texts.LOCALES_DIR.glob("*.toml")} >= {"es", "en"}
+
+
+@pytest.mark.parametrize("lang", texts.languages())
+def test_every_file_has_every_key_with_text(lang):
+    table = texts.table(lang)
+    assert set(table) == ALL_KEYS, sorted(set(table) ^ ALL_KEYS)
+    assert all(isinstance(v, str) and v.strip() for v in table.values())
+
+
+@pytest.mark.parametrize("lang", texts.languages())
+def test_every_file_takes_the_same_placeholders(lang):
+    base, table = texts.table(texts.DEFAULT_LANG), texts.table(lang)
+    for key in ALL_KEYS:
+        assert set(re.findall(r"{(\w+)", base[key])) == set(re.findall(r"{(\w+)", table[key])), (lang, key)
 
 
 def test_every_core_error_and_note_is_translated():
-    for key in [*MESSAGES_EN, *NOTES_EN]:
-        assert key in i18n.TEXTS, key
+    core = "\n".join(p.read_text() for p in (REPO / "cnn_core").rglob("*.py"))
+    used = set(re.findall(r'"((?:err|note)\.[a-z_0-9]+)"', core))
+    assert used and used <= ALL_KEYS, sorted(used - ALL_KEYS)
 
 
 def test_every_literal_key_used_in_the_app_exists():
@@ -39,12 +52,13 @@ def test_every_literal_key_used_in_the_app_exists():
         for title, intro in re.findall(r'page_header\("([a-z_.]+)", "([a-z_.]+)"\)', text):
             used |= {title, intro}
         for prefix in re.findall(r'labeller\("([a-z_.\-]+)"\)', text):
-            assert any(k.startswith(prefix) for k in i18n.TEXTS), prefix
-    missing = sorted(k for k in used if k not in i18n.TEXTS)
+            assert any(k.startswith(prefix) for k in ALL_KEYS), prefix
+    missing = sorted(k for k in used if k not in ALL_KEYS)
     assert not missing, missing
 
 
 MARK = "\u27e6"  # ⟦: every translated text starts with it in the next test
+MARKED: dict[str, dict[str, str]] = {}
 
 
 def visible_texts(at: AppTest) -> list[str]:
@@ -62,14 +76,16 @@ def visible_texts(at: AppTest) -> list[str]:
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", PAGES)
 def test_pages_show_no_text_that_is_not_in_the_tables(name, monkeypatch, real_data_dir):
-    marked = {k: (f"{MARK}{es}", f"{MARK}{en}") for k, (es, en) in i18n.TEXTS.items()}
-    monkeypatch.setattr(i18n, "TEXTS", marked)
+    for lang in texts.languages():
+        marked = {k: v if k.startswith("_meta.") else f"{MARK}{v}" for k, v in texts.table(lang).items()}
+        monkeypatch.setitem(MARKED, lang, marked)
+    monkeypatch.setattr(texts, "table", MARKED.__getitem__)
     at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    texts = visible_texts(at)
-    assert texts
-    stray = [t for t in texts if MARK not in t]
+    shown = visible_texts(at)
+    assert shown
+    stray = [t for t in shown if MARK not in t]
     assert not stray, f"{name} shows text outside the translation tables: {stray}"
 
 
@@ -80,7 +96,7 @@ def test_language_switch_changes_every_page(name, real_data_dir):
     at.run()
     assert at.session_state["lang"] == "es"  # Spanish by default: the course is Spanish
     spanish = at.title[0].value
-    assert spanish == i18n.TEXTS[TITLE_KEYS[name]][0]
+    assert spanish == texts.table("es")[TITLE_KEYS[name]]
     at.radio(key="w_lang").set_value("en").run()
     assert not at.exception
     assert at.session_state["lang"] == "en"

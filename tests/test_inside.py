@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnn_core.inspect import (
+from cnn_core.inspection import (
     LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, softmax, tile_maps, trace,
 )
 from cnn_core.model import build_model

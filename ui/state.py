@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnn_core import texts
 from cnn_core.architecture import PRESETS, Architecture, layer_table, parse_int_list, parse_shape
 from cnn_core.errors import PlaygroundError
 
@@ -27,7 +28,6 @@ DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
 URL_READ = "_url_read"
 
-LANGS = ("es", "en")
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "upload")
 MAX_PARAM_LEN = 64  # longer query values are not even parsed
 
@@ -79,8 +79,8 @@ def _param(name: str) -> str | None:
 
 
 def _lang_from_url() -> str:
-    lang = (_param("lang") or "es").lower()
-    return lang if lang in LANGS else "es"
+    lang = (_param("lang") or texts.DEFAULT_LANG).lower()
+    return lang if lang in texts.languages() else texts.DEFAULT_LANG
 
 
 def arch_from_params(params: dict[str, str]) -> Architecture:
