@@ -4,16 +4,9 @@ import streamlit as st
 
 from ui import state
 from ui.i18n import t
+from ui.nav import PAGES
 
 st.set_page_config(page_title="CNN Playground", page_icon="🧠", layout="wide")
 state.init_state()
-
-PAGES = [
-    st.Page("pages/home.py", title=t("nav.home"), icon="🏠", default=True),
-    st.Page("pages/architecture.py", title=t("nav.architecture"), icon="🧱", url_path="architecture"),
-    st.Page("pages/train.py", title=t("nav.train"), icon="🏋️", url_path="train"),
-    st.Page("pages/draw.py", title=t("nav.draw"), icon="✏️", url_path="draw"),
-    st.Page("pages/inside.py", title=t("nav.inside"), icon="🔬", url_path="inside"),
-    st.Page("pages/exercises.py", title=t("nav.exercises"), icon="🎓", url_path="exercises"),
-]
-st.navigation(PAGES).run()
+st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
+               for p in PAGES]).run()

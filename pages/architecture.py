@@ -8,7 +8,8 @@ from cnn_core.errors import ArchitectureError
 from ui import state
 from ui.arch_ui import architecture_ui
 from ui.figures import network_diagram
-from ui.i18n import error_text, page_header, share_box, t
+from ui.i18n import error_text, t
+from ui.layout import page_header, share_box
 
 
 def layer_rows(layers):

@@ -7,7 +7,8 @@ from cnn_core.inspection import tile_maps, trace
 from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
 from ui.figures import heatmap, probabilities
-from ui.i18n import page_header, t
+from ui.i18n import t
+from ui.layout import page_header
 from ui.models import digit_model
 
 state.init_state()

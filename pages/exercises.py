@@ -4,7 +4,8 @@ import streamlit as st
 
 from cnn_core.exercises import check_answers, check_task, make_exercises
 from ui import state
-from ui.i18n import page_header, t
+from ui.i18n import t
+from ui.layout import page_header
 
 
 def session_facts() -> dict:

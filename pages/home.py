@@ -3,12 +3,15 @@
 import streamlit as st
 
 from ui import state
-from ui.i18n import page_header, t
+from ui.i18n import t
+from ui.layout import page_header
+from ui.nav import PAGES
 
 state.init_state()
 page_header("home.title", "home.intro")
-for page, icon in (("architecture", "🧱"), ("train", "🏋️"), ("draw", "✏️"), ("inside", "🔬"),
-                   ("exercises", "🎓")):
-    st.page_link(f"pages/{page}.py", label=t(f"nav.{page}"), icon=icon)
-    st.caption(t(f"home.{page}"))
+for page in PAGES:
+    if page.default:
+        continue  # this page
+    st.page_link(page.path, label=t(page.title_key), icon=page.icon)
+    st.caption(t(page.home_key))
 st.info(t("home.tutorial_numbers"))

@@ -1,231 +1,30 @@
 """Train: pick data and settings, watch the curves live, keep the model."""
 
-from dataclasses import replace
-
 import streamlit as st
 
-from cnn_core import checkpoint
-from cnn_core.architecture import adapt_to_data, layer_table, totals
-from cnn_core.errors import PlaygroundError
-from cnn_core.jobs import start_training
-from cnn_core.model import build_model
-from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, per_class_accuracy, pick_device,
-                               resolve_precision)
-from ui import resources, state
-from ui.figures import confusion, image_grid, training_curves
-from ui.i18n import error_text, labeller, page_header, t
-from ui.models import adopt_finished_training
-
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-BATCH_SIZES = (32, 64, 128, 256)
-IMAGE_SIZES = (28, 32, 48, 64)
-PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
-
-
-def dataset_ui():
-    """The dataset radio and, for your own images, the zip upload; returns ImageData or None."""
-    ss = st.session_state
-    ss.setdefault("w_dataset", ss[state.DATASET])
-    choice = st.radio(t("train.dataset"), state.DATASETS, key="w_dataset", horizontal=True,
-                      format_func=labeller("dataset."))
-    ss[state.DATASET] = choice
-    if choice == "upload":
-        st.caption(t("train.upload_help"))
-        size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=64, key="w_image_size")
-        upload = st.file_uploader(t("train.upload"), type=["zip"], key="w_zip")
-        if upload is not None and st.button(t("train.load_zip"), key="load_zip"):
-            load_upload(upload, size)
-        data = ss[state.UPLOADED_DATA]
-        if data is None:
-            st.info(t("train.no_upload"))
-        return data
-    try:
-        with st.spinner(t("train.loading", dataset=t(f"dataset.{choice}"))):
-            return resources.dataset(choice)
-    except PlaygroundError as err:
-        st.error(error_text(err), icon="📁")
-        return None
-
-
-def load_upload(upload, size: int) -> None:
-    from cnn_core.data import ArchiveLimits, load_image_archive
-
-    limit = resources.settings().max_upload_mb
-    if upload.size > limit * 2**20:
-        st.error(t("err.upload_too_big", size_mb=round(upload.size / 2**20, 1), limit_mb=limit))
-        return
-    try:
-        with st.spinner(t("train.decoding")):
-            data = load_image_archive(upload.getvalue(), size=size, name=upload.name.rsplit(".", 1)[0],
-                                      limits=ArchiveLimits(max_total_mb=int(limit * 5)))
-    except PlaygroundError as err:
-        st.error(error_text(err), icon="🗜️")  # the previous dataset stays as it was
-        return
-    st.session_state[state.UPLOADED_DATA] = data
-
-
-def settings_ui() -> TrainConfig:
-    limits = resources.settings()
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        mode = st.radio(t("train.length"), ("epochs", "time"), key="w_mode", horizontal=True,
-                        format_func=labeller("train.mode_"))
-        if mode == "epochs":
-            epochs = st.slider(t("train.epochs"), 1, int(limits.max_epochs), 3, key="w_epochs")
-            budget = None
-        else:
-            epochs = TrainConfig.epochs
-            budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), 30, 5, key="w_budget")
-    with c2:
-        batch = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=128, key="w_batch")
-        lr = st.select_slider(t("train.lr"), LEARNING_RATES, value=2e-3, key="w_lr", help=t("train.lr_help"))
-    with c3:
-        optimizer = st.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
-                             format_func=labeller("train.opt_"))
-        augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
-        precision = st.radio(t("train.precision"), PRECISIONS, key="w_precision", horizontal=True,
-                             format_func=labeller("train.precision_"), help=t("train.precision_help"))
-        if precision == "auto":
-            st.caption(t(f"train.precision_auto_{resolve_precision('auto', pick_device())}"))
-    return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
-                       augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
-
-
-def adapted_architecture(data):
-    """The Architecture page's network with the dataset's input and classes, and a note if it changed."""
-    arch = st.session_state[state.ARCH]
-    h, w, c = data.shape
-    adapted = adapt_to_data(arch, h, w, c, data.num_classes)
-    if adapted != arch:
-        st.info(t("train.adapted", old_in=f"{arch.in_height}×{arch.in_width}×{arch.in_channels}",
-                  new_in=f"{h}×{w}×{c}", old_classes=arch.num_classes, new_classes=data.num_classes))
-    try:
-        params = f"{totals(layer_table(adapted)).params:,}"
-    except PlaygroundError:
-        params = "?"
-    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
-                 device=str(pick_device()).upper()))
-    return adapted
-
-
-def start(arch, data, cfg) -> None:
-    try:
-        layer_table(arch)
-        check_fits(arch, cfg)
-        resolve_precision(cfg.precision, pick_device(cfg.device))
-    except PlaygroundError as err:
-        st.error(error_text(err), icon="⚠️")
-        return
-    cfg = replace(cfg, hflip=data.mirror_safe)
-    model = build_model(arch, seed=cfg.seed)
-    st.session_state[state.JOB] = start_training(model, data, cfg, resources.scheduler(),
-                                                 owner_alive=resources.session_liveness(),
-                                                 owner_grace_s=resources.settings().orphan_grace_s)
-
-
-def curve_labels():
-    return {k: t(f"curve.{k}") for k in ("loss", "accuracy", "train", "validation", "step")}
-
-
-def live_view(job) -> None:
-    snap = job.snapshot()
-    if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
-        st.info(t("train.queued", position=snap.queue_position))
-        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
-        return
-    if not snap.finished and snap.last is not None:
-        last = snap.last
-        st.progress(min(last.progress, 1.0), text=t("train.progress", percent=f"{last.progress:.0%}",
-                                                      ips=f"{last.images_per_s:,.0f}", eta=f"{last.eta_s:.0f}"))
-    elif not snap.finished:
-        st.info(t("train.starting"))
-    nan_step = snap.result.nan_step if snap.result else None
-    steps = snap.steps[:: max(1, len(snap.steps) // PLOT_POINTS)]
-    st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves")
-    if not snap.finished:
-        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
-    elif adopt_finished_training():
-        st.rerun(scope="app")  # draw the results below the fragment
-
-
-def results(job) -> None:
-    snap = job.snapshot()
-    if snap.error is not None:
-        st.error(error_text(snap.error), icon="⚠️")
-        return
-    result = snap.result
-    if result is None:
-        if snap.status == "stopped":  # stopped while still waiting in the queue
-            st.warning(t("train.stopped_in_queue"))
-        return
-    if result.reason == "nan":
-        st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
-    elif result.reason == "stopped":
-        st.warning(t("train.stopped", steps=result.steps))
-    if result.test_accuracy is None:
-        return
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("train.test_accuracy"), f"{result.test_accuracy:.2%}")
-    c2.metric(t("train.seconds_taken"), f"{result.seconds:.1f} s")
-    c3.metric(t("train.speed"), f"{result.images_per_s:,.0f} img/s")
-    st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
-                 device=str(pick_device(job.cfg.device)).upper()))
-    data = job.data
-    tabs = st.tabs([t("train.confusion"), t("train.per_class"), t("train.mistakes")])
-    with tabs[0]:
-        st.plotly_chart(confusion(result.confusion, data.classes, {
-            "title": t("train.confusion"), "predicted": t("train.predicted"), "true": t("train.true")}),
-            key="confusion")
-    with tabs[1]:
-        acc = per_class_accuracy(result.confusion)
-        st.dataframe({t("train.class"): data.classes, t("train.accuracy"): [f"{a:.1%}" for a in acc]},
-                     hide_index=True, key="per_class")
-    with tabs[2]:
-        wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
-        if len(wrong):
-            captions = [t("train.mistake_caption", true=data.classes[int(data.test_y[i])],
-                          pred=data.classes[int(result.test_predictions[i])]) for i in wrong]
-            st.plotly_chart(image_grid(data.test_x[wrong], captions), key="mistakes")
-        else:
-            st.success(t("train.no_mistakes"))
-
-
-def model_files_ui() -> None:
-    ss = st.session_state
-    st.subheader(t("train.model_files"))
-    upload = st.file_uploader(t("train.upload_model"), type=["zip"], key="w_model_upload")
-    if upload is not None and st.button(t("train.load_model"), key="load_model"):
-        try:
-            ss[state.TRAINED] = checkpoint.from_bytes(upload.getvalue(), resources.settings().max_upload_mb)
-            st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
-        except PlaygroundError as err:
-            st.error(error_text(err), icon="📦")  # the session's model is untouched
-    trained = ss[state.TRAINED]  # after the upload, so a model just loaded can be downloaded at once
-    if trained is not None:
-        st.download_button(t("train.download"),  # zipped on click, not on every rerun of the page
-                           lambda: checkpoint.to_bytes(trained.model, trained.classes, **trained.meta),
-                           file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download")
-
+from ui import state, train_ui
+from ui.i18n import t
+from ui.layout import page_header
 
 state.init_state()
 page_header("train.title", "train.intro")
-data = dataset_ui()
+data = train_ui.dataset_ui()
 if data is None:
-    model_files_ui()
+    train_ui.model_files_ui()
     st.stop()
 for key, params in data.notes:
     st.caption(t(key, **params))
-arch = adapted_architecture(data)
-cfg = settings_ui()
+arch = train_ui.adapted_architecture(data)
+cfg = train_ui.settings_ui()
 job = st.session_state[state.JOB]
 running = job is not None and not job.finished
 if st.button(t("train.start"), key="start", type="primary", disabled=running):
-    start(arch, data, cfg)
+    train_ui.start(arch, data, cfg)
     job = st.session_state[state.JOB]
     running = job is not None and not job.finished
 
 if job is not None:
-    st.fragment(live_view, run_every=1.0 if running else None)(job)
+    st.fragment(train_ui.live_view, run_every=1.0 if running else None)(job)
     if job.finished:
-        results(job)
-model_files_ui()
+        train_ui.results(job)
+train_ui.model_files_ui()

@@ -114,3 +114,11 @@ def test_language_from_the_url_and_bad_values_fall_back():
     bad.query_params["lang"] = "xx<script>"
     bad.run()
     assert not bad.exception and bad.session_state["lang"] == "es"
+
+
+def test_every_page_in_the_menu_has_its_texts_and_file():
+    from ui.nav import PAGES as MENU
+
+    for page in MENU:
+        assert (REPO / page.path).exists(), page.path
+        assert page.title_key in ALL_KEYS and (page.default or page.home_key in ALL_KEYS), page.name

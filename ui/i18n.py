@@ -14,6 +14,7 @@ import streamlit as st
 from cnn_core import texts
 from cnn_core.errors import PlaygroundError
 
+
 def lang() -> str:
     return st.session_state.get("lang", texts.DEFAULT_LANG)
 
@@ -41,37 +42,3 @@ def labeller(prefix: str):
 
 def error_text(err: PlaygroundError) -> str:
     return t(err.key, **err.params)
-
-
-def _set_lang() -> None:
-    st.session_state["lang"] = st.session_state["w_lang"]
-
-
-def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
-    """Language switch in the sidebar, any pending notices, then the page's title and intro.
-
-    ``share=False`` leaves the share box to the page, for a page that changes
-    the architecture during its run and must show the link after that.
-    """
-    from ui import state
-
-    st.session_state["w_lang"] = st.session_state["lang"]
-    st.sidebar.radio(t("lang.label"), texts.languages(), key="w_lang", on_change=_set_lang,
-                     format_func=lambda code: texts.table(code)["_meta.name"], horizontal=True)
-    for key, params in state.pop_notices():
-        st.warning(t(key, **params))
-    st.title(t(title_key))
-    st.caption(t(intro_key))
-    if share:
-        share_box()
-
-
-def share_box() -> None:
-    """The sidebar's link to this network, language and dataset, with Streamlit's copy button."""
-    from ui import state
-
-    state.sync_url()
-    with st.sidebar.expander(t("share.title")):
-        st.caption(t("share.help"))
-        base = str(getattr(st.context, "url", "") or "").split("?")[0]
-        st.code(state.share_link(base), language=None)

@@ -1,0 +1,179 @@
+"""The Inside page's sections: the image to follow, then each stage of the network it passes.
+
+Each function draws one section from a traced forward pass
+(:func:`cnn_core.inspection.trace`); ``pages/inside.py`` calls them top to bottom.
+"""
+
+import pandas as pd
+import streamlit as st
+import torch
+import torch.nn.functional as F
+
+from cnn_core.errors import PlaygroundError
+from cnn_core.inspection import LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, tile_maps
+from ui import resources, state
+from ui.figures import heatmap, probabilities
+from ui.i18n import error_text, labeller, t
+
+def _random_index(count: int) -> None:
+    st.session_state["w_index"] = int(torch.randint(count, (1,)))
+
+
+def pick_image(saved):
+    """(uint8 (C, H, W) image, true label or None) from the test set or the drawing."""
+    arch = saved.arch
+    sources = ["test"]
+    if st.session_state[state.DRAWING] is not None and (arch.in_height, arch.in_width, arch.in_channels) == (28, 28, 1):
+        sources.append("drawing")
+    source = st.radio(t("inside.source"), sources, key="w_source", horizontal=True,
+                      format_func=labeller("inside.source_"))
+    if source == "drawing":
+        return torch.from_numpy(st.session_state[state.DRAWING]).unsqueeze(0), None
+    dataset = saved.meta.get("dataset") or "mnist"
+    uploaded = st.session_state[state.UPLOADED_DATA]
+    try:
+        if uploaded is not None and uploaded.name == dataset:
+            data = uploaded
+        else:
+            data = resources.dataset(dataset if dataset in ("mnist", "fashion-mnist", "cifar10") else "mnist")
+    except PlaygroundError as err:
+        st.error(error_text(err), icon="📁")
+        st.stop()
+    if data.shape != (arch.in_height, arch.in_width, arch.in_channels):
+        st.info(t("inside.no_images"))
+        st.stop()
+    st.session_state.setdefault("w_index", 0)
+    c1, c2 = st.columns([3, 1])
+    index = c1.number_input(t("inside.index"), 0, len(data.test_y) - 1, key="w_index")
+    c2.button(t("inside.random"), key="random_image", on_click=_random_index, args=(len(data.test_y),))
+    return data.test_x[index], int(data.test_y[index])
+
+
+def input_section(image, classes, label):
+    c, h, w = image.shape
+    st.subheader(t("inside.input_title"))
+    st.markdown(t("inside.input_text", h=h, w=w, c=c, neurons=f"{h * w * c:,}"))
+    left, right = st.columns([1, 2])
+    caption = t("inside.image") + (f" ({classes[label]})" if label is not None else "")
+    if c == 3:
+        left.image(image.permute(1, 2, 0).numpy(), caption=caption, width=220)
+    else:
+        left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image")
+    r0, c0 = max(0, h // 2 - 3), max(0, w // 2 - 3)
+    patch = image[0, r0:r0 + 6, c0:c0 + 6]
+    right.markdown(t("inside.normalise", r0=r0, c0=c0))
+    right.dataframe(pd.DataFrame([[f"{int(v)} → {int(v) / 255:.2f}" for v in row] for row in patch]),
+                    hide_index=True, key="normalise_table")
+
+
+def kernels_section(model):
+    st.subheader(t("inside.kernels_title"))
+    for i, block in enumerate(model.blocks, start=1):
+        weight = block.conv.weight.detach()[:, 0] if i == 1 else block.conv.weight.detach()[:8, 0]
+        st.markdown(t("inside.kernels_block", block=i, shown=weight.shape[0], total=block.conv.weight.shape[0],
+                      k=weight.shape[-1], in_c=block.conv.weight.shape[1]))
+        st.image(tile_maps(weight, cols=16, gap=1, scale=12), clamp=True)
+
+
+def maps_section(result):
+    st.subheader(t("inside.maps_title"))
+    for i, block in enumerate(result.blocks, start=1):
+        with st.expander(t("inside.block", block=i), expanded=i == 1):
+            for stage in ("conv", "relu", "pool"):
+                maps = getattr(block, stage)
+                c, h, w = maps.shape
+                st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=f"{h * w * c:,}"))
+                st.image(tile_maps(maps[:32], cols=16, scale=max(1, 56 // h)), clamp=True)
+
+
+def _step(key: str, count: int) -> None:
+    st.session_state[key] = (st.session_state[key] + 1) % count
+
+
+def position_slider(label_key: str, count: int, start: int, key: str) -> int:
+    """A position slider with a "next" button beside it, to walk the window across the map."""
+    st.session_state.setdefault(key, start)
+    st.session_state[key] = min(st.session_state[key], count - 1)
+    left, right = st.columns([5, 1])
+    pos = left.slider(t(label_key), 0, count - 1, key=key)
+    right.button(t("inside.next"), key=f"{key}_next", on_click=_step, args=(key, count))
+    return pos
+
+
+def conv_section(model, x, result):
+    st.subheader(t("inside.conv_title"))
+    conv = model.blocks[0].conv
+    filt = st.slider(t("inside.filter"), 0, conv.out_channels - 1, 0, key="w_filter")
+    h, w = x.shape[-2:]
+    out_h, out_w = result.blocks[0].conv.shape[-2:]
+    # Start where this kernel responds most, so the first dot product is not all zeros.
+    start = int(result.blocks[0].conv[filt].abs().argmax())
+    pos = position_slider("inside.position", out_h * out_w, start, "w_pos")
+    row, col = divmod(pos, out_w)
+    kernel, bias = conv.weight.detach()[filt], float(conv.bias.detach()[filt])
+    step = conv_step(x[0], kernel, bias, row, col, model.arch.padding)
+    c1, c2, c3 = st.columns(3)
+    c1.plotly_chart(heatmap(step.patch[0], t("inside.patch"), text=True, height=240), key="patch")
+    c2.plotly_chart(heatmap(step.kernel[0], t("inside.kernel"), text=True, colorscale="RdBu", zmid=0, height=240),
+                    key="kernel")
+    filled = conv_by_hand(x[0], kernel, bias, model.arch.padding, upto=pos)
+    c3.plotly_chart(heatmap(filled, t("inside.output_filling"), colorscale="viridis", height=240), key="filling")
+    pairs = zip(step.patch.flatten()[:9].tolist(), step.kernel.flatten()[:9].tolist())
+    terms = " + ".join(f"{p:.2f}×{k:.2f}" for p, k in pairs)
+    more = t("inside.more_terms", n=step.patch.numel() - 9) if step.patch.numel() > 9 else ""
+    with torch.no_grad():  # the same number from torch itself, shown beside ours
+        reference = F.conv2d(x, conv.weight, conv.bias, padding=model.arch.padding)[0, filt, row, col]
+    st.markdown(t("inside.dot_product", row=row, col=col, terms=terms, more=more, bias=f"{bias:.3f}",
+                  value=f"{step.value:.4f}", torch_value=f"{float(reference):.4f}"))
+
+
+def pool_section(model, result):
+    st.subheader(t("inside.pool_title"))
+    if model.arch.pool == "none":
+        st.info(t("inside.no_pool"))
+        return
+    filt = st.session_state.get("w_filter", 0)
+    relu = result.blocks[0].relu[filt]
+    p = model.arch.pool_size
+    out_h, out_w = relu.shape[0] // p, relu.shape[1] // p
+    start = int(F.max_pool2d(relu[None, None], p)[0, 0].argmax())
+    pos = position_slider("inside.pool_position", out_h * out_w, start, "w_pool_pos")
+    step = pool_step(relu, p, *divmod(pos, out_w), kind=model.arch.pool)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(heatmap(step.window, t("inside.window"), text=True, height=220), key="pool_window")
+    c2.markdown(t(f"inside.pool_result_{model.arch.pool}", value=f"{step.value:.3f}", size=p,
+                  before=f"{relu.shape[0]}×{relu.shape[1]}", after=f"{out_h}×{out_w}"))
+
+
+def output_section(result, classes, label):
+    st.subheader(t("inside.output_title"))
+    st.markdown(t("inside.flatten", n=f"{result.flat.numel():,}"))
+    for i, dense in enumerate(result.dense, start=1):
+        st.markdown(t("inside.dense", layer=i, units=dense.numel(), active=int((dense > 0).sum())))
+    table = pd.DataFrame({
+        t("inside.class"): [str(c) for c in classes],
+        t("inside.score"): [f"{v:.2f}" for v in result.logits.tolist()],
+        t("inside.probability"): [f"{p:.4f}" for p in result.probs.tolist()],
+        **({t("inside.one_hot"): one_hot(label, len(classes))} if label is not None else {}),
+    })
+    st.markdown(t("inside.softmax"))
+    st.dataframe(table, hide_index=True, key="softmax_table")
+    st.plotly_chart(probabilities(result.probs.tolist(), classes, t("draw.probabilities")), key="inside_probs")
+
+
+def lab_section(image):
+    st.subheader(t("inside.lab_title"))
+    name = st.selectbox(t("inside.lab_preset"), list(LAB_KERNELS), key="w_lab_preset",
+                        format_func=labeller("kernel."))
+    editor = st.data_editor(pd.DataFrame(LAB_KERNELS[name], columns=["a", "b", "c"]), key=f"lab_{name}",
+                            hide_index=True)
+    try:
+        kernel = torch.tensor(editor.astype(float).values, dtype=torch.float32)
+    except (ValueError, TypeError):
+        st.error(t("inside.lab_bad"))
+        return
+    out = apply_kernel(image[0].float() / 255, kernel)
+    c1, c2, c3 = st.columns(3)
+    c1.plotly_chart(heatmap(image[0].float(), t("inside.image"), height=220), key="lab_in")
+    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale="RdBu", zmid=0, height=220), key="lab_out")
+    c3.plotly_chart(heatmap(out.clamp(min=0), t("inside.lab_relu"), height=220), key="lab_relu")
