@@ -8,6 +8,7 @@ really does.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -168,3 +169,207 @@ def tile_maps(maps: torch.Tensor, cols: int = 8, gap: int = 1, scale: int = 1):
     if scale > 1:
         out = out.repeat(scale, 0).repeat(scale, 1)
     return out
+
+
+# ---------------------------------------------------------------- step-throughs for the animated views
+
+
+def conv_output_shape(height: int, width: int, k: int, padding: str) -> tuple[int, int]:
+    """(rows, cols) of a stride-1 conv's output: the positions the window visits."""
+    return (height, width) if padding == "same" else (height - k + 1, width - k + 1)
+
+
+def padded_input(image: torch.Tensor, k: int, padding: str) -> torch.Tensor:
+    """The image (C, H, W) as the kernel sees it: with a border of k // 2 zeros for "same"."""
+    image = _chw(image)
+    pad = k // 2 if padding == "same" else 0
+    return F.pad(image.float(), (pad, pad, pad, pad))
+
+
+def channel_sums(step: ConvStep) -> list[float]:
+    """One partial sum per input channel: the output neuron adds these (and the bias)."""
+    return step.products.double().sum((1, 2)).tolist()
+
+
+def position_from_click(x: float, y: float, k: int, padding: str, out_h: int, out_w: int) -> tuple[int, int]:
+    """Output (row, col) whose window is centred nearest to the clicked input pixel (x = column, y = row).
+
+    With "same" padding the window of output (r, c) is centred on input pixel
+    (r, c); with "valid" it is centred k // 2 further in. Clicks outside are clamped.
+    """
+    shift = 0 if padding == "same" else k // 2
+    row = min(max(round(y) - shift, 0), out_h - 1)
+    col = min(max(round(x) - shift, 0), out_w - 1)
+    return row, col
+
+
+def pool_by_hand(fmap: torch.Tensor, size: int, kind: str = "max", upto: int | None = None) -> torch.Tensor:
+    """The pooled map from :func:`pool_step`, window after window (NaN after ``upto``)."""
+    out_h, out_w = fmap.shape[0] // size, fmap.shape[1] // size
+    out = torch.full((out_h, out_w), float("nan"))
+    last = out_h * out_w if upto is None else min(upto + 1, out_h * out_w)
+    for i in range(last):
+        r, c = divmod(i, out_w)
+        out[r, c] = pool_step(fmap, size, r, c, kind).value
+    return out
+
+
+# ---------------------------------------------------------------- backpropagation with the numbers
+
+
+def layer_names(model: PlaygroundCNN) -> list[str]:
+    """The layers that hold weights, named like the per-layer table: conv1…, dense1…, output."""
+    n_dense = sum(isinstance(m, torch.nn.Linear) for m in model.classifier)
+    names = [f"conv{i}" for i in range(1, len(model.blocks) + 1)]
+    return names + [f"dense{i}" for i in range(1, n_dense)] + ["output"]
+
+
+def _layer_modules(model: PlaygroundCNN) -> list[torch.nn.Module]:
+    return [*model.blocks, *(m for m in model.classifier if isinstance(m, torch.nn.Linear))]
+
+
+def gradient_norms(model: PlaygroundCNN) -> list[float]:
+    """‖∂L/∂θ‖ for each layer of :func:`layer_names` (its weights, biases and BatchNorm together).
+
+    Reads the ``.grad`` left by the last ``backward()``; a layer without one counts 0.
+    """
+    squares = []
+    for module in _layer_modules(model):
+        grads = [p.grad.detach().float().pow(2).sum() for p in module.parameters() if p.grad is not None]
+        squares.append(torch.stack(grads).sum() if grads else torch.zeros(()))
+    return torch.stack(squares).sqrt().cpu().tolist()
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """One image's forward and backward pass, and one gradient-descent step, all in numbers."""
+
+    label: int  # the true class
+    logits: torch.Tensor  # (classes,)
+    probs: torch.Tensor  # (classes,) softmax of the logits
+    loss: float  # −log p(true class), the cross-entropy with the one-hot target
+    kernel_grads: torch.Tensor  # (out_channels, in_channels, k, k) ∂L/∂w of the first layer
+    bias_grads: torch.Tensor  # (out_channels,) ∂L/∂b of the first layer
+    norms: list[float]  # ‖∂L/∂θ‖ per layer, in the order of ``names``
+    names: list[str]
+    kernel: int  # which first-layer kernel the step below changes
+    lr: float
+    before: torch.Tensor  # (in_channels, k, k) that kernel's weights
+    after: torch.Tensor  # before − lr · ∂L/∂w
+    loss_after: float  # the whole network's loss with only that kernel changed
+    p_true_after: float
+    loss_after_all: float  # … and after one step of every weight with the same lr
+    p_true_after_all: float
+
+    @property
+    def p_true(self) -> float:
+        return float(self.probs[self.label])
+
+
+def _loss_and_p(model: torch.nn.Module, x: torch.Tensor, label: int) -> tuple[float, float]:
+    with torch.no_grad():
+        logits = model(x)[0].double()
+    logp = torch.log_softmax(logits, 0)[label]
+    return float(-logp), float(logp.exp())
+
+
+def backprop(model: PlaygroundCNN, x: torch.Tensor, label: int, kernel: int = 0, lr: float = 0.1) -> Backprop:
+    """Forward ``x`` (1, C, H, W), loss −log p(label), backward; then one SGD step on a copy.
+
+    The user's model is not changed: gradients are taken on a copy and the
+    steps are applied to copies. The network runs in evaluation mode
+    (BatchNorm with its running statistics), as on the rest of the Inside page.
+    """
+    net = copy.deepcopy(model).cpu().float().eval()
+    x = x.detach().cpu().float()
+    net.zero_grad(set_to_none=True)
+    logits = net(x)[0]  # (classes,)
+    logp = torch.log_softmax(logits.double(), 0)
+    loss = -logp[label]
+    loss.backward()
+    conv = net.blocks[0].conv
+    kernel_grads = conv.weight.grad.detach().clone()
+    bias_grads = conv.bias.grad.detach().clone()
+    norms = gradient_norms(net)
+    before = conv.weight.detach()[kernel].clone()
+    after = before - lr * kernel_grads[kernel]
+
+    one = copy.deepcopy(net)
+    with torch.no_grad():
+        one.blocks[0].conv.weight[kernel] = after
+    loss_one, p_one = _loss_and_p(one, x, label)
+    with torch.no_grad():  # every weight, the same plain step (no momentum, no Adam)
+        for p in net.parameters():
+            if p.grad is not None:
+                p -= lr * p.grad
+    loss_all, p_all = _loss_and_p(net, x, label)
+    return Backprop(label, logits.detach(), torch.softmax(logits.detach().double(), 0).float(), loss.item(),
+                    kernel_grads, bias_grads, norms, layer_names(model), kernel, lr, before, after,
+                    loss_one, p_one, loss_all, p_all)
+
+
+# ---------------------------------------------------------------- where the network looked
+
+
+@dataclass(frozen=True)
+class Heat:
+    """A heatmap over the input: 0 = ignored, 1 = what mattered most for ``target``."""
+
+    map: torch.Tensor  # (H, W) in [0, 1], the input's size
+    coarse: torch.Tensor  # the map before upsampling (Grad-CAM: the last block's H×W)
+    target: int
+    method: str  # "gradcam" or "grad_x_input"
+
+
+def _forward_keeping(model: PlaygroundCNN, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits (classes,) and the last block's maps after ReLU, before pooling, (1, C, h, w), in the graph."""
+    h = x
+    for block in model.blocks[:-1]:
+        h = block(h)
+    last = model.blocks[-1]
+    maps = torch.relu(last.norm(last.conv(h)))
+    return model.classifier(last.pool(maps))[0], maps
+
+
+def grad_cam(model: PlaygroundCNN, x: torch.Tensor, target: int | None = None) -> Heat:
+    """Grad-CAM (Selvaraju et al. 2017) on the last conv block for class ``target`` (default: predicted).
+
+    Each of the last block's maps A_k is weighted by α_k, the mean over its
+    positions of ∂score/∂A_k; the heat is ReLU(Σ_k α_k A_k), upsampled to the
+    input and scaled to [0, 1].
+    """
+    model.eval()
+    x = x.detach().to(next(model.parameters()).device).float()
+    with torch.enable_grad():
+        logits, maps = _forward_keeping(model, x)
+        target = int(logits.argmax()) if target is None else target
+        (grads,) = torch.autograd.grad(logits[target], maps)
+    alpha = grads[0].mean((1, 2))  # (C,)
+    cam = torch.relu((alpha[:, None, None] * maps[0].detach()).sum(0)).cpu()  # (h, w)
+    up = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+    return Heat(_unit(up), _unit(cam), target, "gradcam")
+
+
+def grad_x_input(model: PlaygroundCNN, x: torch.Tensor, target: int | None = None) -> Heat:
+    """|x · ∂score/∂x| summed over channels: the pixels whose ink moved the score most."""
+    model.eval()
+    x = x.detach().to(next(model.parameters()).device).float().requires_grad_(True)
+    with torch.enable_grad():
+        logits = model(x)[0]
+        target = int(logits.argmax()) if target is None else target
+        (grads,) = torch.autograd.grad(logits[target], x)
+    heat = (grads * x.detach()).abs()[0].sum(0).cpu()
+    return Heat(_unit(heat), _unit(heat), target, "grad_x_input")
+
+
+def _unit(t: torch.Tensor) -> torch.Tensor:
+    t = t.clamp(min=0)
+    top = float(t.max())
+    return t / top if top > 0 else t
+
+
+def heat_halves(heat: torch.Tensor) -> tuple[float, float]:
+    """Share of the heat in the left and in the right half of the map."""
+    w = heat.shape[-1]
+    total = float(heat.sum()) or 1.0
+    return float(heat[..., : w // 2].sum()) / total, float(heat[..., w - w // 2:].sum()) / total

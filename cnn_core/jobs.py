@@ -17,13 +17,13 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .data import ImageData
 from .errors import PlaygroundError
 from .model import PlaygroundCNN
-from .training import DoneEvent, EvalEvent, StepEvent, TrainConfig, TrainResult, train
+from .training import DoneEvent, EvalEvent, GradEvent, ProbeEvent, StepEvent, TrainConfig, TrainResult, train
 
 MAX_PLOT_POINTS = 2000  # step points kept for the live plot (thinned evenly beyond)
 
@@ -40,6 +40,8 @@ class Snapshot:
     result: TrainResult | None
     error: PlaygroundError | None
     finished: bool
+    probe: ProbeEvent | None = None  # the latest look at the first layer
+    grads: list[GradEvent] = field(default_factory=list)  # per-layer gradient norms over the run
 
 
 class TrainingJob:
@@ -55,6 +57,8 @@ class TrainingJob:
         self._steps: list[StepEvent] = []
         self._stride = 1  # keep every _stride-th step once the list is long
         self._evals: list[EvalEvent] = []
+        self._probe: ProbeEvent | None = None
+        self._grads: list[GradEvent] = []
         self._last: StepEvent | None = None
         self._result: TrainResult | None = None
         self._error: PlaygroundError | None = None
@@ -114,6 +118,12 @@ class TrainingJob:
                         self._stride *= 2
             elif isinstance(event, EvalEvent):
                 self._evals.append(event)
+            elif isinstance(event, ProbeEvent):
+                self._probe = event
+            elif isinstance(event, GradEvent):
+                self._grads.append(event)
+                if len(self._grads) > MAX_PLOT_POINTS:
+                    self._grads = self._grads[::2]
             elif isinstance(event, DoneEvent):
                 self._result = event.result
 
@@ -147,7 +157,7 @@ class TrainingJob:
         with self._lock:
             position = self.scheduler.position(self) if self.scheduler and self._status == "queued" else 0
             return Snapshot(self._status, position, list(self._steps), list(self._evals), self._last,
-                            self._result, self._error, self._done.is_set())
+                            self._result, self._error, self._done.is_set(), self._probe, list(self._grads))
 
 
 def _lower_priority(niceness: int = 10) -> None:

@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from .architecture import Architecture, training_memory_mb
 from .data import ImageData
 from .errors import ArchitectureError, PlaygroundError
+from .inspection import gradient_norms
 
 OPTIMIZERS = ("adam", "sgd")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -58,6 +59,8 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads for this run; None keeps the process setting
     memory_limit_mb: float = 2048  # refuse architectures that would need more to train
     precision: str = "auto"  # "fp32", "bf16" (mixed) or "auto": bf16 where the hardware has it
+    probe_every_s: float | None = 1.0  # seconds between ProbeEvents (first-layer kernels, maps); None: none
+    grad_norm_every: int = 10  # steps between GradEvents (per-layer gradient norms); 0: none
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,25 @@ class EvalEvent:
     accuracy: float
 
 
+@dataclass(frozen=True)
+class ProbeEvent:
+    """The first layer as it is now, and what it makes of one fixed validation image."""
+
+    step: int
+    seconds: float
+    image: torch.Tensor  # (C, H, W) uint8, the same image every time
+    kernels: torch.Tensor  # (out_channels, in_channels, k, k) first-layer weights, CPU copy
+    maps: torch.Tensor  # (out_channels, H, W) first block's maps after ReLU for ``image``
+
+
+@dataclass(frozen=True)
+class GradEvent:
+    """‖∂L/∂θ‖ of each layer for one training batch (names: inspection.layer_names)."""
+
+    step: int
+    norms: tuple[float, ...]
+
+
 @dataclass
 class TrainResult:
     reason: str  # "done", "stopped" or "nan"
@@ -100,7 +122,7 @@ class DoneEvent:
     result: TrainResult
 
 
-Event = StepEvent | EvalEvent | DoneEvent
+Event = StepEvent | EvalEvent | ProbeEvent | GradEvent | DoneEvent
 
 
 def pick_device(preferred: str | None = None) -> torch.device:
@@ -275,6 +297,18 @@ def split_validation(data: ImageData, val_size: int, seed: int):
             data.train_x[val_idx], data.train_y[val_idx])
 
 
+@torch.no_grad()
+def _probe(model: nn.Module, image: torch.Tensor, step: int, seconds: float) -> ProbeEvent:
+    """First-layer weights and maps for ``image`` (1, C, H, W) uint8, in eval mode (BatchNorm untouched)."""
+    was_training = model.training
+    model.eval()
+    block = model.blocks[0]
+    maps = block.stages(to_float(image))["relu"][0]  # (out_channels, H, W)
+    model.train(was_training)
+    return ProbeEvent(step, seconds, image[0].cpu(), block.conv.weight.detach().float().cpu().clone(),
+                      maps.float().cpu().contiguous())
+
+
 def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
           on_event: Callable[[Event], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
@@ -313,6 +347,12 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     smoothed_ips = 0.0
     perm = torch.randperm(n, generator=gen).to(device)
     pos = 0
+    # The learning is watched on one fixed image: the first held-out one (or the first training one).
+    probing = cfg.probe_every_s is not None and hasattr(model, "blocks")
+    probe_image = (val_x[:1] if len(val_y) else train_x[:1]).to(device)
+    next_probe = 0.0
+    if probing:
+        emit(_probe(model, probe_image, 0, 0.0))
 
     while True:
         progress = (train_seconds / cfg.time_budget_s) if cfg.time_budget_s else step / total_steps
@@ -339,6 +379,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         loss = F.cross_entropy(logits.float(), yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        grad_norms = (gradient_norms(model) if cfg.grad_norm_every and hasattr(model, "blocks")
+                      and step % cfg.grad_norm_every == 0 else None)  # read before the step changes them
         opt.step()
         loss_value = loss.item()  # syncs the device, so the timing below is real
         dt = time.perf_counter() - t0
@@ -360,6 +402,11 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
             eta = (total_steps - step) * cfg.batch_size / max(smoothed_ips, 1e-9)
         emit(StepEvent(step, seen / n, loss_value, acc, lr, train_seconds, smoothed_ips,
                        min(done_frac, 1.0), eta))
+        if grad_norms is not None:
+            emit(GradEvent(step, tuple(grad_norms)))
+        if probing and train_seconds >= next_probe:
+            emit(_probe(model, probe_image, step, train_seconds))
+            next_probe = train_seconds + cfg.probe_every_s
         if train_seconds >= next_eval and len(val_y):
             val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
             next_eval = train_seconds + cfg.eval_every_s
@@ -367,6 +414,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
                 last_good = copy.deepcopy(model.state_dict())
             emit(EvalEvent(step, train_seconds, val_loss, val_acc))
 
+    if probing and step:
+        emit(_probe(model, probe_image, step, train_seconds))
     if len(val_y) and reason != "nan" and step:
         val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
         emit(EvalEvent(step, train_seconds, val_loss, val_acc))
@@ -389,6 +438,8 @@ class History:
 
     steps: list[StepEvent] = field(default_factory=list)
     evals: list[EvalEvent] = field(default_factory=list)
+    probes: list[ProbeEvent] = field(default_factory=list)
+    grads: list[GradEvent] = field(default_factory=list)
     result: TrainResult | None = None
 
     def __call__(self, event: Event) -> None:
@@ -396,12 +447,16 @@ class History:
             self.steps.append(event)
         elif isinstance(event, EvalEvent):
             self.evals.append(event)
+        elif isinstance(event, ProbeEvent):
+            self.probes.append(event)
+        elif isinstance(event, GradEvent):
+            self.grads.append(event)
         elif isinstance(event, DoneEvent):
             self.result = event.result
 
 
 __all__ = [
-    "TrainConfig", "StepEvent", "EvalEvent", "DoneEvent", "TrainResult", "History", "train",
+    "TrainConfig", "StepEvent", "EvalEvent", "ProbeEvent", "GradEvent", "DoneEvent", "TrainResult", "History", "train",
     "evaluate", "pick_device", "native_bf16", "resolve_precision", "keep_freed_memory", "to_float",
     "confusion_matrix", "per_class_accuracy", "check_fits",
 ]

@@ -1,0 +1,191 @@
+"""The numbers the animated Inside views and the heatmaps show, checked against torch itself."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnn_core.architecture import PRESETS
+from cnn_core.inspection import (
+    backprop, channel_sums, conv_by_hand, conv_output_shape, conv_step, grad_cam, grad_x_input,
+    gradient_norms, heat_halves, layer_names, padded_input, pool_by_hand, pool_step, position_from_click,
+)
+from cnn_core.model import build_model
+from cnn_core.training import GradEvent, History, ProbeEvent, TrainConfig, train
+
+
+@pytest.mark.parametrize("padding,k", [("same", 3), ("valid", 3), ("same", 5), ("valid", 5)])
+def test_every_position_of_a_multichannel_conv_equals_conv2d(padding, k):
+    g = torch.Generator().manual_seed(1)
+    image = torch.rand(3, 8, 10, generator=g)
+    kernel = torch.randn(3, k, k, generator=g)
+    bias = -0.21
+    expected = F.conv2d(image[None], kernel[None], torch.tensor([bias]), padding=padding)[0, 0]
+    out_h, out_w = conv_output_shape(8, 10, k, padding)
+    assert expected.shape == (out_h, out_w)
+    for r in range(out_h):
+        for c in range(out_w):
+            step = conv_step(image, kernel, bias, r, c, padding)
+            assert step.value == pytest.approx(float(expected[r, c]), abs=1e-5)
+            sums = channel_sums(step)
+            assert len(sums) == 3  # one partial sum per input channel, and they add up
+            assert sum(sums) + bias == pytest.approx(step.value, abs=1e-5)
+            # each partial sum is that channel's own conv2d
+            one = F.conv2d(image[None, :1], kernel[None, :1], padding=padding)[0, 0, r, c]
+            assert sums[0] == pytest.approx(float(one), abs=1e-5)
+
+
+def test_padding_border_and_window_contents():
+    image = torch.arange(1, 26, dtype=torch.float32).view(1, 5, 5)
+    padded = padded_input(image, 3, "same")
+    assert padded.shape == (1, 7, 7)
+    assert padded[0, 0].abs().sum() == 0 and padded[0, :, 0].abs().sum() == 0  # the zero border
+    step = conv_step(image, torch.ones(1, 3, 3), 0.0, 0, 0, "same")
+    assert torch.equal(step.patch[0], padded[0, :3, :3])  # the corner window reads the border
+    assert padded_input(image, 3, "valid").shape == (1, 5, 5)
+
+
+def test_partial_map_fills_in_row_by_row():
+    image = torch.rand(1, 6, 6)
+    part = conv_by_hand(image, torch.ones(1, 3, 3), 0.0, "same", upto=7)
+    assert not part.flatten()[:8].isnan().any() and part.flatten()[8:].isnan().all()
+
+
+def test_click_maps_to_the_window_centred_there():
+    assert position_from_click(4.2, 6.8, 3, "same", 28, 28) == (7, 4)
+    assert position_from_click(4, 6, 5, "valid", 24, 24) == (4, 2)  # centre is 2 px in
+    assert position_from_click(-3, 99, 3, "same", 28, 28) == (27, 0)  # clamped to the map
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_every_pooling_window_equals_torch(kind):
+    fmap = torch.rand(9, 7)  # odd sides: the remainder is dropped like torch does
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    expected = pool(fmap[None, None], 2)[0, 0]
+    assert torch.allclose(pool_by_hand(fmap, 2, kind), expected, atol=1e-6)
+    step = pool_step(fmap, 2, 3, 2, kind)
+    assert step.value == pytest.approx(float(expected[3, 2]), abs=1e-6)
+    assert pool_by_hand(fmap, 2, kind, upto=2).isnan().sum() == expected.numel() - 3
+
+
+def _reference_grads(model, x, label):
+    model.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model.eval()(x), torch.tensor([label]))
+    loss.backward()
+    return loss, model
+
+
+@pytest.mark.parametrize("preset", ["tutorial", "lenet", "cifar"])
+def test_backprop_numbers_equal_autograd(preset):
+    arch = PRESETS[preset]
+    model = build_model(arch, seed=3)
+    x = torch.rand(1, arch.in_channels, arch.in_height, arch.in_width, generator=torch.Generator().manual_seed(0))
+    original = {k: v.clone() for k, v in model.state_dict().items()}
+    result = backprop(model, x, label=4, kernel=2, lr=0.5)
+    for k, v in model.state_dict().items():  # the user's model is left as it was
+        assert torch.equal(v, original[k])
+    ref = build_model(arch, seed=3)
+    loss, ref = _reference_grads(ref, x, 4)
+    assert result.loss == pytest.approx(loss.item(), rel=1e-5)
+    assert result.p_true == pytest.approx(float(torch.softmax(ref(x), 1)[0, 4]), rel=1e-5)
+    assert result.loss == pytest.approx(-torch.log(result.probs[4]).item(), rel=1e-5)  # loss = −log p(true)
+    assert torch.allclose(result.kernel_grads, ref.blocks[0].conv.weight.grad, atol=1e-6, rtol=1e-4)
+    assert torch.allclose(result.bias_grads, ref.blocks[0].conv.bias.grad, atol=1e-6, rtol=1e-4)
+    assert result.names == layer_names(ref) and len(result.norms) == len(arch.out_channels) + len(arch.dense) + 1
+    assert result.norms == pytest.approx(gradient_norms(ref), rel=1e-4)
+    first = torch.cat([p.grad.flatten() for p in ref.blocks[0].parameters()]).norm()
+    assert result.norms[0] == pytest.approx(float(first), rel=1e-4)
+    # the written-out step: w ← w − lr·∂L/∂w, then the whole network's loss with that kernel changed
+    w = ref.blocks[0].conv.weight.detach()[2]
+    assert torch.allclose(result.before, w)
+    assert torch.allclose(result.after, w - 0.5 * ref.blocks[0].conv.weight.grad[2], atol=1e-7)
+    with torch.no_grad():
+        ref.blocks[0].conv.weight[2] = result.after
+        after = F.cross_entropy(ref(x), torch.tensor([4]))
+    assert result.loss_after == pytest.approx(float(after), rel=1e-5)
+    assert result.p_true_after == pytest.approx(float(torch.exp(-after)), rel=1e-5)
+
+
+def test_a_small_step_against_the_gradient_lowers_the_loss():
+    model = build_model(PRESETS["tutorial"], seed=0)
+    x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(5))
+    result = backprop(model, x, label=7, kernel=0, lr=1e-3)
+    assert result.loss_after_all < result.loss and result.p_true_after_all > result.p_true
+    assert result.loss_after <= result.loss + 1e-9
+
+
+def test_grad_cam_equals_a_hand_made_autograd_computation():
+    model = build_model(PRESETS["tutorial"], seed=1).eval()
+    x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(2))
+    h = x
+    for block in model.blocks[:-1]:
+        h = block(h)
+    conv = model.blocks[-1].conv
+    maps = torch.relu(F.conv2d(h, conv.weight, conv.bias, padding="same")).detach().requires_grad_(True)
+    logits = model.classifier(F.max_pool2d(maps, 2))  # the last block's maps as a leaf: (1, C, 7, 7)
+    assert torch.allclose(logits, model(x), atol=1e-5)
+    target = int(logits.argmax())
+    (g,) = torch.autograd.grad(logits[0, target], maps)
+    cam = torch.relu((g[0].mean((1, 2))[:, None, None] * maps[0]).sum(0))
+    heat = grad_cam(model, x)
+    assert heat.target == target and heat.coarse.shape == (7, 7) and heat.map.shape == (28, 28)
+    assert torch.allclose(heat.coarse, cam / cam.max(), atol=1e-5)
+    assert heat.map.min() >= 0 and heat.map.max() == pytest.approx(1.0)
+    other = grad_cam(model, x, target=(target + 1) % 10)
+    assert other.target == (target + 1) % 10 and not torch.allclose(other.coarse, heat.coarse)
+
+
+def test_gradient_times_input_equals_autograd():
+    model = build_model(PRESETS["lenet"], seed=1).eval()
+    x = torch.rand(1, 1, 28, 28, requires_grad=True)
+    logits = model(x)
+    (g,) = torch.autograd.grad(logits[0, 3], x)
+    expected = (g * x).abs()[0, 0].detach()
+    assert torch.allclose(grad_x_input(model, x, 3).map, expected / expected.max(), atol=1e-6)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("method", [grad_cam, grad_x_input])
+def test_a_digit_drawn_in_the_left_half_gets_its_heat_in_the_left_half(mnist, method):
+    from cnn_core.pretrained import load_pretrained
+
+    model = load_pretrained().model
+    for i in range(5):  # real test digits moved into the left half, nothing on the right
+        digit = mnist.test_x[i].float() / 255  # (1, 28, 28)
+        moved = torch.zeros_like(digit)
+        moved[..., 1:15] = F.interpolate(digit[None], size=(28, 14), mode="bilinear")[0, :, :, :14]
+        left, right = heat_halves(method(model, moved[None]).map)
+        assert left > 0.75 and left > 3 * right, (i, left, right)
+        mirrored = method(model, moved.flip(-1)[None]).map  # and on the right when drawn on the right
+        assert heat_halves(mirrored)[1] > 0.75
+
+
+def test_training_reports_first_layer_snapshots_and_gradient_norms(tiny_data):
+    arch = PRESETS["small"].replace(num_classes=2)
+    model = build_model(arch, seed=0)
+    history = History()
+    cfg = TrainConfig(epochs=2, batch_size=32, val_size=64, probe_every_s=0.0, grad_norm_every=3,
+                      device="cpu", precision="fp32")
+    train(model, tiny_data, cfg, on_event=history, evaluate_test=False)
+    probes = [e for e in history.probes if isinstance(e, ProbeEvent)]
+    assert len(probes) >= 3 and probes[0].step == 0
+    first, last = probes[0], probes[-1]
+    assert first.kernels.shape == (8, 1, 3, 3) and first.maps.shape == (8, 28, 28)
+    assert torch.equal(first.image, last.image)  # one fixed image, watched over time
+    assert not torch.allclose(first.kernels, last.kernels)  # the kernels learned
+    assert torch.allclose(last.kernels, model.blocks[0].conv.weight.detach())
+    with torch.no_grad():  # the maps are the first block's real output for that image
+        expected = torch.relu(model.eval().blocks[0].conv(last.image[None].float() / 255))[0]
+    assert torch.allclose(last.maps, expected, atol=1e-5)
+    grads = [e for e in history.grads if isinstance(e, GradEvent)]
+    steps = len(history.steps)
+    assert len(grads) == (steps + 2) // 3 and all(len(g.norms) == 4 for g in grads)
+    assert all(n > 0 for g in grads for n in g.norms)
+
+
+def test_no_probes_when_switched_off(tiny_data):
+    history = History()
+    cfg = TrainConfig(epochs=1, batch_size=64, val_size=64, probe_every_s=None, grad_norm_every=0,
+                      device="cpu", precision="fp32")
+    train(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg, on_event=history,
+          evaluate_test=False)
+    assert history.probes == [] and history.grads == []
