@@ -13,6 +13,15 @@ from pathlib import Path
 
 from .data import default_data_dir
 
+HOME_ENV = "CNN_PLAYGROUND_HOME"
+DATABASE_URL_ENV = "CNN_PLAYGROUND_DATABASE_URL"
+INSTRUCTOR_KEY_ENV = "CNN_PLAYGROUND_INSTRUCTOR_KEY"
+
+
+def default_home() -> Path:
+    """Where the app keeps its own files (the SQLite database): ~/.cache/cnn_playground unless set."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".cache" / "cnn_playground")
+
 
 def _env_float(name: str, default: float) -> float:
     try:
@@ -30,6 +39,11 @@ class Settings:
     memory_limit_mb: float  # activation + weight memory one training may need
     max_upload_mb: float  # image zips and model files
     orphan_grace_s: float  # a training whose browser session has been gone this long stops
+    database_url: str  # SQLAlchemy URL; default: a SQLite file in the app's home
+    max_runs: int  # runs kept per workspace; past it the oldest unpinned go
+    max_workspace_mb: float  # model megabytes kept per workspace; same rule
+    idle_days: float  # workspaces nobody opened for this long are removed
+    instructor_key: str  # unlocks rooms and the exercises' answers; empty: nobody can (see ui/workspace.py)
 
     @classmethod
     def load(cls, argv: list[str] | None = None) -> "Settings":
@@ -45,4 +59,14 @@ class Settings:
             memory_limit_mb=_env_float("CNN_PLAYGROUND_MEMORY_MB", 2048),
             max_upload_mb=_env_float("CNN_PLAYGROUND_MAX_UPLOAD_MB", 200),
             orphan_grace_s=_env_float("CNN_PLAYGROUND_ORPHAN_GRACE_S", 30),
+            database_url=os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{default_home() / 'playground.db'}",
+            max_runs=max(1, int(_env_float("CNN_PLAYGROUND_MAX_RUNS", 30))),
+            max_workspace_mb=_env_float("CNN_PLAYGROUND_MAX_WORKSPACE_MB", 100),
+            idle_days=_env_float("CNN_PLAYGROUND_IDLE_DAYS", 90),
+            instructor_key=os.environ.get(INSTRUCTOR_KEY_ENV, ""),
         )
+
+    def storage_limits(self):
+        from .storage import Limits
+
+        return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days)

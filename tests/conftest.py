@@ -72,3 +72,24 @@ def make_zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             z.writestr(name, data)
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------ databases (cnn_core.storage)
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A real PostgreSQL server started for this test session (see tests/pgserver.py)."""
+    from pgserver import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """An empty database: a SQLite file, or a fresh database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'playground.db'}"
+    from pgserver import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_server_url"))

@@ -1,0 +1,215 @@
+"""The storage layer against a real SQLite file and a real PostgreSQL server (no mocks)."""
+
+import datetime as dt
+import threading
+
+import pytest
+import torch
+from sqlalchemy import inspect, text, update
+
+from cnn_core import checkpoint, runs
+from cnn_core.architecture import PRESETS
+from cnn_core.jobs import start_training
+from cnn_core.migrations import current
+from cnn_core.model import build_model
+from cnn_core.storage import WORKSPACE_CODE, Limits, NewRun, Storage, Workspace
+from cnn_core.training import TrainConfig
+
+
+def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
+    arch = PRESETS[preset]
+    raw = checkpoint.to_bytes(build_model(arch), list("0123456789"), dataset=dataset)
+    if size is not None:
+        raw = raw[:size].ljust(size, b"x")
+    return NewRun(name=name, source="trained", dataset=dataset, classes=list("0123456789"),
+                  architecture=arch.to_dict(), model=raw, params=runs.params_of(arch), test_accuracy=accuracy)
+
+
+@pytest.fixture
+def store(database_url):
+    s = Storage(database_url)
+    yield s
+    s.close()
+
+
+def test_migrations_create_every_table_and_are_idempotent(database_url):
+    first = Storage(database_url)
+    tables = set(inspect(first.engine).get_table_names())
+    assert {"workspaces", "runs", "exercises_solved", "rooms", "room_members", "alembic_version"} <= tables
+    assert current(first.engine) == "0001"
+    first.close()
+    again = Storage(database_url)  # a second start (another replica) finds it up to date
+    assert current(again.engine) == "0001"
+    again.close()
+
+
+def test_workspace_codes_are_unguessable_and_checked(store):
+    codes = {store.create_workspace() for _ in range(20)}
+    assert len(codes) == 20 and all(WORKSPACE_CODE.match(c) for c in codes)
+    assert all(len(c) * 6 >= 96 for c in codes)  # base64url: 6 bits a character, 128 bits in all
+    code = codes.pop()
+    assert store.workspace_exists(code)
+    assert not store.workspace_exists(code[:-1] + ("A" if code[-1] != "A" else "B"))
+    assert not store.workspace_exists("'; drop table runs; --")
+
+
+def test_a_run_keeps_everything_and_its_model_round_trips(store):
+    code = store.create_workspace()
+    arch = PRESETS["tutorial"]
+    model = build_model(arch, seed=3)
+    raw = checkpoint.to_bytes(model, list("0123456789"), dataset="mnist", test_accuracy=0.98)
+    new = NewRun(name="tutorial", source="trained", dataset="mnist", classes=list("0123456789"),
+                 architecture=arch.to_dict(), model=raw, params=runs.params_of(arch),
+                 train_config={"epochs": 1.0, "lr": 0.002}, precision="fp32", device="cpu", reason="done",
+                 curves={"steps": [[1, 0.1, 0.5, 2.3, 0.1]], "evals": [[1, 0.5, 2.2, 0.2]]},
+                 test_accuracy=0.98, per_class=[0.9] * 10, confusion=[[1] * 10] * 10, seconds=12.5,
+                 images_per_s=4000.0)
+    run_id, removed = store.add_run(code, new)
+    assert removed == []
+    [info] = store.runs(code)
+    assert (info.id, info.name, info.params, info.test_accuracy) == (run_id, "tutorial", 208_982, 0.98)
+    assert info.curves["evals"] == [[1, 0.5, 2.2, 0.2]] and info.confusion[0] == [1] * 10
+    assert info.train_config == {"epochs": 1.0, "lr": 0.002} and info.model_size == len(raw)
+    loaded = runs.load_model(store.model_bytes(code, run_id))
+    assert loaded.arch == arch
+    x = torch.rand(2, 1, 28, 28)
+    model.eval()
+    assert torch.equal(loaded.model(x), model(x))
+    other = store.create_workspace()  # another workspace sees nothing of it
+    assert store.runs(other) == [] and store.model_bytes(other, run_id) is None
+    store.rename_run(code, run_id, "  best so far  ")
+    assert store.run(code, run_id).name == "best so far"
+    store.delete_run(other, run_id)  # not theirs: nothing happens
+    assert store.run(code, run_id) is not None
+    store.delete_run(code, run_id)
+    assert store.runs(code) == []
+
+
+def test_limits_remove_the_oldest_unpinned_runs_and_name_them(database_url):
+    store = Storage(database_url, Limits(max_runs=3, max_bytes=10_000))
+    code = store.create_workspace()
+    ids = [store.add_run(code, model_run(f"run{i}", size=1000))[0] for i in range(3)]
+    store.pin_run(code, ids[0])
+    _, removed = store.add_run(code, model_run("run3", size=1000))
+    assert removed == ["run1"]  # run0 is pinned
+    _, removed = store.add_run(code, model_run("big", size=7500))  # bytes: 1000*3 + 7500 > 10000
+    assert removed == ["run2"]
+    assert [r.name for r in store.runs(code)] == ["run0", "run3", "big"]
+    assert store.workspace_bytes(code) == 9500
+    store.close()
+
+
+def test_settings_and_exercise_progress(store):
+    code = store.create_workspace()
+    assert store.settings(code) == {} and store.solved(code) == set()
+    store.save_settings(code, {"w_mode": "time", "w_budget": 20, "w_lr": 0.003})
+    store.mark_solved(code, "neurons")
+    store.mark_solved(code, "neurons")
+    store.mark_solved(code, "params")
+    assert store.settings(code) == {"w_mode": "time", "w_budget": 20, "w_lr": 0.003}
+    assert store.solved(code) == {"neurons", "params"}
+    store.unmark_all(code)
+    assert store.solved(code) == set()
+
+
+def test_idle_workspaces_are_removed_with_everything_they_hold(store):
+    old, fresh = store.create_workspace(), store.create_workspace()
+    store.add_run(old, model_run())
+    store.mark_solved(old, "neurons")
+    room = store.create_room("class")
+    store.join_room(room, old, "ana")
+    with store.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == old)
+                     .values(last_seen_at=dt.datetime(2020, 1, 1)))
+    assert store.cleanup_idle(days=30) == 1
+    assert not store.workspace_exists(old) and store.workspace_exists(fresh)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM runs")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM room_members")).scalar() == 0
+
+
+def test_touch_runs_the_cleanup_by_itself(store):
+    old = store.create_workspace()
+    with store.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == old).values(last_seen_at=dt.datetime(2000, 1, 1)))
+    visitor = store.create_workspace()
+    store.touch(visitor)  # the first visit of this process is due for a cleanup
+    assert not store.workspace_exists(old) and store.workspace_exists(visitor)
+
+
+def test_room_board_ranks_best_runs_and_counts_exercises(store):
+    room = store.create_room("Tuesday workshop")
+    assert store.room(room).title == "Tuesday workshop" and not store.room(room).closed
+    ana, ben, cy = (store.create_workspace() for _ in range(3))
+    assert store.join_room(room, ana, "  Ana <b>  ")
+    assert store.join_room(room, ben, "")
+    assert store.join_room(room, cy, "Cy")
+    store.add_run(ana, model_run("a1", "lenet", 0.97))
+    store.add_run(ana, model_run("a2", "tutorial", 0.99))
+    store.add_run(ben, model_run("b1", "lenet", 0.99))  # same accuracy, fewer parameters: ranks first
+    store.mark_solved(ana, "neurons")
+    store.mark_solved(ben, "neurons")
+    store.mark_solved(ben, "params")
+    rows, counts = store.board(room)
+    assert [r.nickname for r in rows] == ["#2", "Ana <b>", "Cy"]
+    assert rows[0].params == runs.params_of(PRESETS["lenet"]) and rows[1].params == 208_982
+    assert rows[2].best_accuracy is None and rows[1].runs == 2 and rows[0].solved == 2
+    assert counts == {"neurons": 2, "params": 1}
+    assert store.member_rooms(ana) == [room]
+    store.close_room(room)
+    assert store.room(room).closed and not store.join_room(room, store.create_workspace(), "late")
+    assert store.member_rooms(ana) == []
+    assert store.room("nope") is None
+
+
+def test_a_finished_training_becomes_a_run(store, tiny_data):
+    job = start_training(build_model(PRESETS["tutorial"].replace(out_channels=(4,), dense=(), num_classes=2)),
+                         tiny_data, TrainConfig(epochs=1, batch_size=64, val_size=64, eval_every_s=0.05))
+    assert job.wait(60)
+    new = runs.from_job(job, device="cpu")
+    code = store.create_workspace()
+    run_id, _ = store.add_run(code, new)
+    info = store.run(code, run_id)
+    assert info.source == "trained" and info.dataset == "tiny" and info.classes == ["top", "bottom"]
+    assert info.reason == "done" and info.test_accuracy == job.snapshot().result.test_accuracy
+    assert len(info.curves["steps"]) >= 2 and info.curves["evals"]
+    assert info.train_config["batch_size"] == 64 and len(info.per_class) == 2
+    xs, ys = runs.curve_series(info, "epochs")["train_loss"]
+    assert xs[-1] == pytest.approx(1.0, abs=0.2) and len(xs) == len(ys)
+    assert runs.load_model(store.model_bytes(code, run_id)).arch == job.model.arch
+
+
+def test_concurrent_writers_do_not_lose_runs(store):
+    code = store.create_workspace()
+    errors = []
+
+    def add(i):
+        try:
+            store.add_run(code, model_run(f"t{i}", size=500))
+        except Exception as exc:  # collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and len(store.runs(code)) == 8
+
+
+def test_compare_marks_the_differences(store):
+    code = store.create_workspace()
+    a, _ = store.add_run(code, model_run("a", "tutorial", 0.99))
+    b, _ = store.add_run(code, model_run("b", "lenet", 0.98))
+    rows = {key: (values, differ) for key, values, differ in runs.compare([store.run(code, a), store.run(code, b)])}
+    assert rows["dataset"] == (["mnist", "mnist"], False)
+    assert rows["filters"][1] and rows["params"][1] and rows["test_accuracy"] == ([0.99, 0.98], True)
+
+
+def test_best_digits_model_ignores_other_datasets(store):
+    code = store.create_workspace()
+    store.add_run(code, model_run("fashion", accuracy=0.999, dataset="fashion-mnist"))
+    assert runs.best_digits_run(store.runs(code)) is None
+    store.add_run(code, model_run("digits", accuracy=0.95))
+    store.add_run(code, model_run("better", accuracy=0.97))
+    assert runs.best_digits_run(store.runs(code)).name == "better"
