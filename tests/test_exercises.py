@@ -58,9 +58,11 @@ def test_variations_are_checked_with_independently_computed_answers(seed):
 
 def test_tasks_are_checked_against_the_session():
     ex = by_id(0)
-    assert check_task(ex["build_tutorial"], {"arch": PRESETS["tutorial"]})
-    assert not check_task(ex["build_tutorial"], {"arch": PRESETS["lenet"]})
-    assert not check_task(ex["build_tutorial"], {"arch": PRESETS["tutorial"].replace(out_channels=(32,) * 5)})
+    started = {"build_started": True}
+    assert check_task(ex["build_tutorial"], {"arch": PRESETS["tutorial"], **started})
+    assert not check_task(ex["build_tutorial"], {"arch": PRESETS["lenet"], **started})
+    assert not check_task(ex["build_tutorial"], {"arch": PRESETS["tutorial"].replace(out_channels=(32,) * 5),
+                                                 **started})
     assert layer_table(PRESETS["tutorial"])[-4].output_shape == (3, 3, 128)
     assert check_task(ex["train_target"], {"test_accuracy": 0.985})
     assert not check_task(ex["train_target"], {"test_accuracy": 0.95})
@@ -69,9 +71,25 @@ def test_tasks_are_checked_against_the_session():
     assert not check_task(ex["draw_mistake"], {"draw_mistakes": []})
 
 
-def test_number_parsing():
-    assert parse_number("25.088", integer=True) == 25088
-    assert parse_number(" 1 152 ", integer=True) == 1152
-    assert parse_number("0,5", integer=False) == 0.5
-    assert parse_number("1,234.5", integer=False) == 1234.5
-    assert parse_number("x", integer=False) is None
+@pytest.mark.parametrize("text, integer, value", [
+    ("25.088", True, 25088), ("25,088", True, 25088), (" 1 152 ", True, 1152), ("6272", True, 6272),
+    ("6272.0", True, 6272), ("6272,0", True, 6272), ("6.272", True, 6272), ("6,272", True, 6272),
+    ("4.917.248", True, 4917248), ("4,917,248", True, 4917248), ("25.088,0", True, 25088),
+    ("0,5", False, 0.5), ("0.5", False, 0.5), ("0,502", False, 0.502), ("1,234.5", False, 1234.5),
+    ("1.234,5", False, 1234.5), ("-8", False, -8), ("−0,46", False, -0.46), ("+3", True, 3),
+])
+def test_number_parsing_reads_both_languages(text, integer, value):
+    assert parse_number(text, integer=integer) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["x", "", "1.2.3,4,5", "6.27", "--3", ".5.", "1e5", "12 34"])
+def test_number_parsing_refuses_what_is_not_a_number(text):
+    assert parse_number(text, integer=True) is None or text == "6.27"  # 6.27 is read, and is not 6272
+    assert parse_number("6.27", integer=True) == pytest.approx(6.27)
+
+
+def test_tutorial_answers_typed_every_way_are_accepted():
+    ex = by_id(0)
+    for typed in ("6272", "6272.0", "6.272", "6,272", "6 272"):
+        assert check_answers(ex["pool_neurons"], [typed]), typed
+    assert not check_answers(ex["pool_neurons"], ["6.27"])
