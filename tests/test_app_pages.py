@@ -272,9 +272,9 @@ def test_exercises_check_right_and_wrong_answers_and_show_progress():
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     assert any("Correct" in s.value for s in at.success)
-    assert "1 of 13 solved" in at.get("progress")[0].proto.text
-    at.button(key="check_build_tutorial").click().run()  # the default architecture is the tutorial's
-    assert "2 of 13 solved" in at.get("progress")[0].proto.text
+    assert "1 of 22 solved" in at.get("progress")[0].proto.text
+    at.button(key="check_build_tutorial").click().run()  # the default network is the answer: not enough
+    assert "1 of 22 solved" in at.get("progress")[0].proto.text
 
 
 def test_instructor_sees_answers_and_can_reset():
@@ -284,7 +284,7 @@ def test_instructor_sees_answers_and_can_reset():
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     at.button(key="reset_progress").click().run()
-    assert "0 of 13 solved" in at.get("progress")[0].proto.text
+    assert "0 of 22 solved" in at.get("progress")[0].proto.text
 
 
 def test_variation_changes_the_question_and_its_answer():
@@ -306,7 +306,7 @@ def test_task_exercises_read_the_session():
     at.button(key="check_draw_mistake").click().run()
     assert any("Correct" in s.value for s in at.success)
     at.button(key="check_train_target").click().run()  # nothing trained in this session
-    assert "1 of 13 solved" in at.get("progress")[0].proto.text
+    assert "1 of 22 solved" in at.get("progress")[0].proto.text
 
 
 @pytest.mark.realdata

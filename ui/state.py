@@ -22,7 +22,9 @@ JOB = "job"  # the TrainingJob of this session, running or finished
 ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
 TRAINED = "trained"  # SavedModel from the last training or upload
 UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
-EXERCISES = "exercises"  # {exercise id: True once solved}
+EXERCISES = "exercises"  # {exercise id: True once solved} for the variation EX_SEED
+EX_SEED = "ex_seed"  # the exercises' variation (0 = the tutorial's numbers)
+BUILD_STARTED = "build_started"  # the "build the network" exercise loaded its starting network
 NOTICES = "notices"  # [(key, params)] to show once
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
@@ -69,6 +71,8 @@ def init_state() -> None:
     ss.setdefault(UPLOADED_DATA, None)
     ss.setdefault(DRAWING, None)
     ss.setdefault(DRAW_MISTAKES, [])
+    ss.setdefault(EX_SEED, 0)
+    ss.setdefault(BUILD_STARTED, False)
 
 
 def _param(name: str) -> str | None:
@@ -157,6 +161,11 @@ def sync_url() -> None:
 
 def share_link(base_url: str = "") -> str:
     return base_url + "?" + "&".join(f"{k}={v}" for k, v in url_params().items())
+
+
+def add_notice(key: str, **params) -> None:
+    """A message for the next page header to show once (``key`` in the locale files)."""
+    st.session_state.setdefault(NOTICES, []).append((key, params))
 
 
 def pop_notices() -> list[tuple[str, dict]]:

@@ -1,0 +1,90 @@
+"""The app in Spanish, page by page (AppTest): numbers, exercises and their feedback."""
+
+from streamlit.testing.v1 import AppTest
+
+from cnn_core import texts
+from cnn_core.architecture import PRESETS
+from cnn_core.exercises import BUILD_START, answer_text, make_exercises
+from conftest import REPO
+
+ES = texts.table("es")
+
+
+def page(name: str, lang: str = "es") -> AppTest:
+    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    return at.run()
+
+
+def progress(at) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def test_a_whole_number_typed_as_a_decimal_is_accepted_and_stays_with_its_explanation():
+    at = page("exercises")
+    at.text_input(key="ex_pool_neurons_0").input("6272.0").run()
+    at.button(key="check_pool_neurons").click().run()
+    assert progress(at).startswith("1 de 22")
+    solved = [s.value for s in at.success]
+    assert any("6.272" in s for s in solved), solved  # the answer in Spanish numbers
+    explanations = [i.value for i in at.info]
+    assert any(ES["ex.explanation"] in i and "6.272" in i for i in explanations), explanations
+    at.run()  # still there on the next run
+    assert any("6.272" in s.value for s in at.success)
+
+
+def test_multiple_choice_right_and_wrong_with_feedback():
+    at = page("exercises")
+    ex = {e.id: e for e in make_exercises(0)}["weight_sharing"]
+    right = ex.expected[0]
+    at.radio(key="ex_weight_sharing_choice").set_value((right + 1) % 4).run()
+    at.button(key="check_weight_sharing").click().run()
+    assert any(ES["ex.wrong"] in e.value for e in at.error)
+    assert progress(at).startswith("0 de 22")
+    at.radio(key="ex_weight_sharing_choice").set_value(right).run()
+    at.button(key="check_weight_sharing").click().run()
+    assert any(answer_text(ex, "es") in s.value for s in at.success)
+    assert any("kernel" in i.value for i in at.info)
+
+
+def test_the_build_exercise_needs_building_from_its_starting_network():
+    at = page("exercises")
+    at.button(key="check_build_tutorial").click().run()
+    assert any(ES["ex.not_yet"] in e.value for e in at.error)  # the default network does not count
+    at.button(key="start_build").click().run()
+    assert at.session_state["arch"] == BUILD_START
+    at.button(key="check_build_tutorial").click().run()
+    assert progress(at).startswith("0 de 22")
+    at.session_state["arch"] = PRESETS["tutorial"]  # as the Architecture page's sliders would leave it
+    at.button(key="check_build_tutorial").click().run()
+    assert progress(at).startswith("1 de 22")
+
+
+def test_changing_the_variation_starts_its_progress_from_zero():
+    at = page("exercises")
+    at.text_input(key="ex_input_gray_0").input("784").run()
+    at.button(key="check_input_gray").click().run()
+    assert progress(at).startswith("1 de 22")
+    at.number_input(key="w_seed").set_value(4).run()
+    assert progress(at).startswith("0 de 22")
+    assert at.text_input(key="ex_input_gray_0").value == ""
+    assert any("4" in w.value for w in at.warning)
+    ex = {e.id: e for e in make_exercises(4)}["input_gray"]
+    at.text_input(key="ex_input_gray_0").input(answer_text(ex, "es")).run()
+    at.button(key="check_input_gray").click().run()
+    assert progress(at).startswith("1 de 22")
+
+
+def test_a_revealed_solution_shows_the_answer_but_does_not_count():
+    at = page("exercises")
+    at.button(key="reveal_relu").click().run()
+    assert any("0, 2, 0, 0, 5" in w.value for w in at.warning)
+    assert progress(at).startswith("0 de 22")
+
+
+def test_instructor_gets_the_answer_key():
+    at = page("exercises")
+    assert not [b for b in at.get("download_button") if "answer_key" in str(b.proto.id)]
+    at.toggle(key="w_instructor").set_value(True).run()
+    ids = [b.proto.id for b in at.get("download_button")]
+    assert any("answer_key" in i for i in ids) and any("answer_key_html" in i for i in ids)
