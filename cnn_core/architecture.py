@@ -67,11 +67,16 @@ class Architecture:
     @classmethod
     def from_dict(cls, d: dict) -> "Architecture":
         """Build from a dict (JSON, a checkpoint, URL parameters); unknown keys are ignored."""
+        if not isinstance(d, dict):
+            raise ArchitectureError("err.bad_architecture", value=_shown(d))
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in d.items() if k in names}
         for key in ("out_channels", "dense"):
             if key in kwargs:
-                kwargs[key] = tuple(int(v) for v in kwargs[key])
+                values = kwargs[key]
+                if not isinstance(values, (list, tuple)) or not all(_is_int(v) for v in values):
+                    raise ArchitectureError("err.bad_int_list", field=key, value=_shown(values))
+                kwargs[key] = tuple(values)
         arch = cls(**kwargs)
         check_fields(arch)
         return arch
@@ -145,16 +150,29 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value) -> str:
+    """A bad value as a short text for a message, whatever its type or size."""
+    try:
+        text = repr(value) if not isinstance(value, str) else value
+    except (ValueError, RecursionError):  # an int too long to write out, a nest too deep
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _check_range(field_name: str, value: int) -> None:
     low, high = LIMITS[field_name]
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ArchitectureError("err.out_of_range", field=field_name, low=low, high=high, value=value)
+    if not _is_int(value) or not low <= value <= high:
+        raise ArchitectureError("err.out_of_range", field=field_name, low=low, high=high, value=_shown(value))
 
 
 def _check_choice(field_name: str, value, choices) -> None:
-    if value not in choices:
+    if not isinstance(value, (str, bool)) or value not in choices:
         raise ArchitectureError(
-            "err.bad_choice", field=field_name, choices=", ".join(map(str, choices)), value=value
+            "err.bad_choice", field=field_name, choices=", ".join(map(str, choices)), value=_shown(value)
         )
 
 
@@ -282,6 +300,17 @@ def training_memory_mb(arch: Architecture, batch_size: int) -> float:
     t = totals(layers)
     activations = 2 * t.neurons * batch_size * 4
     return (activations + 4 * t.params * 4) / 2**20
+
+
+def model_memory_mb(arch: Architecture) -> float:
+    """Rough memory to hold a loaded model and look inside it, from the architecture alone.
+
+    The float32 weights three times (the module, the state read from the file,
+    the zip of a download) and every activation of one image twice (the Inside
+    page keeps each stage). Checked before anything is built.
+    """
+    t = totals(layer_table(arch))
+    return (3 * t.params * 4 + 2 * t.neurons * 4) / 2**20
 
 
 def parse_shape(text: str) -> tuple[int, int, int]:

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import torch
 
-from .architecture import Architecture
+from .architecture import Architecture, layer_table, model_memory_mb, totals
+from .archive import MemberProblem, MemberTooBig, read_member
 from .errors import ArchitectureError, ModelFileError
 from .model import PlaygroundCNN, build_model
+from .texts import Message
 
 FORMAT = "cnn-playground-model/1"
 MAX_MODEL_MB = 50
@@ -37,8 +39,9 @@ class SavedModel:
 
 
 def to_bytes(model: PlaygroundCNN, classes: list[str], **meta) -> bytes:
+    """The model file: ``meta`` holds what the file says about itself (dataset, test_accuracy, reason)."""
     weights = io.BytesIO()
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, weights)
+    torch.save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, weights)
     header = {"format": FORMAT, "architecture": model.arch.to_dict(), "classes": list(classes), "meta": meta}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -51,43 +54,138 @@ def save(path: Path | str, model: PlaygroundCNN, classes: list[str], **meta) -> 
     Path(path).write_bytes(to_bytes(model, classes, **meta))
 
 
-def from_bytes(raw: bytes, max_mb: float = MAX_MODEL_MB) -> SavedModel:
-    if len(raw) > max_mb * 2**20:
-        raise ModelFileError("err.model_too_big", size_mb=round(len(raw) / 2**20, 1), limit_mb=max_mb)
+MAX_HEADER_BYTES = 256 * 2**10  # architecture.json: an architecture, class names and a few numbers
+MAX_CLASS_NAME = 100  # characters
+META_KEYS = ("dataset", "test_accuracy", "reason")  # what a model file may say about itself
+
+
+def _corrupt(reason_key: str, **params) -> ModelFileError:
+    return ModelFileError("err.model_corrupt", reason=Message(reason_key, params))
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _read_members(raw: bytes, cap: int, max_mb: float) -> tuple[bytes, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            names = set(z.namelist())
-            if not {"architecture.json", "weights.pt"} <= names:
-                raise ModelFileError("err.model_corrupt", reason="architecture.json or weights.pt is missing")
-            for info in z.infolist():
-                if info.file_size > max_mb * 2**20:
-                    raise ModelFileError("err.model_too_big", size_mb=round(info.file_size / 2**20, 1),
-                                         limit_mb=max_mb)
-            header = json.loads(z.read("architecture.json"))
-            weights_raw = z.read("weights.pt")
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, EOFError, OSError) as exc:
-        raise ModelFileError("err.model_corrupt", reason=type(exc).__name__) from exc
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ModelFileError("err.model_corrupt", reason="unknown format")
+            infos = {info.filename: info for info in z.infolist()}
+            if not {"architecture.json", "weights.pt"} <= infos.keys():
+                raise _corrupt("reason.model_missing_parts")
+            header_raw = read_member(z, infos["architecture.json"], MAX_HEADER_BYTES)
+            weights_raw = read_member(z, infos["weights.pt"], cap)
+    except MemberTooBig as exc:
+        raise ModelFileError("err.model_too_big", size_mb=round(exc.size / 2**20, 1), limit_mb=max_mb) from exc
+    except MemberProblem as exc:
+        raise ModelFileError("err.model_corrupt", reason=exc.reason) from exc
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise _corrupt("reason.model_not_zip") from exc
+    return header_raw, weights_raw
+
+
+def _parse_header(header_raw: bytes) -> dict:
     try:
-        arch = Architecture.from_dict(header["architecture"])
-        model = build_model(arch)
-    except (ArchitectureError, KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError("err.model_corrupt", reason=f"bad architecture ({exc})") from exc
+        header = json.loads(header_raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, Infinity/NaN, huge ints, deep nests
+        raise _corrupt("reason.model_bad_json") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise _corrupt("reason.model_bad_format")
+    return header
+
+
+def _classes(header: dict, num_classes: int) -> list[str]:
+    classes = header.get("classes")
+    if classes is None:
+        return [str(i) for i in range(num_classes)]
+    ok = isinstance(classes, list) and len(classes) == num_classes and all(
+        isinstance(c, str) or (isinstance(c, int) and not isinstance(c, bool) and abs(c) < 10**12)
+        for c in classes)
+    names = [str(c) for c in classes] if ok else []
+    if not ok or any(not n.strip() or len(n) > MAX_CLASS_NAME for n in names) or len(set(names)) != len(names):
+        raise _corrupt("reason.model_bad_classes", count=num_classes, longest=MAX_CLASS_NAME)
+    return names
+
+
+def _meta(header: dict) -> dict:
+    """The file's own notes, only the keys the app reads and only of the types it expects."""
+    meta = header.get("meta")
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise _corrupt("reason.model_bad_meta")
+    kept = {}
+    dataset, accuracy, reason = meta.get("dataset"), meta.get("test_accuracy"), meta.get("reason")
+    if isinstance(dataset, str) and 0 < len(dataset) <= MAX_CLASS_NAME:
+        kept["dataset"] = dataset
+    if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1:
+        kept["test_accuracy"] = float(accuracy)
+    if reason in ("done", "stopped", "nan", "diverged"):
+        kept["reason"] = reason
+    return kept
+
+
+def _check_state(state, model: PlaygroundCNN) -> None:
+    """Every tensor exactly as the architecture says: names, shapes, types, dense storage, finite values."""
+    expected = model.state_dict()
+    if not isinstance(state, dict) or set(state) != set(expected):
+        raise _corrupt("reason.model_weights_mismatch")
+    for name, want in expected.items():
+        got = state[name]
+        if (not isinstance(got, torch.Tensor) or got.layout != torch.strided or got.dtype != want.dtype
+                or got.shape != want.shape or got.is_quantized
+                # A storage as big as the tensor, no bigger and no smaller (an expanded, zero-stride one is smaller).
+                or got.untyped_storage().nbytes() != want.numel() * want.element_size()):
+            raise _corrupt("reason.model_weights_mismatch")
+        if got.is_floating_point() and not bool(torch.isfinite(got).all()):
+            raise _corrupt("reason.model_weights_not_finite")
+
+
+def from_bytes(raw: bytes, max_mb: float = MAX_MODEL_MB, memory_limit_mb: float | None = None) -> SavedModel:
+    """Check a model file from the outside in and build it only once its size is known to fit.
+
+    The zip's members are read with a bounded size; the JSON header is parsed
+    and typed; the parameter count and memory are computed from the
+    architecture *before* any tensor is allocated (``memory_limit_mb`` is the
+    same setting training uses); the weights must match the architecture
+    tensor for tensor. Any failure is a :class:`ModelFileError`.
+    """
+    cap = int(max_mb * 2**20)
+    if len(raw) > cap:
+        raise ModelFileError("err.model_too_big", size_mb=round(len(raw) / 2**20, 1), limit_mb=max_mb)
+    header_raw, weights_raw = _read_members(raw, cap, max_mb)
+    header = _parse_header(header_raw)
+    try:
+        arch = Architecture.from_dict(header.get("architecture"))
+        params = totals(layer_table(arch)).params
+    except ArchitectureError as exc:
+        raise ModelFileError("err.model_corrupt", reason=Message(exc.key, exc.params)) from exc
+    classes = _classes(header, arch.num_classes)
+    meta = _meta(header)
+    if params * 4 > cap:  # its weights cannot even fit in a file this app accepts
+        raise ModelFileError("err.model_too_many_params", params=params, size_mb=round(params * 4 / 2**20),
+                             limit_mb=max_mb)
+    need = model_memory_mb(arch)
+    if memory_limit_mb is not None and need > memory_limit_mb:
+        raise ModelFileError("err.model_needs_memory", params=params, need_mb=round(need),
+                             limit_mb=round(memory_limit_mb))
+    model = build_model(arch)
     try:
         # weights_only refuses any pickled object other than tensors and plain containers.
         state = torch.load(io.BytesIO(weights_raw), map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
     except Exception as exc:  # torch raises many kinds for foreign or damaged files
-        raise ModelFileError("err.model_corrupt", reason=f"weights do not fit ({type(exc).__name__})") from exc
-    classes = header.get("classes")
-    if not isinstance(classes, list) or len(classes) != arch.num_classes:
-        classes = [str(i) for i in range(arch.num_classes)]
+        raise _corrupt("reason.model_weights_unreadable", detail=type(exc).__name__) from exc
+    _check_state(state, model)
+    model.load_state_dict(state)
     model.eval()
-    return SavedModel(model, [str(c) for c in classes], header.get("meta") or {})
+    return SavedModel(model, classes, meta)
 
 
-def load(path: Path | str) -> SavedModel:
-    return from_bytes(Path(path).read_bytes())
+def load(path: Path | str, memory_limit_mb: float | None = None) -> SavedModel:
+    path = Path(path)
+    if not path.is_file():  # a FIFO or a device would be read forever
+        raise ModelFileError("err.not_a_file", path=str(path))
+    if path.stat().st_size > MAX_MODEL_MB * 2**20:  # read nothing of a file that is refused anyway
+        raise ModelFileError("err.model_too_big", size_mb=round(path.stat().st_size / 2**20, 1),
+                             limit_mb=MAX_MODEL_MB)
+    return from_bytes(path.read_bytes(), memory_limit_mb=memory_limit_mb)

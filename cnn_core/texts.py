@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def table(lang: str) -> dict[str, str]:
         return tomllib.load(f)
 
 
+@dataclass(frozen=True)
+class Message:
+    """A text still to be translated, usable as another text's parameter (an error's reason)."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+
 def translate(lang: str, key: str, **params) -> str:
     """The text for ``key`` in ``lang`` with ``params`` filled in (numbers as that language writes them)."""
     text = table(lang if lang in languages() else DEFAULT_LANG)[key]
@@ -44,6 +53,8 @@ def translate(lang: str, key: str, **params) -> str:
 
 def _localise(value, lang: str):
     # ints fill placeholders grouped ("25.088"); floats are passed pre-formatted by callers
+    if isinstance(value, Message):
+        return translate(lang, value.key, **value.params)
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value, lang)
     return value
@@ -54,7 +65,8 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     meta = table(lang if lang in languages() else DEFAULT_LANG)
-    text = f"{value:,.{decimals}f}"  # en style first, then swapped to the language's marks
+    # en style first, then swapped to the language's marks (ints exactly: a float would overflow on huge ones)
+    text = f"{value:,}" if isinstance(value, int) and decimals == 0 else f"{value:,.{decimals}f}"
     return text.translate(str.maketrans({",": meta["_meta.group"], ".": meta["_meta.decimal"]}))
 
 

@@ -7,7 +7,7 @@ from cnn_core.inspection import tile_maps, trace
 from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
 from ui.figures import heatmap, probabilities
-from ui.i18n import t
+from ui.i18n import plain, t
 from ui.layout import page_header
 from ui.models import digit_model
 
@@ -39,8 +39,8 @@ with right:
     result = trace(saved.model, prepared.tensor())
     probs = result.probs.tolist()
     best = max(range(len(probs)), key=probs.__getitem__)
-    st.markdown(f"<div data-testid='prediction' style='font-size:4rem;font-weight:700;line-height:1'>"
-                f"{saved.classes[best]}</div>", unsafe_allow_html=True)
+    with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
+        st.header(plain(saved.classes[best]), anchor=False)
     st.caption(t("draw.confidence", confidence=f"{probs[best]:.1%}"))
     st.plotly_chart(probabilities(probs, saved.classes, t("draw.probabilities")), key="probs")
     with st.popover(t("draw.report_title")):
@@ -48,9 +48,9 @@ with right:
         if st.button(t("draw.report"), key="report_mistake"):
             if drawn != saved.classes[best]:
                 st.session_state[state.DRAW_MISTAKES].append((drawn, saved.classes[best]))
-                st.success(t("draw.reported", drawn=drawn, predicted=saved.classes[best]))
+                st.success(t("draw.reported", drawn=plain(drawn), predicted=plain(saved.classes[best])))
             else:
-                st.info(t("draw.report_same", predicted=saved.classes[best]))
+                st.info(t("draw.report_same", predicted=plain(saved.classes[best])))
 
 st.subheader(t("draw.seen"))
 st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen")

@@ -172,7 +172,7 @@ def test_drawing_a_digit_with_the_mouse_gives_a_prediction(server, page):
     for i in range(30):  # a tall vertical stroke: a "1"
         page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
     page.mouse.up()
-    prediction = page.locator("[data-testid='prediction']")
+    prediction = page.locator(".st-key-prediction")
     prediction.wait_for(timeout=30_000)
     assert prediction.inner_text().strip() == "1"
     assert page.locator("text=Feature maps of your drawing").count() == 1

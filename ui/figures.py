@@ -1,17 +1,25 @@
 """Plotly figures: the network diagram, training curves, probabilities and maps.
 
 Pure functions from core objects (and already-translated labels) to figures,
-so pages only place them.
+so pages only place them. Plotly reads a few HTML tags and entities in every
+label, so names that come from users or files (class names) go through
+:func:`text_label` first and are shown literally.
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 import plotly.graph_objects as go
 import torch
 
 from cnn_core.architecture import Layer
+
+def text_label(value) -> str:
+    """``value`` as a Plotly label that shows exactly these characters (no tags, no links)."""
+    return html.escape(" ".join(str(value).split()), quote=True)
+
 
 COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
           "dense": "#54a24b", "output": "#e45756"}
@@ -100,7 +108,7 @@ def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
 def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figure:
     best = max(range(len(probs)), key=probs.__getitem__)
     colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
-    fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
+    fig = go.Figure(go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
                            text=[f"{p:.0%}" for p in probs], textposition="outside"))
     fig.update_layout(title=title, height=280, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
                       margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category"))
@@ -113,14 +121,14 @@ def heatmap(values: torch.Tensor, title: str = "", colorscale: str = "gray", hei
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False, zmid=zmid,
                                text=[[f"{v:.2f}" for v in row] for row in z] if text else None,
                                texttemplate="%{text}" if text else None))
-    fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30 if title else 5, b=5),
+    fig.update_layout(title=text_label(title), height=height, margin=dict(l=5, r=5, t=30 if title else 5, b=5),
                       yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
                       xaxis=dict(visible=False))
     return fig
 
 
 def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=matrix.tolist(), x=[str(c) for c in classes], y=[str(c) for c in classes],
+    fig = go.Figure(go.Heatmap(z=matrix.tolist(), x=[text_label(c) for c in classes], y=[text_label(c) for c in classes],
                                colorscale="Blues", text=matrix.tolist(), texttemplate="%{text}"))
     fig.update_layout(title=labels["title"], height=420, xaxis=dict(title=labels["predicted"], type="category"),
                       yaxis=dict(title=labels["true"], autorange="reversed", type="category"),
@@ -134,7 +142,8 @@ def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.F
 
     n = len(images)
     rows = max(1, math.ceil(n / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=captions, vertical_spacing=0.08)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[text_label(c) for c in captions],
+                        vertical_spacing=0.08)
     for i in range(n):
         img = images[i]
         if img.shape[0] == 1:

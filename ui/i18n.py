@@ -9,10 +9,27 @@ are translated here too (:func:`error_text`). Numbers a reader sees go through
 
 from __future__ import annotations
 
+import re
+import string
+
 import streamlit as st
 
 from cnn_core import texts
 from cnn_core.errors import PlaygroundError
+
+_MARKDOWN_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def plain(value) -> str:
+    """``value`` as text that Streamlit's Markdown shows literally: no link, image, HTML, heading or LaTeX.
+
+    For anything a user, a file or a URL chose (class names, file names, model
+    metadata) that lands in an element rendering Markdown (st.markdown,
+    st.caption, st.success, widget labels, ...). CommonMark shows a backslash
+    before ASCII punctuation as that character alone; line breaks become spaces.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", str(value)))
 
 
 def lang() -> str:
@@ -40,5 +57,14 @@ def labeller(prefix: str):
     return lambda option: texts.translate(code, f"{prefix}{option}")
 
 
+def _literal(value):
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, texts.Message):
+        return texts.Message(value.key, {k: _literal(v) for k, v in value.params.items()})
+    return plain(value)
+
+
 def error_text(err: PlaygroundError) -> str:
-    return t(err.key, **err.params)
+    """The error in the session's language; its text values (file names, class names, ...) shown literally."""
+    return t(err.key, **{k: _literal(v) for k, v in err.params.items()})
