@@ -160,7 +160,7 @@ def _shown(value) -> str:
         text = repr(value) if not isinstance(value, str) else value
     except (ValueError, RecursionError):  # an int too long to write out, a nest too deep
         text = type(value).__name__
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _check_range(field_name: str, value: int) -> None:

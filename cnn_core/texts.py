@@ -53,8 +53,8 @@ def translate(lang: str, key: str, **params) -> str:
 
 def _localise(value, lang: str):
     # ints fill placeholders grouped ("25.088"); floats are passed pre-formatted by callers
-    if isinstance(value, Message):
-        return translate(lang, value.key, **value.params)
+    if isinstance(value, Message):  # a sentence inside another: its own full stop goes
+        return translate(lang, value.key, **value.params).rstrip(".")
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value, lang)
     return value

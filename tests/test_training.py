@@ -222,7 +222,7 @@ def test_weights_of_another_architecture_are_refused():
     torch.save(build_model(PRESETS["tutorial"]).state_dict(), other)
     with pytest.raises(ModelFileError) as err:
         checkpoint.from_bytes(_zip_with(other.getvalue()))
-    assert "weights do not fit" in str(err.value)
+    assert "weights do not match the architecture" in str(err.value)
     bad_arch = {"format": checkpoint.FORMAT, "architecture": {"out_channels": [32] * 9}}
     with pytest.raises(ModelFileError):
         checkpoint.from_bytes(_zip_with(other.getvalue(), bad_arch))

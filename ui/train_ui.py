@@ -200,7 +200,8 @@ def model_files_ui() -> None:
     upload = st.file_uploader(t("train.upload_model"), type=["zip"], key="w_model_upload")
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
-            ss[state.TRAINED] = checkpoint.from_bytes(upload.getvalue(), resources.settings().max_upload_mb)
+            ss[state.TRAINED] = checkpoint.from_bytes(upload.getvalue(), resources.settings().max_upload_mb,
+                                                       memory_limit_mb=resources.settings().memory_limit_mb)
             st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
         except PlaygroundError as err:
             st.error(error_text(err), icon="📦")  # the session's model is untouched

@@ -1,0 +1,253 @@
+"""Hostile model files: every broken or oversized kind refused with a clear key, before memory is spent.
+
+Each test builds the file the way an attacker would (a real zip, patched) and
+checks the exact message key; the memory tests load in a child process and
+read its peak resident memory, so the figure is the one a server would see.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+import torch
+
+import zipcraft
+from conftest import REPO
+from cnn_core import PRESETS, checkpoint
+from cnn_core.architecture import Architecture
+from cnn_core.errors import ModelFileError
+from cnn_core.model import build_model
+from cnn_core.texts import translate
+
+SMALL = PRESETS["small"]
+
+
+def model_file(header: dict | None = None, weights: bytes | None = None, **changes) -> bytes:
+    """A model zip with this header (the small preset's by default) and these weights."""
+    if weights is None:
+        buf = io.BytesIO()
+        torch.save(build_model(SMALL).state_dict(), buf)
+        weights = buf.getvalue()
+    base = {"format": checkpoint.FORMAT, "architecture": SMALL.to_dict(), "classes": list("0123456789"),
+            "meta": {"dataset": "mnist"}}
+    head = json.dumps({**base, **changes} if header is None else header) if not isinstance(header, str) else header
+    return zipcraft.make({"architecture.json": head.encode() if isinstance(head, str) else head,
+                          "weights.pt": weights})
+
+
+def refused(raw: bytes, **kwargs) -> ModelFileError:
+    with pytest.raises(ModelFileError) as err:
+        checkpoint.from_bytes(raw, **kwargs)
+    for lang in ("en", "es"):  # explained in both languages, placeholders filled
+        text = translate(lang, err.value.key, **err.value.params)
+        assert not re.search(r"{[a-z_]+}", text) and ".." not in text and text.strip()
+    return err.value
+
+
+def reason(err: ModelFileError) -> str:
+    return err.params["reason"].key
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("header, why", [
+    ('{"format": "cnn-playground-model/1", "architecture": Infinity}', "reason.model_bad_json"),
+    ('{"format": "cnn-playground-model/1", "architecture": {"in_height": NaN}}', "reason.model_bad_json"),
+    ('{"format": "cnn-playground-model/1", "architecture": {"in_height": 1' + "0" * 5000 + "}}",
+     "reason.model_bad_json"),
+    (DEEP, "reason.model_bad_json"),
+    ('{"format": "cnn-playground-model/1", "a": ' + DEEP[:5000] + DEEP[-5000:] + "}", "reason.model_bad_json"),
+    ("[1, 2]", "reason.model_bad_format"),
+    ('"just a string"', "reason.model_bad_format"),
+    (b"\xff\xfe not utf-8", "reason.model_bad_json"),
+])
+def test_header_that_is_not_the_json_it_should_be_is_refused(header, why):
+    raw = zipcraft.make({"architecture.json": header if isinstance(header, bytes) else header.encode(),
+                         "weights.pt": b"x"})
+    assert reason(refused(raw)) == why
+
+
+@pytest.mark.parametrize("changes, key", [
+    ({"architecture": [1, 2, 3]}, "err.bad_architecture"),
+    ({"architecture": "tutorial"}, "err.bad_architecture"),
+    ({"architecture": None}, "err.bad_architecture"),
+    ({"architecture": {**SMALL.to_dict(), "in_height": "28"}}, "err.out_of_range"),
+    ({"architecture": {**SMALL.to_dict(), "in_height": 28.0}}, "err.out_of_range"),
+    ({"architecture": {**SMALL.to_dict(), "in_height": True}}, "err.out_of_range"),
+    ({"architecture": {**SMALL.to_dict(), "num_classes": 10 ** 300}}, "err.out_of_range"),
+    ({"architecture": {**SMALL.to_dict(), "out_channels": "abc"}}, "err.bad_int_list"),
+    ({"architecture": {**SMALL.to_dict(), "out_channels": [8.5, 16]}}, "err.bad_int_list"),
+    ({"architecture": {**SMALL.to_dict(), "out_channels": [[8], 16]}}, "err.bad_int_list"),
+    ({"architecture": {**SMALL.to_dict(), "out_channels": {"a": 1}}}, "err.bad_int_list"),
+    ({"architecture": {**SMALL.to_dict(), "padding": ["same"]}}, "err.bad_choice"),
+    ({"architecture": {**SMALL.to_dict(), "padding": {"x": 1}}}, "err.bad_choice"),
+    ({"architecture": {**SMALL.to_dict(), "batch_norm": "yes"}}, "err.bad_choice"),
+    ({"architecture": {**SMALL.to_dict(), "batch_norm": 1}}, "err.bad_choice"),
+    ({"classes": "0123456789"}, "reason.model_bad_classes"),
+    ({"classes": [[0]] * 10}, "reason.model_bad_classes"),
+    ({"classes": ["a"] * 10}, "reason.model_bad_classes"),
+    ({"classes": list("012345678")}, "reason.model_bad_classes"),
+    ({"classes": ["x" * 5000] + list("123456789")}, "reason.model_bad_classes"),
+    ({"classes": [None] * 10}, "reason.model_bad_classes"),
+    ({"meta": [1, 2]}, "reason.model_bad_meta"),
+    ({"meta": "mnist"}, "reason.model_bad_meta"),
+])
+def test_fields_of_the_wrong_type_anywhere_are_refused_with_a_reason(changes, key):
+    err = refused(model_file(**changes))
+    assert err.key == "err.model_corrupt" and reason(err) == key
+
+
+@pytest.mark.parametrize("meta", [
+    {"test_accuracy": "99%"}, {"test_accuracy": float("inf")}, {"test_accuracy": [1]}, {"dataset": ["mnist"]},
+    {"model": "x", "classes": [1], "self": 2, "path": "/etc"},  # names the saver uses for itself
+    {"dataset": "x" * 10_000},
+])
+def test_odd_notes_are_dropped_and_the_model_saves_again(meta):
+    raw = model_file(meta=json.loads(json.dumps(meta, allow_nan=True).replace("Infinity", "2")))
+    saved = checkpoint.from_bytes(raw)
+    assert set(saved.meta) <= set(checkpoint.META_KEYS)
+    assert all(isinstance(v, float) and 0 <= v <= 1 for k, v in saved.meta.items() if k == "test_accuracy")
+    again = checkpoint.from_bytes(checkpoint.to_bytes(saved.model, saved.classes, **saved.meta))
+    assert again.classes == saved.classes
+
+
+def test_numbers_as_class_names_are_kept_as_text():
+    saved = checkpoint.from_bytes(model_file(classes=list(range(10))))
+    assert saved.classes == [str(i) for i in range(10)]
+
+
+def _weights(state: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def test_expanded_zero_stride_weights_are_refused():
+    state = {k: torch.zeros(1, dtype=v.dtype).expand(v.shape) for k, v in build_model(SMALL).state_dict().items()}
+    assert reason(refused(model_file(weights=_weights(state)))) == "reason.model_weights_mismatch"
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda s: {**s, "extra": torch.zeros(3)},
+    lambda s: {k: v for k, v in list(s.items())[1:]},
+    lambda s: {k: v.double() for k, v in s.items()},
+    lambda s: {k: v[None] for k, v in s.items()},
+    lambda s: [v for v in s.values()],
+    lambda s: {k: v.tolist() for k, v in s.items()},
+])
+def test_weights_that_do_not_match_the_architecture_are_refused(mutate):
+    state = build_model(SMALL).state_dict()
+    assert reason(refused(model_file(weights=_weights(mutate(state))))) == "reason.model_weights_mismatch"
+
+
+def test_weights_sharing_one_big_storage_are_refused():
+    state = build_model(SMALL).state_dict()
+    big = torch.zeros(10_000_000)  # 40 MB behind a few small views
+    shared, at = {}, 0
+    for k, v in state.items():
+        shared[k] = big[at:at + v.numel()].view(v.shape)
+        at += v.numel()
+    assert reason(refused(model_file(weights=_weights(shared)))) == "reason.model_weights_mismatch"
+
+
+def test_non_finite_weights_are_refused():
+    state = build_model(SMALL).state_dict()
+    state["classifier.1.weight"][0, 0] = float("nan")
+    assert reason(refused(model_file(weights=_weights(state)))) == "reason.model_weights_not_finite"
+
+
+def test_broken_members_each_get_their_reason():
+    good = model_file()
+    cases = {
+        "reason.zip_damaged": [zipcraft.patch(good, "weights.pt", crc=0x1234),  # bad CRC
+                               zipcraft.flip_data(good, "weights.pt")],  # corrupt deflate stream
+        "reason.zip_encrypted": [zipcraft.patch(good, "weights.pt", flag=0x1)],
+        "reason.zip_compression": [zipcraft.patch(good, "weights.pt", method=9)],  # deflate64
+    }
+    for why, raws in cases.items():
+        for raw in raws:
+            assert reason(refused(raw)) == why, why
+
+
+def test_a_member_whose_size_lies_is_never_read_past_the_limit():
+    good = model_file()
+    claims_huge = zipcraft.patch(good, "weights.pt", size=2**31)
+    assert refused(claims_huge, max_mb=2).key == "err.model_too_big"
+    claims_small = zipcraft.patch(good, "weights.pt", size=10)
+    assert refused(claims_small).key == "err.model_corrupt"
+
+
+HUNDRED = [f"c{i}" for i in range(100)]
+HUGE = Architecture(in_height=256, in_width=256, in_channels=4, out_channels=(256,) * 5, padding="same",
+                    pool="none", dense=(1024, 1024), num_classes=100)  # every field in range: ~17 G parameters
+HEAVY = Architecture(in_height=256, in_width=256, in_channels=4, out_channels=(16, 16), pool="max",
+                     pool_size=4, dense=(1024,), num_classes=100)  # fits a 50 MB file, not 20 MB of memory
+
+
+def test_parameters_are_counted_from_the_json_before_anything_is_built():
+    err = refused(model_file(architecture=HUGE.to_dict(), weights=b"tiny", classes=HUNDRED))
+    assert err.key == "err.model_too_many_params" and err.params["params"] > 10**10
+    err = refused(model_file(architecture=HEAVY.to_dict(), weights=b"tiny", classes=HUNDRED), memory_limit_mb=20)
+    assert err.key == "err.model_needs_memory" and err.params["limit_mb"] == 20
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from cnn_core import PRESETS, checkpoint
+    from cnn_core.errors import PlaygroundError
+    from cnn_core.model import build_model
+
+    def kb(field):
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))
+
+    raw = open(sys.argv[1], "rb").read()
+    # Warm up torch's own first-use memory with a good model, then reset the peak (Linux: clear_refs 5).
+    checkpoint.from_bytes(checkpoint.to_bytes(build_model(PRESETS["small"]), list("0123456789")))
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    idle = kb("VmRSS:")
+    try:
+        checkpoint.from_bytes(raw, max_mb=200, memory_limit_mb=2048)
+        outcome = "loaded"
+    except PlaygroundError as err:
+        outcome = getattr(err.params.get("reason"), "key", err.key)
+    print(outcome, (kb("VmHWM:") - idle) // 1024)
+""")
+
+
+def peak_above_idle_mb(raw: bytes, tmp_path) -> tuple[str, int]:
+    path = tmp_path / "hostile.cnn.zip"
+    path.write_bytes(raw)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path)], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    outcome, mb = out.stdout.split()
+    return outcome, int(mb)
+
+
+@pytest.mark.parametrize("kind", ["huge_architecture", "expanded_weights", "size_claims", "deep_json"])
+def test_hostile_model_loads_stay_under_1_5_gb_above_idle(kind, tmp_path):
+    if kind == "huge_architecture":
+        raw = model_file(architecture=HUGE.to_dict(), weights=b"tiny", classes=HUNDRED)
+    elif kind == "expanded_weights":  # the biggest network a 200 MB file allows, its weights one zero
+        arch = Architecture(in_height=256, in_width=256, in_channels=4, out_channels=(64, 128), pool="max",
+                            pool_size=4, dense=(1024,), num_classes=100)
+        state = {k: torch.zeros(1, dtype=v.dtype).expand(v.shape)
+                 for k, v in build_model(arch).state_dict().items()}
+        raw = model_file(architecture=arch.to_dict(), weights=_weights(state), classes=HUNDRED)
+    elif kind == "size_claims":
+        raw = zipcraft.patch(model_file(), "weights.pt", size=2**32 - 1)
+    else:
+        raw = zipcraft.make({"architecture.json": DEEP.encode(), "weights.pt": b"x"})
+    outcome, mb = peak_above_idle_mb(raw, tmp_path)
+    print(json.dumps({"kind": kind, "outcome": outcome, "peak_above_idle_mb": mb}))
+    assert outcome != "loaded"
+    assert mb < 1536, (kind, mb)

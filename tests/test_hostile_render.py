@@ -1,0 +1,81 @@
+"""Text from users, files and URLs never reaches HTML: the source is checked, and the escaping itself.
+
+The browser test (test_hostile_browser.py) proves it in Chromium; these run
+in a second and guard every future page.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+from conftest import REPO
+
+SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py")])
+# Streamlit calls that render their text argument as Markdown (HTML only with unsafe_allow_html).
+MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader", "success", "info", "warning",
+                  "error", "toast", "latex", "help"}
+
+
+def test_no_html_rendering_anywhere_in_the_app():
+    offenders = []
+    for path in SOURCES:
+        text = path.read_text()
+        for pattern in (r"unsafe_allow_html", r"\bst\.html\(", r"components\.v1", r"components\.html",
+                        r"\.iframe\("):
+            offenders += [f"{path.name}: {pattern}" for _ in re.finditer(pattern, text)]
+    assert not offenders, offenders
+
+
+def test_no_text_is_assembled_with_f_strings_into_markdown():
+    """Markdown text comes from t(key, ...) (with user values through plain()), never built inline."""
+    offenders = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in MARKDOWN_CALLS and node.args
+                    and isinstance(node.args[0], (ast.JoinedStr, ast.BinOp))):
+                offenders.append(f"{path.name}:{node.lineno} st.{node.func.attr}(f-string)")
+    assert not offenders, offenders
+
+
+PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "[x](javascript:alert(3))",
+            "![t](http://127.0.0.1:1/t.png)", "# big", "$\\href{javascript:alert(4)}{x}$", ":red[x]",
+            "&lt;b&gt;", "line\nbreak", "*a* _b_ `c` ~~d~~ | e |"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_plain_leaves_no_markdown_or_html_active(payload):
+    from ui.i18n import plain
+
+    out = plain(payload)
+    # Every ASCII punctuation character is backslash-escaped, so CommonMark shows it as itself.
+    punct = r"[!-/:-@\[-`{-~]"
+    assert re.fullmatch(rf"(?:\\{punct}|(?!{punct}).)*", out) and "\n" not in out
+    assert re.sub(r"\\(.)", r"\1", out) == payload.replace("\n", " ")
+
+
+def test_plotly_labels_are_escaped_entities():
+    from ui.figures import confusion, probabilities, text_label
+    import torch
+
+    names = ["<b>bold</b>", "<a href='javascript:alert(1)'>x</a>"]
+    assert text_label(names[1]) == "&lt;a href=&#x27;javascript:alert(1)&#x27;&gt;x&lt;/a&gt;"
+    fig = probabilities([0.4, 0.6], names, "t")
+    assert all("<" not in x for x in fig.data[0].x)
+    fig = confusion(torch.ones(2, 2, dtype=torch.long), names, {"title": "t", "predicted": "p", "true": "q"})
+    assert all("<" not in x for x in fig.data[0].x + fig.data[0].y)
+
+
+def test_errors_show_file_text_literally():
+    from cnn_core.errors import DataError, ModelFileError
+    from cnn_core.texts import Message
+    from ui.i18n import error_text
+
+    text = error_text(DataError("err.zip_one_class", classes="[x](javascript:alert(1))"))
+    assert "\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in text
+    nested = error_text(ModelFileError("err.model_corrupt", reason=Message(
+        "err.bad_choice", {"field": "padding", "choices": "same, valid", "value": "<img src=x>"})))
+    assert "\\<img src\\=x\\>" in nested
