@@ -8,7 +8,7 @@ from cnn_core.errors import ArchitectureError
 from ui import state
 from ui.arch_ui import architecture_ui
 from ui.figures import network_diagram
-from ui.i18n import error_text, t
+from ui.i18n import error_text, grouped, layer_label, num, t
 from ui.layout import page_header, share_box
 
 
@@ -16,17 +16,17 @@ def layer_rows(layers):
     rows = []
     for layer in layers:
         rows.append({
-            t("table.layer"): t(f"layer.{layer.kind}", name=layer.name),
-            t("table.shape"): "×".join(f"{d:,}" for d in layer.output_shape),
-            t("table.neurons"): layer.neurons,
-            t("table.params"): layer.params,
-            t("table.formula"): layer.formula,
-            t("table.macs"): layer.macs,
+            t("table.layer"): layer_label(layer),
+            t("table.shape"): "×".join(num(d) for d in layer.output_shape),
+            t("table.neurons"): num(layer.neurons),  # text cells: the browser's locale must not regroup them
+            t("table.params"): num(layer.params),
+            t("table.formula"): grouped(layer.formula),
+            t("table.macs"): num(layer.macs),
             t("table.rf"): f"{layer.receptive_field}×{layer.receptive_field}",
         })
     total = totals(layers)
-    rows.append({t("table.layer"): t("table.total"), t("table.shape"): "", t("table.neurons"): total.neurons,
-                 t("table.params"): total.params, t("table.formula"): "", t("table.macs"): total.macs,
+    rows.append({t("table.layer"): t("table.total"), t("table.shape"): "", t("table.neurons"): num(total.neurons),
+                 t("table.params"): num(total.params), t("table.formula"): "", t("table.macs"): num(total.macs),
                  t("table.rf"): ""})
     return pd.DataFrame(rows)
 
@@ -43,26 +43,25 @@ except ArchitectureError as err:
     st.stop()
 
 st.subheader(t("arch.table"))
-numbers = {t(k): st.column_config.NumberColumn(format="localized")
-           for k in ("table.neurons", "table.params", "table.macs")}
-st.dataframe(layer_rows(layers), hide_index=True, width="stretch", key="layer_table", column_config=numbers,
+st.dataframe(layer_rows(layers), hide_index=True, width="stretch", key="layer_table",
              height=35 * (len(layers) + 2) + 3)
 total = totals(layers)
 c1, c2, c3 = st.columns(3)
-c1.metric(t("arch.total_params"), f"{total.params:,}")
-c2.metric(t("arch.total_neurons"), f"{total.neurons:,}")
-c3.metric(t("arch.total_macs"), f"{total.macs:,}")
+c1.metric(t("arch.total_params"), num(total.params))
+c2.metric(t("arch.total_neurons"), num(total.neurons))
+c3.metric(t("arch.total_macs"), num(total.macs))
 
-hover = {layer.name: t("arch.hover", name=layer.name, shape="×".join(map(str, layer.output_shape)),
-                       neurons=f"{layer.neurons:,}", params=f"{layer.params:,}") for layer in layers}
-st.plotly_chart(network_diagram(layers, hover, t("arch.diagram")), key="diagram")
+hover = {layer.name: t("arch.hover", name=layer_label(layer), shape="×".join(map(num, layer.output_shape)),
+                       neurons=layer.neurons, params=layer.params) for layer in layers}
+names = {layer.name: layer_label(layer, short=True) for layer in layers}
+sizes = {layer.name: "×".join(map(num, layer.output_shape)) for layer in layers}
+st.plotly_chart(network_diagram(layers, hover, t("arch.diagram"), names, sizes), key="diagram")
 
 st.subheader(t("arch.compare_title"))
 cmp = fully_connected_comparison(arch)
 st.markdown(t(
     "arch.compare_text", k=arch.kernel_size, filters=arch.out_channels[0], channels=arch.in_channels,
-    conv_weights=f"{cmp.conv_weights:,}", conv_params=f"{cmp.conv_params:,}",
-    inputs=f"{cmp.input_neurons:,}", conv_neurons=f"{cmp.conv_neurons:,}",
-    pooled=f"{cmp.pooled_neurons:,}", dense_conv=f"{cmp.dense_to_conv_weights:,}",
-    dense_pooled=f"{cmp.dense_to_pooled_weights:,}", ratio=f"{cmp.ratio:,.0f}",
+    conv_weights=cmp.conv_weights, conv_params=cmp.conv_params, inputs=cmp.input_neurons,
+    conv_neurons=cmp.conv_neurons, pooled=cmp.pooled_neurons, dense_conv=cmp.dense_to_conv_weights,
+    dense_pooled=cmp.dense_to_pooled_weights, ratio=round(cmp.ratio),
 ))

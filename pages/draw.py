@@ -7,14 +7,14 @@ from cnn_core.inspection import tile_maps, trace
 from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
 from ui.figures import heatmap, probabilities
-from ui.i18n import plain, t
+from ui.i18n import pct, plain, t
 from ui.layout import page_header
 from ui.models import digit_model
 
 state.init_state()
 page_header("draw.title", "draw.intro")
 saved, which = digit_model()
-st.caption(t(f"draw.model_{which}", accuracy=f"{saved.meta.get('test_accuracy') or 0:.2%}"))
+st.caption(t(f"draw.model_{which}", accuracy=pct(saved.meta.get('test_accuracy') or 0)))
 
 left, right = st.columns([1, 1])
 with left:
@@ -41,7 +41,7 @@ with right:
     best = max(range(len(probs)), key=probs.__getitem__)
     with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
         st.header(plain(saved.classes[best]), anchor=False)
-    st.caption(t("draw.confidence", confidence=f"{probs[best]:.1%}"))
+    st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))
     st.plotly_chart(probabilities(probs, saved.classes, t("draw.probabilities")), key="probs")
     with st.popover(t("draw.report_title")):
         drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn")

@@ -4,14 +4,14 @@ import streamlit as st
 
 from cnn_core.inspection import trace
 from ui import inside_ui, state
-from ui.i18n import t
+from ui.i18n import pct, t
 from ui.layout import page_header
 from ui.models import current_model
 
 state.init_state()
 page_header("inside.title", "inside.intro")
 saved, which = current_model()
-st.caption(t(f"draw.model_{which}", accuracy=f"{saved.meta.get('test_accuracy') or 0:.2%}"))
+st.caption(t(f"draw.model_{which}", accuracy=pct(saved.meta.get('test_accuracy') or 0)))
 image, label = inside_ui.pick_image(saved)
 x = image.float().div(255).unsqueeze(0)  # (1, C, H, W), the tutorial's value / 255
 result = trace(saved.model, x)

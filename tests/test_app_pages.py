@@ -25,7 +25,12 @@ def no_exceptions(at: AppTest) -> None:
 
 
 def layer_table_df(at):
-    return next(df.value for df in at.dataframe if "Layer" in df.value.columns or "Capa" in df.value.columns)
+    """The layer table with its counts read back as numbers (the page writes them in the reader's language)."""
+    df = next(df.value for df in at.dataframe if "Layer" in df.value.columns or "Capa" in df.value.columns).copy()
+    for col in ("Neurons", "Parameters", "Neuronas", "Parámetros"):
+        if col in df.columns:
+            df[col] = df[col].map(lambda v: int(str(v).replace(",", "").replace(".", "")))
+    return df
 
 
 # ------------------------------------------------------------------ home

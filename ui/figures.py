@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import torch
 
 from cnn_core.architecture import Layer
+from ui.i18n import separators
 
 def text_label(value) -> str:
     """``value`` as a Plotly label that shows exactly these characters (no tags, no links)."""
@@ -25,8 +26,20 @@ COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "
           "dense": "#54a24b", "output": "#e45756"}
 
 
-def network_diagram(layers: list[Layer], hover: dict[str, str], title: str) -> go.Figure:
-    """Each map as a box whose height follows H and whose depth follows C (log scale)."""
+def localised(fig: go.Figure) -> go.Figure:
+    """Axes, hover labels and value texts written with the session's decimal and grouping marks."""
+    return fig.update_layout(separators=separators())
+
+
+def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
+                    names: dict[str, str] | None = None, sizes: dict[str, str] | None = None) -> go.Figure:
+    """Each map as a box whose height follows H and whose depth follows C (log scale).
+
+    ``hover``, ``names`` and ``sizes`` (the two lines under each box) are already
+    translated and formatted, keyed by layer name.
+    """
+    names = names or {layer.name: layer.name for layer in layers}
+    sizes = sizes or {}
     fig = go.Figure()
     x = 0.0
     max_side = max(max(layer.output_shape[:2]) for layer in layers if len(layer.output_shape) == 3)
@@ -48,7 +61,7 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str) -> g
                 fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color=color),
                                          fillcolor=color, opacity=opacity, hoverinfo="text",
                                          hovertext=text, showlegend=False, name=layer.name))
-            label = f"{h}×{w}×{c}"
+            label = sizes.get(layer.name, f"{h}×{w}×{c}")
             x_next = x + depth + dx + 0.6
         else:
             n = layer.output_shape[0]
@@ -56,15 +69,15 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str) -> g
             fig.add_trace(go.Scatter(x=[x, x + 0.3, x + 0.3, x, x], y=[0, 0, height, height, 0],
                                      fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
                                      hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
-            label = f"{n:,}"
+            label = sizes.get(layer.name, str(n))
             x_next = x + 0.9
-        fig.add_annotation(x=x, y=-0.35, text=f"<b>{layer.name}</b><br>{label}", showarrow=False,
+        fig.add_annotation(x=x, y=-0.35, text=f"<b>{names[layer.name]}</b><br>{label}", showarrow=False,
                            xanchor="left", yanchor="top", font=dict(size=10))
         x = x_next
     fig.update_layout(title=title, height=330, margin=dict(l=10, r=10, t=40, b=60),
                       xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
                       plot_bgcolor="rgba(0,0,0,0)")
-    return fig
+    return localised(fig)
 
 
 def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None = None) -> go.Figure:
@@ -91,7 +104,7 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
                            font=dict(color="red"), xref="x")
     fig.update_xaxes(title_text=labels["step"])
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
-    return fig
+    return localised(fig)
 
 
 def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
@@ -109,31 +122,30 @@ def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figu
     best = max(range(len(probs)), key=probs.__getitem__)
     colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
     fig = go.Figure(go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
-                           text=[f"{p:.0%}" for p in probs], textposition="outside"))
+                           texttemplate="%{y:.0%}", textposition="outside"))
     fig.update_layout(title=title, height=280, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
                       margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category"))
-    return fig
+    return localised(fig)
 
 
 def heatmap(values: torch.Tensor, title: str = "", colorscale: str = "gray", height: int = 260,
             text: bool = False, zmid: float | None = None) -> go.Figure:
     z = values.detach().float().tolist()
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False, zmid=zmid,
-                               text=[[f"{v:.2f}" for v in row] for row in z] if text else None,
-                               texttemplate="%{text}" if text else None))
+                               texttemplate="%{z:.2f}" if text else None))
     fig.update_layout(title=text_label(title), height=height, margin=dict(l=5, r=5, t=30 if title else 5, b=5),
                       yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
                       xaxis=dict(visible=False))
-    return fig
+    return localised(fig)
 
 
 def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=matrix.tolist(), x=[text_label(c) for c in classes], y=[text_label(c) for c in classes],
-                               colorscale="Blues", text=matrix.tolist(), texttemplate="%{text}"))
+                               colorscale="Blues", texttemplate="%{z:,}"))
     fig.update_layout(title=labels["title"], height=420, xaxis=dict(title=labels["predicted"], type="category"),
                       yaxis=dict(title=labels["true"], autorange="reversed", type="category"),
                       margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    return localised(fig)
 
 
 def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.Figure:
@@ -155,4 +167,4 @@ def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.F
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_layout(height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5))
     fig.update_annotations(font_size=10)
-    return fig
+    return localised(fig)

@@ -68,3 +68,20 @@ def _literal(value):
 def error_text(err: PlaygroundError) -> str:
     """The error in the session's language; its text values (file names, class names, ...) shown literally."""
     return t(err.key, **{k: _literal(v) for k, v in err.params.items()})
+
+
+def grouped(text: str) -> str:
+    """A core string whose whole numbers are grouped with ',' (a layer's formula), in the session's marks."""
+    return text.replace(",", texts.table(lang())["_meta.group"])
+
+
+def layer_label(layer, short: bool = False) -> str:
+    """'convolución 2 + ReLU' / 'conv 2': a layer's kind in the session's language, with its block number."""
+    digits = "".join(ch for ch in layer.name if ch.isdigit())
+    return t(f"{'layer_short' if short else 'layer'}.{layer.kind}", n=int(digits) if digits else "")
+
+
+def separators() -> str:
+    """Plotly's ``layout.separators`` for the session's language: ',.' (es) or '.,' (en)."""
+    table = texts.table(lang())
+    return table["_meta.decimal"] + table["_meta.group"]

@@ -13,7 +13,7 @@ from cnn_core.errors import PlaygroundError
 from cnn_core.inspection import LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, tile_maps
 from ui import resources, state
 from ui.figures import heatmap, probabilities
-from ui.i18n import error_text, labeller, t
+from ui.i18n import error_text, labeller, num, t
 
 def _random_index(count: int) -> None:
     st.session_state["w_index"] = int(torch.randint(count, (1,)))
@@ -52,7 +52,7 @@ def pick_image(saved):
 def input_section(image, classes, label):
     c, h, w = image.shape
     st.subheader(t("inside.input_title"))
-    st.markdown(t("inside.input_text", h=h, w=w, c=c, neurons=f"{h * w * c:,}"))
+    st.markdown(t("inside.input_text", h=h, w=w, c=c, neurons=h * w * c))
     left, right = st.columns([1, 2])
     caption = t("inside.image") + (f" ({classes[label]})" if label is not None else "")
     if c == 3:
@@ -62,7 +62,7 @@ def input_section(image, classes, label):
     r0, c0 = max(0, h // 2 - 3), max(0, w // 2 - 3)
     patch = image[0, r0:r0 + 6, c0:c0 + 6]
     right.markdown(t("inside.normalise", r0=r0, c0=c0))
-    right.dataframe(pd.DataFrame([[f"{int(v)} → {int(v) / 255:.2f}" for v in row] for row in patch]),
+    right.dataframe(pd.DataFrame([[f"{int(v)} → {num(int(v) / 255, 2)}" for v in row] for row in patch]),
                     hide_index=True, key="normalise_table")
 
 
@@ -82,7 +82,7 @@ def maps_section(result):
             for stage in ("conv", "relu", "pool"):
                 maps = getattr(block, stage)
                 c, h, w = maps.shape
-                st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=f"{h * w * c:,}"))
+                st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=h * w * c))
                 st.image(tile_maps(maps[:32], cols=16, scale=max(1, 56 // h)), clamp=True)
 
 
@@ -119,12 +119,12 @@ def conv_section(model, x, result):
     filled = conv_by_hand(x[0], kernel, bias, model.arch.padding, upto=pos)
     c3.plotly_chart(heatmap(filled, t("inside.output_filling"), colorscale="viridis", height=240), key="filling")
     pairs = zip(step.patch.flatten()[:9].tolist(), step.kernel.flatten()[:9].tolist())
-    terms = " + ".join(f"{p:.2f}×{k:.2f}" for p, k in pairs)
+    terms = " + ".join(f"{num(p, 2)}×{num(k, 2)}" for p, k in pairs)
     more = t("inside.more_terms", n=step.patch.numel() - 9) if step.patch.numel() > 9 else ""
     with torch.no_grad():  # the same number from torch itself, shown beside ours
         reference = F.conv2d(x, conv.weight, conv.bias, padding=model.arch.padding)[0, filt, row, col]
-    st.markdown(t("inside.dot_product", row=row, col=col, terms=terms, more=more, bias=f"{bias:.3f}",
-                  value=f"{step.value:.4f}", torch_value=f"{float(reference):.4f}"))
+    st.markdown(t("inside.dot_product", row=row, col=col, terms=terms, more=more, bias=num(bias, 3),
+                  value=num(step.value, 4), torch_value=num(float(reference), 4)))
 
 
 def pool_section(model, result):
@@ -141,19 +141,19 @@ def pool_section(model, result):
     step = pool_step(relu, p, *divmod(pos, out_w), kind=model.arch.pool)
     c1, c2 = st.columns(2)
     c1.plotly_chart(heatmap(step.window, t("inside.window"), text=True, height=220), key="pool_window")
-    c2.markdown(t(f"inside.pool_result_{model.arch.pool}", value=f"{step.value:.3f}", size=p,
+    c2.markdown(t(f"inside.pool_result_{model.arch.pool}", value=num(step.value, 3), size=p,
                   before=f"{relu.shape[0]}×{relu.shape[1]}", after=f"{out_h}×{out_w}"))
 
 
 def output_section(result, classes, label):
     st.subheader(t("inside.output_title"))
-    st.markdown(t("inside.flatten", n=f"{result.flat.numel():,}"))
+    st.markdown(t("inside.flatten", n=result.flat.numel()))
     for i, dense in enumerate(result.dense, start=1):
         st.markdown(t("inside.dense", layer=i, units=dense.numel(), active=int((dense > 0).sum())))
     table = pd.DataFrame({
         t("inside.class"): [str(c) for c in classes],
-        t("inside.score"): [f"{v:.2f}" for v in result.logits.tolist()],
-        t("inside.probability"): [f"{p:.4f}" for p in result.probs.tolist()],
+        t("inside.score"): [num(v, 2) for v in result.logits.tolist()],
+        t("inside.probability"): [num(p, 4) for p in result.probs.tolist()],
         **({t("inside.one_hot"): one_hot(label, len(classes))} if label is not None else {}),
     })
     st.markdown(t("inside.softmax"))

@@ -17,7 +17,7 @@ from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, per_class_ac
                                resolve_precision)
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
-from ui.i18n import error_text, labeller, t
+from ui.i18n import error_text, labeller, num, pct, t
 from ui.models import adopt_finished_training
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -104,7 +104,7 @@ def adapted_architecture(data):
         st.info(t("train.adapted", old_in=f"{arch.in_height}×{arch.in_width}×{arch.in_channels}",
                   new_in=f"{h}×{w}×{c}", old_classes=arch.num_classes, new_classes=data.num_classes))
     try:
-        params = f"{totals(layer_table(adapted)).params:,}"
+        params = num(totals(layer_table(adapted)).params)
     except PlaygroundError:
         params = "?"
     st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
@@ -139,8 +139,8 @@ def live_view(job) -> None:
         return
     if not snap.finished and snap.last is not None:
         last = snap.last
-        st.progress(min(last.progress, 1.0), text=t("train.progress", percent=f"{last.progress:.0%}",
-                                                      ips=f"{last.images_per_s:,.0f}", eta=f"{last.eta_s:.0f}"))
+        st.progress(min(last.progress, 1.0), text=t("train.progress", percent=pct(last.progress, 0),
+                                                      ips=num(last.images_per_s), eta=num(last.eta_s)))
     elif not snap.finished:
         st.info(t("train.starting"))
     nan_step = snap.result.nan_step if snap.result else None
@@ -169,9 +169,9 @@ def results(job) -> None:
     if result.test_accuracy is None:
         return
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("train.test_accuracy"), f"{result.test_accuracy:.2%}")
-    c2.metric(t("train.seconds_taken"), f"{result.seconds:.1f} s")
-    c3.metric(t("train.speed"), f"{result.images_per_s:,.0f} img/s")
+    c1.metric(t("train.test_accuracy"), pct(result.test_accuracy))
+    c2.metric(t("train.seconds_taken"), t("unit.seconds", value=num(result.seconds, 1)))
+    c3.metric(t("train.speed"), t("unit.images_per_s", value=num(result.images_per_s)))
     st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
                  device=str(pick_device(job.cfg.device)).upper()))
     data = job.data
@@ -182,7 +182,7 @@ def results(job) -> None:
             key="confusion")
     with tabs[1]:
         acc = per_class_accuracy(result.confusion)
-        st.dataframe({t("train.class"): data.classes, t("train.accuracy"): [f"{a:.1%}" for a in acc]},
+        st.dataframe({t("train.class"): data.classes, t("train.accuracy"): [pct(a, 1) for a in acc]},
                      hide_index=True, key="per_class")
     with tabs[2]:
         wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
