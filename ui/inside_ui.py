@@ -7,10 +7,9 @@ Each function draws one section from a traced forward pass
 import pandas as pd
 import streamlit as st
 import torch
-import torch.nn.functional as F
 
 from cnn_core.errors import PlaygroundError
-from cnn_core.inspection import LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, tile_maps
+from cnn_core.inspection import LAB_KERNELS, apply_kernel, one_hot, tile_maps
 from ui import resources, state
 from ui.figures import heatmap, probabilities
 from ui.i18n import error_text, labeller, num, t
@@ -84,65 +83,6 @@ def maps_section(result):
                 c, h, w = maps.shape
                 st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=h * w * c))
                 st.image(tile_maps(maps[:32], cols=16, scale=max(1, 56 // h)), clamp=True)
-
-
-def _step(key: str, count: int) -> None:
-    st.session_state[key] = (st.session_state[key] + 1) % count
-
-
-def position_slider(label_key: str, count: int, start: int, key: str) -> int:
-    """A position slider with a "next" button beside it, to walk the window across the map."""
-    st.session_state.setdefault(key, start)
-    st.session_state[key] = min(st.session_state[key], count - 1)
-    left, right = st.columns([5, 1])
-    pos = left.slider(t(label_key), 0, count - 1, key=key)
-    right.button(t("inside.next"), key=f"{key}_next", on_click=_step, args=(key, count))
-    return pos
-
-
-def conv_section(model, x, result):
-    st.subheader(t("inside.conv_title"))
-    conv = model.blocks[0].conv
-    filt = st.slider(t("inside.filter"), 0, conv.out_channels - 1, 0, key="w_filter")
-    h, w = x.shape[-2:]
-    out_h, out_w = result.blocks[0].conv.shape[-2:]
-    # Start where this kernel responds most, so the first dot product is not all zeros.
-    start = int(result.blocks[0].conv[filt].abs().argmax())
-    pos = position_slider("inside.position", out_h * out_w, start, "w_pos")
-    row, col = divmod(pos, out_w)
-    kernel, bias = conv.weight.detach()[filt], float(conv.bias.detach()[filt])
-    step = conv_step(x[0], kernel, bias, row, col, model.arch.padding)
-    c1, c2, c3 = st.columns(3)
-    c1.plotly_chart(heatmap(step.patch[0], t("inside.patch"), text=True, height=240), key="patch")
-    c2.plotly_chart(heatmap(step.kernel[0], t("inside.kernel"), text=True, colorscale="RdBu", zmid=0, height=240),
-                    key="kernel")
-    filled = conv_by_hand(x[0], kernel, bias, model.arch.padding, upto=pos)
-    c3.plotly_chart(heatmap(filled, t("inside.output_filling"), colorscale="viridis", height=240), key="filling")
-    pairs = zip(step.patch.flatten()[:9].tolist(), step.kernel.flatten()[:9].tolist())
-    terms = " + ".join(f"{num(p, 2)}×{num(k, 2)}" for p, k in pairs)
-    more = t("inside.more_terms", n=step.patch.numel() - 9) if step.patch.numel() > 9 else ""
-    with torch.no_grad():  # the same number from torch itself, shown beside ours
-        reference = F.conv2d(x, conv.weight, conv.bias, padding=model.arch.padding)[0, filt, row, col]
-    st.markdown(t("inside.dot_product", row=row, col=col, terms=terms, more=more, bias=num(bias, 3),
-                  value=num(step.value, 4), torch_value=num(float(reference), 4)))
-
-
-def pool_section(model, result):
-    st.subheader(t("inside.pool_title"))
-    if model.arch.pool == "none":
-        st.info(t("inside.no_pool"))
-        return
-    filt = st.session_state.get("w_filter", 0)
-    relu = result.blocks[0].relu[filt]
-    p = model.arch.pool_size
-    out_h, out_w = relu.shape[0] // p, relu.shape[1] // p
-    start = int(F.max_pool2d(relu[None, None], p)[0, 0].argmax())
-    pos = position_slider("inside.pool_position", out_h * out_w, start, "w_pool_pos")
-    step = pool_step(relu, p, *divmod(pos, out_w), kind=model.arch.pool)
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(heatmap(step.window, t("inside.window"), text=True, height=220), key="pool_window")
-    c2.markdown(t(f"inside.pool_result_{model.arch.pool}", value=num(step.value, 3), size=p,
-                  before=f"{relu.shape[0]}×{relu.shape[1]}", after=f"{out_h}×{out_w}"))
 
 
 def output_section(result, classes, label):

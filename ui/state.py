@@ -28,6 +28,9 @@ BUILD_STARTED = "build_started"  # the "build the network" exercise loaded its s
 NOTICES = "notices"  # [(key, params)] to show once
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
+PLAYING = "playing"  # {"conv": bool, "pool": bool}: which step-through animation is running
+FRAME_AT = "frame_at"  # {"conv": time.monotonic() of the last animation frame, ...}
+CLICKS = "clicks"  # {"conv": n}: clicks on a step-through's map so far (its chart key, so it starts unselected)
 URL_READ = "_url_read"
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "upload")
@@ -73,6 +76,9 @@ def init_state() -> None:
     ss.setdefault(DRAW_MISTAKES, [])
     ss.setdefault(EX_SEED, 0)
     ss.setdefault(BUILD_STARTED, False)
+    ss.setdefault(PLAYING, {})
+    ss.setdefault(FRAME_AT, {})
+    ss.setdefault(CLICKS, {})
 
 
 def _param(name: str) -> str | None:

@@ -1,0 +1,64 @@
+"""Chromium against a real server: the Inside page's step-through, live training views, the Draw heatmap.
+
+Screenshots of each view land in artifacts/screenshots/.
+"""
+
+import pytest
+
+from test_browser import SHOTS, browser, errors_on, open_page, page, server  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata]
+
+DOT = "text=torch.nn.functional.conv2d gives"
+
+
+def dot_text(page) -> str:
+    return page.locator(DOT).first.inner_text()
+
+
+def plot_area(page, key_prefix: str):
+    """The drawing area of the plotly chart whose widget key starts with ``key_prefix``."""
+    chart = page.locator(f"[class*='st-key-{key_prefix}'] .js-plotly-plot").first
+    chart.wait_for(timeout=60_000)
+    chart.scroll_into_view_if_needed()
+    return chart.locator(".nsewdrag").first
+
+
+def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
+    open_page(page, f"{server}/inside?lang=en", DOT)
+    before = dot_text(page)
+    area = plot_area(page, "conv_map")
+    box = area.bounding_box()
+    # the input is 28×28 with a 1 px padding border: 30 cells across the square plot area
+    side = min(box["width"], box["height"])
+    x0 = box["x"] + (box["width"] - side) / 2
+    y0 = box["y"] + (box["height"] - side) / 2
+    cell = side / 30
+    page.mouse.click(x0 + cell * (1 + 5 + 0.5), y0 + cell * (1 + 20 + 0.5))  # pixel row 20, column 5
+    page.wait_for_function(
+        "(before) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
+        "'conv2d gives')); return el && el.innerText !== before; }", arg=before, timeout=20_000)
+    after = dot_text(page)
+    assert after.startswith("Position (row 20, column 5)"), after
+    ours = after.split("= ")[-1].split(" (")[0]
+    assert ours == after.split("conv2d gives ")[1].rstrip(")")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[class*='st-key-conv_map']").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "inside-conv-step.png"), full_page=False)
+
+    page.get_by_role("button", name="▶ Play").first.click()
+    # the window walks on: three different positions appear without touching anything
+    seen = {after}
+    for _ in range(3):
+        page.wait_for_function(
+            "(seen) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
+            "'conv2d gives')); return el && !seen.includes(el.innerText); }", arg=list(seen), timeout=20_000)
+        seen.add(dot_text(page))
+    page.get_by_role("button", name="⏸ Pause").first.click()
+    assert errors_on(page) == []
+    page.locator("#pool-step").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "inside-pool-step.png"), full_page=False)
+    page.locator("#overview").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "inside-overview.png"), full_page=False)
+    page.locator("#backprop").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "inside-backprop.png"), full_page=False)

@@ -1,0 +1,102 @@
+"""AppTest for the Inside page's step-throughs, whole-network view and backpropagation section."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.realdata  # the page follows a real MNIST test image
+
+
+@pytest.fixture
+def inside(real_data_dir):
+    at = AppTest.from_file(str(REPO / "pages" / "inside.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def dot_product(at) -> str:
+    return next(m.value for m in at.markdown if "conv2d gives" in m.value)
+
+
+def ours_and_torch(dot: str) -> tuple[str, str]:
+    return dot.split("= **")[1].split("**")[0], dot.split("conv2d gives ")[1].rstrip(")")
+
+
+def position(at) -> tuple[int, int]:
+    return at.number_input(key="w_conv_row").value, at.number_input(key="w_conv_col").value
+
+
+def test_moving_the_window_changes_the_dot_product_and_it_matches_torch(inside):
+    at = inside
+    first = dot_product(at)
+    ours, theirs = ours_and_torch(first)
+    assert ours == theirs
+    at.number_input(key="w_conv_row").set_value(14).run()
+    at.number_input(key="w_conv_col").set_value(14).run()
+    moved = dot_product(at)
+    assert moved.startswith("Position (row 14, column 14)") and moved != first
+    assert ours_and_torch(moved)[0] == ours_and_torch(moved)[1]
+    assert any("Blue border" in c.value for c in at.caption)  # "same" padding is drawn and explained
+
+
+def test_play_advances_the_window_by_one_position_per_frame(inside):
+    at = inside
+    at.number_input(key="w_conv_row").set_value(3).run()
+    at.number_input(key="w_conv_col").set_value(27).run()
+    at.button(key="conv_play").click().run()  # the first frame runs with the page
+    assert position(at) == (4, 0)  # the end of a row wraps to the next one
+    assert at.button(key="conv_play").label.endswith("Pause")
+    at.button(key="conv_play").click().run()  # pause: the window stays
+    assert position(at) == (4, 0) and at.button(key="conv_play").label.endswith("Play")
+
+
+def test_a_deeper_block_sums_over_every_input_channel(inside):
+    at = inside
+    at.selectbox(key="w_conv_block").set_value(2).run()
+    assert not at.exception
+    dot = dot_product(at)
+    assert "all 32 input channels" in dot
+    ours, theirs = ours_and_torch(dot)
+    assert ours == theirs
+    at.number_input(key="w_conv_channel").set_value(5).run()
+    assert any(m.value.startswith("Channel 6: the 9 products") for m in at.markdown)
+
+
+def test_pooling_keeps_the_maximum_of_the_window(inside):
+    at = inside
+    line = next(m.value for m in at.markdown if m.value.startswith("max("))
+    values = [float(v) for v in line[4:line.index(")")].split(", ")]
+    kept = float(line.split("**")[1])
+    assert len(values) == 4 and kept == pytest.approx(max(values), abs=0.01)
+    at.number_input(key="w_pool_row").set_value(0).run()
+    at.number_input(key="w_pool_col").set_value(0).run()
+    assert next(m.value for m in at.markdown if m.value.startswith("max(")).startswith("max(0.00, 0.00, 0.00, 0.00)")
+
+
+def test_whole_network_view_jumps_to_a_block(inside):
+    at = inside
+    assert "The whole network at once" in [h.value for h in at.subheader]
+    assert at.button(key="overview_conv3").label == "Details"
+    at.button(key="overview_pool2").click().run()
+    assert at.selectbox(key="w_conv_block").value == 2
+    assert "all 32 input channels" in dot_product(at)
+
+
+def test_backprop_section_shows_loss_gradients_and_one_step(inside):
+    at = inside
+    forward = next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
+    assert "target class 7" in forward  # test image 0 is a 7
+    at.selectbox(key="w_bp_target").set_value(3).run()  # a wrong target: a large loss, big gradients
+    assert not at.exception
+    forward = next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
+    loss = float(forward.split("−log p = **")[1].split("**")[0])
+    assert loss > 2
+    table = next(d.value for d in at.dataframe if "Network" in d.value.columns)
+    assert len(table) == 3 and float(table.iloc[0, 1]) == pytest.approx(loss, abs=1e-3)
+    step = next(m.value for m in at.markdown if m.value.startswith("Top-left weight"))
+    w, rest = step.split(": ")[1].split(" − 0.100 × (")
+    g, new = rest.split(") = **")
+    assert float(new.rstrip("*.")) == pytest.approx(float(w) - 0.1 * float(g), abs=2e-4)

@@ -1,0 +1,67 @@
+"""The whole network in one row for the current image: a column per layer, input on the left, probabilities on the right.
+
+Each conv and pool column shows a few of its maps and its shape; its button
+selects that block in the step-by-step views below.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from cnn_core.inspection import tile_maps
+from ui.i18n import num, pct, t
+
+MAPS_SHOWN = 4
+MAP_PX = 72  # about this many pixels per map side
+
+
+def _select_block(block: int) -> None:
+    st.session_state["w_conv_block"] = block
+
+
+def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:
+    c, h, w = maps.shape
+    col.markdown(t("inside.overview_layer", name=name))
+    col.caption(f"{h}×{w}×{c}")
+    scale = max(1, MAP_PX // max(h, w))
+    col.image(tile_maps(maps[:MAPS_SHOWN], cols=1, gap=2, scale=scale), clamp=True, width=scale * w)
+    col.button(t("inside.overview_details"), key=f"overview_{name}", on_click=_select_block, args=(block,),
+               help=t("inside.overview_details_help", name=name))
+
+
+def overview_section(image: torch.Tensor, result, classes: list[str], pool: str) -> None:
+    st.subheader(t("inside.overview_title"), anchor="overview")
+    st.caption(t("inside.overview_help"))
+    stages = [("input", None, None)]
+    for i, block in enumerate(result.blocks, start=1):
+        stages.append((f"conv{i}", block.relu, i))
+        if pool != "none":
+            stages.append((f"pool{i}", block.pool, i))
+    stages += [(f"dense{i}", d, None) for i, d in enumerate(result.dense, start=1)]
+    stages.append(("output", result.probs, None))
+    cols = st.columns(len(stages))
+    for col, (name, values, block) in zip(cols, stages):
+        if name == "input":
+            c, h, w = image.shape
+            col.markdown(t("inside.overview_layer", name=t("inside.overview_input")))
+            col.caption(f"{h}×{w}×{c}")
+            picture = image.permute(1, 2, 0).numpy() if c == 3 else image[0].numpy()
+            col.image(picture, width=max(MAP_PX, 2 * w) if max(h, w) < MAP_PX else MAP_PX)
+        elif block is not None:
+            _maps_column(col, name, values, block)
+        elif name == "output":
+            col.markdown(t("inside.overview_layer", name=t("inside.overview_output")))
+            col.caption(str(len(values)))
+            order = torch.argsort(values, descending=True)[:3].tolist()
+            for k in order:
+                col.text(f"{classes[k]}: {pct(float(values[k]), 1)}")
+        else:  # a hidden dense layer: its activations as one column of cells
+            col.markdown(t("inside.overview_layer", name=name))
+            col.caption(num(values.numel()))
+            n = values.numel()
+            side = max(1, int(n ** 0.5))
+            grid = torch.zeros(side * ((n + side - 1) // side))
+            grid[:n] = values
+            col.image(tile_maps(grid.view(1, -1, side), cols=1, scale=max(1, MAP_PX // side)), clamp=True)
+    st.markdown(t("inside.overview_jump"))
