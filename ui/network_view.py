@@ -23,7 +23,7 @@ def _select_block(block: int) -> None:
 def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:
     c, h, w = maps.shape
     col.markdown(t("inside.overview_layer", name=name))
-    col.caption(f"{h}×{w}×{c}")
+    col.caption(f"{num(h)}×{num(w)}×{num(c)}")
     scale = max(1, MAP_PX // max(h, w))
     col.image(tile_maps(maps[:MAPS_SHOWN], cols=1, gap=2, scale=scale), clamp=True, width=scale * w)
     col.button(t("inside.overview_details"), key=f"overview_{name}", on_click=_select_block, args=(block,),
@@ -45,7 +45,7 @@ def overview_section(image: torch.Tensor, result, classes: list[str], pool: str)
         if name == "input":
             c, h, w = image.shape
             col.markdown(t("inside.overview_layer", name=t("inside.overview_input")))
-            col.caption(f"{h}×{w}×{c}")
+            col.caption(f"{num(h)}×{num(w)}×{num(c)}")
             picture = image.permute(1, 2, 0).numpy() if c == 3 else image[0].numpy()
             col.image(picture, width=max(MAP_PX, 2 * w) if max(h, w) < MAP_PX else MAP_PX)
         elif block is not None:
