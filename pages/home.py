@@ -1,17 +1,23 @@
-"""Home: what the playground teaches, and where each part is."""
+"""Home: what a CNN is, the suggested 90-minute path through the pages, and the teacher's guide."""
 
 import streamlit as st
 
-from ui import state
-from ui.i18n import t
+from ui import resources, state
+from ui.i18n import lang, t
 from ui.layout import page_header
 from ui.nav import PAGES
 
 state.init_state()
 page_header("home.title", "home.intro")
-for page in PAGES:
-    if page.default:
-        continue  # this page
-    st.page_link(page.path, label=t(page.title_key), icon=page.icon)
-    st.caption(t(page.home_key))
+st.subheader(t("home.cnn_title"))
+st.markdown(t("home.cnn_text"))
 st.info(t("home.tutorial_numbers"))
+st.subheader(t("home.path_title"))
+st.caption(t("home.path_intro"))
+steps = [page for page in PAGES if not page.default]
+for n, page in enumerate(steps, start=1):
+    st.page_link(page.path, label=t("home.step", n=n, page=t(page.title_key), minutes=page.minutes),
+                 icon=page.icon)
+    st.caption(t(page.home_key))
+st.download_button(t("home.guide"), resources.teachers_guide(lang()), file_name=f"teachers-guide.{lang()}.md",
+                   mime="text/markdown", key="teachers_guide", help=t("home.guide_help"))

@@ -42,7 +42,7 @@ def test_home_links_every_page():
     no_exceptions(at)
     assert "CNN Playground" in at.title[0].value
     text = " ".join(c.value for c in at.caption)
-    assert "Conv blocks" in text and "Draw a digit" in text
+    assert "layer by layer" in text and "Draw digits" in text
 
 
 # ------------------------------------------------------------------ architecture

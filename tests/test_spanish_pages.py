@@ -88,3 +88,24 @@ def test_instructor_gets_the_answer_key():
     at.toggle(key="w_instructor").set_value(True).run()
     ids = [b.proto.id for b in at.get("download_button")]
     assert any("answer_key" in i for i in ids) and any("answer_key_html" in i for i in ids)
+
+
+def test_home_explains_a_cnn_and_offers_the_90_minute_path_and_the_guide():
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)  # page links need st.navigation
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value == ES["home.cnn_title"]
+    assert "784" in at.markdown[0].value or any("784" in m.value for m in at.markdown)
+    links = [e.proto.label for e in at.get("page_link")]
+    assert [link.split(" · ")[0] for link in links] == ["1. Arquitectura", "2. Entrenar", "3. Dibujar",
+                                                         "4. Por dentro", "5. Ejercicios"]
+    assert sum(int(link.split(" · ")[1].split()[0]) for link in links) == 90
+    guide = next(b for b in at.get("download_button") if "teachers_guide" in b.proto.id)
+    assert guide.proto.label == ES["home.guide"]
+
+
+def test_the_teachers_guides_exist_in_both_languages_with_the_tutorials_numbers():
+    for lang, figures in (("es", ("25.088", "208.982", "6.272")), ("en", ("25,088", "208,982", "6,272"))):
+        text = (REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8")
+        assert all(f in text for f in figures), lang
+        assert "streamlit run app.py --server.address 0.0.0.0" in text

@@ -45,4 +45,18 @@ def share_box() -> None:
     with st.sidebar.expander(t("share.title")):
         st.caption(t("share.help"))
         base = str(getattr(st.context, "url", "") or "").split("?")[0]
-        st.code(state.share_link(base), language=None)
+        link = state.share_link(base)
+        st.code(link, language=None)
+        st.image(qr_png(link), caption=t("share.qr"), width=180)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def qr_png(link: str) -> bytes:
+    """The link as a QR code (PNG), for a phone's camera in a classroom."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(link, error="m").save(buf, kind="png", scale=5, border=2)
+    return buf.getvalue()

@@ -16,6 +16,7 @@ class NavPage:
     icon: str
     path: str  # the script, relative to the repository root
     url_path: str | None  # None for the default page, which lives at "/"
+    minutes: int = 0  # its step in Home's suggested 90-minute path (0: not a step)
 
     @property
     def title_key(self) -> str:
@@ -32,9 +33,9 @@ class NavPage:
 
 PAGES = (
     NavPage("home", "🏠", "pages/home.py", None),
-    NavPage("architecture", "🧱", "pages/architecture.py", "architecture"),
-    NavPage("train", "🏋️", "pages/train.py", "train"),
-    NavPage("draw", "✏️", "pages/draw.py", "draw"),
-    NavPage("inside", "🔬", "pages/inside.py", "inside"),
-    NavPage("exercises", "🎓", "pages/exercises.py", "exercises"),
+    NavPage("architecture", "🧱", "pages/architecture.py", "architecture", minutes=15),
+    NavPage("train", "🏋️", "pages/train.py", "train", minutes=20),
+    NavPage("draw", "✏️", "pages/draw.py", "draw", minutes=10),
+    NavPage("inside", "🔬", "pages/inside.py", "inside", minutes=20),
+    NavPage("exercises", "🎓", "pages/exercises.py", "exercises", minutes=25),
 )

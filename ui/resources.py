@@ -50,3 +50,15 @@ def session_liveness():
     if not runtime.is_active_session(session_id):  # AppTest and bare runs have no registered session
         return None
     return lambda: runtime.is_active_session(session_id)
+
+
+@st.cache_data(show_spinner=False)
+def teachers_guide(lang: str) -> str:
+    """docs/teachers-guide.<lang>.md (the default language's when there is none for ``lang``)."""
+    from pathlib import Path
+
+    from cnn_core import texts
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    path = docs / f"teachers-guide.{lang}.md"
+    return (path if path.exists() else docs / f"teachers-guide.{texts.DEFAULT_LANG}.md").read_text(encoding="utf-8")
