@@ -24,6 +24,8 @@ from pathlib import Path, PurePosixPath
 
 import torch
 
+from .architecture import LIMITS
+from .archive import MemberProblem, MemberTooBig, check_member, read_member
 from .errors import DataError
 
 DATA_DIR_ENV = "CNN_PLAYGROUND_DATA_DIR"
@@ -148,6 +150,12 @@ class ArchiveLimits:
     max_file_mb: int = 20  # one image, uncompressed
     max_classes: int = 100
     max_ratio: int = 200  # uncompressed / compressed, beyond which a member is a zip bomb
+    max_image_pixels: int = 4096 * 4096  # one image's width × height, read from its header before decoding
+    max_decoded_mb: float = 768  # every image decoded and resized, together: checked before decoding starts
+
+
+CACHE_MB_ENV = "CNN_PLAYGROUND_CACHE_MB"
+DEFAULT_CACHE_MB = 2048  # decoded archives kept on disk; the oldest go first beyond this
 
 
 def _safe_member(name: str) -> PurePosixPath | None:
@@ -164,7 +172,8 @@ def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str,
     """Group image paths as {split: [(class, path)]}; splits are 'train'/'test' or 'all'.
 
     Accepts ``class/img``, ``top/class/img`` (one wrapping folder, as zipping a
-    folder makes) and ``train|test/class/img``.
+    folder makes) and ``train|test/class/img``; refuses a mix of the last with
+    the others, whose images would otherwise be silently dropped.
     """
     parts = [p.parts for p in paths]
     # Strip wrapping folders shared by every image that sits in a folder at all.
@@ -182,20 +191,55 @@ def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str,
             layout.setdefault("all", []).append((p[0], path))
         else:
             skipped += 1  # an image outside any class folder
+    if "all" in layout and ("train" in layout or "test" in layout):
+        split = next(s for s in ("train", "test") if s in layout)
+        raise DataError("err.zip_mixed_layout", split=split, example=str(layout["all"][0][1])[:100])
+    if len(layout) == 1 and "all" not in layout:  # only train/ or only test/: split it like plain folders
+        layout = {"all": next(iter(layout.values()))}
     return layout, skipped
 
 
-def _decode(raw: bytes, size: int, channels: int) -> torch.Tensor | None:
-    """One image → (C, size, size) uint8, or None if it is not a readable image."""
-    from PIL import Image, UnidentifiedImageError
+class _TooLarge(Exception):
+    """An image whose header declares more pixels than allowed: skipped before decoding."""
+
+
+def _to_8bit(img):
+    """16- and 32-bit grayscale images scaled to 0..255 (Pillow's own conversion would clip them white)."""
+    from PIL import Image
+    import numpy as np
+
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        values = np.asarray(img, dtype=np.uint32)  # 16-bit PNGs are read as "I" or "I;16": 0..65535
+        return Image.fromarray((values >> 8).clip(0, 255).astype(np.uint8), mode="L")
+    if img.mode == "F":
+        values = np.nan_to_num(np.asarray(img, dtype=np.float32))
+        return Image.fromarray(values.clip(0, 255).astype(np.uint8), mode="L")
+    return img
+
+
+def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimits.max_image_pixels):
+    """One image → (C, size, size) uint8, or None if it is not a readable image.
+
+    The header's width × height is checked before any pixel is decoded
+    (:class:`_TooLarge` when over ``max_pixels``). Pillow raises many kinds
+    for damaged files (SyntaxError, NotImplementedError, struct.error, ...):
+    any of them means "not a readable image".
+    """
+    from PIL import Image
 
     try:
         with Image.open(io.BytesIO(raw)) as img:
-            img = img.convert("L" if channels == 1 else "RGB")
+            width, height = img.size
+            if width * height > max_pixels:
+                raise _TooLarge
+            img.draft("L" if channels == 1 else "RGB", (size, size))  # JPEGs decode at a reduced scale
+            img = _to_8bit(img).convert("L" if channels == 1 else "RGB")
             if img.size != (size, size):
                 img = img.resize((size, size), Image.BILINEAR)
             t = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (_TooLarge, Image.DecompressionBombError):  # Pillow's own header check, for the very largest
+        raise _TooLarge from None
+    except Exception:  # noqa: BLE001 - a hostile file can make Pillow raise anything
         return None
     return t.view(size, size, channels).permute(2, 0, 1).contiguous()
 
@@ -208,15 +252,21 @@ class _Source:
         self.limits = limits
         self.zip: zipfile.ZipFile | None = None
         if isinstance(path, Path) and path.is_dir():
-            files = [p for p in sorted(path.rglob("*")) if p.is_file()]
-            if len(files) > limits.max_files:
-                raise DataError("err.zip_too_many_files", count=len(files), limit=limits.max_files)
+            files = []
+            for p in sorted(path.rglob("*")):
+                if p.is_file():  # FIFOs, sockets and devices are never opened
+                    files.append(p)
+                    if len(files) > limits.max_files:
+                        raise DataError("err.zip_too_many_files", count=len(files), limit=limits.max_files)
+            sizes = [p.stat().st_size for p in files]
+            if sum(sizes) > limits.max_total_mb * 2**20:
+                raise DataError("err.zip_too_big", size_mb=sum(sizes) // 2**20, limit_mb=limits.max_total_mb)
             self.members = {PurePosixPath(p.relative_to(path).as_posix()): p for p in files}
             return
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path)
             infos = [i for i in self.zip.infolist() if not i.is_dir()]
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise DataError("err.zip_not_zip") from exc
         if len(infos) > limits.max_files:
             raise DataError("err.zip_too_many_files", count=len(infos), limit=limits.max_files)
@@ -237,22 +287,84 @@ class _Source:
         if total > limits.max_total_mb * 2**20:
             raise DataError("err.zip_too_big", size_mb=total // 2**20, limit_mb=limits.max_total_mb)
 
+    def check(self, members) -> None:
+        """Refuse the archive now if one of these members can never be read (encrypted, Deflate64)."""
+        if self.zip is None:
+            return
+        for member in members:
+            try:
+                check_member(self.members[member])
+            except MemberProblem as exc:
+                raise DataError("err.zip_member", path=str(member)[:100], reason=exc.reason) from exc
+
     def read(self, member: PurePosixPath) -> bytes:
         cap = self.limits.max_file_mb * 2**20
         if self.zip is None:
-            return self.members[member].read_bytes()[: cap + 1]
-        # Read no more than the cap, whatever the header claimed.
-        with self.zip.open(self.members[member]) as f:
-            data = f.read(cap + 1)
-        if len(data) > cap:
-            raise DataError("err.zip_too_big", size_mb=len(data) // 2**20, limit_mb=self.limits.max_file_mb)
-        return data
+            with open(self.members[member], "rb") as f:  # never more than the cap, whatever the file holds
+                data = f.read(cap + 1)
+            if len(data) > cap:
+                raise DataError("err.zip_too_big", size_mb=len(data) // 2**20, limit_mb=self.limits.max_file_mb)
+            return data
+        try:
+            return read_member(self.zip, self.members[member], cap)
+        except MemberTooBig as exc:
+            raise DataError("err.zip_too_big", size_mb=exc.size // 2**20 + 1,
+                            limit_mb=self.limits.max_file_mb) from exc
+        except MemberProblem as exc:
+            raise DataError("err.zip_member", path=str(member)[:100], reason=exc.reason) from exc
 
     def fingerprint(self) -> str:
         if isinstance(self.path, bytes):
             return hashlib.sha1(self.path).hexdigest()[:16]
         st = self.path.stat()
         return hashlib.sha1(f"{self.path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+def cache_limit_mb() -> float:
+    try:
+        return float(os.environ.get(CACHE_MB_ENV, DEFAULT_CACHE_MB))
+    except ValueError:
+        return DEFAULT_CACHE_MB
+
+
+def trim_cache(cache_dir: Path, limit_mb: float | None = None) -> None:
+    """Delete the least recently used decoded archives until the cache holds at most ``limit_mb``."""
+    limit = (cache_limit_mb() if limit_mb is None else limit_mb) * 2**20
+    try:
+        files = sorted(cache_dir.glob("*.pt"), key=lambda p: p.stat().st_mtime)
+        total = sum(p.stat().st_size for p in files)
+        for old in files:
+            if total <= limit:
+                break
+            total -= old.stat().st_size
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process trimmed the same file first
+
+
+def _read_cache(cache_file: Path) -> ImageData | None:
+    if not cache_file.exists():
+        return None
+    try:
+        cached = torch.load(cache_file, weights_only=True)
+        os.utime(cache_file)  # recently used: the last to be trimmed
+        return ImageData(cached["name"], cached["classes"], cached["train_x"], cached["train_y"],
+                         cached["test_x"], cached["test_y"], [tuple(n) for n in cached["notes"]])
+    except Exception:  # noqa: BLE001 - a damaged cache file is decoded again
+        return None
+
+
+def _write_cache(cache_file: Path, data: ImageData) -> None:
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        torch.save({"name": data.name, "classes": data.classes, "train_x": data.train_x,
+                    "train_y": data.train_y, "test_x": data.test_x, "test_y": data.test_y,
+                    "notes": [list(n) for n in data.notes]}, tmp)
+        tmp.replace(cache_file)
+        trim_cache(cache_file.parent)
+    except OSError:
+        pass  # a read-only or full disk only costs the next decode
 
 
 def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int | None = None,
@@ -263,15 +375,22 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
 
     Images are resized to ``size``×``size``; ``channels`` is 3 unless every
     image is grayscale-looking (decided from the first image) when None.
-    Non-images are skipped and counted in ``notes``. Results are cached on disk
-    keyed by the archive's path, size and modification time.
+    Non-images, unreadable images and images whose header declares more than
+    ``limits.max_image_pixels`` are skipped and counted in ``notes``; the
+    memory of all images decoded together is checked before any is decoded.
+    Results are cached on disk keyed by the archive's content (an upload) or
+    path, size and modification time; the cache is trimmed oldest first.
     """
     if not isinstance(path, bytes):
         path = Path(path)
         if not path.exists():
             raise DataError("err.data_missing", dataset=path.name, data_dir=path.parent, reason="not found")
+        if not (path.is_file() or path.is_dir()):  # a FIFO or /dev/zero would be read forever
+            raise DataError("err.not_a_file", path=str(path))
         name = name or path.stem
     name = name or "upload"
+    if not LIMITS["in_height"][0] <= size <= LIMITS["in_height"][1]:
+        raise DataError("err.bad_image_size", size=size, low=LIMITS["in_height"][0], high=LIMITS["in_height"][1])
     source = _Source(path, limits)
     images = [m for m in source.members if m.suffix.lower() in IMAGE_SUFFIXES]
     not_images = len(source.members) - len(images)
@@ -283,58 +402,81 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
         raise DataError("err.zip_one_class", classes=all_classes[0])
     if len(all_classes) > limits.max_classes:
         raise DataError("err.zip_too_many_classes", count=len(all_classes), limit=limits.max_classes)
+    count = sum(len(items) for items in layout.values())
+    need_mb = count * size * size * (channels or 3) / 2**20
+    if need_mb > limits.max_decoded_mb:
+        raise DataError("err.zip_decoded_too_big", count=count, size=size, need_mb=round(need_mb),
+                        limit_mb=limits.max_decoded_mb)
+    source.check(m for items in layout.values() for _, m in items)
 
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     cache_file = cache_dir / f"{source.fingerprint()}-{size}-{channels}.pt"
-    if cache_file.exists():
-        try:
-            cached = torch.load(cache_file, weights_only=True)
-            return ImageData(cached["name"], cached["classes"], cached["train_x"], cached["train_y"],
-                             cached["test_x"], cached["test_y"], [tuple(n) for n in cached["notes"]])
-        except Exception:
-            pass  # a damaged cache is rebuilt below
+    cached = _read_cache(cache_file)
+    if cached is not None:
+        return cached
 
     if channels is None:
-        first = _decode(source.read(layout[next(iter(layout))][0][1]), size, 3)
-        channels = 1 if first is not None and bool((first[0] == first[1]).all() and (first[1] == first[2]).all()) else 3
+        first = None
+        for _, member in layout[next(iter(layout))][:20]:  # the first readable image decides
+            try:
+                first = _decode(source.read(member), size, 3, limits.max_image_pixels)
+            except _TooLarge:
+                continue
+            if first is not None:
+                break
+        gray = first is not None and bool((first[0] == first[1]).all() and (first[1] == first[2]).all())
+        channels = 1 if gray else 3
     index = {c: i for i, c in enumerate(all_classes)}
 
-    def decode_split(items):
-        def one(item):
-            return _decode(source.read(item[1]), size, channels)
+    def decode_split(items, order=None):
+        """Decode straight into one preallocated tensor (no per-image list, no stacking copy)."""
+        if order is not None:
+            items = [items[i] for i in order]
+        x = torch.empty(len(items), channels, size, size, dtype=torch.uint8)  # (N, C, H, W)
+        status = [0] * len(items)  # 1 decoded, 0 unreadable, 2 too large
+
+        def one(i):
+            try:
+                t = _decode(source.read(items[i][1]), size, channels, limits.max_image_pixels)
+            except _TooLarge:
+                status[i] = 2
+                return
+            if t is not None:
+                x[i] = t
+                status[i] = 1
+
         # Pillow releases the GIL while decoding, so two threads use both cores.
         with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-            decoded = list(pool.map(one, items, chunksize=256))
-        keep = [(t, index[c]) for t, (c, _) in zip(decoded, items) if t is not None]
-        x = torch.stack([t for t, _ in keep]) if keep else torch.empty(0, channels, size, size, dtype=torch.uint8)
-        return x, torch.tensor([y for _, y in keep], dtype=torch.long), len(items) - len(keep)
+            for _ in pool.map(one, range(len(items))):
+                pass
+        keep = [i for i, ok in enumerate(status) if ok == 1]
+        for j, i in enumerate(keep):  # compact in place: the decoded images first, in order
+            if i != j:
+                x[j] = x[i]
+        y = torch.tensor([index[items[i][0]] for i in keep], dtype=torch.long)
+        return x[:len(keep)], y, status.count(0), status.count(2)
 
     notes: list[tuple[str, dict]] = []
-    if "all" in layout and not ("train" in layout and "test" in layout):
-        x, y, bad = decode_split(layout["all"])
-        g = torch.Generator().manual_seed(seed)
-        order = torch.randperm(len(y), generator=g)
-        n_test = max(1, int(len(y) * test_fraction))
-        test_idx, train_idx = order[:n_test], order[n_test:]
-        train_x, train_y, test_x, test_y = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
+    if "all" in layout:
+        items = layout["all"]
+        # Decode in a seeded random order, so the first images make the test set and no copy is needed.
+        order = torch.randperm(len(items), generator=torch.Generator().manual_seed(seed)).tolist()
+        x, y, bad, large = decode_split(items, order)
+        n_test = max(1, int(len(y) * test_fraction)) if len(y) > 1 else 0
+        test_x, test_y, train_x, train_y = x[:n_test], y[:n_test], x[n_test:], y[n_test:]
     else:
-        train_x, train_y, bad_train = decode_split(layout.get("train", []))
-        test_x, test_y, bad_test = decode_split(layout.get("test", []))
-        bad = bad_train + bad_test
+        train_x, train_y, bad_train, large_train = decode_split(layout["train"])
+        test_x, test_y, bad_test, large_test = decode_split(layout["test"])
+        bad, large = bad_train + bad_test, large_train + large_test
     if len(train_y) == 0:
         raise DataError("err.zip_no_images")
     skipped = not_images + outside + bad
     if skipped:
         notes.append(("note.skipped_files", {"count": skipped}))
+    if large:
+        notes.append(("note.skipped_large", {"count": large, "limit": limits.max_image_pixels}))
     notes.append(("note.images_loaded", {"train": len(train_y), "test": len(test_y),
                                          "classes": len(all_classes), "size": size}))
     data = ImageData(name, all_classes, train_x, train_y, test_x, test_y, notes)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
-        torch.save({"name": data.name, "classes": data.classes, "train_x": train_x, "train_y": train_y,
-                    "test_x": test_x, "test_y": test_y, "notes": [list(n) for n in notes]}, tmp)
-        tmp.replace(cache_file)
-    except OSError:
-        pass  # a read-only home only costs the next decode
+    _write_cache(cache_file, data)
     return data

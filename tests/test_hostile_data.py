@@ -1,0 +1,241 @@
+"""Hostile image archives: broken members, images Pillow chokes on, lying headers, too many pixels.
+
+Every refusal names a translated key and leaves nothing behind (no cache file);
+every image that cannot be used is skipped and counted; memory is bounded
+before decoding starts, measured as peak RSS in a child process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import textwrap
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import zipcraft
+from conftest import REPO, png_bytes
+from cnn_core.data import ArchiveLimits, load_dataset, load_image_archive, trim_cache
+from cnn_core.errors import DataError
+from cnn_core.texts import translate
+
+
+def good_members(n: int = 6) -> dict[str, bytes]:
+    members = {f"cats/{i}.png": png_bytes(30 + i) for i in range(n)}
+    members |= {f"dogs/{i}.png": png_bytes(220 - i) for i in range(n)}
+    return members
+
+
+def refused(raw, tmp_path, **kwargs) -> DataError:
+    with pytest.raises(DataError) as err:
+        load_image_archive(raw, size=16, cache_dir=tmp_path / "cache", **kwargs)
+    for lang in ("en", "es"):
+        text = translate(lang, err.value.key, **err.value.params)
+        assert "{" not in text.replace("{'", "") and ".." not in text
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())  # nothing kept
+    return err.value
+
+
+@pytest.mark.parametrize("broken, why", [
+    (lambda raw: zipcraft.patch(raw, "dogs/2.png", crc=0xDEADBEEF), "reason.zip_damaged"),
+    (lambda raw: zipcraft.flip_data(raw, "dogs/2.png"), "reason.zip_damaged"),
+    (lambda raw: zipcraft.patch(raw, "dogs/2.png", flag=0x1), "reason.zip_encrypted"),
+    (lambda raw: zipcraft.patch(raw, "dogs/2.png", method=9), "reason.zip_compression"),  # deflate64
+    (lambda raw: zipcraft.patch(raw, "dogs/2.png", method=99), "reason.zip_compression"),
+])
+def test_a_broken_member_refuses_the_zip_with_its_name_and_reason(broken, why, tmp_path):
+    members = good_members()
+    members["dogs/2.png"] = os.urandom(4000)  # room to corrupt: incompressible data
+    err = refused(broken(zipcraft.make(members)), tmp_path)
+    assert err.key == "err.zip_member" and err.params["path"] == "dogs/2.png"
+    assert err.params["reason"].key == why
+
+
+def test_images_that_make_pillow_raise_anything_are_skipped_and_counted(tmp_path):
+    warnings.simplefilter("ignore")
+    rng = random.Random(0)
+    pixels = np.random.RandomState(0).randint(0, 255, (20, 20, 3), dtype=np.uint8)
+    members = good_members()
+    broken = 0
+    for fmt in ("PNG", "GIF", "BMP", "JPEG", "WEBP", "TIFF", "ICO", "PPM", "TGA", "PCX", "SGI"):
+        buf = io.BytesIO()
+        Image.fromarray(pixels).save(buf, format=fmt)
+        for i in range(40):  # a few bytes changed: Pillow raises OSError, ValueError, DecompressionBombError, ...
+            raw = bytearray(buf.getvalue())
+            for _ in range(rng.randint(1, 6)):
+                raw[rng.randrange(len(raw))] = rng.randrange(256)
+            members[f"{'cats' if i % 2 else 'dogs'}/{fmt}{i}.png"] = bytes(raw)
+            broken += 1
+    members["cats/text.png"] = b"just text"
+    members["dogs/empty.jpg"] = b""
+    data = load_image_archive(zipcraft.make(members), size=16, cache_dir=tmp_path)
+    notes = dict(data.notes)
+    skipped = notes.get("note.skipped_files", {}).get("count", 0) + notes.get("note.skipped_large", {}).get("count", 0)
+    assert len(data.train_y) + len(data.test_y) + skipped == len(members)
+    assert skipped >= 2 and len(data.train_y) + len(data.test_y) >= 12
+
+
+def test_16_bit_pngs_are_scaled_to_8_bits_not_clipped_white(tmp_path):
+    def png16(value: int) -> bytes:
+        buf = io.BytesIO()
+        Image.fromarray(np.full((8, 8), value, dtype=np.uint16)).save(buf, format="PNG")
+        return buf.getvalue()
+
+    members = {f"dark/{i}.png": png16(16384) for i in range(4)} | {f"light/{i}.png": png16(49152) for i in range(4)}
+    data = load_image_archive(zipcraft.make(members), size=8, cache_dir=tmp_path)
+    x = np.concatenate([data.train_x.numpy(), data.test_x.numpy()])
+    y = np.concatenate([data.train_y.numpy(), data.test_y.numpy()])
+    assert data.shape[2] == 1
+    assert set(np.unique(x[y == data.classes.index("dark")])) == {64}
+    assert set(np.unique(x[y == data.classes.index("light")])) == {192}
+
+
+def test_train_test_folders_mixed_with_plain_class_folders_are_refused(tmp_path):
+    members = {f"train/cats/{i}.png": png_bytes(30) for i in range(3)} | {f"test/cats/{i}.png": png_bytes(30)
+                                                                         for i in range(3)}
+    members |= {f"dogs/{i}.png": png_bytes(200) for i in range(3)}
+    err = refused(zipcraft.make(members), tmp_path)
+    assert err.key == "err.zip_mixed_layout" and err.params["example"].startswith("dogs/")
+
+
+def test_only_a_train_folder_is_split_like_plain_folders(tmp_path):
+    members = {f"train/cats/{i}.png": png_bytes(30) for i in range(5)} | {f"train/dogs/{i}.png": png_bytes(200)
+                                                                         for i in range(5)}
+    data = load_image_archive(zipcraft.make(members), size=8, cache_dir=tmp_path)
+    assert len(data.train_y) == 8 and len(data.test_y) == 2
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A real 1×1 PNG whose header says width × height (CRC fixed, so Pillow trusts it)."""
+    raw = bytearray(png_bytes(size=1))
+    at = raw.index(b"IHDR")
+    struct.pack_into(">II", raw, at + 4, width, height)
+    struct.pack_into(">I", raw, at + 17, zlib.crc32(bytes(raw[at:at + 17])))
+    return bytes(raw)
+
+
+def test_images_declaring_huge_dimensions_are_skipped_before_decoding(tmp_path):
+    members = good_members() | {f"cats/bomb{i}.png": png_claiming(60_000, 60_000) for i in range(3)}
+    data = load_image_archive(zipcraft.make(members), size=16, cache_dir=tmp_path)
+    assert dict(data.notes)["note.skipped_large"]["count"] == 3
+    assert len(data.train_y) + len(data.test_y) == 12
+
+
+def test_too_many_decoded_pixels_are_refused_before_decoding_with_the_figure(tmp_path):
+    members = good_members(50)
+    err = refused(zipcraft.make(members), tmp_path, limits=ArchiveLimits(max_decoded_mb=0.05))
+    assert err.key == "err.zip_decoded_too_big" and err.params["count"] == 100 and err.params["need_mb"] >= 0
+    with pytest.raises(DataError) as big:
+        load_image_archive(zipcraft.make(members), size=256, cache_dir=tmp_path / "c2",
+                           limits=ArchiveLimits(max_decoded_mb=10))
+    assert big.value.params["need_mb"] == round(100 * 256 * 256 * 3 / 2**20)
+
+
+def test_the_decoded_cache_keeps_the_newest_within_its_cap(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    for i in range(3):
+        members = {f"a/{j}.png": png_bytes(10 + i * 50 + j, size=32) for j in range(20)}
+        members |= {f"b/{j}.png": png_bytes(240 - i * 50 - j, size=32) for j in range(20)}
+        load_image_archive(zipcraft.make(members), size=64, cache_dir=cache)
+        os.utime(next(p for p in cache.glob("*.pt") if p.stat().st_mtime_ns == max(
+            q.stat().st_mtime_ns for q in cache.glob("*.pt"))), (1000 + i, 1000 + i))
+    files = sorted(cache.glob("*.pt"), key=lambda p: p.stat().st_mtime)
+    assert len(files) == 3
+    one = files[0].stat().st_size
+    trim_cache(cache, limit_mb=(2 * one + 10) / 2**20)
+    assert sorted(cache.glob("*.pt"), key=lambda p: p.stat().st_mtime) == files[1:]  # the oldest went
+    monkeypatch.setenv("CNN_PLAYGROUND_CACHE_MB", str(one * 1.1 / 2**20))
+    load_image_archive(zipcraft.make(good_members()), size=16, cache_dir=cache)  # a small new one: trims to fit
+    kept = set(cache.glob("*.pt"))
+    assert files[2] in kept and files[1] not in kept and len(kept) == 2
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_folder_paths_that_are_not_files_or_folders_are_refused_at_once(special, tmp_path):
+    if special == "fifo":
+        special = str(tmp_path / "pipe.zip")
+        os.mkfifo(special)
+    with pytest.raises(DataError) as err:  # a read would block (FIFO) or never end (/dev/zero)
+        load_dataset(f"folder:{special}", cache_dir=tmp_path)
+    assert err.value.key == "err.not_a_file"
+
+
+def test_a_folder_holding_a_fifo_and_a_device_link_reads_only_regular_files(tmp_path):
+    root = tmp_path / "imgs"
+    for name, data in good_members().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    os.mkfifo(root / "cats" / "pipe.png")
+    (root / "dogs" / "zero.png").symlink_to("/dev/zero")
+    data = load_image_archive(root, size=8, cache_dir=tmp_path / "cache")
+    assert len(data.train_y) + len(data.test_y) == 12
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from cnn_core.data import load_image_archive, ArchiveLimits
+    from cnn_core.errors import PlaygroundError
+    from conftest import png_bytes, make_zip
+
+    def kb(field):
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))
+
+    raw, size = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+    load_image_archive(make_zip({f"{c}/{i}.png": png_bytes(i) for c in "ab" for i in range(4)}), size=8,
+                       cache_dir=sys.argv[3])  # warm: Pillow's and torch's first use
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak
+    idle = kb("VmRSS:")
+    try:
+        data = load_image_archive(raw, size=size, cache_dir=sys.argv[3],
+                                  limits=ArchiveLimits(max_total_mb=1000))
+        outcome = f"loaded {len(data.train_y) + len(data.test_y)}"
+    except PlaygroundError as err:
+        outcome = err.key
+    print(outcome.replace(" ", "_"), (kb("VmHWM:") - idle) // 1024)
+""")
+
+
+def peak_above_idle(raw: bytes, size: int, tmp_path) -> tuple[str, int]:
+    path = tmp_path / "hostile.zip"
+    path.write_bytes(raw)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(size), str(tmp_path / "cache")],
+                         cwd=REPO / "tests", capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    outcome, mb = out.stdout.split()
+    return outcome, int(mb)
+
+
+@pytest.fixture(scope="module")
+def hundred_thousand_tiny_images() -> bytes:
+    tiny = {c: png_bytes(v, size=4, mode="L") for c, v in (("a", 20), ("b", 230))}
+    return zipcraft.make({f"{c}/{i}.png": tiny[c] for c in "ab" for i in range(50_000)}, method=0)
+
+
+def test_100k_tiny_images_at_64_px_are_refused_with_bounded_memory(hundred_thousand_tiny_images, tmp_path):
+    outcome, mb = peak_above_idle(hundred_thousand_tiny_images, 64, tmp_path)
+    print(json.dumps({"case": "100k tiny at 64", "outcome": outcome, "peak_above_idle_mb": mb}))
+    assert outcome == "err.zip_decoded_too_big" and mb < 1536
+
+
+def test_100k_tiny_images_at_28_px_load_within_bounded_memory(hundred_thousand_tiny_images, tmp_path):
+    outcome, mb = peak_above_idle(hundred_thousand_tiny_images, 28, tmp_path)
+    print(json.dumps({"case": "100k tiny at 28", "outcome": outcome, "peak_above_idle_mb": mb}))
+    assert outcome == "loaded_100000" and mb < 1536
+
+
+def test_images_declaring_huge_dimensions_stay_within_bounded_memory(tmp_path):
+    members = good_members() | {f"cats/bomb{i}.png": png_claiming(16_000, 16_000) for i in range(20)}
+    outcome, mb = peak_above_idle(zipcraft.make(members), 64, tmp_path)
+    print(json.dumps({"case": "dimension bombs", "outcome": outcome, "peak_above_idle_mb": mb}))
+    assert outcome == "loaded_12" and mb < 1536
