@@ -130,7 +130,7 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, pr
     assert at.session_state["trained"] is not None
     assert any(b.label == "Download the model" for b in at.get("download_button"))
     label = texts.table("en")[f"train.precision_{precision}"]
-    assert any(c.value.startswith(f"Trained in {label} on ") for c in at.caption)
+    assert any(c.value.startswith(f"Trained with {label} precision on ") for c in at.caption)
 
 
 @pytest.mark.realdata

@@ -69,6 +69,7 @@ def load_upload(upload, size: int) -> None:
 
 
 def settings_ui() -> TrainConfig:
+    """A beginner's three choices in view; batch size, optimizer and precision under "Advanced"."""
     limits = resources.settings()
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -79,18 +80,22 @@ def settings_ui() -> TrainConfig:
             budget = None
         else:
             epochs = TrainConfig.epochs
-            budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), 30, 5, key="w_budget")
+            budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), 30, 5, key="w_budget",
+                               help=t("train.seconds_help"))
     with c2:
-        batch = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=128, key="w_batch")
         lr = st.select_slider(t("train.lr"), LEARNING_RATES, value=2e-3, key="w_lr", help=t("train.lr_help"))
     with c3:
-        optimizer = st.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
-                             format_func=labeller("train.opt_"))
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
-        precision = st.radio(t("train.precision"), PRECISIONS, key="w_precision", horizontal=True,
+    with st.expander(t("train.advanced")):
+        a1, a2, a3 = st.columns(3)
+        batch = a1.select_slider(t("train.batch_size"), BATCH_SIZES, value=128, key="w_batch",
+                                 help=t("train.batch_help"))
+        optimizer = a2.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
+                             format_func=labeller("train.opt_"))
+        precision = a3.radio(t("train.precision"), PRECISIONS, key="w_precision",
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
         if precision == "auto":
-            st.caption(t(f"train.precision_auto_{resolve_precision('auto', pick_device())}"))
+            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', pick_device())}"))
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
 
