@@ -60,7 +60,7 @@ class TrainConfig:
     memory_limit_mb: float = 2048  # refuse architectures that would need more to train
     precision: str = "auto"  # "fp32", "bf16" (mixed) or "auto": bf16 where the hardware has it
     probe_every_s: float | None = 1.0  # seconds between ProbeEvents (first-layer kernels, maps); None: none
-    grad_norm_every: int = 10  # steps between GradEvents (per-layer gradient norms); 0: none
+    grad_norm_every: int = 5  # steps between GradEvents (per-layer gradient norms); 0: none
 
 
 @dataclass(frozen=True)
@@ -432,6 +432,27 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     return result
 
 
+def overfitting_gap(steps: list[StepEvent], evals: list[EvalEvent], threshold: float = 0.05,
+                    sustained: int = 2) -> float | None:
+    """How far training accuracy has pulled away from validation accuracy, once it clearly has.
+
+    For each of the last ``sustained`` validation points, the training accuracy
+    is the mean batch accuracy over the steps since the point before it. When
+    each of them is at least ``threshold`` above its validation accuracy, the
+    last gap is returned (the network learns its training images by heart);
+    otherwise None.
+    """
+    if len(evals) < sustained + 1:
+        return None
+    gaps = []
+    for before, point in zip(evals[-sustained - 1:], evals[-sustained:]):
+        window = [s.accuracy for s in steps if before.step < s.step <= point.step and s.loss == s.loss]
+        if not window:
+            return None
+        gaps.append(sum(window) / len(window) - point.accuracy)
+    return gaps[-1] if all(g >= threshold for g in gaps) else None
+
+
 @dataclass
 class History:
     """Collects events into lists the plots and the CLI read."""
@@ -458,5 +479,5 @@ class History:
 __all__ = [
     "TrainConfig", "StepEvent", "EvalEvent", "ProbeEvent", "GradEvent", "DoneEvent", "TrainResult", "History", "train",
     "evaluate", "pick_device", "native_bf16", "resolve_precision", "keep_freed_memory", "to_float",
-    "confusion_matrix", "per_class_accuracy", "check_fits",
+    "confusion_matrix", "per_class_accuracy", "check_fits", "overfitting_gap",
 ]

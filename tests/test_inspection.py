@@ -189,3 +189,29 @@ def test_no_probes_when_switched_off(tiny_data):
     train(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg, on_event=history,
           evaluate_test=False)
     assert history.probes == [] and history.grads == []
+
+
+def test_overfitting_is_flagged_only_when_the_gap_lasts():
+    from cnn_core.training import EvalEvent, StepEvent, overfitting_gap
+
+    def steps(upto, acc):
+        return [StepEvent(s, s / 100, 0.1, acc, 1e-3, s, 100, s / 1000, 1) for s in range(upto - 9, upto + 1)]
+
+    evals = [EvalEvent(10 * i, i, 0.3, 0.90) for i in range(1, 5)]
+    close = [s for i in range(1, 5) for s in steps(10 * i, 0.92)]
+    assert overfitting_gap(close, evals) is None  # 2 points apart: fine
+    apart = [s for i in range(1, 5) for s in steps(10 * i, 0.99)]
+    assert overfitting_gap(apart, evals) == pytest.approx(0.09)
+    once = [s for i in range(1, 5) for s in steps(10 * i, 0.99 if i == 4 else 0.92)]
+    assert overfitting_gap(once, evals) is None  # one point is noise, not a trend
+    assert overfitting_gap(apart, evals[:2]) is None
+
+
+def test_epoch_marks_fall_where_each_pass_ends():
+    from cnn_core.training import StepEvent
+    from ui.figures import epoch_marks
+
+    per_epoch = 469
+    steps = [StepEvent(s, s / per_epoch, 0.1, 0.9, 1e-3, s, 100, 0, 0) for s in range(1, 3 * per_epoch + 5, 7)]
+    assert epoch_marks(steps) == [(469, 1), (938, 2), (1407, 3)]
+    assert epoch_marks([]) == []

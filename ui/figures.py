@@ -102,9 +102,24 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
             fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)
         fig.add_annotation(x=nan_step, y=1, yref="paper", text="NaN", showarrow=False,
                            font=dict(color="red"), xref="x")
+    for step, epoch in epoch_marks(steps):
+        for col in (1, 2):
+            fig.add_vline(x=step, line=dict(color="#9aa5b1", dash="dot", width=1), row=1, col=col)
+        fig.add_annotation(x=step, y=1.0, yref="y domain", xref="x", text=f"{labels.get('epoch', '')} {epoch}",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785"))
     fig.update_xaxes(title_text=labels["step"])
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)  # the whole scale: 15 % is not "high"
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
     return localised(fig)
+
+
+def epoch_marks(steps) -> list[tuple[int, int]]:
+    """(step, epoch) where each full pass over the training set ends, from the steps' epoch counter."""
+    if not steps or steps[-1].epoch <= 0:
+        return []
+    per_epoch = steps[-1].step / steps[-1].epoch
+    return [(round(e * per_epoch), e) for e in range(1, int(steps[-1].epoch + 1e-9) + 1)
+            if round(e * per_epoch) <= steps[-1].step]
 
 
 def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:

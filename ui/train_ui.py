@@ -11,13 +11,15 @@ import streamlit as st
 from cnn_core import checkpoint
 from cnn_core.architecture import adapt_to_data, layer_table, totals
 from cnn_core.errors import PlaygroundError
+from cnn_core.inspection import layer_names
 from cnn_core.jobs import start_training
 from cnn_core.model import build_model
-from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, per_class_accuracy, pick_device,
-                               resolve_precision)
+from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, overfitting_gap, per_class_accuracy,
+                               pick_device, resolve_precision)
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
 from ui.i18n import error_text, labeller, num, pct, t
+from ui.learning_view import learning_view
 from ui.models import adopt_finished_training
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -133,7 +135,7 @@ def start(arch, data, cfg) -> None:
 
 
 def curve_labels():
-    return {k: t(f"curve.{k}") for k in ("loss", "accuracy", "train", "validation", "step")}
+    return {k: t(f"curve.{k}") for k in ("loss", "accuracy", "train", "validation", "step", "epoch")}
 
 
 def live_view(job) -> None:
@@ -151,6 +153,10 @@ def live_view(job) -> None:
     nan_step = snap.result.nan_step if snap.result else None
     steps = snap.steps[:: max(1, len(snap.steps) // PLOT_POINTS)]
     st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves")
+    gap = overfitting_gap(snap.steps, snap.evals)
+    if gap is not None:
+        st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
+    learning_view(snap, layer_names(job.model))
     if not snap.finished:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
     elif adopt_finished_training():
