@@ -9,12 +9,11 @@ from ui import state
 from ui.figures import heatmap, probabilities
 from ui.i18n import pct, plain, t
 from ui.layout import page_header
-from ui.models import digit_model
+from ui.models import model_picker
 
 state.init_state()
 page_header("draw.title", "draw.intro")
-saved, which = digit_model()
-st.caption(t(f"draw.model_{which}", accuracy=pct(saved.meta.get('test_accuracy') or 0)))
+saved = model_picker("draw")
 
 left, right = st.columns([1, 1])
 with left:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnn_core.exercises import (BUILD_START, answer_labels, answer_text, check_answers, check_task, exercise_text,
                                 make_exercises, option_texts, worksheet_html, worksheet_markdown)
-from ui import state
+from ui import room_ui, state, workspace
 from ui.arch_ui import ARCH_WIDGETS
 from ui.i18n import lang, t
 from ui.layout import page_header
@@ -30,6 +30,8 @@ def check(ex) -> None:
     """Button callback: runs before the page, so the progress bar already counts it."""
     ok = check_answers(ex, given_answers(ex)) if ex.kind != "task" else check_task(ex, session_facts())
     solved = st.session_state[state.EXERCISES]
+    if ok and not solved.get(ex.id):
+        workspace.mark_solved(ex.id)  # creates the workspace on a first success
     solved[ex.id] = solved.get(ex.id, False) or ok
     st.session_state[f"ex_feedback_{ex.id}"] = ok
 
@@ -49,6 +51,7 @@ def start_build() -> None:
 
 def reset() -> None:
     st.session_state[state.EXERCISES].clear()
+    workspace.reset_exercises()
     st.session_state[state.BUILD_STARTED] = False
     for key in [k for k in st.session_state if str(k).startswith(("ex_feedback_", "ex_revealed_"))
                 or (str(k).startswith("ex_") and k != state.EX_SEED)]:
@@ -94,7 +97,7 @@ def exercise_ui(n, ex, solved: dict) -> None:
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
             right.button(t("ex.show_solution"), key=f"reveal_{ex.id}", on_click=reveal, args=(ex,))
-        if st.session_state.get("w_instructor"):
+        if room_ui.is_instructor():
             st.info(t("ex.answer", answer=answer_text(ex, code)))
 
 
@@ -114,8 +117,7 @@ def downloads(exercises, seed: int, instructor: bool) -> None:
 
 state.init_state()
 page_header("ex.title", "ex.intro")
-st.sidebar.toggle(t("ex.instructor"), key="w_instructor")
-instructor = bool(st.session_state.get("w_instructor"))
+instructor = room_ui.instructor_login()  # the instructor key, never a switch every visitor can flip
 st.session_state["w_seed"] = st.session_state[state.EX_SEED]
 seed = int(st.number_input(t("ex.variation"), 0, 9999, key="w_seed", help=t("ex.variation_help"),
                            on_change=change_variation))

@@ -8,12 +8,11 @@ from ui.backprop_view import backprop_section
 from ui.network_view import overview_section
 from ui.i18n import pct, t
 from ui.layout import page_header
-from ui.models import current_model
+from ui.models import model_picker
 
 state.init_state()
 page_header("inside.title", "inside.intro")
-saved, which = current_model()
-st.caption(t(f"draw.model_{which}", accuracy=pct(saved.meta.get('test_accuracy') or 0)))
+saved = model_picker("inside")
 image, label = inside_ui.pick_image(saved)
 x = image.float().div(255).unsqueeze(0)  # (1, C, H, W), the tutorial's value / 255
 result = trace(saved.model, x)

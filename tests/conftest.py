@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from PIL import Image
 from cnn_core.data import DATA_DIR_ENV, ImageData
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The app's own files (its SQLite database) go to a fresh folder per test session, never the user's.
+os.environ.setdefault("CNN_PLAYGROUND_HOME", tempfile.mkdtemp(prefix="cnnp-home-"))
 
 
 def data_dir() -> Path:

@@ -146,7 +146,7 @@ def test_a_run_that_ends_while_the_user_is_elsewhere_is_used_by_the_draw_page(re
     draw.session_state["job"] = job  # the same browser session
     draw.run()
     no_exceptions(draw)
-    assert any("the one you trained in this session" in c.value for c in draw.caption)
+    assert any(c.value.startswith('Model: your run "mnist 32-64-128') for c in draw.caption)
     assert draw.session_state["trained"].model is job.model
 
 
@@ -279,16 +279,6 @@ def test_exercises_check_right_and_wrong_answers_and_show_progress():
     assert "1 of 22 solved" in at.get("progress")[0].proto.text
     at.button(key="check_build_tutorial").click().run()  # the default network is the answer: not enough
     assert "1 of 22 solved" in at.get("progress")[0].proto.text
-
-
-def test_instructor_sees_answers_and_can_reset():
-    at = page("exercises")
-    at.toggle(key="w_instructor").set_value(True).run()
-    assert any("Answer: 784" in i.value for i in at.info)
-    at.text_input(key="ex_input_gray_0").input("784").run()
-    at.button(key="check_input_gray").click().run()
-    at.button(key="reset_progress").click().run()
-    assert "0 of 22 solved" in at.get("progress")[0].proto.text
 
 
 def test_variation_changes_the_question_and_its_answer():

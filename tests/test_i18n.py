@@ -11,7 +11,7 @@ from ui import i18n
 from conftest import REPO
 
 TITLE_KEYS = {"architecture": "arch.title", "train": "train.title", "draw": "draw.title",
-              "inside": "inside.title", "exercises": "ex.title"}
+              "inside": "inside.title", "exercises": "ex.title", "runs": "runs.title", "room": "room.page_title"}
 PAGES = list(TITLE_KEYS)
 SOURCES = [*REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), REPO / "app.py"]
 

@@ -82,10 +82,15 @@ def test_a_revealed_solution_shows_the_answer_but_does_not_count():
     assert progress(at).startswith("0 de 22")
 
 
-def test_instructor_gets_the_answer_key():
+def test_instructor_gets_the_answer_key(monkeypatch):
+    from ui import resources
+
     at = page("exercises")
     assert not [b for b in at.get("download_button") if "answer_key" in str(b.proto.id)]
-    at.toggle(key="w_instructor").set_value(True).run()
+    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "clave-docente")
+    resources.settings.clear()
+    at.text_input(key="w_instructor_key").input("clave-docente").run()
+    resources.settings.clear()
     ids = [b.proto.id for b in at.get("download_button")]
     assert any("answer_key" in i for i in ids) and any("answer_key_html" in i for i in ids)
 

@@ -33,6 +33,9 @@ def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
     language_switch()
     for key, params in state.pop_notices():
         st.warning(t(key, **params))
+    from ui import workspace
+
+    workspace.link_box()
     st.title(t(title_key))
     st.caption(t(intro_key))
     if share:

@@ -1,17 +1,28 @@
-"""Which model a page uses: the session's own, or the one shipped with the app."""
+"""Which model a page uses: the shipped one or one of the workspace's runs, picked by the visitor.
+
+A finished (or stopped) training becomes a run here, whichever page sees it
+first; an uploaded model becomes a run in the Train page. Nothing replaces
+anything: the Draw and Inside pages list every model that fits and say which
+one they use.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from cnn_core import runs as core_runs, texts
 from cnn_core.checkpoint import SavedModel
-from ui import resources, state
+from cnn_core.training import pick_device
+from ui import resources, state, workspace
+from ui.i18n import lang, pct, t
+
+SHIPPED = "shipped"
 
 
 def adopt_finished_training() -> bool:
-    """Make a finished (or stopped) run's model the session's model, whichever page sees it first.
+    """Make a finished (or stopped) training a run of the workspace and the session's model.
 
-    Returns True the first time a run is adopted.
+    Returns True the first time a training is adopted.
     """
     job = st.session_state.get(state.JOB)
     if job is None or not job.finished or st.session_state.get(state.ADOPTED_JOB) is job:
@@ -19,24 +30,73 @@ def adopt_finished_training() -> bool:
     st.session_state[state.ADOPTED_JOB] = job
     result = job.snapshot().result
     if result is not None and result.steps:
-        st.session_state[state.TRAINED] = SavedModel(job.model, list(job.data.classes), {
+        saved = SavedModel(job.model, list(job.data.classes), {
             "dataset": job.data.name, "test_accuracy": result.test_accuracy, "reason": result.reason})
+        st.session_state[state.TRAINED] = saved
+        new = core_runs.from_job(job, device=str(pick_device(job.cfg.device)))
+        run_id = workspace.add_run(new) if new is not None else None
+        if run_id is not None:
+            workspace.adopt_model(run_id, saved)
+            state.add_notice("notice.run_saved", name=new.name)
     return True
 
 
-def digit_model() -> tuple[SavedModel, str]:
-    """The session's model if it reads 28×28×1 images, else the shipped MNIST model."""
-    adopt_finished_training()
-    trained = st.session_state.get(state.TRAINED)
-    if trained is not None and (trained.arch.in_height, trained.arch.in_width, trained.arch.in_channels) == (28, 28, 1):
-        return trained, "trained"
-    return resources.pretrained(), "shipped"
+def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
+    """An uploaded model becomes a run of its own (and the session's model); returns its id."""
+    st.session_state[state.TRAINED] = saved
+    run_id = workspace.add_run(core_runs.from_upload(saved, raw, filename))
+    if run_id is not None:
+        workspace.adopt_model(run_id, saved)
+    return run_id
 
 
-def current_model() -> tuple[SavedModel, str]:
-    """The session's model of any shape, else the shipped one."""
+def _fits(run, shape) -> bool:
+    return shape is None or core_runs.input_shape(run) == shape
+
+
+def model_picker(page: str) -> SavedModel:
+    """A selectbox of the shipped model and the workspace's runs that fit the page; returns the chosen model.
+
+    Draw (``page="draw"``) lists 28×28×1 models and starts on the best digits
+    model there is; Inside lists every run and starts on the latest. The choice
+    is said in a caption; a model that knows other classes than digits says so.
+    """
     adopt_finished_training()
-    trained = st.session_state.get(state.TRAINED)
-    if trained is not None:
-        return trained, "trained"
-    return resources.pretrained(), "shipped"
+    shape = (28, 28, 1) if page == "draw" else None
+    runs = [r for r in workspace.runs() if _fits(r, shape)]
+    by_id = {r.id: r for r in runs}
+    options = [SHIPPED] + [r.id for r in reversed(runs)]  # newest first after the shipped model
+    key = f"w_model_{page}"
+    ss = st.session_state
+    if ss.get(key) not in options:
+        if page == "draw":
+            best = core_runs.best_digits_run(runs)
+            ss[key] = best.id if best is not None else SHIPPED
+        else:
+            latest = ss.get(state.LAST_RUN)
+            ss[key] = latest if latest in by_id else (runs[-1].id if runs else SHIPPED)
+
+    code = lang()  # fixed now: Streamlit may call the label function outside this run
+
+    def label(option) -> str:
+        if option == SHIPPED:
+            return texts.translate(code, "models.shipped")
+        run = by_id[option]
+        acc = texts.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
+        return texts.translate(code, "models.run", name=run.name, dataset=run.dataset, accuracy=acc)
+
+    choice = st.selectbox(t("models.pick"), options, key=key, format_func=label)
+    saved = resources.pretrained() if choice == SHIPPED else workspace.model(choice)
+    if saved is None:  # deleted meanwhile (another tab)
+        ss.pop(key, None)
+        saved, choice = resources.pretrained(), SHIPPED
+    accuracy = saved.meta.get("test_accuracy")
+    accuracy_text = pct(accuracy) if isinstance(accuracy, (int, float)) else "–"
+    if choice == SHIPPED:
+        st.caption(t("draw.model_shipped", accuracy=accuracy_text))
+    else:
+        st.caption(t("models.using_run", name=by_id[choice].name, dataset=by_id[choice].dataset,
+                     accuracy=accuracy_text))
+    if page == "draw" and list(saved.classes) != core_runs.DIGITS:
+        st.warning(t("models.other_classes", classes=", ".join(saved.classes[:12]), example=saved.classes[0]))
+    return saved

@@ -38,4 +38,6 @@ PAGES = (
     NavPage("draw", "✏️", "pages/draw.py", "draw", minutes=10),
     NavPage("inside", "🔬", "pages/inside.py", "inside", minutes=20),
     NavPage("exercises", "🎓", "pages/exercises.py", "exercises", minutes=25),
+    NavPage("runs", "📊", "pages/runs.py", "runs"),
+    NavPage("room", "👥", "pages/room.py", "room"),
 )

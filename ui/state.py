@@ -32,6 +32,15 @@ PLAYING = "playing"  # {"conv": bool, "pool": bool}: which step-through animatio
 FRAME_AT = "frame_at"  # {"conv": time.monotonic() of the last animation frame, ...}
 CLICKS = "clicks"  # {"conv": n}: clicks on a step-through's map so far (its chart key, so it starts unselected)
 URL_READ = "_url_read"
+WS = "ws"  # the workspace's code (cnn_core.storage), once the visitor has one
+KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
+SAVED_SETTINGS = "_saved_settings"  # what the workspace holds of KEPT_SETTINGS, to write only changes
+RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
+MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
+LAST_RUN = "last_run"  # id of the run this session added last
+STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
+ROOM = "room"  # code of the room this session joined
+INSTRUCTOR = "instructor"  # True once the instructor key was given in this session
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "upload")
 MAX_PARAM_LEN = 64  # longer query values are not even parsed
@@ -69,6 +78,16 @@ def init_state() -> None:
         if ds is not None and ds not in DATASETS[:3]:
             ss[NOTICES].append(("notice.bad_link", {"param": "ds"}))
         ss[EXERCISES] = {}
+        from ui import workspace  # imports this module
+
+        workspace.restore_from_url(_param("ws"))
+    else:
+        from ui import workspace
+
+        workspace.keep_url()
+    for key in ss.get(KEPT_SETTINGS, {}):  # Streamlit drops the values of widgets a page does not draw;
+        if key in ss:  # assigning them keeps them (Streamlit's documented way across pages)
+            ss[key] = ss[key]
     ss.setdefault(JOB, None)
     ss.setdefault(TRAINED, None)
     ss.setdefault(UPLOADED_DATA, None)
@@ -86,6 +105,14 @@ def _param(name: str) -> str | None:
     if value is None:
         return None
     return str(value)[:MAX_PARAM_LEN]
+
+
+param = _param
+
+
+def add_notice(key: str, **params) -> None:
+    """A warning shown once, at the top of the next page drawn."""
+    st.session_state.setdefault(NOTICES, []).append((key, params))
 
 
 def _lang_from_url() -> str:

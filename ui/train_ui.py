@@ -19,8 +19,9 @@ from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, overfitting_
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
 from ui.i18n import error_text, labeller, num, pct, t
+from ui import workspace
 from ui.learning_view import learning_view
-from ui.models import adopt_finished_training
+from ui.models import add_upload, adopt_finished_training
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 BATCH_SIZES = (32, 64, 128, 256)
@@ -70,27 +71,33 @@ def load_upload(upload, size: int) -> None:
     st.session_state[state.UPLOADED_DATA] = data
 
 
+# The Train settings' widgets and their first values; kept across pages and in the workspace (ui/workspace.py).
+SETTINGS_DEFAULTS = {"w_mode": "epochs", "w_epochs": 3, "w_budget": 30, "w_batch": 128, "w_lr": 2e-3,
+                     "w_optimizer": "adam", "w_augment": False, "w_precision": "auto"}
+
+
 def settings_ui() -> TrainConfig:
     """A beginner's three choices in view; batch size, optimizer and precision under "Advanced"."""
     limits = resources.settings()
+    workspace.keep_widgets(SETTINGS_DEFAULTS)
     c1, c2, c3 = st.columns(3)
     with c1:
         mode = st.radio(t("train.length"), ("epochs", "time"), key="w_mode", horizontal=True,
                         format_func=labeller("train.mode_"))
         if mode == "epochs":
-            epochs = st.slider(t("train.epochs"), 1, int(limits.max_epochs), 3, key="w_epochs")
+            epochs = st.slider(t("train.epochs"), 1, int(limits.max_epochs), key="w_epochs")
             budget = None
         else:
             epochs = TrainConfig.epochs
-            budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), 30, 5, key="w_budget",
+            budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), step=5, key="w_budget",
                                help=t("train.seconds_help"))
     with c2:
-        lr = st.select_slider(t("train.lr"), LEARNING_RATES, value=2e-3, key="w_lr", help=t("train.lr_help"))
+        lr = st.select_slider(t("train.lr"), LEARNING_RATES, key="w_lr", help=t("train.lr_help"))
     with c3:
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
     with st.expander(t("train.advanced")):
         a1, a2, a3 = st.columns(3)
-        batch = a1.select_slider(t("train.batch_size"), BATCH_SIZES, value=128, key="w_batch",
+        batch = a1.select_slider(t("train.batch_size"), BATCH_SIZES, key="w_batch",
                                  help=t("train.batch_help"))
         optimizer = a2.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
                              format_func=labeller("train.opt_"))
@@ -98,6 +105,7 @@ def settings_ui() -> TrainConfig:
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
         if precision == "auto":
             a3.caption(t(f"train.precision_auto_{resolve_precision('auto', pick_device())}"))
+    workspace.remember_widgets(SETTINGS_DEFAULTS)
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
 
@@ -211,8 +219,9 @@ def model_files_ui() -> None:
     upload = st.file_uploader(t("train.upload_model"), type=["zip"], key="w_model_upload")
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
-            ss[state.TRAINED] = checkpoint.from_bytes(upload.getvalue(), resources.settings().max_upload_mb,
-                                                       memory_limit_mb=resources.settings().memory_limit_mb)
+            raw = upload.getvalue()
+            add_upload(checkpoint.from_bytes(raw, resources.settings().max_upload_mb,
+                                             memory_limit_mb=resources.settings().memory_limit_mb), raw, upload.name)
             st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
         except PlaygroundError as err:
             st.error(error_text(err), icon="📦")  # the session's model is untouched

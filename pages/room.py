@@ -1,0 +1,24 @@
+"""Room: the instructor opens a room (link and QR code); students join it; everyone sees the board."""
+
+import streamlit as st
+
+from ui import room_ui, state
+from ui.i18n import t
+from ui.layout import page_header
+
+state.init_state()
+page_header("room.page_title", "room.intro", share=False)
+state.sync_url()  # language and network stay in the address, without the share box
+instructor = room_ui.instructor_login()
+joining = (state.param(room_ui.JOIN_PARAM) or "").strip().upper()
+if joining:
+    room_ui.join_ui(joining)
+elif instructor:
+    room_ui.open_room_ui()
+else:
+    st.info(t("room.how"))
+    with st.form("enter_room"):
+        typed = st.text_input(t("room.code"), max_chars=12, key="w_room_code")
+        if st.form_submit_button(t("room.go")) and typed.strip():
+            st.query_params[room_ui.JOIN_PARAM] = typed.strip().upper()
+            st.rerun()

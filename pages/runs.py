@@ -1,0 +1,26 @@
+"""Runs: every training and uploaded model of this workspace, compared side by side."""
+
+import streamlit as st
+
+from ui import runs_ui, state, workspace
+from ui.i18n import t
+from ui.layout import page_header
+from ui.models import adopt_finished_training
+
+state.init_state()
+page_header("runs.title", "runs.intro")
+adopt_finished_training()
+runs = workspace.runs()
+if not runs:
+    st.info(t("runs.none"))
+    st.stop()
+runs_ui.table(runs)
+st.subheader(t("runs.compare_title"))
+compared = runs_ui.pick_compared(runs)
+if compared:
+    axis = runs_ui.axis_choice()
+    st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay")
+    if len(compared) >= 2:
+        runs_ui.side_by_side(compared)
+st.subheader(t("runs.one_title"))
+runs_ui.actions(runs)
