@@ -87,7 +87,7 @@ def exercise_ui(n, ex, solved: dict) -> None:
         if done:  # a solved exercise keeps its answer and the reason for it in view
             st.success(t("ex.right") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="✅")
         elif feedback is False:
-            st.error(t("ex.wrong") if ex.kind != "task" else t("ex.not_yet"))
+            st.error(t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
         if done or st.session_state.get(f"ex_revealed_{ex.id}"):
             if not done:
                 st.warning(t("ex.answer", answer=answer_text(ex, code)))

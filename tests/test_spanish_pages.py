@@ -39,7 +39,7 @@ def test_multiple_choice_right_and_wrong_with_feedback():
     right = ex.expected[0]
     at.radio(key="ex_weight_sharing_choice").set_value((right + 1) % 4).run()
     at.button(key="check_weight_sharing").click().run()
-    assert any(ES["ex.wrong"] in e.value for e in at.error)
+    assert any(ES["ex.wrong_choice"] in e.value for e in at.error)
     assert progress(at).startswith("0 de 22")
     at.radio(key="ex_weight_sharing_choice").set_value(right).run()
     at.button(key="check_weight_sharing").click().run()

@@ -1,0 +1,92 @@
+"""The workshop in Spanish, in a real browser: numbers, class names, exercises and the QR code.
+
+Debian's Chromium driven by Playwright against a real `streamlit run app.py`;
+fails (never skips) when Chromium, Playwright or the real datasets are missing.
+"""
+
+import pytest
+
+from cnn_core import texts
+from cnn_core.exercises import make_exercises
+from test_browser import SHOTS, browser, errors_on, metric_values, open_page, page, server  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata]
+
+ES = texts.table("es")
+
+
+def cells(page, testid: str = "stDataFrame") -> list[str]:
+    """A data grid's cells: Streamlit draws them on a canvas and keeps an accessible copy in a table."""
+    grid = page.locator(f"[data-testid='{testid}'] td")
+    grid.first.wait_for(state="attached", timeout=30_000)
+    return grid.all_text_contents()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_architecture_table_and_metrics_write_spanish_numbers(server, page):
+    open_page(page, f"{server}/architecture?lang=es", "[data-testid='stDataFrame']")
+    assert metric_values(page)[0] == "208.982"
+    table = cells(page)
+    assert "25.088" in table and "6.272" in table and "208.982" in table
+    assert not any("25,088" in c for c in table)
+    assert "convolución 1 + ReLU" in table and "aplanado" in table and "salida (softmax)" in table
+    assert "1.152×100 + 100 = 115.300" in table
+    shot(page, "es-architecture")
+
+
+def test_the_share_box_shows_the_link_as_a_qr_code(server, page):
+    open_page(page, f"{server}/architecture?lang=es", "[data-testid='stDataFrame']")
+    page.locator("[data-testid='stSidebar']").get_by_text(ES["share.title"]).click()
+    qr = page.locator("[data-testid='stSidebar'] [data-testid='stImage'] img")
+    qr.wait_for(timeout=20_000)
+    assert page.locator("[data-testid='stSidebar']").get_by_text(ES["share.qr"]).count() == 1
+    size = qr.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size[0] == size[1] and size[0] >= 100  # a square PNG that decoded
+    link = page.locator("[data-testid='stSidebar'] [data-testid='stCode']").inner_text().strip()
+    assert "lang=es" in link and link.startswith("http")
+    shot(page, "es-share-qr")
+
+
+def choose(page, option) -> None:
+    """Click a radio option and wait until the app has it (the click reruns the script)."""
+    option.click()
+    option.locator("input").wait_for(state="attached")
+    page.wait_for_function("(el) => el.checked", arg=option.locator("input").element_handle(), timeout=10_000)
+    page.wait_for_timeout(800)  # the rerun that stores the choice
+
+
+def answer_box(page, exercise: str):
+    return page.locator(f".st-key-ex_{exercise}_0 input")
+
+
+def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
+    open_page(page, f"{server}/exercises?lang=es", "text=" + ES["ex.relu.title"])
+    relu = answer_box(page, "relu")
+    relu.fill("-3, 2, 0, -1, 5")  # the inputs, not ReLU's outputs
+    relu.press("Enter")
+    page.wait_for_timeout(500)
+    page.locator(".st-key-check_relu button").click()
+    page.wait_for_selector(f"text={ES['ex.wrong']}", timeout=20_000)
+    relu.fill("0; 2; 0; 0; 5")
+    relu.press("Enter")
+    page.wait_for_timeout(500)
+    page.locator(".st-key-check_relu button").click()
+    page.wait_for_selector(f"text={ES['ex.explanation']}.", timeout=20_000)
+    assert page.locator("[data-testid='stProgress']").inner_text().startswith("1 de 22")
+    # a multiple-choice one: the wrong option first, then the right one
+    sharing = {e.id: e for e in make_exercises(0)}["weight_sharing"]
+    options = page.locator(".st-key-ex_weight_sharing_choice [role='radiogroup'] label")
+    choose(page, options.nth((sharing.expected[0] + 1) % 4))
+    page.locator(".st-key-check_weight_sharing button").click()
+    page.wait_for_selector(f"text={ES['ex.wrong_choice']}", timeout=20_000)
+    choose(page, options.nth(sharing.expected[0]))
+    page.locator(".st-key-check_weight_sharing button").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stProgress']\").innerText"
+                           ".startsWith('2 de 22')", timeout=20_000)
+    assert page.get_by_text("mismos pesos").count() >= 1
+    assert all(ES["ex.wrong"] in e or ES["ex.wrong_choice"] in e for e in errors_on(page))
+    shot(page, "es-exercises")
