@@ -1,11 +1,11 @@
 """Draw: a digit on a canvas, what the network sees, and what it thinks."""
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from cnn_core.inspection import tile_maps, trace
 from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
+from ui.canvas_ui import drawing_canvas
 from ui.figures import heatmap, probabilities
 from ui.i18n import pct, plain, t
 from ui.layout import page_header
@@ -19,12 +19,7 @@ left, right = st.columns([1, 1])
 with left:
     st.write("")  # room for the canvas's toolbar, which floats above it
     dark_ink = st.session_state.get("w_dark_ink", False)
-    canvas = st_canvas(
-        stroke_width=18, stroke_color="#000000" if dark_ink else "#FFFFFF",
-        background_color="#FFFFFF" if dark_ink else "#000000",
-        height=280, width=280, drawing_mode="freedraw", return_image_data=True,
-        key=f"canvas_{'dark' if dark_ink else 'light'}",
-    )
+    canvas = drawing_canvas(dark_ink)
     st.caption(t("draw.canvas_help"))
     st.toggle(t("draw.dark_ink"), key="w_dark_ink")
 

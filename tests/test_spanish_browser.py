@@ -90,3 +90,36 @@ def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
     assert page.get_by_text("mismos pesos").count() >= 1
     assert all(ES["ex.wrong"] in e or ES["ex.wrong_choice"] in e for e in errors_on(page))
     shot(page, "es-exercises")
+
+
+def toolbar_titles(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
+        .filter((el) => el.shadowRoot)
+        .flatMap((el) => [...el.shadowRoot.querySelectorAll('.dc-icon-button')].map((b) => b.title))""")
+
+
+def test_drawing_controls_speak_spanish_and_clear_starts_again(server, page):
+    open_page(page, f"{server}/draw?lang=es", "canvas")
+    page.wait_for_function("() => document.querySelector('[class*=\"st-key-canvas\"]') !== null", timeout=30_000)
+    canvas = page.locator("[class*='st-key-canvas_'] canvas").last
+    canvas.hover()
+    page.wait_for_function("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
+        .some((el) => el.shadowRoot && el.shadowRoot.querySelector('.dc-icon-button[title="Deshacer"]'))""",
+                           timeout=20_000)
+    titles = toolbar_titles(page)
+    assert "Deshacer" in titles and ES["canvas.reset"] in titles
+    assert not {"Undo", "Reset canvas & history"} & set(titles)
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 140, y0 + 40)
+    page.mouse.down()
+    for i in range(30):  # a "1"
+        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
+    page.mouse.up()
+    page.locator(".st-key-prediction").wait_for(timeout=30_000)
+    shot(page, "es-draw")
+    page.get_by_role("button", name=ES["draw.clear"]).click()
+    page.wait_for_selector(f"text={ES['draw.empty']}", timeout=20_000)
+    assert page.locator(".st-key-prediction").count() == 0
+    assert page.get_by_text(ES["draw.intro"]).count() == 1  # no mouse in the wording: a phone draws too
+    assert "ratón" not in ES["draw.intro"] and "suelta" not in ES["draw.intro"]
