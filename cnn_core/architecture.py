@@ -338,3 +338,54 @@ def parse_int_list(field_name: str, text: str) -> tuple[int, ...]:
 def adapt_to_data(arch: Architecture, height: int, width: int, channels: int, num_classes: int) -> Architecture:
     """The same network with its input and output set to a dataset's."""
     return arch.replace(in_height=height, in_width=width, in_channels=channels, num_classes=num_classes)
+
+
+# ---------------------------------------------------------------- overrides by short name
+
+# The settings a link or a command line may change, by short name: ?f=32,64 in a shared link is
+# --filters 32,64 on the command line (cli.py maps its flags onto these names).
+OVERRIDE_KEYS = ("in", "f", "k", "pad", "pool", "ps", "dense", "cls", "bn")
+_SINGLE_INTS = {"k": "kernel_size", "ps": "pool_size", "cls": "num_classes"}
+
+
+def apply_overrides(base: Architecture, overrides: dict[str, str]) -> Architecture:
+    """``base`` with each short-named setting in ``overrides`` (text, as in a URL) applied, and checked.
+
+    Raises :class:`ArchitectureError` for a value it cannot read or a network
+    that does not fit (the block at fault named), so every caller fails alike.
+    """
+    changes: dict = {}
+    if "in" in overrides:
+        changes["in_height"], changes["in_width"], changes["in_channels"] = parse_shape(overrides["in"])
+    if "f" in overrides:
+        changes["out_channels"] = parse_int_list("filters", overrides["f"])
+    if "dense" in overrides:
+        changes["dense"] = parse_int_list("dense", overrides["dense"])
+    for key, name in _SINGLE_INTS.items():
+        if key in overrides:
+            values = parse_int_list(name, overrides[key])
+            changes[name] = values[0] if values else None
+    if "pad" in overrides:
+        changes["padding"] = overrides["pad"]
+    if "pool" in overrides:
+        changes["pool"] = overrides["pool"]
+    if "bn" in overrides:
+        changes["batch_norm"] = overrides["bn"] == "1"
+    arch = Architecture.from_dict({**base.to_dict(), **changes})
+    layer_table(arch)
+    return arch
+
+
+def to_overrides(arch: Architecture) -> dict[str, str]:
+    """Every setting of ``arch`` by short name: what :func:`apply_overrides` reads back to ``arch``."""
+    return {
+        "in": f"{arch.in_height}x{arch.in_width}x{arch.in_channels}",
+        "f": ",".join(map(str, arch.out_channels)),
+        "k": str(arch.kernel_size),
+        "pad": arch.padding,
+        "pool": arch.pool,
+        "ps": str(arch.pool_size),
+        "dense": ",".join(map(str, arch.dense)),
+        "cls": str(arch.num_classes),
+        "bn": "1" if arch.batch_norm else "0",
+    }

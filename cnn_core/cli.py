@@ -1,8 +1,14 @@
-"""Command line: ``python -m cnn_core summary | train | bench``.
+"""Command line: ``python -m cnn_core summary | train | fetch | bench``.
 
 For people who live in terminals and for scripts. Every subcommand prints the
 same numbers the app shows; ``--json`` makes them machine-readable. An invalid
 request exits with status 2 and the same message the app gives.
+
+This module builds the parser and runs ``summary``; its choices and defaults
+come from the core (:mod:`~cnn_core.config`, :mod:`~cnn_core.datasets`,
+:mod:`~cnn_core.architecture`), none of which loads torch, so ``summary``
+never does. The torch-heavy commands live in :mod:`~cnn_core.train_cli` and
+:mod:`~cnn_core.bench`, imported only when run.
 """
 
 from __future__ import annotations
@@ -11,10 +17,15 @@ import argparse
 import json
 import sys
 
-from .architecture import (
-    PRESETS, Architecture, layer_table, parse_int_list, parse_shape, totals,
-)
+from . import datasets
+from .architecture import PADDINGS, POOLS, PRESETS, Architecture, apply_overrides, layer_table, totals
+from .config import DEFAULT_IMAGE_SIZE, OPTIMIZERS, PRECISIONS, TrainConfig
 from .errors import PlaygroundError
+from .process import keep_freed_memory
+
+# Each architecture flag and the short name the core (and a shared link) knows it by.
+ARCHITECTURE_FLAGS = {"input": "in", "filters": "f", "kernel": "k", "padding": "pad", "pool": "pool",
+                      "pool_size": "ps", "dense": "dense", "classes": "cls", "batch_norm": "bn"}
 
 
 def add_architecture_args(p: argparse.ArgumentParser) -> None:
@@ -22,8 +33,8 @@ def add_architecture_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", help="H x W x C, e.g. 28x28x1")
     p.add_argument("--filters", help="filters per conv block, e.g. 32,64,128")
     p.add_argument("--kernel", type=int)
-    p.add_argument("--padding", choices=["same", "valid"])
-    p.add_argument("--pool", choices=["max", "avg", "none"])
+    p.add_argument("--padding", choices=PADDINGS)
+    p.add_argument("--pool", choices=POOLS)
     p.add_argument("--pool-size", type=int)
     p.add_argument("--dense", help="hidden dense units, e.g. 100 or 120,84; '' for none")
     p.add_argument("--classes", type=int)
@@ -31,23 +42,22 @@ def add_architecture_args(p: argparse.ArgumentParser) -> None:
 
 
 def architecture_from_args(args: argparse.Namespace) -> Architecture:
-    """The preset with each given flag applied on top."""
-    changes: dict = {}
-    if args.input:
-        changes["in_height"], changes["in_width"], changes["in_channels"] = parse_shape(args.input)
-    if args.filters is not None:
-        changes["out_channels"] = parse_int_list("filters", args.filters)
-    if args.dense is not None:
-        changes["dense"] = parse_int_list("dense", args.dense)
-    for flag, name in (("kernel", "kernel_size"), ("padding", "padding"), ("pool", "pool"),
-                       ("pool_size", "pool_size"), ("classes", "num_classes"),
-                       ("batch_norm", "batch_norm")):
+    """The preset with each given flag applied on top, checked as a shared link is."""
+    overrides = {}
+    for flag, key in ARCHITECTURE_FLAGS.items():
         value = getattr(args, flag)
-        if value is not None:
-            changes[name] = value
-    arch = PRESETS[args.preset].replace(**changes)
-    layer_table(arch)  # validate now, so every subcommand fails the same way
-    return arch
+        if isinstance(value, bool):
+            overrides[key] = "1" if value else "0"
+        elif value is not None:
+            overrides[key] = str(value)
+    return apply_overrides(PRESETS[args.preset], overrides)
+
+
+def dataset_arg(text: str) -> str:
+    """A registered dataset's name or ``folder:PATH``."""
+    if text in datasets.names() or text.startswith("folder:"):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: choose {', '.join(datasets.names())} or folder:PATH")
 
 
 def format_table(arch: Architecture) -> str:
@@ -87,7 +97,29 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def cmd_train(args: argparse.Namespace) -> int:
+    arch = architecture_from_args(args)  # a bad flag fails before anything loads
+    keep_freed_memory()  # this process exists to train
+    from .train_cli import run_train
+
+    return run_train(args, arch)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .train_cli import run_fetch
+
+    return run_fetch(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    keep_freed_memory()  # as `train` does; the baseline's fresh interpreter keeps glibc's defaults
+    from .bench import run_bench
+
+    print(json.dumps(run_bench(args), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cnn_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -96,10 +128,44 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
 
-    from . import train_cli  # torch-heavy subcommands live apart from the table
-    train_cli.add_subcommands(sub, add_architecture_args)
+    p = sub.add_parser("train", help="train on a dataset and report the test accuracy")
+    add_architecture_args(p)
+    p.add_argument("--dataset", type=dataset_arg, default=datasets.DEFAULT,
+                   help=f"{', '.join(datasets.names())} or folder:PATH")
+    p.add_argument("--data-dir", help="where the datasets are (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--no-download", action="store_true", help="never try to download")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--epochs", type=float, default=TrainConfig.epochs)
+    group.add_argument("--time-budget", type=float, help="seconds of training")
+    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    p.add_argument("--lr", type=float, default=TrainConfig.lr)
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=TrainConfig.optimizer)
+    p.add_argument("--augment", action="store_true")
+    p.add_argument("--precision", choices=PRECISIONS, default=TrainConfig.precision,
+                   help="auto: bf16 mixed precision where the processor multiplies bf16, else fp32")
+    p.add_argument("--image-size", type=int, default=DEFAULT_IMAGE_SIZE, help="side for folder: datasets")
+    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--save", help="write the trained model here (.cnn.zip)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_train)
 
-    args = parser.parse_args(argv)
+    p = sub.add_parser("fetch", help="download the datasets with torchvision (needs a network)")
+    p.add_argument("--data-dir", help="where to put them (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--datasets", default=",".join(datasets.names()))
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("bench", help="training speed and accuracy, as one JSON object")
+    p.add_argument("--data-dir", help="where MNIST is (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--steps", type=int, default=100, help="timed steps for each loop in each round")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
+    p.add_argument("--epochs", type=float, default=TrainConfig.epochs, help="for the accuracy run")
+    p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except PlaygroundError as err:

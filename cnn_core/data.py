@@ -24,20 +24,15 @@ from pathlib import Path, PurePosixPath
 
 import torch
 
+from . import datasets
 from .architecture import LIMITS
 from .archive import MemberProblem, MemberTooBig, check_member, read_member
+from .config import DEFAULT_IMAGE_SIZE
 from .errors import DataError
 
 DATA_DIR_ENV = "CNN_PLAYGROUND_DATA_DIR"
 CACHE_DIR_ENV = "CNN_PLAYGROUND_CACHE_DIR"
 
-MNIST_CLASSES = [str(i) for i in range(10)]
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
-                 "dog", "frog", "horse", "ship", "truck"]
-
-DATASETS = ("mnist", "fashion-mnist", "cifar10")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 
 
@@ -73,8 +68,12 @@ class ImageData:
 
     @property
     def mirror_safe(self) -> bool:
-        """Whether a mirrored image is still an image of its class (a cat yes, a 3 or a shoe's side no)."""
-        return self.name not in ("mnist", "fashion-mnist")
+        """Whether a mirrored image is still an image of its class (a cat yes, a 3 or a shoe's side no).
+
+        A registered dataset says; a user's own images are taken to be photos.
+        """
+        info = datasets.get(self.name)
+        return info.mirror_safe if info is not None else True
 
 
 def _nchw(images) -> torch.Tensor:
@@ -84,36 +83,21 @@ def _nchw(images) -> torch.Tensor:
     return t.permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) → (N, C, H, W)
 
 
-def _torchvision_pair(cls, root: Path, download: bool):
-    train = cls(root=str(root), train=True, download=download)
-    test = cls(root=str(root), train=False, download=download)
-    return train, test
-
-
 def load_dataset(name: str, data_dir: Path | str | None = None, download: bool = True,
-                 cache_dir: Path | str | None = None, image_size: int = 64) -> ImageData:
-    """Load ``mnist``, ``fashion-mnist``, ``cifar10`` or ``folder:PATH`` (a folder or zip).
+                 cache_dir: Path | str | None = None, image_size: int = DEFAULT_IMAGE_SIZE) -> ImageData:
+    """Load a registered dataset (:mod:`cnn_core.datasets`) or ``folder:PATH`` (a folder or zip).
 
     ``image_size`` is the side ``folder:`` images are resized to.
     """
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     if name.startswith("folder:"):
         return load_image_archive(Path(name[len("folder:"):]), size=image_size, cache_dir=cache_dir)
-    import torchvision.datasets as tvd
-
-    if name in ("mnist", "fashion-mnist"):
-        cls = tvd.MNIST if name == "mnist" else tvd.FashionMNIST
-        try:
-            train, test = _torchvision_pair(cls, data_dir, download)
-        except Exception as exc:  # no files and no network: torchvision raises several kinds
-            raise DataError("err.data_missing", dataset=name, data_dir=data_dir,
-                            reason=_short(exc)) from exc
-        classes = MNIST_CLASSES if name == "mnist" else FASHION_CLASSES
-        return ImageData(name, classes, _nchw(train.data), train.targets.long(),
-                         _nchw(test.data), test.targets.long())
-    if name == "cifar10":
-        return _load_cifar10(data_dir, download, cache_dir)
-    raise DataError("err.data_missing", dataset=name, data_dir=data_dir, reason="unknown dataset")
+    info = datasets.get(name)
+    if info is None:
+        raise DataError("err.data_missing", dataset=name, data_dir=data_dir, reason="unknown dataset")
+    if info.load is not None:
+        return info.load(data_dir, download)
+    return _load_torchvision(info, data_dir, download, cache_dir)
 
 
 def _short(exc: Exception) -> str:
@@ -121,24 +105,30 @@ def _short(exc: Exception) -> str:
     return (text or type(exc).__name__)[:240]
 
 
-def _load_cifar10(data_dir: Path, download: bool, cache_dir) -> ImageData:
+def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool, cache_dir) -> ImageData:
+    """The dataset through torchvision, or from ``<data_dir>/<name>-jpg.zip`` where that is all there is.
+
+    The official release is read first; the JPEG image-folder zip (offline
+    copies, ``train/<class>/*.jpg``) where the release is absent.
+    """
     import torchvision.datasets as tvd
 
-    zip_path = data_dir / "cifar10-jpg.zip"
-    official = data_dir / "cifar-10-batches-py"
-    # The official release first; the JPEG image-folder zip where that is absent (offline copies).
-    if official.exists() or not zip_path.exists():
-        try:
-            train, test = _torchvision_pair(tvd.CIFAR10, data_dir, download and not zip_path.exists())
-            return ImageData("cifar10", list(train.classes), _nchw(train.data),
-                             torch.tensor(train.targets), _nchw(test.data), torch.tensor(test.targets))
-        except Exception as exc:
-            if not zip_path.exists():
-                raise DataError("err.data_missing", dataset="cifar10", data_dir=data_dir,
-                                reason=_short(exc)) from exc
-    data = load_image_archive(zip_path, size=32, cache_dir=cache_dir)
-    data.name = "cifar10"
-    return data
+    zip_path = data_dir / f"{info.name}-jpg.zip"
+    try:
+        cls = getattr(tvd, info.torchvision)
+        # No download when a zip is there: the zip is the offline copy.
+        train = cls(root=str(data_dir), train=True, download=download and not zip_path.exists())
+        test = cls(root=str(data_dir), train=False, download=False)
+    except Exception as exc:  # no files and no network: torchvision raises several kinds
+        if not zip_path.exists():
+            raise DataError("err.data_missing", dataset=info.name, data_dir=data_dir,
+                            reason=_short(exc)) from exc
+        h, _, _ = info.shape
+        data = load_image_archive(zip_path, size=h, cache_dir=cache_dir)
+        data.name = info.name
+        return data
+    return ImageData(info.name, list(info.classes), _nchw(train.data), torch.as_tensor(train.targets).long(),
+                     _nchw(test.data), torch.as_tensor(test.targets).long())
 
 
 # ---------------------------------------------------------------- image archives

@@ -224,7 +224,7 @@ def _overfitting(rng: random.Random, seed: int) -> Exercise:
         dip = 0.95 * 0.8 ** min(e, best)
         rise = 0.06 * max(0, e - best) + (0.01 * rng.random() if seed else 0)
         val.append(round(dip + rise + 0.03 * (e > best), 2))
-    stop = min(range(epochs), key=val.__getitem__) + 1
+    stop = val.index(min(val)) + 1  # the first epoch with the lowest validation loss
     return Exercise("overfitting", "answer", {"train": tuple(Number(v, 2) for v in train),
                                               "val": tuple(Number(v, 2) for v in val), "epochs": epochs},
                     (stop,))

@@ -148,11 +148,6 @@ def apply_kernel(image: torch.Tensor, kernel: list[list[float]] | torch.Tensor) 
     return out[0, 0]
 
 
-def first_layer_kernels(model: PlaygroundCNN) -> torch.Tensor:
-    """(out_channels, in_channels, k, k) weights of the first conv."""
-    return model.blocks[0].conv.weight.detach().cpu()
-
-
 def tile_maps(maps: torch.Tensor, cols: int = 8, gap: int = 1, scale: int = 1):
     """(C, H, W) maps → one uint8 grayscale picture of them side by side, each scaled to 0..255."""
     import numpy as np

@@ -23,9 +23,9 @@ from typing import Callable
 from .data import ImageData
 from .errors import PlaygroundError
 from .model import PlaygroundCNN
-from .training import DoneEvent, EvalEvent, GradEvent, ProbeEvent, StepEvent, TrainConfig, TrainResult, train
+from .training import EvalEvent, GradEvent, History, ProbeEvent, StepEvent, TrainConfig, TrainResult, train
 
-MAX_PLOT_POINTS = 2000  # step points kept for the live plot (thinned evenly beyond)
+MAX_PLOT_POINTS = 2000  # step and gradient points kept for the live plots (thinned evenly beyond)
 
 
 @dataclass
@@ -54,13 +54,7 @@ class TrainingJob:
         self.scheduler = scheduler
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._steps: list[StepEvent] = []
-        self._stride = 1  # keep every _stride-th step once the list is long
-        self._evals: list[EvalEvent] = []
-        self._probe: ProbeEvent | None = None
-        self._grads: list[GradEvent] = []
-        self._last: StepEvent | None = None
-        self._result: TrainResult | None = None
+        self._history = History(max_points=MAX_PLOT_POINTS)  # written by the worker under _lock
         self._error: PlaygroundError | None = None
         self._status = "queued"
         self._done = threading.Event()
@@ -109,23 +103,7 @@ class TrainingJob:
     # -- the worker
     def _on_event(self, event) -> None:
         with self._lock:
-            if isinstance(event, StepEvent):
-                self._last = event
-                if event.step % self._stride == 0:
-                    self._steps.append(event)
-                    if len(self._steps) > MAX_PLOT_POINTS:
-                        self._steps = self._steps[::2]
-                        self._stride *= 2
-            elif isinstance(event, EvalEvent):
-                self._evals.append(event)
-            elif isinstance(event, ProbeEvent):
-                self._probe = event
-            elif isinstance(event, GradEvent):
-                self._grads.append(event)
-                if len(self._grads) > MAX_PLOT_POINTS:
-                    self._grads = self._grads[::2]
-            elif isinstance(event, DoneEvent):
-                self._result = event.result
+            self._history(event)
 
     def _run(self) -> None:
         slot = None
@@ -137,7 +115,7 @@ class TrainingJob:
                     self._status = "stopped"
                     return
             threads = self.scheduler.threads_per_job() if self.scheduler else None
-            cfg = self.cfg if threads is None else _with_threads(self.cfg, threads)
+            cfg = self.cfg if threads is None else replace(self.cfg, threads=threads)
             self._status = "running"
             result = train(self.model, self.data, cfg, on_event=self._on_event,
                            should_stop=self._should_stop)
@@ -156,8 +134,9 @@ class TrainingJob:
     def snapshot(self) -> Snapshot:
         with self._lock:
             position = self.scheduler.position(self) if self.scheduler and self._status == "queued" else 0
-            return Snapshot(self._status, position, list(self._steps), list(self._evals), self._last,
-                            self._result, self._error, self._done.is_set(), self._probe, list(self._grads))
+            history = self._history
+            return Snapshot(self._status, position, list(history.steps), list(history.evals), history.last,
+                            history.result, self._error, self._done.is_set(), history.probe, list(history.grads))
 
 
 def _lower_priority(niceness: int = 10) -> None:
@@ -173,10 +152,6 @@ def _lower_priority(niceness: int = 10) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
     except OSError:
         pass
-
-
-def _with_threads(cfg: TrainConfig, threads: int) -> TrainConfig:
-    return replace(cfg, threads=threads)
 
 
 class Scheduler:
@@ -215,6 +190,7 @@ class Scheduler:
             return self._queue.index(job) + 1 if job in self._queue else 0
 
     def threads_per_job(self) -> int:
+        # Each running job sets torch's (process-wide) thread count to this in train(): equal shares.
         return max(1, self.cpu_threads // self.max_running)
 
     def counts(self) -> tuple[int, int]:

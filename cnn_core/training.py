@@ -20,10 +20,7 @@ evaluation stay fp32 either way, so a trained model is the same kind of object.
 from __future__ import annotations
 
 import copy
-import ctypes
-import ctypes.util
 import math
-import platform
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -33,34 +30,10 @@ from torch import nn
 import torch.nn.functional as F
 
 from .architecture import Architecture, training_memory_mb
+from .config import OPTIMIZERS, PRECISIONS, TrainConfig
 from .data import ImageData
 from .errors import ArchitectureError, PlaygroundError
 from .inspection import gradient_norms
-
-OPTIMIZERS = ("adam", "sgd")
-PRECISIONS = ("auto", "fp32", "bf16")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: float = 2.0  # passes over the training set (ignored under a time budget)
-    time_budget_s: float | None = None  # train for this many seconds instead of epochs
-    batch_size: int = 128
-    lr: float = 2e-3  # peak learning rate
-    optimizer: str = "adam"  # "adam" or "sgd" (with Nesterov momentum 0.9)
-    weight_decay: float = 0.0
-    augment: bool = False  # random shifts (and mirror images where hflip is allowed)
-    hflip: bool = False  # mirror images when augmenting (photos yes, digits no)
-    warmup: float = 0.03  # fraction of the run spent ramping the learning rate up
-    val_size: int = 2000  # training images held out to plot validation curves
-    eval_every_s: float = 2.0  # seconds of training between validation points
-    seed: int = 0
-    device: str | None = None  # None picks CUDA, then Apple MPS, then the CPU
-    threads: int | None = None  # torch CPU threads for this run; None keeps the process setting
-    memory_limit_mb: float = 2048  # refuse architectures that would need more to train
-    precision: str = "auto"  # "fp32", "bf16" (mixed) or "auto": bf16 where the hardware has it
-    probe_every_s: float | None = 1.0  # seconds between ProbeEvents (first-layer kernels, maps); None: none
-    grad_norm_every: int = 5  # steps between GradEvents (per-layer gradient norms); 0: none
 
 
 @dataclass(frozen=True)
@@ -109,7 +82,6 @@ class TrainResult:
     steps: int
     seconds: float  # training time, evaluation excluded
     images_per_s: float
-    test_loss: float | None = None
     test_accuracy: float | None = None
     confusion: torch.Tensor | None = None  # (classes, classes) counts, rows = true label
     test_predictions: torch.Tensor | None = None  # (N,) predicted class of each test image
@@ -167,43 +139,6 @@ def resolve_precision(requested: str, device: torch.device) -> str:
         if not usable:
             raise PlaygroundError("err.no_bf16", device=device.type.upper())
     return requested
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
-_allocator_tuned = False
-
-
-def keep_freed_memory(mmap_threshold_mb: int = 64, trim_threshold_mb: int = 256) -> bool:
-    """Let glibc's malloc reuse freed blocks instead of handing them back to the kernel.
-
-    Each training step frees and allocates again the same activations (the
-    tutorial network's first maps are 12.8 MB at batch 128). With glibc's
-    defaults blocks that large are handed back to the kernel on free, and the
-    next step page-faults them in again, 4 KB at a time: 230 to 1,200 faults a
-    step when the command line trains MNIST, at times a quarter slower.
-    Raising the two thresholds keeps that memory mapped (about 30 faults a
-    step). In bf16 mixed precision the maps are half the size and glibc's own
-    adaptive threshold already keeps them; the setting is for fp32.
-    Process-wide and done once; returns whether it is in force (only glibc
-    has these settings; elsewhere it does nothing).
-
-    For processes that exist to train (the command line). The app's server does
-    not call it: its trainings run in threads, where glibc's defaults cost
-    little, and a long-lived server would keep a couple of hundred MB more.
-    """
-    global _allocator_tuned
-    if _allocator_tuned:
-        return True
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        ok = (libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold_mb << 20) == 1
-              and libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold_mb << 20) == 1)
-    except (OSError, AttributeError):
-        return False
-    _allocator_tuned = ok
-    return ok
 
 
 def to_float(x_uint8: torch.Tensor) -> torch.Tensor:
@@ -273,11 +208,10 @@ def check_fits(arch: Architecture, cfg: TrainConfig) -> None:
 
 def _make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True,
-                               weight_decay=cfg.weight_decay)
+        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True)
     # One fused kernel for every parameter instead of a loop of small ops per tensor.
     fused = next(model.parameters()).device.type in ("cpu", "cuda")
-    return torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
+    return torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=fused)
 
 
 def lr_at(progress: float, cfg: TrainConfig) -> float:
@@ -325,7 +259,7 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     if isinstance(getattr(model, "arch", None), Architecture):
         check_fits(model.arch, cfg)
     if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+        torch.set_num_threads(cfg.threads)  # process-wide; the Scheduler gives concurrent jobs equal shares
     device = pick_device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
     torch.manual_seed(cfg.seed)
@@ -422,8 +356,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     result = TrainResult(reason, step, train_seconds, seen / max(train_seconds, 1e-9), nan_step=nan_step,
                          precision=precision)
     if evaluate_test and len(data.test_y):
-        test_loss, test_acc, pred = evaluate(model, data.test_x, data.test_y, device=device)
-        result.test_loss, result.test_accuracy, result.test_predictions = test_loss, test_acc, pred
+        _, test_accuracy, pred = evaluate(model, data.test_x, data.test_y, device=device)
+        result.test_accuracy, result.test_predictions = test_accuracy, pred
         result.confusion = confusion_matrix(data.test_y, pred, data.num_classes)
     # Back to the CPU and the default layout, so the kept model behaves exactly like a saved and reloaded one.
     model.to("cpu").to(memory_format=torch.contiguous_format)
@@ -446,7 +380,7 @@ def overfitting_gap(steps: list[StepEvent], evals: list[EvalEvent], threshold: f
         return None
     gaps = []
     for before, point in zip(evals[-sustained - 1:], evals[-sustained:]):
-        window = [s.accuracy for s in steps if before.step < s.step <= point.step and s.loss == s.loss]
+        window = [s.accuracy for s in steps if before.step < s.step <= point.step and not math.isnan(s.loss)]
         if not window:
             return None
         gaps.append(sum(window) / len(window) - point.accuracy)
@@ -455,29 +389,53 @@ def overfitting_gap(steps: list[StepEvent], evals: list[EvalEvent], threshold: f
 
 @dataclass
 class History:
-    """Collects events into lists the plots and the CLI read."""
+    """Collects the trainer's events into the lists the plots and the CLI read.
 
+    With ``max_points`` set (a live job), memory stays bounded however long the
+    run: once the step list is that long every other point is dropped and only
+    every second step is kept from then on, so a long run is drawn evenly
+    thinned; gradient points are halved the same way; and only the latest
+    probe is kept (each holds images). The last step is always in ``last``.
+    """
+
+    max_points: int | None = None
     steps: list[StepEvent] = field(default_factory=list)
     evals: list[EvalEvent] = field(default_factory=list)
     probes: list[ProbeEvent] = field(default_factory=list)
     grads: list[GradEvent] = field(default_factory=list)
+    last: StepEvent | None = None
     result: TrainResult | None = None
+    stride: int = 1  # one step in `stride` is kept
+
+    @property
+    def probe(self) -> ProbeEvent | None:
+        return self.probes[-1] if self.probes else None
 
     def __call__(self, event: Event) -> None:
+        bounded = self.max_points is not None
         if isinstance(event, StepEvent):
-            self.steps.append(event)
+            self.last = event
+            if event.step % self.stride == 0:
+                self.steps.append(event)
+                if bounded and len(self.steps) > self.max_points:
+                    self.steps = self.steps[::2]
+                    self.stride *= 2
         elif isinstance(event, EvalEvent):
             self.evals.append(event)
         elif isinstance(event, ProbeEvent):
+            if bounded:
+                self.probes.clear()
             self.probes.append(event)
         elif isinstance(event, GradEvent):
             self.grads.append(event)
+            if bounded and len(self.grads) > self.max_points:
+                self.grads = self.grads[::2]
         elif isinstance(event, DoneEvent):
             self.result = event.result
 
 
 __all__ = [
-    "TrainConfig", "StepEvent", "EvalEvent", "ProbeEvent", "GradEvent", "DoneEvent", "TrainResult", "History", "train",
-    "evaluate", "pick_device", "native_bf16", "resolve_precision", "keep_freed_memory", "to_float",
+    "OPTIMIZERS", "PRECISIONS", "TrainConfig", "StepEvent", "EvalEvent", "ProbeEvent", "GradEvent", "DoneEvent",
+    "TrainResult", "History", "train", "evaluate", "pick_device", "native_bf16", "resolve_precision", "to_float",
     "confusion_matrix", "per_class_accuracy", "check_fits", "overfitting_gap",
 ]

@@ -32,7 +32,7 @@ with right:
     st.session_state[state.DRAWING] = prepared.image
     result = trace(saved.model, prepared.tensor())
     probs = result.probs.tolist()
-    best = max(range(len(probs)), key=probs.__getitem__)
+    best = probs.index(max(probs))
     with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
         st.header(plain(saved.classes[best]), anchor=False)
     st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))

@@ -84,7 +84,7 @@ def main() -> int:
     filters = timed_reruns(arch, lambda at, i: at.select_slider(key="w_filters_0").set_value((16, 32)[i % 2]),
                            args.repeats)
 
-    from cnn_core.train_cli import draw_latency_ms
+    from cnn_core.bench import draw_latency_ms
 
     out = {
         "empty_page_rerun": summary(baseline),

@@ -20,6 +20,7 @@ from cnn_core import checkpoint  # noqa: E402
 from cnn_core.data import load_dataset  # noqa: E402
 from cnn_core.model import build_model  # noqa: E402
 from cnn_core.pretrained import SHIPPED_MODEL  # noqa: E402
+from cnn_core.process import keep_freed_memory  # noqa: E402
 from cnn_core.training import TrainConfig, train  # noqa: E402
 
 # fp32, as the shipped file was trained: "auto" would pick bf16 on some machines and not on others.
@@ -31,6 +32,7 @@ def main() -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--out", default=str(SHIPPED_MODEL))
     args = parser.parse_args()
+    keep_freed_memory()  # this process exists to train
     torch.manual_seed(RECIPE.seed)
     data = load_dataset("mnist", args.data_dir, download=False)
     model = build_model(PRESETS["tutorial"])

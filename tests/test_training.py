@@ -1,6 +1,5 @@
 """Real training on real MNIST, stopping, NaN, background jobs, model files."""
 
-import argparse
 import io
 import math
 import pickle
@@ -333,12 +332,12 @@ def test_scheduler_divides_the_cpu_threads_between_running_trainings():
 FAULT_PROBE = """
 import resource, sys
 import cnn_core.training as training
-from cnn_core import PRESETS
+from cnn_core import PRESETS, process
 from cnn_core.data import load_dataset
 from cnn_core.model import build_model
 
 if sys.argv[1] == "keep-freed-memory":
-    assert training.keep_freed_memory()  # what the train and bench commands do first
+    assert process.keep_freed_memory()  # what the train and bench commands do first
 data = load_dataset("mnist", sys.argv[2], download=False)
 faults = {}
 
@@ -361,7 +360,7 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
     # activations go back to the kernel and every step page-faults them in again.
     from conftest import REPO
 
-    from cnn_core import train_cli
+    from cnn_core import bench, cli, train_cli
 
     def faults_per_step(mode: str) -> float:
         out = subprocess.run([sys.executable, "-c", FAULT_PROBE, mode, str(real_data_dir)],
@@ -380,10 +379,10 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
         raise LoadingStarted
 
     calls = []
-    monkeypatch.setattr(train_cli, "keep_freed_memory", lambda: calls.append(1))
+    monkeypatch.setattr(cli, "keep_freed_memory", lambda: calls.append(1))
     monkeypatch.setattr(train_cli, "load_dataset", stop_at_loading)
-    for command in (train_cli.cmd_train, train_cli.cmd_bench):
+    monkeypatch.setattr(bench, "load_dataset", stop_at_loading)
+    for command in ("train", "bench"):
         with pytest.raises(LoadingStarted):
-            command(argparse.Namespace(dataset="mnist", data_dir=str(real_data_dir), no_download=True,
-                                       image_size=28))
+            cli.main([command, "--data-dir", str(real_data_dir)])
     assert calls == [1, 1]  # both commands set it before loading anything

@@ -125,7 +125,7 @@ def epoch_marks(steps) -> list[tuple[int, int]]:
 def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
     out, avg = [], None
     for v in values:
-        if v != v:  # NaN ends the curve where it happened
+        if math.isnan(v):  # NaN ends the curve where it happened
             out.append(None)
             continue
         avg = v if avg is None else (1 - alpha) * avg + alpha * v
@@ -134,7 +134,7 @@ def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
 
 
 def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figure:
-    best = max(range(len(probs)), key=probs.__getitem__)
+    best = probs.index(max(probs))
     colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
     fig = go.Figure(go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
                            texttemplate="%{y:.0%}", textposition="outside"))

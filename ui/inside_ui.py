@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from cnn_core import datasets
 from cnn_core.errors import PlaygroundError
 from cnn_core.inspection import LAB_KERNELS, apply_kernel, one_hot, tile_maps
 from ui import resources, state
@@ -28,13 +29,13 @@ def pick_image(saved):
                       format_func=labeller("inside.source_"))
     if source == "drawing":
         return torch.from_numpy(st.session_state[state.DRAWING]).unsqueeze(0), None
-    dataset = saved.meta.get("dataset") or "mnist"
+    dataset = saved.meta.get("dataset") or datasets.DEFAULT
     uploaded = st.session_state[state.UPLOADED_DATA]
     try:
         if uploaded is not None and uploaded.name == dataset:
             data = uploaded
         else:
-            data = resources.dataset(dataset if dataset in ("mnist", "fashion-mnist", "cifar10") else "mnist")
+            data = resources.dataset(dataset if datasets.get(dataset) else datasets.DEFAULT)
     except PlaygroundError as err:
         st.error(error_text(err), icon="📁")
         st.stop()

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnn_core import datasets
 from cnn_core import runs as core_runs
 from cnn_core.architecture import Architecture
 from cnn_core.storage import MAX_NAME_LEN, RunInfo
@@ -111,7 +112,7 @@ def _restore(run: RunInfo) -> None:
     ss[state.ARCH] = Architecture.from_dict(run.architecture)
     for key in [k for k in ss if any(str(k).startswith(w) for w in ARCH_WIDGETS + ("w_preset",))]:
         del ss[key]  # the Architecture page seeds its sliders again from ARCH
-    if run.dataset in state.DATASETS[:3]:
+    if run.dataset in datasets.names():
         ss[state.DATASET] = run.dataset
         ss.pop("w_dataset", None)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnn_core import texts
-from cnn_core.architecture import PRESETS, Architecture, layer_table, parse_int_list, parse_shape
+from cnn_core import datasets, texts
+from cnn_core.architecture import OVERRIDE_KEYS, PRESETS, Architecture, apply_overrides, to_overrides
 from cnn_core.errors import PlaygroundError
 
 LANG = "lang"
 ARCH = "arch"  # the Architecture the sliders describe
 PRESET = "preset"
-DATASET = "dataset"  # "mnist", "fashion-mnist", "cifar10" or "upload"
+DATASET = "dataset"  # a name in cnn_core.datasets, or UPLOAD
 JOB = "job"  # the TrainingJob of this session, running or finished
 ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
 TRAINED = "trained"  # SavedModel from the last training or upload
@@ -42,7 +42,7 @@ STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 ROOM = "room"  # code of the room this session joined
 INSTRUCTOR = "instructor"  # True once the instructor key was given in this session
 
-DATASETS = ("mnist", "fashion-mnist", "cifar10", "upload")
+UPLOAD = "upload"  # the dataset choice for the user's own zip of images
 MAX_PARAM_LEN = 64  # longer query values are not even parsed
 
 
@@ -74,8 +74,8 @@ def init_state() -> None:
         ss[LANG] = _lang_from_url()
         ss[ARCH], ss[PRESET] = _arch_from_url()
         ds = _param("ds")
-        ss[DATASET] = ds if ds in DATASETS[:3] else "mnist"
-        if ds is not None and ds not in DATASETS[:3]:
+        ss[DATASET] = ds if ds in datasets.names() else datasets.DEFAULT
+        if ds is not None and ds not in datasets.names():
             ss[NOTICES].append(("notice.bad_link", {"param": "ds"}))
         ss[EXERCISES] = {}
         from ui import workspace  # imports this module
@@ -123,29 +123,10 @@ def _lang_from_url() -> str:
 def arch_from_params(params: dict[str, str]) -> Architecture:
     """Build an architecture from query parameters; raises PlaygroundError on anything wrong."""
     base = PRESETS.get(params.get("preset", "tutorial"), PRESETS["tutorial"])
-    changes: dict = {}
-    if "in" in params:
-        changes["in_height"], changes["in_width"], changes["in_channels"] = parse_shape(params["in"])
-    if "f" in params:
-        changes["out_channels"] = parse_int_list("filters", params["f"])
-    if "dense" in params:
-        changes["dense"] = parse_int_list("dense", params["dense"])
-    ints = {"k": "kernel_size", "ps": "pool_size", "cls": "num_classes"}
-    for key, name in ints.items():
-        if key in params:
-            changes[name] = parse_int_list(name, params[key])[0] if params[key] else None
-    if "pad" in params:
-        changes["padding"] = params["pad"]
-    if "pool" in params:
-        changes["pool"] = params["pool"]
-    if "bn" in params:
-        changes["batch_norm"] = params["bn"] == "1"
-    arch = Architecture.from_dict({**base.to_dict(), **changes})
-    layer_table(arch)
-    return arch
+    return apply_overrides(base, {k: v for k, v in params.items() if k in OVERRIDE_KEYS})
 
 
-URL_KEYS = ("preset", "in", "f", "k", "pad", "pool", "ps", "dense", "cls", "bn")
+URL_KEYS = ("preset", *OVERRIDE_KEYS)
 
 
 def _arch_from_url() -> tuple[Architecture, str]:
@@ -164,24 +145,13 @@ def _arch_from_url() -> tuple[Architecture, str]:
 
 
 def arch_to_params(arch: Architecture, preset: str) -> dict[str, str]:
-    return {
-        "preset": preset,
-        "in": f"{arch.in_height}x{arch.in_width}x{arch.in_channels}",
-        "f": ",".join(map(str, arch.out_channels)),
-        "k": str(arch.kernel_size),
-        "pad": arch.padding,
-        "pool": arch.pool,
-        "ps": str(arch.pool_size),
-        "dense": ",".join(map(str, arch.dense)),
-        "cls": str(arch.num_classes),
-        "bn": "1" if arch.batch_norm else "0",
-    }
+    return {"preset": preset, **to_overrides(arch)}
 
 
 def url_params() -> dict[str, str]:
     """Language, dataset and architecture as query parameters (an upload cannot travel in a link)."""
     ss = st.session_state
-    return {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != "upload" else "mnist",
+    return {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != UPLOAD else datasets.DEFAULT,
             **arch_to_params(ss[ARCH], ss[PRESET])}
 
 
@@ -199,6 +169,11 @@ def share_link(base_url: str = "") -> str:
 def add_notice(key: str, **params) -> None:
     """A message for the next page header to show once (``key`` in the locale files)."""
     st.session_state.setdefault(NOTICES, []).append((key, params))
+
+
+def dataset_choices() -> tuple[str, ...]:
+    """The Train page's dataset choices: every registered dataset, then the user's own images."""
+    return (*datasets.names(), UPLOAD)
 
 
 def pop_notices() -> list[tuple[str, dict]]:

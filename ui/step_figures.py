@@ -7,6 +7,8 @@ square however much of it is filled in yet.
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
@@ -108,7 +110,7 @@ def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorsc
     its colour while the map fills in.
     """
     h, w = values.shape
-    z = [[None if v != v else v for v in r] for r in values.detach().float().tolist()]
+    z = [[None if math.isnan(v) else v for v in r] for r in values.detach().float().tolist()]
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False,
                                zmin=zrange[0] if zrange else None, zmax=zrange[1] if zrange else None,
                                hovertemplate="(%{y}, %{x}) = %{z:.3f}<extra></extra>"))

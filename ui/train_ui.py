@@ -8,14 +8,15 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cnn_core import checkpoint
+from cnn_core import checkpoint, training  # training.pick_device looked up at each call: tests stand in a device
 from cnn_core.architecture import adapt_to_data, layer_table, totals
+from cnn_core.config import (BATCH_SIZES, DEFAULT_IMAGE_SIZE, IMAGE_SIZES, LEARNING_RATES, OPTIMIZERS, PRECISIONS,
+                             SUGGESTED_TIME_BUDGET_S, TrainConfig)
 from cnn_core.errors import PlaygroundError
 from cnn_core.inspection import layer_names
 from cnn_core.jobs import start_training
 from cnn_core.model import build_model
-from cnn_core.training import (PRECISIONS, TrainConfig, check_fits, overfitting_gap, per_class_accuracy,
-                               pick_device, resolve_precision)
+from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
 from ui.i18n import error_text, labeller, num, pct, t
@@ -23,9 +24,6 @@ from ui import workspace
 from ui.learning_view import learning_view
 from ui.models import add_upload, adopt_finished_training
 
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-BATCH_SIZES = (32, 64, 128, 256)
-IMAGE_SIZES = (28, 32, 48, 64)
 PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
 
 
@@ -33,12 +31,12 @@ def dataset_ui():
     """The dataset radio and, for your own images, the zip upload; returns ImageData or None."""
     ss = st.session_state
     ss.setdefault("w_dataset", ss[state.DATASET])
-    choice = st.radio(t("train.dataset"), state.DATASETS, key="w_dataset", horizontal=True,
+    choice = st.radio(t("train.dataset"), state.dataset_choices(), key="w_dataset", horizontal=True,
                       format_func=labeller("dataset."))
     ss[state.DATASET] = choice
-    if choice == "upload":
+    if choice == state.UPLOAD:
         st.caption(t("train.upload_help"))
-        size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=64, key="w_image_size")
+        size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=DEFAULT_IMAGE_SIZE, key="w_image_size")
         upload = st.file_uploader(t("train.upload"), type=["zip"], key="w_zip")
         if upload is not None and st.button(t("train.load_zip"), key="load_zip"):
             load_upload(upload, size)
@@ -72,12 +70,16 @@ def load_upload(upload, size: int) -> None:
 
 
 # The Train settings' widgets and their first values; kept across pages and in the workspace (ui/workspace.py).
-SETTINGS_DEFAULTS = {"w_mode": "epochs", "w_epochs": 3, "w_budget": 30, "w_batch": 128, "w_lr": 2e-3,
-                     "w_optimizer": "adam", "w_augment": False, "w_precision": "auto"}
+SETTINGS_DEFAULTS = {"w_mode": "epochs", "w_epochs": int(TrainConfig.epochs), "w_budget": SUGGESTED_TIME_BUDGET_S,
+                     "w_batch": TrainConfig.batch_size, "w_lr": TrainConfig.lr, "w_optimizer": TrainConfig.optimizer,
+                     "w_augment": TrainConfig.augment, "w_precision": TrainConfig.precision}
 
 
 def settings_ui() -> TrainConfig:
-    """A beginner's three choices in view; batch size, optimizer and precision under "Advanced"."""
+    """A beginner's three choices in view; batch size, optimizer and precision under "Advanced".
+
+    Each widget starts at TrainConfig's default (SETTINGS_DEFAULTS).
+    """
     limits = resources.settings()
     workspace.keep_widgets(SETTINGS_DEFAULTS)
     c1, c2, c3 = st.columns(3)
@@ -99,12 +101,12 @@ def settings_ui() -> TrainConfig:
         a1, a2, a3 = st.columns(3)
         batch = a1.select_slider(t("train.batch_size"), BATCH_SIZES, key="w_batch",
                                  help=t("train.batch_help"))
-        optimizer = a2.radio(t("train.optimizer"), ("adam", "sgd"), key="w_optimizer", horizontal=True,
+        optimizer = a2.radio(t("train.optimizer"), OPTIMIZERS, key="w_optimizer", horizontal=True,
                              format_func=labeller("train.opt_"))
         precision = a3.radio(t("train.precision"), PRECISIONS, key="w_precision",
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
         if precision == "auto":
-            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', pick_device())}"))
+            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', training.pick_device())}"))
     workspace.remember_widgets(SETTINGS_DEFAULTS)
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
@@ -123,7 +125,7 @@ def adapted_architecture(data):
     except PlaygroundError:
         params = "?"
     st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
-                 device=str(pick_device()).upper()))
+                 device=str(training.pick_device()).upper()))
     return adapted
 
 
@@ -131,7 +133,7 @@ def start(arch, data, cfg) -> None:
     try:
         layer_table(arch)
         check_fits(arch, cfg)
-        resolve_precision(cfg.precision, pick_device(cfg.device))
+        resolve_precision(cfg.precision, training.pick_device(cfg.device))
     except PlaygroundError as err:
         st.error(error_text(err), icon="⚠️")
         return
@@ -192,7 +194,7 @@ def results(job) -> None:
     c2.metric(t("train.seconds_taken"), t("unit.seconds", value=num(result.seconds, 1)))
     c3.metric(t("train.speed"), t("unit.images_per_s", value=num(result.images_per_s)))
     st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
-                 device=str(pick_device(job.cfg.device)).upper()))
+                 device=str(training.pick_device(job.cfg.device)).upper()))
     data = job.data
     tabs = st.tabs([t("train.confusion"), t("train.per_class"), t("train.mistakes")])
     with tabs[0]:

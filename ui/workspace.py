@@ -15,6 +15,7 @@ import logging
 
 import streamlit as st
 
+from cnn_core import datasets
 from cnn_core import runs as core_runs
 from cnn_core.checkpoint import SavedModel
 from cnn_core.storage import WORKSPACE_CODE, NewRun, RunInfo, Storage
@@ -67,7 +68,7 @@ def restore_from_url(ws: str | None) -> None:
     kept = db.settings(ws)
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
-    if kept.get(state.DATASET) in state.DATASETS[:3] and state.param("ds") is None:
+    if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:
         ss[state.DATASET] = kept[state.DATASET]
 
 

@@ -1,0 +1,181 @@
+"""The codebase's shape: one place for each fact, no import circles, a command line that stays light.
+
+Adding a dataset is one registry entry plus its texts; adding a language is
+one locale file; ``cnn_core`` has no import cycles; ``summary`` does not load
+torch. Each is shown here the way a contributor would do it.
+"""
+
+import ast
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from cnn_core import cli, datasets, texts
+from cnn_core.data import ImageData, load_dataset
+from conftest import REPO
+
+TIMEOUT = 60
+
+
+# ------------------------------------------------------------------ imports
+
+def core_import_graph() -> dict[str, set[str]]:
+    """{module: cnn_core modules it imports}, counting imports inside functions too."""
+    graph = {}
+    for path in (REPO / "cnn_core").glob("*.py"):
+        module = f"cnn_core.{path.stem}"
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # from .x import y / from . import x
+                if node.module:
+                    imported.add(f"cnn_core.{node.module.split('.')[0]}")
+                else:
+                    imported |= {f"cnn_core.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cnn_core"):
+                imported.add(".".join(node.module.split(".")[:2]) if "." in node.module else "cnn_core.__init__")
+            elif isinstance(node, ast.Import):
+                imported |= {".".join(a.name.split(".")[:2]) for a in node.names if a.name.startswith("cnn_core.")}
+        graph[module] = {m.replace("cnn_core.__init__", "cnn_core") for m in imported} - {module}
+    graph["cnn_core"] = graph.pop("cnn_core.__init__")
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, str] = {}  # "open" while on the path, "done" after
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return path + [node, nxt]
+            if nxt not in state:
+                cycle = visit(nxt, path + [node])
+                if cycle:
+                    return cycle
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node, [])
+            if cycle:
+                return cycle
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_cnn_core_has_no_import_cycles():
+    graph = core_import_graph()
+    assert "cnn_core.train_cli" in graph["cnn_core.cli"]  # the graph sees imports inside functions
+    assert find_cycle(graph) is None, " → ".join(find_cycle(graph))
+
+
+def test_summary_runs_without_importing_torch():
+    code = ("import sys; from cnn_core.cli import main; rc = main(['summary', '--json']); "
+            "assert rc == 0; assert 'torch' not in sys.modules, 'summary imported torch'")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert '"total_params": 208982' in out.stdout
+
+
+# ------------------------------------------------------------------ a new dataset is one entry
+
+def tiny_loader(data_dir, download) -> ImageData:
+    """Two synthetic classes of 12×12 grey images: bright on the left or on the right."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 2, (300,), generator=g)
+    x = torch.randint(0, 40, (300, 1, 12, 12), generator=g, dtype=torch.uint8)
+    x[y == 0, :, :, :6] += 200
+    x[y == 1, :, :, 6:] += 200
+    return ImageData("tiny", ["left", "right"], x[:240], y[:240], x[240:], y[240:])
+
+
+@pytest.fixture
+def tiny_dataset(monkeypatch):
+    """A dataset registered as a contributor would: one entry, its name and class names in every language."""
+    info = datasets.DatasetInfo("tiny", ("left", "right"), (12, 12, 1), mirror_safe=False, load=tiny_loader)
+    monkeypatch.setitem(datasets.REGISTRY, "tiny", info)
+    for lang, words in (("es", ("Diminuto", "izquierda", "derecha")), ("en", ("Tiny", "left", "right"))):
+        table = texts.table(lang)
+        monkeypatch.setitem(table, "dataset.tiny", words[0])
+        monkeypatch.setitem(table, "class.tiny.0", words[1])
+        monkeypatch.setitem(table, "class.tiny.1", words[2])
+    yield info
+    from ui import resources
+
+    resources.dataset.clear()
+
+
+def test_a_registered_dataset_is_offered_by_the_command_line(tiny_dataset, capsys):
+    parser = cli.build_parser()
+    assert parser.parse_args(["train", "--dataset", "tiny"]).dataset == "tiny"
+    assert parser.parse_args(["fetch"]).datasets.split(",")[-1] == "tiny"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--dataset", "nope"])
+    assert "tiny" in capsys.readouterr().err  # the error lists the choices
+    data = load_dataset("tiny")
+    assert data.classes == ["left", "right"] and not data.mirror_safe
+
+
+def test_a_registered_dataset_is_offered_and_loaded_by_the_train_page(tiny_dataset):
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "es"
+    at.query_params["ds"] = "tiny"  # a link to it works too
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    radio = at.radio(key="w_dataset")
+    assert radio.value == "tiny" and "Diminuto" in radio.options
+    assert any("12×12×1" in i.value for i in at.info)  # the network was adapted to its images
+    assert datasets.display_class("tiny", 1, "right", "es") == "derecha"
+    assert datasets.display_class("tiny", 1, "derecha", "es") == "derecha"  # names not its own: as written
+
+
+def test_display_class_translates_registered_classes_only():
+    assert datasets.display_class("fashion-mnist", 9, "Ankle boot", "es") == "Botín"
+    assert datasets.display_class("cifar10", 2, "bird", "es") == "pájaro"
+    assert datasets.display_class("cifar10", 2, "bird", "en") == "bird"
+    assert datasets.display_class("mnist", 7, "7", "es") == "7"
+    assert datasets.display_class("cifar10", 0, "cats", "es") == "cats"  # an upload called cifar10.zip
+    assert datasets.display_class("pets", 0, "gato", "en") == "gato"
+    for name, info in datasets.REGISTRY.items():  # every class of every dataset reads in every language
+        for lang in texts.languages():
+            for i, raw in enumerate(info.classes):
+                assert datasets.display_class(name, i, raw, lang).strip()
+            assert f"dataset.{name}" in texts.table(lang)
+
+
+# ------------------------------------------------------------------ a new language is one file
+
+@pytest.fixture
+def locales_with_a_copy(tmp_path, monkeypatch):
+    """The locale folder plus en.toml copied as ``xx.toml`` (its name changed, so the switch can show it)."""
+    for path in texts.LOCALES_DIR.glob("*.toml"):
+        shutil.copy(path, tmp_path / path.name)
+    english = (tmp_path / "en.toml").read_text()
+    (tmp_path / "xx.toml").write_text(english.replace('"_meta.name" = "English"', '"_meta.name" = "Xx test"'))
+    assert "Xx test" in (tmp_path / "xx.toml").read_text()
+    monkeypatch.setattr(texts, "LOCALES_DIR", tmp_path)
+    texts.languages.cache_clear()
+    texts.table.cache_clear()
+    yield tmp_path
+    texts.languages.cache_clear()
+    texts.table.cache_clear()
+
+
+def test_a_new_locale_file_is_a_new_language_in_the_switch(locales_with_a_copy):
+    assert "xx" in texts.languages()
+    at = AppTest.from_file(str(REPO / "pages" / "architecture.py"), default_timeout=TIMEOUT).run()
+    switch = at.sidebar.radio(key="w_lang")
+    assert "Xx test" in switch.options
+    switch.set_value("xx").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["lang"] == "xx"
+    assert at.title[0].value == texts.table("en")["arch.title"]
