@@ -1,0 +1,129 @@
+"""End to end, runs and rooms: Chromium against real `streamlit run app.py` servers and real databases.
+
+A workspace link that survives a reload, the Draw page after a Fashion-MNIST
+run, a second browser joining a room, and two servers sharing one PostgreSQL.
+Trainings use the shortest time budget (5 s) to keep this quick.
+"""
+
+import re
+
+import pytest
+
+from conftest import REPO
+from test_browser import SHOTS, browser, errors_on, open_page, streamlit_server  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata]
+
+
+def train_briefly(page, base: str | None, dataset_label: str | None = None) -> str:
+    """Train for 5 seconds on the Train page; returns the workspace code from the URL.
+
+    ``base=None`` goes there through the menu, staying in the same browser session.
+    """
+    if base is None:
+        page.get_by_role("link", name="Train").click()
+        page.get_by_role("button", name="Train", exact=True).wait_for(timeout=30_000)
+    else:
+        open_page(page, f"{base}/train?lang=en", "text=Train")
+    if dataset_label:
+        page.get_by_text(dataset_label, exact=True).click()
+        page.wait_for_timeout(1500)
+    page.get_by_text("training time", exact=True).click()
+    slider = page.get_by_role("slider", name="Seconds of training")
+    slider.wait_for(timeout=20_000)
+    slider.focus()
+    page.keyboard.press("Home")  # 5 seconds, the shortest
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_selector("text=Test accuracy", timeout=120_000)
+    page.wait_for_function("() => location.search.includes('ws=')", timeout=20_000)
+    return re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
+
+
+def draw_a_one(page) -> str:
+    canvas = page.locator("canvas").last
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 140, y0 + 40)
+    page.mouse.down()
+    for i in range(30):  # a tall vertical stroke: a "1"
+        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
+    page.mouse.up()
+    prediction = page.locator(".st-key-prediction")
+    prediction.wait_for(timeout=30_000)
+    return prediction.inner_text().strip()
+
+
+def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back(browser):  # noqa: F811
+    with streamlit_server() as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        ws = train_briefly(page, url, "Fashion-MNIST (clothes)")
+        page.get_by_role("link", name="Draw").click()
+        page.wait_for_selector("text=shipped with the app", timeout=30_000)  # the digits model, said so
+        assert draw_a_one(page) == "1"
+        page.get_by_role("link", name="Runs").click()
+        page.wait_for_selector("text=Runs to compare", timeout=30_000)
+        assert f"ws={ws}" in page.url  # page switches keep the workspace in the address
+        page.reload()  # a reload: a new session that only has the link
+        page.wait_for_selector("text=Runs to compare", timeout=30_000)
+        assert page.locator("text=fashion-mnist 32-64-128").count() >= 1
+        other = browser.new_context(viewport={"width": 1400, "height": 1600})  # another device
+        second = other.new_page()
+        open_page(second, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")
+        assert second.locator("text=fashion-mnist 32-64-128").count() >= 1
+        assert errors_on(second) == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        second.screenshot(path=str(SHOTS / "runs.png"), full_page=True)
+        other.close()
+        context.close()
+
+
+def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_board(browser):  # noqa: F811
+    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY="workshop-key") as url:
+        teacher_ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
+        teacher = teacher_ctx.new_page()
+        open_page(teacher, f"{url}/room?lang=en", "text=Workshop room")
+        teacher.get_by_text("Instructor", exact=False).first.click()
+        key = teacher.get_by_role("textbox", name="Instructor key")
+        key.fill("workshop-key")
+        key.press("Enter")
+        teacher.get_by_role("button", name="Open a new room").click()
+        teacher.wait_for_selector("text=Room link", timeout=30_000)
+        link = teacher.locator("[data-testid='stCode']").filter(has_text="?room=").first.inner_text().strip()
+        room = re.search(r"room=([A-Z0-9]{6})", link).group(1)
+        assert teacher.locator("[data-testid='stImage']").count() >= 1  # the QR code
+
+        student_ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
+        student = student_ctx.new_page()
+        open_page(student, f"{url}/room?lang=en&room={room}", "text=Join the room")
+        student.get_by_role("textbox", name="Nickname (optional)").fill("Bea")
+        student.get_by_role("button", name="Join the room").click()
+        student.wait_for_selector("text=You are in the room", timeout=30_000)
+        train_briefly(student, None)  # through the menu: the same session, the same workspace
+
+        # The teacher's board refreshes itself: Bea's point appears in the scatter, labelled.
+        teacher.wait_for_selector(".js-plotly-plot text:has-text('Bea')", timeout=60_000)
+        assert teacher.locator("text=Board · joined: 1").count() == 1
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        teacher.screenshot(path=str(SHOTS / "room.png"), full_page=True)
+        student_ctx.close()
+        teacher_ctx.close()
+
+
+@pytest.mark.postgres
+def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url):  # noqa: F811
+    from pgserver import fresh_database
+
+    database = fresh_database(postgres_server_url)
+    with streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as one, \
+            streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two:
+        context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        ws = train_briefly(page, one)
+        open_page(page, f"{two}/runs?lang=en&ws={ws}", "text=Runs to compare")
+        assert page.locator("text=mnist 32-64-128").count() >= 1
+        assert errors_on(page) == []
+        context.close()
