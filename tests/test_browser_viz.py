@@ -90,3 +90,23 @@ def test_the_first_layer_changes_live_during_a_training(server, page):
     page.get_by_role("button", name="Stop").click()
     page.wait_for_selector("text=Training stopped", timeout=30_000)
     assert errors_on(page) == []
+
+
+def test_the_draw_page_shows_where_the_network_looked(server, page):
+    open_page(page, f"{server}/draw?lang=en", "canvas")
+    box = page.locator("canvas").last.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 140, y0 + 40)
+    page.mouse.down()
+    for i in range(30):
+        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
+    page.mouse.up()
+    page.locator(".st-key-prediction h2").wait_for(timeout=30_000)
+    heat = page.locator(".st-key-looked_heatmap .js-plotly-plot")
+    heat.wait_for(timeout=30_000)
+    assert heat.locator(".heatmaplayer image, .hm").count() >= 1 or heat.locator("image").count() >= 1
+    assert page.locator("text=Evidence for 1").count() >= 1
+    heat.scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "draw-where-it-looked.png"), full_page=False)
+    assert errors_on(page) == []

@@ -11,7 +11,7 @@ starts a fresh canvas by changing its key.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
+import streamlit_drawable_canvas  # called through the module, so a test can stand in for the canvas
 
 from ui.i18n import t
 
@@ -53,7 +53,7 @@ def _clear() -> None:
 def drawing_canvas(dark_ink: bool):
     """A 280×280 canvas with translated tooltips and a Clear button; returns st_canvas's result."""
     st.session_state.setdefault("canvas_round", 0)
-    canvas = st_canvas(
+    canvas = streamlit_drawable_canvas.st_canvas(
         stroke_width=18, stroke_color="#000000" if dark_ink else "#FFFFFF",
         background_color="#FFFFFF" if dark_ink else "#000000",
         height=280, width=280, drawing_mode="freedraw", return_image_data=True,

@@ -23,7 +23,8 @@ def gradient_curves(grads, names: list[str], title: str, step_label: str) -> go.
     fig = go.Figure()
     xs = [g.step for g in grads]
     for i, name in enumerate(names):
-        fig.add_trace(go.Scatter(x=xs, y=[g.norms[i] for g in grads], name=name, mode="lines",
+        fig.add_trace(go.Scatter(x=xs, y=[g.norms[i] for g in grads], name=name,
+                                 mode="lines" if len(grads) > 30 else "lines+markers",
                                  line=dict(color=COLORS[i % len(COLORS)])))
     fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40, b=10), uirevision="grads",
                       yaxis=dict(type="log", exponentformat="power"), xaxis=dict(title=step_label),
@@ -44,7 +45,7 @@ def learning_view(snap, names: list[str]) -> None:
         a.image(picture, caption=t("train.live_image"), width=84)
         kernels = probe.kernels[:KERNELS_SHOWN, 0]  # (n, k, k): each kernel's first input channel
         k = kernels.shape[-1]
-        b.image(tile_maps(kernels, cols=16, gap=1, scale=max(2, 36 // k)), clamp=True,
+        b.image(tile_maps(kernels, cols=8, gap=1, scale=max(2, 36 // k)), clamp=True,
                 caption=t("train.live_kernels", n=kernels.shape[0], total=probe.kernels.shape[0], k=k))
         maps = probe.maps[:MAPS_SHOWN]
         st.image(tile_maps(maps, cols=8, gap=2, scale=max(1, 84 // max(h, w))), clamp=True,

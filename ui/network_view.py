@@ -1,4 +1,4 @@
-"""The whole network in one row for the current image: a column per layer, input on the left, probabilities on the right.
+"""The whole network in one row for the current image: a column per layer, input to probabilities.
 
 Each conv and pool column shows a few of its maps and its shape; its button
 selects that block in the step-by-step views below.
