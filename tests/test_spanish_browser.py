@@ -123,3 +123,15 @@ def test_drawing_controls_speak_spanish_and_clear_starts_again(server, page):
     assert page.locator(".st-key-prediction").count() == 0
     assert page.get_by_text(ES["draw.intro"]).count() == 1  # no mouse in the wording: a phone draws too
     assert "ratón" not in ES["draw.intro"] and "suelta" not in ES["draw.intro"]
+
+
+def test_the_upload_box_speaks_spanish(server, page):
+    open_page(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
+    zone = page.locator("[data-testid='stFileUploaderDropzone']").last
+    zone.get_by_text("Subir", exact=True).wait_for(timeout=20_000)
+    page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stFileUploaderDropzoneInstructions']\")]"
+                           ".every((el) => el.innerText.includes('por archivo'))", timeout=20_000)
+    text = zone.inner_text()
+    assert "Upload" not in text and "per file" not in text
+    assert "Hasta 200 MB por archivo" in text
+    shot(page, "es-train-upload")

@@ -46,6 +46,12 @@ def num(value: float, decimals: int = 0) -> str:
     return texts.format_number(value, lang(), decimals)
 
 
+def dec(value: float) -> str:
+    """A short decimal as the session's language writes it: 0.002 → '0,002' (es), 1e-4 → '0,0001'."""
+    text = f"{value:f}".rstrip("0").rstrip(".") if value < 1e-3 else f"{value:g}"
+    return text.replace(".", texts.table(lang())["_meta.decimal"])
+
+
 def pct(fraction: float, decimals: int = 2) -> str:
     """A fraction as a percentage in the session's language: 99,50 % / 99.50%."""
     return texts.format_percent(fraction, lang(), decimals)

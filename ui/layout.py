@@ -10,6 +10,7 @@ import streamlit as st
 
 from cnn_core import texts
 from ui import state
+from ui.component_texts import component_texts
 from ui.i18n import t
 
 
@@ -31,6 +32,7 @@ def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
     the architecture during its run and must show the link after that.
     """
     language_switch()
+    component_texts()
     for key, params in state.pop_notices():
         st.warning(t(key, **params))
     from ui import workspace

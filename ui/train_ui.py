@@ -19,7 +19,7 @@ from cnn_core.model import build_model
 from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
-from ui.i18n import error_text, labeller, num, pct, t
+from ui.i18n import dec, error_text, labeller, num, pct, t
 from ui import workspace
 from ui.learning_view import learning_view
 from ui.models import add_upload, adopt_finished_training
@@ -94,7 +94,8 @@ def settings_ui() -> TrainConfig:
             budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), step=5, key="w_budget",
                                help=t("train.seconds_help"))
     with c2:
-        lr = st.select_slider(t("train.lr"), LEARNING_RATES, key="w_lr", help=t("train.lr_help"))
+        lr = st.select_slider(t("train.lr"), LEARNING_RATES, key="w_lr", help=t("train.lr_help"),
+                              format_func=dec)
     with c3:
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
     with st.expander(t("train.advanced")):
