@@ -36,6 +36,17 @@ def data_dir() -> Path:
     return path
 
 
+REAL_DATA_FIXTURES = {"real_data_dir", "mnist"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets."""
+    unmarked = [item.nodeid for item in items
+                if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
+    if unmarked:
+        raise pytest.UsageError("mark these @pytest.mark.realdata (they use real data): " + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     return data_dir()

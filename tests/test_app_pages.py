@@ -187,6 +187,7 @@ def test_model_upload_good_and_bad(real_data_dir):
     assert at.error and at.session_state["trained"] is kept  # a bad upload changes nothing
 
 
+@pytest.mark.realdata  # the Train page opens on real MNIST before the upload is chosen
 def test_own_images_zip_upload_good_and_bad(real_data_dir):
     from conftest import make_zip, png_bytes
 

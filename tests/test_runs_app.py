@@ -94,7 +94,8 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     assert train.radio(key="w_mode").value == "time" and train.slider(key="w_budget").value == 5
 
 
-def test_train_settings_survive_a_visit_to_another_page():
+@pytest.mark.realdata  # the Train page opens on real MNIST
+def test_train_settings_survive_a_visit_to_another_page(real_data_dir):
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
     at.query_params["lang"] = "en"
     at.run()
