@@ -254,6 +254,23 @@ class Storage:
         with self._session() as s:
             return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
 
+    def open_workspace(self, code: str) -> tuple[dict, set[str]] | None:
+        """A returning visitor's first page: note the visit and return (settings, solved exercises), or None.
+
+        One transaction, so a replica far from its database pays one round of
+        statements, not four.
+        """
+        if not WORKSPACE_CODE.match(code or ""):
+            return None
+        with self._session.begin() as s:
+            row = s.execute(select(Workspace.id, Workspace.settings).where(Workspace.code == code)).first()
+            if row is None:
+                return None
+            s.execute(update(Workspace).where(Workspace.id == row.id).values(last_seen_at=now()))
+            solved = set(s.scalars(select(ExerciseSolved.exercise_id).where(ExerciseSolved.workspace_id == row.id)))
+        self._maybe_cleanup()
+        return dict(row.settings or {}), solved
+
     def touch(self, code: str) -> None:
         """Note a visit (keeps the workspace from idle cleanup) and run that cleanup when it is due."""
         with self._session.begin() as s:

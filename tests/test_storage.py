@@ -108,6 +108,8 @@ def test_settings_and_exercise_progress(store):
     store.mark_solved(code, "params")
     assert store.settings(code) == {"w_mode": "time", "w_budget": 20, "w_lr": 0.003}
     assert store.solved(code) == {"neurons", "params"}
+    assert store.open_workspace(code) == ({"w_mode": "time", "w_budget": 20, "w_lr": 0.003}, {"neurons", "params"})
+    assert store.open_workspace("x" * 22) is None and store.open_workspace("bad code") is None
     store.unmark_all(code)
     assert store.solved(code) == set()
 

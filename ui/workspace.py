@@ -18,7 +18,7 @@ import streamlit as st
 from cnn_core import datasets
 from cnn_core import runs as core_runs
 from cnn_core.checkpoint import SavedModel
-from cnn_core.storage import WORKSPACE_CODE, NewRun, RunInfo, Storage
+from cnn_core.storage import NewRun, RunInfo, Storage
 from ui import resources, state
 from ui.i18n import t
 
@@ -57,15 +57,15 @@ def restore_from_url(ws: str | None) -> None:
     db = store()
     if db is None:
         return
-    if not WORKSPACE_CODE.match(ws) or not db.workspace_exists(ws):
+    opened = db.open_workspace(ws)
+    if opened is None:
         state.add_notice("notice.ws_unknown", days=round(resources.settings().idle_days))
         st.query_params.pop("ws", None)
         return
+    kept, solved = opened
     ss = st.session_state
     ss[state.WS] = ws
-    db.touch(ws)
-    ss[state.EXERCISES] = {ex_id: True for ex_id in db.solved(ws)}
-    kept = db.settings(ws)
+    ss[state.EXERCISES] = {ex_id: True for ex_id in solved}
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
     if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:

@@ -1,0 +1,186 @@
+"""What keeping runs costs the server, as JSON: time per page load, time per finished run, bytes per run.
+
+    python scripts/bench_storage.py [--runs 20] [--database-url URL | --postgres]
+
+- ``page_load``: the storage calls of a session's first page (workspace, progress,
+  settings), the run list, and reading plus checking one run's model; and the Draw page opened by a workspace link (a new session: the
+  workspace is read, its run list and the best digits model loaded) against the
+  same page without a workspace, both with Streamlit's AppTest (first load and
+  a rerun, which finds everything in the session's cache).
+- ``finished_run``: turning a finished training of the tutorial network into a
+  run (model zipped, curves thinned) and writing it (``cnn_core.runs.from_job``
+  + ``Storage.add_run``).
+- ``bytes_per_run``: growth of the database file (or PostgreSQL database) per run.
+
+SQLite in a temporary folder by default; ``--postgres`` starts a throwaway
+PostgreSQL server as the tests do (tests/pgserver.py). Targets from issue 11:
+under 20 ms per page load and 200 ms per finished run.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def summary(times_s: list[float]) -> dict:
+    ms = sorted(t * 1000 for t in times_s)
+    return {"median_ms": round(statistics.median(ms), 2), "p90_ms": round(ms[int(len(ms) * 0.9)], 2), "n": len(ms)}
+
+
+def tiny_digits():
+    """Synthetic 28×28 digits: enough for a real training to finish in a second or two."""
+    import torch
+
+    from cnn_core.data import ImageData
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 255, (600, 1, 28, 28), generator=g, dtype=torch.uint8)
+    y = torch.randint(0, 10, (600,), generator=g)
+    return ImageData("mnist", [str(i) for i in range(10)], x[:500], y[:500], x[500:], y[500:])
+
+
+def finished_job():
+    from cnn_core.architecture import PRESETS
+    from cnn_core.jobs import start_training
+    from cnn_core.model import build_model
+    from cnn_core.training import TrainConfig
+
+    job = start_training(build_model(PRESETS["tutorial"]), tiny_digits(),
+                         TrainConfig(epochs=1, batch_size=64, val_size=100, eval_every_s=0.2))
+    job.wait()
+    return job
+
+
+def bench_runs(store, code: str, n: int) -> tuple[dict, dict, int]:
+    from cnn_core import runs
+
+    job = finished_job()
+    before = store.database_bytes()
+    convert, write = [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        new = runs.from_job(job, device="cpu")
+        t1 = time.perf_counter()
+        store.add_run(code, new)
+        t2 = time.perf_counter()
+        convert.append(t1 - t0)
+        write.append(t2 - t1)
+    total = [a + b for a, b in zip(convert, write)]
+    per_run = (store.database_bytes() - before) / n
+    return ({"total": summary(total), "from_job": summary(convert), "add_run": summary(write)},
+            {"model_bytes": new_size(store, code), "database_growth_bytes": round(per_run)}, n)
+
+
+def new_size(store, code: str) -> int:
+    return store.runs(code)[-1].model_size
+
+
+def bench_storage_calls(store, code: str, repeats: int = 50) -> dict:
+    """The storage calls of a page load: a session's first (restore) and the run list (after a change)."""
+    from cnn_core import runs
+
+    restore, listing, model = [], [], []
+    run_id = store.runs(code)[-1].id
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        store.open_workspace(code)
+        t1 = time.perf_counter()
+        store.runs(code)
+        t2 = time.perf_counter()
+        runs.load_model(store.model_bytes(code, run_id))
+        t3 = time.perf_counter()
+        restore.append(t1 - t0)
+        listing.append(t2 - t1)
+        model.append(t3 - t2)
+    # A session loads a run's model once (Draw's default, or the one picked) and keeps it.
+    return {"first_load_restore": summary(restore), "run_list": summary(listing),
+            "model_read_and_load_once_per_session": summary(model)}
+
+
+def bench_page_loads(code: str, repeats: int) -> dict:
+    """Draw page, a new session each time: with the workspace link vs without."""
+    from streamlit.testing.v1 import AppTest
+
+    def load(ws: str | None) -> float:
+        at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
+        at.query_params["lang"] = "en"
+        if ws:
+            at.query_params["ws"] = ws
+        t0 = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - t0
+        assert not at.exception, [e.value for e in at.exception]
+        return elapsed, at
+
+    load(None), load(code)  # warm: imports, the shipped model, the database's first connection
+    plain, with_ws, rerun_plain, rerun_ws = [], [], [], []
+    for _ in range(repeats):
+        elapsed, at = load(None)
+        plain.append(elapsed)
+        t0 = time.perf_counter()
+        at.run()
+        rerun_plain.append(time.perf_counter() - t0)
+        elapsed, at = load(code)
+        with_ws.append(elapsed)
+        t0 = time.perf_counter()
+        at.run()
+        rerun_ws.append(time.perf_counter() - t0)
+    first = statistics.median(with_ws) - statistics.median(plain)
+    again = statistics.median(rerun_ws) - statistics.median(rerun_plain)
+    return {"first_load_without_ws": summary(plain), "first_load_with_ws": summary(with_ws),
+            "added_first_load_ms": round(first * 1000, 1),
+            "rerun_without_ws": summary(rerun_plain), "rerun_with_ws": summary(rerun_ws),
+            "added_rerun_ms": round(again * 1000, 1)}
+
+
+@contextlib.contextmanager
+def database(args):
+    if args.database_url:
+        yield args.database_url
+    elif args.postgres:
+        sys.path.insert(0, str(REPO / "tests"))
+        from pgserver import fresh_database, postgres_server
+
+        with postgres_server() as server:
+            yield fresh_database(server)
+    else:
+        with tempfile.TemporaryDirectory() as home:
+            yield f"sqlite:///{home}/playground.db"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--page-loads", type=int, default=10)
+    parser.add_argument("--database-url")
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    with database(args) as url:
+        os.environ["CNN_PLAYGROUND_DATABASE_URL"] = url  # the pages' Storage opens the same database
+        from cnn_core.storage import Limits, Storage
+
+        store = Storage(url, Limits(max_runs=10_000, max_bytes=2**40))
+        code = store.create_workspace()
+        finished, sizes, n = bench_runs(store, code, args.runs)
+        calls = bench_storage_calls(store, code)
+        pages = bench_page_loads(code, args.page_loads)
+        print(json.dumps({
+            "database": store.engine.dialect.name, "runs_in_workspace": n,
+            "finished_run": finished, "bytes_per_run": sizes,
+            "page_load": {"storage_calls": calls, "draw_page_apptest": pages},
+            "targets_ms": {"page_load": 20, "finished_run": 200},
+        }, indent=2))
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
