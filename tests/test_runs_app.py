@@ -102,13 +102,13 @@ def test_train_settings_survive_a_visit_to_another_page(real_data_dir):
     at.switch_page("pages/train.py").run()
     at.radio(key="w_mode").set_value("time").run()
     at.slider(key="w_budget").set_value(20).run()
-    at.select_slider(key="w_lr").set_value(3e-3).run()
+    at.checkbox(key="w_augment").check().run()
     at.switch_page("pages/architecture.py").run()
     no_exceptions(at)
     at.switch_page("pages/train.py").run()
     no_exceptions(at)
     assert at.radio(key="w_mode").value == "time"
-    assert at.slider(key="w_budget").value == 20 and at.select_slider(key="w_lr").value == 3e-3
+    assert at.slider(key="w_budget").value == 20 and at.checkbox(key="w_augment").value is True
     assert not at.warning  # no "widget created with a default value" complaint
 
 
