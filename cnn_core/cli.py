@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import datasets
 from .architecture import PADDINGS, POOLS, PRESETS, Architecture, apply_overrides, layer_table, totals
-from .config import DEFAULT_IMAGE_SIZE, OPTIMIZERS, PRECISIONS, TrainConfig
+from .config import DEFAULT_IMAGE_SIZE, OPTIMIZERS, PRECISIONS, RAY_ADDRESS_ENV, TrainConfig
 from .errors import PlaygroundError
 from .process import keep_freed_memory
 
@@ -146,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, default=DEFAULT_IMAGE_SIZE, help="side for folder: datasets")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--save", help="write the trained model here (.cnn.zip)")
+    p.add_argument("--ray", metavar="ADDRESS", default=os.environ.get(RAY_ADDRESS_ENV) or None,
+                   help=f"train on this Ray cluster: auto, host:port or ray://host:port (default: ${RAY_ADDRESS_ENV})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
 

@@ -17,6 +17,7 @@ BATCH_SIZES = (32, 64, 128, 256)
 IMAGE_SIZES = (28, 32, 48, 64)  # sides a user's own images can be resized to
 DEFAULT_IMAGE_SIZE = 64
 SUGGESTED_TIME_BUDGET_S = 30  # the page's "train for N seconds" slider starts here
+RAY_ADDRESS_ENV = "CNN_PLAYGROUND_RAY_ADDRESS"  # where trainings run: this Ray cluster; unset: in-process
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,19 @@ draws them (a Streamlit fragment polling once a second, a test, the load
 script). It outlives the script run that started it, so a user can switch pages
 and come back. A :class:`Scheduler` lets at most ``max_running`` jobs train at
 once and queues the rest in arrival order, dividing the CPU threads between
-the running ones so concurrent runs do not thrash. A job told how to ask
+the running ones so concurrent runs do not thrash, and tells a queued job its
+position and an estimated wait (from the running jobs' remaining time). A job told how to ask
 whether its owner is still there (``owner_alive``) stops itself once the owner
 has been gone a while, so a closed browser tab frees its worker.
+
+This is the embedded executor: nothing to install, starts at once. Where a
+room outgrows one machine, :mod:`cnn_core.executors` hands the same job shape
+to a Ray cluster instead (:mod:`cnn_core.ray_executor`).
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import sys
 import threading
@@ -26,6 +32,28 @@ from .model import PlaygroundCNN
 from .training import EvalEvent, GradEvent, History, ProbeEvent, StepEvent, TrainConfig, TrainResult, train
 
 MAX_PLOT_POINTS = 2000  # step and gradient points kept for the live plots (thinned evenly beyond)
+GUESS_IMAGES_PER_S = 1500.0  # speed assumed for a queued epoch-length run before any run was seen
+
+
+def expected_seconds(cfg: TrainConfig, train_images: int, images_per_s: float | None) -> float:
+    """How long a run with ``cfg`` should train: its time budget, or its epochs at the given speed."""
+    if cfg.time_budget_s:
+        return float(cfg.time_budget_s)
+    return cfg.epochs * train_images / max(images_per_s or GUESS_IMAGES_PER_S, 1.0)
+
+
+def estimate_wait(running_remaining_s: list[float], ahead_s: list[float], slots: int) -> float:
+    """Seconds until a queued run starts: ``slots`` run at once, each freed slot takes the next in line.
+
+    ``running_remaining_s`` is what the running runs have left, ``ahead_s`` the
+    expected lengths of the runs queued in front, in order.
+    """
+    free_at = sorted(max(r, 0.0) for r in running_remaining_s)[:slots]
+    free_at += [0.0] * (slots - len(free_at))  # idle slots
+    heapq.heapify(free_at)
+    for length in ahead_s:
+        heapq.heappush(free_at, heapq.heappop(free_at) + max(length, 0.0))
+    return free_at[0]
 
 
 @dataclass
@@ -42,9 +70,16 @@ class Snapshot:
     finished: bool
     probe: ProbeEvent | None = None  # the latest look at the first layer
     grads: list[GradEvent] = field(default_factory=list)  # per-layer gradient norms over the run
+    wait_s: float | None = None  # estimated seconds until a queued run starts
+    executor: str = "local"  # "local" (a thread of this process) or "ray"
+    node: str | None = None  # where it trained, for the Ray executor
 
 
 class TrainingJob:
+    """One run in a thread of this process, admitted by a :class:`Scheduler`."""
+
+    executor = "local"
+
     def __init__(self, model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
                  scheduler: "Scheduler | None" = None, owner_alive: Callable[[], bool] | None = None,
                  owner_grace_s: float = 30.0):
@@ -106,8 +141,20 @@ class TrainingJob:
             self._history(event)
 
     def _run(self) -> None:
-        slot = None
         _lower_priority()
+        try:
+            self._train()
+        except PlaygroundError as err:
+            self._error = err
+            self._status = "failed"
+        except Exception as exc:  # keep the server alive and tell the user
+            self._error = PlaygroundError("err.internal", reason=f"{type(exc).__name__}: {exc}"[:300])
+            self._status = "failed"
+        finally:
+            self._done.set()
+
+    def _train(self) -> None:
+        slot = None
         try:
             if self.scheduler is not None:
                 slot = self.scheduler.acquire(self, self._should_stop)
@@ -120,23 +167,37 @@ class TrainingJob:
             result = train(self.model, self.data, cfg, on_event=self._on_event,
                            should_stop=self._should_stop)
             self._status = result.reason
-        except PlaygroundError as err:
-            self._error = err
-            self._status = "failed"
-        except Exception as exc:  # keep the server alive and tell the user
-            self._error = PlaygroundError("err.internal", reason=f"{type(exc).__name__}: {exc}"[:300])
-            self._status = "failed"
         finally:
             if slot is not None:
                 self.scheduler.release(self)
-            self._done.set()
+
+    # -- what the queue needs to know
+    def expected_s(self, images_per_s: float | None = None) -> float:
+        """Expected training seconds of the whole run."""
+        train_images = max(len(self.data.train_y) - self.cfg.val_size, 1)
+        return expected_seconds(self.cfg, train_images, images_per_s)
+
+    def remaining_s(self) -> float:
+        """Training seconds left: the trainer's own estimate once it runs."""
+        last = self._history.last
+        return last.eta_s if last is not None else self.expected_s()
+
+    def _queue_info(self) -> tuple[int, float | None]:
+        """(position, estimated wait in seconds) while queued."""
+        if self.scheduler is None or self._status != "queued":
+            return 0, None
+        return self.scheduler.queue_info(self)
+
+    def _node(self) -> str | None:
+        return None
 
     def snapshot(self) -> Snapshot:
+        position, wait_s = self._queue_info()  # outside the lock: it reads the other jobs
         with self._lock:
-            position = self.scheduler.position(self) if self.scheduler and self._status == "queued" else 0
             history = self._history
             return Snapshot(self._status, position, list(history.steps), list(history.evals), history.last,
-                            history.result, self._error, self._done.is_set(), history.probe, list(history.grads))
+                            history.result, self._error, self._done.is_set(), history.probe, list(history.grads),
+                            wait_s if position else None, self.executor, self._node())
 
 
 def _lower_priority(niceness: int = 10) -> None:
@@ -188,6 +249,19 @@ class Scheduler:
     def position(self, job: TrainingJob) -> int:
         with self._cond:
             return self._queue.index(job) + 1 if job in self._queue else 0
+
+    def queue_info(self, job: TrainingJob) -> tuple[int, float | None]:
+        """(position, estimated seconds until it starts) of a queued job; (0, None) otherwise."""
+        with self._cond:
+            if job not in self._queue:
+                return 0, None
+            position = self._queue.index(job) + 1
+            running, ahead = list(self._running), self._queue[:position - 1]
+        speeds = [j._history.last.images_per_s for j in running if j._history.last is not None]
+        speed = sum(speeds) / len(speeds) if speeds else None
+        wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s(speed) for j in ahead],
+                             self.max_running)
+        return position, wait
 
     def threads_per_job(self) -> int:
         # Each running job sets torch's (process-wide) thread count to this in train(): equal shares.

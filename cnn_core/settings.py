@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import RAY_ADDRESS_ENV
 from .data import default_data_dir
 
 HOME_ENV = "CNN_PLAYGROUND_HOME"
@@ -44,11 +45,16 @@ class Settings:
     max_workspace_mb: float  # model megabytes kept per workspace; same rule
     idle_days: float  # workspaces nobody opened for this long are removed
     instructor_key: str  # unlocks rooms and the exercises' answers; empty: nobody can (see ui/workspace.py)
+    ray_address: str | None = None  # train on this Ray cluster (auto, host:port, ray://host:port); None: in-process
+    ray_cpus_per_training: float = 2.0  # CPUs each training asks the cluster for (its torch threads)
+    ray_gpus_per_training: float = 0.25  # fraction of a GPU each training asks for, where the cluster has GPUs
+    ray_max_running: int | None = None  # trainings at once on the cluster; None: as many as its CPUs hold
 
     @classmethod
     def load(cls, argv: list[str] | None = None) -> "Settings":
         parser = argparse.ArgumentParser(add_help=False)
         parser.add_argument("--data-dir")
+        parser.add_argument("--ray", help="Ray cluster address: auto, host:port or ray://host:port")
         args, _ = parser.parse_known_args(argv if argv is not None else [])
         cores = os.cpu_count() or 1
         return cls(
@@ -64,9 +70,19 @@ class Settings:
             max_workspace_mb=_env_float("CNN_PLAYGROUND_MAX_WORKSPACE_MB", 100),
             idle_days=_env_float("CNN_PLAYGROUND_IDLE_DAYS", 90),
             instructor_key=os.environ.get(INSTRUCTOR_KEY_ENV, ""),
+            ray_address=args.ray or os.environ.get(RAY_ADDRESS_ENV) or None,
+            ray_cpus_per_training=max(_env_float("CNN_PLAYGROUND_RAY_CPUS", cls.ray_cpus_per_training), 0.1),
+            ray_gpus_per_training=min(max(_env_float("CNN_PLAYGROUND_RAY_GPU_FRACTION", cls.ray_gpus_per_training),
+                                          0.0), 1.0),
+            ray_max_running=int(_env_float("CNN_PLAYGROUND_RAY_MAX_RUNNING", 0)) or None,
         )
 
     def storage_limits(self):
         from .storage import Limits
 
         return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days)
+
+    def ray_options(self) -> dict:
+        """The keyword arguments of :class:`~cnn_core.ray_executor.RayExecutor`."""
+        return {"cpus_per_training": self.ray_cpus_per_training, "gpus_per_training": self.ray_gpus_per_training,
+                "max_running": self.ray_max_running}

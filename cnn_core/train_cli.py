@@ -15,6 +15,7 @@ import torch
 
 from . import checkpoint
 from .architecture import Architecture, adapt_to_data, layer_table
+from . import datasets
 from .data import load_dataset
 from .errors import PlaygroundError
 from .model import build_model
@@ -51,7 +52,10 @@ def run_train(args: argparse.Namespace, base: Architecture) -> int:
         if isinstance(event, StepEvent) and not quiet and event.step % 10 == 0:
             _progress_bar(event)
 
-    result = train(model, data, cfg, on_event=on_event)
+    if args.ray:
+        result, node = _train_on_ray(args.ray, model, data, cfg, args.dataset, on_event)
+    else:
+        result, node = train(model, data, cfg, on_event=on_event), None
     if not quiet:
         sys.stderr.write("\n")
     if args.save:
@@ -59,13 +63,40 @@ def run_train(args: argparse.Namespace, base: Architecture) -> int:
                         test_accuracy=result.test_accuracy)
     out = {"dataset": data.name, "reason": result.reason, "test_accuracy": result.test_accuracy,
            "seconds": round(result.seconds, 2), "images_per_s": round(result.images_per_s, 1),
-           "steps": result.steps, "precision": result.precision, "architecture": arch.to_dict()}
+           "steps": result.steps, "precision": result.precision, "architecture": arch.to_dict(),
+           "executor": "ray" if args.ray else "local"}
+    if args.ray:
+        out["node"] = node
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         print(f"test accuracy {result.test_accuracy:.4f} after {result.seconds:.1f} s "
               f"({result.images_per_s:,.0f} images/s, {result.precision}, {result.reason})")
     return 0 if result.reason != "nan" else 1
+
+
+def _train_on_ray(address: str, model, data, cfg, dataset: str, on_event):
+    """The same run as an actor on a Ray cluster; events arrive as the app's would. (result, node)."""
+    from .executors import make_executor
+    from .settings import Settings
+
+    options = Settings.load([]).ray_options()
+    builtin = dataset if datasets.get(dataset) else None  # the worker loads it from its own data directory
+    job = make_executor(address, **options).start(model, data, cfg, dataset=builtin)
+    seen = 0
+    try:
+        while not job.wait(0.25):
+            steps = job.snapshot().steps
+            for event in steps[seen:]:
+                on_event(event)
+            seen = len(steps)
+    except KeyboardInterrupt:  # Ctrl-C stops the run and keeps what it learned, as the Stop button does
+        job.stop()
+        job.wait()
+    snap = job.snapshot()
+    if snap.error is not None:
+        raise snap.error
+    return snap.result, snap.node
 
 
 def run_fetch(args: argparse.Namespace) -> int:

@@ -108,3 +108,37 @@ def database_url(request, tmp_path):
     from pgserver import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres_server_url"))
+
+
+# ------------------------------------------------------------------ Ray (cnn_core.ray_executor)
+
+@pytest.fixture(scope="session")
+def ray_cluster(real_data_dir):
+    """A real local Ray cluster (a head and one worker node, token authentication on), this process joined to it.
+
+    Fails, never skips, when Ray is missing: `pip install -r requirements-ray.txt`.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        pytest.fail("Ray is not installed: pip install -r requirements-ray.txt (the `ray` tests need a real "
+                    "local cluster)", pytrace=False)
+
+    spec = importlib.util.spec_from_file_location("ray_cluster", REPO / "scripts" / "ray_cluster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cluster = module.LocalRayCluster(workers=1, cpus_per_worker=2, data_dir=str(real_data_dir)).start()
+    saved = {k: os.environ.get(k) for k in cluster.client_env}
+    os.environ.update(cluster.client_env)  # before Ray is imported here: it reads the token mode once
+    import ray
+
+    try:
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

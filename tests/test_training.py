@@ -15,7 +15,7 @@ import torch
 
 from cnn_core import PRESETS, checkpoint
 from cnn_core.errors import ArchitectureError, ModelFileError, PlaygroundError
-from cnn_core.jobs import Scheduler, TrainingJob
+from cnn_core.jobs import Scheduler, TrainingJob, estimate_wait, expected_seconds
 from cnn_core.model import build_model, predict_proba
 from cnn_core.training import (History, TrainConfig, check_fits, confusion_matrix, evaluate, lr_at, native_bf16,
                                resolve_precision, train)
@@ -140,6 +140,10 @@ def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_
         threading.Event().wait(0.05)
     assert first.snapshot().status == "running"
     assert second.snapshot().status == "queued" and second.snapshot().queue_position == 1
+    # The wait shown is what the running job has left of its 30 s budget.
+    remaining = first.snapshot().last.eta_s
+    assert 0 < second.snapshot().wait_s <= 30 and second.snapshot().wait_s <= remaining + 1e-6
+    assert first.snapshot().wait_s is None and first.snapshot().executor == "local"
     second.stop()
     assert second.wait(5) and second.snapshot().status == "stopped"
     first.stop()
@@ -147,6 +151,20 @@ def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_
     snap = first.snapshot()
     assert snap.status == "stopped" and snap.result is not None and snap.steps
     assert sched.counts() == (0, 0)
+
+
+def test_estimated_wait_fills_the_earliest_free_slot_in_queue_order():
+    assert estimate_wait([], [], slots=2) == 0  # a free slot: no wait
+    assert estimate_wait([10.0], [], slots=2) == 0
+    assert estimate_wait([10.0, 4.0], [], slots=2) == 4
+    assert estimate_wait([10.0, 4.0], [20.0], slots=2) == 10  # the one ahead takes the slot free at 4 s
+    assert estimate_wait([10.0, 4.0], [20.0, 5.0], slots=2) == 15
+    assert estimate_wait([30.0], [20.0, 20.0], slots=1) == 70
+
+
+def test_expected_length_is_the_budget_or_the_epochs_at_the_speed_seen():
+    assert expected_seconds(TrainConfig(time_budget_s=20), 58000, 5000) == 20
+    assert expected_seconds(TrainConfig(epochs=2), 58000, 5800) == pytest.approx(20)
 
 
 def test_a_job_reports_a_refusal_instead_of_crashing(tiny_data):

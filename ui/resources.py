@@ -1,6 +1,7 @@
 """Things loaded once per server process and shared read-only by every session.
 
-Datasets, the shipped model and the training scheduler. Never a model a user
+Datasets, the shipped model, the training scheduler and the executor that
+starts trainings (in this process, or on a Ray cluster when one is set). Never a model a user
 is training: that lives in the user's session state.
 """
 
@@ -12,6 +13,7 @@ import streamlit as st
 
 from cnn_core.checkpoint import SavedModel
 from cnn_core.data import ImageData, load_dataset
+from cnn_core.executors import Executor, make_executor
 from cnn_core.jobs import Scheduler
 from cnn_core.pretrained import load_pretrained
 from cnn_core.settings import Settings
@@ -36,6 +38,12 @@ def pretrained() -> SavedModel:
 @st.cache_resource
 def scheduler() -> Scheduler:
     return Scheduler(max_running=settings().max_concurrent)
+
+
+@st.cache_resource
+def executor() -> Executor:
+    s = settings()
+    return make_executor(s.ray_address, scheduler(), **(s.ray_options() if s.ray_address else {}))
 
 
 def session_liveness():

@@ -14,7 +14,6 @@ from cnn_core.config import (BATCH_SIZES, DEFAULT_IMAGE_SIZE, IMAGE_SIZES, LEARN
                              SUGGESTED_TIME_BUDGET_S, TrainConfig)
 from cnn_core.errors import PlaygroundError
 from cnn_core.inspection import layer_names
-from cnn_core.jobs import start_training
 from cnn_core.model import build_model
 from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
 from ui import resources, state
@@ -140,9 +139,10 @@ def start(arch, data, cfg) -> None:
         return
     cfg = replace(cfg, hflip=data.mirror_safe)
     model = build_model(arch, seed=cfg.seed)
-    st.session_state[state.JOB] = start_training(model, data, cfg, resources.scheduler(),
-                                                 owner_alive=resources.session_liveness(),
-                                                 owner_grace_s=resources.settings().orphan_grace_s)
+    builtin = st.session_state[state.DATASET] if st.session_state[state.DATASET] != "upload" else None
+    st.session_state[state.JOB] = resources.executor().start(
+        model, data, cfg, dataset=builtin, owner_alive=resources.session_liveness(),
+        owner_grace_s=resources.settings().orphan_grace_s)
 
 
 def curve_labels():
@@ -152,7 +152,12 @@ def curve_labels():
 def live_view(job) -> None:
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
-        st.info(t("train.queued", position=snap.queue_position))
+        if snap.queue_position:
+            st.info(t("train.queued", position=snap.queue_position))
+            if snap.wait_s is not None:
+                st.caption(t("train.queue_wait", seconds=round(snap.wait_s)))
+        else:  # not in line yet (on a cluster: connecting)
+            st.info(t("train.starting"))
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
         return
     if not snap.finished and snap.last is not None:
@@ -194,8 +199,11 @@ def results(job) -> None:
     c1.metric(t("train.test_accuracy"), pct(result.test_accuracy))
     c2.metric(t("train.seconds_taken"), t("unit.seconds", value=num(result.seconds, 1)))
     c3.metric(t("train.speed"), t("unit.images_per_s", value=num(result.images_per_s)))
-    st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
-                 device=str(training.pick_device(job.cfg.device)).upper()))
+    if snap.node is not None:
+        st.caption(t("train.ran_on", node=snap.node))
+    else:
+        st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
+                     device=str(training.pick_device(job.cfg.device)).upper()))
     data = job.data
     tabs = st.tabs([t("train.confusion"), t("train.per_class"), t("train.mistakes")])
     with tabs[0]:

@@ -1,0 +1,212 @@
+"""Trainings on a real local Ray cluster: progress, Stop, a worker node dying, an unreachable cluster.
+
+The cluster (conftest's ``ray_cluster``) is real: `ray start --head` and one
+more `ray start` worker node, on free ports, with token authentication on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cnn_core import PRESETS
+from cnn_core.architecture import adapt_to_data
+from cnn_core.model import build_model
+from cnn_core.training import TrainConfig, evaluate
+from conftest import REPO, data_dir
+
+pytestmark = [pytest.mark.ray, pytest.mark.realdata]
+
+SMALL = PRESETS["tutorial"]
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def executor(cluster, **options):
+    from cnn_core.ray_executor import RayExecutor
+
+    return RayExecutor(cluster.address, **options)
+
+
+def model_for(data):
+    h, w, c = data.shape
+    return build_model(adapt_to_data(SMALL, h, w, c, data.num_classes), seed=0)
+
+
+def free_address() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+PAGE_WITH_UNREACHABLE_CLUSTER = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=60)
+at.query_params["lang"] = "en"
+at.run()
+at.button(key="start").click().run()
+finished = at.session_state["job"].wait(30)
+at.run()
+print(json.dumps({"finished": finished, "exceptions": [e.value for e in at.exception],
+                  "errors": [e.value for e in at.error],
+                  "train_enabled": any(b.label == "Train" and not b.disabled for b in at.button)}))
+"""
+
+
+def test_an_unreachable_cluster_gives_the_clear_message_on_the_train_page(real_data_dir):
+    if importlib.util.find_spec("ray") is None:
+        pytest.fail("Ray is not installed: pip install -r requirements-ray.txt", pytrace=False)
+    address = free_address()  # nothing listens there
+    # A fresh interpreter: a process joins one Ray cluster, once, and this one may have joined the test cluster.
+    out = subprocess.run([sys.executable, "-c", PAGE_WITH_UNREACHABLE_CLUSTER, str(REPO / "pages" / "train.py")],
+                         cwd=REPO, capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "CNN_PLAYGROUND_RAY_ADDRESS": address, "PYTHONPATH": str(REPO),
+                              "CNN_PLAYGROUND_DATA_DIR": str(real_data_dir)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    page = json.loads(out.stdout.strip().splitlines()[-1])
+    assert page["finished"], "the connection attempt hung"
+    assert not page["exceptions"], page["exceptions"]
+    assert any(f"The training cluster at {address} cannot be reached" in e for e in page["errors"]), page["errors"]
+    assert page["train_enabled"]  # the page still works: Train can be pressed again
+
+
+def test_the_command_line_says_the_cluster_cannot_be_reached(real_data_dir):
+    address = free_address()
+    out = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--ray", address, "--time-budget", "1",
+                          "--json"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(real_data_dir)})
+    assert out.returncode == 2
+    assert f"The training cluster at {address} cannot be reached" in out.stderr
+
+
+def test_a_training_on_the_cluster_reports_progress_and_test_accuracy(ray_cluster, mnist):
+    job = executor(ray_cluster).start(model_for(mnist), mnist, TrainConfig(time_budget_s=4, eval_every_s=1),
+                                      dataset="mnist")
+    assert job.wait(240), "the training never finished"
+    snap = job.snapshot()
+    assert snap.error is None, snap.error
+    assert snap.status == "done" and snap.executor == "ray" and snap.node
+    assert snap.steps and snap.evals and snap.steps[-1].progress > 0.9
+    assert 0 <= snap.result.test_accuracy <= 1 and snap.result.confusion.sum() == len(mnist.test_y)
+    # The weights came back: the app's copy of the model scores what the worker scored.
+    _, accuracy, _ = evaluate(job.model, mnist.test_x, mnist.test_y)
+    assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
+
+
+def test_the_dataset_is_loaded_once_per_node(ray_cluster, mnist):
+    import ray
+
+    from cnn_core.ray_executor import NAMESPACE
+
+    ex = executor(ray_cluster)
+    for _ in range(2):
+        job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=0.5, val_size=200), dataset="mnist")
+        assert job.wait(240) and job.snapshot().status == "done", job.snapshot().error
+    caches = [a for a in ray.util.list_named_actors(all_namespaces=True)
+              if a["namespace"] == NAMESPACE and a["name"].startswith("data-")]
+    assert caches
+    loads = [ray.get(ray.get_actor(a["name"], namespace=NAMESPACE).load_count.remote()) for a in caches]
+    assert loads == [1] * len(caches)  # one worker node here: one cache, MNIST read once for all runs
+
+
+def test_stop_ends_a_cluster_training_and_keeps_its_weights(ray_cluster, mnist):
+    job = executor(ray_cluster).start(model_for(mnist), mnist, TrainConfig(time_budget_s=120), dataset="mnist")
+    wait_for(lambda: job.snapshot().steps, 240, "the first training step")
+    job.stop()
+    assert job.wait(60), "Stop did not end the run"
+    snap = job.snapshot()
+    assert snap.status == "stopped" and snap.result.reason == "stopped" and snap.result.seconds < 100
+    _, accuracy, _ = evaluate(job.model, mnist.test_x, mnist.test_y)
+    assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
+
+
+def test_replicas_share_one_fair_queue_with_position_and_estimated_wait(ray_cluster, mnist):
+    first_replica, second_replica = executor(ray_cluster, max_running=1), executor(ray_cluster, max_running=1)
+    first = first_replica.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="mnist")
+    wait_for(lambda: first.snapshot().status == "running", 120, "the first training to be admitted")
+    second = second_replica.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="mnist")
+    snap = wait_for(lambda: (s := second.snapshot()).queue_position and s, 60, "the second to queue")
+    assert snap.status == "queued" and snap.queue_position == 1
+    assert 0 < snap.wait_s <= 30
+    second.stop()
+    assert second.wait(30) and second.snapshot().status == "stopped" and second.snapshot().result is None
+    first.stop()
+    assert first.wait(60)
+
+
+def test_a_worker_node_dying_mid_run_fails_the_run_with_a_message_and_keeps_curves_and_weights(ray_cluster, mnist):
+    model = model_for(mnist)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    job = executor(ray_cluster).start(model, mnist, TrainConfig(time_budget_s=300, eval_every_s=0.5),
+                                      dataset="mnist")
+    wait_for(lambda: job._weights_step, 240, "weights from a validation point")
+    worker = ray_cluster.workers[0]
+    ray_cluster.kill(worker)
+    ray_cluster.workers.remove(worker)
+    try:
+        assert job.wait(120), "the run hung after its node died"
+        snap = job.snapshot()
+        assert snap.status == "failed" and snap.error.key == "err.ray_node_lost"
+        assert "stopped answering" in str(snap.error)
+        assert snap.steps and snap.evals  # the curves so far are kept
+        assert snap.result is not None and snap.result.steps >= job._weights_step > 0
+        assert any(not (before[k] == v).all() for k, v in job.model.state_dict().items())  # trained weights kept
+    finally:
+        ray_cluster.add_worker()  # later tests need a worker again
+
+
+def test_trainings_of_an_app_that_dies_are_stopped(ray_cluster):
+    """The app process owns its actors: when it is killed, Ray ends its trainings."""
+    from ray.util.state import list_actors
+
+    executor(ray_cluster).connect()  # this process asks the cluster which actors live
+    script = (
+        "import sys; from cnn_core.data import load_dataset; from cnn_core.ray_executor import RayExecutor\n"
+        "from cnn_core.model import build_model; from cnn_core import PRESETS; from cnn_core.training import TrainConfig\n"
+        f"data = load_dataset('mnist', {str(data_dir())!r}, download=False)\n"
+        f"job = RayExecutor({ray_cluster.address!r}).start(build_model(PRESETS['tutorial']), data,"
+        " TrainConfig(time_budget_s=600), dataset='mnist')\n"
+        "import time\n"
+        "while not job.snapshot().steps: time.sleep(0.1)\n"
+        "print('training', flush=True); time.sleep(600)\n")
+    app = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert app.stdout.readline().strip() == "training"
+
+        def alive():
+            return [a for a in list_actors(filters=[("state", "=", "ALIVE")])
+                    if a.class_name == "TrainingActor"]
+
+        assert alive()
+        app.kill()
+        app.wait(10)
+        wait_for(lambda: not alive(), 90, "Ray to end the dead app's training")
+    finally:
+        app.kill()
+
+
+def test_the_command_line_trains_on_the_cluster_and_says_where(ray_cluster, real_data_dir):
+    out = subprocess.run([sys.executable, "-m", "cnn_core", "train", "--ray", ray_cluster.address,
+                          "--time-budget", "2", "--json"], cwd=REPO, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(real_data_dir)})
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["executor"] == "ray" and report["node"] and report["test_accuracy"] > 0.3
