@@ -222,7 +222,7 @@ class TrainingActor:
             weights = (event.step, {k: v.detach().to("cpu").clone(memory_format=_contiguous())
                                     for k, v in self._model.state_dict().items()})
         with self._lock:
-            self._events.append(event)
+            self._events.append((time.time(), event))  # stamped: the app measures how late events arrive
             if weights is not None:
                 self._weights = weights
 
@@ -230,7 +230,7 @@ class TrainingActor:
         return self._stop.is_set() or time.monotonic() - self._polled > self._lease_s
 
     def poll(self) -> tuple[list, tuple[int, dict] | None]:
-        """The events since the last poll and the newest good weights (or None)."""
+        """The (wall time, event) pairs since the last poll and the newest good weights (or None)."""
         with self._lock:
             events, weights = self._events, self._weights
             self._events, self._weights = [], None
@@ -313,6 +313,7 @@ class RayTrainingJob(TrainingJob):
         self._position, self._wait_s = 0, None
         self._node_name: str | None = None
         self._weights_step = 0  # the step of the weights that reached the app (0: none yet)
+        self.delivery_s: list[float] = []  # seconds from an event on the worker to this process (last 1000)
 
     def _queue_info(self):
         return (self._position, self._wait_s) if self._status == "queued" else (0, None)
@@ -389,9 +390,12 @@ class RayTrainingJob(TrainingJob):
                     raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?") from None
                 if self._node_name is None and ray.wait([node_ref], timeout=0)[0]:
                     self._node_name = ray.get(node_ref)
-                for event in events:
+                now = time.time()
+                for stamp, event in events:
                     if not isinstance(event, DoneEvent):  # the result comes with the weights, below
                         self._on_event(event)
+                    self.delivery_s.append(now - stamp)
+                del self.delivery_s[:-1000]
                 if weights is not None:
                     self.model.load_state_dict(weights[1])
                     self._weights_step = weights[0]

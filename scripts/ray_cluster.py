@@ -37,12 +37,12 @@ def free_port() -> int:
 
 class LocalRayCluster:
     def __init__(self, workers: int = 1, cpus_per_worker: int = 2, data_dir: str | None = None,
-                 start_timeout_s: float = 90.0):
+                 start_timeout_s: float = 90.0, token: str | None = None):
         self.workers_wanted = workers
         self.cpus_per_worker = cpus_per_worker
         self.data_dir = data_dir or os.environ.get("CNN_PLAYGROUND_DATA_DIR", "")
         self.start_timeout_s = start_timeout_s
-        self.token = secrets.token_hex(32)
+        self.token = token or secrets.token_hex(32)
         self.temp_dir = tempfile.mkdtemp(prefix="rc", dir="/tmp")  # short: Ray's socket paths have a length limit
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"

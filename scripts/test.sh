@@ -17,5 +17,5 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && command -v apt-get >/dev/nu
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-python -m pip install -q -r requirements-dev.txt
+python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
 python -m pytest "$@"

@@ -1,5 +1,6 @@
 """Deployment files stay in step with the code: Streamlit's config, the Dockerfile, cloud requirements."""
 
+import json
 import re
 import tomllib
 
@@ -39,3 +40,80 @@ def test_cloud_requirements_match_the_app_requirements():
         return {line.strip() for line in lines if line.strip() and not line.startswith(("#", "-"))}
 
     assert packages("deploy/requirements-cloud.txt") == packages("requirements.txt")
+
+
+# ------------------------------------------------------------------ a room bigger than one machine
+
+def _yaml(name):
+    import yaml
+
+    return yaml.safe_load((REPO / name).read_text())
+
+
+def _ray_pin() -> str:
+    text = (REPO / "requirements-ray.txt").read_text()
+    return re.search(r"^ray\[default\]==([\d.]+)$", text, re.M).group(1)
+
+
+def _env(container) -> dict:
+    env = container.get("environment") or container.get("env") or {}
+    if isinstance(env, list):  # Kubernetes: [{name, value | valueFrom}]
+        return {e["name"]: e.get("value", e.get("valueFrom")) for e in env}
+    return env
+
+
+def _code_text() -> str:
+    return "\n".join(p.read_text() for p in (REPO / "cnn_core").rglob("*.py"))
+
+
+def test_compose_runs_the_app_and_ray_nodes_as_the_code_expects():
+    from cnn_core.settings import RAY_ADDRESS_ENV
+
+    services = _yaml("docker-compose.yml")["services"]
+    app, head, worker = services["app"], services["ray-head"], services["ray-worker"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert app["command"] == json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert "ARG WITH_RAY" in dockerfile and "pip install -r requirements-ray.txt" in dockerfile
+    for service in (app, head, worker):  # one image, built with Ray, for every role
+        assert service["image"] == "cnn-playground:ray" and service["build"]["args"]["WITH_RAY"] == "1"
+        assert _env(service)["RAY_AUTH_MODE"] == "token" and "RAY_AUTH_TOKEN" in _env(service)
+    host, port = _env(app)[RAY_ADDRESS_ENV].split(":")
+    assert host == "ray-head" and f"--port={port}" in head["command"]
+    assert "--head" in head["command"] and "--num-cpus=0" in head["command"]
+    assert any(part.startswith("--address=") and port in part for part in worker["command"])
+    data_dir = re.search(r"CNN_PLAYGROUND_DATA_DIR=(\S+)", dockerfile).group(1)
+    assert _env(worker)["CNN_PLAYGROUND_DATA_DIR"] == data_dir
+    code = _code_text()
+    for service in services.values():
+        for name in _env(service):
+            if name.startswith("CNN_PLAYGROUND_"):
+                assert f'"{name}"' in code, f"{name} is set in docker-compose.yml but read nowhere in cnn_core"
+    sticky = [label for label in app["labels"] if "sticky.cookie=true" in label]
+    assert sticky  # a browser's session lives in one replica
+
+
+def test_kuberay_cluster_matches_the_pinned_ray_and_the_image():
+    cluster = _yaml("deploy/kuberay-raycluster.yaml")
+    assert cluster["kind"] == "RayCluster" and cluster["spec"]["rayVersion"] == _ray_pin()
+    head = cluster["spec"]["headGroupSpec"]
+    workers = cluster["spec"]["workerGroupSpecs"]
+    assert head["rayStartParams"]["num-cpus"] == "0"
+    compose_image = _yaml("docker-compose.yml")["services"]["app"]["image"]
+    containers = [*head["template"]["spec"]["containers"],
+                  *(c for group in workers for c in group["template"]["spec"]["containers"])]
+    for container in containers:
+        assert container["image"] == compose_image
+        assert _env(container)["RAY_AUTH_MODE"] == "token" and "RAY_AUTH_TOKEN" in _env(container)
+    assert any(p["containerPort"] == 6379 for p in head["template"]["spec"]["containers"][0]["ports"])
+    text = (REPO / "deploy" / "kuberay-raycluster.yaml").read_text()
+    assert f"CNN_PLAYGROUND_RAY_ADDRESS={cluster['metadata']['name']}-head-svc:6379" in text
+
+
+def test_ray_is_optional_and_pinned_once():
+    assert "ray" not in (REPO / "requirements.txt").read_text()
+    assert "requirements-ray.txt" in (REPO / "scripts" / "test.sh").read_text()
+    try:
+        import ray
+    except ImportError:
+        return
+    assert ray.__version__ == _ray_pin()  # app and cluster must run the same Ray

@@ -1,0 +1,174 @@
+"""Ray executor against the in-process one, as JSON: start latency, event latency, a simulated room.
+
+Starts its own local Ray cluster (scripts/ray_cluster.py: a head and k worker
+nodes on this machine, token authentication on) and measures
+
+* start latency: from ``executor.start()`` to the first training step visible
+  in the job's snapshot (what the page polls), in-process and on Ray;
+* event latency: from the trainer emitting an event to the snapshot holding
+  it (in-process: a 5 ms poller; Ray: the worker's stamp against the app's
+  clock, the same machine);
+* a room: STUDENTS trainings of BUDGET seconds each, all submitted at once, on
+  k = 1 and 2 worker nodes of CPUS CPUs each (all sharing this machine), and
+  the same room in-process; makespan, waits and time to result.
+
+Durations are scaled down (default 2 s trainings instead of 20 s: a room of 30
+20-second trainings on this 2-core machine would take over ten minutes per k);
+the README scales the figures back up and extrapolates to k = 16.
+
+    python scripts/bench_ray.py [--students 30] [--budget 2] [--workers 1,2] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import secrets
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from cnn_core import PRESETS  # noqa: E402
+from cnn_core.data import default_data_dir, load_dataset  # noqa: E402
+from cnn_core.jobs import Scheduler  # noqa: E402
+from cnn_core.executors import LocalExecutor  # noqa: E402
+from cnn_core.model import build_model  # noqa: E402
+from cnn_core.training import TrainConfig  # noqa: E402
+from ray_cluster import LocalRayCluster  # noqa: E402
+
+
+def summary(values: list[float]) -> dict:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {"median": round(statistics.median(values), 3), "p90": round(ordered[int(len(ordered) * 0.9)], 3),
+            "max": round(ordered[-1], 3), "n": len(values)}
+
+
+def first_step_latency(executor, data, repeats: int) -> list[float]:
+    """Seconds from start() to the first step in the snapshot, each run stopped right after."""
+    times = []
+    for _ in range(repeats):
+        model = build_model(PRESETS["tutorial"], seed=0)
+        t0 = time.perf_counter()
+        job = executor.start(model, data, TrainConfig(time_budget_s=30), dataset="mnist")
+        while not job.snapshot().steps:
+            if job.finished:
+                raise SystemExit(f"a run failed: {job.snapshot().error}")
+            time.sleep(0.005)
+        times.append(time.perf_counter() - t0)
+        job.stop()
+        job.wait(120)
+    return times
+
+
+def local_event_latency(data, seconds: float = 3.0) -> list[float]:
+    """In-process: emission (wrapped callback) to the snapshot holding it, seen by a 5 ms poller."""
+    executor = LocalExecutor(Scheduler(max_running=1))
+    job = executor.start(build_model(PRESETS["tutorial"], seed=0), data, TrainConfig(time_budget_s=seconds))
+    stamps: dict[int, float] = {}
+    original = job._on_event
+
+    def stamped(event):
+        if hasattr(event, "images_per_s"):
+            stamps[event.step] = time.perf_counter()
+        original(event)
+
+    job._on_event = stamped  # before the first step: the thread looks the method up at each event
+    latencies, seen = [], 0
+    while not job.finished:
+        steps = job.snapshot().steps
+        now = time.perf_counter()
+        for event in steps[seen:]:
+            if event.step in stamps:
+                latencies.append(now - stamps[event.step])
+        seen = len(steps)
+        time.sleep(0.005)
+    return latencies
+
+
+def room(executor, data, students: int, budget: float) -> dict:
+    """STUDENTS trainings submitted at once; per run: wait until it ran, time to its result."""
+    t0 = time.perf_counter()
+    jobs = [executor.start(build_model(PRESETS["tutorial"], seed=i), data,
+                           TrainConfig(time_budget_s=budget, val_size=500), dataset="mnist")
+            for i in range(students)]
+    started: dict[int, float] = {}
+    finished: dict[int, float] = {}
+    while len(finished) < len(jobs):
+        now = time.perf_counter() - t0
+        for i, job in enumerate(jobs):
+            if i not in started and job.snapshot().steps:
+                started[i] = now
+            if i not in finished and job.finished:
+                finished[i] = now
+        time.sleep(0.05)
+    errors = [str(j.snapshot().error) for j in jobs if j.snapshot().error is not None]
+    accuracies = [j.snapshot().result.test_accuracy for j in jobs
+                  if j.snapshot().result and j.snapshot().result.test_accuracy is not None]
+    return {"students": students, "budget_s": budget, "makespan_s": round(max(finished.values()), 1),
+            "wait_to_first_step_s": summary(list(started.values())),
+            "time_to_result_s": summary(list(finished.values())),
+            "failed": len(errors), "errors": errors[:3],
+            "test_accuracy_median": round(statistics.median(accuracies), 4) if accuracies else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=os.environ.get("CNN_PLAYGROUND_DATA_DIR") or str(default_data_dir()))
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds of training per student (scaled down)")
+    parser.add_argument("--workers", default="1,2", help="worker node counts to measure")
+    parser.add_argument("--cpus", type=int, default=2, help="CPUs each worker node offers")
+    parser.add_argument("--repeats", type=int, default=5, help="runs for the start latency")
+    parser.add_argument("--skip-room", action="store_true")
+    args = parser.parse_args(argv)
+    data = load_dataset("mnist", args.data_dir, download=False)
+    out: dict = {"machine_cpus": os.cpu_count(), "scaled_budget_s": args.budget,
+                 "note": "worker nodes share this machine's cores; durations scaled down (see README)"}
+
+    local = LocalExecutor(Scheduler(max_running=1))
+    first_step_latency(local, data, 1)  # warm-up: the first run of a process pays torch's one-time set-up
+    out["local"] = {"start_to_first_step_s": summary(first_step_latency(local, data, args.repeats)),
+                    "event_latency_s": summary(local_event_latency(data))}
+    if not args.skip_room:
+        out["local"]["room"] = room(LocalExecutor(Scheduler(max_running=1)), data, args.students, args.budget)
+
+    out["ray"] = {}
+    token = secrets.token_hex(32)  # one for every cluster here: Ray reads it once per process
+    for k in [int(x) for x in args.workers.split(",") if x]:
+        with LocalRayCluster(workers=k, cpus_per_worker=args.cpus, data_dir=args.data_dir, token=token) as cluster:
+            os.environ.update(cluster.client_env)
+            import ray
+
+            from cnn_core.ray_executor import RayExecutor
+
+            executor = RayExecutor(cluster.address, cpus_per_training=args.cpus)
+            entry: dict = {"workers": k, "cpus_per_worker": args.cpus, "trainings_at_once": executor.capacity()}
+            first_step_latency(executor, data, 1)  # warm-up: per-node dataset cache, code shipped
+            entry["start_to_first_step_s"] = summary(first_step_latency(executor, data, args.repeats))
+            job = executor.start(build_model(PRESETS["tutorial"]), data, TrainConfig(time_budget_s=3),
+                                 dataset="mnist")
+            job.wait(300)
+            entry["event_latency_s"] = summary(job.delivery_s)
+            if not args.skip_room:
+                entry["room"] = room(executor, data, args.students, args.budget)
+            out["ray"][f"k={k}"] = entry
+            ray.shutdown()
+    local_start = out["local"]["start_to_first_step_s"]["median"]
+    for entry in out["ray"].values():
+        entry["extra_start_latency_s"] = round(entry["start_to_first_step_s"]["median"] - local_start, 3)
+        entry["extra_event_latency_s"] = round(
+            entry["event_latency_s"]["median"] - out["local"]["event_latency_s"]["median"], 3)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
