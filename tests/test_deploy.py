@@ -67,7 +67,7 @@ def _code_text() -> str:
 
 
 def test_compose_runs_the_app_and_ray_nodes_as_the_code_expects():
-    from cnn_core.settings import RAY_ADDRESS_ENV
+    from cnn_core.config import RAY_ADDRESS_ENV
 
     services = _yaml("docker-compose.yml")["services"]
     app, head, worker = services["app"], services["ray-head"], services["ray-worker"]
