@@ -6,7 +6,7 @@ from cnn_core.inspection import trace
 from ui import conv_view, inside_ui, state
 from ui.backprop_view import backprop_section
 from ui.network_view import overview_section
-from ui.i18n import pct, t
+from ui.i18n import class_names, pct, t
 from ui.layout import page_header
 from ui.models import model_picker
 
@@ -16,12 +16,13 @@ saved = model_picker("inside")
 image, label = inside_ui.pick_image(saved)
 x = image.float().div(255).unsqueeze(0)  # (1, C, H, W), the tutorial's value / 255
 result = trace(saved.model, x)
-inside_ui.input_section(image, saved.classes, label)
-overview_section(image, result, saved.classes, saved.arch.pool)
+classes = class_names(saved.meta.get("dataset"), saved.classes)  # in the reader's language
+inside_ui.input_section(image, classes, label)
+overview_section(image, result, classes, saved.arch.pool)
 inside_ui.kernels_section(saved.model)
 inside_ui.maps_section(result)
 block, filt = conv_view.conv_section(saved.model, x, result)
 conv_view.pool_section(saved.model, result, block, filt)
-inside_ui.output_section(result, saved.classes, label)
-backprop_section(saved.model, x, saved.classes, label)
+inside_ui.output_section(result, classes, label)
+backprop_section(saved.model, x, classes, label)
 inside_ui.lab_section(image)

@@ -135,3 +135,37 @@ def test_the_upload_box_speaks_spanish(server, page):
     assert "Upload" not in text and "per file" not in text
     assert "Hasta 200 MB por archivo" in text
     shot(page, "es-train-upload")
+
+
+FASHION_ES = [ES[f"class.fashion-mnist.{i}"] for i in range(10)]
+
+
+def test_a_short_fashion_mnist_run_shows_spanish_class_names(server, page):
+    open_page(page, f"{server}/train?lang=es", "text=" + ES["train.start"])
+    page.get_by_text(ES["dataset.fashion-mnist"]).click()
+    page.get_by_text(ES["train.mode_time"]).click()
+    slider = page.get_by_role("slider", name=ES["train.seconds"])
+    slider.wait_for(timeout=20_000)
+    slider.focus()
+    page.keyboard.press("Home")  # the shortest run: 5 s of training
+    page.wait_for_function("(el) => el.value === '5'", arg=slider.element_handle(),
+                           timeout=10_000)
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name=ES["train.start"], exact=True).click()
+    page.get_by_role("tab", name=ES["train.confusion"]).wait_for(timeout=240_000)
+    matrix = page.locator(".js-plotly-plot").filter(has_text=ES["train.predicted"])
+    matrix.wait_for(timeout=30_000)
+    ticks = set(matrix.locator(".xtick text, .ytick text").all_text_contents())
+    assert {"Botín", "Pantalón", "Camiseta/top"} <= ticks, ticks
+    assert not {"Ankle boot", "Trouser"} & ticks
+    shot(page, "es-fashion-confusion")
+    page.get_by_role("tab", name=ES["train.mistakes"]).click()
+    grid = page.locator(".js-plotly-plot").filter(has_text="→")
+    grid.wait_for(timeout=30_000)
+    captions = grid.locator(".annotation-text, .gtitle, text").all_text_contents()
+    mistakes = [c for c in captions if "→" in c]
+    assert mistakes and all(any(name in c for name in FASHION_ES) for c in mistakes), mistakes[:5]
+    assert not any("Ankle boot" in c or "Shirt" in c for c in mistakes)
+    metric = next(v for v in metric_values(page) if "%" in v)
+    assert "," in metric and metric.endswith(" %")  # "87,31 %"
+    shot(page, "es-fashion-mistakes")

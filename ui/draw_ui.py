@@ -21,7 +21,7 @@ from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
 from ui.canvas_ui import drawing_canvas
 from ui.figures import heatmap, probabilities, text_label
-from ui.i18n import labeller, pct, plain, t
+from ui.i18n import class_names, labeller, pct, plain, t
 from ui.step_figures import overlay
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
@@ -70,20 +70,23 @@ def drawing(saved) -> None:
         result = trace(saved.model, prepared.tensor())
         probs = result.probs.tolist()
         best = probs.index(max(probs))
+        names = class_names(saved.meta.get("dataset"), saved.classes)
         with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
-            st.header(plain(saved.classes[best]), anchor=False)
+            st.header(plain(names[best]), anchor=False)
         st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))
-        st.plotly_chart(probabilities(probs, saved.classes, t("draw.probabilities")), key="probs")
+        st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs")
         with st.popover(t("draw.report_title")):
-            drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn")
+            drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn",
+                                 format_func=dict(zip(saved.classes, names)).get)
             if st.button(t("draw.report"), key="report_mistake"):
                 if drawn != saved.classes[best]:
                     st.session_state[state.DRAW_MISTAKES].append((drawn, saved.classes[best]))
-                    st.success(t("draw.reported", drawn=plain(drawn), predicted=plain(saved.classes[best])))
+                    st.success(t("draw.reported", drawn=plain(names[saved.classes.index(drawn)]),
+                                 predicted=plain(names[best])))
                 else:
-                    st.info(t("draw.report_same", predicted=plain(saved.classes[best])))
+                    st.info(t("draw.report_same", predicted=plain(names[best])))
 
-    where_it_looked(saved.model, prepared.tensor(), saved.classes, best)
+    where_it_looked(saved.model, prepared.tensor(), names, best)
     st.subheader(t("draw.seen"))
     st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen")
     st.subheader(t("draw.maps"))

@@ -91,3 +91,14 @@ def separators() -> str:
     """Plotly's ``layout.separators`` for the session's language: ',.' (es) or '.,' (en)."""
     table = texts.table(lang())
     return table["_meta.decimal"] + table["_meta.group"]
+
+
+def class_names(dataset: str | None, classes) -> list[str]:
+    """A model's or dataset's classes as the reader should see them.
+
+    Built-in datasets' classes in the session's language ("Botín", "pájaro");
+    anything else, a user's own folder names included, as written.
+    """
+    from cnn_core.datasets import display_class
+
+    return [display_class(str(dataset or ""), i, str(c), lang()) for i, c in enumerate(classes)]

@@ -18,7 +18,7 @@ from cnn_core.architecture import Architecture
 from cnn_core.storage import MAX_NAME_LEN, RunInfo
 from ui import state, workspace
 from ui.arch_ui import ARCH_WIDGETS
-from ui.i18n import labeller, num, pct, t
+from ui.i18n import class_names, labeller, num, pct, t
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
 DIFFERS = "#ffe08a"  # background of a compared row whose values differ
@@ -161,7 +161,7 @@ def actions(runs: list[RunInfo]) -> None:
             st.rerun()
     if run.per_class:
         with st.expander(t("runs.per_class")):
-            st.dataframe({t("train.class"): run.classes, t("train.accuracy"): [pct(a, 1) for a in run.per_class]},
+            st.dataframe({t("train.class"): class_names(run.dataset, run.classes), t("train.accuracy"): [pct(a, 1) for a in run.per_class]},
                          hide_index=True, key="run_per_class")
 
 

@@ -18,7 +18,7 @@ from cnn_core.model import build_model
 from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
-from ui.i18n import dec, error_text, labeller, num, pct, t
+from ui.i18n import class_names, dec, error_text, labeller, num, pct, t
 from ui import workspace
 from ui.learning_view import learning_view
 from ui.models import add_upload, adopt_finished_training
@@ -205,20 +205,21 @@ def results(job) -> None:
         st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
                      device=str(training.pick_device(job.cfg.device)).upper()))
     data = job.data
+    names = class_names(data.name, data.classes)  # "Botín", "pájaro"; a user's own folders as written
     tabs = st.tabs([t("train.confusion"), t("train.per_class"), t("train.mistakes")])
     with tabs[0]:
-        st.plotly_chart(confusion(result.confusion, data.classes, {
+        st.plotly_chart(confusion(result.confusion, names, {
             "title": t("train.confusion"), "predicted": t("train.predicted"), "true": t("train.true")}),
             key="confusion")
     with tabs[1]:
         acc = per_class_accuracy(result.confusion)
-        st.dataframe({t("train.class"): data.classes, t("train.accuracy"): [pct(a, 1) for a in acc]},
+        st.dataframe({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
                      hide_index=True, key="per_class")
     with tabs[2]:
         wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
         if len(wrong):
-            captions = [t("train.mistake_caption", true=data.classes[int(data.test_y[i])],
-                          pred=data.classes[int(result.test_predictions[i])]) for i in wrong]
+            captions = [t("train.mistake_caption", true=names[int(data.test_y[i])],
+                          pred=names[int(result.test_predictions[i])]) for i in wrong]
             st.plotly_chart(image_grid(data.test_x[wrong], captions), key="mistakes")
         else:
             st.success(t("train.no_mistakes"))
