@@ -229,3 +229,24 @@ def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(monkey
         assert store().room(room).closed
     finally:
         resources.settings.clear()
+
+
+@pytest.mark.realdata
+def test_a_model_uploaded_while_a_training_runs_and_the_training_are_both_kept(real_data_dir):
+    at = page("train")
+    at.radio(key="w_mode").set_value("time").run()
+    at.slider(key="w_budget").set_value(5).run()
+    at.button(key="start").click().run()
+    job = at.session_state["job"]
+    lenet = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    at.file_uploader(key="w_model_upload").set_value(("lenet.cnn.zip", lenet, "application/zip")).run()
+    at.button(key="load_model").click().run()  # while the training is still going
+    assert not job.finished
+    assert job.wait(120)
+    at.run()  # the page that sees the finished training first makes it a run
+    no_exceptions(at)
+    kept = store().runs(at.session_state["ws"])
+    assert [(r.source, r.architecture == PRESETS["lenet"].to_dict()) for r in kept] == [
+        ("uploaded", True), ("trained", False)]
+    draw = page("draw", ws=at.session_state["ws"])
+    assert len(draw.selectbox(key="w_model_draw").options) == 3  # the user sees both and picks
