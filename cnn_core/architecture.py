@@ -196,10 +196,31 @@ def check_fields(arch: Architecture) -> None:
 def layer_table(arch: Architecture) -> list[Layer]:
     """Every layer's shape and counts, or :class:`ArchitectureError` naming the block that breaks."""
     check_fields(arch)
+    return list(_layers(arch))
+
+
+def layers_until_error(arch: Architecture) -> tuple[list[Layer], ArchitectureError | None]:
+    """The layers that work out, up to the block that breaks, and the reason it breaks (None if none does).
+
+    For the Architecture page, which shows the table and diagram up to the
+    failing block instead of nothing. A field out of range breaks before any layer.
+    """
+    layers: list[Layer] = []
+    try:
+        check_fields(arch)
+        for layer in _layers(arch):
+            layers.append(layer)
+    except ArchitectureError as err:
+        return layers, err
+    return layers, None
+
+
+def _layers(arch: Architecture):
+    """Yield each layer in order; raise :class:`ArchitectureError` at the first block that does not fit."""
     h, w, c = arch.in_height, arch.in_width, arch.in_channels
     # Receptive field r (pixels per side) and jump j (input pixels between neighbours).
     r, j = 1, 1
-    layers = [Layer("input", "input", (h, w, c), h * w * c, 0, 0, "", 0, r)]
+    yield Layer("input", "input", (h, w, c), h * w * c, 0, 0, "", 0, r)
     k = arch.kernel_size
     for i, out in enumerate(arch.out_channels, start=1):
         if arch.padding == "valid" and min(h, w) < k:
@@ -211,10 +232,10 @@ def layer_table(arch: Architecture) -> list[Layer]:
         if arch.batch_norm:
             formula += f" + 2×{out}"
         r += (k - 1) * j
-        layers.append(Layer(
+        yield Layer(
             f"conv{i}", "conv", (h, w, out), h * w * out, params, weights,
             f"{formula} = {_fmt(params)}", h * w * out * k * k * c, r,
-        ))
+        )
         c = out
         if arch.pool != "none":
             p = arch.pool_size
@@ -223,35 +244,35 @@ def layer_table(arch: Architecture) -> list[Layer]:
             h, w = pool_output_size(h, p), pool_output_size(w, p)
             r += (p - 1) * j
             j *= p
-            layers.append(Layer(f"pool{i}", "pool", (h, w, c), h * w * c, 0, 0, "", 0, r))
+            yield Layer(f"pool{i}", "pool", (h, w, c), h * w * c, 0, 0, "", 0, r)
     features = h * w * c
-    layers.append(Layer("flatten", "flatten", (features,), features, 0, 0, "", 0, r))
+    yield Layer("flatten", "flatten", (features,), features, 0, 0, "", 0, r)
     n_in = features
     everything = max(arch.in_height, arch.in_width)  # a dense neuron sees the whole image
     widths = list(arch.dense) + [arch.num_classes]
     for i, n_out in enumerate(widths, start=1):
         is_output = i == len(widths)
         params = dense_params(n_in, n_out)
-        layers.append(Layer(
+        yield Layer(
             "output" if is_output else f"dense{i}", "output" if is_output else "dense",
             (n_out,), n_out, params, n_in * n_out,
             f"{_fmt(n_in)}×{_fmt(n_out)} + {_fmt(n_out)} = {_fmt(params)}", n_in * n_out, everything,
-        ))
+        )
         n_in = n_out
-    return layers
 
 
 @dataclass(frozen=True)
 class Totals:
     params: int
-    neurons: int  # activations of every layer after the input
+    neurons: int  # activations of every layer after the input, flatten not counted again (see totals)
     macs: int
 
 
 def totals(layers: list[Layer]) -> Totals:
     return Totals(
         params=sum(layer.params for layer in layers),
-        neurons=sum(layer.neurons for layer in layers if layer.kind != "input"),
+        # Flatten only lays the last map out as a vector: the same neurons, not new ones.
+        neurons=sum(layer.neurons for layer in layers if layer.kind not in ("input", "flatten")),
         macs=sum(layer.macs for layer in layers),
     )
 

@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cnn_core.architecture import fully_connected_comparison, layer_table, totals
-from cnn_core.errors import ArchitectureError
+from cnn_core.architecture import fully_connected_comparison, layers_until_error, totals
 from ui import state
 from ui.arch_ui import architecture_ui
 from ui.figures import network_diagram
@@ -12,7 +11,8 @@ from ui.i18n import error_text, grouped, layer_label, num, t
 from ui.layout import page_header, share_box
 
 
-def layer_rows(layers):
+def layer_rows(layers, err=None):
+    """The table's rows; with ``err``, a last row marks the block that breaks and why (and no total)."""
     rows = []
     for layer in layers:
         rows.append({
@@ -24,6 +24,11 @@ def layer_rows(layers):
             t("table.macs"): num(layer.macs),
             t("table.rf"): f"{layer.receptive_field}×{layer.receptive_field}",
         })
+    if err is not None:
+        rows.append({t("table.layer"): t("arch.failed_row", block=err.params.get("block", "?")),
+                     t("table.shape"): "✗", t("table.neurons"): "", t("table.params"): "",
+                     t("table.formula"): error_text(err), t("table.macs"): "", t("table.rf"): ""})
+        return pd.DataFrame(rows)
     total = totals(layers)
     rows.append({t("table.layer"): t("table.total"), t("table.shape"): "", t("table.neurons"): num(total.neurons),
                  t("table.params"): num(total.params), t("table.formula"): "", t("table.macs"): num(total.macs),
@@ -36,31 +41,35 @@ page_header("arch.title", "arch.intro", share=False)
 arch = architecture_ui()
 share_box()  # after the sliders, so the link has this run's network
 
-try:
-    layers = layer_table(arch)
-except ArchitectureError as err:
+layers, err = layers_until_error(arch)  # an invalid network still shows the layers that work out
+if err is not None:
     st.error(error_text(err), icon="⚠️")
-    st.stop()
+    if not layers:
+        st.stop()
 
 st.subheader(t("arch.table"))
-st.dataframe(layer_rows(layers), hide_index=True, width="stretch", key="layer_table",
+st.dataframe(layer_rows(layers, err), hide_index=True, width="stretch", key="layer_table",
              height=35 * (len(layers) + 2) + 3)
-total = totals(layers)
-c1, c2, c3 = st.columns(3)
-c1.metric(t("arch.total_params"), num(total.params))
-c2.metric(t("arch.total_neurons"), num(total.neurons))
-c3.metric(t("arch.total_macs"), num(total.macs))
+if err is None:
+    total = totals(layers)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("arch.total_params"), num(total.params))
+    c2.metric(t("arch.total_neurons"), num(total.neurons), help=t("arch.total_neurons_help"))
+    c3.metric(t("arch.total_macs"), num(total.macs))
 
 hover = {layer.name: t("arch.hover", name=layer_label(layer), shape="×".join(map(num, layer.output_shape)),
                        neurons=layer.neurons, params=layer.params) for layer in layers}
 names = {layer.name: layer_label(layer, short=True) for layer in layers}
 sizes = {layer.name: "×".join(map(num, layer.output_shape)) for layer in layers}
-st.plotly_chart(network_diagram(layers, hover, t("arch.diagram"), names, sizes), key="diagram")
+failed = t("arch.failed_box", block=err.params.get("block", "?")) if err is not None else None
+st.plotly_chart(network_diagram(layers, hover, t("arch.diagram"), names, sizes, failed=failed), key="diagram")
+if err is not None:
+    st.stop()
 
 st.subheader(t("arch.compare_title"))
 cmp = fully_connected_comparison(arch)
-st.markdown(t(
-    "arch.compare_text", k=arch.kernel_size, filters=arch.out_channels[0], channels=arch.in_channels,
+st.markdown(t(  # without pooling there is no "after pooling" to compare with
+    "arch.compare_text" if arch.pool != "none" else "arch.compare_text_no_pool", k=arch.kernel_size, filters=arch.out_channels[0], channels=arch.in_channels,
     conv_weights=cmp.conv_weights, conv_params=cmp.conv_params, inputs=cmp.input_neurons,
     conv_neurons=cmp.conv_neurons, pooled=cmp.pooled_neurons, dense_conv=cmp.dense_to_conv_weights,
     dense_pooled=cmp.dense_to_pooled_weights, ratio=round(cmp.ratio),

@@ -20,7 +20,7 @@ classes = class_names(saved.meta.get("dataset"), saved.classes)  # in the reader
 inside_ui.input_section(image, classes, label)
 overview_section(image, result, classes, saved.arch.pool)
 inside_ui.kernels_section(saved.model)
-inside_ui.maps_section(result)
+inside_ui.maps_section(result, saved.arch.pool)
 block, filt = conv_view.conv_section(saved.model, x, result)
 conv_view.pool_section(saved.model, result, block, filt)
 inside_ui.output_section(result, classes, label)

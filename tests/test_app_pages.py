@@ -69,7 +69,7 @@ def test_architecture_invalid_config_names_the_block_and_the_fix():
     at.slider(key="w_blocks").set_value(5).run()
     no_exceptions(at)
     assert at.error and "Block 5" in at.error[0].value and "smaller pool" in at.error[0].value
-    assert not at.dataframe
+    assert at.dataframe[0].value.iloc[-1, 0] == "✗ block 5"  # the table up to the failing block, marked
 
 
 def test_architecture_preset_and_spanish_error():

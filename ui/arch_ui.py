@@ -50,9 +50,14 @@ ARCH_WIDGETS = ("w_input", "w_in_h", "w_in_w", "w_in_c", "w_blocks", "w_filters_
                 "w_pool", "w_pool_size", "w_dense_layers", "w_units_", "w_classes", "w_bn")
 
 
+CUSTOM = "custom"  # the selector's entry once the sliders describe no preset
+
+
 def _apply_preset() -> None:
     """Load the chosen preset; the sliders are re-seeded from it on this run."""
     name = st.session_state["w_preset"]
+    if name not in PRESETS:  # "custom" is a description, not something to load
+        return
     st.session_state[state.ARCH] = PRESETS[name]
     st.session_state[state.PRESET] = name
     for key in [k for k in st.session_state if str(k).startswith(ARCH_WIDGETS)]:
@@ -63,8 +68,7 @@ def architecture_ui() -> Architecture:
     """Draw the sliders and return the architecture they describe (maybe an invalid one)."""
     ss = st.session_state
     _seed_widgets(ss[state.ARCH], ss[state.PRESET])
-    st.selectbox(t("arch.preset"), list(PRESETS), key="w_preset", on_change=_apply_preset,
-                 format_func=labeller("preset."), help=t("arch.preset_help"))
+    preset_box = st.container()  # filled after the sliders, once we know whether they still match a preset
     col1, col2 = st.columns(2)
     with col1:
         st.radio(t("arch.input"), [*INPUTS, "custom"], key="w_input", horizontal=True,
@@ -105,4 +109,10 @@ def architecture_ui() -> Architecture:
         pool_size=ss["w_pool_size"], dense=dense, num_classes=int(ss["w_classes"]), batch_norm=ss["w_bn"],
     )
     ss[state.ARCH] = arch
+    # The selector names the preset the sliders describe, or "custom" as soon as they leave it.
+    ss["w_preset"] = next((name for name, preset in PRESETS.items() if preset == arch), CUSTOM)
+    if ss["w_preset"] != CUSTOM:
+        ss[state.PRESET] = ss["w_preset"]
+    preset_box.selectbox(t("arch.preset"), [*PRESETS, CUSTOM], key="w_preset", on_change=_apply_preset,
+                         format_func=labeller("preset."), help=t("arch.preset_help"))
     return arch

@@ -22,6 +22,7 @@ def text_label(value) -> str:
     return html.escape(" ".join(str(value).split()), quote=True)
 
 
+LABEL_UNITS_PER_CHAR = 0.16  # a 10 px label character in diagram units at the page's usual width
 COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
           "dense": "#54a24b", "output": "#e45756"}
 
@@ -32,11 +33,14 @@ def localised(fig: go.Figure) -> go.Figure:
 
 
 def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
-                    names: dict[str, str] | None = None, sizes: dict[str, str] | None = None) -> go.Figure:
+                    names: dict[str, str] | None = None, sizes: dict[str, str] | None = None,
+                    failed: str | None = None) -> go.Figure:
     """Each map as a box whose height follows H and whose depth follows C (log scale).
 
     ``hover``, ``names`` and ``sizes`` (the two lines under each box) are already
-    translated and formatted, keyed by layer name.
+    translated and formatted, keyed by layer name. Labels alternate between two
+    rows and narrow layers get room for theirs, so neighbours never overlap.
+    ``failed`` (translated) adds a red box after the last layer: the block that breaks.
     """
     names = names or {layer.name: layer.name for layer in layers}
     sizes = sizes or {}
@@ -71,10 +75,21 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                                      hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
             label = sizes.get(layer.name, str(n))
             x_next = x + 0.9
-        fig.add_annotation(x=x, y=-0.35, text=f"<b>{names[layer.name]}</b><br>{label}", showarrow=False,
-                           xanchor="left", yanchor="top", font=dict(size=10))
-        x = x_next
-    fig.update_layout(title=title, height=330, margin=dict(l=10, r=10, t=40, b=60),
+        # Two rows of labels, and at least a label's width (about 0.16 per character) to the next one in its row.
+        row = len(fig.layout.annotations) % 2
+        fig.add_annotation(x=x, y=-0.35 - 1.0 * row, text=f"<b>{names[layer.name]}</b><br>{label}",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10))
+        width = LABEL_UNITS_PER_CHAR * max(len(names[layer.name]), len(label))
+        x = max(x_next, x + width / 2 + 0.15)
+    if failed is not None:
+        fig.add_trace(go.Scatter(x=[x, x + 1.2, x + 1.2, x, x], y=[0, 0, 2, 2, 0], fill="toself", mode="lines",
+                                 line=dict(color="#d62728", dash="dash", width=2), fillcolor="rgba(214,39,40,0.12)",
+                                 hoverinfo="text", hovertext=failed, showlegend=False))
+        fig.add_annotation(x=x + 0.6, y=1.0, text="✗", showarrow=False, font=dict(size=22, color="#d62728"))
+        row = len(fig.layout.annotations) % 2
+        fig.add_annotation(x=x, y=-0.35 - 1.0 * (1 - row), text=f"<b>{failed}</b>", showarrow=False,
+                           xanchor="left", yanchor="top", font=dict(size=10, color="#d62728"))
+    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=40, b=80),
                       xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
                       plot_bgcolor="rgba(0,0,0,0)")
     return localised(fig)
@@ -164,7 +179,7 @@ def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) 
 
 
 def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.Figure:
-    """uint8 (N, C, H, W) images in a grid with a caption under each."""
+    """uint8 (N, C, H, W) images in a grid with a caption under each, square pixels (a 28×28 stays square)."""
     from plotly.subplots import make_subplots
 
     n = len(images)
@@ -178,8 +193,10 @@ def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.F
         else:
             trace = go.Image(z=img.permute(1, 2, 0).tolist())
         fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+    for i in range(rows * cols):  # each image's y axis follows its own x axis: no stretching
+        fig.update_yaxes(scaleanchor=f"x{i + 1 if i else ''}", row=i // cols + 1, col=i % cols + 1)
     fig.update_layout(height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5))
     fig.update_annotations(font_size=10)
     return localised(fig)

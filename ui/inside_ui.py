@@ -75,11 +75,12 @@ def kernels_section(model):
         st.image(tile_maps(weight, cols=16, gap=1, scale=12), clamp=True)
 
 
-def maps_section(result):
+def maps_section(result, pool: str = "max"):
     st.subheader(t("inside.maps_title"))
+    stages = ("conv", "relu") if pool == "none" else ("conv", "relu", "pool")  # no "after pooling" without one
     for i, block in enumerate(result.blocks, start=1):
         with st.expander(t("inside.block", block=i), expanded=i == 1):
-            for stage in ("conv", "relu", "pool"):
+            for stage in stages:
                 maps = getattr(block, stage)
                 c, h, w = maps.shape
                 st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=h * w * c))

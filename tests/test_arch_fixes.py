@@ -1,0 +1,91 @@
+"""The Architecture and results views: partial table of an invalid network, "custom" preset, counts, figures."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnn_core.architecture import PRESETS, layer_table, layers_until_error, totals
+from conftest import REPO
+
+
+def page(name: str, **params) -> AppTest:
+    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_layers_until_error_keeps_the_blocks_that_fit():
+    broken = PRESETS["tutorial"].replace(out_channels=(32, 64, 128, 128, 128))  # 28→14→7→3→1→ a 2×2 pool fails
+    layers, err = layers_until_error(broken)
+    assert err is not None and err.key == "err.pool_too_big" and err.params["block"] == 5
+    assert [layer.name for layer in layers][-2:] == ["pool4", "conv5"]
+    good, none = layers_until_error(PRESETS["tutorial"])
+    assert none is None and good == layer_table(PRESETS["tutorial"])
+    _, field_err = layers_until_error(PRESETS["tutorial"].replace(kernel_size=4))  # even kernel with "same"
+    assert field_err is not None
+
+
+def test_neuron_total_counts_flatten_once():
+    layers = layer_table(PRESETS["tutorial"])
+    total = totals(layers).neurons
+    by_kind = sum(layer.neurons for layer in layers if layer.kind in ("conv", "pool", "dense", "output"))
+    assert total == by_kind == 25_088 + 6_272 + 12_544 + 3_136 + 6_272 + 1_152 + 100 + 10
+
+
+def test_invalid_network_still_shows_the_table_and_diagram_up_to_the_failing_block():
+    at = page("architecture")
+    at.slider(key="w_blocks").set_value(5).run()  # 32-64-128-128-128: the 1×1 map of block 5 cannot pool
+    assert not at.exception
+    assert any("smaller pool" in e.value for e in at.error)
+    table = at.dataframe[0].value
+    assert table["Layer"].iloc[-1] == "✗ block 5"
+    assert len(table) == 1 + 4 * 2 + 1 + 1  # input, blocks 1–4 with pools, conv5, the failing row
+    assert at.get("plotly_chart")  # the diagram is drawn too
+
+
+def test_preset_selector_says_custom_once_the_sliders_leave_the_preset():
+    at = page("architecture")
+    assert at.selectbox(key="w_preset").value == "tutorial"
+    at.slider(key="w_blocks").set_value(1).run()
+    assert at.selectbox(key="w_preset").value == "custom"
+    at.slider(key="w_blocks").set_value(3).run()
+    assert at.session_state["arch"].out_channels == (32, 32, 32)  # the issue's 3 → 1 → 3: not the tutorial's
+    assert at.selectbox(key="w_preset").value == "custom"
+    at.selectbox(key="w_preset").set_value("tutorial").run()
+    assert at.selectbox(key="w_preset").value == "tutorial"
+    assert at.session_state["arch"] == PRESETS["tutorial"]
+    at.selectbox(key="w_preset").set_value("lenet").run()
+    assert at.selectbox(key="w_preset").value == "lenet" and at.slider(key="w_blocks").value == 2
+
+
+def test_no_pooling_means_no_after_pooling_text():
+    at = page("architecture", pool="none")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "after pooling" not in text and "Fully connecting" in text
+    inside = page("inside", pool="none")  # the shipped model has pooling; the arch link does not change it
+    assert not inside.exception
+
+
+def test_misclassified_images_keep_square_pixels():
+    import torch
+
+    from ui.figures import image_grid
+
+    fig = image_grid(torch.zeros(3, 1, 28, 28, dtype=torch.uint8), ["a", "b", "c"], cols=2)
+    anchors = [fig.layout[f"yaxis{i if i > 1 else ''}"].scaleanchor for i in range(1, 5)]
+    assert anchors == ["x", "x2", "x3", "x4"]
+
+
+def test_accuracy_axis_is_the_whole_scale_and_epochs_are_marked():
+    from cnn_core.training import EvalEvent, StepEvent
+    from ui.figures import training_curves
+
+    steps = [StepEvent(s, s / 100, 2.0, 0.12, 1e-3, s, 100, s / 250, 1) for s in range(1, 251)]
+    labels = {"loss": "Loss", "accuracy": "Accuracy", "train": "t", "validation": "v", "step": "step",
+              "epoch": "epoch"}
+    fig = training_curves(steps, [EvalEvent(250, 3, 2.0, 0.15)], labels)
+    assert tuple(fig.layout.yaxis2.range) == (0, 1.02)
+    assert sum("epoch" in (a.text or "") for a in fig.layout.annotations) == 2  # epochs 1 and 2 end at 100, 200
+    assert len([s for s in fig.layout.shapes if s.line.dash == "dot"]) == 4  # a line in each plot
