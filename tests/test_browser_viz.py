@@ -110,3 +110,37 @@ def test_the_draw_page_shows_where_the_network_looked(server, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "draw-where-it-looked.png"), full_page=False)
     assert errors_on(page) == []
+
+
+def _overlaps(boxes) -> list[tuple[int, int]]:
+    return [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes) if i < j
+            and a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]]
+
+
+@pytest.mark.parametrize("query", ["", "&f=8,16,32,64&dense=512,256", "&f=16&pool=none&dense=84,32"])
+def test_diagram_labels_never_overlap(server, page, query):
+    open_page(page, f"{server}/architecture?lang=en{query}", "[class*='st-key-diagram'] .js-plotly-plot")
+    texts = page.locator("[class*='st-key-diagram'] g.annotation")
+    texts.first.wait_for(timeout=30_000)
+    boxes = [texts.nth(i).bounding_box() for i in range(texts.count())]
+    assert len(boxes) >= 6 and not _overlaps(boxes), _overlaps(boxes)
+    if not query:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "architecture-diagram.png"))
+
+
+def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, page):
+    open_page(page, f"{server}/architecture?lang=en", "[data-testid='stDataFrame']")
+    for _ in range(2):
+        page.get_by_role("slider", name="Conv blocks").focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(700)
+    page.wait_for_selector("text=smaller pool", timeout=20_000)
+    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    page.locator("[class*='st-key-diagram'] .js-plotly-plot").wait_for(timeout=20_000)
+    assert page.locator("[class*='st-key-diagram'] g.annotation", has_text="block 5").count() >= 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "architecture-invalid.png"))

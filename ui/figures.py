@@ -23,6 +23,7 @@ def text_label(value) -> str:
 
 
 LABEL_UNITS_PER_CHAR = 0.16  # a 10 px label character in diagram units at the page's usual width
+LABEL_ROW_PX = 36  # the second row of labels sits this far below the first (a label is 2 lines of 10 px)
 COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
           "dense": "#54a24b", "output": "#e45756"}
 
@@ -77,7 +78,7 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
             x_next = x + 0.9
         # Two rows of labels, and at least a label's width (about 0.16 per character) to the next one in its row.
         row = len(fig.layout.annotations) % 2
-        fig.add_annotation(x=x, y=-0.35 - 1.0 * row, text=f"<b>{names[layer.name]}</b><br>{label}",
+        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{names[layer.name]}</b><br>{label}",
                            showarrow=False, xanchor="left", yanchor="top", font=dict(size=10))
         width = LABEL_UNITS_PER_CHAR * max(len(names[layer.name]), len(label))
         x = max(x_next, x + width / 2 + 0.15)
@@ -87,9 +88,9 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                                  hoverinfo="text", hovertext=failed, showlegend=False))
         fig.add_annotation(x=x + 0.6, y=1.0, text="✗", showarrow=False, font=dict(size=22, color="#d62728"))
         row = len(fig.layout.annotations) % 2
-        fig.add_annotation(x=x, y=-0.35 - 1.0 * (1 - row), text=f"<b>{failed}</b>", showarrow=False,
-                           xanchor="left", yanchor="top", font=dict(size=10, color="#d62728"))
-    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=40, b=80),
+        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * (1 - row), text=f"<b>{failed}</b>",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#d62728"))
+    fig.update_layout(title=title, height=370, margin=dict(l=10, r=10, t=40, b=95),
                       xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
                       plot_bgcolor="rgba(0,0,0,0)")
     return localised(fig)
