@@ -2,9 +2,13 @@
 
 import streamlit as st
 
-from ui import state
-from ui.i18n import t
-from ui.nav import PAGES
+from ui.warmup import import_heavy_modules
+
+import_heavy_modules()  # before any page or live-plot fragment can race another session on a first import
+
+from ui import state  # noqa: E402
+from ui.i18n import t  # noqa: E402
+from ui.nav import PAGES  # noqa: E402
 
 st.set_page_config(page_title="CNN Playground", page_icon="🧠", layout="wide")
 state.init_state()

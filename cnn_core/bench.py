@@ -168,8 +168,7 @@ def run_bench(args: argparse.Namespace) -> dict:
 
 def accuracy_run(arch, data, epochs: float) -> dict:
     """The app's default settings; the test set is scored at every validation point."""
-    torch.manual_seed(0)
-    model = build_model(arch)
+    model = build_model(arch, seed=0)
     curve: list[tuple[float, float]] = []
 
     def on_event(event):

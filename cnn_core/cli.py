@@ -17,12 +17,16 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 
 from . import datasets
-from .architecture import PADDINGS, POOLS, PRESETS, Architecture, apply_overrides, layer_table, totals
-from .config import DEFAULT_IMAGE_SIZE, OPTIMIZERS, PRECISIONS, RAY_ADDRESS_ENV, TrainConfig
+from .architecture import LIMITS, PADDINGS, POOLS, PRESETS, Architecture, apply_overrides, layer_table, totals
+from .config import DEFAULT_IMAGE_SIZE, OPTIMIZERS, PRECISIONS, RAY_ADDRESS_ENV, TrainConfig, check_config
 from .errors import PlaygroundError
 from .process import keep_freed_memory
+from .texts import Message
 
 # Each architecture flag and the short name the core (and a shared link) knows it by.
 ARCHITECTURE_FLAGS = {"input": "in", "filters": "f", "kernel": "k", "padding": "pad", "pool": "pool",
@@ -98,12 +102,47 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_save_path(path: str) -> None:
+    """Refuse a --save place that cannot be written, before any training time is spent on it."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir() or (target.exists() and not target.is_file()):
+        raise PlaygroundError("err.save_not_writable", path=path, reason=Message("reason.save_not_file"))
+    if not folder.is_dir():
+        raise PlaygroundError("err.save_not_writable", path=path,
+                              reason=Message("reason.save_no_folder", {"folder": str(folder)}))
+    try:  # the real test, for root too: create (and remove) a file beside it
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".cnn-playground-save-check-"):
+            pass
+        if target.exists() and not os.access(target, os.W_OK):
+            raise PermissionError(target)
+    except OSError as exc:
+        raise PlaygroundError("err.save_not_writable", path=path, reason=Message("reason.save_permission")) from exc
+
+
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The run's settings from the flags, every number checked (NaN, infinity, ranges) before any work."""
+    cfg = TrainConfig(epochs=args.epochs, time_budget_s=args.time_budget, batch_size=args.batch_size,
+                      lr=args.lr, optimizer=args.optimizer, augment=args.augment, seed=args.seed,
+                      precision=args.precision)
+    if args.time_budget is not None:
+        cfg = replace(cfg, epochs=TrainConfig.epochs)  # the budget rules; epochs is not looked at
+    check_config(cfg)
+    low, high = LIMITS["in_height"]
+    if not low <= args.image_size <= high:
+        raise PlaygroundError("err.bad_image_size", size=args.image_size, low=low, high=high)
+    return cfg
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     arch = architecture_from_args(args)  # a bad flag fails before anything loads
+    cfg = train_config_from_args(args)
+    if args.save:
+        check_save_path(args.save)
     keep_freed_memory()  # this process exists to train
     from .train_cli import run_train
 
-    return run_train(args, arch)
+    return run_train(args, arch, cfg)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -113,6 +152,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    for flag, value, low, high in (("steps", args.steps, 1, 100_000), ("rounds", args.rounds, 1, 100)):
+        if not low <= value <= high:
+            raise PlaygroundError("err.bad_setting", name=flag, low=low, high=high, value=str(value))
+    check_config(TrainConfig(epochs=args.epochs))
     keep_freed_memory()  # as `train` does; the baseline's fresh interpreter keeps glibc's defaults
     from .bench import run_bench
 
@@ -120,8 +163,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage block), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cnn_core", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m cnn_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("summary", help="per-layer shapes, neurons, parameters and MACs")
@@ -174,3 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     except PlaygroundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a disk that fills up, a file that vanished: one line, not a traceback
+        print(f"error: {err.strerror or err} ({err.filename or ''})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

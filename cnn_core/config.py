@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import PlaygroundError
+
 OPTIMIZERS = ("adam", "sgd")
 PRECISIONS = ("auto", "fp32", "bf16")
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # the page's slider
@@ -41,3 +43,32 @@ class TrainConfig:
     precision: str = "auto"  # one of PRECISIONS: "fp32", "bf16" (mixed) or "auto": bf16 where the hardware has it
     probe_every_s: float | None = 1.0  # seconds between ProbeEvents (first-layer kernels, maps); None: none
     grad_norm_every: int = 5  # steps between GradEvents (per-layer gradient norms); 0: none
+
+
+# The range of every number a TrainConfig may hold: the command line, the app and train() check these.
+CONFIG_RANGES = {
+    "epochs": (0.001, 1000.0),
+    "time_budget_s": (0.1, 86_400.0),
+    "batch_size": (1, 65_536),
+    "lr": (1e-8, 100.0),
+    "seed": (0, 2**63 - 1),
+    "warmup": (0.0, 0.9),
+    "val_size": (0, 10_000_000),
+    "eval_every_s": (0.01, 1e12),
+}
+
+
+def check_config(cfg: TrainConfig) -> None:
+    """Refuse, before any work, a setting that is out of range, NaN or infinite (a negative budget never ends)."""
+    for name, (low, high) in CONFIG_RANGES.items():
+        value = getattr(cfg, name)
+        if name == "time_budget_s" and value is None:
+            continue
+        whole = isinstance(low, int) and isinstance(high, int)
+        ok = (isinstance(value, int) if whole else isinstance(value, (int, float))) and not isinstance(value, bool)
+        if not ok or not low <= value <= high:  # NaN fails every comparison
+            raise PlaygroundError("err.bad_setting", name=name, low=low, high=high, value=str(value)[:40])
+    for name, choices in (("optimizer", OPTIMIZERS), ("precision", PRECISIONS)):
+        if getattr(cfg, name) not in choices:
+            raise PlaygroundError("err.bad_choice", field=name, choices=", ".join(choices),
+                                  value=str(getattr(cfg, name))[:40])

@@ -47,7 +47,7 @@ class ConvBlock(nn.Module):
 
 
 class PlaygroundCNN(nn.Module):
-    def __init__(self, arch: Architecture):
+    def __init__(self, arch: Architecture, generator: torch.Generator | None = None):
         super().__init__()
         layers = layer_table(arch)  # validates; raises ArchitectureError with the block at fault
         self.arch = arch
@@ -63,13 +63,13 @@ class PlaygroundCNN(nn.Module):
             n_in = units
         dense.append(nn.Linear(n_in, arch.num_classes))
         self.classifier = nn.Sequential(*dense)
-        self._init_weights()
+        self._init_weights(generator)
 
-    def _init_weights(self) -> None:
+    def _init_weights(self, generator: torch.Generator | None) -> None:
         # He initialisation suits ReLU and lets the first steps learn fast.
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=generator)
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -80,9 +80,8 @@ def build_model(arch: Architecture, seed: int | None = None) -> PlaygroundCNN:
     """The network for ``arch``; with ``seed``, the same initial weights every time."""
     if seed is None:
         return PlaygroundCNN(arch)
-    with torch.random.fork_rng(devices=[]):  # leave the caller's random stream alone
-        torch.manual_seed(seed)
-        return PlaygroundCNN(arch)
+    # Its own generator: seeding the process-wide stream would reseed every other thread's (other users').
+    return PlaygroundCNN(arch, generator=torch.Generator().manual_seed(seed))
 
 
 def count_parameters(model: nn.Module) -> int:

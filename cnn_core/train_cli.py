@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-
-import torch
+from dataclasses import replace
 
 from . import checkpoint
 from .architecture import Architecture, adapt_to_data, layer_table
@@ -19,7 +18,8 @@ from . import datasets
 from .data import load_dataset
 from .errors import PlaygroundError
 from .model import build_model
-from .training import StepEvent, TrainConfig, train
+from .texts import CLI_LANG, translate
+from .training import StepEvent, TrainConfig, check_fits, train
 
 
 def _progress_bar(event: StepEvent) -> None:
@@ -32,20 +32,15 @@ def _progress_bar(event: StepEvent) -> None:
     sys.stderr.flush()
 
 
-def run_train(args: argparse.Namespace, base: Architecture) -> int:
-    """Train ``base`` (adapted to the dataset's images and classes) as the flags say."""
+def run_train(args: argparse.Namespace, base: Architecture, cfg: TrainConfig) -> int:
+    """Train ``base`` (adapted to the dataset's images and classes) with ``cfg``, already checked."""
     data = load_dataset(args.dataset, args.data_dir, download=not args.no_download, image_size=args.image_size)
     h, w, c = data.shape
     arch = adapt_to_data(base, h, w, c, data.num_classes)
     layer_table(arch)  # the dataset's size may not fit the architecture: say so before training
-    cfg = TrainConfig(
-        epochs=args.epochs,
-        time_budget_s=args.time_budget, batch_size=args.batch_size, lr=args.lr,
-        optimizer=args.optimizer, augment=args.augment, hflip=data.mirror_safe,
-        seed=args.seed, precision=args.precision,
-    )
-    torch.manual_seed(args.seed)
-    model = build_model(arch)
+    cfg = replace(cfg, hflip=data.mirror_safe)
+    check_fits(arch, cfg)
+    model = build_model(arch, seed=cfg.seed)
     quiet = args.json or not sys.stderr.isatty()
 
     def on_event(event):
@@ -60,7 +55,7 @@ def run_train(args: argparse.Namespace, base: Architecture) -> int:
         sys.stderr.write("\n")
     if args.save:
         checkpoint.save(args.save, model, data.classes, dataset=data.name,
-                        test_accuracy=result.test_accuracy)
+                        test_accuracy=result.test_accuracy, reason=result.reason)
     out = {"dataset": data.name, "reason": result.reason, "test_accuracy": result.test_accuracy,
            "seconds": round(result.seconds, 2), "images_per_s": round(result.images_per_s, 1),
            "steps": result.steps, "precision": result.precision, "architecture": arch.to_dict(),
@@ -70,9 +65,15 @@ def run_train(args: argparse.Namespace, base: Architecture) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"test accuracy {result.test_accuracy:.4f} after {result.seconds:.1f} s "
+        accuracy = f"{result.test_accuracy:.4f}" if result.test_accuracy is not None else "-"
+        print(f"test accuracy {accuracy} after {result.seconds:.1f} s "
               f"({result.images_per_s:,.0f} images/s, {result.precision}, {result.reason})")
-    return 0 if result.reason != "nan" else 1
+    if result.reason == "nan":
+        print(f"error: {translate(CLI_LANG, 'err.loss_nan', step=result.nan_step, lr=cfg.lr)}", file=sys.stderr)
+    elif result.reason == "diverged":
+        print(f"error: {translate(CLI_LANG, 'err.loss_diverged', step=result.diverged_step, lr=cfg.lr)}",
+              file=sys.stderr)
+    return 1 if result.reason in ("nan", "diverged") else 0
 
 
 def _train_on_ray(address: str, model, data, cfg, dataset: str, on_event):

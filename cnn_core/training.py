@@ -30,10 +30,13 @@ from torch import nn
 import torch.nn.functional as F
 
 from .architecture import Architecture, training_memory_mb
-from .config import OPTIMIZERS, PRECISIONS, TrainConfig
+from .config import OPTIMIZERS, PRECISIONS, TrainConfig, check_config
 from .data import ImageData
 from .errors import ArchitectureError, PlaygroundError
 from .inspection import gradient_norms
+
+
+DIVERGED_FACTOR = 10  # a smoothed loss this many times chance level's (ln classes) is a run that blew up
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class GradEvent:
 
 @dataclass
 class TrainResult:
-    reason: str  # "done", "stopped" or "nan"
+    reason: str  # "done", "stopped", "nan" or "diverged" (the loss exploded without becoming NaN)
     steps: int
     seconds: float  # training time, evaluation excluded
     images_per_s: float
@@ -86,6 +89,7 @@ class TrainResult:
     confusion: torch.Tensor | None = None  # (classes, classes) counts, rows = true label
     test_predictions: torch.Tensor | None = None  # (N,) predicted class of each test image
     nan_step: int | None = None
+    diverged_step: int | None = None  # the step whose smoothed loss showed the run had blown up
     precision: str = "fp32"  # what the forward pass ran in: "fp32" or "bf16" (mixed)
 
 
@@ -254,15 +258,14 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     """
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
-    if cfg.optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+    check_config(cfg)
     if isinstance(getattr(model, "arch", None), Architecture):
         check_fits(model.arch, cfg)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)  # process-wide; the Scheduler gives concurrent jobs equal shares
     device = pick_device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
-    torch.manual_seed(cfg.seed)
+    # This run's own random stream: the process-wide one (other users' runs, the app) is never reseeded.
     gen = torch.Generator().manual_seed(cfg.seed)
 
     train_x, train_y, val_x, val_y = split_validation(data, cfg.val_size, cfg.seed)
@@ -277,7 +280,9 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     step, seen, train_seconds = 0, 0, 0.0
     next_eval = cfg.eval_every_s
     last_good = copy.deepcopy(model.state_dict())
-    reason, nan_step = "done", None
+    reason, nan_step, diverged_step = "done", None, None
+    blown_up = DIVERGED_FACTOR * max(math.log(max(data.num_classes, 2)), 1.0)
+    loss_avg = None
     smoothed_ips = 0.0
     perm = torch.randperm(n, generator=gen).to(device)
     pos = 0
@@ -326,6 +331,12 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
             model.load_state_dict(last_good)
             emit(StepEvent(step, seen / n, float("nan"), 0.0, lr, train_seconds, smoothed_ips, progress, 0.0))
             break
+        loss_avg = loss_value if loss_avg is None else 0.9 * loss_avg + 0.1 * loss_value
+        if step >= 20 and loss_avg > blown_up:  # exploding without a NaN (a learning rate far too high)
+            reason, diverged_step = "diverged", step
+            model.load_state_dict(last_good)
+            emit(StepEvent(step, seen / n, loss_value, 0.0, lr, train_seconds, smoothed_ips, progress, 0.0))
+            break
         ips = len(idx) / max(dt, 1e-9)
         smoothed_ips = ips if step == 1 else 0.9 * smoothed_ips + 0.1 * ips
         acc = (logits.argmax(1) == yb).float().mean().item()
@@ -344,7 +355,7 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         if train_seconds >= next_eval and len(val_y):
             val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
             next_eval = train_seconds + cfg.eval_every_s
-            if math.isfinite(val_loss):
+            if math.isfinite(val_loss) and val_loss < blown_up:
                 last_good = copy.deepcopy(model.state_dict())
             emit(EvalEvent(step, train_seconds, val_loss, val_acc))
 
@@ -354,6 +365,7 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
         emit(EvalEvent(step, train_seconds, val_loss, val_acc))
     result = TrainResult(reason, step, train_seconds, seen / max(train_seconds, 1e-9), nan_step=nan_step,
+                         diverged_step=diverged_step,
                          precision=precision)
     if evaluate_test and len(data.test_y):
         _, test_accuracy, pred = evaluate(model, data.test_x, data.test_y, device=device)

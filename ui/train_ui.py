@@ -191,6 +191,8 @@ def results(job) -> None:
         return
     if result.reason == "nan":
         st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
+    elif result.reason == "diverged":
+        st.error(t("err.loss_diverged", step=result.diverged_step, lr=job.cfg.lr), icon="💥")
     elif result.reason == "stopped":
         st.warning(t("train.stopped", steps=result.steps))
     if result.test_accuracy is None:
