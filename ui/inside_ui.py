@@ -13,7 +13,7 @@ from cnn_core.errors import PlaygroundError
 from cnn_core.inspection import LAB_KERNELS, apply_kernel, one_hot, tile_maps
 from ui import resources, state
 from ui.figures import heatmap, probabilities
-from ui.i18n import error_text, labeller, num, t
+from ui.i18n import error_text, labeller, num, plain, t
 
 def _random_index(count: int) -> None:
     st.session_state["w_index"] = int(torch.randint(count, (1,)))
@@ -46,7 +46,9 @@ def pick_image(saved):
     c1, c2 = st.columns([3, 1])
     index = c1.number_input(t("inside.index"), 0, len(data.test_y) - 1, key="w_index")
     c2.button(t("inside.random"), key="random_image", on_click=_random_index, args=(len(data.test_y),))
-    return data.test_x[index], int(data.test_y[index])
+    label = int(data.test_y[index])
+    # A model that names other classes than these images' (2 classes, yet "dataset: mnist") gets no true label.
+    return data.test_x[index], label if data.num_classes == len(saved.classes) else None
 
 
 def input_section(image, classes, label):
@@ -54,8 +56,9 @@ def input_section(image, classes, label):
     st.subheader(t("inside.input_title"))
     st.markdown(t("inside.input_text", h=h, w=w, c=c, neurons=h * w * c))
     left, right = st.columns([1, 2])
-    caption = t("inside.image") + (f" ({classes[label]})" if label is not None else "")
+    caption = t("inside.image") + (f" ({classes[label]})" if label is not None else "")  # plain text below
     if c == 3:
+        caption = plain(caption)  # st.image reads its caption as Markdown
         left.image(image.permute(1, 2, 0).numpy(), caption=caption, width=220)
     else:
         left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image")

@@ -14,7 +14,7 @@ from cnn_core import runs as core_runs, texts
 from cnn_core.checkpoint import SavedModel
 from cnn_core.training import pick_device
 from ui import resources, state, workspace
-from ui.i18n import lang, pct, t
+from ui.i18n import lang, pct, plain, t
 
 SHIPPED = "shipped"
 
@@ -95,8 +95,9 @@ def model_picker(page: str) -> SavedModel:
     if choice == SHIPPED:
         st.caption(t("draw.model_shipped", accuracy=accuracy_text))
     else:
-        st.caption(t("models.using_run", name=by_id[choice].name, dataset=by_id[choice].dataset,
+        st.caption(t("models.using_run", name=plain(by_id[choice].name), dataset=plain(by_id[choice].dataset),
                      accuracy=accuracy_text))
     if page == "draw" and list(saved.classes) != core_runs.DIGITS:
-        st.warning(t("models.other_classes", classes=", ".join(saved.classes[:12]), example=saved.classes[0]))
+        st.warning(t("models.other_classes", classes=plain(", ".join(saved.classes[:12])),
+                     example=plain(saved.classes[0])))
     return saved

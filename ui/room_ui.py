@@ -20,7 +20,7 @@ import streamlit as st
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
 from ui import resources, state, workspace
-from ui.i18n import num, pct, t
+from ui.i18n import num, pct, plain, t
 
 JOIN_PARAM = "room"
 
@@ -106,7 +106,7 @@ def open_room_ui() -> None:
     with right:
         st.subheader(t("room.link"))
         st.code(link, language=None)
-        st.caption(t("room.link_help", code=room_code))
+        st.caption(t("room.link_help", code=plain(room_code)))
     board_ui(room_code, instructor=True)
 
 
@@ -117,13 +117,13 @@ def join_ui(room_code: str) -> None:
         return
     room = db.room(room_code) if ROOM_CODE.match(room_code) else None
     if room is None:
-        st.error(t("room.unknown", code=room_code))
+        st.error(t("room.unknown", code=plain(room_code)))  # the code comes from the URL
         return
     if room.closed:
         st.warning(t("room.closed"))
         return
     if room.title:
-        st.subheader(room.title)  # st.subheader renders Markdown: the title comes from the instructor only
+        st.subheader(plain(room.title))  # a person typed it: shown as text, never Markdown
     joined = in_rooms(room_code)
     with st.form("join_room"):
         nickname = st.text_input(t("room.nickname"), max_chars=MAX_NICKNAME_LEN, key="w_nickname",

@@ -18,7 +18,7 @@ from cnn_core.architecture import Architecture
 from cnn_core.storage import MAX_NAME_LEN, RunInfo
 from ui import state, workspace
 from ui.arch_ui import ARCH_WIDGETS
-from ui.i18n import class_names, labeller, num, pct, t
+from ui.i18n import class_names, labeller, num, pct, plain, t
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
 DIFFERS = "#ffe08a"  # background of a compared row whose values differ
@@ -154,7 +154,7 @@ def actions(runs: list[RunInfo]) -> None:
     c2.toggle(t("runs.pin"), value=run.pinned, key=f"w_pin_{run.id}", help=t("runs.pin_help"),
               on_change=lambda: workspace.pin(run.id, ss[f"w_pin_{run.id}"]))
     with c3.popover(t("runs.delete")):
-        st.write(t("runs.delete_confirm", name=run.name))
+        st.write(t("runs.delete_confirm", name=plain(run.name)))
         if st.button(t("runs.delete_yes"), key="run_delete", type="primary"):
             workspace.delete(run.id)
             ss.pop("w_run_pick", None)
