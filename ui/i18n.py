@@ -82,9 +82,11 @@ def grouped(text: str) -> str:
 
 
 def layer_label(layer, short: bool = False) -> str:
-    """'convolución 2 + ReLU' / 'conv 2': a layer's kind in the session's language, with its block number."""
-    digits = "".join(ch for ch in layer.name if ch.isdigit())
-    return t(f"{'layer_short' if short else 'layer'}.{layer.kind}", n=int(digits) if digits else "")
+    """'convolución 2 + ReLU' / 'conv 2': a layer (or its name, 'conv2') in the session's language."""
+    name = layer if isinstance(layer, str) else layer.name
+    kind = name.rstrip("0123456789")  # the names are the kinds, numbered: input, conv1, pool1, flatten, dense1, output
+    digits = name[len(kind):]
+    return t(f"{'layer_short' if short else 'layer'}.{kind}", n=int(digits) if digits else "")
 
 
 def separators() -> str:

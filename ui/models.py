@@ -14,7 +14,7 @@ from cnn_core import runs as core_runs, texts
 from cnn_core.checkpoint import SavedModel
 from cnn_core.training import pick_device
 from ui import resources, state, workspace
-from ui.i18n import lang, pct, plain, t
+from ui.i18n import class_names, lang, pct, plain, t
 
 SHIPPED = "shipped"
 
@@ -98,6 +98,6 @@ def model_picker(page: str) -> SavedModel:
         st.caption(t("models.using_run", name=plain(by_id[choice].name), dataset=plain(by_id[choice].dataset),
                      accuracy=accuracy_text))
     if page == "draw" and list(saved.classes) != core_runs.DIGITS:
-        st.warning(t("models.other_classes", classes=plain(", ".join(saved.classes[:12])),
-                     example=plain(saved.classes[0])))
+        names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal
+        st.warning(t("models.other_classes", classes=", ".join(names[:12]), example=names[0]))
     return saved

@@ -20,7 +20,7 @@ import streamlit as st
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
 from ui import resources, state, workspace
-from ui.i18n import num, pct, plain, t
+from ui.i18n import num, pct, plain, separators, t
 
 JOIN_PARAM = "room"
 
@@ -154,6 +154,14 @@ def board_frame(rows) -> pd.DataFrame:
     } for n, r in enumerate(rows, start=1)])
 
 
+def shown_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
+    shown = frame.copy()
+    for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_seconds", 1)):
+        shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: "–" if pd.isna(v) else num(v, d))
+    return shown
+
+
 def scatter(rows) -> go.Figure:
     scored = [r for r in rows if r.best_accuracy is not None]
     fig = go.Figure(go.Scatter(
@@ -162,7 +170,7 @@ def scatter(rows) -> go.Figure:
         textposition="top center", marker={"size": 12}))
     fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log"},
                       yaxis={"title": t("room.col_accuracy")}, title=t("room.scatter"),
-                      height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20})
+                      height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
     return fig
 
 
@@ -178,7 +186,7 @@ def _board(room_code: str, instructor: bool) -> None:
         st.info(t("room.empty"))
     else:
         frame = board_frame(rows)
-        st.dataframe(frame, hide_index=True, key=f"board_{room_code}")
+        st.dataframe(shown_numbers(frame), hide_index=True, key=f"board_{room_code}")
         st.plotly_chart(scatter(rows), key=f"scatter_{room_code}")
         exercises = make_exercises(0)
         st.dataframe(pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],

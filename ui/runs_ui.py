@@ -18,7 +18,7 @@ from cnn_core.architecture import Architecture
 from cnn_core.storage import MAX_NAME_LEN, RunInfo
 from ui import state, workspace
 from ui.arch_ui import ARCH_WIDGETS
-from ui.i18n import class_names, labeller, num, pct, plain, t
+from ui.i18n import class_names, labeller, num, pct, plain, separators, t
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
 DIFFERS = "#ffe08a"  # background of a compared row whose values differ
@@ -72,7 +72,7 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
             fig.add_trace(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
                                      mode="lines+markers", line={"color": color, "width": 3}), 1, col)
     fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
     return fig
 
 

@@ -18,7 +18,7 @@ from cnn_core.model import build_model
 from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
 from ui import resources, state
 from ui.figures import confusion, image_grid, training_curves
-from ui.i18n import class_names, dec, error_text, labeller, num, pct, t
+from ui.i18n import class_names, dec, layer_label, error_text, labeller, num, pct, t
 from ui import workspace
 from ui.learning_view import learning_view
 from ui.models import add_upload, adopt_finished_training
@@ -172,7 +172,7 @@ def live_view(job) -> None:
     gap = overfitting_gap(snap.steps, snap.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
-    learning_view(snap, layer_names(job.model))
+    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
     if not snap.finished:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
     elif adopt_finished_training():
