@@ -35,6 +35,8 @@ def one_thread():
     One image is far too little work to split: on a busy 2-core server,
     torch's default of one thread per core made a single forward pass of the
     tutorial network take 130 ms instead of 5 (the threads wait for each other).
+    torch's thread count is process-wide: a training running meanwhile in
+    another thread of the server also computes on one thread until this ends.
     """
     before = torch.get_num_threads()
     if before != 1:
