@@ -222,18 +222,21 @@ def hundred_thousand_tiny_images() -> bytes:
     return zipcraft.make({f"{c}/{i}.png": tiny[c] for c in "ab" for i in range(50_000)}, method=0)
 
 
+@pytest.mark.slow
 def test_100k_tiny_images_at_64_px_are_refused_with_bounded_memory(hundred_thousand_tiny_images, tmp_path):
     outcome, mb = peak_above_idle(hundred_thousand_tiny_images, 64, tmp_path)
     print(json.dumps({"case": "100k tiny at 64", "outcome": outcome, "peak_above_idle_mb": mb}))
     assert outcome == "err.zip_decoded_too_big" and mb < 1536
 
 
+@pytest.mark.slow
 def test_100k_tiny_images_at_28_px_load_within_bounded_memory(hundred_thousand_tiny_images, tmp_path):
     outcome, mb = peak_above_idle(hundred_thousand_tiny_images, 28, tmp_path)
     print(json.dumps({"case": "100k tiny at 28", "outcome": outcome, "peak_above_idle_mb": mb}))
     assert outcome == "loaded_100000" and mb < 1536
 
 
+@pytest.mark.slow
 def test_images_declaring_huge_dimensions_stay_within_bounded_memory(tmp_path):
     members = good_members() | {f"cats/bomb{i}.png": png_claiming(16_000, 16_000) for i in range(20)}
     outcome, mb = peak_above_idle(zipcraft.make(members), 64, tmp_path)

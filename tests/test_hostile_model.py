@@ -233,6 +233,7 @@ def peak_above_idle_mb(raw: bytes, tmp_path) -> tuple[str, int]:
     return outcome, int(mb)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["huge_architecture", "expanded_weights", "size_claims", "deep_json"])
 def test_hostile_model_loads_stay_under_1_5_gb_above_idle(kind, tmp_path):
     if kind == "huge_architecture":

@@ -316,6 +316,8 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
         assert fp32["images_per_s"] == report["images_per_s"]
     assert report["train_mflop_per_image"] == pytest.approx(44.95, abs=0.1)  # the tutorial network, fwd + bwd
 
+
+@pytest.mark.slow
 def test_cli_train_on_an_image_folder_zip(tmp_path):
     import json
     import os
