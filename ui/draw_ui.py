@@ -26,6 +26,34 @@ from ui.step_figures import overlay
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 
+# streamlit-drawable-canvas waits 200 ms after the pen lifts before it sends the drawing (a debounce in
+# its script, with no option to change it): most of the page's answer time. Its own toolbar button
+# "Update the app with this drawing" sends at once; this clicks it for the user the moment a stroke ends.
+_SEND_NOW_JS = """
+export default function() {
+  let drawing = null;
+  const hostOf = (event) => event.composedPath().find(
+    (el) => el instanceof Element && el.shadowRoot && el.closest('[class*="st-key-canvas"]'));
+  const down = (event) => { drawing = hostOf(event) || null; };
+  const up = () => {
+    const host = drawing;
+    drawing = null;
+    if (!host) return;
+    setTimeout(() => {  // after the canvas has added the stroke and scheduled its own, later, send
+      const send = host.shadowRoot.querySelector('.dc-toolbar-card .dc-icon-button');
+      if (send) send.click();
+    }, 0);
+  };
+  document.addEventListener('pointerdown', down, true);
+  document.addEventListener('pointerup', up, true);
+  return () => {
+    document.removeEventListener('pointerdown', down, true);
+    document.removeEventListener('pointerup', up, true);
+  };
+}
+"""
+_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=_SEND_NOW_JS)
+
 
 def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> None:
     """``x`` (1, 1, H, W) in [0, 1], the network's input; ``best`` the predicted class."""
@@ -57,6 +85,7 @@ def drawing(saved) -> None:
         st.write("")  # room for the canvas's toolbar, which floats above it
         dark_ink = st.session_state.get("w_dark_ink", False)
         canvas = drawing_canvas(dark_ink)
+        _send_now(key="canvas_send_now", height=0)
         st.caption(t("draw.canvas_help"))
         st.toggle(t("draw.dark_ink"), key="w_dark_ink")
 
