@@ -16,8 +16,8 @@ A workspace is anonymous: whoever holds its code (128 random bits, in the
 page's URL) owns it. Limits keep one workspace from filling the disk: past the
 run or byte limit the oldest unpinned runs are removed and their names
 returned, so the app can say so. Workspaces idle longer than ``idle_days`` are
-removed by :meth:`Storage.cleanup_idle`, which :meth:`Storage.touch` runs by
-itself at most once an hour per process.
+removed by :meth:`Storage.cleanup_idle`, which opening or creating a workspace
+runs by itself at most once an hour per process.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, create_engine,
                         delete, event, func, select, text, update)
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, deferred, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 WORKSPACE_CODE_BYTES = 16  # 128 bits: secrets.token_urlsafe gives 22 URL-safe characters
 WORKSPACE_CODE = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -87,7 +87,7 @@ class Run(Base):
     images_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     model_size: Mapped[int] = mapped_column(Integer)
-    model: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # a checkpoint zip; loaded only when asked for
+    model: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # a checkpoint zip; loaded only when asked for
 
 
 class ExerciseSolved(Base):
@@ -246,6 +246,7 @@ class Storage:
         code = secrets.token_urlsafe(WORKSPACE_CODE_BYTES)
         with self._session.begin() as s:
             s.add(Workspace(code=code, created_at=now(), last_seen_at=now(), settings={}))
+        self._maybe_cleanup()  # also on servers where nobody comes back
         return code
 
     def workspace_exists(self, code: str) -> bool:
@@ -262,13 +263,13 @@ class Storage:
         """
         if not WORKSPACE_CODE.match(code or ""):
             return None
+        self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
         with self._session.begin() as s:
             row = s.execute(select(Workspace.id, Workspace.settings).where(Workspace.code == code)).first()
             if row is None:
                 return None
             s.execute(update(Workspace).where(Workspace.id == row.id).values(last_seen_at=now()))
             solved = set(s.scalars(select(ExerciseSolved.exercise_id).where(ExerciseSolved.workspace_id == row.id)))
-        self._maybe_cleanup()
         return dict(row.settings or {}), solved
 
     def touch(self, code: str) -> None:

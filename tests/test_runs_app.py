@@ -250,3 +250,21 @@ def test_a_model_uploaded_while_a_training_runs_and_the_training_are_both_kept(r
         ("uploaded", True), ("trained", False)]
     draw = page("draw", ws=at.session_state["ws"])
     assert len(draw.selectbox(key="w_model_draw").options) == 3  # the user sees both and picks
+
+
+def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(monkeypatch):
+    from ui import resources, workspace
+
+    monkeypatch.setenv("CNN_PLAYGROUND_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")  # port 9: refused
+    resources.settings.clear()
+    workspace._open_store.clear()
+    try:
+        at = page("exercises")
+        at.text_input(key="ex_input_gray_0").input("784").run()
+        at.button(key="check_input_gray").click().run()
+        no_exceptions(at)
+        assert "1 of 22 solved" in at.get("progress")[0].proto.text  # progress still counts in the session
+        assert any("database cannot be reached" in w.value for w in at.warning)
+    finally:
+        resources.settings.clear()
+        workspace._open_store.clear()

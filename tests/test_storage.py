@@ -130,13 +130,26 @@ def test_idle_workspaces_are_removed_with_everything_they_hold(store):
         assert conn.execute(text("SELECT count(*) FROM room_members")).scalar() == 0
 
 
-def test_touch_runs_the_cleanup_by_itself(store):
-    old = store.create_workspace()
-    with store.engine.begin() as conn:
-        conn.execute(update(Workspace).where(Workspace.code == old).values(last_seen_at=dt.datetime(2000, 1, 1)))
-    visitor = store.create_workspace()
-    store.touch(visitor)  # the first visit of this process is due for a cleanup
-    assert not store.workspace_exists(old) and store.workspace_exists(visitor)
+def test_the_server_cleans_up_by_itself_when_a_workspace_is_opened_or_created(database_url):
+    first = Storage(database_url)
+    old, returning = first.create_workspace(), first.create_workspace()
+    with first.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code.in_([old, returning]))
+                     .values(last_seen_at=dt.datetime(2000, 1, 1)))
+    first.close()
+    restarted = Storage(database_url)  # a server process starting: its first visitor triggers the cleanup
+    assert restarted.open_workspace(returning) is None  # idle too long: gone, like the other one
+    assert not restarted.workspace_exists(old)
+    restarted.close()
+    another = Storage(database_url)
+    stale = another.create_workspace()
+    with another.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == stale).values(last_seen_at=dt.datetime(2000, 1, 1)))
+    another.close()
+    fresh = Storage(database_url)
+    fresh.create_workspace()  # a new visitor on a fresh process also triggers it
+    assert not fresh.workspace_exists(stale)
+    fresh.close()
 
 
 def test_room_board_ranks_best_runs_and_counts_exercises(store):
@@ -215,3 +228,17 @@ def test_best_digits_model_ignores_other_datasets(store):
     store.add_run(code, model_run("digits", accuracy=0.95))
     store.add_run(code, model_run("better", accuracy=0.97))
     assert runs.best_digits_run(store.runs(code)).name == "better"
+
+
+def test_the_migrations_build_exactly_the_models_schema(database_url):
+    """storage.py's models and the Alembic revisions must not drift apart: autogenerate finds nothing to do."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from cnn_core.storage import Base
+
+    store = Storage(database_url)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    store.close()
+    assert diff == []
