@@ -119,3 +119,14 @@ def test_the_teachers_guides_exist_in_both_languages_with_the_tutorials_numbers(
         text = (REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8")
         assert all(f in text for f in figures), lang
         assert "streamlit run app.py --server.address 0.0.0.0" in text
+
+
+def test_the_overfitting_exercise_draws_its_two_curves_with_spanish_marks():
+    at = page("exercises")
+    chart = next(c for c in at.get("plotly_chart") if "overfitting" in c.proto.id)
+    import json
+
+    fig = json.loads(chart.proto.spec)
+    assert fig["layout"]["separators"] == ",."
+    ex = {e.id: e for e in make_exercises(0)}["overfitting"]
+    assert fig["data"][1]["y"] == [v.value for v in ex.params["val"]]

@@ -201,3 +201,15 @@ def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.F
     fig.update_layout(height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5))
     fig.update_annotations(font_size=10)
     return localised(fig)
+
+
+def loss_curves(train: list[float], val: list[float], labels: dict[str, str]) -> go.Figure:
+    """Training and validation loss per epoch (1, 2, ...): the overfitting exercise's two curves."""
+    epochs = list(range(1, len(train) + 1))
+    fig = go.Figure([go.Scatter(x=epochs, y=train, name=labels["train_epoch"], mode="lines+markers",
+                                line=dict(color="#4c78a8")),
+                     go.Scatter(x=epochs, y=val, name=labels["validation"], mode="lines+markers",
+                                line=dict(color="#e45756"))])
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), title=labels["loss"],
+                      xaxis=dict(title=labels["epoch"], dtick=1), yaxis=dict(tickformat=".2f"))
+    return localised(fig)
