@@ -11,7 +11,6 @@ import math
 
 import plotly.graph_objects as go
 import torch
-from plotly.subplots import make_subplots
 
 from ui.i18n import separators
 
@@ -43,30 +42,32 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
         z = torch.nn.functional.pad(z, (pad, pad, pad, pad))
     xs = list(range(-pad, w + pad))
     ys = list(range(-pad, h + pad))
-    fig = go.Figure(go.Heatmap(z=z.tolist(), x=xs, y=ys, colorscale=colorscale, showscale=False,
+    # numpy arrays, not lists: Plotly checks and encodes them whole, several times faster per frame
+    fig = go.Figure(go.Heatmap(z=z.numpy(), x=xs, y=ys, colorscale=colorscale, showscale=False,
                                hoverinfo="skip"))
     cols, rows = torch.meshgrid(torch.arange(w), torch.arange(h), indexing="xy")
-    fig.add_trace(go.Scatter(x=cols.flatten().tolist(), y=rows.flatten().tolist(), mode="markers",
+    fig.add_trace(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), mode="markers",
                              marker=dict(size=max(4, 300 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
                              hovertemplate=hover + "<extra></extra>", showlegend=False))
+    shapes = []  # given to the layout at once: add_shape one by one re-checks them all each time
     if pad:  # the padding band: four strips around the image
         outer = (-pad - 0.5, w + pad - 0.5, -pad - 0.5, h + pad - 0.5)
         for x0, x1, y0, y1 in ((outer[0], outer[1], outer[2], -0.5), (outer[0], outer[1], h - 0.5, outer[3]),
                                (outer[0], -0.5, -0.5, h - 0.5), (w - 0.5, outer[1], -0.5, h - 0.5)):
-            fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=PADDING, line_width=0, layer="above")
-        fig.add_shape(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5,
-                      line=dict(color="#4c78a8", dash="dot", width=1))
+            shapes.append(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=PADDING, line_width=0,
+                               layer="above"))
+        shapes.append(dict(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5,
+                           line=dict(color="#4c78a8", dash="dot", width=1)))
     if grid:
-        for i in range(1, w // grid):
-            fig.add_shape(type="line", x0=i * grid - 0.5, x1=i * grid - 0.5, y0=-0.5, y1=h - 0.5,
-                          line=dict(color="rgba(255,255,255,0.35)", width=1))
-        for i in range(1, h // grid):
-            fig.add_shape(type="line", y0=i * grid - 0.5, y1=i * grid - 0.5, x0=-0.5, x1=w - 0.5,
-                          line=dict(color="rgba(255,255,255,0.35)", width=1))
-    fig.add_shape(type="rect", x0=left - 0.5, x1=left + size - 0.5, y0=top - 0.5, y1=top + size - 0.5,
-                  line=dict(color=WINDOW, width=3), layer="above")
+        line = dict(color="rgba(255,255,255,0.35)", width=1)
+        shapes += [dict(type="line", x0=i * grid - 0.5, x1=i * grid - 0.5, y0=-0.5, y1=h - 0.5, line=line)
+                   for i in range(1, w // grid)]
+        shapes += [dict(type="line", y0=i * grid - 0.5, y1=i * grid - 0.5, x0=-0.5, x1=w - 0.5, line=line)
+                   for i in range(1, h // grid)]
+    shapes.append(dict(type="rect", x0=left - 0.5, x1=left + size - 0.5, y0=top - 0.5, y1=top + size - 0.5,
+                       line=dict(color=WINDOW, width=3), layer="above"))
     fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
-                      plot_bgcolor="rgba(0,0,0,0)", uirevision="window", separators=separators())
+                      plot_bgcolor="rgba(0,0,0,0)", uirevision="window", separators=separators(), shapes=shapes)
     fig.update_xaxes(range=[-pad - 0.5, w + pad - 0.5], visible=False, constrain="domain")
     fig.update_yaxes(range=[h + pad - 0.5, -pad - 0.5], visible=False, scaleanchor="x", constrain="domain")
     return fig
@@ -76,29 +77,32 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
                  mark: tuple[int, int] | None = None) -> go.Figure:
     """Small k×k grids side by side, each cell with its value written in: [(title, values, colorscale)].
 
-    ``mark`` outlines one cell (row, col) in every grid, e.g. the value max-pooling keeps.
+    ``mark`` outlines one cell (row, col) in every grid, e.g. the value max-pooling keeps. All grids
+    share one pair of axes, one grid width apart (cheaper to build each animation frame than subplots).
     """
-    fig = make_subplots(rows=1, cols=len(grids), subplot_titles=[g[0] for g in grids], horizontal_spacing=0.06)
-    for i, (_, values, colorscale) in enumerate(grids, start=1):
+    fig = go.Figure()
+    shapes, titles = [], []
+    k_h, k_w = grids[0][1].shape
+    step = k_w + 1
+    for i, (title, values, colorscale) in enumerate(grids):
         z = values.detach().float()
         diverging = colorscale == "RdBu"
         top = float(z.abs().max()) or 1.0
-        small = z.shape[-1] <= 5
         fmt = ".2f" if top >= 0.05 else ".1e"  # gradients of a sure answer are tiny, not zero
         fig.add_trace(go.Heatmap(
-            z=z.tolist(), colorscale=colorscale, showscale=False, zmid=0 if diverging else None,
-            zmin=-top if diverging else None, zmax=top if diverging else None,
-            texttemplate=f"%{{z:{fmt}}}" if small else None,
-            textfont=dict(size=12), hovertemplate=f"%{{z:{fmt}}}<extra></extra>"), 1, i)
-        k_h, k_w = z.shape
-        fig.update_xaxes(range=[-0.5, k_w - 0.5], visible=False, constrain="domain", row=1, col=i)
-        fig.update_yaxes(range=[k_h - 0.5, -0.5], visible=False, constrain="domain",
-                         scaleanchor=f"x{'' if i == 1 else i}", row=1, col=i)
+            z=z.numpy(), x0=i * step, dx=1, y0=0, dy=1, colorscale=colorscale, showscale=False,
+            zmid=0 if diverging else None, zmin=-top if diverging else None, zmax=top if diverging else None,
+            texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
+            hovertemplate=f"%{{z:{fmt}}}<extra></extra>"))
+        titles.append(dict(x=i * step + (k_w - 1) / 2, y=-0.6, text=title, showarrow=False, yanchor="bottom",
+                           font=dict(size=12)))
         if mark is not None:
-            fig.add_shape(type="rect", x0=mark[1] - 0.5, x1=mark[1] + 0.5, y0=mark[0] - 0.5, y1=mark[0] + 0.5,
-                          line=dict(color=CURRENT, width=3), row=1, col=i)
-    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False, separators=separators())
-    fig.update_annotations(font_size=12)
+            shapes.append(dict(type="rect", x0=i * step + mark[1] - 0.5, x1=i * step + mark[1] + 0.5,
+                               y0=mark[0] - 0.5, y1=mark[0] + 0.5, line=dict(color=CURRENT, width=3)))
+    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False, separators=separators(),
+                      shapes=shapes, annotations=titles, plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(range=[-0.5, len(grids) * step - 1.5], visible=False, constrain="domain")
+    fig.update_yaxes(range=[k_h - 0.5, -0.5], visible=False, scaleanchor="x", constrain="domain")
     return fig
 
 
@@ -114,11 +118,11 @@ def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorsc
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False,
                                zmin=zrange[0] if zrange else None, zmax=zrange[1] if zrange else None,
                                hovertemplate="(%{y}, %{x}) = %{z:.3f}<extra></extra>"))
-    fig.add_shape(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5, line=dict(color="#9aa5b1", width=1))
-    fig.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
-                  line=dict(color=CURRENT, width=3))
+    shapes = [dict(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5, line=dict(color="#9aa5b1", width=1)),
+              dict(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
+                   line=dict(color=CURRENT, width=3))]
     fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
-                      plot_bgcolor="rgba(0,0,0,0)", separators=separators())
+                      plot_bgcolor="rgba(0,0,0,0)", separators=separators(), shapes=shapes)
     _square_axes(fig, h, w)
     return fig
 
