@@ -179,3 +179,21 @@ def test_a_new_locale_file_is_a_new_language_in_the_switch(locales_with_a_copy):
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["lang"] == "xx"
     assert at.title[0].value == texts.table("en")["arch.title"]
+
+
+def test_train_page_widgets_start_at_the_trainers_defaults(tiny_dataset):
+    from cnn_core.config import SUGGESTED_TIME_BUDGET_S, TrainConfig
+
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=TIMEOUT)
+    at.query_params["ds"] = "tiny"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="w_epochs").value == TrainConfig.epochs == 3
+    assert at.select_slider(key="w_batch").value == TrainConfig.batch_size
+    assert at.select_slider(key="w_lr").value == TrainConfig.lr
+    assert at.radio(key="w_optimizer").value == TrainConfig.optimizer
+    assert at.radio(key="w_precision").value == TrainConfig.precision
+    assert at.checkbox(key="w_augment").value == TrainConfig.augment
+    at.radio(key="w_mode").set_value("time").run()
+    assert at.slider(key="w_budget").value == SUGGESTED_TIME_BUDGET_S
+    assert cli.build_parser().parse_args(["train"]).epochs == TrainConfig.epochs  # the CLI agrees
