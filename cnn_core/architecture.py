@@ -391,6 +391,8 @@ def apply_overrides(base: Architecture, overrides: dict[str, str]) -> Architectu
     if "pool" in overrides:
         changes["pool"] = overrides["pool"]
     if "bn" in overrides:
+        if overrides["bn"] not in ("0", "1"):
+            raise ArchitectureError("err.bad_choice", field="batch_norm", choices="0, 1", value=overrides["bn"][:40])
         changes["batch_norm"] = overrides["bn"] == "1"
     arch = Architecture.from_dict({**base.to_dict(), **changes})
     layer_table(arch)

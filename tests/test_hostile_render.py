@@ -98,3 +98,42 @@ def test_errors_show_file_text_literally():
     nested = error_text(ModelFileError("err.model_corrupt", reason=Message(
         "err.bad_choice", {"field": "padding", "choices": "same, valid", "value": "<img src=x>"})))
     assert "\\<img src\\=x\\>" in nested
+
+
+@pytest.mark.parametrize("params, adjusted", [
+    ({"k": "2", "pad": "valid"}, "k=2"), ({"f": "33,65"}, "f=33,65"), ({"dense": "99"}, "dense=99"),
+    ({"k": "4", "pad": "valid", "f": "33"}, "k=4"),
+])
+def test_link_values_the_sliders_cannot_show_fall_back_with_a_notice(params, adjusted):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "pages" / "architecture.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    notices = [w.value for w in at.warning if "cannot show" in w.value]
+    assert notices and adjusted.replace(",", "\\,").replace("=", "\\=") in notices[0], [w.value for w in at.warning]
+    arch = at.session_state["arch"]
+    from ui.arch_ui import FILTER_CHOICES, UNIT_CHOICES
+    from cnn_core.architecture import KERNEL_SIZES
+
+    assert arch.kernel_size in KERNEL_SIZES and set(arch.out_channels) <= set(FILTER_CHOICES)
+    assert set(arch.dense) <= set(UNIT_CHOICES)
+
+
+@pytest.mark.parametrize("params", [{"bn": "yes"}, {"k": "<img src=x onerror=alert(1)>"},
+                                    {"f": "[x](javascript:alert(1))"}, {"ds": "<b>x</b>"}])
+def test_bad_link_values_are_named_without_markup(params):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "pages" / "architecture.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("invalid value" in w for w in warnings), warnings
+    assert not any("<img" in w or "](" in w for w in warnings)

@@ -22,6 +22,22 @@ def _nearest(value: int, choices: tuple[int, ...]) -> int:
     return min(choices, key=lambda c: abs(c - value))
 
 
+def as_widgets_show(arch: Architecture) -> tuple[Architecture, list[str]]:
+    """The nearest architecture the sliders can show, and the URL keys of the values that had to change.
+
+    A link can ask for values between the widgets' choices (33 filters, a 2×2
+    kernel, 99 units); the page says so instead of silently showing another.
+    """
+    snapped = arch.replace(
+        kernel_size=_nearest(arch.kernel_size, KERNEL_SIZES),
+        out_channels=tuple(_nearest(c, FILTER_CHOICES) for c in arch.out_channels),
+        dense=tuple(_nearest(u, UNIT_CHOICES) for u in arch.dense),
+    )
+    changed = [key for key, field in (("k", "kernel_size"), ("f", "out_channels"), ("dense", "dense"))
+               if getattr(snapped, field) != getattr(arch, field)]
+    return snapped, changed
+
+
 def _seed_widgets(arch: Architecture, preset: str) -> None:
     """Put the architecture's values into the widget keys that are missing."""
     ss = st.session_state

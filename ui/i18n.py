@@ -71,6 +71,11 @@ def _literal(value):
     return plain(value)
 
 
+def t_literal(key: str, **params) -> str:
+    """:func:`t` with every text value escaped: for notices and errors whose values came from a file or URL."""
+    return t(key, **{k: _literal(v) for k, v in params.items()})
+
+
 def error_text(err: PlaygroundError) -> str:
     """The error in the session's language; its text values (file names, class names, ...) shown literally."""
     return t(err.key, **{k: _literal(v) for k, v in err.params.items()})

@@ -11,7 +11,7 @@ import streamlit as st
 from cnn_core import texts
 from ui import state
 from ui.component_texts import component_texts
-from ui.i18n import t
+from ui.i18n import t, t_literal
 
 
 def _set_lang() -> None:
@@ -34,7 +34,7 @@ def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
     language_switch()
     component_texts()
     for key, params in state.pop_notices():
-        st.warning(t(key, **params))
+        st.warning(t_literal(key, **params))  # their values can come from the URL or a file
     from ui import workspace
 
     workspace.link_box()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnn_core import datasets, texts
-from cnn_core.architecture import OVERRIDE_KEYS, PRESETS, Architecture, apply_overrides, to_overrides
+from cnn_core.architecture import OVERRIDE_KEYS, PRESETS, Architecture, apply_overrides, layer_table, to_overrides
 from cnn_core.errors import PlaygroundError
 
 LANG = "lang"
@@ -139,7 +139,16 @@ def _arch_from_url() -> tuple[Architecture, str]:
     if not params:
         return PRESETS["tutorial"], "tutorial"
     try:
-        return arch_from_params(params), preset
+        arch = arch_from_params(params)
+        from ui.arch_ui import as_widgets_show  # imports this module
+
+        shown, changed = as_widgets_show(arch)
+        if changed:  # values between the sliders' choices: the nearest ones, and say so
+            layer_table(shown)
+            st.session_state[NOTICES].append(("notice.link_adjusted", {
+                "params": ", ".join(f"{k}={params.get(k, '')}" for k in changed),
+                "shown": ", ".join(f"{k}={to_overrides(shown)[k]}" for k in changed)}))
+        return shown, preset
     except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
         st.session_state[NOTICES].append(("notice.bad_link", {"param": "arch"}))
         return PRESETS["tutorial"], "tutorial"
