@@ -88,8 +88,15 @@ def _clicked(name: str, chart_key: str, to_position) -> None:
         ss[state.CLICKS][name] = ss[state.CLICKS].get(name, 0) + 1  # a fresh chart: no point stays selected
 
 
+def _playing(name: str) -> bool:
+    return st.session_state[state.PLAYING].get(name, False)
+
+
 def _clickable(fig, name: str, to_position) -> None:
     key = f"{name}_map_{st.session_state[state.CLICKS].get(name, 0)}"
+    if _playing(name):  # no click targets while it plays: lighter frames (pause, then click)
+        st.plotly_chart(fig, key=f"{key}_playing", config={"displayModeBar": False})
+        return
     st.plotly_chart(fig, key=key, on_select=lambda: _clicked(name, key, to_position), selection_mode="points",
                     config={"displayModeBar": False})
 
@@ -156,7 +163,8 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
         title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
             t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
-        fig = window_figure(inp[channel], top, lft, k, pad, title, t("inside.click_hover"))
+        fig = window_figure(inp[channel], top, lft, k, pad, title, t("inside.click_hover"),
+                            clickable=not _playing("conv"))
         _clickable(fig, "conv", lambda cx, cy: position_from_click(cx, cy, k, padding, out_h, out_w))
         st.caption(t("inside.padding_note", pad=pad, h=h, w=w) if pad else t("inside.valid_note", h=h, w=w,
                                                                                out=_shape(out_h, out_w)))
@@ -212,7 +220,7 @@ def pool_frame(model, result, block: int, filt: int) -> None:
     left, middle, right = st.columns([1.1, 1.3, 1.1])
     with left:
         fig = window_figure(fmap, row * p, col * p, p, 0, t("inside.pool_input", block=block, shape=_shape(h, w)),
-                            t("inside.click_hover"), colorscale="viridis", grid=p)
+                            t("inside.click_hover"), colorscale="viridis", grid=p, clickable=not _playing("pool"))
 
         def to_position(cx, cy):
             return min(max(int(round(cy)) // p, 0), out_h - 1), min(max(int(round(cx)) // p, 0), out_w - 1)

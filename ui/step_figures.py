@@ -28,13 +28,14 @@ def _square_axes(fig: go.Figure, height: int, width: int, row=None, col=None) ->
 
 def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int, title: str,
                   hover: str, colorscale: str = "gray", height: int = 340,
-                  grid: int | None = None) -> go.Figure:
+                  grid: int | None = None, clickable: bool = True) -> go.Figure:
     """A (H, W) map with a size×size window whose top-left input pixel is (top, left).
 
     ``pad`` > 0 draws the zero border that "same" padding adds around the map.
     A transparent marker over every pixel makes a click report that pixel
     (Streamlit's point selection); ``hover`` is its template, with %{x} and %{y}.
-    ``grid`` draws the lines between pooling windows.
+    ``grid`` draws the lines between pooling windows. ``clickable=False`` leaves the markers out
+    (while an animation plays: hundreds of SVG markers are most of a frame's drawing).
     """
     h, w = values.shape
     z = values.detach().float()
@@ -45,10 +46,11 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
     # numpy arrays, not lists: Plotly checks and encodes them whole, several times faster per frame
     fig = go.Figure(go.Heatmap(z=z.numpy(), x=xs, y=ys, colorscale=colorscale, showscale=False,
                                hoverinfo="skip"))
-    cols, rows = torch.meshgrid(torch.arange(w), torch.arange(h), indexing="xy")
-    fig.add_trace(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), mode="markers",
-                             marker=dict(size=max(4, 300 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
-                             hovertemplate=hover + "<extra></extra>", showlegend=False))
+    if clickable:
+        cols, rows = torch.meshgrid(torch.arange(w), torch.arange(h), indexing="xy")
+        fig.add_trace(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), mode="markers",
+                                 marker=dict(size=max(4, 300 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
+                                 hovertemplate=hover + "<extra></extra>", showlegend=False))
     shapes = []  # given to the layout at once: add_shape one by one re-checks them all each time
     if pad:  # the padding band: four strips around the image
         outer = (-pad - 0.5, w + pad - 0.5, -pad - 0.5, h + pad - 0.5)
