@@ -93,6 +93,7 @@ class TrainingJob:
         self._error: PlaygroundError | None = None
         self._status = "queued"
         self._done = threading.Event()
+        self._first_step = threading.Event()  # set at the first training step (or the end)
         # Who started the job; once they have been gone for owner_grace_s, the job stops itself.
         self._owner_alive = owner_alive
         self._owner_grace_s = owner_grace_s
@@ -110,6 +111,10 @@ class TrainingJob:
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
+
+    def wait_first_step(self, timeout: float) -> bool:
+        """Wait until there is a first point to plot (or the run ended); False after ``timeout``."""
+        return self._first_step.wait(timeout)
 
     @property
     def finished(self) -> bool:
@@ -139,6 +144,8 @@ class TrainingJob:
     def _on_event(self, event) -> None:
         with self._lock:
             self._history(event)
+        if isinstance(event, StepEvent):
+            self._first_step.set()
 
     def _run(self) -> None:
         _lower_priority()
@@ -152,6 +159,7 @@ class TrainingJob:
             self._status = "failed"
         finally:
             self._done.set()
+            self._first_step.set()
 
     def _train(self) -> None:
         slot = None

@@ -63,8 +63,10 @@ def start_server(data_dir: str, env_extra: dict[str, str]) -> tuple[subprocess.P
 def run(args) -> dict:
     from playwright.sync_api import sync_playwright
 
-    proc, url = start_server(args.data_dir, {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)}
-                             if args.max_concurrent else {})
+    env = {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)} if args.max_concurrent else {}
+    if getattr(args, "ray", None):  # trainings on this Ray cluster (its token comes from RAY_AUTH_TOKEN)
+        env["CNN_PLAYGROUND_RAY_ADDRESS"] = args.ray
+    proc, url = start_server(args.data_dir, env)
     peak = {"rss": 0.0}
     health_ms: list[float] = []
     stop = threading.Event()
@@ -90,7 +92,8 @@ def run(args) -> dict:
     sampler.start()
     prober = threading.Thread(target=probe_server, daemon=True)
     prober.start()
-    report: dict = {"sessions": args.sessions, "budget_s": args.budget}
+    report: dict = {"sessions": args.sessions, "budget_s": args.budget,
+                    "executor": "ray" if getattr(args, "ray", None) else "local"}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
@@ -163,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--max-home-s", type=float, default=10.0)
     parser.add_argument("--max-rss-mb", type=float, default=4000)
+    parser.add_argument("--ray", metavar="ADDRESS", help="train on this Ray cluster (with RAY_AUTH_MODE/RAY_AUTH_TOKEN)")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     args = parser.parse_args(argv)
     report = run(args)

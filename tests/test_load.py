@@ -1,19 +1,20 @@
-"""The hosted-workshop load test, run as part of the suite (about two minutes)."""
+"""The hosted-workshop load test, run as part of the suite (about two minutes each).
+
+Ten browser sessions press Train at once against a real server: trainings in
+the server's own threads, and the same room through a real local Ray cluster.
+"""
+
+import importlib.util
+import os
 
 import pytest
 
-from conftest import data_dir
+from conftest import REPO, data_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
-def test_ten_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive():
-    import importlib.util
-
-    from conftest import REPO
-
-    import os
-
+def run_load_test(timeout: float, ray: str | None = None) -> dict:
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not os.path.exists(chromium):
         pytest.fail(f"Chromium not found at {chromium}: apt-get install -y chromium, or set CHROMIUM_PATH",
@@ -22,13 +23,29 @@ def test_ten_browser_sessions_training_at_once_all_finish_and_the_server_stays_r
     load_test = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(load_test)
     args = load_test.argparse.Namespace(
-        data_dir=str(data_dir()), sessions=10, budget=5, max_concurrent=None, timeout=300,
-        max_home_s=10.0, max_rss_mb=4000, chromium=chromium)
+        data_dir=str(data_dir()), sessions=10, budget=5, max_concurrent=None, timeout=timeout,
+        max_home_s=10.0, max_rss_mb=4000, chromium=chromium, ray=ray)
     report = load_test.run(args)
     print(report)
+    return report
+
+
+def check(report: dict) -> None:
     assert report["finished"] == 10
     assert report["max_queue_position_seen"] >= 1  # more users than training slots: they queued
     assert report["server_http_ms_max"] < 5000
     assert report["home_page_ms_max"] < 10_000
     assert report["server_peak_rss_mb"] < 4000
     assert report["ok"]
+
+
+def test_ten_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive():
+    check(run_load_test(timeout=300))
+
+
+@pytest.mark.ray
+def test_ten_browser_sessions_training_on_a_ray_cluster_all_finish(ray_cluster):
+    # The server inherits this process's RAY_AUTH_MODE and RAY_AUTH_TOKEN (set by the fixture).
+    report = run_load_test(timeout=900, ray=ray_cluster.address)
+    assert report["executor"] == "ray"
+    check(report)

@@ -24,6 +24,7 @@ from ui.learning_view import learning_view
 from ui.models import add_upload, adopt_finished_training
 
 PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
+FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
 
 
 def dataset_ui():
@@ -140,9 +141,11 @@ def start(arch, data, cfg) -> None:
     cfg = replace(cfg, hflip=data.mirror_safe)
     model = build_model(arch, seed=cfg.seed)
     builtin = st.session_state[state.DATASET] if st.session_state[state.DATASET] != "upload" else None
-    st.session_state[state.JOB] = resources.executor().start(
-        model, data, cfg, dataset=builtin, owner_alive=resources.session_liveness(),
-        owner_grace_s=resources.settings().orphan_grace_s)
+    job = resources.executor().start(model, data, cfg, dataset=builtin, owner_alive=resources.session_liveness(),
+                                     owner_grace_s=resources.settings().orphan_grace_s)
+    st.session_state[state.JOB] = job
+    # Draw the first point in this very run rather than at the live view's next tick, a second later.
+    job.wait_first_step(FIRST_POINT_WAIT_S)
 
 
 def curve_labels():
