@@ -26,6 +26,7 @@ import json
 import os
 import statistics
 import secrets
+import signal
 import sys
 import time
 from pathlib import Path
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs for the start latency")
     parser.add_argument("--skip-room", action="store_true")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout still stops the clusters (their `with`)
     data = load_dataset("mnist", args.data_dir, download=False)
     out: dict = {"machine_cpus": os.cpu_count(), "scaled_budget_s": args.budget,
                  "note": "worker nodes share this machine's cores; durations scaled down (see README)"}
@@ -139,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                     "event_latency_s": summary(local_event_latency(data))}
     if not args.skip_room:
         out["local"]["room"] = room(LocalExecutor(Scheduler(max_running=1)), data, args.students, args.budget)
+    print(json.dumps({"local": out["local"]}), file=sys.stderr, flush=True)  # partial results, as they come
 
     out["ray"] = {}
     token = secrets.token_hex(32)  # one for every cluster here: Ray reads it once per process
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.skip_room:
                 entry["room"] = room(executor, data, args.students, args.budget)
             out["ray"][f"k={k}"] = entry
+            print(json.dumps({f"k={k}": entry}), file=sys.stderr, flush=True)
             ray.shutdown()
     local_start = out["local"]["start_to_first_step_s"]["median"]
     for entry in out["ray"].values():

@@ -25,6 +25,10 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from cnn_core import texts  # noqa: E402  (the page's own English labels, so a reworded label cannot break this)
+
+EN = texts.table("en")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -104,8 +108,8 @@ def run(args) -> dict:
                 pages.append(page)
             for page in pages:
                 page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
-                page.get_by_text("seconds", exact=True).click()
-                slider = page.get_by_role("slider", name="Seconds of training")
+                page.get_by_text(EN["train.mode_time"], exact=True).click()
+                slider = page.get_by_role("slider", name=EN["train.seconds"])
                 slider.wait_for(timeout=30_000)
                 slider.focus()
                 page.keyboard.press("Home")  # the shortest budget, 5 s
