@@ -21,8 +21,8 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None) -> s
     ``base=None`` goes there through the menu, staying in the same browser session.
     """
     if base is None:
-        page.get_by_role("link", name="Train").click()
-        page.get_by_role("button", name="Train", exact=True).wait_for(timeout=30_000)
+        page.get_by_role("link", name="Train").click(timeout=90_000)  # the 2-core CI machine can be busy
+        page.get_by_role("button", name="Train", exact=True).wait_for(timeout=60_000)
     else:
         open_page(page, f"{base}/train?lang=en", "text=Train")
     if dataset_label:
