@@ -96,13 +96,13 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
             zmid=0 if diverging else None, zmin=-top if diverging else None, zmax=top if diverging else None,
             texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
             hovertemplate=f"%{{z:{fmt}}}<extra></extra>"))
-        titles.append(dict(x=i * step + (k_w - 1) / 2, y=-0.6, text=title, showarrow=False, yanchor="bottom",
-                           font=dict(size=12)))
+        titles.append(dict(x=i * step + (k_w - 1) / 2, xref="x", y=1.0, yref="paper", text=title,
+                           showarrow=False, yanchor="bottom", font=dict(size=12)))
         if mark is not None:
             shapes.append(dict(type="rect", x0=i * step + mark[1] - 0.5, x1=i * step + mark[1] + 0.5,
                                y0=mark[0] - 0.5, y1=mark[0] + 0.5, line=dict(color=CURRENT, width=3)))
-    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False, separators=separators(),
-                      shapes=shapes, annotations=titles, plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(height=height, margin=dict(l=40, r=40, t=30, b=5), dragmode=False,  # room for titles
+                      separators=separators(), shapes=shapes, annotations=titles, plot_bgcolor="rgba(0,0,0,0)")
     fig.update_xaxes(range=[-0.5, len(grids) * step - 1.5], visible=False, constrain="domain")
     fig.update_yaxes(range=[k_h - 0.5, -0.5], visible=False, scaleanchor="x", constrain="domain")
     return fig
