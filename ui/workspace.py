@@ -196,14 +196,26 @@ def model_bytes(run_id: int) -> bytes:
     return store().model_bytes(code(), run_id) or b""
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _shared_model(ws: str, run_id: int) -> SavedModel | None:
+    """A run's model loaded once per server process, shared read-only like the shipped model.
+
+    A reload (a new session with the same link) then finds it at once. Keyed by
+    the workspace's code too, so only its holders reach it.
+    """
+    raw = store().model_bytes(ws, run_id)
+    return core_runs.load_model(raw) if raw is not None else None
+
+
 def model(run_id: int) -> SavedModel | None:
-    """A run's model, loaded once per session (the few most recent are kept)."""
+    """A run's model (the session keeps the few it used last)."""
     cache = st.session_state.setdefault(state.MODEL_CACHE, {})
     if run_id not in cache:
-        raw = store().model_bytes(code(), run_id) if code() else None
-        if raw is None:
+        saved = _shared_model(code(), run_id) if code() and store() is not None else None
+        if saved is None:
+            _shared_model.clear()  # a deleted run: forget it everywhere rather than keep a None
             return None
-        cache[run_id] = core_runs.load_model(raw)
+        cache[run_id] = saved
         while len(cache) > MODELS_KEPT:
             cache.pop(next(iter(cache)))
     return cache[run_id]
