@@ -25,6 +25,7 @@ from .texts import Message
 
 FORMAT = "cnn-playground-model/1"
 MAX_MODEL_MB = 50
+MAX_RUN_MODEL_MB = 4 * MAX_MODEL_MB  # models kept as runs (trained or uploaded): what a run is read back with
 
 
 @dataclass

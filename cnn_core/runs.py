@@ -78,7 +78,7 @@ def from_upload(saved: SavedModel, raw: bytes, filename: str) -> NewRun:
 
 
 def load_model(raw: bytes) -> SavedModel:
-    return checkpoint.from_bytes(raw, max_mb=checkpoint.MAX_MODEL_MB * 4)
+    return checkpoint.from_bytes(raw, max_mb=checkpoint.MAX_RUN_MODEL_MB)
 
 
 def architecture(run: RunInfo) -> Architecture:

@@ -57,6 +57,8 @@ def _localise(value, lang: str):
         return translate(lang, value.key, **value.params).rstrip(".")
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value, lang)
+    if isinstance(value, float) and math.isfinite(value) and "e" not in repr(value):  # a core error's 300.0 MB
+        return format_number(value, lang, min(len(repr(value).partition(".")[2]), 6))  # "300,0" / "0,25" (es)
     return value
 
 

@@ -165,11 +165,12 @@ def shown_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 def scatter(rows) -> go.Figure:
     scored = [r for r in rows if r.best_accuracy is not None]
     fig = go.Figure(go.Scatter(
-        x=[r.params for r in scored], y=[100 * r.best_accuracy for r in scored], mode="markers+text",
+        x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers+text",
         text=[html.escape(r.nickname) for r in scored],  # Plotly reads tags in labels; a nickname is text
         textposition="top center", marker={"size": 12}))
-    fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log"},
-                      yaxis={"title": t("room.col_accuracy")}, title=t("room.scatter"),
+    fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "exponentformat": "none",
+                             "separatethousands": True},  # 100.000, not 100k
+                      yaxis={"title": t("room.col_accuracy"), "tickformat": ".1%"}, title=t("room.scatter"),
                       height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
     return fig
 

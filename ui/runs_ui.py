@@ -34,9 +34,9 @@ def table(runs: list[RunInfo]) -> None:
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
         t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): r.dataset,
         t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))),
-        t("runs.col_params"): r.params,
-        t("runs.col_accuracy"): round(100 * r.test_accuracy, 2) if r.test_accuracy is not None else None,
-        t("runs.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
+        t("runs.col_params"): num(r.params),  # written the reader's way, like the room's board
+        t("runs.col_accuracy"): num(100 * r.test_accuracy, 2) if r.test_accuracy is not None else "–",
+        t("runs.col_seconds"): num(r.seconds, 1) if r.seconds is not None else "–",
         t("runs.col_pinned"): r.pinned,
     } for r in reversed(runs)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="runs_table",
@@ -72,6 +72,7 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
             fig.add_trace(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
                                      mode="lines+markers", line={"color": color, "width": 3}), 1, col)
     fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)  # accuracy as a percentage, as on the Train page
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
     return fig
 

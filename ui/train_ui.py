@@ -237,8 +237,10 @@ def model_files_ui() -> None:
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
             raw = upload.getvalue()
-            add_upload(checkpoint.from_bytes(raw, resources.settings().max_upload_mb,
-                                             memory_limit_mb=resources.settings().memory_limit_mb), raw, upload.name)
+            limit_mb = min(resources.settings().max_upload_mb, checkpoint.MAX_RUN_MODEL_MB)  # it becomes a run
+            limit_mb = int(limit_mb) if float(limit_mb).is_integer() else limit_mb  # "200 MB", not "200,0 MB"
+            add_upload(checkpoint.from_bytes(raw, limit_mb, memory_limit_mb=resources.settings().memory_limit_mb),
+                       raw, upload.name)
             st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
         except PlaygroundError as err:
             st.error(error_text(err), icon="📦")  # the session's model is untouched
