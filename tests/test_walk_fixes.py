@@ -120,3 +120,63 @@ def test_a_too_big_model_upload_names_the_limit_applied_in_spanish(monkeypatch):
             [e.value for e in at.error]
     finally:
         resources.settings.clear()
+
+
+# ------------------------------------------------------------------ P2: no internal or English words in Spanish
+
+def with_architecture(raw: bytes, **changes) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    header = json.loads(members["architecture.json"])
+    header["architecture"].update(changes)
+    members["architecture.json"] = json.dumps(header).encode()
+    return zipcraft.make(members)
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"in_height": 4096}, "el alto de la entrada debe estar entre 4 y 256 (es 4.096)"),
+    ({"out_channels": [1000000000]}, "el número de filtros de un bloque debe estar entre 1 y 256 (es 1.000.000.000)"),
+    ({"num_classes": 10000000}, "el número de clases debe estar entre 2 y 100 (es 10.000.000)"),
+])
+def test_a_bad_model_names_the_field_in_spanish_with_grouped_numbers(changes, expected):
+    at = page("train")
+    bad = with_architecture(tiny_model(), **changes)
+    at.file_uploader(key="w_model_upload").set_value(("huge.cnn.zip", bad, "application/zip")).run()
+    at.button(key="load_model").click().run()
+    no_exceptions(at)
+    shown = " ".join(e.value for e in at.error)
+    assert expected in shown and "_" not in shown.split(":")[-1], shown
+
+
+def test_a_bad_architecture_error_alone_starts_with_a_capital():
+
+    at = AppTest.from_string("""
+import streamlit as st
+from cnn_core.errors import ArchitectureError
+from ui.i18n import error_text
+st.session_state["lang"] = "es"
+st.text(error_text(ArchitectureError("err.bad_choice", field="padding", choices="same", value="x")))
+""").run()
+    assert at.text[0].value == "El relleno debe ser uno de: same (es x)."
+
+
+def test_spanish_says_exactitud_wherever_english_says_accuracy():
+    import tomllib
+
+    tables = {lang: tomllib.loads((REPO / "cnn_core" / "locales" / f"{lang}.toml").read_text()) for lang in ("es", "en")}
+    for key, english in tables["en"].items():
+        if "accuracy" in english.lower() and "{accuracy}" not in english:
+            assert "exactitud" in tables["es"][key].lower() and "precisión" not in tables["es"][key].lower(), key
+
+
+@pytest.mark.realdata  # the Inside page follows a real MNIST test image
+def test_inside_overview_names_layers_as_the_architecture_table_does(real_data_dir):
+    at = page("inside")
+    no_exceptions(at)
+    shown = {m.value for m in at.markdown}
+    assert {"**conv 1**", "**pool 1**", "**densa 1**", "**Salida**"} <= shown, shown
+    assert not {"**conv1**", "**dense1**"} & shown
+    assert "conv 1" in at.button(key="overview_conv1").help

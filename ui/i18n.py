@@ -76,9 +76,24 @@ def t_literal(key: str, **params) -> str:
     return t(key, **{k: _literal(v) for k, v in params.items()})
 
 
+_WHOLE = re.compile(r"-?[0-9]{1,30}")
+
+
+def _error_param(name: str, value):
+    """A core error's parameter for the reader: a field's name in their language, a whole number grouped."""
+    if isinstance(value, texts.Message):
+        return texts.Message(value.key, {k: _error_param(k, v) for k, v in value.params.items()})
+    if name == "field" and isinstance(value, str) and f"field.{value}" in texts.table(lang()):
+        return t(f"field.{value}")  # in_height → "el alto de la entrada"
+    if name == "value" and isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value)  # the bad value as written by the core: "1000000000" → 1.000.000.000
+    return _literal(value)
+
+
 def error_text(err: PlaygroundError) -> str:
     """The error in the session's language; its text values (file names, class names, ...) shown literally."""
-    return t(err.key, **{k: _literal(v) for k, v in err.params.items()})
+    text = t(err.key, **{k: _error_param(k, v) for k, v in err.params.items()})
+    return text[:1].upper() + text[1:]  # a field's name may start it: "El alto de la entrada debe…"
 
 
 def grouped(text: str) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from cnn_core.inspection import tile_maps
-from ui.i18n import num, pct, t
+from ui.i18n import layer_label, num, pct, t
 
 MAPS_SHOWN = 4
 MAP_PX = 72  # about this many pixels per map side
@@ -22,12 +22,13 @@ def _select_block(block: int) -> None:
 
 def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:
     c, h, w = maps.shape
-    col.markdown(t("inside.overview_layer", name=name))
+    shown = layer_label(name, short=True)  # "conv 1", as in the Architecture table
+    col.markdown(t("inside.overview_layer", name=shown))
     col.caption(f"{num(h)}×{num(w)}×{num(c)}")
     scale = max(1, MAP_PX // max(h, w))
     col.image(tile_maps(maps[:MAPS_SHOWN], cols=1, gap=2, scale=scale), clamp=True, width=scale * w)
     col.button(t("inside.overview_details"), key=f"overview_{name}", on_click=_select_block, args=(block,),
-               help=t("inside.overview_details_help", name=name))
+               help=t("inside.overview_details_help", name=shown))
 
 
 def overview_section(image: torch.Tensor, result, classes: list[str], pool: str) -> None:
@@ -57,7 +58,7 @@ def overview_section(image: torch.Tensor, result, classes: list[str], pool: str)
             for k in order:
                 col.text(f"{classes[k]}: {pct(float(values[k]), 1)}")
         else:  # a hidden dense layer: its activations as one column of cells
-            col.markdown(t("inside.overview_layer", name=name))
+            col.markdown(t("inside.overview_layer", name=layer_label(name, short=True)))  # "densa 1"
             col.caption(num(values.numel()))
             n = values.numel()
             side = max(1, int(n ** 0.5))
