@@ -100,3 +100,61 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside):
     w, rest = step.split(": ")[1].split(" − 0.100 × (")
     g, new = rest.split(") = **")
     assert float(new.rstrip("*.")) == pytest.approx(float(w) - 0.1 * float(g), abs=2e-4)
+
+
+def image_urls(at) -> set[str]:
+    return {url for image in at.get("image") for url in image.value}
+
+
+def test_while_playing_each_frame_is_one_picture_and_the_numbers_match_conv2d(inside, mnist):
+    import torch
+    import torch.nn.functional as F
+
+    from cnn_core.pretrained import load_pretrained
+
+    saved = load_pretrained()
+    conv = saved.model.blocks[0].conv
+    x = mnist.test_x[0].float().div(255)  # the page follows test image 0
+    at = inside
+    at.number_input(key="w_filter").set_value(3).run()
+    at.number_input(key="w_conv_row").set_value(10).run()
+    at.number_input(key="w_conv_col").set_value(12).run()
+    charts_paused, images_paused = len(at.get("plotly_chart")), image_urls(at)
+    at.button(key="conv_play").click().run()
+    seen_urls, seen_dots = [], []
+    for _ in range(3):
+        row, col = position(at)
+        dot = dot_product(at)
+        assert dot.startswith(f"Position (row {row}, column {col})")
+        ours, theirs = ours_and_torch(dot)
+        with torch.no_grad():
+            reference = F.conv2d(x[None], conv.weight[3:4], conv.bias[3:4], padding=saved.arch.padding)[0, 0, row, col]
+        assert ours == theirs and float(ours) == pytest.approx(float(reference), abs=6e-5)
+        new = image_urls(at) - images_paused  # the frame: the one picture not on the paused page
+        assert len(new) == 1
+        seen_urls += new
+        seen_dots.append(dot)
+        # the step-through's three Plotly charts are replaced by that one picture while playing
+        assert len(at.get("plotly_chart")) == charts_paused - 3
+        at.run()  # the next frame
+    assert len(set(seen_urls)) == 3 and len(set(seen_dots)) == 3
+    at.button(key="conv_play").click().run()  # paused: the interactive charts are back, same numbers
+    assert len(at.get("plotly_chart")) == charts_paused
+    assert dot_product(at).startswith(f"Position (row {position(at)[0]}, column {position(at)[1]})")
+
+
+def test_pooling_and_a_deeper_block_play_as_pictures_too(inside):
+    at = inside
+    images_paused = image_urls(at)
+    at.button(key="pool_play").click().run()
+    assert not at.exception
+    assert len(image_urls(at) - images_paused) == 1  # the pooling frame
+    line = next(m.value for m in at.markdown if m.value.startswith("max("))
+    values = [float(v) for v in line[4:line.index(")")].split(", ")]
+    assert float(line.split("**")[1]) == pytest.approx(max(values), abs=0.01)
+    at.button(key="pool_play").click().run()
+    at.selectbox(key="w_conv_block").set_value(2).run()
+    at.button(key="conv_play").click().run()
+    assert not at.exception
+    ours, theirs = ours_and_torch(dot_product(at))
+    assert "all 32 input channels" in dot_product(at) and ours == theirs

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from cnn_core.inspection import channel_sums, conv_output_shape, conv_step, pool_step, position_from_click
-from ui import state
+from ui import frame_image, state
 from ui.i18n import num, t
 from ui.step_figures import bars, filling_figure, number_grids, window_figure
 
@@ -94,9 +94,6 @@ def _playing(name: str) -> bool:
 
 def _clickable(fig, name: str, to_position) -> None:
     key = f"{name}_map_{st.session_state[state.CLICKS].get(name, 0)}"
-    if _playing(name):  # no click targets while it plays: lighter frames (pause, then click)
-        st.plotly_chart(fig, key=f"{key}_playing", config={"displayModeBar": False})
-        return
     st.plotly_chart(fig, key=key, on_select=lambda: _clicked(name, key, to_position), selection_mode="points",
                     config={"displayModeBar": False})
 
@@ -158,32 +155,43 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         st.session_state["w_conv_channel"] = min(st.session_state.get("w_conv_channel", 0), c_in - 1)
         channel = int(st.number_input(t("inside.conv_channel", total=c_in), 0, c_in - 1, key="w_conv_channel"))
 
-    left, middle, right = st.columns([1.1, 1.3, 1.1])
-    with left:
-        top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
-        title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
-            t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
-        fig = window_figure(inp[channel], top, lft, k, pad, title, t("inside.click_hover"),
-                            clickable=not _playing("conv"))
-        _clickable(fig, "conv", lambda cx, cy: position_from_click(cx, cy, k, padding, out_h, out_w))
-        st.caption(t("inside.padding_note", pad=pad, h=h, w=w) if pad else t("inside.valid_note", h=h, w=w,
-                                                                               out=_shape(out_h, out_w)))
-    with middle:
-        grids = [(t("inside.patch"), step.patch[channel], "gray"),
-                 (t("inside.kernel"), step.kernel[channel], "RdBu"),
-                 (t("inside.products"), step.products[channel], "RdBu")]
-        st.plotly_chart(number_grids(grids), key="conv_numbers", config={"displayModeBar": False})
-        sums = channel_sums(step)
-        products = step.products[channel].flatten().tolist()
+    top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
+    title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
+        t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
+    grids = [(t("inside.patch"), step.patch[channel], "gray"),
+             (t("inside.kernel"), step.kernel[channel], "RdBu"),
+             (t("inside.products"), step.products[channel], "RdBu")]
+    sums = channel_sums(step)
+    products = step.products[channel].flatten().tolist()
+    filled = full.clone().flatten()
+    filled[row * out_w + col + 1:] = float("nan")
+    filled = filled.view(out_h, out_w)
+    zrange = (float(full.min()), float(full.max()))
+    out_title = t("inside.output_map", shape=_shape(out_h, out_w))
+    note = t("inside.padding_note", pad=pad, h=h, w=w) if pad else \
+        t("inside.valid_note", h=h, w=w, out=_shape(out_h, out_w))
+    if _playing("conv"):  # one server-drawn picture per frame; the clickable charts come back on Pause
+        picture = frame_image.compose(
+            [(title, frame_image.map_panel(inp[channel], "gray", window=(top, lft, k), pad=pad))]
+            + frame_image.grids_panel(grids)
+            + [(out_title, frame_image.map_panel(filled, "viridis", current=(row, col), zrange=zrange))])
+        st.image(frame_image.png(picture), width="content")
+        st.caption(note)
         st.markdown(t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
                       value=num(sums[channel], 3)))
-    with right:
-        filled = full.clone().flatten()
-        filled[row * out_w + col + 1:] = float("nan")
-        zrange = (float(full.min()), float(full.max()))
-        st.plotly_chart(filling_figure(filled.view(out_h, out_w), row, col,
-                                       t("inside.output_map", shape=_shape(out_h, out_w)), zrange=zrange),
-                        key="conv_output", config={"displayModeBar": False})
+    else:
+        left, middle, right = st.columns([1.1, 1.3, 1.1])
+        with left:
+            fig = window_figure(inp[channel], top, lft, k, pad, title, t("inside.click_hover"))
+            _clickable(fig, "conv", lambda cx, cy: position_from_click(cx, cy, k, padding, out_h, out_w))
+            st.caption(note)
+        with middle:
+            st.plotly_chart(number_grids(grids), key="conv_numbers", config={"displayModeBar": False})
+            st.markdown(t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
+                          value=num(sums[channel], 3)))
+        with right:
+            st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
+                            key="conv_output", config={"displayModeBar": False})
     reference = float(full[row, col])
     if c_in == 1:
         pairs = [f"{num(a, 2)}×{num(b, 2)}" for a, b in zip(step.patch[0].flatten().tolist(),
@@ -195,8 +203,9 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         st.markdown(t("inside.dot_product_channels", row=row, col=col, c=c_in, terms=_terms(sums),
                       bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4)))
         names = [str(i + 1) for i in range(c_in)]
-        st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
-                        key="conv_channel_sums", config={"displayModeBar": False})
+        if not _playing("conv"):  # while playing, the sums are the written terms above
+            st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
+                            key="conv_channel_sums", config={"displayModeBar": False})
     if arch.batch_norm:
         st.caption(t("inside.bn_note"))
     if ended:
@@ -217,33 +226,46 @@ def pool_frame(model, result, block: int, filt: int) -> None:
     start = divmod(int(pooled.argmax()), out_w)
     row, col, ended = _position("pool", out_h, out_w, start)
     step = pool_step(fmap, p, row, col, kind)
-    left, middle, right = st.columns([1.1, 1.3, 1.1])
-    with left:
-        fig = window_figure(fmap, row * p, col * p, p, 0, t("inside.pool_input", block=block, shape=_shape(h, w)),
-                            t("inside.click_hover"), colorscale="viridis", grid=p, clickable=not _playing("pool"))
-
-        def to_position(cx, cy):
-            return min(max(int(round(cy)) // p, 0), out_h - 1), min(max(int(round(cx)) // p, 0), out_w - 1)
-
-        _clickable(fig, "pool", to_position)
+    mark = step.argmax if kind == "max" else None
+    values = step.window.flatten().tolist()
+    if kind == "max":
+        written = t("inside.pool_max", values=", ".join(num(v, 2) for v in values), value=num(step.value, 3))
+    else:
+        written = t("inside.pool_avg", terms=_terms(values), n=len(values), value=num(step.value, 3))
+    filled = pooled.clone().flatten()
+    filled[row * out_w + col + 1:] = float("nan")
+    filled = filled.view(out_h, out_w)
+    zrange = (float(pooled.min()), float(pooled.max()))
+    in_title = t("inside.pool_input", block=block, shape=_shape(h, w))
+    out_title = t("inside.pooled_map", shape=_shape(out_h, out_w))
+    if _playing("pool"):  # one server-drawn picture per frame, as for the convolution
+        picture = frame_image.compose(
+            [(in_title, frame_image.map_panel(fmap, "viridis", window=(row * p, col * p, p), grid=p))]
+            + frame_image.grids_panel([(t("inside.window"), step.window, "viridis")], mark=mark)
+            + [(out_title, frame_image.map_panel(filled, "viridis", current=(row, col), zrange=zrange))])
+        st.image(frame_image.png(picture), width="content")
         if h % p or w % p:
             st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
-    with middle:
-        st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis")],
-                                     mark=step.argmax if kind == "max" else None, height=260),
-                        key="pool_numbers", config={"displayModeBar": False})
-        values = step.window.flatten().tolist()
-        if kind == "max":
-            st.markdown(t("inside.pool_max", values=", ".join(num(v, 2) for v in values), value=num(step.value, 3)))
-        else:
-            st.markdown(t("inside.pool_avg", terms=_terms(values), n=len(values), value=num(step.value, 3)))
-    with right:
-        filled = pooled.clone().flatten()
-        filled[row * out_w + col + 1:] = float("nan")
-        st.plotly_chart(filling_figure(filled.view(out_h, out_w), row, col,
-                                       t("inside.pooled_map", shape=_shape(out_h, out_w)),
-                                       zrange=(float(pooled.min()), float(pooled.max()))),
-                        key="pool_output", config={"displayModeBar": False})
+        st.markdown(written)
+    else:
+        left, middle, right = st.columns([1.1, 1.3, 1.1])
+        with left:
+            fig = window_figure(fmap, row * p, col * p, p, 0, in_title, t("inside.click_hover"),
+                                colorscale="viridis", grid=p)
+
+            def to_position(cx, cy):
+                return min(max(int(round(cy)) // p, 0), out_h - 1), min(max(int(round(cx)) // p, 0), out_w - 1)
+
+            _clickable(fig, "pool", to_position)
+            if h % p or w % p:
+                st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
+        with middle:
+            st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis")], mark=mark, height=260),
+                            key="pool_numbers", config={"displayModeBar": False})
+            st.markdown(written)
+        with right:
+            st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
+                            key="pool_output", config={"displayModeBar": False})
     st.markdown(t(f"inside.pool_result_{kind}", value=num(step.value, 3), size=p, before=_shape(h, w),
                   after=_shape(out_h, out_w)))
     if ended:
