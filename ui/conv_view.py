@@ -15,7 +15,8 @@ import streamlit as st
 import torch
 import torch.nn.functional as F
 
-from cnn_core.inspection import channel_sums, conv_output_shape, conv_step, pool_step, position_from_click
+from cnn_core.inspection import (channel_sums, conv_output_shape, conv_step, one_thread, pool_step,
+                                 position_from_click)
 from ui import frame_image, state
 from ui.i18n import num, t
 from ui.step_figures import bars, filling_figure, number_grids, window_figure
@@ -144,12 +145,14 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
     pad = k // 2 if padding == "same" else 0
     out_h, out_w = conv_output_shape(h, w, k, padding)
     kernel, bias = conv.weight.detach()[filt], float(conv.bias.detach()[filt])
-    with torch.no_grad():  # the whole map from torch itself; the written-out step below must agree
+    with one_thread(), torch.no_grad():  # the whole map from torch itself; the written-out step must agree
         full = F.conv2d(inp[None], conv.weight[filt:filt + 1], conv.bias[filt:filt + 1], padding=padding)[0, 0]
     # Start where this kernel responds most, so the first dot product is not all zeros.
     start = divmod(int(full.abs().argmax()), out_w)
     row, col, ended = _position("conv", out_h, out_w, start)
-    step = conv_step(inp, kernel, bias, row, col, padding)
+    with one_thread():  # tiny tensors: two threads on a busy server only wait for each other
+        step = conv_step(inp, kernel, bias, row, col, padding)
+        sums = channel_sums(step)
     channel = 0
     if c_in > 1:
         st.session_state["w_conv_channel"] = min(st.session_state.get("w_conv_channel", 0), c_in - 1)
@@ -161,7 +164,6 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
     grids = [(t("inside.patch"), step.patch[channel], "gray"),
              (t("inside.kernel"), step.kernel[channel], "RdBu"),
              (t("inside.products"), step.products[channel], "RdBu")]
-    sums = channel_sums(step)
     products = step.products[channel].flatten().tolist()
     filled = full.clone().flatten()
     filled[row * out_w + col + 1:] = float("nan")
@@ -175,7 +177,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
             [(title, frame_image.map_panel(inp[channel], "gray", window=(top, lft, k), pad=pad))]
             + frame_image.grids_panel(grids)
             + [(out_title, frame_image.map_panel(filled, "viridis", current=(row, col), zrange=zrange))])
-        st.image(frame_image.png(picture), width="content")
+        st.image(frame_image.png(picture), output_format="PNG", width="content")  # sent as is
         st.caption(note)
         st.markdown(t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
                       value=num(sums[channel], 3)))
@@ -225,7 +227,8 @@ def pool_frame(model, result, block: int, filt: int) -> None:
     pooled = result.blocks[block - 1].pool[filt]  # what the network computed: (out_h, out_w)
     start = divmod(int(pooled.argmax()), out_w)
     row, col, ended = _position("pool", out_h, out_w, start)
-    step = pool_step(fmap, p, row, col, kind)
+    with one_thread():
+        step = pool_step(fmap, p, row, col, kind)
     mark = step.argmax if kind == "max" else None
     values = step.window.flatten().tolist()
     if kind == "max":
@@ -243,7 +246,7 @@ def pool_frame(model, result, block: int, filt: int) -> None:
             [(in_title, frame_image.map_panel(fmap, "viridis", window=(row * p, col * p, p), grid=p))]
             + frame_image.grids_panel([(t("inside.window"), step.window, "viridis")], mark=mark)
             + [(out_title, frame_image.map_panel(filled, "viridis", current=(row, col), zrange=zrange))])
-        st.image(frame_image.png(picture), width="content")
+        st.image(frame_image.png(picture), output_format="PNG", width="content")  # sent as is
         if h % p or w % p:
             st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
         st.markdown(written)

@@ -57,6 +57,25 @@ def _title(text: str, font) -> str:
     return text if font.getmask("×").getbbox() != font.getmask("\uffff").getbbox() else text.replace("×", "x")
 
 
+@lru_cache(maxsize=4096)
+def _text(text: str, size: int, color: tuple[int, int, int]) -> Image.Image:
+    """A text drawn once as an RGBA picture: values repeat from frame to frame, FreeType is slow."""
+    font = _font(size)
+    text = _title(text, font)
+    left, top, right, bottom = font.getbbox(text)
+    img = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), color + (0,))
+    ImageDraw.Draw(img).text((-left, -top), text, fill=color + (255,), font=font)
+    return img
+
+
+def _put(canvas: Image.Image, text: str, size: int, color: tuple[int, int, int], x: float, y: float,
+         above: bool = False) -> None:
+    """Paste ``text`` centred on x; centred on y, or ending just above y when ``above`` (a title)."""
+    img = _text(text, size, color)
+    top = int(y - img.height) if above else int(y - img.height / 2)
+    canvas.paste(img, (int(x - img.width / 2), top), img)
+
+
 def colorize(z: np.ndarray, colorscale: str, zmin: float | None = None, zmax: float | None = None) -> np.ndarray:
     """(H, W) values → (H, W, 3) uint8; NaN (not computed yet) → EMPTY. Range: the finite values unless given."""
     finite = np.isfinite(z)
@@ -127,14 +146,13 @@ def grid_panel(values: torch.Tensor, colorscale: str, mark: tuple[int, int] | No
         rgb = colorize(z, colorscale)
     img = Image.fromarray(_upscale(rgb, cell))
     draw = ImageDraw.Draw(img)
-    font = _font(13 if cell >= 40 else 11)
+    size = 13 if cell >= 40 else 11
     for r in range(k_h):
         for c in range(k_w):
             v = float(z[r, c])
             text = num(v, 2) if top >= 0.05 else f"{v:.1e}"
             lum = 0.299 * rgb[r, c, 0] + 0.587 * rgb[r, c, 1] + 0.114 * rgb[r, c, 2]
-            draw.text(((c + 0.5) * cell, (r + 0.5) * cell), text, fill="black" if lum > 140 else "white",
-                      font=font, anchor="mm")
+            _put(img, text, size, (0, 0, 0) if lum > 140 else (255, 255, 255), (c + 0.5) * cell, (r + 0.5) * cell)
     if mark is not None:
         _rect(draw, mark[1] * cell, mark[0] * cell, (mark[1] + 1) * cell, (mark[0] + 1) * cell, CURRENT, 3)
     return img
@@ -153,12 +171,11 @@ def compose(panels: list[tuple[str, Image.Image]]) -> Image.Image:
     slots = [max(p.width, int(font.getlength(title)) + 4) for title, p in panels]  # a long title gets room
     height = max(p.height for _, p in panels) + TITLE_PX
     out = Image.new("RGB", (sum(slots) + GAP * (len(panels) - 1), height), (255, 255, 255))
-    draw = ImageDraw.Draw(out)
     x = 0
     for (title, panel), slot in zip(panels, slots):
         y = TITLE_PX + (height - TITLE_PX - panel.height) // 2
         out.paste(panel, (x + (slot - panel.width) // 2, y))
-        draw.text((x + slot / 2, y - 4), _title(title, font), fill=(40, 40, 40), font=font, anchor="md")
+        _put(out, title, 13, (40, 40, 40), x + slot / 2, y - 4, above=True)
         x += slot + GAP
     return out
 
