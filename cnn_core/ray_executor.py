@@ -46,7 +46,8 @@ QUEUE_NAME = "admission"
 POLL_S = 0.25  # how often a job asks its actor for events (the page draws at 1 Hz)
 LEASE_S = 20.0  # an actor or queue entry nobody asked about for this long stops / expires
 CALL_TIMEOUT_S = 10.0  # one answer from the cluster
-LOST_AFTER_S = 30.0  # an actor unreachable this long counts as lost
+LOST_AFTER_S = 30.0  # an actor that answered before and is unreachable this long counts as lost
+START_TIMEOUT_S = 300.0  # an actor that never answered yet (a worker process starting on a busy node)
 PROBE_TIMEOUT_S = 3.0
 
 
@@ -370,7 +371,7 @@ class RayTrainingJob(TrainingJob):
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
         node_ref = actor.node.remote()
-        stop_sent, unreachable_since, beat = False, None, 0.0
+        stop_sent, unreachable_since, beat, answered = False, None, 0.0, False
         try:
             while True:
                 if self._should_stop() and not stop_sent:
@@ -379,10 +380,10 @@ class RayTrainingJob(TrainingJob):
                 done = bool(ray.wait([run_ref], timeout=0)[0])
                 try:
                     events, weights = ray.get(actor.poll.remote(), timeout=CALL_TIMEOUT_S)
-                    unreachable_since = None
+                    unreachable_since, answered = None, True
                 except (ray.exceptions.GetTimeoutError, ray.exceptions.ActorUnavailableError):
                     unreachable_since = unreachable_since or time.monotonic()
-                    if time.monotonic() - unreachable_since > LOST_AFTER_S:
+                    if time.monotonic() - unreachable_since > (LOST_AFTER_S if answered else START_TIMEOUT_S):
                         raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?") from None
                     time.sleep(POLL_S)
                     continue
