@@ -180,3 +180,23 @@ def test_inside_overview_names_layers_as_the_architecture_table_does(real_data_d
     assert {"**conv 1**", "**pool 1**", "**densa 1**", "**Salida**"} <= shown, shown
     assert not {"**conv1**", "**dense1**"} & shown
     assert "conv 1" in at.button(key="overview_conv1").help
+    patch = next(d.value for d in at.dataframe if d.value.shape == (6, 6))  # section 1's 6×6 patch, rows 11–16
+    assert list(patch.index) == [str(r) for r in range(11, 17)] and list(patch.columns) == [str(c) for c in range(11, 17)]
+
+
+# ------------------------------------------------------------------ P3: layout
+
+def test_gradient_chart_shares_the_loss_plots_whole_steps_and_labels_only_powers_of_ten():
+    from types import SimpleNamespace as NS
+
+    from ui.figures import training_curves
+    from ui.learning_view import gradient_curves
+
+    steps = [NS(step=s, loss=2.3 - 0.1 * s, accuracy=0.1, epoch=0.002 * s) for s in (1, 2, 3)]
+    grads = [NS(step=s, norms=(10.0 ** -s, 2.0, 30.0)) for s in (1, 2, 3)]
+    grad = gradient_curves(grads, ["conv 1", "densa 1", "salida"], "g", "paso", (1, 3)).layout
+    loss = training_curves(steps, [], {"loss": "l", "accuracy": "a", "train": "t", "validation": "v",
+                                       "step": "paso"}).layout
+    assert grad.xaxis.range == loss.xaxis.range and grad.xaxis.range[0] < 1 < 3 < grad.xaxis.range[1]
+    assert grad.xaxis.dtick == loss.xaxis.dtick == 1 and grad.xaxis.tickformat == "d"  # 1, 2, 3: never 1,5
+    assert grad.yaxis.type == "log" and grad.yaxis.dtick == 1  # 10⁻³, 10⁻², …: no crowded 2 3 … 9 labels

@@ -123,7 +123,9 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
             fig.add_vline(x=step, line=dict(color="#9aa5b1", dash="dot", width=1), row=1, col=col)
         fig.add_annotation(x=step, y=1.0, yref="y domain", xref="x", text=f"{labels.get('epoch', '')} {epoch}",
                            showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785"))
-    fig.update_xaxes(title_text=labels["step"])
+    from ui.learning_view import step_axis
+
+    fig.update_xaxes(title_text=labels["step"], **(step_axis(steps[0].step, steps[-1].step) if steps else {}))
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)  # the whole scale: 15 % is not "high"
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
     return localised(fig)

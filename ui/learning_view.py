@@ -18,8 +18,30 @@ MAPS_SHOWN = 16
 COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac")
 
 
-def gradient_curves(grads, names: list[str], title: str, step_label: str) -> go.Figure:
-    """‖∂L/∂θ‖ of each layer against the step, log scale."""
+def step_axis(first: int, last: int) -> dict:
+    """An x axis of whole steps (1, 2, 3, never 1,5) from ``first`` to ``last``, the same on every live plot."""
+    axis = {"range": [first - 0.2, last + 0.2] if last > first else [first - 1, first + 1], "tickformat": "d"}
+    if last - first <= 10:
+        axis.update(tick0=first, dtick=1)
+    return axis
+
+
+def log_axis(values) -> dict:
+    """A log y axis labelled at powers of ten only once it spans a decade (no crowded 2 3 4 … 9 labels)."""
+    import math
+
+    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
+    axis = {"type": "log", "exponentformat": "power"}
+    if positive and math.log10(max(positive)) - math.log10(min(positive)) >= 1:
+        axis["dtick"] = 1
+    else:
+        axis["dtick"] = "D2"  # within a decade: 2 and 5 only
+    return axis
+
+
+def gradient_curves(grads, names: list[str], title: str, step_label: str,
+                    steps: tuple[int, int] | None = None) -> go.Figure:
+    """‖∂L/∂θ‖ of each layer against the step, log scale; ``steps`` (first, last) as on the loss plot."""
     fig = go.Figure()
     xs = [g.step for g in grads]
     for i, name in enumerate(names):
@@ -27,7 +49,8 @@ def gradient_curves(grads, names: list[str], title: str, step_label: str) -> go.
                                  mode="lines" if len(grads) > 30 else "lines+markers",
                                  line=dict(color=COLORS[i % len(COLORS)])))
     fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40, b=10), uirevision="grads",
-                      yaxis=dict(type="log", exponentformat="power"), xaxis=dict(title=step_label),
+                      yaxis=log_axis([v for g in grads for v in g.norms]),
+                      xaxis=dict(title=step_label, **step_axis(*(steps or (min(xs), max(xs))))),
                       separators=separators(), legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -52,6 +75,7 @@ def learning_view(snap, names: list[str]) -> None:
                  caption=t("train.live_maps", n=maps.shape[0], h=h, w=w))
     with right:
         if snap.grads:
-            st.plotly_chart(gradient_curves(snap.grads, names, t("train.grad_title"), t("curve.step")),
+            first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
+            st.plotly_chart(gradient_curves(snap.grads, names, t("train.grad_title"), t("curve.step"), first_last),
                             key="live_grads", config={"displayModeBar": False})
             st.caption(t("train.grad_help"))
