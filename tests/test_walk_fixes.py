@@ -95,6 +95,7 @@ def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(monkeyp
         no_exceptions(teacher)
         board = teacher.dataframe[0].value
         assert board.iloc[0, 1] == "Ana"  # a plain nickname is shown on the board
+        assert any(f"?room={room}&lang=es" in c.value for c in teacher.code)  # students land in Spanish
         assert board.iloc[0, 2] == "16,46" and board.iloc[0, 3] == f"{new.params:,}".replace(",", ".")
         fig = figure(teacher)
         assert fig["layout"]["separators"] == ",."
@@ -180,6 +181,7 @@ def test_inside_overview_names_layers_as_the_architecture_table_does(real_data_d
     assert {"**conv 1**", "**pool 1**", "**densa 1**", "**Salida**"} <= shown, shown
     assert not {"**conv1**", "**dense1**"} & shown
     assert "conv 1" in at.button(key="overview_conv1").help
+    assert "1 posición/s" in at.select_slider(key="w_conv_speed").options  # not "1 posiciones/s"
     patch = next(d.value for d in at.dataframe if d.value.shape == (6, 6))  # section 1's 6×6 patch, rows 11–16
     assert list(patch.index) == [str(r) for r in range(11, 17)] and list(patch.columns) == [str(c) for c in range(11, 17)]
 
@@ -200,3 +202,52 @@ def test_gradient_chart_shares_the_loss_plots_whole_steps_and_labels_only_powers
     assert grad.xaxis.range == loss.xaxis.range and grad.xaxis.range[0] < 1 < 3 < grad.xaxis.range[1]
     assert grad.xaxis.dtick == loss.xaxis.dtick == 1 and grad.xaxis.tickformat == "d"  # 1, 2, 3: never 1,5
     assert grad.yaxis.type == "log" and grad.yaxis.dtick == 1  # 10⁻³, 10⁻², …: no crowded 2 3 … 9 labels
+
+
+# ------------------------------------------------------------------ P4: behaviour and wording
+
+def test_negative_numbers_have_a_real_minus_and_no_negative_zero():
+    at = AppTest.from_string("""
+import streamlit as st
+from ui.i18n import num
+from ui.conv_view import _factor
+st.session_state["lang"] = "es"
+st.text(" ".join([num(-0.25, 2), num(-0.001, 2), num(-25088), _factor(0.78) + "×" + _factor(-0.25)]))
+""").run()
+    assert at.text[0].value == "−0,25 0,00 −25.088 0,78×(−0,25)"
+
+
+def test_a_nickname_longer_than_the_limit_is_cut_not_dropped():
+    from cnn_core.storage import MAX_NICKNAME_LEN
+
+    db = store()
+    room, ws = db.create_room("t"), db.create_workspace()
+    long_name = "<img src=x onerror=\"window.__pwned=9\"><script>alert(1)</script>**b**"
+    assert db.join_room(room, ws, long_name)
+    rows, _ = db.board(room)
+    assert [r.nickname for r in rows] == [long_name[:MAX_NICKNAME_LEN]]
+
+
+def test_a_garbled_workspace_link_says_it_is_not_valid():
+    at = page("runs", ws="garbage")
+    no_exceptions(at)
+    shown = " ".join(w.value for w in at.warning)
+    assert "no es válido" in shown and "ya no existe" not in shown, shown
+
+
+def test_adapting_to_data_names_the_classes_only_when_they_change():
+    at = AppTest.from_string("""
+from types import SimpleNamespace as NS
+import streamlit as st
+from cnn_core.architecture import PRESETS
+from ui import state
+from ui.train_ui import adapted_architecture
+st.session_state["lang"] = "es"
+st.session_state[state.ARCH] = PRESETS["tutorial"]
+adapted_architecture(NS(shape=(32, 32, 3), num_classes=10))
+adapted_architecture(NS(shape=(32, 32, 3), num_classes=2))
+""").run()
+    assert not at.exception, [e.value for e in at.exception]
+    first, second = (i.value for i in at.info)
+    assert "28×28×1 → 32×32×3" in first and "clases" not in first
+    assert "clases 10 → 2" in second

@@ -46,7 +46,7 @@ def play_controls(name: str) -> tuple[bool, float]:
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     c1.button(t("inside.pause") if playing else t("inside.play"), key=f"{name}_play", on_click=_toggle_play,
               args=(name,), type="secondary" if playing else "primary", width="stretch")
-    labels = {v: t("inside.speed_value", n=v) for v in SPEEDS}  # fixed now: AppTest formats outside the run
+    labels = {v: t("inside.speed_value_one" if v == 1 else "inside.speed_value", n=v) for v in SPEEDS}  # fixed now: AppTest formats outside the run
     speed = c2.select_slider(t("inside.speed"), SPEEDS, value=5, key=f"w_{name}_speed", format_func=labels.get)
     return playing, 1.0 / speed
 
@@ -97,6 +97,12 @@ def _clickable(fig, name: str, to_position) -> None:
     key = f"{name}_map_{st.session_state[state.CLICKS].get(name, 0)}"
     st.plotly_chart(fig, key=key, on_select=lambda: _clicked(name, key, to_position), selection_mode="points",
                     config={"displayModeBar": False})
+
+
+def _factor(value: float) -> str:
+    """A factor of a product: 0,78 or (−0,25), never 0,78×-0,25."""
+    text = num(value, 2)
+    return f"({text})" if text.startswith("−") else text
 
 
 def _terms(values: list[float], decimals: int = 2) -> str:
@@ -196,7 +202,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
                             key="conv_output", config={"displayModeBar": False})
     reference = float(full[row, col])
     if c_in == 1:
-        pairs = [f"{num(a, 2)}×{num(b, 2)}" for a, b in zip(step.patch[0].flatten().tolist(),
+        pairs = [f"{_factor(a)}×{_factor(b)}" for a, b in zip(step.patch[0].flatten().tolist(),
                                                              step.kernel[0].flatten().tolist())]
         more = t("inside.more_terms", n=len(pairs) - TERMS_SHOWN) if len(pairs) > TERMS_SHOWN else ""
         st.markdown(t("inside.dot_product", row=row, col=col, terms=" + ".join(pairs[:TERMS_SHOWN]), more=more,

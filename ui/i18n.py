@@ -42,8 +42,11 @@ def t(key: str, **params) -> str:
 
 
 def num(value: float, decimals: int = 0) -> str:
-    """A number as the session's language writes it: 25.088 / 25,088."""
-    return texts.format_number(value, lang(), decimals)
+    """A number as the session's language writes it: 25.088 / 25,088; a real minus sign, never "-0,00"."""
+    text = texts.format_number(value, lang(), decimals)
+    if text.startswith("-"):
+        text = text[1:] if not text.strip("-0.,") else "−" + text[1:]  # rounds to zero: no sign at all
+    return text
 
 
 def dec(value: float) -> str:

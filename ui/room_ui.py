@@ -20,7 +20,7 @@ import streamlit as st
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
 from ui import resources, state, workspace
-from ui.i18n import num, pct, plain, separators, t
+from ui.i18n import lang, num, pct, plain, separators, t
 
 JOIN_PARAM = "room"
 
@@ -70,7 +70,7 @@ def instructor_login() -> bool:
 
 def room_link(room_code: str) -> str:
     base = str(getattr(st.context, "url", "") or "").split("?")[0]
-    return f"{base}?{JOIN_PARAM}={room_code}"
+    return f"{base}?{JOIN_PARAM}={room_code}&lang={lang()}"  # students see the instructor's language
 
 
 def qr_png(text: str) -> bytes:

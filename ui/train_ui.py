@@ -119,8 +119,12 @@ def adapted_architecture(data):
     h, w, c = data.shape
     adapted = adapt_to_data(arch, h, w, c, data.num_classes)
     if adapted != arch:
-        st.info(t("train.adapted", old_in=f"{arch.in_height}×{arch.in_width}×{arch.in_channels}",
-                  new_in=f"{h}×{w}×{c}", old_classes=arch.num_classes, new_classes=data.num_classes))
+        old_in, new_in = f"{arch.in_height}×{arch.in_width}×{arch.in_channels}", f"{h}×{w}×{c}"
+        if arch.num_classes != data.num_classes:
+            st.info(t("train.adapted", old_in=old_in, new_in=new_in, old_classes=arch.num_classes,
+                      new_classes=data.num_classes))
+        else:  # "clases 10 → 10" says nothing
+            st.info(t("train.adapted_input", old_in=old_in, new_in=new_in))
     try:
         params = num(totals(layer_table(adapted)).params)
     except PlaygroundError:

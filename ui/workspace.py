@@ -57,9 +57,14 @@ def restore_from_url(ws: str | None) -> None:
     db = store()
     if db is None:
         return
-    opened = db.open_workspace(ws)
+    from cnn_core.storage import WORKSPACE_CODE
+
+    opened = db.open_workspace(ws) if WORKSPACE_CODE.match(ws) else None
     if opened is None:
-        state.add_notice("notice.ws_unknown", days=round(resources.settings().idle_days))
+        if WORKSPACE_CODE.match(ws):  # a real code, since removed
+            state.add_notice("notice.ws_unknown", days=round(resources.settings().idle_days))
+        else:  # never a workspace code: a mistyped or cut link
+            state.add_notice("notice.ws_invalid")
         st.query_params.pop("ws", None)
         return
     kept, solved = opened
