@@ -80,9 +80,20 @@ def test_whole_network_view_jumps_to_a_block(inside):
     at = inside
     assert "The whole network at once" in [h.value for h in at.subheader]
     assert at.button(key="overview_conv3").label == "Details"
+    assert not any("in detail" in m.value for m in at.markdown)
+    images_before = len(at.get("image"))
     at.button(key="overview_pool2").click().run()
     assert at.selectbox(key="w_conv_block").value == 2
     assert "all 32 input channels" in dot_product(at)
+    # the layer's detail opens right below the overview: its maps, a link to its step-through
+    texts = [m.value for m in at.markdown]
+    title = next(i for i, v in enumerate(texts) if "in detail" in v)
+    assert texts[title] == "**pool 2** in detail: 7×7×64"
+    assert "(#pool-step), now set to block 2" in texts[title + 1]
+    assert texts.index(next(v for v in texts if v.startswith("A layer's **Details**"))) > title
+    assert len(at.get("image")) == images_before + 1
+    at.button(key="overview_detail_close").click().run()
+    assert not any("in detail" in m.value for m in at.markdown)
 
 
 def test_backprop_section_shows_loss_gradients_and_one_step(inside):

@@ -1,7 +1,8 @@
 """The whole network in one row for the current image: a column per layer, input to probabilities.
 
 Each conv and pool column shows a few of its maps and its shape; its button
-selects that block in the step-by-step views below.
+opens that layer's detail right below the overview (all its maps) and selects
+its block in the step-by-step views further down.
 """
 
 from __future__ import annotations
@@ -10,14 +11,34 @@ import streamlit as st
 import torch
 
 from cnn_core.inspection import tile_maps
+from ui import state
 from ui.i18n import layer_label, num, pct, t
 
 MAPS_SHOWN = 4
 MAP_PX = 72  # about this many pixels per map side
+DETAIL_MAPS = 32  # maps shown in a layer's detail
 
 
-def _select_block(block: int) -> None:
+def _select_block(block: int, name: str) -> None:
     st.session_state["w_conv_block"] = block
+    st.session_state[state.OVERVIEW_DETAIL] = name
+
+
+def _close_detail() -> None:
+    st.session_state[state.OVERVIEW_DETAIL] = None
+
+
+def _detail(name: str, maps: torch.Tensor, block: int) -> None:
+    """The chosen layer right below the overview: all its maps (up to DETAIL_MAPS), links to its step-through."""
+    c, h, w = maps.shape
+    shown = layer_label(name, short=True)
+    with st.container(border=True, key="overview_detail"):
+        st.markdown(t("inside.detail_title", name=shown, shape=f"{num(h)}×{num(w)}×{num(c)}"))
+        st.caption(t("inside.detail_maps", shown=min(c, DETAIL_MAPS), total=c))
+        st.image(tile_maps(maps[:DETAIL_MAPS], cols=16, gap=1, scale=max(1, 56 // max(h, w))), clamp=True)
+        st.markdown(t("inside.detail_pool_link" if name.startswith("pool") else "inside.detail_conv_link",
+                      block=block))
+        st.button(t("inside.detail_close"), key="overview_detail_close", on_click=_close_detail)
 
 
 def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:
@@ -27,7 +48,7 @@ def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:
     col.caption(f"{num(h)}×{num(w)}×{num(c)}")
     scale = max(1, MAP_PX // max(h, w))
     col.image(tile_maps(maps[:MAPS_SHOWN], cols=1, gap=2, scale=scale), clamp=True, width=scale * w)
-    col.button(t("inside.overview_details"), key=f"overview_{name}", on_click=_select_block, args=(block,),
+    col.button(t("inside.overview_details"), key=f"overview_{name}", on_click=_select_block, args=(block, name),
                help=t("inside.overview_details_help", name=shown))
 
 
@@ -42,7 +63,10 @@ def overview_section(image: torch.Tensor, result, classes: list[str], pool: str)
     stages += [(f"dense{i}", d, None) for i, d in enumerate(result.dense, start=1)]
     stages.append(("output", result.probs, None))
     cols = st.columns(len(stages))
+    detail = None
     for col, (name, values, block) in zip(cols, stages):
+        if name == st.session_state[state.OVERVIEW_DETAIL] and block is not None:
+            detail = (name, values, block)
         if name == "input":
             c, h, w = image.shape
             col.markdown(t("inside.overview_layer", name=t("inside.overview_input")))
@@ -65,4 +89,6 @@ def overview_section(image: torch.Tensor, result, classes: list[str], pool: str)
             grid = torch.zeros(side * ((n + side - 1) // side))
             grid[:n] = values
             col.image(tile_maps(grid.view(1, -1, side), cols=1, scale=max(1, MAP_PX // side)), clamp=True)
+    if detail is not None:
+        _detail(*detail)
     st.markdown(t("inside.overview_jump"))

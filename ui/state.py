@@ -32,6 +32,7 @@ DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] f
 PLAYING = "playing"  # {"conv": bool, "pool": bool}: which step-through animation is running
 FRAME_AT = "frame_at"  # {"conv": time.monotonic() of the last animation frame, ...}
 CLICKS = "clicks"  # {"conv": n}: clicks on a step-through's map so far (its chart key, so it starts unselected)
+OVERVIEW_DETAIL = "overview_detail"  # the layer ("pool2") whose Details the network overview shows, or None
 URL_READ = "_url_read"
 WS = "ws"  # the workspace's code (cnn_core.storage), once the visitor has one
 KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
@@ -99,6 +100,7 @@ def init_state() -> None:
     ss.setdefault(PLAYING, {})
     ss.setdefault(FRAME_AT, {})
     ss.setdefault(CLICKS, {})
+    ss.setdefault(OVERVIEW_DETAIL, None)
 
 
 def _param(name: str) -> str | None:
