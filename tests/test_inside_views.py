@@ -140,7 +140,7 @@ def test_while_playing_each_frame_is_one_picture_and_the_numbers_match_conv2d(in
         ours, theirs = ours_and_torch(dot)
         with torch.no_grad():
             reference = F.conv2d(x[None], conv.weight[3:4], conv.bias[3:4], padding=saved.arch.padding)[0, 0, row, col]
-        assert ours == theirs and float(ours) == pytest.approx(float(reference), abs=6e-5)
+        assert ours == theirs and float(ours.replace("−", "-")) == pytest.approx(float(reference), abs=6e-5)
         new = image_urls(at) - images_paused  # the frame: the one picture not on the paused page
         assert len(new) == 1
         seen_urls += new
