@@ -251,3 +251,11 @@ adapted_architecture(NS(shape=(32, 32, 3), num_classes=2))
     first, second = (i.value for i in at.info)
     assert "28×28×1 → 32×32×3" in first and "clases" not in first
     assert "clases 10 → 2" in second
+
+
+def test_plotly_labels_keep_quotes_as_quotes_and_tags_as_text():
+    from ui.figures import text_label
+
+    payload = '<img src=x onerror="window.__pwned=1">'
+    # Plotly decodes &lt; &gt; &amp; but shows &quot; literally: quotes are left as they are, tags are not tags.
+    assert text_label(payload) == '&lt;img src=x onerror="window.__pwned=1"&gt;'

@@ -18,8 +18,12 @@ from cnn_core.architecture import Layer
 from ui.i18n import separators
 
 def text_label(value) -> str:
-    """``value`` as a Plotly label that shows exactly these characters (no tags, no links)."""
-    return html.escape(" ".join(str(value).split()), quote=True)
+    """``value`` as a Plotly label that shows exactly these characters (no tags, no links).
+
+    Plotly reads tags (<b>, <a href>, <br>) and decodes &lt; &gt; &amp; in labels, but not &quot; or &#x27;:
+    quotes stay as they are, or a class name with quotes would show "&quot;" literally.
+    """
+    return html.escape(" ".join(str(value).split()), quote=False)
 
 
 LABEL_UNITS_PER_CHAR = 0.16  # a 10 px label character in diagram units at the page's usual width

@@ -9,7 +9,6 @@ The board reads the database (:meth:`cnn_core.storage.Storage.board`).
 
 from __future__ import annotations
 
-import html
 import hmac
 import io
 
@@ -19,6 +18,7 @@ import streamlit as st
 
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
+from ui.figures import text_label
 from ui import resources, state, workspace
 from ui.i18n import lang, num, pct, plain, separators, t
 
@@ -166,7 +166,7 @@ def scatter(rows) -> go.Figure:
     scored = [r for r in rows if r.best_accuracy is not None]
     fig = go.Figure(go.Scatter(
         x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers+text",
-        text=[html.escape(r.nickname) for r in scored],  # Plotly reads tags in labels; a nickname is text
+        text=[text_label(r.nickname) for r in scored],  # Plotly reads tags in labels; a nickname is text
         textposition="top center", marker={"size": 12}))
     fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "exponentformat": "none",
                              "separatethousands": True},  # 100.000, not 100k

@@ -6,8 +6,6 @@ Reads the workspace through :mod:`ui.workspace`; the comparison itself
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,6 +14,7 @@ from cnn_core import datasets
 from cnn_core import runs as core_runs
 from cnn_core.architecture import Architecture
 from cnn_core.storage import MAX_NAME_LEN, RunInfo
+from ui.figures import text_label
 from ui import state, workspace
 from ui.arch_ui import ARCH_WIDGETS
 from ui.i18n import class_names, labeller, num, pct, plain, separators, t
@@ -63,7 +62,7 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
     for n, run in enumerate(runs):
         color = COLORS[n % len(COLORS)]
         series = core_runs.curve_series(run, axis)
-        name = html.escape(run_label(run))  # Plotly reads tags in trace names; a run's name is text
+        name = text_label(run_label(run))  # Plotly reads tags in trace names; a run's name is text
         for col, (train_key, val_key) in enumerate((("train_loss", "val_loss"), ("train_acc", "val_acc")), start=1):
             xs, ys = series[train_key]
             fig.add_trace(go.Scatter(x=xs, y=ys, name=name, legendgroup=str(run.id), showlegend=col == 1,
