@@ -259,3 +259,11 @@ def test_plotly_labels_keep_quotes_as_quotes_and_tags_as_text():
     payload = '<img src=x onerror="window.__pwned=1">'
     # Plotly decodes &lt; &gt; &amp; but shows &quot; literally: quotes are left as they are, tags are not tags.
     assert text_label(payload) == '&lt;img src=x onerror="window.__pwned=1"&gt;'
+
+
+@pytest.mark.parametrize("params, named", [({"f": "999999"}, "(f)"), ({"k": "3", "pad": "x"}, "(pad)")])
+def test_a_bad_link_names_the_parameter_at_fault(params, named):
+    at = page("architecture", **params)
+    no_exceptions(at)
+    shown = " ".join(w.value for w in at.warning)
+    assert "valor no válido " + named in shown and "(arch)" not in shown, shown

@@ -152,8 +152,22 @@ def _arch_from_url() -> tuple[Architecture, str]:
                 "shown": ", ".join(f"{k}={to_overrides(shown)[k]}" for k in changed)}))
         return shown, preset
     except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
-        st.session_state[NOTICES].append(("notice.bad_link", {"param": "arch"}))
+        st.session_state[NOTICES].append(("notice.bad_link", {"param": _faulty_params(params, preset)}))
         return PRESETS["tutorial"], "tutorial"
+
+
+def _faulty_params(params: dict, preset: str) -> str:
+    """The link's parameters to blame ("k", "f"): those refused alone, else all that together made no network."""
+    given = [k for k in OVERRIDE_KEYS if k in params]
+
+    def refused(key: str) -> bool:
+        try:
+            arch_from_params({"preset": preset, key: params[key]})
+        except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
+            return True
+        return False
+
+    return ", ".join([k for k in given if refused(k)] or given)
 
 
 def arch_to_params(arch: Architecture, preset: str) -> dict[str, str]:
