@@ -267,3 +267,25 @@ def test_a_bad_link_names_the_parameter_at_fault(params, named):
     no_exceptions(at)
     shown = " ".join(w.value for w in at.warning)
     assert "valor no válido " + named in shown and "(arch)" not in shown, shown
+
+
+def test_the_instructors_room_survives_a_reload_with_the_key_typed_again(monkeypatch):
+    from ui import resources
+
+    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "s3cret-key")
+    resources.settings.clear()
+    try:
+        teacher = page("room")
+        teacher.text_input(key="w_instructor_key").input("s3cret-key").run()
+        teacher.button[0].click().run()  # open a room
+        second = teacher.session_state["w_room_pick"]
+        store().create_room("other")  # a newer room: the reload must keep the one that was shown
+        assert teacher.query_params["open"] in (second, [second])
+        reloaded = page("room", open=second)  # a new session with only the address
+        no_exceptions(reloaded)
+        assert any("clave docente" in i.value for i in reloaded.info)
+        assert "s3cret-key" not in str(dict(reloaded.query_params))
+        reloaded.text_input(key="w_instructor_key").input("s3cret-key").run()
+        assert reloaded.session_state["w_room_pick"] == second
+    finally:
+        resources.settings.clear()

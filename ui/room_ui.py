@@ -23,6 +23,7 @@ from ui import resources, state, workspace
 from ui.i18n import lang, num, pct, plain, separators, t
 
 JOIN_PARAM = "room"
+OPEN_PARAM = "open"  # the instructor's open room, so a reload of the projected board keeps it (the key is never in it)
 
 
 def instructor_key() -> str:
@@ -97,9 +98,12 @@ def open_room_ui() -> None:
     codes = [r.code for r in open_rooms]
     titles = {r.code: r.title for r in open_rooms}
     if st.session_state.get("w_room_pick") not in codes:
-        st.session_state["w_room_pick"] = codes[0]
+        in_url = (state.param(OPEN_PARAM) or "").strip().upper()
+        st.session_state["w_room_pick"] = in_url if in_url in codes else codes[0]
     room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick",
                              format_func=lambda c: f"{c} · {titles[c]}" if titles[c] else c)
+    if st.query_params.get(OPEN_PARAM) != room_code:
+        st.query_params[OPEN_PARAM] = room_code
     link = room_link(room_code)
     left, right = st.columns([1, 2])
     left.image(qr_png(link), caption=room_code, width=260)
@@ -199,4 +203,5 @@ def _board(room_code: str, instructor: bool) -> None:
     if instructor and st.button(t("room.close"), key=f"close_{room_code}"):
         db.close_room(room_code)
         st.session_state.pop("w_room_pick", None)
+        st.query_params.pop(OPEN_PARAM, None)
         st.rerun(scope="app")
