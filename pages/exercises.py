@@ -101,7 +101,10 @@ def exercise_ui(n, ex, solved: dict) -> None:
             left, right = st.columns(2)
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
-            right.button(t("ex.show_solution"), key=f"reveal_{ex.id}", on_click=reveal, args=(ex,))
+            if not room_ui.instructor_key() or room_ui.is_instructor():
+                # On a workshop server (an instructor key is set) only the instructor sees answers;
+                # a self-learner's own server has no key and shows solutions on request.
+                right.button(t("ex.show_solution"), key=f"reveal_{ex.id}", on_click=reveal, args=(ex,))
         if room_ui.is_instructor():
             st.info(t("ex.answer", answer=answer_text(ex, code)))
 

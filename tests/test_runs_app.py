@@ -185,6 +185,7 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(mon
         at.text_input(key="w_instructor_key").input("guess").run()
         assert any("not the instructor key" in e.value for e in at.error)
         assert not any("Answer:" in i.value for i in at.info)
+        assert not [b for b in at.button if str(b.key).startswith("reveal_")]  # no "show solution" either
         at.text_input(key="w_instructor_key").input("s3cret-key").run()
         assert any("Answer: 784" in i.value for i in at.info)
         at.text_input(key="ex_input_gray_0").input("784").run()
