@@ -54,7 +54,8 @@ def test_nan_loss_is_detected_and_the_last_good_weights_are_kept(tiny_data):
     torch.manual_seed(0)
     model = build_model(PRESETS["small"].replace(num_classes=2))
     history = History()
-    result = train(model, tiny_data, TrainConfig(epochs=50, lr=1e6, optimizer="sgd", batch_size=32, val_size=50),
+    # lr 100 is the largest the core accepts; SGD at it reaches NaN within a few steps.
+    result = train(model, tiny_data, TrainConfig(epochs=50, lr=100.0, optimizer="sgd", batch_size=32, val_size=50),
                    on_event=history)
     assert result.reason == "nan"
     assert result.nan_step is not None and result.nan_step <= result.steps
