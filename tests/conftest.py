@@ -142,3 +142,18 @@ def ray_cluster(real_data_dir):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def open_page(name: str, timeout: float = 60, **params) -> "AppTest":
+    """Run ``pages/<name>.py`` in AppTest with these query parameters (None values left out)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=timeout)
+    for key, value in params.items():
+        if value is not None:
+            at.query_params[key] = value
+    return at.run()
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]

@@ -6,22 +6,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.training import pick_device, resolve_precision
-from conftest import REPO
+from conftest import REPO, no_exceptions, open_page
 from cnn_core import texts
 
 TIMEOUT = 60
 
 
 def page(name: str, lang: str = "en", **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def no_exceptions(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return open_page(name, TIMEOUT, lang=lang, **params)
 
 
 def layer_table_df(at):

@@ -8,23 +8,13 @@ from streamlit.testing.v1 import AppTest
 from cnn_core import checkpoint, runs as core_runs
 from cnn_core.architecture import PRESETS
 from cnn_core.model import build_model
-from conftest import REPO
+from conftest import REPO, no_exceptions, open_page
 
 TIMEOUT = 90
 
 
 def page(name: str, ws: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = "en"
-    if ws:
-        at.query_params["ws"] = ws
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def no_exceptions(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return open_page(name, TIMEOUT, lang="en", ws=ws or None, **params)
 
 
 def train_briefly(at: AppTest, dataset: str = "mnist", seconds: int = 5) -> None:

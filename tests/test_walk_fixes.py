@@ -10,24 +10,14 @@ from streamlit.testing.v1 import AppTest
 from cnn_core import checkpoint, runs as core_runs
 from cnn_core.architecture import PRESETS
 from cnn_core.model import build_model
-from conftest import REPO
+from conftest import REPO, no_exceptions, open_page
 import zipcraft
 
 TIMEOUT = 90
 
 
 def page(name: str, lang: str = "es", ws: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    if ws:
-        at.query_params["ws"] = ws
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def no_exceptions(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return open_page(name, TIMEOUT, lang=lang, ws=ws or None, **params)
 
 
 def store():
