@@ -60,8 +60,12 @@ def _ray():
 
 
 def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
+    """The exception's text and its cause's (Ray says "Failed to connect" and puts the why in the cause)."""
+    parts = []
+    while exc is not None and len(parts) < 3:
+        parts.append(" ".join(str(exc).split()) or type(exc).__name__)
+        exc = exc.__cause__
+    return ": ".join(parts)[:300]
 
 
 def _probe(address: str) -> None:

@@ -122,6 +122,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--cpus", type=int, default=2, help="CPUs each worker node offers")
     args = parser.parse_args()
+    # SIGTERM (`kill`, `timeout`) stops the cluster as Ctrl-C does: its nodes are in their own process groups.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with LocalRayCluster(args.workers, args.cpus) as cluster:
         print(f"CNN_PLAYGROUND_RAY_ADDRESS={cluster.address} RAY_AUTH_MODE=token RAY_AUTH_TOKEN={cluster.token}",
               flush=True)

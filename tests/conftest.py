@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,6 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 # The app's own files (its SQLite database) go to a fresh folder per test session, never the user's.
 os.environ.setdefault("CNN_PLAYGROUND_HOME", tempfile.mkdtemp(prefix="cnnp-home-"))
+
+# Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
+# chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
 
 
 def data_dir() -> Path:
@@ -127,9 +133,9 @@ def ray_cluster(real_data_dir):
     spec = importlib.util.spec_from_file_location("ray_cluster", REPO / "scripts" / "ray_cluster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    cluster = module.LocalRayCluster(workers=1, cpus_per_worker=2, data_dir=str(real_data_dir)).start()
-    saved = {k: os.environ.get(k) for k in cluster.client_env}
-    os.environ.update(cluster.client_env)  # before Ray is imported here: it reads the token mode once
+    cluster = module.LocalRayCluster(workers=1, cpus_per_worker=2, data_dir=str(real_data_dir),
+                                     token=os.environ["RAY_AUTH_TOKEN"]).start()
+    assert all(os.environ.get(k) == v for k, v in cluster.client_env.items())  # set at the top of this file
     import ray
 
     try:
@@ -137,11 +143,6 @@ def ray_cluster(real_data_dir):
     finally:
         ray.shutdown()
         cluster.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def open_page(name: str, timeout: float = 60, **params) -> "AppTest":

@@ -193,7 +193,7 @@ def test_trainings_of_an_app_that_dies_are_stopped(ray_cluster):
         assert app.stdout.readline().strip() == "training"
 
         def alive():
-            return [a for a in list_actors(filters=[("state", "=", "ALIVE")])
+            return [a for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
                     if a.class_name == "TrainingActor"]
 
         assert alive()

@@ -187,6 +187,8 @@ def live_view(job) -> None:
 
 
 def results(job) -> None:
+    # The job may have ended after this run's live view drew it: keep its model before showing the result.
+    adopt_finished_training()
     snap = job.snapshot()
     if snap.error is not None:
         st.error(error_text(snap.error), icon="⚠️")
