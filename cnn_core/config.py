@@ -36,8 +36,9 @@ class TrainConfig:
     eval_every_s: float = 2.0  # seconds of training between validation points
     seed: int = 0
     device: str | None = None  # None picks CUDA, then Apple MPS, then the CPU
-    # torch CPU threads for this run; None leaves torch's setting alone. torch.set_num_threads is
-    # process-wide: the app's Scheduler gives every running job the same share of the cores.
+    # torch CPU threads for this run; None leaves torch's setting alone. train() calls torch.set_num_threads
+    # on its own thread, which also becomes the default of threads started later (OpenMP builds; elsewhere it is
+    # process-wide): the app's Scheduler gives every running job the same share of the cores.
     threads: int | None = None
     memory_limit_mb: float = 2048  # refuse architectures that would need more to train
     precision: str = "auto"  # one of PRECISIONS: "fp32", "bf16" (mixed) or "auto": bf16 where the hardware has it

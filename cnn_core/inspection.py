@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -30,22 +31,38 @@ LAB_KERNELS: dict[str, list[list[float]]] = {
 
 @contextlib.contextmanager
 def one_thread():
-    """Compute one image on the calling thread alone, then restore the thread setting.
+    """Compute one image on the calling thread's torch threads alone; leave every other thread's count as it was.
 
     One image is far too little work to split: on a busy 2-core server,
     torch's default of one thread per core made a single forward pass of the
     tutorial network take 130 ms instead of 5 (the threads wait for each other).
-    torch's thread count is process-wide: a training running meanwhile in
-    another thread of the server also computes on one thread until this ends.
+
+    Why the helper thread: ``torch.set_num_threads`` sets the calling thread's
+    OpenMP count and also the process default that threads starting later
+    (a training, the next script run) read on their first torch call. The
+    default is put back at once from a short-lived helper thread, so only this
+    thread computes on one; on its way out this thread gets its own count back
+    in every path. (Where torch is built without OpenMP the count is simply
+    process-wide: the helper then undoes the change for this thread as well,
+    which costs speed, never correctness.)
     """
     before = torch.get_num_threads()
-    if before != 1:
-        torch.set_num_threads(1)
+    if before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    _set_default_threads(before)
     try:
         yield
     finally:
-        if before != 1:
-            torch.set_num_threads(before)
+        torch.set_num_threads(before)
+
+
+def _set_default_threads(n: int) -> None:
+    """Set torch's process default thread count from a fresh thread, leaving the calling thread's own count."""
+    helper = threading.Thread(target=torch.set_num_threads, args=(n,), name="torch-threads-default")
+    helper.start()
+    helper.join()
 
 
 @dataclass

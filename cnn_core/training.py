@@ -262,7 +262,7 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     if isinstance(getattr(model, "arch", None), Architecture):
         check_fits(model.arch, cfg)
     if cfg.threads:
-        torch.set_num_threads(cfg.threads)  # process-wide; the Scheduler gives concurrent jobs equal shares
+        torch.set_num_threads(cfg.threads)  # this thread and later threads' default (TrainConfig.threads)
     device = pick_device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
     # This run's own random stream: the process-wide one (other users' runs, the app) is never reseeded.

@@ -215,3 +215,36 @@ def test_epoch_marks_fall_where_each_pass_ends():
     steps = [StepEvent(s, s / per_epoch, 0.1, 0.9, 1e-3, s, 100, 0, 0) for s in range(1, 3 * per_epoch + 5, 7)]
     assert epoch_marks(steps) == [(469, 1), (938, 2), (1407, 3)]
     assert epoch_marks([]) == []
+
+
+def test_an_inspection_leaves_the_torch_thread_count_as_it_was():
+    """one_thread() computes on one thread without changing the count of any other thread, in every path."""
+    import threading
+
+    from cnn_core.inspection import one_thread, trace
+
+    def count_in_a_fresh_thread() -> int:
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        thread.start()
+        thread.join()
+        return seen[0]
+
+    before = torch.get_num_threads()
+    if before == 1:
+        torch.set_num_threads(2)  # one_thread() does nothing at one thread: test it where it has work to do
+    try:
+        start = torch.get_num_threads()
+        model = build_model(PRESETS["tutorial"])
+        trace(model, torch.rand(1, 1, 28, 28))
+        assert torch.get_num_threads() == start
+        with one_thread():
+            assert torch.get_num_threads() == 1  # this thread computes alone...
+            assert count_in_a_fresh_thread() == start  # ...and a thread starting meanwhile (a training) does not
+        assert torch.get_num_threads() == start
+        with pytest.raises(RuntimeError), one_thread():
+            raise RuntimeError("an inspection that fails")
+        assert torch.get_num_threads() == start
+        assert count_in_a_fresh_thread() == start
+    finally:
+        torch.set_num_threads(before)
