@@ -43,6 +43,7 @@ ROOM_CODE = re.compile(rf"^[{ROOM_ALPHABET}]{{{ROOM_CODE_LEN}}}$")
 MAX_NAME_LEN = 80  # run names and room titles
 MAX_NICKNAME_LEN = 30
 CLEANUP_EVERY_S = 3600.0
+TOUCH_EVERY = dt.timedelta(hours=1)  # how stale a workspace's last visit may be before a visit writes it
 
 
 def now() -> dt.datetime:
@@ -62,6 +63,8 @@ class Workspace(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)  # the Train page's choices
+    # The Exercises page's variation (0 = the tutorial's numbers); exercises_solved holds its progress.
+    exercise_variation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Run(Base):
@@ -166,6 +169,15 @@ class NewRun:
 
 
 @dataclass(frozen=True)
+class OpenedWorkspace:
+    """What a returning visitor's first page needs: the Train settings and the exercises' variation and progress."""
+
+    settings: dict
+    solved: set[str]
+    variation: int = 0
+
+
+@dataclass(frozen=True)
 class Limits:
     max_runs: int = 30  # runs kept per workspace
     max_bytes: int = 100 * 2**20  # model bytes kept per workspace
@@ -255,22 +267,29 @@ class Storage:
         with self._session() as s:
             return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
 
-    def open_workspace(self, code: str) -> tuple[dict, set[str]] | None:
-        """A returning visitor's first page: note the visit and return (settings, solved exercises), or None.
+    def open_workspace(self, code: str) -> OpenedWorkspace | None:
+        """A returning visitor's first page: settings, variation and solved exercises in one query, or None.
 
-        One transaction, so a replica far from its database pays one round of
-        statements, not four.
+        One statement, so a replica far from its database pays one round trip;
+        the visit is written only when the last one noted is older than
+        ``TOUCH_EVERY`` (idle cleanup counts in days, not seconds).
         """
         if not WORKSPACE_CODE.match(code or ""):
             return None
         self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
-        with self._session.begin() as s:
-            row = s.execute(select(Workspace.id, Workspace.settings).where(Workspace.code == code)).first()
-            if row is None:
+        with self._session() as s:
+            rows = s.execute(select(Workspace.id, Workspace.settings, Workspace.exercise_variation,
+                                    Workspace.last_seen_at, ExerciseSolved.exercise_id)
+                             .outerjoin(ExerciseSolved, ExerciseSolved.workspace_id == Workspace.id)
+                             .where(Workspace.code == code)).all()
+            if not rows:
                 return None
-            s.execute(update(Workspace).where(Workspace.id == row.id).values(last_seen_at=now()))
-            solved = set(s.scalars(select(ExerciseSolved.exercise_id).where(ExerciseSolved.workspace_id == row.id)))
-        return dict(row.settings or {}), solved
+            first = rows[0]
+            if now() - first.last_seen_at >= TOUCH_EVERY:
+                s.execute(update(Workspace).where(Workspace.id == first.id).values(last_seen_at=now()))
+                s.commit()
+        return OpenedWorkspace(dict(first.settings or {}), {r.exercise_id for r in rows if r.exercise_id},
+                               int(first.exercise_variation or 0))
 
     def touch(self, code: str) -> None:
         """Note a visit (keeps the workspace from idle cleanup) and run that cleanup when it is due."""
@@ -370,6 +389,17 @@ class Storage:
     def unmark_all(self, code: str) -> None:
         with self._session.begin() as s:
             s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == self._ws_id(s, code)))
+
+    def set_variation(self, code: str, variation: int) -> None:
+        """Switch the workspace's exercises to another variation; its progress starts from zero."""
+        with self._session.begin() as s:
+            ws_id = self._ws_id(s, code)
+            s.execute(update(Workspace).where(Workspace.id == ws_id).values(exercise_variation=int(variation)))
+            s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id))
+
+    def variation(self, code: str) -> int:
+        with self._session() as s:
+            return int(s.scalar(select(Workspace.exercise_variation).where(Workspace.code == code)) or 0)
 
     def solved(self, code: str) -> set[str]:
         with self._session() as s:

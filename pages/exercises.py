@@ -50,19 +50,25 @@ def start_build() -> None:
     ss[state.BUILD_STARTED] = True
 
 
-def reset() -> None:
+def forget_answers() -> None:
+    """This session's progress, typed answers and feedback, gone (the workspace is the caller's business)."""
     st.session_state[state.EXERCISES].clear()
-    workspace.reset_exercises()
     st.session_state[state.BUILD_STARTED] = False
     for key in [k for k in st.session_state if str(k).startswith(("ex_feedback_", "ex_revealed_"))
                 or (str(k).startswith("ex_") and k != state.EX_SEED)]:
         del st.session_state[key]
 
 
+def reset() -> None:
+    forget_answers()
+    workspace.reset_exercises()
+
+
 def change_variation() -> None:
-    """A new variation asks new numbers: its progress and typed answers start from zero."""
+    """A new variation asks new numbers: its progress and typed answers start from zero, here and in the workspace."""
     st.session_state[state.EX_SEED] = int(st.session_state["w_seed"])
-    reset()
+    forget_answers()
+    workspace.set_variation(st.session_state[state.EX_SEED])
     state.add_notice("ex.variation_reset", seed=st.session_state[state.EX_SEED])
 
 

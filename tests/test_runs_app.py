@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnn_core import checkpoint, runs as core_runs
 from cnn_core.architecture import PRESETS
+from cnn_core.exercises import answer_text, make_exercises
 from cnn_core.model import build_model
 from conftest import REPO, no_exceptions, open_page
 
@@ -132,6 +133,28 @@ def test_an_uploaded_model_becomes_a_run_and_replaces_nothing():
     kept = store().runs(at.session_state["ws"])
     assert [(r.name, r.source) for r in kept] == [("lenet", "uploaded"), ("mine", "uploaded")]
     assert core_runs.load_model(store().model_bytes(at.session_state["ws"], kept[0].id)).arch == PRESETS["lenet"]
+
+
+def test_the_exercise_variation_and_its_progress_come_back_with_the_link():
+    at = page("exercises")
+    at.number_input(key="w_seed").set_value(4).run()  # chosen before the workspace exists
+    ex = {e.id: e for e in make_exercises(4)}["input_gray"]
+    at.text_input(key="ex_input_gray_0").input(answer_text(ex, "en")).run()
+    at.button(key="check_input_gray").click().run()  # the first success creates the workspace
+    no_exceptions(at)
+    ws = at.session_state["ws"]
+
+    again = page("exercises", ws=ws)  # a reload: a new session with only the link
+    no_exceptions(again)
+    assert again.number_input(key="w_seed").value == 4
+    assert "1 of 22 solved" in again.get("progress")[0].proto.text
+    assert again.get("expander")[0].label.startswith("✅")  # the solved exercise shows as solved
+
+    again.number_input(key="w_seed").set_value(5).run()  # another variation: its progress starts from zero
+    assert "0 of 22 solved" in again.get("progress")[0].proto.text
+    third = page("exercises", ws=ws)
+    assert third.number_input(key="w_seed").value == 5
+    assert "0 of 22 solved" in third.get("progress")[0].proto.text
 
 
 def test_a_bad_workspace_link_says_so_and_starts_clean():

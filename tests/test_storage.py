@@ -5,15 +5,18 @@ import threading
 
 import pytest
 import torch
-from sqlalchemy import inspect, text, update
+from sqlalchemy import inspect, select, text, update
 
 from cnn_core import checkpoint, runs
 from cnn_core.architecture import PRESETS
 from cnn_core.jobs import start_training
 from cnn_core.migrations import current
 from cnn_core.model import build_model
-from cnn_core.storage import WORKSPACE_CODE, Limits, NewRun, Storage, Workspace
+from cnn_core.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, Storage, Workspace
 from cnn_core.training import TrainConfig
+
+
+HEAD = "0002"  # the newest revision in cnn_core/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
@@ -36,11 +39,36 @@ def test_migrations_create_every_table_and_are_idempotent(database_url):
     first = Storage(database_url)
     tables = set(inspect(first.engine).get_table_names())
     assert {"workspaces", "runs", "exercises_solved", "rooms", "room_members", "alembic_version"} <= tables
-    assert current(first.engine) == "0001"
+    assert current(first.engine) == HEAD
     first.close()
     again = Storage(database_url)  # a second start (another replica) finds it up to date
-    assert current(again.engine) == "0001"
+    assert current(again.engine) == HEAD
     again.close()
+
+
+def test_a_database_of_the_first_revision_is_upgraded_with_its_data(database_url):
+    """An app update meets an existing database: its workspaces stay and gain the exercises' variation."""
+    from alembic import command
+
+    from cnn_core.migrations import config
+    from cnn_core.storage import make_engine
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # the schema as the first release left it
+        cfg = config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        when = {"code": "A" * 22, "t": dt.datetime(2026, 11, 1)}
+        conn.execute(text("INSERT INTO workspaces (code, created_at, last_seen_at, settings) "
+                          "VALUES (:code, :t, :t, '{}')"), when)
+        conn.execute(text("INSERT INTO exercises_solved SELECT id, 'neurons', :t FROM workspaces WHERE code = :code"),
+                     when)
+    assert current(engine) == "0001"
+    engine.dispose()
+    store = Storage(database_url, Limits(idle_days=100_000))  # opening it upgrades it
+    assert current(store.engine) == HEAD
+    assert store.open_workspace("A" * 22) == OpenedWorkspace({}, {"neurons"}, 0)
+    store.close()
 
 
 def test_workspace_codes_are_unguessable_and_checked(store):
@@ -108,10 +136,40 @@ def test_settings_and_exercise_progress(store):
     store.mark_solved(code, "params")
     assert store.settings(code) == {"w_mode": "time", "w_budget": 20, "w_lr": 0.003}
     assert store.solved(code) == {"neurons", "params"}
-    assert store.open_workspace(code) == ({"w_mode": "time", "w_budget": 20, "w_lr": 0.003}, {"neurons", "params"})
+    assert store.open_workspace(code) == OpenedWorkspace({"w_mode": "time", "w_budget": 20, "w_lr": 0.003},
+                                                         {"neurons", "params"}, 0)
     assert store.open_workspace("x" * 22) is None and store.open_workspace("bad code") is None
     store.unmark_all(code)
     assert store.solved(code) == set()
+
+
+def test_the_exercise_variation_is_kept_and_changing_it_starts_its_progress_from_zero(store):
+    code, other = store.create_workspace(), store.create_workspace()
+    assert store.variation(code) == 0
+    store.mark_solved(code, "neurons")
+    store.mark_solved(other, "neurons")
+    store.set_variation(code, 7)
+    assert store.open_workspace(code) == OpenedWorkspace({}, set(), 7)  # a new variation: nothing solved yet
+    store.mark_solved(code, "params")
+    assert store.open_workspace(code) == OpenedWorkspace({}, {"params"}, 7)
+    assert store.open_workspace(other) == OpenedWorkspace({}, {"neurons"}, 0)  # another workspace untouched
+    with pytest.raises(KeyError):
+        store.set_variation("x" * 22, 3)
+
+
+def test_opening_a_workspace_notes_the_visit_only_when_the_last_one_is_stale(store):
+    code = store.create_workspace()
+    old = dt.datetime(2026, 1, 1)
+    with store.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=old))
+    store.limits = Limits(idle_days=100_000)  # not removed by the cleanup the opening may run
+    store.open_workspace(code)
+    with store.engine.connect() as conn:
+        seen = conn.execute(select(Workspace.last_seen_at).where(Workspace.code == code)).scalar()
+    assert seen > old  # noted: the workspace will not be cleaned up as idle
+    store.open_workspace(code)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(Workspace.last_seen_at).where(Workspace.code == code)).scalar() == seen
 
 
 def test_idle_workspaces_are_removed_with_everything_they_hold(store):

@@ -67,10 +67,11 @@ def restore_from_url(ws: str | None) -> None:
             state.add_notice("notice.ws_invalid")
         st.query_params.pop("ws", None)
         return
-    kept, solved = opened
+    kept = opened.settings
     ss = st.session_state
     ss[state.WS] = ws
-    ss[state.EXERCISES] = {ex_id: True for ex_id in solved}
+    ss[state.EX_SEED] = opened.variation
+    ss[state.EXERCISES] = {ex_id: True for ex_id in opened.solved}
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
     if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:
@@ -88,6 +89,8 @@ def ensure() -> str | None:
     ss[state.WS] = db.create_workspace()
     keep_url()
     save_settings()
+    if ss.get(state.EX_SEED):  # a variation chosen before the workspace existed
+        db.set_variation(ss[state.WS], ss[state.EX_SEED])
     return ss[state.WS]
 
 
@@ -238,6 +241,12 @@ def mark_solved(exercise_id: str) -> None:
     ws = ensure()
     if ws is not None:
         store().mark_solved(ws, exercise_id)
+
+
+def set_variation(variation: int) -> None:
+    """Keep the exercises' variation in the workspace (which also clears its progress there)."""
+    if code() and store() is not None:
+        store().set_variation(code(), variation)
 
 
 def reset_exercises() -> None:
