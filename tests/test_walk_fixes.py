@@ -59,7 +59,7 @@ def test_runs_table_and_compare_charts_write_numbers_the_spanish_way():
     assert set(table["Segundos"]) <= {"5,2", "5,3"}
     fig = figure(at)
     assert fig["layout"]["separators"] == ",."
-    assert fig["layout"]["yaxis2"]["tickformat"] == ".0%"  # accuracy as a percentage, as on Train
+    assert fig["layout"]["yaxis2"]["ticktext"][-1] == "100 %"  # accuracy as a percentage, as on Train, Spanish style
 
 
 def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(monkeypatch):
@@ -90,7 +90,8 @@ def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(monkeyp
         fig = figure(teacher)
         assert fig["layout"]["separators"] == ",."
         assert fig["layout"]["xaxis"]["exponentformat"] == "none" and fig["layout"]["xaxis"]["separatethousands"]
-        assert fig["layout"]["yaxis"]["tickformat"].endswith("%") and fig["data"][0]["y"] == [0.1646]
+        assert fig["layout"]["yaxis"]["ticktext"][1] == "20 %" and fig["data"][0]["y"] == [0.1646]
+        assert fig["data"][0]["customdata"][0][1] == "16,46 %"  # the hover, written by the app
     finally:
         resources.settings.clear()
 

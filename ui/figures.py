@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 import torch
 
 from cnn_core.architecture import Layer
-from ui.i18n import separators
+from ui.i18n import pct, separators
+
 
 def text_label(value) -> str:
     """``value`` as a Plotly label that shows exactly these characters (no tags, no links).
@@ -30,6 +31,22 @@ LABEL_UNITS_PER_CHAR = 0.16  # a 10 px label character in diagram units at the p
 LABEL_ROW_PX = 36  # the second row of labels sits this far below the first (a label is 2 lines of 10 px)
 COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
           "dense": "#54a24b", "output": "#e45756"}
+
+
+def percent_axis(top: float = 1.02, step: float = 0.2) -> dict:
+    """A 0–1 axis labelled "0 %, 20 %, … 100 %" (es) or "0%, …" (en): the app's own :func:`pct` writes each tick.
+
+    Plotly's ``tickformat=".0%"`` glues the sign to the number ("50%"), which is
+    wrong in Spanish; fixed ticks with our texts follow the language exactly.
+    """
+    values = [round(i * step, 6) for i in range(round(1 / step) + 1)]
+    return dict(range=[0, top], tickmode="array", tickvals=values, ticktext=[pct(v, 0) for v in values])
+
+
+def percent_hover(values, prefix: str = "") -> dict:
+    """A trace's hover showing each fraction as the app writes percentages ("99,50 %"), after ``prefix``."""
+    shown = [pct(v) if v is not None and math.isfinite(v) else "" for v in values]
+    return dict(customdata=shown, hovertemplate=f"{prefix}%{{customdata}}<extra>%{{fullData.name}}</extra>")
 
 
 def localised(fig: go.Figure) -> go.Figure:
@@ -109,14 +126,17 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
         xs = [s.step for s in steps]
         fig.add_trace(go.Scatter(x=xs, y=_smooth([s.loss for s in steps]), name=labels["train"],
                                  line=dict(color="#4c78a8")), 1, 1)
-        fig.add_trace(go.Scatter(x=xs, y=_smooth([s.accuracy for s in steps]), name=labels["train"],
-                                 line=dict(color="#4c78a8"), showlegend=False), 1, 2)
+        smooth = _smooth([s.accuracy for s in steps])
+        fig.add_trace(go.Scatter(x=xs, y=smooth, name=labels["train"], line=dict(color="#4c78a8"), showlegend=False,
+                                 **percent_hover(smooth, f"{labels['step']} %{{x}}<br>")), 1, 2)
     if evals:
         xs = [e.step for e in evals]
         fig.add_trace(go.Scatter(x=xs, y=[e.loss for e in evals], name=labels["validation"],
                                  mode="lines+markers", line=dict(color="#e45756")), 1, 1)
-        fig.add_trace(go.Scatter(x=xs, y=[e.accuracy for e in evals], name=labels["validation"],
-                                 mode="lines+markers", line=dict(color="#e45756"), showlegend=False), 1, 2)
+        accuracy = [e.accuracy for e in evals]
+        fig.add_trace(go.Scatter(x=xs, y=accuracy, name=labels["validation"], mode="lines+markers",
+                                 line=dict(color="#e45756"), showlegend=False,
+                                 **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>")), 1, 2)
     if nan_step is not None:
         for col in (1, 2):
             fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)
@@ -130,7 +150,7 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
     from ui.learning_view import step_axis
 
     fig.update_xaxes(title_text=labels["step"], **(step_axis(steps[0].step, steps[-1].step) if steps else {}))
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)  # the whole scale: 15 % is not "high"
+    fig.update_yaxes(percent_axis(), row=1, col=2)  # the whole scale: 15 % is not "high"
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
     return localised(fig)
 
@@ -159,8 +179,9 @@ def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figu
     best = probs.index(max(probs))
     colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
     fig = go.Figure(go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
-                           texttemplate="%{y:.0%}", textposition="outside"))
-    fig.update_layout(title=title, height=280, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+                           text=[pct(p, 0) for p in probs], texttemplate="%{text}", textposition="outside",
+                           customdata=[pct(p) for p in probs], hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    fig.update_layout(title=title, height=280, yaxis=percent_axis(top=1.15),
                       margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category"))
     return localised(fig)
 

@@ -18,7 +18,7 @@ import streamlit as st
 
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
-from ui.figures import text_label
+from ui.figures import percent_axis, text_label
 from ui import resources, state, workspace
 from ui.i18n import lang, num, pct, plain, separators, t
 
@@ -171,10 +171,12 @@ def scatter(rows) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers+text",
         text=[text_label(r.nickname) for r in scored],  # Plotly reads tags in labels; a nickname is text
-        textposition="top center", marker={"size": 12}))
+        textposition="top center", marker={"size": 12}, customdata=[[num(r.params), pct(r.best_accuracy)] for r in scored],
+        hovertemplate=f"%{{text}}<br>{t('room.col_params')}: %{{customdata[0]}}<br>"
+                      f"{t('room.col_accuracy')}: %{{customdata[1]}}<extra></extra>"))
     fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "exponentformat": "none",
                              "separatethousands": True},  # 100.000, not 100k
-                      yaxis={"title": t("room.col_accuracy"), "tickformat": ".1%"}, title=t("room.scatter"),
+                      yaxis={"title": t("room.col_accuracy"), **percent_axis()}, title=t("room.scatter"),
                       height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
     return fig
 

@@ -14,7 +14,7 @@ from cnn_core import datasets
 from cnn_core import runs as core_runs
 from cnn_core.architecture import Architecture
 from cnn_core.storage import MAX_NAME_LEN, RunInfo
-from ui.figures import text_label
+from ui.figures import percent_axis, percent_hover, text_label
 from ui import state, workspace
 from ui.arch_ui import ARCH_WIDGETS
 from ui.i18n import class_names, labeller, num, pct, plain, separators, t
@@ -66,12 +66,14 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
         for col, (train_key, val_key) in enumerate((("train_loss", "val_loss"), ("train_acc", "val_acc")), start=1):
             xs, ys = series[train_key]
             fig.add_trace(go.Scatter(x=xs, y=ys, name=name, legendgroup=str(run.id), showlegend=col == 1,
-                                     line={"color": color, "width": 1.5}, opacity=0.6), 1, col)
+                                     line={"color": color, "width": 1.5}, opacity=0.6,
+                                     **(percent_hover(ys, "%{x}<br>") if col == 2 else {})), 1, col)
             vx, vy = series[val_key]
             fig.add_trace(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
-                                     mode="lines+markers", line={"color": color, "width": 3}), 1, col)
+                                     mode="lines+markers", line={"color": color, "width": 3},
+                                     **(percent_hover(vy, "%{x}<br>") if col == 2 else {})), 1, col)
     fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
-    fig.update_yaxes(tickformat=".0%", row=1, col=2)  # accuracy as a percentage, as on the Train page
+    fig.update_yaxes(percent_axis(), row=1, col=2)  # accuracy as a percentage, as on the Train page
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
     return fig
 

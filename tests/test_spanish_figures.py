@@ -1,0 +1,60 @@
+"""Percentages in charts follow the language: "50 %" and "99,50 %" in Spanish, "50%" and "99.50%" in English.
+
+Plotly's own ``%`` format glues the sign to the number, so every percent axis,
+bar text and hover is written by the app (:func:`ui.i18n.pct`). The figures
+are built for real, in each language, and read back as Plotly would get them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from types import SimpleNamespace
+
+import pytest
+import streamlit as st
+
+from cnn_core.training import EvalEvent, StepEvent
+
+LABELS = {"loss": "L", "accuracy": "A", "train": "t", "validation": "v", "step": "S", "epoch": "E"}
+PERCENT = {"es": re.compile(r"^\d+ %$"), "en": re.compile(r"^\d+%$")}
+HOVER = {"es": "99,50 %", "en": "99.50%"}
+D3_PERCENT = re.compile(r"%\{[^}]*:[^}]*%\}|\"tickformat\": \"[^\"]*%\"")  # "%{y:.0%}", tickformat ".0%"
+
+
+@pytest.fixture(params=["es", "en"])
+def lang(request):
+    st.session_state["lang"] = request.param
+    yield request.param
+    st.session_state["lang"] = "es"
+
+
+def figures():
+    from ui.figures import probabilities, training_curves
+    from ui.room_ui import scatter
+
+    steps = [StepEvent(s, s / 100, 2.0, 0.995, 1e-3, s, 100, s / 250, 1) for s in range(1, 51)]
+    rows = [SimpleNamespace(params=208982, best_accuracy=0.995, nickname="Ana")]
+    return {"curves": (training_curves(steps, [EvalEvent(50, 3, 2.0, 0.995)], LABELS), "yaxis2"),
+            "probabilities": (probabilities([0.005, 0.995], ["a", "b"], "p"), "yaxis"),
+            "room": (scatter(rows), "yaxis")}
+
+
+def test_percent_axes_and_hovers_are_written_the_languages_way(lang):
+    for name, (fig, axis) in figures().items():
+        spec = fig.to_plotly_json()
+        ticks = spec["layout"][axis]["ticktext"]
+        assert ticks and all(PERCENT[lang].match(tick) for tick in ticks), (name, ticks)
+        assert "100 %" in ticks if lang == "es" else "100%" in ticks
+        assert not D3_PERCENT.search(json.dumps(spec)), name  # no percentage left for Plotly to write
+        shown = [c if isinstance(c, str) else c[-1] for trace in spec["data"] for c in trace.get("customdata", [])]
+        assert HOVER[lang] in shown, (name, shown[:3])
+        assert spec["layout"]["separators"] == (",." if lang == "es" else ".,")
+
+
+def test_probability_bars_say_their_percentage_in_the_language(lang):
+    from ui.figures import probabilities
+
+    bars = probabilities([0.25, 0.75], ["a", "b"], "p").data[0]
+    assert list(bars.text) == (["25 %", "75 %"] if lang == "es" else ["25%", "75%"])
+    assert list(bars.customdata) == (["25,00 %", "75,00 %"] if lang == "es" else ["25.00%", "75.00%"])
