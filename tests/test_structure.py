@@ -197,3 +197,25 @@ def test_train_page_widgets_start_at_the_trainers_defaults(tiny_dataset):
     at.radio(key="w_mode").set_value("time").run()
     assert at.slider(key="w_budget").value == SUGGESTED_TIME_BUDGET_S
     assert cli.build_parser().parse_args(["train"]).epochs == TrainConfig.epochs  # the CLI agrees
+
+
+# ------------------------------------------------------------------ pages
+
+PAGE_LINES_MAX = 100  # a page reads top to bottom; its sections live in ui/*_ui.py
+
+
+def long_pages(folder) -> dict[str, int]:
+    """{file name: line count} of the page scripts in ``folder`` longer than PAGE_LINES_MAX."""
+    counts = {path.name: len(path.read_text().splitlines()) for path in sorted(folder.glob("*.py"))}
+    return {name: n for name, n in counts.items() if n > PAGE_LINES_MAX}
+
+
+def test_the_page_length_check_finds_a_long_page(tmp_path):
+    (tmp_path / "short.py").write_text("import streamlit as st\n" * PAGE_LINES_MAX)
+    (tmp_path / "long.py").write_text("import streamlit as st\n" * (PAGE_LINES_MAX + 1))
+    assert long_pages(tmp_path) == {"long.py": PAGE_LINES_MAX + 1}
+
+
+def test_every_page_is_short():
+    assert len(list((REPO / "pages").glob("*.py"))) >= 8
+    assert long_pages(REPO / "pages") == {}, "move the long pages' sections into ui/ modules"
