@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui.warmup import import_heavy_modules
+from ui.warmup import import_heavy_modules, warm_up_training
 
 import_heavy_modules()  # before any page or live-plot fragment can race another session on a first import
+warm_up_training()  # the first Train press then does not pay torch's one-time set-up
 
 from ui import state  # noqa: E402
 from ui.i18n import t  # noqa: E402

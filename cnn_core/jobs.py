@@ -29,7 +29,8 @@ from typing import Callable
 from .data import ImageData
 from .errors import PlaygroundError
 from .model import PlaygroundCNN
-from .training import EvalEvent, GradEvent, History, ProbeEvent, StepEvent, TrainConfig, TrainResult, train
+from .training import (EvalEvent, GradEvent, History, ProbeEvent, StepEvent, TrainConfig, TrainResult, train,
+                       warm_up)
 
 MAX_PLOT_POINTS = 2000  # step and gradient points kept for the live plots (thinned evenly beyond)
 GUESS_IMAGES_PER_S = 1500.0  # speed assumed for a queued epoch-length run before any run was seen
@@ -287,3 +288,28 @@ def start_training(model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
     return TrainingJob(model, data, cfg, scheduler, owner_alive, owner_grace_s).start()
 
 
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start, once per process, :func:`~cnn_core.training.warm_up` in a low-priority thread.
+
+    A server calls it at start so that the first Train press does not pay
+    torch's one-time set-up. Later calls return the same thread.
+    """
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is None:
+            def run():
+                _lower_priority()
+                try:
+                    warm_up()
+                except Exception:  # a warm-up is an optimisation: the first training then pays the set-up
+                    pass
+
+            _warm_up_thread = threading.Thread(target=run, name="cnn-playground-warm-up", daemon=True)
+            _warm_up_thread.start()
+    return _warm_up_thread

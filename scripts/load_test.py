@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 from cnn_core import texts  # noqa: E402  (the page's own English labels, so a reworded label cannot break this)
 
 EN = texts.table("en")
+STEP_TIMEOUT_S = 300.0  # the longest one browser wait may take (a page, a click, a text) before it counts as hung
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -46,12 +47,13 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_server(data_dir: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: str, env_extra: dict[str, str], repo: Path = REPO) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` of ``repo`` (this checkout by default) on a free port; (process, url)."""
     port = free_port()
     env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": data_dir, **env_extra}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -65,7 +67,7 @@ def start_server(data_dir: str, env_extra: dict[str, str]) -> tuple[subprocess.P
 
 
 def run(args) -> dict:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     env = {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)} if args.max_concurrent else {}
     if getattr(args, "ray", None):  # trainings on this Ray cluster (its token comes from RAY_AUTH_TOKEN)
@@ -101,31 +103,42 @@ def run(args) -> dict:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            # Every wait is on a condition (an element, a text); on a busy 2-core machine each may take long,
+            # so none gives up before step_timeout_s, and the whole room before args.timeout: a hang still fails.
+            step_ms = getattr(args, "step_timeout_s", STEP_TIMEOUT_S) * 1000
+
+            def new_page():
+                context = browser.new_context(viewport={"width": 1200, "height": 1000})
+                context.set_default_timeout(step_ms)
+                context.set_default_navigation_timeout(step_ms)
+                return context.new_page()
+
             pages = []
             for _ in range(args.sessions):
-                page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
+                page = new_page()
                 page.goto(f"{url}/train?lang=en")
                 pages.append(page)
             for page in pages:
-                page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
+                page.get_by_role("button", name="Train", exact=True).wait_for()
                 page.get_by_text(EN["train.mode_time"], exact=True).click()
                 slider = page.get_by_role("slider", name=EN["train.seconds"])
-                slider.wait_for(timeout=30_000)
+                slider.wait_for()
                 slider.focus()
                 page.keyboard.press("Home")  # the shortest budget, 5 s
+                expect(slider).to_have_attribute("aria-valuenow", "5", timeout=step_ms)
             page_load_ms = []
             t0 = time.time()
             for page in pages:  # press Train everywhere, as fast as a room of people would
                 page.get_by_role("button", name="Train", exact=True).click()
             report["click_all_s"] = round(time.time() - t0, 2)
-            watcher = browser.new_context().new_page()
+            watcher = new_page()
             max_position = 0
             done = [False] * len(pages)
             deadline = time.time() + args.timeout
             while not all(done) and time.time() < deadline:
                 start = time.time()
-                watcher.goto(url + "/?lang=en", timeout=120_000)
-                watcher.wait_for_selector("h1", timeout=120_000)
+                watcher.goto(url + "/?lang=en")
+                watcher.wait_for_selector("h1")
                 page_load_ms.append((time.time() - start) * 1000)
                 for i, page in enumerate(pages):
                     if done[i]:
@@ -168,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=5, help="(fixed by the slider's minimum: 5 s)")
     parser.add_argument("--max-concurrent", type=int, default=None, help="default: the app's own")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--step-timeout", dest="step_timeout_s", type=float, default=STEP_TIMEOUT_S,
+                        help="seconds one browser wait may take before the run counts as hung")
     parser.add_argument("--max-home-s", type=float, default=10.0)
     parser.add_argument("--max-rss-mb", type=float, default=4000)
     parser.add_argument("--ray", metavar="ADDRESS", help="train on this Ray cluster (with RAY_AUTH_MODE/RAY_AUTH_TOKEN)")

@@ -407,3 +407,28 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
         with pytest.raises(LoadingStarted):
             cli.main([command, "--data-dir", str(real_data_dir)])
     assert calls == [1, 1]  # both commands set it before loading anything
+
+
+def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
+    from cnn_core.training import warm_up
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert warm_up(steps=2) > 0
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_the_split_index_holds_out_the_same_images_split_validation_copies():
+    from cnn_core.data import ImageData
+    from cnn_core.training import split_indices, split_validation
+
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randint(0, 256, (1500, 1, 8, 8), dtype=torch.uint8, generator=gen)
+    y = torch.randint(0, 10, (1500,), generator=gen)
+    train_idx, val_idx = split_indices(1500, 300, seed=0)
+    assert len(val_idx) == 300 and sorted(torch.cat([train_idx, val_idx]).tolist()) == list(range(1500))
+    tx, ty, vx, vy = split_validation(ImageData("t", list("0123456789"), x, y, x[:0], y[:0]), 300, 0)
+    assert torch.equal(tx, x[train_idx]) and torch.equal(vy, y[val_idx])

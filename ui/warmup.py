@@ -6,6 +6,10 @@ importing a package with internal cycles at the same moment can see it
 half-initialised ("partially initialized module 'pandas'"). ``app.py`` calls
 :func:`import_heavy_modules` before any page or fragment runs; the lock makes
 the first session do the imports while the others wait, then it costs nothing.
+
+:func:`warm_up_training` also trains a throwaway network for a few steps in
+a low-priority thread, so the first Train press of a fresh server does not pay
+torch's one-time set-up (see ``scripts/bench_first_point.py``).
 """
 
 from __future__ import annotations
@@ -28,3 +32,12 @@ def import_heavy_modules() -> None:
             for name in MODULES:
                 importlib.import_module(name)
             _done = True
+
+
+def warm_up_training() -> None:
+    """Once per server process, in the background: not when trainings run on a Ray cluster."""
+    from cnn_core.jobs import warm_up_in_background
+    from ui import resources
+
+    if not resources.settings().ray_address:
+        warm_up_in_background()
