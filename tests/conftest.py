@@ -158,3 +158,90 @@ def open_page(name: str, timeout: float = 60, **params) -> "AppTest":
 
 def no_exceptions(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def app_store():
+    """The storage the app's pages use (the test session's SQLite file unless a test points elsewhere)."""
+    from ui import workspace
+
+    return workspace._open_store()
+
+
+@pytest.fixture
+def app_env(monkeypatch):
+    """Server settings for one test: ``app_env(CNN_PLAYGROUND_MEMORY_MB="100")``.
+
+    The app reads its settings once per server (``ui.resources.settings``): they are read again now and,
+    once the test's environment is back, after it.
+    """
+    from ui import resources
+
+    def set_env(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        resources.settings.clear()
+
+    yield set_env
+    resources.settings.clear()
+
+
+INSTRUCTOR_KEY = "s3cret-key"
+
+
+def start_timed_training(at, seconds: int = 5):
+    """On the Train page's AppTest: train for a time budget of ``seconds``; returns the job started."""
+    at.radio(key="w_mode").set_value("time").run()
+    at.slider(key="w_budget").set_value(seconds).run()
+    at.button(key="start").click().run()
+    return at.session_state["job"]
+
+
+def open_room(page, title: str | None = None):
+    """The instructor (key INSTRUCTOR_KEY, set with ``app_env``) opens a room; returns (their AppTest, its code).
+
+    ``page(name, **params)`` opens a page the calling test's way (its language).
+    """
+    teacher = page("room")
+    teacher.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()
+    if title is not None:
+        teacher.text_input(key="w_room_title").input(title)
+    teacher.button[0].click().run()  # the form's submit button: open a room
+    no_exceptions(teacher)
+    return teacher, teacher.session_state["w_room_pick"]
+
+
+def join_room(page, room: str, nickname: str):
+    """A student opens the room's link and joins under ``nickname``; returns their AppTest."""
+    student = page("room", room=room)
+    student.text_input(key="w_nickname").input(nickname)  # in a form: sent with its button
+    student.button[0].click().run()
+    return student
+
+
+# ------------------------------------------------------------------ browsers (tests/browsing.py)
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module."""
+    from browsing import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A real `streamlit run app.py` shared by a test module's tests; yields its URL."""
+    from browsing import streamlit_server
+
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh visitor's page in Chromium."""
+    from browsing import new_page
+
+    with new_page(browser) as pg:
+        yield pg

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.training import pick_device, resolve_precision
-from conftest import REPO, no_exceptions, open_page
+from conftest import REPO, no_exceptions, open_page, start_timed_training
 from cnn_core import texts
 
 TIMEOUT = 60
@@ -129,10 +129,7 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, pr
 @pytest.mark.realdata
 def test_a_run_that_ends_while_the_user_is_elsewhere_is_used_by_the_draw_page(real_data_dir):
     at = page("train")
-    at.radio(key="w_mode").set_value("time").run()
-    at.slider(key="w_budget").set_value(5).run()
-    at.button(key="start").click().run()
-    job = at.session_state["job"]
+    job = start_timed_training(at)
     assert job.wait(90)  # the user is on another page meanwhile: no Train page rerun
     draw = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=TIMEOUT)
     draw.query_params["lang"] = "en"
@@ -208,21 +205,16 @@ def test_own_images_zip_upload_good_and_bad(real_data_dir):
     assert at.session_state["uploaded_data"] is data  # the good upload is still there
 
 
-def test_train_page_says_what_to_do_when_data_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNN_PLAYGROUND_DATA_DIR", str(tmp_path))
+def test_train_page_says_what_to_do_when_data_is_missing(tmp_path, app_env):
     from ui import resources
 
-    resources.settings.clear()
+    app_env(CNN_PLAYGROUND_DATA_DIR=str(tmp_path))
     resources.dataset.clear()
     try:
-        at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=TIMEOUT)
-        at.query_params["lang"] = "es"
-        at.query_params["ds"] = "fashion-mnist"
-        at.run()
+        at = open_page("train", TIMEOUT, lang="es", ds="fashion-mnist")
         no_exceptions(at)
         assert at.error and "--data-dir" in at.error[0].value and "Sin internet" in at.error[0].value
     finally:
-        resources.settings.clear()
         resources.dataset.clear()
 
 
@@ -298,19 +290,13 @@ def test_task_exercises_read_the_session():
 
 
 @pytest.mark.realdata
-def test_a_network_too_big_for_the_memory_limit_is_refused_with_the_estimate(real_data_dir, monkeypatch):
-    monkeypatch.setenv("CNN_PLAYGROUND_MEMORY_MB", "100")
-    from ui import resources
-
-    resources.settings.clear()
-    try:
-        at = page("train", f="256,256,256")
-        at.button(key="start").click().run()
-        no_exceptions(at)
-        assert any("MB to train" in e.value and "100 MB limit" in e.value for e in at.error)
-        assert at.session_state["job"] is None  # nothing started
-    finally:
-        resources.settings.clear()
+def test_a_network_too_big_for_the_memory_limit_is_refused_with_the_estimate(real_data_dir, app_env):
+    app_env(CNN_PLAYGROUND_MEMORY_MB="100")
+    at = page("train", f="256,256,256")
+    at.button(key="start").click().run()
+    no_exceptions(at)
+    assert any("MB to train" in e.value and "100 MB limit" in e.value for e in at.error)
+    assert at.session_state["job"] is None  # nothing started
 
 
 @pytest.mark.realdata

@@ -9,7 +9,8 @@ from cnn_core import checkpoint, runs as core_runs
 from cnn_core.architecture import PRESETS
 from cnn_core.exercises import answer_text, make_exercises
 from cnn_core.model import build_model
-from conftest import REPO, no_exceptions, open_page
+from conftest import (INSTRUCTOR_KEY, REPO, app_store as store, join_room, no_exceptions, open_page, open_room,
+                      start_timed_training)
 
 TIMEOUT = 90
 
@@ -22,21 +23,12 @@ def train_briefly(at: AppTest, dataset: str = "mnist", seconds: int = 5) -> None
     """Press Train with a few seconds' budget and rerun until the result is drawn."""
     if dataset != "mnist":
         at.radio(key="w_dataset").set_value(dataset).run()
-    at.radio(key="w_mode").set_value("time").run()
-    at.slider(key="w_budget").set_value(seconds).run()
-    at.button(key="start").click().run()
-    job = at.session_state["job"]
+    job = start_timed_training(at, seconds)
     assert job.wait(120), "the training did not finish"
     deadline = time.time() + 60
     while time.time() < deadline and not any(m.label == "Test accuracy" for m in at.metric):
         at.run()
     no_exceptions(at)
-
-
-def store():
-    from ui import workspace
-
-    return workspace._open_store()
 
 
 @pytest.mark.realdata
@@ -185,73 +177,52 @@ def test_runs_page_renames_pins_and_deletes():
     assert [r.id for r in store().runs(code)] == [second.id]
 
 
-def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(monkeypatch):
-    from ui import resources
-
+def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app_env):
     at = page("exercises")
     assert not any("Answer:" in i.value for i in at.info)
     assert not at.toggle  # no switch every visitor could flip
-    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "s3cret-key")
-    resources.settings.clear()
-    try:
-        at = page("exercises")
-        at.text_input(key="w_instructor_key").input("guess").run()
-        assert any("not the instructor key" in e.value for e in at.error)
-        assert not any("Answer:" in i.value for i in at.info)
-        assert not [b for b in at.button if str(b.key).startswith("reveal_")]  # no "show solution" either
-        at.text_input(key="w_instructor_key").input("s3cret-key").run()
-        assert any("Answer: 784" in i.value for i in at.info)
-        at.text_input(key="ex_input_gray_0").input("784").run()
-        at.button(key="check_input_gray").click().run()
-        at.button(key="reset_progress").click().run()
-        assert "0 of 22 solved" in at.get("progress")[0].proto.text
-    finally:
-        resources.settings.clear()
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    at = page("exercises")
+    at.text_input(key="w_instructor_key").input("guess").run()
+    assert any("not the instructor key" in e.value for e in at.error)
+    assert not any("Answer:" in i.value for i in at.info)
+    assert not [b for b in at.button if str(b.key).startswith("reveal_")]  # no "show solution" either
+    at.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()
+    assert any("Answer: 784" in i.value for i in at.info)
+    at.text_input(key="ex_input_gray_0").input("784").run()
+    at.button(key="check_input_gray").click().run()
+    at.button(key="reset_progress").click().run()
+    assert "0 of 22 solved" in at.get("progress")[0].proto.text
 
 
-def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(monkeypatch):
-    from ui import resources
+def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(page, title="Tuesday")
+    no_exceptions(teacher)
+    assert any(f"?room={room}" in c.value for c in teacher.code)
+    assert teacher.get("image")  # the QR code
 
-    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "s3cret-key")
-    resources.settings.clear()
-    try:
-        teacher = page("room")
-        teacher.text_input(key="w_instructor_key").input("s3cret-key").run()
-        teacher.text_input(key="w_room_title").input("Tuesday")
-        teacher.button[0].click().run()  # the form's submit button
-        no_exceptions(teacher)
-        room = teacher.session_state["w_room_pick"]
-        assert any(f"?room={room}" in c.value for c in teacher.code)
-        assert teacher.get("image")  # the QR code
+    student = join_room(page, room, "<b>Ana</b>")
+    no_exceptions(student)
+    ws = student.session_state["ws"]
+    raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "x.zip")
+    new.source, new.test_accuracy = "trained", 0.987
+    store().add_run(ws, new)
 
-        student = page("room", room=room)
-        student.text_input(key="w_nickname").input("<b>Ana</b>")  # in a form: sent with its button
-        student.button[0].click().run()
-        no_exceptions(student)
-        ws = student.session_state["ws"]
-        raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
-        new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "x.zip")
-        new.source, new.test_accuracy = "trained", 0.987
-        store().add_run(ws, new)
-
-        teacher.run()
-        board = teacher.dataframe[0].value  # the leaderboard
-        assert board["Student"].tolist() == ["<b>Ana</b>"]  # as text, in a table cell
-        assert board["Best test accuracy (%)"].tolist() == ["98.70"]  # written the reader's way; the CSV keeps 98.7
-        assert any(b.label == "Download the results (CSV)" for b in teacher.get("download_button"))
-        teacher.button(key=f"close_{room}").click().run()
-        assert store().room(room).closed
-    finally:
-        resources.settings.clear()
+    teacher.run()
+    board = teacher.dataframe[0].value  # the leaderboard
+    assert board["Student"].tolist() == ["<b>Ana</b>"]  # as text, in a table cell
+    assert board["Best test accuracy (%)"].tolist() == ["98.70"]  # written the reader's way; the CSV keeps 98.7
+    assert any(b.label == "Download the results (CSV)" for b in teacher.get("download_button"))
+    teacher.button(key=f"close_{room}").click().run()
+    assert store().room(room).closed
 
 
 @pytest.mark.realdata
 def test_a_model_uploaded_while_a_training_runs_and_the_training_are_both_kept(real_data_dir):
     at = page("train")
-    at.radio(key="w_mode").set_value("time").run()
-    at.slider(key="w_budget").set_value(5).run()
-    at.button(key="start").click().run()
-    job = at.session_state["job"]
+    job = start_timed_training(at)
     lenet = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
     at.file_uploader(key="w_model_upload").set_value(("lenet.cnn.zip", lenet, "application/zip")).run()
     at.button(key="load_model").click().run()  # while the training is still going
@@ -266,11 +237,10 @@ def test_a_model_uploaded_while_a_training_runs_and_the_training_are_both_kept(r
     assert len(draw.selectbox(key="w_model_draw").options) == 3  # the user sees both and picks
 
 
-def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(monkeypatch):
-    from ui import resources, workspace
+def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(app_env):
+    from ui import workspace
 
-    monkeypatch.setenv("CNN_PLAYGROUND_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")  # port 9: refused
-    resources.settings.clear()
+    app_env(CNN_PLAYGROUND_DATABASE_URL="postgresql://nobody@127.0.0.1:9/none")  # port 9: refused
     workspace._open_store.clear()
     try:
         at = page("exercises")
@@ -280,5 +250,4 @@ def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(mon
         assert "1 of 22 solved" in at.get("progress")[0].proto.text  # progress still counts in the session
         assert any("database cannot be reached" in w.value for w in at.warning)
     finally:
-        resources.settings.clear()
         workspace._open_store.clear()

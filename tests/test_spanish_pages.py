@@ -5,15 +5,13 @@ from streamlit.testing.v1 import AppTest
 from cnn_core import texts
 from cnn_core.architecture import PRESETS
 from cnn_core.exercises import BUILD_START, answer_text, make_exercises
-from conftest import REPO
+from conftest import REPO, open_page
 
 ES = texts.table("es")
 
 
 def page(name: str, lang: str = "es") -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=60)
-    at.query_params["lang"] = lang
-    return at.run()
+    return open_page(name, lang=lang)
 
 
 def progress(at) -> str:
@@ -82,18 +80,12 @@ def test_a_revealed_solution_shows_the_answer_but_does_not_count():
     assert progress(at).startswith("0 de 22")
 
 
-def test_instructor_gets_the_answer_key(monkeypatch):
-    from ui import resources
-
+def test_instructor_gets_the_answer_key(app_env):
     at = page("exercises")
     assert not [b for b in at.get("download_button") if "answer_key" in str(b.proto.id)]
-    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "clave-docente")
-    resources.settings.clear()
-    try:
-        at.run()  # the server now has a key: the sidebar asks for it
-        at.text_input(key="w_instructor_key").input("clave-docente").run()
-    finally:
-        resources.settings.clear()
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY="clave-docente")
+    at.run()  # the server now has a key: the sidebar asks for it
+    at.text_input(key="w_instructor_key").input("clave-docente").run()
     ids = [b.proto.id for b in at.get("download_button")]
     assert any("answer_key" in i for i in ids) and any("answer_key_html" in i for i in ids)
 

@@ -5,7 +5,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
+from conftest import REPO, start_timed_training
 
 
 @pytest.mark.realdata
@@ -13,10 +13,7 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60)
     at.query_params["lang"] = "en"
     at.run()
-    at.radio(key="w_mode").set_value("time").run()
-    at.slider(key="w_budget").set_value(5).run()
-    at.button(key="start").click().run()
-    job = at.session_state["job"]
+    job = start_timed_training(at)
     probes = []
     deadline = time.time() + 60
     while time.time() < deadline and not job.finished:

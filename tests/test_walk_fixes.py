@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from cnn_core import checkpoint, runs as core_runs
 from cnn_core.architecture import PRESETS
 from cnn_core.model import build_model
-from conftest import REPO, no_exceptions, open_page
+from conftest import INSTRUCTOR_KEY, REPO, app_store as store, join_room, no_exceptions, open_page, open_room
 import zipcraft
 
 TIMEOUT = 90
@@ -18,12 +18,6 @@ TIMEOUT = 90
 
 def page(name: str, lang: str = "es", ws: str | None = None, **params) -> AppTest:
     return open_page(name, TIMEOUT, lang=lang, ws=ws or None, **params)
-
-
-def store():
-    from ui import workspace
-
-    return workspace._open_store()
 
 
 def tiny_model(**meta) -> bytes:
@@ -62,56 +56,38 @@ def test_runs_table_and_compare_charts_write_numbers_the_spanish_way():
     assert fig["layout"]["yaxis2"]["ticktext"][-1] == "100 %"  # accuracy as a percentage, as on Train, Spanish style
 
 
-def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(monkeypatch):
-    from ui import resources
-    from ui.room_ui import scatter
-
-    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "s3cret-key")
-    resources.settings.clear()
-    try:
-        teacher = page("room")
-        teacher.text_input(key="w_instructor_key").input("s3cret-key").run()
-        teacher.button[0].click().run()  # open a room
-        room = teacher.session_state["w_room_pick"]
-        student = page("room", room=room)
-        student.text_input(key="w_nickname").input("Ana")
-        student.button[0].click().run()
-        no_exceptions(student)
-        raw = tiny_model()
-        new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "x.zip")
-        new.source, new.test_accuracy = "trained", 0.1646
-        store().add_run(student.session_state["ws"], new)
-        teacher.run()
-        no_exceptions(teacher)
-        board = teacher.dataframe[0].value
-        assert board.iloc[0, 1] == "Ana"  # a plain nickname is shown on the board
-        assert any(f"?room={room}&lang=es" in c.value for c in teacher.code)  # students land in Spanish
-        assert board.iloc[0, 2] == "16,46" and board.iloc[0, 3] == f"{new.params:,}".replace(",", ".")
-        fig = figure(teacher)
-        assert fig["layout"]["separators"] == ",."
-        assert fig["layout"]["xaxis"]["exponentformat"] == "none" and fig["layout"]["xaxis"]["separatethousands"]
-        assert fig["layout"]["yaxis"]["ticktext"][1] == "20 %" and fig["data"][0]["y"] == [0.1646]
-        assert fig["data"][0]["customdata"][0][1] == "16,46 %"  # the hover, written by the app
-    finally:
-        resources.settings.clear()
+def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(page)
+    student = join_room(page, room, "Ana")
+    no_exceptions(student)
+    raw = tiny_model()
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "x.zip")
+    new.source, new.test_accuracy = "trained", 0.1646
+    store().add_run(student.session_state["ws"], new)
+    teacher.run()
+    no_exceptions(teacher)
+    board = teacher.dataframe[0].value
+    assert board.iloc[0, 1] == "Ana"  # a plain nickname is shown on the board
+    assert any(f"?room={room}&lang=es" in c.value for c in teacher.code)  # students land in Spanish
+    assert board.iloc[0, 2] == "16,46" and board.iloc[0, 3] == f"{new.params:,}".replace(",", ".")
+    fig = figure(teacher)
+    assert fig["layout"]["separators"] == ",."
+    assert fig["layout"]["xaxis"]["exponentformat"] == "none" and fig["layout"]["xaxis"]["separatethousands"]
+    assert fig["layout"]["yaxis"]["ticktext"][1] == "20 %" and fig["data"][0]["y"] == [0.1646]
+    assert fig["data"][0]["customdata"][0][1] == "16,46 %"  # the hover, written by the app
 
 
-def test_a_too_big_model_upload_names_the_limit_applied_in_spanish(monkeypatch):
-    from ui import resources
-
-    monkeypatch.setenv("CNN_PLAYGROUND_MAX_UPLOAD_MB", "1000")  # uploads may be big; a kept model may not
-    resources.settings.clear()
-    try:
-        claims_300mb = zipcraft.patch(tiny_model(), "weights.pt", size=300 * 2**20)
-        at = page("train")
-        at.file_uploader(key="w_model_upload").set_value(("big.cnn.zip", claims_300mb, "application/zip")).run()
-        at.button(key="load_model").click().run()
-        no_exceptions(at)
-        limit = checkpoint.MAX_RUN_MODEL_MB
-        assert any(f"El modelo ocupa 300,0 MB, más que el límite de {limit} MB." in e.value for e in at.error), \
-            [e.value for e in at.error]
-    finally:
-        resources.settings.clear()
+def test_a_too_big_model_upload_names_the_limit_applied_in_spanish(app_env):
+    app_env(CNN_PLAYGROUND_MAX_UPLOAD_MB="1000")  # uploads may be big; a kept model may not
+    claims_300mb = zipcraft.patch(tiny_model(), "weights.pt", size=300 * 2**20)
+    at = page("train")
+    at.file_uploader(key="w_model_upload").set_value(("big.cnn.zip", claims_300mb, "application/zip")).run()
+    at.button(key="load_model").click().run()
+    no_exceptions(at)
+    limit = checkpoint.MAX_RUN_MODEL_MB
+    assert any(f"El modelo ocupa 300,0 MB, más que el límite de {limit} MB." in e.value for e in at.error), \
+        [e.value for e in at.error]
 
 
 # ------------------------------------------------------------------ P2: no internal or English words in Spanish
@@ -260,23 +236,14 @@ def test_a_bad_link_names_the_parameter_at_fault(params, named):
     assert "valor no válido " + named in shown and "(arch)" not in shown, shown
 
 
-def test_the_instructors_room_survives_a_reload_with_the_key_typed_again(monkeypatch):
-    from ui import resources
-
-    monkeypatch.setenv("CNN_PLAYGROUND_INSTRUCTOR_KEY", "s3cret-key")
-    resources.settings.clear()
-    try:
-        teacher = page("room")
-        teacher.text_input(key="w_instructor_key").input("s3cret-key").run()
-        teacher.button[0].click().run()  # open a room
-        second = teacher.session_state["w_room_pick"]
-        store().create_room("other")  # a newer room: the reload must keep the one that was shown
-        assert teacher.query_params["open"] in (second, [second])
-        reloaded = page("room", open=second)  # a new session with only the address
-        no_exceptions(reloaded)
-        assert any("clave docente" in i.value for i in reloaded.info)
-        assert "s3cret-key" not in str(dict(reloaded.query_params))
-        reloaded.text_input(key="w_instructor_key").input("s3cret-key").run()
-        assert reloaded.session_state["w_room_pick"] == second
-    finally:
-        resources.settings.clear()
+def test_the_instructors_room_survives_a_reload_with_the_key_typed_again(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, second = open_room(page)
+    store().create_room("other")  # a newer room: the reload must keep the one that was shown
+    assert teacher.query_params["open"] in (second, [second])
+    reloaded = page("room", open=second)  # a new session with only the address
+    no_exceptions(reloaded)
+    assert any("clave docente" in i.value for i in reloaded.info)
+    assert INSTRUCTOR_KEY not in str(dict(reloaded.query_params))
+    reloaded.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()
+    assert reloaded.session_state["w_room_pick"] == second

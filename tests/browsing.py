@@ -1,0 +1,137 @@
+"""Browser tests' shared parts: a real `streamlit run app.py` on a free port, Chromium pages, screenshots.
+
+The fixtures built on these (``browser``, ``server``, ``page``) are in
+conftest.py. Everything fails (never skips) with what to install when
+Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import REPO, data_dir
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = REPO / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1400, "height": 1600}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited early:\n{proc.stdout.read()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail("streamlit did not answer its health check in time", pytrace=False)
+
+
+@contextlib.contextmanager
+def streamlit_server(**settings: str):
+    """A fresh `streamlit run app.py` on a free localhost port, with these environment settings; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1", **settings}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def require_chromium() -> str:
+    """The Chromium executable's path; fails the test, saying how to install it, when there is none."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install -y chromium) "
+                    "or set CHROMIUM_PATH", pytrace=False)
+    return CHROMIUM
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, launched by Playwright."""
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -r requirements-dev.txt", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def new_page(browser, **options):
+    """A page in a fresh browser context (a visitor of its own: no shared cookies); the context closes after."""
+    context = browser.new_context(**({"viewport": VIEWPORT} | options))
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def open_page(page, url: str, ready: str = "h1") -> None:
+    page.goto(url)
+    page.wait_for_selector(ready, timeout=60_000)
+    page.wait_for_timeout(1500)  # let the script run finish drawing
+
+
+def errors_on(page) -> list[str]:
+    return page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").all_inner_texts()
+
+
+def metric_values(page) -> list[str]:
+    return page.locator("[data-testid='stMetricValue']").all_inner_texts()
+
+
+def shot(page, name: str, full_page: bool = True) -> None:
+    """A screenshot of the whole page (or of the window), artifacts/screenshots/<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def draw_a_one(page) -> str:
+    """Draw a tall vertical stroke on the Draw page's canvas; returns the prediction shown."""
+    canvas = page.locator("canvas").last
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 140, y0 + 40)
+    page.mouse.down()
+    for i in range(30):  # a tall vertical stroke: a "1"
+        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
+    page.mouse.up()
+    prediction = page.locator(".st-key-prediction")
+    prediction.wait_for(timeout=30_000)
+    return prediction.inner_text().strip()
