@@ -121,7 +121,12 @@ class RoomMember(Base):
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One run as the app shows it; the model's bytes come separately (:meth:`Storage.model_bytes`)."""
+    """One run as the app shows it; the model's bytes come separately (:meth:`Storage.model_bytes`).
+
+    A listing (:meth:`Storage.runs`) leaves out the large columns, ``curves``,
+    ``per_class`` and ``confusion`` (None there); :meth:`Storage.run` and
+    :meth:`Storage.runs_in_full` bring them.
+    """
 
     id: int
     created_at: dt.datetime
@@ -134,7 +139,7 @@ class RunInfo:
     precision: str | None
     device: str | None
     reason: str | None
-    curves: dict
+    curves: dict | None
     test_accuracy: float | None
     per_class: list[float] | None
     confusion: list[list[int]] | None
@@ -205,8 +210,12 @@ class RoomInfo:
     closed: bool
 
 
-# Every column but the model: what listings load.
-_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key != "model"]
+# What a run's reader gets: every column but the model and the owner. A listing (every page of a session
+# with a workspace reads one) leaves out the large ones too: 400 curve points a run, parsed from JSON, times
+# 30 runs cost tens of milliseconds, and only the Runs view's compared runs need them.
+_DETAIL_COLUMNS = ("curves", "per_class", "confusion")
+_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key not in ("model", "workspace_id")]
+_LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
 
 
 # ------------------------------------------------------------------ the store
@@ -343,15 +352,24 @@ class Storage:
         return removed
 
     def runs(self, code: str) -> list[RunInfo]:
-        """The workspace's runs, oldest first, without their models."""
+        """The workspace's runs, oldest first, without their models, curves, per-class accuracy and confusion."""
         with self._session() as s:
-            rows = s.execute(select(*_RUN_COLUMNS).join(Workspace).where(Workspace.code == code)
+            rows = s.execute(select(*_LIST_COLUMNS).join(Workspace).where(Workspace.code == code)
                              .order_by(Run.created_at, Run.id)).all()
-        return [RunInfo(**{c.key: getattr(r, c.key) for c in _RUN_COLUMNS if c.key != "workspace_id"})
-                for r in rows]
+        return [RunInfo(**row._asdict(), **dict.fromkeys(_DETAIL_COLUMNS)) for row in rows]
+
+    def runs_in_full(self, code: str, run_ids) -> list[RunInfo]:
+        """These runs of the workspace (oldest first) with everything but their models; others' ids are ignored."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return []
+        with self._session() as s:
+            rows = s.execute(select(*_RUN_COLUMNS).join(Workspace).where(Workspace.code == code, Run.id.in_(ids))
+                             .order_by(Run.created_at, Run.id)).all()
+        return [RunInfo(**row._asdict()) for row in rows]
 
     def run(self, code: str, run_id: int) -> RunInfo | None:
-        return next((r for r in self.runs(code) if r.id == run_id), None)
+        return next(iter(self.runs_in_full(code, [run_id])), None)
 
     def model_bytes(self, code: str, run_id: int) -> bytes | None:
         with self._session() as s:

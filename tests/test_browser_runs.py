@@ -15,16 +15,17 @@ from test_browser import SHOTS, browser, errors_on, open_page, streamlit_server 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
-def train_briefly(page, base: str | None, dataset_label: str | None = None) -> str:
+def train_briefly(page, base: str | None, dataset_label: str | None = None, query: str = "") -> str:
     """Train for 5 seconds on the Train page; returns the workspace code from the URL.
 
-    ``base=None`` goes there through the menu, staying in the same browser session.
+    ``base=None`` goes there through the menu, staying in the same browser session; ``query`` is added
+    to the page's address otherwise (a workspace link, an architecture).
     """
     if base is None:
         page.get_by_role("link", name="Train").click(timeout=90_000)  # the 2-core CI machine can be busy
         page.get_by_role("button", name="Train", exact=True).wait_for(timeout=60_000)
     else:
-        open_page(page, f"{base}/train?lang=en", "text=Train")
+        open_page(page, f"{base}/train?lang=en{query}", "text=Train")
     if dataset_label:
         page.get_by_text(dataset_label, exact=True).click()
         page.wait_for_timeout(1500)
@@ -78,6 +79,64 @@ def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back
         SHOTS.mkdir(parents=True, exist_ok=True)
         second.screenshot(path=str(SHOTS / "runs.png"), full_page=True)
         other.close()
+        context.close()
+
+
+OVERLAY = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+
+
+def overlaid_runs(page) -> dict[str, int]:
+    """The Runs view's overlay as Plotly drew it: each trace name and how many points it plots, summed."""
+    page.wait_for_selector(OVERLAY, timeout=60_000)
+    page.wait_for_function(f"() => document.querySelector(\"{OVERLAY}\").data?.length > 0", timeout=30_000)
+    traces = page.evaluate(f"() => [...document.querySelectorAll(\"{OVERLAY}\")].flatMap("
+                           "div => div.data.map(t => [t.name, (t.x || []).length]))")
+    points: dict[str, int] = {}
+    for name, n in traces:
+        points[name] = points.get(name, 0) + n
+    return points
+
+
+def legend(page) -> list[str]:
+    return page.locator(f"{OVERLAY} .legendtext").all_inner_texts()
+
+
+def picked_run(page) -> str:
+    """What the Runs view's run selector shows (its selected label, as drawn)."""
+    return page.locator(".st-key-w_run_pick [data-baseweb='select']").inner_text().strip()
+
+
+def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(browser):  # noqa: F811
+    with streamlit_server() as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        ws = train_briefly(page, url)  # the tutorial network, 32-64-128
+        assert train_briefly(page, url, query=f"&ws={ws}&preset=small") == ws  # 8-16, in the same workspace
+        open_page(page, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")
+        points = overlaid_runs(page)
+        [big] = [n for n in points if "mnist 32-64-128" in n]
+        [small] = [n for n in points if "mnist 8-16" in n]
+        assert len(points) == 2 and points[big] > 0 and points[small] > 0  # both runs' curves, on one figure
+        assert sorted(legend(page)) == sorted([big, small])
+
+        page.reload()  # a reload: a new session that only has the link
+        page.wait_for_selector("text=Runs to compare", timeout=60_000)
+        assert overlaid_runs(page) == points and f"ws={ws}" in page.url
+
+        assert "mnist 8-16" in picked_run(page)  # the newest run is the one picked
+        name = page.locator("[class*='st-key-w_rename_'] input")
+        name.fill("my small net")
+        name.press("Enter")
+        page.get_by_role("button", name="Rename", exact=True).click()
+        page.wait_for_function(f"() => [...document.querySelectorAll(\"{OVERLAY} .legendtext\")]"
+                               ".some(e => e.textContent.includes('my small net'))", timeout=30_000)
+        assert picked_run(page).endswith("my small net")  # the selector, not only the table, has the new name
+        chips = page.locator(".st-key-w_compare [data-baseweb='tag']").all_inner_texts()
+        assert any(c.endswith("my small net") for c in chips) and not any("8-16" in c for c in chips)
+        assert not any("8-16" in n for n in overlaid_runs(page))
+        assert errors_on(page) == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "runs-overlay.png"), full_page=True)
         context.close()
 
 

@@ -39,7 +39,7 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     assert ws and at.query_params["ws"] in (ws, [ws])  # the workspace is in the URL from the first run on
     at.session_state["arch"] = PRESETS["tutorial"].replace(out_channels=(8,), dense=())  # a one-block network
     train_briefly(at)
-    kept = store().runs(ws)
+    kept = store().runs_in_full(ws, [r.id for r in store().runs(ws)])
     assert len(kept) == 2 and kept[0].architecture != kept[1].architecture
     assert all(r.curves["steps"] and r.curves["evals"] and r.test_accuracy is not None for r in kept)
 

@@ -1,5 +1,6 @@
 """The storage layer against a real SQLite file and a real PostgreSQL server (no mocks)."""
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -94,8 +95,12 @@ def test_a_run_keeps_everything_and_its_model_round_trips(store):
                  images_per_s=4000.0)
     run_id, removed = store.add_run(code, new)
     assert removed == []
-    [info] = store.runs(code)
-    assert (info.id, info.name, info.params, info.test_accuracy) == (run_id, "tutorial", 208_982, 0.98)
+    [listed] = store.runs(code)  # a listing: no large columns
+    assert (listed.id, listed.name, listed.params, listed.test_accuracy) == (run_id, "tutorial", 208_982, 0.98)
+    assert listed.curves is None and listed.per_class is None and listed.confusion is None
+    info = store.run(code, run_id)
+    assert info == store.runs_in_full(code, [run_id])[0]
+    assert info == dataclasses.replace(listed, curves=info.curves, per_class=info.per_class, confusion=info.confusion)
     assert info.curves["evals"] == [[1, 0.5, 2.2, 0.2]] and info.confusion[0] == [1] * 10
     assert info.train_config == {"epochs": 1.0, "lr": 0.002} and info.model_size == len(raw)
     loaded = runs.load_model(store.model_bytes(code, run_id))
@@ -105,6 +110,7 @@ def test_a_run_keeps_everything_and_its_model_round_trips(store):
     assert torch.equal(loaded.model(x), model(x))
     other = store.create_workspace()  # another workspace sees nothing of it
     assert store.runs(other) == [] and store.model_bytes(other, run_id) is None
+    assert store.runs_in_full(other, [run_id]) == [] and store.run(other, run_id) is None
     store.rename_run(code, run_id, "  best so far  ")
     assert store.run(code, run_id).name == "best so far"
     store.delete_run(other, run_id)  # not theirs: nothing happens

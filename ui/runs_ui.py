@@ -43,15 +43,16 @@ def table(runs: list[RunInfo]) -> None:
 
 
 def pick_compared(runs: list[RunInfo]) -> list[RunInfo]:
+    """The runs picked for comparison, with their curves."""
     by_id = {r.id: r for r in runs}
     ss = st.session_state
-    if "w_compare" not in ss:  # first visit: the two latest trainings
-        ss["w_compare"] = [r.id for r in runs if r.curves.get("steps")][-2:]
+    if "w_compare" not in ss:  # first visit: the two latest trainings (only trainings have curves)
+        ss["w_compare"] = [r.id for r in runs if r.source == "trained"][-2:]
     else:  # drop runs deleted meanwhile
         ss["w_compare"] = [i for i in ss["w_compare"] if i in by_id]
     ids = st.multiselect(t("runs.compare"), list(reversed(list(by_id))), key="w_compare",
                          format_func=lambda i: run_label(by_id[i]))
-    return [by_id[i] for i in ids]
+    return workspace.runs_in_full(ids)
 
 
 def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
@@ -161,9 +162,11 @@ def actions(runs: list[RunInfo]) -> None:
             workspace.delete(run.id)
             ss.pop("w_run_pick", None)
             st.rerun()
-    if run.per_class:
+    full = workspace.runs_in_full([run.id])  # the listing leaves out per-class accuracy
+    per_class = full[0].per_class if full else None
+    if per_class:
         with st.expander(t("runs.per_class")):
-            st.dataframe({t("train.class"): class_names(run.dataset, run.classes), t("train.accuracy"): [pct(a, 1) for a in run.per_class]},
+            st.dataframe({t("train.class"): class_names(run.dataset, run.classes), t("train.accuracy"): [pct(a, 1) for a in per_class]},
                          hide_index=True, key="run_per_class")
 
 

@@ -38,6 +38,7 @@ WS = "ws"  # the workspace's code (cnn_core.storage), once the visitor has one
 KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
 SAVED_SETTINGS = "_saved_settings"  # what the workspace holds of KEPT_SETTINGS, to write only changes
 RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
+RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs view showed, emptied by a change
 MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
 LAST_RUN = "last_run"  # id of the run this session added last
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)

@@ -165,8 +165,22 @@ def runs() -> list[RunInfo]:
     return ss[state.RUNS_CACHE]
 
 
+def runs_in_full(run_ids) -> list[RunInfo]:
+    """These runs with their curves, per-class accuracy and confusion matrix, in the given order (cached too)."""
+    ss = st.session_state
+    cache = ss.get(state.RUNS_FULL)
+    if cache is None:
+        cache = ss[state.RUNS_FULL] = {}
+    missing = [i for i in run_ids if i not in cache]
+    db = store() if missing and code() else None
+    if db is not None:
+        cache.update((r.id, r) for r in db.runs_in_full(code(), missing))
+    return [cache[i] for i in run_ids if i in cache]
+
+
 def _changed() -> None:
     st.session_state[state.RUNS_CACHE] = None
+    st.session_state[state.RUNS_FULL] = None
 
 
 def add_run(new: NewRun) -> int | None:
