@@ -67,7 +67,7 @@ def start_server(data_dir: str, env_extra: dict[str, str], repo: Path = REPO) ->
 
 
 def run(args) -> dict:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     env = {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)} if args.max_concurrent else {}
     if getattr(args, "ray", None):  # trainings on this Ray cluster (its token comes from RAY_AUTH_TOKEN)
@@ -125,7 +125,6 @@ def run(args) -> dict:
                 slider.wait_for()
                 slider.focus()
                 page.keyboard.press("Home")  # the shortest budget, 5 s
-                expect(slider).to_have_attribute("aria-valuenow", "5", timeout=step_ms)
             page_load_ms = []
             t0 = time.time()
             for page in pages:  # press Train everywhere, as fast as a room of people would
