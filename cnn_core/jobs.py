@@ -18,6 +18,7 @@ to a Ray cluster instead (:mod:`cnn_core.ray_executor`).
 
 from __future__ import annotations
 
+import atexit
 import heapq
 import os
 import sys
@@ -292,6 +293,15 @@ def start_training(model: PlaygroundCNN, data: ImageData, cfg: TrainConfig,
 
 _warm_up_lock = threading.Lock()
 _warm_up_thread: threading.Thread | None = None
+_warm_up_stop = threading.Event()
+
+
+def _end_warm_up() -> None:
+    # A process leaving while a thread is inside torch aborts ("terminate called without an active
+    # exception"): a server stopped within a second of its start would. Stop the warm-up and wait for it.
+    _warm_up_stop.set()
+    if _warm_up_thread is not None:
+        _warm_up_thread.join(10)
 
 
 def warm_up_in_background() -> threading.Thread:
@@ -306,10 +316,11 @@ def warm_up_in_background() -> threading.Thread:
             def run():
                 _lower_priority()
                 try:
-                    warm_up()
+                    warm_up(should_stop=_warm_up_stop.is_set)
                 except Exception:  # a warm-up is an optimisation: the first training then pays the set-up
                     pass
 
             _warm_up_thread = threading.Thread(target=run, name="cnn-playground-warm-up", daemon=True)
             _warm_up_thread.start()
+            atexit.register(_end_warm_up)
     return _warm_up_thread

@@ -464,7 +464,8 @@ __all__ = [
 ]
 
 
-def warm_up(arch: Architecture | None = None, steps: int = 3) -> float:
+def warm_up(arch: Architecture | None = None, steps: int = 3,
+            should_stop: Callable[[], bool] | None = None) -> float:
     """Train a throwaway ``arch`` (default: the tutorial network) for a few steps on random images.
 
     A process's first training pays torch's one-time set-up (its thread pool,
@@ -488,7 +489,7 @@ def warm_up(arch: Architecture | None = None, steps: int = 3) -> float:
     try:
         train(build_model(arch, seed=0), data,
               TrainConfig(epochs=steps * cfg.batch_size / (n - 1000), val_size=1000, eval_every_s=1e9),
-              evaluate_test=False)
+              should_stop=should_stop, evaluate_test=False)
     finally:
         torch.set_num_threads(threads)
     return time.perf_counter() - t0

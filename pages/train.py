@@ -27,4 +27,6 @@ if job is not None:
     st.fragment(train_ui.live_view, run_every=1.0 if running else None)(job)
     if job.finished:
         train_ui.results(job)
+else:
+    train_ui.empty_curves()
 train_ui.model_files_ui()

@@ -1,8 +1,8 @@
 """Seconds from pressing Train to the first point on the live plot, in a real browser, as JSON.
 
 Starts `streamlit run app.py` of this checkout (the in-process executor unless
-CNN_PLAYGROUND_RAY_ADDRESS is set) and, with ``--baseline-rev REV``, a second
-server from that git revision (extracted with `git archive` into a temporary
+CNN_PLAYGROUND_RAY_ADDRESS is set) and, with ``--baseline-rev REV`` (repeatable), a
+server from each such git revision (extracted with `git archive` into a temporary
 folder), so the previous code path is measured in the same run, on the same
 machine, at the same load. Each press is in a fresh browser session (a new
 page, so no earlier chart is on it): open the Train page, press Train, and
@@ -20,7 +20,7 @@ start). ``engine`` is the engine's share without a browser: the validation
 split as a copy (the previous path) and as an index (the current one), and
 start → first step of a warm process.
 
-    python scripts/bench_first_point.py [--repeats 5] [--baseline-rev 195d7e2]
+    python scripts/bench_first_point.py [--repeats 5] [--baseline-rev 195d7e2 ...]
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def press_once(browser, url: str) -> dict[str, float]:
         page.goto(f"{url}/train?lang=en")
         train = page.get_by_role("button", name=EN["train.start"], exact=True)
         train.wait_for(timeout=120_000)
-        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)  # page settled
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)  # script done
+        page.wait_for_load_state("networkidle", timeout=120_000)  # what the page loads, loaded (a reader takes longer)
         t0 = time.perf_counter()
         train.click()
         page.locator(PROGRESS).first.wait_for(timeout=120_000)
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir",
                         default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--baseline-rev", help="a git revision to measure in the same run (the previous code)")
+    parser.add_argument("--baseline-rev", action="append", default=[],
+                        help="a git revision to measure in the same run (the previous code); may be repeated")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     args = parser.parse_args(argv)
     import signal
@@ -128,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout still stops the servers (finally)
     from playwright.sync_api import sync_playwright
 
-    trees = {"current": REPO}
-    if args.baseline_rev:
-        trees = {f"baseline {args.baseline_rev}": extract(args.baseline_rev), **trees}
+    trees = {**{f"baseline {rev}": extract(rev) for rev in args.baseline_rev}, "current": REPO}
     servers, load = {}, [os.getloadavg()[0]]
     results: dict[str, dict[str, list[float]]] = {name: {"progress": [], "first_point": []} for name in trees}
     fresh: dict[str, dict[str, float]] = {}

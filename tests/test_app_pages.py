@@ -109,8 +109,11 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, pr
     at.radio(key="w_mode").set_value("epochs").run()
     at.slider(key="w_epochs").set_value(1).run()
     at.radio(key="w_precision").set_value(precision).run()
+    charts = lambda: [c.proto.id for c in at.get("plotly_chart")]  # noqa: E731
+    assert any("empty_curves" in c for c in charts())  # the live plot's axes wait, Plotly loaded before Train
     at.button(key="start").click().run()
     no_exceptions(at)
+    assert any("live_curves" in c for c in charts()) and not any("empty_curves" in c for c in charts())
     deadline = time.time() + 600
     while time.time() < deadline:
         time.sleep(1)

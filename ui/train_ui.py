@@ -156,6 +156,16 @@ def curve_labels():
     return {k: t(f"curve.{k}") for k in ("loss", "accuracy", "train", "validation", "step", "epoch")}
 
 
+def empty_curves() -> None:
+    """The live plot's empty axes before a first run: where the curves will come, and Plotly already loaded.
+
+    The browser fetches and starts Plotly's script (4.7 MB) for a page's first
+    chart; drawn now, while the student picks settings, it is not part of the
+    wait between pressing Train and the first point.
+    """
+    st.plotly_chart(training_curves([], [], curve_labels()), key="empty_curves")
+
+
 def live_view(job) -> None:
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
