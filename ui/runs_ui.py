@@ -128,6 +128,9 @@ def _rename(run_id: int) -> None:
     name = st.session_state.get(f"w_rename_{run_id}", "").strip()
     if name:
         workspace.rename(run_id, name)
+        # The selector keeps its value (the run's id) but shows the label the browser holds, the old name,
+        # until the value is set again: setting it sends the new label along.
+        st.session_state["w_run_pick"] = run_id
 
 
 def actions(runs: list[RunInfo]) -> None:
