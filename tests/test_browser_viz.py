@@ -5,6 +5,7 @@ Screenshots of each view land in artifacts/screenshots/.
 
 import pytest
 
+from cnn_core import texts
 from test_browser import SHOTS, browser, errors_on, open_page, page, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -47,6 +48,7 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     page.screenshot(path=str(SHOTS / "inside-conv-step.png"), full_page=False)
 
     page.get_by_role("button", name="▶ Play").first.click()
+    page.locator(".cnnp-player canvas").wait_for(timeout=20_000)  # the browser-side player took over
     # the window walks on: three different positions appear without touching anything
     seen = {after}
     for _ in range(3):
@@ -54,6 +56,12 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
             "(seen) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
             "'conv2d gives')); return el && !seen.includes(el.innerText); }", arg=list(seen), timeout=20_000)
         seen.add(dot_text(page))
+    window = page.locator(".cnnp-window").first  # the red window moved with the texts
+    first = window.bounding_box()
+    page.wait_for_function("(x) => { const w = document.querySelector('.cnnp-window');"
+                           " return w && w.getBoundingClientRect().x !== x; }", arg=first["x"], timeout=20_000)
+    page.locator(".cnnp-player").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "inside-conv-playing.png"), full_page=False)
     page.get_by_role("button", name="⏸ Pause").first.click()
     assert errors_on(page) == []
     page.locator("#pool-step").scroll_into_view_if_needed()
@@ -144,3 +152,62 @@ def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, pag
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "architecture-invalid.png"))
+
+
+def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 800})  # the detail starts below the fold
+    page = context.new_page()
+    try:
+        from test_browser import streamlit_server
+        with streamlit_server() as url:
+            open_page(page, f"{url}/inside?lang=en", "#overview")
+            page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(500)
+            button = page.locator(".st-key-overview_pool2 button")
+            button.click()
+            detail = page.locator(".st-key-overview_detail")
+            detail.wait_for(timeout=30_000)
+            page.wait_for_function(  # the whole detail, maps and close button included, inside the window
+                "() => { const el = document.querySelector('.st-key-overview_detail'); if (!el) return false;"
+                " const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }",
+                timeout=15_000)
+            box = detail.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 800, box
+            assert "pool 2" in detail.inner_text()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "inside-overview-detail.png"), full_page=False)
+            assert errors_on(page) == []
+    finally:
+        context.close()
+
+
+ES = texts.table("es")
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_inside_page_in_spanish_fits_desktop_and_phone(server, browser, width):
+    """Tall screenshots of every section, paused and playing; nothing wider than the screen."""
+    context = browser.new_context(viewport={"width": width, "height": 2400}, is_mobile=width < 500,
+                                  has_touch=width < 500, device_scale_factor=1)
+    page = context.new_page()
+    name = "desktop" if width > 500 else "phone"
+    try:
+        open_page(page, f"{server}/inside?lang=es", "text=torch.nn.functional.conv2d")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"inside-es-{name}.png"), full_page=True)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"the page is {overflow}px wider than the {width}px screen"
+        page.get_by_role("button", name=ES["inside.play"]).first.click()
+        player = page.locator(".cnnp-player").first
+        player.wait_for(timeout=30_000)
+        player.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"inside-es-{name}-playing.png"), full_page=False)
+        box = player.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+        for part in player.locator(".cnnp-panel").all():  # every panel of the player on screen, none cut off
+            b = part.bounding_box()
+            assert b["x"] >= 0 and b["x"] + b["width"] <= width + 1, b
+        assert "," in player.locator("p").last.inner_text()  # Spanish decimals in the written-out sum
+        assert errors_on(page) == []
+    finally:
+        context.close()

@@ -42,15 +42,19 @@ def test_moving_the_window_changes_the_dot_product_and_it_matches_torch(inside):
     assert any("Blue border" in c.value for c in at.caption)  # "same" padding is drawn and explained
 
 
-def test_play_advances_the_window_by_one_position_per_frame(inside):
+def test_play_starts_the_sweep_at_the_next_position_and_pause_keeps_the_window(inside):
     at = inside
     at.number_input(key="w_conv_row").set_value(3).run()
     at.number_input(key="w_conv_col").set_value(27).run()
-    at.button(key="conv_play").click().run()  # the first frame runs with the page
+    at.button(key="conv_play").click().run()  # the browser plays the sweep from the next position on
     assert position(at) == (4, 0)  # the end of a row wraps to the next one
+    assert player_frames(at)[0]["l"][1].startswith("Position (row 4, column 0)")
     assert at.button(key="conv_play").label.endswith("Pause")
-    at.button(key="conv_play").click().run()  # pause: the window stays
-    assert position(at) == (4, 0) and at.button(key="conv_play").label.endswith("Play")
+    at.button(key="conv_play").click().run()  # pause: the window stays where the player had got to
+    row, col = position(at)
+    assert (row, col) >= (4, 0) and at.button(key="conv_play").label.endswith("Play")
+    assert dot_product(at).startswith(f"Position (row {row}, column {col})")
+    assert not at.get("html")
 
 
 def test_a_deeper_block_sums_over_every_input_channel(inside):
@@ -113,11 +117,17 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside):
     assert float(new.rstrip("*.")) == pytest.approx(float(w) - 0.1 * float(g), abs=2e-4)
 
 
-def image_urls(at) -> set[str]:
-    return {url for image in at.get("image") for url in image.value}
+def player_frames(at) -> list[dict]:
+    """The frames the browser-side player was sent (ui/player.py): one st.html element while playing."""
+    import json
+    import re
+
+    (player,) = at.get("html")
+    payload = re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', player.proto.body, re.S)
+    return json.loads(payload.group(1))["frames"]
 
 
-def test_while_playing_each_frame_is_one_picture_and_the_numbers_match_conv2d(inside, mnist):
+def test_while_playing_the_browser_gets_the_whole_sweep_and_every_number_matches_conv2d(inside, mnist):
     import torch
     import torch.nn.functional as F
 
@@ -130,42 +140,37 @@ def test_while_playing_each_frame_is_one_picture_and_the_numbers_match_conv2d(in
     at.number_input(key="w_filter").set_value(3).run()
     at.number_input(key="w_conv_row").set_value(10).run()
     at.number_input(key="w_conv_col").set_value(12).run()
-    charts_paused, images_paused = len(at.get("plotly_chart")), image_urls(at)
+    charts_paused = len(at.get("plotly_chart"))
     at.button(key="conv_play").click().run()
-    seen_urls, seen_dots = [], []
-    for _ in range(3):
-        row, col = position(at)
-        dot = dot_product(at)
+    with torch.no_grad():
+        reference = F.conv2d(x[None], conv.weight[3:4], conv.bias[3:4], padding=saved.arch.padding)[0, 0]
+    frames = player_frames(at)
+    assert [f["o"] for f in frames] == list(range(10 * 28 + 13, 28 * 28))  # from the next position to the end
+    for f in frames:
+        row, col = divmod(f["o"], 28)
+        dot = f["l"][1]
         assert dot.startswith(f"Position (row {row}, column {col})")
         ours, theirs = ours_and_torch(dot)
-        with torch.no_grad():
-            reference = F.conv2d(x[None], conv.weight[3:4], conv.bias[3:4], padding=saved.arch.padding)[0, 0, row, col]
-        assert ours == theirs and float(ours.replace("−", "-")) == pytest.approx(float(reference), abs=6e-5)
-        new = image_urls(at) - images_paused  # the frame: the one picture not on the paused page
-        assert len(new) == 1
-        seen_urls += new
-        seen_dots.append(dot)
-        # the step-through's three Plotly charts are replaced by that one picture while playing
-        assert len(at.get("plotly_chart")) == charts_paused - 3
-        at.run()  # the next frame
-    assert len(set(seen_urls)) == 3 and len(set(seen_dots)) == 3
+        assert ours == theirs and float(ours.replace("−", "-")) == pytest.approx(float(reference[row, col]), abs=6e-5)
+    # the step-through's three Plotly charts are replaced by the player while playing
+    assert len(at.get("plotly_chart")) == charts_paused - 3
     at.button(key="conv_play").click().run()  # paused: the interactive charts are back, same numbers
     assert len(at.get("plotly_chart")) == charts_paused
     assert dot_product(at).startswith(f"Position (row {position(at)[0]}, column {position(at)[1]})")
 
 
-def test_pooling_and_a_deeper_block_play_as_pictures_too(inside):
+def test_pooling_and_a_deeper_block_play_in_the_browser_too(inside):
     at = inside
-    images_paused = image_urls(at)
     at.button(key="pool_play").click().run()
     assert not at.exception
-    assert len(image_urls(at) - images_paused) == 1  # the pooling frame
-    line = next(m.value for m in at.markdown if m.value.startswith("max("))
-    values = [float(v) for v in line[4:line.index(")")].split(", ")]
-    assert float(line.split("**")[1]) == pytest.approx(max(values), abs=0.01)
+    for f in player_frames(at):  # every pooling window of the sweep keeps its maximum
+        line = f["l"][0]
+        values = [float(v) for v in line[4:line.index(")")].split(", ")]
+        assert float(line.split("**")[1]) == pytest.approx(max(values), abs=0.01)
     at.button(key="pool_play").click().run()
     at.selectbox(key="w_conv_block").set_value(2).run()
     at.button(key="conv_play").click().run()
     assert not at.exception
-    ours, theirs = ours_and_torch(dot_product(at))
-    assert "all 32 input channels" in dot_product(at) and ours == theirs
+    dot = player_frames(at)[0]["l"][1]
+    ours, theirs = ours_and_torch(dot)
+    assert "all 32 input channels" in dot and ours == theirs

@@ -1,10 +1,11 @@
 """The Inside page's step-throughs: a kernel sliding over its input, and a pooling window over a map.
 
-Each step-through is a fragment: a click on the map, a row/column change or an
-animation frame reruns only that fragment, not the page. Play/Pause and the
-speed sit outside it, because they change how often the fragment reruns
-(``run_every``). Every number comes from :mod:`cnn_core.inspection`, whose tests
-check it against ``torch.nn.functional``.
+Each step-through is a fragment: a click on the map or a row/column change
+reruns only that fragment, not the page. Play computes the rest of the sweep
+once and hands it to the browser (:mod:`ui.player`), which plays it at the
+chosen speed with no further round trip; Pause puts the window where the
+player had got to. Every number comes from :mod:`cnn_core.inspection`, whose
+tests check it against ``torch.nn.functional``.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import torch.nn.functional as F
 
 from cnn_core.inspection import (channel_sums, conv_output_shape, conv_step, one_thread, pool_step,
                                  position_from_click)
-from ui import frame_image, state
-from ui.i18n import num, t
+from ui import frame_image, player, state
+from ui.i18n import held_lang, num, t
+from ui.player import grid_cell_px, grid_cells, hex_colors, picture_src
 from ui.step_figures import bars, filling_figure, number_grids, window_figure
 
 SPEEDS = (1, 2, 5, 10, 20)  # window positions per second
-MAX_JUMP = 10  # positions one frame may advance when frames come late
 TERMS_SHOWN = 9  # products (or channel sums) written out before "… (n more)"
 
 
@@ -35,46 +36,63 @@ def _keys(name: str) -> tuple[str, str]:
 
 def _toggle_play(name: str) -> None:
     ss = st.session_state
-    ss[state.PLAYING][name] = not ss[state.PLAYING].get(name, False)
-    ss[state.FRAME_AT][name] = None  # the next frame is the first of this run
+    playing = ss[state.PLAYING].get(name, False)
+    sweep = ss[state.FRAME_AT].get(name)
+    if playing and sweep is not None:  # Pause: the window stays about where the browser had it
+        rk, ck = _keys(name)
+        ss[rk], ss[ck] = divmod(_played_to(sweep), sweep["out_w"])
+    ss[state.PLAYING][name] = not playing
+    ss[state.FRAME_AT][name] = None  # the next sweep starts from the window's position
 
 
-def play_controls(name: str) -> tuple[bool, float]:
-    """Play/Pause and speed; returns (playing, seconds between frames)."""
+def _played_to(sweep: dict) -> int:
+    """The position the browser's player has reached by now (it runs by the clock, at ``speed``)."""
+    elapsed = time.monotonic() - sweep["t0"]
+    return min(sweep["total"] - 1, sweep["start"] + int(elapsed * sweep["speed"]))
+
+
+def play_controls(name: str) -> None:
+    """Play/Pause and the speed (positions per second)."""
     ss = st.session_state
     playing = ss[state.PLAYING].get(name, False)
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     c1.button(t("inside.pause") if playing else t("inside.play"), key=f"{name}_play", on_click=_toggle_play,
               args=(name,), type="secondary" if playing else "primary", width="stretch")
     labels = {v: t("inside.speed_value_one" if v == 1 else "inside.speed_value", n=v) for v in SPEEDS}  # fixed now: AppTest formats outside the run
-    speed = c2.select_slider(t("inside.speed"), SPEEDS, value=5, key=f"w_{name}_speed", format_func=labels.get)
-    return playing, 1.0 / speed
+    c2.select_slider(t("inside.speed"), SPEEDS, value=5, key=f"w_{name}_speed", format_func=labels.get)
 
 
 def _position(name: str, out_h: int, out_w: int, start: tuple[int, int]) -> tuple[int, int, bool]:
-    """The window's output (row, col), advanced by the animation; the row/column inputs. (row, col, ended)."""
+    """The window's output (row, col); the row/column inputs. (row, col, ended).
+
+    While playing, the position is where this sweep starts: the next one after the window's (the first
+    on a fresh Play, or from the start when at the end), or where the browser's player has got to when
+    the page reruns mid-sweep (another control changed).
+    """
     ss = st.session_state
     rk, ck = _keys(name)
     ss.setdefault(rk, start[0])
     ss.setdefault(ck, start[1])
     ss[rk], ss[ck] = min(int(ss[rk]), out_h - 1), min(int(ss[ck]), out_w - 1)
     ended = False
-    if ss[state.PLAYING].get(name):
-        now, last = time.monotonic(), ss[state.FRAME_AT].get(name)
-        speed = ss.get(f"w_{name}_speed", 5)
-        steps = 1 if last is None else max(1, min(round((now - last) * speed), MAX_JUMP))
-        index = ss[rk] * out_w + ss[ck]
-        if last is None and index == out_h * out_w - 1:
-            index = -1  # Play at the last position starts over
-        index += steps
-        if index >= out_h * out_w - 1:
-            index, ended = out_h * out_w - 1, True
+    playing = ss[state.PLAYING].get(name, False)
+    if playing:
+        total = out_h * out_w
+        sweep = ss[state.FRAME_AT].get(name)
+        if sweep is None or sweep["total"] != total or sweep["out_w"] != out_w:
+            index = ss[rk] * out_w + ss[ck]
+            index = 0 if index >= total - 1 else index + 1  # Play at the last position starts over
+        else:
+            index = _played_to(sweep)
+        if index >= total - 1 and sweep is not None:
+            index, ended = total - 1, True
             ss[state.PLAYING][name] = False
-        ss[state.FRAME_AT][name] = now
+        ss[state.FRAME_AT][name] = dict(t0=time.monotonic(), start=index, speed=ss.get(f"w_{name}_speed", 5),
+                                        out_w=out_w, total=total)
         ss[rk], ss[ck] = divmod(index, out_w)
     c1, c2 = st.columns(2)
-    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk)
-    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck)
+    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk, disabled=playing)  # the browser moves it meanwhile
+    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck, disabled=playing)
     return int(ss[rk]), int(ss[ck]), ended
 
 
@@ -141,8 +159,41 @@ def choose_map(model) -> tuple[int, int]:
 # ---------------------------------------------------------------- convolution
 
 
+def _conv_lines(step, sums: list[float], channel: int, bias: float, reference: float) -> tuple[str, str]:
+    """The written-out arithmetic at one position: (this channel's products and their sum, the dot product)."""
+    c_in = step.patch.shape[0]
+    products = step.products[channel].flatten().tolist()
+    channel_line = t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
+                     value=num(sums[channel], 3))
+    if c_in == 1:
+        pairs = [f"{_factor(a)}×{_factor(b)}" for a, b in zip(step.patch[0].flatten().tolist(),
+                                                             step.kernel[0].flatten().tolist())]
+        more = t("inside.more_terms", n=len(pairs) - TERMS_SHOWN) if len(pairs) > TERMS_SHOWN else ""
+        dot = t("inside.dot_product", row=step.row, col=step.col, terms=" + ".join(pairs[:TERMS_SHOWN]), more=more,
+                bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4))
+    else:
+        dot = t("inside.dot_product_channels", row=step.row, col=step.col, c=c_in, terms=_terms(sums),
+                bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4))
+    return channel_line, dot
+
+
+def _cell_texts(values: torch.Tensor) -> list[str]:
+    """A grid's values as the paused view's grids write them (tiny gradients in e-notation)."""
+    flat = values.flatten().tolist()
+    top = max(abs(v) for v in flat)
+    return [num(v, 2) if top >= 0.05 else f"{v:.1e}" for v in flat]
+
+
+def _counter(index: int, total: int) -> str:
+    return t("inside.player_position", i=index + 1, n=total)
+
+
 def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
-    """One convolution position: the window on the input, the numbers, the output map filling in."""
+    """One convolution position: the window on the input, the numbers, the output map filling in.
+
+    Paused: interactive charts (click the input to move the window). Playing: the rest of the sweep,
+    computed here once and played by the browser (:mod:`ui.player`).
+    """
     arch = model.arch
     conv = model.blocks[block - 1].conv
     inp = block_input(x, result, block)  # (C, H, W)
@@ -156,71 +207,88 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
     # Start where this kernel responds most, so the first dot product is not all zeros.
     start = divmod(int(full.abs().argmax()), out_w)
     row, col, ended = _position("conv", out_h, out_w, start)
-    with one_thread():  # tiny tensors: two threads on a busy server only wait for each other
-        step = conv_step(inp, kernel, bias, row, col, padding)
-        sums = channel_sums(step)
     channel = 0
     if c_in > 1:
         st.session_state["w_conv_channel"] = min(st.session_state.get("w_conv_channel", 0), c_in - 1)
         channel = int(st.number_input(t("inside.conv_channel", total=c_in), 0, c_in - 1, key="w_conv_channel"))
 
-    top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
     title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
         t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
-    grids = [(t("inside.patch"), step.patch[channel], "gray"),
-             (t("inside.kernel"), step.kernel[channel], "RdBu"),
-             (t("inside.products"), step.products[channel], "RdBu")]
-    products = step.products[channel].flatten().tolist()
-    filled = full.clone().flatten()
-    filled[row * out_w + col + 1:] = float("nan")
-    filled = filled.view(out_h, out_w)
     zrange = (float(full.min()), float(full.max()))
     out_title = t("inside.output_map", shape=_shape(out_h, out_w))
     note = t("inside.padding_note", pad=pad, h=h, w=w) if pad else \
         t("inside.valid_note", h=h, w=w, out=_shape(out_h, out_w))
-    if _playing("conv"):  # one server-drawn picture per frame; the clickable charts come back on Pause
-        picture = frame_image.compose(
-            [(title, frame_image.map_panel(inp[channel], "gray", window=(top, lft, k), pad=pad))]
-            + frame_image.grids_panel(grids)
-            + [(out_title, frame_image.map_panel(filled, "viridis", current=(row, col), zrange=zrange))])
-        st.image(frame_image.png(picture), output_format="PNG", width="content")  # sent as is
+    if _playing("conv"):
+        total = out_h * out_w
+        frames = []
+        with one_thread(), held_lang():  # tiny tensors: two threads on a busy server only wait for each other
+            for index in range(row * out_w + col, total):
+                r, c = divmod(index, out_w)
+                step = conv_step(inp, kernel, bias, r, c, padding)
+                frames.append(dict(
+                    w=[r, c], o=index, m=None, c=_counter(index, total),
+                    g=[grid_cells(step.patch[channel], "gray", _cell_texts(step.patch[channel])), None,
+                       grid_cells(step.products[channel], "RdBu", _cell_texts(step.products[channel]))],
+                    l=list(_conv_lines(step, channel_sums(step), channel, bias, float(full[r, c])))))
+        cell = grid_cell_px(k)
+        player.show("conv", dict(
+            speed=st.session_state.get("w_conv_speed", 5), frames=frames,
+            input=dict(title=title, src=picture_src(frame_image.map_panel(inp[channel], "gray", pad=pad)),
+                       cells=[h + 2 * pad, w + 2 * pad], size=k, px=player.MAP_PX),
+            grids=[dict(title=t("inside.patch"), k=k, cell=cell, cells=None),
+                   dict(title=t("inside.kernel"), k=k, cell=cell,
+                        cells=grid_cells(kernel[channel], "RdBu", _cell_texts(kernel[channel]))),
+                   dict(title=t("inside.products"), k=k, cell=cell, cells=None)],
+            output=dict(title=out_title, shape=[out_h, out_w], px=player.MAP_PX,
+                        colors=hex_colors(frame_image.colorize(full.numpy(), "viridis", *zrange)))))
         st.caption(note)
-        st.markdown(t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
-                      value=num(sums[channel], 3)))
-    else:
-        left, middle, right = st.columns([1.1, 1.3, 1.1])
-        with left:
-            fig = window_figure(inp[channel], top, lft, k, pad, title, t("inside.click_hover"))
-            _clickable(fig, "conv", lambda cx, cy: position_from_click(cx, cy, k, padding, out_h, out_w))
-            st.caption(note)
-        with middle:
-            st.plotly_chart(number_grids(grids), key="conv_numbers", config={"displayModeBar": False})
-            st.markdown(t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
-                          value=num(sums[channel], 3)))
-        with right:
-            st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
-                            key="conv_output", config={"displayModeBar": False})
-    reference = float(full[row, col])
-    if c_in == 1:
-        pairs = [f"{_factor(a)}×{_factor(b)}" for a, b in zip(step.patch[0].flatten().tolist(),
-                                                             step.kernel[0].flatten().tolist())]
-        more = t("inside.more_terms", n=len(pairs) - TERMS_SHOWN) if len(pairs) > TERMS_SHOWN else ""
-        st.markdown(t("inside.dot_product", row=row, col=col, terms=" + ".join(pairs[:TERMS_SHOWN]), more=more,
-                      bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4)))
-    else:
-        st.markdown(t("inside.dot_product_channels", row=row, col=col, c=c_in, terms=_terms(sums),
-                      bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4)))
+        if arch.batch_norm:
+            st.caption(t("inside.bn_note"))
+        return
+
+    with one_thread():  # tiny tensors: two threads on a busy server only wait for each other
+        step = conv_step(inp, kernel, bias, row, col, padding)
+        sums = channel_sums(step)
+    top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
+    grids = [(t("inside.patch"), step.patch[channel], "gray"),
+             (t("inside.kernel"), step.kernel[channel], "RdBu"),
+             (t("inside.products"), step.products[channel], "RdBu")]
+    filled = full.clone().flatten()
+    filled[row * out_w + col + 1:] = float("nan")
+    filled = filled.view(out_h, out_w)
+    channel_line, dot = _conv_lines(step, sums, channel, bias, float(full[row, col]))
+    left, middle, right = st.columns([1.1, 1.3, 1.1])
+    with left:
+        fig = window_figure(inp[channel], top, lft, k, pad, title, t("inside.click_hover"))
+        _clickable(fig, "conv", lambda cx, cy: position_from_click(cx, cy, k, padding, out_h, out_w))
+        st.caption(note)
+    with middle:
+        st.plotly_chart(number_grids(grids), key="conv_numbers", config={"displayModeBar": False})
+        st.markdown(channel_line)
+    with right:
+        st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
+                        key="conv_output", config={"displayModeBar": False})
+    st.markdown(dot)
+    if c_in > 1:
         names = [str(i + 1) for i in range(c_in)]
-        if not _playing("conv"):  # while playing, the sums are the written terms above
-            st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
-                            key="conv_channel_sums", config={"displayModeBar": False})
+        st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
+                        key="conv_channel_sums", config={"displayModeBar": False})
     if arch.batch_norm:
         st.caption(t("inside.bn_note"))
     if ended:
-        st.rerun(scope="app")  # the sweep is over: stop the timer
+        st.rerun(scope="app")  # the sweep is over: the Play button shows Play again
 
 
 # ---------------------------------------------------------------- pooling
+
+
+def _pool_lines(step, kind: str, p: int, before: str, after: str) -> list[str]:
+    values = step.window.flatten().tolist()
+    if kind == "max":
+        written = t("inside.pool_max", values=", ".join(num(v, 2) for v in values), value=num(step.value, 3))
+    else:
+        written = t("inside.pool_avg", terms=_terms(values), n=len(values), value=num(step.value, 3))
+    return [written, t(f"inside.pool_result_{kind}", value=num(step.value, 3), size=p, before=before, after=after)]
 
 
 def pool_frame(model, result, block: int, filt: int) -> None:
@@ -233,50 +301,58 @@ def pool_frame(model, result, block: int, filt: int) -> None:
     pooled = result.blocks[block - 1].pool[filt]  # what the network computed: (out_h, out_w)
     start = divmod(int(pooled.argmax()), out_w)
     row, col, ended = _position("pool", out_h, out_w, start)
-    with one_thread():
-        step = pool_step(fmap, p, row, col, kind)
-    mark = step.argmax if kind == "max" else None
-    values = step.window.flatten().tolist()
-    if kind == "max":
-        written = t("inside.pool_max", values=", ".join(num(v, 2) for v in values), value=num(step.value, 3))
-    else:
-        written = t("inside.pool_avg", terms=_terms(values), n=len(values), value=num(step.value, 3))
-    filled = pooled.clone().flatten()
-    filled[row * out_w + col + 1:] = float("nan")
-    filled = filled.view(out_h, out_w)
     zrange = (float(pooled.min()), float(pooled.max()))
     in_title = t("inside.pool_input", block=block, shape=_shape(h, w))
     out_title = t("inside.pooled_map", shape=_shape(out_h, out_w))
-    if _playing("pool"):  # one server-drawn picture per frame, as for the convolution
-        picture = frame_image.compose(
-            [(in_title, frame_image.map_panel(fmap, "viridis", window=(row * p, col * p, p), grid=p))]
-            + frame_image.grids_panel([(t("inside.window"), step.window, "viridis")], mark=mark)
-            + [(out_title, frame_image.map_panel(filled, "viridis", current=(row, col), zrange=zrange))])
-        st.image(frame_image.png(picture), output_format="PNG", width="content")  # sent as is
+    before, after = _shape(h, w), _shape(out_h, out_w)
+    if _playing("pool"):  # the rest of the sweep, played by the browser
+        total = out_h * out_w
+        frames = []
+        with one_thread(), held_lang():
+            for index in range(row * out_w + col, total):
+                r, c = divmod(index, out_w)
+                step = pool_step(fmap, p, r, c, kind)
+                frames.append(dict(w=[r * p, c * p], o=index, c=_counter(index, total),
+                                   m=step.argmax[0] * p + step.argmax[1] if kind == "max" else None,
+                                   g=[grid_cells(step.window, "viridis", _cell_texts(step.window))],
+                                   l=_pool_lines(step, kind, p, before, after)))
+        player.show("pool", dict(
+            speed=st.session_state.get("w_pool_speed", 5), frames=frames,
+            input=dict(title=in_title, src=picture_src(frame_image.map_panel(fmap, "viridis", grid=p)),
+                       cells=[h, w], size=p, px=player.MAP_PX),
+            grids=[dict(title=t("inside.window"), k=p, cell=grid_cell_px(p), cells=None)],
+            output=dict(title=out_title, shape=[out_h, out_w], px=player.MAP_PX,
+                        colors=hex_colors(frame_image.colorize(pooled.numpy(), "viridis", *zrange)))))
         if h % p or w % p:
             st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
+        return
+
+    with one_thread():
+        step = pool_step(fmap, p, row, col, kind)
+    mark = step.argmax if kind == "max" else None
+    written, result_line = _pool_lines(step, kind, p, before, after)
+    filled = pooled.clone().flatten()
+    filled[row * out_w + col + 1:] = float("nan")
+    filled = filled.view(out_h, out_w)
+    left, middle, right = st.columns([1.1, 1.3, 1.1])
+    with left:
+        fig = window_figure(fmap, row * p, col * p, p, 0, in_title, t("inside.click_hover"),
+                            colorscale="viridis", grid=p)
+
+        def to_position(cx, cy):
+            return min(max(int(round(cy)) // p, 0), out_h - 1), min(max(int(round(cx)) // p, 0), out_w - 1)
+
+        _clickable(fig, "pool", to_position)
+        if h % p or w % p:
+            st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
+    with middle:
+        st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis")], mark=mark, height=260),
+                        key="pool_numbers", config={"displayModeBar": False})
         st.markdown(written)
-    else:
-        left, middle, right = st.columns([1.1, 1.3, 1.1])
-        with left:
-            fig = window_figure(fmap, row * p, col * p, p, 0, in_title, t("inside.click_hover"),
-                                colorscale="viridis", grid=p)
-
-            def to_position(cx, cy):
-                return min(max(int(round(cy)) // p, 0), out_h - 1), min(max(int(round(cx)) // p, 0), out_w - 1)
-
-            _clickable(fig, "pool", to_position)
-            if h % p or w % p:
-                st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
-        with middle:
-            st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis")], mark=mark, height=260),
-                            key="pool_numbers", config={"displayModeBar": False})
-            st.markdown(written)
-        with right:
-            st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
-                            key="pool_output", config={"displayModeBar": False})
-    st.markdown(t(f"inside.pool_result_{kind}", value=num(step.value, 3), size=p, before=_shape(h, w),
-                  after=_shape(out_h, out_w)))
+    with right:
+        st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
+                        key="pool_output", config={"displayModeBar": False})
+    st.markdown(result_line)
     if ended:
         st.rerun(scope="app")
 
@@ -288,8 +364,8 @@ def conv_section(model, x, result) -> tuple[int, int]:
     st.subheader(t("inside.conv_title"), anchor="conv-step")
     st.caption(t("inside.conv_help"))
     block, filt = choose_map(model)
-    playing, every = play_controls("conv")
-    st.fragment(conv_frame, run_every=every if playing else None)(model, x, result, block, filt)
+    play_controls("conv")
+    st.fragment(conv_frame)(model, x, result, block, filt)
     return block, filt
 
 
@@ -299,5 +375,5 @@ def pool_section(model, result, block: int, filt: int) -> None:
         st.info(t("inside.no_pool"))
         return
     st.caption(t("inside.pool_help", block=block, filter=filt))
-    playing, every = play_controls("pool")
-    st.fragment(pool_frame, run_every=every if playing else None)(model, result, block, filt)
+    play_controls("pool")
+    st.fragment(pool_frame)(model, result, block, filt)

@@ -1,9 +1,7 @@
-"""Animation frames as one picture: the window on its map, the number grids and the map filling in.
+"""Maps as pictures and colours for the browser-side player (:mod:`ui.player`).
 
-While a step-through plays, each frame is drawn here on the server (numpy →
-PIL, nearest-neighbour upscaled, outlines drawn in) and shown with one
-``st.image``: a PNG of a few kilobytes instead of three or four Plotly charts
-that the browser would lay out and draw again every frame. The colours are
+A map becomes a PNG (numpy → PIL, nearest-neighbour upscaled, padding band,
+pooling grid and outlines drawn in) and values become colours. The colours are
 Plotly's own colour scales sampled the way the paused (interactive) figures in
 :mod:`ui.step_figures` use them, so pausing changes nothing but interactivity.
 """
@@ -16,14 +14,11 @@ from functools import lru_cache
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from ui.i18n import num
 from ui.step_figures import CURRENT, WINDOW
 
 MAP_PX = 280  # the longer side of a map panel
-GAP = 24  # between panels
-TITLE_PX = 22  # room for a panel's title
 EMPTY = (246, 247, 249)  # a neuron not computed yet
 PADDING = (76, 120, 168)  # the zero border of "same" padding, blended in at 45 %
 BORDER = (154, 165, 177)
@@ -43,37 +38,6 @@ def _lut(colorscale: str) -> np.ndarray:
     rgb = np.array([_rgb(c) for _, c in stops])
     at = np.linspace(0, 1, 256)
     return np.stack([np.interp(at, pos, rgb[:, i]) for i in range(3)], axis=1).round().astype(np.uint8)
-
-
-@lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.ImageFont:
-    try:  # has "×"; Pillow's built-in font draws it as a box
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def _title(text: str, font) -> str:
-    return text if font.getmask("×").getbbox() != font.getmask("\uffff").getbbox() else text.replace("×", "x")
-
-
-@lru_cache(maxsize=4096)
-def _text(text: str, size: int, color: tuple[int, int, int]) -> Image.Image:
-    """A text drawn once as an RGBA picture: values repeat from frame to frame, FreeType is slow."""
-    font = _font(size)
-    text = _title(text, font)
-    left, top, right, bottom = font.getbbox(text)
-    img = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), color + (0,))
-    ImageDraw.Draw(img).text((-left, -top), text, fill=color + (255,), font=font)
-    return img
-
-
-def _put(canvas: Image.Image, text: str, size: int, color: tuple[int, int, int], x: float, y: float,
-         above: bool = False) -> None:
-    """Paste ``text`` centred on x; centred on y, or ending just above y when ``above`` (a title)."""
-    img = _text(text, size, color)
-    top = int(y - img.height) if above else int(y - img.height / 2)
-    canvas.paste(img, (int(x - img.width / 2), top), img)
 
 
 def colorize(z: np.ndarray, colorscale: str, zmin: float | None = None, zmax: float | None = None) -> np.ndarray:
@@ -134,30 +98,6 @@ def map_panel(values: torch.Tensor, colorscale: str, window: tuple[int, int, int
     return img
 
 
-def grid_panel(values: torch.Tensor, colorscale: str, mark: tuple[int, int] | None = None,
-               cell: int = 46) -> Image.Image:
-    """A small k×k grid with each value written in its cell (the paused view's number grids)."""
-    z = values.detach().float().numpy()
-    k_h, k_w = z.shape
-    top = float(np.abs(z).max()) or 1.0
-    if colorscale == "RdBu":  # centred on 0, like the Plotly grid's zmid=0
-        rgb = colorize(z, colorscale, -top, top)
-    else:
-        rgb = colorize(z, colorscale)
-    img = Image.fromarray(_upscale(rgb, cell))
-    draw = ImageDraw.Draw(img)
-    size = 13 if cell >= 40 else 11
-    for r in range(k_h):
-        for c in range(k_w):
-            v = float(z[r, c])
-            text = num(v, 2) if top >= 0.05 else f"{v:.1e}"
-            lum = 0.299 * rgb[r, c, 0] + 0.587 * rgb[r, c, 1] + 0.114 * rgb[r, c, 2]
-            _put(img, text, size, (0, 0, 0) if lum > 140 else (255, 255, 255), (c + 0.5) * cell, (r + 0.5) * cell)
-    if mark is not None:
-        _rect(draw, mark[1] * cell, mark[0] * cell, (mark[1] + 1) * cell, (mark[0] + 1) * cell, CURRENT, 3)
-    return img
-
-
 def png(picture: Image.Image) -> bytes:
     """Fast PNG bytes (low compression: a frame is drawn once and thrown away)."""
     buffer = io.BytesIO()
@@ -165,23 +105,3 @@ def png(picture: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def compose(panels: list[tuple[str, Image.Image]]) -> Image.Image:
-    """Panels side by side on white, each under its title, centred vertically."""
-    font = _font(13)
-    slots = [max(p.width, int(font.getlength(title)) + 4) for title, p in panels]  # a long title gets room
-    height = max(p.height for _, p in panels) + TITLE_PX
-    out = Image.new("RGB", (sum(slots) + GAP * (len(panels) - 1), height), (255, 255, 255))
-    x = 0
-    for (title, panel), slot in zip(panels, slots):
-        y = TITLE_PX + (height - TITLE_PX - panel.height) // 2
-        out.paste(panel, (x + (slot - panel.width) // 2, y))
-        _put(out, title, 13, (40, 40, 40), x + slot / 2, y - 4, above=True)
-        x += slot + GAP
-    return out
-
-
-def grids_panel(grids: list[tuple[str, torch.Tensor, str]], mark: tuple[int, int] | None = None
-                ) -> list[tuple[str, Image.Image]]:
-    k = grids[0][1].shape[-1]
-    cell = 46 if k <= 3 else 38 if k <= 5 else max(8, 200 // k)
-    return [(title, grid_panel(values, scale, mark, cell)) for title, values, scale in grids]

@@ -9,8 +9,10 @@ are translated here too (:func:`error_text`). Numbers a reader sees go through
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
+from contextvars import ContextVar
 
 import streamlit as st
 
@@ -32,8 +34,21 @@ def plain(value) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", str(value)))
 
 
+_HELD: ContextVar[str | None] = ContextVar("held_lang", default=None)  # per thread: per script run
+
+
 def lang() -> str:
-    return st.session_state.get("lang", texts.DEFAULT_LANG)
+    return _HELD.get() or st.session_state.get("lang", texts.DEFAULT_LANG)
+
+
+@contextlib.contextmanager
+def held_lang():
+    """Read the session's language once for a block that formats thousands of texts (an animation's frames)."""
+    token = _HELD.set(lang())
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
 
 
 def t(key: str, **params) -> str:

@@ -22,6 +22,20 @@ DETAIL_MAPS = 32  # maps shown in a layer's detail
 def _select_block(block: int, name: str) -> None:
     st.session_state["w_conv_block"] = block
     st.session_state[state.OVERVIEW_DETAIL] = name
+    st.session_state[state.OVERVIEW_JUMPS] += 1  # this run brings the detail into view
+
+
+# Scrolls the layer's detail to the top of the window once it is on the page (it may come a moment after
+# this script); a second look after layout settles keeps it there. The jump number makes each click's
+# element new, so the browser runs it again.
+_JUMP = """<script>/* jump {jump} */
+(() => {{ let tries = 0;
+  const go = () => {{ const el = document.querySelector(".st-key-overview_detail");
+    if (!el) {{ if (tries++ < 100) setTimeout(go, 50); return; }}
+    el.scrollIntoView({{block: "start"}});
+    setTimeout(() => {{ const top = el.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight / 2) el.scrollIntoView({{block: "start"}}); }}, 400); }};
+  go(); }})();</script>"""
 
 
 def _close_detail() -> None:
@@ -39,6 +53,10 @@ def _detail(name: str, maps: torch.Tensor, block: int) -> None:
         st.markdown(t("inside.detail_pool_link" if name.startswith("pool") else "inside.detail_conv_link",
                       block=block))
         st.button(t("inside.detail_close"), key="overview_detail_close", on_click=_close_detail)
+        jump = st.session_state[state.OVERVIEW_JUMPS]
+        if st.session_state[state.OVERVIEW_SCROLLED] != jump:  # only right after the click, not on later reruns
+            st.session_state[state.OVERVIEW_SCROLLED] = jump
+            st.html(_JUMP.format(jump=int(jump)), unsafe_allow_javascript=True)
 
 
 def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:

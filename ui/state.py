@@ -30,9 +30,11 @@ NOTICES = "notices"  # [(key, params)] to show once
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
 PLAYING = "playing"  # {"conv": bool, "pool": bool}: which step-through animation is running
-FRAME_AT = "frame_at"  # {"conv": time.monotonic() of the last animation frame, ...}
+FRAME_AT = "frame_at"  # {"conv": the sweep the browser is playing: {t0 (time.monotonic()), start, speed, out_w, total}}
 CLICKS = "clicks"  # {"conv": n}: clicks on a step-through's map so far (its chart key, so it starts unselected)
 OVERVIEW_DETAIL = "overview_detail"  # the layer ("pool2") whose Details the network overview shows, or None
+OVERVIEW_JUMPS = "overview_jumps"  # clicks on the overview's layers so far
+OVERVIEW_SCROLLED = "overview_scrolled"  # the click whose detail was last scrolled into view
 URL_READ = "_url_read"
 WS = "ws"  # the workspace's code (cnn_core.storage), once the visitor has one
 KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
@@ -102,6 +104,8 @@ def init_state() -> None:
     ss.setdefault(FRAME_AT, {})
     ss.setdefault(CLICKS, {})
     ss.setdefault(OVERVIEW_DETAIL, None)
+    ss.setdefault(OVERVIEW_JUMPS, 0)
+    ss.setdefault(OVERVIEW_SCROLLED, 0)
 
 
 def _param(name: str) -> str | None:

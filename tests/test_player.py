@@ -1,0 +1,133 @@
+"""The browser-side player of the Inside step-throughs: what Play sends, checked against torch.
+
+The convolution and pooling step-throughs run in a real Streamlit script (AppTest)
+on a small random network; the player's data are read back from the ``st.html``
+element and every frame's numbers compared with ``torch.nn.functional``.
+"""
+
+import json
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+from streamlit.testing.v1 import AppTest
+
+
+def _script(block: int, filt: int, pool: str, padding: str, start: tuple[int, int], step: str):
+    import streamlit as st
+    import torch
+
+    from cnn_core.architecture import Architecture
+    from cnn_core.inspection import trace
+    from cnn_core.model import build_model
+    from ui import conv_view, state
+
+    state.init_state()
+    arch = Architecture(in_height=10, in_width=12, in_channels=1, num_classes=3, out_channels=(4, 6),
+                        dense=(8,), padding=padding, pool=pool, pool_size=2)
+    model = build_model(arch, seed=3)
+    x = torch.rand(1, 1, 10, 12, generator=torch.Generator().manual_seed(5))
+    result = trace(model, x)
+    st.session_state.setdefault("w_conv_block", block)
+    st.session_state.setdefault("w_filter", filt)
+    st.session_state.setdefault(f"w_{step}_row", start[0])
+    st.session_state.setdefault(f"w_{step}_col", start[1])
+    if step == "conv":
+        conv_view.conv_section(model, x, result)
+    else:
+        conv_view.pool_section(model, result, *conv_view.choose_map(model))
+
+
+def _model_and_input(pool: str, padding: str):
+    from cnn_core.architecture import Architecture
+    from cnn_core.inspection import trace
+    from cnn_core.model import build_model
+
+    arch = Architecture(in_height=10, in_width=12, in_channels=1, num_classes=3, out_channels=(4, 6),
+                        dense=(8,), padding=padding, pool=pool, pool_size=2)
+    model = build_model(arch, seed=3)
+    x = torch.rand(1, 1, 10, 12, generator=torch.Generator().manual_seed(5))
+    return model, x, trace(model, x)
+
+
+def _played(step: str, block=1, filt=2, pool="max", padding="same", start=(0, 0)) -> tuple[AppTest, dict]:
+    at = AppTest.from_function(_script, args=(block, filt, pool, padding, start, step), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("html")  # paused: no player
+    at.button(key=f"{step}_play").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    players = at.get("html")
+    assert len(players) == 1
+    body = players[0].proto.body
+    assert players[0].proto.unsafe_allow_javascript
+    payload = re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', body, re.S).group(1)
+    assert "<" not in payload  # every "<" in the data is escaped: nothing in them can close the script
+    return at, json.loads(payload)
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", ""))
+
+
+@pytest.mark.parametrize("padding,block", [("same", 1), ("valid", 1), ("same", 2)])
+def test_play_sends_the_whole_sweep_and_every_dot_product_equals_conv2d(padding, block):
+    model, x, result = _model_and_input("max", padding)
+    at, data = _played("conv", block=block, padding=padding, start=(0, 0))
+    inp = x[0] if block == 1 else result.blocks[0].pool
+    conv = model.blocks[block - 1].conv
+    full = F.conv2d(inp[None], conv.weight[2:3], conv.bias[2:3], padding=padding)[0, 0].detach()
+    out_h, out_w = full.shape
+    frames = data["frames"]
+    # Play at (0, 0) sweeps from the next position to the last, one frame per position, in order
+    assert [f["o"] for f in frames] == list(range(1, out_h * out_w))
+    assert at.number_input(key="w_conv_row").value == 0 and at.number_input(key="w_conv_col").value == 1
+    assert at.number_input(key="w_conv_row").disabled  # the browser moves the window meanwhile
+    k = model.arch.kernel_size
+    for f in frames:
+        r, c = divmod(f["o"], out_w)
+        assert f["w"] == [r, c]  # the window's top-left cell in the picture (padding included)
+        dot = f["l"][1]
+        assert dot.startswith(f"Position (row {r}, column {c})")
+        ours = dot.split("= **")[1].split("**")[0]
+        theirs = dot.split("conv2d gives ")[1].rstrip(")")
+        assert ours == theirs and _number(ours) == pytest.approx(float(full[r, c]), abs=6e-5)
+        patch, _, products = f["g"]
+        assert len(patch[0]) == len(products[0]) == k * k
+    assert data["input"]["cells"] == [inp.shape[1] + (k - 1) * (padding == "same"),
+                                      inp.shape[2] + (k - 1) * (padding == "same")]
+    assert len(data["output"]["colors"]) == out_h * out_w
+    assert data["speed"] == 5
+    if block == 2:
+        assert "all 4 input channels" in frames[0]["l"][1]
+
+
+def test_pause_puts_the_window_where_the_player_is_and_brings_the_clickable_charts_back():
+    at, data = _played("conv", start=(2, 3))
+    assert data["frames"][0]["o"] == 2 * 12 + 4
+    at.button(key="conv_play").click().run()
+    assert not at.get("html")
+    row, col = at.number_input(key="w_conv_row").value, at.number_input(key="w_conv_col").value
+    assert row * 12 + col >= 2 * 12 + 4  # the clock ran on: at least where the sweep started
+    dot = next(m.value for m in at.markdown if "conv2d gives" in m.value)
+    assert dot.startswith(f"Position (row {row}, column {col})")
+    assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
+    model, x, result = _model_and_input(kind, "same")
+    at, data = _played("pool", pool=kind, start=(0, 0))
+    pooled = result.blocks[0].pool[2]
+    out_h, out_w = pooled.shape
+    assert [f["o"] for f in data["frames"]] == list(range(1, out_h * out_w))
+    for f in data["frames"]:
+        r, c = divmod(f["o"], out_w)
+        assert f["w"] == [2 * r, 2 * c]
+        kept = _number(f["l"][0].split("**")[1])
+        assert kept == pytest.approx(float(pooled[r, c]), abs=6e-4)
+        if kind == "max":
+            values = [_number(v) for v in f["g"][0][0]]
+            assert values[f["m"]] == max(values)
