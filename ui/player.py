@@ -33,7 +33,7 @@ _JS = """
   const d = JSON.parse(document.getElementById(__ID__ + "-data").textContent);
   const el = (tag, cls, parent) => { const e = document.createElement(tag); if (cls) e.className = cls;
     if (parent) parent.appendChild(e); return e; };
-  const rich = (node, text) => {  // "**x**" → <b>x</b>; everything else stays text
+  const rich = (node, text) => {  // "**x**" becomes a bold node; everything else stays text
     node.replaceChildren(...text.split("**").map((part, i) => {
       if (i % 2 === 0) return document.createTextNode(part);
       const b = document.createElement("b"); b.textContent = part; return b; }));
