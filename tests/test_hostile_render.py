@@ -19,12 +19,19 @@ MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader"
                   "error", "toast", "latex", "help"}
 
 
+# The one module that puts a script in the page: the Inside player and its scroll. It sends data as JSON
+# (every "<" escaped) and its script sets every text with textContent; tests/test_player.py feeds it hostile text.
+SCRIPT_MODULE = "player.py"
+
+
 def test_no_html_rendering_anywhere_in_the_app():
     offenders = []
     for path in SOURCES:
         text = path.read_text()
         for pattern in (r"unsafe_allow_html", r"\bst\.html\(", r"components\.v1", r"components\.html",
-                        r"\.iframe\("):
+                        r"\.iframe\(", r"innerHTML", r"insertAdjacentHTML", r"document\.write"):
+            if path.name == SCRIPT_MODULE and pattern == r"\bst\.html\(":
+                continue
             offenders += [f"{path.name}: {pattern}" for _ in re.finditer(pattern, text)]
     assert not offenders, offenders
 

@@ -136,7 +136,36 @@ def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
             assert values[f["m"]] == max(values)
 
 
-def test_the_overview_jump_script_survives_streamlits_sanitizer():
-    from ui import network_view
+def test_the_scroll_script_survives_streamlits_sanitizer():
+    from ui import player
 
-    assert not re.search(r"<[/\w!]", network_view._JUMP.replace("<script>", "").replace("</script>", ""))
+    assert not re.search(r"<[/\w!]", player._SCROLL) and not re.search(r"<[/\w!]", player._JS)
+
+
+def _hostile_player(texts: list[str]):
+    import torch
+
+    from ui import player
+
+    grid = player.grid_cells(torch.ones(2, 2), "gray", texts[:4])
+    player.show("conv", dict(
+        speed=5, input=dict(title=texts[0], src="data:image/png;base64,", cells=[4, 4], size=2, px=280),
+        grids=[dict(title=texts[1], k=2, cell=40, cells=grid)],
+        output=dict(title=texts[2], shape=[2, 2], px=280, colors=["#000000"] * 4),
+        frames=[dict(w=[0, 0], o=0, m=None, g=[None], c=texts[3], l=texts[4:])]))
+
+
+def test_hostile_text_reaches_the_player_only_as_json_data():
+    from test_hostile_render import PAYLOADS
+
+    at = AppTest.from_function(_hostile_player, args=(PAYLOADS,), default_timeout=30)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (element,) = at.get("html")
+    body = element.proto.body
+    payload = re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', body, re.S).group(1)
+    assert "<" not in payload and "</script" not in payload.lower()
+    outside = body.replace(payload, "")
+    assert not any(p in outside for p in PAYLOADS)  # no text is part of the markup or the script
+    data = json.loads(payload)
+    assert data["input"]["title"] == PAYLOADS[0] and data["frames"][0]["l"] == PAYLOADS[4:]  # intact, as text

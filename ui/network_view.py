@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 from cnn_core.inspection import tile_maps
-from ui import state
+from ui import player, state
 from ui.i18n import layer_label, num, pct, t
 
 MAPS_SHOWN = 4
@@ -25,17 +25,6 @@ def _select_block(block: int, name: str) -> None:
     st.session_state[state.OVERVIEW_JUMPS] += 1  # this run brings the detail into view
 
 
-# Scrolls the layer's detail to the top of the window once it is on the page (it may come a moment after
-# this script); a second look after layout settles keeps it there. The jump number makes each click's
-# element new, so the browser runs it again.
-_JUMP = """<script>/* jump {jump} */
-(() => {{ let tries = 0;
-  const go = () => {{ const el = document.querySelector(".st-key-overview_detail");
-    if (!el) {{ if (tries++ < 100) setTimeout(go, 50); return; }}
-    el.scrollIntoView({{block: "start"}});
-    setTimeout(() => {{ const top = el.getBoundingClientRect().top;
-      if (top < 0 || top > window.innerHeight / 2) el.scrollIntoView({{block: "start"}}); }}, 400); }};
-  go(); }})();</script>"""
 
 
 def _close_detail() -> None:
@@ -56,7 +45,7 @@ def _detail(name: str, maps: torch.Tensor, block: int) -> None:
         jump = st.session_state[state.OVERVIEW_JUMPS]
         if st.session_state[state.OVERVIEW_SCROLLED] != jump:  # only right after the click, not on later reruns
             st.session_state[state.OVERVIEW_SCROLLED] = jump
-            st.html(_JUMP.format(jump=int(jump)), unsafe_allow_javascript=True)
+            player.scroll_into_view("overview_detail", jump)
 
 
 def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:

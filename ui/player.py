@@ -1,4 +1,6 @@
-"""A step-through's whole sweep sent to the browser once, played there at the chosen speed.
+"""The app's only scripts in the page: the Inside step-throughs' player, and a scroll to a section.
+
+A step-through's whole sweep is sent to the browser once and played there at the chosen speed.
 
 While a convolution or pooling step-through plays, the server computes every
 window position once (:mod:`ui.conv_view` builds the frames with the same
@@ -165,4 +167,25 @@ def show(name: str, data: dict) -> None:
     script = _JS.replace("__ID__", json.dumps(ident))
     st.html(f'<style>{_CSS}</style><div class="cnnp-player" id="{ident}"></div>'
             f'<script type="application/json" id="{ident}-data">{payload}</script><script>{script}</script>',
+            unsafe_allow_javascript=True)
+
+
+# Scrolls the element to the top of the window once it is on the page (it may come a moment after this
+# script); a second look after the layout settles keeps it there. The nonce makes each call's element new,
+# so the browser runs it again.
+_SCROLL = """
+(() => { let tries = 0;
+  const go = () => { const el = document.querySelector(__SELECTOR__);
+    if (!el) { if (tries++ > 100) return; setTimeout(go, 50); return; }
+    el.scrollIntoView({block: "start"});
+    setTimeout(() => { const top = el.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight / 2) el.scrollIntoView({block: "start"}); }, 400); };
+  go(); })();
+"""
+
+
+def scroll_into_view(key: str, nonce: int) -> None:
+    """Bring the element with widget/container key ``key`` to the top of the window, once per ``nonce``."""
+    selector = json.dumps(".st-key-" + "".join(ch for ch in key if ch.isalnum() or ch in "_-"))
+    st.html(f"<script>/* {int(nonce)} */{_SCROLL.replace('__SELECTOR__', selector)}</script>",
             unsafe_allow_javascript=True)
