@@ -163,7 +163,7 @@ def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(browser):
             open_page(page, f"{url}/inside?lang=en", "#overview")
             page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)
-            button = page.locator(".st-key-overview_pool2 button")
+            button = page.locator(".st-key-overview_pool2 button").first
             button.click()
             detail = page.locator(".st-key-overview_detail")
             detail.wait_for(timeout=30_000)
