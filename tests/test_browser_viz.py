@@ -184,6 +184,18 @@ def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(browser):
 ES = texts.table("es")
 
 
+def tall_screenshot(page, width: int, name: str) -> None:
+    """The whole page in one picture: the window made as tall as the page (Streamlit scrolls an inner box)."""
+    height = page.evaluate("() => Math.max(...['[data-testid=\"stMain\"]', '[data-testid=\"stAppViewContainer\"]']"
+                           ".map((s) => document.querySelector(s)).filter(Boolean).map((e) => e.scrollHeight))")
+    page.set_viewport_size({"width": width, "height": min(height + 40, 16_000)})
+    page.wait_for_function(  # every chart drawn, nothing still loading
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && [...document.querySelectorAll("
+        "'.js-plotly-plot')].every((p) => p.querySelector('.main-svg'))", timeout=30_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
 @pytest.mark.parametrize("width", [1400, 390])
 def test_the_inside_page_in_spanish_fits_desktop_and_phone(server, browser, width):
     """Tall screenshots of every section, paused and playing; nothing wider than the screen."""
@@ -193,20 +205,22 @@ def test_the_inside_page_in_spanish_fits_desktop_and_phone(server, browser, widt
     name = "desktop" if width > 500 else "phone"
     try:
         open_page(page, f"{server}/inside?lang=es", "text=torch.nn.functional.conv2d")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"inside-es-{name}.png"), full_page=True)
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        tall_screenshot(page, width, f"inside-es-{name}")
+        overflow = page.evaluate("() => Math.max(document.documentElement.scrollWidth - window.innerWidth, ...["
+                                 "...document.querySelectorAll('[data-testid=\"stMain\"]')].map((m) => m.scrollWidth"
+                                 " - m.clientWidth))")
         assert overflow <= 1, f"the page is {overflow}px wider than the {width}px screen"
         page.get_by_role("button", name=ES["inside.play"]).first.click()
         player = page.locator(".cnnp-player").first
         player.wait_for(timeout=30_000)
-        player.scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / f"inside-es-{name}-playing.png"), full_page=False)
+        tall_screenshot(page, width, f"inside-es-{name}-playing")
         box = player.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
-        for part in player.locator(".cnnp-panel").all():  # every panel of the player on screen, none cut off
-            b = part.bounding_box()
+        panels = [part.bounding_box() for part in player.locator(".cnnp-panel").all()]
+        for b in panels:  # every panel of the player on screen, none cut off
             assert b["x"] >= 0 and b["x"] + b["width"] <= width + 1, b
+        if width > 1000:  # on a desktop: the input, the three grids and the output in one row
+            assert len({round(b["y"]) for b in panels}) == 1, panels
         assert "," in player.locator("p").last.inner_text()  # Spanish decimals in the written-out sum
         assert errors_on(page) == []
     finally:

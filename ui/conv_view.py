@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from cnn_core.inspection import (channel_sums, conv_output_shape, conv_step, one_thread, pool_step,
                                  position_from_click)
 from ui import frame_image, player, state
-from ui.i18n import held_lang, num, t
+from ui.i18n import held_lang, num, separators, t
 from ui.player import grid_cell_px, grid_cells, hex_colors, picture_src
 from ui.step_figures import bars, filling_figure, number_grids, window_figure
 
@@ -181,7 +181,10 @@ def _cell_texts(values: torch.Tensor) -> list[str]:
     """A grid's values as the paused view's grids write them (tiny gradients in e-notation)."""
     flat = values.flatten().tolist()
     top = max(abs(v) for v in flat)
-    return [num(v, 2) if top >= 0.05 else f"{v:.1e}" for v in flat]
+    if top >= 0.05 or top == 0:
+        return [num(v, 2) for v in flat]
+    mark = separators()[0]  # the language's decimal mark, as Plotly writes the paused grids
+    return [f"{v:.1e}".replace(".", mark).replace("-", "−", 1 if v < 0 else 0) for v in flat]
 
 
 def _counter(index: int, total: int) -> str:

@@ -64,6 +64,7 @@ _JS = """
   const paint = (cs, cellData, mark) => {
     const [texts, bgs, dark] = cellData;
     cs.forEach((c, i) => { c.textContent = texts[i]; c.style.background = bgs[i];
+      c.style.fontSize = texts[i].length > 5 ? "10px" : "";  // 1.2e-05 in a 40 px cell
       c.style.color = dark[i] ? "#000" : "#fff"; c.classList.toggle("cnnp-mark", i === mark); });
   };
   d.grids.forEach((g, i) => { if (g.cells) paint(grids[i], g.cells, -1); });
@@ -107,7 +108,7 @@ _JS = """
 """
 
 _CSS = """
-.cnnp-row { display: flex; flex-wrap: wrap; gap: 14px 22px; align-items: flex-start; }
+.cnnp-row { display: flex; flex-wrap: wrap; gap: 14px 16px; align-items: flex-start; }
 .cnnp-panel { display: flex; flex-direction: column; align-items: center; max-width: 100%; }
 .cnnp-title { font-size: 0.85rem; margin-bottom: 4px; text-align: center; }
 .cnnp-map { position: relative; max-width: 100%; }
@@ -122,7 +123,7 @@ _CSS = """
 .cnnp-counter { font-size: 0.8rem; opacity: 0.7; margin-top: 0.25rem; }
 """
 
-MAP_PX = 280  # the longer side of a map panel, as the paused figures
+MAP_PX = 232  # the longer side of a map panel: two maps and three 3×3 grids fit one row of a desktop page
 
 
 def hex_colors(rgb: np.ndarray) -> list[str]:
@@ -145,7 +146,7 @@ def picture_src(picture) -> str:
 
 
 def grid_cell_px(k: int) -> int:
-    return 46 if k <= 3 else 38 if k <= 5 else max(14, 200 // k)
+    return 40 if k <= 3 else 34 if k <= 5 else max(14, 180 // k)
 
 
 def show(name: str, data: dict) -> None:
