@@ -92,7 +92,6 @@ def random_architecture(rng: random.Random) -> Architecture:
     )
 
 
-@pytest.mark.slow
 def test_predicted_shapes_params_and_macs_match_the_real_module():
     rng = random.Random(1234)
     checked = 0
@@ -148,7 +147,6 @@ def test_receptive_field_matches_a_gradient_probe():
 SWEEP_INPUTS = [(28, 28, 1), (32, 32, 3), (5, 7, 1), (64, 16, 2)]
 
 
-@pytest.mark.slow
 def test_slider_space_gives_a_table_or_our_own_error():
     """Every combination the sliders allow: a table, or ArchitectureError naming a block; nothing else."""
     valid = 0

@@ -219,3 +219,31 @@ def test_the_page_length_check_finds_a_long_page(tmp_path):
 def test_every_page_is_short():
     assert len(list((REPO / "pages").glob("*.py"))) >= 8
     assert long_pages(REPO / "pages") == {}, "move the long pages' sections into ui/ modules"
+
+
+# ------------------------------------------------------------------ test tiers
+
+def pytest_ini():
+    import configparser
+
+    ini = configparser.ConfigParser()
+    ini.read(REPO / "pytest.ini")
+    return ini["pytest"]
+
+
+def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_browser():
+    import re
+
+    assert "bash scripts/test.sh" in (REPO / ".ci" / "run").read_text()
+    runs = [line.split("#")[0].strip() for line in (REPO / "scripts" / "test.sh").read_text().splitlines()
+            if "pytest" in line.split("#")[0]]
+    assert runs == ['python -m pytest "$@"']  # no -m, no -k: CI runs the whole suite
+    addopts = pytest_ini()["addopts"].split()
+    assert "--strict-markers" in addopts and "-m" not in addopts and "-k" not in addopts
+    markers = {line.split(":")[0].strip() for line in pytest_ini()["markers"].strip().splitlines()}
+    fast = re.findall(r'^python -m pytest -q -m "([^"]+)"$', (REPO / "README.md").read_text(), re.MULTILINE)
+    assert fast, "README.md shows the fast tier's command"
+    for expression in fast:
+        assert "not realdata" in expression and "not browser" in expression
+        named = set(re.findall(r"[a-z_]+", expression)) - {"not", "and", "or"}
+        assert named <= markers, f"unregistered markers in README's fast tier: {named - markers}"
