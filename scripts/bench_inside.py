@@ -39,6 +39,7 @@ SPEEDS = [1, 2, 5, 10, 20]  # the speed slider's stops (ui/conv_view.py)
 
 
 def measure(app_dir: Path, speed: int, seconds: float) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -59,7 +60,11 @@ def measure(app_dir: Path, speed: int, seconds: float) -> dict:
                 page.keyboard.press("ArrowRight")
             page.wait_for_timeout(2000)
             page.get_by_role("button", name="▶ Play").first.click()
-            page.wait_for_timeout(1500)  # the rerun that starts the sweep
+            page.wait_for_timeout(1500)  # the rerun that starts the sweep: let it finish before counting
+            try:
+                page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=8000)
+            except PlaywrightTimeout:  # an app that reruns on a timer while playing never goes quiet
+                pass
             page.evaluate(RECORD)
             before = len(received)
             page.wait_for_timeout(seconds * 1000)

@@ -48,9 +48,12 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     st.markdown(t("inside.bp_kernel_grads", n=out_channels, k=bp.kernel_grads.shape[-1]))
     shown = min(KERNELS_WITH_NUMBERS, out_channels)
     grids = [(t("inside.bp_grad_of", i=i), bp.kernel_grads[i, 0], "RdBu") for i in range(shown)]
-    for start in range(0, shown, 4):
-        st.plotly_chart(number_grids(grids[start:start + 4], height=200), key=f"bp_grads_{start}",
-                        config={"displayModeBar": False})
+    for start in range(0, shown, 4):  # two grids per chart, two charts a row: a phone stacks them, still legible
+        for half, col in enumerate(st.columns(2)):
+            pair = grids[start + 2 * half:start + 2 * half + 2]
+            if pair:
+                col.plotly_chart(number_grids(pair, height=200), key=f"bp_grads_{start}_{half}",
+                                 config={"displayModeBar": False})
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
 

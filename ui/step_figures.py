@@ -17,6 +17,7 @@ from ui.i18n import separators
 WINDOW = "#e45756"  # the kernel / pooling window
 CURRENT = "#ffd400"  # the output neuron being computed
 PADDING = "rgba(76, 120, 168, 0.45)"  # the zero border of "same" padding
+TITLE_SIZE = 12  # a map's title fits a third of a desktop page in Spanish ("Mapa tras el pooling 14×14 (rellenándose)")
 
 
 def _square_axes(fig: go.Figure, height: int, width: int, row=None, col=None) -> None:
@@ -68,7 +69,8 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
                    for i in range(1, h // grid)]
     shapes.append(dict(type="rect", x0=left - 0.5, x1=left + size - 0.5, y0=top - 0.5, y1=top + size - 0.5,
                        line=dict(color=WINDOW, width=3), layer="above"))
-    fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
+    fig.update_layout(title=dict(text=title, font=dict(size=TITLE_SIZE)), height=height,
+                      margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
                       plot_bgcolor="rgba(0,0,0,0)", uirevision="window", separators=separators(), shapes=shapes)
     fig.update_xaxes(range=[-pad - 0.5, w + pad - 0.5], visible=False, constrain="domain")
     fig.update_yaxes(range=[h + pad - 0.5, -pad - 0.5], visible=False, scaleanchor="x", constrain="domain")
@@ -97,11 +99,11 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
             texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
             hovertemplate=f"%{{z:{fmt}}}<extra></extra>"))
         titles.append(dict(x=i * step + (k_w - 1) / 2, xref="x", y=1.0, yref="paper", text=title,
-                           showarrow=False, yanchor="bottom", font=dict(size=12)))
+                           showarrow=False, yanchor="bottom", font=dict(size=11)))
         if mark is not None:
             shapes.append(dict(type="rect", x0=i * step + mark[1] - 0.5, x1=i * step + mark[1] + 0.5,
                                y0=mark[0] - 0.5, y1=mark[0] + 0.5, line=dict(color=CURRENT, width=3)))
-    fig.update_layout(height=height, margin=dict(l=40, r=40, t=30, b=5), dragmode=False,  # room for titles
+    fig.update_layout(height=height, margin=dict(l=4, r=4, t=30, b=5), dragmode=False,  # room for titles
                       separators=separators(), shapes=shapes, annotations=titles, plot_bgcolor="rgba(0,0,0,0)")
     fig.update_xaxes(range=[-0.5, len(grids) * step - 1.5], visible=False, constrain="domain")
     fig.update_yaxes(range=[k_h - 0.5, -0.5], visible=False, scaleanchor="x", constrain="domain")
@@ -123,7 +125,8 @@ def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorsc
     shapes = [dict(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5, line=dict(color="#9aa5b1", width=1)),
               dict(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
                    line=dict(color=CURRENT, width=3))]
-    fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
+    fig.update_layout(title=dict(text=title, font=dict(size=TITLE_SIZE)), height=height,
+                      margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
                       plot_bgcolor="rgba(0,0,0,0)", separators=separators(), shapes=shapes)
     _square_axes(fig, h, w)
     return fig
@@ -134,7 +137,7 @@ def bars(names: list[str], values: list[float], title: str, log: bool = False, h
     colors = ["#e45756" if i == highlight else "#4c78a8" for i in range(len(values))]
     fig = go.Figure(go.Bar(x=names, y=values, marker_color=colors, texttemplate="%{y:.3g}",
                            textposition="outside"))
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(title=dict(text=title, font=dict(size=13)), height=height, margin=dict(l=10, r=10, t=40, b=10),
                       xaxis=dict(type="category"), yaxis=dict(type="log" if log else "linear"),
                       separators=separators())
     return fig
