@@ -15,6 +15,9 @@ Lifetimes, so nothing runs forever:
   when that process dies (an app restart stops its trainings); it also stops
   itself when nobody polled it for ``LEASE_S`` (an app that hangs);
 * queue entries are leased the same way, so a dead replica's entries expire;
+* an actor whose run ended well waits ``IDLE_KEEP_S`` in its app process's
+  pool for the next run of that process (a new actor is a new worker process
+  that imports torch: seconds), then is killed, freeing its CPUs;
 * the queue and the per-node dataset caches (:class:`DatasetCache`) are
   detached named actors shared by every replica; they hold no training.
 
@@ -49,6 +52,7 @@ CALL_TIMEOUT_S = 10.0  # one answer from the cluster
 LOST_AFTER_S = 30.0  # an actor that answered before and is unreachable this long counts as lost
 START_TIMEOUT_S = 300.0  # an actor that never answered yet (a worker process starting on a busy node)
 PROBE_TIMEOUT_S = 3.0
+IDLE_KEEP_S = 10.0  # an actor whose run ended is kept this long for the next run of this app process
 
 
 def _ray():
@@ -208,15 +212,26 @@ class TrainingActor:
         self._lease_s = lease_s
         self._polled = time.monotonic()
         self._model = None
+        self._datasets: dict = {}  # built-in datasets this worker process has read, for its next runs
 
     def node(self) -> str:
         return node_name()
+
+    def reset(self) -> bool:
+        """Ready for another run (a pooled actor): no stop request, events or weights left over."""
+        with self._lock:
+            self._events, self._weights, self._model = [], None, None
+            self._stop.clear()
+            self._polled = time.monotonic()
+        return True
 
     def run(self, model, data, cfg, dataset: str | None):
         from .training import train
 
         if data is None:
-            data = node_dataset(dataset)
+            if dataset not in self._datasets:
+                self._datasets = {dataset: node_dataset(dataset)}  # one at a time: memory stays one dataset
+            data = self._datasets[dataset]
         self._model = model
         result = train(model, data, cfg, on_event=self._on_event, should_stop=self._should_stop)
         return result, model.state_dict()
@@ -254,6 +269,68 @@ def _contiguous():
 
 # ---------------------------------------------------------------- in the app
 
+class ActorPool:
+    """This app process's idle training actors, by resource request, each kept ``IDLE_KEEP_S``.
+
+    Starting an actor costs a worker process that imports torch (several
+    seconds on a busy node); reusing one whose run has ended costs one call.
+    An idle actor still holds its CPUs, so it is killed soon after: another
+    replica's run then waits at most that long for them.
+    """
+
+    def __init__(self, keep_s: float = IDLE_KEEP_S):
+        self.keep_s = keep_s
+        self._lock = threading.Lock()
+        self._idle: list[tuple[float, tuple, object]] = []  # (since, resources, actor handle)
+        self.reused = 0
+
+    def take(self, ray, resources: tuple):
+        """An idle actor with these resources that still answers, reset for a new run; None if there is none."""
+        while True:
+            with self._lock:
+                found = next((e for e in reversed(self._idle) if e[1] == resources), None)
+                if found is None:
+                    return None
+                self._idle.remove(found)
+            since, _, actor = found
+            try:
+                if time.monotonic() - since < self.keep_s and ray.get(actor.reset.remote(), timeout=CALL_TIMEOUT_S):
+                    self.reused += 1
+                    return actor
+            except Exception:  # its node died meanwhile: try the next one
+                pass
+            _kill(ray, actor)
+
+    def give_back(self, ray, resources: tuple, actor) -> None:
+        with self._lock:
+            self._idle.append((time.monotonic(), resources, actor))
+        timer = threading.Timer(self.keep_s, self.expire, args=(ray,))
+        timer.daemon = True
+        timer.start()
+
+    def expire(self, ray) -> None:
+        now = time.monotonic()
+        with self._lock:
+            old = [e for e in self._idle if now - e[0] >= self.keep_s]
+            self._idle = [e for e in self._idle if e not in old]
+        for _, _, actor in old:
+            _kill(ray, actor)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+
+_pool = ActorPool()  # one per app process, as its connection to the cluster is
+
+
+def _kill(ray, actor) -> None:
+    try:
+        ray.kill(actor, no_restart=True)
+    except Exception:
+        pass
+
+
 class RayExecutor:
     name = "ray"
 
@@ -266,6 +343,7 @@ class RayExecutor:
         self._lock = threading.Lock()
         self._actor_class = None
         self._resources: tuple[float, dict] = (0.0, {})
+        self.pool = _pool
 
     def connect(self):
         ray = connect(self.address)
@@ -369,9 +447,11 @@ class RayTrainingJob(TrainingJob):
         ex = self.ray_executor
         threads = max(1, int(ex.cpus_per_training))
         cfg = replace(self.cfg, threads=threads)
-        actor = ex._actor_class.options(num_cpus=ex.cpus_per_training, num_gpus=ex.gpus_for(cfg),
-                                        max_concurrency=4, scheduling_strategy="SPREAD",
-                                        max_restarts=0).remote(LEASE_S)
+        resources = (ex.cpus_per_training, ex.gpus_for(cfg))
+        actor = ex.pool.take(ray, resources) or ex._actor_class.options(
+            num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4, scheduling_strategy="SPREAD",
+            max_restarts=0).remote(LEASE_S)
+        reusable = False
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
         node_ref = actor.node.remote()
@@ -421,14 +501,15 @@ class RayTrainingJob(TrainingJob):
             self.model.load_state_dict(state)
             self._on_event(DoneEvent(result))
             self._status = result.reason
+            reusable = True
         except PlaygroundError:
             self._keep_partial()
             raise
         finally:
-            try:
-                ray.kill(actor, no_restart=True)
-            except Exception:
-                pass
+            if reusable:  # the next run of this app process starts without a new worker process
+                ex.pool.give_back(ray, resources, actor)
+            else:
+                _kill(ray, actor)
 
     def _keep_partial(self) -> None:
         """A failed run keeps the last weights that reached the app, as a stopped run would."""

@@ -4,7 +4,11 @@ Starts its own local Ray cluster (scripts/ray_cluster.py: a head and k worker
 nodes on this machine, token authentication on) and measures
 
 * start latency: from ``executor.start()`` to the first training step visible
-  in the job's snapshot (what the page polls), in-process and on Ray;
+  in the job's snapshot (what the page polls), in-process and on Ray. On Ray
+  three ways: the cluster's first run (the node's dataset cache is filled, the
+  code unpacked), a new actor per run (the previous code path, measured here
+  as the baseline with the actor pool off) and an actor reused from this
+  process's pool (cnn_core.ray_executor.ActorPool);
 * event latency: from the trainer emitting an event to the snapshot holding
   it (in-process: a 5 ms poller; Ray: the worker's stamp against the app's
   clock, the same machine);
@@ -16,7 +20,10 @@ Durations are scaled down (default 2 s trainings instead of 20 s: a room of 30
 20-second trainings on this 2-core machine would take over ten minutes per k);
 the README scales the figures back up and extrapolates to k = 16.
 
-    python scripts/bench_ray.py [--students 30] [--budget 2] [--workers 1,2] [--repeats 5]
+Run it in the background and let it finish (or Ctrl-C / SIGTERM it: its
+clusters are stopped by their process groups either way):
+
+    python scripts/bench_ray.py [--students 30] [--budget 2] [--workers 1,2] [--repeats 5] > bench.json
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from cnn_core import PRESETS  # noqa: E402
 from cnn_core.data import default_data_dir, load_dataset  # noqa: E402
-from cnn_core.jobs import Scheduler  # noqa: E402
+from cnn_core.jobs import Scheduler, TrainingJob  # noqa: E402
 from cnn_core.executors import LocalExecutor  # noqa: E402
 from cnn_core.model import build_model  # noqa: E402
 from cnn_core.training import TrainConfig  # noqa: E402
@@ -71,8 +78,8 @@ def first_step_latency(executor, data, repeats: int) -> list[float]:
 
 def local_event_latency(data, seconds: float = 3.0) -> list[float]:
     """In-process: emission (wrapped callback) to the snapshot holding it, seen by a 5 ms poller."""
-    executor = LocalExecutor(Scheduler(max_running=1))
-    job = executor.start(build_model(PRESETS["tutorial"], seed=0), data, TrainConfig(time_budget_s=seconds))
+    job = TrainingJob(build_model(PRESETS["tutorial"], seed=0), data, TrainConfig(time_budget_s=seconds),
+                      Scheduler(max_running=1))
     stamps: dict[int, float] = {}
     original = job._on_event
 
@@ -81,7 +88,8 @@ def local_event_latency(data, seconds: float = 3.0) -> list[float]:
             stamps[event.step] = time.perf_counter()
         original(event)
 
-    job._on_event = stamped  # before the first step: the thread looks the method up at each event
+    job._on_event = stamped  # before start(): the trainer binds the callback when it begins
+    job.start()
     latencies, seen = [], 0
     while not job.finished:
         steps = job.snapshot().steps
@@ -130,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs for the start latency")
     parser.add_argument("--skip-room", action="store_true")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout still stops the clusters (their `with`)
+    def stop_on_sigterm():  # a kill still stops the clusters (their `with`); ray.init installs its own handler
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+    stop_on_sigterm()
     data = load_dataset("mnist", args.data_dir, download=False)
     out: dict = {"machine_cpus": os.cpu_count(), "scaled_budget_s": args.budget,
                  "note": "worker nodes share this machine's cores; durations scaled down (see README)"}
@@ -150,24 +161,35 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.update(cluster.client_env)
             import ray
 
-            from cnn_core.ray_executor import RayExecutor
+            from cnn_core.ray_executor import ActorPool, RayExecutor
 
             executor = RayExecutor(cluster.address, cpus_per_training=args.cpus)
+            executor.connect()
+            stop_on_sigterm()
             entry: dict = {"workers": k, "cpus_per_worker": args.cpus, "trainings_at_once": executor.capacity()}
-            first_step_latency(executor, data, 1)  # warm-up: per-node dataset cache, code shipped
+            entry["cluster_first_run_s"] = round(first_step_latency(executor, data, 1)[0], 3)  # caches filled
+            pool = ActorPool()  # this cluster's own
+            executor.pool = ActorPool(keep_s=0)  # the previous path: a new actor (worker process) per run
+            entry["new_actor_start_to_first_step_s"] = summary(first_step_latency(executor, data, args.repeats))
+            executor.pool = pool
+            first_step_latency(executor, data, 1)  # leaves an actor in the pool
             entry["start_to_first_step_s"] = summary(first_step_latency(executor, data, args.repeats))
             job = executor.start(build_model(PRESETS["tutorial"]), data, TrainConfig(time_budget_s=3),
                                  dataset="mnist")
             job.wait(300)
             entry["event_latency_s"] = summary(job.delivery_s)
             if not args.skip_room:
+                reused = pool.reused
                 entry["room"] = room(executor, data, args.students, args.budget)
+                entry["room"]["actors_reused"] = pool.reused - reused
             out["ray"][f"k={k}"] = entry
             print(json.dumps({f"k={k}": entry}), file=sys.stderr, flush=True)
             ray.shutdown()
     local_start = out["local"]["start_to_first_step_s"]["median"]
     for entry in out["ray"].values():
         entry["extra_start_latency_s"] = round(entry["start_to_first_step_s"]["median"] - local_start, 3)
+        entry["extra_start_latency_new_actor_s"] = round(
+            entry["new_actor_start_to_first_step_s"]["median"] - local_start, 3)
         entry["extra_event_latency_s"] = round(
             entry["event_latency_s"]["median"] - out["local"]["event_latency_s"]["median"], 3)
     print(json.dumps(out, indent=2))

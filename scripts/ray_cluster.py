@@ -9,7 +9,10 @@ stops every Ray cluster of the machine).
     python scripts/ray_cluster.py --workers 2 --cpus 2   # prints the address and the token, Ctrl-C stops it
 
 The head has no CPUs for trainings (`--num-cpus=0`): trainings land on the
-workers, as in a deployment where the head only coordinates.
+workers, as in a deployment where the head only coordinates. Worker nodes run
+at a lower priority (nice 10) by default, as the app's own training threads
+do, so on a shared machine the app (and the browser of a test) stays
+responsive while they train; on their own machines it changes nothing.
 """
 
 from __future__ import annotations
@@ -37,11 +40,12 @@ def free_port() -> int:
 
 class LocalRayCluster:
     def __init__(self, workers: int = 1, cpus_per_worker: int = 2, data_dir: str | None = None,
-                 start_timeout_s: float = 90.0, token: str | None = None):
+                 start_timeout_s: float = 90.0, token: str | None = None, worker_niceness: int = 10):
         self.workers_wanted = workers
         self.cpus_per_worker = cpus_per_worker
         self.data_dir = data_dir or os.environ.get("CNN_PLAYGROUND_DATA_DIR", "")
         self.start_timeout_s = start_timeout_s
+        self.worker_niceness = worker_niceness
         self.token = token or secrets.token_hex(32)
         self.temp_dir = tempfile.mkdtemp(prefix="rc", dir="/tmp")  # short: Ray's socket paths have a length limit
         self.port = free_port()
@@ -54,12 +58,13 @@ class LocalRayCluster:
         """What a client (the app) needs in its environment to join this authenticated cluster."""
         return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.token}
 
-    def _spawn(self, args: list[str], log: str) -> subprocess.Popen:
+    def _spawn(self, args: list[str], log: str, niceness: int = 0) -> subprocess.Popen:
         env = {**os.environ, **self.client_env, "RAY_USAGE_STATS_ENABLED": "0",
                "CNN_PLAYGROUND_DATA_DIR": self.data_dir}
         out = open(Path(self.temp_dir) / log, "w")
         proc = subprocess.Popen([shutil.which("ray") or "ray", "start", "--block", *args], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)  # its own process group
+                                stderr=subprocess.STDOUT, start_new_session=True,  # its own process group
+                                preexec_fn=(lambda: os.nice(niceness)) if niceness else None)
         proc.log_path = Path(self.temp_dir) / log
         return proc
 
@@ -90,7 +95,7 @@ class LocalRayCluster:
         proc = self._spawn([f"--address={self.address}", f"--num-cpus={self.cpus_per_worker}",
                             f"--dashboard-agent-listen-port={free_port()}", f"--metrics-export-port={free_port()}",
                             "--node-ip-address=127.0.0.1", "--disable-usage-stats"],
-                           f"worker{len(self.workers)}.log")
+                           f"worker{len(self.workers)}.log", self.worker_niceness)
         self._wait_started(proc)
         self.workers.append(proc)
         return proc

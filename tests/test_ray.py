@@ -211,3 +211,29 @@ def test_the_command_line_trains_on_the_cluster_and_says_where(ray_cluster, real
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["executor"] == "ray" and report["node"] and 0 <= report["test_accuracy"] <= 1
+
+
+def test_a_second_run_reuses_the_first_runs_actor_stops_and_idle_actors_are_let_go(ray_cluster, mnist):
+    from ray.util.state import list_actors
+
+    from cnn_core.ray_executor import ActorPool
+
+    ex = executor(ray_cluster)
+    ex.pool = ActorPool(keep_s=20)
+    first = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=0.5, val_size=200), dataset="mnist")
+    assert first.wait(240) and first.snapshot().status == "done", first.snapshot().error
+    assert len(ex.pool) == 1  # kept for the next run of this process
+    second = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=120), dataset="mnist")
+    wait_for(lambda: second.snapshot().steps, 240, "the second run's first step")
+    assert ex.pool.reused == 1 and len(ex.pool) == 0  # no new worker process: the idle actor took the run
+    second.stop()  # the reused actor forgot nothing it should not: this Stop still ends its run
+    assert second.wait(60) and second.snapshot().status == "stopped"
+    assert second.snapshot().steps[0].step == 1  # its own curve, none of the first run's events
+    assert len(ex.pool) == 1
+
+    def idle_actors():
+        return [a for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
+                if a.class_name == "TrainingActor"]
+
+    assert idle_actors()
+    wait_for(lambda: len(ex.pool) == 0 and not idle_actors(), 120, "the idle actor to be let go")
