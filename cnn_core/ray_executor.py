@@ -448,9 +448,10 @@ class RayTrainingJob(TrainingJob):
         threads = max(1, int(ex.cpus_per_training))
         cfg = replace(self.cfg, threads=threads)
         resources = (ex.cpus_per_training, ex.gpus_for(cfg))
-        actor = ex.pool.take(ray, resources) or ex._actor_class.options(
-            num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4, scheduling_strategy="SPREAD",
-            max_restarts=0).remote(LEASE_S)
+        actor = ex.pool.take(ray, resources)
+        if actor is None:
+            actor = ex._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
+                                            scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
         reusable = False
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
