@@ -72,7 +72,7 @@ def press_once(browser, url: str) -> dict[str, float]:
         progress = time.perf_counter() - t0
         page.locator(FIRST_POINT).first.wait_for(state="attached", timeout=120_000)
         first_point = time.perf_counter() - t0
-        page.get_by_role("button", name=EN["train.stop"], exact=True).click()
+        page.locator(".st-key-stop button").click()  # the page's Stop (the header has one too, for the script)
         page.locator(PROGRESS).first.wait_for(state="detached", timeout=120_000)
         return {"progress": progress, "first_point": first_point}
     finally:
