@@ -124,6 +124,9 @@ def room(executor, data, students: int, budget: float) -> dict:
     return {"students": students, "budget_s": budget, "makespan_s": round(max(finished.values()), 1),
             "wait_to_first_step_s": summary(list(started.values())),
             "time_to_result_s": summary(list(finished.values())),
+            # per run: its training (the budget) plus the end (validation, test evaluation, weights back)
+            "first_step_to_result_s": summary([finished[i] - started[i] for i in started]),
+            "load_average_1min_after": round(os.getloadavg()[0], 1),
             "failed": len(errors), "errors": errors[:3],
             "test_accuracy_median": round(statistics.median(accuracies), 4) if accuracies else None}
 
