@@ -6,7 +6,7 @@ import streamlit as st
 from cnn_core.architecture import fully_connected_comparison, layers_until_error, totals
 from ui import state
 from ui.arch_ui import architecture_ui
-from ui.figures import network_diagram
+from ui.figures import chart_config, network_diagram
 from ui.i18n import error_text, grouped, layer_label, num, t
 from ui.layout import page_header, share_box
 
@@ -62,7 +62,8 @@ hover = {layer.name: t("arch.hover", name=layer_label(layer), shape="×".join(ma
 names = {layer.name: layer_label(layer, short=True) for layer in layers}
 sizes = {layer.name: "×".join(map(num, layer.output_shape)) for layer in layers}
 failed = t("arch.failed_box", block=err.params.get("block", "?")) if err is not None else None
-st.plotly_chart(network_diagram(layers, hover, t("arch.diagram"), names, sizes, failed=failed), key="diagram")
+st.plotly_chart(network_diagram(layers, hover, t("arch.diagram"), names, sizes, failed=failed), key="diagram",
+                config=chart_config())
 if err is not None:
     st.stop()
 

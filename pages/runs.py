@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import runs_ui, state, workspace
+from ui.figures import chart_config
 from ui.i18n import t
 from ui.layout import page_header
 from ui.models import adopt_finished_training
@@ -19,7 +20,7 @@ st.subheader(t("runs.compare_title"))
 compared = runs_ui.pick_compared(runs)
 if compared:
     axis = runs_ui.axis_choice()
-    st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay")
+    st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay", config=chart_config())
     if len(compared) >= 2:
         runs_ui.side_by_side(compared)
 st.subheader(t("runs.one_title"))

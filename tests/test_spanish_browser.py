@@ -128,12 +128,10 @@ def test_drawing_controls_speak_spanish_and_clear_starts_again(server, page):
 def test_the_upload_box_speaks_spanish(server, page):
     open_page(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
     zone = page.locator("[data-testid='stFileUploaderDropzone']").last
-    zone.get_by_text("Subir", exact=True).wait_for(timeout=60_000)
-    page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stFileUploaderDropzoneInstructions']\")]"
-                           ".every((el) => el.innerText.includes('por archivo'))", timeout=60_000)
+    zone.get_by_text(ES["upload.button"], exact=True).wait_for(timeout=60_000)  # the button, by the component script
     text = zone.inner_text()
-    assert "Upload" not in text and "per file" not in text
-    assert "Hasta 200 MB por archivo" in text
+    assert "Upload" not in text and "per file" not in text and "Drag and drop" not in text
+    assert page.get_by_text(ES["upload.rules"].format(size="200 MB")).count() >= 1  # the app's own caption
     shot(page, "es-train-upload")
 
 

@@ -11,7 +11,8 @@ import streamlit as st
 import torch
 
 from cnn_core.inspection import backprop
-from ui.i18n import num, pct, plain, t
+from ui.figures import chart_config
+from ui.i18n import dec, num, pct, plain, t
 from ui.step_figures import bars, number_grids
 
 LEARNING_RATES = (0.001, 0.01, 0.1, 0.5, 1.0, 5.0)
@@ -40,7 +41,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     out_channels = model.blocks[0].conv.out_channels
     st.session_state["w_bp_kernel"] = min(st.session_state.get("w_bp_kernel", 0), out_channels - 1)
     kernel = int(c2.number_input(t("inside.bp_kernel", total=out_channels), 0, out_channels - 1, key="w_bp_kernel"))
-    lr = c3.select_slider(t("inside.bp_lr"), LEARNING_RATES, value=0.1, key="w_bp_lr")
+    lr = c3.select_slider(t("inside.bp_lr"), LEARNING_RATES, value=0.1, key="w_bp_lr", format_func=dec)  # "0,1"
     bp = backprop(model, x, int(label), kernel, float(lr))  # tens of milliseconds for the tutorial network
 
     st.markdown(t("inside.bp_forward", cls=plain(classes[label]), p=_num(bp.p_true), loss=_num(bp.loss)))
@@ -53,12 +54,12 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
             pair = grids[start + 2 * half:start + 2 * half + 2]
             if pair:
                 col.plotly_chart(number_grids(pair, height=200), key=f"bp_grads_{start}_{half}",
-                                 config={"displayModeBar": False})
+                                 config=chart_config(displayModeBar=False))
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
 
     st.plotly_chart(bars(bp.names, bp.norms, t("inside.bp_norms"), log=True), key="bp_norms",
-                    config={"displayModeBar": False})
+                    config=chart_config(displayModeBar=False))
     st.caption(t("inside.bp_norms_help"))
 
     st.markdown(t("inside.bp_step", i=kernel, lr=num(lr, 3)))
@@ -66,7 +67,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     st.plotly_chart(number_grids([(t("inside.bp_before"), bp.before[channel], "RdBu"),
                                   (t("inside.bp_gradient"), bp.kernel_grads[kernel, channel], "RdBu"),
                                   (t("inside.bp_after"), bp.after[channel], "RdBu")]),
-                    key="bp_step", config={"displayModeBar": False})
+                    key="bp_step", config=chart_config(displayModeBar=False))
     w0, g0, w1 = (float(v[channel, 0, 0]) for v in (bp.before, bp.kernel_grads[kernel], bp.after))
     st.markdown(t("inside.bp_one_weight", w=_num(w0), lr=num(lr, 3), g=_num(g0), new=_num(w1)))
     rows = {

@@ -1,19 +1,39 @@
-"""Texts that third-party widgets draw themselves, set in the reader's language.
+"""Texts that Streamlit and third-party widgets draw themselves, kept out of the reader's way or set in their language.
 
-Two widgets come with English built in and no option to change it: the file
-uploader ("Upload", "200MB per file", "Drag and drop a file here") and the
-drawing canvas's toolbar (tooltips "Undo", "Reset canvas & history", ...).
-:func:`component_texts` mounts a tiny Streamlit component (``st.components.v2``,
-the documented way to run a script on the page) that replaces those texts with
-the ones in the locale files, and keeps them replaced when the widgets redraw.
-Nothing a user typed goes through it: only the locale files' texts.
+Streamlit writes some English of its own with no option to change it: the
+"Press Enter to apply" hint under text and number inputs, the upload box's
+"Drag and drop a file here" and "Limit 200MB per file • ZIP", the uploaded
+file's size ("12.3KB"), an upload's error line, the status widget's "Stop".
+:func:`component_texts` hides them with a static style sheet (no text in it)
+and :func:`zip_uploader` writes what they said in the reader's language under
+the box: the rules, then the chosen file's name (as text) and size
+(:func:`ui.i18n.file_size`, "12,3 KB").
+
+Two texts cannot be hidden without losing a control, and have no option: the
+upload button's "Upload" and the drawing canvas's toolbar tooltips ("Undo",
+"Reset canvas & history", ..., drawn inside the canvas's shadow root, out of
+reach of the page's styles). The same tiny Streamlit component
+(``st.components.v2``, the style sheet's carrier) runs a script that replaces those with the locale files'
+texts and keeps them replaced when the widgets redraw; the Spanish browser
+tests (tests/test_spanish_browser.py, tests/test_spanish_walk.py) fail if any
+of that English shows. Nothing a user typed goes through it.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import file_size, plain, t
+
+# Streamlit's own English, by its stable test ids; hidden, never rewritten (a style sheet with no text in it).
+HIDDEN_HINTS_CSS = """
+[data-testid="InputInstructions"],
+[data-testid="stFileUploaderDropzoneInstructions"],
+[data-testid="stFileChipName"] + *,
+[data-testid="stFileChip"] [role="alert"],
+[data-testid="stStatusWidget"] button,
+[data-testid="stConnectionStatus"] > :not(:first-child) { display: none !important; }
+"""
 
 # The canvas toolbar's own English labels (its buttons' title and aria-label) → our text keys.
 CANVAS_TOOLBAR = {
@@ -42,13 +62,9 @@ export default function(component) {
         b.setAttribute('aria-label', d.tooltips[original]);
       });
     });
-    document.querySelectorAll('[data-testid="stFileUploaderDropzone"]').forEach((zone) => {
-      textNodes(zone).forEach((node) => {
-        const text = node.nodeValue.trim();
-        const perFile = text.match(/^(\\d+)\\s*([KMG]?B) per file$/);
-        if (text === 'Upload') node.nodeValue = d.upload;
-        else if (perFile) node.nodeValue = d.per_file.replace('{size}', perFile[1] + ' ' + perFile[2]);
-        else if (/^Drag and drop (a file|files) here$/.test(text)) node.nodeValue = d.drop;
+    document.querySelectorAll('[data-testid="stFileUploaderDropzone"] button').forEach((button) => {
+      textNodes(button).forEach((node) => {
+        if (node.nodeValue.trim() === 'Upload') node.nodeValue = d.upload;
       });
     });
   };
@@ -58,11 +74,25 @@ export default function(component) {
 }
 """
 
-_texts = st.components.v2.component("cnn_playground_component_texts", js=_JS)
+# Not isolated: its style sheet is the page's, so it reaches Streamlit's own elements (the app never uses st.html).
+_texts = st.components.v2.component("cnn_playground_component_texts", js=_JS, css=HIDDEN_HINTS_CSS,
+                                    isolate_styles=False)
 
 
 def component_texts() -> None:
-    """Put the uploader's and the canvas's texts in the session's language (no space on the page)."""
+    """Hide Streamlit's English hints and put the upload button's and the canvas's texts in the session's language.
+
+    No space on the page; every page calls it (through ``ui.layout.page_header``).
+    """
     _texts(data={"tooltips": {english: t(key) for english, key in CANVAS_TOOLBAR.items()},
-                 "upload": t("upload.button"), "per_file": t("upload.per_file", size="{size}"), "drop": t("upload.drop")},
+                 "upload": t("upload.button")},
            key="component_texts", height=0)
+
+
+def zip_uploader(label: str, key: str, limit_mb: float):
+    """A .zip upload box with its rules and the chosen file written by the app, in the reader's language."""
+    upload = st.file_uploader(label, type=["zip"], key=key)
+    st.caption(t("upload.rules", size=file_size(limit_mb * 2**20)))
+    if upload is not None:
+        st.caption(t("upload.chosen", name=plain(upload.name), size=file_size(upload.size)))
+    return upload

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from cnn_core.inspection import (channel_sums, conv_output_shape, conv_step, one_thread, pool_step,
                                  position_from_click)
 from ui import frame_image, player, state
+from ui.figures import chart_config
 from ui.i18n import held_lang, num, separators, t
 from ui.player import grid_cell_px, grid_cells, hex_colors, picture_src
 from ui.step_figures import bars, filling_figure, number_grids, window_figure
@@ -114,7 +115,7 @@ def _playing(name: str) -> bool:
 def _clickable(fig, name: str, to_position) -> None:
     key = f"{name}_map_{st.session_state[state.CLICKS].get(name, 0)}"
     st.plotly_chart(fig, key=key, on_select=lambda: _clicked(name, key, to_position), selection_mode="points",
-                    config={"displayModeBar": False})
+                    config=chart_config(displayModeBar=False))
 
 
 def _factor(value: float) -> str:
@@ -266,16 +267,16 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         _clickable(fig, "conv", lambda cx, cy: position_from_click(cx, cy, k, padding, out_h, out_w))
         st.caption(note)
     with middle:
-        st.plotly_chart(number_grids(grids), key="conv_numbers", config={"displayModeBar": False})
+        st.plotly_chart(number_grids(grids), key="conv_numbers", config=chart_config(displayModeBar=False))
         st.markdown(channel_line)
     with right:
         st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
-                        key="conv_output", config={"displayModeBar": False})
+                        key="conv_output", config=chart_config(displayModeBar=False))
     st.markdown(dot)
     if c_in > 1:
         names = [str(i + 1) for i in range(c_in)]
         st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
-                        key="conv_channel_sums", config={"displayModeBar": False})
+                        key="conv_channel_sums", config=chart_config(displayModeBar=False))
     if arch.batch_norm:
         st.caption(t("inside.bn_note"))
     if ended:
@@ -350,11 +351,11 @@ def pool_frame(model, result, block: int, filt: int) -> None:
             st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
     with middle:
         st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis")], mark=mark, height=260),
-                        key="pool_numbers", config={"displayModeBar": False})
+                        key="pool_numbers", config=chart_config(displayModeBar=False))
         st.markdown(written)
     with right:
         st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
-                        key="pool_output", config={"displayModeBar": False})
+                        key="pool_output", config=chart_config(displayModeBar=False))
     st.markdown(result_line)
     if ended:
         st.rerun(scope="app")

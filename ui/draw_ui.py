@@ -20,7 +20,7 @@ from cnn_core.inspection import grad_cam, grad_x_input, tile_maps, trace
 from cnn_core.preprocess import ink_from_rgba, prepare_digit
 from ui import state
 from ui.canvas_ui import drawing_canvas
-from ui.figures import heatmap, probabilities, text_label
+from ui.figures import chart_config, heatmap, probabilities, text_label
 from ui.i18n import class_names, labeller, pct, plain, t
 from ui.step_figures import overlay
 
@@ -71,7 +71,7 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> No
     with left:
         with st.container(key="looked_heatmap"):
             st.plotly_chart(overlay(x[0, 0], heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
-                            key="looked", config={"displayModeBar": False})
+                            key="looked", config=chart_config(displayModeBar=False))
     with right:
         st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)])))
         if heat.map.max() == 0:
@@ -103,7 +103,7 @@ def drawing(saved) -> None:
         with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
             st.header(plain(names[best]), anchor=False)
         st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))
-        st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs")
+        st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs", config=chart_config())
         with st.popover(t("draw.report_title")):
             drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn",
                                  format_func=dict(zip(saved.classes, names)).get)
@@ -117,7 +117,8 @@ def drawing(saved) -> None:
 
     where_it_looked(saved.model, prepared.tensor(), names, best)
     st.subheader(t("draw.seen"))
-    st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen")
+    st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
+                    config=chart_config())
     st.subheader(t("draw.maps"))
     for i, block in enumerate(result.blocks, start=1):
         maps = block.relu  # the block's "filtered images": conv then ReLU, before pooling

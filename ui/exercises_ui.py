@@ -7,7 +7,7 @@ from cnn_core.exercises import (BUILD_START, answer_labels, answer_text, check_a
                                 option_texts, worksheet_html, worksheet_markdown)
 from ui import room_ui, state, workspace
 from ui.arch_ui import ARCH_WIDGETS
-from ui.figures import loss_curves
+from ui.figures import chart_config, loss_curves
 from ui.i18n import lang, t
 
 
@@ -80,7 +80,7 @@ def exercise_ui(n, ex, solved: dict) -> None:
         if ex.id == "overfitting":  # the two curves the question is about, drawn
             st.plotly_chart(loss_curves([v.value for v in ex.params["train"]], [v.value for v in ex.params["val"]],
                                         {k: t(f"curve.{k}") for k in ("loss", "validation", "epoch", "train_epoch")}),
-                            key="overfitting_curves")
+                            key="overfitting_curves", config=chart_config())
         if ex.kind == "answer":
             cols = st.columns(len(ex.expected))
             for i, label in enumerate(answer_labels(ex, code)):

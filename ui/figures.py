@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import torch
 
 from cnn_core.architecture import Layer
-from ui.i18n import pct, separators
+from ui.i18n import lang, pct, separators, t
 
 
 def text_label(value) -> str:
@@ -47,6 +47,26 @@ def percent_hover(values, prefix: str = "") -> dict:
     """A trace's hover showing each fraction as the app writes percentages ("99,50 %"), after ``prefix``."""
     shown = [pct(v) if v is not None and math.isfinite(v) else "" for v in values]
     return dict(customdata=shown, hovertemplate=f"{prefix}%{{customdata}}<extra>%{{fullData.name}}</extra>")
+
+
+# Plotly's own English (its mode bar's tooltips, the note after a zoom) → our text keys; Plotly looks each
+# text up in the chart's config (``locales``), so no script touches the page.
+PLOTLY_TEXTS = {
+    "Download plot as a png": "plotly.download", "Download plot": "plotly.download", "Zoom": "plotly.zoom",
+    "Pan": "plotly.pan", "Box Select": "plotly.box_select", "Lasso Select": "plotly.lasso_select",
+    "Zoom in": "plotly.zoom_in", "Zoom out": "plotly.zoom_out", "Autoscale": "plotly.autoscale",
+    "Reset axes": "plotly.reset_axes", "Reset view": "plotly.reset_axes",
+    "Toggle Spike Lines": "plotly.spikes", "Show closest data on hover": "plotly.hover_closest",
+    "Compare data on hover": "plotly.hover_compare", "Double-click to zoom back out": "plotly.double_click",
+    "Taking snapshot - this may take a few seconds": "plotly.snapshot", "Snapshot succeeded": "plotly.snapshot_done",
+}
+
+
+def chart_config(**options) -> dict:
+    """``st.plotly_chart``'s config: Plotly's own texts in the session's language, no Plotly logo, and ``options``."""
+    code = lang()
+    dictionary = {english: t(key) for english, key in PLOTLY_TEXTS.items()}
+    return {"locale": code, "locales": {code: {"dictionary": dictionary}}, "displaylogo": False, **options}
 
 
 def localised(fig: go.Figure) -> go.Figure:

@@ -75,6 +75,17 @@ def pct(fraction: float, decimals: int = 2) -> str:
     return texts.format_percent(fraction, lang(), decimals)
 
 
+def file_size(n_bytes: float) -> str:
+    """A file's size as the language writes it, in units of 1024 bytes like upload limits: '12,3 KB' / '12.3 KB'."""
+    value, unit = float(n_bytes), "B"
+    for bigger in ("KB", "MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    decimals = 0 if unit == "B" or value.is_integer() else 1
+    return f"{num(value, decimals)} {unit}"
+
+
 def labeller(prefix: str):
     """A widget's format_func showing ``t(prefix + option)``, fixed to the language of this run."""
     code = lang()

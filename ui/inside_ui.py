@@ -12,7 +12,7 @@ from cnn_core import datasets
 from cnn_core.errors import PlaygroundError
 from cnn_core.inspection import LAB_KERNELS, apply_kernel, one_hot, tile_maps
 from ui import resources, state
-from ui.figures import heatmap, probabilities
+from ui.figures import chart_config, heatmap, probabilities
 from ui.i18n import error_text, labeller, num, plain, t
 
 def _random_index(count: int) -> None:
@@ -61,7 +61,7 @@ def input_section(image, classes, label):
         caption = plain(caption)  # st.image reads its caption as Markdown
         left.image(image.permute(1, 2, 0).numpy(), caption=caption, width=220)
     else:
-        left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image")
+        left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image", config=chart_config())
     r0, c0 = max(0, h // 2 - 3), max(0, w // 2 - 3)
     patch = image[0, r0:r0 + 6, c0:c0 + 6]
     right.markdown(t("inside.normalise", r0=r0, c0=c0))
@@ -105,7 +105,8 @@ def output_section(result, classes, label):
     })
     st.markdown(t("inside.softmax"))
     st.dataframe(table, hide_index=True, key="softmax_table")
-    st.plotly_chart(probabilities(result.probs.tolist(), classes, t("draw.probabilities")), key="inside_probs")
+    st.plotly_chart(probabilities(result.probs.tolist(), classes, t("draw.probabilities")), key="inside_probs",
+                    config=chart_config())
 
 
 def lab_section(image):
@@ -121,6 +122,9 @@ def lab_section(image):
         return
     out = apply_kernel(image[0].float() / 255, kernel)
     c1, c2, c3 = st.columns(3)
-    c1.plotly_chart(heatmap(image[0].float(), t("inside.image"), height=220), key="lab_in")
-    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale="RdBu", zmid=0, height=220), key="lab_out")
-    c3.plotly_chart(heatmap(out.clamp(min=0), t("inside.lab_relu"), height=220), key="lab_relu")
+    c1.plotly_chart(heatmap(image[0].float(), t("inside.image"), height=220), key="lab_in",
+                    config=chart_config())
+    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale="RdBu", zmid=0, height=220), key="lab_out",
+                    config=chart_config())
+    c3.plotly_chart(heatmap(out.clamp(min=0), t("inside.lab_relu"), height=220), key="lab_relu",
+                    config=chart_config())

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.inspection import tile_maps
+from ui.figures import chart_config
 from ui.i18n import num, separators, t
 
 KERNELS_SHOWN = 32
@@ -77,5 +78,5 @@ def learning_view(snap, names: list[str]) -> None:
         if snap.grads:
             first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
             st.plotly_chart(gradient_curves(snap.grads, names, t("train.grad_title"), t("curve.step"), first_last),
-                            key="live_grads", config={"displayModeBar": False})
+                            key="live_grads", config=chart_config(displayModeBar=False))
             st.caption(t("train.grad_help"))

@@ -18,7 +18,7 @@ import streamlit as st
 
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
-from ui.figures import percent_axis, text_label
+from ui.figures import chart_config, percent_axis, text_label
 from ui import resources, state, workspace
 from ui.i18n import lang, num, pct, plain, separators, t
 
@@ -171,7 +171,8 @@ def scatter(rows) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers+text",
         text=[text_label(r.nickname) for r in scored],  # Plotly reads tags in labels; a nickname is text
-        textposition="top center", marker={"size": 12}, customdata=[[num(r.params), pct(r.best_accuracy)] for r in scored],
+        textposition="top center", marker={"size": 12},
+        customdata=[[num(r.params), pct(r.best_accuracy)] for r in scored],
         hovertemplate=f"%{{text}}<br>{t('room.col_params')}: %{{customdata[0]}}<br>"
                       f"{t('room.col_accuracy')}: %{{customdata[1]}}<extra></extra>"))
     fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "exponentformat": "none",
@@ -194,7 +195,7 @@ def _board(room_code: str, instructor: bool) -> None:
     else:
         frame = board_frame(rows)
         st.dataframe(shown_numbers(frame), hide_index=True, key=f"board_{room_code}")
-        st.plotly_chart(scatter(rows), key=f"scatter_{room_code}")
+        st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
         exercises = make_exercises(0)
         st.dataframe(pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],
                                    t("room.col_students"): [counts.get(ex.id, 0) for ex in exercises]}),

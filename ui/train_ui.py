@@ -17,7 +17,8 @@ from cnn_core.inspection import layer_names
 from cnn_core.model import build_model
 from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
 from ui import resources, state
-from ui.figures import confusion, image_grid, training_curves
+from ui.component_texts import zip_uploader
+from ui.figures import chart_config, confusion, image_grid, training_curves
 from ui.i18n import class_names, dec, layer_label, error_text, labeller, num, pct, t
 from ui import workspace
 from ui.learning_view import learning_view
@@ -37,7 +38,7 @@ def dataset_ui():
     if choice == state.UPLOAD:
         st.caption(t("train.upload_help"))
         size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=DEFAULT_IMAGE_SIZE, key="w_image_size")
-        upload = st.file_uploader(t("train.upload"), type=["zip"], key="w_zip")
+        upload = zip_uploader(t("train.upload"), "w_zip", upload_limit_mb())
         if upload is not None and st.button(t("train.load_zip"), key="load_zip"):
             load_upload(upload, size)
         data = ss[state.UPLOADED_DATA]
@@ -50,6 +51,11 @@ def dataset_ui():
     except PlaygroundError as err:
         st.error(error_text(err), icon="📁")
         return None
+
+
+def upload_limit_mb() -> float:
+    """The largest file a visitor can upload: the app's setting, or Streamlit's own limit when that is smaller."""
+    return min(resources.settings().max_upload_mb, float(st.get_option("server.maxUploadSize")))
 
 
 def load_upload(upload, size: int) -> None:
@@ -185,7 +191,8 @@ def live_view(job) -> None:
         st.info(t("train.starting"))
     nan_step = snap.result.nan_step if snap.result else None
     steps = snap.steps[:: max(1, len(snap.steps) // PLOT_POINTS)]
-    st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves")
+    st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves",
+                    config=chart_config())
     gap = overfitting_gap(snap.steps, snap.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
@@ -231,7 +238,7 @@ def results(job) -> None:
     with tabs[0]:
         st.plotly_chart(confusion(result.confusion, names, {
             "title": t("train.confusion"), "predicted": t("train.predicted"), "true": t("train.true")}),
-            key="confusion")
+            key="confusion", config=chart_config())
     with tabs[1]:
         acc = per_class_accuracy(result.confusion)
         st.dataframe({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
@@ -241,7 +248,7 @@ def results(job) -> None:
         if len(wrong):
             captions = [t("train.mistake_caption", true=names[int(data.test_y[i])],
                           pred=names[int(result.test_predictions[i])]) for i in wrong]
-            st.plotly_chart(image_grid(data.test_x[wrong], captions), key="mistakes")
+            st.plotly_chart(image_grid(data.test_x[wrong], captions), key="mistakes", config=chart_config())
         else:
             st.success(t("train.no_mistakes"))
 
@@ -249,7 +256,8 @@ def results(job) -> None:
 def model_files_ui() -> None:
     ss = st.session_state
     st.subheader(t("train.model_files"))
-    upload = st.file_uploader(t("train.upload_model"), type=["zip"], key="w_model_upload")
+    upload = zip_uploader(t("train.upload_model"), "w_model_upload",
+                          min(upload_limit_mb(), checkpoint.MAX_RUN_MODEL_MB))
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
             raw = upload.getvalue()

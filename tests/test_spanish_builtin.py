@@ -1,0 +1,99 @@
+"""Streamlit's own English is hidden and the app says the same in the reader's language (no browser needed).
+
+The browser side (nothing English shows on any page) is tests/test_spanish_walk.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from cnn_core import texts
+from conftest import no_exceptions
+
+
+@pytest.mark.parametrize("lang, sizes", [
+    ("es", {12595: "12,3 KB", 200 * 2**20: "200 MB", 512: "512 B", 1536: "1,5 KB", 3 * 2**30: "3 GB"}),
+    ("en", {12595: "12.3 KB", 200 * 2**20: "200 MB", 512: "512 B", 1536: "1.5 KB", 3 * 2**30: "3 GB"}),
+])
+def test_file_sizes_are_written_the_languages_way(lang, sizes):
+    from ui.i18n import file_size
+
+    st.session_state["lang"] = lang
+    try:
+        assert {n: file_size(n) for n in sizes} == sizes
+    finally:
+        st.session_state["lang"] = "es"
+
+
+def test_the_hidden_hints_are_streamlits_own_and_the_style_sheet_holds_no_text():
+    from ui.component_texts import HIDDEN_HINTS_CSS
+
+    for testid in ("InputInstructions", "stFileUploaderDropzoneInstructions", "stFileChipName", "stFileChip",
+                   "stStatusWidget", "stConnectionStatus"):
+        assert f'[data-testid="{testid}"]' in HIDDEN_HINTS_CSS
+    assert "content" not in HIDDEN_HINTS_CSS  # hides only: no text of any language is written by CSS
+    assert "<" not in HIDDEN_HINTS_CSS and "'" not in HIDDEN_HINTS_CSS  # no markup
+    assert all(re.fullmatch("[A-Za-z]+", quoted) for quoted in re.findall('"([^"]*)"', HIDDEN_HINTS_CSS))
+
+
+def _upload_box():
+    import streamlit as st
+
+    from ui.component_texts import zip_uploader
+
+    st.session_state.setdefault("lang", "es")
+    zip_uploader("label", "w_zip", 200)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_upload_box_says_its_rules_and_the_chosen_file_in_the_language(lang):
+    at = AppTest.from_function(_upload_box)
+    at.session_state["lang"] = lang
+    at.run()
+    no_exceptions(at)
+    table = texts.table(lang)
+    assert [c.value for c in at.caption] == [table["upload.rules"].format(size="200 MB")]
+    at.file_uploader(key="w_zip").set_value(("<b>gatos</b>_2024.zip", b"x" * 12595, "application/zip")).run()
+    no_exceptions(at)
+    size = "12,3 KB" if lang == "es" else "12.3 KB"
+    from ui.i18n import plain
+
+    assert at.caption[1].value == table["upload.chosen"].format(name=plain("<b>gatos</b>_2024.zip"), size=size)
+    assert r"\<b\>" in at.caption[1].value  # the name is text: Markdown shows its tags literally
+
+
+def test_every_chart_gets_plotlys_own_texts_in_the_language():
+    """Each st.plotly_chart call passes chart_config(), which hands Plotly our translations of its mode bar."""
+    import ast
+
+    from conftest import REPO
+
+    calls = []
+    for path in [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "plotly_chart":
+                config = next((k.value for k in node.keywords if k.arg == "config"), None)
+                ok = isinstance(config, ast.Call) and getattr(config.func, "id", None) == "chart_config"
+                calls.append((f"{path.name}:{node.lineno}", ok))
+    assert len(calls) >= 20 and [c for c, ok in calls if not ok] == []
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_chart_config_carries_plotlys_texts_for_the_language(lang):
+    from ui.figures import PLOTLY_TEXTS, chart_config
+
+    st.session_state["lang"] = lang
+    try:
+        config = chart_config(displayModeBar=False)
+    finally:
+        st.session_state["lang"] = "es"
+    assert config["locale"] == lang and config["displayModeBar"] is False and config["displaylogo"] is False
+    dictionary = config["locales"][lang]["dictionary"]
+    assert set(dictionary) == set(PLOTLY_TEXTS)
+    assert dictionary["Reset axes"] == texts.table(lang)["plotly.reset_axes"]
+    if lang == "es":
+        assert not set(dictionary) & set(dictionary.values())  # every one of Plotly's texts replaced

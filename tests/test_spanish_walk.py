@@ -1,0 +1,178 @@
+"""Every page in Spanish, in a real browser: no English from Streamlit or its components, no "25,088".
+
+Debian's Chromium (an English browser, so nothing depends on the reader's
+browser language) driven by Playwright against a real `streamlit run app.py`
+(the fixtures of tests/test_browser.py). On each page it types into an input
+without pressing Enter (Streamlit's "Press Enter to apply" appears then), on
+Train it uploads a file (Streamlit's size chip "12.3KB"), on Draw it opens the
+canvas toolbar, and it reads the page's visible text, placeholders and the
+canvas toolbar's tooltips, sampled while the script runs (Streamlit's "Stop")
+and once it has finished. A full-page screenshot of each lands in
+artifacts/screenshots/es-walk-*.png. Fails (never skips) without Chromium,
+Playwright or the real datasets.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from cnn_core import texts
+from test_browser import SHOTS, browser, errors_on, page, server  # noqa: F401 (fixtures)
+from test_spanish_browser import toolbar_titles
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata]
+
+ES = texts.table("es")
+
+# English that Streamlit and the app's components write by themselves (their defaults), word for word.
+STREAMLIT_ENGLISH = [
+    "Press Enter to apply", "Press Enter to submit form", "Press Ctrl+Enter", "Drag and drop", "Browse files",
+    "Upload", "Add files", "per file", "Limit", "files are not allowed", "or smaller", "Upload failed", "Remove",
+    "Running...", "Stop", "Stopping...", "Rerun", "Connecting", "Please wait", "Choose an option", "No results",
+    "Clear value", "Increment", "Decrement", "Show password", "Copy to clipboard", "Download as CSV", "Search",
+    "Fullscreen", "View more", "View less", "Made with Streamlit", "Deploy",
+    "Update the app with this drawing", "Undo", "Redo", "Edit", "Bring forward", "Send backward",
+    "Delete selected", "Reset canvas",
+]
+ENGLISH = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in STREAMLIT_ENGLISH) + r")(?![\w])")
+# "25,088" / "1,234,567": English grouping. Spanish decimals such as "0,659" (a leading 0) do not match; one with a
+# 1-9 integer part and exactly three decimals ("2,303") would, and the pages walked here show none.
+GROUPED = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")
+SIZE_WITHOUT_SPACE = re.compile(r"\d(?:[KMG]B|B)\b")  # Streamlit's "12.3KB"; the app writes "12,3 KB"
+
+VISIBLE_TEXT = """() => {
+  const parts = [document.body.innerText];
+  document.querySelectorAll('input[placeholder], textarea[placeholder]').forEach((el) => {
+    if (el.offsetParent !== null && !el.value) parts.push(el.placeholder);
+  });
+  document.querySelectorAll('*').forEach((el) => {  // components drawn in a shadow root (the canvas toolbar)
+    if (!el.shadowRoot) return;
+    el.shadowRoot.querySelectorAll('*').forEach((inner) => {
+      if (inner.children.length === 0 && inner.textContent.trim()) parts.push(inner.textContent);
+      if (inner.title) parts.push(inner.title);
+    });
+  });
+  return parts.join('\\n');
+}"""
+
+
+def visible_text(page) -> str:
+    return page.evaluate(VISIBLE_TEXT)
+
+
+def _english_grouping(text: str) -> list[str]:
+    """Numbers written with English thousands commas: "25,088", "208,982", "1,152" (a Spanish "1,152" is 1.152)."""
+    return [m.group(0) for m in GROUPED.finditer(text)]
+
+
+def leaks(text: str) -> dict[str, list[str]]:
+    found = {"english": sorted(set(ENGLISH.findall(text))), "grouping": sorted(set(_english_grouping(text))),
+             "size": sorted(set(SIZE_WITHOUT_SPACE.findall(text)))}
+    return {kind: values for kind, values in found.items() if values}
+
+
+def open_and_sample(page, url: str, ready: str) -> list[str]:
+    """Open ``url`` and read the visible text every 0.3 s while the script runs, until ``ready`` shows and the
+    status widget is gone (the run finished); returns the samples."""
+    page.goto(url)
+    samples, deadline = [], time.monotonic() + 90
+    while time.monotonic() < deadline:
+        samples.append(visible_text(page))
+        if page.locator(ready).count() and not page.locator("[data-testid='stStatusWidget']").count():
+            break
+        page.wait_for_timeout(300)
+    page.wait_for_selector(ready, timeout=60_000)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=60_000)
+    return samples
+
+
+def type_without_enter(page, field, value: str) -> None:
+    """Type into an input and leave it unapplied: Streamlit's "Press Enter to apply" hint would show now."""
+    field.click()
+    field.fill(value)
+    page.wait_for_function("(el) => el.value !== ''", arg=field.element_handle(), timeout=10_000)
+
+
+def check(page, name: str, samples: list[str]) -> None:
+    page.screenshot(path=str(SHOTS / f"es-walk-{name}.png"), full_page=True)
+    for text in [*samples, visible_text(page)]:
+        assert not leaks(text), (name, leaks(text))
+    assert errors_on(page) == [], (name, errors_on(page))
+
+
+def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers(server, page, tmp_path):
+    from cnn_core import PRESETS, checkpoint
+    from cnn_core.model import build_model
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # Home
+    samples = open_and_sample(page, f"{server}/?lang=es", "h1")
+    check(page, "home", samples)
+
+    # Arquitectura: the table's numbers, and a number typed but not applied
+    samples = open_and_sample(page, f"{server}/architecture?lang=es", "[data-testid='stDataFrame']")
+    classes = page.locator(".st-key-w_classes input")
+    type_without_enter(page, classes, "12")
+    samples.append(visible_text(page))
+    assert "208.982" in visible_text(page)
+    check(page, "architecture", samples)
+
+    # Entrenar: a model file uploaded, its name and size written by the app
+    model_file = tmp_path / "mi_red.cnn.zip"
+    checkpoint.save(model_file, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    samples = open_and_sample(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
+    page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
+    chosen = ES["upload.chosen"].split("{")[0].strip()  # "Archivo elegido:"
+    page.get_by_text(re.compile("^" + re.escape(chosen))).wait_for(timeout=60_000)
+    page.locator("[data-testid='stFileChip']").wait_for(timeout=60_000)
+    size = model_file.stat().st_size / 1024
+    caption = page.get_by_text(re.compile("^" + re.escape(chosen))).inner_text()
+    assert "mi_red.cnn.zip" in caption and f"{size:.1f}".replace(".", ",") + " KB" in caption, caption
+    chip = page.locator("[data-testid='stFileChip']").inner_text()
+    assert "mi_red" in chip and not re.search(r"\d", chip.replace("mi_red.cnn.zip", "")), chip  # no "12.3KB"
+    samples.append(visible_text(page))
+    check(page, "train-upload", samples)
+
+    # Dibujar: the canvas toolbar, shown on hover
+    samples = open_and_sample(page, f"{server}/draw?lang=es", "canvas")
+    page.locator("[class*='st-key-canvas_'] canvas").last.hover()
+    page.wait_for_function("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
+        .some((el) => el.shadowRoot && el.shadowRoot.querySelector('.dc-icon-button[title="%s"]'))"""
+                           % ES["canvas.undo"], timeout=60_000)
+    titles = toolbar_titles(page)
+    assert titles and not ENGLISH.findall(" | ".join(titles)), titles
+    check(page, "draw", samples)
+
+    # Por dentro: a number typed but not applied
+    samples = open_and_sample(page, f"{server}/inside?lang=es", ".st-key-w_index input")
+    type_without_enter(page, page.locator(".st-key-w_index input"), "7")
+    samples.append(visible_text(page))
+    check(page, "inside", samples)
+
+    # Ejercicios: an answer typed but not applied
+    samples = open_and_sample(page, f"{server}/exercises?lang=es", ".st-key-ex_relu_0 input")
+    type_without_enter(page, page.locator(".st-key-ex_relu_0 input"), "0; 2; 0; 0; 5")
+    samples.append(visible_text(page))
+    check(page, "exercises", samples)
+
+    # Runs
+    samples = open_and_sample(page, f"{server}/runs?lang=es", "h1")
+    check(page, "runs", samples)
+
+    # Room: a code typed into its form, not sent
+    samples = open_and_sample(page, f"{server}/room?lang=es", ".st-key-w_room_code input")
+    type_without_enter(page, page.locator(".st-key-w_room_code input"), "ABC123")
+    samples.append(visible_text(page))
+    check(page, "room", samples)
+
+
+def test_the_leak_detector_catches_what_it_is_for():
+    """The walk's checks, on texts with Streamlit's English and an English number, so the walk can fail."""
+    assert leaks("Press Enter to apply")["english"] == ["Press Enter to apply"]
+    assert leaks("Drag and drop a file here • Limit 200MB per file")["size"] == ["0MB"]
+    assert leaks("25,088 neuronas y 1,234,567 pesos")["grouping"] == ["1,234,567", "25,088"]
+    assert leaks("mi_red.cnn.zip 12.3KB")["size"] == ["3KB"]
+    assert leaks("25.088 neuronas, 99,50 %, 0,659, pérdida 2,30, (3, 4)") == {}
