@@ -97,3 +97,27 @@ def test_chart_config_carries_plotlys_texts_for_the_language(lang):
     assert dictionary["Reset axes"] == texts.table(lang)["plotly.reset_axes"]
     if lang == "es":
         assert not set(dictionary) & set(dictionary.values())  # every one of Plotly's texts replaced
+
+
+@pytest.mark.parametrize("lang, blur, minus", [("es", "0,1111", "−1"), ("en", "0.1111", "−1")])
+def test_the_kernel_labs_cells_are_numbers_in_the_language_and_read_back(lang, blur, minus):
+    import torch
+
+    from cnn_core.inspection import LAB_KERNELS
+    from ui.inside_ui import kernel_cells, parse_kernel
+
+    st.session_state["lang"] = lang
+    try:
+        cells = kernel_cells(LAB_KERNELS["blur"])
+        edges = kernel_cells(LAB_KERNELS["edge_vertical"])
+    finally:
+        st.session_state["lang"] = "es"
+    assert cells.iloc[0, 0] == blur and edges.iloc[0, 0] == minus and edges.iloc[1, 2] == "2"
+    assert torch.allclose(parse_kernel(cells), torch.full((3, 3), 0.1111))
+    assert parse_kernel(edges).tolist() == LAB_KERNELS["edge_vertical"]
+    import pandas as pd
+
+    typed = pd.DataFrame([["0,5", "0.5", "-1"], ["1", " 2 ", "−3"], ["0", "0", "0"]])
+    assert parse_kernel(typed).tolist() == [[0.5, 0.5, -1], [1, 2, -3], [0, 0, 0]]
+    with pytest.raises(ValueError):
+        parse_kernel(pd.DataFrame([["uno", "0", "0"]]))

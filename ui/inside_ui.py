@@ -109,14 +109,27 @@ def output_section(result, classes, label):
                     config=chart_config())
 
 
+def kernel_cells(kernel) -> pd.DataFrame:
+    """A kernel's weights as text cells written the reader's way ("0,1111" in Spanish), ready to edit."""
+    return pd.DataFrame([[num(v) if float(v).is_integer() else num(v, 4) for v in row] for row in kernel],
+                        columns=["a", "b", "c"])
+
+
+def parse_kernel(cells: pd.DataFrame) -> torch.Tensor:
+    """The edited cells as a kernel: "0,5", "0.5", "−1" and "-1" all read; anything else is a ValueError."""
+    def value(cell) -> float:
+        return float(str(cell).strip().replace("−", "-").replace(",", "."))
+
+    return torch.tensor([[value(c) for c in row] for row in cells.values.tolist()], dtype=torch.float32)
+
+
 def lab_section(image):
     st.subheader(t("inside.lab_title"))
     name = st.selectbox(t("inside.lab_preset"), list(LAB_KERNELS), key="w_lab_preset",
                         format_func=labeller("kernel."))
-    editor = st.data_editor(pd.DataFrame(LAB_KERNELS[name], columns=["a", "b", "c"]), key=f"lab_{name}",
-                            hide_index=True)
+    editor = st.data_editor(kernel_cells(LAB_KERNELS[name]), key=f"lab_{name}", hide_index=True)
     try:
-        kernel = torch.tensor(editor.astype(float).values, dtype=torch.float32)
+        kernel = parse_kernel(editor)
     except (ValueError, TypeError):
         st.error(t("inside.lab_bad"))
         return
