@@ -126,12 +126,12 @@ def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers
     samples = open_and_sample(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
     page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
     chosen = ES["upload.chosen"].split("{")[0].strip()  # "Archivo elegido:"
-    page.get_by_text(re.compile("^" + re.escape(chosen))).wait_for(timeout=60_000)
+    page.get_by_text(re.compile("^" + re.escape(chosen))).first.wait_for(timeout=60_000)
     page.locator("[data-testid='stFileChip']").wait_for(timeout=60_000)
     size = model_file.stat().st_size / 1024
-    caption = page.get_by_text(re.compile("^" + re.escape(chosen))).inner_text()
+    caption = page.get_by_text(re.compile("^" + re.escape(chosen))).first.inner_text()
     assert "mi_red.cnn.zip" in caption and f"{size:.1f}".replace(".", ",") + " KB" in caption, caption
-    chip = page.locator("[data-testid='stFileChip']").inner_text()
+    chip = page.locator("[data-testid='stFileChip']").first.inner_text()
     assert "mi_red" in chip and not re.search(r"\d", chip.replace("mi_red.cnn.zip", "")), chip  # no "12.3KB"
     samples.append(visible_text(page))
     check(page, "train-upload", samples)
