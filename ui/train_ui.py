@@ -169,7 +169,7 @@ def empty_curves() -> None:
     chart; drawn now, while the student picks settings, it is not part of the
     wait between pressing Train and the first point.
     """
-    st.plotly_chart(training_curves([], [], curve_labels()), key="empty_curves")
+    st.plotly_chart(training_curves([], [], curve_labels()), key="empty_curves", config=chart_config())
 
 
 def live_view(job) -> None:
