@@ -33,14 +33,16 @@ STREAMLIT_ENGLISH = [
     "Upload", "Add files", "per file", "Limit", "files are not allowed", "or smaller", "Upload failed", "Remove",
     "Running...", "Stop", "Stopping...", "Rerun", "Connecting", "Please wait", "Choose an option", "No results",
     "Clear value", "Increment", "Decrement", "Show password", "Copy to clipboard", "Download as CSV", "Search",
-    "Fullscreen", "View more", "View less", "Made with Streamlit", "Deploy",
+    "Fullscreen", "View more", "View less", "Made with Streamlit", "Deploy", "Skip to main content",
     "Update the app with this drawing", "Undo", "Redo", "Edit", "Bring forward", "Send backward",
     "Delete selected", "Reset canvas",
 ]
 ENGLISH = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in STREAMLIT_ENGLISH) + r")(?![\w])")
-# "25,088" / "1,234,567": English grouping. Spanish decimals such as "0,659" (a leading 0) do not match; one with a
-# 1-9 integer part and exactly three decimals ("2,303") would, and the pages walked here show none.
+# "25,088" / "1,234,567": English grouping. Spanish decimals such as "0,659" (a leading 0) never match. One digit,
+# a comma and three ("1,696") is English grouping or a Spanish decimal with three places: on the pages that write
+# such decimals (Por dentro's step-by-step sums) only the unambiguous forms count ("25,088", "1,234,567").
 GROUPED = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")
+SURELY_GROUPED = re.compile(r"(?<![\d.,])(?:[1-9]\d{1,2}(?:,\d{3})+|[1-9](?:,\d{3}){2,})(?![\d,])")
 SIZE_WITHOUT_SPACE = re.compile(r"\d(?:[KMG]B|B)\b")  # Streamlit's "12.3KB"; the app writes "12,3 KB"
 
 VISIBLE_TEXT = """() => {
@@ -63,21 +65,24 @@ def visible_text(page) -> str:
     return page.evaluate(VISIBLE_TEXT)
 
 
-def _english_grouping(text: str) -> list[str]:
-    """Numbers written with English thousands commas: "25,088", "208,982", "1,152" (a Spanish "1,152" is 1.152)."""
-    return [m.group(0) for m in GROUPED.finditer(text)]
-
-
-def leaks(text: str) -> dict[str, list[str]]:
-    found = {"english": sorted(set(ENGLISH.findall(text))), "grouping": sorted(set(_english_grouping(text))),
+def leaks(text: str, three_decimals: bool = False) -> dict[str, list[str]]:
+    """What in ``text`` is not Spanish; ``three_decimals``: the page writes decimals like "1,696" (see GROUPED)."""
+    grouped = (SURELY_GROUPED if three_decimals else GROUPED).findall(text)
+    found = {"english": sorted(set(ENGLISH.findall(text))), "grouping": sorted(set(grouped)),
              "size": sorted(set(SIZE_WITHOUT_SPACE.findall(text)))}
     return {kind: values for kind, values in found.items() if values}
 
 
 def open_and_sample(page, url: str, ready: str) -> list[str]:
     """Open ``url`` and read the visible text every 0.3 s while the script runs, until ``ready`` shows and the
-    status widget is gone (the run finished); returns the samples."""
+    status widget is gone (the run finished); returns the samples.
+
+    Sampling starts when the app's menu is drawn: before that the page is Streamlit's shell (its "Skip to main
+    content" link, shown on keyboard focus, and on a fresh server a menu of file names), which no app code can
+    reach yet.
+    """
     page.goto(url)
+    page.locator("[data-testid='stSidebarNav']", has_text=ES["nav.home"]).wait_for(state="attached", timeout=60_000)
     samples, deadline = [], time.monotonic() + 90
     while time.monotonic() < deadline:
         samples.append(visible_text(page))
@@ -96,10 +101,10 @@ def type_without_enter(page, field, value: str) -> None:
     page.wait_for_function("(el) => el.value !== ''", arg=field.element_handle(), timeout=10_000)
 
 
-def check(page, name: str, samples: list[str]) -> None:
+def check(page, name: str, samples: list[str], three_decimals: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"es-walk-{name}.png"), full_page=True)
     for text in [*samples, visible_text(page)]:
-        assert not leaks(text), (name, leaks(text))
+        assert not leaks(text, three_decimals), (name, leaks(text, three_decimals))
     assert errors_on(page) == [], (name, errors_on(page))
 
 
@@ -134,6 +139,16 @@ def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers
     chip = page.locator("[data-testid='stFileChip']").first.inner_text()
     assert "mi_red" in chip and not re.search(r"\d", chip.replace("mi_red.cnn.zip", "")), chip  # no "12.3KB"
     samples.append(visible_text(page))
+    # a file dragged over the empty upload box (the image zip's): Streamlit's "Drag and drop a file here" shows
+    page.get_by_text(ES["dataset.upload"]).click()
+    zone = page.locator(".st-key-w_zip [data-testid='stFileUploaderDropzone']")
+    zone.wait_for(timeout=60_000)
+    dragged = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'fotos.zip',"
+                                   " {type: 'application/zip'})); return d; }")
+    zone.dispatch_event("dragenter", {"dataTransfer": dragged})
+    zone.get_by_text(ES["upload.drop"]).wait_for(timeout=30_000)
+    samples.append(visible_text(page))
+    zone.dispatch_event("dragleave", {"dataTransfer": dragged})
     check(page, "train-upload", samples)
 
     # Dibujar: the canvas toolbar, shown on hover
@@ -150,7 +165,13 @@ def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers
     samples = open_and_sample(page, f"{server}/inside?lang=es", ".st-key-w_index input")
     type_without_enter(page, page.locator(".st-key-w_index input"), "7")
     samples.append(visible_text(page))
-    check(page, "inside", samples)
+    probabilities = page.locator(".st-key-inside_probs .js-plotly-plot")
+    probabilities.locator(".ytick text").first.wait_for(timeout=60_000)
+    ticks = probabilities.locator(".ytick text").all_text_contents()
+    bars = probabilities.locator(".bartext, .point text").all_text_contents()
+    assert "100 %" in ticks and not any(re.search(r"\d%", x) for x in ticks + bars), (ticks, bars)  # "50 %"
+    assert any(re.fullmatch(r"\d+ %", x) for x in bars), bars
+    check(page, "inside", samples, three_decimals=True)
 
     # Ejercicios: an answer typed but not applied
     samples = open_and_sample(page, f"{server}/exercises?lang=es", ".st-key-ex_relu_0 input")
@@ -174,5 +195,7 @@ def test_the_leak_detector_catches_what_it_is_for():
     assert leaks("Press Enter to apply")["english"] == ["Press Enter to apply"]
     assert leaks("Drag and drop a file here • Limit 200MB per file")["size"] == ["0MB"]
     assert leaks("25,088 neuronas y 1,234,567 pesos")["grouping"] == ["1,234,567", "25,088"]
+    assert leaks("6,272 neuronas")["grouping"] == ["6,272"]
+    assert leaks("suma 1,696", three_decimals=True) == {} and leaks("25,088", three_decimals=True)
     assert leaks("mi_red.cnn.zip 12.3KB")["size"] == ["3KB"]
     assert leaks("25.088 neuronas, 99,50 %, 0,659, pérdida 2,30, (3, 4)") == {}

@@ -4,19 +4,25 @@ Streamlit writes some English of its own with no option to change it: the
 "Press Enter to apply" hint under text and number inputs, the upload box's
 "Drag and drop a file here" and "Limit 200MB per file • ZIP", the uploaded
 file's size ("12.3KB"), an upload's error line, the status widget's "Stop".
-:func:`component_texts` hides them with a static style sheet (no text in it)
-and :func:`zip_uploader` writes what they said in the reader's language under
+:func:`hide_builtin_hints` (called first thing by app.py, so it is on the page
+before Streamlit draws anything) hides them with a static style sheet (no text
+in it) and :func:`zip_uploader` writes what they said in the reader's language under
 the box: the rules, then the chosen file's name (as text) and size
 (:func:`ui.i18n.file_size`, "12,3 KB").
 
-Two texts cannot be hidden without losing a control, and have no option: the
-upload button's "Upload" and the drawing canvas's toolbar tooltips ("Undo",
+A few texts cannot be hidden without losing a control, and have no option: the
+upload button's "Upload", the "Drag and drop a file here" shown while a file
+is dragged over the box, the "Skip to main content" link a keyboard user
+meets first, and the drawing canvas's toolbar tooltips ("Undo",
 "Reset canvas & history", ..., drawn inside the canvas's shadow root, out of
-reach of the page's styles). The same tiny Streamlit component
-(``st.components.v2``, the style sheet's carrier) runs a script that replaces those with the locale files'
-texts and keeps them replaced when the widgets redraw; the Spanish browser
-tests (tests/test_spanish_browser.py, tests/test_spanish_walk.py) fail if any
-of that English shows. Nothing a user typed goes through it.
+reach of the page's styles). :func:`component_texts` mounts a tiny Streamlit
+component (``st.components.v2``) whose script replaces those with the locale
+files' texts as soon as the page changes (a MutationObserver, before the
+browser paints); the upload button stays invisible until its label is
+replaced, so if the script ever fails the box shows no English, only no
+button (the box itself still opens the file dialog). The Spanish browser tests
+(tests/test_spanish_browser.py, tests/test_spanish_walk.py) fail if any of that
+English shows. Nothing a user typed goes through it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import streamlit as st
 from ui.i18n import file_size, plain, t
 
 # Streamlit's own English, by its stable test ids; hidden, never rewritten (a style sheet with no text in it).
+# The upload button and the skip link stay hidden until the texts script has put them in the reader's language.
 HIDDEN_HINTS_CSS = """
 [data-testid="InputInstructions"],
 [data-testid="stFileUploaderDropzoneInstructions"],
@@ -33,6 +40,8 @@ HIDDEN_HINTS_CSS = """
 [data-testid="stFileChip"] [role="alert"],
 [data-testid="stStatusWidget"] button,
 [data-testid="stConnectionStatus"] > :not(:first-child) { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button:not([data-cnn-texts]) { visibility: hidden; }
+[data-testid="stSkipToContent"]:not([data-cnn-texts]) { display: none !important; }
 """
 
 # The canvas toolbar's own English labels (its buttons' title and aria-label) → our text keys.
@@ -51,41 +60,61 @@ export default function(component) {
     while (walker.nextNode()) nodes.push(walker.currentNode);
     return nodes;
   };
-  const apply = () => {
+  const observers = [];
+  const watch = (root) => {  // rerun on any change, before the browser paints it: no English flashes
+    const observer = new MutationObserver(apply);
+    observer.observe(root, {childList: true, subtree: true, characterData: true});
+    observers.push(observer);
+  };
+  const watched = new WeakSet();
+  function apply() {
     document.querySelectorAll('[class*="st-key-canvas"] *').forEach((el) => {
       if (!el.shadowRoot) return;  // the canvas draws its toolbar in a shadow root
+      if (!watched.has(el.shadowRoot)) { watched.add(el.shadowRoot); watch(el.shadowRoot); }
       el.shadowRoot.querySelectorAll('.dc-icon-button').forEach((b) => {
         const original = b.dataset.label || b.getAttribute('aria-label');
-        if (!(original in d.tooltips)) return;
+        if (!(original in d.tooltips) || b.title === d.tooltips[original]) return;
         b.dataset.label = original;
         b.title = d.tooltips[original];
         b.setAttribute('aria-label', d.tooltips[original]);
       });
     });
-    document.querySelectorAll('[data-testid="stFileUploaderDropzone"] button').forEach((button) => {
-      textNodes(button).forEach((node) => {
-        if (node.nodeValue.trim() === 'Upload') node.nodeValue = d.upload;
+    document.querySelectorAll('[data-testid="stFileUploaderDropzone"]').forEach((zone) => {
+      textNodes(zone).forEach((node) => {
+        const text = node.nodeValue.trim();
+        if (text === 'Upload') node.nodeValue = d.upload;
+        else if (/^Drag and drop (a file|files) here$/.test(text)) node.nodeValue = d.drop;
       });
+      zone.querySelectorAll('button:not([data-cnn-texts])').forEach((b) => { b.dataset.cnnTexts = '1'; });
     });
-  };
+    document.querySelectorAll('[data-testid="stSkipToContent"]').forEach((link) => {  // shown on keyboard focus
+      if (link.textContent === 'Skip to main content') link.textContent = d.skip;
+      link.dataset.cnnTexts = '1';
+    });
+  }
   apply();
-  const timer = setInterval(apply, 400);  // widgets mount, redraw and remount with their keys
-  return () => clearInterval(timer);
+  watch(document.body);
+  return () => observers.forEach((observer) => observer.disconnect());
 }
 """
 
+_texts = st.components.v2.component("cnn_playground_component_texts", js=_JS)
 # Not isolated: its style sheet is the page's, so it reaches Streamlit's own elements (the app never uses st.html).
-_texts = st.components.v2.component("cnn_playground_component_texts", js=_JS, css=HIDDEN_HINTS_CSS,
-                                    isolate_styles=False)
+_hints = st.components.v2.component("cnn_playground_hidden_hints", css=HIDDEN_HINTS_CSS, isolate_styles=False)
+
+
+def hide_builtin_hints() -> None:
+    """Mount the style sheet that hides Streamlit's own English; app.py calls it first, on every run."""
+    _hints(key="hidden_hints", height=0)
 
 
 def component_texts() -> None:
-    """Hide Streamlit's English hints and put the upload button's and the canvas's texts in the session's language.
+    """Put the upload box's and the canvas's own texts in the session's language (no space on the page).
 
-    No space on the page; every page calls it (through ``ui.layout.page_header``).
+    Every page calls it (through ``ui.layout.page_header``).
     """
     _texts(data={"tooltips": {english: t(key) for english, key in CANVAS_TOOLBAR.items()},
-                 "upload": t("upload.button")},
+                 "upload": t("upload.button"), "drop": t("upload.drop"), "skip": t("a11y.skip")},
            key="component_texts", height=0)
 
 
