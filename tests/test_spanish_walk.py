@@ -102,9 +102,18 @@ def type_without_enter(page, field, value: str) -> None:
 
 
 def check(page, name: str, samples: list[str], three_decimals: bool = False) -> None:
+    """No leak in the page now, nor in the samples taken while its script ran.
+
+    Streamlit's "Skip to main content" sits off-screen until a keyboard user focuses it, and its translation can
+    land a moment after the menu; in the samples it is left out, in the finished page it must be Spanish.
+    """
     page.screenshot(path=str(SHOTS / f"es-walk-{name}.png"), full_page=True)
-    for text in [*samples, visible_text(page)]:
+    for text in samples:
+        text = text.replace("Skip to main content", "")
         assert not leaks(text, three_decimals), (name, leaks(text, three_decimals))
+    assert not leaks(visible_text(page), three_decimals), (name, leaks(visible_text(page), three_decimals))
+    skip = page.locator("[data-testid='stSkipToContent']")
+    assert skip.count() == 0 or skip.text_content() == ES["a11y.skip"], skip.text_content()
     assert errors_on(page) == [], (name, errors_on(page))
 
 
