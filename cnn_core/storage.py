@@ -252,6 +252,9 @@ class Storage:
         self.limits = limits
         self.engine = make_engine(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads are single statements: without a transaction around them a read on PostgreSQL is one round
+        # trip (after the pool's ping), not three (BEGIN, the query, ROLLBACK). Writes keep their transaction.
+        self._read = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         self._last_cleanup: float | None = None  # the first visit of a process cleans up
         self._cleanup_lock = threading.Lock()
         if migrate:
@@ -273,7 +276,7 @@ class Storage:
     def workspace_exists(self, code: str) -> bool:
         if not WORKSPACE_CODE.match(code or ""):
             return False
-        with self._session() as s:
+        with self._read() as s:
             return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
 
     def open_workspace(self, code: str) -> OpenedWorkspace | None:
@@ -286,7 +289,7 @@ class Storage:
         if not WORKSPACE_CODE.match(code or ""):
             return None
         self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
-        with self._session() as s:
+        with self._read() as s:
             rows = s.execute(select(Workspace.id, Workspace.settings, Workspace.exercise_variation,
                                     Workspace.last_seen_at, ExerciseSolved.exercise_id)
                              .outerjoin(ExerciseSolved, ExerciseSolved.workspace_id == Workspace.id)
@@ -313,7 +316,7 @@ class Storage:
         return ws_id
 
     def settings(self, code: str) -> dict:
-        with self._session() as s:
+        with self._read() as s:
             return dict(s.scalar(select(Workspace.settings).where(Workspace.code == code)) or {})
 
     def save_settings(self, code: str, settings: dict) -> None:
@@ -353,7 +356,7 @@ class Storage:
 
     def runs(self, code: str) -> list[RunInfo]:
         """The workspace's runs, oldest first, without their models, curves, per-class accuracy and confusion."""
-        with self._session() as s:
+        with self._read() as s:
             rows = s.execute(select(*_LIST_COLUMNS).join(Workspace).where(Workspace.code == code)
                              .order_by(Run.created_at, Run.id)).all()
         return [RunInfo(**row._asdict(), **dict.fromkeys(_DETAIL_COLUMNS)) for row in rows]
@@ -363,7 +366,7 @@ class Storage:
         ids = [int(i) for i in run_ids]
         if not ids:
             return []
-        with self._session() as s:
+        with self._read() as s:
             rows = s.execute(select(*_RUN_COLUMNS).join(Workspace).where(Workspace.code == code, Run.id.in_(ids))
                              .order_by(Run.created_at, Run.id)).all()
         return [RunInfo(**row._asdict()) for row in rows]
@@ -372,7 +375,7 @@ class Storage:
         return next(iter(self.runs_in_full(code, [run_id])), None)
 
     def model_bytes(self, code: str, run_id: int) -> bytes | None:
-        with self._session() as s:
+        with self._read() as s:
             return s.scalar(select(Run.model).join(Workspace)
                             .where(Workspace.code == code, Run.id == int(run_id)))
 
@@ -393,7 +396,7 @@ class Storage:
             s.execute(delete(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)))
 
     def workspace_bytes(self, code: str) -> int:
-        with self._session() as s:
+        with self._read() as s:
             return int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0)).join(Workspace)
                                 .where(Workspace.code == code)))
 
@@ -416,11 +419,11 @@ class Storage:
             s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id))
 
     def variation(self, code: str) -> int:
-        with self._session() as s:
+        with self._read() as s:
             return int(s.scalar(select(Workspace.exercise_variation).where(Workspace.code == code)) or 0)
 
     def solved(self, code: str) -> set[str]:
-        with self._session() as s:
+        with self._read() as s:
             return set(s.scalars(select(ExerciseSolved.exercise_id).join(Workspace).where(Workspace.code == code)))
 
     # -- rooms
@@ -436,14 +439,14 @@ class Storage:
     def room(self, room_code: str) -> RoomInfo | None:
         if not ROOM_CODE.match(room_code or ""):
             return None
-        with self._session() as s:
+        with self._read() as s:
             room = s.scalar(select(Room).where(Room.code == room_code))
             if room is None:
                 return None
             return RoomInfo(room.code, room.title, room.created_at, room.closed_at is not None)
 
     def rooms(self) -> list[RoomInfo]:
-        with self._session() as s:
+        with self._read() as s:
             return [RoomInfo(r.code, r.title, r.created_at, r.closed_at is not None)
                     for r in s.scalars(select(Room).order_by(Room.created_at.desc()))]
 
@@ -468,13 +471,13 @@ class Storage:
 
     def member_rooms(self, code: str) -> list[str]:
         """Codes of the open rooms this workspace has joined."""
-        with self._session() as s:
+        with self._read() as s:
             return list(s.scalars(select(Room.code).join(RoomMember).join(Workspace)
                                   .where(Workspace.code == code, Room.closed_at.is_(None))))
 
     def board(self, room_code: str) -> tuple[list[BoardRow], dict[str, int]]:
         """Each member's best run, best first, and how many members solved each exercise."""
-        with self._session() as s:
+        with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
                 return [], {}
