@@ -26,6 +26,8 @@ def plot_area(page, key_prefix: str):
 
 
 def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
+    received = []  # the server's websocket messages to this page
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
     open_page(page, f"{server}/inside?lang=en", DOT)
     before = dot_text(page)
     area = plot_area(page, "conv_map")
@@ -49,6 +51,8 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
 
     page.get_by_role("button", name="▶ Play").first.click()
     page.locator(".cnnp-player canvas").wait_for(timeout=20_000)  # the browser-side player took over
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)  # Play's rerun done
+    before_play = len(received)
     # the window walks on: three different positions appear without touching anything
     seen = {after}
     for _ in range(3):
@@ -56,6 +60,7 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
             "(seen) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
             "'conv2d gives')); return el && !seen.includes(el.innerText); }", arg=list(seen), timeout=20_000)
         seen.add(dot_text(page))
+    assert len(received) == before_play  # drawn by the browser: not one message from the server meanwhile
     window = page.locator(".cnnp-window").first  # the red window moved with the texts
     first = window.bounding_box()
     page.wait_for_function("(x) => { const w = document.querySelector('.cnnp-window');"
