@@ -62,8 +62,9 @@ def test_the_upload_box_says_its_rules_and_the_chosen_file_in_the_language(lang)
     size = "12,3 KB" if lang == "es" else "12.3 KB"
     from ui.i18n import plain
 
-    assert at.caption[1].value == table["upload.chosen"].format(name=plain("<b>gatos</b>_2024.zip"), size=size)
-    assert r"\<b\>" in at.caption[1].value  # the name is text: Markdown shows its tags literally
+    assert [c.value for c in at.caption] == [table["upload.chosen"].format(name=plain("<b>gatos</b>_2024.zip"),
+                                                                           size=size)]
+    assert r"\<b\>" in at.caption[0].value  # the name is text: Markdown shows its tags literally
 
 
 def test_every_chart_gets_plotlys_own_texts_in_the_language():

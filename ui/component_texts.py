@@ -121,7 +121,8 @@ def component_texts() -> None:
 def zip_uploader(label: str, key: str, limit_mb: float):
     """A .zip upload box with its rules and the chosen file written by the app, in the reader's language."""
     upload = st.file_uploader(label, type=["zip"], key=key)
-    st.caption(t("upload.rules", size=file_size(limit_mb * 2**20)))
-    if upload is not None:
+    if upload is None:
+        st.caption(t("upload.rules", size=file_size(limit_mb * 2**20)))
+    else:  # the box now shows the file and a "+" instead of the button the rules name
         st.caption(t("upload.chosen", name=plain(upload.name), size=file_size(upload.size)))
     return upload
