@@ -4,106 +4,13 @@ Fails (never skips) when Chromium or the Playwright package is missing, saying
 how to install them. Screenshots of every page land in artifacts/screenshots/.
 """
 
-import contextlib
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import REPO, data_dir
+from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, shot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = REPO / "artifacts" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early:\n{proc.stdout.read()}", pytrace=False)
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail("streamlit did not answer its health check in time", pytrace=False)
-
-
-@contextlib.contextmanager
-def streamlit_server(**settings: str):
-    """A fresh `streamlit run app.py` on a free localhost port; yields its URL."""
-    port = free_port()
-    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1", **settings}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install -y chromium) "
-                    "or set CHROMIUM_PATH", pytrace=False)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright package is missing: pip install -r requirements-dev.txt", pytrace=False)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1600})
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-def open_page(page, url: str, ready: str = "h1") -> None:
-    page.goto(url)
-    page.wait_for_selector(ready, timeout=60_000)
-    page.wait_for_timeout(1500)  # let the script run finish drawing
-
-
-def errors_on(page) -> list[str]:
-    return page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").all_inner_texts()
 
 
 @pytest.mark.parametrize("path", ["", "architecture", "train", "draw", "inside", "exercises"])
@@ -111,12 +18,7 @@ def test_every_page_loads_without_an_error_box(server, page, path):
     open_page(page, f"{server}/{path}?lang=en")
     page.wait_for_timeout(2000)
     assert errors_on(page) == []
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{path or 'home'}.png"), full_page=True)
-
-
-def metric_values(page) -> list[str]:
-    return page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    shot(page, path or "home")
 
 
 def test_architecture_sliders_change_the_table(server, page):
@@ -164,20 +66,9 @@ def test_short_training_shows_a_live_plot_and_stops(server, page):
 
 def test_drawing_a_digit_with_the_mouse_gives_a_prediction(server, page):
     open_page(page, f"{server}/draw?lang=en", "canvas")
-    page.wait_for_timeout(1500)
-    box = page.locator("canvas").last.bounding_box()
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + 140, y0 + 40)
-    page.mouse.down()
-    for i in range(30):  # a tall vertical stroke: a "1"
-        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
-    page.mouse.up()
-    prediction = page.locator(".st-key-prediction")
-    prediction.wait_for(timeout=30_000)
-    assert prediction.inner_text().strip() == "1"
+    assert draw_a_one(page) == "1"
     assert page.locator("text=Feature maps of your drawing").count() == 1
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "draw-with-digit.png"), full_page=True)
+    shot(page, "draw-with-digit")
 
 
 def test_inside_page_renders_its_figures(server, page):
@@ -202,8 +93,7 @@ def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
     expected = totals(layer_table(PRESETS["tutorial"].replace(
         out_channels=(16, 32), kernel_size=5, pool="avg", dense=(64,), num_classes=3))).params
     assert metric_values(page)[0].replace(".", ",") == f"{expected:,}"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "architecture-es-link.png"), full_page=True)
+    shot(page, "architecture-es-link")
 
 
 def test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu(page):
@@ -218,22 +108,19 @@ def test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu(page):
 
 def test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue(browser):
     with streamlit_server(CNN_PLAYGROUND_MAX_CONCURRENT="1", CNN_PLAYGROUND_ORPHAN_GRACE_S="2") as url:
-        first = browser.new_context(viewport={"width": 1400, "height": 1200})
-        a = first.new_page()
-        open_page(a, f"{url}/train?lang=en", "text=Train")
-        a.get_by_role("slider", name="Epochs (passes over the data)").focus()
-        a.keyboard.press("End")  # the longest run: minutes
-        a.get_by_role("button", name="Train", exact=True).click()
-        a.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
-        second = browser.new_context(viewport={"width": 1400, "height": 1200})
-        b = second.new_page()
-        open_page(b, f"{url}/train?lang=en", "text=Train")
-        b.get_by_role("button", name="Train", exact=True).click()
-        b.wait_for_selector("text=Queued: position 1", timeout=30_000)
-        first.close()  # the first visitor leaves mid-run
-        b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
-        assert b.locator("text=Queued").count() == 0
-        second.close()
+        screen = {"width": 1400, "height": 1200}
+        with new_page(browser, viewport=screen) as a, new_page(browser, viewport=screen) as b:
+            open_page(a, f"{url}/train?lang=en", "text=Train")
+            a.get_by_role("slider", name="Epochs (passes over the data)").focus()
+            a.keyboard.press("End")  # the longest run: minutes
+            a.get_by_role("button", name="Train", exact=True).click()
+            a.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
+            open_page(b, f"{url}/train?lang=en", "text=Train")
+            b.get_by_role("button", name="Train", exact=True).click()
+            b.wait_for_selector("text=Queued: position 1", timeout=30_000)
+            a.context.close()  # the first visitor leaves mid-run
+            b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
+            assert b.locator("text=Queued").count() == 0
 
 
 def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
@@ -242,13 +129,11 @@ def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
 
     original = tmp_path / "lenet.cnn.zip"
     checkpoint.save(original, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    open_page(page, f"{server}/train?lang=en", "text=Upload a model")
-    page.locator("input[type=file]").last.set_input_files(str(original))
-    page.get_by_role("button", name="Use this model").click()
-    page.wait_for_selector("text=Model loaded", timeout=30_000)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download the model").click()
-    assert checkpoint.load(download.value.path()).arch == PRESETS["lenet"]
-    context.close()
+    with new_page(browser, accept_downloads=True) as page:
+        open_page(page, f"{server}/train?lang=en", "text=Upload a model")
+        page.locator("input[type=file]").last.set_input_files(str(original))
+        page.get_by_role("button", name="Use this model").click()
+        page.wait_for_selector("text=Model loaded", timeout=30_000)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the model").click()
+        assert checkpoint.load(download.value.path()).arch == PRESETS["lenet"]

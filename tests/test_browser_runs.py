@@ -11,8 +11,7 @@ import re
 
 import pytest
 
-from conftest import REPO
-from test_browser import SHOTS, browser, errors_on, open_page, streamlit_server  # noqa: F401 (fixtures)
+from browsing import draw_a_one, errors_on, new_page, open_page, shot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -43,26 +42,8 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None, quer
     return re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
 
 
-def draw_a_one(page) -> str:
-    canvas = page.locator("canvas").last
-    canvas.wait_for(timeout=30_000)
-    page.wait_for_timeout(1500)
-    box = canvas.bounding_box()
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + 140, y0 + 40)
-    page.mouse.down()
-    for i in range(30):  # a tall vertical stroke: a "1"
-        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
-    page.mouse.up()
-    prediction = page.locator(".st-key-prediction")
-    prediction.wait_for(timeout=30_000)
-    return prediction.inner_text().strip()
-
-
-def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back(browser):  # noqa: F811
-    with streamlit_server() as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1600})
-        page = context.new_page()
+def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back(browser):
+    with streamlit_server() as url, new_page(browser) as page, new_page(browser) as second:  # second: another device
         ws = train_briefly(page, url, "Fashion-MNIST (clothes)")
         page.get_by_role("link", name="Draw").click()
         page.wait_for_selector("text=shipped with the app", timeout=30_000)  # the digits model, said so
@@ -73,15 +54,10 @@ def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back
         page.reload()  # a reload: a new session that only has the link
         page.wait_for_selector("text=Runs to compare", timeout=30_000)
         assert page.locator("text=fashion-mnist 32-64-128").count() >= 1
-        other = browser.new_context(viewport={"width": 1400, "height": 1600})  # another device
-        second = other.new_page()
         open_page(second, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")
         assert second.locator("text=fashion-mnist 32-64-128").count() >= 1
         assert errors_on(second) == []
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        second.screenshot(path=str(SHOTS / "runs.png"), full_page=True)
-        other.close()
-        context.close()
+        shot(second, "runs")
 
 
 OVERLAY = "[data-testid='stPlotlyChart'] .js-plotly-plot"
@@ -108,10 +84,8 @@ def picked_run(page) -> str:
     return page.locator(".st-key-w_run_pick input").input_value()
 
 
-def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(browser):  # noqa: F811
-    with streamlit_server() as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1600})
-        page = context.new_page()
+def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(browser):
+    with streamlit_server() as url, new_page(browser) as page:
         ws = train_briefly(page, url)  # the tutorial network, 32-64-128
         assert train_briefly(page, url, query=f"&ws={ws}&preset=small") == ws  # 8-16, in the same workspace
         open_page(page, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")
@@ -141,15 +115,12 @@ def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_sho
         assert "my small net" in chips and "8-16" not in chips
         assert not any("8-16" in n for n in overlaid_runs(page))
         assert errors_on(page) == []
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "runs-overlay.png"), full_page=True)
-        context.close()
+        shot(page, "runs-overlay")
 
 
-def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_board(browser):  # noqa: F811
-    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY="workshop-key") as url:
-        teacher_ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
-        teacher = teacher_ctx.new_page()
+def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_board(browser):
+    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY="workshop-key") as url, \
+            new_page(browser) as teacher, new_page(browser) as student:
         open_page(teacher, f"{url}/room?lang=en", "text=Workshop room")
         teacher.get_by_text("Instructor", exact=False).first.click()
         key = teacher.get_by_role("textbox", name="Instructor key")
@@ -161,8 +132,6 @@ def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_
         room = re.search(r"room=([A-Z0-9]{6})", link).group(1)
         assert teacher.locator("[data-testid='stImage']").count() >= 1  # the QR code
 
-        student_ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
-        student = student_ctx.new_page()
         open_page(student, f"{url}/room?lang=en&room={room}", "text=Join the room")
         student.get_by_role("textbox", name="Nickname (optional)").fill("Bea")
         student.get_by_role("button", name="Join the room").click()
@@ -172,23 +141,17 @@ def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_
         # The teacher's board refreshes itself: Bea's point appears in the scatter, labelled.
         teacher.wait_for_selector(".js-plotly-plot text:has-text('Bea')", timeout=60_000)
         assert teacher.locator("text=Board · joined: 1").count() == 1
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        teacher.screenshot(path=str(SHOTS / "room.png"), full_page=True)
-        student_ctx.close()
-        teacher_ctx.close()
+        shot(teacher, "room")
 
 
 @pytest.mark.postgres
-def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url):  # noqa: F811
+def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url):
     from pgserver import fresh_database
 
     database = fresh_database(postgres_server_url)
     with streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as one, \
-            streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two:
-        context = browser.new_context(viewport={"width": 1400, "height": 1600})
-        page = context.new_page()
+            streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two, new_page(browser) as page:
         ws = train_briefly(page, one)
         open_page(page, f"{two}/runs?lang=en&ws={ws}", "text=Runs to compare")
         assert page.locator("text=mnist 32-64-128").count() >= 1
         assert errors_on(page) == []
-        context.close()

@@ -5,8 +5,8 @@ Screenshots of each view land in artifacts/screenshots/.
 
 import pytest
 
+from browsing import errors_on, new_page, open_page, shot, streamlit_server
 from cnn_core import texts
-from test_browser import SHOTS, browser, errors_on, open_page, page, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -45,9 +45,8 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     assert after.startswith("Position (row 20, column 5)"), after
     ours = after.split("= ")[-1].split(" (")[0]
     assert ours == after.split("conv2d gives ")[1].rstrip(")")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("[class*='st-key-conv_map']").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "inside-conv-step.png"), full_page=False)
+    shot(page, "inside-conv-step", full_page=False)
 
     page.get_by_role("button", name="▶ Play").first.click()
     page.locator(".cnnp-player canvas").wait_for(timeout=20_000)  # the browser-side player took over
@@ -66,15 +65,15 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     page.wait_for_function("(x) => { const w = document.querySelector('.cnnp-window');"
                            " return w && w.getBoundingClientRect().x !== x; }", arg=first["x"], timeout=20_000)
     page.locator(".cnnp-player").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "inside-conv-playing.png"), full_page=False)
+    shot(page, "inside-conv-playing", full_page=False)
     page.get_by_role("button", name="⏸ Pause").first.click()
     assert errors_on(page) == []
     page.locator("#pool-step").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "inside-pool-step.png"), full_page=False)
+    shot(page, "inside-pool-step", full_page=False)
     page.locator("#overview").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "inside-overview.png"), full_page=False)
+    shot(page, "inside-overview", full_page=False)
     page.locator("#backprop").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "inside-backprop.png"), full_page=False)
+    shot(page, "inside-backprop", full_page=False)
 
 
 def test_the_first_layer_changes_live_during_a_training(server, page):
@@ -98,8 +97,7 @@ def test_the_first_layer_changes_live_during_a_training(server, page):
         " return img && img.src !== first; }", arg=first, timeout=20_000)
     page.locator("text=Size of the gradient per layer").first.wait_for(timeout=20_000)
     page.locator("text=Learning, live").scroll_into_view_if_needed()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "train-live-kernels.png"), full_page=False)
+    shot(page, "train-live-kernels", full_page=False)
     page.get_by_role("button", name="Stop").click()
     page.wait_for_selector("text=Training stopped", timeout=30_000)
     assert errors_on(page) == []
@@ -120,8 +118,7 @@ def test_the_draw_page_shows_where_the_network_looked(server, page):
     assert heat.locator(".heatmaplayer image, .hm").count() >= 1 or heat.locator("image").count() >= 1
     assert page.locator("text=Evidence for 1").count() >= 1
     heat.scroll_into_view_if_needed()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "draw-where-it-looked.png"), full_page=False)
+    shot(page, "draw-where-it-looked", full_page=False)
     assert errors_on(page) == []
 
 
@@ -139,9 +136,8 @@ def test_diagram_labels_never_overlap(server, page, query):
     boxes = [texts.nth(i).bounding_box() for i in range(texts.count())]
     assert len(boxes) >= 6 and not _overlaps(boxes), _overlaps(boxes)
     if not query:
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / "architecture-diagram.png"))
+        shot(page, "architecture-diagram", full_page=False)
 
 
 def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, page):
@@ -154,36 +150,29 @@ def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, pag
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     page.locator("[class*='st-key-diagram'] .js-plotly-plot").wait_for(timeout=20_000)
     assert page.locator("[class*='st-key-diagram'] g.annotation", has_text="block 5").count() >= 1
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "architecture-invalid.png"))
+    shot(page, "architecture-invalid", full_page=False)
 
 
 def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 800})  # the detail starts below the fold
-    page = context.new_page()
-    try:
-        from test_browser import streamlit_server
-        with streamlit_server() as url:
-            open_page(page, f"{url}/inside?lang=en", "#overview")
-            page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(500)
-            button = page.locator(".st-key-overview_pool2 button").first
-            button.click()
-            detail = page.locator(".st-key-overview_detail")
-            detail.wait_for(timeout=30_000)
-            page.wait_for_function(  # the whole detail, maps and close button included, inside the window
-                "() => { const el = document.querySelector('.st-key-overview_detail'); if (!el) return false;"
-                " const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }",
-                timeout=15_000)
-            box = detail.bounding_box()
-            assert box["y"] >= 0 and box["y"] + box["height"] <= 800, box
-            assert "pool 2" in detail.inner_text()
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "inside-overview-detail.png"), full_page=False)
-            assert errors_on(page) == []
-    finally:
-        context.close()
+    # 800 px high: the detail starts below the fold
+    with new_page(browser, viewport={"width": 1400, "height": 800}) as page, streamlit_server() as url:
+        open_page(page, f"{url}/inside?lang=en", "#overview")
+        page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+        button = page.locator(".st-key-overview_pool2 button").first
+        button.click()
+        detail = page.locator(".st-key-overview_detail")
+        detail.wait_for(timeout=30_000)
+        page.wait_for_function(  # the whole detail, maps and close button included, inside the window
+            "() => { const el = document.querySelector('.st-key-overview_detail'); if (!el) return false;"
+            " const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }",
+            timeout=15_000)
+        box = detail.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 800, box
+        assert "pool 2" in detail.inner_text()
+        shot(page, "inside-overview-detail", full_page=False)
+        assert errors_on(page) == []
 
 
 ES = texts.table("es")
@@ -197,18 +186,15 @@ def tall_screenshot(page, width: int, name: str) -> None:
     page.wait_for_function(  # every chart drawn, nothing still loading
         "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && [...document.querySelectorAll("
         "'.js-plotly-plot')].every((p) => p.querySelector('.main-svg'))", timeout=30_000)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    shot(page, name)
 
 
 @pytest.mark.parametrize("width", [1400, 390])
 def test_the_inside_page_in_spanish_fits_desktop_and_phone(server, browser, width):
     """Tall screenshots of every section, paused and playing; nothing wider than the screen."""
-    context = browser.new_context(viewport={"width": width, "height": 2400}, is_mobile=width < 500,
-                                  has_touch=width < 500, device_scale_factor=1)
-    page = context.new_page()
     name = "desktop" if width > 500 else "phone"
-    try:
+    with new_page(browser, viewport={"width": width, "height": 2400}, is_mobile=width < 500, has_touch=width < 500,
+                  device_scale_factor=1) as page:
         open_page(page, f"{server}/inside?lang=es", "text=torch.nn.functional.conv2d")
         tall_screenshot(page, width, f"inside-es-{name}")
         overflow = page.evaluate("() => Math.max(document.documentElement.scrollWidth - window.innerWidth, ...["
@@ -228,5 +214,3 @@ def test_the_inside_page_in_spanish_fits_desktop_and_phone(server, browser, widt
             assert len({round(b["y"]) for b in panels}) == 1, panels
         assert "," in player.locator("p").last.inner_text()  # Spanish decimals in the written-out sum
         assert errors_on(page) == []
-    finally:
-        context.close()

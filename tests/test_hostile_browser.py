@@ -11,9 +11,8 @@ import re
 
 import pytest
 
+from browsing import draw_a_one, errors_on, new_page, open_page, shot, streamlit_server
 from conftest import make_zip, png_bytes
-from test_browser import SHOTS, browser, errors_on, open_page, streamlit_server  # noqa: F401 (fixtures)
-from test_browser_runs import draw_a_one
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -46,7 +45,7 @@ def plotly_texts(page) -> str:
     return " ".join(t or "" for t in page.locator(".js-plotly-plot text").all_text_contents())
 
 
-def test_html_and_script_names_never_run_and_show_literally(browser, tmp_path):  # noqa: F811
+def test_html_and_script_names_never_run_and_show_literally(browser, tmp_path):
     from cnn_core import PRESETS, checkpoint
     from cnn_core.model import build_model
 
@@ -59,9 +58,7 @@ def test_html_and_script_names_never_run_and_show_literally(browser, tmp_path): 
                                    for k, name in enumerate(ZIP_PAYLOADS[:2]) for i in range(12)}
                                   | {f"{name}/{i}.png": png_bytes(120 + 10 * k + i, size=28, mode="L")
                                      for k, name in enumerate(ZIP_PAYLOADS[2:]) for i in range(12)}))
-    with streamlit_server() as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1600})
-        page = context.new_page()
+    with streamlit_server() as url, new_page(browser) as page:
         dialogs, requests = [], []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("request", lambda r: requests.append(r.url) if ":9/" in r.url or "127.0.0.1:9" in r.url else None)
@@ -89,8 +86,7 @@ def test_html_and_script_names_never_run_and_show_literally(browser, tmp_path): 
         assert draw_a_one(page) == MODEL_PAYLOADS[1]  # the name as text, not an <img> element
         assert any(p in plotly_texts(page) for p in MODEL_PAYLOADS)
         assert dialogs == [] and pwned(page) == [] and requests == []
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "hostile-draw.png"), full_page=True)
+        shot(page, "hostile-draw")
 
         # The zip: folder names as classes, trained briefly, then every page again.
         page.get_by_role("link", name="Train").first.click()
@@ -105,6 +101,5 @@ def test_html_and_script_names_never_run_and_show_literally(browser, tmp_path): 
         page.wait_for_timeout(3000)
         assert any(p in plotly_texts(page) for p in ZIP_PAYLOADS), plotly_texts(page)[:500]
         assert errors_on(page) == [] and dialogs == [] and pwned(page) == [] and requests == []
-        page.screenshot(path=str(SHOTS / "hostile-train.png"), full_page=True)
+        shot(page, "hostile-train")
         walk(page, ZIP_PAYLOADS, dialogs, requests)
-        context.close()

@@ -8,10 +8,10 @@ generous for a busy 2-core machine: only a real hang runs into them.
 """
 
 import importlib.util
-import os
 
 import pytest
 
+from browsing import require_chromium
 from conftest import REPO, data_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -19,10 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 def run_load_test(timeout: float, ray: str | None = None) -> dict:
     """The room through scripts/load_test.py; fails if a session has not finished ``timeout`` s after Train."""
-    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not os.path.exists(chromium):
-        pytest.fail(f"Chromium not found at {chromium}: apt-get install -y chromium, or set CHROMIUM_PATH",
-                    pytrace=False)
+    chromium = require_chromium()
     spec = importlib.util.spec_from_file_location("load_test", REPO / "scripts" / "load_test.py")
     load_test = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(load_test)

@@ -8,7 +8,7 @@ import pytest
 
 from cnn_core import texts
 from cnn_core.exercises import make_exercises
-from test_browser import SHOTS, browser, errors_on, metric_values, open_page, page, server  # noqa: F401 (fixtures)
+from browsing import errors_on, metric_values, open_page, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -20,11 +20,6 @@ def cells(page, testid: str = "stDataFrame") -> list[str]:
     grid = page.locator(f"[data-testid='{testid}'] td")
     grid.first.wait_for(state="attached", timeout=60_000)
     return grid.all_text_contents()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_architecture_table_and_metrics_write_spanish_numbers(server, page):
