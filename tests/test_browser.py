@@ -108,19 +108,22 @@ def test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu(page):
 
 def test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue(browser):
     with streamlit_server(CNN_PLAYGROUND_MAX_CONCURRENT="1", CNN_PLAYGROUND_ORPHAN_GRACE_S="2") as url:
-        screen = {"width": 1400, "height": 1200}
-        with new_page(browser, viewport=screen) as a, new_page(browser, viewport=screen) as b:
-            open_page(a, f"{url}/train?lang=en", "text=Train")
-            a.get_by_role("slider", name="Epochs (passes over the data)").focus()
-            a.keyboard.press("End")  # the longest run: minutes
-            a.get_by_role("button", name="Train", exact=True).click()
-            a.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
-            open_page(b, f"{url}/train?lang=en", "text=Train")
-            b.get_by_role("button", name="Train", exact=True).click()
-            b.wait_for_selector("text=Queued: position 1", timeout=30_000)
-            a.context.close()  # the first visitor leaves mid-run
-            b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
-            assert b.locator("text=Queued").count() == 0
+        first = browser.new_context(viewport={"width": 1400, "height": 1200})
+        a = first.new_page()
+        open_page(a, f"{url}/train?lang=en", "text=Train")
+        a.get_by_role("slider", name="Epochs (passes over the data)").focus()
+        a.keyboard.press("End")  # the longest run: minutes
+        a.get_by_role("button", name="Train", exact=True).click()
+        a.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
+        second = browser.new_context(viewport={"width": 1400, "height": 1200})
+        b = second.new_page()
+        open_page(b, f"{url}/train?lang=en", "text=Train")
+        b.get_by_role("button", name="Train", exact=True).click()
+        b.wait_for_selector("text=Queued: position 1", timeout=30_000)
+        first.close()  # the first visitor leaves mid-run
+        b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
+        assert b.locator("text=Queued").count() == 0
+        second.close()
 
 
 def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
