@@ -2,7 +2,7 @@
 
 Debian's Chromium (an English browser, so nothing depends on the reader's
 browser language) driven by Playwright against a real `streamlit run app.py`
-(the fixtures of tests/test_browser.py). On each page it types into an input
+(the fixtures in tests/conftest.py). On each page it types into an input
 without pressing Enter (Streamlit's "Press Enter to apply" appears then), on
 Train it uploads a file (Streamlit's size chip "12.3KB"), on Draw it opens the
 canvas toolbar, and it reads the page's visible text, placeholders and the
@@ -19,8 +19,8 @@ import time
 
 import pytest
 
+from browsing import errors_on, shot
 from cnn_core import texts
-from test_browser import SHOTS, browser, errors_on, page, server  # noqa: F401 (fixtures)
 from test_spanish_browser import toolbar_titles
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -107,7 +107,7 @@ def check(page, name: str, samples: list[str], three_decimals: bool = False) -> 
     Streamlit's "Skip to main content" sits off-screen until a keyboard user focuses it, and its translation can
     land a moment after the menu; in the samples it is left out, in the finished page it must be Spanish.
     """
-    page.screenshot(path=str(SHOTS / f"es-walk-{name}.png"), full_page=True)
+    shot(page, f"es-walk-{name}")
     for text in samples:
         text = text.replace("Skip to main content", "")
         assert not leaks(text, three_decimals), (name, leaks(text, three_decimals))
@@ -121,7 +121,6 @@ def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers
     from cnn_core import PRESETS, checkpoint
     from cnn_core.model import build_model
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     # Home
     samples = open_and_sample(page, f"{server}/?lang=es", "h1")
     check(page, "home", samples)
