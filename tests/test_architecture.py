@@ -14,6 +14,7 @@ from cnn_core.architecture import (
     KERNEL_SIZES, PADDINGS, POOLS, PRESETS, Architecture, fully_connected_comparison, layer_table, totals,
 )
 from cnn_core.errors import ArchitectureError
+from cnn_core.inspection import one_thread
 from cnn_core.model import build_model, count_parameters
 
 from conftest import REPO
@@ -92,6 +93,7 @@ def random_architecture(rng: random.Random) -> Architecture:
     )
 
 
+@one_thread()  # many tiny networks: torch's threads would only wait for each other
 def test_predicted_shapes_params_and_macs_match_the_real_module():
     rng = random.Random(1234)
     checked = 0
@@ -147,6 +149,7 @@ def test_receptive_field_matches_a_gradient_probe():
 SWEEP_INPUTS = [(28, 28, 1), (32, 32, 3), (5, 7, 1), (64, 16, 2)]
 
 
+@one_thread()  # many tiny networks: torch's threads would only wait for each other
 def test_slider_space_gives_a_table_or_our_own_error():
     """Every combination the sliders allow: a table, or ArchitectureError naming a block; nothing else."""
     valid = 0
