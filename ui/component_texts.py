@@ -81,14 +81,18 @@ export default function(component) {
     });
     document.querySelectorAll('[data-testid="stFileUploaderDropzone"]').forEach((zone) => {
       textNodes(zone).forEach((node) => {
+        // Assign only a different text: writing even the same text is a change, which would wake the observer
+        // again and again (in English "Upload" stays "Upload": that loop froze the page).
         const text = node.nodeValue.trim();
-        if (text === 'Upload') node.nodeValue = d.upload;
-        else if (/^Drag and drop (a file|files) here$/.test(text)) node.nodeValue = d.drop;
+        let wanted = null;
+        if (text === 'Upload') wanted = d.upload;
+        else if (/^Drag and drop (a file|files) here$/.test(text)) wanted = d.drop;
+        if (wanted !== null && wanted !== text) node.nodeValue = wanted;
       });
       zone.querySelectorAll('button:not([data-cnn-texts])').forEach((b) => { b.dataset.cnnTexts = '1'; });
     });
     document.querySelectorAll('[data-testid="stSkipToContent"]').forEach((link) => {  // shown on keyboard focus
-      if (link.textContent === 'Skip to main content') link.textContent = d.skip;
+      if (link.textContent === 'Skip to main content' && d.skip !== link.textContent) link.textContent = d.skip;
       link.dataset.cnnTexts = '1';
     });
   }
