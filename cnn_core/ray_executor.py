@@ -449,6 +449,7 @@ class RayTrainingJob(TrainingJob):
         cfg = replace(self.cfg, threads=threads)
         resources = (ex.cpus_per_training, ex.gpus_for(cfg))
         actor = ex.pool.take(ray, resources)
+        reused = actor is not None  # it has answered before: a silence from it means a lost node, not a slow start
         if actor is None:
             actor = ex._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
                                             scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
@@ -456,9 +457,12 @@ class RayTrainingJob(TrainingJob):
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
         node_ref = actor.node.remote()
-        stop_sent, unreachable_since, beat, answered = False, None, 0.0, False
+        stop_sent, unreachable_since, beat, answered = False, None, 0.0, reused
         try:
             while True:
+                if time.monotonic() - beat > 2.0:  # tell the queue how long this run still needs (also while
+                    queue.poll.remote(job_id, 0, self.remaining_s())  # the actor starts: its lease would lapse)
+                    beat = time.monotonic()
                 if self._should_stop() and not stop_sent:
                     actor.stop.remote()
                     stop_sent = True
@@ -485,9 +489,6 @@ class RayTrainingJob(TrainingJob):
                 if weights is not None:
                     self.model.load_state_dict(weights[1])
                     self._weights_step = weights[0]
-                if time.monotonic() - beat > 2.0:  # tell the queue how long this run still needs
-                    queue.poll.remote(job_id, 0, self.remaining_s())
-                    beat = time.monotonic()
                 if done:
                     break
                 time.sleep(POLL_S)
