@@ -211,6 +211,7 @@ def pin(run_id: int, pinned: bool) -> None:
 def delete(run_id: int) -> None:
     store().delete_run(code(), run_id)
     st.session_state.get(state.MODEL_CACHE, {}).pop(run_id, None)
+    _shared_model.clear(code(), run_id)  # SQLite may give this id to the next run: never serve the old model
     _changed()
 
 
@@ -235,7 +236,7 @@ def model(run_id: int) -> SavedModel | None:
     if run_id not in cache:
         saved = _shared_model(code(), run_id) if code() and store() is not None else None
         if saved is None:
-            _shared_model.clear()  # a deleted run: forget it everywhere rather than keep a None
+            _shared_model.clear(code(), run_id)  # a deleted run: forget it rather than keep a None
             return None
         cache[run_id] = saved
         while len(cache) > MODELS_KEPT:
