@@ -122,3 +122,14 @@ def test_every_page_in_the_menu_has_its_texts_and_file():
     for page in MENU:
         assert (REPO / page.path).exists(), page.path
         assert page.title_key in ALL_KEYS and (page.default or page.home_key in ALL_KEYS), page.name
+
+
+@pytest.mark.parametrize("key", ["f", "dense", "k", "ps", "cls"])
+def test_a_bad_number_in_a_link_names_its_field_in_every_language(key):
+    from cnn_core.architecture import PRESETS, ArchitectureError, apply_overrides
+
+    with pytest.raises(ArchitectureError) as caught:
+        apply_overrides(PRESETS["tutorial"], {key: "x"})
+    field = caught.value.params["field"]
+    for lang in texts.languages():
+        assert f"field.{field}" in texts.table(lang), (lang, field)  # else the reader sees the core's name
