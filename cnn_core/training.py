@@ -485,11 +485,8 @@ def warm_up(arch: Architecture | None = None, steps: int = 3,
     x = torch.randint(0, 256, (n, arch.in_channels, arch.in_height, arch.in_width), dtype=torch.uint8, generator=gen)
     y = torch.randint(0, arch.num_classes, (n,), generator=gen)
     data = ImageData("warm-up", [str(i) for i in range(arch.num_classes)], x, y, x[:0], y[:0])
-    threads = torch.get_num_threads()
-    try:
-        train(build_model(arch, seed=0), data,
-              TrainConfig(epochs=steps * cfg.batch_size / (n - 1000), val_size=1000, eval_every_s=1e9),
-              should_stop=should_stop, evaluate_test=False)
-    finally:
-        torch.set_num_threads(threads)
+    # threads=None (TrainConfig's default): train() leaves torch's thread count alone, so there is nothing to restore.
+    train(build_model(arch, seed=0), data,
+          TrainConfig(epochs=steps * cfg.batch_size / (n - 1000), val_size=1000, eval_every_s=1e9),
+          should_stop=should_stop, evaluate_test=False)
     return time.perf_counter() - t0

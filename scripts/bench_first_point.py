@@ -26,6 +26,7 @@ start → first step of a warm process.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
@@ -51,7 +52,7 @@ def extract(rev: str) -> Path:
     """The tree of git revision ``rev`` in a temporary folder (no git metadata is touched)."""
     folder = Path(tempfile.mkdtemp(prefix="bench-rev-"))
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     return folder
 

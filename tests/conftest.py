@@ -35,7 +35,7 @@ def data_dir() -> Path:
     value = os.environ.get(DATA_DIR_ENV)
     if not value:
         pytest.fail(f"{DATA_DIR_ENV} is not set: point it at the real datasets (e.g. ../shared/data); "
-                    "see README 'Running the tests'", pytrace=False)
+                    "see README 'Run the tests'", pytrace=False)
     path = Path(value)
     if not (path / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
         pytest.fail(f"real MNIST not found under {path}/MNIST/raw (set {DATA_DIR_ENV} correctly)", pytrace=False)

@@ -1,18 +1,12 @@
 """The Architecture and results views: partial table of an invalid network, "custom" preset, counts, figures."""
 
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from cnn_core.architecture import PRESETS, layer_table, layers_until_error, totals
-from conftest import REPO
+from conftest import open_page
 
 
-def page(name: str, **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=60)
-    at.query_params["lang"] = "en"
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+def page(name: str, **params):
+    return open_page(name, lang="en", **params)
 
 
 def test_layers_until_error_keeps_the_blocks_that_fit():

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnn_core import texts
 from conftest import no_exceptions
+from test_spanish_walk import leaks as walk_leaks  # its checks run here too, in the fast tier
 
 
 @pytest.mark.parametrize("lang, sizes", [
@@ -122,3 +123,14 @@ def test_the_kernel_labs_cells_are_numbers_in_the_language_and_read_back(lang, b
     assert parse_kernel(typed).tolist() == [[0.5, 0.5, -1], [1, 2, -3], [0, 0, 0]]
     with pytest.raises(ValueError):
         parse_kernel(pd.DataFrame([["uno", "0", "0"]]))
+
+
+def test_the_leak_detector_catches_what_it_is_for():
+    """tests/test_spanish_walk.py's checks, on Streamlit's English and English numbers: the walk can fail."""
+    assert walk_leaks("Press Enter to apply")["english"] == ["Press Enter to apply"]
+    assert walk_leaks("Drag and drop a file here • Limit 200MB per file")["size"] == ["0MB"]
+    assert walk_leaks("25,088 neuronas y 1,234,567 pesos")["grouping"] == ["1,234,567", "25,088"]
+    assert walk_leaks("6,272 neuronas")["grouping"] == ["6,272"]
+    assert walk_leaks("suma 1,696", three_decimals=True) == {} and walk_leaks("25,088", three_decimals=True)
+    assert walk_leaks("mi_red.cnn.zip 12.3KB")["size"] == ["3KB"]
+    assert walk_leaks("25.088 neuronas, 99,50 %, 0,659, pérdida 2,30, (3, 4)") == {}

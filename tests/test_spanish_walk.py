@@ -197,13 +197,3 @@ def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers
     samples.append(visible_text(page))
     check(page, "room", samples)
 
-
-def test_the_leak_detector_catches_what_it_is_for():
-    """The walk's checks, on texts with Streamlit's English and an English number, so the walk can fail."""
-    assert leaks("Press Enter to apply")["english"] == ["Press Enter to apply"]
-    assert leaks("Drag and drop a file here • Limit 200MB per file")["size"] == ["0MB"]
-    assert leaks("25,088 neuronas y 1,234,567 pesos")["grouping"] == ["1,234,567", "25,088"]
-    assert leaks("6,272 neuronas")["grouping"] == ["6,272"]
-    assert leaks("suma 1,696", three_decimals=True) == {} and leaks("25,088", three_decimals=True)
-    assert leaks("mi_red.cnn.zip 12.3KB")["size"] == ["3KB"]
-    assert leaks("25.088 neuronas, 99,50 %, 0,659, pérdida 2,30, (3, 4)") == {}

@@ -54,8 +54,7 @@ def forget_answers() -> None:
     """This session's progress, typed answers and feedback, gone (the workspace is the caller's business)."""
     st.session_state[state.EXERCISES].clear()
     st.session_state[state.BUILD_STARTED] = False
-    for key in [k for k in st.session_state if str(k).startswith(("ex_feedback_", "ex_revealed_"))
-                or (str(k).startswith("ex_") and k != state.EX_SEED)]:
+    for key in [k for k in st.session_state if str(k).startswith("ex_") and k != state.EX_SEED]:  # feedback too
         del st.session_state[key]
 
 
