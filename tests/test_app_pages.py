@@ -99,6 +99,24 @@ def test_architecture_writes_itself_into_the_url():
 # ------------------------------------------------------------------ train
 
 @pytest.mark.realdata
+def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_dir):
+    """Not a second later at the live view's next tick: the click's own run waits for the first step."""
+    import json
+
+    at = page("train")
+    job = start_timed_training(at, seconds=30)
+    try:
+        no_exceptions(at)
+        assert at.get("progress"), "the click's run drew 'Starting…', not the first step's progress bar"
+        live = next(c for c in at.get("plotly_chart") if "live_curves" in c.proto.id)
+        loss = json.loads(live.proto.spec)["data"][0]
+        assert len(loss["x"]) >= 1 and loss["x"][0] == 1  # the training curve starts at step 1
+    finally:
+        job.stop()
+        assert job.wait(60)
+
+
+@pytest.mark.realdata
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, precision):
     at = page("train")
