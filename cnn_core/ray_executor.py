@@ -449,7 +449,7 @@ class RayTrainingJob(TrainingJob):
         cfg = replace(self.cfg, threads=threads)
         resources = (ex.cpus_per_training, ex.gpus_for(cfg))
         actor = ex.pool.take(ray, resources)
-        reused = actor is not None  # it has answered before: a silence from it means a lost node, not a slow start
+        reused = actor is not None  # it has answered before (reset): no start to wait for
         if actor is None:
             actor = ex._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
                                             scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
@@ -457,22 +457,30 @@ class RayTrainingJob(TrainingJob):
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
         node_ref = actor.node.remote()
-        stop_sent, unreachable_since, beat, answered = False, None, 0.0, reused
+        stop_sent, unreachable_since = False, None
+        beat = [0.0]
+
+        def heartbeat():  # tell the queue how long this run still needs (also while the actor starts)
+            if time.monotonic() - beat[0] > 2.0:
+                queue.poll.remote(job_id, 0, self.remaining_s())
+                beat[0] = time.monotonic()
+
         try:
+            if not reused and not self._wait_actor_start(ray, node_ref, heartbeat):
+                self._status = "stopped"  # Stop while its worker process started: nothing trained, nothing kept
+                return
             while True:
-                if time.monotonic() - beat > 2.0:  # tell the queue how long this run still needs (also while
-                    queue.poll.remote(job_id, 0, self.remaining_s())  # the actor starts: its lease would lapse)
-                    beat = time.monotonic()
+                heartbeat()
                 if self._should_stop() and not stop_sent:
                     actor.stop.remote()
                     stop_sent = True
                 done = bool(ray.wait([run_ref], timeout=0)[0])
                 try:
                     events, weights = ray.get(actor.poll.remote(), timeout=CALL_TIMEOUT_S)
-                    unreachable_since, answered = None, True
+                    unreachable_since = None
                 except (ray.exceptions.GetTimeoutError, ray.exceptions.ActorUnavailableError):
                     unreachable_since = unreachable_since or time.monotonic()
-                    if time.monotonic() - unreachable_since > (LOST_AFTER_S if answered else START_TIMEOUT_S):
+                    if time.monotonic() - unreachable_since > LOST_AFTER_S:  # it answered before: a lost node
                         raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?") from None
                     time.sleep(POLL_S)
                     continue
@@ -512,6 +520,25 @@ class RayTrainingJob(TrainingJob):
                 ex.pool.give_back(ray, resources, actor)
             else:
                 _kill(ray, actor)
+
+    def _wait_actor_start(self, ray, node_ref, heartbeat) -> bool:
+        """Wait for a new actor's first answer (its worker process imports torch: seconds); False on Stop.
+
+        Nothing is asked of the actor meanwhile (a call would queue behind its
+        start), so Stop is seen within ``POLL_S`` rather than after the start.
+        """
+        started = time.monotonic()
+        while not ray.wait([node_ref], timeout=POLL_S)[0]:
+            heartbeat()
+            if self._should_stop():
+                return False
+            if time.monotonic() - started > START_TIMEOUT_S:
+                raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?")
+        try:
+            self._node_name = ray.get(node_ref, timeout=CALL_TIMEOUT_S)
+        except ray.exceptions.RayActorError:  # it died starting (its node went away)
+            raise PlaygroundError("err.ray_node_lost", node="?") from None
+        return True
 
     def _keep_partial(self) -> None:
         """A failed run keeps the last weights that reached the app, as a stopped run would."""

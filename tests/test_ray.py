@@ -138,6 +138,32 @@ def test_stop_ends_a_cluster_training_and_keeps_its_weights(ray_cluster, mnist):
     assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
 
 
+def test_stop_while_a_new_actor_starts_ends_the_run_without_waiting_for_the_start(ray_cluster, mnist):
+    """A new actor is a worker process importing torch (15-20 s here); Stop must not wait for it."""
+    from ray.util.state import list_actors
+
+    from cnn_core.ray_executor import ActorPool
+
+    ex = executor(ray_cluster)
+    ex.pool = ActorPool()  # nothing to reuse: this run starts a new actor
+    before = {a.actor_id for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
+              if a.class_name == "TrainingActor"}
+    job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=120), dataset="mnist")
+    wait_for(lambda: job.snapshot().status == "running", 60, "the run to be admitted (its actor then starts)")
+    assert not job.snapshot().steps  # still starting
+    job.stop()
+    assert job.wait(5), "Stop waited for the actor's start"
+    snap = job.snapshot()
+    assert snap.status == "stopped" and snap.result is None and not snap.steps and snap.error is None
+    assert len(ex.pool) == 0  # the half-started actor is killed, not kept for a next run
+
+    def started_for_this_run():
+        return [a for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
+                if a.class_name == "TrainingActor" and a.actor_id not in before]
+
+    wait_for(lambda: not started_for_this_run(), 60, "the cancelled run's actor to be let go")
+
+
 def test_replicas_share_one_fair_queue_with_position_and_estimated_wait(ray_cluster, mnist):
     first_replica, second_replica = executor(ray_cluster, max_running=1), executor(ray_cluster, max_running=1)
     first = first_replica.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="mnist")

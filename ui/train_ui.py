@@ -212,8 +212,8 @@ def results(job) -> None:
         return
     result = snap.result
     if result is None:
-        if snap.status == "stopped":  # stopped while still waiting in the queue
-            st.warning(t("train.stopped_in_queue"))
+        if snap.status == "stopped":  # stopped in the queue, or while a cluster's worker started
+            st.warning(t("train.stopped_before_start"))
         return
     if result.reason == "nan":
         st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
