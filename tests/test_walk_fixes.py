@@ -247,3 +247,13 @@ def test_the_instructors_room_survives_a_reload_with_the_key_typed_again(app_env
     assert INSTRUCTOR_KEY not in str(dict(reloaded.query_params))
     reloaded.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()
     assert reloaded.session_state["w_room_pick"] == second
+
+
+def test_the_empty_live_plot_draws_both_panels_before_the_first_run():
+    """Plotly leaves a subplot with no trace blank: the accuracy panel's 0–100 % axis must already show."""
+    from ui.figures import training_curves
+
+    fig = training_curves([], [], {"loss": "l", "accuracy": "a", "train": "t", "validation": "v", "step": "s"})
+    assert {(trace.xaxis, trace.yaxis) for trace in fig.data} == {("x", "y"), ("x2", "y2")}
+    assert all(len(trace.x) == 0 and not trace.showlegend for trace in fig.data)  # nothing drawn, no legend
+    assert fig.layout.yaxis.range == (0, 3) and fig.layout.yaxis2.range[0] == 0

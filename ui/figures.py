@@ -157,6 +157,10 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
         fig.add_trace(go.Scatter(x=xs, y=accuracy, name=labels["validation"], mode="lines+markers",
                                  line=dict(color="#e45756"), showlegend=False,
                                  **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>")), 1, 2)
+    if not steps and not evals:  # before a first run: both panels' axes (Plotly leaves a panel with no trace blank)
+        for col in (1, 2):
+            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), 1, col)
+        fig.update_yaxes(range=[0, 3], row=1, col=1)  # a loss scale, not Plotly's empty default of −1 to 4
     if nan_step is not None:
         for col in (1, 2):
             fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)
