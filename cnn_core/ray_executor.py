@@ -457,13 +457,13 @@ class RayTrainingJob(TrainingJob):
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
         node_ref = actor.node.remote()
-        stop_sent, unreachable_since = False, None
-        beat = [0.0]
+        stop_sent, unreachable_since, beat = False, None, 0.0
 
         def heartbeat():  # tell the queue how long this run still needs (also while the actor starts)
-            if time.monotonic() - beat[0] > 2.0:
+            nonlocal beat
+            if time.monotonic() - beat > 2.0:
                 queue.poll.remote(job_id, 0, self.remaining_s())
-                beat[0] = time.monotonic()
+                beat = time.monotonic()
 
         try:
             if not reused and not self._wait_actor_start(ray, node_ref, heartbeat):
@@ -533,11 +533,12 @@ class RayTrainingJob(TrainingJob):
             if self._should_stop():
                 return False
             if time.monotonic() - started > START_TIMEOUT_S:
-                raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?")
+                raise PlaygroundError("err.ray_start_timeout", seconds=round(START_TIMEOUT_S))
         try:
             self._node_name = ray.get(node_ref, timeout=CALL_TIMEOUT_S)
-        except ray.exceptions.RayActorError:  # it died starting (its node went away)
-            raise PlaygroundError("err.ray_node_lost", node="?") from None
+        except ray.exceptions.RayError as exc:  # it died starting: its node went away, its runtime_env or
+            # worker process failed, or no node can hold its resources
+            raise PlaygroundError("err.ray_start_failed", reason=_short(exc)) from None
         return True
 
     def _keep_partial(self) -> None:

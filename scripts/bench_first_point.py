@@ -16,22 +16,27 @@ draws are in the document, then the next frame after that (``painted``): what
 the user waits for. (Timing from Python instead measures Playwright's polling:
 a locator wait looks again after 0, 20, 100, 100 then 500 ms, which added up to
 half a second to the figures this script printed before.) The server messages
-are decoded from Playwright's copy of the same frames, so the breakdown says
+are decoded from Playwright's copy of the same frames (both directions), so the
+breakdown says
 
 * ``browser_input``: click → the rerun request sent;
 * ``server_to_button``: request → the server's message drawing the Train button
   (the page's script run up to it);
-* ``server_start``: → the progress bar's message (building the network, starting
-  the run, its first step, the live view's first draw);
+* ``server_start``: → the live view's progress bar message (building the
+  network, starting the run, waiting for its first step);
+* ``server_plot``: → the live plot's message (the figure built and serialised);
 * ``browser_draw``: → the first marker in the page (React and Plotly);
 * ``paint``: → the next frame.
+
+A press that fails (a time-out, a click that missed) is listed with its reason,
+and the others' figures still print.
 
 The servers take turns, press by press, so a change in the machine's load hits
 both alike. The first press of a fresh server is reported apart (it pays
 whatever the server did not do at start). ``engine`` is the engine's share
 without a browser: start → first step of a warm process.
 
-    python scripts/bench_first_point.py [--repeats 5] [--baseline-rev fc8361c ...]
+    python scripts/bench_first_point.py [--repeats 5] [--baseline-rev 2f662b3 ...]
 """
 
 from __future__ import annotations
@@ -56,17 +61,17 @@ sys.path.insert(0, str(REPO / "scripts"))
 from load_test import CHROMIUM_ARGS, EN, start_server  # noqa: E402
 
 PROGRESS = "[data-testid='stProgress']"
-FIRST_POINT = "[data-testid='stPlotlyChart'] .scatterlayer .trace path.point"  # a marker Plotly drew
+FIRST_POINT = ".st-key-live_curves .scatterlayer .trace path.point"  # a marker Plotly drew on the live plot
 TIMELINE = "window.__firstPoint"
 
 # Runs in every page before the app's scripts: the page-side clock of one press.
 RECORDER = """
 (() => {
   const PROGRESS = %s, FIRST_POINT = %s;
-  const t = window.__firstPoint = {armed: false, received: []};
+  const t = window.__firstPoint = {armed: false, received: [], sent: []};
   document.addEventListener("click", (event) => {
     if (!t.armed && event.target.closest(".st-key-start")) {
-      t.armed = true; t.click = event.timeStamp; t.clickIndex = t.received.length;
+      t.armed = true; t.click = event.timeStamp; t.clickIndex = t.received.length; t.clickSent = t.sent.length;
     }
   }, true);
   const Socket = window.WebSocket;
@@ -78,7 +83,7 @@ RECORDER = """
       });
     }
     send(data) {
-      if (t.armed && t.sent === undefined) t.sent = performance.now();
+      t.sent.push(performance.now());
       return super.send(data);
     }
   };
@@ -116,36 +121,59 @@ def describe(frame: bytes) -> str:
     return f"{delta}:{msg.delta.new_element.WhichOneof('type')}" if delta == "new_element" else delta
 
 
-def breakdown(timeline: dict, frames: list[tuple[int, str]]) -> dict[str, float] | None:
-    """The press's stages in seconds, from the page's clock and the decoded frames (matched in order by size)."""
-    received = timeline["received"]
-    if len(frames) < len(received) or any(size != f[0] for (_, size), f in zip(received, frames)):
-        return None  # the two copies of the stream disagree: no breakdown rather than a wrong one
-    arrived = {}
-    start = timeline["clickIndex"]
-    for (at, _), (_, what) in zip(received[start:], frames[start:]):
-        arrived.setdefault(what, at)
-    button, progress = arrived.get("new_element:button"), arrived.get("new_element:progress")
-    if None in (button, progress, timeline.get("sent")):
+def request_kind(frame: bytes) -> str:
+    """What a browser message asks: 'rerun_script', …"""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    msg = BackMsg()
+    msg.ParseFromString(frame)
+    return msg.WhichOneof("type") or "?"
+
+
+def breakdown(timeline: dict, received: list[tuple[int, str]], sent: list[str]) -> dict[str, float] | None:
+    """The press's stages in seconds, from the page's clock and the decoded frames.
+
+    Playwright's copy of each direction's frames is matched in order with the
+    page's own record (by size for the server's); where they disagree there is
+    no breakdown rather than a wrong one.
+    """
+    times = timeline["received"]
+    if len(received) < len(times) or any(size != f[0] for (_, size), f in zip(times, received)):
         return None
-    stages = {"browser_input": timeline["sent"] - timeline["click"], "server_to_button": button - timeline["sent"],
-              "server_start": progress - button, "browser_draw": timeline["point"] - progress,
-              "paint": timeline["painted"] - timeline["point"]}
+    if len(sent) < len(timeline["sent"]):
+        return None
+    arrived: dict[str, float] = {}
+    for (at, _), (_, what) in zip(times[timeline["clickIndex"]:], received[timeline["clickIndex"]:]):
+        if what == "new_element:plotly_chart" and "new_element:progress" not in arrived:
+            continue  # the live plot comes after the progress bar; any chart before it is not the live plot
+        arrived.setdefault(what, at)
+    request = next((at for at, what in zip(timeline["sent"][timeline["clickSent"]:], sent[timeline["clickSent"]:])
+                    if what == "rerun_script"), None)
+    marks = (request, arrived.get("new_element:button"), arrived.get("new_element:progress"),
+             arrived.get("new_element:plotly_chart"))
+    if None in marks:
+        return None
+    request, button, progress, plot = marks
+    stages = {"browser_input": request - timeline["click"], "server_to_button": button - request,
+              "server_start": progress - button, "server_plot": plot - progress,
+              "browser_draw": timeline["point"] - plot, "paint": timeline["painted"] - timeline["point"]}
     return {k: round(v / 1000, 3) for k, v in stages.items()}
 
 
 def press_once(browser, url: str) -> dict:
-    """A fresh session: open Train, press it, read the page's timeline, Stop."""
+    """A fresh session: open Train, press it, read the page's timeline, Stop. A press that fails says why."""
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
         context.add_init_script(RECORDER)
         page = context.new_page()
-        frames: list[tuple[int, str]] = []
+        received: list[tuple[int, str]] = []
+        sent: list[str] = []
 
         def on_socket(socket):
-            def received(frame):
-                frames.append((len(frame), describe(frame)) if isinstance(frame, bytes) else (len(frame), "text"))
-            socket.on("framereceived", received)
+            socket.on("framereceived", lambda frame: received.append(
+                (len(frame), describe(frame)) if isinstance(frame, bytes) else (len(frame), "text")))
+            socket.on("framesent", lambda frame: sent.append(
+                request_kind(frame) if isinstance(frame, bytes) else "text"))
 
         page.on("websocket", on_socket)
         page.goto(f"{url}/train?lang=en")
@@ -154,13 +182,18 @@ def press_once(browser, url: str) -> dict:
         page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)  # script done
         page.wait_for_load_state("networkidle", timeout=120_000)  # what the page loads, loaded (a reader takes longer)
         train.click()
+        if not page.evaluate(f"{TIMELINE}.armed"):
+            return {"error": "the click did not reach the Train button"}
         page.wait_for_function(f"{TIMELINE}.painted !== undefined", timeout=120_000)
         page.locator(".st-key-stop button").click()  # the page's Stop (the header has one too, for the script)
         page.locator(PROGRESS).first.wait_for(state="detached", timeout=120_000)
         timeline = page.evaluate(TIMELINE)
-        return {"first_point": round((timeline["painted"] - timeline["click"]) / 1000, 3),
-                "progress": round((timeline["progress"] - timeline["click"]) / 1000, 3),
-                "stages": breakdown(timeline, frames)}
+        since_click = lambda key: (round((timeline[key] - timeline["click"]) / 1000, 3)  # noqa: E731
+                                   if timeline.get(key) is not None else None)
+        return {"first_point": since_click("painted"), "progress": since_click("progress"),
+                "stages": breakdown(timeline, received, sent)}
+    except Exception as exc:  # one press timing out must not lose the others' figures
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
     finally:
         context.close()
 
@@ -188,16 +221,20 @@ def engine_breakdown(data_dir: str, repeats: int = 3) -> dict:
             "start_to_first_step_s (warm process)": round(statistics.median(first), 3)}
 
 
-def summary(values: list[float]) -> dict:
+def summary(presses: list[dict], key: str) -> dict:
+    values = [p[key] for p in presses if p.get(key) is not None]
+    failed = [p["error"] for p in presses if "error" in p]
+    if not values:
+        return {"failed": failed}
     return {"median": round(statistics.median(values), 2), "max": round(max(values), 2),
-            "all": [round(v, 2) for v in values]}
+            "all": [round(v, 2) for v in values], **({"failed": failed} if failed else {})}
 
 
-def stage_medians(presses: list[dict]) -> dict[str, float] | None:
-    rows = [p["stages"] for p in presses if p["stages"] is not None]
+def stage_medians(presses: list[dict]) -> dict | None:
+    rows = [p["stages"] for p in presses if p.get("stages") is not None]
     if not rows:
         return None
-    return {key: round(statistics.median(r[key] for r in rows), 3) for key in rows[0]}
+    return {"presses": len(rows), **{key: round(statistics.median(r[key] for r in rows), 3) for key in rows[0]}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({
         "executor": "ray" if os.environ.get("CNN_PLAYGROUND_RAY_ADDRESS") else "local",
         "cpus": os.cpu_count(), "load_average_1min": {"min": round(min(load), 1), "max": round(max(load), 1)},
-        "click_to_first_point_painted_s": {name: summary([p["first_point"] for p in r]) for name, r in presses.items()},
-        "click_to_progress_bar_s": {name: summary([p["progress"] for p in r]) for name, r in presses.items()},
+        "click_to_first_point_painted_s": {name: summary(r, "first_point") for name, r in presses.items()},
+        "click_to_progress_bar_s": {name: summary(r, "progress") for name, r in presses.items()},
         "stages_median_s": {name: stage_medians(r) for name, r in presses.items()},
         "first_press_of_a_fresh_server": fresh,
         "engine": engine_breakdown(args.data_dir),

@@ -1,5 +1,6 @@
 """AppTest for every page: widgets driven by key, outputs read back."""
 
+import json
 import time
 
 import pytest
@@ -99,10 +100,9 @@ def test_architecture_writes_itself_into_the_url():
 # ------------------------------------------------------------------ train
 
 @pytest.mark.realdata
-def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_dir):
+def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_dir, monkeypatch):
     """Not a second later at the live view's next tick: the click's own run waits for the first step."""
-    import json
-
+    monkeypatch.setattr("ui.train_ui.FIRST_POINT_WAIT_S", 120.0)  # however busy the machine: the wait is the point
     at = page("train")
     job = start_timed_training(at, seconds=30)
     try:
@@ -114,6 +114,26 @@ def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_di
     finally:
         job.stop()
         assert job.wait(60)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lang):
+    """No 'stopped after 0 steps; the model is kept', no test accuracy of a network nothing trained."""
+    from cnn_core import PRESETS
+    from cnn_core.jobs import TrainingJob
+    from cnn_core.model import build_model
+    from cnn_core.training import TrainConfig
+
+    job = TrainingJob(build_model(PRESETS["tutorial"], seed=0), mnist, TrainConfig(time_budget_s=30))
+    job.stop()  # Stop pressed before the first step: the trainer stops at once
+    assert job.start().wait(60) and job.snapshot().result.steps == 0
+    at = page("train", lang=lang)
+    at.session_state["job"] = job
+    at.run()
+    no_exceptions(at)
+    assert [w.value for w in at.warning] == [texts.table(lang)["train.stopped_before_start"]]
+    assert not at.metric and at.session_state["trained"] is None  # no result, no model kept
 
 
 @pytest.mark.realdata

@@ -138,30 +138,54 @@ def test_stop_ends_a_cluster_training_and_keeps_its_weights(ray_cluster, mnist):
     assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
 
 
-def test_stop_while_a_new_actor_starts_ends_the_run_without_waiting_for_the_start(ray_cluster, mnist):
-    """A new actor is a worker process importing torch (15-20 s here); Stop must not wait for it."""
+def training_actors(cluster) -> set[str]:
+    """Ids of the cluster's training actors not dead yet (one still starting is PENDING_CREATION, not ALIVE)."""
     from ray.util.state import list_actors
 
+    return {a.actor_id for a in list_actors(address=cluster.address, filters=[("state", "!=", "DEAD")])
+            if a.class_name == "TrainingActor"}
+
+
+def test_stop_while_a_new_actor_starts_ends_the_run_without_waiting_for_the_start(ray_cluster, mnist):
+    """A new actor is a worker process importing torch (15-20 s here); Stop must not wait for it."""
     from cnn_core.ray_executor import ActorPool
 
     ex = executor(ray_cluster)
     ex.pool = ActorPool()  # nothing to reuse: this run starts a new actor
-    before = {a.actor_id for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
-              if a.class_name == "TrainingActor"}
+    before = training_actors(ray_cluster)
     job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=120), dataset="mnist")
-    wait_for(lambda: job.snapshot().status == "running", 60, "the run to be admitted (its actor then starts)")
-    assert not job.snapshot().steps  # still starting
-    job.stop()
-    assert job.wait(5), "Stop waited for the actor's start"
-    snap = job.snapshot()
-    assert snap.status == "stopped" and snap.result is None and not snap.steps and snap.error is None
-    assert len(ex.pool) == 0  # the half-started actor is killed, not kept for a next run
+    try:
+        wait_for(lambda: job.snapshot().status == "running", 60, "the run to be admitted (its actor then starts)")
+        assert not job.snapshot().steps  # still starting
+        job.stop()
+        assert job.wait(5), "Stop waited for the actor's start"
+        snap = job.snapshot()
+        assert snap.status == "stopped" and snap.result is None and not snap.steps and snap.error is None
+        assert len(ex.pool) == 0  # the half-started actor is killed, not kept for a next run
+        wait_for(lambda: not training_actors(ray_cluster) - before, 60, "the cancelled run's actor to be let go")
+    finally:
+        job.stop()
+        job.wait(60)
 
-    def started_for_this_run():
-        return [a for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
-                if a.class_name == "TrainingActor" and a.actor_id not in before]
 
-    wait_for(lambda: not started_for_this_run(), 60, "the cancelled run's actor to be let go")
+def test_an_actor_that_cannot_start_fails_the_run_with_a_message_and_is_let_go(ray_cluster, mnist, monkeypatch):
+    """Resources no node has (64 CPUs on a 2-CPU worker): Ray keeps the actor pending; the run must not hang."""
+    from cnn_core import ray_executor
+
+    monkeypatch.setattr(ray_executor, "START_TIMEOUT_S", 3.0)
+    ex = executor(ray_cluster, cpus_per_training=64, max_running=1)
+    ex.pool = ray_executor.ActorPool()
+    before = training_actors(ray_cluster)
+    job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="mnist")
+    try:
+        assert job.wait(60), "the run hung on an actor that cannot start"
+        snap = job.snapshot()
+        assert snap.status == "failed" and snap.error.key == "err.ray_start_timeout" and not snap.steps
+        assert "3 s" in str(snap.error) and "Nothing was trained" in str(snap.error)
+        wait_for(lambda: not training_actors(ray_cluster) - before, 60, "the pending actor to be let go")
+    finally:
+        job.stop()
+        job.wait(60)
 
 
 def test_replicas_share_one_fair_queue_with_position_and_estimated_wait(ray_cluster, mnist):

@@ -161,6 +161,7 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
         for col in (1, 2):
             fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), 1, col)
         fig.update_yaxes(range=[0, 3], row=1, col=1)  # a loss scale, not Plotly's empty default of −1 to 4
+        fig.update_xaxes(rangemode="nonnegative")  # no negative steps
     if nan_step is not None:
         for col in (1, 2):
             fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)

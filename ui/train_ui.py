@@ -211,9 +211,9 @@ def results(job) -> None:
         st.error(error_text(snap.error), icon="⚠️")
         return
     result = snap.result
-    if result is None:
-        if snap.status == "stopped":  # stopped in the queue, or while a cluster's worker started
-            st.warning(t("train.stopped_before_start"))
+    if result is None or (result.reason == "stopped" and not result.steps):
+        if snap.status == "stopped":  # stopped in the queue, while a cluster's worker started, or before step 1
+            st.warning(t("train.stopped_before_start"))  # no accuracy of a network nothing trained
         return
     if result.reason == "nan":
         st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
