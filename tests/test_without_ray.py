@@ -1,0 +1,95 @@
+"""The app without Ray installed: every page, an in-process training, the command line; and a clear message
+when a server is told to use a cluster it has no Ray for.
+
+Each check runs in a fresh interpreter where ``import ray`` fails as it does on a machine without the package
+(``sys.modules["ray"] = None``), since the test environment itself has Ray installed for the ``ray`` tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cnn_core import texts
+from conftest import REPO
+
+pytestmark = pytest.mark.realdata
+
+WITHOUT_RAY = "import sys; sys.modules['ray'] = None  # `import ray` now raises ImportError\n"
+
+PAGES_AND_A_TRAINING = WITHOUT_RAY + """
+import json
+from streamlit.testing.v1 import AppTest
+from ui.nav import PAGES
+
+report = {"pages": {}}
+home = AppTest.from_file("app.py", default_timeout=120)
+home.query_params["lang"] = "en"
+home.run()
+report["pages"]["home"] = [e.value for e in home.exception]
+for page in PAGES:
+    if page.default:
+        continue
+    at = AppTest.from_file(page.path, default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    report["pages"][page.name] = [e.value for e in at.exception]
+at = AppTest.from_file("pages/train.py", default_timeout=120)
+at.query_params["lang"] = "en"
+at.run()
+at.radio(key="w_mode").set_value("time").run()
+at.slider(key="w_budget").set_value(5).run()
+at.button(key="start").click().run()
+job = at.session_state["job"]
+report["finished"] = job.wait(300)
+at.run()
+report["executor"] = job.snapshot().executor
+report["exceptions"] = [e.value for e in at.exception]
+report["errors"] = [e.value for e in at.error]
+report["metrics"] = [m.label for m in at.metric]
+print(json.dumps(report))
+"""
+
+CLI = WITHOUT_RAY + """
+import runpy
+sys.argv = ["cnn_core", "train", "--time-budget", "1", "--json"]
+runpy.run_module("cnn_core", run_name="__main__")
+"""
+
+
+def run_without_ray(code: str, real_data_dir, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "CNN_PLAYGROUND_DATA_DIR": str(real_data_dir),
+                               **env})
+
+
+def last_json(out: subprocess.CompletedProcess) -> dict:
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_every_page_and_an_in_process_training_work_without_ray(real_data_dir):
+    report = last_json(run_without_ray(PAGES_AND_A_TRAINING, real_data_dir))
+    assert report["pages"] and all(not errors for errors in report["pages"].values()), report["pages"]
+    assert report["finished"] and report["executor"] == "local"
+    assert not report["exceptions"] and not report["errors"], report
+    assert "Test accuracy" in report["metrics"]
+
+
+def test_the_command_line_trains_in_process_without_ray(real_data_dir):
+    out = run_without_ray(CLI, real_data_dir)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout)
+    assert report["executor"] == "local" and 0 <= report["test_accuracy"] <= 1
+
+
+def test_a_server_told_to_use_a_cluster_without_ray_installed_says_so_on_the_train_page(real_data_dir):
+    report = last_json(run_without_ray(PAGES_AND_A_TRAINING, real_data_dir,
+                                       CNN_PLAYGROUND_RAY_ADDRESS="127.0.0.1:6379"))
+    assert all(not errors for errors in report["pages"].values()), report["pages"]  # the rest of the app works
+    assert report["finished"] and not report["exceptions"]
+    assert report["errors"] == [texts.translate("en", "err.ray_missing")]
