@@ -4,17 +4,34 @@ MNIST's own recipe: crop to the ink's bounding box, scale the longer side to
 20 px keeping the aspect ratio (with anti-aliasing), paste into 28×28 so the
 ink's centre of mass sits at the centre, then normalise as in training
 (value / 255). Without it, a digit drawn small or in a corner is misread.
+
+The drawing arrives from the browser as a PNG data URL, which any client can
+forge: :func:`rgba_from_data_url` checks its length and the PNG's stated size
+against the canvas before anything is decoded, so no message costs more than
+one canvas of pixels.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from PIL import Image
 
+from .errors import PlaygroundError
+
 INK_THRESHOLD = 0.1  # fraction of full intensity below which a pixel is background
+PNG_DATA_URL = "data:image/png;base64,"  # what the canvas's toDataURL({format: "png"}) starts with
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# What decoding the pixels needs; text, colour profiles and animation frames are dropped unread
+# (Pillow inflates compressed text chunks as it opens a file).
+_PIXEL_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,68 @@ class Prepared:
     def tensor(self) -> torch.Tensor:
         """(1, 1, 28, 28) float in [0, 1], exactly as training normalises."""
         return torch.from_numpy(self.image).float().div(255).view(1, 1, 28, 28)
+
+
+def max_data_url_chars(width: int, height: int) -> int:
+    """The longest data URL a canvas of this size may send: twice its 8-bit RGBA rows stored uncompressed.
+
+    A browser's PNG of a drawing is far smaller (a few KB); the bound is what
+    one message may cost before it is refused.
+    """
+    png_bytes = 2 * height * (width * 4 + 1) + 4096
+    return len(PNG_DATA_URL) + 4 * -(-png_bytes // 3)
+
+
+def _pixel_chunks(png: bytes, width: int, height: int) -> bytes:
+    """``png`` with only the chunks that hold pixels; refused unless its header says ``width`` × ``height``."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    pos, kept = len(PNG_SIGNATURE), [PNG_SIGNATURE]
+    while pos + 12 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        end = pos + 12 + length  # length, type, data, CRC
+        if end > len(png):
+            raise ValueError("truncated chunk")
+        if len(kept) == 1 and (kind != b"IHDR" or length != 13):
+            raise ValueError("no header first")
+        if kind == b"IHDR" and struct.unpack(">II", png[pos + 8:pos + 16]) != (width, height):
+            raise ValueError("not the canvas's size")
+        if kind in _PIXEL_CHUNKS:
+            kept.append(png[pos:end])
+        pos = end
+        if kind == b"IEND":
+            break
+    if len(kept) == 1:
+        raise ValueError("no chunks")
+    return b"".join(kept)
+
+
+def rgba_from_data_url(data_url, width: int, height: int) -> np.ndarray:
+    """A canvas's PNG data URL → RGBA (height, width, 4) uint8, or ``PlaygroundError("draw.canvas_refused")``.
+
+    Refused before decoding unless it is a base64 PNG data URL no longer than
+    :func:`max_data_url_chars` whose header states exactly ``width`` × ``height``
+    (the canvas sends its own pixel size: toDataURL with multiplier 1 and no
+    device-pixel scaling). Any PNG colour type is accepted and converted.
+    """
+    try:
+        if not isinstance(data_url, str) or len(data_url) > max_data_url_chars(width, height) \
+                or not data_url.startswith(PNG_DATA_URL):
+            raise ValueError("not a PNG data URL of a canvas's length")
+        png = _pixel_chunks(base64.b64decode(data_url[len(PNG_DATA_URL):], validate=True), width, height)
+        with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
+            if image.size != (width, height):
+                raise ValueError("not the canvas's size")
+            return np.asarray(image.convert("RGBA"))
+    except (binascii.Error, ValueError, OSError, SyntaxError, EOFError, zlib.error, Image.DecompressionBombError):
+        raise PlaygroundError("draw.canvas_refused", width=width, height=height) from None
+
+
+def png_data_url(rgba: np.ndarray) -> str:
+    """RGBA (H, W, 4) uint8 → a PNG data URL, as the canvas sends it (for tests and benchmarks)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(rgba, dtype=np.uint8), "RGBA").save(buffer, "PNG")
+    return PNG_DATA_URL + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def ink_from_rgba(rgba: np.ndarray, ink_is_dark: bool = False) -> np.ndarray:

@@ -45,6 +45,8 @@ def draw_page_reruns(repeats: int) -> list[float]:
     """
     import numpy as np
 
+    from cnn_core.preprocess import png_data_url
+
     at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=30)
     at.query_params["lang"] = "en"
     at.run()  # an empty canvas; this also registers the component, so its module can be imported
@@ -53,19 +55,16 @@ def draw_page_reruns(repeats: int) -> list[float]:
     rgba[50:70, 60:220] = 255  # the top bar of a 7
     for i in range(150):
         rgba[70 + i, 200 - i // 2:220 - i // 2] = 255
+    stroke = {"drawing": {"raw": {"objects": []}, "data": png_data_url(rgba)}, "backgroundFit": None}
 
-    class Stroke:
-        image_data = rgba
-        json_data = None
-
-    real = canvas_module.st_canvas
-    canvas_module.st_canvas = lambda **kwargs: Stroke()
+    real = canvas_module.out
+    canvas_module.out = lambda **kwargs: stroke  # the browser's message after a stroke, decoded for real
     try:
         at.run()
         assert any("with probability" in c.value for c in at.caption), "no prediction drawn"
         return timed_reruns(at, lambda at, i: None, repeats)
     finally:
-        canvas_module.st_canvas = real
+        canvas_module.out = real
 
 
 def main() -> int:

@@ -1,19 +1,22 @@
-"""AppTest: the Draw page's "where it looked" heatmap, with a drawn digit standing in for the canvas."""
+"""AppTest: the Draw page's "where it looked" heatmap, with a drawn digit's PNG standing in for the canvas's message."""
 
 import sys
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from cnn_core.preprocess import png_data_url
 from conftest import REPO
 
 
-class Drawn:
-    """What the canvas component returns: an RGBA picture of the drawing."""
+def canvas_sends(monkeypatch, data_url) -> None:
+    """From now on the canvas component answers with ``data_url``, as the browser's message after a stroke.
 
-    def __init__(self, rgba):
-        self.image_data = rgba
-        self.json_data = None
+    The component itself is stood in for (AppTest has no browser to draw in),
+    so everything the app does with the message runs for real.
+    """
+    sent = {"drawing": {"raw": {"objects": []}, "data": data_url}, "backgroundFit": None}
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "out", lambda **kwargs: sent)
 
 
 def seven() -> np.ndarray:
@@ -29,7 +32,7 @@ def test_heatmap_for_the_prediction_and_for_a_class_the_user_picks(monkeypatch):
     at.query_params["lang"] = "en"
     at.run()  # an empty canvas; the component is registered, so its module can be imported now
     assert "Where it looked" not in [s.value for s in at.subheader]
-    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "st_canvas", lambda **kwargs: Drawn(seven()))
+    canvas_sends(monkeypatch, png_data_url(seven()))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Where it looked" in [s.value for s in at.subheader]

@@ -1,0 +1,124 @@
+"""What a crafted browser sends the app instead of a drawing or a kernel: refused with a notice, never a traceback.
+
+The Draw page's canvas sends its drawing as a PNG data URL that any client can
+forge (a 8000×8000 PNG once cost 1.2 GB on every stroke); the Inside page's
+kernel lab reads the cells a client types ("nan", "inf", "1e39" once drew empty
+heatmaps). Each is stood in for at the point where it enters the app.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import sys
+import zlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnn_core import texts
+from cnn_core.errors import PlaygroundError
+from cnn_core.preprocess import PNG_DATA_URL, max_data_url_chars, png_data_url, rgba_from_data_url
+from conftest import REPO
+from test_draw_looked import canvas_sends, seven
+
+EN = texts.table("en")
+
+
+def encoded(image: Image.Image, fmt: str = "PNG") -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return PNG_DATA_URL + base64.b64encode(buffer.getvalue()).decode()
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_claiming(width: int, height: int) -> str:
+    """A valid-looking PNG a few dozen bytes long whose header claims ``width`` × ``height`` RGBA pixels."""
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+    body = chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+    return PNG_DATA_URL + base64.b64encode(b"\x89PNG\r\n\x1a\n" + header + body).decode()
+
+
+FORGED = {
+    "8000x8000_png": lambda: png_claiming(8000, 8000),
+    "2000x2000_png": lambda: encoded(Image.new("RGBA", (2000, 2000), (255, 255, 255, 255))),
+    "281x280_png": lambda: encoded(Image.new("RGBA", (281, 280))),
+    "not_base64": lambda: "data:image/png,hello",
+    "empty_base64": lambda: "data:image/png;base64,AAAA",
+    "tiff_named_png": lambda: encoded(Image.new("RGBA", (280, 280)), "TIFF"),
+    "jpeg_named_png": lambda: encoded(Image.new("RGB", (280, 280)), "JPEG"),
+    "cut_short": lambda: png_data_url(seven())[:300],
+    "too_long": lambda: PNG_DATA_URL + "A" * max_data_url_chars(280, 280),
+    "a_number": lambda: 5,
+    "a_list": lambda: ["data:image/png;base64,"],
+}
+
+
+def test_a_forged_canvas_message_is_left_out_and_the_last_drawing_and_prediction_stay(monkeypatch):
+    at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()  # registers the component, so its module can be stood in for
+    canvas_sends(monkeypatch, png_data_url(seven()))
+    at.run()
+    assert [h.value for h in at.header] == ["7"] and not at.warning
+    refused = EN["draw.canvas_refused"].format(width=280, height=280)
+    for name, forged in FORGED.items():
+        canvas_sends(monkeypatch, forged())
+        at.run()
+        assert not at.exception, (name, [e.value for e in at.exception])
+        assert [w.value for w in at.warning] == [refused], name
+        assert [h.value for h in at.header] == ["7"], name  # the prediction of the last real drawing
+        assert "Where it looked" in [s.value for s in at.subheader], name
+    at.button(key="clear_canvas").click().run()  # a fresh canvas: a forged message leaves it empty
+    assert not at.exception and [w.value for w in at.warning] == [refused]
+    assert not at.header and EN["draw.empty"] in [i.value for i in at.info]
+
+
+def test_a_forged_message_is_not_even_opened_unless_its_header_is_the_canvas_size(monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("decoded a PNG whose header is not the canvas's size")
+
+    monkeypatch.setattr(Image, "open", never)
+    for width, height in [(13000, 13000), (14500, 14500), (280, 560), (1, 1)]:
+        with pytest.raises(PlaygroundError) as refused:
+            rgba_from_data_url(png_claiming(width, height), 280, 280)
+        assert refused.value.key == "draw.canvas_refused"
+
+
+def test_every_png_of_the_canvas_size_reads_as_rgba():
+    rgba = seven()
+    assert np.array_equal(rgba_from_data_url(png_data_url(rgba), 280, 280), rgba)
+    for mode, colour in [("LA", (255, 255)), ("L", 255), ("RGB", (255, 255, 255)), ("P", 3), ("1", 1)]:
+        image = rgba_from_data_url(encoded(Image.new(mode, (280, 280), colour)), 280, 280)
+        assert image.shape == (280, 280, 4) and image.dtype == np.uint8, mode
+    noise = np.random.default_rng(0).integers(0, 256, (280, 280, 4), dtype=np.uint8)  # the largest honest PNG
+    assert len(png_data_url(noise)) < max_data_url_chars(280, 280)
+    with_text = encoded(Image.new("RGBA", (280, 280)))  # text chunks are dropped unread
+    png = base64.b64decode(with_text[len(PNG_DATA_URL):])
+    png = png[:33] + chunk(b"zTXt", b"k\0\0" + zlib.compress(b"x" * 10**6)) + png[33:]
+    assert rgba_from_data_url(PNG_DATA_URL + base64.b64encode(png).decode(), 280, 280).shape == (280, 280, 4)
+
+
+def test_the_canvas_is_called_with_the_arguments_st_canvas_would_pass(monkeypatch):
+    """The component is called directly (st_canvas decodes unchecked): a new version of it must not drift."""
+    AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60).run()  # registers the component
+    component = sys.modules["streamlit_drawable_canvas"]
+    from ui import canvas_ui
+
+    for dark_ink in (False, True):
+        calls = []
+        monkeypatch.setattr(component, "out", lambda **kwargs: calls.append(kwargs) or {})
+        canvas_ui._component(dark_ink, "k")
+        component.st_canvas(stroke_width=18, stroke_color="#000000" if dark_ink else "#FFFFFF",
+                            background_color="#FFFFFF" if dark_ink else "#000000", height=canvas_ui.SIZE,
+                            width=canvas_ui.SIZE, drawing_mode="freedraw", return_image_data=True, key="k")
+        ours, theirs = ({k: v for k, v in call.items() if not callable(v)} for call in calls)
+        assert ours == theirs and set(calls[0]) == set(calls[1])
