@@ -27,6 +27,9 @@ LAB_KERNELS: dict[str, list[list[float]]] = {
     "blur": [[1 / 9] * 3] * 3,
     "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
 }
+# The lab's weights lie in [-LAB_WEIGHT_LIMIT, LAB_WEIGHT_LIMIT]: far past any kernel above, and small enough
+# that a 3×3 sum over pixels in [0, 1] stays finite and its heatmap shows (1e39 is inf in float32).
+LAB_WEIGHT_LIMIT = 100
 
 
 @contextlib.contextmanager

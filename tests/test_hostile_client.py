@@ -122,3 +122,59 @@ def test_the_canvas_is_called_with_the_arguments_st_canvas_would_pass(monkeypatc
                             width=canvas_ui.SIZE, drawing_mode="freedraw", return_image_data=True, key="k")
         ours, theirs = ({k: v for k, v in call.items() if not callable(v)} for call in calls)
         assert ours == theirs and set(calls[0]) == set(calls[1])
+
+
+@pytest.mark.parametrize("typed", ["nan", "NaN", "inf", "-inf", "−inf", "1e39", "1e308", "1e400", "101", "-100.5",
+                                   "1_0", "٣", "0x10", "", "None", "1,5,0"])
+def test_the_kernel_lab_refuses_what_is_not_a_weight_in_range(typed):
+    from ui.inside_ui import parse_kernel
+
+    with pytest.raises(ValueError):
+        parse_kernel(pd.DataFrame([[typed, "0", "0"], ["0", "0", "0"], ["0", "0", "0"]]))
+
+
+def test_the_kernel_lab_reads_every_weight_in_range_and_only_a_3x3_kernel():
+    from cnn_core.inspection import LAB_WEIGHT_LIMIT
+    from ui.inside_ui import parse_kernel
+
+    edge = f"−{LAB_WEIGHT_LIMIT}"
+    kernel = parse_kernel(pd.DataFrame([[edge, str(LAB_WEIGHT_LIMIT), "1e-3"], ["+2", ".5", "3."], ["0,25", "1E1", "0"]]))
+    expected = [[-LAB_WEIGHT_LIMIT, LAB_WEIGHT_LIMIT, 1e-3], [2, .5, 3], [.25, 10, 0]]
+    assert torch.allclose(kernel, torch.tensor(expected))
+    with pytest.raises(ValueError):
+        parse_kernel(pd.DataFrame([["0"] * 3] * 4))
+
+
+def lab_page():
+    import streamlit as st
+    import torch
+
+    from ui.inside_ui import lab_section
+
+    st.session_state.setdefault("lang", "en")
+    image = torch.zeros(1, 28, 28)
+    image[0, :, 14:] = 255
+    lab_section(image)
+
+
+def lab_charts(at: AppTest) -> list[str]:
+    """The kernel lab's three heatmaps (input, convolution, ReLU) as the figures sent to the browser."""
+    return [chart.proto.spec for chart in at.get("plotly_chart")]
+
+
+def test_a_refused_kernel_says_what_is_accepted_and_the_lab_keeps_the_last_good_one():
+    at = AppTest.from_function(lab_page, default_timeout=60).run()
+    assert not at.exception and not at.error and len(lab_charts(at)) == 3
+    identity = lab_charts(at)
+    at.session_state["lab_identity"] = {"edited_rows": {1: {"b": "2"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    doubled = lab_charts(at)
+    assert doubled[1] != identity[1]
+    refused = EN["inside.lab_bad"].format(low="−100", high="100")
+    for typed in ("nan", "inf", "1e39", "1_0"):
+        at.session_state["lab_identity"] = {"edited_rows": {1: {"b": typed}}, "added_rows": [], "deleted_rows": []}
+        at.run()
+        assert not at.exception, typed
+        assert [e.value for e in at.error] == [refused], typed
+        assert lab_charts(at) == doubled, typed  # drawn with the last kernel that was accepted

@@ -4,13 +4,15 @@ Each function draws one section from a traced forward pass
 (:func:`cnn_core.inspection.trace`); ``pages/inside.py`` calls them top to bottom.
 """
 
+import re
+
 import pandas as pd
 import streamlit as st
 import torch
 
 from cnn_core import datasets
 from cnn_core.errors import PlaygroundError
-from cnn_core.inspection import LAB_KERNELS, apply_kernel, one_hot, tile_maps
+from cnn_core.inspection import LAB_KERNELS, LAB_WEIGHT_LIMIT, apply_kernel, one_hot, tile_maps
 from ui import resources, state
 from ui.figures import chart_config, heatmap, probabilities
 from ui.i18n import error_text, labeller, num, plain, t
@@ -115,12 +117,24 @@ def kernel_cells(kernel) -> pd.DataFrame:
                         columns=["a", "b", "c"])
 
 
-def parse_kernel(cells: pd.DataFrame) -> torch.Tensor:
-    """The edited cells as a kernel: "0,5", "0.5", "−1" and "-1" all read; anything else is a ValueError."""
-    def value(cell) -> float:
-        return float(str(cell).strip().replace("−", "-").replace(",", "."))
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE | re.ASCII)  # no nan, inf, 1_0, ٣
 
-    return torch.tensor([[value(c) for c in row] for row in cells.values.tolist()], dtype=torch.float32)
+
+def parse_kernel(cells: pd.DataFrame) -> torch.Tensor:
+    """The edited cells as a 3×3 kernel: "0,5", "0.5", "−1" and "-1" all read.
+
+    Anything else, or a weight beyond ±LAB_WEIGHT_LIMIT, is a ValueError.
+    """
+    def value(cell) -> float:
+        text = str(cell).strip().replace("−", "-").replace(",", ".")
+        if not _NUMBER.fullmatch(text) or not abs(float(text)) <= LAB_WEIGHT_LIMIT:
+            raise ValueError(f"not a kernel weight: {text[:20]!r}")
+        return float(text)
+
+    rows = cells.values.tolist()
+    if len(rows) != 3 or any(len(row) != 3 for row in rows):
+        raise ValueError("a kernel is 3×3")
+    return torch.tensor([[value(c) for c in row] for row in rows], dtype=torch.float32)
 
 
 def lab_section(image):
@@ -128,11 +142,12 @@ def lab_section(image):
     name = st.selectbox(t("inside.lab_preset"), list(LAB_KERNELS), key="w_lab_preset",
                         format_func=labeller("kernel."))
     editor = st.data_editor(kernel_cells(LAB_KERNELS[name]), key=f"lab_{name}", hide_index=True)
+    accepted = st.session_state.setdefault(state.LAB_KERNEL, {})
     try:
-        kernel = parse_kernel(editor)
+        accepted[name] = parse_kernel(editor)
     except (ValueError, TypeError):
-        st.error(t("inside.lab_bad"))
-        return
+        st.error(t("inside.lab_bad", low=num(-LAB_WEIGHT_LIMIT), high=num(LAB_WEIGHT_LIMIT)))
+    kernel = accepted.get(name, torch.tensor(LAB_KERNELS[name], dtype=torch.float32))
     out = apply_kernel(image[0].float() / 255, kernel)
     c1, c2, c3 = st.columns(3)
     c1.plotly_chart(heatmap(image[0].float(), t("inside.image"), height=220), key="lab_in",
