@@ -1,7 +1,7 @@
 """What a crafted browser sends the app instead of a drawing or a kernel: refused with a notice, never a traceback.
 
 The Draw page's canvas sends its drawing as a PNG data URL that any client can
-forge (a 8000×8000 PNG once cost 1.2 GB on every stroke); the Inside page's
+forge (an 8000×8000 PNG once cost 1.2 GB on every stroke); the Inside page's
 kernel lab reads the cells a client types ("nan", "inf", "1e39" once drew empty
 heatmaps). Each is stood in for at the point where it enters the app.
 """
@@ -138,7 +138,8 @@ def test_the_kernel_lab_reads_every_weight_in_range_and_only_a_3x3_kernel():
     from ui.inside_ui import parse_kernel
 
     edge = f"−{LAB_WEIGHT_LIMIT}"
-    kernel = parse_kernel(pd.DataFrame([[edge, str(LAB_WEIGHT_LIMIT), "1e-3"], ["+2", ".5", "3."], ["0,25", "1E1", "0"]]))
+    typed = [[edge, str(LAB_WEIGHT_LIMIT), "1e-3"], ["+2", ".5", "3."], ["0,25", "1E1", "0"]]
+    kernel = parse_kernel(pd.DataFrame(typed))
     expected = [[-LAB_WEIGHT_LIMIT, LAB_WEIGHT_LIMIT, 1e-3], [2, .5, 3], [.25, 10, 0]]
     assert torch.allclose(kernel, torch.tensor(expected))
     with pytest.raises(ValueError):
