@@ -26,7 +26,7 @@ import torch
 
 from . import datasets
 from .architecture import LIMITS
-from .archive import MemberProblem, MemberTooBig, check_member, read_member
+from .archive import MemberProblem, MemberTooBig, TooManyEntries, check_member, open_zip, read_member
 from .config import DEFAULT_IMAGE_SIZE
 from .errors import DataError
 
@@ -254,8 +254,10 @@ class _Source:
             self.members = {PurePosixPath(p.relative_to(path).as_posix()): p for p in files}
             return
         try:
-            self.zip = zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path)
+            self.zip = open_zip(path, limits.max_files)  # the directory counted before zipfile parses it
             infos = [i for i in self.zip.infolist() if not i.is_dir()]
+        except TooManyEntries as exc:
+            raise DataError("err.zip_too_many_files", count=exc.count, limit=limits.max_files) from exc
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise DataError("err.zip_not_zip") from exc
         if len(infos) > limits.max_files:

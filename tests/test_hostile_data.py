@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+import zipfile
 import zlib
 
 import numpy as np
@@ -58,6 +59,30 @@ def test_a_broken_member_refuses_the_zip_with_its_name_and_reason(broken, why, t
     err = refused(broken(zipcraft.make(members)), tmp_path)
     assert err.key == "err.zip_member" and err.params["path"] == "dogs/2.png"
     assert err.params["reason"].key == why
+
+
+@pytest.fixture
+def no_zipfile(monkeypatch):
+    """zipfile.ZipFile made to fail: a refusal that needs it parses the central directory first."""
+    def parsed(*args, **kwargs):
+        raise AssertionError("zipfile parsed the central directory before the entries were counted")
+    monkeypatch.setattr(zipfile, "ZipFile", parsed)
+
+
+@pytest.mark.parametrize("raw", [
+    zipcraft.many_entries(3_000),  # the 16-bit count says 3,000: the directory is counted, not the claim
+    zipcraft.many_entries(70_000),  # the count says 65,535 (its most), the directory holds more
+    zipcraft.many_entries(10, declared=2**40, zip64=True),  # a zip64 end record declaring 2^40 entries
+], ids=["declared", "16-bit-count-lies", "zip64"])
+def test_too_many_entries_are_refused_before_zipfile_reads_the_directory(raw, tmp_path, no_zipfile):
+    err = refused(raw, tmp_path, limits=ArchiveLimits(max_files=1_000))
+    assert err.key == "err.zip_too_many_files" and err.params["limit"] == 1_000
+
+
+def test_folder_entries_do_not_count_as_files(tmp_path):
+    members = {f"{c}/": b"" for c in ("cats", "dogs")} | good_members(10)
+    data = load_image_archive(zipcraft.make(members), size=8, cache_dir=tmp_path, limits=ArchiveLimits(max_files=20))
+    assert len(data.train_y) + len(data.test_y) == 20
 
 
 def test_images_that_make_pillow_raise_anything_are_skipped_and_counted(tmp_path):

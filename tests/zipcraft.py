@@ -60,3 +60,43 @@ def flip_data(raw: bytes, name: str, offset: int = 10) -> bytes:
     for i in range(start + offset, start + offset + 8):
         out[i] ^= 0xA5
     return bytes(out)
+
+
+def many_entries(count: int, declared: int | None = None, zip64: bool = False) -> bytes:
+    """One empty stored member, then ``count`` central entries pointing at it: a tiny file zipfile reads for long.
+
+    The end record declares ``declared`` entries (``min(count, 65535)`` by default, as a 16-bit field
+    must); with ``zip64`` a zip64 end record and locator declare it instead, in 64 bits.
+    """
+    first = b"a/0.png"
+    local = LOCAL + struct.pack("<HHHHHIIIHH", 20, 0, 0, 0, 0, 0, 0, 0, len(first), 0) + first
+    central = bytearray()
+    for i in range(count):
+        name = b"%x" % i
+        central += CENTRAL + struct.pack("<HHHHHHIIIHHHHHII", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name),
+                                         0, 0, 0, 0, 0, 0) + name
+    declared = min(count, 0xFFFF) if declared is None else declared
+    tail = b""
+    if zip64:
+        record_at = len(local) + len(central)
+        tail = (b"PK\x06\x06" + struct.pack("<QHHLLQQQQ", 44, 45, 45, 0, 0, declared, declared, len(central),
+                                            len(local))
+                + b"PK\x06\x07" + struct.pack("<LQL", 0, record_at, 1))
+        declared = 0xFFFF
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, min(declared, 0xFFFF), min(declared, 0xFFFF),
+                                      min(len(central), 0xFFFFFFFF), len(local), 0)
+    return local + bytes(central) + tail + end
+
+
+def recompress(raw: bytes, name_end: str, extra: bytes = b"", method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """The zip again with the member whose name ends with ``name_end`` written with ``method`` (and ``extra``
+    appended to its data); the others as they were."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(name_end):
+                dst.writestr(info.filename, data + extra, compress_type=method)
+            else:
+                dst.writestr(info, data)
+    return out.getvalue()
