@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from .architecture import Architecture, layer_table, model_memory_mb, totals
-from .archive import MemberProblem, MemberTooBig, read_member
+from .archive import MemberProblem, MemberTooBig, TooManyEntries, open_zip, read_member
 from .errors import ArchitectureError, ModelFileError
 from .model import PlaygroundCNN, build_model
 from .texts import Message
@@ -56,6 +56,8 @@ def save(path: Path | str, model: PlaygroundCNN, classes: list[str], **meta) -> 
 
 
 MAX_HEADER_BYTES = 256 * 2**10  # architecture.json: an architecture, class names and a few numbers
+MAX_MODEL_MEMBERS = 16  # entries of a model file, which needs two: counted before the zip is parsed
+MAX_WEIGHT_RECORDS = 1024  # entries of weights.pt: torch's few records and one per tensor (a net has < 100)
 MAX_CLASS_NAME = 100  # characters
 META_KEYS = ("dataset", "test_accuracy", "reason")  # what a model file may say about itself
 
@@ -70,12 +72,18 @@ def _reject_constant(name: str):
 
 def _read_members(raw: bytes, cap: int, max_mb: float) -> tuple[bytes, bytes]:
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        with open_zip(raw, MAX_MODEL_MEMBERS) as z:
             infos = {info.filename: info for info in z.infolist()}
             if not {"architecture.json", "weights.pt"} <= infos.keys():
                 raise _corrupt("reason.model_missing_parts")
-            header_raw = read_member(z, infos["architecture.json"], MAX_HEADER_BYTES)
+            try:
+                header_raw = read_member(z, infos["architecture.json"], MAX_HEADER_BYTES)
+            except MemberTooBig as exc:  # a small file can hold a big header: say which part is too big
+                raise _corrupt("reason.model_header_too_big", size_kb=-(-exc.size // 2**10),
+                               limit_kb=MAX_HEADER_BYTES // 2**10) from exc
             weights_raw = read_member(z, infos["weights.pt"], cap)
+    except TooManyEntries as exc:
+        raise _corrupt("reason.model_too_many_members", limit=exc.limit) from exc
     except MemberTooBig as exc:
         raise ModelFileError("err.model_too_big", size_mb=round(exc.size / 2**20, 1), limit_mb=max_mb) from exc
     except MemberProblem as exc:
@@ -83,6 +91,33 @@ def _read_members(raw: bytes, cap: int, max_mb: float) -> tuple[bytes, bytes]:
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise _corrupt("reason.model_not_zip") from exc
     return header_raw, weights_raw
+
+
+def _check_weights_archive(weights_raw: bytes) -> None:
+    """weights.pt as torch writes it: a zip of records stored as they are, together no bigger than itself.
+
+    torch.load inflates a compressed record in full, whatever its size, and
+    allocates what a record's header declares. Stored records cannot hold more
+    than the file that contains them, so this bounds torch's memory by the
+    (capped) size of weights.pt. Read from the zip's directory alone, before
+    torch reads a byte; a file in torch's old, pre-zip format is refused too
+    (its storages are allocated at the sizes it declares).
+    """
+    try:
+        with open_zip(weights_raw, MAX_WEIGHT_RECORDS) as z:
+            infos = z.infolist()
+    except TooManyEntries as exc:
+        raise _corrupt("reason.model_weights_too_many_records", limit=exc.limit) from exc
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise _corrupt("reason.model_weights_unreadable", detail="BadZipFile") from exc
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise _corrupt("reason.model_weights_compressed", name=info.filename[:100])
+    declared = sum(info.file_size for info in infos)
+    # Stored records hold exactly their size, and side by side (not overlapping) they fit in the file.
+    if declared > len(weights_raw) or any(info.compress_size != info.file_size for info in infos):
+        raise _corrupt("reason.model_weights_bad_sizes", size_mb=round(declared / 2**20, 1),
+                       file_mb=round(len(weights_raw) / 2**20, 1))
 
 
 def _parse_header(header_raw: bytes) -> dict:
@@ -145,11 +180,12 @@ def _check_state(state, model: PlaygroundCNN) -> None:
 def from_bytes(raw: bytes, max_mb: float = MAX_MODEL_MB, memory_limit_mb: float | None = None) -> SavedModel:
     """Check a model file from the outside in and build it only once its size is known to fit.
 
-    The zip's members are read with a bounded size; the JSON header is parsed
+    The zip's members are counted and read with a bounded size; the JSON header is parsed
     and typed; the parameter count and memory are computed from the
     architecture *before* any tensor is allocated (``memory_limit_mb`` is the
     same setting training uses); the weights must match the architecture
-    tensor for tensor. Any failure is a :class:`ModelFileError`.
+    tensor for tensor, and weights.pt's own records are checked before torch
+    reads them (:func:`_check_weights_archive`). Any failure is a :class:`ModelFileError`.
     """
     cap = int(max_mb * 2**20)
     if len(raw) > cap:
@@ -170,6 +206,7 @@ def from_bytes(raw: bytes, max_mb: float = MAX_MODEL_MB, memory_limit_mb: float 
     if memory_limit_mb is not None and need > memory_limit_mb:
         raise ModelFileError("err.model_needs_memory", params=params, need_mb=round(need),
                              limit_mb=round(memory_limit_mb))
+    _check_weights_archive(weights_raw)
     model = build_model(arch)
     try:
         # weights_only refuses any pickled object other than tensors and plain containers.

@@ -185,6 +185,55 @@ def test_a_member_whose_size_lies_is_never_read_past_the_limit():
     assert refused(claims_small).key == "err.model_corrupt"
 
 
+class TorchLoadCalled(BaseException):
+    """Not an Exception: from_bytes turns every Exception torch raises into a refusal, and this must get out."""
+
+
+@pytest.fixture
+def no_torch_load(monkeypatch):
+    """torch.load made to fail: a refusal that needs it let torch read the weights first."""
+    def loaded(*args, **kwargs):
+        raise TorchLoadCalled("torch.load read weights.pt before its records were checked")
+    monkeypatch.setattr(torch, "load", loaded)
+
+
+def test_a_compressed_record_in_weights_is_refused_before_torch_inflates_it(no_torch_load):
+    bomb = zipcraft.recompress(_weights(build_model(SMALL).state_dict()), "data/0", extra=b"\0" * 20 * 2**20)
+    assert len(bomb) < 2**20  # 20 MB of zeros deflate to a few KB; torch would inflate them all
+    err = refused(model_file(weights=bomb), max_mb=200)
+    assert reason(err) == "reason.model_weights_compressed" and err.params["reason"].params["name"].endswith("data/0")
+
+
+def test_records_in_weights_claiming_more_than_the_file_are_refused(no_torch_load):
+    weights = _weights(build_model(SMALL).state_dict())
+    record = next(n for n in zipfile.ZipFile(io.BytesIO(weights)).namelist() if n.endswith("data/0"))
+    lying = zipcraft.patch(weights, record, size=2**31)  # stored: torch allocates the declared size
+    assert reason(refused(model_file(weights=lying))) == "reason.model_weights_bad_sizes"
+
+
+def test_weights_in_torchs_old_pickle_format_are_refused():
+    buf = io.BytesIO()  # the pre-zip format allocates its storages at the sizes it declares
+    torch.save(build_model(SMALL).state_dict(), buf, _use_new_zipfile_serialization=False)
+    assert reason(refused(model_file(weights=buf.getvalue()))) == "reason.model_weights_unreadable"
+
+
+def test_an_oversized_header_is_named_not_taken_for_an_oversized_file():
+    raw = model_file(meta={"dataset": "mnist", "padding": "x" * (checkpoint.MAX_HEADER_BYTES + 1)})
+    assert len(raw) < 2**20  # the file is small: the header is what is too big
+    err = refused(raw, max_mb=200)
+    assert reason(err) == "reason.model_header_too_big"
+    assert err.params["reason"].params["limit_kb"] == checkpoint.MAX_HEADER_BYTES // 2**10
+
+
+def test_too_many_entries_are_refused_before_zipfile_reads_the_directory(monkeypatch):
+    def parsed(*args, **kwargs):
+        raise AssertionError("zipfile parsed the central directory before the entries were counted")
+    monkeypatch.setattr(zipfile, "ZipFile", parsed)
+    err = refused(zipcraft.many_entries(70_000), max_mb=200)  # the 16-bit count says 65,535
+    assert reason(err) == "reason.model_too_many_members"
+    assert err.params["reason"].params["limit"] == checkpoint.MAX_MODEL_MEMBERS
+
+
 HUNDRED = [f"c{i}" for i in range(100)]
 HUGE = Architecture(in_height=256, in_width=256, in_channels=4, out_channels=(256,) * 5, padding="same",
                     pool="none", dense=(1024, 1024), num_classes=100)  # every field in range: ~17 G parameters
