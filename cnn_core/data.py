@@ -34,6 +34,7 @@ DATA_DIR_ENV = "CNN_PLAYGROUND_DATA_DIR"
 CACHE_DIR_ENV = "CNN_PLAYGROUND_CACHE_DIR"
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")  # what Pillow may read them as (JPEG includes MPO)
 
 
 def default_data_dir() -> Path:
@@ -142,6 +143,10 @@ class ArchiveLimits:
     max_ratio: int = 200  # uncompressed / compressed, beyond which a member is a zip bomb
     max_image_pixels: int = 4096 * 4096  # one image's width × height, read from its header before decoding
     max_decoded_mb: float = 768  # every image decoded and resized, together: checked before decoding starts
+    # Every image's width × height from its header, together, in millions: the decoding work, checked before it
+    # starts (a 704-byte WebP declares 16.7 megapixels, a quarter second of decoding). 10,000 photos of 0.5
+    # megapixels fit; decoding this many takes a minute or two of one core. Settings.max_decode_megapixels.
+    max_total_megapixels: int = 6000
 
 
 CACHE_MB_ENV = "CNN_PLAYGROUND_CACHE_MB"
@@ -218,7 +223,7 @@ def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimit
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(raw)) as img:
+        with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as img:
             width, height = img.size
             if width * height > max_pixels:
                 raise _TooLarge
@@ -232,6 +237,22 @@ def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimit
     except Exception:  # noqa: BLE001 - a hostile file can make Pillow raise anything
         return None
     return t.view(size, size, channels).permute(2, 0, 1).contiguous()
+
+
+def _declared_pixels(raw: bytes, max_pixels: int) -> int:
+    """The width × height the image's header declares, read without decoding a pixel.
+
+    0 for what will not be decoded: not an image, or over ``max_pixels`` (skipped).
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as img:  # lazy: the header only
+            width, height = img.size
+    except Exception:  # noqa: BLE001 - a hostile file can make Pillow raise anything
+        return 0
+    pixels = width * height
+    return pixels if pixels <= max_pixels else 0
 
 
 class _Source:
@@ -359,6 +380,30 @@ def _write_cache(cache_file: Path, data: ImageData) -> None:
         pass  # a read-only or full disk only costs the next decode
 
 
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: ArchiveLimits) -> None:
+    """Refuse the archive when its images' headers declare more pixels together than the limit allows.
+
+    Decoding time follows the pixels an image declares, not its bytes. Each
+    header is read (Image.open is lazy) and the sum checked before the first
+    pixel is decoded; reading stops as soon as the sum is over.
+    """
+    budget = limits.max_total_megapixels * 10**6
+    total = 0
+    chunk = 256
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:  # reading members inflates them: both cores
+        for start in range(0, len(members), chunk):
+            total += sum(pool.map(lambda m: _declared_pixels(source.read(m), limits.max_image_pixels),
+                                  members[start:start + chunk]))
+            if total > budget:
+                raise DataError("err.zip_too_many_pixels", count=len(members),
+                                megapixels=-(-total // 10**6), limit=limits.max_total_megapixels,
+                                checked=min(start + chunk, len(members)))
+
+
 def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int | None = None,
                        test_fraction: float = 0.2, limits: ArchiveLimits = ArchiveLimits(),
                        cache_dir: Path | str | None = None, seed: int = 0,
@@ -369,7 +414,8 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     image is grayscale-looking (decided from the first image) when None.
     Non-images, unreadable images and images whose header declares more than
     ``limits.max_image_pixels`` are skipped and counted in ``notes``; the
-    memory of all images decoded together is checked before any is decoded.
+    memory of all images decoded together, and the pixels their headers
+    declare (the decoding time), are checked before any is decoded.
     Results are cached on disk keyed by the archive's content (an upload) or
     path, size and modification time; the cache is trimmed oldest first.
     """
@@ -407,6 +453,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     if cached is not None:
         return cached
 
+    _check_decoding_work(source, [m for items in layout.values() for _, m in items], limits)
     if channels is None:
         first = None
         for _, member in layout[next(iter(layout))][:20]:  # the first readable image decides
@@ -438,7 +485,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
                 status[i] = 1
 
         # Pillow releases the GIL while decoding, so two threads use both cores.
-        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        with ThreadPoolExecutor(max_workers=_workers()) as pool:
             for _ in pool.map(one, range(len(items))):
                 pass
         keep = [i for i, ok in enumerate(status) if ok == 1]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import RAY_ADDRESS_ENV
-from .data import default_data_dir
+from .data import ArchiveLimits, default_data_dir
 
 HOME_ENV = "CNN_PLAYGROUND_HOME"
 DATABASE_URL_ENV = "CNN_PLAYGROUND_DATABASE_URL"
@@ -49,6 +49,7 @@ class Settings:
     ray_cpus_per_training: float = 2.0  # CPUs each training asks the cluster for (its torch threads)
     ray_gpus_per_training: float = 0.25  # fraction of a GPU each training asks for, where the cluster has GPUs
     ray_max_running: int | None = None  # trainings at once on the cluster; None: as many as its CPUs hold
+    max_decode_megapixels: int = ArchiveLimits.max_total_megapixels  # an image zip's pixels, all images together
 
     @classmethod
     def load(cls, argv: list[str] | None = None) -> "Settings":
@@ -75,7 +76,13 @@ class Settings:
             ray_gpus_per_training=min(max(_env_float("CNN_PLAYGROUND_RAY_GPU_FRACTION", cls.ray_gpus_per_training),
                                           0.0), 1.0),
             ray_max_running=int(_env_float("CNN_PLAYGROUND_RAY_MAX_RUNNING", 0)) or None,
+            max_decode_megapixels=max(1, int(_env_float("CNN_PLAYGROUND_MAX_DECODE_MEGAPIXELS",
+                                                        cls.max_decode_megapixels))),
         )
+
+    def archive_limits(self) -> ArchiveLimits:
+        """The limits on an uploaded image zip: its expanded size follows the upload limit."""
+        return ArchiveLimits(max_total_mb=int(self.max_upload_mb * 5), max_total_megapixels=self.max_decode_megapixels)
 
     def storage_limits(self):
         from .storage import Limits

@@ -165,6 +165,41 @@ def test_too_many_decoded_pixels_are_refused_before_decoding_with_the_figure(tmp
     assert big.value.params["need_mb"] == round(100 * 256 * 256 * 3 / 2**20)
 
 
+def one_colour(fmt: str, width: int, height: int) -> bytes:
+    """A few hundred bytes that declare width × height pixels: lossless WebP, or 16-bit grayscale PNG."""
+    buf = io.BytesIO()
+    if fmt == "WEBP":
+        Image.new("RGB", (width, height), (10, 20, 30)).save(buf, "WEBP", lossless=True)
+    else:
+        Image.fromarray(np.zeros((height, width), np.uint16)).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+class Decoded(BaseException):
+    """Not an Exception: the loader's own handlers must not catch it."""
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "PNG"])
+def test_pixels_declared_by_all_headers_together_are_refused_before_decoding(fmt, tmp_path, monkeypatch):
+    members = good_members() | {f"cats/big{i}.{fmt.lower()}": one_colour(fmt, 1000, 1000) for i in range(4)}
+    assert sum(map(len, members.values())) < 100_000  # tiny files, 4 megapixels to decode
+
+    def decoded(*args, **kwargs):
+        raise Decoded("an image was decoded before the archive's pixels were counted")
+    monkeypatch.setattr("cnn_core.data._decode", decoded)
+    err = refused(zipcraft.make(members), tmp_path, limits=ArchiveLimits(max_total_megapixels=3))
+    assert err.key == "err.zip_too_many_pixels" and err.params["limit"] == 3
+    assert err.params["megapixels"] == 5 and err.params["count"] == 16  # 4 × 1,000,000 + 12 × 256, rounded up
+
+
+def test_the_pixel_budget_is_a_server_setting(monkeypatch):
+    from cnn_core.settings import Settings
+
+    assert Settings.load([]).archive_limits().max_total_megapixels == ArchiveLimits().max_total_megapixels
+    monkeypatch.setenv("CNN_PLAYGROUND_MAX_DECODE_MEGAPIXELS", "250")
+    assert Settings.load([]).archive_limits().max_total_megapixels == 250
+
+
 def test_the_decoded_cache_keeps_the_newest_within_its_cap(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     for i in range(3):

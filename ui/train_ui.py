@@ -59,7 +59,7 @@ def upload_limit_mb() -> float:
 
 
 def load_upload(upload, size: int) -> None:
-    from cnn_core.data import ArchiveLimits, load_image_archive
+    from cnn_core.data import load_image_archive
 
     limit = resources.settings().max_upload_mb
     if upload.size > limit * 2**20:
@@ -68,7 +68,7 @@ def load_upload(upload, size: int) -> None:
     try:
         with st.spinner(t("train.decoding")):
             data = load_image_archive(upload.getvalue(), size=size, name=upload.name.rsplit(".", 1)[0],
-                                      limits=ArchiveLimits(max_total_mb=int(limit * 5)))
+                                      limits=resources.settings().archive_limits())
     except PlaygroundError as err:
         st.error(error_text(err), icon="🗜️")  # the previous dataset stays as it was
         return
