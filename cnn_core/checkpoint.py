@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from . import classnames
 from .architecture import Architecture, layer_table, model_memory_mb, totals
 from .archive import MemberProblem, MemberTooBig, TooManyEntries, open_zip, read_member
 from .errors import ArchitectureError, ModelFileError
@@ -58,7 +59,6 @@ def save(path: Path | str, model: PlaygroundCNN, classes: list[str], **meta) -> 
 MAX_HEADER_BYTES = 256 * 2**10  # architecture.json: an architecture, class names and a few numbers
 MAX_MODEL_MEMBERS = 16  # entries of a model file, which needs two: counted before the zip is parsed
 MAX_WEIGHT_RECORDS = 1024  # entries of weights.pt: torch's few records and one per tensor (a net has < 100)
-MAX_CLASS_NAME = 100  # characters
 META_KEYS = ("dataset", "test_accuracy", "reason")  # what a model file may say about itself
 
 
@@ -137,9 +137,10 @@ def _classes(header: dict, num_classes: int) -> list[str]:
     ok = isinstance(classes, list) and len(classes) == num_classes and all(
         isinstance(c, str) or (isinstance(c, int) and not isinstance(c, bool) and abs(c) < 10**12)
         for c in classes)
-    names = [str(c) for c in classes] if ok else []
-    if not ok or any(not n.strip() or len(n) > MAX_CLASS_NAME for n in names) or len(set(names)) != len(names):
-        raise _corrupt("reason.model_bad_classes", count=num_classes, longest=MAX_CLASS_NAME)
+    # The image loader's rule (classnames): a name it accepts is read back; "cat " written by an older one is "cat".
+    names = [classnames.normalise(str(c)) for c in classes] if ok else []
+    if not ok or any(classnames.problem(n) for n in names) or len(set(names)) != len(names):
+        raise _corrupt("reason.model_bad_classes", count=num_classes, longest=classnames.MAX_LENGTH)
     return names
 
 
@@ -152,7 +153,7 @@ def _meta(header: dict) -> dict:
         raise _corrupt("reason.model_bad_meta")
     kept = {}
     dataset, accuracy, reason = meta.get("dataset"), meta.get("test_accuracy"), meta.get("reason")
-    if isinstance(dataset, str) and 0 < len(dataset) <= MAX_CLASS_NAME:
+    if isinstance(dataset, str) and 0 < len(dataset) <= classnames.MAX_LENGTH:  # a name, as short as a class's
         kept["dataset"] = dataset
     if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1:
         kept["test_accuracy"] = float(accuracy)

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import torch
 
-from . import datasets
+from . import classnames, datasets
 from .architecture import LIMITS
 from .archive import MemberProblem, MemberTooBig, TooManyEntries, check_member, open_zip, read_member
 from .config import DEFAULT_IMAGE_SIZE
@@ -192,6 +192,33 @@ def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str,
     if len(layout) == 1 and "all" not in layout:  # only train/ or only test/: split it like plain folders
         layout = {"all": next(iter(layout.values()))}
     return layout, skipped
+
+
+def _named_classes(layout: dict[str, list[tuple[str, PurePosixPath]]]) -> dict[str, list[tuple[str, PurePosixPath]]]:
+    """The layout with each class folder's name as the class's name (:mod:`classnames`'s rule, as model files).
+
+    Refuses a folder whose name cannot be a class (nothing visible, too long)
+    and two folders that would be one class ("cat" and "cat "), naming them.
+    """
+    example = {}
+    for items in layout.values():
+        for folder, path in items:
+            example.setdefault(folder, path)
+    named = {}
+    for folder in sorted(example):
+        name = classnames.normalise(folder)
+        why = classnames.problem(name)
+        if why == "blank":
+            raise DataError("err.zip_class_blank", folder=repr(folder)[:40], example=str(example[folder])[:100])
+        if why == "too_long":
+            raise DataError("err.zip_class_too_long", folder=name[:40] + "…", length=len(name),
+                            limit=classnames.MAX_LENGTH)
+        other = next((f for f, n in named.items() if n == name), None)
+        if other is not None:
+            raise DataError("err.zip_class_same_name", first=repr(other)[:120], second=repr(folder)[:120],
+                            name=name)
+        named[folder] = name
+    return {split: [(named[folder], path) for folder, path in items] for split, items in layout.items()}
 
 
 class _TooLarge(Exception):
@@ -433,6 +460,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     images = [m for m in source.members if m.suffix.lower() in IMAGE_SUFFIXES]
     not_images = len(source.members) - len(images)
     layout, outside = _class_layout(images)
+    layout = _named_classes(layout)
     all_classes = sorted({c for items in layout.values() for c, _ in items})
     if not all_classes:
         raise DataError("err.zip_no_images")

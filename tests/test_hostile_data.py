@@ -139,6 +139,47 @@ def test_only_a_train_folder_is_split_like_plain_folders(tmp_path):
     assert len(data.train_y) == 8 and len(data.test_y) == 2
 
 
+def two_classes(first: str, second: str) -> bytes:
+    members = {f"{first}/{i}.png": png_bytes(30 + i) for i in range(6)}
+    return zipcraft.make(members | {f"{second}/{i}.png": png_bytes(220 - i) for i in range(6)})
+
+
+@pytest.mark.parametrize("folder, key", [
+    (" ", "err.zip_class_blank"),
+    ("\u3000", "err.zip_class_blank"),  # an ideographic space
+    ("\u200b\u200b", "err.zip_class_blank"),  # zero-width spaces: not whitespace to str.strip, still invisible
+    ("x" * 101, "err.zip_class_too_long"),
+])
+def test_a_folder_that_cannot_be_a_class_name_is_refused_naming_it(folder, key, tmp_path):
+    err = refused(two_classes(folder, "dogs"), tmp_path)
+    assert err.key == key
+    shown = err.params["folder"]
+    assert shown.startswith(repr(folder)[:10]) or shown.startswith(folder[:40])
+
+
+@pytest.mark.parametrize("first, second", [
+    ("cat", "cat "), ("cat", "\u3000cat"), ("big cat", "big  cat"), ("big cat", "big\tcat"),
+    ("caf\u00e9", "cafe\u0301"),  # é composed, and e + a combining accent as a Mac zips it
+])
+def test_two_folders_that_are_one_class_name_are_refused(first, second, tmp_path):
+    err = refused(two_classes(first, second), tmp_path)
+    assert err.key == "err.zip_class_same_name"
+    assert {err.params["first"], err.params["second"]} == {repr(first), repr(second)}
+
+
+@pytest.mark.parametrize("first, second", [
+    ("  cats ", "dogs\t"), ("x" * 100, "y"), ("cafe\u0301", "\U0001F468\u200d\U0001F469"), ("a\u00a0b", "7"),
+])
+def test_every_class_name_the_loader_gives_a_model_file_reads_back(first, second, tmp_path):
+    from cnn_core import PRESETS, checkpoint
+    from cnn_core.model import build_model
+
+    data = load_image_archive(two_classes(first, second), size=16, cache_dir=tmp_path)
+    raw = checkpoint.to_bytes(build_model(PRESETS["small"].replace(num_classes=2)), data.classes)
+    assert checkpoint.from_bytes(raw).classes == data.classes
+    assert all(c == c.strip() and len(c) <= 100 for c in data.classes)
+
+
 def png_claiming(width: int, height: int) -> bytes:
     """A real 1×1 PNG whose header says width × height (CRC fixed, so Pillow trusts it)."""
     raw = bytearray(png_bytes(size=1))

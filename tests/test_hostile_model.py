@@ -124,6 +124,13 @@ def test_numbers_as_class_names_are_kept_as_text():
     assert saved.classes == [str(i) for i in range(10)]
 
 
+def test_class_names_follow_the_image_loaders_rule():
+    names = [" cat", "dog\t", "cafe\u0301", "big  bird"] + list("456789")
+    assert checkpoint.from_bytes(model_file(classes=names)).classes[:4] == ["cat", "dog", "caf\u00e9", "big bird"]
+    for bad in (["\u200b"] + list("123456789"), ["cat", "cat "] + list("23456789"), ["x" * 101] + list("123456789")):
+        assert reason(refused(model_file(classes=bad))) == "reason.model_bad_classes"
+
+
 def _weights(state: dict) -> bytes:
     buf = io.BytesIO()
     torch.save(state, buf)
