@@ -8,8 +8,9 @@ with torchvision where a network exists; where neither works the error says
 what to do.
 
 Image archives (a zip or a folder with one subfolder per class) are read in
-memory, member by member, with limits on size, count and paths: nothing is
-extracted to disk. This module does not train (see ``training.py``).
+memory, member by member, with limits on size, count, paths, class names and
+the pixels the images' headers declare, all checked before decoding: nothing
+is extracted to disk. This module does not train (see ``training.py``).
 """
 
 from __future__ import annotations
