@@ -144,10 +144,13 @@ class ArchiveLimits:
     max_ratio: int = 200  # uncompressed / compressed, beyond which a member is a zip bomb
     max_image_pixels: int = 4096 * 4096  # one image's width × height, read from its header before decoding
     max_decoded_mb: float = 768  # every image decoded and resized, together: checked before decoding starts
-    # Every image's width × height from its header, together, in millions: the decoding work, checked before it
-    # starts (a 704-byte WebP declares 16.7 megapixels, a quarter second of decoding). 10,000 photos of 0.5
-    # megapixels fit; decoding this many takes a minute or two of one core. Settings.max_decode_megapixels.
-    max_total_megapixels: int = 6000
+    # The pixels decoding every image produces, together, in millions, from the headers: the decoding work,
+    # checked before it starts (a 704-byte WebP declares 16.7 megapixels, a quarter second of decoding; the
+    # slowest formats decode 40-70 megapixels a second on one core here, so the worst zip at this limit is
+    # 20-40 s of one core). A JPEG counts at the reduced scale it is read at (a 0.5-megapixel photo read for
+    # 64 px: 1/8 a side), so 10,000 photos fit easily, as do 3,000 PNGs of 0.5 megapixels.
+    # Settings.max_decode_megapixels.
+    max_total_megapixels: int = 1500
 
 
 CACHE_MB_ENV = "CNN_PLAYGROUND_CACHE_MB"
@@ -267,9 +270,11 @@ def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimit
     return t.view(size, size, channels).permute(2, 0, 1).contiguous()
 
 
-def _declared_pixels(raw: bytes, max_pixels: int) -> int:
-    """The width × height the image's header declares, read without decoding a pixel.
+def _decoding_cost(raw: bytes, max_pixels: int, size: int) -> int:
+    """The pixels decoding this image will produce, from its header alone (no pixel is decoded).
 
+    Width × height, except for a JPEG, which :func:`_decode` reads at a reduced
+    scale (Pillow's draft: 1/2, 1/4 or 1/8 while still at least ``size`` a side).
     0 for what will not be decoded: not an image, or over ``max_pixels`` (skipped).
     """
     from PIL import Image
@@ -277,10 +282,15 @@ def _declared_pixels(raw: bytes, max_pixels: int) -> int:
     try:
         with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as img:  # lazy: the header only
             width, height = img.size
+            jpeg = img.format == "JPEG"
     except Exception:  # noqa: BLE001 - a hostile file can make Pillow raise anything
         return 0
-    pixels = width * height
-    return pixels if pixels <= max_pixels else 0
+    if width * height > max_pixels:
+        return 0
+    scale = 1
+    while jpeg and scale < 8 and min(width, height) // (2 * scale) >= size:
+        scale *= 2
+    return -(-width // scale) * -(-height // scale)
 
 
 class _Source:
@@ -412,10 +422,10 @@ def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: ArchiveLimits) -> None:
-    """Refuse the archive when its images' headers declare more pixels together than the limit allows.
+def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: ArchiveLimits, size: int) -> None:
+    """Refuse the archive when decoding its images would produce more pixels together than the limit allows.
 
-    Decoding time follows the pixels an image declares, not its bytes. Each
+    Decoding time follows the pixels an image decodes to, not its bytes. Each
     header is read (Image.open is lazy) and the sum checked before the first
     pixel is decoded; reading stops as soon as the sum is over.
     """
@@ -424,7 +434,7 @@ def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: 
     chunk = 256
     with ThreadPoolExecutor(max_workers=_workers()) as pool:  # reading members inflates them: both cores
         for start in range(0, len(members), chunk):
-            total += sum(pool.map(lambda m: _declared_pixels(source.read(m), limits.max_image_pixels),
+            total += sum(pool.map(lambda m: _decoding_cost(source.read(m), limits.max_image_pixels, size),
                                   members[start:start + chunk]))
             if total > budget:
                 raise DataError("err.zip_too_many_pixels", count=len(members),
@@ -482,7 +492,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     if cached is not None:
         return cached
 
-    _check_decoding_work(source, [m for items in layout.values() for _, m in items], limits)
+    _check_decoding_work(source, [m for items in layout.values() for _, m in items], limits, size)
     if channels is None:
         first = None
         for _, member in layout[next(iter(layout))][:20]:  # the first readable image decides

@@ -343,3 +343,17 @@ def test_images_declaring_huge_dimensions_stay_within_bounded_memory(tmp_path):
     outcome, mb = peak_above_idle(zipcraft.make(members), 64, tmp_path)
     print(json.dumps({"case": "dimension bombs", "outcome": outcome, "peak_above_idle_mb": mb}))
     assert outcome == "loaded_12" and mb < 1536
+
+
+def test_a_jpeg_counts_at_the_reduced_scale_it_is_decoded_at():
+    """Photos are JPEGs read at 1/2 to 1/8 scale (Pillow's draft): their budget follows that, not width × height."""
+    from cnn_core.data import _decoding_cost
+
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 120, 30)).save(buf, "JPEG")
+    jpeg, png = buf.getvalue(), one_colour("PNG", 800, 600)
+    limit = ArchiveLimits().max_image_pixels
+    assert _decoding_cost(png, limit, 64) == 800 * 600  # PNG has no reduced decoding
+    assert _decoding_cost(jpeg, limit, 64) == 100 * 75  # 1/8: still ≥ 64 a side
+    assert _decoding_cost(jpeg, limit, 128) == 200 * 150  # 1/4: 1/8 would be 75 px, under 128
+    assert _decoding_cost(jpeg, limit, 600) == 800 * 600  # full size needed
