@@ -30,3 +30,7 @@ class DataError(PlaygroundError):
 
 class ModelFileError(PlaygroundError):
     """An uploaded model file is refused."""
+
+
+class WorkspaceFullError(PlaygroundError):
+    """A new run cannot fit the workspace's limits even with every unpinned run removed; nothing was changed."""

@@ -56,7 +56,7 @@ class Exercise:
 
 # ------------------------------------------------------------------ reading answers
 
-_GROUPED = re.compile(r"^\d{1,3}([.,' ]\d{3})+$")
+_GROUPED = re.compile(r"\d{1,3}([.,' ]\d{3})+")  # fullmatch: "$" would let a final newline through
 
 
 def parse_number(text: str, integer: bool) -> float | None:
@@ -76,11 +76,11 @@ def parse_number(text: str, integer: bool) -> float | None:
     if "." in marks and "," in marks:  # both: the last one is the decimal mark
         dec = s.rfind(".") if s.rfind(".") > s.rfind(",") else s.rfind(",")
         whole, frac = s[:dec], s[dec + 1:]
-        if not _GROUPED.match(whole) and not whole.isdigit():
+        if not _GROUPED.fullmatch(whole) and not whole.isdigit():
             return None
         s = re.sub(r"[.,' ]", "", whole) + "." + frac
-    elif " " in s or "'" in s or len(marks) > 1 or (integer and _GROUPED.match(s)):
-        if not _GROUPED.match(s):
+    elif " " in s or "'" in s or len(marks) > 1 or (integer and _GROUPED.fullmatch(s)):
+        if not _GROUPED.fullmatch(s):
             return None
         s = re.sub(r"[.,' ]", "", s)
     else:

@@ -89,6 +89,14 @@ class Settings:
 
         return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days)
 
+    def run_model_limit_mb(self) -> float:
+        """The largest model file that may become a run: uploadable, within one workspace's megabytes, and
+        readable back as a run (:data:`cnn_core.checkpoint.MAX_RUN_MODEL_MB`)."""
+        from .checkpoint import MAX_RUN_MODEL_MB
+
+        limit = min(self.max_upload_mb, self.max_workspace_mb, MAX_RUN_MODEL_MB)
+        return int(limit) if float(limit).is_integer() else limit  # "100 MB", not "100,0 MB"
+
     def ray_options(self) -> dict:
         """The keyword arguments of :class:`~cnn_core.ray_executor.RayExecutor`."""
         return {"cpus_per_training": self.ray_cpus_per_training, "gpus_per_training": self.ray_gpus_per_training,

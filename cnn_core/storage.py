@@ -15,9 +15,13 @@ migrations in ``cnn_core/migrations/`` when a Storage opens.
 A workspace is anonymous: whoever holds its code (128 random bits, in the
 page's URL) owns it. Limits keep one workspace from filling the disk: past the
 run or byte limit the oldest unpinned runs are removed and their names
-returned, so the app can say so. Workspaces idle longer than ``idle_days`` are
-removed by :meth:`Storage.cleanup_idle`, which opening or creating a workspace
-runs by itself at most once an hour per process.
+returned, so the app can say so; a run that could not fit even then is
+refused before anything is removed. Text columns drop NUL characters
+(:class:`CleanString`) and user text is kept as one clean line
+(:mod:`cnn_core.usertext`), the same on SQLite and PostgreSQL. Workspaces
+idle longer than ``idle_days`` are removed by :meth:`Storage.cleanup_idle`,
+which opening or creating a workspace runs by itself at most once an hour per
+process.
 """
 
 from __future__ import annotations
@@ -30,16 +34,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, create_engine,
-                        delete, event, func, select, text, update)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, TypeDecorator,
+                        create_engine, delete, event, func, select, text, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from . import usertext
+from .errors import WorkspaceFullError
+
 WORKSPACE_CODE_BYTES = 16  # 128 bits: secrets.token_urlsafe gives 22 URL-safe characters
-WORKSPACE_CODE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+WORKSPACE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")  # check with fullmatch: "$" also matches before a final newline
 ROOM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a projector
 ROOM_CODE_LEN = 6
-ROOM_CODE = re.compile(rf"^[{ROOM_ALPHABET}]{{{ROOM_CODE_LEN}}}$")
+ROOM_CODE = re.compile(rf"[{ROOM_ALPHABET}]{{{ROOM_CODE_LEN}}}")  # fullmatch, like WORKSPACE_CODE
 MAX_NAME_LEN = 80  # run names and room titles
 MAX_NICKNAME_LEN = 30
 CLEANUP_EVERY_S = 3600.0
@@ -52,14 +59,31 @@ def now() -> dt.datetime:
 
 # ------------------------------------------------------------------ schema
 
+class CleanString(TypeDecorator):
+    """Every string column: what is written (and compared) loses its NUL characters.
+
+    PostgreSQL refuses NUL in text; SQLite would keep it. Cleaning here, for
+    every column and every statement, keeps both databases holding the same
+    thing and no user text (a model file's dataset name, a run's new name, a
+    nickname) can fail a write. JSON columns need nothing: JSON writes NUL as
+    the escape ``\\u0000``.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return usertext.without_nul(value) if isinstance(value, str) else value
+
+
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {str: CleanString}
 
 
 class Workspace(Base):
     __tablename__ = "workspaces"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    code: Mapped[str] = mapped_column(CleanString(32), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)  # the Train page's choices
@@ -72,15 +96,15 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    name: Mapped[str] = mapped_column(String(MAX_NAME_LEN))
-    source: Mapped[str] = mapped_column(String(16))  # "trained" or "uploaded"
-    dataset: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(CleanString(MAX_NAME_LEN))
+    source: Mapped[str] = mapped_column(CleanString(16))  # "trained" or "uploaded"
+    dataset: Mapped[str] = mapped_column(CleanString(120))
     classes: Mapped[list] = mapped_column(JSON)
     architecture: Mapped[dict] = mapped_column(JSON)  # Architecture.to_dict()
     train_config: Mapped[dict] = mapped_column(JSON)  # TrainConfig fields that shaped the run
-    precision: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    device: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # "done", "stopped", "nan"
+    precision: Mapped[str | None] = mapped_column(CleanString(8), nullable=True)
+    device: Mapped[str | None] = mapped_column(CleanString(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(CleanString(16), nullable=True)  # "done", "stopped", "nan"
     curves: Mapped[dict] = mapped_column(JSON)  # {"steps": [[step, epoch, seconds, loss, acc]], "evals": [...]}
     test_accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
     per_class: Mapped[list | None] = mapped_column(JSON, nullable=True)
@@ -96,15 +120,15 @@ class Run(Base):
 class ExerciseSolved(Base):
     __tablename__ = "exercises_solved"
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
-    exercise_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(CleanString(40), primary_key=True)
     solved_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class Room(Base):
     __tablename__ = "rooms"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True, index=True)
-    title: Mapped[str] = mapped_column(String(MAX_NAME_LEN))
+    code: Mapped[str] = mapped_column(CleanString(16), unique=True, index=True)
+    title: Mapped[str] = mapped_column(CleanString(MAX_NAME_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
@@ -113,7 +137,7 @@ class RoomMember(Base):
     __tablename__ = "room_members"
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
-    nickname: Mapped[str] = mapped_column(String(MAX_NICKNAME_LEN))
+    nickname: Mapped[str] = mapped_column(CleanString(MAX_NICKNAME_LEN))
     joined_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
@@ -274,7 +298,7 @@ class Storage:
         return code
 
     def workspace_exists(self, code: str) -> bool:
-        if not WORKSPACE_CODE.match(code or ""):
+        if not WORKSPACE_CODE.fullmatch(code or ""):
             return False
         with self._read() as s:
             return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
@@ -286,7 +310,7 @@ class Storage:
         the visit is written only when the last one noted is older than
         ``TOUCH_EVERY`` (idle cleanup counts in days, not seconds).
         """
-        if not WORKSPACE_CODE.match(code or ""):
+        if not WORKSPACE_CODE.fullmatch(code or ""):
             return None
         self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
         with self._read() as s:
@@ -325,11 +349,18 @@ class Storage:
 
     # -- runs
     def add_run(self, code: str, new: NewRun) -> tuple[int, list[str]]:
-        """Store a run; returns its id and the names of older runs removed to stay within the limits."""
+        """Store a run; returns its id and the names of older runs removed to stay within the limits.
+
+        A run that cannot fit even with every unpinned run removed (its model
+        alone is over the byte limit, or the pinned runs leave it no room) is
+        refused with a :class:`WorkspaceFullError` before anything is removed.
+        """
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
-            run = Run(workspace_id=ws_id, created_at=now(), name=new.name[:MAX_NAME_LEN], source=new.source,
-                      dataset=new.dataset[:120], classes=list(new.classes), architecture=new.architecture,
+            self._check_fits(s, ws_id, len(new.model))
+            run = Run(workspace_id=ws_id, created_at=now(), name=usertext.one_line(new.name, MAX_NAME_LEN) or "?",
+                      source=new.source, dataset=usertext.one_line(new.dataset, 120) or "?",
+                      classes=list(new.classes), architecture=new.architecture,
                       train_config=new.train_config, precision=new.precision, device=new.device, reason=new.reason,
                       curves=new.curves, test_accuracy=new.test_accuracy, per_class=new.per_class,
                       confusion=new.confusion, params=new.params, seconds=new.seconds,
@@ -339,12 +370,27 @@ class Storage:
             removed = self._enforce_limits(s, ws_id, keep=run.id)
             return run.id, removed
 
+    def _check_fits(self, s: Session, ws_id: int, size: int) -> None:
+        """Refuse a new run of ``size`` model bytes that removing old runs could not make room for."""
+        limits = self.limits
+        pinned = s.execute(select(func.count(Run.id), func.coalesce(func.sum(Run.model_size), 0))
+                           .where(Run.workspace_id == ws_id, Run.pinned.is_(True))).one()
+        limit_mb = limits.max_bytes / 2**20
+        mb = {"size_mb": round(size / 2**20, 1),
+              "limit_mb": int(limit_mb) if limit_mb.is_integer() else round(limit_mb, 1)}  # "100 MB", "0.5 MB"
+        if size > limits.max_bytes:
+            raise WorkspaceFullError("err.run_too_big", **mb)
+        if size + pinned[1] > limits.max_bytes:
+            raise WorkspaceFullError("err.run_no_room", pinned_mb=round(pinned[1] / 2**20, 1), **mb)
+        if pinned[0] + 1 > limits.max_runs:
+            raise WorkspaceFullError("err.runs_all_pinned", limit=limits.max_runs)
+
     def _enforce_limits(self, s: Session, ws_id: int, keep: int) -> list[str]:
         rows = s.execute(select(Run.id, Run.name, Run.model_size, Run.pinned).where(Run.workspace_id == ws_id)
                          .order_by(Run.created_at, Run.id)).all()
         count, size = len(rows), sum(r.model_size for r in rows)
         removed: list[str] = []
-        for r in rows:  # oldest first
+        for r in rows:  # oldest first; _check_fits made sure removing the unpinned ones is enough
             if count <= self.limits.max_runs and size <= self.limits.max_bytes:
                 break
             if r.pinned or r.id == keep:
@@ -380,7 +426,7 @@ class Storage:
                             .where(Workspace.code == code, Run.id == int(run_id)))
 
     def rename_run(self, code: str, run_id: int, name: str) -> None:
-        self._update_run(code, run_id, name=name.strip()[:MAX_NAME_LEN] or "?")
+        self._update_run(code, run_id, name=usertext.one_line(name, MAX_NAME_LEN) or "?")
 
     def pin_run(self, code: str, run_id: int, pinned: bool = True) -> None:
         self._update_run(code, run_id, pinned=bool(pinned))
@@ -432,12 +478,12 @@ class Storage:
             code = "".join(secrets.choice(ROOM_ALPHABET) for _ in range(ROOM_CODE_LEN))
             with self._session.begin() as s:
                 if s.scalar(select(Room.id).where(Room.code == code)) is None:
-                    s.add(Room(code=code, title=title.strip()[:MAX_NAME_LEN], created_at=now()))
+                    s.add(Room(code=code, title=usertext.one_line(title, MAX_NAME_LEN), created_at=now()))
                     return code
         raise RuntimeError("no free room code")  # 31**6 codes: only with ~10^9 rooms open
 
     def room(self, room_code: str) -> RoomInfo | None:
-        if not ROOM_CODE.match(room_code or ""):
+        if not ROOM_CODE.fullmatch(room_code or ""):
             return None
         with self._read() as s:
             room = s.scalar(select(Room).where(Room.code == room_code))
@@ -456,7 +502,9 @@ class Storage:
 
     def join_room(self, room_code: str, code: str, nickname: str = "") -> bool:
         """Add the workspace to an open room (or change its nickname); False if the room is closed or unknown."""
-        nickname = " ".join(nickname.split())[:MAX_NICKNAME_LEN]  # text only: one line, no control characters
+        nickname = usertext.nickname(nickname, MAX_NICKNAME_LEN)  # one line, no control characters, never "#3"
+        if not ROOM_CODE.fullmatch(room_code or ""):
+            return False
         with self._session.begin() as s:
             room = s.scalar(select(Room).where(Room.code == room_code))
             if room is None or room.closed_at is not None:
@@ -494,9 +542,11 @@ class Storage:
             scored = [r for r in mine if r.test_accuracy is not None]
             # Best: highest accuracy; among equals, fewer parameters, then less time.
             best = min(scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
-            rows.append(BoardRow(m.nickname or f"#{n}", len(mine), best.test_accuracy if best else None,
+            # Cleaned again: rows written before the nickname rules were.
+            nickname = usertext.nickname(m.nickname or "", MAX_NICKNAME_LEN) or f"{usertext.ANONYMOUS_MARK}{n}"
+            rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
                                  best.params if best else None, best.seconds if best else None,
-                                 best.dataset if best else None,
+                                 usertext.one_line(best.dataset) if best else None,
                                  sum(1 for x in solved if x.workspace_id == m.workspace_id)))
         rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}

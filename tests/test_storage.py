@@ -13,6 +13,7 @@ from cnn_core.architecture import PRESETS
 from cnn_core.jobs import start_training
 from cnn_core.migrations import current
 from cnn_core.model import build_model
+from cnn_core.errors import WorkspaceFullError
 from cnn_core.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, Storage, Workspace
 from cnn_core.training import TrainConfig
 
@@ -131,6 +132,69 @@ def test_limits_remove_the_oldest_unpinned_runs_and_name_them(database_url):
     assert [r.name for r in store.runs(code)] == ["run0", "run3", "big"]
     assert store.workspace_bytes(code) == 9500
     store.close()
+
+
+def test_a_run_that_cannot_fit_is_refused_before_anything_is_removed(database_url):
+    """Removing the oldest runs only helps when it can get under the limits; otherwise nothing changes."""
+    store = Storage(database_url, Limits(max_runs=3, max_bytes=2**20))
+    code = store.create_workspace()
+    ids = [store.add_run(code, model_run(f"run{i}", size=300_000))[0] for i in range(2)]
+    with pytest.raises(WorkspaceFullError) as refused:  # alone over the limit: once every run was deleted for it
+        store.add_run(code, model_run("huge", size=2**20 + 2**19))
+    assert refused.value.key == "err.run_too_big" and refused.value.params == {"size_mb": 1.5, "limit_mb": 1}
+    assert [r.name for r in store.runs(code)] == ["run0", "run1"]
+    store.pin_run(code, ids[0])
+    store.pin_run(code, ids[1])
+    with pytest.raises(WorkspaceFullError) as refused:  # the pinned runs leave 448,576 bytes
+        store.add_run(code, model_run("big", size=500_000))
+    assert refused.value.key == "err.run_no_room" and refused.value.params["pinned_mb"] == 0.6
+    assert [r.name for r in store.runs(code)] == ["run0", "run1"] and store.workspace_bytes(code) == 600_000
+    _, removed = store.add_run(code, model_run("fits", size=400_000))
+    assert removed == []
+    store.pin_run(code, store.runs(code)[-1].id)
+    with pytest.raises(WorkspaceFullError) as refused:  # three runs kept, all pinned
+        store.add_run(code, model_run("one more", size=10))
+    assert refused.value.key == "err.runs_all_pinned" and refused.value.params == {"limit": 3}
+    assert [r.name for r in store.runs(code)] == ["run0", "run1", "fits"]
+    store.close()
+
+
+def test_nul_in_any_text_is_dropped_and_both_databases_keep_the_same(store):
+    """PostgreSQL refuses NUL in text (psycopg.DataError); SQLite would keep it. Every text column drops it."""
+    code = store.create_workspace()
+    new = model_run("my\x00run", dataset="mn\x00ist")
+    new.classes, new.train_config = ["ze\x00ro"] + list("123456789"), {"optimizer": "ad\x00am"}
+    run_id, _ = store.add_run(code, new)
+    info = store.run(code, run_id)
+    assert (info.name, info.dataset) == ("myrun", "mnist")
+    assert info.classes[0] == "ze\x00ro" and info.train_config == {"optimizer": "ad\x00am"}  # JSON escapes it
+    store.rename_run(code, run_id, "evil\x00name")
+    assert store.run(code, run_id).name == "evilname"
+    store.save_settings(code, {"w_lr": "0.1\x00"})
+    assert store.settings(code) == {"w_lr": "0.1\x00"}
+    store.mark_solved(code, "neu\x00rons")
+    assert store.solved(code) == {"neurons"}
+    room = store.create_room("Tues\x00day")
+    assert store.room(room).title == "Tuesday"
+    assert store.join_room(room, code, "bob\x00")
+    assert [r.nickname for r in store.board(room)[0]] == ["bob"]
+    assert not store.workspace_exists(code + "\x00") and store.open_workspace(code[:-1] + "\x00") is None
+    assert store.room(room[:-1] + "\x00") is None and not store.join_room(room + "\x00", code, "x")
+    with store.engine.connect() as conn:  # what the database itself holds
+        assert conn.execute(text("SELECT name, dataset FROM runs")).one() == ("evilname", "mnist")
+        assert conn.execute(text("SELECT nickname FROM room_members")).scalar() == "bob"
+
+
+def test_nicknames_and_titles_are_one_plain_line_and_never_pass_for_a_members_number(store):
+    room = store.create_room("Tue\u202eday\x1b[2J  class\n2")
+    assert store.room(room).title == "Tueday[2J class 2"
+    members = {"bob\x1b[2J\u202eevil\u200b": "bob[2Jevil", "#1": "1", "\uff03 2": "2", "  ## ": "",
+               "a\tb\u2028c": "a b c", "=HYPERLINK(\"x\")": "=HYPERLINK(\"x\")"}
+    for nickname in members:
+        assert store.join_room(room, store.create_workspace(), nickname)
+    rows, _ = store.board(room)
+    assert [r.nickname for r in rows] == ["bob[2Jevil", "1", "2", "#4", "a b c", "=HYPERLINK(\"x\")"]
+    assert all(r.nickname.isprintable() for r in rows)
 
 
 def test_settings_and_exercise_progress(store):
