@@ -15,7 +15,7 @@ if joining:
     room_ui.join_ui(joining)
 elif instructor:
     room_ui.open_room_ui()
-elif room_ui.ROOM_CODE.match((state.param(room_ui.OPEN_PARAM) or "").strip().upper()):
+elif room_ui.ROOM_CODE.fullmatch((state.param(room_ui.OPEN_PARAM) or "").strip().upper()):
     st.info(t("room.reopen_key"))  # a reload of the instructor's board: the key again, then the same room
     room_ui.board_ui(state.param(room_ui.OPEN_PARAM).strip().upper(), instructor=False)
 else:

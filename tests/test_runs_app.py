@@ -251,3 +251,143 @@ def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(app
         assert any("database cannot be reached" in w.value for w in at.warning)
     finally:
         workspace._open_store.clear()
+
+
+def upload_model(at: AppTest, filename: str, raw: bytes) -> None:
+    at.file_uploader(key="w_model_upload").set_value((filename, raw, "application/zip")).run()
+    at.button(key="load_model").click().run()
+    no_exceptions(at)
+
+
+def test_a_model_the_workspace_cannot_keep_is_refused_before_anything_is_removed_or_replaced(app_env):
+    from ui import workspace
+
+    app_env(CNN_PLAYGROUND_MAX_WORKSPACE_MB="2")  # the upload limit (200 MB) is larger: the smaller one applies
+    workspace._open_store.clear()  # the app's storage takes the limits of this test
+    try:
+        at = page("train")
+        tutorial = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
+        lenet = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+        upload_model(at, "one.cnn.zip", tutorial)  # 0.7 MB each
+        upload_model(at, "two.cnn.zip", tutorial)
+        ws = at.session_state["ws"]
+        for run in store().runs(ws):
+            store().pin_run(ws, run.id)
+        upload_model(at, "lenet.cnn.zip", lenet)  # fits: 1.6 MB in all
+        assert at.session_state["trained"].arch == PRESETS["lenet"]
+
+        upload_model(at, "three.cnn.zip", tutorial)  # the pinned runs leave 0.5 MB
+        assert any("pinned runs already hold 1.5 MB of the workspace's 2 MB" in e.value and "Unpin or delete" in e.value
+                   for e in at.error), [e.value for e in at.error]
+        big = checkpoint.to_bytes(build_model(PRESETS["cifar"]), list("0123456789"), dataset="cifar10")
+        upload_model(at, "big.cnn.zip", big)  # 2.2 MB: over the workspace's whole limit
+        assert any("more than the 2 MB limit" in e.value for e in at.error), [e.value for e in at.error]
+        assert [r.name for r in store().runs(ws)] == ["one", "two", "lenet"]  # nothing removed
+        assert at.session_state["trained"].arch == PRESETS["lenet"]  # the session's model is the last one kept
+    finally:
+        workspace._open_store.clear()
+
+
+def test_a_workspace_link_with_a_final_newline_is_not_valid_and_the_workspace_stays():
+    code = store().create_workspace()
+    at = page("runs", ws=code + "\n")  # ?ws=<code>%0A
+    no_exceptions(at)
+    assert not any("no longer exists" in w.value for w in at.warning)
+    assert any("This link is not valid" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert store().workspace_exists(code)
+    assert page("runs", ws=code).session_state["ws"] == code
+
+
+def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
+    import csv
+    import io
+
+    from ui import room_ui
+
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(page)
+    nicknames = ['=HYPERLINK("//ev.il/?x","hi")', "bob\x1b[2J\u202eevil", "#1", "", "+1", "@me", "-x", "\tx"]
+    students = [join_room(page, room, nickname) for nickname in nicknames]
+    for student in students:
+        no_exceptions(student)
+    raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "x.zip")
+    new.source, new.test_accuracy, new.dataset = "trained", 0.9, "=cmd|' /C calc'!A0"
+    store().add_run(students[0].session_state["ws"], new)
+
+    teacher.run()
+    no_exceptions(teacher)
+    shown = teacher.dataframe[0].value["Student"].tolist()
+    assert shown == ['=HYPERLINK("//ev.il/?x","hi")', "bob[2Jevil", "1", "#4", "+1", "@me", "-x", "x"]
+    assert shown.count("#4") == 1 and "#1" not in shown  # only a member without a nickname is a number
+    cells = list(csv.reader(io.StringIO(room_ui.board_csv(room_ui.board_frame(store().board(room)[0])).decode())))
+    body = [cell for row in cells[1:] for cell in row]
+    assert "'=HYPERLINK(\"//ev.il/?x\",\"hi\")" in body and "'=cmd|' /C calc'!A0" in body
+    assert "'+1" in body and "'@me" in body and "'-x" in body
+    assert not [c for c in body if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert all(c.isprintable() for c in body)
+
+
+@pytest.mark.realdata
+def test_a_run_whose_model_cannot_be_read_leaves_every_page_working(real_data_dir):
+    code = store().create_workspace()
+    raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    good = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "good.cnn.zip")
+    good.test_accuracy = 0.5
+    good_id, _ = store().add_run(code, good)
+    broken = core_runs.from_upload(checkpoint.from_bytes(raw), b"PK not a model any more", "broken.cnn.zip")
+    broken.test_accuracy = 0.99  # the Draw page's best digits model, and the Inside page's latest run
+    broken_id, _ = store().add_run(code, broken)
+    for name in ("inside", "draw"):
+        at = page(name, ws=code)
+        no_exceptions(at)
+        assert any('The model of your run "broken" cannot be opened' in w.value for w in at.warning), \
+            (name, [w.value for w in at.warning])
+        assert at.selectbox(key=f"w_model_{name}").value == "shipped"
+        assert any("pretrained one shipped" in c.value for c in at.caption)
+        at.selectbox(key=f"w_model_{name}").set_value(good_id).run()  # the other run still works
+        no_exceptions(at)
+        assert any('your run "good"' in c.value for c in at.caption)
+        at.selectbox(key=f"w_model_{name}").set_value(broken_id).run()  # picked again: said again
+        no_exceptions(at)
+        assert any("cannot be opened" in w.value for w in at.warning)
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)  # Runs → Inside needs st.navigation
+    app.query_params["lang"], app.query_params["ws"] = "en", code
+    app.switch_page("pages/runs.py").run()
+    app.selectbox(key="w_run_pick").set_value(broken_id).run()
+    app.button(key="run_use_inside").click().run()  # "Use on Inside"
+    no_exceptions(app)
+    app.session_state["w_model_inside"] = broken_id  # what the button sets, then st.switch_page, which
+    app.switch_page("pages/inside.py").run()  # AppTest does not follow: the test switches instead
+    no_exceptions(app)
+    assert any("cannot be opened" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert app.selectbox(key="w_model_inside").value == "shipped"
+    assert [r.id for r in store().runs(code)] == [good_id, broken_id]  # nothing else changed
+
+
+@pytest.mark.postgres
+def test_nul_in_user_text_breaks_no_page_on_postgresql(app_env, postgres_server_url):
+    from pgserver import fresh_database
+    from ui import workspace
+
+    app_env(CNN_PLAYGROUND_DATABASE_URL=fresh_database(postgres_server_url),
+            CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    workspace._open_store.clear()
+    try:
+        at = page("train")
+        raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mn\x00ist")
+        upload_model(at, "m.cnn.zip", raw)  # (Streamlit itself refuses NUL in a file name)
+        assert not at.error, [e.value for e in at.error]
+        ws = at.session_state["ws"]
+        [run] = store().runs(ws)
+        assert (run.name, run.dataset) == ("m", "mnist") and at.session_state["trained"] is not None
+        runs = page("runs", ws=ws)
+        runs.text_input(key=f"w_rename_{run.id}").input("evil\x00name").run()
+        runs.button(key="run_rename").click().run()
+        no_exceptions(runs)
+        assert store().run(ws, run.id).name == "evilname"
+        teacher, room = open_room(page)
+        no_exceptions(join_room(page, room, "bob\x00"))
+        assert [r.nickname for r in store().board(room)[0]] == ["bob"]
+    finally:
+        workspace._open_store.clear()

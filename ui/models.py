@@ -12,9 +12,10 @@ import streamlit as st
 
 from cnn_core import runs as core_runs, texts
 from cnn_core.checkpoint import SavedModel
+from cnn_core.errors import ModelFileError, WorkspaceFullError
 from cnn_core.training import pick_device
 from ui import resources, state, workspace
-from ui.i18n import class_names, lang, pct, plain, t
+from ui.i18n import class_names, lang, pct, plain, t, t_literal
 
 SHIPPED = "shipped"
 
@@ -34,7 +35,11 @@ def adopt_finished_training() -> bool:
             "dataset": job.data.name, "test_accuracy": result.test_accuracy, "reason": result.reason})
         st.session_state[state.TRAINED] = saved
         new = core_runs.from_job(job, device=str(pick_device(job.cfg.device)))
-        run_id = workspace.add_run(new) if new is not None else None
+        try:
+            run_id = workspace.add_run(new) if new is not None else None
+        except WorkspaceFullError as err:  # the session keeps the model it trained; nothing else changed
+            state.add_notice("notice.run_not_kept", reason=texts.Message(err.key, err.params))
+            run_id = None
         if run_id is not None:
             workspace.adopt_model(run_id, saved)
             state.add_notice("notice.run_saved", name=new.name)
@@ -42,12 +47,23 @@ def adopt_finished_training() -> bool:
 
 
 def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
-    """An uploaded model becomes a run of its own (and the session's model); returns its id."""
-    st.session_state[state.TRAINED] = saved
+    """An uploaded model becomes a run of its own (and the session's model); returns its id.
+
+    The run first: a run the workspace refuses (:class:`WorkspaceFullError`)
+    leaves the session's model as it was.
+    """
     run_id = workspace.add_run(core_runs.from_upload(saved, raw, filename))
+    st.session_state[state.TRAINED] = saved
     if run_id is not None:
         workspace.adopt_model(run_id, saved)
     return run_id
+
+
+def _why(err: ModelFileError) -> texts.Message:
+    """What is wrong with a stored model, without the upload's framing ("this file is not a model...")."""
+    reason = err.params.get("reason")
+    return reason if err.key == "err.model_corrupt" and isinstance(reason, texts.Message) else \
+        texts.Message(err.key, err.params)
 
 
 def _fits(run, shape) -> bool:
@@ -85,9 +101,19 @@ def model_picker(page: str) -> SavedModel:
         acc = texts.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
         return texts.translate(code, "models.run", name=run.name, dataset=run.dataset, accuracy=acc)
 
+    saved, unreadable = None, None
+    if ss[key] != SHIPPED:  # loaded before the selectbox is drawn, so a model that fails can still switch it
+        try:
+            saved = workspace.model(ss[key])
+        except ModelFileError as err:  # a stored model this version cannot read: say so, use the shipped one
+            unreadable = (by_id[ss[key]], _why(err))
+            ss[key] = SHIPPED
     choice = st.selectbox(t("models.pick"), options, key=key, format_func=label)
-    saved = resources.pretrained() if choice == SHIPPED else workspace.model(choice)
-    if saved is None:  # deleted meanwhile (another tab)
+    if unreadable is not None:
+        st.warning(t_literal("models.unreadable", name=unreadable[0].name, reason=unreadable[1]))
+    if choice == SHIPPED:
+        saved = resources.pretrained()
+    elif saved is None:  # deleted meanwhile (another tab)
         ss.pop(key, None)
         saved, choice = resources.pretrained(), SHIPPED
     accuracy = saved.meta.get("test_accuracy")

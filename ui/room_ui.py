@@ -18,6 +18,7 @@ import streamlit as st
 
 from cnn_core.exercises import make_exercises
 from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
+from cnn_core.usertext import spreadsheet_cell
 from ui.figures import chart_config, percent_axis, text_label
 from ui import resources, state, workspace
 from ui.i18n import lang, num, pct, plain, separators, t
@@ -119,7 +120,7 @@ def join_ui(room_code: str) -> None:
     db = workspace.store()
     if db is None:
         return
-    room = db.room(room_code) if ROOM_CODE.match(room_code) else None
+    room = db.room(room_code) if ROOM_CODE.fullmatch(room_code) else None
     if room is None:
         st.error(t("room.unknown", code=plain(room_code)))  # the code comes from the URL
         return
@@ -156,6 +157,11 @@ def board_frame(rows) -> pd.DataFrame:
         t("room.col_params"): r.params, t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
         t("room.col_dataset"): r.dataset, t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
     } for n, r in enumerate(rows, start=1)])
+
+
+def board_csv(frame: pd.DataFrame) -> bytes:
+    """The board as CSV for the instructor's spreadsheet: no cell of user text is run as a formula."""
+    return frame.map(spreadsheet_cell).to_csv(index=False).encode()
 
 
 def shown_numbers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +207,7 @@ def _board(room_code: str, instructor: bool) -> None:
                                    t("room.col_students"): [counts.get(ex.id, 0) for ex in exercises]}),
                      hide_index=True, key=f"solved_{room_code}")
         if instructor:
-            st.download_button(t("room.csv"), frame.to_csv(index=False).encode(), file_name=f"room-{room_code}.csv",
+            st.download_button(t("room.csv"), board_csv(frame), file_name=f"room-{room_code}.csv",
                                mime="text/csv", key=f"csv_{room_code}")
     if instructor and st.button(t("room.close"), key=f"close_{room_code}"):
         db.close_room(room_code)

@@ -256,13 +256,11 @@ def results(job) -> None:
 def model_files_ui() -> None:
     ss = st.session_state
     st.subheader(t("train.model_files"))
-    upload = zip_uploader(t("train.upload_model"), "w_model_upload",
-                          min(upload_limit_mb(), checkpoint.MAX_RUN_MODEL_MB))
+    limit_mb = resources.settings().run_model_limit_mb()  # an uploaded model becomes a run
+    upload = zip_uploader(t("train.upload_model"), "w_model_upload", min(upload_limit_mb(), limit_mb))
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
             raw = upload.getvalue()
-            limit_mb = min(resources.settings().max_upload_mb, checkpoint.MAX_RUN_MODEL_MB)  # it becomes a run
-            limit_mb = int(limit_mb) if float(limit_mb).is_integer() else limit_mb  # "200 MB", not "200,0 MB"
             add_upload(checkpoint.from_bytes(raw, limit_mb, memory_limit_mb=resources.settings().memory_limit_mb),
                        raw, upload.name)
             st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))

@@ -59,9 +59,9 @@ def restore_from_url(ws: str | None) -> None:
         return
     from cnn_core.storage import WORKSPACE_CODE
 
-    opened = db.open_workspace(ws) if WORKSPACE_CODE.match(ws) else None
+    opened = db.open_workspace(ws) if WORKSPACE_CODE.fullmatch(ws) else None
     if opened is None:
-        if WORKSPACE_CODE.match(ws):  # a real code, since removed
+        if WORKSPACE_CODE.fullmatch(ws):  # a real code, since removed
             state.add_notice("notice.ws_unknown", days=round(resources.settings().idle_days))
         else:  # never a workspace code: a mistyped or cut link
             state.add_notice("notice.ws_invalid")
