@@ -212,6 +212,12 @@ class Limits:
     max_bytes: int = 100 * 2**20  # model bytes kept per workspace
     idle_days: float = 90  # workspaces unseen this long are removed
 
+    @property
+    def max_mb(self) -> float:
+        """``max_bytes`` in megabytes as a person reads it: 100, or 0.5."""
+        mb = self.max_bytes / 2**20
+        return int(mb) if mb.is_integer() else round(mb, 1)
+
 
 @dataclass(frozen=True)
 class BoardRow:
@@ -375,9 +381,7 @@ class Storage:
         limits = self.limits
         pinned = s.execute(select(func.count(Run.id), func.coalesce(func.sum(Run.model_size), 0))
                            .where(Run.workspace_id == ws_id, Run.pinned.is_(True))).one()
-        limit_mb = limits.max_bytes / 2**20
-        mb = {"size_mb": round(size / 2**20, 1),
-              "limit_mb": int(limit_mb) if limit_mb.is_integer() else round(limit_mb, 1)}  # "100 MB", "0.5 MB"
+        mb = {"size_mb": round(size / 2**20, 1), "limit_mb": limits.max_mb}
         if size > limits.max_bytes:
             raise WorkspaceFullError("err.run_too_big", **mb)
         if size + pinned[1] > limits.max_bytes:

@@ -391,3 +391,28 @@ def test_nul_in_user_text_breaks_no_page_on_postgresql(app_env, postgres_server_
         assert [r.nickname for r in store().board(room)[0]] == ["bob"]
     finally:
         workspace._open_store.clear()
+
+
+@pytest.mark.realdata
+def test_a_training_the_workspace_cannot_keep_stays_the_sessions_model_and_says_why(app_env, real_data_dir):
+    from ui import workspace
+
+    app_env(CNN_PLAYGROUND_MAX_WORKSPACE_MB="0.5")  # the tutorial network's 0.7 MB cannot be kept
+    workspace._open_store.clear()
+    try:
+        code = store().create_workspace()
+        small = checkpoint.to_bytes(build_model(PRESETS["small"]), list("0123456789"), dataset="mnist")
+        store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(small), small, "old.zip"))
+        at = page("train", ws=code)
+        job = start_timed_training(at, 3)
+        assert job.wait(120), "the training did not finish"
+        warnings = []
+        for _ in range(5):  # the run that adopts the training adds the notice; a later one shows it
+            at.run()
+            no_exceptions(at)
+            warnings += [w.value for w in at.warning]
+        assert any("was not saved as a run" in w and "at most 0.5 MB of models" in w for w in warnings), warnings
+        assert at.session_state["trained"] is not None  # the session keeps what it trained
+        assert [r.name for r in store().runs(code)] == ["old"]  # nothing removed for it
+    finally:
+        workspace._open_store.clear()

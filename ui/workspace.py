@@ -194,7 +194,7 @@ def add_run(new: NewRun) -> int | None:
     st.session_state[state.LAST_RUN] = run_id
     if removed:
         state.add_notice("notice.runs_removed", names=", ".join(removed), limit=db.limits.max_runs,
-                         limit_mb=round(db.limits.max_bytes / 2**20))
+                         limit_mb=db.limits.max_mb)
     return run_id
 
 
