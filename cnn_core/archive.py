@@ -20,17 +20,15 @@ import io
 import struct
 import zipfile
 import zlib
+from typing import NamedTuple
 
 from .texts import Message
 
 READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
-_EOCD = struct.Struct("<4s4H2LH")  # end of central directory: sig, disks, entries here, entries, size, offset, comment
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")  # sig, disk, offset of the zip64 record, disks
-_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")  # sig, size, versions, disks, entries here, entries, size, offset
 _CENTRAL = struct.Struct("<4s6H3L5H2L")  # one central-directory header, before its name, extra and comment
-_MAX_COMMENT = 0xFFFF
 
 
 class TooManyEntries(Exception):
@@ -42,32 +40,41 @@ class TooManyEntries(Exception):
         self.limit = limit
 
 
-def _directory(fp) -> tuple[int, int, int] | None:
-    """(declared entries, central directory size, its start) from the end records; None if none is found.
+class Directory(NamedTuple):
+    """Where zipfile will read a zip's central directory, and what the end records declare of it."""
 
-    Found as zipfile finds it (the last end record, its comment at most 64 KiB),
-    and the start measured back from the end record, so data prepended to the
-    zip (a self-extractor) moves it as it moves zipfile's.
+    entries: int  # declared in the end record (zip64's where there is one)
+    size: int  # bytes, as declared
+    start: int  # where zipfile reads it: measured back from the end record (data may precede the zip)
+    declared_start: int  # the offset the end record gives, which readers that trust it (miniz, torch) use
+    zip64_at: int | None  # where zipfile reads the zip64 end record (None: no zip64)
+    zip64_declared_at: int | None  # where the zip64 locator says it is
+
+
+def directory(fp) -> Directory:
+    """The central directory as zipfile itself finds it: its own end-record reader, so the two cannot differ.
+
+    Raises :class:`zipfile.BadZipFile` when there is none to find (a zip too
+    damaged to count is refused here, never waved through uncounted).
     """
-    fp.seek(0, io.SEEK_END)
-    length = fp.tell()
-    tail_at = max(0, length - _EOCD.size - _MAX_COMMENT)
-    fp.seek(tail_at)
-    tail = fp.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < _EOCD.size:
-        return None
-    _, _, _, _, entries, cd_size, _, _ = _EOCD.unpack_from(tail, at)
-    eocd_at = tail_at + at
-    locator_at = eocd_at - _ZIP64_LOCATOR.size
-    record_at = locator_at - _ZIP64_EOCD.size
-    if record_at >= 0:
-        fp.seek(record_at)
-        head = fp.read(_ZIP64_EOCD.size + _ZIP64_LOCATOR.size)
-        if head[_ZIP64_EOCD.size:_ZIP64_EOCD.size + 4] == b"PK\x06\x07" and head[:4] == b"PK\x06\x06":
-            _, _, _, _, _, _, _, entries, cd_size, _ = _ZIP64_EOCD.unpack_from(head)
-            return entries, cd_size, record_at - cd_size
-    return entries, cd_size, eocd_at - cd_size
+    endrec = zipfile._EndRecData(fp)  # what ZipFile._RealGetContents reads, for this Python's zipfile
+    if not endrec:
+        raise zipfile.BadZipFile("File is not a zip file")
+    size, eocd_at = endrec[zipfile._ECD_SIZE], endrec[zipfile._ECD_LOCATION]
+    zip64_at = zip64_declared_at = None
+    if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+        locator_at = eocd_at - _ZIP64_LOCATOR.size
+        zip64_at = locator_at - zipfile.sizeEndCentDir64
+        fp.seek(locator_at)
+        zip64_declared_at = _ZIP64_LOCATOR.unpack(fp.read(_ZIP64_LOCATOR.size))[2]
+        end = zip64_at
+    else:
+        end = eocd_at
+    start = end - size
+    if start < 0:
+        raise zipfile.BadZipFile("Truncated central directory")
+    return Directory(endrec[zipfile._ECD_ENTRIES_TOTAL], size, start, endrec[zipfile._ECD_OFFSET], zip64_at,
+                     zip64_declared_at)
 
 
 def count_entries(fp, limit: int) -> int:
@@ -79,22 +86,17 @@ def count_entries(fp, limit: int) -> int:
     16-bit count of 65,535 can head millions of entries, and zipfile reads the
     directory to its declared size, not its count). Reads at most
     ``2 * limit + 1`` headers, so the work is bounded by the limit, not the file.
-    A zip too damaged to count is left to zipfile to refuse: this returns 0.
+    Raises :class:`zipfile.BadZipFile` for a zip whose directory cannot be found.
     """
-    found = _directory(fp)
-    if found is None:
-        return 0
-    declared, cd_size, start = found
-    if declared > 2 * limit:  # folders are entries too: as many as the files, at the very most
-        raise TooManyEntries(declared, limit)
-    if start < 0:
-        return 0
-    fp.seek(start)
+    found = directory(fp)
+    if found.entries > 2 * limit:  # folders are entries too: as many as the files, at the very most
+        raise TooManyEntries(found.entries, limit)
+    fp.seek(found.start)
     count, entries, read = 0, 0, 0
-    while read + _CENTRAL.size <= cd_size:
+    while read + _CENTRAL.size <= found.size:
         head = fp.read(_CENTRAL.size)
         if len(head) < _CENTRAL.size or head[:4] != b"PK\x01\x02":
-            break
+            break  # zipfile refuses what follows ("Bad magic number for central directory")
         name_len, extra_len, comment_len = _CENTRAL.unpack(head)[10:13]
         entries += 1
         if not fp.read(name_len).endswith(b"/"):  # folders are not files (zipfile's is_dir)
@@ -104,6 +106,20 @@ def count_entries(fp, limit: int) -> int:
         fp.seek(extra_len + comment_len, io.SEEK_CUR)
         read += _CENTRAL.size + name_len + extra_len + comment_len
     return count
+
+
+def one_directory(raw: bytes) -> bool:
+    """Whether every zip reader sees the same central directory: nothing before the zip, offsets as declared.
+
+    zipfile finds the directory by measuring back from the end record; miniz
+    (torch's reader) goes to the offsets the end records declare. A file can
+    make the two differ (data in front, a decoy directory) and show each reader
+    other entries: where a check by one reader guards another, they must agree.
+    """
+    if not raw.startswith(b"PK\x03\x04"):
+        return False
+    found = directory(io.BytesIO(raw))
+    return found.declared_start == found.start and found.zip64_declared_at == found.zip64_at
 
 
 def open_zip(source, limit: int) -> zipfile.ZipFile:

@@ -19,7 +19,7 @@ import torch
 
 from . import classnames
 from .architecture import Architecture, layer_table, model_memory_mb, totals
-from .archive import MemberProblem, MemberTooBig, TooManyEntries, open_zip, read_member
+from .archive import MemberProblem, MemberTooBig, TooManyEntries, one_directory, open_zip, read_member
 from .errors import ArchitectureError, ModelFileError
 from .model import PlaygroundCNN, build_model
 from .texts import Message
@@ -104,6 +104,8 @@ def _check_weights_archive(weights_raw: bytes) -> None:
     (its storages are allocated at the sizes it declares).
     """
     try:
+        if not one_directory(weights_raw):  # torch reads by the declared offsets: it must see what is checked here
+            raise zipfile.BadZipFile("data before the zip, or a directory other than the declared one")
         with open_zip(weights_raw, MAX_WEIGHT_RECORDS) as z:
             infos = z.infolist()
     except TooManyEntries as exc:

@@ -11,21 +11,21 @@ Not here: the translated names of registered datasets' classes (``datasets``).
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from . import usertext
 
 MAX_LENGTH = 100  # characters, after normalising
 
-_BLANKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")  # whitespace (any script's) and control characters
-
-
 def normalise(name: str) -> str:
-    """The name as it is shown and stored: composed (NFC), every run of blanks one space, none at the ends.
+    """The name as it is shown and stored: composed (NFC), then one line as all user text is kept
+    (:func:`usertext.one_line`: no control or invisible characters, every run of blanks one space, trimmed).
 
-    NFC because a zip made on a Mac writes "é" as "e" + a combining accent;
-    control characters (a tab, a newline) count as blanks.
+    NFC because a zip made on a Mac writes "é" as "e" + a combining accent; the
+    invisible characters because "cat\u200b" or a BOM would otherwise be a
+    second "cat".
     """
-    return _BLANKS.sub(" ", unicodedata.normalize("NFC", name)).strip()
+    return usertext.one_line(unicodedata.normalize("NFC", name))
 
 
 def _visible(ch: str) -> bool:

@@ -155,6 +155,7 @@ class ArchiveLimits:
 
 CACHE_MB_ENV = "CNN_PLAYGROUND_CACHE_MB"
 DEFAULT_CACHE_MB = 2048  # decoded archives kept on disk; the oldest go first beyond this
+CACHE_FORMAT = 2  # raised whenever what a cached archive holds changes (2: class names by classnames' rule)
 
 
 def _safe_member(name: str) -> PurePosixPath | None:
@@ -165,6 +166,12 @@ def _safe_member(name: str) -> PurePosixPath | None:
     if any(part in ("..", "") for part in path.parts):
         return None
     return path
+
+
+def _system_file(path: PurePosixPath) -> bool:
+    """What an operating system adds to a zip, not the user's images: macOS Finder's ``__MACOSX/`` copies of
+    every file's metadata (``._cat.png``, named like an image), hidden files and folders (``.Trash``)."""
+    return any(part == "__MACOSX" or part.startswith(".") for part in path.parts)
 
 
 def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str, PurePosixPath]]], int]:
@@ -198,17 +205,21 @@ def _class_layout(paths: list[PurePosixPath]) -> tuple[dict[str, list[tuple[str,
     return layout, skipped
 
 
-def _named_classes(layout: dict[str, list[tuple[str, PurePosixPath]]]) -> dict[str, list[tuple[str, PurePosixPath]]]:
+def _named_classes(layout: dict[str, list[tuple[str, PurePosixPath]]],
+                   max_classes: int) -> dict[str, list[tuple[str, PurePosixPath]]]:
     """The layout with each class folder's name as the class's name (:mod:`classnames`'s rule, as model files).
 
     Refuses a folder whose name cannot be a class (nothing visible, too long)
-    and two folders that would be one class ("cat" and "cat "), naming them.
+    and two folders that would be one class ("cat" and "cat "), naming them;
+    more folders than ``max_classes`` are refused before any name is looked at.
     """
     example = {}
     for items in layout.values():
         for folder, path in items:
             example.setdefault(folder, path)
-    named = {}
+    if len(example) > max_classes:
+        raise DataError("err.zip_too_many_classes", count=len(example), limit=max_classes)
+    named, folder_of = {}, {}
     for folder in sorted(example):
         name = classnames.normalise(folder)
         why = classnames.problem(name)
@@ -217,8 +228,8 @@ def _named_classes(layout: dict[str, list[tuple[str, PurePosixPath]]]) -> dict[s
         if why == "too_long":
             raise DataError("err.zip_class_too_long", folder=name[:40] + "…", length=len(name),
                             limit=classnames.MAX_LENGTH)
-        other = next((f for f, n in named.items() if n == name), None)
-        if other is not None:
+        other = folder_of.setdefault(name, folder)
+        if other != folder:
             raise DataError("err.zip_class_same_name", first=repr(other)[:120], second=repr(folder)[:120],
                             name=name)
         named[folder] = name
@@ -243,18 +254,43 @@ def _to_8bit(img):
     return img
 
 
+MAX_PNG_TEXT_BYTES = 128 * 1024  # a PNG's text chunks, inflated, per image (Pillow's default: 64 MB)
+MAX_JPEG_SCANS = 100  # a progressive JPEG's scans; each is a pass over the whole image (photos have about 10)
+MIN_IMAGE_COST = 12_000  # what any image costs the decoding budget, however small: opening it, its text chunks
+
+
+def _pillow_limits() -> None:
+    """Pillow inflates a PNG's text chunks (zTXt, iTXt) when it opens the file, header reading included, up
+    to 64 MB an image by default: a 1×1 PNG of a few KB could cost a tenth of a second. Process-wide, so every
+    image this process opens is held to it; an image over it is not readable (skipped)."""
+    from PIL import PngImagePlugin
+
+    PngImagePlugin.MAX_TEXT_CHUNK = min(PngImagePlugin.MAX_TEXT_CHUNK, MAX_PNG_TEXT_BYTES)
+    PngImagePlugin.MAX_TEXT_MEMORY = min(PngImagePlugin.MAX_TEXT_MEMORY, MAX_PNG_TEXT_BYTES)
+
+
+def _too_many_scans(raw: bytes, image_format: str | None) -> bool:
+    """A JPEG with more scans than :data:`MAX_JPEG_SCANS`: hundreds of near-empty scans make a small file
+    decode for seconds. 0xFF in a JPEG's coded data is always followed by 0x00, so FF DA is only ever a
+    start-of-scan marker."""
+    return image_format == "JPEG" and raw.count(b"\xff\xda") > MAX_JPEG_SCANS
+
+
 def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimits.max_image_pixels):
     """One image → (C, size, size) uint8, or None if it is not a readable image.
 
     The header's width × height is checked before any pixel is decoded
     (:class:`_TooLarge` when over ``max_pixels``). Pillow raises many kinds
     for damaged files (SyntaxError, NotImplementedError, struct.error, ...):
-    any of them means "not a readable image".
+    any of them means "not a readable image"; so does a JPEG of too many scans.
     """
     from PIL import Image
 
+    _pillow_limits()
     try:
         with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as img:
+            if _too_many_scans(raw, img.format):
+                return None
             width, height = img.size
             if width * height > max_pixels:
                 raise _TooLarge
@@ -274,15 +310,19 @@ def _decoding_cost(raw: bytes, max_pixels: int, size: int) -> int:
     """The pixels decoding this image will produce, from its header alone (no pixel is decoded).
 
     Width × height, except for a JPEG, which :func:`_decode` reads at a reduced
-    scale (Pillow's draft: 1/2, 1/4 or 1/8 while still at least ``size`` a side).
-    0 for what will not be decoded: not an image, or over ``max_pixels`` (skipped).
+    scale (Pillow's draft: 1/2, 1/4 or 1/8 while still at least ``size`` a side);
+    at least :data:`MIN_IMAGE_COST`. 0 for what will not be decoded: not an
+    image, over ``max_pixels``, a JPEG of too many scans (skipped).
     """
     from PIL import Image
 
+    _pillow_limits()
     try:
         with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as img:  # lazy: the header only
             width, height = img.size
             jpeg = img.format == "JPEG"
+            if _too_many_scans(raw, img.format):
+                return 0
     except Exception:  # noqa: BLE001 - a hostile file can make Pillow raise anything
         return 0
     if width * height > max_pixels:
@@ -290,7 +330,7 @@ def _decoding_cost(raw: bytes, max_pixels: int, size: int) -> int:
     scale = 1
     while jpeg and scale < 8 and min(width, height) // (2 * scale) >= size:
         scale *= 2
-    return -(-width // scale) * -(-height // scale)
+    return max(-(-width // scale) * -(-height // scale), MIN_IMAGE_COST)
 
 
 class _Source:
@@ -468,10 +508,11 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     if not LIMITS["in_height"][0] <= size <= LIMITS["in_height"][1]:
         raise DataError("err.bad_image_size", size=size, low=LIMITS["in_height"][0], high=LIMITS["in_height"][1])
     source = _Source(path, limits)
-    images = [m for m in source.members if m.suffix.lower() in IMAGE_SUFFIXES]
-    not_images = len(source.members) - len(images)
+    users = [m for m in source.members if not _system_file(m)]  # the operating system's files are not counted
+    images = [m for m in users if m.suffix.lower() in IMAGE_SUFFIXES]
+    not_images = len(users) - len(images)
     layout, outside = _class_layout(images)
-    layout = _named_classes(layout)
+    layout = _named_classes(layout, limits.max_classes)
     all_classes = sorted({c for items in layout.values() for c, _ in items})
     if not all_classes:
         raise DataError("err.zip_no_images")
@@ -487,7 +528,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     source.check(m for items in layout.values() for _, m in items)
 
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    cache_file = cache_dir / f"{source.fingerprint()}-{size}-{channels}.pt"
+    cache_file = cache_dir / f"{source.fingerprint()}-{size}-{channels}-v{CACHE_FORMAT}.pt"
     cached = _read_cache(cache_file)
     if cached is not None:
         return cached

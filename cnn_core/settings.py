@@ -85,9 +85,11 @@ class Settings:
         return ArchiveLimits(max_total_mb=int(self.max_upload_mb * 5), max_total_megapixels=self.max_decode_megapixels)
 
     def storage_limits(self):
+        from .checkpoint import MAX_RUN_MODEL_MB
         from .storage import Limits
 
-        return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days)
+        return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days,
+                      max_run_bytes=int(MAX_RUN_MODEL_MB * 2**20))
 
     def run_model_limit_mb(self) -> float:
         """The largest model file that may become a run: uploadable, within one workspace's megabytes, and

@@ -210,13 +210,18 @@ class OpenedWorkspace:
 class Limits:
     max_runs: int = 30  # runs kept per workspace
     max_bytes: int = 100 * 2**20  # model bytes kept per workspace
+    max_run_bytes: int | None = None  # one run's model, at most (what a run is read back with); None: max_bytes
     idle_days: float = 90  # workspaces unseen this long are removed
 
     @property
     def max_mb(self) -> float:
         """``max_bytes`` in megabytes as a person reads it: 100, or 0.5."""
-        mb = self.max_bytes / 2**20
-        return int(mb) if mb.is_integer() else round(mb, 1)
+        return _mb(self.max_bytes)
+
+
+def _mb(size: int) -> float:
+    mb = size / 2**20
+    return int(mb) if mb.is_integer() else round(mb, 1)
 
 
 @dataclass(frozen=True)
@@ -384,6 +389,8 @@ class Storage:
         mb = {"size_mb": round(size / 2**20, 1), "limit_mb": limits.max_mb}
         if size > limits.max_bytes:
             raise WorkspaceFullError("err.run_too_big", **mb)
+        if limits.max_run_bytes is not None and size > limits.max_run_bytes:  # it could never be read back
+            raise WorkspaceFullError("err.run_too_big", **{**mb, "limit_mb": _mb(limits.max_run_bytes)})
         if size + pinned[1] > limits.max_bytes:
             raise WorkspaceFullError("err.run_no_room", pinned_mb=round(pinned[1] / 2**20, 1), **mb)
         if pinned[0] + 1 > limits.max_runs:

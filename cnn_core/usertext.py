@@ -20,11 +20,18 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
+# Characters that show nothing and change what text around them looks like: bidi overrides and marks,
+# zero-width spaces and joiners of words, the byte-order mark, the soft hyphen. Not the zero-width (non-)joiner
+# (U+200C, U+200D): Persian and Indic spelling and emoji sequences need them.
+INVISIBLE = frozenset("\u00ad\u061c\u180e\u200b\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def one_line(text: str, limit: int | None = None) -> str:
-    """One line of plain text: no control or format characters (escape codes, bidi overrides, zero-width
-    characters), every run of whitespace one space, trimmed, at most ``limit`` characters."""
+    """One line of plain text: no control characters (escape codes, newlines), none of :data:`INVISIBLE`,
+    every run of whitespace one space, trimmed, at most ``limit`` characters."""
     kept = "".join(" " if ch.isspace() else ch for ch in str(text)
-                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+                   if ch.isspace() or (ch not in INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cs", "Co")))
     line = " ".join(kept.split())
     return line[:limit] if limit is not None else line
 
@@ -33,7 +40,7 @@ def nickname(text: str, limit: int) -> str:
     """A room nickname: :func:`one_line`, compatibility forms folded ("＃" is "#"), and no leading
     ``ANONYMOUS_MARK``, so nobody can pass for the board's label of a member without a nickname."""
     line = one_line(unicodedata.normalize("NFKC", one_line(text)))
-    return line.lstrip(ANONYMOUS_MARK).strip()[:limit]
+    return line.lstrip(ANONYMOUS_MARK + " ")[:limit]  # "# #3" is not "#3" either
 
 
 def spreadsheet_cell(value):

@@ -93,6 +93,15 @@ def test_a_forged_message_is_not_even_opened_unless_its_header_is_the_canvas_siz
         assert refused.value.key == "draw.canvas_refused"
 
 
+def test_a_second_header_anywhere_is_refused_not_a_traceback():
+    png = base64.b64decode(png_data_url(seven())[len(PNG_DATA_URL):])
+    for forged in (png[:-12] + chunk(b"IHDR", b"") + png[-12:],  # an empty one before IEND (the last 12 bytes)
+                   png[:33] + chunk(b"IHDR", b"\0" * 13) + png[33:]):  # a second one after the first
+        with pytest.raises(PlaygroundError) as refused:
+            rgba_from_data_url(PNG_DATA_URL + base64.b64encode(forged).decode(), 280, 280)
+        assert refused.value.key == "draw.canvas_refused"
+
+
 def test_every_png_of_the_canvas_size_reads_as_rgba():
     rgba = seven()
     assert np.array_equal(rgba_from_data_url(png_data_url(rgba), 280, 280), rgba)

@@ -79,6 +79,31 @@ def test_too_many_entries_are_refused_before_zipfile_reads_the_directory(raw, tm
     assert err.key == "err.zip_too_many_files" and err.params["limit"] == 1_000
 
 
+def _end_record_hiding_its_signature() -> bytes:
+    """The end record's offset field set to the end record's own signature bytes: a search from the back finds
+    those first (too few bytes after them for a record), while zipfile reads the comment-less record as it is."""
+    raw = bytearray(zipcraft.many_entries(3_000))
+    at = raw.rfind(b"PK\x05\x06")
+    raw[at + 16:at + 20] = b"PK\x05\x06"
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    _end_record_hiding_its_signature(),
+    zipcraft.many_entries(3_000) + b"x",  # one byte after the end record: the search window is zipfile's own
+], ids=["signature-in-the-end-record", "byte-after-the-end"])
+def test_a_directory_zipfile_can_find_is_always_counted(raw, tmp_path, no_zipfile):
+    err = refused(raw, tmp_path, limits=ArchiveLimits(max_files=1_000))
+    assert err.key == "err.zip_too_many_files"
+
+
+def test_a_zip_whose_directory_cannot_be_found_is_refused_not_waved_through(tmp_path):
+    from cnn_core.archive import count_entries
+
+    with pytest.raises(zipfile.BadZipFile):
+        count_entries(io.BytesIO(b"PK\x03\x04 no end record here"), 10)
+
+
 def test_folder_entries_do_not_count_as_files(tmp_path):
     members = {f"{c}/": b"" for c in ("cats", "dogs")} | good_members(10)
     data = load_image_archive(zipcraft.make(members), size=8, cache_dir=tmp_path, limits=ArchiveLimits(max_files=20))
@@ -347,13 +372,64 @@ def test_images_declaring_huge_dimensions_stay_within_bounded_memory(tmp_path):
 
 def test_a_jpeg_counts_at_the_reduced_scale_it_is_decoded_at():
     """Photos are JPEGs read at 1/2 to 1/8 scale (Pillow's draft): their budget follows that, not width × height."""
-    from cnn_core.data import _decoding_cost
+    from cnn_core.data import MIN_IMAGE_COST, _decoding_cost
 
     buf = io.BytesIO()
-    Image.new("RGB", (800, 600), (90, 120, 30)).save(buf, "JPEG")
-    jpeg, png = buf.getvalue(), one_colour("PNG", 800, 600)
+    Image.new("RGB", (1600, 1200), (90, 120, 30)).save(buf, "JPEG")
+    jpeg, png = buf.getvalue(), one_colour("PNG", 1600, 1200)
     limit = ArchiveLimits().max_image_pixels
-    assert _decoding_cost(png, limit, 64) == 800 * 600  # PNG has no reduced decoding
-    assert _decoding_cost(jpeg, limit, 64) == 100 * 75  # 1/8: still ≥ 64 a side
-    assert _decoding_cost(jpeg, limit, 128) == 200 * 150  # 1/4: 1/8 would be 75 px, under 128
-    assert _decoding_cost(jpeg, limit, 600) == 800 * 600  # full size needed
+    assert _decoding_cost(png, limit, 64) == 1600 * 1200  # PNG has no reduced decoding
+    assert _decoding_cost(jpeg, limit, 64) == 200 * 150  # 1/8: still ≥ 64 a side
+    assert _decoding_cost(jpeg, limit, 300) == 400 * 300  # 1/4: 1/8 would be 150 px, under 300
+    assert _decoding_cost(jpeg, limit, 1200) == 1600 * 1200  # full size needed
+    assert _decoding_cost(png_bytes(size=8), limit, 64) == MIN_IMAGE_COST  # opening any image costs something
+
+
+def test_tiny_images_cost_the_budget_too(tmp_path, monkeypatch):
+    """100,000 1×1 images are 100,000 files to open and parse: each counts at least MIN_IMAGE_COST."""
+    from cnn_core.data import MIN_IMAGE_COST
+
+    def decoded(*args, **kwargs):
+        raise Decoded("an image was decoded before the archive's cost was counted")
+    monkeypatch.setattr("cnn_core.data._decode", decoded)
+    members = {f"{c}/{i}.png": png_bytes(i % 250, size=1) for c in ("a", "b") for i in range(300)}
+    err = refused(zipcraft.make(members), tmp_path, limits=ArchiveLimits(max_total_megapixels=5))
+    assert err.key == "err.zip_too_many_pixels" and 600 * MIN_IMAGE_COST > 5 * 10**6
+
+
+def test_a_png_with_megabytes_of_text_chunks_is_not_read():
+    """Pillow inflates text chunks on opening, 64 MB an image by default; here at most MAX_PNG_TEXT_BYTES."""
+    from cnn_core.data import _decode, _decoding_cost
+
+    png = png_bytes(size=8)
+    text = b"".join(struct.pack(">I", len(d)) + b"zTXt" + d + struct.pack(">I", zlib.crc32(b"zTXt" + d))
+                    for d in [b"k\0\0" + zlib.compress(b"x" * 2**20)] * 8)
+    bomb = png[:33] + text + png[33:]  # after IHDR: read when the file is opened
+    assert len(bomb) < 20_000
+    limit = ArchiveLimits().max_image_pixels
+    assert _decoding_cost(bomb, limit, 8) == 0 and _decode(bomb, 8, 3) is None  # skipped, as unreadable
+
+
+def test_a_jpeg_of_hundreds_of_scans_is_not_decoded():
+    from cnn_core.data import MAX_JPEG_SCANS, _decode, _decoding_cost
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (90, 120, 30)).save(buf, "JPEG", progressive=True)
+    good = buf.getvalue()
+    assert 1 < good.count(b"\xff\xda") <= MAX_JPEG_SCANS and _decode(good, 16, 3) is not None
+    at = good.index(b"\xff\xda")
+    many = good[:at] + good[at:-2] * (MAX_JPEG_SCANS + 1) + good[-2:]  # the scans again and again, then EOI
+    assert many.count(b"\xff\xda") > MAX_JPEG_SCANS
+    limit = ArchiveLimits().max_image_pixels
+    assert _decoding_cost(many, limit, 16) == 0 and _decode(many, 16, 3) is None
+
+
+def test_a_zip_made_by_macos_finder_loads_its_images_and_not_its_metadata(tmp_path):
+    """Finder's Compress adds __MACOSX/<folder>/._<file> for every file: named like images, not images."""
+    members = {f"mydata/{c}/{i}.png": png_bytes(40 + i if c == "cats" else 200 - i, size=16)
+               for c in ("cats", "dogs") for i in range(10)}
+    members |= {f"__MACOSX/mydata/{c}/._{i}.png": b"\x00\x05\x16\x07 AppleDouble" for c in ("cats", "dogs")
+                for i in range(10)}
+    members["mydata/.DS_Store"] = b"\x00\x00\x00\x01Bud1"
+    data = load_image_archive(zipcraft.make(members), size=8, cache_dir=tmp_path)
+    assert data.classes == ["cats", "dogs"] and len(data.train_y) + len(data.test_y) == 20

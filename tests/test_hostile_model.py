@@ -224,6 +224,15 @@ def test_weights_in_torchs_old_pickle_format_are_refused():
     assert reason(refused(model_file(weights=buf.getvalue()))) == "reason.model_weights_unreadable"
 
 
+def test_weights_with_data_before_the_zip_are_refused_before_torch_reads_them(no_torch_load):
+    """torch picks its reader from the first bytes and miniz trusts the declared offsets; zipfile measures back
+    from the end. Anything in front of the zip (an old-format pickle, a decoy) would be read by torch, unchecked."""
+    good = _weights(build_model(SMALL).state_dict())
+    for weights in (b"\x80\x02legacy pickle first" + good, b"PK\x03\x04" + good):
+        err = refused(model_file(weights=weights))
+        assert reason(err) == "reason.model_weights_unreadable"
+
+
 def test_an_oversized_header_is_named_not_taken_for_an_oversized_file():
     raw = model_file(meta={"dataset": "mnist", "padding": "x" * (checkpoint.MAX_HEADER_BYTES + 1)})
     assert len(raw) < 2**20  # the file is small: the header is what is too big

@@ -416,3 +416,18 @@ def test_a_training_the_workspace_cannot_keep_stays_the_sessions_model_and_says_
         assert [r.name for r in store().runs(code)] == ["old"]  # nothing removed for it
     finally:
         workspace._open_store.clear()
+
+
+def test_an_unopenable_stored_model_is_explained_as_a_reason_not_as_an_upload_refusal():
+    """"(… your current model is unchanged)" is the upload's sentence; inside the run's warning it is a reason."""
+    from cnn_core import texts
+    from cnn_core.errors import ModelFileError
+    from ui.models import _why
+
+    for err in (ModelFileError("err.model_too_big", size_mb=300, limit_mb=200),
+                ModelFileError("err.model_needs_memory", params="9.000.000", need_mb=3000, limit_mb=2048)):
+        why = _why(err)
+        for lang in ("en", "es"):
+            text = texts.translate(lang, why.key, **why.params)
+            assert why.key.startswith("reason.") and "unchanged" not in text and "sin cambios" not in text
+            assert "MB" in text and "{" not in text  # every placeholder filled

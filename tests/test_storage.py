@@ -159,6 +159,22 @@ def test_a_run_that_cannot_fit_is_refused_before_anything_is_removed(database_ur
     store.close()
 
 
+def test_a_run_bigger_than_a_run_can_be_read_back_is_refused_even_in_a_big_workspace(database_url):
+    """A workspace allowed more megabytes than one run's read-back limit: the run would push others out and then
+    never open (checkpoint.MAX_RUN_MODEL_MB); it is refused, naming the per-run limit."""
+    from cnn_core.settings import Settings
+
+    assert Settings.load([]).storage_limits().max_run_bytes is not None  # the app's own limits carry the cap
+    store = Storage(database_url, Limits(max_runs=3, max_bytes=4 * 2**20, max_run_bytes=2**20))
+    code = store.create_workspace()
+    store.add_run(code, model_run("small", size=300_000))
+    with pytest.raises(WorkspaceFullError) as refused:
+        store.add_run(code, model_run("too big to read back", size=2 * 2**20))
+    assert refused.value.key == "err.run_too_big" and refused.value.params == {"size_mb": 2.0, "limit_mb": 1}
+    assert [r.name for r in store.runs(code)] == ["small"]
+    store.close()
+
+
 def test_nul_in_any_text_is_dropped_and_both_databases_keep_the_same(store):
     """PostgreSQL refuses NUL in text (psycopg.DataError); SQLite would keep it. Every text column drops it."""
     code = store.create_workspace()

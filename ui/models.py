@@ -62,8 +62,16 @@ def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
 def _why(err: ModelFileError) -> texts.Message:
     """What is wrong with a stored model, without the upload's framing ("this file is not a model...")."""
     reason = err.params.get("reason")
-    return reason if err.key == "err.model_corrupt" and isinstance(reason, texts.Message) else \
-        texts.Message(err.key, err.params)
+    if err.key == "err.model_corrupt" and isinstance(reason, texts.Message):
+        return reason
+    if err.key in STORED_REASONS:  # the upload's sentence ("your current model is unchanged") would not fit
+        return texts.Message(STORED_REASONS[err.key], err.params)
+    return texts.Message(err.key, err.params)
+
+
+# Errors whose upload wording does not fit "the model of your run cannot be opened (…)": a reason's wording.
+STORED_REASONS = {"err.model_too_big": "reason.run_model_too_big",
+                  "err.model_needs_memory": "reason.run_model_needs_memory"}
 
 
 def _fits(run, shape) -> bool:

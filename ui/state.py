@@ -120,11 +120,6 @@ def _param(name: str) -> str | None:
 param = _param
 
 
-def add_notice(key: str, **params) -> None:
-    """A warning shown once, at the top of the next page drawn."""
-    st.session_state.setdefault(NOTICES, []).append((key, params))
-
-
 def _lang_from_url() -> str:
     lang = (_param("lang") or texts.DEFAULT_LANG).lower()
     return lang if lang in texts.languages() else texts.DEFAULT_LANG
