@@ -126,7 +126,10 @@ def test_the_upload_box_speaks_spanish(server, page):
     zone.get_by_text(ES["upload.button"], exact=True).wait_for(timeout=60_000)  # the button, by the component script
     text = zone.inner_text()
     assert "Upload" not in text and "per file" not in text and "Drag and drop" not in text
-    assert page.get_by_text(ES["upload.rules"].format(size="200 MB")).count() >= 1  # the app's own caption
+    from cnn_core.settings import Settings
+
+    limit = Settings.load([]).run_model_limit_mb()  # the model box: a model file becomes a run (100 MB)
+    assert page.get_by_text(ES["upload.rules"].format(size=f"{limit} MB")).count() >= 1  # the app's own caption
     shot(page, "es-train-upload")
 
 
