@@ -153,7 +153,8 @@ def actions(runs: list[RunInfo]) -> None:
         _use_on("inside", run)
         st.switch_page("pages/inside.py")
     c4.download_button(t("runs.download"), lambda: workspace.model_bytes(run.id),  # read from the DB on click
-                       file_name=f"run-{run.id}.cnn.zip", mime="application/zip", key="run_download")
+                       file_name=f"run-{run.id}.cnn.zip", mime="application/zip", key="run_download",
+                       on_click="ignore")  # no rerun racing the deferred file (train_ui's download, the same)
     c1, c2, c3 = st.columns([3, 1, 1])
     c1.text_input(t("runs.rename"), value=run.name, max_chars=MAX_NAME_LEN, key=f"w_rename_{run.id}")
     c1.button(t("runs.rename_save"), key="run_rename", on_click=_rename, args=(run.id,))

@@ -270,4 +270,5 @@ def model_files_ui() -> None:
     if trained is not None:
         st.download_button(t("train.download"),  # zipped on click, not on every rerun of the page
                            lambda: checkpoint.to_bytes(trained.model, trained.classes, **trained.meta),
-                           file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download")
+                           file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download",
+                           on_click="ignore")  # no rerun: one racing the deferred file lost the download
