@@ -22,6 +22,9 @@ MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader"
 # The one module that puts a script in the page: the Inside player and its scroll. It sends data as JSON
 # (every "<" escaped) and its script sets every text with textContent; tests/test_player.py feeds it hostile text.
 SCRIPT_MODULE = "player.py"
+# The one module that lets Markdown through as HTML: Streamlit's own English hidden by a constant style sheet
+# (ui/component_texts.py, HINTS_MARKUP), the first element of every run; checked below to be that and only that.
+STYLE_MODULE = "component_texts.py"
 
 
 def test_no_html_rendering_anywhere_in_the_app():
@@ -32,8 +35,28 @@ def test_no_html_rendering_anywhere_in_the_app():
                         r"\.iframe\(", r"innerHTML", r"insertAdjacentHTML", r"document\.write"):
             if path.name == SCRIPT_MODULE and pattern == r"\bst\.html\(":
                 continue
+            if path.name == STYLE_MODULE and pattern == r"unsafe_allow_html":
+                continue
             offenders += [f"{path.name}: {pattern}" for _ in re.finditer(pattern, text)]
     assert not offenders, offenders
+
+
+def test_the_one_html_markdown_is_the_constant_style_sheet():
+    """In ui/component_texts.py exactly one call passes unsafe_allow_html: st.markdown(HINTS_MARKUP), a constant
+    that is one <style> element and no other markup (no value from anywhere can reach it)."""
+    from ui import component_texts
+
+    tree = ast.parse((REPO / "ui" / STYLE_MODULE).read_text())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and any(k.arg == "unsafe_allow_html" for k in node.keywords)]
+    assert len(calls) == 1 and ast.unparse(calls[0]) == "st.markdown(HINTS_MARKUP, unsafe_allow_html=True)"
+    assigned = [node for node in tree.body if isinstance(node, ast.Assign)
+                and any(getattr(t, "id", None) == "HINTS_MARKUP" for t in node.targets)]
+    assert len(assigned) == 1  # bound once, at module level, from constants only
+    assert all(isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.Add)) for n in ast.walk(assigned[0].value))
+    assert all(n.id == "HIDDEN_HINTS_CSS" for n in ast.walk(assigned[0].value) if isinstance(n, ast.Name))
+    markup = component_texts.HINTS_MARKUP
+    assert re.fullmatch(r"<style data-cnn-hints>[^<]*</style>", markup), markup
 
 
 # Calls whose result is safe inside Markdown: translated texts, escaped values, formatted numbers.

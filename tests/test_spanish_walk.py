@@ -61,6 +61,13 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
+# The main area's first element holds the hints' style sheet: no element of the page's own comes before it.
+FIRST_ELEMENT_IS_THE_SHEET = """() => {
+  const first = document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]');
+  return !!first && !!first.querySelector('style[data-cnn-hints]');
+}"""
+
+
 def visible_text(page) -> str:
     return page.evaluate(VISIBLE_TEXT)
 
@@ -77,12 +84,16 @@ def open_and_sample(page, url: str, ready: str) -> list[str]:
     """Open ``url`` and read the visible text every 0.3 s while the script runs, until ``ready`` shows and the
     status widget is gone (the run finished); returns the samples.
 
-    Sampling starts when the app's menu is drawn: before that the page is Streamlit's shell (its "Skip to main
-    content" link, shown on keyboard focus, and on a fresh server a menu of file names), which no app code can
-    reach yet.
+    Sampling starts when the app's menu and its first element are drawn: before that the page is Streamlit's
+    shell (its "Skip to main content" link, shown on keyboard focus, on a fresh server a menu of file names, and
+    half a second into the run the status widget's "Stop"), which no app code can reach yet. The app's first
+    element is the style sheet that hides Streamlit's English (ui/component_texts.py); that it is the first
+    thing in the page, so nothing of the app's shows before it, is checked here too.
     """
     page.goto(url)
     page.locator("[data-testid='stSidebarNav']", has_text=ES["nav.home"]).wait_for(state="attached", timeout=60_000)
+    page.locator("style[data-cnn-hints]").wait_for(state="attached", timeout=60_000)
+    assert page.evaluate(FIRST_ELEMENT_IS_THE_SHEET), url
     samples, deadline = [], time.monotonic() + 90
     while time.monotonic() < deadline:
         samples.append(visible_text(page))

@@ -4,9 +4,13 @@ Streamlit writes some English of its own with no option to change it: the
 "Press Enter to apply" hint under text and number inputs, the upload box's
 "Drag and drop a file here" and "Limit 200MB per file • ZIP", the uploaded
 file's size ("12.3KB"), an upload's error line, the status widget's "Stop".
-:func:`hide_builtin_hints` (called first thing by app.py, so it is on the page
-before Streamlit draws anything) hides them with a static style sheet (no text
-in it) and :func:`zip_uploader` writes what they said in the reader's language under
+:func:`hide_builtin_hints` (called first thing by app.py) hides them with a
+static style sheet (no text in it). It is sent as the run's first element, a
+Markdown one: Streamlit draws Markdown with its own page script, so the sheet
+applies with the first message, before the status widget shows its "Stop"
+(half a second into a run). A component's style sheet would not: components'
+code is fetched lazily, and on a busy machine that took longer. The sheet also
+hides its own (empty) element. :func:`zip_uploader` writes what they said in the reader's language under
 the box: the rules, then the chosen file's name (as text) and size
 (:func:`ui.i18n.file_size`, "12,3 KB").
 
@@ -42,7 +46,10 @@ HIDDEN_HINTS_CSS = """
 [data-testid="stConnectionStatus"] > :not(:first-child) { display: none !important; }
 [data-testid="stFileUploaderDropzone"] button:not([data-cnn-texts]) { visibility: hidden; }
 [data-testid="stSkipToContent"]:not([data-cnn-texts]) { display: none !important; }
+[data-testid="stElementContainer"]:has(style[data-cnn-hints]) { display: none !important; }
 """
+# The one Markdown the app lets through as HTML: this constant, nothing else (tests/test_hostile_render.py).
+HINTS_MARKUP = "<style data-cnn-hints>" + HIDDEN_HINTS_CSS + "</style>"
 
 # The canvas toolbar's own English labels (its buttons' title and aria-label) → our text keys.
 CANVAS_TOOLBAR = {
@@ -103,13 +110,11 @@ export default function(component) {
 """
 
 _texts = st.components.v2.component("cnn_playground_component_texts", js=_JS)
-# Not isolated: its style sheet is the page's, so it reaches Streamlit's own elements (the app never uses st.html).
-_hints = st.components.v2.component("cnn_playground_hidden_hints", css=HIDDEN_HINTS_CSS, isolate_styles=False)
 
 
 def hide_builtin_hints() -> None:
     """Mount the style sheet that hides Streamlit's own English; app.py calls it first, on every run."""
-    _hints(key="hidden_hints", height=0)
+    st.markdown(HINTS_MARKUP, unsafe_allow_html=True)
 
 
 def component_texts() -> None:
