@@ -111,6 +111,11 @@ class TrainingJob:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def stop_requested(self) -> bool:
+        """Stop was pressed (or its owner left): the run ends at its next step, then measures what it keeps."""
+        return self._stop.is_set()
+
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
 

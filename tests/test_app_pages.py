@@ -118,6 +118,43 @@ def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_di
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("lang", ["en", "es"])
+def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_data_dir, monkeypatch, lang):
+    """After Stop the run still measures its network (validation and test images: seconds on a busy machine);
+    the click's own run replaces the button with what is happening, and the result follows."""
+    import threading
+
+    from cnn_core import training
+
+    release, jobs = threading.Event(), []
+    measure = training.evaluate
+
+    def held(*args, **kwargs):  # the real measurement, once Stop is pressed held until the page has been read
+        if jobs and jobs[0].stop_requested:
+            release.wait(120)
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(training, "evaluate", held)
+    table = texts.table(lang)
+    at = page("train", lang=lang)
+    job = start_timed_training(at, seconds=30)
+    jobs.append(job)
+    try:
+        at.button(key="stop").click().run()
+        no_exceptions(at)
+        assert not job.finished and job.stop_requested
+        assert table["train.stopping"] in [i.value for i in at.info]
+        assert not [b for b in at.button if b.key == "stop"]  # no button left that seems to do nothing
+    finally:
+        release.set()
+        assert job.wait(120)
+    at.run()
+    no_exceptions(at)
+    assert table["train.stopped"].format(steps=job.snapshot().result.steps) in [w.value for w in at.warning]
+    assert not any(table["train.stopping"] == i.value for i in at.info)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lang):
     """No 'stopped after 0 steps; the model is kept', no test accuracy of a network nothing trained."""
     from cnn_core import PRESETS

@@ -172,6 +172,16 @@ def empty_curves() -> None:
     st.plotly_chart(training_curves([], [], curve_labels()), key="empty_curves", config=chart_config())
 
 
+def stop_control(job, started: bool = True) -> None:
+    """The Stop button; once pressed, what happens now, so the button is not left there looking ignored: a
+    started run ends at its next step, then its network is measured on the validation and test images (a few
+    seconds on a busy machine); a queued one leaves the queue."""
+    if job.stop_requested:
+        st.info(t("train.stopping" if started else "train.cancelling"), icon="⏹️")
+    else:
+        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
+
+
 def live_view(job) -> None:
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
@@ -181,7 +191,7 @@ def live_view(job) -> None:
                 st.caption(t("train.queue_wait", seconds=round(snap.wait_s)))
         else:  # not in line yet (on a cluster: connecting)
             st.info(t("train.starting"))
-        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
+        stop_control(job, started=False)
         return
     if not snap.finished and snap.last is not None:
         last = snap.last
@@ -198,7 +208,7 @@ def live_view(job) -> None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
     learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
     if not snap.finished:
-        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
+        stop_control(job)
     elif adopt_finished_training():
         st.rerun(scope="app")  # draw the results below the fragment
 
