@@ -529,10 +529,11 @@ class Storage:
             return True
 
     def member_rooms(self, code: str) -> list[str]:
-        """Codes of the open rooms this workspace has joined."""
+        """Codes of the open rooms this workspace has joined, the latest joined last."""
         with self._read() as s:
             return list(s.scalars(select(Room.code).join(RoomMember).join(Workspace)
-                                  .where(Workspace.code == code, Room.closed_at.is_(None))))
+                                  .where(Workspace.code == code, Room.closed_at.is_(None))
+                                  .order_by(RoomMember.joined_at, RoomMember.room_id)))
 
     def board(self, room_code: str) -> tuple[list[BoardRow], dict[str, int]]:
         """Each member's best run, best first, and how many members solved each exercise."""

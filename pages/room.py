@@ -11,6 +11,10 @@ page_header("room.page_title", "room.intro", share=False)
 state.sync_url()  # language and network stay in the address, without the share box
 instructor = room_ui.instructor_login()
 joining = (state.param(room_ui.JOIN_PARAM) or "").strip().upper()
+if not joining and not instructor and not state.param(room_ui.OPEN_PARAM):
+    joining = room_ui.remembered_room() or ""  # a learner already in a room, come back by the menu
+    if joining:
+        st.query_params[room_ui.JOIN_PARAM] = joining  # the address names it again (a reload, a shared link)
 if joining:
     room_ui.join_ui(joining)
 elif instructor:

@@ -5,7 +5,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnn_core import checkpoint, runs as core_runs
+from cnn_core import checkpoint, runs as core_runs, texts
 from cnn_core.architecture import PRESETS
 from cnn_core.exercises import answer_text, make_exercises
 from cnn_core.model import build_model
@@ -217,6 +217,34 @@ def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_en
     assert any(b.label == "Download the results (CSV)" for b in teacher.get("download_button"))
     teacher.button(key=f"close_{room}").click().run()
     assert store().room(room).closed
+
+
+def test_a_student_back_on_the_room_page_by_the_menu_or_a_reload_is_in_their_room(app_env):
+    """The menu's link to Room has no room code: the joined room's board, not 'Have you got a room code?'."""
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    _, first = open_room(page, title="Monday")
+    _, room = open_room(page, title="Tuesday")
+    student = join_room(page, first, "Ana")
+    ws = student.session_state["ws"]
+    student.query_params["room"] = room  # then a second room's link, joined too: the latest is the one
+    student.run()
+    student.text_input(key="w_nickname").input("Ana")
+    student.button[0].click().run()
+    no_exceptions(student)
+    table = texts.table("en")
+    for at in (student, page("room", ws=ws)):  # the same session by the menu; a new one from the workspace link
+        at.query_params.pop("room", None)
+        at.run()
+        no_exceptions(at)
+        assert at.query_params["room"] in (room, [room])
+        assert "Tuesday" in [h.value for h in at.subheader]
+        assert table["room.how"] not in [i.value for i in at.info]
+    store().close_room(room)  # a closed room is not where anyone is sent: the one still open is
+    back = page("room", ws=ws)
+    no_exceptions(back)
+    assert back.query_params["room"] in (first, [first]) and "Monday" in [h.value for h in back.subheader]
+    nobody = page("room")  # a visitor in no room still gets the code box
+    assert table["room.how"] in [i.value for i in nobody.info] and "room" not in nobody.query_params
 
 
 @pytest.mark.realdata

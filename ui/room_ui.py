@@ -144,6 +144,16 @@ def join_ui(room_code: str) -> None:
     board_ui(room_code, instructor=False)
 
 
+def remembered_room() -> str | None:
+    """The room a learner is in when the address names none (the menu's link to this page drops it, and so
+    does a bookmark of the workspace): the open room this session joined, else the workspace's latest."""
+    ws = workspace.code()
+    db = workspace.store() if ws else None
+    rooms = db.member_rooms(ws) if db is not None else []
+    mine = st.session_state.get(state.ROOM)
+    return mine if mine in rooms else (rooms[-1] if rooms else None)
+
+
 def in_rooms(room_code: str) -> bool:
     ws = workspace.code()
     db = workspace.store()
