@@ -122,6 +122,20 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside):
     assert float(new.rstrip("*.")) == pytest.approx(float(w) - 0.1 * float(g), abs=2e-4)
 
 
+@pytest.mark.parametrize("lang, layers", [("en", ["conv 1", "conv 2", "conv 3", "dense 1", "output"]),
+                                          ("es", ["conv 1", "conv 2", "conv 3", "densa 1", "salida"])])
+def test_the_gradient_bars_name_the_layers_as_the_other_pages_do(real_data_dir, lang, layers):
+    import json
+
+    at = AppTest.from_file(str(REPO / "pages" / "inside.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    chart = next(c for c in at.get("plotly_chart") if "bp_norms" in c.proto.id)
+    bars = json.loads(chart.proto.spec)["data"][0]
+    assert [str(v) for v in bars["x" if bars.get("orientation") != "h" else "y"]] == layers
+
+
 def player_frames(at) -> list[dict]:
     """The frames the browser-side player was sent (ui/player.py): one st.html element while playing."""
     import json

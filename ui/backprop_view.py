@@ -12,7 +12,7 @@ import torch
 
 from cnn_core.inspection import backprop
 from ui.figures import chart_config
-from ui.i18n import dec, num, pct, plain, t
+from ui.i18n import dec, layer_label, num, pct, plain, t
 from ui.step_figures import bars, number_grids
 
 LEARNING_RATES = (0.001, 0.01, 0.1, 0.5, 1.0, 5.0)
@@ -58,7 +58,9 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
 
-    st.plotly_chart(bars(bp.names, bp.norms, t("inside.bp_norms"), log=True), key="bp_norms",
+    # The layers named as everywhere else ("conv 1", "densa 1", "salida"), not by the model's attribute names.
+    st.plotly_chart(bars([layer_label(n, short=True) for n in bp.names], bp.norms, t("inside.bp_norms"), log=True),
+                    key="bp_norms",
                     config=chart_config(displayModeBar=False))
     st.caption(t("inside.bp_norms_help"))
 
