@@ -19,13 +19,11 @@ if joining:
     room_ui.join_ui(joining)
 elif instructor:
     room_ui.open_room_ui()
-elif room_ui.ROOM_CODE.fullmatch((state.param(room_ui.OPEN_PARAM) or "").strip().upper()):
+elif room_ui.open_room_exists(opened := (state.param(room_ui.OPEN_PARAM) or "").strip().upper()):
     st.info(t("room.reopen_key"))  # a reload of the instructor's board: the key again, then the same room
-    room_ui.board_ui(state.param(room_ui.OPEN_PARAM).strip().upper(), instructor=False)
+    room_ui.board_ui(opened, instructor=False)
 else:
+    if opened:  # an instructor's address for a room that is not (or no longer) open
+        st.warning(t("room.not_open"))
     st.info(t("room.how"))
-    with st.form("enter_room"):
-        typed = st.text_input(t("room.code"), max_chars=12, key="w_room_code")
-        if st.form_submit_button(t("room.go")) and typed.strip():
-            st.query_params[room_ui.JOIN_PARAM] = typed.strip().upper()
-            st.rerun()
+    room_ui.enter_code_form()

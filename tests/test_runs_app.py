@@ -247,6 +247,38 @@ def test_a_student_back_on_the_room_page_by_the_menu_or_a_reload_is_in_their_roo
     assert table["room.how"] in [i.value for i in nobody.info] and "room" not in nobody.query_params
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_room_link_that_holds_no_code_is_not_echoed_and_the_code_box_is_there(app_env, lang):
+    """'?room=' with a right-to-left override, markup, a NUL: the page says the link holds no room code (it
+    does not repeat what the address says) and offers the box to type the code."""
+    table = texts.table(lang)
+    for junk in ("\u202eabc<b>\x00", "ABCDEF1", "abc", "../../x"):
+        at = open_page("room", TIMEOUT, lang=lang, room=junk)
+        no_exceptions(at)
+        assert [e.value for e in at.error] == [table["room.bad_code"].format(n=6)], junk
+        assert at.text_input(key="w_room_code")  # what to do next
+    unknown = open_page("room", TIMEOUT, lang=lang, room="ABCDEF")  # a code's shape, no such room
+    assert [e.value for e in unknown.error] == [table["room.unknown"].format(code="ABCDEF")]
+    assert unknown.text_input(key="w_room_code")
+
+
+def test_an_instructors_address_for_a_room_that_is_not_open_shows_no_board(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    table = texts.table("en")
+    for code in ("ABCDEF", "<b>x</b>"):  # no such room; not a code
+        at = page("room", open=code)
+        no_exceptions(at)
+        assert table["room.not_open"] in [w.value for w in at.warning]
+        assert table["room.reopen_key"] not in [i.value for i in at.info] and not at.dataframe
+        assert at.text_input(key="w_room_code")
+    _, room = open_room(page)
+    reload = page("room", open=room)  # the instructor's own reload, before the key: the board is there
+    assert table["room.reopen_key"] in [i.value for i in reload.info]
+    store().close_room(room)
+    closed = page("room", open=room)
+    assert table["room.not_open"] in [w.value for w in closed.warning]
+
+
 @pytest.mark.realdata
 def test_a_model_uploaded_while_a_training_runs_and_the_training_are_both_kept(real_data_dir):
     at = page("train")

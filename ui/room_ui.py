@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.exercises import make_exercises
-from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE
+from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN
 from cnn_core.usertext import spreadsheet_cell
 from ui.figures import chart_config, percent_axis, text_label
 from ui import resources, state, workspace
@@ -120,9 +120,14 @@ def join_ui(room_code: str) -> None:
     db = workspace.store()
     if db is None:
         return
-    room = db.room(room_code) if ROOM_CODE.fullmatch(room_code) else None
+    if not ROOM_CODE.fullmatch(room_code):  # not a code at all: never echoed (it came from an address)
+        st.error(t("room.bad_code", n=ROOM_CODE_LEN))
+        enter_code_form()
+        return
+    room = db.room(room_code)
     if room is None:
-        st.error(t("room.unknown", code=plain(room_code)))  # the code comes from the URL
+        st.error(t("room.unknown", code=plain(room_code)))
+        enter_code_form()
         return
     if room.closed:
         st.warning(t("room.closed"))
@@ -142,6 +147,22 @@ def join_ui(room_code: str) -> None:
     if joined:
         st.caption(t("room.member_help"))
     board_ui(room_code, instructor=False)
+
+
+def enter_code_form() -> None:
+    """The box where a student types the code they were given; sending it opens that room's page."""
+    with st.form("enter_room"):
+        typed = st.text_input(t("room.code"), max_chars=12, key="w_room_code")
+        if st.form_submit_button(t("room.go")) and typed.strip():
+            st.query_params[JOIN_PARAM] = typed.strip().upper()
+            st.rerun()
+
+
+def open_room_exists(room_code: str) -> bool:
+    """Whether ``room_code`` (from an instructor's address) is a room that is still open."""
+    db = workspace.store()
+    room = db.room(room_code) if db is not None and ROOM_CODE.fullmatch(room_code) else None
+    return room is not None and not room.closed
 
 
 def remembered_room() -> str | None:
