@@ -133,6 +133,43 @@ def test_the_upload_box_speaks_spanish(server, page):
     shot(page, "es-train-upload")
 
 
+def test_a_file_the_browser_refuses_is_explained_in_spanish(server, page, tmp_path):
+    """Over the server's upload limit, or not a .zip: Streamlit's English error line under the chip is replaced
+    by the reader's language (and its hover tooltip), never left in English nor hidden with nothing said."""
+    import tomllib
+
+    from conftest import REPO
+    from ui.i18n import file_size
+
+    open_page(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
+    page.get_by_text(ES["dataset.upload"]).click()
+    box = ".st-key-w_zip [data-testid='stFileUploaderDropzone']"
+    page.locator(box).wait_for(timeout=60_000)
+    limit_mb = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+    import streamlit as st
+
+    st.session_state["lang"] = "es"  # file_size writes the session's language (bare mode: this process's)
+    too_large = ES["upload.too_large"].format(size=file_size(limit_mb * 2**20))
+    for name, size, wanted in (("fotos.zip", (limit_mb + 1) * 2**20, too_large),
+                               ("notas.txt", 10, ES["upload.wrong_type"])):
+        chosen = tmp_path / name
+        with chosen.open("wb") as f:  # sparse: the size is what the browser checks
+            f.truncate(size)
+        page.locator(".st-key-w_zip input[type=file]").set_input_files(str(chosen))
+        alert = page.locator(".st-key-w_zip [data-testid='stFileChip'] [role='alert']")
+        alert.wait_for(timeout=60_000)
+        page.wait_for_function("(el) => el.dataset.cnnTexts", arg=alert.element_handle(), timeout=30_000)
+        assert alert.inner_text() == wanted
+        page.locator(".st-key-w_zip [data-testid='stFileChip']").hover(force=True)
+        tip = page.locator("[role='tooltip']", has_text=wanted)
+        tip.wait_for(timeout=30_000)
+        text = page.evaluate("() => document.body.innerText")
+        assert "or smaller" not in text and "not allowed" not in text and "Error:" not in text
+        shot(page, f"es-upload-refused-{name}")
+        page.locator(".st-key-w_zip [data-testid='stFileChipDeleteBtn'] button").click()
+        alert.wait_for(state="detached", timeout=30_000)
+
+
 FASHION_ES = [ES[f"class.fashion-mnist.{i}"] for i in range(10)]
 
 

@@ -3,7 +3,7 @@
 Streamlit writes some English of its own with no option to change it: the
 "Press Enter to apply" hint under text and number inputs, the upload box's
 "Drag and drop a file here" and "Limit 200MB per file • ZIP", the uploaded
-file's size ("12.3KB"), an upload's error line, the status widget's "Stop".
+file's size ("12.3KB"), the status widget's "Stop".
 :func:`hide_builtin_hints` (called first thing by app.py) hides them with a
 static style sheet (no text in it). It is sent as the run's first element, a
 Markdown one: Streamlit draws Markdown with its own page script, so the sheet
@@ -16,7 +16,9 @@ the box: the rules, then the chosen file's name (as text) and size
 
 A few texts cannot be hidden without losing a control, and have no option: the
 upload button's "Upload", the "Drag and drop a file here" shown while a file
-is dragged over the box, the "Skip to main content" link a keyboard user
+is dragged over the box, the error a refused file gets under its chip ("File
+must be 200.0MB or smaller.", written by the browser before anything reaches
+the server, so no app code sees it), the "Skip to main content" link a keyboard user
 meets first, and the drawing canvas's toolbar tooltips ("Undo",
 "Reset canvas & history", ..., drawn inside the canvas's shadow root, out of
 reach of the page's styles). :func:`component_texts` mounts a tiny Streamlit
@@ -41,10 +43,10 @@ HIDDEN_HINTS_CSS = """
 [data-testid="InputInstructions"],
 [data-testid="stFileUploaderDropzoneInstructions"],
 [data-testid="stFileChipName"] + *,
-[data-testid="stFileChip"] [role="alert"],
 [data-testid="stStatusWidget"] button,
 [data-testid="stConnectionStatus"] > :not(:first-child) { display: none !important; }
 [data-testid="stFileUploaderDropzone"] button:not([data-cnn-texts]) { visibility: hidden; }
+[data-testid="stFileChip"] [role="alert"]:not([data-cnn-texts]) { display: none !important; }
 [data-testid="stSkipToContent"]:not([data-cnn-texts]) { display: none !important; }
 [data-testid="stElementContainer"]:has(style[data-cnn-hints]) { display: none !important; }
 """
@@ -98,6 +100,29 @@ export default function(component) {
       });
       zone.querySelectorAll('button:not([data-cnn-texts])').forEach((b) => { b.dataset.cnnTexts = '1'; });
     });
+    // A file the browser refused before sending it (too big for the server, not a .zip): Streamlit writes
+    // "Error: File must be 200.0MB or smaller." under the chip and in its hover tooltip. Said in the reader's
+    // language instead (textContent: text, never markup); the line stays hidden until then.
+    const uploadError = (text) => {
+      if (/File must be .* or smaller/.test(text)) return d.tooLarge;
+      if (/files are not allowed/.test(text)) return d.wrongType;
+      return d.uploadFailed;
+    };
+    document.querySelectorAll('[data-testid="stFileChip"] [role="alert"]').forEach((line) => {
+      if (line.dataset.cnnTexts && line.textContent === line.dataset.cnnTexts) return;
+      const wanted = uploadError(line.textContent);
+      line.textContent = wanted;
+      line.dataset.cnnTexts = wanted;
+    });
+    document.querySelectorAll('.stTooltipContent, [role="tooltip"]').forEach((tip) => {
+      textNodes(tip).forEach((node) => {
+        const text = node.nodeValue.trim();
+        if (/^File must be .* or smaller\.$|files are not allowed\.$|^Unexpected error\. Please try again\.$/.test(text)) {
+          const wanted = uploadError(text);
+          if (wanted !== text) node.nodeValue = wanted;
+        }
+      });
+    });
     document.querySelectorAll('[data-testid="stSkipToContent"]').forEach((link) => {  // shown on keyboard focus
       if (link.textContent === 'Skip to main content' && d.skip !== link.textContent) link.textContent = d.skip;
       link.dataset.cnnTexts = '1';
@@ -123,7 +148,9 @@ def component_texts() -> None:
     Every page calls it (through ``ui.layout.page_header``).
     """
     _texts(data={"tooltips": {english: t(key) for english, key in CANVAS_TOOLBAR.items()},
-                 "upload": t("upload.button"), "drop": t("upload.drop"), "skip": t("a11y.skip")},
+                 "upload": t("upload.button"), "drop": t("upload.drop"), "skip": t("a11y.skip"),
+                 "tooLarge": t("upload.too_large", size=file_size(st.get_option("server.maxUploadSize") * 2**20)),
+                 "wrongType": t("upload.wrong_type"), "uploadFailed": t("upload.failed")},
            key="component_texts", height=0)
 
 
