@@ -193,3 +193,10 @@ def test_pooling_and_a_deeper_block_play_in_the_browser_too(inside):
     dot = player_frames(at)[0]["l"][1]
     ours, theirs = ours_and_torch(dot)
     assert "all 32 input channels" in dot and ours == theirs
+
+
+def test_the_index_boxes_name_their_last_index(inside):
+    """'Kernel (0 to 31)' for 32 kernels, not '0 to 32 − 1': the reader sees the number they can type."""
+    assert inside.number_input(key="w_filter").label == "Kernel (0 to 31)"
+    assert inside.number_input(key="w_filter").max == 31
+    assert inside.number_input(key="w_bp_kernel").label == "Kernel to update (0 to 31)"

@@ -40,7 +40,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     label = c1.selectbox(t("inside.bp_target"), list(names), key="w_bp_target", format_func=names.get)
     out_channels = model.blocks[0].conv.out_channels
     st.session_state["w_bp_kernel"] = min(st.session_state.get("w_bp_kernel", 0), out_channels - 1)
-    kernel = int(c2.number_input(t("inside.bp_kernel", total=out_channels), 0, out_channels - 1, key="w_bp_kernel"))
+    kernel = int(c2.number_input(t("inside.bp_kernel", last=out_channels - 1), 0, out_channels - 1, key="w_bp_kernel"))
     lr = c3.select_slider(t("inside.bp_lr"), LEARNING_RATES, value=0.1, key="w_bp_lr", format_func=dec)  # "0,1"
     bp = backprop(model, x, int(label), kernel, float(lr))  # tens of milliseconds for the tutorial network
 

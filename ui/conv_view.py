@@ -153,7 +153,7 @@ def choose_map(model) -> tuple[int, int]:
     block = c1.selectbox(t("inside.conv_block"), list(labels), key="w_conv_block", format_func=labels.get)
     filters = model.blocks[block - 1].conv.out_channels
     ss["w_filter"] = min(ss.get("w_filter", 0), filters - 1)
-    filt = c2.number_input(t("inside.filter_of", total=filters), 0, filters - 1, key="w_filter")
+    filt = c2.number_input(t("inside.filter_of", last=filters - 1), 0, filters - 1, key="w_filter")
     return block, int(filt)
 
 
@@ -214,7 +214,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
     channel = 0
     if c_in > 1:
         st.session_state["w_conv_channel"] = min(st.session_state.get("w_conv_channel", 0), c_in - 1)
-        channel = int(st.number_input(t("inside.conv_channel", total=c_in), 0, c_in - 1, key="w_conv_channel"))
+        channel = int(st.number_input(t("inside.conv_channel", last=c_in - 1), 0, c_in - 1, key="w_conv_channel"))
 
     title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
         t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
