@@ -3,9 +3,12 @@
 Model files and image archives are zips someone else made. A member can claim
 one size and hold another, be encrypted, use a compression Python cannot read
 (deflate64), carry a bad CRC or a damaged deflate stream. :func:`read_member`
-reads at most ``cap`` bytes whatever the header says, and turns each of those
-failures into a :class:`MemberProblem` naming a translated reason
-(``reason.zip_*``), so callers explain it instead of showing a traceback.
+refuses a member whose declared size is over ``cap`` before inflating a byte,
+and reads at most ``cap`` bytes whatever the header says (zipfile itself stops
+at the declared size and checks the CRC there). Each failure becomes a
+:class:`MemberProblem` naming a translated reason (``reason.zip_*``), so
+callers explain it in the reader's language; zipfile's own English text is
+logged, never shown.
 
 A zip's central directory is counted before :class:`zipfile.ZipFile` parses
 it (:func:`count_entries`): ZipFile builds one object per entry, and a small
@@ -17,12 +20,16 @@ This module knows nothing of models or images (see ``checkpoint.py``, ``data.py`
 from __future__ import annotations
 
 import io
+import logging
+import math
 import struct
 import zipfile
 import zlib
 from typing import NamedTuple
 
 from .texts import Message
+
+log = logging.getLogger(__name__)
 
 READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
@@ -163,19 +170,44 @@ def check_member(info: zipfile.ZipInfo) -> None:
 
 
 def read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
-    """The member's bytes, at most ``cap`` of them; raises :class:`MemberTooBig` or :class:`MemberProblem`."""
+    """The member's bytes, at most ``cap`` of them; raises :class:`MemberTooBig` or :class:`MemberProblem`.
+
+    The declared size is checked first, so a member can cost at most ``cap``
+    bytes of inflating: zipfile's reader never returns more than the size the
+    central directory declares (a member holding more fails its CRC there).
+    """
     check_member(info)
     if info.file_size > cap:
         raise MemberTooBig(info.filename, info.file_size)
     try:
-        with z.open(info) as f:
-            data = f.read(cap + 1)  # never more than the cap, whatever the header claimed
-    except zipfile.BadZipFile as exc:  # bad CRC-32, a header that does not match the directory
-        raise MemberProblem(info.filename, Message("reason.zip_damaged", {"detail": str(exc)[:80]})) from exc
-    except (zlib.error, EOFError, OSError, ValueError) as exc:  # a corrupt or truncated compressed stream
-        raise MemberProblem(info.filename, Message("reason.zip_damaged", {"detail": type(exc).__name__})) from exc
+        f = z.open(info)
+    except zipfile.BadZipFile as exc:  # its local header does not match the directory (name, magic, overlap)
+        raise _problem(info, "reason.zip_bad_header", exc) from exc
     except (RuntimeError, NotImplementedError) as exc:  # encryption or compression the header hid
-        raise MemberProblem(info.filename, Message("reason.zip_unreadable", {"detail": str(exc)[:80]})) from exc
-    if len(data) > cap:
-        raise MemberTooBig(info.filename, len(data))
+        raise _problem(info, "reason.zip_unreadable", exc) from exc
+    except (zlib.error, EOFError, OSError, ValueError) as exc:  # cut short before its data
+        raise _problem(info, "reason.zip_damaged", exc) from exc
+    try:
+        with f:
+            data = f.read(cap + 1)  # never more than the cap, whatever the header claimed
+    except zipfile.BadZipFile as exc:  # the only one ZipExtFile raises: the data does not match its CRC-32
+        raise _problem(info, "reason.zip_bad_checksum", exc) from exc
+    except (zlib.error, EOFError, OSError, ValueError) as exc:  # a corrupt or truncated compressed stream
+        raise _problem(info, "reason.zip_damaged", exc) from exc
+    except (RuntimeError, NotImplementedError) as exc:
+        raise _problem(info, "reason.zip_unreadable", exc) from exc
+    if len(data) > cap:  # more than declared: zipfile does not allow it, another reader might
+        raise MemberProblem(info.filename, Message("reason.zip_damaged"))
     return data
+
+
+def _problem(info: zipfile.ZipInfo, reason_key: str, exc: BaseException) -> MemberProblem:
+    """The translated reason for the reader; the exception's own (English) text for the log."""
+    log.info("zip member %r unreadable (%s): %s: %s", info.filename, reason_key, type(exc).__name__, exc)
+    return MemberProblem(info.filename, Message(reason_key))
+
+
+def mb_up(n_bytes: int) -> float:
+    """A size in MB (2**20 bytes) rounded *up* to one decimal, so a size over a limit never reads as the limit
+    itself or under it ("20.1 MB, more than 20 MB", never "20.0" or "2 MB, more than 20 MB")."""
+    return math.ceil(n_bytes * 10 / 2**20) / 10

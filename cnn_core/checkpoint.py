@@ -19,7 +19,7 @@ import torch
 
 from . import classnames
 from .architecture import Architecture, layer_table, model_memory_mb, totals
-from .archive import MemberProblem, MemberTooBig, TooManyEntries, one_directory, open_zip, read_member
+from .archive import MemberProblem, MemberTooBig, TooManyEntries, mb_up, one_directory, open_zip, read_member
 from .errors import ArchitectureError, ModelFileError
 from .model import PlaygroundCNN, build_model
 from .texts import Message
@@ -85,7 +85,7 @@ def _read_members(raw: bytes, cap: int, max_mb: float) -> tuple[bytes, bytes]:
     except TooManyEntries as exc:
         raise _corrupt("reason.model_too_many_members", limit=exc.limit) from exc
     except MemberTooBig as exc:
-        raise ModelFileError("err.model_too_big", size_mb=round(exc.size / 2**20, 1), limit_mb=max_mb) from exc
+        raise ModelFileError("err.model_too_big", size_mb=mb_up(exc.size), limit_mb=max_mb) from exc
     except MemberProblem as exc:
         raise ModelFileError("err.model_corrupt", reason=exc.reason) from exc
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
@@ -192,7 +192,7 @@ def from_bytes(raw: bytes, max_mb: float = MAX_MODEL_MB, memory_limit_mb: float 
     """
     cap = int(max_mb * 2**20)
     if len(raw) > cap:
-        raise ModelFileError("err.model_too_big", size_mb=round(len(raw) / 2**20, 1), limit_mb=max_mb)
+        raise ModelFileError("err.model_too_big", size_mb=mb_up(len(raw)), limit_mb=max_mb)
     header_raw, weights_raw = _read_members(raw, cap, max_mb)
     header = _parse_header(header_raw)
     try:

@@ -10,13 +10,20 @@ what to do.
 Image archives (a zip or a folder with one subfolder per class) are read in
 memory, member by member, with limits on size, count, paths, class names and
 the pixels the images' headers declare, all checked before decoding: nothing
-is extracted to disk. This module does not train (see ``training.py``).
+is extracted to disk. Sizes are the uncompressed sizes the zip declares, of the
+images that will be read (files the loader ignores are never inflated), and
+reading never yields more than declared (:mod:`archive`): no compression ratio
+is needed to spot a zip bomb. A plain-background BMP compressing 1000:1 is an
+image; a member declaring 64 MB is refused before a byte of it is inflated.
+This module does not train (see ``training.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import math
 import os
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +34,12 @@ import torch
 
 from . import classnames, datasets
 from .architecture import LIMITS
-from .archive import MemberProblem, MemberTooBig, TooManyEntries, check_member, open_zip, read_member
+from .archive import MemberProblem, MemberTooBig, TooManyEntries, check_member, mb_up, open_zip, read_member
 from .config import DEFAULT_IMAGE_SIZE
 from .errors import DataError
+from .texts import Message
+
+log = logging.getLogger(__name__)
 
 DATA_DIR_ENV = "CNN_PLAYGROUND_DATA_DIR"
 CACHE_DIR_ENV = "CNN_PLAYGROUND_CACHE_DIR"
@@ -96,15 +106,11 @@ def load_dataset(name: str, data_dir: Path | str | None = None, download: bool =
         return load_image_archive(Path(name[len("folder:"):]), size=image_size, cache_dir=cache_dir)
     info = datasets.get(name)
     if info is None:
-        raise DataError("err.data_missing", dataset=name, data_dir=data_dir, reason="unknown dataset")
+        raise DataError("err.data_missing", dataset=name, data_dir=data_dir,
+                        reason=Message("reason.dataset_unknown"))
     if info.load is not None:
         return info.load(data_dir, download)
     return _load_torchvision(info, data_dir, download, cache_dir)
-
-
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return (text or type(exc).__name__)[:240]
 
 
 def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool, cache_dir) -> ImageData:
@@ -123,8 +129,9 @@ def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool
         test = cls(root=str(data_dir), train=False, download=False)
     except Exception as exc:  # no files and no network: torchvision raises several kinds
         if not zip_path.exists():
+            log.warning("%s not loaded from %s: %s: %s", info.name, data_dir, type(exc).__name__, exc)
             raise DataError("err.data_missing", dataset=info.name, data_dir=data_dir,
-                            reason=_short(exc)) from exc
+                            reason=Message("reason.download_failed")) from exc
         h, _, _ = info.shape
         data = load_image_archive(zip_path, size=h, cache_dir=cache_dir)
         data.name = info.name
@@ -138,10 +145,9 @@ def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool
 @dataclass(frozen=True)
 class ArchiveLimits:
     max_files: int = 100_000  # members in the archive
-    max_total_mb: int = 1024  # uncompressed bytes of the images together
-    max_file_mb: int = 20  # one image, uncompressed
+    max_total_mb: int = 1024  # uncompressed bytes of the images together (those read, as declared)
+    max_file_mb: int = 20  # one image, uncompressed (as declared: reading stops there)
     max_classes: int = 100
-    max_ratio: int = 200  # uncompressed / compressed, beyond which a member is a zip bomb
     max_image_pixels: int = 4096 * 4096  # one image's width × height, read from its header before decoding
     max_decoded_mb: float = 768  # every image decoded and resized, together: checked before decoding starts
     # The pixels decoding every image produces, together, in millions, from the headers: the decoding work,
@@ -347,9 +353,6 @@ class _Source:
                     files.append(p)
                     if len(files) > limits.max_files:
                         raise DataError("err.zip_too_many_files", count=len(files), limit=limits.max_files)
-            sizes = [p.stat().st_size for p in files]
-            if sum(sizes) > limits.max_total_mb * 2**20:
-                raise DataError("err.zip_too_big", size_mb=sum(sizes) // 2**20, limit_mb=limits.max_total_mb)
             self.members = {PurePosixPath(p.relative_to(path).as_posix()): p for p in files}
             return
         try:
@@ -362,45 +365,50 @@ class _Source:
         if len(infos) > limits.max_files:
             raise DataError("err.zip_too_many_files", count=len(infos), limit=limits.max_files)
         self.members = {}
-        total = 0
         for info in infos:
             safe = _safe_member(info.filename)
             if safe is None:
                 raise DataError("err.zip_unsafe_path", path=info.filename[:100])
-            if info.file_size > limits.max_file_mb * 2**20 or (
-                info.compress_size and info.file_size / info.compress_size > limits.max_ratio
-                and info.file_size > 2**20
-            ):
-                raise DataError("err.zip_too_big", size_mb=info.file_size // 2**20 + 1,
-                                limit_mb=limits.max_file_mb)
-            total += info.file_size
             self.members[safe] = info
-        if total > limits.max_total_mb * 2**20:
-            raise DataError("err.zip_too_big", size_mb=total // 2**20, limit_mb=limits.max_total_mb)
+
+    def size(self, member: PurePosixPath) -> int:
+        """The member's uncompressed size: as the zip declares it (reading stops there), or the file's."""
+        found = self.members[member]
+        return found.stat().st_size if self.zip is None else found.file_size
 
     def check(self, members) -> None:
-        """Refuse the archive now if one of these members can never be read (encrypted, Deflate64)."""
-        if self.zip is None:
-            return
+        """Refuse the archive now, before any of these members (the ones to be read) is: one too big for an
+        image, all of them too big together, or one that can never be read (encrypted, Deflate64)."""
+        total = 0
         for member in members:
-            try:
-                check_member(self.members[member])
-            except MemberProblem as exc:
-                raise DataError("err.zip_member", path=str(member)[:100], reason=exc.reason) from exc
+            size = self.size(member)
+            if size > self.limits.max_file_mb * 2**20:
+                raise self._too_big(member, size)
+            total += size
+            if self.zip is not None:
+                try:
+                    check_member(self.members[member])
+                except MemberProblem as exc:
+                    raise DataError("err.zip_member", path=str(member)[:100], reason=exc.reason) from exc
+        if total > self.limits.max_total_mb * 2**20:
+            raise DataError("err.zip_too_big", size_mb=mb_up(total), limit_mb=self.limits.max_total_mb)
+
+    def _too_big(self, member: PurePosixPath, size: int) -> DataError:
+        return DataError("err.zip_image_too_big", path=str(member)[:100], size_mb=mb_up(size),
+                         limit_mb=self.limits.max_file_mb)
 
     def read(self, member: PurePosixPath) -> bytes:
         cap = self.limits.max_file_mb * 2**20
         if self.zip is None:
             with open(self.members[member], "rb") as f:  # never more than the cap, whatever the file holds
                 data = f.read(cap + 1)
-            if len(data) > cap:
-                raise DataError("err.zip_too_big", size_mb=len(data) // 2**20, limit_mb=self.limits.max_file_mb)
+                if len(data) > cap:  # it grew since it was checked
+                    raise self._too_big(member, os.fstat(f.fileno()).st_size)
             return data
         try:
             return read_member(self.zip, self.members[member], cap)
         except MemberTooBig as exc:
-            raise DataError("err.zip_too_big", size_mb=exc.size // 2**20 + 1,
-                            limit_mb=self.limits.max_file_mb) from exc
+            raise self._too_big(member, exc.size) from exc
         except MemberProblem as exc:
             raise DataError("err.zip_member", path=str(member)[:100], reason=exc.reason) from exc
 
@@ -500,7 +508,8 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     if not isinstance(path, bytes):
         path = Path(path)
         if not path.exists():
-            raise DataError("err.data_missing", dataset=path.name, data_dir=path.parent, reason="not found")
+            raise DataError("err.data_missing", dataset=path.name, data_dir=path.parent,
+                            reason=Message("reason.path_not_found"))
         if not (path.is_file() or path.is_dir()):  # a FIFO or /dev/zero would be read forever
             raise DataError("err.not_a_file", path=str(path))
         name = name or path.stem
@@ -523,7 +532,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     count = sum(len(items) for items in layout.values())
     need_mb = count * size * size * (channels or 3) / 2**20
     if need_mb > limits.max_decoded_mb:
-        raise DataError("err.zip_decoded_too_big", count=count, size=size, need_mb=round(need_mb),
+        raise DataError("err.zip_decoded_too_big", count=count, size=size, need_mb=math.ceil(need_mb),
                         limit_mb=limits.max_decoded_mb)
     source.check(m for items in layout.values() for _, m in items)
 

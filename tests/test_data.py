@@ -123,7 +123,8 @@ def test_zip_bomb_is_refused_before_it_expands(tmp_path):
     assert len(buf.getvalue()) < 2**20
     with pytest.raises(DataError) as err:
         load_image_archive(buf.getvalue(), cache_dir=tmp_path)
-    assert err.value.key == "err.zip_too_big"
+    assert err.value.key == "err.zip_image_too_big" and err.value.params["path"] == "a/bomb.png"
+    assert err.value.params["size_mb"] == 64 and err.value.params["limit_mb"] == 20
     assert os.listdir(tmp_path) == []
 
 

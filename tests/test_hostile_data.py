@@ -11,6 +11,7 @@ import io
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -46,9 +47,20 @@ def refused(raw, tmp_path, **kwargs) -> DataError:
     return err.value
 
 
+def _rename_local(raw: bytes, name: str) -> bytes:
+    """The member's local header names another file than the central directory does."""
+    local, _ = zipcraft._headers(raw, name)
+    out = bytearray(raw)
+    out[local + 30] ^= 0x20  # "dogs/2.png" -> "Dogs/2.png"
+    return bytes(out)
+
+
 @pytest.mark.parametrize("broken, why", [
-    (lambda raw: zipcraft.patch(raw, "dogs/2.png", crc=0xDEADBEEF), "reason.zip_damaged"),
-    (lambda raw: zipcraft.flip_data(raw, "dogs/2.png"), "reason.zip_damaged"),
+    (lambda raw: zipcraft.patch(raw, "dogs/2.png", crc=0xDEADBEEF), "reason.zip_bad_checksum"),
+    (lambda raw: zipcraft.flip_data(raw, "dogs/2.png"), "reason.zip_bad_checksum"),  # stored block: data, not stream
+    (lambda raw: zipcraft.patch(raw, "dogs/2.png", size=1000), "reason.zip_bad_checksum"),  # directory lies: less
+    (lambda raw: zipcraft.flip_data(raw, "dogs/2.png", offset=0), "reason.zip_damaged"),  # the deflate stream
+    (lambda raw: _rename_local(raw, "dogs/2.png"), "reason.zip_bad_header"),
     (lambda raw: zipcraft.patch(raw, "dogs/2.png", flag=0x1), "reason.zip_encrypted"),
     (lambda raw: zipcraft.patch(raw, "dogs/2.png", method=9), "reason.zip_compression"),  # deflate64
     (lambda raw: zipcraft.patch(raw, "dogs/2.png", method=99), "reason.zip_compression"),
@@ -59,6 +71,72 @@ def test_a_broken_member_refuses_the_zip_with_its_name_and_reason(broken, why, t
     err = refused(broken(zipcraft.make(members)), tmp_path)
     assert err.key == "err.zip_member" and err.params["path"] == "dogs/2.png"
     assert err.params["reason"].key == why
+    assert not any(isinstance(v, str) for v in err.params["reason"].params.values())  # no exception's text
+    spanish = translate("es", err.key, **err.params)
+    assert spanish.startswith("dogs/2.png del zip") and not any(w in spanish for w in ("Bad", "Error", "CRC-32"))
+
+
+def bmp_bytes(color: tuple[int, int, int], side: int = 800) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (side, side), color).save(buf, "BMP")
+    return buf.getvalue()
+
+
+def test_plain_background_bmps_compressing_a_thousandfold_load(tmp_path):
+    members = {f"gatos/{i}.bmp": bmp_bytes((200, 20 * i, 0)) for i in range(5)}
+    members |= {f"perros/{i}.bmp": bmp_bytes((0, 20 * i, 200)) for i in range(5)}
+    raw = zipcraft.make(members)
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        assert all(i.file_size > 2**20 and i.file_size > 200 * i.compress_size for i in z.infolist())
+    data = load_image_archive(raw, size=16, cache_dir=tmp_path)
+    assert data.classes == ["gatos", "perros"] and len(data.train_y) + len(data.test_y) == 10
+
+
+def test_a_jpeg_with_a_15_mb_colour_profile_loads(tmp_path):
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(buf, "JPEG", icc_profile=bytes(15 * 2**20))
+    members = {f"{c}/{i}.jpg": buf.getvalue() for c in ("cats", "dogs") for i in range(2)}
+    data = load_image_archive(zipcraft.make(members), size=16, cache_dir=tmp_path)
+    assert len(data.train_y) + len(data.test_y) == 4
+
+
+def test_files_the_loader_ignores_are_never_inflated_nor_refused_for_their_size(tmp_path):
+    huge = bytes(64 * 2**20)  # over the one-image and, with ArchiveLimits(max_total_mb=50), the whole limit
+    members = good_members() | {"__MACOSX/cats/._0.png": huge, "cats/.hidden.png": huge, "notes.txt": huge,
+                                "cats/video.mov": huge, "stray.png": huge}
+    data = load_image_archive(zipcraft.make(members), size=16, cache_dir=tmp_path,
+                              limits=ArchiveLimits(max_total_mb=50))
+    assert len(data.train_y) + len(data.test_y) == 12
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("members, limits, key", [
+    ({"cats/big.bmp": bmp_bytes((1, 2, 3), 2600), "dogs/x.png": png_bytes()},  # 19.3 MB: 0.1 MB under 20
+     ArchiveLimits(max_file_mb=19), "err.zip_image_too_big"),
+    ({"cats/big.bmp": bytes(20 * 2**20 + 1), "dogs/x.png": png_bytes()},  # one byte over
+     ArchiveLimits(), "err.zip_image_too_big"),
+    ({f"{c}/{i}.bmp": bmp_bytes((i, i, i)) for c in ("cats", "dogs") for i in range(2)},  # 7.3 MB together
+     ArchiveLimits(max_total_mb=7), "err.zip_too_big"),
+])
+def test_a_size_refusal_names_a_size_over_its_limit(members, limits, key, lang, tmp_path):
+    err = refused(zipcraft.make(members), tmp_path, limits=limits)
+    assert err.key == key and err.params["size_mb"] > err.params["limit_mb"]
+    text = translate(lang, err.key, **err.params)
+    if key == "err.zip_image_too_big":
+        assert text.startswith("cats/big.bmp ")  # the file named exactly as it is
+    sizes = [float(n.replace(",", ".")) for n in re.findall(r"(\d+(?:[.,]\d+)?) MB", text)]
+    assert len(sizes) == 2 and sizes[0] > sizes[1], text  # "19,3 MB, more than 19 MB", never "2 MB ... 20 MB"
+
+
+@pytest.mark.parametrize("lang, words", [("es", "ningún conjunto"), ("en", "no dataset")])
+def test_a_missing_dataset_says_why_in_the_readers_language(lang, words, tmp_path):
+    with pytest.raises(DataError) as unknown:
+        load_dataset("no-such-dataset", data_dir=tmp_path)
+    with pytest.raises(DataError) as missing:
+        load_image_archive(tmp_path / "nowhere.zip")
+    assert words in translate(lang, unknown.value.key, **unknown.value.params)
+    assert missing.value.params["reason"].key == "reason.path_not_found"
+    assert "not found" not in translate("es", missing.value.key, **missing.value.params)
 
 
 @pytest.fixture

@@ -174,8 +174,8 @@ def test_non_finite_weights_are_refused():
 def test_broken_members_each_get_their_reason():
     good = model_file()
     cases = {
-        "reason.zip_damaged": [zipcraft.patch(good, "weights.pt", crc=0x1234),  # bad CRC
-                               zipcraft.flip_data(good, "weights.pt")],  # corrupt deflate stream
+        "reason.zip_bad_checksum": [zipcraft.patch(good, "weights.pt", crc=0x1234)],
+        "reason.zip_damaged": [zipcraft.flip_data(good, "weights.pt")],  # corrupt deflate stream
         "reason.zip_encrypted": [zipcraft.patch(good, "weights.pt", flag=0x1)],
         "reason.zip_compression": [zipcraft.patch(good, "weights.pt", method=9)],  # deflate64
     }
@@ -190,6 +190,12 @@ def test_a_member_whose_size_lies_is_never_read_past_the_limit():
     assert refused(claims_huge, max_mb=2).key == "err.model_too_big"
     claims_small = zipcraft.patch(good, "weights.pt", size=10)
     assert refused(claims_small).key == "err.model_corrupt"
+
+
+def test_a_model_file_just_over_the_limit_says_a_size_over_it():
+    raw = model_file()
+    err = refused(raw + bytes(2**20 + 1 - len(raw)), max_mb=1)  # one byte over: never "1.0 MB, more than 1 MB"
+    assert err.key == "err.model_too_big" and err.params["size_mb"] > err.params["limit_mb"]
 
 
 class TorchLoadCalled(BaseException):

@@ -130,6 +130,19 @@ def test_errors_show_file_text_literally():
     assert "\\<img src\\=x\\>" in nested
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_an_error_starting_with_a_file_name_keeps_it_exactly(lang, monkeypatch):
+    from cnn_core.errors import ArchitectureError, DataError
+    from cnn_core.texts import Message
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "lang", lambda: lang)
+    text = i18n.error_text(DataError("err.zip_member", path="a/big.png", reason=Message("reason.zip_bad_checksum")))
+    assert text.startswith("a\\/big\\.png ")  # Markdown-escaped, shown as a/big.png, never "A/big.png"
+    field = i18n.error_text(ArchitectureError("err.bad_choice", field="padding", choices="same", value="x"))
+    assert field[0].isupper()  # a field's name from the translation files still starts the sentence
+
+
 @pytest.mark.parametrize("params, adjusted", [
     ({"k": "2", "pad": "valid"}, "k=2"), ({"f": "33,65"}, "f=33,65"), ({"dense": "99"}, "dense=99"),
     ({"k": "4", "pad": "valid", "f": "33"}, "k=4"),

@@ -119,10 +119,21 @@ def _error_param(name: str, value):
     return _literal(value)
 
 
+_LEADING_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 def error_text(err: PlaygroundError) -> str:
-    """The error in the session's language; its text values (file names, class names, ...) shown literally."""
+    """The error in the session's language; its text values (file names, class names, ...) shown literally.
+
+    A sentence is capitalised where the translation files wrote its first word,
+    a field's name included ("El alto de la entrada debe…"); one that starts
+    with a value from a file or a user ("a/big.png del zip…") keeps it exactly.
+    """
     text = t(err.key, **{k: _error_param(k, v) for k, v in err.params.items()})
-    return text[:1].upper() + text[1:]  # a field's name may start it: "El alto de la entrada debe…"
+    first = _LEADING_PLACEHOLDER.match(texts.table(lang())[err.key])
+    if first and first[1] != "field" and not isinstance(err.params.get(first[1]), texts.Message):
+        return text
+    return text[:1].upper() + text[1:]
 
 
 def grouped(text: str) -> str:
