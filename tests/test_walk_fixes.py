@@ -257,3 +257,17 @@ def test_the_empty_live_plot_draws_both_panels_before_the_first_run():
     assert {(trace.xaxis, trace.yaxis) for trace in fig.data} == {("x", "y"), ("x2", "y2")}
     assert all(len(trace.x) == 0 and not trace.showlegend for trace in fig.data)  # nothing drawn, no legend
     assert fig.layout.yaxis.range == (0, 3) and fig.layout.yaxis2.range[0] == 0
+
+
+def test_the_live_plots_legend_is_one_row_under_the_panels_and_their_ticks_have_room():
+    """At its default place on the right the legend took half a phone's width (each panel about 60 px)."""
+    from types import SimpleNamespace as NS
+
+    from ui.figures import training_curves
+
+    steps = [NS(step=s, loss=2.3 - 0.1 * s, accuracy=0.1, epoch=0.002 * s) for s in (1, 2, 3)]
+    evals = [NS(step=3, loss=2.0, accuracy=0.2)]
+    layout = training_curves(steps, evals, {"loss": "l", "accuracy": "a", "train": "t", "validation": "v",
+                                            "step": "s"}).layout
+    assert layout.legend.orientation == "h" and layout.legend.y < 0 and layout.legend.yanchor == "top"
+    assert layout.yaxis.automargin and layout.yaxis2.automargin  # "1,5" whole at the left edge

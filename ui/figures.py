@@ -176,7 +176,10 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
 
     fig.update_xaxes(title_text=labels["step"], **(step_axis(steps[0].step, steps[-1].step) if steps else {}))
     fig.update_yaxes(percent_axis(), row=1, col=2)  # the whole scale: 15 % is not "high"
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
+    fig.update_yaxes(automargin=True)  # room for "1,5" at the left edge (a 10 px margin cut it to ",5")
+    # The legend under the panels, in one row: at its default place on the right it took half a phone's width.
+    fig.update_layout(height=370, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves",
+                      legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"))
     return localised(fig)
 
 
