@@ -101,6 +101,22 @@ def test_chart_config_carries_plotlys_texts_for_the_language(lang):
         assert not set(dictionary) & set(dictionary.values())  # every one of Plotly's texts replaced
 
 
+def test_the_plotly_that_streamlit_serves_names_its_buttons_with_texts_we_translate():
+    """The camera button's 'Download plot as a PNG' (Plotly 3) had stayed English beside '... as a png'."""
+    import re
+    from pathlib import Path
+
+    from ui.figures import PLOTLY_TEXTS
+
+    bundle = next((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js")).read_text()
+    used = {"Download plot as a PNG", "Download plot as a png", "Zoom in", "Zoom out", "Autoscale", "Reset axes",
+            "Pan", "Box Select", "Lasso Select", "Toggle Spike Lines", "Show closest data on hover",
+            "Compare data on hover"}  # the 2-D charts' mode bar
+    found = {title for title in used if re.search(r"[`\"']" + re.escape(title) + r"[`\"']", bundle)}
+    assert "Download plot as a PNG" in found or "Download plot as a png" in found
+    assert found <= set(PLOTLY_TEXTS), found - set(PLOTLY_TEXTS)
+
+
 @pytest.mark.parametrize("lang, blur, minus", [("es", "0,1111", "−1"), ("en", "0.1111", "−1")])
 def test_the_kernel_labs_cells_are_numbers_in_the_language_and_read_back(lang, blur, minus):
     import torch

@@ -52,7 +52,8 @@ def percent_hover(values, prefix: str = "") -> dict:
 # Plotly's own English (its mode bar's tooltips, the note after a zoom) → our text keys; Plotly looks each
 # text up in the chart's config (``locales``), so no script touches the page.
 PLOTLY_TEXTS = {
-    "Download plot as a png": "plotly.download", "Download plot": "plotly.download", "Zoom": "plotly.zoom",
+    "Download plot as a png": "plotly.download", "Download plot as a PNG": "plotly.download",  # Plotly 2, 3
+    "Download plot": "plotly.download", "Zoom": "plotly.zoom",
     "Pan": "plotly.pan", "Box Select": "plotly.box_select", "Lasso Select": "plotly.lasso_select",
     "Zoom in": "plotly.zoom_in", "Zoom out": "plotly.zoom_out", "Autoscale": "plotly.autoscale",
     "Reset axes": "plotly.reset_axes", "Reset view": "plotly.reset_axes",
