@@ -3,6 +3,12 @@
 A model file is a zip holding ``architecture.json`` (the architecture, class
 names, test accuracy) and ``weights.pt``, a state dict written by ``torch.save``
 and read back with ``weights_only=True``, which refuses any pickled code.
+Those two entries are all it holds, in every version of the app: any other
+entry is refused by name before a byte is read (:func:`_model_members`), so an
+upload cannot bring anything else along into a run. The one allowance is for a
+file someone unzipped and zipped again with macOS Finder: the two entries may
+sit in one folder, next to Finder's own small notes (``__MACOSX/``,
+``.DS_Store``), which are never read.
 Every failure becomes a :class:`ModelFileError` the app can explain; nothing
 of the current session is touched until a file has passed.
 """
@@ -60,6 +66,8 @@ MAX_HEADER_BYTES = 256 * 2**10  # architecture.json: an architecture, class name
 MAX_MODEL_MEMBERS = 16  # entries of a model file, which needs two: counted before the zip is parsed
 MAX_WEIGHT_RECORDS = 1024  # entries of weights.pt: torch's few records and one per tensor (a net has < 100)
 META_KEYS = ("dataset", "test_accuracy", "reason")  # what a model file may say about itself
+MEMBERS = ("architecture.json", "weights.pt")  # every entry a model file has (to_bytes writes them)
+MAX_FINDER_NOTES_BYTES = 64 * 2**10  # Finder's __MACOSX/ and .DS_Store entries together: a few KB each
 
 
 def _corrupt(reason_key: str, **params) -> ModelFileError:
@@ -70,18 +78,52 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _finder_note(name: str) -> bool:
+    """An entry macOS Finder adds when it zips: its resource forks (``__MACOSX/``, ``._x``) and ``.DS_Store``."""
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base == ".DS_Store" or base.startswith("._")
+
+
+def _model_members(infos: list[zipfile.ZipInfo], cap: int) -> dict[str, zipfile.ZipInfo]:
+    """The model's two entries by name, from the zip's directory alone; anything else is refused by name.
+
+    They are at the top, as :func:`to_bytes` writes them, or both in one folder
+    (a Finder re-zip of the unzipped file). Folders and Finder's small notes
+    are passed over unread; a second entry of the same name, or any other
+    entry, is refused. What will be read (the two entries as declared) must fit
+    ``cap`` before reading starts; :func:`read_member` holds each to its cap as
+    it reads, whatever was declared.
+    """
+    files = [i for i in infos if not i.filename.endswith("/")]
+    notes = [i for i in files if _finder_note(i.filename)]
+    if sum(i.file_size for i in notes) > MAX_FINDER_NOTES_BYTES:
+        raise _corrupt("reason.model_unexpected_member", name=max(notes, key=lambda i: i.file_size).filename[:100])
+    rest = [i for i in files if not _finder_note(i.filename)]
+    folder = rest[0].filename.rpartition("/")[0] + "/" if rest and "/" in rest[0].filename else ""
+    found: dict[str, zipfile.ZipInfo] = {}
+    for info in rest:
+        inner = info.filename[len(folder):] if info.filename.startswith(folder) else None
+        if inner not in MEMBERS or inner in found:
+            raise _corrupt("reason.model_unexpected_member", name=info.filename[:100])
+        found[inner] = info
+    if found.keys() != set(MEMBERS):
+        raise _corrupt("reason.model_missing_parts")
+    declared = sum(i.file_size for i in found.values())
+    if declared > cap:
+        raise MemberTooBig(folder + "weights.pt", declared)
+    return found
+
+
 def _read_members(raw: bytes, cap: int, max_mb: float) -> tuple[bytes, bytes]:
     try:
         with open_zip(raw, MAX_MODEL_MEMBERS) as z:
-            infos = {info.filename: info for info in z.infolist()}
-            if not {"architecture.json", "weights.pt"} <= infos.keys():
-                raise _corrupt("reason.model_missing_parts")
+            members = _model_members(z.infolist(), cap)
             try:
-                header_raw = read_member(z, infos["architecture.json"], MAX_HEADER_BYTES)
+                header_raw = read_member(z, members["architecture.json"], MAX_HEADER_BYTES)
             except MemberTooBig as exc:  # a small file can hold a big header: say which part is too big
                 raise _corrupt("reason.model_header_too_big", size_kb=-(-exc.size // 2**10),
                                limit_kb=MAX_HEADER_BYTES // 2**10) from exc
-            weights_raw = read_member(z, infos["weights.pt"], cap)
+            weights_raw = read_member(z, members["weights.pt"], cap - len(header_raw))
     except TooManyEntries as exc:
         raise _corrupt("reason.model_too_many_members", limit=exc.limit) from exc
     except MemberTooBig as exc:

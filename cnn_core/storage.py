@@ -16,7 +16,10 @@ A workspace is anonymous: whoever holds its code (128 random bits, in the
 page's URL) owns it. Limits keep one workspace from filling the disk: past the
 run or byte limit the oldest unpinned runs are removed and their names
 returned, so the app can say so; a run that could not fit even then is
-refused before anything is removed. Text columns drop NUL characters
+refused before anything is removed. A workspace holds a model file once: each
+run keeps the SHA-256 of its model's bytes (:func:`model_digest`, unique per
+workspace), and adding a model the workspace already has returns the run that
+holds it and removes nothing (:meth:`Storage.add_run`). Text columns drop NUL characters
 (:class:`CleanString`) and user text is kept as one clean line
 (:mod:`cnn_core.usertext`), the same on SQLite and PostgreSQL. Workspaces
 idle longer than ``idle_days`` are removed by :meth:`Storage.cleanup_idle`,
@@ -27,6 +30,7 @@ process.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 import threading
@@ -34,9 +38,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, TypeDecorator,
-                        create_engine, delete, event, func, select, text, update)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String,
+                        TypeDecorator, create_engine, delete, event, func, select, text, update)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from . import usertext
@@ -51,6 +56,11 @@ MAX_NAME_LEN = 80  # run names and room titles
 MAX_NICKNAME_LEN = 30
 CLEANUP_EVERY_S = 3600.0
 TOUCH_EVERY = dt.timedelta(hours=1)  # how stale a workspace's last visit may be before a visit writes it
+
+
+def model_digest(model: bytes) -> str:
+    """What tells one model file from another: the SHA-256 of its bytes, in hex (64 characters)."""
+    return hashlib.sha256(model).hexdigest()
 
 
 def now() -> dt.datetime:
@@ -115,6 +125,10 @@ class Run(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     model_size: Mapped[int] = mapped_column(Integer)
     model: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # a checkpoint zip; loaded only when asked for
+    # model_digest(model); None only for a duplicate an older version let in (migration 0003).
+    model_sha256: Mapped[str | None] = mapped_column(CleanString(64), nullable=True)
+    # One run per model file in a workspace: two sessions adding the same file at once cannot both succeed.
+    __table_args__ = (Index("ix_runs_workspace_model", "workspace_id", "model_sha256", unique=True),)
 
 
 class ExerciseSolved(Base):
@@ -249,7 +263,7 @@ class RoomInfo:
 # with a workspace reads one) leaves out the large ones too: 400 curve points a run, parsed from JSON, times
 # 30 runs cost tens of milliseconds, and only the Runs view's compared runs need them.
 _DETAIL_COLUMNS = ("curves", "per_class", "confusion")
-_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key not in ("model", "workspace_id")]
+_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key not in ("model", "workspace_id", "model_sha256")]
 _LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
 
 
@@ -362,24 +376,44 @@ class Storage:
     def add_run(self, code: str, new: NewRun) -> tuple[int, list[str]]:
         """Store a run; returns its id and the names of older runs removed to stay within the limits.
 
-        A run that cannot fit even with every unpinned run removed (its model
-        alone is over the byte limit, or the pinned runs leave it no room) is
+        A model the workspace already holds (the same bytes: :func:`model_digest`)
+        is not stored twice: the id of the run holding it comes back, and nothing
+        is removed. A run that cannot fit even with every unpinned run removed (its
+        model alone is over the byte limit, or the pinned runs leave it no room) is
         refused with a :class:`WorkspaceFullError` before anything is removed.
         """
-        with self._session.begin() as s:
-            ws_id = self._ws_id(s, code)
-            self._check_fits(s, ws_id, len(new.model))
-            run = Run(workspace_id=ws_id, created_at=now(), name=usertext.one_line(new.name, MAX_NAME_LEN) or "?",
-                      source=new.source, dataset=usertext.one_line(new.dataset, 120) or "?",
-                      classes=list(new.classes), architecture=new.architecture,
-                      train_config=new.train_config, precision=new.precision, device=new.device, reason=new.reason,
-                      curves=new.curves, test_accuracy=new.test_accuracy, per_class=new.per_class,
-                      confusion=new.confusion, params=new.params, seconds=new.seconds,
-                      images_per_s=new.images_per_s, pinned=False, model_size=len(new.model), model=new.model)
-            s.add(run)
-            s.flush()
-            removed = self._enforce_limits(s, ws_id, keep=run.id)
-            return run.id, removed
+        digest = model_digest(new.model)
+        try:
+            with self._session.begin() as s:
+                ws_id = self._ws_id(s, code)
+                held = s.scalar(select(Run.id).where(Run.workspace_id == ws_id, Run.model_sha256 == digest))
+                if held is not None:
+                    return held, []
+                self._check_fits(s, ws_id, len(new.model))
+                run = Run(workspace_id=ws_id, created_at=now(),
+                          name=usertext.one_line(new.name, MAX_NAME_LEN) or "?",
+                          source=new.source, dataset=usertext.one_line(new.dataset, 120) or "?",
+                          classes=list(new.classes), architecture=new.architecture,
+                          train_config=new.train_config, precision=new.precision, device=new.device,
+                          reason=new.reason, curves=new.curves, test_accuracy=new.test_accuracy,
+                          per_class=new.per_class, confusion=new.confusion, params=new.params,
+                          seconds=new.seconds, images_per_s=new.images_per_s, pinned=False,
+                          model_size=len(new.model), model=new.model, model_sha256=digest)
+                s.add(run)
+                s.flush()
+                removed = self._enforce_limits(s, ws_id, keep=run.id)
+                return run.id, removed
+        except IntegrityError:  # another session stored the same model between the look-up and the insert
+            held = self.run_holding(code, digest)
+            if held is None:
+                raise
+            return held, []
+
+    def run_holding(self, code: str, digest: str) -> int | None:
+        """The id of the workspace's run whose model has this :func:`model_digest`, or None."""
+        with self._read() as s:
+            return s.scalar(select(Run.id).join(Workspace)
+                            .where(Workspace.code == code, Run.model_sha256 == digest))
 
     def _check_fits(self, s: Session, ws_id: int, size: int) -> None:
         """Refuse a new run of ``size`` model bytes that removing old runs could not make room for."""

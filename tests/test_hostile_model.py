@@ -323,3 +323,93 @@ def test_hostile_model_loads_stay_under_1_5_gb_above_idle(kind, tmp_path):
     print(json.dumps({"kind": kind, "outcome": outcome, "peak_above_idle_mb": mb}))
     assert outcome != "loaded"
     assert mb < 1536, (kind, mb)
+
+
+# ------------------------------------------------------------------ entries a model file does not have
+
+def app_model_file() -> bytes:
+    return checkpoint.to_bytes(build_model(SMALL, seed=0), list("0123456789"), dataset="mnist", test_accuracy=0.9)
+
+
+def members_of(raw: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_an_entry_no_model_file_has_is_refused_by_name_before_anything_is_read(monkeypatch):
+    """The tester's file: a real model and 99 MB of padding. Refused from the directory alone, in both languages."""
+    raw = zipcraft.make({**members_of(app_model_file()), "pad.bin": b"\0" * (99 * 2**20)})
+    read = []
+    monkeypatch.setattr(checkpoint, "read_member", lambda *args: read.append(args) or b"")
+    err = refused(raw, max_mb=200)
+    assert reason(err) == "reason.model_unexpected_member" and err.params["reason"].params["name"] == "pad.bin"
+    assert read == []  # not even architecture.json: the directory said enough
+    for lang, advice in (("en", "download the model again from CNN Playground"),
+                         ("es", "descarga el modelo de nuevo desde CNN Playground")):
+        text = translate(lang, err.key, **err.params)
+        assert "pad.bin" in text and advice in text
+
+
+@pytest.mark.parametrize("extra", [
+    {"weights.pt.bak": b"x"}, {"/architecture.json": b"{}"}, {"sub/weights.pt": b"x"}, {"ARCHITECTURE.JSON": b"{}"}])
+def test_any_other_entry_is_refused_however_small(extra):
+    err = refused(zipcraft.make({**members_of(app_model_file()), **extra}))
+    assert reason(err) == "reason.model_unexpected_member"
+    assert err.params["reason"].params["name"] == next(iter(extra))
+
+
+def test_a_second_entry_of_the_same_name_is_refused():
+    """zipfile reads the last of two same-named entries: the one checked and the one read could differ."""
+    good = members_of(app_model_file())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        for name, data in good.items():
+            z.writestr(name, data)
+        z.writestr("weights.pt", b"x" * 1000)
+    err = refused(buf.getvalue())
+    assert reason(err) == "reason.model_unexpected_member" and err.params["reason"].params["name"] == "weights.pt"
+
+
+def test_the_declared_sizes_must_fit_the_limit_before_reading():
+    raw = zipcraft.patch(app_model_file(), "weights.pt", size=30 * 2**20)  # claims 30 MB in a small file
+    err = refused(raw, max_mb=20)
+    assert err.key == "err.model_too_big" and err.params["size_mb"] >= 30
+
+
+def test_the_apps_own_file_and_the_shipped_model_load():
+    assert checkpoint.from_bytes(app_model_file()).classes == list("0123456789")
+    assert checkpoint.load(REPO / "cnn_core" / "assets" / "mnist_tutorial.cnn.zip").arch == PRESETS["tutorial"]
+
+
+def finder_rezip(raw: bytes, folder: str) -> bytes:
+    """What macOS Finder makes of an unzipped model file zipped again: a folder, AppleDouble notes, .DS_Store."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        if folder:
+            z.writestr(folder, b"")
+        for name, data in members_of(raw).items():
+            z.writestr(folder + name, data)
+        z.writestr("__MACOSX/", b"")
+        for name in members_of(raw):
+            z.writestr(f"__MACOSX/{folder}._{name}", b"\0\5\26\7" + b"\0" * 4000)  # a quarantine attribute
+        z.writestr(folder + ".DS_Store", b"\0" * 6148)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("folder", ["", "cnn-playground-model.cnn/"])
+def test_a_finder_rezip_of_a_model_file_loads(folder):
+    saved = checkpoint.from_bytes(finder_rezip(app_model_file(), folder))
+    assert saved.arch == SMALL and saved.meta == {"dataset": "mnist", "test_accuracy": 0.9}
+
+
+def test_finder_notes_big_enough_to_carry_a_payload_are_refused():
+    raw = zipcraft.make({**members_of(app_model_file()), "__MACOSX/._weights.pt": b"\0" * (20 * 2**20)})
+    err = refused(raw, max_mb=200)
+    assert reason(err) == "reason.model_unexpected_member"
+    assert err.params["reason"].params["name"] == "__MACOSX/._weights.pt"
+
+
+def test_a_model_split_across_two_folders_is_refused():
+    good = members_of(app_model_file())
+    err = refused(zipcraft.make({"a/architecture.json": good["architecture.json"], "b/weights.pt": good["weights.pt"]}))
+    assert reason(err) == "reason.model_unexpected_member" and err.params["reason"].params["name"] == "b/weights.pt"

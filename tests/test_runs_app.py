@@ -326,17 +326,21 @@ def test_a_model_the_workspace_cannot_keep_is_refused_before_anything_is_removed
     workspace._open_store.clear()  # the app's storage takes the limits of this test
     try:
         at = page("train")
-        tutorial = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
+
+        def tutorial(seed: int) -> bytes:  # three different model files of one network (the same file is one run)
+            return checkpoint.to_bytes(build_model(PRESETS["tutorial"], seed=seed), list("0123456789"),
+                                       dataset="mnist")
+
         lenet = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
-        upload_model(at, "one.cnn.zip", tutorial)  # 0.7 MB each
-        upload_model(at, "two.cnn.zip", tutorial)
+        upload_model(at, "one.cnn.zip", tutorial(1))  # 0.7 MB each
+        upload_model(at, "two.cnn.zip", tutorial(2))
         ws = at.session_state["ws"]
         for run in store().runs(ws):
             store().pin_run(ws, run.id)
         upload_model(at, "lenet.cnn.zip", lenet)  # fits: 1.6 MB in all
         assert at.session_state["trained"].arch == PRESETS["lenet"]
 
-        upload_model(at, "three.cnn.zip", tutorial)  # the pinned runs leave 0.5 MB
+        upload_model(at, "three.cnn.zip", tutorial(3))  # the pinned runs leave 0.5 MB
         assert any("pinned runs already hold 1.5 MB of the workspace's 2 MB" in e.value and "Unpin or delete" in e.value
                    for e in at.error), [e.value for e in at.error]
         big = checkpoint.to_bytes(build_model(PRESETS["cifar"]), list("0123456789"), dataset="cifar10")
@@ -491,3 +495,76 @@ def test_an_unopenable_stored_model_is_explained_as_a_reason_not_as_an_upload_re
             text = texts.translate(lang, why.key, **why.params)
             assert why.key.startswith("reason.") and "unchanged" not in text and "sin cambios" not in text
             assert "MB" in text and "{" not in text  # every placeholder filled
+
+
+def page_texts(at: AppTest) -> list[str]:
+    return [e.value for kind in ("success", "info", "warning", "error", "toast") for e in getattr(at, kind)]
+
+
+@pytest.mark.parametrize("lang, already, removed", [
+    ("en", "is already the run", "To make room"),
+    ("es", "ya es el entrenamiento", "Para hacer sitio")])
+def test_pressing_use_this_model_again_and_again_adds_one_run_and_removes_nothing(app_env, lang, already, removed):
+    """The tester's 12 presses: one run, the workspace's older runs all kept, the later presses told so."""
+    from ui import workspace
+
+    app_env(CNN_PLAYGROUND_MAX_RUNS="2")  # one run already there and the upload fill it
+    workspace._open_store.clear()
+    try:
+        code = store().create_workspace()
+        old = checkpoint.to_bytes(build_model(PRESETS["small"]), list("0123456789"), dataset="mnist")
+        store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(old), old, "old.cnn.zip"))
+        raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+        at = open_page("train", TIMEOUT, lang=lang, ws=code)
+        at.file_uploader(key="w_model_upload").set_value(("m_99mb.cnn.zip", raw, "application/zip")).run()
+        seen = []
+        for _ in range(12):
+            at.button(key="load_model").click().run()
+            no_exceptions(at)
+            seen += page_texts(at)
+        kept = store().runs(code)
+        assert [(r.name, r.source) for r in kept] == [("old", "uploaded"), ("m_99mb", "uploaded")]
+        assert not any(removed in text for text in seen), seen
+        assert sum(already in text and '"m\\_99mb"' in text for text in seen) == 11, seen  # Markdown-escaped
+        assert at.session_state["last_run"] == kept[1].id
+        assert at.session_state["trained"].arch == PRESETS["lenet"]
+    finally:
+        workspace._open_store.clear()
+
+
+def test_a_model_file_the_workspace_already_holds_selects_its_run_in_a_new_session():
+    lenet = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist",
+                                test_accuracy=0.9)
+    tutorial = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
+    first = page("train")
+    upload_model(first, "lenet.cnn.zip", lenet)
+    upload_model(first, "mine.cnn.zip", tutorial)  # the session's model is now the tutorial network
+    ws = first.session_state["ws"]
+    held = store().runs(ws)[0]
+    again = page("train", ws=ws)  # a reload, or another tab, with the same link
+    upload_model(again, "lenet (1).cnn.zip", lenet)  # the browser's name for a second download of the file
+    assert [r.name for r in store().runs(ws)] == ["lenet", "mine"]
+    assert any('already the run "lenet"' in i.value for i in again.info), [i.value for i in again.info]
+    assert again.session_state["last_run"] == held.id and again.session_state["trained"].arch == PRESETS["lenet"]
+    inside = page("inside", ws=ws)
+    no_exceptions(inside)
+
+
+@pytest.mark.parametrize("lang, advice", [("en", "download the model again from CNN Playground"),
+                                          ("es", "descarga el modelo de nuevo desde CNN Playground")])
+def test_a_model_file_carrying_another_entry_is_refused_and_nothing_is_kept(lang, advice):
+    import io
+    import zipfile
+
+    raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as good, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as padded:
+        for name in good.namelist():
+            padded.writestr(name, good.read(name))
+        padded.writestr("pad.bin", b"\0" * (8 * 2**20))
+    at = open_page("train", TIMEOUT, lang=lang)
+    upload_model(at, "m_99mb.cnn.zip", buf.getvalue())
+    [error] = at.error
+    assert "pad\\.bin" in error.value and advice in error.value  # the entry's name, Markdown-escaped
+    assert at.session_state["trained"] is None
+    assert "ws" not in at.session_state  # not even a workspace was made for it, let alone a run

@@ -18,7 +18,7 @@ from cnn_core.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, St
 from cnn_core.training import TrainConfig
 
 
-HEAD = "0002"  # the newest revision in cnn_core/migrations/versions
+HEAD = "0003"  # the newest revision in cnn_core/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
@@ -71,6 +71,68 @@ def test_a_database_of_the_first_revision_is_upgraded_with_its_data(database_url
     assert current(store.engine) == HEAD
     assert store.open_workspace("A" * 22) == OpenedWorkspace({}, {"neurons"}, 0)
     store.close()
+
+
+def test_a_database_of_revision_0002_gets_model_digests_and_keeps_its_duplicates_as_plain_runs(database_url):
+    """An older version let one file in twice: the oldest copy holds the digest, the copy stays a run."""
+    from alembic import command
+
+    from cnn_core.migrations import config
+    from cnn_core.storage import make_engine, model_digest
+
+    old = Storage(database_url)
+    code = old.create_workspace()
+    twice, once = model_run("twice"), model_run("once", preset="small")
+    old.close()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # back to the schema before digests, then the old bug's duplicate
+        cfg = config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    engine.dispose()
+    old = Storage(database_url, migrate=False)
+    columns = ("workspace_id, created_at, name, source, dataset, classes, architecture, train_config, curves, "
+               "params, pinned, model_size, model")
+    with old.engine.begin() as conn:
+        ws_id = conn.scalar(text("SELECT id FROM workspaces WHERE code = :c"), {"c": code})
+        for i, new in enumerate((twice, twice, once)):
+            conn.execute(text(f"INSERT INTO runs ({columns}) VALUES (:ws, :t, :name, 'uploaded', 'mnist', '[]', "
+                              "'{}', '{}', '{}', 1, false, :size, :model)"),
+                         {"ws": ws_id, "t": dt.datetime(2026, 11, 1, 12, i), "name": f"{new.name}{i}",
+                          "size": len(new.model), "model": new.model})
+    old.close()
+    store = Storage(database_url)  # opening it upgrades it
+    assert current(store.engine) == HEAD
+    first, copy, other = store.runs(code)
+    assert store.run_holding(code, model_digest(twice.model)) == first.id
+    assert store.run_holding(code, model_digest(once.model)) == other.id
+    assert store.add_run(code, twice) == (first.id, [])  # the file again: the oldest run, nothing added
+    assert [r.name for r in store.runs(code)] == ["twice0", "twice1", "once2"]
+    store.close()
+
+
+def test_the_same_model_file_twice_is_one_run_and_removes_nothing(database_url):
+    store = Storage(database_url, Limits(max_runs=2))
+    code, other = store.create_workspace(), store.create_workspace()
+    first, second = model_run("first"), model_run("second", preset="small")
+    first_id, _ = store.add_run(code, first)
+    second_id, _ = store.add_run(code, second)  # the workspace is at its run limit now
+    for _ in range(3):
+        assert store.add_run(code, dataclasses.replace(first, name="again")) == (first_id, [])
+    assert [(r.id, r.name) for r in store.runs(code)] == [(first_id, "first"), (second_id, "second")]
+    other_id, _ = store.add_run(other, first)  # another workspace holds its own copy
+    assert other_id not in (first_id, second_id) and store.run_holding(other, runs_digest(first)) == other_id
+    store.delete_run(code, first_id)  # once deleted, the file can be added again
+    assert store.run_holding(code, runs_digest(first)) is None
+    again, removed = store.add_run(code, first)
+    assert again != first_id and removed == []
+    store.close()
+
+
+def runs_digest(new: NewRun) -> str:
+    from cnn_core.storage import model_digest
+
+    return model_digest(new.model)
 
 
 def test_workspace_codes_are_unguessable_and_checked(store):

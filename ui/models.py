@@ -59,6 +59,25 @@ def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
     return run_id
 
 
+def use_held_upload(raw: bytes):
+    """The workspace's run that already holds this model file, made the session's model; None if there is none.
+
+    Looked up in the database by the file's digest before anything is parsed:
+    a burst of presses of "Use this model" reruns the page once per press,
+    each rerun interrupting the last, and whichever stored the run first is
+    found by all the others (session state could miss a run stored just
+    before an interruption). Nothing is added, so nothing is removed.
+    """
+    run_id = workspace.run_holding(raw)
+    run = next((r for r in workspace.runs() if r.id == run_id), None) if run_id is not None else None
+    saved = workspace.model(run_id) if run is not None else None  # ModelFileError: this version cannot read it
+    if saved is None:
+        return None
+    st.session_state[state.TRAINED] = saved
+    st.session_state[state.LAST_RUN] = run_id
+    return run
+
+
 def _why(err: ModelFileError) -> texts.Message:
     """What is wrong with a stored model, without the upload's framing ("this file is not a model...")."""
     reason = err.params.get("reason")

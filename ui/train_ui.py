@@ -19,10 +19,10 @@ from cnn_core.training import check_fits, overfitting_gap, per_class_accuracy, r
 from ui import resources, state
 from ui.component_texts import zip_uploader
 from ui.figures import chart_config, confusion, image_grid, training_curves
-from ui.i18n import class_names, dec, layer_label, error_text, labeller, num, pct, t
+from ui.i18n import class_names, dec, layer_label, error_text, labeller, num, pct, t, t_literal
 from ui import workspace
 from ui.learning_view import learning_view
-from ui.models import add_upload, adopt_finished_training
+from ui.models import add_upload, adopt_finished_training, use_held_upload
 
 PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
 FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
@@ -271,9 +271,13 @@ def model_files_ui() -> None:
     if upload is not None and st.button(t("train.load_model"), key="load_model"):
         try:
             raw = upload.getvalue()
-            add_upload(checkpoint.from_bytes(raw, limit_mb, memory_limit_mb=resources.settings().memory_limit_mb),
-                       raw, upload.name)
-            st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
+            held = use_held_upload(raw)  # the same file pressed again: its run, not a second one
+            if held is not None:
+                st.info(t_literal("train.model_already_run", name=held.name))
+            else:
+                add_upload(checkpoint.from_bytes(raw, limit_mb, memory_limit_mb=resources.settings().memory_limit_mb),
+                           raw, upload.name)
+                st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
         except PlaygroundError as err:
             st.error(error_text(err), icon="📦")  # the session's model is untouched
     trained = ss[state.TRAINED]  # after the upload, so a model just loaded can be downloaded at once

@@ -18,7 +18,7 @@ import streamlit as st
 from cnn_core import datasets
 from cnn_core import runs as core_runs
 from cnn_core.checkpoint import SavedModel
-from cnn_core.storage import NewRun, RunInfo, Storage
+from cnn_core.storage import NewRun, RunInfo, Storage, model_digest
 from ui import resources, state
 from ui.i18n import t
 
@@ -196,6 +196,12 @@ def add_run(new: NewRun) -> int | None:
         state.add_notice("notice.runs_removed", names=", ".join(removed), limit=db.limits.max_runs,
                          limit_mb=db.limits.max_mb)
     return run_id
+
+
+def run_holding(model: bytes) -> int | None:
+    """The id of this workspace's run whose model is exactly these bytes, or None (no workspace, no database)."""
+    db = store() if code() else None
+    return db.run_holding(code(), model_digest(model)) if db is not None else None
 
 
 def rename(run_id: int, name: str) -> None:
