@@ -95,6 +95,27 @@ def test_train_settings_survive_a_visit_to_another_page(real_data_dir):
     assert not at.warning  # no "widget created with a default value" complaint
 
 
+def test_an_answer_typed_but_not_checked_survives_a_visit_to_another_page():
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/exercises.py").run()
+    boxes = [box for box in at.text_input if box.key and box.key.startswith("ex_")]
+    first, second = boxes[0].key, boxes[-1].key
+    at.text_input(key=first).input("2352")
+    at.text_input(key=second).input("7").run()
+    choices = [r for r in at.radio if r.key and r.key.endswith("_choice")]
+    if choices:
+        choices[0].set_value(1).run()
+    at.switch_page("pages/train.py").run()
+    no_exceptions(at)
+    at.switch_page("pages/exercises.py").run()
+    no_exceptions(at)
+    assert at.text_input(key=first).value == "2352" and at.text_input(key=second).value == "7"
+    if choices:
+        assert at.radio(key=choices[0].key).value == 1
+
+
 @pytest.mark.realdata
 def test_after_a_fashion_run_draw_keeps_a_digits_model_and_says_what_other_models_know(real_data_dir):
     at = page("train")

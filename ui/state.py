@@ -8,6 +8,8 @@ the defaults with a notice, never an exception.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from cnn_core import datasets, texts
@@ -46,6 +48,7 @@ RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs v
 MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
 LAST_RUN = "last_run"  # id of the run this session added last
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
+EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes (ui/exercises_ui.py)
 ROOM = "room"  # code of the room this session joined
 INSTRUCTOR = "instructor"  # True once the instructor key was given in this session
 
@@ -95,6 +98,8 @@ def init_state() -> None:
     for key in ss.get(KEPT_SETTINGS, {}):  # Streamlit drops the values of widgets a page does not draw;
         if key in ss:  # assigning them keeps them (Streamlit's documented way across pages)
             ss[key] = ss[key]
+    for key in [k for k in ss if EX_ANSWER.fullmatch(str(k))]:  # answers typed or picked, not checked yet
+        ss[key] = ss[key]
     ss.setdefault(JOB, None)
     ss.setdefault(TRAINED, None)
     ss.setdefault(UPLOADED_DATA, None)
