@@ -272,3 +272,26 @@ def test_the_live_plots_legend_is_one_row_under_the_panels_and_their_ticks_have_
                                             "step": "s"}).layout
     assert layout.legend.orientation == "h" and layout.legend.y < 0 and layout.legend.yanchor == "top"
     assert layout.yaxis.automargin and layout.yaxis2.automargin  # "1,5" whole at the left edge
+
+
+@pytest.mark.parametrize("lang, shown", [("es", ["0,482", "12,3", "4.917", "9,82 · 10⁻⁶", "−1,20 · 10⁻⁵"]),
+                                         ("en", ["0.482", "12.3", "4,917", "9.82 · 10⁻⁶", "−1.20 · 10⁻⁵"])])
+def test_tiny_numbers_are_written_as_a_book_writes_them(lang, shown):
+    """Not d3's '0,00000982' or '9,8e-9', not SI's '10μ', not '2,56·10^-5'."""
+    import streamlit as st
+    import torch
+
+    from ui.i18n import short_number
+    from ui.step_figures import bars, number_grids
+
+    st.session_state["lang"] = lang
+    try:
+        assert [short_number(v) for v in (0.482, 12.34, 4917.248, 9.82e-6, -0.000012)] == shown
+        fig = bars(["conv 1", "salida"], [9.82e-6, 0.482], "g", log=True)
+        grid = number_grids([("∂L/∂w", torch.tensor([[9.8e-9, -1.1e-6], [0.0, 2.0e-7]]), "RdBu")])
+    finally:
+        st.session_state["lang"] = "es"
+    assert list(fig.data[0].text) == [shown[3], shown[0]]
+    assert fig.layout.yaxis.exponentformat == "power"
+    assert grid.layout.annotations[0].text == "∂L/∂w (× 10⁻⁶)"  # one power of ten for the grid
+    assert float(abs(grid.data[0].z).max()) == pytest.approx(1.1) and grid.data[0].texttemplate == "%{z:.2f}"

@@ -12,7 +12,7 @@ import torch
 
 from cnn_core.inspection import backprop
 from ui.figures import chart_config
-from ui.i18n import dec, layer_label, num, pct, plain, t
+from ui.i18n import dec, layer_label, num, pct, plain, sci, t
 from ui.step_figures import bars, number_grids
 
 LEARNING_RATES = (0.001, 0.01, 0.1, 0.5, 1.0, 5.0)
@@ -23,8 +23,7 @@ def _num(value: float) -> str:
     """4 decimals, or 3 significant digits in scientific notation for the tiny gradients of a sure answer."""
     if value == 0 or abs(value) >= 1e-3:
         return num(value, 4)
-    mantissa, exponent = f"{value:.2e}".split("e")
-    return f"{num(float(mantissa), 2)}·10^{int(exponent)}"
+    return sci(value)
 
 
 def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | None) -> None:

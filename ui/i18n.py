@@ -9,6 +9,8 @@ are translated here too (:func:`error_text`). Numbers a reader sees go through
 
 from __future__ import annotations
 
+import math
+
 import contextlib
 import re
 import string
@@ -62,6 +64,32 @@ def num(value: float, decimals: int = 0) -> str:
     if text.startswith("-"):
         text = text[1:] if not text.strip("-0.,") else "−" + text[1:]  # rounds to zero: no sign at all
     return text
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(exponent: int) -> str:
+    """'10⁻⁵': a power of ten as a book prints it (not '1e-05', not '10^-5')."""
+    return "10" + str(exponent).translate(SUPERSCRIPT)
+
+
+def sci(value: float, digits: int = 3) -> str:
+    """Scientific notation the reader's way: 2,56 · 10⁻⁵ (es) / 2.56 · 10⁻⁵ (en), never '2.56e-05'."""
+    if value == 0 or not math.isfinite(value):
+        return num(value)
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{num(float(mantissa), digits - 1)} · {power_of_ten(int(exponent))}"
+
+
+def short_number(value: float, digits: int = 3) -> str:
+    """About ``digits`` significant digits: 0,482 / 12,3 / 4.917 as decimals, 9,82 · 10⁻⁶ when tiny or huge."""
+    if value == 0 or not math.isfinite(value):
+        return num(value)
+    magnitude = math.floor(math.log10(abs(value)))
+    if -3 <= magnitude < 6:
+        return num(value, max(0, digits - 1 - magnitude))
+    return sci(value, digits)
 
 
 def dec(value: float) -> str:

@@ -12,7 +12,7 @@ import math
 import plotly.graph_objects as go
 import torch
 
-from ui.i18n import separators
+from ui.i18n import power_of_ten, separators, short_number
 
 WINDOW = "#e45756"  # the kernel / pooling window
 CURRENT = "#ffd400"  # the output neuron being computed
@@ -92,7 +92,11 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
         z = values.detach().float()
         diverging = colorscale == "RdBu"
         top = float(z.abs().max()) or 1.0
-        fmt = ".2f" if top >= 0.05 else ".1e"  # gradients of a sure answer are tiny, not zero
+        fmt = ".2f"
+        if top < 0.05:  # gradients of a sure answer are tiny, not zero: one power of ten for the whole grid
+            exponent = math.floor(math.log10(top))
+            z, top = z / 10.0 ** exponent, top / 10.0 ** exponent
+            title = f"{title} (× {power_of_ten(exponent)})"
         fig.add_trace(go.Heatmap(
             z=z.numpy(), x0=i * step, dx=1, y0=0, dy=1, colorscale=colorscale, showscale=False,
             zmid=0 if diverging else None, zmin=-top if diverging else None, zmax=top if diverging else None,
@@ -135,11 +139,13 @@ def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorsc
 def bars(names: list[str], values: list[float], title: str, log: bool = False, height: int = 260,
          highlight: int | None = None) -> go.Figure:
     colors = ["#e45756" if i == highlight else "#4c78a8" for i in range(len(values))]
-    fig = go.Figure(go.Bar(x=names, y=values, marker_color=colors, texttemplate="%{y:.3g}",
-                           textposition="outside"))
+    shown = [short_number(v) for v in values]  # "9,82 · 10⁻⁶", not d3's "0,00000982"
+    fig = go.Figure(go.Bar(x=names, y=values, marker_color=colors, text=shown, textposition="outside",
+                           hovertemplate="%{x}: %{text}<extra></extra>"))
+    # A log axis labelled 10⁻⁶, 10⁻⁵, … (Plotly's default is SI: "10μ", which a beginner cannot read).
+    yaxis = dict(type="log", exponentformat="power", dtick=1) if log else dict(type="linear")
     fig.update_layout(title=dict(text=title, font=dict(size=13)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      xaxis=dict(type="category"), yaxis=dict(type="log" if log else "linear"),
-                      separators=separators())
+                      xaxis=dict(type="category"), yaxis=yaxis, separators=separators())
     return fig
 
 
