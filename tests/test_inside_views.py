@@ -200,3 +200,8 @@ def test_the_index_boxes_name_their_last_index(inside):
     assert inside.number_input(key="w_filter").label == "Kernel (0 to 31)"
     assert inside.number_input(key="w_filter").max == 31
     assert inside.number_input(key="w_bp_kernel").label == "Kernel to update (0 to 31)"
+
+
+def test_without_a_drawing_the_image_source_is_said_not_offered_as_a_choice_of_one(inside):
+    assert not [r for r in inside.radio if r.key == "w_source"]
+    assert "The image comes from the test set." in " ".join(c.value for c in inside.caption)

@@ -295,3 +295,18 @@ def test_tiny_numbers_are_written_as_a_book_writes_them(lang, shown):
     assert fig.layout.yaxis.exponentformat == "power"
     assert grid.layout.annotations[0].text == "∂L/∂w (× 10⁻⁶)"  # one power of ten for the grid
     assert float(abs(grid.data[0].z).max()) == pytest.approx(1.1) and grid.data[0].texttemplate == "%{z:.2f}"
+
+
+@pytest.mark.parametrize("lang, digits", [("es", "MNIST (dígitos)"), ("en", "MNIST (digits)")])
+def test_a_dataset_is_named_the_way_the_dataset_picker_names_it(lang, digits):
+    """'tu entrenamiento … con MNIST (dígitos)', not '… con mnist'; a zip's own name stays literal text."""
+    import streamlit as st
+
+    from ui.i18n import dataset_label
+
+    st.session_state["lang"] = lang
+    try:
+        assert dataset_label("mnist") == digits
+        assert dataset_label("gatos_y_perros") == "gatos\\_y\\_perros"  # escaped for Markdown, as typed
+    finally:
+        st.session_state["lang"] = "es"

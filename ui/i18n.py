@@ -9,16 +9,15 @@ are translated here too (:func:`error_text`). Numbers a reader sees go through
 
 from __future__ import annotations
 
-import math
-
 import contextlib
+import math
 import re
 import string
 from contextvars import ContextVar
 
 import streamlit as st
 
-from cnn_core import texts
+from cnn_core import datasets, texts
 from cnn_core.errors import PlaygroundError
 
 _MARKDOWN_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
@@ -181,6 +180,12 @@ def separators() -> str:
     """Plotly's ``layout.separators`` for the session's language: ',.' (es) or '.,' (en)."""
     table = texts.table(lang())
     return table["_meta.decimal"] + table["_meta.group"]
+
+
+def dataset_label(name: str | None) -> str:
+    """A built-in dataset by its name in the reader's language ('MNIST (dígitos)'); any other (an image zip's
+    name, typed by a person) as plain text."""
+    return t(f"dataset.{name}") if name and datasets.get(name) else plain(name or "")
 
 
 def class_names(dataset: str | None, classes) -> list[str]:

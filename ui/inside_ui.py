@@ -27,8 +27,12 @@ def pick_image(saved):
     sources = ["test"]
     if st.session_state[state.DRAWING] is not None and (arch.in_height, arch.in_width, arch.in_channels) == (28, 28, 1):
         sources.append("drawing")
-    source = st.radio(t("inside.source"), sources, key="w_source", horizontal=True,
-                      format_func=labeller("inside.source_"))
+    if len(sources) == 1:  # no drawing yet: a choice of one is no choice; say where the other comes from
+        st.caption(t("inside.source_test_only"))
+        source = "test"
+    else:
+        source = st.radio(t("inside.source"), sources, key="w_source", horizontal=True,
+                          format_func=labeller("inside.source_"))
     if source == "drawing":
         return torch.from_numpy(st.session_state[state.DRAWING]).unsqueeze(0), None
     dataset = saved.meta.get("dataset") or datasets.DEFAULT
