@@ -21,7 +21,10 @@ must be 200.0MB or smaller.", written by the browser before anything reaches
 the server, so no app code sees it), the "Skip to main content" link a keyboard user
 meets first, and the drawing canvas's toolbar tooltips ("Undo",
 "Reset canvas & history", ..., drawn inside the canvas's shadow root, out of
-reach of the page's styles). :func:`component_texts` mounts a tiny Streamlit
+reach of the page's styles), and Streamlit's menu (⋮: "Print", "Record
+screen", the theme's "System / Light / Dark"), the buttons tables and charts
+show on hover ("Fullscreen", "Download as CSV", "Search"), their tooltips and
+screen-reader names (STREAMLIT_LABELS). :func:`component_texts` mounts a tiny Streamlit
 component (``st.components.v2``) whose script replaces those with the locale
 files' texts as soon as the page changes (a MutationObserver, before the
 browser paints); the upload button stays invisible until its label is
@@ -58,6 +61,16 @@ CANVAS_TOOLBAR = {
     "Update the app with this drawing": "canvas.send", "Undo": "canvas.undo", "Redo": "canvas.redo",
     "Edit": "canvas.edit", "Bring forward": "canvas.forward", "Send backward": "canvas.backward",
     "Delete selected": "canvas.delete", "Reset canvas & history": "canvas.reset",
+}
+
+# Streamlit's own labels in its menu (⋮), its element toolbars (a table's, a chart's) and their tooltips and
+# screen-reader names → our text keys. Matched whole, so nothing a user typed is ever touched.
+STREAMLIT_LABELS = {
+    "Print": "st.print", "Record screen": "st.record", "Stop recording": "st.record_stop",
+    "Cancel recording": "st.record_cancel", "System": "st.theme_system", "Light": "st.theme_light",
+    "Dark": "st.theme_dark", "About": "st.about", "Main menu": "st.main_menu", "Fullscreen": "st.fullscreen",
+    "Close fullscreen": "st.fullscreen_close", "Download as CSV": "st.download_csv", "Search": "st.search",
+    "Show/hide columns": "st.columns", "Copy to clipboard": "st.copy", "Copied": "st.copied",
 }
 
 _JS = """
@@ -123,6 +136,24 @@ export default function(component) {
         }
       });
     });
+    // Streamlit's menu items, its toolbars' buttons (their screen-reader names, "Fullscreen: table") and the
+    // tooltips they show on hover: whole labels only, from STREAMLIT_LABELS.
+    const label = (text) => d.labels[text];
+    document.querySelectorAll('[data-testid^="stMainMenuItem-"], [role="tooltip"]').forEach((el) => {
+      textNodes(el).forEach((node) => {
+        const text = node.nodeValue.trim();
+        const wanted = label(text);
+        if (wanted && wanted !== text) node.nodeValue = wanted;
+      });
+    });
+    document.querySelectorAll('[data-testid="stElementToolbarButton"] button[aria-label], '
+                              + '[data-testid="stMainMenuButton"][aria-label]').forEach((button) => {
+      const name = button.getAttribute('aria-label');
+      const cut = name.indexOf(': ');
+      const head = cut < 0 ? name : name.slice(0, cut);
+      const wanted = label(head);
+      if (wanted && wanted !== head) button.setAttribute('aria-label', wanted + (cut < 0 ? '' : name.slice(cut)));
+    });
     document.querySelectorAll('[data-testid="stSkipToContent"]').forEach((link) => {  // shown on keyboard focus
       if (link.textContent === 'Skip to main content' && d.skip !== link.textContent) link.textContent = d.skip;
       link.dataset.cnnTexts = '1';
@@ -150,7 +181,8 @@ def component_texts() -> None:
     _texts(data={"tooltips": {english: t(key) for english, key in CANVAS_TOOLBAR.items()},
                  "upload": t("upload.button"), "drop": t("upload.drop"), "skip": t("a11y.skip"),
                  "tooLarge": t("upload.too_large", size=file_size(st.get_option("server.maxUploadSize") * 2**20)),
-                 "wrongType": t("upload.wrong_type"), "uploadFailed": t("upload.failed")},
+                 "wrongType": t("upload.wrong_type"), "uploadFailed": t("upload.failed"),
+                 "labels": {english: t(key) for english, key in STREAMLIT_LABELS.items()}},
            key="component_texts", height=0)
 
 
