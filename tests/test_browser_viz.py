@@ -128,16 +128,26 @@ def _overlaps(boxes) -> list[tuple[int, int]]:
             and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]]
 
 
-@pytest.mark.parametrize("query", ["", "&f=8,16,32,64&dense=512,256", "&f=16&pool=none&dense=84,32"])
-def test_diagram_labels_never_overlap(server, page, query):
-    open_page(page, f"{server}/architecture?lang=en{query}", "[class*='st-key-diagram'] .js-plotly-plot")
-    texts = page.locator("[class*='st-key-diagram'] g.annotation")
-    texts.first.wait_for(timeout=30_000)
-    boxes = [texts.nth(i).bounding_box() for i in range(texts.count())]
-    assert len(boxes) >= 6 and not _overlaps(boxes), _overlaps(boxes)
-    if not query:
-        page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
-        shot(page, "architecture-diagram", full_page=False)
+@pytest.mark.parametrize("query, width", [("&lang=en", None), ("&lang=en&f=8,16,32,64&dense=512,256", None),
+                                          ("&lang=en&f=16&pool=none&dense=84,32", None),
+                                          ("&lang=es", 960), ("&lang=es&f=8,16,32,64&dense=512,256", 960)])
+def test_diagram_labels_never_overlap(server, page, query, width):
+    """Spanish labels are longer ('aplanado', 'densa 1'): on a 960 px laptop 'aplanado' and 'salida' had run
+    together."""
+    before = page.viewport_size
+    if width:
+        page.set_viewport_size({"width": width, "height": before["height"]})
+    try:
+        open_page(page, f"{server}/architecture?{query[1:]}", "[class*='st-key-diagram'] .js-plotly-plot")
+        texts = page.locator("[class*='st-key-diagram'] g.annotation")
+        texts.first.wait_for(timeout=30_000)
+        boxes = [texts.nth(i).bounding_box() for i in range(texts.count())]
+        assert len(boxes) >= 6 and not _overlaps(boxes), _overlaps(boxes)
+        if query == "&lang=en":
+            page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
+            shot(page, "architecture-diagram", full_page=False)
+    finally:
+        page.set_viewport_size(before)
 
 
 def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, page):

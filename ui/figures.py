@@ -27,7 +27,11 @@ def text_label(value) -> str:
     return html.escape(" ".join(str(value).split()), quote=False)
 
 
-LABEL_UNITS_PER_CHAR = 0.16  # a 10 px label character in diagram units at the page's usual width
+# A 10 px bold label character is about 6.5 px wide; the diagram is drawn to fit its width, so in diagram units a
+# character's width depends on the whole diagram's: the labels are laid out for a column this wide (a laptop's
+# narrowest) and are then wide enough apart on any wider screen.
+LABEL_CHAR_PX = 6.5
+LABEL_DESIGN_WIDTH_PX = 600
 LABEL_ROW_PX = 36  # the second row of labels sits this far below the first (a label is 2 lines of 10 px)
 COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
           "dense": "#54a24b", "output": "#e45756"}
@@ -75,6 +79,35 @@ def localised(fig: go.Figure) -> go.Figure:
     return fig.update_layout(separators=separators())
 
 
+def _box_extent(layer: Layer, max_side: int) -> float:
+    """How far (diagram units) the next box starts after this layer's: its drawn width and a gap."""
+    if len(layer.output_shape) == 3:
+        h, w, c = layer.output_shape
+        width = 0.4 + 3.6 * w / max_side
+        return 0.3 + 0.6 * math.log2(c + 1) + width * 0.35 + 0.6  # depth, perspective offset, gap
+    return 0.9
+
+
+def _label_positions(extents: list[float], labels: list[tuple[str, str]]) -> list[float]:
+    """Each layer's x: after the box before it, and with labels alternating between two rows, after the end of
+    the label before it in its row. The labels' widths in diagram units follow from the diagram's own width
+    (it is drawn to fit the page), so the layout is worked out again until it no longer changes much."""
+    units_per_char = 0.16
+    for _ in range(4):
+        xs, x, row_end = [], 0.0, [-math.inf, -math.inf]
+        for i, (extent, (name, size)) in enumerate(zip(extents, labels)):
+            x = max(x, row_end[i % 2] + 2 * units_per_char)  # a gap of two characters
+            xs.append(x)
+            row_end[i % 2] = x + units_per_char * max(len(name), len(size))
+            x += extent
+        total = max(x, *row_end)
+        wanted = LABEL_CHAR_PX * total / LABEL_DESIGN_WIDTH_PX
+        if abs(wanted - units_per_char) < 0.01:
+            break
+        units_per_char = wanted
+    return xs
+
+
 def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                     names: dict[str, str] | None = None, sizes: dict[str, str] | None = None,
                     failed: str | None = None) -> go.Figure:
@@ -88,9 +121,10 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
     names = names or {layer.name: layer.name for layer in layers}
     sizes = sizes or {}
     fig = go.Figure()
-    x = 0.0
     max_side = max(max(layer.output_shape[:2]) for layer in layers if len(layer.output_shape) == 3)
-    for layer in layers:
+    labels = [(names[layer.name], sizes.get(layer.name, "×".join(map(str, layer.output_shape)))) for layer in layers]
+    xs = _label_positions([_box_extent(layer, max_side) for layer in layers], labels)
+    for layer, x in zip(layers, xs):
         color = COLORS[layer.kind]
         text = hover[layer.name]
         if len(layer.output_shape) == 3:
@@ -109,7 +143,6 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                                          fillcolor=color, opacity=opacity, hoverinfo="text",
                                          hovertext=text, showlegend=False, name=layer.name))
             label = sizes.get(layer.name, f"{h}×{w}×{c}")
-            x_next = x + depth + dx + 0.6
         else:
             n = layer.output_shape[0]
             height = 0.5 + 3.5 * min(1.0, math.log10(n + 1) / 4)
@@ -117,13 +150,10 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                                      fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
                                      hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
             label = sizes.get(layer.name, str(n))
-            x_next = x + 0.9
-        # Two rows of labels, and at least a label's width (about 0.16 per character) to the next one in its row.
-        row = len(fig.layout.annotations) % 2
+        row = len(fig.layout.annotations) % 2  # two rows of labels (see _label_positions)
         fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{names[layer.name]}</b><br>{label}",
                            showarrow=False, xanchor="left", yanchor="top", font=dict(size=10))
-        width = LABEL_UNITS_PER_CHAR * max(len(names[layer.name]), len(label))
-        x = max(x_next, x + width / 2 + 0.15)
+    x = xs[-1] + _box_extent(layers[-1], max_side) if layers else 0.0
     if failed is not None:
         fig.add_trace(go.Scatter(x=[x, x + 1.2, x + 1.2, x, x], y=[0, 0, 2, 2, 0], fill="toself", mode="lines",
                                  line=dict(color="#d62728", dash="dash", width=2), fillcolor="rgba(214,39,40,0.12)",
