@@ -310,3 +310,18 @@ def test_a_dataset_is_named_the_way_the_dataset_picker_names_it(lang, digits):
         assert dataset_label("gatos_y_perros") == "gatos\\_y\\_perros"  # escaped for Markdown, as typed
     finally:
         st.session_state["lang"] = "es"
+
+
+def test_the_outer_grid_titles_start_and_end_at_their_grids_edges():
+    """A title wider than its 3×3 grid, centred on the first grid, ran off the figure: 'íxeles bajo el kernel'."""
+    import torch
+
+    from ui.step_figures import number_grids
+
+    grids = [(title, torch.zeros(3, 3), "gray") for title in ("Píxeles bajo el kernel", "Kernel", "Productos")]
+    first, middle, last = number_grids(grids).layout.annotations
+    assert (first.xanchor, first.x) == ("left", -0.5)  # the figure's left edge
+    assert (middle.xanchor, middle.x) == ("center", 5.0)
+    assert (last.xanchor, last.x) == ("right", 10.5)  # its right edge
+    (alone,) = number_grids(grids[:1]).layout.annotations
+    assert alone.xanchor == "center"

@@ -102,7 +102,11 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
             zmid=0 if diverging else None, zmin=-top if diverging else None, zmax=top if diverging else None,
             texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
             hovertemplate=f"%{{z:{fmt}}}<extra></extra>"))
-        titles.append(dict(x=i * step + (k_w - 1) / 2, xref="x", y=1.0, yref="paper", text=title,
+        # A title wider than its grid is centred on it except at the figure's edges, where it would be cut off
+        # ("íxeles bajo el kernel"): the first starts at its grid's left edge, the last ends at its right edge.
+        edge = "left" if i == 0 and len(grids) > 1 else "right" if i == len(grids) - 1 and len(grids) > 1 else None
+        x_title = {"left": i * step - 0.5, "right": i * step + k_w - 0.5}.get(edge, i * step + (k_w - 1) / 2)
+        titles.append(dict(x=x_title, xref="x", xanchor=edge or "center", y=1.0, yref="paper", text=title,
                            showarrow=False, yanchor="bottom", font=dict(size=11)))
         if mark is not None:
             shapes.append(dict(type="rect", x0=i * step + mark[1] - 0.5, x1=i * step + mark[1] + 0.5,
