@@ -266,6 +266,17 @@ def test_a_student_back_on_the_room_page_by_the_menu_or_a_reload_is_in_their_roo
     assert back.query_params["room"] in (first, [first]) and "Monday" in [h.value for h in back.subheader]
     nobody = page("room")  # a visitor in no room still gets the code box
     assert table["room.how"] in [i.value for i in nobody.info] and "room" not in nobody.query_params
+    # In the remembered room, another room's code can still be typed (yesterday's room may be left open).
+    _, today = open_room(page, title="Wednesday")
+    go = next(b for b in back.button if b.label == table["room.go"])
+    back.text_input(key="w_room_code").input("i0o-1l")
+    go.click().run()
+    assert [e.value for e in back.error] == [table["room.bad_typed_code"].format(n=6)]
+    assert back.query_params["room"] in (first, [first])  # a typo sends nobody anywhere
+    back.text_input(key="w_room_code").input(f"{today[:3].lower()} {today[3:]}")  # as read off a projector
+    next(b for b in back.button if b.label == table["room.go"]).click().run()
+    no_exceptions(back)
+    assert back.query_params["room"] in (today, [today]) and "Wednesday" in [h.value for h in back.subheader]
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -131,6 +132,7 @@ def join_ui(room_code: str) -> None:
         return
     if room.closed:
         st.warning(t("room.closed"))
+        enter_code_form()
         return
     if room.title:
         st.subheader(plain(room.title))  # a person typed it: shown as text, never Markdown
@@ -147,15 +149,20 @@ def join_ui(room_code: str) -> None:
     if joined:
         st.caption(t("room.member_help"))
     board_ui(room_code, instructor=False)
+    with st.expander(t("room.other")):  # today's room, when yesterday's (still open) is the one remembered
+        enter_code_form()
 
 
 def enter_code_form() -> None:
     """The box where a student types the code they were given; sending it opens that room's page."""
     with st.form("enter_room"):
-        typed = st.text_input(t("room.code"), max_chars=12, key="w_room_code")
+        typed = st.text_input(t("room.code"), max_chars=3 * ROOM_CODE_LEN, key="w_room_code")
         if st.form_submit_button(t("room.go")) and typed.strip():
-            st.query_params[JOIN_PARAM] = typed.strip().upper()
-            st.rerun()
+            code = re.sub(r"[\s-]", "", typed).upper()  # "abc def", "ABC-DEF" as read off a projector
+            if ROOM_CODE.fullmatch(code):
+                st.query_params[JOIN_PARAM] = code
+                st.rerun()
+            st.error(t("room.bad_typed_code", n=ROOM_CODE_LEN))  # what was typed stays in the box
 
 
 def open_room_exists(room_code: str) -> bool:
