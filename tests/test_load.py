@@ -41,6 +41,7 @@ def check(report: dict) -> None:
     assert report["finished"] == 10
     assert report["max_queue_position_seen"] >= 1  # more users than training slots: they queued
     assert report["server_http_failures"] == 0  # every request (one each half second, 60 s allowed) answered
+    assert report["server_http_ms_max"] < 30_000  # a hang, not a slow moment (the times are the JSON's)
     assert report["home_page_loads"] >= 1  # it drew while the room trained (a wait fails after STEP_TIMEOUT_S)
     assert report["server_peak_rss_mb"] < 4000
     assert report["ok"]

@@ -288,13 +288,17 @@ def test_tiny_numbers_are_written_as_a_book_writes_them(lang, shown):
     try:
         assert [short_number(v) for v in (0.482, 12.34, 4917.248, 9.82e-6, -0.000012)] == shown
         fig = bars(["conv 1", "salida"], [9.82e-6, 0.482], "g", log=True)
-        grid = number_grids([("∂L/∂w", torch.tensor([[9.8e-9, -1.1e-6], [0.0, 2.0e-7]]), "RdBu")])
+        tiny = torch.tensor([[9.8e-9, -1.1e-6], [0.0, 2.0e-7]])
+        grid = number_grids([("∂L/∂w", tiny, "RdBu")], scale_tiny=True)
+        pixels = number_grids([("p", tiny, "gray")])  # not a gradient grid: its values as they are
     finally:
         st.session_state["lang"] = "es"
     assert list(fig.data[0].text) == [shown[3], shown[0]]
     assert fig.layout.yaxis.exponentformat == "power"
     assert grid.layout.annotations[0].text == "∂L/∂w (× 10⁻⁶)"  # one power of ten for the grid
     assert float(abs(grid.data[0].z).max()) == pytest.approx(1.1) and grid.data[0].texttemplate == "%{z:.2f}"
+    assert grid.data[0].hovertemplate == "%{z:.2f} × 10⁻⁶<extra></extra>"
+    assert float(abs(pixels.data[0].z).max()) == pytest.approx(1.1e-6) and pixels.layout.annotations[0].text == "p"
 
 
 @pytest.mark.parametrize("lang, digits", [("es", "MNIST (dígitos)"), ("en", "MNIST (digits)")])
@@ -302,12 +306,12 @@ def test_a_dataset_is_named_the_way_the_dataset_picker_names_it(lang, digits):
     """'tu entrenamiento … con MNIST (dígitos)', not '… con mnist'; a zip's own name stays literal text."""
     import streamlit as st
 
-    from ui.i18n import dataset_label
+    from ui.i18n import dataset_name
 
     st.session_state["lang"] = lang
     try:
-        assert dataset_label("mnist") == digits
-        assert dataset_label("gatos_y_perros") == "gatos\\_y\\_perros"  # escaped for Markdown, as typed
+        assert dataset_name("mnist") == digits
+        assert dataset_name("gatos_y_perros") == "gatos_y_perros"  # a zip's own name, as typed
     finally:
         st.session_state["lang"] = "es"
 
@@ -325,3 +329,13 @@ def test_the_outer_grid_titles_start_and_end_at_their_grids_edges():
     assert (last.xanchor, last.x) == ("right", 10.5)  # its right edge
     (alone,) = number_grids(grids[:1]).layout.annotations
     assert alone.xanchor == "center"
+
+
+def test_the_kept_answer_keys_are_the_answer_boxes_and_nothing_else():
+    from ui import state
+
+    for key in (state.answer_key("receptive_field", 0), state.answer_key("normalise", 12),
+                state.choice_key("padding")):
+        assert state.EX_ANSWER.fullmatch(key), key
+    for key in ("ex_feedback_receptive_field", "ex_revealed_normalise", state.EX_SEED, "w_room_code"):
+        assert not state.EX_ANSWER.fullmatch(key), key

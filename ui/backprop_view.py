@@ -52,7 +52,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
         for half, col in enumerate(st.columns(2)):
             pair = grids[start + 2 * half:start + 2 * half + 2]
             if pair:
-                col.plotly_chart(number_grids(pair, height=200), key=f"bp_grads_{start}_{half}",
+                col.plotly_chart(number_grids(pair, height=200, scale_tiny=True), key=f"bp_grads_{start}_{half}",
                                  config=chart_config(displayModeBar=False))
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
@@ -67,7 +67,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     channel = 0
     st.plotly_chart(number_grids([(t("inside.bp_before"), bp.before[channel], "RdBu"),
                                   (t("inside.bp_gradient"), bp.kernel_grads[kernel, channel], "RdBu"),
-                                  (t("inside.bp_after"), bp.after[channel], "RdBu")]),
+                                  (t("inside.bp_after"), bp.after[channel], "RdBu")], scale_tiny=True),
                     key="bp_step", config=chart_config(displayModeBar=False))
     w0, g0, w1 = (float(v[channel, 0, 0]) for v in (bp.before, bp.kernel_grads[kernel], bp.after))
     st.markdown(t("inside.bp_one_weight", w=_num(w0), lr=num(lr, 3), g=_num(g0), new=_num(w1)))

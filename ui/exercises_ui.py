@@ -22,9 +22,9 @@ def session_facts() -> dict:
 
 def given_answers(ex) -> list[str]:
     if ex.kind == "choice":
-        choice = st.session_state.get(f"ex_{ex.id}_choice")
+        choice = st.session_state.get(state.choice_key(ex.id))
         return [] if choice is None else [str(choice)]
-    return [st.session_state.get(f"ex_{ex.id}_{i}", "") for i in range(len(ex.expected))]
+    return [st.session_state.get(state.answer_key(ex.id, i), "") for i in range(len(ex.expected))]
 
 
 def check(ex) -> None:
@@ -83,10 +83,10 @@ def exercise_ui(n, ex, solved: dict) -> None:
         if ex.kind == "answer":
             cols = st.columns(len(ex.expected))
             for i, label in enumerate(answer_labels(ex, code)):
-                cols[i].text_input(label, key=f"ex_{ex.id}_{i}")
+                cols[i].text_input(label, key=state.answer_key(ex.id, i))
         elif ex.kind == "choice":
             options = option_texts(ex, code)
-            st.radio(t("ex.choose"), range(len(options)), index=None, key=f"ex_{ex.id}_choice",
+            st.radio(t("ex.choose"), range(len(options)), index=None, key=state.choice_key(ex.id),
                      format_func=options.__getitem__)
         elif ex.id == "build_tutorial":
             st.button(t("ex.start_build"), key="start_build", on_click=start_build)

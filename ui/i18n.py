@@ -182,10 +182,11 @@ def separators() -> str:
     return table["_meta.decimal"] + table["_meta.group"]
 
 
-def dataset_label(name: str | None) -> str:
-    """A built-in dataset by its name in the reader's language ('MNIST (dígitos)'); any other (an image zip's
-    name, typed by a person) as plain text."""
-    return t(f"dataset.{name}") if name and datasets.get(name) else plain(name or "")
+def dataset_name(name: str | None) -> str:
+    """A built-in dataset by its name in the reader's language ('MNIST (dígitos)'), as the dataset picker names
+    it; any other (an image zip's name, typed by a person) as it is: text, for tables (``plain`` it for
+    Markdown)."""
+    return t(f"dataset.{name}") if name and datasets.get(name) else (name or "")
 
 
 def class_names(dataset: str | None, classes) -> list[str]:

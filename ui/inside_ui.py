@@ -25,10 +25,11 @@ def pick_image(saved):
     """(uint8 (C, H, W) image, true label or None) from the test set or the drawing."""
     arch = saved.arch
     sources = ["test"]
-    if st.session_state[state.DRAWING] is not None and (arch.in_height, arch.in_width, arch.in_channels) == (28, 28, 1):
+    digits_input = (arch.in_height, arch.in_width, arch.in_channels) == (28, 28, 1)  # what Draw makes
+    if st.session_state[state.DRAWING] is not None and digits_input:
         sources.append("drawing")
-    if len(sources) == 1:  # no drawing yet: a choice of one is no choice; say where the other comes from
-        st.caption(t("inside.source_test_only"))
+    if len(sources) == 1:  # a choice of one is no choice; where a drawing would help, say how to make one
+        st.caption(t("inside.source_test_only" if digits_input else "inside.source_test_plain"))
         source = "test"
     else:
         source = st.radio(t("inside.source"), sources, key="w_source", horizontal=True,

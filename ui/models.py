@@ -15,7 +15,7 @@ from cnn_core.checkpoint import SavedModel
 from cnn_core.errors import ModelFileError, WorkspaceFullError
 from cnn_core.training import pick_device
 from ui import resources, state, workspace
-from ui.i18n import class_names, dataset_label, lang, pct, plain, t, t_literal
+from ui.i18n import class_names, dataset_name, lang, pct, plain, t, t_literal
 
 SHIPPED = "shipped"
 
@@ -148,7 +148,7 @@ def model_picker(page: str) -> SavedModel:
     if choice == SHIPPED:
         st.caption(t("draw.model_shipped", accuracy=accuracy_text))
     else:
-        st.caption(t("models.using_run", name=plain(by_id[choice].name), dataset=dataset_label(by_id[choice].dataset),
+        st.caption(t("models.using_run", name=plain(by_id[choice].name), dataset=plain(dataset_name(by_id[choice].dataset)),
                      accuracy=accuracy_text))
     if page == "draw" and list(saved.classes) != core_runs.DIGITS:
         names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal

@@ -22,7 +22,7 @@ from cnn_core.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN
 from cnn_core.usertext import spreadsheet_cell
 from ui.figures import chart_config, percent_axis, text_label
 from ui import resources, state, workspace
-from ui.i18n import lang, num, pct, plain, separators, t
+from ui.i18n import dataset_name, lang, num, pct, plain, separators, t
 
 JOIN_PARAM = "room"
 OPEN_PARAM = "open"  # the instructor's open room, so a reload of the projected board keeps it (the key is never in it)
@@ -193,7 +193,7 @@ def board_frame(rows) -> pd.DataFrame:
         t("room.col_rank"): n, t("room.col_nickname"): r.nickname,
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
         t("room.col_params"): r.params, t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
-        t("room.col_dataset"): r.dataset, t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
+        t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
     } for n, r in enumerate(rows, start=1)])
 
 

@@ -17,7 +17,7 @@ from cnn_core.storage import MAX_NAME_LEN, RunInfo
 from ui.figures import percent_axis, percent_hover, text_label
 from ui import state, workspace
 from ui.arch_ui import ARCH_WIDGETS
-from ui.i18n import class_names, labeller, num, pct, plain, separators, t
+from ui.i18n import class_names, dataset_name, labeller, num, pct, plain, separators, t
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
 DIFFERS = "#ffe08a"  # background of a compared row whose values differ
@@ -31,7 +31,7 @@ def table(runs: list[RunInfo]) -> None:
     """Every run, newest first; Streamlit sorts by any column the visitor clicks."""
     rows = [{
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
-        t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): r.dataset,
+        t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
         t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))),
         t("runs.col_params"): num(r.params),  # written the reader's way, like the room's board
         t("runs.col_accuracy"): num(100 * r.test_accuracy, 2) if r.test_accuracy is not None else "–",

@@ -48,7 +48,7 @@ RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs v
 MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
 LAST_RUN = "last_run"  # id of the run this session added last
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
-EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes (ui/exercises_ui.py)
+EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
 INSTRUCTOR = "instructor"  # True once the instructor key was given in this session
 
@@ -73,6 +73,16 @@ def _leave_legacy_pages_mode() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def answer_key(exercise_id: str, box: int) -> str:
+    """The widget key of an exercise's answer box number ``box``."""
+    return f"ex_{exercise_id}_{box}"
+
+
+def choice_key(exercise_id: str) -> str:
+    """The widget key of a multiple-choice exercise's options."""
+    return f"ex_{exercise_id}_choice"
 
 
 def init_state() -> None:

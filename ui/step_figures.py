@@ -78,11 +78,13 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
 
 
 def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
-                 mark: tuple[int, int] | None = None) -> go.Figure:
+                 mark: tuple[int, int] | None = None, scale_tiny: bool = False) -> go.Figure:
     """Small k×k grids side by side, each cell with its value written in: [(title, values, colorscale)].
 
     ``mark`` outlines one cell (row, col) in every grid, e.g. the value max-pooling keeps. All grids
     share one pair of axes, one grid width apart (cheaper to build each animation frame than subplots).
+    ``scale_tiny`` (gradients): a grid whose values are all tiny is written in units of one power of ten,
+    named in its title and hover ("∂L/∂w (× 10⁻⁶)"), instead of 0,00 in every cell.
     """
     fig = go.Figure()
     shapes, titles = [], []
@@ -92,16 +94,17 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
         z = values.detach().float()
         diverging = colorscale == "RdBu"
         top = float(z.abs().max()) or 1.0
-        fmt = ".2f"
-        if top < 0.05:  # gradients of a sure answer are tiny, not zero: one power of ten for the whole grid
+        fmt, unit = ".2f", ""
+        if scale_tiny and top < 0.05:  # gradients of a sure answer are tiny, not zero: one power of ten
             exponent = math.floor(math.log10(top))
             z, top = z / 10.0 ** exponent, top / 10.0 ** exponent
-            title = f"{title} (× {power_of_ten(exponent)})"
+            unit = f" × {power_of_ten(exponent)}"
+            title = f"{title} ({unit.strip()})"
         fig.add_trace(go.Heatmap(
             z=z.numpy(), x0=i * step, dx=1, y0=0, dy=1, colorscale=colorscale, showscale=False,
             zmid=0 if diverging else None, zmin=-top if diverging else None, zmax=top if diverging else None,
             texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
-            hovertemplate=f"%{{z:{fmt}}}<extra></extra>"))
+            hovertemplate=f"%{{z:{fmt}}}{unit}<extra></extra>"))
         # A title wider than its grid is centred on it except at the figure's edges, where it would be cut off
         # ("íxeles bajo el kernel"): the first starts at its grid's left edge, the last ends at its right edge.
         edge = "left" if i == 0 and len(grids) > 1 else "right" if i == len(grids) - 1 and len(grids) > 1 else None
