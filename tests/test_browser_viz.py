@@ -160,6 +160,9 @@ def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, pag
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     page.locator("[class*='st-key-diagram'] .js-plotly-plot").wait_for(timeout=20_000)
     assert page.locator("[class*='st-key-diagram'] g.annotation", has_text="block 5").count() >= 1
+    texts = page.locator("[class*='st-key-diagram'] g.annotation")
+    boxes = [texts.nth(i).bounding_box() for i in range(texts.count())]
+    assert not _overlaps(boxes), _overlaps(boxes)  # the failing block's label too
     page.locator("[class*='st-key-diagram']").scroll_into_view_if_needed()
     shot(page, "architecture-invalid", full_page=False)
 

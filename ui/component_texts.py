@@ -114,31 +114,37 @@ export default function(component) {
       zone.querySelectorAll('button:not([data-cnn-texts])').forEach((b) => { b.dataset.cnnTexts = '1'; });
     });
     // A file the browser refused before sending it (too big for the server, not a .zip): Streamlit writes
-    // "Error: File must be 200.0MB or smaller." under the chip and in its hover tooltip. Said in the reader's
-    // language instead (textContent: text, never markup); the line stays hidden until then.
+    // "Error: File must be 200.0MB or smaller." under the chip and in its hover tooltip. One table of its
+    // English, matched whole, to what the reader is told instead; the line stays hidden until it is theirs.
+    const UPLOAD_ERRORS = [
+      [/^File must be .* or smaller\.$/, d.tooLarge],
+      [/^(?:.* files are not allowed|File type not allowed)\.$/, d.wrongType],
+      [/^(?:Only one file is allowed|File size is too small|Unexpected error\. Please try again|Upload failed)\.?$/,
+       d.uploadFailed],
+    ];
+    const ours = new Set([d.tooLarge, d.wrongType, d.uploadFailed]);
     const uploadError = (text) => {
-      if (/File must be .* or smaller/.test(text)) return d.tooLarge;
-      if (/files are not allowed/.test(text)) return d.wrongType;
-      return d.uploadFailed;
+      for (const [english, said] of UPLOAD_ERRORS) if (english.test(text)) return said;
+      return null;
     };
     document.querySelectorAll('[data-testid="stFileChip"] [role="alert"]').forEach((line) => {
-      if (line.dataset.cnnTexts && line.textContent === line.dataset.cnnTexts) return;
-      const wanted = uploadError(line.textContent);
-      line.textContent = wanted;
-      line.dataset.cnnTexts = wanted;
-    });
-    document.querySelectorAll('.stTooltipContent, [role="tooltip"]').forEach((tip) => {
-      textNodes(tip).forEach((node) => {
+      textNodes(line).forEach((node) => {  // React's own text nodes, "Error: " and the message: kept, rewritten
         const text = node.nodeValue.trim();
-        if (/^File must be .* or smaller\.$|files are not allowed\.$|^Unexpected error\. Please try again\.$/.test(text)) {
-          const wanted = uploadError(text);
-          if (wanted !== text) node.nodeValue = wanted;
-        }
+        if (!text || ours.has(text)) return;
+        const wanted = text === 'Error:' ? '' : (uploadError(text) || d.uploadFailed);  // unknown: try again
+        if (wanted !== node.nodeValue) node.nodeValue = wanted;
+      });
+      if (!line.dataset.cnnTexts) line.dataset.cnnTexts = '1';
+    });
+    document.querySelectorAll('[role="tooltip"]').forEach((tip) => {  // the chip's, on hover: known texts only
+      textNodes(tip).forEach((node) => {
+        const wanted = uploadError(node.nodeValue.trim());
+        if (wanted !== null && wanted !== node.nodeValue) node.nodeValue = wanted;
       });
     });
     // Streamlit's menu items, its toolbars' buttons (their screen-reader names, "Fullscreen: table") and the
     // tooltips they show on hover: whole labels only, from STREAMLIT_LABELS.
-    const label = (text) => d.labels[text];
+    const label = (text) => (Object.prototype.hasOwnProperty.call(d.labels, text) ? d.labels[text] : null);
     document.querySelectorAll('[data-testid^="stMainMenuItem-"], [role="tooltip"]').forEach((el) => {
       textNodes(el).forEach((node) => {
         const text = node.nodeValue.trim();

@@ -123,7 +123,10 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
     fig = go.Figure()
     max_side = max(max(layer.output_shape[:2]) for layer in layers if len(layer.output_shape) == 3)
     labels = [(names[layer.name], sizes.get(layer.name, "×".join(map(str, layer.output_shape)))) for layer in layers]
-    xs = _label_positions([_box_extent(layer, max_side) for layer in layers], labels)
+    extents = [_box_extent(layer, max_side) for layer in layers]
+    if failed is not None:  # the failing block's box and label come after the last layer, in the same rows
+        labels, extents = labels + [(failed, "")], extents + [1.2]
+    xs = _label_positions(extents, labels)
     for layer, x in zip(layers, xs):
         color = COLORS[layer.kind]
         text = hover[layer.name]
@@ -153,14 +156,14 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
         row = len(fig.layout.annotations) % 2  # two rows of labels (see _label_positions)
         fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{names[layer.name]}</b><br>{label}",
                            showarrow=False, xanchor="left", yanchor="top", font=dict(size=10))
-    x = xs[-1] + _box_extent(layers[-1], max_side) if layers else 0.0
     if failed is not None:
+        x = xs[-1]
         fig.add_trace(go.Scatter(x=[x, x + 1.2, x + 1.2, x, x], y=[0, 0, 2, 2, 0], fill="toself", mode="lines",
                                  line=dict(color="#d62728", dash="dash", width=2), fillcolor="rgba(214,39,40,0.12)",
                                  hoverinfo="text", hovertext=failed, showlegend=False))
         fig.add_annotation(x=x + 0.6, y=1.0, text="✗", showarrow=False, font=dict(size=22, color="#d62728"))
-        row = len(fig.layout.annotations) % 2
-        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * (1 - row), text=f"<b>{failed}</b>",
+        row = len(layers) % 2  # the next row in the alternation (_label_positions kept it clear)
+        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{failed}</b>",
                            showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#d62728"))
     fig.update_layout(title=title, height=370, margin=dict(l=10, r=10, t=40, b=95),
                       xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
