@@ -52,10 +52,25 @@ def to_bytes(model: PlaygroundCNN, classes: list[str], **meta) -> bytes:
     torch.save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, weights)
     header = {"format": FORMAT, "architecture": model.arch.to_dict(), "classes": list(classes), "meta": meta}
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("architecture.json", json.dumps(header, indent=2))
-        z.writestr("weights.pt", weights.getvalue())
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(_entry("architecture.json"), json.dumps(header, indent=2))
+        z.writestr(_entry("weights.pt"), weights.getvalue())
     return out.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """An entry stamped the same way every time, so one model is one file, byte for byte.
+
+    Runs are told apart by the SHA-256 of their model file (storage.model_digest):
+    writestr(name, ...) would stamp the current time, and a model downloaded and
+    uploaded again would become a second run. torch.save's own output is already
+    the same for the same tensors (its records carry zip's epoch too).
+    """
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # zip's epoch: no clock in the file
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, whatever system writes it (ZipInfo's default depends on it)
+    info.external_attr = 0o100644 << 16  # a plain file, rw-r--r--
+    return info
 
 
 def save(path: Path | str, model: PlaygroundCNN, classes: list[str], **meta) -> None:
@@ -87,8 +102,9 @@ def _finder_note(name: str) -> bool:
 def _model_members(infos: list[zipfile.ZipInfo], cap: int) -> dict[str, zipfile.ZipInfo]:
     """The model's two entries by name, from the zip's directory alone; anything else is refused by name.
 
-    They are at the top, as :func:`to_bytes` writes them, or both in one folder
-    (a Finder re-zip of the unzipped file). Folders and Finder's small notes
+    They are at the top, as :func:`to_bytes` writes them, or both directly in
+    one folder (a Finder re-zip of the unzipped file); an entry deeper than that
+    is refused like any other. Folders and Finder's small notes
     are passed over unread; a second entry of the same name, or any other
     entry, is refused. What will be read (the two entries as declared) must fit
     ``cap`` before reading starts; :func:`read_member` holds each to its cap as
@@ -99,7 +115,8 @@ def _model_members(infos: list[zipfile.ZipInfo], cap: int) -> dict[str, zipfile.
     if sum(i.file_size for i in notes) > MAX_FINDER_NOTES_BYTES:
         raise _corrupt("reason.model_unexpected_member", name=max(notes, key=lambda i: i.file_size).filename[:100])
     rest = [i for i in files if not _finder_note(i.filename)]
-    folder = rest[0].filename.rpartition("/")[0] + "/" if rest and "/" in rest[0].filename else ""
+    top, slash, _ = rest[0].filename.partition("/") if rest else ("", "", "")
+    folder = top + "/" if slash else ""  # one folder at most: a deeper entry keeps a "/" no member's name has
     found: dict[str, zipfile.ZipInfo] = {}
     for info in rest:
         inner = info.filename[len(folder):] if info.filename.startswith(folder) else None

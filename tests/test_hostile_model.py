@@ -409,6 +409,15 @@ def test_finder_notes_big_enough_to_carry_a_payload_are_refused():
     assert err.params["reason"].params["name"] == "__MACOSX/._weights.pt"
 
 
+@pytest.mark.parametrize("folder", ["a/b/", "cnn-playground-model.cnn/a/b/c/"])
+def test_a_model_deeper_than_one_folder_is_refused(folder):
+    """The README allows one folder around the two files (Finder's re-zip), not a path of them."""
+    good = members_of(app_model_file())
+    err = refused(finder_rezip(app_model_file(), folder))
+    assert reason(err) == "reason.model_unexpected_member"
+    assert err.params["reason"].params["name"] == folder + next(iter(good))
+
+
 def test_a_model_split_across_two_folders_is_refused():
     good = members_of(app_model_file())
     err = refused(zipcraft.make({"a/architecture.json": good["architecture.json"], "b/weights.pt": good["weights.pt"]}))

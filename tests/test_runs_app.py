@@ -582,6 +582,23 @@ def test_a_model_file_the_workspace_already_holds_selects_its_run_in_a_new_sessi
     no_exceptions(inside)
 
 
+@pytest.mark.realdata
+def test_the_train_pages_model_download_uploaded_again_selects_the_run_it_came_from(real_data_dir):
+    at = page("train")
+    train_briefly(at)
+    ws = at.session_state["ws"]
+    [run] = store().runs(ws)
+    assert any(b.label == "Download the model" for b in at.get("download_button"))
+    time.sleep(2.1)  # zipped later than the run was stored (zip stamps times in 2-second steps)
+    trained = at.session_state["trained"]  # what the button zips on click (AppTest cannot press a deferred download)
+    download = checkpoint.to_bytes(trained.model, trained.classes, **trained.meta)
+    assert download == store().model_bytes(ws, run.id)
+    upload_model(at, "cnn-playground-model.cnn.zip", download)
+    assert [r.id for r in store().runs(ws)] == [run.id]
+    assert any("is already the run" in i.value for i in at.info), [i.value for i in at.info]
+    assert at.session_state["last_run"] == run.id
+
+
 @pytest.mark.parametrize("lang, advice", [("en", "download the model again from CNN Playground"),
                                           ("es", "descarga el modelo de nuevo desde CNN Playground")])
 def test_a_model_file_carrying_another_entry_is_refused_and_nothing_is_kept(lang, advice):

@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import threading
+import time
 
 import pytest
 import torch
@@ -127,6 +128,26 @@ def test_the_same_model_file_twice_is_one_run_and_removes_nothing(database_url):
     again, removed = store.add_run(code, first)
     assert again != first_id and removed == []
     store.close()
+
+
+def test_one_model_zipped_twice_is_the_same_bytes_so_a_download_uploaded_again_is_no_duplicate(store, tiny_data):
+    """Runs are told apart by their model file's digest: the file must not carry the time it was zipped."""
+    model = build_model(PRESETS["lenet"], seed=0)
+    first = checkpoint.to_bytes(model, list("0123456789"), dataset="mnist", test_accuracy=0.9)
+    time.sleep(2.1)  # zip stamps times in 2-second steps
+    assert checkpoint.to_bytes(model, list("0123456789"), dataset="mnist", test_accuracy=0.9) == first
+
+    job = start_training(build_model(PRESETS["tutorial"].replace(out_channels=(4,), dense=(), num_classes=2)),
+                         tiny_data, TrainConfig(epochs=1, batch_size=64, val_size=64, eval_every_s=0.05))
+    assert job.wait(60)
+    code = store.create_workspace()
+    run_id, _ = store.add_run(code, runs.from_job(job, device="cpu"))
+    stored = store.model_bytes(code, run_id)
+    saved = runs.load_model(stored)  # the run picked again later, then downloaded from the Train page
+    download = checkpoint.to_bytes(saved.model, saved.classes, **saved.meta)
+    assert download == stored
+    assert store.add_run(code, runs.from_upload(checkpoint.from_bytes(download), download, "m.cnn.zip")) == (run_id, [])
+    assert [r.id for r in store.runs(code)] == [run_id]
 
 
 def runs_digest(new: NewRun) -> str:
