@@ -45,6 +45,10 @@ class SavedModel:
     def arch(self) -> Architecture:
         return self.model.arch
 
+    def to_bytes(self) -> bytes:
+        """This model's file (:func:`to_bytes`): the same bytes for the same model, classes and meta."""
+        return to_bytes(self.model, self.classes, **self.meta)
+
 
 def to_bytes(model: PlaygroundCNN, classes: list[str], **meta) -> bytes:
     """The model file: ``meta`` holds what the file says about itself (dataset, test_accuracy, reason)."""

@@ -115,7 +115,7 @@ def test_odd_notes_are_dropped_and_the_model_saves_again(meta):
     saved = checkpoint.from_bytes(raw)
     assert set(saved.meta) <= set(checkpoint.META_KEYS)
     assert all(isinstance(v, float) and 0 <= v <= 1 for k, v in saved.meta.items() if k == "test_accuracy")
-    again = checkpoint.from_bytes(checkpoint.to_bytes(saved.model, saved.classes, **saved.meta))
+    again = checkpoint.from_bytes(saved.to_bytes())
     assert again.classes == saved.classes
 
 

@@ -591,7 +591,7 @@ def test_the_train_pages_model_download_uploaded_again_selects_the_run_it_came_f
     assert any(b.label == "Download the model" for b in at.get("download_button"))
     time.sleep(2.1)  # zipped later than the run was stored (zip stamps times in 2-second steps)
     trained = at.session_state["trained"]  # what the button zips on click (AppTest cannot press a deferred download)
-    download = checkpoint.to_bytes(trained.model, trained.classes, **trained.meta)
+    download = trained.to_bytes()
     assert download == store().model_bytes(ws, run.id)
     upload_model(at, "cnn-playground-model.cnn.zip", download)
     assert [r.id for r in store().runs(ws)] == [run.id]

@@ -144,7 +144,7 @@ def test_one_model_zipped_twice_is_the_same_bytes_so_a_download_uploaded_again_i
     run_id, _ = store.add_run(code, runs.from_job(job, device="cpu"))
     stored = store.model_bytes(code, run_id)
     saved = runs.load_model(stored)  # the run picked again later, then downloaded from the Train page
-    download = checkpoint.to_bytes(saved.model, saved.classes, **saved.meta)
+    download = saved.to_bytes()
     assert download == stored
     assert store.add_run(code, runs.from_upload(checkpoint.from_bytes(download), download, "m.cnn.zip")) == (run_id, [])
     assert [r.id for r in store.runs(code)] == [run_id]

@@ -282,7 +282,6 @@ def model_files_ui() -> None:
             st.error(error_text(err), icon="📦")  # the session's model is untouched
     trained = ss[state.TRAINED]  # after the upload, so a model just loaded can be downloaded at once
     if trained is not None:
-        st.download_button(t("train.download"),  # zipped on click, not on every rerun of the page
-                           lambda: checkpoint.to_bytes(trained.model, trained.classes, **trained.meta),
+        st.download_button(t("train.download"), trained.to_bytes,  # zipped on click, not on every rerun
                            file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download",
                            on_click="ignore")  # no rerun: one racing the deferred file lost the download
