@@ -5,8 +5,8 @@ Streamlit, so the same code serves the command line (``python -m cnn_core``),
 the tests and the benchmarks.
 """
 
-from .architecture import PRESETS, Architecture, Layer, fully_connected_comparison, layer_table, totals
-from .errors import ArchitectureError, DataError, ModelFileError, PlaygroundError
+from cnn_core.base.errors import ArchitectureError, DataError, ModelFileError, PlaygroundError
+from cnn_core.nn.architecture import PRESETS, Architecture, Layer, fully_connected_comparison, layer_table, totals
 
 __all__ = [
     "Architecture", "ArchitectureError", "DataError", "Layer", "ModelFileError", "PRESETS",

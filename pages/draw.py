@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from ui import draw_ui, state
-from ui.layout import page_header
-from ui.models import model_picker
+from ui.sections import draw as draw_ui
+from ui.shell import session
+from ui.shell.layout import page_header
+from ui.shell.models import model_picker
 
-state.init_state()
+session.init_state()
 page_header("draw.title", "draw.intro")
 saved = model_picker("draw")
 

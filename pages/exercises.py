@@ -2,12 +2,15 @@
 
 import streamlit as st
 
-from cnn_core.exercises import make_exercises
-from ui import exercises_ui, room_ui, state
-from ui.i18n import t
-from ui.layout import page_header
+from cnn_core.lessons.exercises import make_exercises
+from ui.base import state
+from ui.base.i18n import t
+from ui.sections import exercises as exercises_ui
+from ui.sections import room as room_ui
+from ui.shell import session
+from ui.shell.layout import page_header
 
-state.init_state()
+session.init_state()
 page_header("ex.title", "ex.intro")
 instructor = room_ui.instructor_login()  # the instructor key, never a switch every visitor can flip
 seed = exercises_ui.variation_ui()

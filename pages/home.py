@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from ui import resources, state
-from ui.i18n import lang, t
-from ui.layout import page_header
-from ui.nav import PAGES
+from ui.base.i18n import lang, t
+from ui.base.nav import PAGES
+from ui.shell import resources, session
+from ui.shell.layout import page_header
 
-state.init_state()
+session.init_state()
 page_header("home.title", "home.intro")
 st.subheader(t("home.cnn_title"))
 st.markdown(t("home.cnn_text"))

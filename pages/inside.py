@@ -1,16 +1,17 @@
 """Inside: one image through the network, stage by stage, with the arithmetic written out."""
 
-import streamlit as st
 
-from cnn_core.inspection import trace
-from ui import conv_view, inside_ui, state
-from ui.backprop_view import backprop_section
-from ui.network_view import overview_section
-from ui.i18n import class_names, pct, t
-from ui.layout import page_header
-from ui.models import model_picker
+from cnn_core.nn.inspection import trace
+from ui.base.i18n import class_names
+from ui.sections import inside as inside_ui
+from ui.sections import inside_conv as conv_view
+from ui.sections.inside_backprop import backprop_section
+from ui.sections.inside_overview import overview_section
+from ui.shell import session
+from ui.shell.layout import page_header
+from ui.shell.models import model_picker
 
-state.init_state()
+session.init_state()
 page_header("inside.title", "inside.intro")
 saved = model_picker("inside")
 image, label = inside_ui.pick_image(saved)

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from ui import room_ui, state
-from ui.i18n import t
-from ui.layout import page_header
+from ui.base import state
+from ui.base.i18n import t
+from ui.sections import room as room_ui
+from ui.shell import session
+from ui.shell.layout import page_header
 
-state.init_state()
+session.init_state()
 page_header("room.page_title", "room.intro", share=False)
 state.sync_url()  # language and network stay in the address, without the share box
 instructor = room_ui.instructor_login()

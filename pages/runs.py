@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from ui import runs_ui, state, workspace
-from ui.figures import chart_config
-from ui.i18n import t
-from ui.layout import page_header
-from ui.models import adopt_finished_training
+from ui.base.i18n import t
+from ui.charts.figures import chart_config
+from ui.sections import runs as runs_ui
+from ui.shell import session, workspace
+from ui.shell.layout import page_header
+from ui.shell.models import adopt_finished_training
 
-state.init_state()
+session.init_state()
 page_header("runs.title", "runs.intro")
 adopt_finished_training()
 runs = workspace.runs()

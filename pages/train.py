@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from ui import state, train_ui
-from ui.i18n import t
-from ui.layout import page_header
+from ui.base import state
+from ui.base.i18n import t
+from ui.sections import train as train_ui
+from ui.shell import session
+from ui.shell.layout import page_header
 
-state.init_state()
+session.init_state()
 page_header("train.title", "train.intro")
 data = train_ui.dataset_ui()
 if data is None:

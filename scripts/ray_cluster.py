@@ -6,7 +6,7 @@ a free one and the cluster has its own temporary directory and its own token
 It is stopped by killing its own process groups, never with `ray stop` (which
 stops every Ray cluster of the machine).
 
-    python scripts/ray_cluster.py --workers 2 --cpus 2   # prints the address and the token, Ctrl-C stops it
+    python -m scripts.ray_cluster --workers 2 --cpus 2   # prints the address and the token, Ctrl-C stops it
 
 The head has no CPUs for trainings (`--num-cpus=0`): trainings land on the
 workers, as in a deployment where the head only coordinates. Worker nodes run
@@ -22,20 +22,17 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from scripts.ports import free_port
+
 STARTED = "Ray runtime started"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LocalRayCluster:
@@ -80,7 +77,7 @@ class LocalRayCluster:
         self.stop()
         raise RuntimeError(f"a Ray node did not start:\n{tail}")
 
-    def start(self) -> "LocalRayCluster":
+    def start(self) -> LocalRayCluster:
         self.head = self._spawn([
             "--head", f"--port={self.port}", f"--dashboard-port={free_port()}",
             f"--dashboard-agent-listen-port={free_port()}", f"--ray-client-server-port={free_port()}",

@@ -3,7 +3,7 @@
 Reproducible: the tutorial architecture, a fixed seed, the app's training loop,
 real MNIST from the data directory. Run from the repository root:
 
-    python scripts/train_shipped_model.py --data-dir ../shared/data
+    python -m scripts.train_shipped_model --data-dir ../shared/data
 """
 
 import argparse
@@ -13,15 +13,13 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from cnn_core import PRESETS  # noqa: E402
-from cnn_core import checkpoint  # noqa: E402
-from cnn_core.data import load_dataset  # noqa: E402
-from cnn_core.model import build_model  # noqa: E402
-from cnn_core.pretrained import SHIPPED_MODEL  # noqa: E402
-from cnn_core.process import keep_freed_memory  # noqa: E402
-from cnn_core.training import TrainConfig, train  # noqa: E402
+from cnn_core.base.process import keep_freed_memory  # noqa: E402
+from cnn_core.data.loading import load_dataset  # noqa: E402
+from cnn_core.nn import checkpoint  # noqa: E402
+from cnn_core.nn.model import build_model  # noqa: E402
+from cnn_core.nn.pretrained import SHIPPED_MODEL  # noqa: E402
+from cnn_core.train.trainer import TrainConfig, train  # noqa: E402
 
 # fp32, as the shipped file was trained: "auto" would pick bf16 on some machines and not on others.
 RECIPE = TrainConfig(epochs=8, batch_size=128, lr=2e-3, augment=True, seed=0, precision="fp32")

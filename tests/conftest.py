@@ -17,8 +17,12 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
-from cnn_core.data import DATA_DIR_ENV, ImageData
+from cnn_core.base.env import BY_NAME
+from cnn_core.data.loading import ImageData
+
+DATA_DIR_ENV = BY_NAME["DATA_DIR"].env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -60,7 +64,7 @@ def real_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(real_data_dir) -> ImageData:
-    from cnn_core.data import load_dataset
+    from cnn_core.data.loading import load_dataset
 
     return load_dataset("mnist", real_data_dir, download=False)
 
@@ -95,12 +99,12 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-# ------------------------------------------------------------------ databases (cnn_core.storage)
+# ------------------------------------------------------------------ databases (cnn_core.store.storage)
 
 @pytest.fixture(scope="session")
 def postgres_server_url():
     """A real PostgreSQL server started for this test session (see tests/pgserver.py)."""
-    from pgserver import postgres_server
+    from scripts.pgserver import postgres_server
 
     with postgres_server() as url:
         yield url
@@ -111,12 +115,12 @@ def database_url(request, tmp_path):
     """An empty database: a SQLite file, or a fresh database on the test PostgreSQL server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'playground.db'}"
-    from pgserver import fresh_database
+    from scripts.pgserver import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres_server_url"))
 
 
-# ------------------------------------------------------------------ Ray (cnn_core.ray_executor)
+# ------------------------------------------------------------------ Ray (cnn_core.train.ray_executor)
 
 @pytest.fixture(scope="session")
 def ray_cluster(real_data_dir):
@@ -130,10 +134,9 @@ def ray_cluster(real_data_dir):
         pytest.fail("Ray is not installed: pip install -r requirements-ray.txt (the `ray` tests need a real "
                     "local cluster)", pytrace=False)
 
-    spec = importlib.util.spec_from_file_location("ray_cluster", REPO / "scripts" / "ray_cluster.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    cluster = module.LocalRayCluster(workers=1, cpus_per_worker=2, data_dir=str(real_data_dir),
+    from scripts.ray_cluster import LocalRayCluster
+
+    cluster = LocalRayCluster(workers=1, cpus_per_worker=2, data_dir=str(real_data_dir),
                                      token=os.environ["RAY_AUTH_TOKEN"]).start()
     assert all(os.environ.get(k) == v for k, v in cluster.client_env.items())  # set at the top of this file
     import ray
@@ -145,7 +148,7 @@ def ray_cluster(real_data_dir):
         cluster.stop()
 
 
-def open_page(name: str, timeout: float = 60, **params) -> "AppTest":
+def open_page(name: str, timeout: float = 60, **params) -> AppTest:
     """Run ``pages/<name>.py`` in AppTest with these query parameters (None values left out)."""
     from streamlit.testing.v1 import AppTest
 
@@ -162,7 +165,7 @@ def no_exceptions(at) -> None:
 
 def app_store():
     """The storage the app's pages use (the test session's SQLite file unless a test points elsewhere)."""
-    from ui import workspace
+    from ui.shell import workspace
 
     return workspace._open_store()
 
@@ -171,10 +174,10 @@ def app_store():
 def app_env(monkeypatch):
     """Server settings for one test: ``app_env(CNN_PLAYGROUND_MEMORY_MB="100")``.
 
-    The app reads its settings once per server (``ui.resources.settings``): they are read again now and,
+    The app reads its settings once per server (``ui.shell.resources.settings``): they are read again now and,
     once the test's environment is back, after it.
     """
-    from ui import resources
+    from ui.shell import resources
 
     def set_env(**values: str) -> None:
         for name, value in values.items():

@@ -4,11 +4,11 @@ import json
 import time
 
 import pytest
+from conftest import REPO, no_exceptions, open_page, start_timed_training
 from streamlit.testing.v1 import AppTest
 
-from cnn_core.training import pick_device, resolve_precision
-from conftest import REPO, no_exceptions, open_page, start_timed_training
-from cnn_core import texts
+from cnn_core.base import texts
+from cnn_core.train.trainer import pick_device, resolve_precision
 
 TIMEOUT = 60
 
@@ -102,7 +102,7 @@ def test_architecture_writes_itself_into_the_url():
 @pytest.mark.realdata
 def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_dir, monkeypatch):
     """Not a second later at the live view's next tick: the click's own run waits for the first step."""
-    monkeypatch.setattr("ui.train_ui.FIRST_POINT_WAIT_S", 120.0)  # however busy the machine: the wait is the point
+    monkeypatch.setattr("ui.sections.train.FIRST_POINT_WAIT_S", 120.0)  # however busy the machine: the wait is the point
     at = page("train")
     job = start_timed_training(at, seconds=30)
     try:
@@ -123,7 +123,7 @@ def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_
     the click's own run replaces the button with what is happening, and the result follows."""
     import threading
 
-    from cnn_core import training
+    from cnn_core.train import trainer as training
 
     release, jobs = threading.Event(), []
     measure = training.evaluate
@@ -158,9 +158,9 @@ def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_
 def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lang):
     """No 'stopped after 0 steps; the model is kept', no test accuracy of a network nothing trained."""
     from cnn_core import PRESETS
-    from cnn_core.jobs import TrainingJob
-    from cnn_core.model import build_model
-    from cnn_core.training import TrainConfig
+    from cnn_core.nn.model import build_model
+    from cnn_core.train.jobs import TrainingJob
+    from cnn_core.train.trainer import TrainConfig
 
     job = TrainingJob(build_model(PRESETS["tutorial"], seed=0), mnist, TrainConfig(time_budget_s=30))
     job.stop()  # Stop pressed before the first step: the trainer stops at once
@@ -235,8 +235,9 @@ def test_train_page_nan_learning_rate_is_explained(real_data_dir):
 
 @pytest.mark.realdata
 def test_model_upload_good_and_bad(real_data_dir):
-    from cnn_core import PRESETS, checkpoint
-    from cnn_core.model import build_model
+    from cnn_core import PRESETS
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
 
     at = page("train")
     at.file_uploader(key="w_model_upload").set_value(("evil.zip", b"PK\x03\x04 nope", "application/zip")).run()
@@ -284,7 +285,7 @@ def test_own_images_zip_upload_good_and_bad(real_data_dir):
 
 
 def test_train_page_says_what_to_do_when_data_is_missing(tmp_path, app_env):
-    from ui import resources
+    from ui.shell import resources
 
     app_env(CNN_PLAYGROUND_DATA_DIR=str(tmp_path))
     resources.dataset.clear()
@@ -348,7 +349,7 @@ def test_exercises_check_right_and_wrong_answers_and_show_progress():
 def test_variation_changes_the_question_and_its_answer():
     at = page("exercises")
     at.number_input(key="w_seed").set_value(3).run()
-    from cnn_core.exercises import make_exercises
+    from cnn_core.lessons.exercises import make_exercises
 
     ex = {e.id: e for e in make_exercises(3)}["conv_neurons"]
     at.text_input(key="ex_conv_neurons_0").input(str(ex.expected[0])).run()
@@ -381,7 +382,7 @@ def test_a_network_too_big_for_the_memory_limit_is_refused_with_the_estimate(rea
 def test_bf16_asked_for_where_it_is_unavailable_is_refused_in_spanish(real_data_dir, monkeypatch):
     import torch
 
-    from cnn_core import training
+    from cnn_core.train import trainer as training
 
     monkeypatch.setattr(training, "pick_device", lambda preferred=None: torch.device("mps"))  # an Apple GPU
     at = page("train", lang="es")

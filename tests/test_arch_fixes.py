@@ -1,8 +1,9 @@
 """The Architecture and results views: partial table of an invalid network, "custom" preset, counts, figures."""
 
 
-from cnn_core.architecture import PRESETS, layer_table, layers_until_error, totals
 from conftest import open_page
+
+from cnn_core.nn.architecture import PRESETS, layer_table, layers_until_error, totals
 
 
 def page(name: str, **params):
@@ -65,7 +66,7 @@ def test_no_pooling_means_no_after_pooling_text():
 def test_misclassified_images_keep_square_pixels():
     import torch
 
-    from ui.figures import image_grid
+    from ui.charts.figures import image_grid
 
     fig = image_grid(torch.zeros(3, 1, 28, 28, dtype=torch.uint8), ["a", "b", "c"], cols=2)
     anchors = [fig.layout[f"yaxis{i if i > 1 else ''}"].scaleanchor for i in range(1, 5)]
@@ -73,8 +74,8 @@ def test_misclassified_images_keep_square_pixels():
 
 
 def test_accuracy_axis_is_the_whole_scale_and_epochs_are_marked():
-    from cnn_core.training import EvalEvent, StepEvent
-    from ui.figures import training_curves
+    from cnn_core.train.trainer import EvalEvent, StepEvent
+    from ui.charts.figures import training_curves
 
     steps = [StepEvent(s, s / 100, 2.0, 0.12, 1e-3, s, 100, s / 250, 1) for s in range(1, 251)]
     labels = {"loss": "Loss", "accuracy": "Accuracy", "train": "t", "validation": "v", "step": "step",

@@ -7,7 +7,6 @@ how to install them. Screenshots of every page land in artifacts/screenshots/.
 import re
 
 import pytest
-
 from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, shot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -88,7 +87,7 @@ def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
     assert page.get_by_role("slider", name="Filtros del bloque 1").get_attribute("aria-valuetext") == "16"
     assert page.get_by_role("slider", name="Tamaño del kernel").get_attribute("aria-valuetext") == "5×5"
     assert page.locator("text=Capa a capa").count() == 1
-    from cnn_core.architecture import PRESETS, layer_table, totals
+    from cnn_core.nn.architecture import PRESETS, layer_table, totals
 
     expected = totals(layer_table(PRESETS["tutorial"].replace(
         out_channels=(16, 32), kernel_size=5, pool="avg", dense=(64,), num_classes=3))).params
@@ -127,8 +126,9 @@ def test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue(browser):
 
 
 def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
-    from cnn_core import PRESETS, checkpoint
-    from cnn_core.model import build_model
+    from cnn_core import PRESETS
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
 
     original = tmp_path / "lenet.cnn.zip"
     checkpoint.save(original, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")

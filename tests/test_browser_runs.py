@@ -10,7 +10,6 @@ Trainings use the shortest time budget (5 s) to keep this quick.
 import re
 
 import pytest
-
 from browsing import draw_a_one, errors_on, new_page, open_page, shot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -146,7 +145,7 @@ def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_
 
 @pytest.mark.postgres
 def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url):
-    from pgserver import fresh_database
+    from scripts.pgserver import fresh_database
 
     database = fresh_database(postgres_server_url)
     with streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as one, \

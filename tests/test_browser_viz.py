@@ -4,9 +4,9 @@ Screenshots of each view land in artifacts/screenshots/.
 """
 
 import pytest
-
 from browsing import errors_on, new_page, open_page, shot, streamlit_server
-from cnn_core import texts
+
+from cnn_core.base import texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 

@@ -7,11 +7,10 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-
-from cnn_core.data import ArchiveLimits, load_dataset, load_image_archive
-from cnn_core.errors import DataError
-
 from conftest import make_zip, png_bytes
+
+from cnn_core.base.errors import DataError
+from cnn_core.data.loading import ArchiveLimits, load_dataset, load_image_archive
 
 
 @pytest.mark.realdata

@@ -3,10 +3,10 @@
 import sys
 
 import numpy as np
+from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
-from cnn_core.preprocess import png_data_url
-from conftest import REPO
+from cnn_core.data.preprocess import png_data_url
 
 
 def canvas_sends(monkeypatch, data_url) -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cnn_core.architecture import PRESETS, layer_table
-from cnn_core.exercises import check_answers, check_task, make_exercises, parse_number
+from cnn_core.lessons.exercises import check_answers, check_task, make_exercises, parse_number
+from cnn_core.nn.architecture import PRESETS, layer_table
 
 
 def by_id(seed=0):

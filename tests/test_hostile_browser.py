@@ -10,7 +10,6 @@ payload's address, no error box, and the names shown literally.
 import re
 
 import pytest
-
 from browsing import draw_a_one, errors_on, new_page, open_page, shot, streamlit_server
 from conftest import make_zip, png_bytes
 
@@ -46,8 +45,9 @@ def plotly_texts(page) -> str:
 
 
 def test_html_and_script_names_never_run_and_show_literally(browser, tmp_path):
-    from cnn_core import PRESETS, checkpoint
-    from cnn_core.model import build_model
+    from cnn_core import PRESETS
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
 
     model_file = tmp_path / FILE_NAME
     model = build_model(PRESETS["tutorial"], seed=0)

@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 FLAGS = [
@@ -39,7 +38,7 @@ def run_cli(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess
 
 
 def run_in_process(args: list[str], capsys) -> tuple[int, str, str]:
-    from cnn_core.cli import main
+    from cnn_core.cli.main import main
 
     try:
         code = main(args)

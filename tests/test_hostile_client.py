@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import REPO
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-
-from cnn_core import texts
-from cnn_core.errors import PlaygroundError
-from cnn_core.preprocess import PNG_DATA_URL, max_data_url_chars, png_data_url, rgba_from_data_url
-from conftest import REPO
 from test_draw_looked import canvas_sends, seven
+
+from cnn_core.base import texts
+from cnn_core.base.errors import PlaygroundError
+from cnn_core.data.preprocess import PNG_DATA_URL, max_data_url_chars, png_data_url, rgba_from_data_url
 
 EN = texts.table("en")
 
@@ -120,7 +120,7 @@ def test_the_canvas_is_called_with_the_arguments_st_canvas_would_pass(monkeypatc
     """The component is called directly (st_canvas decodes unchecked): a new version of it must not drift."""
     AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60).run()  # registers the component
     component = sys.modules["streamlit_drawable_canvas"]
-    from ui import canvas_ui
+    from ui.sections import canvas as canvas_ui
 
     for dark_ink in (False, True):
         calls = []
@@ -136,15 +136,15 @@ def test_the_canvas_is_called_with_the_arguments_st_canvas_would_pass(monkeypatc
 @pytest.mark.parametrize("typed", ["nan", "NaN", "inf", "-inf", "−inf", "1e39", "1e308", "1e400", "101", "-100.5",
                                    "1_0", "٣", "0x10", "", "None", "1,5,0"])
 def test_the_kernel_lab_refuses_what_is_not_a_weight_in_range(typed):
-    from ui.inside_ui import parse_kernel
+    from ui.sections.inside import parse_kernel
 
     with pytest.raises(ValueError):
         parse_kernel(pd.DataFrame([[typed, "0", "0"], ["0", "0", "0"], ["0", "0", "0"]]))
 
 
 def test_the_kernel_lab_reads_every_weight_in_range_and_only_a_3x3_kernel():
-    from cnn_core.inspection import LAB_WEIGHT_LIMIT
-    from ui.inside_ui import parse_kernel
+    from cnn_core.nn.inspection import LAB_WEIGHT_LIMIT
+    from ui.sections.inside import parse_kernel
 
     edge = f"−{LAB_WEIGHT_LIMIT}"
     typed = [[edge, str(LAB_WEIGHT_LIMIT), "1e-3"], ["+2", ".5", "3."], ["0,25", "1E1", "0"]]
@@ -159,7 +159,7 @@ def lab_page():
     import streamlit as st
     import torch
 
-    from ui.inside_ui import lab_section
+    from ui.sections.inside import lab_section
 
     st.session_state.setdefault("lang", "en")
     image = torch.zeros(1, 28, 28)

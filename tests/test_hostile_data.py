@@ -22,13 +22,13 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
-
 import zipcraft
 from conftest import REPO, png_bytes
-from cnn_core.data import ArchiveLimits, load_dataset, load_image_archive, trim_cache
-from cnn_core.errors import DataError
-from cnn_core.texts import translate
+from PIL import Image
+
+from cnn_core.base.errors import DataError
+from cnn_core.base.texts import translate
+from cnn_core.data.loading import ArchiveLimits, load_dataset, load_image_archive, trim_cache
 
 
 def good_members(n: int = 6) -> dict[str, bytes]:
@@ -176,7 +176,7 @@ def test_a_directory_zipfile_can_find_is_always_counted(raw, tmp_path, no_zipfil
 
 
 def test_a_zip_whose_directory_cannot_be_found_is_refused_not_waved_through(tmp_path):
-    from cnn_core.archive import count_entries
+    from cnn_core.base.archive import count_entries
 
     with pytest.raises(zipfile.BadZipFile):
         count_entries(io.BytesIO(b"PK\x03\x04 no end record here"), 10)
@@ -274,8 +274,9 @@ def test_two_folders_that_are_one_class_name_are_refused(first, second, tmp_path
     ("  cats ", "dogs\t"), ("x" * 100, "y"), ("cafe\u0301", "\U0001F468\u200d\U0001F469"), ("a\u00a0b", "7"),
 ])
 def test_every_class_name_the_loader_gives_a_model_file_reads_back(first, second, tmp_path):
-    from cnn_core import PRESETS, checkpoint
-    from cnn_core.model import build_model
+    from cnn_core import PRESETS
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
 
     data = load_image_archive(two_classes(first, second), size=16, cache_dir=tmp_path)
     raw = checkpoint.to_bytes(build_model(PRESETS["small"].replace(num_classes=2)), data.classes)
@@ -330,7 +331,7 @@ def test_pixels_declared_by_all_headers_together_are_refused_before_decoding(fmt
 
     def decoded(*args, **kwargs):
         raise Decoded("an image was decoded before the archive's pixels were counted")
-    monkeypatch.setattr("cnn_core.data._decode", decoded)
+    monkeypatch.setattr("cnn_core.data.loading._decode", decoded)
     err = refused(zipcraft.make(members), tmp_path, limits=ArchiveLimits(max_total_megapixels=3))
     assert err.key == "err.zip_too_many_pixels" and err.params["limit"] == 3
     assert err.params["megapixels"] == 5 and err.params["count"] == 16  # 4 × 1,000,000 + 12 × 256, rounded up
@@ -386,8 +387,8 @@ def test_a_folder_holding_a_fifo_and_a_device_link_reads_only_regular_files(tmp_
 
 CHILD = textwrap.dedent("""
     import sys
-    from cnn_core.data import load_image_archive, ArchiveLimits
-    from cnn_core.errors import PlaygroundError
+    from cnn_core.data.loading import load_image_archive, ArchiveLimits
+    from cnn_core.base.errors import PlaygroundError
     from conftest import png_bytes, make_zip
 
     def kb(field):
@@ -450,7 +451,7 @@ def test_images_declaring_huge_dimensions_stay_within_bounded_memory(tmp_path):
 
 def test_a_jpeg_counts_at_the_reduced_scale_it_is_decoded_at():
     """Photos are JPEGs read at 1/2 to 1/8 scale (Pillow's draft): their budget follows that, not width × height."""
-    from cnn_core.data import MIN_IMAGE_COST, _decoding_cost
+    from cnn_core.data.loading import MIN_IMAGE_COST, _decoding_cost
 
     buf = io.BytesIO()
     Image.new("RGB", (1600, 1200), (90, 120, 30)).save(buf, "JPEG")
@@ -465,11 +466,11 @@ def test_a_jpeg_counts_at_the_reduced_scale_it_is_decoded_at():
 
 def test_tiny_images_cost_the_budget_too(tmp_path, monkeypatch):
     """100,000 1×1 images are 100,000 files to open and parse: each counts at least MIN_IMAGE_COST."""
-    from cnn_core.data import MIN_IMAGE_COST
+    from cnn_core.data.loading import MIN_IMAGE_COST
 
     def decoded(*args, **kwargs):
         raise Decoded("an image was decoded before the archive's cost was counted")
-    monkeypatch.setattr("cnn_core.data._decode", decoded)
+    monkeypatch.setattr("cnn_core.data.loading._decode", decoded)
     members = {f"{c}/{i}.png": png_bytes(i % 250, size=1) for c in ("a", "b") for i in range(300)}
     err = refused(zipcraft.make(members), tmp_path, limits=ArchiveLimits(max_total_megapixels=5))
     assert err.key == "err.zip_too_many_pixels" and 600 * MIN_IMAGE_COST > 5 * 10**6
@@ -477,7 +478,7 @@ def test_tiny_images_cost_the_budget_too(tmp_path, monkeypatch):
 
 def test_a_png_with_megabytes_of_text_chunks_is_not_read():
     """Pillow inflates text chunks on opening, 64 MB an image by default; here at most MAX_PNG_TEXT_BYTES."""
-    from cnn_core.data import _decode, _decoding_cost
+    from cnn_core.data.loading import _decode, _decoding_cost
 
     png = png_bytes(size=8)
     text = b"".join(struct.pack(">I", len(d)) + b"zTXt" + d + struct.pack(">I", zlib.crc32(b"zTXt" + d))
@@ -489,7 +490,7 @@ def test_a_png_with_megabytes_of_text_chunks_is_not_read():
 
 
 def test_a_jpeg_of_hundreds_of_scans_is_not_decoded():
-    from cnn_core.data import MAX_JPEG_SCANS, _decode, _decoding_cost
+    from cnn_core.data.loading import MAX_JPEG_SCANS, _decode, _decoding_cost
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (90, 120, 30)).save(buf, "JPEG", progressive=True)

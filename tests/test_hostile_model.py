@@ -17,14 +17,15 @@ import zipfile
 
 import pytest
 import torch
-
 import zipcraft
 from conftest import REPO
-from cnn_core import PRESETS, checkpoint
-from cnn_core.architecture import Architecture
-from cnn_core.errors import ModelFileError
-from cnn_core.model import build_model
-from cnn_core.texts import translate
+
+from cnn_core import PRESETS
+from cnn_core.base.errors import ModelFileError
+from cnn_core.base.texts import translate
+from cnn_core.nn import checkpoint
+from cnn_core.nn.architecture import Architecture
+from cnn_core.nn.model import build_model
 
 SMALL = PRESETS["small"]
 
@@ -272,9 +273,10 @@ def test_parameters_are_counted_from_the_json_before_anything_is_built():
 
 CHILD = textwrap.dedent("""
     import sys
-    from cnn_core import PRESETS, checkpoint
-    from cnn_core.errors import PlaygroundError
-    from cnn_core.model import build_model
+    from cnn_core import PRESETS
+    from cnn_core.nn import checkpoint
+    from cnn_core.base.errors import PlaygroundError
+    from cnn_core.nn.model import build_model
 
     def kb(field):
         return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))

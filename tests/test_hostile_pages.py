@@ -10,11 +10,12 @@ page is opened in the same workspace (the ``ws`` link) with AppTest.
 from __future__ import annotations
 
 import pytest
+from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
-from cnn_core import PRESETS, checkpoint
-from cnn_core.model import build_model
+from cnn_core import PRESETS
+from cnn_core.nn import checkpoint
+from cnn_core.nn.model import build_model
 
 pytestmark = pytest.mark.realdata
 TIMEOUT = 120

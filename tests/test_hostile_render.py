@@ -10,10 +10,9 @@ import ast
 import re
 
 import pytest
-
 from conftest import REPO
 
-SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py")])
+SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/**/*.py")])
 # Streamlit calls that render their text argument as Markdown (HTML only with unsafe_allow_html).
 MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader", "success", "info", "warning",
                   "error", "toast", "latex", "help"}
@@ -23,7 +22,7 @@ MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader"
 # (every "<" escaped) and its script sets every text with textContent; tests/test_player.py feeds it hostile text.
 SCRIPT_MODULE = "player.py"
 # The one module that lets Markdown through as HTML: Streamlit's own English hidden by a constant style sheet
-# (ui/component_texts.py, HINTS_MARKUP), the first element of every run; checked below to be that and only that.
+# (ui/shell/component_texts.py, HINTS_MARKUP), the first element of every run; checked below to be that and only that.
 STYLE_MODULE = "component_texts.py"
 
 
@@ -42,11 +41,11 @@ def test_no_html_rendering_anywhere_in_the_app():
 
 
 def test_the_one_html_markdown_is_the_constant_style_sheet():
-    """In ui/component_texts.py exactly one call passes unsafe_allow_html: st.markdown(HINTS_MARKUP), a constant
+    """In ui/shell/component_texts.py exactly one call passes unsafe_allow_html: st.markdown(HINTS_MARKUP), a constant
     that is one <style> element and no other markup (no value from anywhere can reach it)."""
-    from ui import component_texts
+    from ui.shell import component_texts
 
-    tree = ast.parse((REPO / "ui" / STYLE_MODULE).read_text())
+    tree = ast.parse((REPO / "ui" / "shell" / STYLE_MODULE).read_text())
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
              and any(k.arg == "unsafe_allow_html" for k in node.keywords)]
     assert len(calls) == 1 and ast.unparse(calls[0]) == "st.markdown(HINTS_MARKUP, unsafe_allow_html=True)"
@@ -97,7 +96,7 @@ PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "[x](ja
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_plain_leaves_no_markdown_or_html_active(payload):
-    from ui.i18n import plain
+    from ui.base.i18n import plain
 
     out = plain(payload)
     # Every ASCII punctuation character is backslash-escaped, so CommonMark shows it as itself.
@@ -107,8 +106,9 @@ def test_plain_leaves_no_markdown_or_html_active(payload):
 
 
 def test_plotly_labels_are_escaped_entities():
-    from ui.figures import confusion, probabilities, text_label
     import torch
+
+    from ui.charts.figures import confusion, probabilities, text_label
 
     names = ["<b>bold</b>", "<a href='javascript:alert(1)'>x</a>"]
     assert text_label(names[1]) == "&lt;a href='javascript:alert(1)'&gt;x&lt;/a&gt;"  # Plotly shows &#x27; literally
@@ -119,9 +119,9 @@ def test_plotly_labels_are_escaped_entities():
 
 
 def test_errors_show_file_text_literally():
-    from cnn_core.errors import DataError, ModelFileError
-    from cnn_core.texts import Message
-    from ui.i18n import error_text
+    from cnn_core.base.errors import DataError, ModelFileError
+    from cnn_core.base.texts import Message
+    from ui.base.i18n import error_text
 
     text = error_text(DataError("err.zip_one_class", classes="[x](javascript:alert(1))"))
     assert "\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in text
@@ -132,9 +132,9 @@ def test_errors_show_file_text_literally():
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_an_error_starting_with_a_file_name_keeps_it_exactly(lang, monkeypatch):
-    from cnn_core.errors import ArchitectureError, DataError
-    from cnn_core.texts import Message
-    from ui import i18n
+    from cnn_core.base.errors import ArchitectureError, DataError
+    from cnn_core.base.texts import Message
+    from ui.base import i18n
 
     monkeypatch.setattr(i18n, "lang", lambda: lang)
     text = i18n.error_text(DataError("err.zip_member", path="a/big.png", reason=Message("reason.zip_bad_checksum")))
@@ -159,8 +159,7 @@ def test_link_values_the_sliders_cannot_show_fall_back_with_a_notice(params, adj
     notices = [w.value for w in at.warning if "cannot show" in w.value]
     assert notices and adjusted.replace(",", "\\,").replace("=", "\\=") in notices[0], [w.value for w in at.warning]
     arch = at.session_state["arch"]
-    from ui.arch_ui import FILTER_CHOICES, UNIT_CHOICES
-    from cnn_core.architecture import KERNEL_SIZES
+    from cnn_core.nn.architecture import FILTER_CHOICES, KERNEL_SIZES, UNIT_CHOICES
 
     assert arch.kernel_size in KERNEL_SIZES and set(arch.out_channels) <= set(FILTER_CHOICES)
     assert set(arch.dense) <= set(UNIT_CHOICES)

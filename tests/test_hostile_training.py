@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from cnn_core import PRESETS
-from cnn_core.errors import PlaygroundError
-from cnn_core.model import build_model
-from cnn_core.training import DIVERGED_FACTOR, History, TrainConfig, evaluate, train
+from cnn_core.base.errors import PlaygroundError
+from cnn_core.nn.model import build_model
+from cnn_core.train.trainer import DIVERGED_FACTOR, History, TrainConfig, evaluate, train
 
 
 def draws_after(seed: int, action) -> torch.Tensor:
@@ -116,7 +116,7 @@ def test_many_threads_importing_at_once_all_get_complete_modules():
     code = """
 import threading, sys
 sys.path.insert(0, ".")
-from ui.warmup import import_heavy_modules
+from ui.shell.warmup import import_heavy_modules
 errors = []
 def first_use():
     try:

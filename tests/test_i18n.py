@@ -3,17 +3,15 @@
 import re
 
 import pytest
+from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
-from cnn_core import texts
-from ui import i18n
-
-from conftest import REPO
+from cnn_core.base import texts
 
 TITLE_KEYS = {"architecture": "arch.title", "train": "train.title", "draw": "draw.title",
               "inside": "inside.title", "exercises": "ex.title", "runs": "runs.title", "room": "room.page_title"}
 PAGES = list(TITLE_KEYS)
-SOURCES = [*REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), REPO / "app.py"]
+SOURCES = [*REPO.glob("pages/*.py"), *REPO.glob("ui/**/*.py"), REPO / "app.py"]
 
 
 ALL_KEYS = set(texts.table(texts.DEFAULT_LANG))
@@ -117,7 +115,7 @@ def test_language_from_the_url_and_bad_values_fall_back():
 
 
 def test_every_page_in_the_menu_has_its_texts_and_file():
-    from ui.nav import PAGES as MENU
+    from ui.base.nav import PAGES as MENU
 
     for page in MENU:
         assert (REPO / page.path).exists(), page.path
@@ -126,7 +124,7 @@ def test_every_page_in_the_menu_has_its_texts_and_file():
 
 @pytest.mark.parametrize("key", ["f", "dense", "k", "ps", "cls"])
 def test_a_bad_number_in_a_link_names_its_field_in_every_language(key):
-    from cnn_core.architecture import PRESETS, ArchitectureError, apply_overrides
+    from cnn_core.nn.architecture import PRESETS, ArchitectureError, apply_overrides
 
     with pytest.raises(ArchitectureError) as caught:
         apply_overrides(PRESETS["tutorial"], {key: "x"})

@@ -5,14 +5,22 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnn_core.inspection import (
-    LAB_KERNELS, apply_kernel, conv_by_hand, conv_step, one_hot, pool_step, softmax, tile_maps, trace,
+from cnn_core.data.preprocess import center_of_mass, ink_from_rgba, prepare_digit
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.inspection import (
+    LAB_KERNELS,
+    apply_kernel,
+    conv_by_hand,
+    conv_step,
+    one_hot,
+    pool_step,
+    softmax,
+    tile_maps,
+    trace,
 )
-from cnn_core.model import build_model
-from cnn_core.architecture import PRESETS
-from cnn_core.pretrained import SHIPPED_MODEL, load_pretrained
-from cnn_core.preprocess import center_of_mass, ink_from_rgba, prepare_digit
-from cnn_core.training import evaluate
+from cnn_core.nn.model import build_model
+from cnn_core.nn.pretrained import SHIPPED_MODEL, load_pretrained
+from cnn_core.train.trainer import evaluate
 
 
 def stroke_one(canvas: int, top: int, left: int, length: int, width: int = 18) -> np.ndarray:

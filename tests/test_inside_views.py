@@ -1,9 +1,8 @@
 """AppTest for the Inside page's step-throughs, whole-network view and backpropagation section."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import REPO
+from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.realdata  # the page follows a real MNIST test image
 
@@ -137,7 +136,7 @@ def test_the_gradient_bars_name_the_layers_as_the_other_pages_do(real_data_dir, 
 
 
 def player_frames(at) -> list[dict]:
-    """The frames the browser-side player was sent (ui/player.py): one st.html element while playing."""
+    """The frames the browser-side player was sent (ui/charts/player.py): one st.html element while playing."""
     import json
     import re
 
@@ -150,7 +149,7 @@ def test_while_playing_the_browser_gets_the_whole_sweep_and_every_number_matches
     import torch
     import torch.nn.functional as F
 
-    from cnn_core.pretrained import load_pretrained
+    from cnn_core.nn.pretrained import load_pretrained
 
     saved = load_pretrained()
     conv = saved.model.blocks[0].conv
@@ -203,7 +202,7 @@ def test_the_index_boxes_name_their_last_index(inside):
 
 
 def test_without_a_drawing_the_image_source_is_said_not_offered_as_a_choice_of_one(inside):
-    from cnn_core import texts
+    from cnn_core.base import texts
 
     table = texts.table("en")
     assert not [r for r in inside.radio if r.key == "w_source"]

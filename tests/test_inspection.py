@@ -4,13 +4,25 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnn_core.architecture import PRESETS
-from cnn_core.inspection import (
-    backprop, channel_sums, conv_by_hand, conv_output_shape, conv_step, grad_cam, grad_x_input,
-    gradient_norms, heat_halves, layer_names, padded_input, pool_by_hand, pool_step, position_from_click,
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.inspection import (
+    backprop,
+    channel_sums,
+    conv_by_hand,
+    conv_output_shape,
+    conv_step,
+    grad_cam,
+    grad_x_input,
+    gradient_norms,
+    heat_halves,
+    layer_names,
+    padded_input,
+    pool_by_hand,
+    pool_step,
+    position_from_click,
 )
-from cnn_core.model import build_model
-from cnn_core.training import GradEvent, History, ProbeEvent, TrainConfig, train
+from cnn_core.nn.model import build_model
+from cnn_core.train.trainer import GradEvent, History, ProbeEvent, TrainConfig, train
 
 
 @pytest.mark.parametrize("padding,k", [("same", 3), ("valid", 3), ("same", 5), ("valid", 5)])
@@ -146,7 +158,7 @@ def test_gradient_times_input_equals_autograd():
 @pytest.mark.realdata
 @pytest.mark.parametrize("method", [grad_cam, grad_x_input])
 def test_a_digit_drawn_in_the_left_half_gets_its_heat_in_the_left_half(mnist, method):
-    from cnn_core.pretrained import load_pretrained
+    from cnn_core.nn.pretrained import load_pretrained
 
     model = load_pretrained().model
     for i in range(5):  # real test digits moved into the left half, nothing on the right
@@ -192,7 +204,7 @@ def test_no_probes_when_switched_off(tiny_data):
 
 
 def test_overfitting_is_flagged_only_when_the_gap_lasts():
-    from cnn_core.training import EvalEvent, StepEvent, overfitting_gap
+    from cnn_core.train.trainer import EvalEvent, StepEvent, overfitting_gap
 
     def steps(upto, acc):
         return [StepEvent(s, s / 100, 0.1, acc, 1e-3, s, 100, s / 1000, 1) for s in range(upto - 9, upto + 1)]
@@ -208,8 +220,8 @@ def test_overfitting_is_flagged_only_when_the_gap_lasts():
 
 
 def test_epoch_marks_fall_where_each_pass_ends():
-    from cnn_core.training import StepEvent
-    from ui.figures import epoch_marks
+    from cnn_core.train.trainer import StepEvent
+    from ui.charts.figures import epoch_marks
 
     per_epoch = 469
     steps = [StepEvent(s, s / per_epoch, 0.1, 0.9, 1e-3, s, 100, 0, 0) for s in range(1, 3 * per_epoch + 5, 7)]
@@ -221,7 +233,7 @@ def test_an_inspection_leaves_the_torch_thread_count_as_it_was():
     """one_thread() computes on one thread without changing the count of any other thread, in every path."""
     import threading
 
-    from cnn_core.inspection import one_thread, trace
+    from cnn_core.nn.inspection import one_thread, trace
 
     def count_in_a_fresh_thread() -> int:
         seen = []

@@ -13,22 +13,19 @@ same run), never a pass mark: on two cores shared by eleven browser tabs, a
 Ray cluster and the trainings, a page's drawing time measures the test machine.
 """
 
-import importlib.util
 
 import pytest
-
 from browsing import require_chromium
-from conftest import REPO, data_dir
+from conftest import data_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
 def run_load_test(timeout: float, ray: str | None = None) -> dict:
-    """The room through scripts/load_test.py; fails if a session has not finished ``timeout`` s after Train."""
+    """The room through benchmarks/load_test.py; fails if a session has not finished ``timeout`` s after Train."""
+    from benchmarks import load_test
+
     chromium = require_chromium()
-    spec = importlib.util.spec_from_file_location("load_test", REPO / "scripts" / "load_test.py")
-    load_test = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(load_test)
     args = load_test.argparse.Namespace(
         data_dir=str(data_dir()), sessions=10, budget=5, max_concurrent=None, timeout=timeout,
         max_home_s=0, max_rss_mb=4000, chromium=chromium, ray=ray, step_timeout_s=load_test.STEP_TIMEOUT_S)

@@ -18,12 +18,13 @@ def _script(block: int, filt: int, pool: str, padding: str, start: tuple[int, in
     import streamlit as st
     import torch
 
-    from cnn_core.architecture import Architecture
-    from cnn_core.inspection import trace
-    from cnn_core.model import build_model
-    from ui import conv_view, state
+    from cnn_core.nn.architecture import Architecture
+    from cnn_core.nn.inspection import trace
+    from cnn_core.nn.model import build_model
+    from ui.sections import inside_conv as conv_view
+    from ui.shell import session
 
-    state.init_state()
+    session.init_state()
     arch = Architecture(in_height=10, in_width=12, in_channels=1, num_classes=3, out_channels=(4, 6),
                         dense=(8,), padding=padding, pool=pool, pool_size=2)
     model = build_model(arch, seed=3)
@@ -40,9 +41,9 @@ def _script(block: int, filt: int, pool: str, padding: str, start: tuple[int, in
 
 
 def _model_and_input(pool: str, padding: str):
-    from cnn_core.architecture import Architecture
-    from cnn_core.inspection import trace
-    from cnn_core.model import build_model
+    from cnn_core.nn.architecture import Architecture
+    from cnn_core.nn.inspection import trace
+    from cnn_core.nn.model import build_model
 
     arch = Architecture(in_height=10, in_width=12, in_channels=1, num_classes=3, out_channels=(4, 6),
                         dense=(8,), padding=padding, pool=pool, pool_size=2)
@@ -137,7 +138,7 @@ def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
 
 
 def test_the_scroll_script_survives_streamlits_sanitizer():
-    from ui import player
+    from ui.charts import player
 
     assert not re.search(r"<[/\w!]", player._SCROLL) and not re.search(r"<[/\w!]", player._JS)
 
@@ -145,7 +146,7 @@ def test_the_scroll_script_survives_streamlits_sanitizer():
 def _hostile_player(texts: list[str]):
     import torch
 
-    from ui import player
+    from ui.charts import player
 
     grid = player.grid_cells(torch.ones(2, 2), "gray", texts[:4])
     player.show("conv", dict(

@@ -14,12 +14,12 @@ import sys
 import time
 
 import pytest
+from conftest import REPO, data_dir
 
 from cnn_core import PRESETS
-from cnn_core.architecture import adapt_to_data
-from cnn_core.model import build_model
-from cnn_core.training import TrainConfig, evaluate
-from conftest import REPO, data_dir
+from cnn_core.nn.architecture import adapt_to_data
+from cnn_core.nn.model import build_model
+from cnn_core.train.trainer import TrainConfig, evaluate
 
 pytestmark = [pytest.mark.ray, pytest.mark.realdata]
 
@@ -37,7 +37,7 @@ def wait_for(condition, timeout: float, what: str):
 
 
 def executor(cluster, **options):
-    from cnn_core.ray_executor import RayExecutor
+    from cnn_core.train.ray_executor import RayExecutor
 
     return RayExecutor(cluster.address, **options)
 
@@ -48,11 +48,9 @@ def model_for(data):
 
 
 def free_address() -> str:
-    import socket
+    from scripts.ports import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{s.getsockname()[1]}"
+    return f"127.0.0.1:{free_port()}"
 
 
 PAGE_WITH_UNREACHABLE_CLUSTER = """
@@ -114,7 +112,7 @@ def test_a_training_on_the_cluster_reports_progress_and_test_accuracy(ray_cluste
 def test_the_dataset_is_loaded_once_per_node(ray_cluster, mnist):
     import ray
 
-    from cnn_core.ray_executor import NAMESPACE
+    from cnn_core.train.ray_executor import NAMESPACE
 
     ex = executor(ray_cluster)
     for _ in range(2):
@@ -148,7 +146,7 @@ def training_actors(cluster) -> set[str]:
 
 def test_stop_while_a_new_actor_starts_ends_the_run_without_waiting_for_the_start(ray_cluster, mnist):
     """A new actor is a worker process importing torch (15-20 s here); Stop must not wait for it."""
-    from cnn_core.ray_executor import ActorPool
+    from cnn_core.train.ray_executor import ActorPool
 
     ex = executor(ray_cluster)
     ex.pool = ActorPool()  # nothing to reuse: this run starts a new actor
@@ -170,7 +168,7 @@ def test_stop_while_a_new_actor_starts_ends_the_run_without_waiting_for_the_star
 
 def test_an_actor_that_cannot_start_fails_the_run_with_a_message_and_is_let_go(ray_cluster, mnist, monkeypatch):
     """Resources no node has (64 CPUs on a 2-CPU worker): Ray keeps the actor pending; the run must not hang."""
-    from cnn_core import ray_executor
+    from cnn_core.train import ray_executor
 
     monkeypatch.setattr(ray_executor, "START_TIMEOUT_S", 3.0)
     ex = executor(ray_cluster, cpus_per_training=64, max_running=1)
@@ -229,8 +227,9 @@ def test_trainings_of_an_app_that_dies_are_stopped(ray_cluster):
 
     executor(ray_cluster).connect()  # this process asks the cluster which actors live
     script = (
-        "import sys; from cnn_core.data import load_dataset; from cnn_core.ray_executor import RayExecutor\n"
-        "from cnn_core.model import build_model; from cnn_core import PRESETS; from cnn_core.training import TrainConfig\n"
+        "import sys; from cnn_core.data.loading import load_dataset; from cnn_core.train.ray_executor import RayExecutor\n"
+        "from cnn_core.nn.model import build_model; from cnn_core import PRESETS\n"
+        "from cnn_core.train.trainer import TrainConfig\n"
         f"data = load_dataset('mnist', {str(data_dir())!r}, download=False)\n"
         f"job = RayExecutor({ray_cluster.address!r}).start(build_model(PRESETS['tutorial']), data,"
         " TrainConfig(time_budget_s=600), dataset='mnist')\n"
@@ -266,7 +265,7 @@ def test_the_command_line_trains_on_the_cluster_and_says_where(ray_cluster, real
 def test_a_second_run_reuses_the_first_runs_actor_stops_and_idle_actors_are_let_go(ray_cluster, mnist):
     from ray.util.state import list_actors
 
-    from cnn_core.ray_executor import ActorPool
+    from cnn_core.train.ray_executor import ActorPool
 
     ex = executor(ray_cluster)
     ex.pool = ActorPool(keep_s=20)

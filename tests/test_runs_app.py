@@ -3,14 +3,16 @@
 import time
 
 import pytest
+from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room, start_timed_training
+from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
-from cnn_core import checkpoint, runs as core_runs, texts
-from cnn_core.architecture import PRESETS
-from cnn_core.exercises import answer_text, make_exercises
-from cnn_core.model import build_model
-from conftest import (INSTRUCTOR_KEY, REPO, app_store as store, join_room, no_exceptions, open_page, open_room,
-                      start_timed_training)
+from cnn_core.base import texts
+from cnn_core.lessons.exercises import answer_text, make_exercises
+from cnn_core.nn import checkpoint
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.model import build_model
+from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
 
@@ -330,7 +332,7 @@ def test_a_model_uploaded_while_a_training_runs_and_the_training_are_both_kept(r
 
 
 def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(app_env):
-    from ui import workspace
+    from ui.shell import workspace
 
     app_env(CNN_PLAYGROUND_DATABASE_URL="postgresql://nobody@127.0.0.1:9/none")  # port 9: refused
     workspace._open_store.clear()
@@ -352,7 +354,7 @@ def upload_model(at: AppTest, filename: str, raw: bytes) -> None:
 
 
 def test_a_model_the_workspace_cannot_keep_is_refused_before_anything_is_removed_or_replaced(app_env):
-    from ui import workspace
+    from ui.shell import workspace
 
     app_env(CNN_PLAYGROUND_MAX_WORKSPACE_MB="2")  # the upload limit (200 MB) is larger: the smaller one applies
     workspace._open_store.clear()  # the app's storage takes the limits of this test
@@ -398,7 +400,7 @@ def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
     import csv
     import io
 
-    from ui import room_ui
+    from ui.sections import room as room_ui
 
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     teacher, room = open_room(page)
@@ -463,8 +465,8 @@ def test_a_run_whose_model_cannot_be_read_leaves_every_page_working(real_data_di
 
 @pytest.mark.postgres
 def test_nul_in_user_text_breaks_no_page_on_postgresql(app_env, postgres_server_url):
-    from pgserver import fresh_database
-    from ui import workspace
+    from scripts.pgserver import fresh_database
+    from ui.shell import workspace
 
     app_env(CNN_PLAYGROUND_DATABASE_URL=fresh_database(postgres_server_url),
             CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
@@ -491,7 +493,7 @@ def test_nul_in_user_text_breaks_no_page_on_postgresql(app_env, postgres_server_
 
 @pytest.mark.realdata
 def test_a_training_the_workspace_cannot_keep_stays_the_sessions_model_and_says_why(app_env, real_data_dir):
-    from ui import workspace
+    from ui.shell import workspace
 
     app_env(CNN_PLAYGROUND_MAX_WORKSPACE_MB="0.5")  # the tutorial network's 0.7 MB cannot be kept
     workspace._open_store.clear()
@@ -516,9 +518,9 @@ def test_a_training_the_workspace_cannot_keep_stays_the_sessions_model_and_says_
 
 def test_an_unopenable_stored_model_is_explained_as_a_reason_not_as_an_upload_refusal():
     """"(… your current model is unchanged)" is the upload's sentence; inside the run's warning it is a reason."""
-    from cnn_core import texts
-    from cnn_core.errors import ModelFileError
-    from ui.models import _why
+    from cnn_core.base import texts
+    from cnn_core.base.errors import ModelFileError
+    from ui.shell.models import _why
 
     for err in (ModelFileError("err.model_too_big", size_mb=300, limit_mb=200),
                 ModelFileError("err.model_needs_memory", params="9.000.000", need_mb=3000, limit_mb=2048)):
@@ -538,7 +540,7 @@ def page_texts(at: AppTest) -> list[str]:
     ("es", "ya es el entrenamiento", "Para hacer sitio")])
 def test_pressing_use_this_model_again_and_again_adds_one_run_and_removes_nothing(app_env, lang, already, removed):
     """The tester's 12 presses: one run, the workspace's older runs all kept, the later presses told so."""
-    from ui import workspace
+    from ui.shell import workspace
 
     app_env(CNN_PLAYGROUND_MAX_RUNS="2")  # one run already there and the upload fill it
     workspace._open_store.clear()

@@ -5,10 +5,10 @@ fails (never skips) when Chromium, Playwright or the real datasets are missing.
 """
 
 import pytest
-
-from cnn_core import texts
-from cnn_core.exercises import make_exercises
 from browsing import errors_on, metric_values, open_page, shot
+
+from cnn_core.base import texts
+from cnn_core.lessons.exercises import make_exercises
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -139,7 +139,8 @@ def test_a_file_the_browser_refuses_is_explained_in_spanish(server, page, tmp_pa
     import tomllib
 
     from conftest import REPO
-    from ui.i18n import file_size
+
+    from ui.base.i18n import file_size
 
     open_page(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
     page.get_by_text(ES["dataset.upload"]).click()
@@ -172,7 +173,7 @@ def test_a_file_the_browser_refuses_is_explained_in_spanish(server, page, tmp_pa
 
 def test_streamlits_menu_and_table_toolbar_speak_spanish(server, page):
     """The ⋮ menu's items, a table's toolbar buttons (their screen-reader names) and their tooltips."""
-    from ui.component_texts import STREAMLIT_LABELS
+    from ui.shell.component_texts import STREAMLIT_LABELS
 
     english = set(STREAMLIT_LABELS)
     open_page(page, f"{server}/architecture?lang=es", "[data-testid='stDataFrame']")

@@ -9,11 +9,11 @@ import re
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
-
-from cnn_core import texts
 from conftest import no_exceptions
+from streamlit.testing.v1 import AppTest
 from test_spanish_walk import leaks as walk_leaks  # its checks run here too, in the fast tier
+
+from cnn_core.base import texts
 
 
 @pytest.mark.parametrize("lang, sizes", [
@@ -21,7 +21,7 @@ from test_spanish_walk import leaks as walk_leaks  # its checks run here too, in
     ("en", {12595: "12.3 KB", 200 * 2**20: "200 MB", 512: "512 B", 1536: "1.5 KB", 3 * 2**30: "3 GB"}),
 ])
 def test_file_sizes_are_written_the_languages_way(lang, sizes):
-    from ui.i18n import file_size
+    from ui.base.i18n import file_size
 
     st.session_state["lang"] = lang
     try:
@@ -31,7 +31,7 @@ def test_file_sizes_are_written_the_languages_way(lang, sizes):
 
 
 def test_the_hidden_hints_are_streamlits_own_and_the_style_sheet_holds_no_text():
-    from ui.component_texts import HIDDEN_HINTS_CSS
+    from ui.shell.component_texts import HIDDEN_HINTS_CSS
 
     for testid in ("InputInstructions", "stFileUploaderDropzoneInstructions", "stFileChipName", "stFileChip",
                    "stStatusWidget", "stConnectionStatus"):
@@ -44,7 +44,7 @@ def test_the_hidden_hints_are_streamlits_own_and_the_style_sheet_holds_no_text()
 def _upload_box():
     import streamlit as st
 
-    from ui.component_texts import zip_uploader
+    from ui.shell.component_texts import zip_uploader
 
     st.session_state.setdefault("lang", "es")
     zip_uploader("label", "w_zip", 200)
@@ -61,7 +61,7 @@ def test_the_upload_box_says_its_rules_and_the_chosen_file_in_the_language(lang)
     at.file_uploader(key="w_zip").set_value(("<b>gatos</b>_2024.zip", b"x" * 12595, "application/zip")).run()
     no_exceptions(at)
     size = "12,3 KB" if lang == "es" else "12.3 KB"
-    from ui.i18n import plain
+    from ui.base.i18n import plain
 
     assert [c.value for c in at.caption] == [table["upload.chosen"].format(name=plain("<b>gatos</b>_2024.zip"),
                                                                            size=size)]
@@ -75,7 +75,7 @@ def test_every_chart_gets_plotlys_own_texts_in_the_language():
     from conftest import REPO
 
     calls = []
-    for path in [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py")]:
+    for path in [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "plotly_chart":
                 config = next((k.value for k in node.keywords if k.arg == "config"), None)
@@ -86,7 +86,7 @@ def test_every_chart_gets_plotlys_own_texts_in_the_language():
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_chart_config_carries_plotlys_texts_for_the_language(lang):
-    from ui.figures import PLOTLY_TEXTS, chart_config
+    from ui.charts.figures import PLOTLY_TEXTS, chart_config
 
     st.session_state["lang"] = lang
     try:
@@ -106,7 +106,7 @@ def test_the_plotly_that_streamlit_serves_names_its_buttons_with_texts_we_transl
     import re
     from pathlib import Path
 
-    from ui.figures import PLOTLY_TEXTS
+    from ui.charts.figures import PLOTLY_TEXTS
 
     bundle = next((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js")).read_text()
     used = {"Download plot as a PNG", "Download plot as a png", "Zoom in", "Zoom out", "Autoscale", "Reset axes",
@@ -121,8 +121,8 @@ def test_the_plotly_that_streamlit_serves_names_its_buttons_with_texts_we_transl
 def test_the_kernel_labs_cells_are_numbers_in_the_language_and_read_back(lang, blur, minus):
     import torch
 
-    from cnn_core.inspection import LAB_KERNELS
-    from ui.inside_ui import kernel_cells, parse_kernel
+    from cnn_core.nn.inspection import LAB_KERNELS
+    from ui.sections.inside import kernel_cells, parse_kernel
 
     st.session_state["lang"] = lang
     try:

@@ -11,10 +11,18 @@ import re
 
 import pytest
 
-from cnn_core import texts
-from cnn_core.exercises import (Grid, answer_text, check_answers, check_task, exercise_text, make_exercises,
-                                option_texts, worksheet_html, worksheet_markdown)
-from cnn_core.architecture import PRESETS
+from cnn_core.base import texts
+from cnn_core.lessons.exercises import (
+    answer_text,
+    check_answers,
+    check_task,
+    exercise_text,
+    make_exercises,
+    option_texts,
+    worksheet_html,
+    worksheet_markdown,
+)
+from cnn_core.nn.architecture import PRESETS
 
 SEEDS = range(0, 60)
 
@@ -174,7 +182,7 @@ def test_the_build_exercise_is_not_solved_by_the_default_network():
     ex = by_id(0)["build_tutorial"]
     assert not check_task(ex, {"arch": PRESETS["tutorial"]})  # not started: the default is the answer
     assert check_task(ex, {"arch": PRESETS["tutorial"], "build_started": True})
-    from cnn_core.exercises import BUILD_START
+    from cnn_core.lessons.exercises import BUILD_START
     assert not check_task(ex, {"arch": BUILD_START, "build_started": True})
     other = by_id(5)["build_tutorial"]
     target = PRESETS["tutorial"].replace(out_channels=(32, 64, other.params["target_c"]))

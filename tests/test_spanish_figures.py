@@ -1,7 +1,7 @@
 """Percentages in charts follow the language: "50 %" and "99,50 %" in Spanish, "50%" and "99.50%" in English.
 
 Plotly's own ``%`` format glues the sign to the number, so every percent axis,
-bar text and hover is written by the app (:func:`ui.i18n.pct`). The figures
+bar text and hover is written by the app (:func:`ui.base.i18n.pct`). The figures
 are built for real, in each language, and read back as Plotly would get them.
 """
 
@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 import streamlit as st
 
-from cnn_core.training import EvalEvent, StepEvent
+from cnn_core.train.trainer import EvalEvent, StepEvent
 
 LABELS = {"loss": "L", "accuracy": "A", "train": "t", "validation": "v", "step": "S", "epoch": "E"}
 PERCENT = {"es": re.compile(r"^\d+ %$"), "en": re.compile(r"^\d+%$")}
@@ -30,8 +30,8 @@ def lang(request):
 
 
 def figures():
-    from ui.figures import probabilities, training_curves
-    from ui.room_ui import scatter
+    from ui.charts.figures import probabilities, training_curves
+    from ui.sections.room import scatter
 
     steps = [StepEvent(s, s / 100, 2.0, 0.995, 1e-3, s, 100, s / 250, 1) for s in range(1, 51)]
     rows = [SimpleNamespace(params=208982, best_accuracy=0.995, nickname="Ana")]
@@ -53,7 +53,7 @@ def test_percent_axes_and_hovers_are_written_the_languages_way(lang):
 
 
 def test_probability_bars_say_their_percentage_in_the_language(lang):
-    from ui.figures import probabilities
+    from ui.charts.figures import probabilities
 
     bars = probabilities([0.25, 0.75], ["a", "b"], "p").data[0]
     assert list(bars.text) == (["25 %", "75 %"] if lang == "es" else ["25%", "75%"])

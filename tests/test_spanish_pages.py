@@ -1,11 +1,11 @@
 """The app in Spanish, page by page (AppTest): numbers, exercises and their feedback."""
 
+from conftest import REPO, open_page
 from streamlit.testing.v1 import AppTest
 
-from cnn_core import texts
-from cnn_core.architecture import PRESETS
-from cnn_core.exercises import BUILD_START, answer_text, make_exercises
-from conftest import REPO, open_page
+from cnn_core.base import texts
+from cnn_core.lessons.exercises import BUILD_START, answer_text, make_exercises
+from cnn_core.nn.architecture import PRESETS
 
 ES = texts.table("es")
 

@@ -18,10 +18,10 @@ import re
 import time
 
 import pytest
-
 from browsing import errors_on, shot
-from cnn_core import texts
 from test_spanish_browser import toolbar_titles
+
+from cnn_core.base import texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -87,7 +87,7 @@ def open_and_sample(page, url: str, ready: str) -> list[str]:
     Sampling starts when the app's menu and its first element are drawn: before that the page is Streamlit's
     shell (its "Skip to main content" link, shown on keyboard focus, on a fresh server a menu of file names, and
     half a second into the run the status widget's "Stop"), which no app code can reach yet. The app's first
-    element is the style sheet that hides Streamlit's English (ui/component_texts.py); that it is the first
+    element is the style sheet that hides Streamlit's English (ui/shell/component_texts.py); that it is the first
     thing in the page, so nothing of the app's shows before it, is checked here too.
     """
     page.goto(url)
@@ -129,8 +129,9 @@ def check(page, name: str, samples: list[str], three_decimals: bool = False) -> 
 
 
 def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers(server, page, tmp_path):
-    from cnn_core import PRESETS, checkpoint
-    from cnn_core.model import build_model
+    from cnn_core import PRESETS
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
 
     # Home
     samples = open_and_sample(page, f"{server}/?lang=es", "h1")

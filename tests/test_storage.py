@@ -9,17 +9,17 @@ import pytest
 import torch
 from sqlalchemy import inspect, select, text, update
 
-from cnn_core import checkpoint, runs
-from cnn_core.architecture import PRESETS
-from cnn_core.jobs import start_training
-from cnn_core.migrations import current
-from cnn_core.model import build_model
-from cnn_core.errors import WorkspaceFullError
-from cnn_core.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, Storage, Workspace
-from cnn_core.training import TrainConfig
+from cnn_core.base.errors import WorkspaceFullError
+from cnn_core.nn import checkpoint
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.model import build_model
+from cnn_core.store import runs
+from cnn_core.store.migrations import current
+from cnn_core.store.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, Storage, Workspace
+from cnn_core.train.jobs import start_training
+from cnn_core.train.trainer import TrainConfig
 
-
-HEAD = "0003"  # the newest revision in cnn_core/migrations/versions
+HEAD = "0003"  # the newest revision in cnn_core/store/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
@@ -53,8 +53,8 @@ def test_a_database_of_the_first_revision_is_upgraded_with_its_data(database_url
     """An app update meets an existing database: its workspaces stay and gain the exercises' variation."""
     from alembic import command
 
-    from cnn_core.migrations import config
-    from cnn_core.storage import make_engine
+    from cnn_core.store.migrations import config
+    from cnn_core.store.storage import make_engine
 
     engine = make_engine(database_url)
     with engine.begin() as conn:  # the schema as the first release left it
@@ -78,8 +78,8 @@ def test_a_database_of_revision_0002_gets_model_digests_and_keeps_its_duplicates
     """An older version let one file in twice: the oldest copy holds the digest, the copy stays a run."""
     from alembic import command
 
-    from cnn_core.migrations import config
-    from cnn_core.storage import make_engine, model_digest
+    from cnn_core.store.migrations import config
+    from cnn_core.store.storage import make_engine, model_digest
 
     old = Storage(database_url)
     code = old.create_workspace()
@@ -151,7 +151,7 @@ def test_one_model_zipped_twice_is_the_same_bytes_so_a_download_uploaded_again_i
 
 
 def runs_digest(new: NewRun) -> str:
-    from cnn_core.storage import model_digest
+    from cnn_core.store.storage import model_digest
 
     return model_digest(new.model)
 
@@ -462,7 +462,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from cnn_core.storage import Base
+    from cnn_core.store.storage import Base
 
     store = Storage(database_url)
     with store.engine.connect() as conn:

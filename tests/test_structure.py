@@ -5,81 +5,59 @@ one locale file; ``cnn_core`` has no import cycles; ``summary`` does not load
 torch. Each is shown here the way a contributor would do it.
 """
 
-import ast
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
+from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
-from cnn_core import cli, datasets, texts
-from cnn_core.data import ImageData, load_dataset
-from conftest import REPO
+from cnn_core.base import texts
+from cnn_core.cli import main as cli
+from cnn_core.data import registry as datasets
+from cnn_core.data.loading import ImageData, load_dataset
 
 TIMEOUT = 60
 
 
 # ------------------------------------------------------------------ imports
 
-def core_import_graph() -> dict[str, set[str]]:
-    """{module: cnn_core modules it imports}, counting imports inside functions too."""
-    graph = {}
-    for path in (REPO / "cnn_core").glob("*.py"):
-        module = f"cnn_core.{path.stem}"
-        imported = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:  # from .x import y / from . import x
-                if node.module:
-                    imported.add(f"cnn_core.{node.module.split('.')[0]}")
-                else:
-                    imported |= {f"cnn_core.{alias.name}" for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cnn_core"):
-                imported.add(".".join(node.module.split(".")[:2]) if "." in node.module else "cnn_core.__init__")
-            elif isinstance(node, ast.Import):
-                imported |= {".".join(a.name.split(".")[:2]) for a in node.names if a.name.startswith("cnn_core.")}
-        graph[module] = {m.replace("cnn_core.__init__", "cnn_core") for m in imported} - {module}
-    graph["cnn_core"] = graph.pop("cnn_core.__init__")
-    return graph
+def _tool(name: str) -> str:
+    path = shutil.which(name) or str(Path(sys.executable).parent / name)
+    if not Path(path).exists():
+        pytest.fail(f"{name} is not installed: pip install -r requirements-dev.txt", pytrace=False)
+    return path
 
 
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, str] = {}  # "open" while on the path, "done" after
-
-    def visit(node, path):
-        state[node] = "open"
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == "open":
-                return path + [node, nxt]
-            if nxt not in state:
-                cycle = visit(nxt, path + [node])
-                if cycle:
-                    return cycle
-        state[node] = "done"
-        return None
-
-    for node in sorted(graph):
-        if node not in state:
-            cycle = visit(node, [])
-            if cycle:
-                return cycle
-    return None
+def test_the_layers_hold_as_import_linter_checks_them():
+    # The contracts live in pyproject.toml: cnn_core's layers, ui's groups, no Streamlit in the engine.
+    out = subprocess.run([_tool("lint-imports")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "Contracts: 3 kept, 0 broken." in out.stdout
 
 
-def test_the_cycle_finder_finds_a_cycle():
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    assert find_cycle({"a": {"b"}, "b": set()}) is None
+def test_ruff_passes():
+    out = subprocess.run([_tool("ruff"), "check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:]
 
 
-def test_cnn_core_has_no_import_cycles():
-    graph = core_import_graph()
-    assert "cnn_core.train_cli" in graph["cnn_core.cli"]  # the graph sees imports inside functions
-    assert find_cycle(graph) is None, " → ".join(find_cycle(graph))
+def test_the_engine_imports_without_streamlit_at_run_time():
+    # import-linter sees the static imports; this imports every module for real, the lazy ones included.
+    code = ("import importlib, pkgutil, sys, cnn_core\n"
+            "for m in pkgutil.walk_packages(cnn_core.__path__, 'cnn_core.'):\n"
+            "    if not m.name.endswith('__main__') and '.migrations.' not in m.name:\n"
+            "        importlib.import_module(m.name)\n"
+            "assert 'cnn_core.cli.train' in sys.modules and 'cnn_core.store.storage' in sys.modules\n"
+            "assert 'streamlit' not in sys.modules, 'cnn_core imported streamlit'")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
 
 
 def test_summary_runs_without_importing_torch():
-    code = ("import sys; from cnn_core.cli import main; rc = main(['summary', '--json']); "
+    code = ("import sys; from cnn_core.cli.main import main; rc = main(['summary', '--json']); "
             "assert rc == 0; assert 'torch' not in sys.modules, 'summary imported torch'")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -109,7 +87,7 @@ def tiny_dataset(monkeypatch):
         monkeypatch.setitem(table, "class.tiny.0", words[1])
         monkeypatch.setitem(table, "class.tiny.1", words[2])
     yield info
-    from ui import resources
+    from ui.shell import resources
 
     resources.dataset.clear()
 
@@ -182,7 +160,7 @@ def test_a_new_locale_file_is_a_new_language_in_the_switch(locales_with_a_copy):
 
 
 def test_train_page_widgets_start_at_the_trainers_defaults(tiny_dataset):
-    from cnn_core.config import SUGGESTED_TIME_BUDGET_S, TrainConfig
+    from cnn_core.train.config import SUGGESTED_TIME_BUDGET_S, TrainConfig
 
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=TIMEOUT)
     at.query_params["ds"] = "tiny"
@@ -223,12 +201,10 @@ def test_every_page_is_short():
 
 # ------------------------------------------------------------------ test tiers
 
-def pytest_ini():
-    import configparser
+def pytest_ini() -> dict:
+    import tomllib
 
-    ini = configparser.ConfigParser()
-    ini.read(REPO / "pytest.ini")
-    return ini["pytest"]
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
 
 
 def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_browser():
@@ -240,7 +216,7 @@ def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_brows
     assert runs == ['python -m pytest "$@"']  # no -m, no -k: CI runs the whole suite
     addopts = pytest_ini()["addopts"].split()
     assert "--strict-markers" in addopts and "-m" not in addopts and "-k" not in addopts
-    markers = {line.split(":")[0].strip() for line in pytest_ini()["markers"].strip().splitlines()}
+    markers = {line.split(":")[0].strip() for line in pytest_ini()["markers"]}
     fast = re.findall(r'^python -m pytest -q -m "([^"]+)"$', (REPO / "README.md").read_text(), re.MULTILINE)
     assert fast, "README.md shows the fast tier's command"
     for expression in fast:

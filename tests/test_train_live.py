@@ -3,9 +3,8 @@
 import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import REPO, start_timed_training
+from streamlit.testing.v1 import AppTest
 
 
 @pytest.mark.realdata

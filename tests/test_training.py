@@ -13,12 +13,22 @@ from pathlib import Path
 import pytest
 import torch
 
-from cnn_core import PRESETS, checkpoint
-from cnn_core.errors import ArchitectureError, ModelFileError, PlaygroundError
-from cnn_core.jobs import Scheduler, TrainingJob, estimate_wait, expected_seconds
-from cnn_core.model import build_model, predict_proba
-from cnn_core.training import (History, TrainConfig, check_fits, confusion_matrix, evaluate, lr_at, native_bf16,
-                               resolve_precision, train)
+from cnn_core import PRESETS
+from cnn_core.base.errors import ArchitectureError, ModelFileError, PlaygroundError
+from cnn_core.nn import checkpoint
+from cnn_core.nn.model import build_model, predict_proba
+from cnn_core.train.jobs import Scheduler, TrainingJob, estimate_wait, expected_seconds
+from cnn_core.train.trainer import (
+    History,
+    TrainConfig,
+    check_fits,
+    confusion_matrix,
+    evaluate,
+    lr_at,
+    native_bf16,
+    resolve_precision,
+    train,
+)
 
 
 @pytest.mark.realdata
@@ -82,7 +92,7 @@ def test_training_multiplies_in_the_chosen_precision_and_keeps_fp32_weights(tiny
 
 
 def test_automatic_precision_is_bf16_only_where_the_processor_multiplies_it(monkeypatch):
-    from cnn_core import training
+    from cnn_core.train import trainer as training
 
     cpu = torch.device("cpu")
     monkeypatch.setattr(training, "native_bf16", lambda device: True)
@@ -352,10 +362,11 @@ def test_scheduler_divides_the_cpu_threads_between_running_trainings():
 
 FAULT_PROBE = """
 import resource, sys
-import cnn_core.training as training
-from cnn_core import PRESETS, process
-from cnn_core.data import load_dataset
-from cnn_core.model import build_model
+import cnn_core.train.trainer as training
+from cnn_core import PRESETS
+from cnn_core.base import process
+from cnn_core.data.loading import load_dataset
+from cnn_core.nn.model import build_model
 
 if sys.argv[1] == "keep-freed-memory":
     assert process.keep_freed_memory()  # what the train and bench commands do first
@@ -381,7 +392,9 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
     # activations go back to the kernel and every step page-faults them in again.
     from conftest import REPO
 
-    from cnn_core import bench, cli, train_cli
+    from cnn_core.cli import bench
+    from cnn_core.cli import main as cli
+    from cnn_core.cli import train as train_cli
 
     def faults_per_step(mode: str) -> float:
         out = subprocess.run([sys.executable, "-c", FAULT_PROBE, mode, str(real_data_dir)],
@@ -410,7 +423,7 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
 
 
 def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
-    from cnn_core.training import warm_up
+    from cnn_core.train.trainer import warm_up
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -422,8 +435,8 @@ def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
 
 
 def test_the_split_index_holds_out_the_same_images_split_validation_copies():
-    from cnn_core.data import ImageData
-    from cnn_core.training import split_indices, split_validation
+    from cnn_core.data.loading import ImageData
+    from cnn_core.train.trainer import split_indices, split_validation
 
     gen = torch.Generator().manual_seed(3)
     x = torch.randint(0, 256, (1500, 1, 8, 8), dtype=torch.uint8, generator=gen)

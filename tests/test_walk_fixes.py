@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+import zipcraft
+from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room
+from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
-from cnn_core import checkpoint, runs as core_runs
-from cnn_core.architecture import PRESETS
-from cnn_core.model import build_model
-from conftest import INSTRUCTOR_KEY, REPO, app_store as store, join_room, no_exceptions, open_page, open_room
-import zipcraft
+from cnn_core.nn import checkpoint
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.model import build_model
+from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
 
@@ -124,8 +126,8 @@ def test_a_bad_architecture_error_alone_starts_with_a_capital():
 
     at = AppTest.from_string("""
 import streamlit as st
-from cnn_core.errors import ArchitectureError
-from ui.i18n import error_text
+from cnn_core.base.errors import ArchitectureError
+from ui.base.i18n import error_text
 st.session_state["lang"] = "es"
 st.text(error_text(ArchitectureError("err.bad_choice", field="padding", choices="same", value="x")))
 """).run()
@@ -159,8 +161,8 @@ def test_inside_overview_names_layers_as_the_architecture_table_does(real_data_d
 def test_gradient_chart_shares_the_loss_plots_whole_steps_and_labels_only_powers_of_ten():
     from types import SimpleNamespace as NS
 
-    from ui.figures import training_curves
-    from ui.learning_view import gradient_curves
+    from ui.charts.figures import training_curves
+    from ui.sections.learning import gradient_curves
 
     steps = [NS(step=s, loss=2.3 - 0.1 * s, accuracy=0.1, epoch=0.002 * s) for s in (1, 2, 3)]
     grads = [NS(step=s, norms=(10.0 ** -s, 2.0, 30.0)) for s in (1, 2, 3)]
@@ -177,8 +179,8 @@ def test_gradient_chart_shares_the_loss_plots_whole_steps_and_labels_only_powers
 def test_negative_numbers_have_a_real_minus_and_no_negative_zero():
     at = AppTest.from_string("""
 import streamlit as st
-from ui.i18n import num
-from ui.conv_view import _factor
+from ui.base.i18n import num
+from ui.sections.inside_conv import _factor
 st.session_state["lang"] = "es"
 st.text(" ".join([num(-0.25, 2), num(-0.001, 2), num(-25088), _factor(0.78) + "×" + _factor(-0.25)]))
 """).run()
@@ -186,7 +188,7 @@ st.text(" ".join([num(-0.25, 2), num(-0.001, 2), num(-25088), _factor(0.78) + "�
 
 
 def test_a_nickname_longer_than_the_limit_is_cut_not_dropped():
-    from cnn_core.storage import MAX_NICKNAME_LEN
+    from cnn_core.store.storage import MAX_NICKNAME_LEN
 
     db = store()
     room, ws = db.create_room("t"), db.create_workspace()
@@ -207,9 +209,9 @@ def test_adapting_to_data_names_the_classes_only_when_they_change():
     at = AppTest.from_string("""
 from types import SimpleNamespace as NS
 import streamlit as st
-from cnn_core.architecture import PRESETS
-from ui import state
-from ui.train_ui import adapted_architecture
+from cnn_core.nn.architecture import PRESETS
+from ui.base import state
+from ui.sections.train import adapted_architecture
 st.session_state["lang"] = "es"
 st.session_state[state.ARCH] = PRESETS["tutorial"]
 adapted_architecture(NS(shape=(32, 32, 3), num_classes=10))
@@ -222,7 +224,7 @@ adapted_architecture(NS(shape=(32, 32, 3), num_classes=2))
 
 
 def test_plotly_labels_keep_quotes_as_quotes_and_tags_as_text():
-    from ui.figures import text_label
+    from ui.charts.figures import text_label
 
     payload = '<img src=x onerror="window.__pwned=1">'
     # Plotly decodes &lt; &gt; &amp; but shows &quot; literally: quotes are left as they are, tags are not tags.
@@ -252,7 +254,7 @@ def test_the_instructors_room_survives_a_reload_with_the_key_typed_again(app_env
 
 def test_the_empty_live_plot_draws_both_panels_before_the_first_run():
     """Plotly leaves a subplot with no trace blank: the accuracy panel's 0–100 % axis must already show."""
-    from ui.figures import training_curves
+    from ui.charts.figures import training_curves
 
     fig = training_curves([], [], {"loss": "l", "accuracy": "a", "train": "t", "validation": "v", "step": "s"})
     assert {(trace.xaxis, trace.yaxis) for trace in fig.data} == {("x", "y"), ("x2", "y2")}
@@ -264,7 +266,7 @@ def test_the_live_plots_legend_is_one_row_under_the_panels_and_their_ticks_have_
     """At its default place on the right the legend took half a phone's width (each panel about 60 px)."""
     from types import SimpleNamespace as NS
 
-    from ui.figures import training_curves
+    from ui.charts.figures import training_curves
 
     steps = [NS(step=s, loss=2.3 - 0.1 * s, accuracy=0.1, epoch=0.002 * s) for s in (1, 2, 3)]
     evals = [NS(step=3, loss=2.0, accuracy=0.2)]
@@ -281,8 +283,8 @@ def test_tiny_numbers_are_written_as_a_book_writes_them(lang, shown):
     import streamlit as st
     import torch
 
-    from ui.i18n import short_number
-    from ui.step_figures import bars, number_grids
+    from ui.base.i18n import short_number
+    from ui.charts.step_figures import bars, number_grids
 
     st.session_state["lang"] = lang
     try:
@@ -306,7 +308,7 @@ def test_a_dataset_is_named_the_way_the_dataset_picker_names_it(lang, digits):
     """'tu entrenamiento … con MNIST (dígitos)', not '… con mnist'; a zip's own name stays literal text."""
     import streamlit as st
 
-    from ui.i18n import dataset_name
+    from ui.base.i18n import dataset_name
 
     st.session_state["lang"] = lang
     try:
@@ -320,7 +322,7 @@ def test_the_outer_grid_titles_start_and_end_at_their_grids_edges():
     """A title wider than its 3×3 grid, centred on the first grid, ran off the figure: 'íxeles bajo el kernel'."""
     import torch
 
-    from ui.step_figures import number_grids
+    from ui.charts.step_figures import number_grids
 
     grids = [(title, torch.zeros(3, 3), "gray") for title in ("Píxeles bajo el kernel", "Kernel", "Productos")]
     first, middle, last = number_grids(grids).layout.annotations
@@ -332,7 +334,7 @@ def test_the_outer_grid_titles_start_and_end_at_their_grids_edges():
 
 
 def test_the_kept_answer_keys_are_the_answer_boxes_and_nothing_else():
-    from ui import state
+    from ui.base import state
 
     for key in (state.answer_key("receptive_field", 0), state.answer_key("normalise", 12),
                 state.choice_key("padding")):

@@ -13,9 +13,9 @@ import subprocess
 import sys
 
 import pytest
-
-from cnn_core import texts
 from conftest import REPO
+
+from cnn_core.base import texts
 
 pytestmark = pytest.mark.realdata
 
@@ -24,7 +24,7 @@ WITHOUT_RAY = "import sys; sys.modules['ray'] = None  # `import ray` now raises 
 PAGES_AND_A_TRAINING = WITHOUT_RAY + """
 import json
 from streamlit.testing.v1 import AppTest
-from ui.nav import PAGES
+from ui.base.nav import PAGES
 
 report = {"pages": {}}
 home = AppTest.from_file("app.py", default_timeout=120)

@@ -1,0 +1,204 @@
+"""Load test: one real server, many browser sessions training at once, as in a workshop room.
+
+Starts `streamlit run app.py` on a free localhost port, opens SESSIONS pages in
+Debian's Chromium, and has each start a short training (a time budget of
+BUDGET seconds) at the same moment. Meanwhile it keeps loading the home page in
+another tab and samples the server's memory. The home page is also loaded three
+times before anyone presses Train: the same run's idle baseline. Prints one
+JSON object and exits non-zero if a session neither finished nor queued, if the
+server failed to answer a request, if the home page took longer than
+--max-home-s to draw (0: no limit), or if the server's memory passed --max-rss-mb.
+
+    python -m benchmarks.load_test --data-dir ../shared/data --sessions 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from cnn_core.base import texts  # the page's own English labels, so a reworded label cannot break this
+from scripts.ports import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+EN = texts.table("en")
+STEP_TIMEOUT_S = 300.0  # the longest one browser wait may take (a page, a click, a text) before it counts as hung
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def start_server(data_dir: str, env_extra: dict[str, str], repo: Path = REPO) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` of ``repo`` (this checkout by default) on a free port; (process, url)."""
+    port = free_port()
+    env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": data_dir, **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def run(args) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    env = {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)} if args.max_concurrent else {}
+    if getattr(args, "ray", None):  # trainings on this Ray cluster (its token comes from RAY_AUTH_TOKEN)
+        env["CNN_PLAYGROUND_RAY_ADDRESS"] = args.ray
+    proc, url = start_server(args.data_dir, env)
+    peak = {"rss": 0.0}
+    health_ms: list[float] = []
+    health_failures = [0]
+    stop = threading.Event()
+
+    def sample_memory():
+        while not stop.is_set():
+            peak["rss"] = max(peak["rss"], rss_mb(proc.pid))
+            time.sleep(0.25)
+
+    def probe_server():
+        """The server's own answer time, free of the browsers' share of the CPU."""
+        while not stop.is_set():
+            start = time.time()
+            try:
+                with urllib.request.urlopen(url + "/", timeout=60) as r:
+                    r.read()
+                health_ms.append((time.time() - start) * 1000)
+            except OSError:
+                health_failures[0] += 1
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample_memory, daemon=True)
+    sampler.start()
+    prober = threading.Thread(target=probe_server, daemon=True)
+    prober.start()
+    report: dict = {"sessions": args.sessions, "budget_s": args.budget,
+                    "executor": "ray" if getattr(args, "ray", None) else "local"}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            # Every wait is on a condition (an element, a text); on a busy 2-core machine each may take long,
+            # so none gives up before step_timeout_s, and the whole room before args.timeout: a hang still fails.
+            step_ms = getattr(args, "step_timeout_s", STEP_TIMEOUT_S) * 1000
+
+            def new_page():
+                context = browser.new_context(viewport={"width": 1200, "height": 1000})
+                context.set_default_timeout(step_ms)
+                context.set_default_navigation_timeout(step_ms)
+                return context.new_page()
+
+            pages = []
+            for _ in range(args.sessions):
+                page = new_page()
+                page.goto(f"{url}/train?lang=en")
+                pages.append(page)
+            for page in pages:
+                page.get_by_role("button", name="Train", exact=True).wait_for()
+                page.get_by_text(EN["train.mode_time"], exact=True).click()
+                slider = page.get_by_role("slider", name=EN["train.seconds"])
+                slider.wait_for()
+                slider.focus()
+                page.keyboard.press("Home")  # the shortest budget, 5 s
+            watcher = new_page()
+
+            def load_home() -> float:
+                start = time.time()
+                watcher.goto(url + "/?lang=en")
+                watcher.wait_for_selector("h1")
+                return (time.time() - start) * 1000
+
+            idle_ms = sorted(load_home() for _ in range(3))  # the baseline: the same pages, nobody training
+            report["home_page_ms_idle_median"] = round(idle_ms[1])
+            page_load_ms = []
+            t0 = time.time()
+            for page in pages:  # press Train everywhere, as fast as a room of people would
+                page.get_by_role("button", name="Train", exact=True).click()
+            report["click_all_s"] = round(time.time() - t0, 2)
+            max_position = 0
+            done = [False] * len(pages)
+            deadline = time.time() + args.timeout
+            while not all(done) and time.time() < deadline:
+                page_load_ms.append(load_home())
+                for i, page in enumerate(pages):
+                    if done[i]:
+                        continue
+                    text = page.locator("[data-testid='stMain']").inner_text()
+                    m = re.search(r"Queued: position (\d+)", text)
+                    if m:
+                        max_position = max(max_position, int(m.group(1)))
+                    done[i] = "Test accuracy" in text
+                time.sleep(1)
+            report["all_s"] = round(time.time() - t0, 1)
+            report["finished"] = sum(done)
+            report["max_queue_position_seen"] = max_position
+            report["home_page_ms_median"] = round(sorted(page_load_ms)[len(page_load_ms) // 2])
+            report["home_page_ms_max"] = round(max(page_load_ms))
+            report["home_page_loads"] = len(page_load_ms)
+            browser.close()
+    finally:
+        stop.set()
+        sampler.join()
+        prober.join()
+        report["server_peak_rss_mb"] = round(peak["rss"])
+        report["server_http_failures"] = health_failures[0]
+        if health_ms:
+            report["server_http_ms_median"] = round(sorted(health_ms)[len(health_ms) // 2])
+            report["server_http_ms_max"] = round(max(health_ms))
+        proc.terminate()
+        proc.wait(10)
+    home_ok = not args.max_home_s or report.get("home_page_ms_max", float("inf")) <= args.max_home_s * 1000
+    report["ok"] = (report.get("finished") == args.sessions and report["server_http_failures"] == 0 and home_ok
+                    and report["server_peak_rss_mb"] <= args.max_rss_mb)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout still stops the server (finally)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir",
+                        default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--budget", type=int, default=5, help="(fixed by the slider's minimum: 5 s)")
+    parser.add_argument("--max-concurrent", type=int, default=None, help="default: the app's own")
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--step-timeout", dest="step_timeout_s", type=float, default=STEP_TIMEOUT_S,
+                        help="seconds one browser wait may take before the run counts as hung")
+    parser.add_argument("--max-home-s", type=float, default=10.0, help="0: report the home page's times only")
+    parser.add_argument("--max-rss-mb", type=float, default=4000)
+    parser.add_argument("--ray", metavar="ADDRESS", help="train on this Ray cluster (with RAY_AUTH_MODE/RAY_AUTH_TOKEN)")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    args = parser.parse_args(argv)
+    report = run(args)
+    print(json.dumps(report, indent=2))
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Benchmarks: ``python -m cnn_core bench`` and the figures ``benchmarks/bench_app.py`` reuses.
+
+:func:`run_bench` returns one JSON object comparing, in the same run, this project's
+training loop with the pytorch/examples style loop (a ``DataLoader`` with
+per-sample ``ToTensor``/``Normalize``) and with the machine's fp32 matmul rate.
+The baseline runs in a fresh interpreter, as ``python main.py`` would: both
+commands change a process-wide setting (see :func:`~cnn_core.base.process.keep_freed_memory`)
+that the usual loop does not have; the same loop is also timed in this process,
+with that setting, and reported beside it.
+
+Our loop is timed with the app's default settings, whose precision is "auto";
+where that means bf16 mixed precision, the same loop is also timed in fp32 and
+a bf16 matmul rate is measured, so every figure has its like-for-like partner.
+Everything runs on the CPU, as the baseline and the matmul do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import torch
+
+from cnn_core.data.loading import default_data_dir, load_dataset
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.model import build_model
+from cnn_core.train.config import TrainConfig
+from cnn_core.train.trainer import EvalEvent, StepEvent, evaluate, resolve_precision, train
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 10, dtype: torch.dtype = torch.float32) -> float:
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    a @ b  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n ** 3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def train_step_flops(arch, batch_size: int) -> int:
+    """FLOPs of one training step (forward and backward), counted by torch itself."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model(arch)
+    x = torch.rand(batch_size, arch.in_channels, arch.in_height, arch.in_width)
+    y = torch.randint(0, arch.num_classes, (batch_size,))
+    with FlopCounterMode(display=False) as counter:
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+    return counter.get_total_flops()
+
+
+def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
+    """The pytorch/examples ``mnist/main.py`` loop: DataLoader + per-sample PIL transforms, Adadelta."""
+    from torchvision import datasets, transforms
+
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    ds = datasets.MNIST(str(data_dir), train=True, download=False, transform=tf)
+    loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True)
+    model = build_model(arch, seed=0)
+    opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    model.train()
+    seen, t0 = 0, time.perf_counter()
+    for i, (x, y) in enumerate(loader):
+        if i == 5:  # warm-up done
+            t0, seen = time.perf_counter(), 0
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        seen += len(y)
+        if i >= steps + 5:
+            break
+    return seen / (time.perf_counter() - t0)
+
+
+def our_images_per_s(arch, data, steps: int, batch_size: int, precision: str = TrainConfig.precision) -> float:
+    """Images/s of :func:`train` on the CPU over ``steps`` steps after a warm-up, wall clock, evaluation off."""
+    model = build_model(arch, seed=0)
+    marks: list[float] = []
+
+    def on_event(event):
+        if isinstance(event, StepEvent) and event.step in (5, steps + 5):
+            marks.append(time.perf_counter())
+
+    cfg = TrainConfig(epochs=(steps + 5) / math.ceil((len(data.train_y) - 2000) / batch_size),
+                      batch_size=batch_size, val_size=2000, eval_every_s=1e9, device="cpu",
+                      precision=precision)
+    train(model, data, cfg, on_event=on_event, evaluate_test=False)
+    return steps * batch_size / (marks[1] - marks[0])
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def run_bench(args: argparse.Namespace) -> dict:
+    """Speed figures interleaved over rounds (this machine's speed drifts), medians reported."""
+    data_dir = args.data_dir or default_data_dir()
+    data = load_dataset("mnist", data_dir, download=False)
+    arch = PRESETS["tutorial"]
+    batch = TrainConfig.batch_size
+    examples_batch = 64  # pytorch/examples mnist/main.py's default --batch-size
+    precision = resolve_precision(TrainConfig.precision, torch.device("cpu"))  # the app's default, here
+    mixed = precision == "bf16"
+    loops = ["matmul", "ours", "baseline", "baseline_same_batch", "baseline_in_this_process"]
+    loops += ["matmul_bf16", "ours_fp32"] if mixed else []
+    rounds: dict[str, list[float]] = {name: [] for name in loops}
+    # One fresh interpreter, started before anything here trains, runs the baseline every round.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+        # Its first run is slower (a cold interpreter); time it warm, as ours is.
+        fresh.submit(baseline_images_per_s, arch, data_dir, args.steps, examples_batch).result()
+        for _ in range(args.rounds):
+            rounds["matmul"].append(matmul_gflops())
+            rounds["ours"].append(our_images_per_s(arch, data, args.steps, batch))
+            if mixed:
+                rounds["matmul_bf16"].append(matmul_gflops(dtype=torch.bfloat16))
+                rounds["ours_fp32"].append(our_images_per_s(arch, data, args.steps, batch, precision="fp32"))
+            rounds["baseline"].append(fresh.submit(
+                baseline_images_per_s, arch, data_dir, args.steps, examples_batch).result())
+            rounds["baseline_same_batch"].append(fresh.submit(
+                baseline_images_per_s, arch, data_dir, args.steps, batch).result())
+            rounds["baseline_in_this_process"].append(
+                baseline_images_per_s(arch, data_dir, args.steps, examples_batch))
+    flops_per_image = train_step_flops(arch, batch) / batch
+    ips = median(rounds["ours"])
+    matmul = median(rounds["matmul"])
+    baseline = median(rounds["baseline"])
+    baseline_same = median(rounds["baseline_same_batch"])
+    baseline_here = median(rounds["baseline_in_this_process"])
+
+    def figures(images_per_s: float) -> dict:
+        gflops = flops_per_image * images_per_s / 1e9
+        return {"images_per_s": round(images_per_s, 1), "train_gflops": round(gflops, 1),
+                "ratio_to_matmul": round(gflops / matmul, 3),
+                "speedup_vs_baseline": round(images_per_s / baseline, 2)}
+
+    ours = figures(ips)
+    out: dict = {
+        "device": "cpu", "threads": torch.get_num_threads(), "architecture": "tutorial", "batch_size": batch,
+        "rounds": args.rounds, "precision": precision, "matmul_gflops": round(matmul, 1),
+        "train_gflops": ours["train_gflops"],
+        "ratio_to_matmul": ours["ratio_to_matmul"],
+        "images_per_s": ours["images_per_s"],
+        "baseline_images_per_s": round(baseline, 1),
+        "baseline_batch_size": examples_batch,
+        "speedup_vs_baseline": ours["speedup_vs_baseline"],
+        # The same loop in fp32, like for like with the fp32 matmul and the fp32 baseline.
+        "fp32": figures(median(rounds["ours_fp32"])) if mixed else ours,
+        "baseline_same_batch_images_per_s": round(baseline_same, 1),
+        "speedup_vs_baseline_same_batch": round(ips / baseline_same, 2),
+        "baseline_in_this_process_images_per_s": round(baseline_here, 1),
+        "speedup_vs_baseline_in_this_process": round(ips / baseline_here, 2),
+        "train_mflop_per_image": round(flops_per_image / 1e6, 2),
+    }
+    if mixed:  # the mixed-precision loop against the machine's bf16 matmul, its own like-for-like
+        bf16_matmul = median(rounds["matmul_bf16"])
+        out["bf16_matmul_gflops"] = round(bf16_matmul, 1)
+        out["ratio_to_bf16_matmul"] = round(ours["train_gflops"] / bf16_matmul, 3)
+    out["per_round"] = {k: [round(v, 1) for v in vals] for k, vals in rounds.items()}
+    out.update(draw_latency_ms())
+    if not args.skip_accuracy:
+        out.update(accuracy_run(arch, data, args.epochs))
+    return out
+
+
+def accuracy_run(arch, data, epochs: float) -> dict:
+    """The app's default settings; the test set is scored at every validation point."""
+    model = build_model(arch, seed=0)
+    curve: list[tuple[float, float]] = []
+
+    def on_event(event):
+        if isinstance(event, EvalEvent):
+            _, acc, _ = evaluate(model, data.test_x, data.test_y)
+            curve.append((event.seconds, acc))
+
+    result = train(model, data, TrainConfig(epochs=epochs, device="cpu"), on_event=on_event)
+
+    def first(threshold):
+        return next((round(s, 1) for s, a in curve if a >= threshold), None)
+
+    return {"seconds_to_98": first(0.98), "seconds_to_99": first(0.99),
+            "test_accuracy": round(result.test_accuracy, 4), "train_seconds": round(result.seconds, 1),
+            "accuracy_precision": result.precision,
+            "accuracy_curve": [[round(s, 1), round(a, 4)] for s, a in curve]}
+
+
+def draw_latency_ms(repeats: int = 50) -> dict:
+    """Server time from a canvas image to probabilities and feature maps, as the Draw page computes them."""
+    import numpy as np
+
+    from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
+    from cnn_core.nn.inspection import tile_maps, trace
+    from cnn_core.nn.pretrained import load_pretrained
+
+    model = load_pretrained().model
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[60:220, 130:150] = 255  # a "1"
+    trace(model, prepare_digit(ink_from_rgba(rgba)).tensor())  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        result = trace(model, prepare_digit(ink_from_rgba(rgba)).tensor())
+        for block in result.blocks:
+            tile_maps(block.pool[:64], cols=16)
+    return {"draw_ms": round((time.perf_counter() - t0) / repeats * 1000, 2)}

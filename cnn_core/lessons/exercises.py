@@ -1,0 +1,448 @@
+"""The tutorial's exercises: generated from a seed, answered by the core's own functions.
+
+Seed 0 asks exactly the tutorial's numbers (28×28 digits, 32 filters, ...);
+other seeds vary image sizes, filter counts, scores, grids and curves, and the
+expected answers are computed by :mod:`cnn_core.nn.architecture`,
+:mod:`cnn_core.nn.inspection` and torch (ReLU, max-pooling, a gradient), never
+written in, so every variation is still checked correctly.
+
+Texts live in the translation files under ``ex.<id>.*`` (``title``, ``text``,
+``hint``, ``explain``, ``a0``… for answer boxes, ``opt<i>`` for choices);
+:func:`exercise_text` fills them in, with numbers written the reader's way.
+The printable worksheet and the instructor's answer key are built here too, so
+they can be produced without the app. This module does not import Streamlit.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from cnn_core.base import texts
+from cnn_core.nn.architecture import Architecture, conv_output_size, fully_connected_comparison, layer_table
+from cnn_core.nn.inspection import one_hot, softmax
+
+
+@dataclass(frozen=True)
+class Number:
+    """A decimal shown to the reader: written with the reader's decimal mark."""
+
+    value: float
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A small table of integers (a 4×4 patch) shown as a table in the question."""
+
+    rows: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str  # also the translation key prefix
+    kind: str  # "answer": typed answers; "choice": pick one option; "task": done in the app
+    params: dict = field(default_factory=dict)  # values shown in the question
+    expected: tuple = ()  # one entry per answer box (numbers, or a tuple for a vector); choice: (index,)
+    tolerance: float = 0.0  # absolute, for fractional answers
+    options: tuple[int, ...] = ()  # choice: the order the option texts ``opt<i>`` are shown in
+    decimals: int = 3  # how an expected decimal answer is written in the answer key
+
+
+# ------------------------------------------------------------------ reading answers
+
+_GROUPED = re.compile(r"\d{1,3}([.,' ]\d{3})+")  # fullmatch: "$" would let a final newline through
+
+
+def parse_number(text: str, integer: bool) -> float | None:
+    """Read what a person types: '25088', '25.088', '25,088', '6272.0', '0,5', '-1.5', '1.234,5'.
+
+    For a whole-number answer a single mark followed by three digits groups
+    thousands (the Spanish '6.272' and the English '6,272'); otherwise one mark
+    is the decimal mark. None if unreadable.
+    """
+    s = str(text).strip().replace("\u00a0", " ").replace("\u202f", " ").replace("\u2212", "-")
+    s = s.replace("_", "")
+    sign = -1.0 if s.startswith("-") else 1.0
+    s = s[1:].strip() if s[:1] in "+-" and s else s
+    if not s or not re.fullmatch(r"[\d.,' ]+", s) or not s[0].isdigit():
+        return None
+    marks = [c for c in s if c in ".,"]
+    if "." in marks and "," in marks:  # both: the last one is the decimal mark
+        dec = s.rfind(".") if s.rfind(".") > s.rfind(",") else s.rfind(",")
+        whole, frac = s[:dec], s[dec + 1:]
+        if not _GROUPED.fullmatch(whole) and not whole.isdigit():
+            return None
+        s = re.sub(r"[.,' ]", "", whole) + "." + frac
+    elif " " in s or "'" in s or len(marks) > 1 or (integer and _GROUPED.fullmatch(s)):
+        if not _GROUPED.fullmatch(s):
+            return None
+        s = re.sub(r"[.,' ]", "", s)
+    else:
+        s = s.replace(",", ".")
+    try:
+        return sign * float(s)
+    except ValueError:
+        return None
+
+
+def parse_vector(text: str) -> tuple[float, ...] | None:
+    """'0, 0, 1', '[3; 0; 5]', '3 0 5' → numbers; separated by commas, semicolons or spaces."""
+    s = str(text).replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ")
+    parts = [p for p in re.split(r"[;,\s]+", s) if p]
+    values = [parse_number(p, integer=False) for p in parts]
+    return None if not values or any(v is None for v in values) else tuple(values)
+
+
+def check_answers(ex: Exercise, answers: list[str]) -> bool:
+    if ex.kind == "choice":
+        return len(answers) == 1 and str(answers[0]).strip() == str(ex.expected[0])
+    if ex.kind != "answer" or len(answers) != len(ex.expected):
+        return False
+    for given, expected in zip(answers, ex.expected):
+        if isinstance(expected, tuple):
+            values = parse_vector(given)
+            if values is None or len(values) != len(expected) or any(
+                    abs(v - e) > ex.tolerance + 1e-9 for v, e in zip(values, expected)):
+                return False
+            continue
+        value = parse_number(given, integer=isinstance(expected, int))
+        if value is None or abs(value - expected) > ex.tolerance + 1e-9:
+            return False
+    return True
+
+
+BUILD_START = Architecture(out_channels=(8,), dense=(32,))  # where "build the network" starts from
+
+
+def check_task(ex: Exercise, session: dict) -> bool:
+    """Tasks are done in the app: ``session`` holds 'arch', 'build_started', 'test_accuracy', 'draw_mistakes'."""
+    if ex.id == "build_tutorial":
+        arch = session.get("arch")
+        if not session.get("build_started") or arch is None:
+            return False  # the exercise starts from another network, so it is solved only by building
+        try:
+            layers = layer_table(arch)
+        except Exception:
+            return False
+        maps = [layer for layer in layers if len(layer.output_shape) == 3]
+        target = (ex.params["target_h"], ex.params["target_w"], ex.params["target_c"])
+        return maps[0].output_shape == (28, 28, 1) and len(maps) > 1 and maps[-1].output_shape == target
+    if ex.id == "train_target":
+        acc = session.get("test_accuracy")
+        return acc is not None and acc >= ex.params["target"] / 100
+    if ex.id == "draw_mistake":
+        return any(drawn != predicted for drawn, predicted in session.get("draw_mistakes", []))
+    return False
+
+
+# ------------------------------------------------------------------ the exercises
+
+
+def _choice(ex_id: str, params: dict, correct: int, count: int, rng: random.Random, seed: int) -> Exercise:
+    """A multiple-choice exercise: options ``opt0``…; the order is shuffled for every seed but 0."""
+    order = list(range(count))
+    if seed:
+        rng.shuffle(order)
+    return Exercise(ex_id, "choice", params, (order.index(correct),), options=tuple(order))
+
+
+def _relu(rng: random.Random, seed: int) -> Exercise:
+    values = [-3, 2, 0, -1, 5] if seed == 0 else [rng.randint(-9, 9) for _ in range(5)]
+    out = torch.relu(torch.tensor(values, dtype=torch.float32)).tolist()  # (5,)
+    return Exercise("relu", "answer", {"values": tuple(values)}, (tuple(out),))
+
+
+def _maxpool_grid(rng: random.Random, seed: int) -> Exercise:
+    if seed == 0:
+        rows = ((1, 3, 2, 0), (4, 6, 1, 1), (0, 2, 9, 5), (3, 1, 4, 7))
+    else:
+        rows = ((0,) * 4,) * 4
+        while len({max(rows[r][c], rows[r][c + 1], rows[r + 1][c], rows[r + 1][c + 1])
+                   for r in (0, 2) for c in (0, 2)}) < 3:  # windows with different maxima
+            rows = tuple(tuple(rng.randint(0, 9) for _ in range(4)) for _ in range(4))
+    pooled = F.max_pool2d(torch.tensor(rows, dtype=torch.float32)[None, None], 2)[0, 0]  # (2, 2)
+    return Exercise("maxpool_grid", "answer", {"grid": Grid(rows)}, (tuple(pooled.flatten().tolist()),))
+
+
+def _receptive_field(rng: random.Random, seed: int) -> Exercise:
+    k, n = (3, 2) if seed == 0 else (rng.choice([3, 5, 7]), rng.choice([2, 3]))
+    arch = Architecture(in_height=64, in_width=64, out_channels=(8,) * n, kernel_size=k, pool="none")
+    last_conv = [layer for layer in layer_table(arch) if layer.kind == "conv"][-1]
+    return Exercise("receptive_field", "answer", {"k": k, "n": n}, (last_conv.receptive_field,))
+
+
+def _padding(rng: random.Random, seed: int) -> Exercise:
+    size, k = (28, 3) if seed == 0 else (rng.choice([16, 20, 24, 32, 48]), rng.choice([3, 5, 7]))
+    return Exercise("padding", "answer", {"size": size, "k": k},
+                    (conv_output_size(size, k, "same"), conv_output_size(size, k, "valid")))
+
+
+def _most_params(rng: random.Random, seed: int) -> Exercise:
+    """Which layer holds most parameters; the options are the network's own layers."""
+    while True:
+        if seed == 0:
+            arch = Architecture()
+        else:
+            arch = Architecture(out_channels=tuple(sorted(rng.sample([16, 32, 64, 128], 3))),
+                                dense=(rng.choice([32, 64, 100, 128, 256]),))
+        layers = [layer for layer in layer_table(arch) if layer.params]
+        counts = sorted(layer.params for layer in layers)
+        if counts[-1] > counts[-2]:  # one clear answer
+            break
+    names = ("conv1", "conv2", "conv3", "dense1", "output")
+    best = max(layers, key=lambda layer: layer.params)
+    flat = next(layer for layer in layer_table(arch) if layer.kind == "flatten")
+    ex = _choice("most_params", {
+        "f1": arch.out_channels[0], "f2": arch.out_channels[1], "f3": arch.out_channels[2],
+        "units": arch.dense[0], "flat": flat.neurons, "best_params": best.params,
+    }, names.index(best.name), len(names), rng, seed)
+    return ex
+
+
+def _softmax_shift(rng: random.Random, seed: int) -> Exercise:
+    scores = [2.0, 1.0, 0.1] if seed == 0 else [round(rng.uniform(-2, 3), 1) for _ in range(3)]
+    shift = 5 if seed == 0 else rng.choice([1, 2, 3, 10, 100])
+    probs = softmax(scores).tolist()
+    return _choice("softmax_shift", {"scores": tuple(Number(s, 1) for s in scores),
+                                     "probs": tuple(Number(p, 2) for p in probs), "shift": shift},
+                   0, 4, rng, seed)
+
+
+def _overfitting(rng: random.Random, seed: int) -> Exercise:
+    """Two loss curves; the answer is the epoch with the lowest validation loss (where to stop)."""
+    epochs = 8
+    best = 4 if seed == 0 else rng.randint(3, 6)
+    train = [round(0.9 * 0.72 ** e, 2) for e in range(epochs)]
+    val = []
+    for e in range(1, epochs + 1):
+        dip = 0.95 * 0.8 ** min(e, best)
+        rise = 0.06 * max(0, e - best) + (0.01 * rng.random() if seed else 0)
+        val.append(round(dip + rise + 0.03 * (e > best), 2))
+    stop = val.index(min(val)) + 1  # the first epoch with the lowest validation loss
+    return Exercise("overfitting", "answer", {"train": tuple(Number(v, 2) for v in train),
+                                              "val": tuple(Number(v, 2) for v in val), "epochs": epochs},
+                    (stop,))
+
+
+def _gradient_step(rng: random.Random, seed: int) -> Exercise:
+    """One weight, prediction w·x, loss (w·x − y)²: the gradient and the weight after one step."""
+    if seed == 0:
+        w0, x, y, lr = 0.5, 2, 3, 0.1
+    else:
+        w0, x, lr = rng.choice([0.5, 1.0, 1.5, -0.5, 2.0]), rng.choice([1, 2, 3]), rng.choice([0.1, 0.05, 0.01])
+        y = rng.choice([v for v in range(-3, 7) if v != w0 * x])  # a wrong prediction: the gradient is not 0
+    w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+    loss = (w * x - y) ** 2
+    loss.backward()
+    grad = float(w.grad)
+    new_w = w0 - lr * grad
+    return Exercise("gradient_step", "answer", {"w": Number(w0, 1), "x": x, "y": y, "lr": Number(lr, 2)},
+                    (round(grad, 4), round(new_w, 4)), tolerance=0.01, decimals=2)
+
+
+def make_exercises(seed: int = 0) -> list[Exercise]:
+    rng = random.Random(seed)
+    if seed == 0:
+        side, colour_side, filters, pixel = 28, 28, 32, 128
+        scores = [2.0, 1.0, 0.1]
+    else:
+        side = rng.choice([16, 20, 24, 32, 48, 64])
+        colour_side = rng.choice([24, 32, 48, 64])
+        filters = rng.choice([8, 16, 24, 48, 64])
+        pixel = rng.randint(1, 254)
+        scores = [round(rng.uniform(-2, 3), 1) for _ in range(3)]
+    classes_a = 2 if seed == 0 else rng.choice([2, 4, 5])
+    gray = Architecture(in_height=side, in_width=side, in_channels=1, out_channels=(filters,))
+    gray_layers = layer_table(gray)
+    colour = Architecture(in_height=colour_side, in_width=colour_side, in_channels=3, out_channels=(filters,))
+    cmp = fully_connected_comparison(gray)
+    probs = softmax(scores).tolist()
+    label = 2 if seed == 0 else rng.randrange(3)
+    target_c = 128 if seed == 0 else rng.choice([64, 96, 128, 192])
+    target = 98 if seed == 0 else rng.choice([95, 97, 98])
+    return [
+        Exercise("input_gray", "answer", {"h": side, "w": side}, (gray_layers[0].neurons,)),
+        Exercise("input_colour", "answer", {"h": colour_side, "w": colour_side},
+                 (layer_table(colour)[0].neurons,)),
+        Exercise("normalise", "answer", {"value": pixel}, (round(pixel / 255, 4),), tolerance=0.005),
+        Exercise("conv_neurons", "answer", {"h": side, "w": side, "filters": filters},
+                 (gray_layers[1].neurons,)),
+        Exercise("conv_params", "answer", {"filters": filters, "h": side, "w": side},
+                 (gray_layers[1].weights, gray_layers[1].params)),
+        # pooling before the dense comparison: the comparison's text states the pooled count
+        Exercise("pool_neurons", "answer", {"h": side, "w": side, "filters": filters},
+                 (gray_layers[2].neurons,)),
+        Exercise("dense_compare", "answer",
+                 {"inputs": cmp.input_neurons, "pooled": cmp.pooled_neurons, "h": side // 2, "w": side // 2,
+                  "filters": filters}, (cmp.dense_to_pooled_weights,)),
+        Exercise("build_tutorial", "task", {"target_h": 3, "target_w": 3, "target_c": target_c,
+                                            "start": BUILD_START.out_channels[0]}),
+        Exercise("output_size", "answer", {"a": classes_a, "b": 3, "c": 10}, (classes_a, 3, 10)),
+        Exercise("one_hot", "answer", {"classes": 3, "label": label, "label_human": label + 1},
+                 (tuple(float(v) for v in one_hot(label, 3)),)),
+        Exercise("softmax", "answer", {"scores": tuple(Number(s, 1) for s in scores)},
+                 (round(probs[0], 3),), tolerance=0.01),
+        # the concepts behind the counts
+        _relu(rng, seed),
+        _maxpool_grid(rng, seed),
+        _receptive_field(rng, seed),
+        _padding(rng, seed),
+        _most_params(rng, seed),
+        _softmax_shift(rng, seed),
+        _overfitting(rng, seed),
+        _gradient_step(rng, seed),
+        _choice("weight_sharing", {}, 0, 4, rng, seed),
+        Exercise("train_target", "task", {"target": target}),
+        Exercise("draw_mistake", "task", {}),
+    ]
+
+
+# ------------------------------------------------------------------ texts
+
+
+def render_value(value, lang: str, html_table: bool = False) -> str:
+    """A parameter or answer as the reader's language writes it."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return texts.format_number(value, lang)
+    if isinstance(value, Number):
+        return texts.format_number(value.value, lang, value.decimals)
+    if isinstance(value, float):
+        return short_number(value, lang)
+    if isinstance(value, Grid):
+        if html_table:
+            body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in value.rows)
+            return f"<table class='grid'>{body}</table>"
+        width = max(len(str(v)) for row in value.rows for v in row)
+        body = "\n".join("  ".join(str(v).rjust(width) for v in row) for row in value.rows)
+        return f"\n\n```\n{body}\n```\n\n"  # a code block: aligned in Streamlit and in a .md file
+    if isinstance(value, (tuple, list)):
+        parts = [render_value(v, lang) for v in value]
+        decimal = any(isinstance(v, (float, Number)) and not float(getattr(v, "value", v)).is_integer()
+                      for v in value)
+        return ("; " if decimal else ", ").join(parts)  # '0,5; 1,2' keeps Spanish decimals readable
+    return str(value)
+
+
+def short_number(value: float, lang: str, decimals: int = 3) -> str:
+    """0.502 → '0,502'; 1.3 → '1,3'; 8.0 → '8' (trailing zeros dropped)."""
+    if float(value).is_integer():
+        return texts.format_number(int(value), lang)
+    text = texts.format_number(value, lang, decimals)
+    mark = texts.table(lang)["_meta.decimal"]
+    return text.rstrip("0").rstrip(mark) if mark in text else text
+
+
+def answer_text(ex: Exercise, lang: str) -> str:
+    """The expected answer as the reader would write it (the option's text for a choice)."""
+    if ex.kind == "task":
+        return texts.translate(lang, "ex.task_answer")
+    if ex.kind == "choice":
+        return exercise_text(ex, f"opt{ex.options[ex.expected[0]]}", lang)
+    parts = []
+    for value in ex.expected:
+        if isinstance(value, tuple):
+            parts.append(render_value(tuple(int(v) if float(v).is_integer() else v for v in value), lang))
+        elif isinstance(value, float):
+            parts.append(short_number(value, lang, ex.decimals))
+        else:
+            parts.append(render_value(value, lang))
+    return " · ".join(parts)
+
+
+def exercise_text(ex: Exercise, part: str, lang: str, html_table: bool = False) -> str:
+    """``ex.<id>.<part>`` in ``lang`` with the exercise's values written the reader's way."""
+    params = {k: render_value(v, lang, html_table) for k, v in ex.params.items()}
+    if part == "explain":
+        params["answer"] = answer_text(ex, lang)
+    return texts.translate(lang, f"ex.{ex.id}.{part}", **params)
+
+
+def option_texts(ex: Exercise, lang: str) -> list[str]:
+    """A choice's options in the order shown (index = the value to check)."""
+    return [exercise_text(ex, f"opt{i}", lang) for i in ex.options]
+
+
+def answer_labels(ex: Exercise, lang: str) -> list[str]:
+    return [texts.translate(lang, f"ex.{ex.id}.a{i}") for i in range(len(ex.expected))] if ex.kind == "answer" else []
+
+
+# ------------------------------------------------------------------ worksheet and answer key
+
+_LETTERS = "abcdefgh"
+
+
+def worksheet_markdown(exercises: list[Exercise], seed: int, lang: str, key: bool = False) -> str:
+    """The worksheet for students, or with ``key=True`` the instructor's answer key, in Markdown."""
+    tr = lambda k, **p: texts.translate(lang, k, **p)  # noqa: E731
+    title = tr("ex.key_title" if key else "ex.worksheet_title")
+    lines = [f"# {title}", "", tr("ex.worksheet_variation", seed=seed), ""]
+    if not key:
+        lines += [tr("ex.worksheet_name"), ""]
+    for n, ex in enumerate(exercises, start=1):
+        lines += [f"## {n}. {exercise_text(ex, 'title', lang)}", ""]
+        if key:
+            lines += [f"**{tr('ex.answer', answer=answer_text(ex, lang))}**", "",
+                      exercise_text(ex, "explain", lang), ""]
+            continue
+        lines += [exercise_text(ex, "text", lang), ""]
+        if ex.kind == "answer":
+            lines += [f"- {label}: ________" for label in answer_labels(ex, lang)] + [""]
+        elif ex.kind == "choice":
+            lines += [f"- ({_LETTERS[i]}) {text}" for i, text in enumerate(option_texts(ex, lang))] + [""]
+    return "\n".join(lines)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _html_text(text: str) -> str:
+    """Escape first, then turn the translations' **bold** into <strong>."""
+    return _BOLD.sub(r"<strong>\1</strong>", html.escape(text)).replace("\n", "<br>")
+
+
+def _without_grid(ex: Exercise) -> Exercise:
+    """The exercise with its grid left out of the text (the HTML sheet draws it as a table)."""
+    return Exercise(ex.id, ex.kind, {k: "" if isinstance(v, Grid) else v for k, v in ex.params.items()},
+                    ex.expected, ex.tolerance, ex.options, ex.decimals)
+
+
+def worksheet_html(exercises: list[Exercise], seed: int, lang: str, key: bool = False) -> str:
+    """The same sheet as a printable HTML page (every value escaped); print it or save it as PDF."""
+    tr = lambda k, **p: texts.translate(lang, k, **p)  # noqa: E731
+    title = tr("ex.key_title" if key else "ex.worksheet_title")
+    out = [f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>",
+           f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;max-width:48rem;margin:2rem auto}}"
+           "h2{font-size:1.1rem;margin-top:1.6rem}.blank{display:inline-block;min-width:10rem;"
+           "border-bottom:1px solid #000}table.grid td{border:1px solid #555;width:2rem;height:2rem;"
+           "text-align:center}table.grid{border-collapse:collapse}section{break-inside:avoid}</style></head><body>",
+           f"<h1>{html.escape(title)}</h1>", f"<p>{_html_text(tr('ex.worksheet_variation', seed=seed))}</p>"]
+    if not key:
+        out.append(f"<p>{_html_text(tr('ex.worksheet_name'))}</p>")
+    for n, ex in enumerate(exercises, start=1):
+        out.append(f"<section><h2>{n}. {html.escape(exercise_text(ex, 'title', lang))}</h2>")
+        if key:
+            out.append(f"<p><strong>{html.escape(tr('ex.answer', answer=answer_text(ex, lang)))}</strong></p>")
+            out.append(f"<p>{_html_text(exercise_text(ex, 'explain', lang))}</p></section>")
+            continue
+        grid = next((v for v in ex.params.values() if isinstance(v, Grid)), None)
+        text = exercise_text(_without_grid(ex), "text", lang)
+        out.append(f"<p>{_html_text(text)}</p>")
+        if grid is not None:
+            out.append(render_value(grid, lang, html_table=True))
+        if ex.kind == "answer":
+            out.append("<ul>" + "".join(f"<li>{html.escape(label)}: <span class='blank'></span></li>"
+                                        for label in answer_labels(ex, lang)) + "</ul>")
+        elif ex.kind == "choice":
+            out.append("<ul>" + "".join(f"<li>({_LETTERS[i]}) {html.escape(text)}</li>"
+                                        for i, text in enumerate(option_texts(ex, lang))) + "</ul>")
+        out.append("</section>")
+    out.append("</body></html>")
+    return "".join(out)

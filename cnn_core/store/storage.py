@@ -1,0 +1,651 @@
+"""Everything the app keeps between visits: workspaces, runs, exercise progress, settings, rooms.
+
+This is the only module that touches the database (SQLAlchemy 2). Pages and
+``ui/`` call a :class:`Storage` and get plain dataclasses back, never ORM rows
+or SQL. It is not the model format (that is :mod:`cnn_core.nn.checkpoint`; a run
+keeps a checkpoint's bytes) and knows nothing of Streamlit.
+
+The database is one SQLite file under the app's data home by default, created
+on first use; ``CNN_PLAYGROUND_DATABASE_URL`` points several app replicas at
+one PostgreSQL server instead. Model files live in the database too, in a
+deferred column that listings never load, so every replica reads every model
+without a shared disk. The schema is created and upgraded by the Alembic
+migrations in ``cnn_core/store/migrations/`` when a Storage opens.
+
+A workspace is anonymous: whoever holds its code (128 random bits, in the
+page's URL) owns it. Limits keep one workspace from filling the disk: past the
+run or byte limit the oldest unpinned runs are removed and their names
+returned, so the app can say so; a run that could not fit even then is
+refused before anything is removed. A workspace holds a model file once: each
+run keeps the SHA-256 of its model's bytes (:func:`model_digest`, unique per
+workspace), and adding a model the workspace already has returns the run that
+holds it and removes nothing (:meth:`Storage.add_run`). Text columns drop NUL characters
+(:class:`CleanString`) and user text is kept as one clean line
+(:mod:`cnn_core.base.usertext`), the same on SQLite and PostgreSQL. Workspaces
+idle longer than ``idle_days`` are removed by :meth:`Storage.cleanup_idle`,
+which opening or creating a workspace runs by itself at most once an hour per
+process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    TypeDecorator,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from cnn_core.base import usertext
+from cnn_core.base.errors import WorkspaceFullError
+
+WORKSPACE_CODE_BYTES = 16  # 128 bits: secrets.token_urlsafe gives 22 URL-safe characters
+WORKSPACE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")  # check with fullmatch: "$" also matches before a final newline
+ROOM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a projector
+ROOM_CODE_LEN = 6
+ROOM_CODE = re.compile(rf"[{ROOM_ALPHABET}]{{{ROOM_CODE_LEN}}}")  # fullmatch, like WORKSPACE_CODE
+MAX_NAME_LEN = 80  # run names and room titles
+MAX_NICKNAME_LEN = 30
+CLEANUP_EVERY_S = 3600.0
+TOUCH_EVERY = dt.timedelta(hours=1)  # how stale a workspace's last visit may be before a visit writes it
+
+
+def model_digest(model: bytes) -> str:
+    """What tells one model file from another: the SHA-256 of its bytes, in hex (64 characters)."""
+    return hashlib.sha256(model).hexdigest()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)  # naive UTC: the same in SQLite and PostgreSQL
+
+
+# ------------------------------------------------------------------ schema
+
+class CleanString(TypeDecorator):
+    """Every string column: what is written (and compared) loses its NUL characters.
+
+    PostgreSQL refuses NUL in text; SQLite would keep it. Cleaning here, for
+    every column and every statement, keeps both databases holding the same
+    thing and no user text (a model file's dataset name, a run's new name, a
+    nickname) can fail a write. JSON columns need nothing: JSON writes NUL as
+    the escape ``\\u0000``.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return usertext.without_nul(value) if isinstance(value, str) else value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {str: CleanString}
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(CleanString(32), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)  # the Train page's choices
+    # The Exercises page's variation (0 = the tutorial's numbers); exercises_solved holds its progress.
+    exercise_variation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    name: Mapped[str] = mapped_column(CleanString(MAX_NAME_LEN))
+    source: Mapped[str] = mapped_column(CleanString(16))  # "trained" or "uploaded"
+    dataset: Mapped[str] = mapped_column(CleanString(120))
+    classes: Mapped[list] = mapped_column(JSON)
+    architecture: Mapped[dict] = mapped_column(JSON)  # Architecture.to_dict()
+    train_config: Mapped[dict] = mapped_column(JSON)  # TrainConfig fields that shaped the run
+    precision: Mapped[str | None] = mapped_column(CleanString(8), nullable=True)
+    device: Mapped[str | None] = mapped_column(CleanString(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(CleanString(16), nullable=True)  # "done", "stopped", "nan"
+    curves: Mapped[dict] = mapped_column(JSON)  # {"steps": [[step, epoch, seconds, loss, acc]], "evals": [...]}
+    test_accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    per_class: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    confusion: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    params: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    images_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    model_size: Mapped[int] = mapped_column(Integer)
+    model: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # a checkpoint zip; loaded only when asked for
+    # model_digest(model); None only for a duplicate an older version let in (migration 0003).
+    model_sha256: Mapped[str | None] = mapped_column(CleanString(64), nullable=True)
+    # One run per model file in a workspace: two sessions adding the same file at once cannot both succeed.
+    __table_args__ = (Index("ix_runs_workspace_model", "workspace_id", "model_sha256", unique=True),)
+
+
+class ExerciseSolved(Base):
+    __tablename__ = "exercises_solved"
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(CleanString(40), primary_key=True)
+    solved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(CleanString(16), unique=True, index=True)
+    title: Mapped[str] = mapped_column(CleanString(MAX_NAME_LEN))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RoomMember(Base):
+    __tablename__ = "room_members"
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    nickname: Mapped[str] = mapped_column(CleanString(MAX_NICKNAME_LEN))
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+# ------------------------------------------------------------------ what callers get
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run as the app shows it; the model's bytes come separately (:meth:`Storage.model_bytes`).
+
+    A listing (:meth:`Storage.runs`) leaves out the large columns, ``curves``,
+    ``per_class`` and ``confusion`` (None there); :meth:`Storage.run` and
+    :meth:`Storage.runs_in_full` bring them.
+    """
+
+    id: int
+    created_at: dt.datetime
+    name: str
+    source: str
+    dataset: str
+    classes: list[str]
+    architecture: dict
+    train_config: dict
+    precision: str | None
+    device: str | None
+    reason: str | None
+    curves: dict | None
+    test_accuracy: float | None
+    per_class: list[float] | None
+    confusion: list[list[int]] | None
+    params: int
+    seconds: float | None
+    images_per_s: float | None
+    pinned: bool
+    model_size: int
+
+
+@dataclass
+class NewRun:
+    """What a finished training or an uploaded model contributes; see :mod:`cnn_core.store.runs`."""
+
+    name: str
+    source: str
+    dataset: str
+    classes: list[str]
+    architecture: dict
+    model: bytes
+    params: int
+    train_config: dict = field(default_factory=dict)
+    precision: str | None = None
+    device: str | None = None
+    reason: str | None = None
+    curves: dict = field(default_factory=lambda: {"steps": [], "evals": []})
+    test_accuracy: float | None = None
+    per_class: list[float] | None = None
+    confusion: list[list[int]] | None = None
+    seconds: float | None = None
+    images_per_s: float | None = None
+
+
+@dataclass(frozen=True)
+class OpenedWorkspace:
+    """What a returning visitor's first page needs: the Train settings and the exercises' variation and progress."""
+
+    settings: dict
+    solved: set[str]
+    variation: int = 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_runs: int = 30  # runs kept per workspace
+    max_bytes: int = 100 * 2**20  # model bytes kept per workspace
+    max_run_bytes: int | None = None  # one run's model, at most (what a run is read back with); None: max_bytes
+    idle_days: float = 90  # workspaces unseen this long are removed
+
+    @property
+    def max_mb(self) -> float:
+        """``max_bytes`` in megabytes as a person reads it: 100, or 0.5."""
+        return _mb(self.max_bytes)
+
+
+def _mb(size: int) -> float:
+    mb = size / 2**20
+    return int(mb) if mb.is_integer() else round(mb, 1)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One student on a room's board: their best run (by test accuracy)."""
+
+    nickname: str
+    runs: int
+    best_accuracy: float | None
+    params: int | None
+    seconds: float | None
+    dataset: str | None
+    solved: int
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    code: str
+    title: str
+    created_at: dt.datetime
+    closed: bool
+
+
+# What a run's reader gets: every column but the model and the owner. A listing (every page of a session
+# with a workspace reads one) leaves out the large ones too: 400 curve points a run, parsed from JSON, times
+# 30 runs cost tens of milliseconds, and only the Runs view's compared runs need them.
+_DETAIL_COLUMNS = ("curves", "per_class", "confusion")
+_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key not in ("model", "workspace_id", "model_sha256")]
+_LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
+
+
+# ------------------------------------------------------------------ the store
+
+
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(conn, _record):
+            cur = conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")  # cascades: a removed workspace takes its runs along
+            cur.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the psycopg 3 driver in requirements.txt
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Storage:
+    """Workspaces, runs, progress and rooms in one database. Thread-safe: one per process."""
+
+    def __init__(self, url: str, limits: Limits = Limits(), migrate: bool = True):
+        self.url = url
+        self.limits = limits
+        self.engine = make_engine(url)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads are single statements: without a transaction around them a read on PostgreSQL is one round
+        # trip (after the pool's ping), not three (BEGIN, the query, ROLLBACK). Writes keep their transaction.
+        self._read = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        self._last_cleanup: float | None = None  # the first visit of a process cleans up
+        self._cleanup_lock = threading.Lock()
+        if migrate:
+            from cnn_core.store.migrations import upgrade
+
+            upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- workspaces
+    def create_workspace(self) -> str:
+        code = secrets.token_urlsafe(WORKSPACE_CODE_BYTES)
+        with self._session.begin() as s:
+            s.add(Workspace(code=code, created_at=now(), last_seen_at=now(), settings={}))
+        self._maybe_cleanup()  # also on servers where nobody comes back
+        return code
+
+    def workspace_exists(self, code: str) -> bool:
+        if not WORKSPACE_CODE.fullmatch(code or ""):
+            return False
+        with self._read() as s:
+            return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
+
+    def open_workspace(self, code: str) -> OpenedWorkspace | None:
+        """A returning visitor's first page: settings, variation and solved exercises in one query, or None.
+
+        One statement, so a replica far from its database pays one round trip;
+        the visit is written only when the last one noted is older than
+        ``TOUCH_EVERY`` (idle cleanup counts in days, not seconds).
+        """
+        if not WORKSPACE_CODE.fullmatch(code or ""):
+            return None
+        self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
+        with self._read() as s:
+            rows = s.execute(select(Workspace.id, Workspace.settings, Workspace.exercise_variation,
+                                    Workspace.last_seen_at, ExerciseSolved.exercise_id)
+                             .outerjoin(ExerciseSolved, ExerciseSolved.workspace_id == Workspace.id)
+                             .where(Workspace.code == code)).all()
+            if not rows:
+                return None
+            first = rows[0]
+            if now() - first.last_seen_at >= TOUCH_EVERY:
+                s.execute(update(Workspace).where(Workspace.id == first.id).values(last_seen_at=now()))
+                s.commit()
+        return OpenedWorkspace(dict(first.settings or {}), {r.exercise_id for r in rows if r.exercise_id},
+                               int(first.exercise_variation or 0))
+
+    def touch(self, code: str) -> None:
+        """Note a visit (keeps the workspace from idle cleanup) and run that cleanup when it is due."""
+        with self._session.begin() as s:
+            s.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=now()))
+        self._maybe_cleanup()
+
+    def _ws_id(self, s: Session, code: str) -> int:
+        ws_id = s.scalar(select(Workspace.id).where(Workspace.code == code))
+        if ws_id is None:
+            raise KeyError("no such workspace")
+        return ws_id
+
+    def settings(self, code: str) -> dict:
+        with self._read() as s:
+            return dict(s.scalar(select(Workspace.settings).where(Workspace.code == code)) or {})
+
+    def save_settings(self, code: str, settings: dict) -> None:
+        with self._session.begin() as s:
+            s.execute(update(Workspace).where(Workspace.code == code).values(settings=dict(settings)))
+
+    # -- runs
+    def add_run(self, code: str, new: NewRun) -> tuple[int, list[str]]:
+        """Store a run; returns its id and the names of older runs removed to stay within the limits.
+
+        A model the workspace already holds (the same bytes: :func:`model_digest`)
+        is not stored twice: the id of the run holding it comes back, and nothing
+        is removed. A run that cannot fit even with every unpinned run removed (its
+        model alone is over the byte limit, or the pinned runs leave it no room) is
+        refused with a :class:`WorkspaceFullError` before anything is removed.
+        """
+        digest = model_digest(new.model)
+        try:
+            with self._session.begin() as s:
+                ws_id = self._ws_id(s, code)
+                held = s.scalar(select(Run.id).where(Run.workspace_id == ws_id, Run.model_sha256 == digest))
+                if held is not None:
+                    return held, []
+                self._check_fits(s, ws_id, len(new.model))
+                run = Run(workspace_id=ws_id, created_at=now(),
+                          name=usertext.one_line(new.name, MAX_NAME_LEN) or "?",
+                          source=new.source, dataset=usertext.one_line(new.dataset, 120) or "?",
+                          classes=list(new.classes), architecture=new.architecture,
+                          train_config=new.train_config, precision=new.precision, device=new.device,
+                          reason=new.reason, curves=new.curves, test_accuracy=new.test_accuracy,
+                          per_class=new.per_class, confusion=new.confusion, params=new.params,
+                          seconds=new.seconds, images_per_s=new.images_per_s, pinned=False,
+                          model_size=len(new.model), model=new.model, model_sha256=digest)
+                s.add(run)
+                s.flush()
+                removed = self._enforce_limits(s, ws_id, keep=run.id)
+                return run.id, removed
+        except IntegrityError:  # another session stored the same model between the look-up and the insert
+            held = self.run_holding(code, digest)
+            if held is None:
+                raise
+            return held, []
+
+    def run_holding(self, code: str, digest: str) -> int | None:
+        """The id of the workspace's run whose model has this :func:`model_digest`, or None."""
+        with self._read() as s:
+            return s.scalar(select(Run.id).join(Workspace)
+                            .where(Workspace.code == code, Run.model_sha256 == digest))
+
+    def _check_fits(self, s: Session, ws_id: int, size: int) -> None:
+        """Refuse a new run of ``size`` model bytes that removing old runs could not make room for."""
+        limits = self.limits
+        pinned = s.execute(select(func.count(Run.id), func.coalesce(func.sum(Run.model_size), 0))
+                           .where(Run.workspace_id == ws_id, Run.pinned.is_(True))).one()
+        mb = {"size_mb": round(size / 2**20, 1), "limit_mb": limits.max_mb}
+        if size > limits.max_bytes:
+            raise WorkspaceFullError("err.run_too_big", **mb)
+        if limits.max_run_bytes is not None and size > limits.max_run_bytes:  # it could never be read back
+            raise WorkspaceFullError("err.run_too_big", **{**mb, "limit_mb": _mb(limits.max_run_bytes)})
+        if size + pinned[1] > limits.max_bytes:
+            raise WorkspaceFullError("err.run_no_room", pinned_mb=round(pinned[1] / 2**20, 1), **mb)
+        if pinned[0] + 1 > limits.max_runs:
+            raise WorkspaceFullError("err.runs_all_pinned", limit=limits.max_runs)
+
+    def _enforce_limits(self, s: Session, ws_id: int, keep: int) -> list[str]:
+        rows = s.execute(select(Run.id, Run.name, Run.model_size, Run.pinned).where(Run.workspace_id == ws_id)
+                         .order_by(Run.created_at, Run.id)).all()
+        count, size = len(rows), sum(r.model_size for r in rows)
+        removed: list[str] = []
+        for r in rows:  # oldest first; _check_fits made sure removing the unpinned ones is enough
+            if count <= self.limits.max_runs and size <= self.limits.max_bytes:
+                break
+            if r.pinned or r.id == keep:
+                continue
+            s.execute(delete(Run).where(Run.id == r.id))
+            removed.append(r.name)
+            count, size = count - 1, size - r.model_size
+        return removed
+
+    def runs(self, code: str) -> list[RunInfo]:
+        """The workspace's runs, oldest first, without their models, curves, per-class accuracy and confusion."""
+        with self._read() as s:
+            rows = s.execute(select(*_LIST_COLUMNS).join(Workspace).where(Workspace.code == code)
+                             .order_by(Run.created_at, Run.id)).all()
+        return [RunInfo(**row._asdict(), **dict.fromkeys(_DETAIL_COLUMNS)) for row in rows]
+
+    def runs_in_full(self, code: str, run_ids) -> list[RunInfo]:
+        """These runs of the workspace (oldest first) with everything but their models; others' ids are ignored."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return []
+        with self._read() as s:
+            rows = s.execute(select(*_RUN_COLUMNS).join(Workspace).where(Workspace.code == code, Run.id.in_(ids))
+                             .order_by(Run.created_at, Run.id)).all()
+        return [RunInfo(**row._asdict()) for row in rows]
+
+    def run(self, code: str, run_id: int) -> RunInfo | None:
+        return next(iter(self.runs_in_full(code, [run_id])), None)
+
+    def model_bytes(self, code: str, run_id: int) -> bytes | None:
+        with self._read() as s:
+            return s.scalar(select(Run.model).join(Workspace)
+                            .where(Workspace.code == code, Run.id == int(run_id)))
+
+    def rename_run(self, code: str, run_id: int, name: str) -> None:
+        self._update_run(code, run_id, name=usertext.one_line(name, MAX_NAME_LEN) or "?")
+
+    def pin_run(self, code: str, run_id: int, pinned: bool = True) -> None:
+        self._update_run(code, run_id, pinned=bool(pinned))
+
+    def _update_run(self, code: str, run_id: int, **values) -> None:
+        with self._session.begin() as s:
+            ws_id = self._ws_id(s, code)
+            s.execute(update(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)).values(**values))
+
+    def delete_run(self, code: str, run_id: int) -> None:
+        with self._session.begin() as s:
+            ws_id = self._ws_id(s, code)
+            s.execute(delete(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)))
+
+    def workspace_bytes(self, code: str) -> int:
+        with self._read() as s:
+            return int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0)).join(Workspace)
+                                .where(Workspace.code == code)))
+
+    # -- exercises
+    def mark_solved(self, code: str, exercise_id: str) -> None:
+        with self._session.begin() as s:
+            ws_id = self._ws_id(s, code)
+            if s.get(ExerciseSolved, (ws_id, exercise_id)) is None:
+                s.add(ExerciseSolved(workspace_id=ws_id, exercise_id=exercise_id[:40], solved_at=now()))
+
+    def unmark_all(self, code: str) -> None:
+        with self._session.begin() as s:
+            s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == self._ws_id(s, code)))
+
+    def set_variation(self, code: str, variation: int) -> None:
+        """Switch the workspace's exercises to another variation; its progress starts from zero."""
+        with self._session.begin() as s:
+            ws_id = self._ws_id(s, code)
+            s.execute(update(Workspace).where(Workspace.id == ws_id).values(exercise_variation=int(variation)))
+            s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id))
+
+    def variation(self, code: str) -> int:
+        with self._read() as s:
+            return int(s.scalar(select(Workspace.exercise_variation).where(Workspace.code == code)) or 0)
+
+    def solved(self, code: str) -> set[str]:
+        with self._read() as s:
+            return set(s.scalars(select(ExerciseSolved.exercise_id).join(Workspace).where(Workspace.code == code)))
+
+    # -- rooms
+    def create_room(self, title: str = "") -> str:
+        for _ in range(20):
+            code = "".join(secrets.choice(ROOM_ALPHABET) for _ in range(ROOM_CODE_LEN))
+            with self._session.begin() as s:
+                if s.scalar(select(Room.id).where(Room.code == code)) is None:
+                    s.add(Room(code=code, title=usertext.one_line(title, MAX_NAME_LEN), created_at=now()))
+                    return code
+        raise RuntimeError("no free room code")  # 31**6 codes: only with ~10^9 rooms open
+
+    def room(self, room_code: str) -> RoomInfo | None:
+        if not ROOM_CODE.fullmatch(room_code or ""):
+            return None
+        with self._read() as s:
+            room = s.scalar(select(Room).where(Room.code == room_code))
+            if room is None:
+                return None
+            return RoomInfo(room.code, room.title, room.created_at, room.closed_at is not None)
+
+    def rooms(self) -> list[RoomInfo]:
+        with self._read() as s:
+            return [RoomInfo(r.code, r.title, r.created_at, r.closed_at is not None)
+                    for r in s.scalars(select(Room).order_by(Room.created_at.desc()))]
+
+    def close_room(self, room_code: str) -> None:
+        with self._session.begin() as s:
+            s.execute(update(Room).where(Room.code == room_code).values(closed_at=now()))
+
+    def join_room(self, room_code: str, code: str, nickname: str = "") -> bool:
+        """Add the workspace to an open room (or change its nickname); False if the room is closed or unknown."""
+        nickname = usertext.nickname(nickname, MAX_NICKNAME_LEN)  # one line, no control characters, never "#3"
+        if not ROOM_CODE.fullmatch(room_code or ""):
+            return False
+        with self._session.begin() as s:
+            room = s.scalar(select(Room).where(Room.code == room_code))
+            if room is None or room.closed_at is not None:
+                return False
+            ws_id = self._ws_id(s, code)
+            member = s.get(RoomMember, (room.id, ws_id))
+            if member is None:
+                s.add(RoomMember(room_id=room.id, workspace_id=ws_id, nickname=nickname, joined_at=now()))
+            else:
+                member.nickname = nickname
+            return True
+
+    def member_rooms(self, code: str) -> list[str]:
+        """Codes of the open rooms this workspace has joined, the latest joined last."""
+        with self._read() as s:
+            return list(s.scalars(select(Room.code).join(RoomMember).join(Workspace)
+                                  .where(Workspace.code == code, Room.closed_at.is_(None))
+                                  .order_by(RoomMember.joined_at, RoomMember.room_id)))
+
+    def board(self, room_code: str) -> tuple[list[BoardRow], dict[str, int]]:
+        """Each member's best run, best first, and how many members solved each exercise."""
+        with self._read() as s:
+            room_id = s.scalar(select(Room.id).where(Room.code == room_code))
+            if room_id is None:
+                return [], {}
+            members = s.execute(select(RoomMember.workspace_id, RoomMember.nickname)
+                                .where(RoomMember.room_id == room_id).order_by(RoomMember.joined_at)).all()
+            ids = [m.workspace_id for m in members]
+            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset)
+                             .where(Run.workspace_id.in_(ids), Run.source == "trained")).all() if ids else []
+            solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id)
+                               .where(ExerciseSolved.workspace_id.in_(ids))).all() if ids else []
+        rows = []
+        for n, m in enumerate(members, start=1):
+            mine = [r for r in runs if r.workspace_id == m.workspace_id]
+            scored = [r for r in mine if r.test_accuracy is not None]
+            # Best: highest accuracy; among equals, fewer parameters, then less time.
+            best = min(scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
+            # Cleaned again: rows written before the nickname rules were.
+            nickname = usertext.nickname(m.nickname or "", MAX_NICKNAME_LEN) or f"{usertext.ANONYMOUS_MARK}{n}"
+            rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
+                                 best.params if best else None, best.seconds if best else None,
+                                 usertext.one_line(best.dataset) if best else None,
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id)))
+        rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
+        counts: dict[str, int] = {}
+        for x in solved:
+            counts[x.exercise_id] = counts.get(x.exercise_id, 0) + 1
+        return rows, counts
+
+    # -- housekeeping
+    def cleanup_idle(self, days: float | None = None) -> int:
+        """Remove workspaces not seen for ``days`` (default: the limit); returns how many went."""
+        cutoff = now() - dt.timedelta(days=self.limits.idle_days if days is None else days)
+        with self._session.begin() as s:
+            ids = list(s.scalars(select(Workspace.id).where(Workspace.last_seen_at < cutoff)))
+            if ids:
+                # Explicit deletes, children first: the same on SQLite with or without foreign keys.
+                s.execute(delete(Run).where(Run.workspace_id.in_(ids)))
+                s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id.in_(ids)))
+                s.execute(delete(RoomMember).where(RoomMember.workspace_id.in_(ids)))
+                s.execute(delete(Workspace).where(Workspace.id.in_(ids)))
+        return len(ids)
+
+    def _maybe_cleanup(self) -> None:
+        due = self._last_cleanup is None or time.monotonic() - self._last_cleanup >= CLEANUP_EVERY_S
+        if not due or not self._cleanup_lock.acquire(False):
+            return
+        try:
+            self._last_cleanup = time.monotonic()
+            self.cleanup_idle()
+        finally:
+            self._cleanup_lock.release()
+
+    def database_bytes(self) -> int:
+        """Size of the whole database on disk (SQLite file or PostgreSQL database)."""
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                pages = conn.execute(text("PRAGMA page_count")).scalar()
+                size = conn.execute(text("PRAGMA page_size")).scalar()
+                return int(pages * size)
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())

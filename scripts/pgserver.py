@@ -1,0 +1,111 @@
+"""A throwaway PostgreSQL server for the tests: initdb + pg_ctl on a free port, in a temporary folder.
+
+Uses the PostgreSQL binaries on PATH, in /usr/lib/postgresql/*/bin, or installs
+Debian's `postgresql` package with apt when none are found. PostgreSQL refuses
+to run as root, so under root the server runs as the `postgres` user (created
+with the package). Anything missing fails the test with the reason, never a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+
+from scripts.ports import free_port
+
+
+def _bin_dir() -> str | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return os.path.dirname(found)
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return os.path.dirname(versions[-1]) if versions else None
+
+
+def _install() -> None:
+    if not shutil.which("apt-get"):
+        pytest.fail("PostgreSQL binaries (pg_ctl, initdb) not found and apt-get is unavailable: "
+                    "install PostgreSQL 13+ and put its bin folder on PATH", pytrace=False)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (sudo + ["apt-get", "update", "-qq"], sudo + ["apt-get", "install", "-y", "-qq", "postgresql"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"installing Debian's postgresql failed ({' '.join(cmd)}):\n{done.stderr[-2000:]}",
+                        pytrace=False)
+
+
+
+
+def _as_user() -> tuple[list[str], str]:
+    """The command prefix that runs a server binary as a non-root user, and that user's name."""
+    if os.geteuid() != 0:
+        return [], pwd.getpwuid(os.geteuid()).pw_name
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
+    return ["runuser", "-u", "postgres", "--"], "postgres"
+
+
+@contextlib.contextmanager
+def postgres_server():
+    """Yield the URL (without a database name) of a fresh PostgreSQL server; stopped and removed afterwards."""
+    bindir = _bin_dir()
+    if bindir is None:
+        _install()
+        bindir = _bin_dir()
+        if bindir is None:
+            pytest.fail("the postgresql package installed no pg_ctl", pytrace=False)
+    prefix, user = _as_user()
+    root = tempfile.mkdtemp(prefix="cnnp-pg-")
+    data = os.path.join(root, "data")
+    os.chmod(root, 0o777)
+    if prefix:
+        shutil.chown(root, user=user)
+    port = free_port()
+    done = subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-U", user, "--auth=trust", "-E", "UTF8",
+                                    "--no-sync"], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"initdb failed:\n{done.stderr[-2000:]}", pytrace=False)
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    done = subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-o", opts, "-l", f"{root}/log", "-w",
+                                    "-t", "60", "start"], capture_output=True, text=True)
+    if done.returncode != 0:
+        log = open(f"{root}/log").read() if os.path.exists(f"{root}/log") else ""
+        pytest.fail(f"pg_ctl start failed:\n{done.stderr[-1000:]}\n{log[-2000:]}", pytrace=False)
+    try:
+        yield f"postgresql+psycopg://{user}@127.0.0.1:{port}"
+    finally:
+        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def fresh_database(server_url: str) -> str:
+    """Create an empty database on the server; return its URL."""
+    from sqlalchemy import create_engine, text
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    engine = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    deadline = time.time() + 20
+    while True:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            break
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+    engine.dispose()
+    return f"{server_url}/{name}"

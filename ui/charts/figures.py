@@ -1,0 +1,311 @@
+"""Plotly figures: the network diagram, training curves, probabilities and maps.
+
+Pure functions from core objects (and already-translated labels) to figures,
+so pages only place them. Plotly reads a few HTML tags and entities in every
+label, so names that come from users or files (class names) go through
+:func:`text_label` first and are shown literally.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import plotly.graph_objects as go
+import torch
+
+from cnn_core.nn.architecture import Layer
+from ui.base.i18n import lang, pct, separators, t
+
+
+def text_label(value) -> str:
+    """``value`` as a Plotly label that shows exactly these characters (no tags, no links).
+
+    Plotly reads tags (<b>, <a href>, <br>) and decodes &lt; &gt; &amp; in labels, but not &quot; or &#x27;:
+    quotes stay as they are, or a class name with quotes would show "&quot;" literally.
+    """
+    return html.escape(" ".join(str(value).split()), quote=False)
+
+
+# A 10 px bold label character is about 6.5 px wide; the diagram is drawn to fit its width, so in diagram units a
+# character's width depends on the whole diagram's: the labels are laid out for a column this wide (a laptop's
+# narrowest) and are then wide enough apart on any wider screen.
+LABEL_CHAR_PX = 6.5
+LABEL_DESIGN_WIDTH_PX = 600
+LABEL_ROW_PX = 36  # the second row of labels sits this far below the first (a label is 2 lines of 10 px)
+COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
+          "dense": "#54a24b", "output": "#e45756"}
+
+
+def percent_axis(top: float = 1.02, step: float = 0.2) -> dict:
+    """A 0–1 axis labelled "0 %, 20 %, … 100 %" (es) or "0%, …" (en): the app's own :func:`pct` writes each tick.
+
+    Plotly's ``tickformat=".0%"`` glues the sign to the number ("50%"), which is
+    wrong in Spanish; fixed ticks with our texts follow the language exactly.
+    """
+    values = [round(i * step, 6) for i in range(round(1 / step) + 1)]
+    return dict(range=[0, top], tickmode="array", tickvals=values, ticktext=[pct(v, 0) for v in values])
+
+
+def percent_hover(values, prefix: str = "") -> dict:
+    """A trace's hover showing each fraction as the app writes percentages ("99,50 %"), after ``prefix``."""
+    shown = [pct(v) if v is not None and math.isfinite(v) else "" for v in values]
+    return dict(customdata=shown, hovertemplate=f"{prefix}%{{customdata}}<extra>%{{fullData.name}}</extra>")
+
+
+# Plotly's own English (its mode bar's tooltips, the note after a zoom) → our text keys; Plotly looks each
+# text up in the chart's config (``locales``), so no script touches the page.
+PLOTLY_TEXTS = {
+    "Download plot as a png": "plotly.download", "Download plot as a PNG": "plotly.download",  # Plotly 2, 3
+    "Download plot": "plotly.download", "Zoom": "plotly.zoom",
+    "Pan": "plotly.pan", "Box Select": "plotly.box_select", "Lasso Select": "plotly.lasso_select",
+    "Zoom in": "plotly.zoom_in", "Zoom out": "plotly.zoom_out", "Autoscale": "plotly.autoscale",
+    "Reset axes": "plotly.reset_axes", "Reset view": "plotly.reset_axes",
+    "Toggle Spike Lines": "plotly.spikes", "Show closest data on hover": "plotly.hover_closest",
+    "Compare data on hover": "plotly.hover_compare", "Double-click to zoom back out": "plotly.double_click",
+    "Taking snapshot - this may take a few seconds": "plotly.snapshot", "Snapshot succeeded": "plotly.snapshot_done",
+}
+
+
+def chart_config(**options) -> dict:
+    """``st.plotly_chart``'s config: Plotly's own texts in the session's language, no Plotly logo, and ``options``."""
+    code = lang()
+    dictionary = {english: t(key) for english, key in PLOTLY_TEXTS.items()}
+    return {"locale": code, "locales": {code: {"dictionary": dictionary}}, "displaylogo": False, **options}
+
+
+def localised(fig: go.Figure) -> go.Figure:
+    """Axes, hover labels and value texts written with the session's decimal and grouping marks."""
+    return fig.update_layout(separators=separators())
+
+
+def _box_extent(layer: Layer, max_side: int) -> float:
+    """How far (diagram units) the next box starts after this layer's: its drawn width and a gap."""
+    if len(layer.output_shape) == 3:
+        h, w, c = layer.output_shape
+        width = 0.4 + 3.6 * w / max_side
+        return 0.3 + 0.6 * math.log2(c + 1) + width * 0.35 + 0.6  # depth, perspective offset, gap
+    return 0.9
+
+
+def _label_positions(extents: list[float], labels: list[tuple[str, str]]) -> list[float]:
+    """Each layer's x: after the box before it, and with labels alternating between two rows, after the end of
+    the label before it in its row. The labels' widths in diagram units follow from the diagram's own width
+    (it is drawn to fit the page), so the layout is worked out again until it no longer changes much."""
+    units_per_char = 0.16
+    for _ in range(4):
+        xs, x, row_end = [], 0.0, [-math.inf, -math.inf]
+        for i, (extent, (name, size)) in enumerate(zip(extents, labels)):
+            x = max(x, row_end[i % 2] + 2 * units_per_char)  # a gap of two characters
+            xs.append(x)
+            row_end[i % 2] = x + units_per_char * max(len(name), len(size))
+            x += extent
+        total = max(x, *row_end)
+        wanted = LABEL_CHAR_PX * total / LABEL_DESIGN_WIDTH_PX
+        if abs(wanted - units_per_char) < 0.01:
+            break
+        units_per_char = wanted
+    return xs
+
+
+def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
+                    names: dict[str, str] | None = None, sizes: dict[str, str] | None = None,
+                    failed: str | None = None) -> go.Figure:
+    """Each map as a box whose height follows H and whose depth follows C (log scale).
+
+    ``hover``, ``names`` and ``sizes`` (the two lines under each box) are already
+    translated and formatted, keyed by layer name. Labels alternate between two
+    rows and narrow layers get room for theirs, so neighbours never overlap.
+    ``failed`` (translated) adds a red box after the last layer: the block that breaks.
+    """
+    names = names or {layer.name: layer.name for layer in layers}
+    sizes = sizes or {}
+    fig = go.Figure()
+    max_side = max(max(layer.output_shape[:2]) for layer in layers if len(layer.output_shape) == 3)
+    labels = [(names[layer.name], sizes.get(layer.name, "×".join(map(str, layer.output_shape)))) for layer in layers]
+    extents = [_box_extent(layer, max_side) for layer in layers]
+    if failed is not None:  # the failing block's box and label come after the last layer, in the same rows
+        labels, extents = labels + [(failed, "")], extents + [1.2]
+    xs = _label_positions(extents, labels)
+    for layer, x in zip(layers, xs):
+        color = COLORS[layer.kind]
+        text = hover[layer.name]
+        if len(layer.output_shape) == 3:
+            h, w, c = layer.output_shape
+            height = 0.4 + 3.6 * h / max_side
+            width = 0.4 + 3.6 * w / max_side
+            depth = 0.3 + 0.6 * math.log2(c + 1)
+            dx, dy = width * 0.35, width * 0.35  # perspective offset
+            front = ([x, x + depth, x + depth, x, x], [0, 0, height, height, 0])
+            top = ([x, x + depth, x + depth + dx, x + dx, x],
+                   [height, height, height + dy, height + dy, height])
+            side = ([x + depth, x + depth + dx, x + depth + dx, x + depth, x + depth],
+                    [0, dy, height + dy, height, 0])
+            for (xs, ys), opacity in ((front, 0.9), (top, 0.6), (side, 0.45)):
+                fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color=color),
+                                         fillcolor=color, opacity=opacity, hoverinfo="text",
+                                         hovertext=text, showlegend=False, name=layer.name))
+            label = sizes.get(layer.name, f"{h}×{w}×{c}")
+        else:
+            n = layer.output_shape[0]
+            height = 0.5 + 3.5 * min(1.0, math.log10(n + 1) / 4)
+            fig.add_trace(go.Scatter(x=[x, x + 0.3, x + 0.3, x, x], y=[0, 0, height, height, 0],
+                                     fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
+                                     hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
+            label = sizes.get(layer.name, str(n))
+        row = len(fig.layout.annotations) % 2  # two rows of labels (see _label_positions)
+        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{names[layer.name]}</b><br>{label}",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10))
+    if failed is not None:
+        x = xs[-1]
+        fig.add_trace(go.Scatter(x=[x, x + 1.2, x + 1.2, x, x], y=[0, 0, 2, 2, 0], fill="toself", mode="lines",
+                                 line=dict(color="#d62728", dash="dash", width=2), fillcolor="rgba(214,39,40,0.12)",
+                                 hoverinfo="text", hovertext=failed, showlegend=False))
+        fig.add_annotation(x=x + 0.6, y=1.0, text="✗", showarrow=False, font=dict(size=22, color="#d62728"))
+        row = len(layers) % 2  # the next row in the alternation (_label_positions kept it clear)
+        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{failed}</b>",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#d62728"))
+    fig.update_layout(title=title, height=370, margin=dict(l=10, r=10, t=40, b=95),
+                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return localised(fig)
+
+
+def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None = None) -> go.Figure:
+    """Loss (left) and accuracy (right) against step: training smoothed, validation as points."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
+    if steps:
+        xs = [s.step for s in steps]
+        fig.add_trace(go.Scatter(x=xs, y=_smooth([s.loss for s in steps]), name=labels["train"],
+                                 line=dict(color="#4c78a8")), 1, 1)
+        smooth = _smooth([s.accuracy for s in steps])
+        fig.add_trace(go.Scatter(x=xs, y=smooth, name=labels["train"], line=dict(color="#4c78a8"), showlegend=False,
+                                 **percent_hover(smooth, f"{labels['step']} %{{x}}<br>")), 1, 2)
+    if evals:
+        xs = [e.step for e in evals]
+        fig.add_trace(go.Scatter(x=xs, y=[e.loss for e in evals], name=labels["validation"],
+                                 mode="lines+markers", line=dict(color="#e45756")), 1, 1)
+        accuracy = [e.accuracy for e in evals]
+        fig.add_trace(go.Scatter(x=xs, y=accuracy, name=labels["validation"], mode="lines+markers",
+                                 line=dict(color="#e45756"), showlegend=False,
+                                 **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>")), 1, 2)
+    if not steps and not evals:  # before a first run: both panels' axes (Plotly leaves a panel with no trace blank)
+        for col in (1, 2):
+            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), 1, col)
+        fig.update_yaxes(range=[0, 3], row=1, col=1)  # a loss scale, not Plotly's empty default of −1 to 4
+        fig.update_xaxes(rangemode="nonnegative")  # no negative steps
+    if nan_step is not None:
+        for col in (1, 2):
+            fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)
+        fig.add_annotation(x=nan_step, y=1, yref="paper", text="NaN", showarrow=False,
+                           font=dict(color="red"), xref="x")
+    for step, epoch in epoch_marks(steps):
+        for col in (1, 2):
+            fig.add_vline(x=step, line=dict(color="#9aa5b1", dash="dot", width=1), row=1, col=col)
+        fig.add_annotation(x=step, y=1.0, yref="y domain", xref="x", text=f"{labels.get('epoch', '')} {epoch}",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785"))
+
+    fig.update_xaxes(title_text=labels["step"], **(step_axis(steps[0].step, steps[-1].step) if steps else {}))
+    fig.update_yaxes(percent_axis(), row=1, col=2)  # the whole scale: 15 % is not "high"
+    fig.update_yaxes(automargin=True)  # room for "1,5" at the left edge (a 10 px margin cut it to ",5")
+    # The legend under the panels, in one row: at its default place on the right it took half a phone's width.
+    fig.update_layout(height=370, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves",
+                      legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"))
+    return localised(fig)
+
+
+def epoch_marks(steps) -> list[tuple[int, int]]:
+    """(step, epoch) where each full pass over the training set ends, from the steps' epoch counter."""
+    if not steps or steps[-1].epoch <= 0:
+        return []
+    per_epoch = steps[-1].step / steps[-1].epoch
+    return [(round(e * per_epoch), e) for e in range(1, int(steps[-1].epoch + 1e-9) + 1)
+            if round(e * per_epoch) <= steps[-1].step]
+
+
+def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
+    out, avg = [], None
+    for v in values:
+        if math.isnan(v):  # NaN ends the curve where it happened
+            out.append(None)
+            continue
+        avg = v if avg is None else (1 - alpha) * avg + alpha * v
+        out.append(avg)
+    return out
+
+
+def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figure:
+    best = probs.index(max(probs))
+    colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
+    fig = go.Figure(go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
+                           text=[pct(p, 0) for p in probs], texttemplate="%{text}", textposition="outside",
+                           customdata=[pct(p) for p in probs], hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    fig.update_layout(title=title, height=280, yaxis=percent_axis(top=1.15),
+                      margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category"))
+    return localised(fig)
+
+
+def heatmap(values: torch.Tensor, title: str = "", colorscale: str = "gray", height: int = 260,
+            text: bool = False, zmid: float | None = None) -> go.Figure:
+    z = values.detach().float().tolist()
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False, zmid=zmid,
+                               texttemplate="%{z:.2f}" if text else None))
+    fig.update_layout(title=text_label(title), height=height, margin=dict(l=5, r=5, t=30 if title else 5, b=5),
+                      yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
+                      xaxis=dict(visible=False))
+    return localised(fig)
+
+
+def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=matrix.tolist(), x=[text_label(c) for c in classes], y=[text_label(c) for c in classes],
+                               colorscale="Blues", texttemplate="%{z:,}"))
+    fig.update_layout(title=labels["title"], height=420, xaxis=dict(title=labels["predicted"], type="category"),
+                      yaxis=dict(title=labels["true"], autorange="reversed", type="category"),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return localised(fig)
+
+
+def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.Figure:
+    """uint8 (N, C, H, W) images in a grid with a caption under each, square pixels (a 28×28 stays square)."""
+    from plotly.subplots import make_subplots
+
+    n = len(images)
+    rows = max(1, math.ceil(n / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[text_label(c) for c in captions],
+                        vertical_spacing=0.08)
+    for i in range(n):
+        img = images[i]
+        if img.shape[0] == 1:
+            trace = go.Heatmap(z=img[0].tolist(), colorscale="gray", showscale=False)
+        else:
+            trace = go.Image(z=img.permute(1, 2, 0).tolist())
+        fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+    for i in range(rows * cols):  # each image's y axis follows its own x axis: no stretching
+        fig.update_yaxes(scaleanchor=f"x{i + 1 if i else ''}", row=i // cols + 1, col=i % cols + 1)
+    fig.update_layout(height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5))
+    fig.update_annotations(font_size=10)
+    return localised(fig)
+
+
+def loss_curves(train: list[float], val: list[float], labels: dict[str, str]) -> go.Figure:
+    """Training and validation loss per epoch (1, 2, ...): the overfitting exercise's two curves."""
+    epochs = list(range(1, len(train) + 1))
+    fig = go.Figure([go.Scatter(x=epochs, y=train, name=labels["train_epoch"], mode="lines+markers",
+                                line=dict(color="#4c78a8")),
+                     go.Scatter(x=epochs, y=val, name=labels["validation"], mode="lines+markers",
+                                line=dict(color="#e45756"))])
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), title=labels["loss"],
+                      xaxis=dict(title=labels["epoch"], dtick=1), yaxis=dict(tickformat=".2f"))
+    return localised(fig)
+
+
+def step_axis(first: int, last: int) -> dict:
+    """An x axis of whole steps (1, 2, 3, never 1,5) from ``first`` to ``last``, the same on every live plot."""
+    axis = {"range": [first - 0.2, last + 0.2] if last > first else [first - 1, first + 1], "tickformat": "d"}
+    if last - first <= 10:
+        axis.update(tick0=first, dtick=1)
+    return axis

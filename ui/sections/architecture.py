@@ -1,0 +1,122 @@
+"""The architecture sliders: widgets in, one :class:`Architecture` out.
+
+Widgets have their own keys (``w_*``) seeded from the stored architecture, so
+the sliders come back as they were after a visit to another page or when a
+shared link is opened.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnn_core.nn.architecture import (
+    FILTER_CHOICES,
+    KERNEL_SIZES,
+    LIMITS,
+    PADDINGS,
+    POOLS,
+    PRESETS,
+    UNIT_CHOICES,
+    Architecture,
+    nearest_choice,
+)
+from ui.base import state
+from ui.base.i18n import labeller, t
+
+INPUTS = {"mnist": (28, 28, 1), "cifar": (32, 32, 3)}
+
+
+def _seed_widgets(arch: Architecture, preset: str) -> None:
+    """Put the architecture's values into the widget keys that are missing."""
+    ss = st.session_state
+    shape = (arch.in_height, arch.in_width, arch.in_channels)
+    seeds = {
+        "w_preset": preset,
+        "w_input": next((k for k, v in INPUTS.items() if v == shape), "custom"),
+        "w_in_h": arch.in_height, "w_in_w": arch.in_width, "w_in_c": arch.in_channels,
+        "w_blocks": len(arch.out_channels),
+        "w_kernel": arch.kernel_size, "w_padding": arch.padding, "w_pool": arch.pool,
+        "w_pool_size": arch.pool_size, "w_dense_layers": len(arch.dense),
+        "w_classes": arch.num_classes, "w_bn": arch.batch_norm,
+    }
+    for i in range(LIMITS["blocks"][1]):
+        value = arch.out_channels[i] if i < len(arch.out_channels) else arch.out_channels[-1]
+        seeds[f"w_filters_{i}"] = nearest_choice(value, FILTER_CHOICES)
+    for i in range(LIMITS["dense_layers"][1]):
+        value = arch.dense[i] if i < len(arch.dense) else 100
+        seeds[f"w_units_{i}"] = nearest_choice(value, UNIT_CHOICES)
+    for key, value in seeds.items():
+        if key not in ss:
+            ss[key] = value
+
+
+ARCH_WIDGETS = ("w_input", "w_in_h", "w_in_w", "w_in_c", "w_blocks", "w_filters_", "w_kernel", "w_padding",
+                "w_pool", "w_pool_size", "w_dense_layers", "w_units_", "w_classes", "w_bn")
+
+
+CUSTOM = "custom"  # the selector's entry once the sliders describe no preset
+
+
+def _apply_preset() -> None:
+    """Load the chosen preset; the sliders are re-seeded from it on this run."""
+    name = st.session_state["w_preset"]
+    if name not in PRESETS:  # "custom" is a description, not something to load
+        return
+    st.session_state[state.ARCH] = PRESETS[name]
+    st.session_state[state.PRESET] = name
+    for key in [k for k in st.session_state if str(k).startswith(ARCH_WIDGETS)]:
+        del st.session_state[key]
+
+
+def architecture_ui() -> Architecture:
+    """Draw the sliders and return the architecture they describe (maybe an invalid one)."""
+    ss = st.session_state
+    _seed_widgets(ss[state.ARCH], ss[state.PRESET])
+    preset_box = st.container()  # filled after the sliders, once we know whether they still match a preset
+    col1, col2 = st.columns(2)
+    with col1:
+        st.radio(t("arch.input"), [*INPUTS, "custom"], key="w_input", horizontal=True,
+                 format_func=labeller("arch.input_"))
+        if ss["w_input"] == "custom":
+            c1, c2, c3 = st.columns(3)
+            c1.number_input(t("arch.height"), *LIMITS["in_height"], key="w_in_h")
+            c2.number_input(t("arch.width"), *LIMITS["in_width"], key="w_in_w")
+            c3.number_input(t("arch.channels"), *LIMITS["in_channels"], key="w_in_c")
+            shape = (ss["w_in_h"], ss["w_in_w"], ss["w_in_c"])
+        else:
+            shape = INPUTS[ss["w_input"]]
+        st.slider(t("arch.blocks"), *LIMITS["blocks"], key="w_blocks", help=t("arch.blocks_help"))
+        filters = tuple(
+            st.select_slider(t("arch.filters", block=i + 1), FILTER_CHOICES, key=f"w_filters_{i}")
+            for i in range(ss["w_blocks"])
+        )
+        st.select_slider(t("arch.kernel"), KERNEL_SIZES, key="w_kernel",
+                         format_func=lambda k: f"{k}×{k}", help=t("arch.kernel_help"))
+    with col2:
+        st.radio(t("arch.padding"), PADDINGS, key="w_padding", horizontal=True,
+                 format_func=labeller("arch.padding_"), help=t("arch.padding_help"))
+        st.radio(t("arch.pool"), POOLS, key="w_pool", horizontal=True,
+                 format_func=labeller("arch.pool_"))
+        st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
+                  disabled=ss["w_pool"] == "none", help=t("arch.pool_size_help"))
+        st.slider(t("arch.dense_layers"), *LIMITS["dense_layers"], key="w_dense_layers")
+        dense = tuple(
+            st.select_slider(t("arch.units", layer=i + 1), UNIT_CHOICES, key=f"w_units_{i}")
+            for i in range(ss["w_dense_layers"])
+        )
+        st.number_input(t("arch.classes"), *LIMITS["num_classes"], key="w_classes",
+                        help=t("arch.classes_help"))
+        st.checkbox(t("arch.batch_norm"), key="w_bn", help=t("arch.batch_norm_help"))
+    arch = Architecture(
+        in_height=int(shape[0]), in_width=int(shape[1]), in_channels=int(shape[2]),
+        out_channels=filters, kernel_size=ss["w_kernel"], padding=ss["w_padding"], pool=ss["w_pool"],
+        pool_size=ss["w_pool_size"], dense=dense, num_classes=int(ss["w_classes"]), batch_norm=ss["w_bn"],
+    )
+    ss[state.ARCH] = arch
+    # The selector names the preset the sliders describe, or "custom" as soon as they leave it.
+    ss["w_preset"] = next((name for name, preset in PRESETS.items() if preset == arch), CUSTOM)
+    if ss["w_preset"] != CUSTOM:
+        ss[state.PRESET] = ss["w_preset"]
+    preset_box.selectbox(t("arch.preset"), [*PRESETS, CUSTOM], key="w_preset", on_change=_apply_preset,
+                         format_func=labeller("preset."), help=t("arch.preset_help"))
+    return arch

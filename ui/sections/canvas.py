@@ -1,0 +1,79 @@
+"""The Draw page's canvas with the app's own labelled "Clear" button.
+
+The canvas's toolbar shows only on hover or a tap (its tooltips are translated
+by :mod:`ui.shell.component_texts`); the Clear button is always in view and starts a
+fresh canvas by changing the canvas's key.
+
+The component is called directly, with the arguments its ``st_canvas`` would
+pass, because ``st_canvas`` hands back the browser's PNG undecoded and decodes
+it, at whatever size the message claims, when ``image_data`` is read. Here the
+drawing goes through :func:`cnn_core.data.preprocess.rgba_from_data_url`, which
+refuses anything but a PNG of the canvas's own size before decoding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import streamlit_drawable_canvas  # called through the module, so a test can stand in for the component
+
+from cnn_core.base.errors import PlaygroundError
+from cnn_core.data.preprocess import rgba_from_data_url
+from ui.base import state
+from ui.base.i18n import error_text, t
+
+SIZE = 280  # the canvas's side in CSS pixels, which is also the side of the PNG it sends
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What the page reads of the canvas, like st_canvas's result."""
+
+    image_data: np.ndarray | None  # (SIZE, SIZE, 4) uint8 RGBA; None while nothing was sent
+    json_data: dict | None  # the Fabric.js objects, as the browser sent them
+
+
+def _clear() -> None:
+    st.session_state[state.CANVAS_ROUND] += 1
+
+
+def _component(dark_ink: bool, key: str):
+    """The canvas component, called as streamlit_drawable_canvas.st_canvas (0.13) calls it for these settings."""
+    background = "#FFFFFF" if dark_ink else "#000000"
+    initial = {"objects": [], "background": background}
+    data = {
+        "fillColor": "#eee", "strokeWidth": 18, "strokeColor": "#000000" if dark_ink else "#FFFFFF",
+        "backgroundColor": background, "backgroundImageURL": None, "realtimeUpdateStreamlit": True,
+        "canvasWidth": SIZE, "canvasHeight": SIZE, "drawingMode": "freedraw", "initialDrawing": initial,
+        "displayRadius": 3, "returnImageData": True, "disabled": False, "backgroundImageFit": "stretch",
+        "maxDisplayHeight": None, "fontSize": 20, "label": "",
+    }
+    return streamlit_drawable_canvas.out(
+        data=data, key=key, default={"drawing": {"raw": initial, "data": None}, "backgroundFit": None},
+        on_drawing_change=lambda: None, on_backgroundFit_change=lambda: None, width="content", height="content",
+    )
+
+
+def drawing_canvas(dark_ink: bool) -> Drawing:
+    """A SIZE×SIZE canvas and a Clear button under it; returns the drawing it holds.
+
+    A message that is not a drawing of the canvas (wrong size, not a PNG,
+    broken) is left out with a notice: the canvas's last good drawing stays.
+    """
+    st.session_state.setdefault(state.CANVAS_ROUND, 0)
+    key = f"canvas_{'dark' if dark_ink else 'light'}_{st.session_state[state.CANVAS_ROUND]}"
+    sent = _component(dark_ink, key).get("drawing")
+    sent = sent if isinstance(sent, dict) else {}
+    json_data = sent.get("raw") if isinstance(sent.get("raw"), dict) else None
+    last_key, last_image = st.session_state.get(state.CANVAS_IMAGE, (None, None))
+    image = last_image if last_key == key else None
+    if sent.get("data") is not None:
+        try:
+            image = rgba_from_data_url(sent["data"], SIZE, SIZE)
+            st.session_state[state.CANVAS_IMAGE] = (key, image)
+        except PlaygroundError as err:
+            st.warning(error_text(err), icon="⚠️")
+    st.button(t("draw.clear"), key="clear_canvas", on_click=_clear, icon="🧽")
+    return Drawing(image, json_data)

@@ -1,0 +1,127 @@
+"""The Draw page below its header: the canvas, the prediction, where the network looked, its maps.
+
+:func:`drawing` runs as a fragment: a stroke reruns it alone, not the page (its
+header, model picker and sidebar), which keeps a stroke's answer quick.
+
+"Where it looked" is a heatmap over the drawing for the predicted class or any other.
+
+Grad-CAM on the last conv block by default (where the evidence for the class
+sits), or gradient × input (which pixels of ink moved the score). Both come
+from :mod:`cnn_core.nn.inspection` and are tested there, including that a digit
+drawn in the left half gets its heat in the left half.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
+from cnn_core.nn.inspection import grad_cam, grad_x_input, tile_maps, trace
+from ui.base import state
+from ui.base.i18n import class_names, labeller, pct, plain, t
+from ui.charts.figures import chart_config, heatmap, probabilities, text_label
+from ui.charts.step_figures import overlay
+from ui.sections.canvas import drawing_canvas
+
+METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
+
+# streamlit-drawable-canvas waits 200 ms after the pen lifts before it sends the drawing (a debounce in
+# its script, with no option to change it): most of the page's answer time. Its own toolbar button
+# "Update the app with this drawing" sends at once; this clicks it for the user the moment a stroke ends.
+_SEND_NOW_JS = """
+export default function() {
+  let drawing = null;
+  const hostOf = (event) => event.composedPath().find(
+    (el) => el instanceof Element && el.shadowRoot && el.closest('[class*="st-key-canvas"]'));
+  const down = (event) => { drawing = hostOf(event) || null; };
+  const up = () => {
+    const host = drawing;
+    drawing = null;
+    if (!host) return;
+    setTimeout(() => {  // after the canvas has added the stroke and scheduled its own, later, send
+      const send = host.shadowRoot.querySelector('.dc-toolbar-card .dc-icon-button');
+      if (send) send.click();
+    }, 0);
+  };
+  document.addEventListener('pointerdown', down, true);
+  document.addEventListener('pointerup', up, true);
+  return () => {
+    document.removeEventListener('pointerdown', down, true);
+    document.removeEventListener('pointerup', up, true);
+  };
+}
+"""
+_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=_SEND_NOW_JS)
+
+
+def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> None:
+    """``x`` (1, 1, H, W) in [0, 1], the network's input; ``best`` the predicted class."""
+    st.subheader(t("draw.looked_title"))
+    names = {i: str(c) for i, c in enumerate(classes)}
+    names[best] = t("draw.looked_predicted", cls=names[best])
+    c1, c2 = st.columns(2)
+    if st.session_state.get("w_looked_class") not in names:
+        st.session_state["w_looked_class"] = best
+    target = c1.selectbox(t("draw.looked_class"), list(names), key="w_looked_class", format_func=names.get)
+    method = c2.radio(t("draw.looked_method"), list(METHODS), key="w_looked_method", horizontal=True,
+                      format_func=labeller("draw.looked_"))
+    heat = METHODS[method](model, x, int(target))
+    left, right = st.columns([1, 1])
+    with left:
+        with st.container(key="looked_heatmap"):
+            st.plotly_chart(overlay(x[0, 0], heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
+                            key="looked", config=chart_config(displayModeBar=False))
+    with right:
+        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)])))
+        if heat.map.max() == 0:
+            st.info(t("draw.looked_nothing", cls=plain(classes[int(target)])))
+
+
+def drawing(saved) -> None:
+    """The canvas and everything that follows from the drawing; a fragment, so a stroke reruns only this."""
+    left, right = st.columns([1, 1])
+    with left:
+        st.write("")  # room for the canvas's toolbar, which floats above it
+        dark_ink = st.session_state.get("w_dark_ink", False)
+        canvas = drawing_canvas(dark_ink)
+        _send_now(key="canvas_send_now", height=0)
+        st.caption(t("draw.canvas_help"))
+        st.toggle(t("draw.dark_ink"), key="w_dark_ink")
+
+    rgba = canvas.image_data if canvas is not None else None
+    prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink)) if rgba is not None else None
+    with right:
+        if prepared is None or prepared.empty:
+            st.info(t("draw.empty"))
+            return
+        st.session_state[state.DRAWING] = prepared.image
+        result = trace(saved.model, prepared.tensor())
+        probs = result.probs.tolist()
+        best = probs.index(max(probs))
+        names = class_names(saved.meta.get("dataset"), saved.classes)
+        with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
+            st.header(plain(names[best]), anchor=False)
+        st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))
+        st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs", config=chart_config())
+        with st.popover(t("draw.report_title")):
+            drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn",
+                                 format_func=dict(zip(saved.classes, names)).get)
+            if st.button(t("draw.report"), key="report_mistake"):
+                if drawn != saved.classes[best]:
+                    st.session_state[state.DRAW_MISTAKES].append((drawn, saved.classes[best]))
+                    st.success(t("draw.reported", drawn=plain(names[saved.classes.index(drawn)]),
+                                 predicted=plain(names[best])))
+                else:
+                    st.info(t("draw.report_same", predicted=plain(names[best])))
+
+    where_it_looked(saved.model, prepared.tensor(), names, best)
+    st.subheader(t("draw.seen"))
+    st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
+                    config=chart_config())
+    st.subheader(t("draw.maps"))
+    for i, block in enumerate(result.blocks, start=1):
+        maps = block.relu  # the block's "filtered images": conv then ReLU, before pooling
+        shape = "×".join(map(str, (maps.shape[1], maps.shape[2], maps.shape[0])))
+        st.markdown(t("draw.block_maps", block=i, shape=shape, count=maps.shape[0]))
+        st.image(tile_maps(maps[:64], cols=16, scale=max(1, 56 // maps.shape[1])), clamp=True)

@@ -1,0 +1,151 @@
+"""The Exercises page's sections: one exercise with its answer boxes and feedback, the worksheet downloads,
+and the button callbacks (check, reveal, start the build, reset, new variation)."""
+
+import streamlit as st
+
+from cnn_core.lessons.exercises import (
+    BUILD_START,
+    answer_labels,
+    answer_text,
+    check_answers,
+    check_task,
+    exercise_text,
+    option_texts,
+    worksheet_html,
+    worksheet_markdown,
+)
+from ui.base import state
+from ui.base.i18n import lang, t
+from ui.charts.figures import chart_config, loss_curves
+from ui.sections import room as room_ui
+from ui.sections.architecture import ARCH_WIDGETS
+from ui.shell import workspace
+
+
+def session_facts() -> dict:
+    ss = st.session_state
+    job = ss[state.JOB]
+    result = job.snapshot().result if job is not None and job.finished else None
+    return {"arch": ss[state.ARCH], "build_started": ss[state.BUILD_STARTED],
+            "test_accuracy": result.test_accuracy if result is not None else None,
+            "draw_mistakes": ss[state.DRAW_MISTAKES]}
+
+
+def given_answers(ex) -> list[str]:
+    if ex.kind == "choice":
+        choice = st.session_state.get(state.choice_key(ex.id))
+        return [] if choice is None else [str(choice)]
+    return [st.session_state.get(state.answer_key(ex.id, i), "") for i in range(len(ex.expected))]
+
+
+def check(ex) -> None:
+    """Button callback: runs before the page, so the progress bar already counts it."""
+    ok = check_answers(ex, given_answers(ex)) if ex.kind != "task" else check_task(ex, session_facts())
+    solved = st.session_state[state.EXERCISES]
+    if ok and not solved.get(ex.id):
+        workspace.mark_solved(ex.id)  # creates the workspace on a first success
+    solved[ex.id] = solved.get(ex.id, False) or ok
+    st.session_state[f"ex_feedback_{ex.id}"] = ok
+
+
+def reveal(ex) -> None:
+    st.session_state[f"ex_revealed_{ex.id}"] = True
+
+
+def start_build() -> None:
+    """Load the build exercise's starting network, so only building the target solves it."""
+    ss = st.session_state
+    ss[state.ARCH], ss[state.PRESET] = BUILD_START, "small"
+    for key in [k for k in ss if str(k).startswith(ARCH_WIDGETS) or k == "w_preset"]:
+        del ss[key]  # the Architecture page's sliders are re-seeded from the new network
+    ss[state.BUILD_STARTED] = True
+
+
+def forget_answers() -> None:
+    """This session's progress, typed answers and feedback, gone (the workspace is the caller's business)."""
+    st.session_state[state.EXERCISES].clear()
+    st.session_state[state.BUILD_STARTED] = False
+    for key in [k for k in st.session_state if str(k).startswith("ex_") and k != state.EX_SEED]:  # feedback too
+        del st.session_state[key]
+
+
+def reset() -> None:
+    forget_answers()
+    workspace.reset_exercises()
+
+
+def change_variation() -> None:
+    """A new variation asks new numbers: its progress and typed answers start from zero, here and in the workspace."""
+    st.session_state[state.EX_SEED] = int(st.session_state["w_seed"])
+    forget_answers()
+    workspace.set_variation(st.session_state[state.EX_SEED])
+    state.add_notice("ex.variation_reset", seed=st.session_state[state.EX_SEED])
+
+
+def exercise_ui(n, ex, solved: dict) -> None:
+    code = lang()
+    done = solved.get(ex.id, False)
+    with st.expander(f"{'✅' if done else '⬜'} {n}. {exercise_text(ex, 'title', code)}", expanded=True):
+        st.markdown(exercise_text(ex, "text", code))
+        if ex.id == "overfitting":  # the two curves the question is about, drawn
+            st.plotly_chart(loss_curves([v.value for v in ex.params["train"]], [v.value for v in ex.params["val"]],
+                                        {k: t(f"curve.{k}") for k in ("loss", "validation", "epoch", "train_epoch")}),
+                            key="overfitting_curves", config=chart_config())
+        if ex.kind == "answer":
+            cols = st.columns(len(ex.expected))
+            for i, label in enumerate(answer_labels(ex, code)):
+                cols[i].text_input(label, key=state.answer_key(ex.id, i))
+        elif ex.kind == "choice":
+            options = option_texts(ex, code)
+            st.radio(t("ex.choose"), range(len(options)), index=None, key=state.choice_key(ex.id),
+                     format_func=options.__getitem__)
+        elif ex.id == "build_tutorial":
+            st.button(t("ex.start_build"), key="start_build", on_click=start_build)
+            if st.session_state[state.BUILD_STARTED]:
+                st.caption(t("ex.build_started", start=BUILD_START.out_channels[0]))
+        st.button(t("ex.check"), key=f"check_{ex.id}", on_click=check, args=(ex,))
+        feedback = st.session_state.get(f"ex_feedback_{ex.id}")
+        if done:  # a solved exercise keeps its answer and the reason for it in view
+            st.success(t("ex.right") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="✅")
+        elif feedback is False:
+            st.error(t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
+        if done or st.session_state.get(f"ex_revealed_{ex.id}"):
+            if not done:
+                st.warning(t("ex.answer", answer=answer_text(ex, code)))
+            st.info(f"**{t('ex.explanation')}.** {exercise_text(ex, 'explain', code)}", icon="💡")
+        else:
+            left, right = st.columns(2)
+            with left.popover(t("ex.hint")):
+                st.markdown(exercise_text(ex, "hint", code))
+            if not room_ui.instructor_key() or room_ui.is_instructor():
+                # On a workshop server (an instructor key is set) only the instructor sees answers;
+                # a self-learner's own server has no key and shows solutions on request.
+                right.button(t("ex.show_solution"), key=f"reveal_{ex.id}", on_click=reveal, args=(ex,))
+        if room_ui.is_instructor():
+            st.info(t("ex.answer", answer=answer_text(ex, code)))
+
+
+def downloads(exercises, seed: int, instructor: bool) -> None:
+    code = lang()
+    c1, c2 = st.columns(2)
+    c1.download_button(t("ex.download"), worksheet_markdown(exercises, seed, code),
+                       file_name=f"cnn-worksheet-{seed}.md", mime="text/markdown", key="worksheet")
+    c2.download_button(t("ex.download_html"), worksheet_html(exercises, seed, code),
+                       file_name=f"cnn-worksheet-{seed}.html", mime="text/html", key="worksheet_html")
+    if instructor:  # the answer key stays with the instructor
+        c1.download_button(t("ex.download_key"), worksheet_markdown(exercises, seed, code, key=True),
+                           file_name=f"cnn-answer-key-{seed}.md", mime="text/markdown", key="answer_key")
+        c2.download_button(t("ex.download_key_html"), worksheet_html(exercises, seed, code, key=True),
+                           file_name=f"cnn-answer-key-{seed}.html", mime="text/html", key="answer_key_html")
+
+
+def variation_ui() -> int:
+    """The variation number box; a new number asks new numbers (see change_variation)."""
+    st.session_state["w_seed"] = st.session_state[state.EX_SEED]
+    return int(st.number_input(t("ex.variation"), 0, 9999, key="w_seed", help=t("ex.variation_help"),
+                               on_change=change_variation))
+
+
+def progress_ui(exercises, solved: dict) -> None:
+    count = sum(bool(solved.get(ex.id)) for ex in exercises)
+    st.progress(count / len(exercises), text=t("ex.progress", done=count, total=len(exercises)))

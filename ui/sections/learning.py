@@ -1,0 +1,74 @@
+"""The Train page's look at learning as it happens: one fixed image's first-layer kernels and maps, and gradient sizes.
+
+Drawn from the trainer's ProbeEvent and GradEvent (see cnn_core.train.trainer) inside
+the page's once-a-second fragment, so the kernels visibly change while a run
+goes on and a too-high learning rate shows as exploding gradient curves.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnn_core.nn.inspection import tile_maps
+from ui.base.i18n import num, separators, t
+from ui.charts.figures import chart_config, step_axis
+
+KERNELS_SHOWN = 32
+MAPS_SHOWN = 16
+COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac")
+
+
+def log_axis(values) -> dict:
+    """A log y axis labelled at powers of ten only once it spans a decade (no crowded 2 3 4 … 9 labels)."""
+    import math
+
+    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
+    axis = {"type": "log", "exponentformat": "power"}
+    if positive and math.log10(max(positive)) - math.log10(min(positive)) >= 1:
+        axis["dtick"] = 1
+    else:
+        axis["dtick"] = "D2"  # within a decade: 2 and 5 only
+    return axis
+
+
+def gradient_curves(grads, names: list[str], title: str, step_label: str,
+                    steps: tuple[int, int] | None = None) -> go.Figure:
+    """‖∂L/∂θ‖ of each layer against the step, log scale; ``steps`` (first, last) as on the loss plot."""
+    fig = go.Figure()
+    xs = [g.step for g in grads]
+    for i, name in enumerate(names):
+        fig.add_trace(go.Scatter(x=xs, y=[g.norms[i] for g in grads], name=name,
+                                 mode="lines" if len(grads) > 30 else "lines+markers",
+                                 line=dict(color=COLORS[i % len(COLORS)])))
+    fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40, b=10), uirevision="grads",
+                      yaxis=log_axis([v for g in grads for v in g.norms]),
+                      xaxis=dict(title=step_label, **step_axis(*(steps or (min(xs), max(xs))))),
+                      separators=separators(), legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def learning_view(snap, names: list[str]) -> None:
+    probe = snap.probe
+    if probe is None:
+        return
+    left, right = st.columns([1, 1])
+    with left:
+        st.markdown(t("train.live_title", step=num(probe.step)))
+        c, h, w = probe.image.shape
+        picture = probe.image.permute(1, 2, 0).numpy() if c == 3 else probe.image[0].numpy()
+        a, b = st.columns([1, 3])
+        a.image(picture, caption=t("train.live_image"), width=84)
+        kernels = probe.kernels[:KERNELS_SHOWN, 0]  # (n, k, k): each kernel's first input channel
+        k = kernels.shape[-1]
+        b.image(tile_maps(kernels, cols=8, gap=1, scale=max(2, 36 // k)), clamp=True,
+                caption=t("train.live_kernels", n=kernels.shape[0], total=probe.kernels.shape[0], k=k))
+        maps = probe.maps[:MAPS_SHOWN]
+        st.image(tile_maps(maps, cols=8, gap=2, scale=max(1, 84 // max(h, w))), clamp=True,
+                 caption=t("train.live_maps", n=maps.shape[0], h=h, w=w))
+    with right:
+        if snap.grads:
+            first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
+            st.plotly_chart(gradient_curves(snap.grads, names, t("train.grad_title"), t("curve.step"), first_last),
+                            key="live_grads", config=chart_config(displayModeBar=False))
+            st.caption(t("train.grad_help"))

@@ -1,0 +1,181 @@
+"""The Runs page's parts: the table of runs, curves overlaid, side by side with differences, per-run actions.
+
+Reads the workspace through :mod:`ui.shell.workspace`; the comparison itself
+(:func:`cnn_core.store.runs.compare`, :func:`cnn_core.store.runs.curve_series`) lives in the core.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnn_core.data import registry as datasets
+from cnn_core.nn.architecture import Architecture
+from cnn_core.store import runs as core_runs
+from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
+from ui.base import state
+from ui.base.i18n import class_names, dataset_name, labeller, num, pct, plain, separators, t
+from ui.charts.figures import percent_axis, percent_hover, text_label
+from ui.sections.architecture import ARCH_WIDGETS
+from ui.shell import workspace
+
+COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
+DIFFERS = "#ffe08a"  # background of a compared row whose values differ
+
+
+def run_label(run: RunInfo) -> str:
+    return f"#{run.id} {run.name}"
+
+
+def table(runs: list[RunInfo]) -> None:
+    """Every run, newest first; Streamlit sorts by any column the visitor clicks."""
+    rows = [{
+        t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
+        t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
+        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))),
+        t("runs.col_params"): num(r.params),  # written the reader's way, like the room's board
+        t("runs.col_accuracy"): num(100 * r.test_accuracy, 2) if r.test_accuracy is not None else "–",
+        t("runs.col_seconds"): num(r.seconds, 1) if r.seconds is not None else "–",
+        t("runs.col_pinned"): r.pinned,
+    } for r in reversed(runs)]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="runs_table",
+                 column_config={t("runs.col_when"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+
+
+def pick_compared(runs: list[RunInfo]) -> list[RunInfo]:
+    """The runs picked for comparison, with their curves."""
+    by_id = {r.id: r for r in runs}
+    ss = st.session_state
+    if "w_compare" not in ss:  # first visit: the two latest trainings (only trainings have curves)
+        ss["w_compare"] = [r.id for r in runs if r.source == "trained"][-2:]
+    else:  # drop runs deleted meanwhile
+        ss["w_compare"] = [i for i in ss["w_compare"] if i in by_id]
+    ids = st.multiselect(t("runs.compare"), list(reversed(list(by_id))), key="w_compare",
+                         format_func=lambda i: run_label(by_id[i]))
+    return workspace.runs_in_full(ids)
+
+
+def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
+    """Loss and accuracy of several runs on one shared axis: training as lines, validation as points."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("curve.loss"), t("curve.accuracy")))
+    for n, run in enumerate(runs):
+        color = COLORS[n % len(COLORS)]
+        series = core_runs.curve_series(run, axis)
+        name = text_label(run_label(run))  # Plotly reads tags in trace names; a run's name is text
+        for col, (train_key, val_key) in enumerate((("train_loss", "val_loss"), ("train_acc", "val_acc")), start=1):
+            xs, ys = series[train_key]
+            fig.add_trace(go.Scatter(x=xs, y=ys, name=name, legendgroup=str(run.id), showlegend=col == 1,
+                                     line={"color": color, "width": 1.5}, opacity=0.6,
+                                     **(percent_hover(ys, "%{x}<br>") if col == 2 else {})), 1, col)
+            vx, vy = series[val_key]
+            fig.add_trace(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
+                                     mode="lines+markers", line={"color": color, "width": 3},
+                                     **(percent_hover(vy, "%{x}<br>") if col == 2 else {})), 1, col)
+    fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
+    fig.update_yaxes(percent_axis(), row=1, col=2)  # accuracy as a percentage, as on the Train page
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
+    return fig
+
+
+def _cell(key: str, value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return t("runs.yes") if value else t("runs.no")
+    if key == "test_accuracy":
+        return pct(value)
+    if key in ("params", "images_per_s"):
+        return num(value)
+    if key == "seconds":
+        return num(value, 1)
+    return str(value)
+
+
+def side_by_side(runs: list[RunInfo]) -> None:
+    """Architectures, settings and results in columns; rows whose values differ are highlighted."""
+    rows = core_runs.compare(runs)
+    columns = [run_label(r) for r in runs]
+    if len(set(columns)) < len(columns):
+        columns = [f"{c} ({i})" for i, c in enumerate(columns, start=1)]
+    frame = pd.DataFrame([[t(f"runs.row_{key}")] + [_cell(key, v) for v in values] + ["≠" if differ else ""]
+                          for key, values, differ in rows],
+                         columns=[t("runs.what")] + columns + [t("runs.differs")])
+    differs = [differ for _, _, differ in rows]
+    styled = frame.style.apply(lambda row: [f"background-color: {DIFFERS}" if differs[row.name] else ""] * len(row),
+                               axis=1)
+    st.dataframe(styled, hide_index=True, key="runs_compare", height=36 * (len(rows) + 1) + 2)
+
+
+# ------------------------------------------------------------------ one run's actions
+
+def _restore(run: RunInfo) -> None:
+    ss = st.session_state
+    ss[state.ARCH] = Architecture.from_dict(run.architecture)
+    for key in [k for k in ss if any(str(k).startswith(w) for w in ARCH_WIDGETS + ("w_preset",))]:
+        del ss[key]  # the Architecture page seeds its sliders again from ARCH
+    if run.dataset in datasets.names():
+        ss[state.DATASET] = run.dataset
+        ss.pop("w_dataset", None)
+
+
+def _use_on(page: str, run: RunInfo) -> None:
+    st.session_state[f"w_model_{page}"] = run.id
+
+
+def _rename(run_id: int) -> None:
+    name = st.session_state.get(f"w_rename_{run_id}", "").strip()
+    if name:
+        workspace.rename(run_id, name)
+        # The selector keeps its value (the run's id) but shows the label the browser holds, the old name,
+        # until the value is set again: setting it sends the new label along.
+        st.session_state["w_run_pick"] = run_id
+
+
+def actions(runs: list[RunInfo]) -> None:
+    by_id = {r.id: r for r in runs}
+    ss = st.session_state
+    if ss.get("w_run_pick") not in by_id:
+        ss["w_run_pick"] = runs[-1].id
+    run = by_id[st.selectbox(t("runs.pick"), list(reversed(list(by_id))), key="w_run_pick",
+                             format_func=lambda i: run_label(by_id[i]))]
+    fits_draw = core_runs.input_shape(run) == (28, 28, 1)
+    c1, c2, c3, c4 = st.columns(4)
+    if c1.button(t("runs.restore"), key="run_restore", help=t("runs.restore_help")):
+        _restore(run)
+        st.switch_page("pages/architecture.py")
+    if c2.button(t("runs.use_draw"), key="run_use_draw", disabled=not fits_draw,
+                 help=None if fits_draw else t("runs.no_draw")):
+        _use_on("draw", run)
+        st.switch_page("pages/draw.py")
+    if c3.button(t("runs.use_inside"), key="run_use_inside"):
+        _use_on("inside", run)
+        st.switch_page("pages/inside.py")
+    c4.download_button(t("runs.download"), lambda: workspace.model_bytes(run.id),  # read from the DB on click
+                       file_name=f"run-{run.id}.cnn.zip", mime="application/zip", key="run_download",
+                       on_click="ignore")  # no rerun racing the deferred file (train_ui's download, the same)
+    c1, c2, c3 = st.columns([3, 1, 1])
+    c1.text_input(t("runs.rename"), value=run.name, max_chars=MAX_NAME_LEN, key=f"w_rename_{run.id}")
+    c1.button(t("runs.rename_save"), key="run_rename", on_click=_rename, args=(run.id,))
+    c2.toggle(t("runs.pin"), value=run.pinned, key=f"w_pin_{run.id}", help=t("runs.pin_help"),
+              on_change=lambda: workspace.pin(run.id, ss[f"w_pin_{run.id}"]))
+    with c3.popover(t("runs.delete")):
+        st.write(t("runs.delete_confirm", name=plain(run.name)))
+        if st.button(t("runs.delete_yes"), key="run_delete", type="primary"):
+            workspace.delete(run.id)
+            ss.pop("w_run_pick", None)
+            st.rerun()
+    full = workspace.runs_in_full([run.id])  # the listing leaves out per-class accuracy
+    per_class = full[0].per_class if full else None
+    if per_class:
+        with st.expander(t("runs.per_class")):
+            st.dataframe({t("train.class"): class_names(run.dataset, run.classes),
+                          t("train.accuracy"): [pct(a, 1) for a in per_class]},
+                         hide_index=True, key="run_per_class")
+
+
+def axis_choice() -> str:
+    return st.radio(t("runs.axis"), ("epochs", "seconds"), key="w_axis", horizontal=True,
+                    format_func=labeller("runs.axis_"))

@@ -1,0 +1,295 @@
+"""The Train page's sections: dataset choice, settings, the live run, its results, model files.
+
+Each function draws one section and returns plain values (an ImageData, a
+TrainConfig, an Architecture); ``pages/train.py`` calls them top to bottom.
+"""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from cnn_core.base.errors import PlaygroundError
+from cnn_core.data.registry import DEFAULT_IMAGE_SIZE, IMAGE_SIZES
+from cnn_core.nn import checkpoint
+from cnn_core.nn.architecture import adapt_to_data, layer_table, totals
+from cnn_core.nn.inspection import layer_names
+from cnn_core.nn.model import build_model
+from cnn_core.train import trainer as training  # training.pick_device looked up at each call: tests stand in a device
+from cnn_core.train.config import (
+    BATCH_SIZES,
+    LEARNING_RATES,
+    OPTIMIZERS,
+    PRECISIONS,
+    SUGGESTED_TIME_BUDGET_S,
+    TrainConfig,
+)
+from cnn_core.train.trainer import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
+from ui.base import state
+from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, t, t_literal
+from ui.charts.figures import chart_config, confusion, image_grid, training_curves
+from ui.sections.learning import learning_view
+from ui.shell import resources, workspace
+from ui.shell.component_texts import zip_uploader
+from ui.shell.models import add_upload, adopt_finished_training, use_held_upload
+
+PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
+FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
+
+
+def dataset_ui():
+    """The dataset radio and, for your own images, the zip upload; returns ImageData or None."""
+    ss = st.session_state
+    ss.setdefault("w_dataset", ss[state.DATASET])
+    choice = st.radio(t("train.dataset"), state.dataset_choices(), key="w_dataset", horizontal=True,
+                      format_func=labeller("dataset."))
+    ss[state.DATASET] = choice
+    if choice == state.UPLOAD:
+        st.caption(t("train.upload_help"))
+        size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=DEFAULT_IMAGE_SIZE, key="w_image_size")
+        upload = zip_uploader(t("train.upload"), "w_zip", upload_limit_mb())
+        if upload is not None and st.button(t("train.load_zip"), key="load_zip"):
+            load_upload(upload, size)
+        data = ss[state.UPLOADED_DATA]
+        if data is None:
+            st.info(t("train.no_upload"))
+        return data
+    try:
+        with st.spinner(t("train.loading", dataset=t(f"dataset.{choice}"))):
+            return resources.dataset(choice)
+    except PlaygroundError as err:
+        st.error(error_text(err), icon="📁")
+        return None
+
+
+def upload_limit_mb() -> float:
+    """The largest file a visitor can upload: the app's setting, or Streamlit's own limit when that is smaller."""
+    return min(resources.settings().max_upload_mb, float(st.get_option("server.maxUploadSize")))
+
+
+def load_upload(upload, size: int) -> None:
+    from cnn_core.data.loading import load_image_archive
+
+    limit = resources.settings().max_upload_mb
+    if upload.size > limit * 2**20:
+        st.error(t("err.upload_too_big", size_mb=round(upload.size / 2**20, 1), limit_mb=limit))
+        return
+    try:
+        with st.spinner(t("train.decoding")):
+            data = load_image_archive(upload.getvalue(), size=size, name=upload.name.rsplit(".", 1)[0],
+                                      limits=resources.settings().archive_limits())
+    except PlaygroundError as err:
+        st.error(error_text(err), icon="🗜️")  # the previous dataset stays as it was
+        return
+    st.session_state[state.UPLOADED_DATA] = data
+
+
+# The Train settings' widgets and their first values; kept across pages and in the workspace (ui/shell/workspace.py).
+SETTINGS_DEFAULTS = {"w_mode": "epochs", "w_epochs": int(TrainConfig.epochs), "w_budget": SUGGESTED_TIME_BUDGET_S,
+                     "w_batch": TrainConfig.batch_size, "w_lr": TrainConfig.lr, "w_optimizer": TrainConfig.optimizer,
+                     "w_augment": TrainConfig.augment, "w_precision": TrainConfig.precision}
+
+
+def settings_ui() -> TrainConfig:
+    """A beginner's three choices in view; batch size, optimizer and precision under "Advanced".
+
+    Each widget starts at TrainConfig's default (SETTINGS_DEFAULTS).
+    """
+    limits = resources.settings()
+    workspace.keep_widgets(SETTINGS_DEFAULTS)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        mode = st.radio(t("train.length"), ("epochs", "time"), key="w_mode", horizontal=True,
+                        format_func=labeller("train.mode_"))
+        if mode == "epochs":
+            epochs = st.slider(t("train.epochs"), 1, int(limits.max_epochs), key="w_epochs")
+            budget = None
+        else:
+            epochs = TrainConfig.epochs
+            budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), step=5, key="w_budget",
+                               help=t("train.seconds_help"))
+    with c2:
+        lr = st.select_slider(t("train.lr"), LEARNING_RATES, key="w_lr", help=t("train.lr_help"),
+                              format_func=dec)
+    with c3:
+        augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
+    with st.expander(t("train.advanced")):
+        a1, a2, a3 = st.columns(3)
+        batch = a1.select_slider(t("train.batch_size"), BATCH_SIZES, key="w_batch",
+                                 help=t("train.batch_help"))
+        optimizer = a2.radio(t("train.optimizer"), OPTIMIZERS, key="w_optimizer", horizontal=True,
+                             format_func=labeller("train.opt_"))
+        precision = a3.radio(t("train.precision"), PRECISIONS, key="w_precision",
+                             format_func=labeller("train.precision_"), help=t("train.precision_help"))
+        if precision == "auto":
+            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', training.pick_device())}"))
+    workspace.remember_widgets(SETTINGS_DEFAULTS)
+    return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
+                       augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
+
+
+def adapted_architecture(data):
+    """The Architecture page's network with the dataset's input and classes, and a note if it changed."""
+    arch = st.session_state[state.ARCH]
+    h, w, c = data.shape
+    adapted = adapt_to_data(arch, h, w, c, data.num_classes)
+    if adapted != arch:
+        old_in, new_in = f"{arch.in_height}×{arch.in_width}×{arch.in_channels}", f"{h}×{w}×{c}"
+        if arch.num_classes != data.num_classes:
+            st.info(t("train.adapted", old_in=old_in, new_in=new_in, old_classes=arch.num_classes,
+                      new_classes=data.num_classes))
+        else:  # "clases 10 → 10" says nothing
+            st.info(t("train.adapted_input", old_in=old_in, new_in=new_in))
+    try:
+        params = num(totals(layer_table(adapted)).params)
+    except PlaygroundError:
+        params = "?"
+    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
+                 device=str(training.pick_device()).upper()))
+    return adapted
+
+
+def start(arch, data, cfg) -> None:
+    try:
+        layer_table(arch)
+        check_fits(arch, cfg)
+        resolve_precision(cfg.precision, training.pick_device(cfg.device))
+    except PlaygroundError as err:
+        st.error(error_text(err), icon="⚠️")
+        return
+    cfg = replace(cfg, hflip=data.mirror_safe)
+    model = build_model(arch, seed=cfg.seed)
+    builtin = st.session_state[state.DATASET] if st.session_state[state.DATASET] != "upload" else None
+    job = resources.executor().start(model, data, cfg, dataset=builtin, owner_alive=resources.session_liveness(),
+                                     owner_grace_s=resources.settings().orphan_grace_s)
+    st.session_state[state.JOB] = job
+    # Draw the first point in this very run rather than at the live view's next tick, a second later.
+    job.wait_first_step(FIRST_POINT_WAIT_S)
+
+
+def curve_labels():
+    return {k: t(f"curve.{k}") for k in ("loss", "accuracy", "train", "validation", "step", "epoch")}
+
+
+def empty_curves() -> None:
+    """The live plot's empty axes before a first run: where the curves will come, and Plotly already loaded.
+
+    The browser fetches and starts Plotly's script (4.7 MB) for a page's first
+    chart; drawn now, while the student picks settings, it is not part of the
+    wait between pressing Train and the first point.
+    """
+    st.plotly_chart(training_curves([], [], curve_labels()), key="empty_curves", config=chart_config())
+
+
+def stop_control(job, started: bool = True) -> None:
+    """The Stop button; once pressed, what happens now, so the button is not left there looking ignored: a
+    started run ends at its next step, then its network is measured on the validation and test images (a few
+    seconds on a busy machine); a queued one leaves the queue."""
+    if job.stop_requested:
+        st.info(t("train.stopping" if started else "train.cancelling"), icon="⏹️")
+    else:
+        st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
+
+
+def live_view(job) -> None:
+    snap = job.snapshot()
+    if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
+        if snap.queue_position:
+            st.info(t("train.queued", position=snap.queue_position))
+            if snap.wait_s is not None:
+                st.caption(t("train.queue_wait", seconds=round(snap.wait_s)))
+        else:  # not in line yet (on a cluster: connecting)
+            st.info(t("train.starting"))
+        stop_control(job, started=False)
+        return
+    if not snap.finished and snap.last is not None:
+        last = snap.last
+        st.progress(min(last.progress, 1.0), text=t("train.progress", percent=pct(last.progress, 0),
+                                                      ips=num(last.images_per_s), eta=num(last.eta_s)))
+    elif not snap.finished:
+        st.info(t("train.starting"))
+    nan_step = snap.result.nan_step if snap.result else None
+    steps = snap.steps[:: max(1, len(snap.steps) // PLOT_POINTS)]
+    st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves",
+                    config=chart_config())
+    gap = overfitting_gap(snap.steps, snap.evals)
+    if gap is not None:
+        st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
+    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
+    if not snap.finished:
+        stop_control(job)
+    elif adopt_finished_training():
+        st.rerun(scope="app")  # draw the results below the fragment
+
+
+def results(job) -> None:
+    # The job may have ended after this run's live view drew it: keep its model before showing the result.
+    adopt_finished_training()
+    snap = job.snapshot()
+    if snap.error is not None:
+        st.error(error_text(snap.error), icon="⚠️")
+        return
+    result = snap.result
+    if result is None or (result.reason == "stopped" and not result.steps):
+        if snap.status == "stopped":  # stopped in the queue, while a cluster's worker started, or before step 1
+            st.warning(t("train.stopped_before_start"))  # no accuracy of a network nothing trained
+        return
+    if result.reason == "nan":
+        st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
+    elif result.reason == "diverged":
+        st.error(t("err.loss_diverged", step=result.diverged_step, lr=job.cfg.lr), icon="💥")
+    elif result.reason == "stopped":
+        st.warning(t("train.stopped", steps=result.steps))
+    if result.test_accuracy is None:
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("train.test_accuracy"), pct(result.test_accuracy))
+    c2.metric(t("train.seconds_taken"), t("unit.seconds", value=num(result.seconds, 1)))
+    c3.metric(t("train.speed"), t("unit.images_per_s", value=num(result.images_per_s)))
+    if snap.node is not None:
+        st.caption(t("train.ran_on", node=snap.node))
+    else:
+        st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
+                     device=str(training.pick_device(job.cfg.device)).upper()))
+    data = job.data
+    names = class_names(data.name, data.classes)  # "Botín", "pájaro"; a user's own folders as written
+    tabs = st.tabs([t("train.confusion"), t("train.per_class"), t("train.mistakes")])
+    with tabs[0]:
+        st.plotly_chart(confusion(result.confusion, names, {
+            "title": t("train.confusion"), "predicted": t("train.predicted"), "true": t("train.true")}),
+            key="confusion", config=chart_config())
+    with tabs[1]:
+        acc = per_class_accuracy(result.confusion)
+        st.dataframe({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
+                     hide_index=True, key="per_class")
+    with tabs[2]:
+        wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
+        if len(wrong):
+            captions = [t("train.mistake_caption", true=names[int(data.test_y[i])],
+                          pred=names[int(result.test_predictions[i])]) for i in wrong]
+            st.plotly_chart(image_grid(data.test_x[wrong], captions), key="mistakes", config=chart_config())
+        else:
+            st.success(t("train.no_mistakes"))
+
+
+def model_files_ui() -> None:
+    ss = st.session_state
+    st.subheader(t("train.model_files"))
+    limit_mb = resources.settings().run_model_limit_mb()  # an uploaded model becomes a run
+    upload = zip_uploader(t("train.upload_model"), "w_model_upload", min(upload_limit_mb(), limit_mb))
+    if upload is not None and st.button(t("train.load_model"), key="load_model"):
+        try:
+            raw = upload.getvalue()
+            held = use_held_upload(raw)  # the same file pressed again: its run, not a second one
+            if held is not None:
+                st.info(t_literal("train.model_already_run", name=held.name))
+            else:
+                add_upload(checkpoint.from_bytes(raw, limit_mb, memory_limit_mb=resources.settings().memory_limit_mb),
+                           raw, upload.name)
+                st.success(t("train.model_loaded", arch=" → ".join(map(str, ss[state.TRAINED].arch.out_channels))))
+        except PlaygroundError as err:
+            st.error(error_text(err), icon="📦")  # the session's model is untouched
+    trained = ss[state.TRAINED]  # after the upload, so a model just loaded can be downloaded at once
+    if trained is not None:
+        st.download_button(t("train.download"), trained.to_bytes,  # zipped on click, not on every rerun
+                           file_name="cnn-playground-model.cnn.zip", mime="application/zip", key="download",
+                           on_click="ignore")  # no rerun: one racing the deferred file lost the download

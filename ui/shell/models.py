@@ -1,0 +1,158 @@
+"""Which model a page uses: the shipped one or one of the workspace's runs, picked by the visitor.
+
+A finished (or stopped) training becomes a run here, whichever page sees it
+first; an uploaded model becomes a run in the Train page. Nothing replaces
+anything: the Draw and Inside pages list every model that fits and say which
+one they use.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnn_core.base import texts
+from cnn_core.base.errors import ModelFileError, WorkspaceFullError
+from cnn_core.nn.checkpoint import SavedModel
+from cnn_core.store import runs as core_runs
+from cnn_core.train.trainer import pick_device
+from ui.base import state
+from ui.base.i18n import class_names, dataset_name, lang, pct, plain, t, t_literal
+from ui.shell import resources, workspace
+
+SHIPPED = "shipped"
+
+
+def adopt_finished_training() -> bool:
+    """Make a finished (or stopped) training a run of the workspace and the session's model.
+
+    Returns True the first time a training is adopted.
+    """
+    job = st.session_state.get(state.JOB)
+    if job is None or not job.finished or st.session_state.get(state.ADOPTED_JOB) is job:
+        return False
+    st.session_state[state.ADOPTED_JOB] = job
+    result = job.snapshot().result
+    if result is not None and result.steps:
+        saved = SavedModel(job.model, list(job.data.classes), {
+            "dataset": job.data.name, "test_accuracy": result.test_accuracy, "reason": result.reason})
+        st.session_state[state.TRAINED] = saved
+        new = core_runs.from_job(job, device=str(pick_device(job.cfg.device)))
+        try:
+            run_id = workspace.add_run(new) if new is not None else None
+        except WorkspaceFullError as err:  # the session keeps the model it trained; nothing else changed
+            state.add_notice("notice.run_not_kept", reason=texts.Message(err.key, err.params))
+            run_id = None
+        if run_id is not None:
+            workspace.adopt_model(run_id, saved)
+            state.add_notice("notice.run_saved", name=new.name)
+    return True
+
+
+def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
+    """An uploaded model becomes a run of its own (and the session's model); returns its id.
+
+    The run first: a run the workspace refuses (:class:`WorkspaceFullError`)
+    leaves the session's model as it was.
+    """
+    run_id = workspace.add_run(core_runs.from_upload(saved, raw, filename))
+    st.session_state[state.TRAINED] = saved
+    if run_id is not None:
+        workspace.adopt_model(run_id, saved)
+    return run_id
+
+
+def use_held_upload(raw: bytes):
+    """The workspace's run that already holds this model file, made the session's model; None if there is none.
+
+    Looked up in the database by the file's digest before anything is parsed:
+    a burst of presses of "Use this model" reruns the page once per press,
+    each rerun interrupting the last, and whichever stored the run first is
+    found by all the others (session state could miss a run stored just
+    before an interruption). Nothing is added, so nothing is removed.
+    """
+    run_id = workspace.run_holding(raw)
+    run = next((r for r in workspace.runs() if r.id == run_id), None) if run_id is not None else None
+    saved = workspace.model(run_id) if run is not None else None  # ModelFileError: this version cannot read it
+    if saved is None:
+        return None
+    st.session_state[state.TRAINED] = saved
+    st.session_state[state.LAST_RUN] = run_id
+    return run
+
+
+def _why(err: ModelFileError) -> texts.Message:
+    """What is wrong with a stored model, without the upload's framing ("this file is not a model...")."""
+    reason = err.params.get("reason")
+    if err.key == "err.model_corrupt" and isinstance(reason, texts.Message):
+        return reason
+    if err.key in STORED_REASONS:  # the upload's sentence ("your current model is unchanged") would not fit
+        return texts.Message(STORED_REASONS[err.key], err.params)
+    return texts.Message(err.key, err.params)
+
+
+# Errors whose upload wording does not fit "the model of your run cannot be opened (…)": a reason's wording.
+STORED_REASONS = {"err.model_too_big": "reason.run_model_too_big",
+                  "err.model_needs_memory": "reason.run_model_needs_memory"}
+
+
+def _fits(run, shape) -> bool:
+    return shape is None or core_runs.input_shape(run) == shape
+
+
+def model_picker(page: str) -> SavedModel:
+    """A selectbox of the shipped model and the workspace's runs that fit the page; returns the chosen model.
+
+    Draw (``page="draw"``) lists 28×28×1 models and starts on the best digits
+    model there is; Inside lists every run and starts on the latest. The choice
+    is said in a caption; a model that knows other classes than digits says so.
+    """
+    adopt_finished_training()
+    shape = (28, 28, 1) if page == "draw" else None
+    runs = [r for r in workspace.runs() if _fits(r, shape)]
+    by_id = {r.id: r for r in runs}
+    options = [SHIPPED] + [r.id for r in reversed(runs)]  # newest first after the shipped model
+    key = f"w_model_{page}"
+    ss = st.session_state
+    if ss.get(key) not in options:
+        if page == "draw":
+            best = core_runs.best_digits_run(runs)
+            ss[key] = best.id if best is not None else SHIPPED
+        else:
+            latest = ss.get(state.LAST_RUN)
+            ss[key] = latest if latest in by_id else (runs[-1].id if runs else SHIPPED)
+
+    code = lang()  # fixed now: Streamlit may call the label function outside this run
+
+    def label(option) -> str:
+        if option == SHIPPED:
+            return texts.translate(code, "models.shipped")
+        run = by_id[option]
+        acc = texts.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
+        return texts.translate(code, "models.run", name=run.name, dataset=run.dataset, accuracy=acc)
+
+    saved, unreadable = None, None
+    if ss[key] != SHIPPED:  # loaded before the selectbox is drawn, so a model that fails can still switch it
+        try:
+            saved = workspace.model(ss[key])
+        except ModelFileError as err:  # a stored model this version cannot read: say so, use the shipped one
+            unreadable = (by_id[ss[key]], _why(err))
+            ss[key] = SHIPPED
+    choice = st.selectbox(t("models.pick"), options, key=key, format_func=label)
+    if unreadable is not None:
+        st.warning(t_literal("models.unreadable", name=unreadable[0].name, reason=unreadable[1]))
+    if choice == SHIPPED:
+        saved = resources.pretrained()
+    elif saved is None:  # deleted meanwhile (another tab)
+        ss.pop(key, None)
+        saved, choice = resources.pretrained(), SHIPPED
+    accuracy = saved.meta.get("test_accuracy")
+    accuracy_text = pct(accuracy) if isinstance(accuracy, (int, float)) else "–"
+    if choice == SHIPPED:
+        st.caption(t("draw.model_shipped", accuracy=accuracy_text))
+    else:
+        st.caption(t("models.using_run", name=plain(by_id[choice].name), dataset=plain(dataset_name(by_id[choice].dataset)),
+                     accuracy=accuracy_text))
+    if page == "draw" and list(saved.classes) != core_runs.DIGITS:
+        names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal
+        st.warning(t("models.other_classes", classes=", ".join(names[:12]), example=names[0]))
+    return saved
