@@ -206,3 +206,18 @@ def test_block_forward_equals_conv_relu_pool_in_the_tutorial_order(pool):
         expected = block.pool(torch.relu(block.conv(x)))
         assert torch.equal(block(x), expected)
         assert torch.equal(block.stages(x)["pool"], expected)
+
+
+def test_every_playground_error_pickles_as_itself():
+    # Errors cross process boundaries (Ray nodes, subprocesses) by pickle: key and parameters, not English text.
+    import pickle
+
+    from cnn_core.base import errors
+    from cnn_core.base.texts import Message
+
+    kinds = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.PlaygroundError)]
+    assert len(kinds) >= 5
+    for kind in kinds:
+        err = kind("err.data_missing", dataset="mnist", data_dir="/nowhere", reason=Message("reason.dataset_unknown"))
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is kind and back.key == err.key and str(back) == str(err)

@@ -19,6 +19,15 @@ class PlaygroundError(Exception):
         self.params = params
         super().__init__(translate(CLI_LANG, key, **params))
 
+    def __reduce__(self):
+        # Pickled by key and parameters (not by the English text, which is not a key): an error raised on a
+        # Ray node reaches the app as itself, explained in the user's language, not as "Failed to deserialize".
+        return _rebuild, (type(self), self.key, self.params)
+
+
+def _rebuild(cls: type[PlaygroundError], key: str, params: dict) -> PlaygroundError:
+    return cls(key, **params)
+
 
 class ArchitectureError(PlaygroundError):
     """The architecture cannot be built (a map shrinks below a kernel or pool, ...)."""

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from cnn_core.base import env
 from cnn_core.base.errors import PlaygroundError
+from cnn_core.base.texts import Message
 from cnn_core.train.jobs import TrainingJob, estimate_wait
 from cnn_core.train.trainer import DoneEvent, EvalEvent, TrainResult
 
@@ -232,7 +233,11 @@ class TrainingActor:
 
         if data is None:
             if dataset not in self._datasets:
-                self._datasets = {dataset: node_dataset(dataset)}  # one at a time: memory stays one dataset
+                try:
+                    self._datasets = {dataset: node_dataset(dataset)}  # one at a time: memory stays one dataset
+                except PlaygroundError as err:  # this node's folder lacks it: say which node and which folder
+                    raise PlaygroundError("err.ray_node_data", node=node_name(), dataset=dataset,
+                                          reason=Message(err.key, **err.params)) from None
             data = self._datasets[dataset]
         self._model = model
         result = train(model, data, cfg, on_event=self._on_event, should_stop=self._should_stop)
@@ -369,6 +374,18 @@ class RayExecutor:
             self._resources = (time.monotonic(), resources)
         return resources
 
+    def check_a_node_fits(self) -> None:
+        """Refuse at once, naming the numbers, when no live node has the CPUs one training asks for.
+
+        Ray would otherwise keep the actor pending for ever (a cluster of a head without CPUs, or workers
+        smaller than ``CNN_PLAYGROUND_RAY_CPUS``), and the student would read "starting" until the timeout.
+        """
+        ray = self.connect()
+        largest = max((node.get("Resources", {}).get("CPU", 0.0) for node in ray.nodes() if node.get("Alive")),
+                      default=0.0)
+        if largest < self.cpus_per_training:
+            raise PlaygroundError("err.ray_no_worker", cpus=_cpus(self.cpus_per_training), largest=_cpus(largest))
+
     def capacity(self) -> int:
         """Trainings the cluster runs at once: the setting, else as many as its CPUs hold."""
         if self.max_running:
@@ -383,6 +400,10 @@ class RayExecutor:
 
     def start(self, model, data, cfg, dataset=None, owner_alive=None, owner_grace_s=30.0) -> RayTrainingJob:
         return RayTrainingJob(model, data, cfg, self, dataset, owner_alive, owner_grace_s).start()
+
+
+def _cpus(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else f"{n:g}"
 
 
 class RayTrainingJob(TrainingJob):
@@ -408,6 +429,7 @@ class RayTrainingJob(TrainingJob):
 
     def _train(self) -> None:
         ray = self.ray_executor.connect()
+        self.ray_executor.check_a_node_fits()
         try:
             self._queue_and_train(ray)
         except ray.exceptions.RayError as exc:  # the cluster went away between two answers
