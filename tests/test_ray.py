@@ -179,7 +179,7 @@ def test_an_actor_that_cannot_start_fails_the_run_with_a_message_and_is_let_go(r
     try:
         assert job.wait(60), "the run hung on an actor that cannot start"
         snap = job.snapshot()
-        assert snap.status == "failed" and snap.error.key == "err.ray_start_timeout" and not snap.steps
+        assert snap.status == "failed" and snap.error.key == "err.ray_start_timeout" and not snap.steps, snap.error
         assert "3 s" in str(snap.error) and "Nothing was trained" in str(snap.error)
         wait_for(lambda: not training_actors(ray_cluster) - before, 60, "the pending actor to be let go")
     finally:

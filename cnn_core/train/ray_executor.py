@@ -237,7 +237,7 @@ class TrainingActor:
                     self._datasets = {dataset: node_dataset(dataset)}  # one at a time: memory stays one dataset
                 except PlaygroundError as err:  # this node's folder lacks it: say which node and which folder
                     raise PlaygroundError("err.ray_node_data", node=node_name(), dataset=dataset,
-                                          reason=Message(err.key, **err.params)) from None
+                                          reason=Message(err.key, err.params)) from None
             data = self._datasets[dataset]
         self._model = model
         result = train(model, data, cfg, on_event=self._on_event, should_stop=self._should_stop)
