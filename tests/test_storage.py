@@ -357,6 +357,21 @@ def test_idle_workspaces_are_removed_with_everything_they_hold(store):
         assert conn.execute(text("SELECT count(*) FROM room_members")).scalar() == 0
 
 
+def test_idle_days_never_keeps_every_workspace(store, monkeypatch):
+    """CNN_PLAYGROUND_IDLE_DAYS=never: the settings say None and no cleanup removes anything, even years idle."""
+    from cnn_core.settings import Settings
+
+    monkeypatch.setenv("CNN_PLAYGROUND_IDLE_DAYS", "never")
+    store.limits = Settings.load([]).storage_limits()
+    assert store.limits.idle_days is None
+    code = store.create_workspace()
+    with store.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=dt.datetime(2000, 1, 1)))
+    assert store.cleanup_idle() == 0
+    store._last_cleanup = None  # the next visit runs the cleanup as a fresh process would
+    assert store.open_workspace(code) is not None
+
+
 def test_the_server_cleans_up_by_itself_when_a_workspace_is_opened_or_created(database_url):
     first = Storage(database_url)
     old, returning = first.create_workspace(), first.create_workspace()

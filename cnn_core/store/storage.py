@@ -22,7 +22,7 @@ workspace), and adding a model the workspace already has returns the run that
 holds it and removes nothing (:meth:`Storage.add_run`). Text columns drop NUL characters
 (:class:`CleanString`) and user text is kept as one clean line
 (:mod:`cnn_core.base.usertext`), the same on SQLite and PostgreSQL. Workspaces
-idle longer than ``idle_days`` are removed by :meth:`Storage.cleanup_idle`,
+idle longer than ``idle_days`` (unless it is None: never) are removed by :meth:`Storage.cleanup_idle`,
 which opening or creating a workspace runs by itself at most once an hour per
 process.
 """
@@ -242,7 +242,7 @@ class Limits:
     max_runs: int = 30  # runs kept per workspace
     max_bytes: int = 100 * 2**20  # model bytes kept per workspace
     max_run_bytes: int | None = None  # one run's model, at most (what a run is read back with); None: max_bytes
-    idle_days: float = 90  # workspaces unseen this long are removed
+    idle_days: float | None = 90  # workspaces unseen this long are removed; None: kept for ever
 
     @property
     def max_mb(self) -> float:
@@ -619,8 +619,11 @@ class Storage:
 
     # -- housekeeping
     def cleanup_idle(self, days: float | None = None) -> int:
-        """Remove workspaces not seen for ``days`` (default: the limit); returns how many went."""
-        cutoff = now() - dt.timedelta(days=self.limits.idle_days if days is None else days)
+        """Remove workspaces not seen for ``days`` (default: the limit; None there: none go); returns how many went."""
+        days = self.limits.idle_days if days is None else days
+        if days is None:  # CNN_PLAYGROUND_IDLE_DAYS=never
+            return 0
+        cutoff = now() - dt.timedelta(days=days)
         with self._session.begin() as s:
             ids = list(s.scalars(select(Workspace.id).where(Workspace.last_seen_at < cutoff)))
             if ids:
