@@ -98,6 +98,23 @@ def test_the_settings_raise_the_first_problem_and_the_check_lists_them_all():
         assert caught.value.name == next(v.env for v in env.VARS if v.env in bad)
 
 
+def test_every_setting_is_read_from_its_variable():
+    """Settings.load fills each field from the VARS row of its name: none is left at a default of its own."""
+    import dataclasses
+
+    from cnn_core import settings as settings_module
+
+    filled = {settings_module._FIELD.get(v.name, v.name.lower()) for v in env.VARS}
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    assert fields <= filled  # data_dir and database_url then get their defaults from env.data_dir, env.database_url
+    changed = {"CNN_PLAYGROUND_MEMORY_MB": "100", "CNN_PLAYGROUND_RAY_CPUS": "3", "CNN_PLAYGROUND_MAX_RUNS": "7",
+               "CNN_PLAYGROUND_RAY_GPU_FRACTION": "0.5", "CNN_PLAYGROUND_RAY_ADDRESS": "auto"}
+    with mock.patch.dict(os.environ, changed):
+        loaded = Settings.load([])
+    assert (loaded.memory_limit_mb, loaded.ray_cpus_per_training, loaded.max_runs, loaded.ray_gpus_per_training,
+            loaded.ray_address) == (100, 3, 7, 0.5, "auto")
+
+
 # ------------------------------------------------------------------ who says so: the app, the log, the CLI
 
 def _unescaped(markdown: str) -> str:
