@@ -14,12 +14,6 @@ from cnn_core.base import env
 from cnn_core.data.loading import ArchiveLimits
 from cnn_core.train.ray_executor import DEFAULT_CPUS_PER_TRAINING, DEFAULT_GPUS_PER_TRAINING
 
-
-def default_home() -> Path:
-    """Where the app keeps its own files (the SQLite database): ~/.cache/cnn_playground unless set."""
-    return env.home()
-
-
 # The field each CNN_PLAYGROUND_* variable fills where its name is not the variable's in lower case.
 _FIELD = {"MEMORY_MB": "memory_limit_mb", "RAY_CPUS": "ray_cpus_per_training", "RAY_GPU_FRACTION": "ray_gpus_per_training"}
 
