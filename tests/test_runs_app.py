@@ -392,7 +392,7 @@ def test_a_workspace_link_with_a_final_newline_is_not_valid_and_the_workspace_st
     no_exceptions(at)
     assert not any("no longer exists" in w.value for w in at.warning)
     assert any("This link is not valid" in w.value for w in at.warning), [w.value for w in at.warning]
-    assert store().workspace_exists(code)
+    assert store().open_workspace(code) is not None
     assert page("runs", ws=code).session_state["ws"] == code
 
 

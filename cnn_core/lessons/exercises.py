@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from cnn_core.base import texts
+from cnn_core.base import numbers, texts
 from cnn_core.nn.architecture import Architecture, conv_output_size, fully_connected_comparison, layer_table
 from cnn_core.nn.inspection import one_hot, softmax
 
@@ -311,11 +311,11 @@ def render_value(value, lang: str, html_table: bool = False) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return texts.format_number(value, lang)
+        return numbers.format_number(value, lang)
     if isinstance(value, Number):
-        return texts.format_number(value.value, lang, value.decimals)
+        return numbers.format_number(value.value, lang, value.decimals)
     if isinstance(value, float):
-        return short_number(value, lang)
+        return numbers.trimmed(value, lang)
     if isinstance(value, Grid):
         if html_table:
             body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in value.rows)
@@ -331,15 +331,6 @@ def render_value(value, lang: str, html_table: bool = False) -> str:
     return str(value)
 
 
-def short_number(value: float, lang: str, decimals: int = 3) -> str:
-    """0.502 → '0,502'; 1.3 → '1,3'; 8.0 → '8' (trailing zeros dropped)."""
-    if float(value).is_integer():
-        return texts.format_number(int(value), lang)
-    text = texts.format_number(value, lang, decimals)
-    mark = texts.table(lang)["_meta.decimal"]
-    return text.rstrip("0").rstrip(mark) if mark in text else text
-
-
 def answer_text(ex: Exercise, lang: str) -> str:
     """The expected answer as the reader would write it (the option's text for a choice)."""
     if ex.kind == "task":
@@ -351,7 +342,7 @@ def answer_text(ex: Exercise, lang: str) -> str:
         if isinstance(value, tuple):
             parts.append(render_value(tuple(int(v) if float(v).is_integer() else v for v in value), lang))
         elif isinstance(value, float):
-            parts.append(short_number(value, lang, ex.decimals))
+            parts.append(numbers.trimmed(value, lang, ex.decimals))
         else:
             parts.append(render_value(value, lang))
     return " · ".join(parts)

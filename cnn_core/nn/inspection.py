@@ -147,21 +147,6 @@ def conv_step(image: torch.Tensor, kernel: torch.Tensor, bias: float, row: int, 
                     float(products.sum().item() + bias))
 
 
-def conv_by_hand(image: torch.Tensor, kernel: torch.Tensor, bias: float = 0.0,
-                 padding: str = "same", upto: int | None = None) -> torch.Tensor:
-    """The output map from :func:`conv_step`, position after position (NaN after ``upto``)."""
-    image, kernel = _chw(image), _chw(kernel)
-    k = kernel.shape[-1]
-    h, w = image.shape[-2:]
-    out_h, out_w = (h, w) if padding == "same" else (h - k + 1, w - k + 1)
-    out = torch.full((out_h, out_w), float("nan"))
-    last = out_h * out_w if upto is None else min(upto + 1, out_h * out_w)
-    for i in range(last):
-        r, c = divmod(i, out_w)
-        out[r, c] = conv_step(image, kernel, bias, r, c, padding).value
-    return out
-
-
 @dataclass(frozen=True)
 class PoolStep:
     row: int
@@ -216,13 +201,6 @@ def conv_output_shape(height: int, width: int, k: int, padding: str) -> tuple[in
     return (height, width) if padding == "same" else (height - k + 1, width - k + 1)
 
 
-def padded_input(image: torch.Tensor, k: int, padding: str) -> torch.Tensor:
-    """The image (C, H, W) as the kernel sees it: with a border of k // 2 zeros for "same"."""
-    image = _chw(image)
-    pad = k // 2 if padding == "same" else 0
-    return F.pad(image.float(), (pad, pad, pad, pad))
-
-
 def channel_sums(step: ConvStep) -> list[float]:
     """One partial sum per input channel: the output neuron adds these (and the bias)."""
     return step.products.double().sum((1, 2)).tolist()
@@ -238,17 +216,6 @@ def position_from_click(x: float, y: float, k: int, padding: str, out_h: int, ou
     row = min(max(round(y) - shift, 0), out_h - 1)
     col = min(max(round(x) - shift, 0), out_w - 1)
     return row, col
-
-
-def pool_by_hand(fmap: torch.Tensor, size: int, kind: str = "max", upto: int | None = None) -> torch.Tensor:
-    """The pooled map from :func:`pool_step`, window after window (NaN after ``upto``)."""
-    out_h, out_w = fmap.shape[0] // size, fmap.shape[1] // size
-    out = torch.full((out_h, out_w), float("nan"))
-    last = out_h * out_w if upto is None else min(upto + 1, out_h * out_w)
-    for i in range(last):
-        r, c = divmod(i, out_w)
-        out[r, c] = pool_step(fmap, size, r, c, kind).value
-    return out
 
 
 # ---------------------------------------------------------------- backpropagation with the numbers
@@ -406,10 +373,3 @@ def _unit(t: torch.Tensor) -> torch.Tensor:
     t = t.clamp(min=0)
     top = float(t.max())
     return t / top if top > 0 else t
-
-
-def heat_halves(heat: torch.Tensor) -> tuple[float, float]:
-    """Share of the heat in the left and in the right half of the map."""
-    w = heat.shape[-1]
-    total = float(heat.sum()) or 1.0
-    return float(heat[..., : w // 2].sum()) / total, float(heat[..., w - w // 2:].sum()) / total

@@ -9,7 +9,6 @@ differs between runs. Pure functions over plain values: no database (see
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from cnn_core.nn import checkpoint
@@ -153,7 +152,3 @@ def curve_series(run: RunInfo, axis: str) -> dict[str, tuple[list[float], list[f
         vx = [e[1] for e in evals]
     return {"train_loss": (tx, [s[3] for s in steps]), "train_acc": (tx, [s[4] for s in steps]),
             "val_loss": (vx, [e[2] for e in evals][:len(vx)]), "val_acc": (vx, [e[3] for e in evals][:len(vx)])}
-
-
-def config_dict(cfg) -> dict:
-    return {k: v for k, v in dataclasses.asdict(cfg).items() if k in CONFIG_FIELDS}

@@ -22,7 +22,7 @@ workspace), and adding a model the workspace already has returns the run that
 holds it and removes nothing (:meth:`Storage.add_run`). Text columns drop NUL characters
 (:class:`CleanString`) and user text is kept as one clean line
 (:mod:`cnn_core.base.usertext`), the same on SQLite and PostgreSQL. Workspaces
-idle longer than ``idle_days`` are removed by :meth:`Storage.cleanup_idle`,
+idle longer than ``idle_days`` (unless it is None: never) are removed by :meth:`Storage.cleanup_idle`,
 which opening or creating a workspace runs by itself at most once an hour per
 process.
 """
@@ -35,7 +35,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sqlalchemy import (
@@ -174,8 +174,38 @@ class RoomMember(Base):
 
 # ------------------------------------------------------------------ what callers get
 
-@dataclass(frozen=True)
-class RunInfo:
+@dataclass(kw_only=True)
+class RunFields:
+    """What a run says about itself, described once: what is stored (:class:`NewRun`) and what is read back
+    (:class:`RunInfo`) both have these fields, and the ``runs`` table a column for each (a test checks)."""
+
+    name: str
+    source: str  # "trained" or "uploaded"
+    dataset: str
+    classes: list[str]
+    architecture: dict  # Architecture.to_dict()
+    params: int
+    train_config: dict = field(default_factory=dict)  # TrainConfig fields that shaped the run
+    precision: str | None = None
+    device: str | None = None
+    reason: str | None = None  # "done", "stopped", "nan"
+    curves: dict | None = field(default_factory=lambda: {"steps": [], "evals": []})
+    test_accuracy: float | None = None
+    per_class: list[float] | None = None
+    confusion: list[list[int]] | None = None
+    seconds: float | None = None
+    images_per_s: float | None = None
+
+
+@dataclass(kw_only=True)
+class NewRun(RunFields):
+    """What a finished training or an uploaded model contributes; see :mod:`cnn_core.store.runs`."""
+
+    model: bytes  # a checkpoint zip
+
+
+@dataclass(kw_only=True)
+class RunInfo(RunFields):
     """One run as the app shows it; the model's bytes come separately (:meth:`Storage.model_bytes`).
 
     A listing (:meth:`Storage.runs`) leaves out the large columns, ``curves``,
@@ -185,47 +215,8 @@ class RunInfo:
 
     id: int
     created_at: dt.datetime
-    name: str
-    source: str
-    dataset: str
-    classes: list[str]
-    architecture: dict
-    train_config: dict
-    precision: str | None
-    device: str | None
-    reason: str | None
-    curves: dict | None
-    test_accuracy: float | None
-    per_class: list[float] | None
-    confusion: list[list[int]] | None
-    params: int
-    seconds: float | None
-    images_per_s: float | None
     pinned: bool
     model_size: int
-
-
-@dataclass
-class NewRun:
-    """What a finished training or an uploaded model contributes; see :mod:`cnn_core.store.runs`."""
-
-    name: str
-    source: str
-    dataset: str
-    classes: list[str]
-    architecture: dict
-    model: bytes
-    params: int
-    train_config: dict = field(default_factory=dict)
-    precision: str | None = None
-    device: str | None = None
-    reason: str | None = None
-    curves: dict = field(default_factory=lambda: {"steps": [], "evals": []})
-    test_accuracy: float | None = None
-    per_class: list[float] | None = None
-    confusion: list[list[int]] | None = None
-    seconds: float | None = None
-    images_per_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +233,7 @@ class Limits:
     max_runs: int = 30  # runs kept per workspace
     max_bytes: int = 100 * 2**20  # model bytes kept per workspace
     max_run_bytes: int | None = None  # one run's model, at most (what a run is read back with); None: max_bytes
-    idle_days: float = 90  # workspaces unseen this long are removed
+    idle_days: float | None = 90  # workspaces unseen this long are removed; None: kept for ever
 
     @property
     def max_mb(self) -> float:
@@ -339,12 +330,6 @@ class Storage:
         self._maybe_cleanup()  # also on servers where nobody comes back
         return code
 
-    def workspace_exists(self, code: str) -> bool:
-        if not WORKSPACE_CODE.fullmatch(code or ""):
-            return False
-        with self._read() as s:
-            return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
-
     def open_workspace(self, code: str) -> OpenedWorkspace | None:
         """A returning visitor's first page: settings, variation and solved exercises in one query, or None.
 
@@ -369,21 +354,11 @@ class Storage:
         return OpenedWorkspace(dict(first.settings or {}), {r.exercise_id for r in rows if r.exercise_id},
                                int(first.exercise_variation or 0))
 
-    def touch(self, code: str) -> None:
-        """Note a visit (keeps the workspace from idle cleanup) and run that cleanup when it is due."""
-        with self._session.begin() as s:
-            s.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=now()))
-        self._maybe_cleanup()
-
     def _ws_id(self, s: Session, code: str) -> int:
         ws_id = s.scalar(select(Workspace.id).where(Workspace.code == code))
         if ws_id is None:
             raise KeyError("no such workspace")
         return ws_id
-
-    def settings(self, code: str) -> dict:
-        with self._read() as s:
-            return dict(s.scalar(select(Workspace.settings).where(Workspace.code == code)) or {})
 
     def save_settings(self, code: str, settings: dict) -> None:
         with self._session.begin() as s:
@@ -407,14 +382,10 @@ class Storage:
                 if held is not None:
                     return held, []
                 self._check_fits(s, ws_id, len(new.model))
-                run = Run(workspace_id=ws_id, created_at=now(),
-                          name=usertext.one_line(new.name, MAX_NAME_LEN) or "?",
-                          source=new.source, dataset=usertext.one_line(new.dataset, 120) or "?",
-                          classes=list(new.classes), architecture=new.architecture,
-                          train_config=new.train_config, precision=new.precision, device=new.device,
-                          reason=new.reason, curves=new.curves, test_accuracy=new.test_accuracy,
-                          per_class=new.per_class, confusion=new.confusion, params=new.params,
-                          seconds=new.seconds, images_per_s=new.images_per_s, pinned=False,
+                described = {f.name: getattr(new, f.name) for f in fields(RunFields)}
+                described.update(name=usertext.one_line(new.name, MAX_NAME_LEN) or "?", classes=list(new.classes),
+                                 dataset=usertext.one_line(new.dataset, 120) or "?")
+                run = Run(workspace_id=ws_id, created_at=now(), **described, pinned=False,
                           model_size=len(new.model), model=new.model, model_sha256=digest)
                 s.add(run)
                 s.flush()
@@ -503,11 +474,6 @@ class Storage:
             ws_id = self._ws_id(s, code)
             s.execute(delete(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)))
 
-    def workspace_bytes(self, code: str) -> int:
-        with self._read() as s:
-            return int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0)).join(Workspace)
-                                .where(Workspace.code == code)))
-
     # -- exercises
     def mark_solved(self, code: str, exercise_id: str) -> None:
         with self._session.begin() as s:
@@ -525,14 +491,6 @@ class Storage:
             ws_id = self._ws_id(s, code)
             s.execute(update(Workspace).where(Workspace.id == ws_id).values(exercise_variation=int(variation)))
             s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id))
-
-    def variation(self, code: str) -> int:
-        with self._read() as s:
-            return int(s.scalar(select(Workspace.exercise_variation).where(Workspace.code == code)) or 0)
-
-    def solved(self, code: str) -> set[str]:
-        with self._read() as s:
-            return set(s.scalars(select(ExerciseSolved.exercise_id).join(Workspace).where(Workspace.code == code)))
 
     # -- rooms
     def create_room(self, title: str = "") -> str:
@@ -619,8 +577,11 @@ class Storage:
 
     # -- housekeeping
     def cleanup_idle(self, days: float | None = None) -> int:
-        """Remove workspaces not seen for ``days`` (default: the limit); returns how many went."""
-        cutoff = now() - dt.timedelta(days=self.limits.idle_days if days is None else days)
+        """Remove workspaces not seen for ``days`` (default: the limit; None there: none go); returns how many went."""
+        days = self.limits.idle_days if days is None else days
+        if days is None:  # CNN_PLAYGROUND_IDLE_DAYS=never
+            return 0
+        cutoff = now() - dt.timedelta(days=days)
         with self._session.begin() as s:
             ids = list(s.scalars(select(Workspace.id).where(Workspace.last_seen_at < cutoff)))
             if ids:

@@ -42,7 +42,7 @@ from cnn_core.base import env
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.base.texts import Message
 from cnn_core.train.jobs import TrainingJob, estimate_wait
-from cnn_core.train.trainer import DoneEvent, EvalEvent, TrainResult
+from cnn_core.train.trainer import DoneEvent, EvalEvent
 
 DEFAULT_CPUS_PER_TRAINING = env.BY_NAME["RAY_CPUS"].default  # CPUs each training asks for (its torch threads)
 DEFAULT_GPUS_PER_TRAINING = env.BY_NAME["RAY_GPU_FRACTION"].default  # a GPU's fraction, where there are GPUs
@@ -359,6 +359,12 @@ class RayExecutor:
                 self._actor_class = ray.remote(TrainingActor)
         return ray
 
+    def new_actor(self, resources: tuple[float, float]):
+        """A new :class:`TrainingActor` asking for (CPUs, GPUs), spread over the cluster's nodes."""
+        self.connect()  # makes the actor class
+        return self._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
+                                         scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
+
     def queue(self):
         ray = self.connect()
         return ray.remote(AdmissionQueue).options(
@@ -421,10 +427,10 @@ class RayTrainingJob(TrainingJob):
         self._weights_step = 0  # the step of the weights that reached the app (0: none yet)
         self.delivery_s: list[float] = []  # seconds from an event on the worker to this process (last 1000)
 
-    def _queue_info(self):
-        return (self._position, self._wait_s) if self._status == "queued" else (0, None)
+    def queue_info(self):
+        return (self._position, self._wait_s) if self.status == "queued" else (0, None)
 
-    def _node(self):
+    def node(self):
         return self._node_name
 
     def _train(self) -> None:
@@ -433,7 +439,7 @@ class RayTrainingJob(TrainingJob):
         try:
             self._queue_and_train(ray)
         except ray.exceptions.RayError as exc:  # the cluster went away between two answers
-            self._keep_partial()
+            self.keep_partial(self._weights_step)
             raise PlaygroundError("err.ray_unreachable", address=self.ray_executor.address,
                                   reason=_short(exc)) from None
 
@@ -444,9 +450,9 @@ class RayTrainingJob(TrainingJob):
         ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S), timeout=CALL_TIMEOUT_S)
         try:
             if not self._wait_turn(ray, queue, job_id):
-                self._status = "stopped"
+                self.set_status("stopped")
                 return
-            self._status = "running"
+            self.set_status("running")
             self._run_actor(ray, queue, job_id)
         finally:
             try:
@@ -456,7 +462,7 @@ class RayTrainingJob(TrainingJob):
 
     def _wait_turn(self, ray, queue, job_id: str) -> bool:
         while True:
-            if self._should_stop():
+            if self.should_stop():
                 return False
             state, position, wait_s = ray.get(queue.poll.remote(job_id, self.ray_executor.capacity()),
                                               timeout=CALL_TIMEOUT_S)
@@ -475,8 +481,7 @@ class RayTrainingJob(TrainingJob):
         actor = ex.pool.take(ray, resources)
         reused = actor is not None  # it has answered before (reset): no start to wait for
         if actor is None:
-            actor = ex._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
-                                            scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
+            actor = ex.new_actor(resources)
         reusable = False
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
@@ -491,11 +496,11 @@ class RayTrainingJob(TrainingJob):
 
         try:
             if not reused and not self._wait_actor_start(ray, node_ref, heartbeat):
-                self._status = "stopped"  # Stop while its worker process started: nothing trained, nothing kept
+                self.set_status("stopped")  # Stop while its worker process started: nothing trained, nothing kept
                 return
             while True:
                 heartbeat()
-                if self._should_stop() and not stop_sent:
+                if self.should_stop() and not stop_sent:
                     actor.stop.remote()
                     stop_sent = True
                 done = bool(ray.wait([run_ref], timeout=0)[0])
@@ -515,7 +520,7 @@ class RayTrainingJob(TrainingJob):
                 now = time.time()
                 for stamp, event in events:
                     if not isinstance(event, DoneEvent):  # the result comes with the weights, below
-                        self._on_event(event)
+                        self.record(event)
                     self.delivery_s.append(now - stamp)
                 del self.delivery_s[:-1000]
                 if weights is not None:
@@ -533,11 +538,11 @@ class RayTrainingJob(TrainingJob):
             except ray.exceptions.RayActorError:
                 raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?") from None
             self.model.load_state_dict(state)
-            self._on_event(DoneEvent(result))
-            self._status = result.reason
+            self.record(DoneEvent(result))
+            self.set_status(result.reason)
             reusable = True
         except PlaygroundError:
-            self._keep_partial()
+            self.keep_partial(self._weights_step)
             raise
         finally:
             if reusable:  # the next run of this app process starts without a new worker process
@@ -554,7 +559,7 @@ class RayTrainingJob(TrainingJob):
         started = time.monotonic()
         while not ray.wait([node_ref], timeout=POLL_S)[0]:
             heartbeat()
-            if self._should_stop():
+            if self.should_stop():
                 return False
             if time.monotonic() - started > START_TIMEOUT_S:
                 raise PlaygroundError("err.ray_start_timeout", seconds=round(START_TIMEOUT_S))
@@ -564,11 +569,3 @@ class RayTrainingJob(TrainingJob):
             # worker process failed, or no node can hold its resources
             raise PlaygroundError("err.ray_start_failed", reason=_short(exc)) from None
         return True
-
-    def _keep_partial(self) -> None:
-        """A failed run keeps the last weights that reached the app, as a stopped run would."""
-        with self._lock:
-            history = self._history
-            if self._weights_step and history.result is None and history.last is not None:
-                history.result = TrainResult("stopped", self._weights_step, history.last.seconds,
-                                             history.last.images_per_s)

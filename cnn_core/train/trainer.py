@@ -231,18 +231,6 @@ def split_indices(n: int, val_size: int, seed: int) -> tuple[torch.Tensor, torch
     return order[val_size:], order[:val_size]
 
 
-def split_validation(data: ImageData, val_size: int, seed: int):
-    """The held-out split as copies: (train_x, train_y, val_x, val_y).
-
-    The trainer itself only copies the small validation part and reads training
-    batches through :func:`split_indices` (copying 60,000 MNIST images took
-    0.4 s before the first step).
-    """
-    train_idx, val_idx = split_indices(len(data.train_y), val_size, seed)
-    return (data.train_x[train_idx], data.train_y[train_idx],
-            data.train_x[val_idx], data.train_y[val_idx])
-
-
 @torch.no_grad()
 def _probe(model: nn.Module, image: torch.Tensor, step: int, seconds: float) -> ProbeEvent:
     """First-layer weights and maps for ``image`` (1, C, H, W) uint8, in eval mode (BatchNorm untouched)."""

@@ -107,7 +107,7 @@ def init_state() -> bool:
         ss[NOTICES] = []
         ss[LANG] = _lang_from_url()
         ss[ARCH], ss[PRESET] = _arch_from_url()
-        ds = _param("ds")
+        ds = param("ds")
         ss[DATASET] = ds if ds in datasets.names() else datasets.DEFAULT
         if ds is not None and ds not in datasets.names():
             ss[NOTICES].append(("notice.bad_link", {"param": "ds"}))
@@ -138,18 +138,16 @@ def keep_widgets() -> None:
     ss.setdefault(OVERVIEW_SCROLLED, 0)
 
 
-def _param(name: str) -> str | None:
+def param(name: str) -> str | None:
+    """The URL's value of a key, cut to MAX_PARAM_LEN; None when the URL has none."""
     value = st.query_params.get(name)
     if value is None:
         return None
     return str(value)[:MAX_PARAM_LEN]
 
 
-param = _param  # the URL's value of a key, cut to MAX_PARAM_LEN
-
-
 def _lang_from_url() -> str:
-    lang = (_param("lang") or texts.DEFAULT_LANG).lower()
+    lang = (param("lang") or texts.DEFAULT_LANG).lower()
     return lang if lang in texts.languages() else texts.DEFAULT_LANG
 
 
@@ -163,7 +161,7 @@ URL_KEYS = ("preset", *OVERRIDE_KEYS)
 
 
 def _arch_from_url() -> tuple[Architecture, str]:
-    params = {k: _param(k) for k in URL_KEYS if _param(k) is not None}
+    params = {k: param(k) for k in URL_KEYS if param(k) is not None}
     preset = params.get("preset", "tutorial")
     if preset not in PRESETS:
         st.session_state[NOTICES].append(("notice.bad_link", {"param": "preset"}))

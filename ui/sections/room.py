@@ -10,7 +10,6 @@ The board reads the database (:meth:`cnn_core.store.storage.Storage.board`).
 from __future__ import annotations
 
 import hmac
-import io
 import re
 
 import pandas as pd
@@ -24,6 +23,7 @@ from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
 from ui.charts.figures import chart_config, percent_axis, text_label
 from ui.shell import resources, workspace
+from ui.shell.layout import qr_png
 
 JOIN_PARAM = "room"
 OPEN_PARAM = "open"  # the instructor's open room, so a reload of the projected board keeps it (the key is never in it)
@@ -75,14 +75,6 @@ def instructor_login() -> bool:
 def room_link(room_code: str) -> str:
     base = str(getattr(st.context, "url", "") or "").split("?")[0]
     return f"{base}?{JOIN_PARAM}={room_code}&lang={lang()}"  # students see the instructor's language
-
-
-def qr_png(text: str) -> bytes:
-    import segno
-
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=8, border=2)
-    return out.getvalue()
 
 
 def open_room_ui() -> None:

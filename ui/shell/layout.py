@@ -63,5 +63,5 @@ def qr_png(link: str) -> bytes:
     import segno
 
     buf = io.BytesIO()
-    segno.make(link, error="m").save(buf, kind="png", scale=5, border=2)
+    segno.make(link, error="m").save(buf, kind="png", scale=8, border=2)  # sharp on a projector too
     return buf.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnn_core.base import texts
+from cnn_core.base import numbers, texts
 from cnn_core.base.errors import ModelFileError, WorkspaceFullError
 from cnn_core.nn.checkpoint import SavedModel
 from cnn_core.store import runs as core_runs
@@ -127,7 +127,7 @@ def model_picker(page: str) -> SavedModel:
         if option == SHIPPED:
             return texts.translate(code, "models.shipped")
         run = by_id[option]
-        acc = texts.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
+        acc = numbers.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
         return texts.translate(code, "models.run", name=run.name, dataset=run.dataset, accuracy=acc)
 
     saved, unreadable = None, None

@@ -63,7 +63,11 @@ def restore_from_url(ws: str | None) -> None:
     opened = db.open_workspace(ws) if WORKSPACE_CODE.fullmatch(ws) else None
     if opened is None:
         if WORKSPACE_CODE.fullmatch(ws):  # a real code, since removed
-            state.add_notice("notice.ws_unknown", days=round(resources.settings().idle_days))
+            days = resources.settings().idle_days
+            if days is None:  # workspaces are kept for ever: it was never there, or removed by hand
+                state.add_notice("notice.ws_unknown_kept")
+            else:
+                state.add_notice("notice.ws_unknown", days=round(days))
         else:  # never a workspace code: a mistyped or cut link
             state.add_notice("notice.ws_invalid")
         st.query_params.pop("ws", None)
