@@ -15,7 +15,7 @@ the box: the rules, then the chosen file's name (as text) and size
 (:func:`ui.base.i18n.file_size`, "12,3 KB").
 
 Streamlit's ⋮ menu ("Print", "Record screen", the theme's "System / Light /
-Dark") and the tables' "Download as CSV" and "Copy to clipboard" are turned
+Dark") and the tables' "Download as CSV" and copy are turned
 off in ``.streamlit/config.toml`` (``client.toolbarMode = "minimal"``,
 ``client.disableDataExport = true``): supported options, no script.
 
@@ -69,13 +69,13 @@ CANVAS_TOOLBAR = {
     "Delete selected": "canvas.delete", "Reset canvas & history": "canvas.reset",
 }
 
-# Streamlit's own labels on its element toolbars (a table's, a chart's), their tooltips and screen-reader
-# names → our text keys. Matched whole, so nothing a user typed is ever touched. The ⋮ menu's items and the
-# tables' "Download as CSV" / "Copy to clipboard" are not here: .streamlit/config.toml turns them off
+# Streamlit's own labels on its element toolbars (a table's, a chart's), a code block's copy button, their
+# tooltips and screen-reader names → our text keys. Matched whole, so nothing a user typed is ever touched.
+# The ⋮ menu's items and the tables' "Download as CSV" are not here: .streamlit/config.toml turns them off
 # (client.toolbarMode = "minimal", client.disableDataExport = true).
 STREAMLIT_LABELS = {
     "Fullscreen": "st.fullscreen", "Close fullscreen": "st.fullscreen_close", "Search": "st.search",
-    "Show/hide columns": "st.columns",
+    "Show/hide columns": "st.columns", "Copy to clipboard": "st.copy", "Copied": "st.copied",
 }
 
 _texts = st.components.v2.component("cnn_playground_component_texts", js=script(__file__, "component_texts.js"))

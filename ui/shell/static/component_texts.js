@@ -6,11 +6,11 @@
 //
 // Why a script at all: these texts have no option to change them and cannot be hidden without losing a
 // control (.streamlit/config.toml already removes what an option can: the ⋮ menu with toolbarMode =
-// "minimal", the tables' download and copy with disableDataExport). What is left: the upload button's
+// "minimal", the tables' "Download as CSV" with disableDataExport). What is left: the upload button's
 // "Upload" and its "Drag and drop a file here", the error a refused file gets under its chip (written by
-// the browser before anything reaches the server), the "Skip to main content" link, the table and chart
-// toolbars' buttons ("Fullscreen", "Search", "Show/hide columns") and their tooltips, and the canvas
-// toolbar's tooltips (inside the canvas's shadow root, out of reach of the page's styles).
+// the browser before anything reaches the server), the "Skip to main content" link, the table, chart and
+// code toolbars' buttons ("Fullscreen", "Search", "Show/hide columns", "Copy to clipboard") and their
+// tooltips, and the canvas toolbar's tooltips (inside the canvas's shadow root, out of reach of styles).
 //
 // PINNED to the Streamlit version range in requirements.txt (streamlit>=1.53,<2; written against 1.67) and
 // to streamlit-drawable-canvas 0.13: it finds those texts by Streamlit's data-testid attributes
