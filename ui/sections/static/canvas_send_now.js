@@ -4,9 +4,10 @@
 // debounce in its script, with no option to change it): most of the page's answer time. Its own toolbar button
 // "Update the app with this drawing" sends at once; this clicks it for the user when a stroke ends on a canvas.
 //
-// PINNED to streamlit-drawable-canvas 0.13 (requirements.txt): the canvas's shadow root, its .dc-toolbar-card and
-// .dc-icon-button classes and the send button being the first one; and to Streamlit's st-key-<key> class on the
-// canvas's container (streamlit>=1.53,<2). If they change, nothing breaks: the canvas sends after its debounce.
+// PINNED to the version ranges in requirements.txt: streamlit-drawable-canvas>=0.13,<0.14 (the canvas's shadow
+// root, its .dc-toolbar-card and .dc-icon-button classes, the send button being the first one) and
+// streamlit>=1.53,<2 (the st-key-... class on the canvas's container). If they change, nothing breaks: the
+// canvas sends after its own debounce (tests/test_browser.py's drawing test still passes, only slower).
 export default function () {
   let drawing = null;
   const hostOf = (event) => event.composedPath().find(

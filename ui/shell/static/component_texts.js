@@ -12,8 +12,8 @@
 // code toolbars' buttons ("Fullscreen", "Search", "Show/hide columns", "Copy to clipboard") and their
 // tooltips, and the canvas toolbar's tooltips (inside the canvas's shadow root, out of reach of styles).
 //
-// PINNED to the Streamlit version range in requirements.txt (streamlit>=1.53,<2; written against 1.67) and
-// to streamlit-drawable-canvas 0.13: it finds those texts by Streamlit's data-testid attributes
+// PINNED to the version ranges in requirements.txt, streamlit>=1.53,<2 (written against 1.67) and
+// streamlit-drawable-canvas>=0.13,<0.14: it finds those texts by Streamlit's data-testid attributes
 // (stFileUploaderDropzone, stFileChip, stElementToolbarButton, stSkipToContent), by role="tooltip", by the
 // canvas's .dc-icon-button class, and rewrites React's own text nodes in place. None of that is a public
 // API: when Streamlit changes it, tests/test_spanish_browser.py and tests/test_spanish_walk.py fail (they
