@@ -113,7 +113,7 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside):
     forward = next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
     loss = float(forward.split("−log p = **")[1].split("**")[0])
     assert loss > 2
-    table = next(d.value for d in at.dataframe if "Network" in d.value.columns)
+    table = next(d.value for d in at.table if "Network" in d.value.columns)
     assert len(table) == 3 and float(table.iloc[0, 1]) == pytest.approx(loss, abs=1e-3)
     step = next(m.value for m in at.markdown if m.value.startswith("Top-left weight"))
     w, rest = step.split(": ")[1].split(" − 0.100 × (")
