@@ -85,3 +85,15 @@ def test_the_texts_observer_is_batched_and_leaves_the_player_alone():
     callback = re.search(rf"const {observer} = \(records\) => \{{(.*?)\n  \}};", text, re.S).group(1)
     assert "requestAnimationFrame" in callback and "records.every(inPlayer)" in callback
     assert ".cnnp-player" in re.search(r"const inPlayer = .*?\n  \};", text, re.S).group(0)
+
+
+def test_the_app_compiles_without_warnings_and_silences_none():
+    """No invalid escape sequence (a script's "\\d" in a plain Python string) and no filter hiding one."""
+    import warnings
+
+    for path in PYTHON:
+        text = path.read_text()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a SyntaxWarning becomes an error naming the file and line
+            compile(text, str(path), "exec")
+        assert not re.search(r"warnings\.(filterwarnings|simplefilter)", text), path.relative_to(REPO)
