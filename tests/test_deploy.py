@@ -18,6 +18,9 @@ def test_streamlit_config_is_valid_and_hardened():
             assert f"{section}.{name}" in options, f"unknown Streamlit option {section}.{name}"
     assert settings["browser"]["gatherUsageStats"] is False
     assert settings["client"]["showErrorDetails"] == "none"
+    # Streamlit's English the app removes by option, not by script (ui/shell/static/component_texts.js):
+    assert settings["client"]["toolbarMode"] == "minimal"  # no ⋮ menu
+    assert settings["client"]["disableDataExport"] is True  # no "Download as CSV" / "Copy to clipboard"
     assert settings["runner"]["postScriptGC"] is False  # see the comment in the file: it starved the server
     assert settings["server"]["fileWatcherType"] == "none"
     assert settings["server"]["maxUploadSize"] >= 200

@@ -152,7 +152,7 @@ def test_inside_overview_names_layers_as_the_architecture_table_does(real_data_d
     assert not {"**conv1**", "**dense1**"} & shown
     assert "conv 1" in at.button(key="overview_conv1").help
     assert "1 posición/s" in at.select_slider(key="w_conv_speed").options  # not "1 posiciones/s"
-    patch = next(d.value for d in at.dataframe if d.value.shape == (6, 6))  # section 1's 6×6 patch, rows 11–16
+    patch = next(d.value for d in at.table if d.value.shape == (6, 6))  # section 1's 6×6 patch, rows 11–16
     assert list(patch.index) == [str(r) for r in range(11, 17)] and list(patch.columns) == [str(c) for c in range(11, 17)]
 
 

@@ -20,39 +20,15 @@ from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
 from cnn_core.nn.inspection import grad_cam, grad_x_input, tile_maps, trace
 from ui.base import state
 from ui.base.i18n import class_names, labeller, pct, plain, t
+from ui.base.scripts import script
 from ui.charts.figures import chart_config, heatmap, probabilities, text_label
 from ui.charts.step_figures import overlay
 from ui.sections.canvas import drawing_canvas
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 
-# streamlit-drawable-canvas waits 200 ms after the pen lifts before it sends the drawing (a debounce in
-# its script, with no option to change it): most of the page's answer time. Its own toolbar button
-# "Update the app with this drawing" sends at once; this clicks it for the user the moment a stroke ends.
-_SEND_NOW_JS = """
-export default function() {
-  let drawing = null;
-  const hostOf = (event) => event.composedPath().find(
-    (el) => el instanceof Element && el.shadowRoot && el.closest('[class*="st-key-canvas"]'));
-  const down = (event) => { drawing = hostOf(event) || null; };
-  const up = () => {
-    const host = drawing;
-    drawing = null;
-    if (!host) return;
-    setTimeout(() => {  // after the canvas has added the stroke and scheduled its own, later, send
-      const send = host.shadowRoot.querySelector('.dc-toolbar-card .dc-icon-button');
-      if (send) send.click();
-    }, 0);
-  };
-  document.addEventListener('pointerdown', down, true);
-  document.addEventListener('pointerup', up, true);
-  return () => {
-    document.removeEventListener('pointerdown', down, true);
-    document.removeEventListener('pointerup', up, true);
-  };
-}
-"""
-_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=_SEND_NOW_JS)
+# Clicks the canvas's own "send" button when a stroke ends (its 200 ms debounce has no option): see the script.
+_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=script(__file__, "canvas_send_now.js"))
 
 
 def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> None:

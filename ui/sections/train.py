@@ -259,8 +259,8 @@ def results(job) -> None:
             key="confusion", config=chart_config())
     with tabs[1]:
         acc = per_class_accuracy(result.confusion)
-        st.dataframe({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
-                     hide_index=True, key="per_class")
+        st.table({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
+                 hide_index=True, width="content")
     with tabs[2]:
         wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
         if len(wrong):
