@@ -73,11 +73,43 @@ def test_changing_the_variation_starts_its_progress_from_zero():
     assert progress(at).startswith("1 de 22")
 
 
-def test_a_revealed_solution_shows_the_answer_but_does_not_count():
+def test_a_revealed_solution_is_asked_for_counts_as_revealed_and_typing_it_afterwards_does_not_solve_it():
     at = page("exercises")
     at.button(key="reveal_relu").click().run()
-    assert any("0, 2, 0, 0, 5" in w.value for w in at.warning)
+    assert any(ES["ex.reveal_confirm"] in w.value for w in at.warning)  # asked first, nothing shown yet
+    assert not any("0, 2, 0, 0, 5" in w.value for w in at.warning)
+    at.button(key="reveal_no_relu").click().run()
+    assert not any(ES["ex.reveal_confirm"] in w.value for w in at.warning)
+    at.button(key="reveal_relu").click().run()
+    at.button(key="reveal_yes_relu").click().run()
+    assert any(ES["ex.revealed"] in w.value and "0, 2, 0, 0, 5" in w.value for w in at.warning)
+    assert progress(at).startswith("0 de 22") and "1 con la solución vista" in progress(at)
+    at.text_input(key="ex_relu_0").input("0, 2, 0, 0, 5").run()  # the answer just seen, typed in
+    at.button(key="check_relu").click().run()
     assert progress(at).startswith("0 de 22")
+    ws = at.session_state["ws"]
+    again = open_page("exercises", lang="es", ws=ws)  # the workspace link: still revealed, still not solved
+    assert progress(again).startswith("0 de 22") and "1 con la solución vista" in progress(again)
+    assert any(ES["ex.revealed"] in w.value for w in again.warning)
+    assert "👁️" in [e.label for e in again.expander if "ReLU" in e.label][0]
+
+
+def test_usual_mistakes_get_their_own_feedback():
+    at = page("exercises")
+    at.text_input(key="ex_conv_params_0").input("288").run()
+    at.text_input(key="ex_conv_params_1").input("288").run()  # the 32 biases left out
+    at.button(key="check_conv_params").click().run()
+    assert any(ES["ex.mistake.bias"] in e.value for e in at.error)
+    at.text_input(key="ex_input_colour_0").input("784").run()  # 28 × 28, the three colours left out
+    at.button(key="check_input_colour").click().run()
+    assert any(ES["ex.mistake.channels"] in e.value for e in at.error)
+    at.text_input(key="ex_padding_0").input("26").run()  # 'same' and 'valid' the wrong way round
+    at.text_input(key="ex_padding_1").input("28").run()
+    at.button(key="check_padding").click().run()
+    assert any(ES["ex.mistake.padding"] in e.value for e in at.error)
+    at.text_input(key="ex_input_gray_0").input("785").run()  # no usual mistake: the plain «Todavía no»
+    at.button(key="check_input_gray").click().run()
+    assert any(e.value == ES["ex.wrong"] for e in at.error)
 
 
 def test_instructor_gets_the_answer_key(app_env):

@@ -33,7 +33,7 @@ JOB = "job"  # the TrainingJob of this session, running or finished
 ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
 TRAINED = "trained"  # SavedModel from the last training or upload
 UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
-EXERCISES = "exercises"  # {exercise id: True once solved} for the variation EX_SEED
+EXERCISES = "exercises"  # {exercise id: SOLVED or REVEALED (cnn_core.lessons.exercises)} for the variation EX_SEED
 EX_SEED = "ex_seed"  # the exercises' variation (0 = the tutorial's numbers)
 CANVAS_ROUND = "canvas_round"  # bumped by the Draw page's Clear button: a new canvas key, an empty canvas
 CANVAS_IMAGE = "canvas_image"  # (canvas key, RGBA) of the last drawing the canvas sent that was accepted

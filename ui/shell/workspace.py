@@ -16,6 +16,7 @@ import logging
 import streamlit as st
 
 from cnn_core.data import registry as datasets
+from cnn_core.lessons.exercises import REVEALED, SOLVED
 from cnn_core.nn.checkpoint import SavedModel
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import NewRun, RunInfo, Storage, model_digest
@@ -72,7 +73,7 @@ def restore_from_url(ws: str | None) -> None:
     ss = st.session_state
     ss[state.WS] = ws
     ss[state.EX_SEED] = opened.variation
-    ss[state.EXERCISES] = {ex_id: True for ex_id in opened.solved}
+    ss[state.EXERCISES] = {**{ex_id: REVEALED for ex_id in opened.revealed}, **{ex_id: SOLVED for ex_id in opened.solved}}
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
     if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:
@@ -259,10 +260,11 @@ def adopt_model(run_id: int, saved: SavedModel) -> None:
 
 # ------------------------------------------------------------------ exercises
 
-def mark_solved(exercise_id: str) -> None:
+def mark_solved(exercise_id: str, revealed: bool = False) -> None:
+    """Keep a solved exercise (or with ``revealed``, one whose solution was shown) in the workspace."""
     ws = ensure()
     if ws is not None:
-        store().mark_solved(ws, exercise_id)
+        store().mark_solved(ws, exercise_id, revealed=revealed)
 
 
 def set_variation(variation: int) -> None:
