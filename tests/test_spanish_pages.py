@@ -49,7 +49,13 @@ def test_the_build_exercise_needs_building_from_its_starting_network():
     at = page("exercises")
     at.button(key="check_build_tutorial").click().run()
     assert any(ES["ex.not_yet"] in e.value for e in at.error)  # the default network does not count
+    at.button(key="start_build").click().run()  # it would replace the network being edited: asked first
+    assert any(ES["ex.start_build_confirm"] in w.value for w in at.warning)
+    assert at.session_state["arch"] == PRESETS["tutorial"]
+    at.button(key="start_build_no").click().run()
+    assert at.session_state["arch"] == PRESETS["tutorial"] and not at.session_state["build_started"]
     at.button(key="start_build").click().run()
+    at.button(key="start_build_yes").click().run()
     assert at.session_state["arch"] == BUILD_START
     at.button(key="check_build_tutorial").click().run()
     assert progress(at).startswith("0 de 22")

@@ -73,9 +73,22 @@ def reveal(ex) -> None:
         progress[ex.id] = REVEALED
 
 
+def ask_start_build() -> None:
+    """The build exercise replaces the network being edited: it asks first (unless that is its start already)."""
+    if st.session_state[state.ARCH] == BUILD_START:
+        start_build()
+    else:
+        st.session_state["ex_confirm_build"] = True
+
+
+def cancel_start_build() -> None:
+    st.session_state["ex_confirm_build"] = False
+
+
 def start_build() -> None:
     """Load the build exercise's starting network, so only building the target solves it."""
     ss = st.session_state
+    ss["ex_confirm_build"] = False
     ss[state.ARCH], ss[state.PRESET] = BUILD_START, "small"
     for key in [k for k in ss if str(k).startswith(ARCH_WIDGETS) or k == "w_preset"]:
         del ss[key]  # the Architecture page's sliders are re-seeded from the new network
@@ -122,7 +135,13 @@ def exercise_ui(n, ex, progress: dict) -> None:
             st.radio(t("ex.choose"), range(len(options)), index=None, key=state.choice_key(ex.id),
                      format_func=options.__getitem__)
         elif ex.id == "build_tutorial":
-            st.button(t("ex.start_build"), key="start_build", on_click=start_build)
+            if st.session_state.get("ex_confirm_build"):
+                st.warning(t("ex.start_build_confirm"))
+                yes, no = st.columns(2)
+                yes.button(t("ex.start_build_yes"), key="start_build_yes", on_click=start_build)
+                no.button(t("ex.start_build_no"), key="start_build_no", on_click=cancel_start_build)
+            else:
+                st.button(t("ex.start_build"), key="start_build", on_click=ask_start_build)
             if st.session_state[state.BUILD_STARTED]:
                 st.caption(t("ex.build_started", start=BUILD_START.out_channels[0]))
         st.button(t("ex.check"), key=f"check_{ex.id}", on_click=check, args=(ex,))
