@@ -51,6 +51,7 @@ OVERVIEW_SCROLLED = "overview_scrolled"  # the click whose detail was last scrol
 URL_READ = "_url_read"
 WS = "ws"  # the workspace's code (cnn_core.store.storage), once the visitor has one
 KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
+KEPT_ARCH = "edited_arch"  # in KEPT_SETTINGS: the network being edited, as URL parameters (arch_to_params)
 SAVED_SETTINGS = "_saved_settings"  # what the workspace holds of KEPT_SETTINGS, to write only changes
 RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
 RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs view showed, emptied by a change
@@ -207,6 +208,11 @@ def url_params() -> dict[str, str]:
     ss = st.session_state
     return {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != UPLOAD else datasets.DEFAULT,
             **arch_to_params(ss[ARCH], ss[PRESET])}
+
+
+def url_names_arch() -> bool:
+    """Whether the address names a network (then it wins over what a workspace kept)."""
+    return any(_param(k) is not None for k in URL_KEYS)
 
 
 def sync_url() -> None:

@@ -43,6 +43,7 @@ def dataset_ui():
     choice = st.radio(t("train.dataset"), state.dataset_choices(), key="w_dataset", horizontal=True,
                       format_func=labeller("dataset."))
     ss[state.DATASET] = choice
+    state.sync_url()  # the address names the dataset now, not one rerun later (the header synced before the pick)
     if choice == state.UPLOAD:
         st.caption(t("train.upload_help"))
         size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=DEFAULT_IMAGE_SIZE, key="w_image_size")

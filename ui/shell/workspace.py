@@ -15,8 +15,10 @@ import logging
 
 import streamlit as st
 
+from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
 from cnn_core.lessons.exercises import REVEALED, SOLVED
+from cnn_core.nn.architecture import PRESETS, layer_table
 from cnn_core.nn.checkpoint import SavedModel
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import NewRun, RunInfo, Storage, model_digest
@@ -78,6 +80,15 @@ def restore_from_url(ws: str | None) -> None:
     ss[state.SAVED_SETTINGS] = dict(kept)
     if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:
         ss[state.DATASET] = kept[state.DATASET]
+    edited = kept.get(state.KEPT_ARCH)
+    if isinstance(edited, dict) and not state.url_names_arch():  # the network being edited, not a default
+        try:
+            arch = state.arch_from_params({str(k): str(v) for k, v in edited.items()})
+            layer_table(arch)
+        except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
+            return  # kept by an older version with other rules: the default network stays
+        preset = str(edited.get("preset", ""))
+        ss[state.ARCH], ss[state.PRESET] = arch, preset if preset in PRESETS else "tutorial"
 
 
 def ensure() -> str | None:
@@ -141,6 +152,16 @@ def remember_widgets(keys) -> None:
             kept[key] = ss[key]
     kept[state.DATASET] = ss[state.DATASET]
     save_settings()
+
+
+def remember_arch() -> None:
+    """Keep the network being edited with the settings, so the workspace link brings it back."""
+    ss = st.session_state
+    kept = ss.setdefault(state.KEPT_SETTINGS, {})
+    edited = state.arch_to_params(ss[state.ARCH], ss[state.PRESET])
+    if kept.get(state.KEPT_ARCH) != edited:
+        kept[state.KEPT_ARCH] = edited
+        save_settings()
 
 
 def save_settings() -> None:
