@@ -128,6 +128,30 @@ def test_instructor_gets_the_answer_key(app_env):
     assert any("answer_key" in i for i in ids) and any("answer_key_html" in i for i in ids)
 
 
+def test_home_promises_only_what_this_server_measured():
+    from conftest import app_store
+
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
+    from cnn_core.nn.pretrained import load_pretrained
+    from cnn_core.store import runs as core_runs
+
+    def train_line(at) -> str:
+        return next(c.value for c in at.caption if "MNIST" in c.value and "Fashion" in c.value)
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "es"
+    at.run()
+    shipped = texts.format_percent(load_pretrained().meta["test_accuracy"], "es")
+    assert shipped in train_line(at) and "98 %" not in train_line(at)
+    raw = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "finished.cnn.zip")
+    new.source, new.reason, new.test_accuracy = "trained", "done", 0.99987
+    app_store().add_run(app_store().create_workspace(), new)
+    at.run()
+    assert "99,99 %" in train_line(at)  # this server's best finished training, measured
+
+
 def test_home_explains_a_cnn_and_offers_the_90_minute_path_and_the_guide():
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)  # page links need st.navigation
     at.run()

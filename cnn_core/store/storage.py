@@ -520,6 +520,13 @@ class Storage:
             return int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0)).join(Workspace)
                                 .where(Workspace.code == code)))
 
+    def best_accuracy(self, dataset: str) -> float | None:
+        """The best test accuracy of a training on ``dataset`` that ran to its end, in any workspace of this
+        server (what the app may promise a visitor), or None."""
+        with self._read() as s:
+            return s.scalar(select(func.max(Run.test_accuracy))
+                            .where(Run.dataset == dataset, Run.source == "trained", Run.reason == "done"))
+
     # -- exercises
     def mark_solved(self, code: str, exercise_id: str, revealed: bool = False) -> None:
         """Note the exercise as solved, or with ``revealed`` as seen in the solution; the first note stays

@@ -279,6 +279,18 @@ def adopt_model(run_id: int, saved: SavedModel) -> None:
     cache[run_id] = saved
 
 
+def promised_accuracy(dataset: str) -> dict[str, str]:
+    """The accuracies Home may promise, as measured here: the shipped model's test accuracy ("shipped") and
+    this server's best finished training on ``dataset`` ("best", "" before there is one)."""
+    from ui.base.i18n import pct
+
+    shipped = resources.pretrained().meta.get("test_accuracy")
+    db = store()
+    best = db.best_accuracy(dataset) if db is not None else None
+    return {"shipped": pct(shipped) if isinstance(shipped, (int, float)) else "–",
+            "best": t("home.train_best", best=pct(best)) if best is not None else ""}
+
+
 # ------------------------------------------------------------------ exercises
 
 def mark_solved(exercise_id: str, revealed: bool = False) -> None:
