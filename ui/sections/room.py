@@ -22,7 +22,7 @@ from cnn_core.lessons.exercises import make_exercises
 from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
 from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
-from ui.charts.figures import chart_config, percent_axis, text_label
+from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
 from ui.shell import resources, workspace
 
 JOIN_PARAM = "room"
@@ -232,7 +232,7 @@ def scatter(rows) -> go.Figure:
                              "separatethousands": True},  # 100.000, not 100k
                       yaxis={"title": t("room.col_accuracy"), **percent_axis()}, title=t("room.scatter"),
                       height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
-    return fig
+    return below_toolbar(fig)
 
 
 def board_ui(room_code: str, instructor: bool) -> None:

@@ -17,7 +17,7 @@ from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
 from ui.base import state
 from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, separators, shown_numbers, t
-from ui.charts.figures import percent_axis, percent_hover, text_label
+from ui.charts.figures import below_toolbar, percent_axis, percent_hover, text_label
 from ui.sections.architecture import ARCH_WIDGETS
 from ui.shell import workspace
 
@@ -85,7 +85,7 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
     fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
     fig.update_yaxes(percent_axis(), row=1, col=2)  # accuracy as a percentage, as on the Train page
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
-    return fig
+    return below_toolbar(fig)
 
 
 def _cell(key: str, value) -> str:
