@@ -212,6 +212,18 @@ def test_overfitting_is_flagged_only_when_the_gap_lasts():
     assert overfitting_gap(apart, evals[:2]) is None
 
 
+def test_validation_ahead_of_training_is_recognised_from_the_steps_before_the_point():
+    from cnn_core.train.trainer import EvalEvent, StepEvent, validation_ahead
+
+    def steps(upto, acc):
+        return [StepEvent(s, s / 100, 0.1, acc, 1e-3, s, 100, s / 1000, 1) for s in range(upto - 9, upto + 1)]
+
+    evals = [EvalEvent(10 * i, i, 0.3, 0.90) for i in range(1, 3)]
+    assert validation_ahead(steps(10, 0.7) + steps(20, 0.85), evals)  # batches averaged while still learning
+    assert not validation_ahead(steps(10, 0.7) + steps(20, 0.95), evals)
+    assert not validation_ahead(steps(10, 0.7), [])
+
+
 def test_epoch_marks_fall_where_each_pass_ends():
     from cnn_core.train.trainer import StepEvent
     from ui.charts.figures import epoch_marks

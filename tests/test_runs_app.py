@@ -172,6 +172,27 @@ def test_the_exercise_variation_and_its_progress_come_back_with_the_link():
     assert "0 of 22 solved" in third.get("progress")[0].proto.text
 
 
+def test_the_workspace_link_brings_back_the_network_being_edited_not_a_default():
+    ws = store().create_workspace()
+    at = page("architecture", ws=ws)
+    at.select_slider(key="w_kernel").set_value(5).run()
+    no_exceptions(at)
+    assert at.session_state["arch"].kernel_size == 5
+    again = page("exercises", ws=ws)  # a reload with only the workspace's link
+    no_exceptions(again)
+    assert again.session_state["arch"] == at.session_state["arch"]
+    named = page("exercises", ws=ws, k="7")  # an address naming a network wins over what the workspace kept
+    assert named.session_state["arch"].kernel_size == 7
+
+
+@pytest.mark.realdata
+def test_the_dataset_picked_on_train_reaches_the_address_at_once(real_data_dir):
+    at = page("train")
+    at.radio(key="w_dataset").set_value("fashion-mnist").run()
+    no_exceptions(at)
+    assert at.query_params["ds"] == ["fashion-mnist"] or at.query_params["ds"] == "fashion-mnist"
+
+
 def test_a_bad_workspace_link_says_so_and_starts_clean():
     at = page("runs", ws="x" * 22)
     no_exceptions(at)

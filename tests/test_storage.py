@@ -15,11 +15,19 @@ from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.model import build_model
 from cnn_core.store import runs
 from cnn_core.store.migrations import current
-from cnn_core.store.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, Storage, Workspace
+from cnn_core.store.storage import (
+    WORKSPACE_CODE,
+    Limits,
+    NewRun,
+    OpenedWorkspace,
+    Storage,
+    Workspace,
+    revealed_key,
+)
 from cnn_core.train.jobs import start_training
 from cnn_core.train.trainer import TrainConfig
 
-HEAD = "0003"  # the newest revision in cnn_core/store/migrations/versions
+HEAD = "0005"  # the newest revision in cnn_core/store/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
@@ -324,6 +332,22 @@ def test_settings_and_exercise_progress(store):
     assert store.open_workspace("x" * 22) is None and store.open_workspace("bad code") is None
     store.unmark_all(code)
     assert store.open_workspace(code).solved == set()
+
+
+def test_a_revealed_exercise_is_kept_apart_and_answering_it_afterwards_does_not_solve_it(store):
+    code = store.create_workspace()
+    store.mark_solved(code, "padding", revealed=True)
+    store.mark_solved(code, "padding")  # the revealed answer typed in afterwards
+    store.mark_solved(code, "relu")
+    store.mark_solved(code, "relu", revealed=True)  # solved first: revealing it later changes nothing
+    opened = store.open_workspace(code)
+    assert opened.solved == {"relu"} and opened.revealed == {"padding"}
+    assert store.open_workspace(code) == OpenedWorkspace({}, {"relu"}, 0, {"padding"})
+    room = store.create_room()
+    store.join_room(room, code, "ana")
+    rows, counts = store.board(room)
+    assert (rows[0].solved, rows[0].revealed) == (1, 1)
+    assert counts == {"relu": 1, revealed_key("padding"): 1}
 
 
 def test_the_exercise_variation_is_kept_and_changing_it_starts_its_progress_from_zero(store):

@@ -6,16 +6,18 @@ import json
 
 import pytest
 import zipcraft
-from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room
+from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room, shown_table
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
+from cnn_core.base import texts
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.model import build_model
 from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
+ES = texts.table("es")
 
 
 def page(name: str, lang: str = "es", ws: str | None = None, **params) -> AppTest:
@@ -49,10 +51,40 @@ def test_runs_table_and_compare_charts_write_numbers_the_spanish_way():
     code, kept = workspace_with_two_runs()
     at = page("runs", ws=code)
     no_exceptions(at)
-    table = at.dataframe[0].value
+    table = shown_table(at.dataframe[0])
     assert sorted(table["Parámetros"]) == sorted(f"{r.params:,}".replace(",", ".") for r in kept)
     assert "16,46" in set(table[table.columns[7]])  # the accuracy column, in percent with a decimal comma
     assert set(table["Segundos"]) <= {"5,2", "5,3"}
+    numbers = at.dataframe[0].value  # kept as numbers underneath, so a click on the header sorts them as numbers
+    assert [str(numbers[c].dtype) for c in ("Parámetros", numbers.columns[7], "Segundos")] == [
+        "int64", "float64", "float64"]
+
+
+def test_the_runs_comparison_and_model_pickers_name_things_as_the_rest_of_the_app():
+    code = store().create_workspace()
+    for n, dataset in enumerate(("mnist", "fashion-mnist")):
+        raw = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset=dataset)
+        new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"run{n}.cnn.zip")
+        new.source, new.dataset, new.precision, new.test_accuracy = "trained", dataset, "bf16", 0.9
+        new.train_config = {"epochs": 3, "time_budget_s": 30.0, "batch_size": 128, "lr": 0.002, "optimizer": "adam",
+                            "augment": False}
+        store().add_run(code, new)
+    at = page("runs", ws=code)
+    no_exceptions(at)
+    compared = shown_table(at.dataframe[1])
+    cells = {row.iloc[0]: set(row.iloc[1:3]) for _, row in compared.iterrows()}
+    assert cells[ES["runs.row_dataset"]] == {ES["dataset.mnist"], ES["dataset.fashion-mnist"]}
+    assert cells[ES["runs.row_lr"]] == {"0,002"} and cells[ES["runs.row_time_budget_s"]] == {"30"}
+    assert cells[ES["runs.row_optimizer"]] == {ES["train.opt_adam"]}
+    assert cells[ES["runs.row_precision"]] == {ES["train.precision_bf16"]}
+    assert cells[ES["runs.row_padding"]] == {ES["arch.padding_same"]}
+    assert cells[ES["runs.row_pool"]] == {f"{ES['arch.pool_max']} 2×2"}
+    shown = {v for values in cells.values() for v in values}
+    assert not shown & {"0.002", "30.0", "mnist", "fashion-mnist", "adam", "bf16", "same", "max 2"}
+    inside = page("inside", ws=code)
+    labels = inside.selectbox(key="w_model_inside").options
+    assert any(f" · {ES['dataset.fashion-mnist']} · " in label for label in labels), labels
+    assert not any(" · mnist · " in label or " · fashion-mnist · " in label for label in labels)
     fig = figure(at)
     assert fig["layout"]["separators"] == ",."
     assert fig["layout"]["yaxis2"]["ticktext"][-1] == "100 %"  # accuracy as a percentage, as on Train, Spanish style

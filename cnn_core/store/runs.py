@@ -107,7 +107,7 @@ COMPARED = (
     ("filters", lambda r: "-".join(map(str, r.architecture.get("out_channels", ())))),
     ("kernel_size", lambda r: r.architecture.get("kernel_size")),
     ("padding", lambda r: r.architecture.get("padding")),
-    ("pool", lambda r: f"{r.architecture.get('pool')} {r.architecture.get('pool_size')}"),
+    ("pool", lambda r: (r.architecture.get("pool"), r.architecture.get("pool_size"))),
     ("dense", lambda r: "-".join(map(str, r.architecture.get("dense", ()))) or "–"),
     ("batch_norm", lambda r: r.architecture.get("batch_norm")),
     ("params", lambda r: r.params),

@@ -52,6 +52,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     select,
     text,
@@ -153,6 +154,8 @@ class ExerciseSolved(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     exercise_id: Mapped[str] = mapped_column(CleanString(40), primary_key=True)
     solved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # True: the learner asked for the solution (migration 0005); such an exercise never counts as solved.
+    revealed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Room(Base):
@@ -226,6 +229,7 @@ class OpenedWorkspace:
     settings: dict
     solved: set[str]
     variation: int = 0
+    revealed: set[str] = field(default_factory=set)  # exercises whose solution was shown (not solved)
 
 
 @dataclass(frozen=True)
@@ -257,6 +261,12 @@ class BoardRow:
     seconds: float | None
     dataset: str | None
     solved: int
+    revealed: int = 0  # exercises whose solution the student asked to see
+
+
+def revealed_key(exercise_id: str) -> str:
+    """Where a room board's counts hold how many members saw ``exercise_id``'s solution."""
+    return f"{exercise_id}#revealed"  # '#' is in no exercise id
 
 
 @dataclass(frozen=True)
@@ -342,7 +352,7 @@ class Storage:
         self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
         with self._read() as s:
             rows = s.execute(select(Workspace.id, Workspace.settings, Workspace.exercise_variation,
-                                    Workspace.last_seen_at, ExerciseSolved.exercise_id)
+                                    Workspace.last_seen_at, ExerciseSolved.exercise_id, ExerciseSolved.revealed)
                              .outerjoin(ExerciseSolved, ExerciseSolved.workspace_id == Workspace.id)
                              .where(Workspace.code == code)).all()
             if not rows:
@@ -351,8 +361,10 @@ class Storage:
             if now() - first.last_seen_at >= TOUCH_EVERY:
                 s.execute(update(Workspace).where(Workspace.id == first.id).values(last_seen_at=now()))
                 s.commit()
-        return OpenedWorkspace(dict(first.settings or {}), {r.exercise_id for r in rows if r.exercise_id},
-                               int(first.exercise_variation or 0))
+        return OpenedWorkspace(dict(first.settings or {}),
+                               {r.exercise_id for r in rows if r.exercise_id and not r.revealed},
+                               int(first.exercise_variation or 0),
+                               {r.exercise_id for r in rows if r.exercise_id and r.revealed})
 
     def _ws_id(self, s: Session, code: str) -> int:
         ws_id = s.scalar(select(Workspace.id).where(Workspace.code == code))
@@ -474,12 +486,22 @@ class Storage:
             ws_id = self._ws_id(s, code)
             s.execute(delete(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)))
 
+    def best_accuracy(self, dataset: str) -> float | None:
+        """The best test accuracy of a training on ``dataset`` that ran to its end, in any workspace of this
+        server (what the app may promise a visitor), or None."""
+        with self._read() as s:
+            return s.scalar(select(func.max(Run.test_accuracy))
+                            .where(Run.dataset == dataset, Run.source == "trained", Run.reason == "done"))
+
     # -- exercises
-    def mark_solved(self, code: str, exercise_id: str) -> None:
+    def mark_solved(self, code: str, exercise_id: str, revealed: bool = False) -> None:
+        """Note the exercise as solved, or with ``revealed`` as seen in the solution; the first note stays
+        (an exercise revealed, then answered, is still revealed)."""
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
             if s.get(ExerciseSolved, (ws_id, exercise_id)) is None:
-                s.add(ExerciseSolved(workspace_id=ws_id, exercise_id=exercise_id[:40], solved_at=now()))
+                s.add(ExerciseSolved(workspace_id=ws_id, exercise_id=exercise_id[:40], solved_at=now(),
+                                     revealed=revealed))
 
     def unmark_all(self, code: str) -> None:
         with self._session.begin() as s:
@@ -545,7 +567,10 @@ class Storage:
                                   .order_by(RoomMember.joined_at, RoomMember.room_id)))
 
     def board(self, room_code: str) -> tuple[list[BoardRow], dict[str, int]]:
-        """Each member's best run, best first, and how many members solved each exercise."""
+        """Each member's best run, best first, and how many members solved each exercise.
+
+        A revealed exercise is not solved: the rows count those apart (``BoardRow.revealed``), and the
+        counts hold them under ``revealed_key(exercise id)``."""
         with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
@@ -555,7 +580,8 @@ class Storage:
             ids = [m.workspace_id for m in members]
             runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset)
                              .where(Run.workspace_id.in_(ids), Run.source == "trained")).all() if ids else []
-            solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id)
+            solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id,
+                                      ExerciseSolved.revealed)
                                .where(ExerciseSolved.workspace_id.in_(ids))).all() if ids else []
         rows = []
         for n, m in enumerate(members, start=1):
@@ -568,11 +594,13 @@ class Storage:
             rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
                                  best.params if best else None, best.seconds if best else None,
                                  usertext.one_line(best.dataset) if best else None,
-                                 sum(1 for x in solved if x.workspace_id == m.workspace_id)))
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id and not x.revealed),
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id and x.revealed)))
         rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}
         for x in solved:
-            counts[x.exercise_id] = counts.get(x.exercise_id, 0) + 1
+            key = revealed_key(x.exercise_id) if x.revealed else x.exercise_id
+            counts[key] = counts.get(key, 0) + 1
         return rows, counts
 
     # -- housekeeping

@@ -477,3 +477,17 @@ def warm_up(arch: Architecture | None = None, steps: int = 3,
           TrainConfig(epochs=steps * cfg.batch_size / (n - 1000), val_size=1000, eval_every_s=1e9),
           should_stop=should_stop, evaluate_test=False)
     return time.perf_counter() - t0
+
+
+def validation_ahead(steps: list[StepEvent], evals: list[EvalEvent]) -> bool:
+    """Whether the last validation accuracy is above the training accuracy of the steps that led to it.
+
+    It often is early on, and it is no error: the training figure is an average over batches measured while
+    the weights were still worse (and, with augmentation, on harder images); validation measures the network
+    as it is at that point, on images as they are.
+    """
+    if not evals:
+        return False
+    before = evals[-2].step if len(evals) > 1 else 0
+    window = [s.accuracy for s in steps if before < s.step <= evals[-1].step and not math.isnan(s.loss)]
+    return bool(window) and evals[-1].accuracy > sum(window) / len(window)

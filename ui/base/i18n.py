@@ -156,6 +156,14 @@ def layer_label(layer, short: bool = False) -> str:
     return t(f"{'layer_short' if short else 'layer'}.{kind}", n=int(digits) if digits else "")
 
 
+def shown_numbers(frame, decimals: dict[str, int]):
+    """A table whose numbers stay numbers (a click on a column header sorts them as numbers), written the
+    reader's way: a pandas Styler over ``frame`` showing column ``c`` with ``decimals[c]`` decimals, "–" if empty."""
+    import pandas as pd
+
+    return frame.style.format({col: (lambda v, d=d: "–" if pd.isna(v) else num(v, d)) for col, d in decimals.items()})
+
+
 def separators() -> str:
     """Plotly's ``layout.separators`` for the session's language: ',.' (es) or '.,' (en)."""
     return numbers.decimal_mark(lang()) + numbers.group_mark(lang())

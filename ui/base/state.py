@@ -33,7 +33,7 @@ JOB = "job"  # the TrainingJob of this session, running or finished
 ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
 TRAINED = "trained"  # SavedModel from the last training or upload
 UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
-EXERCISES = "exercises"  # {exercise id: True once solved} for the variation EX_SEED
+EXERCISES = "exercises"  # {exercise id: SOLVED or REVEALED (cnn_core.lessons.exercises)} for the variation EX_SEED
 EX_SEED = "ex_seed"  # the exercises' variation (0 = the tutorial's numbers)
 CANVAS_ROUND = "canvas_round"  # bumped by the Draw page's Clear button: a new canvas key, an empty canvas
 CANVAS_IMAGE = "canvas_image"  # (canvas key, RGBA) of the last drawing the canvas sent that was accepted
@@ -51,6 +51,7 @@ OVERVIEW_SCROLLED = "overview_scrolled"  # the click whose detail was last scrol
 URL_READ = "_url_read"
 WS = "ws"  # the workspace's code (cnn_core.store.storage), once the visitor has one
 KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
+KEPT_ARCH = "edited_arch"  # in KEPT_SETTINGS: the network being edited, as URL parameters (arch_to_params)
 SAVED_SETTINGS = "_saved_settings"  # what the workspace holds of KEPT_SETTINGS, to write only changes
 RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
 RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs view showed, emptied by a change
@@ -206,6 +207,11 @@ def url_params() -> dict[str, str]:
     ss = st.session_state
     return {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != UPLOAD else datasets.DEFAULT,
             **arch_to_params(ss[ARCH], ss[PRESET])}
+
+
+def url_names_arch() -> bool:
+    """Whether the address names a network (then it wins over what a workspace kept)."""
+    return any(_param(k) is not None for k in URL_KEYS)
 
 
 def sync_url() -> None:

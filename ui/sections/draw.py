@@ -58,6 +58,9 @@ def drawing(saved) -> None:
     """The canvas and everything that follows from the drawing; a fragment, so a stroke reruns only this."""
     left, right = st.columns([1, 1])
     with left:
+        # The answer goes above the canvas: on a phone the columns stack, and the right one (the
+        # probabilities) would be a scroll away after every stroke. Filled once the drawing is read.
+        answer = st.container(key="prediction_slot", height=100, border=False)  # a fixed height: the canvas never moves
         st.write("")  # room for the canvas's toolbar, which floats above it
         dark_ink = st.session_state.get("w_dark_ink", False)
         canvas = drawing_canvas(dark_ink)
@@ -67,18 +70,19 @@ def drawing(saved) -> None:
 
     rgba = canvas.image_data if canvas is not None else None
     prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink)) if rgba is not None else None
-    with right:
-        if prepared is None or prepared.empty:
-            st.info(t("draw.empty"))
-            return
-        st.session_state[state.DRAWING] = prepared.image
-        result = trace(saved.model, prepared.tensor())
-        probs = result.probs.tolist()
-        best = probs.index(max(probs))
-        names = class_names(saved.meta.get("dataset"), saved.classes)
+    if prepared is None or prepared.empty:
+        answer.info(t("draw.empty"))
+        return
+    st.session_state[state.DRAWING] = prepared.image
+    result = trace(saved.model, prepared.tensor())
+    probs = result.probs.tolist()
+    best = probs.index(max(probs))
+    names = class_names(saved.meta.get("dataset"), saved.classes)
+    with answer:
         with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
             st.header(plain(names[best]), anchor=False)
         st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))
+    with right:
         st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs", config=chart_config())
         with st.popover(t("draw.report_title")):
             drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn",

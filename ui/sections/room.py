@@ -18,10 +18,10 @@ import streamlit as st
 
 from cnn_core.base.usertext import spreadsheet_cell
 from cnn_core.lessons.exercises import make_exercises
-from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN
+from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
 from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
-from ui.charts.figures import chart_config, percent_axis, text_label
+from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
 from ui.shell import resources, workspace
 from ui.shell.layout import qr_png
 
@@ -187,7 +187,15 @@ def board_frame(rows) -> pd.DataFrame:
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
         t("room.col_params"): r.params, t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
         t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
+        t("room.col_revealed"): r.revealed,  # solutions seen are not solved: a column of their own
     } for n, r in enumerate(rows, start=1)])
+
+
+def exercise_counts(exercises, counts: dict[str, int]) -> pd.DataFrame:
+    """Per exercise: how many members solved it, and apart, how many saw its solution."""
+    return pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],
+                         t("room.col_students"): [counts.get(ex.id, 0) for ex in exercises],
+                         t("room.col_students_revealed"): [counts.get(revealed_key(ex.id), 0) for ex in exercises]})
 
 
 def board_csv(frame: pd.DataFrame) -> bytes:
@@ -216,7 +224,7 @@ def scatter(rows) -> go.Figure:
                              "separatethousands": True},  # 100.000, not 100k
                       yaxis={"title": t("room.col_accuracy"), **percent_axis()}, title=t("room.scatter"),
                       height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
-    return fig
+    return below_toolbar(fig)
 
 
 def board_ui(room_code: str, instructor: bool) -> None:
@@ -234,9 +242,7 @@ def _board(room_code: str, instructor: bool) -> None:
         st.dataframe(shown_numbers(frame), hide_index=True, key=f"board_{room_code}")
         st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
         exercises = make_exercises(0)
-        st.dataframe(pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],
-                                   t("room.col_students"): [counts.get(ex.id, 0) for ex in exercises]}),
-                     hide_index=True, key=f"solved_{room_code}")
+        st.dataframe(exercise_counts(exercises, counts), hide_index=True, key=f"solved_{room_code}")
         if instructor:
             st.download_button(t("room.csv"), board_csv(frame), file_name=f"room-{room_code}.csv",
                                mime="text/csv", key=f"csv_{room_code}")

@@ -23,7 +23,13 @@ from cnn_core.train.config import (
     SUGGESTED_TIME_BUDGET_S,
     TrainConfig,
 )
-from cnn_core.train.trainer import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
+from cnn_core.train.trainer import (
+    check_fits,
+    overfitting_gap,
+    per_class_accuracy,
+    resolve_precision,
+    validation_ahead,
+)
 from ui.base import state
 from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, t, t_literal
 from ui.charts.figures import chart_config, confusion, image_grid, training_curves
@@ -43,6 +49,7 @@ def dataset_ui():
     choice = st.radio(t("train.dataset"), state.dataset_choices(), key="w_dataset", horizontal=True,
                       format_func=labeller("dataset."))
     ss[state.DATASET] = choice
+    state.sync_url()  # the address names the dataset now, not one rerun later (the header synced before the pick)
     if choice == state.UPLOAD:
         st.caption(t("train.upload_help"))
         size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=DEFAULT_IMAGE_SIZE, key="w_image_size")
@@ -214,6 +221,8 @@ def live_view(job) -> None:
     gap = overfitting_gap(snap.steps, snap.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
+    elif validation_ahead(snap.steps, snap.evals):  # said under the curves, where a learner sees it
+        st.caption(t("train.val_ahead", why=t("train.val_ahead_augment") if job.cfg.augment else ""))
     learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
     if not snap.finished:
         stop_control(job)

@@ -45,8 +45,13 @@ def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
 
 
 def share_box() -> None:
-    """The sidebar's link to this network, language and dataset, with Streamlit's copy button."""
+    """The sidebar's link to this network, language and dataset, with Streamlit's copy button.
+
+    The workspace keeps the same network, so its own link (``?ws=``) brings back what is being edited."""
+    from ui.shell import workspace
+
     state.sync_url()
+    workspace.remember_arch()
     with st.sidebar.expander(t("share.title")):
         st.caption(t("share.help"))
         base = str(getattr(st.context, "url", "") or "").split("?")[0]

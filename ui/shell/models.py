@@ -122,13 +122,14 @@ def model_picker(page: str) -> SavedModel:
             ss[key] = latest if latest in by_id else (runs[-1].id if runs else SHIPPED)
 
     code = lang()  # fixed now: Streamlit may call the label function outside this run
+    datasets_shown = {r.dataset: dataset_name(r.dataset) for r in runs}  # "MNIST (dígitos)", as the Train page
 
     def label(option) -> str:
         if option == SHIPPED:
             return texts.translate(code, "models.shipped")
         run = by_id[option]
         acc = numbers.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
-        return texts.translate(code, "models.run", name=run.name, dataset=run.dataset, accuracy=acc)
+        return texts.translate(code, "models.run", name=run.name, dataset=datasets_shown[run.dataset], accuracy=acc)
 
     saved, unreadable = None, None
     if ss[key] != SHIPPED:  # loaded before the selectbox is drawn, so a model that fails can still switch it

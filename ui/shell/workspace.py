@@ -15,7 +15,10 @@ import logging
 
 import streamlit as st
 
+from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
+from cnn_core.lessons.exercises import REVEALED, SOLVED
+from cnn_core.nn.architecture import PRESETS, layer_table
 from cnn_core.nn.checkpoint import SavedModel
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import NewRun, RunInfo, Storage, model_digest
@@ -76,11 +79,20 @@ def restore_from_url(ws: str | None) -> None:
     ss = st.session_state
     ss[state.WS] = ws
     ss[state.EX_SEED] = opened.variation
-    ss[state.EXERCISES] = {ex_id: True for ex_id in opened.solved}
+    ss[state.EXERCISES] = {**{ex_id: REVEALED for ex_id in opened.revealed}, **{ex_id: SOLVED for ex_id in opened.solved}}
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
     if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:
         ss[state.DATASET] = kept[state.DATASET]
+    edited = kept.get(state.KEPT_ARCH)
+    if isinstance(edited, dict) and not state.url_names_arch():  # the network being edited, not a default
+        try:
+            arch = state.arch_from_params({str(k): str(v) for k, v in edited.items()})
+            layer_table(arch)
+        except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
+            return  # kept by an older version with other rules: the default network stays
+        preset = str(edited.get("preset", ""))
+        ss[state.ARCH], ss[state.PRESET] = arch, preset if preset in PRESETS else "tutorial"
 
 
 def ensure() -> str | None:
@@ -144,6 +156,16 @@ def remember_widgets(keys) -> None:
             kept[key] = ss[key]
     kept[state.DATASET] = ss[state.DATASET]
     save_settings()
+
+
+def remember_arch() -> None:
+    """Keep the network being edited with the settings, so the workspace link brings it back."""
+    ss = st.session_state
+    kept = ss.setdefault(state.KEPT_SETTINGS, {})
+    edited = state.arch_to_params(ss[state.ARCH], ss[state.PRESET])
+    if kept.get(state.KEPT_ARCH) != edited:
+        kept[state.KEPT_ARCH] = edited
+        save_settings()
 
 
 def save_settings() -> None:
@@ -261,12 +283,25 @@ def adopt_model(run_id: int, saved: SavedModel) -> None:
     cache[run_id] = saved
 
 
+def promised_accuracy(dataset: str) -> dict[str, str]:
+    """The accuracies Home may promise, as measured here: the shipped model's test accuracy ("shipped") and
+    this server's best finished training on ``dataset`` ("best", "" before there is one)."""
+    from ui.base.i18n import pct
+
+    shipped = resources.pretrained().meta.get("test_accuracy")
+    db = store()
+    best = db.best_accuracy(dataset) if db is not None else None
+    return {"shipped": pct(shipped) if isinstance(shipped, (int, float)) else "–",
+            "best": t("home.train_best", best=pct(best)) if best is not None else ""}
+
+
 # ------------------------------------------------------------------ exercises
 
-def mark_solved(exercise_id: str) -> None:
+def mark_solved(exercise_id: str, revealed: bool = False) -> None:
+    """Keep a solved exercise (or with ``revealed``, one whose solution was shown) in the workspace."""
     ws = ensure()
     if ws is not None:
-        store().mark_solved(ws, exercise_id)
+        store().mark_solved(ws, exercise_id, revealed=revealed)
 
 
 def set_variation(variation: int) -> None:
