@@ -150,7 +150,8 @@ def test_no_usual_mistake_is_a_right_answer(seed):
 
 @pytest.mark.parametrize("seed", range(0, 20))
 def test_the_why_texts_show_the_working_with_the_exercises_numbers(seed):
-    from cnn_core.lessons.exercises import exercise_text, short_number
+    from cnn_core.base.numbers import trimmed as short_number
+    from cnn_core.lessons.exercises import exercise_text
 
     ex = by_id(seed)
     g = ex["gradient_step"]
