@@ -33,7 +33,7 @@ def table(runs: list[RunInfo]) -> None:
     rows = [{
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
         t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
-        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))),
+        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))) or "–",  # a dense network
         t("runs.col_params"): num(r.params),  # written the reader's way, like the room's board
         t("runs.col_accuracy"): num(100 * r.test_accuracy, 2) if r.test_accuracy is not None else "–",
         t("runs.col_seconds"): num(r.seconds, 1) if r.seconds is not None else "–",

@@ -214,7 +214,8 @@ def live_view(job) -> None:
     gap = overfitting_gap(snap.steps, snap.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
-    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
+    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)],
+                  has_conv=len(job.model.blocks) > 0)
     if not snap.finished:
         stop_control(job)
     elif adopt_finished_training():
