@@ -56,6 +56,7 @@ RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
 RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs view showed, emptied by a change
 MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
 LAST_RUN = "last_run"  # id of the run this session added last
+SHIFT_RESULTS = "shift_results"  # {run id: [ShiftPoint]} the Runs page's shift test measured
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
