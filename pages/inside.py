@@ -7,6 +7,7 @@ from ui.base.i18n import class_names, t
 from ui.sections import inside as inside_ui
 from ui.sections import inside_conv as conv_view
 from ui.sections.inside_backprop import backprop_section
+from ui.sections.inside_kernel import kernel_look_section
 from ui.sections.inside_overview import overview_section
 from ui.shell import session
 from ui.shell.layout import page_header
@@ -33,3 +34,5 @@ inside_ui.output_section(result, classes, label)
 if has_conv:
     backprop_section(saved.model, x, classes, label)
 inside_ui.lab_section(image)
+if has_conv:
+    kernel_look_section(saved)

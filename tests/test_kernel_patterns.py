@@ -69,3 +69,25 @@ def test_top_exciting_images_are_the_highest_activations_strongest_first():
         scores = hooked_activation(model, images.float() / 255, 2, 3)
     assert idx.tolist() == scores.argsort(descending=True)[:5].tolist()
     assert torch.allclose(values, scores[idx], atol=1e-6)
+
+
+@pytest.mark.realdata
+def test_inside_page_shows_what_a_kernel_looks_for_and_its_favourite_test_images(real_data_dir):
+    from conftest import no_exceptions, open_page
+
+    at = open_page("inside", 180, lang="en")
+    no_exceptions(at)
+    assert "8. What a kernel looks for" in [s.value for s in at.subheader]
+    assert any(m.value.startswith("A kernel answers some patterns strongly") for m in at.markdown)
+    at.selectbox(key="w_look_block").set_value(2).run()
+    at.number_input(key="w_look_kernel").set_value(5).run()
+    at.button(key="look_run").click().run()
+    no_exceptions(at)
+    ascent = next(m.value for m in at.markdown if "ascent steps" in m.value)
+    assert ascent.startswith("60 ascent steps")
+    top = next(m.value for m in at.markdown if m.value.startswith("The 8 test images that excite it most"))
+    assert "of the first 1,000" in top
+    pattern = at.session_state["kernel_patterns"]
+    (found, (indices, values)), = pattern.values()
+    assert found.block == 2 and found.kernel == 5 and found.activation[-1] > found.activation[0]
+    assert values.tolist() == sorted(values.tolist(), reverse=True) and len(indices) == 8

@@ -39,6 +39,7 @@ CANVAS_ROUND = "canvas_round"  # bumped by the Draw page's Clear button: a new c
 CANVAS_IMAGE = "canvas_image"  # (canvas key, RGBA) of the last drawing the canvas sent that was accepted
 BUILD_STARTED = "build_started"  # the "build the network" exercise loaded its starting network
 NOTICES = "notices"  # [(key, params)] to show once
+KERNEL_PATTERNS = "kernel_patterns"  # {(model choice, model id, block, kernel): what the Inside page's ascent found}
 LAB_KERNEL = "lab_kernel"  # {kernel lab preset: the last kernel typed for it that the lab accepted}
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
