@@ -168,3 +168,32 @@ def test_the_why_texts_show_the_working_with_the_exercises_numbers(seed):
         pad = exercise_text(ex["padding"], "explain", lang)
         size, k = ex["padding"].params["size"], ex["padding"].params["k"]
         assert f"{size} − {k} + 1 = {size - k + 1}" in pad
+
+
+def test_the_experiments_exercises_ask_the_tutorials_numbers():
+    ex = by_id(0)
+    assert check_answers(ex["dense_network_params"], ["79.510"])  # 784×100 + 100 + 100×10 + 10
+    assert check_answers(ex["photo_cost"], ["150,528", "15052900"])  # 224×224×3, × 100 + 100
+    assert check_answers(ex["cats_dogs"], ["3072", "2"])
+    for choice in (ex["shift_test"], ex["kernel_ascent"]):  # the right option's place is shuffled per variation
+        assert choice.options[choice.expected[0]] == 0  # the first written option is the right one
+        assert check_answers(choice, [str(choice.expected[0])])
+    assert not check_answers(ex["cats_dogs"], ["3072", "10"])
+
+
+@pytest.mark.parametrize("seed", range(1, 12))
+def test_the_experiments_exercises_vary_and_are_checked_independently(seed):
+    ex = by_id(seed)
+    side, units = ex["dense_network_params"].params["h"], ex["dense_network_params"].params["units"]
+    assert check_answers(ex["dense_network_params"], [str(side * side * units + units + units * 10 + 10)])
+    side, units = ex["photo_cost"].params["h"], ex["photo_cost"].params["units"]
+    n = side * side * 3
+    assert check_answers(ex["photo_cost"], [str(n), str(n * units + units)])
+    side = ex["cats_dogs"].params["h"]
+    assert check_answers(ex["cats_dogs"], [str(side * side * 3), "2"])
+
+
+def test_the_experiments_come_after_the_tutorials_exercises_and_before_the_tasks():
+    """After every exercise drawing from the variation's random stream, so those keep their numbers."""
+    ids = [ex.id for ex in make_exercises(7)]
+    assert ids.index("weight_sharing") < ids.index("dense_network_params") < ids.index("train_target")

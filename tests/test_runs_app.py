@@ -16,6 +16,8 @@ from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
 
+EXERCISES = len(make_exercises())  # the progress bar's total
+
 
 def page(name: str, ws: str | None = None, **params) -> AppTest:
     return open_page(name, TIMEOUT, lang="en", ws=ws or None, **params)
@@ -74,7 +76,7 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     assert draw.session_state["_models"][best.id].arch == core_runs.architecture(best)
 
     again = page("exercises", ws=ws)
-    assert "1 of 22 solved" in again.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     train = page("train", ws=ws)
     assert train.radio(key="w_mode").value == "time" and train.slider(key="w_budget").value == 5
 
@@ -162,14 +164,14 @@ def test_the_exercise_variation_and_its_progress_come_back_with_the_link():
     again = page("exercises", ws=ws)  # a reload: a new session with only the link
     no_exceptions(again)
     assert again.number_input(key="w_seed").value == 4
-    assert "1 of 22 solved" in again.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     assert again.get("expander")[0].label.startswith("✅")  # the solved exercise shows as solved
 
     again.number_input(key="w_seed").set_value(5).run()  # another variation: its progress starts from zero
-    assert "0 of 22 solved" in again.get("progress")[0].proto.text
+    assert f"0 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     third = page("exercises", ws=ws)
     assert third.number_input(key="w_seed").value == 5
-    assert "0 of 22 solved" in third.get("progress")[0].proto.text
+    assert f"0 of {EXERCISES} solved" in third.get("progress")[0].proto.text
 
 
 def test_the_workspace_link_brings_back_the_network_being_edited_not_a_default():
@@ -236,7 +238,7 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     at.button(key="reset_progress").click().run()
-    assert "0 of 22 solved" in at.get("progress")[0].proto.text
+    assert f"0 of {EXERCISES} solved" in at.get("progress")[0].proto.text
 
 
 def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_env):
@@ -362,7 +364,7 @@ def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(app
         at.text_input(key="ex_input_gray_0").input("784").run()
         at.button(key="check_input_gray").click().run()
         no_exceptions(at)
-        assert "1 of 22 solved" in at.get("progress")[0].proto.text  # progress still counts in the session
+        assert f"1 of {EXERCISES} solved" in at.get("progress")[0].proto.text  # progress still counts in the session
         assert any("database cannot be reached" in w.value for w in at.warning)
     finally:
         workspace._open_store.clear()

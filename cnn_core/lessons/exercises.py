@@ -25,7 +25,14 @@ import torch
 import torch.nn.functional as F
 
 from cnn_core.base import numbers, texts
-from cnn_core.nn.architecture import Architecture, conv_output_size, fully_connected_comparison, layer_table
+from cnn_core.nn.architecture import (
+    Architecture,
+    conv_output_size,
+    fully_connected_comparison,
+    input_cost,
+    layer_table,
+    totals,
+)
 from cnn_core.nn.inspection import one_hot, softmax
 
 
@@ -282,6 +289,33 @@ def _gradient_step(rng: random.Random, seed: int) -> Exercise:
                               ("step_sign", (None, round(w0 + lr * grad, 4)))))  # a step up the gradient
 
 
+# ------------------------------------------------------------------ the tutorial's arguments as experiments
+# (dense networks, the shift test, cats and dogs, what a kernel looks for: the Architecture, Runs and Inside pages)
+
+
+def _dense_network_params(rng: random.Random, seed: int) -> Exercise:
+    """A network with no conv block: pixels → one dense layer → softmax; its parameters from the layer table."""
+    side, units = (28, 100) if seed == 0 else (rng.choice([16, 20, 24, 28, 32]), rng.choice([32, 64, 100, 128]))
+    arch = Architecture(in_height=side, in_width=side, out_channels=(), dense=(units,))
+    return Exercise("dense_network_params", "answer", {"h": side, "w": side, "units": units},
+                    (totals(layer_table(arch)).params,))
+
+
+def _photo_cost(rng: random.Random, seed: int) -> Exercise:
+    """What a colour photo costs a dense layer: its input neurons and the first layer's parameters."""
+    side, units = (224, 100) if seed == 0 else (rng.choice([64, 96, 128, 160, 224]), rng.choice([64, 100, 128]))
+    cost = input_cost((side, side, 3), units)
+    return Exercise("photo_cost", "answer", {"h": side, "w": side, "units": units},
+                    (cost.neurons, cost.dense_params))
+
+
+def _cats_dogs(rng: random.Random, seed: int) -> Exercise:
+    """The cats-and-dogs dataset: CIFAR-10's 32×32×3 images, two classes."""
+    side = 32 if seed == 0 else rng.choice([32, 48, 64])
+    return Exercise("cats_dogs", "answer", {"h": side, "w": side},
+                    (input_cost((side, side, 3), 1).neurons, 2))
+
+
 def make_exercises(seed: int = 0) -> list[Exercise]:
     rng = random.Random(seed)
     if seed == 0:
@@ -345,6 +379,12 @@ def make_exercises(seed: int = 0) -> list[Exercise]:
         _overfitting(rng, seed),
         _gradient_step(rng, seed),
         _choice("weight_sharing", {}, 0, 4, rng),
+        # the tutorial's arguments as experiments (after the others, whose variations stay as they were)
+        _dense_network_params(rng, seed),
+        _photo_cost(rng, seed),
+        _cats_dogs(rng, seed),
+        _choice("shift_test", {}, 0, 4, rng),
+        _choice("kernel_ascent", {}, 0, 4, rng),
         Exercise("train_target", "task", {"target": target}),
         Exercise("draw_mistake", "task", {}),
     ]

@@ -104,7 +104,7 @@ def best_digits_run(runs: list[RunInfo]) -> RunInfo | None:
 COMPARED = (
     ("dataset", lambda r: r.dataset),
     ("input", lambda r: "×".join(map(str, input_shape(r)))),
-    ("filters", lambda r: "-".join(map(str, r.architecture.get("out_channels", ())))),
+    ("filters", lambda r: "-".join(map(str, r.architecture.get("out_channels", ()))) or "–"),  # – : a dense network
     ("kernel_size", lambda r: r.architecture.get("kernel_size")),
     ("padding", lambda r: r.architecture.get("padding")),
     ("pool", lambda r: (r.architecture.get("pool"), r.architecture.get("pool_size"))),

@@ -285,7 +285,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     perm = torch.randperm(n, generator=gen).to(device)
     pos = 0
     # The learning is watched on one fixed image: the first held-out one (or the first training one).
-    probing = cfg.probe_every_s is not None and hasattr(model, "blocks")
+    # A dense network (no conv block) has no first-layer kernels to watch.
+    probing = cfg.probe_every_s is not None and len(getattr(model, "blocks", ())) > 0
     probe_image = (val_x[:1] if len(val_y) else all_x[train_idx[:1]]).to(device)
     next_probe = 0.0
     if probing:

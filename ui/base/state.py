@@ -39,6 +39,7 @@ CANVAS_ROUND = "canvas_round"  # bumped by the Draw page's Clear button: a new c
 CANVAS_IMAGE = "canvas_image"  # (canvas key, RGBA) of the last drawing the canvas sent that was accepted
 BUILD_STARTED = "build_started"  # the "build the network" exercise loaded its starting network
 NOTICES = "notices"  # [(key, params)] to show once
+KERNEL_PATTERNS = "kernel_patterns"  # {(model choice, model id, block, kernel): what the Inside page's ascent found}
 LAB_KERNEL = "lab_kernel"  # {kernel lab preset: the last kernel typed for it that the lab accepted}
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
@@ -57,6 +58,7 @@ RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
 RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs view showed, emptied by a change
 MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
 LAST_RUN = "last_run"  # id of the run this session added last
+SHIFT_RESULTS = "shift_results"  # {run id: [ShiftPoint]} the Runs page's shift test measured
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
@@ -211,7 +213,7 @@ def url_params() -> dict[str, str]:
 
 def url_names_arch() -> bool:
     """Whether the address names a network (then it wins over what a workspace kept)."""
-    return any(_param(k) is not None for k in URL_KEYS)
+    return any(param(k) is not None for k in URL_KEYS)
 
 
 def sync_url() -> None:

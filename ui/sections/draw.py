@@ -37,11 +37,16 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> No
     names = {i: str(c) for i, c in enumerate(classes)}
     names[best] = t("draw.looked_predicted", cls=names[best])
     c1, c2 = st.columns(2)
+    methods = list(METHODS) if len(model.blocks) else ["grad_x_input"]  # Grad-CAM needs a conv block's maps
+    if st.session_state.get("w_looked_method") not in methods:
+        st.session_state["w_looked_method"] = methods[0]
     if st.session_state.get("w_looked_class") not in names:
         st.session_state["w_looked_class"] = best
     target = c1.selectbox(t("draw.looked_class"), list(names), key="w_looked_class", format_func=names.get)
-    method = c2.radio(t("draw.looked_method"), list(METHODS), key="w_looked_method", horizontal=True,
+    method = c2.radio(t("draw.looked_method"), methods, key="w_looked_method", horizontal=True,
                       format_func=labeller("draw.looked_"))
+    if len(methods) < len(METHODS):
+        c2.caption(t("draw.looked_no_conv"))
     heat = METHODS[method](model, x, int(target))
     left, right = st.columns([1, 1])
     with left:
@@ -100,6 +105,8 @@ def drawing(saved) -> None:
     st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
                     config=chart_config())
     st.subheader(t("draw.maps"))
+    if not result.blocks:
+        st.info(t("draw.maps_no_conv"))
     for i, block in enumerate(result.blocks, start=1):
         maps = block.relu  # the block's "filtered images": conv then ReLU, before pooling
         shape = "×".join(map(str, (maps.shape[1], maps.shape[2], maps.shape[0])))

@@ -34,7 +34,7 @@ def table_frame(runs: list[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame([{
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
         t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
-        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))),
+        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))) or "–",  # a dense network
         t("runs.col_params"): r.params,
         t("runs.col_accuracy"): 100 * r.test_accuracy if r.test_accuracy is not None else None,
         t("runs.col_seconds"): r.seconds,

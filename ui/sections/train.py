@@ -223,7 +223,8 @@ def live_view(job) -> None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
     elif validation_ahead(snap.steps, snap.evals):  # said under the curves, where a learner sees it
         st.caption(t("train.val_ahead", why=t("train.val_ahead_augment") if job.cfg.augment else ""))
-    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
+    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)],
+                  has_conv=len(job.model.blocks) > 0)
     if not snap.finished:
         stop_control(job)
     elif adopt_finished_training():
