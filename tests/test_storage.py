@@ -19,7 +19,7 @@ from cnn_core.store.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspa
 from cnn_core.train.jobs import start_training
 from cnn_core.train.trainer import TrainConfig
 
-HEAD = "0003"  # the newest revision in cnn_core/store/migrations/versions
+HEAD = "0004"  # the newest revision in cnn_core/store/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
