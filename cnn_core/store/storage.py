@@ -308,7 +308,7 @@ _LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
 
 def client_key(address: str | None) -> str | None:
     """What a workspace keeps of the address that created it: a digest, never the address itself."""
-    return hashlib.sha256(address.encode("utf-8", "replace")).hexdigest()[:32] if address else None
+    return hashlib.sha256(str(address).encode("utf-8", "replace")).hexdigest()[:32] if address else None
 
 
 def make_engine(url: str, timeout_s: float = 10) -> Engine:
