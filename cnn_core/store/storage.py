@@ -360,7 +360,10 @@ def _bounded(method):
             raise
         except (DBAPIError, PoolTimeoutError) as exc:
             text_ = str(getattr(exc, "orig", None) or exc).lower()
-            if any(s in text_ for s in _DISK_FULL):
+            # SQLite says SQLITE_FULL when the disk is out of room, SQLITE_IOERR_WRITE when a file-size limit
+            # (or the disk itself) refused a write: for the run either way, the disk would not take it.
+            sqlite_error = getattr(getattr(exc, "orig", None), "sqlite_errorname", "")
+            if sqlite_error in ("SQLITE_FULL", "SQLITE_IOERR_WRITE") or any(s in text_ for s in _DISK_FULL):
                 raise ServerFullError("err.disk_full") from exc
             if isinstance(exc, PoolTimeoutError) or not isinstance(exc, DBAPIError) or _unreachable(exc):
                 raise StorageDownError() from exc
@@ -578,9 +581,11 @@ class Storage:
         if self.engine.dialect.name != "sqlite":
             return
         with self.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA incremental_vacuum")  # a database made with auto_vacuum=INCREMENTAL
-            conn.commit()
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # busy readers: a later one does it
+            raw = conn.connection.dbapi_connection
+            # A database made with auto_vacuum=INCREMENTAL. Each step of this statement frees one page and
+            # execute() steps once: executescript runs it to the end.
+            raw.executescript("PRAGMA incremental_vacuum;")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # busy readers: a later one does it
 
     def runs(self, code: str) -> list[RunInfo]:
         """The workspace's runs, oldest first, without their models, curves, per-class accuracy and confusion."""

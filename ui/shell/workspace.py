@@ -429,3 +429,23 @@ def set_variation(variation: int) -> None:
 
 def reset_exercises() -> None:
     _in_workspace(lambda db, ws: db.unmark_all(ws), create=False)
+
+
+# ------------------------------------------------------------------ the instructor key
+
+@st.cache_resource(show_spinner=False)
+def _key_guard():
+    from cnn_core.base.keyguard import KeyGuard
+
+    return KeyGuard()
+
+
+def check_instructor_key(given: str, key: str):
+    """Whether ``given`` is the instructor ``key``, slowed for guessers: a :class:`cnn_core.base.keyguard.KeyCheck`
+    whose ``wait_s`` (> 0 after a wrong key) says how long this session and address must wait before the next try
+    (``t("instructor.wait", seconds=...)``). Compared in constant time; neither key is kept or logged."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx is not None else "bare"
+    return _key_guard().check(given, key, session, client_address())
