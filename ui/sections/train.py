@@ -230,6 +230,7 @@ def stop_control(job, started: bool = True) -> None:
 
 
 def live_view(job) -> None:
+    workspace.visit()  # a training longer than the idle limit keeps its workspace (at most one write in 10 minutes)
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
         if snap.queue_position:
