@@ -69,7 +69,8 @@ class Settings:
         from cnn_core.store.storage import Limits
 
         return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days,
-                      max_run_bytes=int(MAX_RUN_MODEL_MB * 2**20))
+                      max_run_bytes=int(MAX_RUN_MODEL_MB * 2**20), max_total_bytes=int(self.max_database_mb * 2**20),
+                      new_workspaces_per_hour=self.new_workspaces_per_hour)
 
     def run_model_limit_mb(self) -> float:
         """The largest model file that may become a run: uploadable, within one workspace's megabytes, and

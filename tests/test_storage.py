@@ -274,7 +274,8 @@ def test_a_runs_fields_are_described_once_and_the_table_has_a_column_for_each():
 
     described = {f.name for f in dataclasses.fields(RunFields)}
     assert {f.name for f in dataclasses.fields(NewRun)} == described | {"model"}
-    assert {f.name for f in dataclasses.fields(RunInfo)} == described | {"id", "created_at", "pinned", "model_size"}
+    assert {f.name for f in dataclasses.fields(RunInfo)} == described | {"id", "created_at", "pinned", "model_size",
+                                                                      "model_sha256"}
     columns = {c.key for c in Run.__table__.columns}
     assert columns == described | {"model", "id", "created_at", "pinned", "model_size", "workspace_id",
                                    "model_sha256"}

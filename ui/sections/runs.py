@@ -179,7 +179,7 @@ def actions(runs: list[RunInfo]) -> None:
     if c3.button(t("runs.use_inside"), key="run_use_inside"):
         _use_on("inside", run)
         st.switch_page("pages/inside.py")
-    c4.download_button(t("runs.download"), lambda: workspace.model_bytes(run.id),  # read from the DB on click
+    c4.download_button(t("runs.download"), workspace.model_file(run.id),  # read from the DB on click
                        file_name=f"run-{run.id}.cnn.zip", mime="application/zip", key="run_download",
                        on_click="ignore")  # no rerun racing the deferred file (train_ui's download, the same)
     c1, c2, c3 = st.columns([3, 1, 1])

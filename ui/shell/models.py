@@ -43,7 +43,7 @@ def adopt_finished_training() -> bool:
             state.add_notice("notice.run_not_kept", reason=texts.Message(err.key, err.params))
             run_id = None
         if run_id is not None:
-            workspace.adopt_model(run_id, saved)
+            workspace.adopt_model(run_id, saved, new.model)
             state.add_notice("notice.run_saved", name=new.name)
     return True
 
@@ -57,7 +57,7 @@ def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
     run_id = workspace.add_run(core_runs.from_upload(saved, raw, filename))
     st.session_state[state.TRAINED] = saved
     if run_id is not None:
-        workspace.adopt_model(run_id, saved)
+        workspace.adopt_model(run_id, saved, raw)
     return run_id
 
 

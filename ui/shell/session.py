@@ -31,6 +31,7 @@ def init_state() -> None:
         workspace.restore_from_url(state.param("ws"))
     else:
         workspace.keep_url()
+    workspace.visit()
     state.keep_widgets()
 
 

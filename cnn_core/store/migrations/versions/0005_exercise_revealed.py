@@ -3,18 +3,14 @@
 Existing rows were all solved by an answer (revealing kept nothing before), so they stay solved.
 
 Revision ID: 0005
-Revises: PREVIOUS below
+Revises: 0004
 Create Date: 2026-12-04
 """
 from alembic import op
 import sqlalchemy as sa
 
-# The revision before this one. Written while another branch added 0004; whoever merges both sets this to
-# "0004" (and that revision's down_revision stays "0003"), so the history remains one line.
-PREVIOUS = "0003"
-
 revision = "0005"
-down_revision = PREVIOUS
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
