@@ -1,4 +1,4 @@
-"""The app's only scripts in the page: the Inside step-throughs' player, and a scroll to a section.
+"""The app's only st.html elements: the Inside step-throughs' player, and a scroll to a section.
 
 A step-through's whole sweep is sent to the browser once and played there at the chosen speed.
 
