@@ -85,6 +85,11 @@ def test_a_new_language_writes_numbers_by_its_code_without_number_keys(lang, sho
     assert [w.replace("\u202f", " ") for w in written] == shown
 
 
+def test_a_language_that_groups_otherwise_is_grouped_its_way():
+    assert numbers.format_number(123456789, "hi") == "12,34,56,789"  # CLDR's Indian grouping, through Babel
+    assert numbers.format_number(-1234567.891, "hi", 2) == "−12,34,567.89"
+
+
 def test_exercise_texts_write_numbers_the_readers_way():
     ex = by_id(0)
     assert "6.272" in exercise_text(ex["dense_compare"], "text", "es")

@@ -19,7 +19,7 @@ from decimal import Decimal, localcontext
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
+from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol, get_group_symbol
 from babel.numbers import format_percent as _babel_percent
 
 MINUS = "\u2212"  # −, as books print it; cnn_core.lessons.exercises.parse_number reads it back
@@ -36,8 +36,11 @@ def _locale(lang: str) -> Locale:
 
 
 @cache
-def _fixed(decimals: int) -> NumberPattern:
-    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+def _fixed(lang: str, decimals: int) -> NumberPattern:
+    """The language's own number pattern (its grouping) with exactly ``decimals`` decimals."""
+    pattern = copy.copy(_locale(lang).decimal_formats[None])
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
 
 
 @cache
@@ -45,6 +48,16 @@ def _percent(lang: str, decimals: int) -> NumberPattern:
     pattern = copy.copy(_locale(lang).percent_formats[None])
     pattern.frac_prec = (decimals, decimals)
     return pattern
+
+
+@cache
+def _marks(lang: str) -> dict[int, str] | None:
+    """Python's ',' and '.' as the language writes them, where it groups by thousands (most do; None: Babel formats
+    it all, e.g. hi's 1,00,000). Python's own formatting is then exact and ten times faster than Babel's."""
+    locale = _locale(lang)
+    if locale.decimal_formats[None].grouping != (3, 3):
+        return None
+    return {ord(","): get_group_symbol(locale), ord("."): get_decimal_symbol(locale)}
 
 
 def decimal_mark(lang: str) -> str:
@@ -76,10 +89,14 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
     """``25088`` → ``25.088`` (es) or ``25,088`` (en); ``0.5, decimals=1`` → ``0,5`` / ``0.5``; ``-8`` → ``−8``."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value).replace("-", MINUS)  # "nan", "inf", "−inf"
+    marks = _marks(lang)
+    if marks is not None:
+        exact = Decimal(value) if isinstance(value, int) else value  # an int exactly, however large
+        return _signed(f"{exact:,.{max(decimals, 0)}f}".translate(marks))
     exact, precision = _exact(value, decimals)
     with localcontext() as ctx:
         ctx.prec = precision
-        return _signed(format_decimal(exact, format=_fixed(max(decimals, 0)), locale=_locale(lang)))
+        return _signed(format_decimal(exact, format=_fixed(lang, max(decimals, 0)), locale=_locale(lang)))
 
 
 def format_percent(fraction: float, lang: str, decimals: int = 2) -> str:
