@@ -422,6 +422,18 @@ def mark_solved(exercise_id: str) -> None:
         state.add_notice(err.key, **err.params)
 
 
+def join_room(room_code: str, nickname: str = "") -> bool:
+    """Join an open room (creating the workspace; a removed one replaced by a new one, an unreachable database
+    or a server refusing a new workspace said); False when the room is closed or unknown or nothing was kept."""
+    from cnn_core.base.errors import ServerFullError
+
+    try:
+        return bool(_in_workspace(lambda db, ws: db.join_room(room_code, ws, nickname)))
+    except ServerFullError as err:
+        state.add_notice(err.key, **err.params)
+        return False
+
+
 def set_variation(variation: int) -> None:
     """Keep the exercises' variation in the workspace (which also clears its progress there)."""
     _in_workspace(lambda db, ws: db.set_variation(ws, variation), create=False)
