@@ -67,7 +67,8 @@ def code() -> str | None:
 
 def client_address() -> str | None:
     """The visitor's address: Streamlit's, or behind a proxy on this machine the address the proxy added last
-    (a client can write any X-Forwarded-For, but the entry the proxy appends is the one it saw)."""
+    (a client can write any X-Forwarded-For, but the entry the proxy appends is the one it saw). None for this
+    machine itself with no proxy's word: a laptop's own browser (and the browser tests) start workspaces freely."""
     try:
         ip = st.context.ip_address
         headers = st.context.headers or {}
@@ -77,7 +78,7 @@ def client_address() -> str | None:
     if ip and ip not in ("127.0.0.1", "::1"):
         return ip
     forwarded = str(headers.get("X-Forwarded-For", "") or "").split(",")[-1].strip()
-    return forwarded or str(headers.get("X-Real-Ip", "") or "").strip() or ip
+    return forwarded or str(headers.get("X-Real-Ip", "") or "").strip() or None
 
 
 def _replace_gone_workspace() -> None:
