@@ -517,3 +517,61 @@ def test_the_workspace_key_check_is_the_guarded_one():
     assert not second.ok and second.wait_s > 0
     workspace._key_guard.clear()
     assert workspace.check_instructor_key("right", "right").ok
+
+
+def _join_with_a_removed_workspace(room: str, code: str) -> None:
+    import streamlit as st
+
+    from ui.base import state
+    from ui.shell import workspace
+
+    st.session_state[state.WS] = code
+    st.session_state["joined"] = workspace.join_room(room, "ana")
+
+
+def test_joining_a_room_with_a_workspace_removed_meanwhile_joins_with_a_new_one():
+    """ui.shell.workspace.join_room, what the Room page's join calls: no KeyError('no such workspace')."""
+    from streamlit.testing.v1 import AppTest
+
+    db = app_storage()
+    room, code = db.create_room("class"), db.create_workspace()
+    with db.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == code)
+                     .values(last_seen_at=now() - dt.timedelta(days=1000)))
+    db.cleanup_idle()
+    at = AppTest.from_function(_join_with_a_removed_workspace, args=(room, code), default_timeout=60).run()
+    no_exceptions(at)
+    assert at.session_state["joined"] is True
+    new_code = at.session_state["ws"]
+    assert new_code != code and db.member_rooms(new_code) == [room]
+    assert ("notice.ws_gone", {}) in at.session_state["notices"]
+
+
+def _download_a_run(code: str, run_id: int) -> None:
+    import streamlit as st
+
+    from cnn_core.base.errors import RunGoneError
+    from ui.base import state
+    from ui.shell import workspace
+
+    st.session_state[state.WS] = code
+    if "got" not in st.session_state:
+        read = workspace.model_file(run_id)  # what the Runs page's download button calls when pressed
+        workspace.store().delete_run(code, run_id)  # another tab deletes the run before the press
+        try:
+            st.session_state["got"] = read()
+        except RunGoneError:
+            st.session_state["got"] = None
+    st.session_state["listed"] = [r.id for r in workspace.runs()]
+
+
+def test_downloading_a_run_another_tab_deleted_gives_no_empty_file_and_the_next_run_says_so():
+    from streamlit.testing.v1 import AppTest
+
+    db = app_storage()
+    code = db.create_workspace()
+    run_id, _ = db.add_run(code, new_run(model_file(PRESETS["small"], 8)))
+    at = AppTest.from_function(_download_a_run, args=(code, run_id), default_timeout=60).run()
+    no_exceptions(at)
+    assert at.session_state["got"] is None  # no file at all, never a 0-byte one
+    assert ("notice.run_gone", {}) in at.session_state["notices"] and at.session_state["listed"] == []

@@ -25,6 +25,17 @@ holds it and removes nothing (:meth:`Storage.add_run`). Text columns drop NUL ch
 idle longer than ``idle_days`` (unless it is None: never) are removed by :meth:`Storage.cleanup_idle`,
 which opening or creating a workspace runs by itself at most once an hour per
 process.
+
+Hostile load and failure end in a :class:`~cnn_core.base.errors.PlaygroundError`
+the app can explain, never a driver's exception: every public call is bounded
+in time (``timeout_s``: SQLite's lock wait, PostgreSQL's connect, statement and
+lock timeouts) and ends in :class:`StorageDownError`; a full disk, the server's
+model bytes (``Limits.max_total_bytes``) and new workspaces per client address
+(``Limits.new_workspaces_per_hour``) end in :class:`ServerFullError` before
+anything is written; a removed workspace is a :class:`WorkspaceGoneError`, a
+deleted run a :class:`RunGoneError`. Every read-then-insert two sessions can
+race is one ``INSERT … ON CONFLICT``; run ids are never reused (AUTOINCREMENT on
+SQLite), and SQLite's files shrink after deletes.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def code() -> str | None:
 
 def client_address() -> str | None:
     """The visitor's address: Streamlit's, or behind a proxy on this machine the address the proxy added last
-    (a client can write any X-Forwarded-For, but the entry the proxy appends is the one it saw)."""
+    (a client can write any X-Forwarded-For, but the entry the proxy appends is the one it saw). None for this
+    machine itself with no proxy's word: a laptop's own browser (and the browser tests) start workspaces freely."""
     try:
         ip = st.context.ip_address
         headers = st.context.headers or {}
@@ -79,7 +80,7 @@ def client_address() -> str | None:
     if ip and ip not in ("127.0.0.1", "::1"):
         return ip
     forwarded = str(headers.get("X-Forwarded-For", "") or "").split(",")[-1].strip()
-    return forwarded or str(headers.get("X-Real-Ip", "") or "").strip() or ip
+    return forwarded or str(headers.get("X-Real-Ip", "") or "").strip() or None
 
 
 def _replace_gone_workspace() -> None:
@@ -455,6 +456,18 @@ def mark_solved(exercise_id: str, revealed: bool = False) -> None:
         _in_workspace(lambda db, ws: db.mark_solved(ws, exercise_id, revealed=revealed))
     except ServerFullError as err:
         state.add_notice(err.key, **err.params)
+
+
+def join_room(room_code: str, nickname: str = "") -> bool:
+    """Join an open room (creating the workspace; a removed one replaced by a new one, an unreachable database
+    or a server refusing a new workspace said); False when the room is closed or unknown or nothing was kept."""
+    from cnn_core.base.errors import ServerFullError
+
+    try:
+        return bool(_in_workspace(lambda db, ws: db.join_room(room_code, ws, nickname)))
+    except ServerFullError as err:
+        state.add_notice(err.key, **err.params)
+        return False
 
 
 def set_variation(variation: int) -> None:
