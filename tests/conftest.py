@@ -6,9 +6,13 @@ directory is missing, so CI cannot go green without having run them.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import secrets
+import socket
+import struct
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,6 +27,7 @@ from cnn_core.base.env import BY_NAME
 from cnn_core.data.loading import ImageData
 
 DATA_DIR_ENV = BY_NAME["DATA_DIR"].env
+CACHE_DIR_ENV = BY_NAME["CACHE_DIR"].env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,6 +38,20 @@ os.environ.setdefault("CNN_PLAYGROUND_HOME", tempfile.mkdtemp(prefix="cnnp-home-
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
 os.environ.setdefault("RAY_AUTH_MODE", "token")
 os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
+
+
+def _scan_installed_components_once() -> None:
+    """Every new AppTest scans the metadata of every installed distribution for Streamlit components: most of a
+    page's first run here (about 0.3 s, 1 s on a busy machine, with ~580 distributions installed) and the same
+    answer each time, since nothing is installed during a test session. The scan runs once; each AppTest still
+    registers what it found in its own component manager, as before."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = functools.cache(manifest_scanner.scan_component_manifests)
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(scan(max_workers))
+
+
+_scan_installed_components_once()
 
 
 def data_dir() -> Path:
@@ -47,6 +66,9 @@ def data_dir() -> Path:
 
 
 REAL_DATA_FIXTURES = {"real_data_dir", "mnist"}
+REAL_DATA_DIR = os.environ.get(DATA_DIR_ENV)  # as the run was started; tests not marked realdata never see it
+# Tiers allowed the real datasets and the network (a browser test's server, a Ray cluster's nodes).
+REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -67,6 +89,79 @@ def mnist(real_data_dir) -> ImageData:
     from cnn_core.data.loading import load_dataset
 
     return load_dataset("mnist", real_data_dir, download=False)
+
+
+# ------------------------------------------------------------------ the fast tier: synthetic data, no network
+
+SYNTHETIC_DATASETS = {"MNIST": (600, 200), "FashionMNIST": (600, 200)}  # torchvision's folder: (train, test)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """``array`` (uint8) in the IDX format of the MNIST files: magic (type 0x08, the rank), sizes, bytes."""
+    path.write_bytes(struct.pack(f">I{array.ndim}I", 0x0800 | array.ndim, *array.shape) + array.tobytes())
+
+
+def synthetic_mnist(folder: Path, n_train: int, n_test: int) -> None:
+    """An MNIST-format dataset torchvision reads as the real one: 28×28 gray images of 10 classes, each class a
+    bright 7×7 patch in its own place on a noisy background (easy to learn, so a short training learns it)."""
+    raw = folder / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        labels = np.arange(n, dtype=np.uint8) % 10
+        images = rng.integers(0, 60, (n, 28, 28), dtype=np.uint8)
+        for i, c in enumerate(labels):
+            r0, c0 = 2 + 8 * (c // 4), 1 + 7 * (c % 4)
+            images[i, r0:r0 + 7, c0:c0 + 7] += 180
+        write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+
+
+@pytest.fixture(scope="session")
+def empty_cache_dir(tmp_path_factory) -> Path:
+    """A decoded-images cache that starts empty: the fast tier never reads what an earlier run kept."""
+    return tmp_path_factory.mktemp("decoded")
+
+
+@pytest.fixture(scope="session")
+def synthetic_data_dir(tmp_path_factory) -> Path:
+    """A data directory with small synthetic MNIST and Fashion-MNIST (no CIFAR-10: asking for it fails)."""
+    path = tmp_path_factory.mktemp("synthetic-data")
+    for folder, (n_train, n_test) in SYNTHETIC_DATASETS.items():
+        synthetic_mnist(path / folder, n_train, n_test)
+    return path
+
+
+def _local_only(getaddrinfo):
+    def resolve(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in (None, "", "localhost", "127.0.0.1", "::1"):
+            raise socket.gaierror(socket.EAI_NONAME, f"the fast tier has no network (asked for {name})")
+        return getaddrinfo(host, *args, **kwargs)
+    return resolve
+
+
+_data_dir_in_use: list[str | None] = [REAL_DATA_DIR]
+
+
+@pytest.fixture(autouse=True)
+def fast_tier_world(request, monkeypatch):
+    """A test not marked realdata, browser or ray sees small synthetic datasets and an empty decoded-images cache
+    (here and in the programs it starts) and no network (here): the fast tier needs neither the real datasets,
+    nor what earlier runs cached, nor the internet; a download fails at once, as offline. The app's loaded
+    datasets and settings are forgotten whenever the data directory changes between tests."""
+    if any(request.node.get_closest_marker(m) for m in REAL_WORLD_MARKERS):
+        wanted = REAL_DATA_DIR
+    else:
+        wanted = str(request.getfixturevalue("synthetic_data_dir"))
+        monkeypatch.setenv(DATA_DIR_ENV, wanted)
+        monkeypatch.setenv(CACHE_DIR_ENV, str(request.getfixturevalue("empty_cache_dir")))
+        monkeypatch.setattr(socket, "getaddrinfo", _local_only(socket.getaddrinfo))
+    if wanted != _data_dir_in_use[0] and "ui.shell.resources" in sys.modules:
+        resources = sys.modules["ui.shell.resources"]
+        resources.dataset.clear()
+        resources.settings.clear()
+    _data_dir_in_use[0] = wanted
 
 
 @pytest.fixture
@@ -233,18 +328,20 @@ def join_room(page, room: str, nickname: str):
 
 # ------------------------------------------------------------------ browsers (tests/browsing.py)
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright, one per test module."""
+    """Debian's Chromium driven by Playwright, one per test session (each test's page is a visitor of its own)."""
     from browsing import chromium
 
     with chromium() as b:
         yield b
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server():
-    """A real `streamlit run app.py` shared by a test module's tests; yields its URL."""
+    """A real `streamlit run app.py` shared by every browser test that needs no server of its own (one with other
+    settings, or whose first visit must be the server's first); yields its URL. Each test's page is a fresh
+    visitor (its own session and workspace), and a test that starts a training ends it before it returns."""
     from browsing import streamlit_server
 
     with streamlit_server() as url:

@@ -41,8 +41,9 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None, quer
     return re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
 
 
-def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back(browser):
-    with streamlit_server() as url, new_page(browser) as page, new_page(browser) as second:  # second: another device
+def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back(server, browser):
+    url = server  # the shared server: these pages are a workspace of their own
+    with new_page(browser) as page, new_page(browser) as second:  # second: another device
         ws = train_briefly(page, url, "Fashion-MNIST (clothes)")
         page.get_by_role("link", name="Draw").click()
         page.wait_for_selector("text=shipped with the app", timeout=30_000)  # the digits model, said so
@@ -83,8 +84,9 @@ def picked_run(page) -> str:
     return page.locator(".st-key-w_run_pick input").input_value()
 
 
-def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(browser):
-    with streamlit_server() as url, new_page(browser) as page:
+def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(server, browser):
+    url = server  # the shared server: this page is a workspace of its own
+    with new_page(browser) as page:
         ws = train_briefly(page, url)  # the tutorial network, 32-64-128
         assert train_briefly(page, url, query=f"&ws={ws}&preset=small") == ws  # 8-16, in the same workspace
         open_page(page, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")

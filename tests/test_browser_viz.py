@@ -4,7 +4,7 @@ Screenshots of each view land in artifacts/screenshots/.
 """
 
 import pytest
-from browsing import errors_on, new_page, open_page, shot, streamlit_server
+from browsing import errors_on, new_page, open_page, shot
 
 from cnn_core.base import texts
 
@@ -167,10 +167,10 @@ def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, pag
     shot(page, "architecture-invalid", full_page=False)
 
 
-def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(browser):
+def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(server, browser):
     # 800 px high: the detail starts below the fold
-    with new_page(browser, viewport={"width": 1400, "height": 800}) as page, streamlit_server() as url:
-        open_page(page, f"{url}/inside?lang=en", "#overview")
+    with new_page(browser, viewport={"width": 1400, "height": 800}) as page:
+        open_page(page, f"{server}/inside?lang=en", "#overview")
         page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
         page.wait_for_timeout(500)
         button = page.locator(".st-key-overview_pool2 button").first

@@ -10,7 +10,7 @@ import math
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cnn_core.base import numbers, texts
@@ -27,7 +27,13 @@ from cnn_core.lessons.exercises import (
 )
 from cnn_core.nn.architecture import PRESETS
 
-SEEDS = range(0, 60)
+# Every variation the Exercises page offers (its number box goes from 0 to 9999); 0 is the tutorial's numbers.
+SEEDS = st.integers(0, 9999)
+
+
+def over_variations(test):
+    """A property of every variation: checked on the tutorial's (0) and on 60 drawn by Hypothesis."""
+    return settings(max_examples=60, deadline=None)(example(seed=0)(given(seed=SEEDS)(test)))
 
 
 def by_id(seed):
@@ -114,7 +120,7 @@ def test_at_least_eight_concept_exercises_several_multiple_choice_all_explained(
             assert exercise_text(ex, "explain", lang).strip()
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_relu(seed):
     ex = by_id(seed)["relu"]
     out = [max(0, v) for v in ex.params["values"]]
@@ -124,7 +130,7 @@ def test_relu(seed):
     assert not check_answers(ex, [", ".join(map(str, out[:-1]))])
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_maxpool_grid(seed):
     ex = by_id(seed)["maxpool_grid"]
     g = ex.params["grid"].rows
@@ -135,7 +141,7 @@ def test_maxpool_grid(seed):
     assert not check_answers(ex, [", ".join(map(str, out[::-1]))]) or out == out[::-1]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_receptive_field(seed):
     ex = by_id(seed)["receptive_field"]
     k, n = ex.params["k"], ex.params["n"]
@@ -145,7 +151,7 @@ def test_receptive_field(seed):
         assert check_answers(ex, ["5"])
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_padding(seed):
     ex = by_id(seed)["padding"]
     size, k = ex.params["size"], ex.params["k"]
@@ -153,7 +159,7 @@ def test_padding(seed):
     assert not check_answers(ex, [str(size - k + 1), str(size)])
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_most_params(seed):
     ex = by_id(seed)["most_params"]
     p = ex.params
@@ -168,7 +174,7 @@ def test_most_params(seed):
     assert answer_text(ex, "es") == option_texts(ex, "es")[shown]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_softmax_shift(seed):
     ex = by_id(seed)["softmax_shift"]
     scores = [s.value for s in ex.params["scores"]]
@@ -180,7 +186,7 @@ def test_softmax_shift(seed):
     assert sum(check_answers(ex, [str(i)]) for i in range(4)) == 1
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_overfitting(seed):
     ex = by_id(seed)["overfitting"]
     val = [v.value for v in ex.params["val"]]
@@ -193,7 +199,7 @@ def test_overfitting(seed):
     assert not check_answers(ex, [str(len(val))])
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_gradient_step(seed):
     ex = by_id(seed)["gradient_step"]
     w, x, y, lr = ex.params["w"].value, ex.params["x"], ex.params["y"], ex.params["lr"].value
@@ -205,7 +211,7 @@ def test_gradient_step(seed):
     assert not check_answers(ex, [f"{-grad:g}", f"{w + lr * grad:.2f}"])
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@over_variations
 def test_weight_sharing(seed):
     ex = by_id(seed)["weight_sharing"]
     assert sorted(ex.options) == [0, 1, 2, 3]

@@ -188,12 +188,6 @@ def long_pages(folder) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n > PAGE_LINES_MAX}
 
 
-def test_the_page_length_check_finds_a_long_page(tmp_path):
-    (tmp_path / "short.py").write_text("import streamlit as st\n" * PAGE_LINES_MAX)
-    (tmp_path / "long.py").write_text("import streamlit as st\n" * (PAGE_LINES_MAX + 1))
-    assert long_pages(tmp_path) == {"long.py": PAGE_LINES_MAX + 1}
-
-
 def test_every_page_is_short():
     assert len(list((REPO / "pages").glob("*.py"))) >= 8
     assert long_pages(REPO / "pages") == {}, "move the long pages' sections into ui/ modules"
