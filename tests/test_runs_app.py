@@ -3,7 +3,16 @@
 import time
 
 import pytest
-from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room, start_timed_training
+from conftest import (
+    INSTRUCTOR_KEY,
+    REPO,
+    join_room,
+    no_exceptions,
+    open_page,
+    open_room,
+    shown_table,
+    start_timed_training,
+)
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +24,7 @@ from cnn_core.nn.model import build_model
 from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
+EN = texts.table("en")
 
 EXERCISES = len(make_exercises())  # the progress bar's total
 
@@ -257,9 +267,10 @@ def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_en
     store().add_run(ws, new)
 
     teacher.run()
-    board = teacher.dataframe[0].value  # the leaderboard
+    board = shown_table(teacher.dataframe[0])  # the leaderboard, as shown
     assert board["Student"].tolist() == ["<b>Ana</b>"]  # as text, in a table cell
     assert board["Best test accuracy (%)"].tolist() == ["98.70"]  # written the reader's way; the CSV keeps 98.7
+    assert teacher.dataframe[0].value["Best test accuracy (%)"].tolist() == [98.7]  # a number: sorts as one
     assert any(b.label == "Download the results (CSV)" for b in teacher.get("download_button"))
     teacher.button(key=f"close_{room}").click().run()
     assert store().room(room).closed
@@ -417,6 +428,24 @@ def test_a_workspace_link_with_a_final_newline_is_not_valid_and_the_workspace_st
     assert any("This link is not valid" in w.value for w in at.warning), [w.value for w in at.warning]
     assert store().open_workspace(code) is not None
     assert page("runs", ws=code).session_state["ws"] == code
+
+
+def test_the_room_board_counts_solutions_seen_apart_from_exercises_solved(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(page)
+    student = join_room(page, room, "Ana")
+    ws = student.session_state["ws"]
+    store().mark_solved(ws, "relu")
+    store().mark_solved(ws, "padding", revealed=True)
+    store().mark_solved(ws, "padding")  # the seen answer typed in afterwards: still seen, not solved
+    teacher.run()
+    no_exceptions(teacher)
+    board = teacher.dataframe[0].value
+    assert (board.iloc[0]["Exercises solved"], board.iloc[0]["Solutions seen"]) == (1, 1)
+    per_exercise = next(d.value for d in teacher.dataframe if "Saw the solution" in d.value.columns)
+    counts = dict(zip(per_exercise["Exercise"], zip(per_exercise["Students who solved it"],
+                                                    per_exercise["Saw the solution"])))
+    assert counts[EN["ex.relu.title"]] == (1, 0) and counts[EN["ex.padding.title"]] == (0, 1)
 
 
 def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):

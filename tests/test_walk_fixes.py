@@ -101,7 +101,7 @@ def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(app_env
     store().add_run(student.session_state["ws"], new)
     teacher.run()
     no_exceptions(teacher)
-    board = teacher.dataframe[0].value
+    board = shown_table(teacher.dataframe[0])
     assert board.iloc[0, 1] == "Ana"  # a plain nickname is shown on the board
     assert any(f"?room={room}&lang=es" in c.value for c in teacher.code)  # students land in Spanish
     assert board.iloc[0, 2] == "16,46" and board.iloc[0, 3] == f"{new.params:,}".replace(",", ".")

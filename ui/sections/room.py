@@ -20,7 +20,7 @@ from cnn_core.base.usertext import spreadsheet_cell
 from cnn_core.lessons.exercises import make_exercises
 from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
 from ui.base import state
-from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
+from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, shown_numbers, t
 from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
 from ui.shell import resources, workspace
 from ui.shell.layout import qr_png
@@ -203,12 +203,10 @@ def board_csv(frame: pd.DataFrame) -> bytes:
     return frame.map(spreadsheet_cell).to_csv(index=False).encode()
 
 
-def shown_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
-    shown = frame.copy()
-    for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_seconds", 1)):
-        shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: "–" if pd.isna(v) else num(v, d))
-    return shown
+def shown_board(frame: pd.DataFrame):
+    """The board with its numbers written the reader's way, and kept as numbers underneath: a click on a
+    column's header sorts them as numbers (the CSV keeps plain numbers)."""
+    return shown_numbers(frame, {t("room.col_accuracy"): 2, t("room.col_params"): 0, t("room.col_seconds"): 1})
 
 
 def scatter(rows) -> go.Figure:
@@ -239,7 +237,7 @@ def _board(room_code: str, instructor: bool) -> None:
         st.info(t("room.empty"))
     else:
         frame = board_frame(rows)
-        st.dataframe(shown_numbers(frame), hide_index=True, key=f"board_{room_code}")
+        st.dataframe(shown_board(frame), hide_index=True, key=f"board_{room_code}")
         st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
         exercises = make_exercises(0)
         st.dataframe(exercise_counts(exercises, counts), hide_index=True, key=f"solved_{room_code}")
