@@ -166,3 +166,15 @@ def test_the_learning_view_says_a_dense_network_has_no_kernels_and_still_draws_i
     assert not at.exception, [e.value for e in at.exception]
     assert any("no hay kernels ni mapas" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 1  # the dense layers' gradient sizes
+
+
+def test_a_link_with_no_filters_opens_a_dense_network_and_its_runs_are_named_by_their_widths():
+    import datetime as dt
+
+    from cnn_core.store.runs import default_name
+
+    at = open_page("architecture", lang="en", f="", dense="64")
+    no_exceptions(at)
+    assert at.session_state["arch"] == Architecture(out_channels=(), dense=(64,))
+    assert at.slider(key="w_blocks").value == 0
+    assert default_name(at.session_state["arch"], "mnist", dt.datetime(2026, 1, 1, 14, 5)) == "mnist 64-10 · 14:05"
