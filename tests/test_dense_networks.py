@@ -145,3 +145,36 @@ def test_training_a_dense_network_shows_gradients_and_says_there_are_no_kernels(
     assert any(m.label == "Test accuracy" for m in at.metric)
     snap = job.snapshot()
     assert snap.probe is None and snap.grads  # no kernels to watch; the dense layers' gradients were kept
+
+
+def test_the_learning_view_says_a_dense_network_has_no_kernels_and_still_draws_its_gradients():
+    from streamlit.testing.v1 import AppTest
+
+    def view():
+        import streamlit as st
+
+        from cnn_core.train.jobs import Snapshot
+        from cnn_core.train.trainer import GradEvent
+        from ui.sections.learning import learning_view
+
+        st.session_state["lang"] = "es"
+        grads = [GradEvent(s, (1.0 / (s + 1), 0.5)) for s in range(3)]
+        snap = Snapshot("running", 0, [], [], None, None, None, False, probe=None, grads=grads)
+        learning_view(snap, ["densa1", "salida"], has_conv=False)
+
+    at = AppTest.from_function(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("no hay kernels ni mapas" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 1  # the dense layers' gradient sizes
+
+
+def test_a_link_with_no_filters_opens_a_dense_network_and_its_runs_are_named_by_their_widths():
+    import datetime as dt
+
+    from cnn_core.store.runs import default_name
+
+    at = open_page("architecture", lang="en", f="", dense="64")
+    no_exceptions(at)
+    assert at.session_state["arch"] == Architecture(out_channels=(), dense=(64,))
+    assert at.slider(key="w_blocks").value == 0
+    assert default_name(at.session_state["arch"], "mnist", dt.datetime(2026, 1, 1, 14, 5)) == "mnist 64-10 · 14:05"

@@ -73,7 +73,7 @@ def test_runs_page_charts_accuracy_against_shift_for_each_digits_run_and_says_wh
     at.button(key="shift_measure").click().run()
     no_exceptions(at)
     import json
-    chart = json.loads(next(c for c in at.get("plotly_chart") if "Precisión según" in c.proto.spec).proto.spec)
+    chart = json.loads(next(c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec).proto.spec)
     assert len(chart["data"]) == 2 and all(trace["x"] == list(SHIFTS) for trace in chart["data"])
     expected = {name: accuracy_by_shift(m, mnist.test_x[:2000], mnist.test_y[:2000]) for name, m in models.items()}
     for trace, name in zip(chart["data"], ("dense", "conv")):

@@ -28,9 +28,13 @@ def params_of(arch: Architecture) -> int:
 
 
 def default_name(arch: Architecture, dataset: str, when: dt.datetime | None = None) -> str:
-    """ "mnist 32-64-128 · 14:05": dataset, filters and time, enough to tell runs apart in a list."""
+    """ "mnist 32-64-128 · 14:05": dataset, filters and time, enough to tell runs apart in a list.
+
+    A dense network (no filters) shows its dense widths and the output instead: "mnist 100-10 · 14:05".
+    """
     when = when or dt.datetime.now()
-    return f"{dataset} {'-'.join(map(str, arch.out_channels))} · {when:%H:%M}"
+    widths = arch.out_channels or (*arch.dense, arch.num_classes)
+    return f"{dataset} {'-'.join(map(str, widths))} · {when:%H:%M}"
 
 
 def from_job(job, device: str) -> NewRun | None:

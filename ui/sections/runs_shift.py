@@ -16,7 +16,7 @@ from cnn_core.store.storage import RunInfo
 from cnn_core.train.shift import MAX_IMAGES, accuracy_by_shift
 from ui.base import state
 from ui.base.i18n import error_text, pct, plain, separators, t
-from ui.charts.figures import percent_axis, percent_hover, text_label
+from ui.charts.figures import chart_config, percent_axis, percent_hover, text_label
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources, workspace
 
@@ -69,7 +69,7 @@ def shift_section(runs: list[RunInfo]) -> None:
     measured = [r for r in candidates if r.id in results]
     if not measured:
         return
-    st.plotly_chart(shift_chart(measured, results), key="shift_chart")
+    st.plotly_chart(shift_chart(measured, results), key="shift_chart", config=chart_config())
     for run in measured:
         first, last = results[run.id][0], results[run.id][-1]
         st.markdown(t("runs.shift_found", run=plain(run_label(run)), start=pct(first.accuracy, 1),
