@@ -111,10 +111,9 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def _room_label(room, titles_closed) -> str:
-    title, closed = titles_closed[room]
-    text = f"{room} · {title}" if title else room
-    return f"{text} ({t('room.closed_mark')})" if closed else text
+def _room_label(room) -> str:
+    text = f"{room.code} · {room.title}" if room.title else room.code
+    return f"{text} ({t('room.closed_mark')})" if room.closed else text
 
 
 def open_room_ui() -> None:
@@ -133,10 +132,11 @@ def open_room_ui() -> None:
         return
     codes = [r.code for r in rooms]
     about = {r.code: (r.title, r.closed) for r in rooms}
+    labels = {r.code: _room_label(r) for r in rooms}  # now, in the page's language (Streamlit may call later)
     if st.session_state.get("w_room_pick") not in codes:  # a closed room stays picked: closing never jumps
         in_url = (state.param(OPEN_PARAM) or "").strip().upper()
         st.session_state["w_room_pick"] = in_url if in_url in codes else codes[0]
-    room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick", format_func=lambda c: _room_label(c, about))
+    room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick", format_func=labels.get)
     if past := sum(1 for r in rooms if r.closed):
         st.caption(t("room.past", count=past))
     if st.query_params.get(OPEN_PARAM) != room_code:

@@ -9,6 +9,8 @@ is warned and picks one of this machine's network addresses
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from cnn_core.base import netaddr
@@ -38,7 +40,8 @@ def link_base(widget_key: str, where=st) -> str:
     page = page_url()
     public = resources.settings().public_url.strip()
     if public:
-        return public.rstrip("/") + "/" + page.rstrip("/").rsplit("/", 1)[-1] if "://" in page else public
+        this_page = urlsplit(page).path.rstrip("/").rsplit("/", 1)[-1]  # "room"; "" on Home
+        return public.rstrip("/") + "/" + this_page
     if not opened_at_loopback():
         return page
     where.warning(t("address.loopback", host=plain(_host())))
