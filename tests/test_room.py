@@ -8,10 +8,11 @@ import csv
 import io
 import json
 import logging
+import re
 
 import pandas as pd
 import pytest
-from conftest import INSTRUCTOR_KEY, join_room, no_exceptions, open_page, open_room
+from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
@@ -215,3 +216,52 @@ def test_the_csv_opens_in_the_readers_spreadsheet_and_runs_no_formula(lang):
     assert frame[t["room.col_params"]].dtype.kind == "i" and frame[t["room.col_speed"]].tolist() == [1000]
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=sep))
     assert len(rows) == 2 and len(rows[0]) == len(rows[1]) == len(frame.columns)
+
+
+# ------------------------------------------------------------------ the teacher's guide
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_teachers_guide_runs_a_room_from_the_key_to_closing_with_commands_that_match_the_code(lang):
+    import tomllib
+
+    import yaml
+
+    from cnn_core.base import env
+    from ui.sections import room as room_ui
+
+    text = (REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8")
+    flat = " ".join(text.split())
+    t = texts.table(lang)
+    # Every step, named as the page names it.
+    for key in ("nav.room", "instructor.title", "room.open", "room.link", "room.col_epochs", "room.col_speed",
+                "room.csv", "room.close", "room.delete", "share.title"):
+        label = t[key].split(" ", 1)[-1] if key == "nav.room" else t[key]
+        assert label in flat, (lang, key, label)
+    # The laptop: the very line the Room page gives a server without a key.
+    assert room_ui.NO_KEY_LINE in flat
+    bash = "\n".join(_blocks(text, "bash"))
+    # Docker: the image the README builds, the key as an environment variable.
+    image = re.search(r"docker build -t (\S+) \.", (REPO / "README.md").read_text()).group(1)
+    lines = [" ".join(line.split()) for line in bash.replace("\\\n", " ").splitlines()]  # continued lines joined
+    assert any(re.fullmatch(rf"docker run -p 8501:8501 .*-e CNN_PLAYGROUND_INSTRUCTOR_KEY=\S+ .*{image}", line)
+               for line in lines)
+    # docker-compose: the variables exported are the ones the app service passes on, the command the file's own.
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["app"]["environment"]
+    assert {"CNN_PLAYGROUND_INSTRUCTOR_KEY", "CNN_PLAYGROUND_PUBLIC_URL"} <= set(compose)
+    up = "docker compose up --build --scale app=3 --scale ray-worker=2"
+    assert up in bash and up in (REPO / "docker-compose.yml").read_text()
+    # Streamlit Community Cloud: secrets TOML with the key the app reads.
+    secrets = tomllib.loads(_blocks(text, "toml")[0])
+    assert "instructor_key" in secrets and '"instructor_key"' in (REPO / "ui/sections/room.py").read_text()
+    # Kubernetes: the Secret made by kubectl is the one the container's environment refers to.
+    made = re.search(r"kubectl create secret generic (\S+) --from-literal=(\w+)=", bash)
+    container_env = {e["name"]: e for e in yaml.safe_load(_blocks(text, "yaml")[0])["env"]}
+    ref = container_env["CNN_PLAYGROUND_INSTRUCTOR_KEY"]["valueFrom"]["secretKeyRef"]
+    assert made and (ref["name"], ref["key"]) == made.groups()
+    # Every variable the guide names is one the server reads.
+    known = {env.PREFIX + v.name for v in env.VARS}
+    assert set(re.findall(r"CNN_PLAYGROUND_[A-Z_]+", text)) <= known
