@@ -261,8 +261,8 @@ class BoardRow:
 
     Fair means equal work: a run trained for a number of epochs sees the same
     images on any computer, however busy; a run trained for a time budget sees
-    as many as its computer managed, so it is counted in ``runs`` but never
-    ranked (:meth:`Storage.board`).
+    as many as its computer managed, so it is a member's best only when they
+    have no other, and such members rank after the rest (:meth:`Storage.board`).
     """
 
     nickname: str
@@ -274,6 +274,7 @@ class BoardRow:
     solved: int
     epochs: float | None = None  # the best run's work: passes over the training set
     images_per_s: float | None = None  # the best run's throughput (its computer's speed, not its score)
+    timed: bool = False  # the best run was trained for a time budget: ranked after every run of a set work
 
 
 @dataclass(frozen=True)
@@ -615,9 +616,11 @@ class Storage:
                                   .order_by(RoomMember.joined_at, RoomMember.room_id)))
 
     def board(self, room_code: str) -> tuple[list[BoardRow], dict[str, int]]:
-        """Each member's best run of a set work (epochs, not seconds), best first, and how many members solved
-        each exercise. A run trained for a time budget counts in ``runs`` and is never the best: a faster or
-        less busy computer would win it."""
+        """Each member's best run, best first, and how many members solved each exercise.
+
+        Fair: runs of a set work (epochs, not seconds) are compared; a run trained for a time budget is a
+        member's best only when they have no other, and ranks after every run of a set work (a faster or less
+        busy computer would win it)."""
         with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
@@ -633,17 +636,20 @@ class Storage:
         rows = []
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
-            scored = [r for r in mine if r.test_accuracy is not None and not _timed(r.train_config)]
+            scored = [r for r in mine if r.test_accuracy is not None]
+            fair = [r for r in scored if not _timed(r.train_config)]
             # Best: highest accuracy; among equals, fewer parameters, then less time.
-            best = min(scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
+            # Runs of a set work first: a timed run is the best only of a member who has no other.
+            best = min(fair or scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
             # Cleaned again: rows written before the nickname rules were.
             nickname = usertext.nickname(m.nickname or "", MAX_NICKNAME_LEN) or f"{usertext.ANONYMOUS_MARK}{n}"
             rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
                                  best.params if best else None, best.seconds if best else None,
                                  usertext.one_line(best.dataset) if best else None,
                                  sum(1 for x in solved if x.workspace_id == m.workspace_id),
-                                 _epochs(best.train_config) if best else None, best.images_per_s if best else None))
-        rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
+                                 _epochs(best.train_config) if best else None, best.images_per_s if best else None,
+                                 bool(best and _timed(best.train_config))))
+        rows.sort(key=lambda r: (r.best_accuracy is None, r.timed, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}
         for x in solved:
             counts[x.exercise_id] = counts.get(x.exercise_id, 0) + 1

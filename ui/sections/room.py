@@ -291,12 +291,15 @@ def board_csv(frame: pd.DataFrame) -> bytes:
     return text.encode("utf-8-sig")
 
 
-def shown_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
+def shown_numbers(frame: pd.DataFrame, timed: list[bool] | None = None) -> pd.DataFrame:
+    """The board with its numbers written the reader's way (the CSV keeps plain numbers); ``timed``: which
+    rows' best run was trained for a time budget (their work says so)."""
     shown = frame.copy()
     for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_epochs", 2),
                           ("room.col_speed", 0), ("room.col_seconds", 1)):
         shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: "–" if pd.isna(v) else num(v, d))
+    if timed:
+        shown.loc[pd.Series(timed, index=shown.index), t("room.col_epochs")] = t("room.timed_work")
     return shown.astype(str)
 
 
@@ -343,7 +346,8 @@ def _board(room_code: str, instructor: bool) -> None:
         return
     st.caption(t("room.rule"))
     frame = board_frame(rows)
-    st.table(shown_numbers(frame).set_index(t("room.col_rank")))  # every row on the page, no scrolling frame
+    # A static table: every row on the page (a projected board scrolls the page, not a 400-pixel frame).
+    st.table(shown_numbers(frame, [r.timed for r in rows]).set_index(t("room.col_rank")))
     st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
     exercises = make_exercises(0)
     st.table(pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],
