@@ -133,7 +133,8 @@ def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_de
     assert table["room.closed_board"] in [i.value for i in teacher.info]
     assert teacher.table[0].value["Student"].tolist() == ["Ana"]  # the board stays
     assert any(b.label == table["room.csv"] for b in teacher.get("download_button"))
-    assert table["room.past"].format(count=1) in [c.value for c in teacher.caption]
+    assert table["room.past"].format(count=1) in [e.label for e in teacher.expander]  # the list of past rooms
+    assert teacher.table[-1].value[table["room.code"]].tolist() == [room]
     assert not teacher.code  # no link to a room nobody can join
     teacher.button(key=f"delete_{room}").click().run()
     assert store().room(room) is not None  # deleting asks too

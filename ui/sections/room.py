@@ -112,8 +112,7 @@ def qr_png(text: str) -> bytes:
 
 
 def _room_label(room) -> str:
-    text = f"{room.code} · {room.title}" if room.title else room.code
-    return f"{text} ({t('room.closed_mark')})" if room.closed else text
+    return f"{room.code} · {room.title}" if room.title else room.code
 
 
 def open_room_ui() -> None:
@@ -137,8 +136,6 @@ def open_room_ui() -> None:
         in_url = (state.param(OPEN_PARAM) or "").strip().upper()
         st.session_state["w_room_pick"] = in_url if in_url in codes else codes[0]
     room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick", format_func=labels.get)
-    if past := sum(1 for r in rooms if r.closed):
-        st.caption(t("room.past", count=past))
     if st.query_params.get(OPEN_PARAM) != room_code:
         st.query_params[OPEN_PARAM] = room_code
     st.title(room_code, anchor=False)  # large, to read off a projector and type
@@ -157,6 +154,10 @@ def open_room_ui() -> None:
         _delete_ui(room_code)
     else:
         _close_ui(room_code)
+    if past := [r for r in rooms if r.closed]:
+        with st.expander(t("room.past", count=len(past))):  # picked above, each shows to see its board and CSV
+            st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [r.title for r in past],
+                                   t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
 
 
 def _close_ui(room_code: str) -> None:
