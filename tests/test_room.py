@@ -269,3 +269,33 @@ def test_the_teachers_guide_runs_a_room_from_the_key_to_closing_with_commands_th
     # Every variable the guide names is one the server reads.
     known = {env.PREFIX + v.name for v in env.VARS}
     assert set(re.findall(r"CNN_PLAYGROUND_[A-Z_]+", text)) <= known
+
+
+# ------------------------------------------------------------------ equal work, really trained
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_three_simultaneous_room_runs_of_one_network_and_budget_end_within_a_point(mnist):
+    """Three students press Train at once with the same small network and the same budget of epochs: the
+    runs share the server's cores, yet each sees the same images, so the board ranks them within a point."""
+    from cnn_core.train.config import TrainConfig
+    from cnn_core.train.jobs import Scheduler, start_training
+
+    arch = PRESETS["tutorial"].replace(out_channels=(4, 8), dense=())
+    scheduler = Scheduler(max_running=3, cpu_threads=3)  # all three running together, as in a room
+    cfg = TrainConfig(epochs=0.5, batch_size=128, val_size=500, eval_every_s=5.0, probe_every_s=None,
+                      grad_norm_every=0, precision="fp32")
+    jobs = [start_training(build_model(arch), mnist, cfg, scheduler) for _ in range(3)]
+    assert all(job.wait(900) for job in jobs), "a training did not finish"
+    db = store()
+    room = db.create_room("equal work")
+    for n, job in enumerate(jobs):
+        ws = db.create_workspace()
+        db.join_room(room, ws, f"student{n}")
+        db.add_run(ws, core_runs.from_job(job, device="cpu"))
+    rows, _ = db.board(room)
+    accuracies = [r.best_accuracy for r in rows]
+    assert len(rows) == 3 and all(a is not None for a in accuracies)
+    assert max(accuracies) - min(accuracies) <= 0.01, accuracies
+    assert {r.epochs for r in rows} == {0.5} and not any(r.timed for r in rows)  # the work the board shows
+    assert all(r.images_per_s and r.images_per_s > 0 for r in rows)  # and each computer's speed
