@@ -38,6 +38,13 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
     with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY=KEY) as url, \
             new_page(browser) as teacher, new_page(browser) as student:
         port = url.rsplit(":", 1)[-1]
+        # The sidebar's "Share this network" box on Home: the same warning, the same network address.
+        open_page(teacher, f"{url}/?lang=en")
+        teacher.get_by_text(EN["share.title"]).first.click()
+        teacher.wait_for_selector("[data-testid='stSidebar'] >> text=This page was opened at 127.0.0.1", timeout=30_000)
+        shared = teacher.locator("[data-testid='stSidebar'] [data-testid='stCode']").filter(
+            has_text="?lang=").first.inner_text().strip()
+        assert re.match(rf"http://{re.escape(lan[0] if lan else '127.0.0.1')}:{port}/?\?lang=en&", shared), shared
         open_page(teacher, f"{url}/room?lang=en", "text=Workshop room")
         teacher.get_by_text("Instructor", exact=False).first.click()
         key = teacher.get_by_role("textbox", name="Instructor key")
@@ -99,4 +106,7 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         student.wait_for_selector(f"text={EN['room.closed'][:40]}", timeout=15_000)  # 5 s refresh, no reload
         assert "ws=" not in student.url
         assert not errors_on(teacher) and not errors_on(student)
+        student.get_by_text(EN["ws.title"]).first.click()  # the workspace link lives in its own box
+        box = student.locator("[data-testid='stSidebar'] [data-testid='stCode']").filter(has_text="?ws=")
+        assert box.count() == 1 and "ws=" not in student.url
         shot(teacher, "room-closed")
