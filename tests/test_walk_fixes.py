@@ -80,7 +80,7 @@ def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(app_env
     vals = fig["layout"]["xaxis"]["tickvals"]
     assert vals[0] <= new.params <= vals[-1] and all("." in x for x, v in zip(ticks, vals) if v >= 1000)
     assert fig["layout"]["yaxis"]["ticktext"][1] == "20 %" and fig["data"][0]["y"] == [0.1646]
-    assert fig["data"][0]["customdata"][0][1] == "16,46 %"  # the hover, written by the app
+    assert fig["data"][0]["customdata"][0][2] == "16,46 %"  # the hover, written by the app
 
 
 def test_a_too_big_model_upload_names_the_limit_applied_in_spanish(app_env):

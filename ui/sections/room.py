@@ -155,48 +155,44 @@ def open_room_ui() -> None:
     else:
         _close_ui(room_code)
     if past := [r for r in rooms if r.closed]:
-        with st.expander(t("room.past", count=len(past))):  # picked above, each shows to see its board and CSV
+        with st.expander(t("room.past", count=len(past))):  # each one's board and CSV: pick it above
             st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [r.title for r in past],
                                    t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
 
 
-def _close_ui(room_code: str) -> None:
-    """Closing asks first; the closed room stays picked, with its board, among the past rooms."""
-    asking = f"confirm_close_{room_code}"
+def _asked(action: str, room_code: str) -> bool:
+    """A button that asks before it acts: True once the instructor has said yes (keys ``<action>_<code>``,
+    ``<action>_yes_<code>``, ``<action>_no_<code>``; texts ``room.<action>``, ``room.<action>_confirm``, …)."""
+    asking = f"confirm_{action}_{room_code}"
     if not st.session_state.get(asking):
-        if st.button(t("room.close"), key=f"close_{room_code}"):
+        if st.button(t(f"room.{action}"), key=f"{action}_{room_code}"):
             st.session_state[asking] = True
             st.rerun()
-        return
-    st.warning(t("room.close_confirm", code=room_code))
+        return False
+    st.warning(t(f"room.{action}_confirm", code=room_code))
     yes, no = st.columns(2)
-    if yes.button(t("room.close_yes"), key=f"close_yes_{room_code}", type="primary"):
-        workspace.store().close_room(room_code)
+    if yes.button(t(f"room.{action}_yes"), key=f"{action}_yes_{room_code}", type="primary"):
+        st.session_state.pop(asking, None)
+        return True
+    if no.button(t("room.cancel"), key=f"{action}_no_{room_code}"):
         st.session_state.pop(asking, None)
         st.rerun()
-    if no.button(t("room.cancel"), key=f"close_no_{room_code}"):
-        st.session_state.pop(asking, None)
+    return False
+
+
+def _close_ui(room_code: str) -> None:
+    """Closing asks first; the closed room stays picked, with its board, among the past rooms."""
+    if _asked("close", room_code):
+        workspace.store().close_room(room_code)
         st.rerun()
 
 
 def _delete_ui(room_code: str) -> None:
     """A past room goes only when the instructor deletes it, a separate, confirmed action."""
-    asking = f"confirm_delete_{room_code}"
-    if not st.session_state.get(asking):
-        if st.button(t("room.delete"), key=f"delete_{room_code}"):
-            st.session_state[asking] = True
-            st.rerun()
-        return
-    st.warning(t("room.delete_confirm", code=room_code))
-    yes, no = st.columns(2)
-    if yes.button(t("room.delete_yes"), key=f"delete_yes_{room_code}", type="primary"):
+    if _asked("delete", room_code):
         workspace.store().delete_room(room_code)
-        st.session_state.pop(asking, None)
         st.session_state.pop("w_room_pick", None)
         st.query_params.pop(OPEN_PARAM, None)
-        st.rerun()
-    if no.button(t("room.cancel"), key=f"delete_no_{room_code}"):
-        st.session_state.pop(asking, None)
         st.rerun()
 
 
