@@ -15,6 +15,7 @@ from conftest import app_store as store
 
 from cnn_core.base import netaddr, texts
 from cnn_core.store.storage import NewRun
+from ui.sections.room import BOARD_REFRESH_S
 
 pytestmark = pytest.mark.browser
 KEY = "workshop-key"
@@ -103,7 +104,8 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         assert teacher.locator("h1").filter(has_text=room).count() == 1
         assert teacher.locator("[data-testid='stTable']").first.locator("tbody tr").count() == 31
         assert teacher.get_by_role("button", name="Download the results (CSV)").count() == 1
-        student.wait_for_selector(f"text={EN['room.closed'][:40]}", timeout=15_000)  # 5 s refresh, no reload
+        # Within one board refresh (and the page's own rerun), without a reload.
+        student.wait_for_selector(f"text={EN['room.closed'][:40]}", timeout=(BOARD_REFRESH_S + 5) * 1000)
         assert "ws=" not in student.url
         assert not errors_on(teacher) and not errors_on(student)
         student.get_by_text(EN["ws.title"]).first.click()  # the workspace link lives in its own box
