@@ -285,7 +285,8 @@ def test_three_simultaneous_room_runs_of_one_network_and_budget_end_within_a_poi
     scheduler = Scheduler(max_running=3, cpu_threads=3)  # all three running together, as in a room
     cfg = TrainConfig(epochs=0.5, batch_size=128, val_size=500, eval_every_s=5.0, probe_every_s=None,
                       grad_norm_every=0, precision="fp32")
-    jobs = [start_training(build_model(arch), mnist, cfg, scheduler) for _ in range(3)]
+    # As the Train page does: the network built from the run's seed (students keep the default one).
+    jobs = [start_training(build_model(arch, seed=cfg.seed), mnist, cfg, scheduler) for _ in range(3)]
     assert all(job.wait(900) for job in jobs), "a training did not finish"
     db = store()
     room = db.create_room("equal work")
