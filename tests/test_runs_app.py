@@ -10,7 +10,6 @@ from conftest import (
     no_exceptions,
     open_page,
     open_room,
-    shown_table,
     start_timed_training,
 )
 from conftest import app_store as store
@@ -267,12 +266,13 @@ def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_en
     store().add_run(ws, new)
 
     teacher.run()
-    board = shown_table(teacher.dataframe[0])  # the leaderboard, as shown
+    board = teacher.table[0].value  # the leaderboard
     assert board["Student"].tolist() == ["<b>Ana</b>"]  # as text, in a table cell
     assert board["Best test accuracy (%)"].tolist() == ["98.70"]  # written the reader's way; the CSV keeps 98.7
     assert teacher.dataframe[0].value["Best test accuracy (%)"].tolist() == [98.7]  # a number: sorts as one
     assert any(b.label == "Download the results (CSV)" for b in teacher.get("download_button"))
     teacher.button(key=f"close_{room}").click().run()
+    teacher.button(key=f"close_yes_{room}").click().run()
     assert store().room(room).closed
 
 
@@ -467,10 +467,11 @@ def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
 
     teacher.run()
     no_exceptions(teacher)
-    shown = teacher.dataframe[0].value["Student"].tolist()
+    shown = teacher.table[0].value["Student"].tolist()
     assert shown == ['=HYPERLINK("//ev.il/?x","hi")', "bob[2Jevil", "1", "#4", "+1", "@me", "-x", "x"]
     assert shown.count("#4") == 1 and "#1" not in shown  # only a member without a nickname is a number
-    cells = list(csv.reader(io.StringIO(room_ui.board_csv(room_ui.board_frame(store().board(room)[0])).decode())))
+    raw = room_ui.board_csv(room_ui.board_frame(store().board(room)[0]))  # outside a session: Spanish, ';'
+    cells = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     body = [cell for row in cells[1:] for cell in row]
     assert "'=HYPERLINK(\"//ev.il/?x\",\"hi\")" in body and "'=cmd|' /C calc'!A0" in body
     assert "'+1" in body and "'@me" in body and "'-x" in body

@@ -123,9 +123,11 @@ VARS = (
             "`never` keeps them"),
     Var("INSTRUCTOR_KEY", "secret", "", shown="none",
         doc="unlocks rooms and the exercises' answer key; also `instructor_key` in `.streamlit/secrets.toml`. "
-            "Without a key nobody is an instructor"),
+            "Without a key nobody is an instructor, and the Room page and the log say so"),
     Var("PUBLIC_URL", "text", "", shown="the page's own address",
-        doc="the address students reach this server at (the room's link and QR code)"),
+        doc="the address students reach the server at (`https://cnn.school.example`); the room's link and the QR "
+            "codes start with it. Unset: the page's own address, or, for a page opened at `localhost`/`127.0.0.1`, "
+            "one of the machine's network addresses the instructor picks"),
 )
 BY_NAME = {v.name: v for v in VARS}
 

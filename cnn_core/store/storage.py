@@ -283,7 +283,13 @@ def _mb(size: int) -> float:
 
 @dataclass(frozen=True)
 class BoardRow:
-    """One student on a room's board: their best run (by test accuracy)."""
+    """One student on a room's board: their best run (by test accuracy) among the runs of a set work.
+
+    Fair means equal work: a run trained for a number of epochs sees the same
+    images on any computer, however busy; a run trained for a time budget sees
+    as many as its computer managed, so it is a member's best only when they
+    have no other, and such members rank after the rest (:meth:`Storage.board`).
+    """
 
     nickname: str
     runs: int
@@ -293,6 +299,9 @@ class BoardRow:
     dataset: str | None
     solved: int
     revealed: int = 0  # exercises whose solution the student asked to see
+    epochs: float | None = None  # the best run's work: passes over the training set
+    images_per_s: float | None = None  # the best run's throughput (its computer's speed, not its score)
+    timed: bool = False  # the best run was trained for a time budget: ranked after every run of a set work
 
 
 def revealed_key(exercise_id: str) -> str:
@@ -321,6 +330,19 @@ _LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
 def client_key(address: str | None) -> str | None:
     """What a workspace keeps of the address that created it: a digest, never the address itself."""
     return hashlib.sha256(str(address).encode("utf-8", "replace")).hexdigest()[:32] if address else None
+
+
+def _timed(train_config: dict | None) -> bool:
+    """Whether a run was trained for a time budget: its work was whatever its computer managed."""
+    return (train_config or {}).get("time_budget_s") is not None
+
+
+def _epochs(train_config: dict | None) -> float | None:
+    """A run's set work in epochs, when it has one (an uploaded model's is unknown)."""
+    epochs = (train_config or {}).get("epochs")
+    ok = isinstance(epochs, (int, float)) and not isinstance(epochs, bool) and not _timed(train_config)
+    return float(epochs) if ok else None
+
 
 
 def make_engine(url: str, timeout_s: float = 10) -> Engine:
@@ -695,8 +717,17 @@ class Storage:
                     for r in s.scalars(select(Room).order_by(Room.created_at.desc()))]
 
     def close_room(self, room_code: str) -> None:
+        """Close the room: nobody joins it any more; its board stays (:meth:`delete_room` removes it)."""
         with self._session.begin() as s:
-            s.execute(update(Room).where(Room.code == room_code).values(closed_at=now()))
+            s.execute(update(Room).where(Room.code == room_code, Room.closed_at.is_(None)).values(closed_at=now()))
+
+    def delete_room(self, room_code: str) -> None:
+        """Remove the room and its member list (the members' workspaces and runs stay theirs)."""
+        with self._session.begin() as s:
+            room_id = s.scalar(select(Room.id).where(Room.code == room_code))
+            if room_id is not None:
+                s.execute(delete(RoomMember).where(RoomMember.room_id == room_id))
+                s.execute(delete(Room).where(Room.id == room_id))
 
     def join_room(self, room_code: str, code: str, nickname: str = "") -> bool:
         """Add the workspace to an open room (or change its nickname); False if the room is closed or unknown."""
@@ -725,7 +756,11 @@ class Storage:
         """Each member's best run, best first, and how many members solved each exercise.
 
         A revealed exercise is not solved: the rows count those apart (``BoardRow.revealed``), and the
-        counts hold them under ``revealed_key(exercise id)``."""
+        counts hold them under ``revealed_key(exercise id)``.
+
+        Fair: runs of a set work (epochs, not seconds) are compared; a run trained for a time budget is a
+        member's best only when they have no other, and ranks after every run of a set work (a faster or less
+        busy computer would win it)."""
         with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
@@ -733,7 +768,8 @@ class Storage:
             members = s.execute(select(RoomMember.workspace_id, RoomMember.nickname)
                                 .where(RoomMember.room_id == room_id).order_by(RoomMember.joined_at)).all()
             ids = [m.workspace_id for m in members]
-            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset)
+            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset,
+                                    Run.train_config, Run.images_per_s)
                              .where(Run.workspace_id.in_(ids), Run.source == "trained")).all() if ids else []
             solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id,
                                       ExerciseSolved.revealed)
@@ -742,16 +778,20 @@ class Storage:
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
             scored = [r for r in mine if r.test_accuracy is not None]
+            fair = [r for r in scored if not _timed(r.train_config)]
             # Best: highest accuracy; among equals, fewer parameters, then less time.
-            best = min(scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
+            # Runs of a set work first: a timed run is the best only of a member who has no other.
+            best = min(fair or scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
             # Cleaned again: rows written before the nickname rules were.
             nickname = usertext.nickname(m.nickname or "", MAX_NICKNAME_LEN) or f"{usertext.ANONYMOUS_MARK}{n}"
             rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
                                  best.params if best else None, best.seconds if best else None,
                                  usertext.one_line(best.dataset) if best else None,
                                  sum(1 for x in solved if x.workspace_id == m.workspace_id and not x.revealed),
-                                 sum(1 for x in solved if x.workspace_id == m.workspace_id and x.revealed)))
-        rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id and x.revealed),
+                                 _epochs(best.train_config) if best else None, best.images_per_s if best else None,
+                                 bool(best and _timed(best.train_config))))
+        rows.sort(key=lambda r: (r.best_accuracy is None, r.timed, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}
         for x in solved:
             key = revealed_key(x.exercise_id) if x.revealed else x.exercise_id

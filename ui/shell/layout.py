@@ -11,6 +11,7 @@ import streamlit as st
 from cnn_core.base import texts
 from ui.base import state
 from ui.base.i18n import t, t_literal
+from ui.shell import address
 from ui.shell.component_texts import component_texts
 
 
@@ -54,8 +55,7 @@ def share_box() -> None:
     workspace.remember_arch()
     with st.sidebar.expander(t("share.title")):
         st.caption(t("share.help"))
-        base = str(getattr(st.context, "url", "") or "").split("?")[0]
-        link = state.share_link(base)
+        link = state.share_link(address.link_base("w_share_host"))  # never a localhost link on a phone
         st.code(link, language=None)
         st.image(qr_png(link), caption=t("share.qr"), width=180)
 
