@@ -168,7 +168,7 @@ def test_training_reports_first_layer_snapshots_and_gradient_norms(tiny_data):
     arch = PRESETS["small"].replace(num_classes=2)
     model = build_model(arch, seed=0)
     history = History()
-    cfg = TrainConfig(epochs=2, batch_size=32, val_size=64, probe_every_s=0.0, grad_norm_every=3,
+    cfg = TrainConfig(epochs=1, batch_size=32, val_size=64, probe_every_s=0.0, grad_norm_every=3,
                       device="cpu", precision="fp32")
     train(model, tiny_data, cfg, on_event=history, evaluate_test=False)
     probes = [e for e in history.probes if isinstance(e, ProbeEvent)]

@@ -54,8 +54,8 @@ def test_stop_ends_training_and_keeps_the_trained_model(tiny_data):
     before = [p.detach().clone() for p in model.parameters()]
     history = History()
     result = train(model, tiny_data, TrainConfig(epochs=1000, batch_size=32, val_size=50),
-                   on_event=history, should_stop=lambda: len(history.steps) >= 25)
-    assert result.reason == "stopped" and result.steps == 25
+                   on_event=history, should_stop=lambda: len(history.steps) >= 10)
+    assert result.reason == "stopped" and result.steps == 10
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert result.test_accuracy is not None  # the stopped model is still scored and usable
 
@@ -82,7 +82,7 @@ def test_training_multiplies_in_the_chosen_precision_and_keeps_fp32_weights(tiny
         (training_maps if torch.is_grad_enabled() else evaluation_maps).append(output.dtype)
 
     hook = model.blocks[0].conv.register_forward_hook(record)
-    result = train(model, tiny_data, TrainConfig(epochs=3, batch_size=32, val_size=50, precision=precision))
+    result = train(model, tiny_data, TrainConfig(epochs=1, batch_size=32, val_size=50, precision=precision))
     hook.remove()
     assert result.precision == precision
     assert training_maps and set(training_maps) == {dtype}
@@ -191,7 +191,7 @@ def test_a_job_reports_a_refusal_instead_of_crashing(tiny_data):
 
 def test_save_and_load_give_identical_predictions(tiny_data, tmp_path):
     model = build_model(PRESETS["lenet"].replace(num_classes=2))
-    train(model, tiny_data, TrainConfig(epochs=1, batch_size=32, val_size=50))
+    train(model, tiny_data, TrainConfig(epochs=0.25, batch_size=32, val_size=50))  # a few steps: trained weights
     path = tmp_path / "m.cnn.zip"
     checkpoint.save(path, model, tiny_data.classes, dataset="tiny")
     loaded = checkpoint.load(path)
