@@ -82,3 +82,32 @@ def test_runs_page_charts_accuracy_against_shift_for_each_digits_run_and_says_wh
     assert len(found) == 2 and any("(densa)" in f for f in found) and any("(convolucional)" in f for f in found)
     best = max(expected, key=lambda n: expected[n][-1].accuracy)
     assert any(m.value.startswith("La que mejor aguanta 6 píxeles") and f"{best}" in m.value for m in at.markdown)
+
+
+@pytest.mark.realdata  # the button lands on the Train page, which opens MNIST
+def test_the_runs_page_offers_to_train_the_kind_of_network_the_comparison_lacks(real_data_dir):
+    from conftest import app_store
+
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.store import runs as core_runs
+
+    raw = checkpoint.to_bytes(build_model(PRESETS["small"], seed=0), list("0123456789"), dataset="mnist")
+    code = app_store().create_workspace()
+    app_store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "small.cnn.zip"))
+    from conftest import REPO
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)  # the app's menu: st.switch_page needs it
+    at.query_params["lang"], at.query_params["ws"] = "en", code
+    at.run()
+    at.switch_page("pages/runs.py").run()
+    no_exceptions(at)
+    assert [b.key for b in at.button if b.key and b.key.startswith("shift_train_")] == ["shift_train_dense"]
+    at.session_state["dataset"] = "fashion-mnist"
+    at.button(key="shift_train_dense").click().run()
+    no_exceptions(at)
+    assert at.session_state["arch"] == PRESETS["dense"] and at.session_state["dataset"] == "mnist"
+    at.switch_page("pages/train.py").run()  # where the button goes (AppTest does not follow st.switch_page)
+    no_exceptions(at)
+    assert at.radio(key="w_dataset").value == "mnist" and at.session_state["arch"] == PRESETS["dense"]

@@ -11,12 +11,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.base.errors import PlaygroundError
+from cnn_core.nn.architecture import PRESETS
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import RunInfo
 from cnn_core.train.shift import MAX_IMAGES, accuracy_by_shift
 from ui.base import state
 from ui.base.i18n import error_text, pct, plain, separators, t
 from ui.charts.figures import chart_config, percent_axis, percent_hover, text_label
+from ui.sections.architecture import ARCH_WIDGETS
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources, workspace
 
@@ -50,12 +52,35 @@ def shift_chart(runs: list[RunInfo], results: dict) -> go.Figure:
     return fig
 
 
+def _load_for_training(preset: str) -> None:
+    """Put ``preset`` on the Architecture page's sliders and MNIST on the Train page's, ready to train."""
+    ss = st.session_state
+    ss[state.ARCH], ss[state.PRESET], ss[state.DATASET] = PRESETS[preset], preset, "mnist"
+    for key in [k for k in ss if str(k).startswith((*ARCH_WIDGETS, "w_preset", "w_dataset"))]:
+        del ss[key]  # the pages seed their widgets again from the state
+
+
+def comparison_buttons(candidates: list[RunInfo]) -> None:
+    """One click to the Train page with the kind of network the comparison still lacks (dense or convolutional)."""
+    kinds = {bool(r.architecture.get("out_channels")) for r in candidates}
+    missing = [(preset, f"runs.shift_train_{preset}") for preset, conv in (("dense", False), ("tutorial", True))
+               if conv not in kinds]
+    if not missing:
+        return
+    st.caption(t("runs.shift_train_help"))
+    for column, (preset, label) in zip(st.columns(len(missing)), missing):
+        if column.button(t(label), key=f"shift_train_{preset}", on_click=_load_for_training, args=(preset,)):
+            st.switch_page("pages/train.py")
+
+
 def shift_section(runs: list[RunInfo]) -> None:
     st.subheader(t("runs.shift_title"))
     st.markdown(t("runs.shift_intro", n=MAX_IMAGES))
     candidates = shift_candidates(runs)
     if not candidates:
         st.info(t("runs.shift_none"))
+    comparison_buttons(candidates)
+    if not candidates:
         return
     results = st.session_state.get(state.SHIFT_RESULTS, {})
     missing = [r for r in candidates if r.id not in results]
