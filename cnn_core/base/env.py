@@ -111,7 +111,7 @@ VARS = (
     Var("DB_TIMEOUT_S", "float", 10, 0.5, 600, doc="the longest one database call may take"),
     Var("MAX_RUNS", "int", 30, 1, 10**4,
         doc="runs a workspace keeps; past it the oldest unpinned run goes, with a notice"),
-    Var("MAX_WORKSPACE_MB", "float", 100, 1, 10**5,
+    Var("MAX_WORKSPACE_MB", "float", 100, 0.1, 10**5,
         doc="megabytes of models a workspace keeps (tutorial network: 0.8 MB), same rule; a run that cannot fit "
             "even with every unpinned run removed is refused, and nothing is removed"),
     Var("MAX_DATABASE_MB", "float", 2048, 10, 10**7,
