@@ -31,7 +31,7 @@ def _script(block: int, filt: int, pool: str, padding: str, start: tuple[int, in
     x = torch.rand(1, 1, 10, 12, generator=torch.Generator().manual_seed(5))
     result = trace(model, x)
     st.session_state.setdefault("w_conv_block", block)
-    st.session_state.setdefault("w_filter", filt)
+    st.session_state.setdefault("w_filter", filt + 1)  # the box counts kernels from 1, as the reader does
     st.session_state.setdefault(f"w_{step}_row", start[0])
     st.session_state.setdefault(f"w_{step}_col", start[1])
     if step == "conv":
@@ -135,6 +135,30 @@ def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
         if kind == "max":
             values = [_number(v) for v in f["g"][0][0]]
             assert values[f["m"]] == max(values)
+
+
+def test_the_players_signed_grids_colour_values_as_the_legend_says():
+    """While playing, the kernel's and the products' cells are coloured in the browser: positive in the colour the
+    caption names for "> 0", zero white (the same rule as the paused charts; tests/test_inside_views.py)."""
+    at, data = _played("conv")
+    legend = next(c.value for c in at.caption if "> 0" in c.value)
+    positive, negative = re.search(r"(\w+) > 0, (\w+) < 0", legend).groups()
+
+    def hue(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return "white" if max(r, g, b) - min(r, g, b) < 40 else "red" if r > b else "blue"
+
+    grids = [data["grids"][1]["cells"]] + [f["g"][2] for f in data["frames"][:20]]  # the kernel, the products
+    for texts, colours, _ in grids:
+        values = [_number(v) for v in texts]  # English: "0.25", "−1.2e-03"
+        top = max(abs(v) for v in values)
+        for value, colour in zip(values, colours):
+            if top and value >= top / 2:
+                assert hue(colour) == positive, (value, colour, legend)
+            elif top and value <= -top / 2:
+                assert hue(colour) == negative, (value, colour, legend)
+            elif value == 0:
+                assert hue(colour) == "white"
 
 
 def test_the_scroll_script_survives_streamlits_sanitizer():

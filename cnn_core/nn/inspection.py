@@ -346,6 +346,12 @@ def backprop(model: PlaygroundCNN, x: torch.Tensor, label: int, kernel: int = 0,
                     loss_one, p_one, loss_all, p_all)
 
 
+def steepest_weight(grads: torch.Tensor) -> tuple[int, int]:
+    """(row, col) of the largest |∂L/∂w| in a (k, k) gradient: the weight one step changes most."""
+    flat = int(grads.abs().flatten().argmax())
+    return divmod(flat, grads.shape[-1])
+
+
 # ---------------------------------------------------------------- where the network looked
 
 

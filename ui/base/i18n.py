@@ -66,6 +66,14 @@ def num(value: float, decimals: int = 0) -> str:
     return text
 
 
+def shown_index(index: int) -> int:
+    """An index as a person reads it: kernels, channels, blocks and layers count from 1 on every page.
+
+    The code counts from 0; every label, title and number box a reader sees goes through here.
+    """
+    return index + 1
+
+
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

@@ -26,6 +26,7 @@ import streamlit as st
 import torch
 
 from ui.charts import frame_image
+from ui.charts.step_figures import DIVERGING
 
 _JS = """
 (() => {
@@ -135,7 +136,7 @@ def grid_cells(values: torch.Tensor, colorscale: str, texts: list[str]) -> list:
     """[texts, background colours, dark text?] of a k×k grid, coloured like :func:`frame_image.grid_panel`."""
     z = values.detach().float().numpy()
     top = float(np.abs(z).max()) or 1.0
-    rgb = frame_image.colorize(z, colorscale, -top, top) if colorscale == "RdBu" else \
+    rgb = frame_image.colorize(z, colorscale, -top, top) if colorscale == DIVERGING else \
         frame_image.colorize(z, colorscale)
     lum = rgb.reshape(-1, 3).astype(float) @ np.array([0.299, 0.587, 0.114])
     return [texts, hex_colors(rgb), [int(v > 140) for v in lum]]

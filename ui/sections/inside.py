@@ -16,6 +16,7 @@ from cnn_core.nn.inspection import LAB_KERNELS, LAB_WEIGHT_LIMIT, apply_kernel, 
 from ui.base import state
 from ui.base.i18n import error_text, labeller, num, plain, t
 from ui.charts.figures import chart_config, heatmap, probabilities
+from ui.charts.step_figures import DIVERGING, diverging_legend
 from ui.shell import resources
 
 
@@ -159,7 +160,8 @@ def lab_section(image):
     c1, c2, c3 = st.columns(3)
     c1.plotly_chart(heatmap(image[0].float(), t("inside.image"), height=220), key="lab_in",
                     config=chart_config())
-    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale="RdBu", zmid=0, height=220), key="lab_out",
+    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale=DIVERGING, zmid=0, height=220), key="lab_out",
                     config=chart_config())
+    c2.caption(diverging_legend())
     c3.plotly_chart(heatmap(out.clamp(min=0), t("inside.lab_relu"), height=220), key="lab_relu",
                     config=chart_config())
