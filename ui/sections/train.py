@@ -23,7 +23,7 @@ from cnn_core.train.config import (
     SUGGESTED_TIME_BUDGET_S,
     TrainConfig,
 )
-from cnn_core.train.trainer import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
+from cnn_core.train.trainer import check_fits, kept_key, overfitting_gap, per_class_accuracy, resolve_precision
 from ui.base import state
 from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, t, t_literal
 from ui.charts.figures import chart_config, confusion, image_grid, training_curves
@@ -234,9 +234,9 @@ def results(job) -> None:
             st.warning(t("train.stopped_before_start"))  # no accuracy of a network nothing trained
         return
     if result.reason == "nan":
-        st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
+        st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr, kept=t(kept_key(result))), icon="💥")
     elif result.reason == "diverged":
-        st.error(t("err.loss_diverged", step=result.diverged_step, lr=job.cfg.lr), icon="💥")
+        st.error(t("err.loss_diverged", step=result.diverged_step, lr=job.cfg.lr, kept=t(kept_key(result))), icon="💥")
     elif result.reason == "stopped":
         st.warning(t("train.stopped", steps=result.steps))
     if result.test_accuracy is None:
