@@ -44,3 +44,27 @@ def test_heatmap_for_the_prediction_and_for_a_class_the_user_picks(monkeypatch):
     at.radio(key="w_looked_method").set_value("grad_x_input").run()
     assert not at.exception
     assert any(m.value.startswith("Gradient × input") for m in at.markdown)
+
+
+def one() -> np.ndarray:
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[40:240, 130:150] = 255  # a straight vertical stroke
+    return rgba
+
+
+def test_a_new_drawing_starts_where_it_looked_on_its_own_answer(monkeypatch):
+    """The class picker and the map's title follow the new drawing's answer, not the last one's or the last pick."""
+    at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    canvas_sends(monkeypatch, png_data_url(seven()))
+    at.run()
+    at.selectbox(key="w_looked_class").set_value(3).run()  # the visitor looks at another class for this drawing
+    assert at.selectbox(key="w_looked_class").value == 3
+    canvas_sends(monkeypatch, png_data_url(one()))  # a new drawing
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = int(at.header[0].value)  # the network's answer to the new drawing, as the page writes it
+    assert answer != 3
+    assert at.selectbox(key="w_looked_class").value == answer
+    assert any("Grad-CAM" in m.value and f"**{answer}**" in m.value for m in at.markdown)
