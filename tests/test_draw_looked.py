@@ -38,6 +38,14 @@ def test_heatmap_for_the_prediction_and_for_a_class_the_user_picks(monkeypatch):
     assert "Where it looked" in [s.value for s in at.subheader]
     assert at.selectbox(key="w_looked_class").value == 7  # starts on the network's answer
     assert any("Grad-CAM" in m.value and "**7**" in m.value for m in at.markdown)
+    # honest about what it is: the last block's coarse map (7×7 in the shipped network), enlarged to 28×28
+    from cnn_core.nn.architecture import layer_table
+    from cnn_core.nn.pretrained import load_pretrained
+
+    last_conv = [layer for layer in layer_table(load_pretrained().arch) if layer.kind == "conv"][-1]
+    coarse = "×".join(map(str, last_conv.output_shape[:2]))
+    assert any(m.value.startswith(f"Grad-CAM: a coarse {coarse} map") and "enlarged (smoothed) to 28×28" in m.value
+               for m in at.markdown)
     at.selectbox(key="w_looked_class").set_value(1).run()
     assert not at.exception
     assert any("Grad-CAM" in m.value and "**1**" in m.value for m in at.markdown)

@@ -81,7 +81,9 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, quest
             st.plotly_chart(overlay(x[0, 0], heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
                             key="looked", config=chart_config(displayModeBar=False))
     with right:
-        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)])))
+        h, w = heat.coarse.shape  # Grad-CAM's own resolution: the last block's maps, before enlarging
+        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)]), h=h, w=w,
+                      size="×".join(map(str, heat.map.shape))))
         if heat.map.max() == 0:
             st.info(t("draw.looked_nothing", cls=plain(classes[int(target)])))
 
