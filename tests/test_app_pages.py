@@ -65,6 +65,24 @@ def test_architecture_invalid_config_names_the_block_and_the_fix():
     assert at.dataframe[0].value.iloc[-1, 0] == "✗ block 5"  # the table up to the failing block, marked
 
 
+@pytest.mark.realdata  # the Train page opens on real MNIST
+@pytest.mark.parametrize("lang, reason, fix", [("en", "Block 5", "Architecture page"),
+                                               ("es", "Bloque 5", "página Arquitectura")])
+def test_train_with_a_network_that_cannot_be_built_says_why_first_and_cannot_start(real_data_dir, lang, reason, fix):
+    from cnn_core.nn.architecture import PRESETS
+
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.session_state["arch"] = PRESETS["tutorial"].replace(out_channels=(32, 64, 128, 128, 128))  # 28 px: 4 pools
+    at.run()
+    no_exceptions(at)
+    assert at.error and reason in at.error[0].value  # the reason is the first thing said
+    assert any(fix in c.value for c in at.caption)
+    assert not any("?" in c.value for c in at.caption)  # no "? parameters" of a network that does not exist
+    assert at.button(key="start").disabled
+
+
 def test_architecture_preset_and_spanish_error():
     at = page("architecture", lang="es")
     at.selectbox(key="w_preset").set_value("lenet").run()

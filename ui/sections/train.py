@@ -139,13 +139,23 @@ def adapted_architecture(data):
                       new_classes=data.num_classes))
         else:  # "clases 10 → 10" says nothing
             st.info(t("train.adapted_input", old_in=old_in, new_in=new_in))
-    try:
-        params = num(totals(layer_table(adapted)).params)
-    except PlaygroundError:
-        params = "?"
-    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
-                 device=str(training.pick_device()).upper()))
+    problem = network_problem(adapted)
+    if problem is not None:  # the reason first, and no count of a network that cannot be built
+        st.error(error_text(problem), icon="⚠️")
+        st.caption(t("train.fix_network"))
+        return adapted
+    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)),
+                 params=num(totals(layer_table(adapted)).params), device=str(training.pick_device()).upper()))
     return adapted
+
+
+def network_problem(arch) -> PlaygroundError | None:
+    """Why ``arch`` cannot be built (its layer table's error), or None: the Train button waits for a fix."""
+    try:
+        layer_table(arch)
+    except PlaygroundError as err:
+        return err
+    return None
 
 
 def start(arch, data, cfg) -> None:
