@@ -307,3 +307,29 @@ def test_every_signed_figure_draws_positive_values_in_the_colour_its_caption_nam
                 assert all(n[0] == drawn for n in near), (chart.proto.id, value, drawn, near)
             if (z == 0).any():
                 assert _drawn(trace, 0.0) == "white"  # zero is drawn as nothing at all
+
+
+def test_written_arithmetic_adds_up_as_written_or_says_it_is_rounded(inside):
+    """'0.78×(−0.25) + … + bias 0.012 = 0.3456': where the written terms do not give the written total (rounded
+    factors), the page says that the numbers are rounded and the sum used the exact values."""
+    import re
+
+    at = inside
+    for row, col in ((14, 14), (10, 12), (7, 20), (20, 9), (5, 5)):
+        at.number_input(key="w_conv_row").set_value(row).run()
+        at.number_input(key="w_conv_col").set_value(col).run()
+        dot = dot_product(at)
+        pairs = re.findall(r"\(?(−?[\d.]+)\)?×\(?(−?[\d.]+)\)?", dot.split("): ")[1].split(" + bias")[0])
+        assert len(pairs) == 9  # a 3×3 kernel on one channel: every product written
+
+        def number(text):
+            return float(text.replace("−", "-"))
+
+        bias = number(dot.split("bias ")[1].split(" =")[0])
+        total = number(ours_and_torch(dot)[0])
+        written = sum(number(a) * number(b) for a, b in pairs) + bias
+        if abs(written - total) > 0.00005:
+            break
+    else:
+        pytest.skip("every position's written terms add up exactly")
+    assert any("written rounded" in c.value and "exact values" in c.value for c in at.caption), (written, total)

@@ -255,6 +255,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
                         colors=hex_colors(frame_image.colorize(full.numpy(), "viridis", *zrange)))))
         st.caption(note)
         st.caption(diverging_legend())  # the kernel's and the products' colours
+        st.caption(t("inside.rounding_note"))
         if arch.batch_norm:
             st.caption(t("inside.bn_note"))
         return
@@ -283,6 +284,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
                         key="conv_output", config=chart_config(displayModeBar=False))
     st.markdown(dot)
+    st.caption(t("inside.rounding_note"))  # 0,78×(−0,25) written; the exact factors summed
     if c_in > 1:
         names = [str(shown_index(i)) for i in range(c_in)]
         st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
@@ -367,6 +369,8 @@ def pool_frame(model, result, block: int, filt: int) -> None:
         st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
                         key="pool_output", config=chart_config(displayModeBar=False))
     st.markdown(result_line)
+    if kind == "avg":  # the window's values written to 2 decimals, their mean worked out exactly
+        st.caption(t("inside.rounding_note"))
     if ended:
         st.rerun(scope="app")
 
