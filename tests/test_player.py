@@ -87,8 +87,10 @@ def test_play_sends_the_whole_sweep_and_every_dot_product_equals_conv2d(padding,
     frames = data["frames"]
     # Play at (0, 0) sweeps from the next position to the last, one frame per position, in order
     assert [f["o"] for f in frames] == list(range(1, out_h * out_w))
-    assert at.number_input(key="w_conv_row").value == 0 and at.number_input(key="w_conv_col").value == 1
-    assert at.number_input(key="w_conv_row").disabled  # the browser moves the window meanwhile
+    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (0, 1)  # where the sweep starts
+    # the browser moves the window meanwhile: no row/column boxes that would stay where it started
+    assert not [n for n in at.number_input if n.key in ("w_conv_row", "w_conv_col")]
+    assert any("written under the player" in c.value for c in at.caption)
     k = model.arch.kernel_size
     for f in frames:
         r, c = divmod(f["o"], out_w)

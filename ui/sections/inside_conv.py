@@ -99,9 +99,13 @@ def _position(name: str, out_h: int, out_w: int, start: tuple[int, int]) -> tupl
         ss[state.FRAME_AT][name] = dict(t0=time.monotonic(), start=index, speed=ss.get(f"w_{name}_speed", 5),
                                         out_w=out_w, total=total)
         ss[rk], ss[ck] = divmod(index, out_w)
+    if ss[state.PLAYING].get(name, False):  # the browser moves the window: boxes here would show where it started
+        row, col = int(ss[rk]), int(ss[ck])
+        st.caption(t("inside.row_col_playing"))
+        return row, col, ended
     c1, c2 = st.columns(2)
-    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk, disabled=playing)  # the browser moves it meanwhile
-    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck, disabled=playing)
+    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk)
+    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck)
     return int(ss[rk]), int(ss[ck]), ended
 
 
