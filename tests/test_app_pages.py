@@ -83,6 +83,23 @@ def test_train_with_a_network_that_cannot_be_built_says_why_first_and_cannot_sta
     assert at.button(key="start").disabled
 
 
+@pytest.mark.realdata
+def test_after_the_network_changes_the_last_runs_kernels_and_curves_say_whose_they_are(real_data_dir):
+    from cnn_core.nn.architecture import PRESETS
+
+    at = page("train")
+    job = start_timed_training(at, 2)
+    assert job.wait(120)
+    at.run()
+    assert not any("your last run" in i.value for i in at.info)  # the network above is the one trained
+    at.session_state["arch"] = PRESETS["tutorial"].replace(out_channels=(8,), dense=())  # changed since
+    at.run()
+    no_exceptions(at)
+    whose = next(i.value for i in at.info if "your last run" in i.value)
+    assert "filters 32-64-128" in whose and "not the one above" in whose
+    assert any("Network from the Architecture page: filters 8," in c.value for c in at.caption)
+
+
 def test_architecture_preset_and_spanish_error():
     at = page("architecture", lang="es")
     at.selectbox(key="w_preset").set_value("lenet").run()

@@ -200,6 +200,15 @@ def stop_control(job, started: bool = True) -> None:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
 
 
+def whose_run(job, arch) -> None:
+    """When the network above (``arch``) is no longer the one the last run trained, say whose curves, kernels
+    and gradients follow: that run's, named by its filters and parameters."""
+    trained = job.model.arch
+    if trained.to_dict() != arch.to_dict():
+        st.info(t("train.previous_run", filters="-".join(map(str, trained.out_channels)),
+                  params=num(totals(layer_table(trained)).params)), icon="🕘")
+
+
 def live_view(job) -> None:
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
