@@ -333,3 +333,29 @@ def test_written_arithmetic_adds_up_as_written_or_says_it_is_rounded(inside):
     else:
         pytest.skip("every position's written terms add up exactly")
     assert any("written rounded" in c.value and "exact values" in c.value for c in at.caption), (written, total)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_kernel_channel_and_block_a_reader_sees_is_counted_from_1(real_data_dir, lang):
+    """One numbering rule (ui.base.i18n.shown_index): texts, box labels and ranges, figure titles and labels."""
+    import json
+    import re
+
+    at = AppTest.from_file(str(REPO / "pages" / "inside.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.selectbox(key="w_conv_block").set_value(2).run()  # a block with many input channels
+    assert not at.exception, [e.value for e in at.exception]
+    seen = [e.value for e in _elements(at.main) if getattr(e, "type", None) in ("markdown", "caption", "subheader")]
+    seen += [w.label for w in at.number_input] + [w.label for w in at.selectbox]
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        seen += [a.get("text", "") for a in spec["layout"].get("annotations", [])]
+        seen += [str((spec["layout"].get("title") or {}).get("text", ""))]
+    indexed = re.compile(r"\b(kernel|kernels|channel|canal|block|bloque|conv|densa|dense)\s+(\d+)\b", re.I)
+    found = [(m.group(1), int(m.group(2))) for text in seen for m in indexed.finditer(text)]
+    assert found and ("kernel", 1) in [(w.lower(), n) for w, n in found]
+    assert all(n >= 1 for _, n in found), [f for f in found if f[1] < 1]
+    ranges = re.compile(r"\((?:de )?(\d+) (?:to|a) \d+\)")  # "Kernel (1 to 32)", "(de 1 a 32)"
+    boxes = [w for w in at.number_input if w.key in ("w_filter", "w_bp_kernel", "w_conv_channel")]
+    assert len(boxes) == 3 and all(w.min == 1 and ranges.search(w.label).group(1) == "1" for w in boxes)
