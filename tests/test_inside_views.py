@@ -359,3 +359,10 @@ def test_every_kernel_channel_and_block_a_reader_sees_is_counted_from_1(real_dat
     ranges = re.compile(r"\((?:de )?(\d+) (?:to|a) \d+\)")  # "Kernel (1 to 32)", "(de 1 a 32)"
     boxes = [w for w in at.number_input if w.key in ("w_filter", "w_bp_kernel", "w_conv_channel")]
     assert len(boxes) == 3 and all(w.min == 1 and ranges.search(w.label).group(1) == "1" for w in boxes)
+
+
+def test_the_first_example_shows_the_digit_not_background_zeros(inside):
+    """The value → value/255 table starts where the ink is (test image 0, a 7, is mostly empty in its centre)."""
+    table = next(d.value for d in inside.dataframe if d.value.shape == (6, 6))
+    cells = [str(v) for v in table.values.flatten()]
+    assert sum(not c.startswith("0 →") for c in cells) >= 18, cells  # at least half of it is ink
