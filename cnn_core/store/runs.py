@@ -15,7 +15,7 @@ import datetime as dt
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import Architecture, layer_table, totals
 from cnn_core.nn.checkpoint import SavedModel
-from cnn_core.store.storage import NewRun, RunInfo
+from cnn_core.store.storage import WENT_WRONG, NewRun, RunInfo
 from cnn_core.train.trainer import per_class_accuracy
 
 CURVE_POINTS = 400  # training-curve points kept per run: enough to overlay, small in the database
@@ -93,9 +93,6 @@ def input_shape(run: RunInfo) -> tuple[int, int, int]:
 def reads_digits(run: RunInfo) -> bool:
     """A model for the Draw page proper: MNIST, 28×28×1, classes 0–9."""
     return run.dataset == "mnist" and input_shape(run) == (28, 28, 1) and list(run.classes) == DIGITS
-
-
-WENT_WRONG = ("nan", "diverged")  # a training whose loss blew up: its kept weights may be the untrained start
 
 
 def went_wrong(run: RunInfo) -> bool:

@@ -255,9 +255,12 @@ def _mb(size: int) -> float:
     return int(mb) if mb.is_integer() else round(mb, 1)
 
 
+WENT_WRONG = ("nan", "diverged")  # a training's reason when its loss blew up: its weights may be the untrained start
+
+
 @dataclass(frozen=True)
 class BoardRow:
-    """One student on a room's board: their best run (by test accuracy)."""
+    """One student on a room's board: their best run (by test accuracy) among those that did not blow up."""
 
     nickname: str
     runs: int
@@ -266,6 +269,7 @@ class BoardRow:
     seconds: float | None
     dataset: str | None
     solved: int
+    diverged: int = 0  # their runs whose loss blew up (WENT_WRONG): counted, never their best
 
 
 @dataclass(frozen=True)
@@ -595,14 +599,15 @@ class Storage:
             members = s.execute(select(RoomMember.workspace_id, RoomMember.nickname)
                                 .where(RoomMember.room_id == room_id).order_by(RoomMember.joined_at)).all()
             ids = [m.workspace_id for m in members]
-            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset)
+            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset,
+                                    Run.reason)
                              .where(Run.workspace_id.in_(ids), Run.source == "trained")).all() if ids else []
             solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id)
                                .where(ExerciseSolved.workspace_id.in_(ids))).all() if ids else []
         rows = []
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
-            scored = [r for r in mine if r.test_accuracy is not None]
+            scored = [r for r in mine if r.test_accuracy is not None and r.reason not in WENT_WRONG]
             # Best: highest accuracy; among equals, fewer parameters, then less time.
             best = min(scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
             # Cleaned again: rows written before the nickname rules were.
@@ -610,7 +615,8 @@ class Storage:
             rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
                                  best.params if best else None, best.seconds if best else None,
                                  usertext.one_line(best.dataset) if best else None,
-                                 sum(1 for x in solved if x.workspace_id == m.workspace_id)))
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id),
+                                 sum(1 for r in mine if r.reason in WENT_WRONG)))
         rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}
         for x in solved:

@@ -194,7 +194,8 @@ def board_frame(rows) -> pd.DataFrame:
         t("room.col_rank"): n, t("room.col_nickname"): r.nickname,
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
         t("room.col_params"): r.params, t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
-        t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
+        t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs,
+        t("room.col_diverged"): r.diverged, t("room.col_solved"): r.solved,
     } for n, r in enumerate(rows, start=1)])
 
 
