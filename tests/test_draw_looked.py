@@ -76,3 +76,35 @@ def test_a_new_drawing_starts_where_it_looked_on_its_own_answer(monkeypatch):
     assert answer != 3
     assert at.selectbox(key="w_looked_class").value == answer
     assert any("Grad-CAM" in m.value and f"**{answer}**" in m.value for m in at.markdown)
+
+
+def test_switching_model_answers_the_same_drawing_with_the_new_model_everywhere(monkeypatch):
+    """No prediction, class picker or map of the model before: the new one's answer, from the same input."""
+    from conftest import app_store
+
+    from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.nn.inspection import trace
+    from cnn_core.nn.model import build_model
+    from cnn_core.store import runs as core_runs
+
+    code = app_store().create_workspace()
+    other = build_model(PRESETS["lenet"], seed=1)  # untrained: it answers something else than 7
+    raw = checkpoint.to_bytes(other, list("0123456789"), dataset="mnist", test_accuracy=0.1)
+    run_id, _ = app_store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "other.cnn.zip"))
+    at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
+    at.query_params["lang"], at.query_params["ws"] = "en", code
+    at.run()
+    canvas_sends(monkeypatch, png_data_url(seven()))
+    at.run()
+    assert at.header[0].value == "7" and at.selectbox(key="w_looked_class").value == 7
+    at.selectbox(key="w_model_draw").set_value(run_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    x = prepare_digit(ink_from_rgba(seven(), ink_is_dark=False)).tensor()
+    loaded = checkpoint.from_bytes(raw).model
+    answer = int(trace(loaded, x).probs.argmax())
+    assert answer != 7  # (seed 1's untrained LeNet says 8)
+    assert at.header[0].value == str(answer)
+    assert at.selectbox(key="w_looked_class").value == answer
+    assert any("Grad-CAM" in m.value and f"**{answer}**" in m.value for m in at.markdown)
