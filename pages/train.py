@@ -20,12 +20,14 @@ arch = train_ui.adapted_architecture(data)
 cfg = train_ui.settings_ui()
 job = st.session_state[state.JOB]
 running = job is not None and not job.finished
-if st.button(t("train.start"), key="start", type="primary", disabled=running):
+if st.button(t("train.start"), key="start", type="primary",
+             disabled=running or train_ui.network_problem(arch) is not None):  # the reason is said above
     train_ui.start(arch, data, cfg)
     job = st.session_state[state.JOB]
     running = job is not None and not job.finished
 
 if job is not None:
+    train_ui.whose_run(job, arch)
     st.fragment(train_ui.live_view, run_every=1.0 if running else None)(job)
     if job.finished:
         train_ui.results(job)

@@ -67,6 +67,41 @@ def test_architecture_invalid_config_names_the_block_and_the_fix():
     assert at.dataframe[0].value.iloc[-1, 0] == "✗ block 5"  # the table up to the failing block, marked
 
 
+@pytest.mark.realdata  # the Train page opens on real MNIST
+@pytest.mark.parametrize("lang, reason, fix", [("en", "Block 5", "Architecture page"),
+                                               ("es", "Bloque 5", "página Arquitectura")])
+def test_train_with_a_network_that_cannot_be_built_says_why_first_and_cannot_start(real_data_dir, lang, reason, fix):
+    from cnn_core.nn.architecture import PRESETS
+
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.session_state["arch"] = PRESETS["tutorial"].replace(out_channels=(32, 64, 128, 128, 128))  # 28 px: 4 pools
+    at.run()
+    no_exceptions(at)
+    assert at.error and reason in at.error[0].value  # the reason is the first thing said
+    assert any(fix in c.value for c in at.caption)
+    assert not any("?" in c.value for c in at.caption)  # no "? parameters" of a network that does not exist
+    assert at.button(key="start").disabled
+
+
+@pytest.mark.realdata
+def test_after_the_network_changes_the_last_runs_kernels_and_curves_say_whose_they_are(real_data_dir):
+    from cnn_core.nn.architecture import PRESETS
+
+    at = page("train")
+    job = start_timed_training(at, 2)
+    assert job.wait(120)
+    at.run()
+    assert not any("your last run" in i.value for i in at.info)  # the network above is the one trained
+    at.session_state["arch"] = PRESETS["tutorial"].replace(out_channels=(8,), dense=())  # changed since
+    at.run()
+    no_exceptions(at)
+    whose = next(i.value for i in at.info if "your last run" in i.value)
+    assert "filters 32-64-128" in whose and "not the one above" in whose
+    assert any("Network from the Architecture page: filters 8," in c.value for c in at.caption)
+
+
 def test_architecture_preset_and_spanish_error():
     at = page("architecture", lang="es")
     at.selectbox(key="w_preset").set_value("lenet").run()
@@ -216,8 +251,11 @@ def test_a_run_that_ends_while_the_user_is_elsewhere_is_used_by_the_draw_page(re
     draw.session_state["job"] = job  # the same browser session
     draw.run()
     no_exceptions(draw)
-    assert any(c.value.startswith('Model: your run "mnist 32') for c in draw.caption)  # Markdown-escaped name
     assert draw.session_state["trained"].model is job.model
+    # the run is kept and listed; the page starts on the more accurate shipped model and says why
+    assert any(o.startswith("mnist 32") for o in draw.selectbox(key="w_model_draw").options)
+    assert draw.selectbox(key="w_model_draw").value == "shipped"
+    assert any(c.value.startswith("Shown first because") for c in draw.caption)
 
 
 @pytest.mark.realdata

@@ -76,10 +76,24 @@ def test_a_loss_that_explodes_without_nan_stops_as_divergence(mnist, optimizer):
                    on_event=history)
     assert result.reason == "diverged" and result.diverged_step is not None
     assert all(math.isfinite(s.loss) for s in history.steps)  # it never became NaN: the old code said nothing
-    assert result.steps < 60  # stopped, not run to the end
-    # The last good weights are kept: the model's loss is back below the blown-up level.
+    assert result.diverged_step < 20  # seen at the first exploded batch (the old check waited 20 steps)
+    # Nothing good was reached before it blew up: the result says so, and what is kept is the untrained start.
     loss, _, _ = evaluate(model, mnist.test_x[:1000], mnist.test_y[:1000])
     assert loss < DIVERGED_FACTOR * math.log(10)
+    assert result.kept_good is False and result.test_accuracy < 0.3
+
+
+@pytest.mark.realdata
+def test_a_good_model_that_blows_up_later_is_kept_and_said_to_be_good(mnist):
+    from cnn_core.data.loading import ImageData
+
+    small = ImageData(mnist.name, mnist.classes, mnist.train_x[:6000], mnist.train_y[:6000], mnist.test_x[:1000],
+                      mnist.test_y[:1000])
+    model = build_model(PRESETS["tutorial"], seed=0)
+    train(model, small, TrainConfig(epochs=1, lr=2e-3, val_size=500, threads=1))  # a model that really is good
+    result = train(model, small, TrainConfig(epochs=1, lr=30.0, val_size=500, threads=1))
+    assert result.reason == "diverged" and result.diverged_step < 20
+    assert result.kept_good is True and result.test_accuracy > 0.8  # the good weights it started from
 
 
 CONCURRENT_FIRST_USE = """

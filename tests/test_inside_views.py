@@ -46,7 +46,7 @@ def test_play_starts_the_sweep_at_the_next_position_and_pause_keeps_the_window(i
     at.number_input(key="w_conv_row").set_value(3).run()
     at.number_input(key="w_conv_col").set_value(27).run()
     at.button(key="conv_play").click().run()  # the browser plays the sweep from the next position on
-    assert position(at) == (4, 0)  # the end of a row wraps to the next one
+    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (4, 0)  # a row's end wraps
     assert player_frames(at)[0]["lines"][1].startswith("Position (row 4, column 0)")
     assert at.button(key="conv_play").label.endswith("Pause")
     at.button(key="conv_play").click().run()  # pause: the window stays where the player had got to
@@ -64,7 +64,7 @@ def test_a_deeper_block_sums_over_every_input_channel(inside):
     assert "all 32 input channels" in dot
     ours, theirs = ours_and_torch(dot)
     assert ours == theirs
-    at.number_input(key="w_conv_channel").set_value(5).run()
+    at.number_input(key="w_conv_channel").set_value(6).run()  # the boxes count from 1, as the texts do
     assert any(m.value.startswith("Channel 6: the 9 products") for m in at.markdown)
 
 
@@ -104,7 +104,10 @@ def test_whole_network_view_jumps_to_a_block(inside):
     assert not any("in detail" in m.value for m in at.markdown)
 
 
-def test_backprop_section_shows_loss_gradients_and_one_step(inside):
+def test_backprop_section_shows_loss_gradients_and_one_step(inside, mnist):
+    from cnn_core.nn.inspection import backprop
+    from cnn_core.nn.pretrained import load_pretrained
+
     at = inside
     forward = next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
     assert "target class 7" in forward  # test image 0 is a 7
@@ -115,10 +118,13 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside):
     assert loss > 2
     table = next(d.value for d in at.table if "Network" in d.value.columns)
     assert len(table) == 3 and float(table.iloc[0, 1]) == pytest.approx(loss, abs=1e-3)
-    step = next(m.value for m in at.markdown if m.value.startswith("Top-left weight"))
-    w, rest = step.split(": ")[1].split(" − 0.100 × (")
+    step = next(m.value for m in at.markdown if m.value.startswith("The weight this image pushes hardest"))
+    w, rest = step.split("outlined): ")[1].split(" − 0.100 × (")
     g, new = rest.split(") = **")
     assert float(new.rstrip("*.")) == pytest.approx(float(w) - 0.1 * float(g), abs=2e-4)
+    # the weight followed is the one this image pushes hardest, not a corner that may barely move
+    bp = backprop(load_pretrained().model, mnist.test_x[:1].float().div(255), 3, 0, 0.1)
+    assert abs(float(g)) == pytest.approx(float(bp.kernel_grads[0, 0].abs().max()), rel=1e-3)
 
 
 @pytest.mark.parametrize("lang, layers", [("en", ["conv 1", "conv 2", "conv 3", "dense 1", "output"]),
@@ -155,7 +161,7 @@ def test_while_playing_the_browser_gets_the_whole_sweep_and_every_number_matches
     conv = saved.model.blocks[0].conv
     x = mnist.test_x[0].float().div(255)  # the page follows test image 0
     at = inside
-    at.number_input(key="w_filter").set_value(3).run()
+    at.number_input(key="w_filter").set_value(4).run()  # kernel 4 as the reader counts: index 3
     at.number_input(key="w_conv_row").set_value(10).run()
     at.number_input(key="w_conv_col").set_value(12).run()
     charts_paused = len(at.get("plotly_chart"))
@@ -195,10 +201,10 @@ def test_pooling_and_a_deeper_block_play_in_the_browser_too(inside):
 
 
 def test_the_index_boxes_name_their_last_index(inside):
-    """'Kernel (0 to 31)' for 32 kernels, not '0 to 32 − 1': the reader sees the number they can type."""
-    assert inside.number_input(key="w_filter").label == "Kernel (0 to 31)"
-    assert inside.number_input(key="w_filter").max == 31
-    assert inside.number_input(key="w_bp_kernel").label == "Kernel to update (0 to 31)"
+    """'Kernel (1 to 32)' for 32 kernels: the reader sees the numbers they can type, counted as every text counts."""
+    assert inside.number_input(key="w_filter").label == "Kernel (1 to 32)"
+    assert (inside.number_input(key="w_filter").min, inside.number_input(key="w_filter").max) == (1, 32)
+    assert inside.number_input(key="w_bp_kernel").label == "Kernel to update (1 to 32)"
 
 
 def test_without_a_drawing_the_image_source_is_said_not_offered_as_a_choice_of_one(inside):
@@ -207,3 +213,156 @@ def test_without_a_drawing_the_image_source_is_said_not_offered_as_a_choice_of_o
     table = texts.table("en")
     assert not [r for r in inside.radio if r.key == "w_source"]
     assert table["inside.source_test_only"] in [c.value for c in inside.caption]  # the digits model: Draw helps
+
+
+# ---------------------------------------------------------------- colours: what is drawn is what the caption says
+
+
+def _elements(node):
+    """The page's elements in the order they are drawn (AppTest keeps each block's children by position)."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for key in sorted(children):
+        yield from _elements(children[key])
+
+
+def _stops_colour(stops, at: float) -> tuple[float, float, float]:
+    """Plotly's linear interpolation between a resolved colour scale's stops, written out independently."""
+    def rgb(c):
+        return [float(v) for v in c[c.index("(") + 1:-1].split(",")[:3]] if c.startswith("rgb") else \
+            [int(c[i:i + 2], 16) for i in (1, 3, 5)]
+    for (p0, c0), (p1, c1) in zip(stops, stops[1:]):
+        if p0 <= at <= p1:
+            f = (at - p0) / (p1 - p0) if p1 > p0 else 0.0
+            return tuple(a + f * (b - a) for a, b in zip(rgb(c0), rgb(c1)))
+    return tuple(rgb(stops[-1][1]))
+
+
+def _hue(rgb) -> str:
+    r, g, b = rgb[:3]
+    return "white" if max(r, g, b) - min(r, g, b) < 40 else "red" if r > b else "blue"
+
+
+def _diverging_traces(chart) -> list[dict]:
+    import json
+
+    spec = json.loads(chart.proto.spec)
+    return [tr for tr in spec["data"] if tr.get("type") == "heatmap" and
+            (tr.get("zmid") == 0 or (tr.get("zmin") is not None and tr.get("zmin") == -tr.get("zmax", 0) != 0))]
+
+
+def _values(trace):
+    """A trace's z as numbers: a list of lists, or Plotly's typed array ({dtype, bdata, shape}) for numpy input."""
+    import base64
+
+    import numpy as np
+
+    z = trace["z"]
+    if isinstance(z, dict):
+        shape = [int(n) for n in str(z["shape"]).split(",")]
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape).astype(float)
+    return np.array([[np.nan if v is None else v for v in row] for row in z], dtype=float)
+
+
+def _drawn(trace, value: float) -> str:
+    import numpy as np
+
+    top = trace.get("zmax") if trace.get("zmax") is not None else float(np.nanmax(np.abs(_values(trace))))
+    return _hue(_stops_colour(trace["colorscale"], (value + top) / (2 * top)))
+
+
+POSITIVE_NAMED = r"(\w+) (?:\(∂L/∂w )?> 0"  # "red > 0", "In red (∂L/∂w > 0)": the colour a caption gives positives
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_signed_figure_draws_positive_values_in_the_colour_its_caption_names(real_data_dir, lang):
+    import re
+
+    import numpy as np
+
+    from cnn_core.base import texts
+
+    words = {texts.translate(lang, f"colour.{c}"): c for c in ("red", "blue", "white")}
+    at = AppTest.from_file(str(REPO / "pages" / "inside.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    page = list(_elements(at.main))
+    texts_at = {i: e.value for i, e in enumerate(page) if getattr(e, "type", None) in ("markdown", "caption")}
+    named = {i: [words[w] for w in re.findall(POSITIVE_NAMED, v, re.I) if w in words] for i, v in texts_at.items()}
+    named = {i: n for i, n in named.items() if n}
+    charts = [(i, e) for i, e in enumerate(page) if getattr(e, "type", None) == "plotly_chart" and _diverging_traces(e)]
+    assert len(charts) >= 5  # the kernel and products, the gradients (two charts), the one step, the lab
+    for i, chart in charts:
+        near = [n for j, n in named.items() if abs(j - i) <= 3]
+        assert near, f"no caption says which colour is positive near {chart.proto.id}"
+        for trace in _diverging_traces(chart):
+            z = _values(trace)
+            top = float(np.nanmax(np.abs(z)))
+            strong = [top] + ([float(np.nanmax(z))] if np.nanmax(z) >= top / 2 else [])  # clearly coloured values
+            for value in strong:
+                drawn = _drawn(trace, value)
+                assert all(n[0] == drawn for n in near), (chart.proto.id, value, drawn, near)
+            if (z == 0).any():
+                assert _drawn(trace, 0.0) == "white"  # zero is drawn as nothing at all
+
+
+def test_written_arithmetic_adds_up_as_written_or_says_it_is_rounded(inside):
+    """'0.78×(−0.25) + … + bias 0.012 = 0.3456': where the written terms do not give the written total (rounded
+    factors), the page says that the numbers are rounded and the sum used the exact values."""
+    import re
+
+    at = inside
+    for row, col in ((14, 14), (10, 12), (7, 20), (20, 9), (5, 5)):
+        at.number_input(key="w_conv_row").set_value(row).run()
+        at.number_input(key="w_conv_col").set_value(col).run()
+        dot = dot_product(at)
+        pairs = re.findall(r"\(?(−?[\d.]+)\)?×\(?(−?[\d.]+)\)?", dot.split("): ")[1].split(" + bias")[0])
+        assert len(pairs) == 9  # a 3×3 kernel on one channel: every product written
+
+        def number(text):
+            return float(text.replace("−", "-"))
+
+        bias = number(dot.split("bias ")[1].split(" =")[0])
+        total = number(ours_and_torch(dot)[0])
+        written = sum(number(a) * number(b) for a, b in pairs) + bias
+        if abs(written - total) > 0.00005:
+            break
+    else:
+        pytest.skip("every position's written terms add up exactly")
+    assert any("written rounded" in c.value and "exact values" in c.value for c in at.caption), (written, total)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_kernel_channel_and_block_a_reader_sees_is_counted_from_1(real_data_dir, lang):
+    """One numbering rule (ui.base.i18n.shown_index): texts, box labels and ranges, figure titles and labels."""
+    import json
+    import re
+
+    at = AppTest.from_file(str(REPO / "pages" / "inside.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.selectbox(key="w_conv_block").set_value(2).run()  # a block with many input channels
+    assert not at.exception, [e.value for e in at.exception]
+    seen = [e.value for e in _elements(at.main) if getattr(e, "type", None) in ("markdown", "caption", "subheader")]
+    seen += [w.label for w in at.number_input] + [w.label for w in at.selectbox]
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        seen += [a.get("text", "") for a in spec["layout"].get("annotations", [])]
+        seen += [str((spec["layout"].get("title") or {}).get("text", ""))]
+    indexed = re.compile(r"\b(kernel|kernels|channel|canal|block|bloque|conv|densa|dense)\s+(\d+)\b", re.I)
+    found = [(m.group(1), int(m.group(2))) for text in seen for m in indexed.finditer(text)]
+    assert found and ("kernel", 1) in [(w.lower(), n) for w, n in found]
+    assert all(n >= 1 for _, n in found), [f for f in found if f[1] < 1]
+    ranges = re.compile(r"\((?:de )?(\d+) (?:to|a) \d+\)")  # "Kernel (1 to 32)", "(de 1 a 32)"
+    boxes = [w for w in at.number_input if w.key in ("w_filter", "w_bp_kernel", "w_conv_channel")]
+    assert len(boxes) == 3 and all(w.min == 1 and ranges.search(w.label).group(1) == "1" for w in boxes)
+
+
+def test_the_first_example_shows_the_digit_not_background_zeros(inside):
+    """The value → value/255 table starts where the ink is (test image 0, a 7, is mostly empty in its centre)."""
+    table = next(d.value for d in inside.dataframe if d.value.shape == (6, 6))
+    cells = [str(v) for v in table.values.flatten()]
+    assert sum(not c.startswith("0 →") for c in cells) >= 18, cells  # at least half of it is ink

@@ -164,6 +164,27 @@ def test_a_digit_drawn_in_the_left_half_gets_its_heat_in_the_left_half(mnist, me
         assert heat_halves(mirrored)[1] > 0.75
 
 
+@pytest.mark.realdata
+def test_grad_cam_of_the_shipped_model_puts_its_heat_on_or_near_the_ink_of_real_digits(mnist):
+    """A sanity check of the method itself (Adebayo et al. 2018's worry): on 200 real test digits, the share of
+    the heat within 1 px of the ink beats the same heat with its pixels shuffled, on average and for most digits."""
+    from cnn_core.nn.pretrained import load_pretrained
+
+    model = load_pretrained().model
+    x = mnist.test_x[:200].float() / 255  # (N, 1, 28, 28)
+    heats = torch.stack([grad_cam(model, x[i:i + 1]).map for i in range(len(x))])  # (N, 28, 28)
+    near_ink = F.max_pool2d((x > 0.2).float(), 3, 1, 1)[:, 0]  # the strokes and one pixel around them
+    gen = torch.Generator().manual_seed(0)
+    shuffled = torch.stack([h.flatten()[torch.randperm(h.numel(), generator=gen)].view_as(h) for h in heats])
+
+    def share(h):
+        return (h * near_ink).sum((1, 2)) / h.sum((1, 2)).clamp(min=1e-12)
+
+    own, baseline = share(heats), share(shuffled)
+    assert own.mean() > 1.2 * baseline.mean(), (own.mean(), baseline.mean())
+    assert (own > baseline).float().mean() > 0.8
+
+
 def test_training_reports_first_layer_snapshots_and_gradient_norms(tiny_data):
     arch = PRESETS["small"].replace(num_classes=2)
     model = build_model(arch, seed=0)

@@ -31,7 +31,7 @@ def _script(block: int, filt: int, pool: str, padding: str, start: tuple[int, in
     x = torch.rand(1, 1, 10, 12, generator=torch.Generator().manual_seed(5))
     result = trace(model, x)
     st.session_state.setdefault("w_conv_block", block)
-    st.session_state.setdefault("w_filter", filt)
+    st.session_state.setdefault("w_filter", filt + 1)  # the box counts kernels from 1, as the reader does
     st.session_state.setdefault(f"w_{step}_row", start[0])
     st.session_state.setdefault(f"w_{step}_col", start[1])
     if step == "conv":
@@ -87,8 +87,10 @@ def test_play_sends_the_whole_sweep_and_every_dot_product_equals_conv2d(padding,
     frames = data["frames"]
     # Play at (0, 0) sweeps from the next position to the last, one frame per position, in order
     assert [f["output_index"] for f in frames] == list(range(1, out_h * out_w))
-    assert at.number_input(key="w_conv_row").value == 0 and at.number_input(key="w_conv_col").value == 1
-    assert at.number_input(key="w_conv_row").disabled  # the browser moves the window meanwhile
+    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (0, 1)  # where the sweep starts
+    # the browser moves the window meanwhile: no row/column boxes that would stay where it started
+    assert not [n for n in at.number_input if n.key in ("w_conv_row", "w_conv_col")]
+    assert any("written under the player" in c.value for c in at.caption)
     k = model.arch.kernel_size
     for f in frames:
         r, c = divmod(f["output_index"], out_w)
@@ -135,6 +137,32 @@ def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
         if kind == "max":
             values = [_number(v) for v in f["grids"][0]["texts"]]
             assert values[f["mark"]] == max(values)
+
+
+def test_the_players_signed_grids_colour_values_as_the_legend_says():
+    """While playing, the kernel's and the products' cells are coloured in the browser: positive in the colour the
+    caption names for "> 0", zero white (the same rule as the paused charts; tests/test_inside_views.py)."""
+    at, data = _played("conv")
+    legend = next(c.value for c in at.caption if "> 0" in c.value)
+    positive, negative = re.search(r"(\w+) > 0, (\w+) < 0", legend).groups()
+
+    def hue(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return "white" if max(r, g, b) - min(r, g, b) < 40 else "red" if r > b else "blue"
+
+    grids = [data["grids"][1]["cells"]] + [f["grids"][2] for f in data["frames"][:20]]  # the kernel, the products
+    for cells in grids:
+        texts, colours = cells["texts"], cells["colors"]
+        values = [_number(v) for v in texts]  # English: "0.25", "−1.2e-03"
+        top = max(abs(v) for v in values)
+        for value, colour in zip(values, colours):
+            if top and value >= top / 2:
+                assert hue(colour) == positive, (value, colour, legend)
+            elif top and value <= -top / 2:
+                assert hue(colour) == negative, (value, colour, legend)
+            elif value == 0:
+                assert hue(colour) == "white"
+
 
 
 @pytest.mark.parametrize("name", ["player.js", "scroll_into_view.js"])

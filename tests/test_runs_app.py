@@ -80,7 +80,8 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     options = draw.selectbox(key="w_model_draw").options
     assert len(options) == 3  # the shipped model and both runs, which read 28×28×1
     best = core_runs.best_digits_run(kept)
-    assert draw.selectbox(key="w_model_draw").value == best.id
+    assert draw.selectbox(key="w_model_draw").value == "shipped"  # 99,50 %: more accurate than 5-second runs
+    draw.selectbox(key="w_model_draw").set_value(best.id).run()
     assert any(c.value.startswith('Model: your run') for c in draw.caption)
     digest = draw.session_state["_models"][best.id]  # a session keeps run id → model digest
     from ui.shell import workspace
@@ -143,7 +144,7 @@ def test_after_a_fashion_run_draw_keeps_a_digits_model_and_says_what_other_model
     assert fashion.dataset == "fashion-mnist"
     draw = page("draw", ws=ws)
     no_exceptions(draw)
-    assert draw.session_state["w_model_draw"] == digits.id  # the best digits model, not the latest
+    assert draw.session_state["w_model_draw"] == "shipped"  # the most accurate digits model, not the latest run
     assert not draw.warning
     draw.session_state["w_model_draw"] = fashion.id  # as the picker would (its labels are formatted in the page)
     draw.run()
@@ -493,7 +494,7 @@ def test_a_run_whose_model_cannot_be_read_leaves_every_page_working(real_data_di
     good.test_accuracy = 0.5
     good_id, _ = store().add_run(code, good)
     broken = core_runs.from_upload(checkpoint.from_bytes(raw), b"PK not a model any more", "broken.cnn.zip")
-    broken.test_accuracy = 0.99  # the Draw page's best digits model, and the Inside page's latest run
+    broken.test_accuracy = 0.999  # more accurate than the shipped model: both pages start on it
     broken_id, _ = store().add_run(code, broken)
     for name in ("inside", "draw"):
         at = page(name, ws=code)
@@ -678,3 +679,39 @@ def test_a_model_file_carrying_another_entry_is_refused_and_nothing_is_kept(lang
     assert "pad\\.bin" in error.value and advice in error.value  # the entry's name, Markdown-escaped
     assert at.session_state["trained"] is None
     assert "ws" not in at.session_state  # not even a workspace was made for it, let alone a run
+
+
+def _stored_run(code: str, name: str, accuracy: float, reason: str | None) -> int:
+    raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist",
+                              test_accuracy=accuracy)
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{name}.cnn.zip")
+    new.reason = reason
+    return store().add_run(code, new)[0]
+
+
+def test_pages_start_on_the_most_accurate_model_that_fits_never_a_broken_run_and_keep_the_visitors_pick():
+    code = store().create_workspace()
+    fair = _stored_run(code, "fair", 0.90, None)
+    _stored_run(code, "exploded", 0.999, "diverged")  # a test accuracy no blown-up run should be trusted for
+    _stored_run(code, "halfway", 0.998, "stopped")
+    for name in ("draw", "inside"):
+        at = page(name, ws=code)
+        no_exceptions(at)
+        picker = at.selectbox(key=f"w_model_{name}")
+        assert picker.value == "shipped", name  # 99,50 % beats the only finished run's 90 %
+        assert any(c.value.startswith("Shown first because it is the most accurate model") for c in at.caption)
+        labels = list(picker.options)  # as the visitor reads them
+        assert any("exploded" in lab and lab.endswith("diverged") for lab in labels), labels
+        assert any("halfway" in lab and lab.endswith("stopped early") for lab in labels), labels
+    better = _stored_run(code, "better", 0.997, "done")
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    app.query_params["lang"], app.query_params["ws"] = "en", code
+    app.switch_page("pages/draw.py").run()
+    no_exceptions(app)
+    assert app.selectbox(key="w_model_draw").value == better  # now the most accurate one
+    app.selectbox(key="w_model_draw").set_value(fair).run()  # the visitor's own pick
+    assert not any(c.value.startswith("Shown first") for c in app.caption)  # no reason given for their choice
+    app.switch_page("pages/train.py").run()
+    app.switch_page("pages/draw.py").run()
+    no_exceptions(app)
+    assert app.selectbox(key="w_model_draw").value == fair  # kept across pages

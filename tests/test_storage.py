@@ -462,6 +462,18 @@ def test_room_board_ranks_best_runs_and_counts_exercises(store):
     assert store.room("nope") is None
 
 
+def test_a_run_that_blew_up_is_counted_on_the_board_but_never_ranked(store):
+    room = store.create_room("Wednesday")
+    ana = store.create_workspace()
+    assert store.join_room(room, ana, "Ana")
+    store.add_run(ana, model_run("fair", "lenet", 0.90))
+    exploded = model_run("exploded", "lenet", 0.95)  # a blown-up run's accuracy is not an achievement
+    exploded.reason = "diverged"
+    store.add_run(ana, exploded)
+    (row,), _ = store.board(room)
+    assert row.best_accuracy == 0.90 and row.runs == 2 and row.diverged == 1
+
+
 def test_a_finished_training_becomes_a_run(store, tiny_data):
     job = start_training(build_model(PRESETS["tutorial"].replace(out_channels=(4,), dense=(), num_classes=2)),
                          tiny_data, TrainConfig(epochs=1, batch_size=64, val_size=64, eval_every_s=0.05))

@@ -67,9 +67,12 @@ def test_nan_loss_is_detected_and_the_last_good_weights_are_kept(tiny_data):
     # lr 100 is the largest the core accepts; SGD at it reaches NaN within a few steps.
     result = train(model, tiny_data, TrainConfig(epochs=50, lr=100.0, optimizer="sgd", batch_size=32, val_size=50),
                    on_event=history)
-    assert result.reason == "nan"
-    assert result.nan_step is not None and result.nan_step <= result.steps
-    assert math.isnan(history.steps[-1].loss)
+    # The loss explodes before it becomes NaN, and the trainer now sees that at the first such step ("diverged");
+    # a NaN that comes at once is still "nan". Either way the step is named and the kept weights are finite.
+    assert result.reason in ("nan", "diverged")
+    went_wrong = result.nan_step if result.reason == "nan" else result.diverged_step
+    assert went_wrong is not None and went_wrong == result.steps
+    assert math.isnan(history.steps[-1].loss) if result.reason == "nan" else history.steps[-1].loss > 10
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 

@@ -20,7 +20,7 @@ from cnn_core.data.loading import load_dataset
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import Architecture, adapt_to_data, layer_table
 from cnn_core.nn.model import build_model
-from cnn_core.train.trainer import StepEvent, TrainConfig, check_fits, train
+from cnn_core.train.trainer import StepEvent, TrainConfig, check_fits, kept_key, train
 
 
 def _progress_bar(event: StepEvent) -> None:
@@ -70,11 +70,11 @@ def run_train(args: argparse.Namespace, base: Architecture, cfg: TrainConfig) ->
         accuracy = f"{result.test_accuracy:.4f}" if result.test_accuracy is not None else "-"
         print(f"test accuracy {accuracy} after {result.seconds:.1f} s "
               f"({result.images_per_s:,.0f} images/s, {result.precision}, {result.reason})")
-    if result.reason == "nan":
-        print(f"error: {translate(CLI_LANG, 'err.loss_nan', step=result.nan_step, lr=cfg.lr)}", file=sys.stderr)
-    elif result.reason == "diverged":
-        print(f"error: {translate(CLI_LANG, 'err.loss_diverged', step=result.diverged_step, lr=cfg.lr)}",
-              file=sys.stderr)
+    if result.reason in ("nan", "diverged"):
+        key, step = ("err.loss_nan", result.nan_step) if result.reason == "nan" else \
+            ("err.loss_diverged", result.diverged_step)
+        kept = translate(CLI_LANG, kept_key(result))
+        print(f"error: {translate(CLI_LANG, key, step=step, lr=cfg.lr, kept=kept)}", file=sys.stderr)
     return 1 if result.reason in ("nan", "diverged") else 0
 
 

@@ -313,6 +313,21 @@ def backprop(model: PlaygroundCNN, x: torch.Tensor, label: int, kernel: int = 0,
                     loss_one, p_one, loss_all, p_all)
 
 
+def inkiest_window(image: torch.Tensor, size: int) -> tuple[int, int]:
+    """(top, left) of the ``size``×``size`` window of ``image`` (C, H, W) holding the most ink: an example
+    written out from there shows values, not a patch of background zeros."""
+    z = image.float().sum(0)[None, None]  # (1, 1, H, W)
+    size = min(size, z.shape[-2], z.shape[-1])
+    sums = F.avg_pool2d(z, size, stride=1)[0, 0]
+    return divmod(int(sums.argmax()), sums.shape[1])
+
+
+def steepest_weight(grads: torch.Tensor) -> tuple[int, int]:
+    """(row, col) of the largest |∂L/∂w| in a (k, k) gradient: the weight one step changes most."""
+    flat = int(grads.abs().flatten().argmax())
+    return divmod(flat, grads.shape[-1])
+
+
 # ---------------------------------------------------------------- where the network looked
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import Architecture, layer_table, totals
 from cnn_core.nn.checkpoint import SavedModel
-from cnn_core.store.storage import NewRun, RunInfo
+from cnn_core.store.storage import WENT_WRONG, NewRun, RunInfo
 from cnn_core.train.trainer import per_class_accuracy
 
 CURVE_POINTS = 400  # training-curve points kept per run: enough to overlay, small in the database
@@ -98,10 +98,31 @@ def reads_digits(run: RunInfo) -> bool:
     return run.dataset == "mnist" and input_shape(run) == (28, 28, 1) and list(run.classes) == DIGITS
 
 
+def went_wrong(run: RunInfo) -> bool:
+    return run.reason in WENT_WRONG
+
+
+def finished(run: RunInfo) -> bool:
+    """A training that ran to its end (or an uploaded model): not stopped half-way, not blown up."""
+    return run.reason in (None, "done")
+
+
 def best_digits_run(runs: list[RunInfo]) -> RunInfo | None:
-    """The most accurate digits model among ``runs``, or None."""
-    digits = [r for r in runs if reads_digits(r) and r.test_accuracy is not None]
-    return max(digits, key=lambda r: (r.test_accuracy, r.id), default=None)
+    """The most accurate finished digits model among ``runs``, or None."""
+    return default_run([r for r in runs if reads_digits(r)], None)
+
+
+def default_run(runs: list[RunInfo], shipped_accuracy: float | None) -> RunInfo | None:
+    """The model a page starts on: the most accurate finished run among ``runs`` (those that fit the page), or
+    None when the shipped model (``shipped_accuracy``; None where it does not fit) is at least as accurate.
+
+    A run that blew up or was stopped is never the default, however its test accuracy reads.
+    """
+    candidates = [r for r in runs if finished(r) and r.test_accuracy is not None]
+    best = max(candidates, key=lambda r: (r.test_accuracy, r.id), default=None)
+    if best is None or (shipped_accuracy is not None and shipped_accuracy >= best.test_accuracy):
+        return None
+    return best
 
 
 # What the side-by-side view lists, in order: (row key, how to read it off a run).

@@ -281,6 +281,9 @@ def _mb(size: int) -> float:
     return int(mb) if mb.is_integer() else round(mb, 1)
 
 
+WENT_WRONG = ("nan", "diverged")  # a training's reason when its loss blew up: its weights may be the untrained start
+
+
 @dataclass(frozen=True)
 class BoardRow:
     """One student on a room's board: their best run (by test accuracy) among the runs of a set work.
@@ -288,7 +291,8 @@ class BoardRow:
     Fair means equal work: a run trained for a number of epochs sees the same
     images on any computer, however busy; a run trained for a time budget sees
     as many as its computer managed, so it is a member's best only when they
-    have no other, and such members rank after the rest (:meth:`Storage.board`).
+    have no other, and such members rank after the rest (:meth:`Storage.board`). Runs that blew up
+    (``WENT_WRONG``) are counted apart, never a member's best.
     """
 
     nickname: str
@@ -302,6 +306,7 @@ class BoardRow:
     epochs: float | None = None  # the best run's work: passes over the training set
     images_per_s: float | None = None  # the best run's throughput (its computer's speed, not its score)
     timed: bool = False  # the best run was trained for a time budget: ranked after every run of a set work
+    diverged: int = 0  # their runs whose loss blew up (WENT_WRONG): counted, never their best
 
 
 def revealed_key(exercise_id: str) -> str:
@@ -769,7 +774,7 @@ class Storage:
                                 .where(RoomMember.room_id == room_id).order_by(RoomMember.joined_at)).all()
             ids = [m.workspace_id for m in members]
             runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset,
-                                    Run.train_config, Run.images_per_s)
+                                    Run.train_config, Run.images_per_s, Run.reason)
                              .where(Run.workspace_id.in_(ids), Run.source == "trained")).all() if ids else []
             solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id,
                                       ExerciseSolved.revealed)
@@ -777,7 +782,7 @@ class Storage:
         rows = []
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
-            scored = [r for r in mine if r.test_accuracy is not None]
+            scored = [r for r in mine if r.test_accuracy is not None and r.reason not in WENT_WRONG]
             fair = [r for r in scored if not _timed(r.train_config)]
             # Best: highest accuracy; among equals, fewer parameters, then less time.
             # Runs of a set work first: a timed run is the best only of a member who has no other.
@@ -790,7 +795,8 @@ class Storage:
                                  sum(1 for x in solved if x.workspace_id == m.workspace_id and not x.revealed),
                                  sum(1 for x in solved if x.workspace_id == m.workspace_id and x.revealed),
                                  _epochs(best.train_config) if best else None, best.images_per_s if best else None,
-                                 bool(best and _timed(best.train_config))))
+                                 bool(best and _timed(best.train_config)),
+                                 sum(1 for r in mine if r.reason in WENT_WRONG)))
         rows.sort(key=lambda r: (r.best_accuracy is None, r.timed, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}
         for x in solved:

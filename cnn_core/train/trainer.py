@@ -35,7 +35,7 @@ from cnn_core.nn.architecture import Architecture, training_memory_mb
 from cnn_core.nn.inspection import gradient_norms
 from cnn_core.train.config import OPTIMIZERS, PRECISIONS, TrainConfig, check_config
 
-DIVERGED_FACTOR = 10  # a smoothed loss this many times chance level's (ln classes) is a run that blew up
+DIVERGED_FACTOR = 10  # a batch loss this many times the first one's (or chance level's, ln classes) is a blown-up run
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,16 @@ class TrainResult:
     confusion: torch.Tensor | None = None  # (classes, classes) counts, rows = true label
     test_predictions: torch.Tensor | None = None  # (N,) predicted class of each test image
     nan_step: int | None = None
-    diverged_step: int | None = None  # the step whose smoothed loss showed the run had blown up
+    diverged_step: int | None = None  # the step whose loss showed the run had blown up
+    # After a NaN or a blow-up: whether the weights kept are a validation point's that beat chance (True), or
+    # the untrained start, because no such point came first (False). None when the run did not go wrong.
+    kept_good: bool | None = None
     precision: str = "fp32"  # what the forward pass ran in: "fp32" or "bf16" (mixed)
+
+
+def kept_key(result: TrainResult) -> str:
+    """The text key that says what a run that went wrong (NaN, blown up) kept: a good model, none, or unchecked."""
+    return {True: "train.kept_good", False: "train.kept_none"}.get(result.kept_good, "train.kept_unchecked")
 
 
 @dataclass(frozen=True)
@@ -277,10 +285,10 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     total_steps = None if cfg.time_budget_s else max(1, round(cfg.epochs * steps_per_epoch))
     step, seen, train_seconds = 0, 0, 0.0
     next_eval = cfg.eval_every_s
-    last_good = copy.deepcopy(model.state_dict())
+    last_good = copy.deepcopy(model.state_dict())  # the weights it started with, until a point beats chance
     reason, nan_step, diverged_step = "done", None, None
-    blown_up = DIVERGED_FACTOR * max(math.log(max(data.num_classes, 2)), 1.0)
-    loss_avg = None
+    chance = max(math.log(max(data.num_classes, 2)), 1.0)  # the loss of a uniform guess
+    blown_up = DIVERGED_FACTOR * chance  # raised to 10× the first batch's loss once it is known
     smoothed_ips = 0.0
     perm = torch.randperm(n, generator=gen).to(device)
     pos = 0
@@ -330,8 +338,9 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
             model.load_state_dict(last_good)
             emit(StepEvent(step, seen / n, float("nan"), 0.0, lr, train_seconds, smoothed_ips, progress, 0.0))
             break
-        loss_avg = loss_value if loss_avg is None else 0.9 * loss_avg + 0.1 * loss_value
-        if step >= 20 and loss_avg > blown_up:  # exploding without a NaN (a learning rate far too high)
+        if step == 1:  # the first loss is the untrained network's, measured before any update
+            blown_up = DIVERGED_FACTOR * max(loss_value, chance)
+        elif loss_value > blown_up:  # exploding without a NaN (a learning rate far too high): seen at once
             reason, diverged_step = "diverged", step
             model.load_state_dict(last_good)
             emit(StepEvent(step, seen / n, loss_value, 0.0, lr, train_seconds, smoothed_ips, progress, 0.0))
@@ -354,17 +363,21 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         if train_seconds >= next_eval and len(val_y):
             val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
             next_eval = train_seconds + cfg.eval_every_s
-            if math.isfinite(val_loss) and val_loss < blown_up:
+            if math.isfinite(val_loss) and val_loss < chance:  # better than a guess: worth keeping if it blows up
                 last_good = copy.deepcopy(model.state_dict())
             emit(EvalEvent(step, train_seconds, val_loss, val_acc))
 
     if probing and step:
         emit(_probe(model, probe_image, step, train_seconds))
-    if len(val_y) and reason != "nan" and step:
+    kept_good = None
+    if len(val_y) and step:
         val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
-        emit(EvalEvent(step, train_seconds, val_loss, val_acc))
+        if reason != "nan":
+            emit(EvalEvent(step, train_seconds, val_loss, val_acc))
+        if reason in ("nan", "diverged"):  # the weights kept: do they beat a uniform guess on held-out images?
+            kept_good = math.isfinite(val_loss) and val_loss < chance
     result = TrainResult(reason, step, train_seconds, seen / max(train_seconds, 1e-9), nan_step=nan_step,
-                         diverged_step=diverged_step,
+                         diverged_step=diverged_step, kept_good=kept_good,
                          precision=precision)
     if evaluate_test and len(data.test_y):
         _, test_accuracy, pred = evaluate(model, data.test_x, data.test_y, device=device)

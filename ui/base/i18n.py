@@ -62,6 +62,14 @@ def num(value: float, decimals: int = 0) -> str:
     return numbers.format_number(value, lang(), decimals)
 
 
+def shown_index(index: int) -> int:
+    """An index as a person reads it: kernels, channels, blocks and layers count from 1 on every page.
+
+    The code counts from 0; every label, title and number box a reader sees goes through here.
+    """
+    return index + 1
+
+
 def sci(value: float, digits: int = 3) -> str:
     """Scientific notation the reader's way: 2,56 · 10⁻⁵ (es) / 2.56 · 10⁻⁵ (en), never '2.56e-05'."""
     return numbers.scientific(value, lang(), digits)

@@ -29,6 +29,7 @@ import torch
 
 from ui.base.scripts import script
 from ui.charts import frame_image
+from ui.charts.step_figures import DIVERGING
 
 _CSS = """
 .cnnp-row { display: flex; flex-wrap: wrap; gap: 14px 16px; align-items: flex-start; }
@@ -61,7 +62,7 @@ def grid_cells(values: torch.Tensor, colorscale: str, texts: list[str]) -> dict:
     """
     z = values.detach().float().numpy()
     top = float(np.abs(z).max()) or 1.0
-    rgb = frame_image.colorize(z, colorscale, -top, top) if colorscale == "RdBu" else \
+    rgb = frame_image.colorize(z, colorscale, -top, top) if colorscale == DIVERGING else \
         frame_image.colorize(z, colorscale)
     lum = rgb.reshape(-1, 3).astype(float) @ np.array([0.299, 0.587, 0.114])
     return {"texts": texts, "colors": hex_colors(rgb), "dark": [bool(v > 140) for v in lum]}

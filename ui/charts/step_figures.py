@@ -13,12 +13,60 @@ import plotly.graph_objects as go
 import torch
 
 from cnn_core.base.numbers import power_of_ten
-from ui.base.i18n import separators, short_number
+from ui.base.i18n import separators, short_number, t
 
 WINDOW = "#e45756"  # the kernel / pooling window
 CURRENT = "#ffd400"  # the output neuron being computed
 PADDING = "rgba(76, 120, 168, 0.45)"  # the zero border of "same" padding
 TITLE_SIZE = 12  # a map's title fits a third of a desktop page in Spanish ("Mapa tras el pooling 14×14 (rellenándose)")
+# Signed values (weights, products, gradients): Plotly's red–white–blue scale turned round, so that positive is red
+# (Plotly's own "RdBu" draws positive values blue). Figures and captions both ask `positive_colour` which it is.
+DIVERGING = "RdBu_r"
+
+
+def scale_colour(colorscale: str, at: float) -> tuple[int, int, int]:
+    """The colour ``colorscale`` draws at ``at`` (0 = its low end, 1 = its high end), interpolated as Plotly does."""
+    stops = go.Heatmap(colorscale=colorscale).colorscale
+    at = min(max(at, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in zip(stops, stops[1:]):
+        if p0 <= at <= p1:
+            f = (at - p0) / (p1 - p0) if p1 > p0 else 0.0
+            a, b = _rgb(c0), _rgb(c1)
+            return tuple(round(x + f * (y - x)) for x, y in zip(a, b))
+    return _rgb(stops[-1][1])
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    if color.startswith("#"):
+        return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(round(float(v)) for v in color[color.index("(") + 1:-1].split(",")[:3])
+
+
+def colour_name(rgb) -> str:
+    """"red", "blue" or "white": which of a red–white–blue scale's three colours ``rgb`` is (a locale key's tail)."""
+    r, g, b = (int(v) for v in rgb[:3])
+    if max(r, g, b) - min(r, g, b) < 40:
+        return "white"
+    return "red" if r > b else "blue"
+
+
+def positive_colour(colorscale: str = DIVERGING) -> str:
+    """The name of the colour ``colorscale`` gives values above zero on a range centred on zero."""
+    return colour_name(scale_colour(colorscale, 1.0))
+
+
+def negative_colour(colorscale: str = DIVERGING) -> str:
+    return colour_name(scale_colour(colorscale, 0.0))
+
+
+def colour_words(colorscale: str = DIVERGING) -> dict[str, str]:
+    """{positive, negative}: the colours of ``colorscale``'s signs in the reader's language, for a caption."""
+    return {"positive": t(f"colour.{positive_colour(colorscale)}"), "negative": t(f"colour.{negative_colour(colorscale)}")}
+
+
+def diverging_legend(colorscale: str = DIVERGING) -> str:
+    """The caption under a signed figure: which colour is above zero, which below, and that zero is white."""
+    return t("colour.legend", **colour_words(colorscale))
 
 
 def _square_axes(fig: go.Figure, height: int, width: int, row=None, col=None) -> None:
@@ -93,7 +141,7 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
     step = k_w + 1
     for i, (title, values, colorscale) in enumerate(grids):
         z = values.detach().float()
-        diverging = colorscale == "RdBu"
+        diverging = colorscale == DIVERGING
         top = float(z.abs().max()) or 1.0
         fmt, unit = ".2f", ""
         if scale_tiny and top < 0.05:  # gradients of a sure answer are tiny, not zero: one power of ten

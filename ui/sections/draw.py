@@ -13,6 +13,8 @@ drawn in the left half gets its heat in the left half.
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 import torch
 
@@ -26,13 +28,18 @@ from ui.charts.step_figures import overlay
 from ui.sections.canvas import drawing_canvas
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
+LOOKED_FOR = "_looked_for"  # (model picked, drawing's digest) the class picker was last set for
 
 # Clicks the canvas's own "send" button when a stroke ends (its 200 ms debounce has no option): see the script.
 _send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=script(__file__, "canvas_send_now.js"))
 
 
-def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> None:
-    """``x`` (1, 1, H, W) in [0, 1], the network's input; ``best`` the predicted class."""
+def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question) -> None:
+    """``x`` (1, 1, H, W) in [0, 1], the network's input; ``best`` the predicted class.
+
+    ``question`` names the drawing and the model asked: a new one (another drawing, another model) starts the
+    class picker on its own answer again, so the map and its title never explain an earlier answer.
+    """
     st.subheader(t("draw.looked_title"))
     names = {i: str(c) for i, c in enumerate(classes)}
     names[best] = t("draw.looked_predicted", cls=names[best])
@@ -40,8 +47,9 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> No
     methods = list(METHODS) if len(model.blocks) else ["grad_x_input"]  # Grad-CAM needs a conv block's maps
     if st.session_state.get("w_looked_method") not in methods:
         st.session_state["w_looked_method"] = methods[0]
-    if st.session_state.get("w_looked_class") not in names:
-        st.session_state["w_looked_class"] = best
+    ss = st.session_state
+    if ss.get("w_looked_class") not in names or ss.get(LOOKED_FOR) != question:
+        ss["w_looked_class"], ss[LOOKED_FOR] = best, question
     target = c1.selectbox(t("draw.looked_class"), list(names), key="w_looked_class", format_func=names.get)
     method = c2.radio(t("draw.looked_method"), methods, key="w_looked_method", horizontal=True,
                       format_func=labeller("draw.looked_"))
@@ -54,7 +62,9 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> No
             st.plotly_chart(overlay(x[0, 0], heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
                             key="looked", config=chart_config(displayModeBar=False))
     with right:
-        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)])))
+        h, w = heat.coarse.shape  # Grad-CAM's own resolution: the last block's maps, before enlarging
+        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)]), h=h, w=w,
+                      size="×".join(map(str, heat.map.shape))))
         if heat.map.max() == 0:
             st.info(t("draw.looked_nothing", cls=plain(classes[int(target)])))
 
@@ -100,7 +110,8 @@ def drawing(saved) -> None:
                 else:
                     st.info(t("draw.report_same", predicted=plain(names[best])))
 
-    where_it_looked(saved.model, prepared.tensor(), names, best)
+    question = (st.session_state.get("w_model_draw"), hashlib.sha1(prepared.image.tobytes()).hexdigest())
+    where_it_looked(saved.model, prepared.tensor(), names, best, question)
     st.subheader(t("draw.seen"))
     st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
                     config=chart_config())

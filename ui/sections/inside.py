@@ -12,10 +12,11 @@ import torch
 
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
-from cnn_core.nn.inspection import LAB_KERNELS, LAB_WEIGHT_LIMIT, apply_kernel, one_hot, tile_maps
+from cnn_core.nn.inspection import LAB_KERNELS, LAB_WEIGHT_LIMIT, apply_kernel, inkiest_window, one_hot, tile_maps
 from ui.base import state
 from ui.base.i18n import error_text, labeller, num, plain, t
 from ui.charts.figures import chart_config, heatmap, probabilities
+from ui.charts.step_figures import DIVERGING, diverging_legend
 from ui.shell import resources
 
 
@@ -71,7 +72,7 @@ def input_section(image, classes, label):
         left.image(image.permute(1, 2, 0).numpy(), caption=caption, width=220)
     else:
         left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image", config=chart_config())
-    r0, c0 = max(0, h // 2 - 3), max(0, w // 2 - 3)
+    r0, c0 = inkiest_window(image, 6)  # where the drawing is, not the centre, which may be background
     patch = image[0, r0:r0 + 6, c0:c0 + 6]
     right.markdown(t("inside.normalise", r0=r0, c0=c0))
     right.table(pd.DataFrame([[f"{int(v)} → {num(int(v) / 255, 2)}" for v in row] for row in patch],
@@ -159,7 +160,8 @@ def lab_section(image):
     c1, c2, c3 = st.columns(3)
     c1.plotly_chart(heatmap(image[0].float(), t("inside.image"), height=220), key="lab_in",
                     config=chart_config())
-    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale="RdBu", zmid=0, height=220), key="lab_out",
+    c2.plotly_chart(heatmap(out, t("inside.lab_out"), colorscale=DIVERGING, zmid=0, height=220), key="lab_out",
                     config=chart_config())
+    c2.caption(diverging_legend())
     c3.plotly_chart(heatmap(out.clamp(min=0), t("inside.lab_relu"), height=220), key="lab_relu",
                     config=chart_config())

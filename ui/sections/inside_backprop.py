@@ -10,10 +10,10 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from cnn_core.nn.inspection import backprop
-from ui.base.i18n import dec, layer_label, num, pct, plain, sci, t
+from cnn_core.nn.inspection import backprop, steepest_weight
+from ui.base.i18n import dec, layer_label, num, pct, plain, sci, shown_index, t
 from ui.charts.figures import chart_config
-from ui.charts.step_figures import bars, number_grids
+from ui.charts.step_figures import DIVERGING, bars, colour_words, diverging_legend, number_grids
 
 LEARNING_RATES = (0.001, 0.01, 0.1, 0.5, 1.0, 5.0)
 KERNELS_WITH_NUMBERS = 8  # first-layer gradient grids written out; the rest as pictures
@@ -38,22 +38,24 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
         st.session_state["w_bp_target"] = label if label is not None else 0
     label = c1.selectbox(t("inside.bp_target"), list(names), key="w_bp_target", format_func=names.get)
     out_channels = model.blocks[0].conv.out_channels
-    st.session_state["w_bp_kernel"] = min(st.session_state.get("w_bp_kernel", 0), out_channels - 1)
-    kernel = int(c2.number_input(t("inside.bp_kernel", last=out_channels - 1), 0, out_channels - 1, key="w_bp_kernel"))
+    # Kernels are numbered from 1 wherever a reader sees them (ui.base.i18n.shown_index); the index is 0-based.
+    st.session_state["w_bp_kernel"] = min(max(st.session_state.get("w_bp_kernel", 1), 1), out_channels)
+    kernel = int(c2.number_input(t("inside.bp_kernel", last=out_channels), 1, out_channels, key="w_bp_kernel")) - 1
     lr = c3.select_slider(t("inside.bp_lr"), LEARNING_RATES, value=0.1, key="w_bp_lr", format_func=dec)  # "0,1"
     bp = backprop(model, x, int(label), kernel, float(lr))  # tens of milliseconds for the tutorial network
 
     st.markdown(t("inside.bp_forward", cls=plain(classes[label]), p=_num(bp.p_true), loss=_num(bp.loss)))
 
-    st.markdown(t("inside.bp_kernel_grads", n=out_channels, k=bp.kernel_grads.shape[-1]))
+    st.markdown(t("inside.bp_kernel_grads", n=out_channels, k=bp.kernel_grads.shape[-1], **colour_words()))
     shown = min(KERNELS_WITH_NUMBERS, out_channels)
-    grids = [(t("inside.bp_grad_of", i=i), bp.kernel_grads[i, 0], "RdBu") for i in range(shown)]
+    grids = [(t("inside.bp_grad_of", i=shown_index(i)), bp.kernel_grads[i, 0], DIVERGING) for i in range(shown)]
     for start in range(0, shown, 4):  # two grids per chart, two charts a row: a phone stacks them, still legible
         for half, col in enumerate(st.columns(2)):
             pair = grids[start + 2 * half:start + 2 * half + 2]
             if pair:
                 col.plotly_chart(number_grids(pair, height=200, scale_tiny=True), key=f"bp_grads_{start}_{half}",
                                  config=chart_config(displayModeBar=False))
+    st.caption(diverging_legend())
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
 
@@ -63,16 +65,20 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
                     config=chart_config(displayModeBar=False))
     st.caption(t("inside.bp_norms_help"))
 
-    st.markdown(t("inside.bp_step", i=kernel, lr=num(lr, 3)))
+    st.markdown(t("inside.bp_step", i=shown_index(kernel), lr=num(lr, 3)))
     channel = 0
-    st.plotly_chart(number_grids([(t("inside.bp_before"), bp.before[channel], "RdBu"),
-                                  (t("inside.bp_gradient"), bp.kernel_grads[kernel, channel], "RdBu"),
-                                  (t("inside.bp_after"), bp.after[channel], "RdBu")], scale_tiny=True),
+    # The weight followed through the step: the one this image pushes hardest, not a corner that may not move.
+    r, c = steepest_weight(bp.kernel_grads[kernel, channel])
+    st.plotly_chart(number_grids([(t("inside.bp_before"), bp.before[channel], DIVERGING),
+                                  (t("inside.bp_gradient"), bp.kernel_grads[kernel, channel], DIVERGING),
+                                  (t("inside.bp_after"), bp.after[channel], DIVERGING)], scale_tiny=True,
+                                 mark=(r, c)),
                     key="bp_step", config=chart_config(displayModeBar=False))
-    w0, g0, w1 = (float(v[channel, 0, 0]) for v in (bp.before, bp.kernel_grads[kernel], bp.after))
+    st.caption(diverging_legend())
+    w0, g0, w1 = (float(v[channel, r, c]) for v in (bp.before, bp.kernel_grads[kernel], bp.after))
     st.markdown(t("inside.bp_one_weight", w=_num(w0), lr=num(lr, 3), g=_num(g0), new=_num(w1)))
     rows = {
-        t("inside.bp_when"): [t("inside.bp_row_before"), t("inside.bp_row_one", i=kernel), t("inside.bp_row_all")],
+        t("inside.bp_when"): [t("inside.bp_row_before"), t("inside.bp_row_one", i=shown_index(kernel)), t("inside.bp_row_all")],
         t("inside.bp_loss"): [_num(bp.loss), _num(bp.loss_after), _num(bp.loss_after_all)],
         t("inside.bp_p_true", cls=str(classes[label])): [pct(p) for p in (bp.p_true, bp.p_true_after,
                                                                           bp.p_true_after_all)],

@@ -25,11 +25,11 @@ from cnn_core.nn.inspection import (
     position_from_click,
 )
 from ui.base import state
-from ui.base.i18n import held_lang, num, separators, t
+from ui.base.i18n import held_lang, num, separators, shown_index, t
 from ui.charts import frame_image, player
 from ui.charts.figures import chart_config
 from ui.charts.player import grid_cell_px, grid_cells, hex_colors, picture_src
-from ui.charts.step_figures import bars, filling_figure, number_grids, window_figure
+from ui.charts.step_figures import DIVERGING, bars, diverging_legend, filling_figure, number_grids, window_figure
 
 SPEEDS = (1, 2, 5, 10, 20)  # window positions per second
 TERMS_SHOWN = 9  # products (or channel sums) written out before "… (n more)"
@@ -99,9 +99,13 @@ def _position(name: str, out_h: int, out_w: int, start: tuple[int, int]) -> tupl
         ss[state.FRAME_AT][name] = dict(t0=time.monotonic(), start=index, speed=ss.get(f"w_{name}_speed", 5),
                                         out_w=out_w, total=total)
         ss[rk], ss[ck] = divmod(index, out_w)
+    if ss[state.PLAYING].get(name, False):  # the browser moves the window: boxes here would show where it started
+        row, col = int(ss[rk]), int(ss[ck])
+        st.caption(t("inside.row_col_playing"))
+        return row, col, ended
     c1, c2 = st.columns(2)
-    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk, disabled=playing)  # the browser moves it meanwhile
-    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck, disabled=playing)
+    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk)
+    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck)
     return int(ss[rk]), int(ss[ck]), ended
 
 
@@ -160,9 +164,9 @@ def choose_map(model) -> tuple[int, int]:
     labels = {b: t("inside.block", block=b) for b in range(1, blocks + 1)}
     block = c1.selectbox(t("inside.conv_block"), list(labels), key="w_conv_block", format_func=labels.get)
     filters = model.blocks[block - 1].conv.out_channels
-    ss["w_filter"] = min(ss.get("w_filter", 0), filters - 1)
-    filt = c2.number_input(t("inside.filter_of", last=filters - 1), 0, filters - 1, key="w_filter")
-    return block, int(filt)
+    ss["w_filter"] = min(max(ss.get("w_filter", 1), 1), filters)  # numbered from 1, as a reader counts (shown_index)
+    filt = c2.number_input(t("inside.filter_of", last=filters), 1, filters, key="w_filter")
+    return block, int(filt) - 1
 
 
 # ---------------------------------------------------------------- convolution
@@ -172,7 +176,7 @@ def _conv_lines(step, sums: list[float], channel: int, bias: float, reference: f
     """The written-out arithmetic at one position: (this channel's products and their sum, the dot product)."""
     c_in = step.patch.shape[0]
     products = step.products[channel].flatten().tolist()
-    channel_line = t("inside.channel_sum", c=channel + 1, n=len(products), terms=_terms(products),
+    channel_line = t("inside.channel_sum", c=shown_index(channel), n=len(products), terms=_terms(products),
                      value=num(sums[channel], 3))
     if c_in == 1:
         pairs = [f"{_factor(a)}×{_factor(b)}" for a, b in zip(step.patch[0].flatten().tolist(),
@@ -221,8 +225,8 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
     row, col, ended = _position("conv", out_h, out_w, start)
     channel = 0
     if c_in > 1:
-        st.session_state["w_conv_channel"] = min(st.session_state.get("w_conv_channel", 0), c_in - 1)
-        channel = int(st.number_input(t("inside.conv_channel", last=c_in - 1), 0, c_in - 1, key="w_conv_channel"))
+        st.session_state["w_conv_channel"] = min(max(st.session_state.get("w_conv_channel", 1), 1), c_in)
+        channel = int(st.number_input(t("inside.conv_channel", last=c_in), 1, c_in, key="w_conv_channel")) - 1
 
     title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
         t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
@@ -240,7 +244,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
                 frames.append(dict(
                     window=[r, c], output_index=index, mark=None, counter=_counter(index, total),
                     grids=[grid_cells(step.patch[channel], "gray", _cell_texts(step.patch[channel])), None,
-                           grid_cells(step.products[channel], "RdBu", _cell_texts(step.products[channel]))],
+                           grid_cells(step.products[channel], DIVERGING, _cell_texts(step.products[channel]))],
                     lines=list(_conv_lines(step, channel_sums(step), channel, bias, float(full[r, c])))))
         cell = grid_cell_px(k)
         player.show("conv", dict(
@@ -249,11 +253,13 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
                        cells=[h + 2 * pad, w + 2 * pad], window=k, px=player.MAP_PX),
             grids=[dict(title=t("inside.patch"), side=k, cell_px=cell, cells=None),
                    dict(title=t("inside.kernel"), side=k, cell_px=cell,
-                        cells=grid_cells(kernel[channel], "RdBu", _cell_texts(kernel[channel]))),
+                        cells=grid_cells(kernel[channel], DIVERGING, _cell_texts(kernel[channel]))),
                    dict(title=t("inside.products"), side=k, cell_px=cell, cells=None)],
             output=dict(title=out_title, shape=[out_h, out_w], px=player.MAP_PX,
                         colors=hex_colors(frame_image.colorize(full.numpy(), "viridis", *zrange)))))
         st.caption(note)
+        st.caption(diverging_legend())  # the kernel's and the products' colours
+        st.caption(t("inside.rounding_note"))
         if arch.batch_norm:
             st.caption(t("inside.bn_note"))
         return
@@ -263,8 +269,8 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         sums = channel_sums(step)
     top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
     grids = [(t("inside.patch"), step.patch[channel], "gray"),
-             (t("inside.kernel"), step.kernel[channel], "RdBu"),
-             (t("inside.products"), step.products[channel], "RdBu")]
+             (t("inside.kernel"), step.kernel[channel], DIVERGING),
+             (t("inside.products"), step.products[channel], DIVERGING)]
     filled = full.clone().flatten()
     filled[row * out_w + col + 1:] = float("nan")
     filled = filled.view(out_h, out_w)
@@ -276,13 +282,15 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         st.caption(note)
     with middle:
         st.plotly_chart(number_grids(grids), key="conv_numbers", config=chart_config(displayModeBar=False))
+        st.caption(diverging_legend())
         st.markdown(channel_line)
     with right:
         st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
                         key="conv_output", config=chart_config(displayModeBar=False))
     st.markdown(dot)
+    st.caption(t("inside.rounding_note"))  # 0,78×(−0,25) written; the exact factors summed
     if c_in > 1:
-        names = [str(i + 1) for i in range(c_in)]
+        names = [str(shown_index(i)) for i in range(c_in)]
         st.plotly_chart(bars(names, sums, t("inside.partial_sums", c=c_in), highlight=channel, height=220),
                         key="conv_channel_sums", config=chart_config(displayModeBar=False))
     if arch.batch_norm:
@@ -365,6 +373,8 @@ def pool_frame(model, result, block: int, filt: int) -> None:
         st.plotly_chart(filling_figure(filled, row, col, out_title, zrange=zrange),
                         key="pool_output", config=chart_config(displayModeBar=False))
     st.markdown(result_line)
+    if kind == "avg":  # the window's values written to 2 decimals, their mean worked out exactly
+        st.caption(t("inside.rounding_note"))
     if ended:
         st.rerun(scope="app")
 
@@ -386,6 +396,6 @@ def pool_section(model, result, block: int, filt: int) -> None:
     if model.arch.pool == "none":
         st.info(t("inside.no_pool"))
         return
-    st.caption(t("inside.pool_help", block=block, filter=filt))
+    st.caption(t("inside.pool_help", block=block, filter=shown_index(filt)))
     play_controls("pool")
     st.fragment(pool_frame)(model, result, block, filt)

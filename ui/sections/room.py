@@ -266,7 +266,8 @@ def board_frame(rows) -> pd.DataFrame:
         t("room.col_params"): r.params, t("room.col_epochs"): r.epochs,
         t("room.col_speed"): round(r.images_per_s) if r.images_per_s is not None else None,
         t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
-        t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
+        t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs,
+        t("room.col_diverged"): r.diverged, t("room.col_solved"): r.solved,
         t("room.col_revealed"): r.revealed,  # solutions seen are not solved: a column of their own
     } for n, r in enumerate(rows, start=1)])
 

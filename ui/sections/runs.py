@@ -19,7 +19,7 @@ from ui.base import state
 from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, separators, shown_numbers, t
 from ui.charts.figures import below_toolbar, percent_axis, percent_hover, text_label
 from ui.sections.architecture import ARCH_WIDGETS
-from ui.shell import workspace
+from ui.shell import models, workspace
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
 DIFFERS = "#ffe08a"  # background of a compared row whose values differ
@@ -148,7 +148,7 @@ def _restore(run: RunInfo) -> None:
 
 
 def _use_on(page: str, run: RunInfo) -> None:
-    st.session_state[f"w_model_{page}"] = run.id
+    models.choose(page, run.id)
 
 
 def _rename(run_id: int) -> None:

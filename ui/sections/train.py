@@ -26,6 +26,7 @@ from cnn_core.train.config import (
 )
 from cnn_core.train.trainer import (
     check_fits,
+    kept_key,
     overfitting_gap,
     per_class_accuracy,
     resolve_precision,
@@ -185,13 +186,23 @@ def adapted_architecture(data):
                       new_classes=data.num_classes))
         else:  # "clases 10 → 10" says nothing
             st.info(t("train.adapted_input", old_in=old_in, new_in=new_in))
-    try:
-        params = num(totals(layer_table(adapted)).params)
-    except PlaygroundError:
-        params = "?"
-    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)), params=params,
-                 device=str(training.pick_device()).upper()))
+    problem = network_problem(adapted)
+    if problem is not None:  # the reason first, and no count of a network that cannot be built
+        st.error(error_text(problem), icon="⚠️")
+        st.caption(t("train.fix_network"))
+        return adapted
+    st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)),
+                 params=num(totals(layer_table(adapted)).params), device=str(training.pick_device()).upper()))
     return adapted
+
+
+def network_problem(arch) -> PlaygroundError | None:
+    """Why ``arch`` cannot be built (its layer table's error), or None: the Train button waits for a fix."""
+    try:
+        layer_table(arch)
+    except PlaygroundError as err:
+        return err
+    return None
 
 
 def start(arch, data, cfg) -> None:
@@ -234,6 +245,15 @@ def stop_control(job, started: bool = True) -> None:
         st.info(t("train.stopping" if started else "train.cancelling"), icon="⏹️")
     else:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
+
+
+def whose_run(job, arch) -> None:
+    """When the network above (``arch``) is no longer the one the last run trained, say whose curves, kernels
+    and gradients follow: that run's, named by its filters and parameters."""
+    trained = job.model.arch
+    if trained.to_dict() != arch.to_dict():
+        st.info(t("train.previous_run", filters="-".join(map(str, trained.out_channels)),
+                  params=num(totals(layer_table(trained)).params)), icon="🕘")
 
 
 def live_view(job) -> None:
@@ -284,9 +304,9 @@ def results(job) -> None:
             st.warning(t("train.stopped_before_start"))  # no accuracy of a network nothing trained
         return
     if result.reason == "nan":
-        st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr), icon="💥")
+        st.error(t("err.loss_nan", step=result.nan_step, lr=job.cfg.lr, kept=t(kept_key(result))), icon="💥")
     elif result.reason == "diverged":
-        st.error(t("err.loss_diverged", step=result.diverged_step, lr=job.cfg.lr), icon="💥")
+        st.error(t("err.loss_diverged", step=result.diverged_step, lr=job.cfg.lr, kept=t(kept_key(result))), icon="💥")
     elif result.reason == "stopped":
         st.warning(t("train.stopped", steps=result.steps))
     if result.test_accuracy is None:

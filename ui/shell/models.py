@@ -99,27 +99,36 @@ def _fits(run, shape) -> bool:
     return shape is None or core_runs.input_shape(run) == shape
 
 
+def choose(page: str, run_id: int) -> None:
+    """The visitor picks run ``run_id`` for ``page`` ("draw", "inside") from elsewhere (the Runs page): kept as
+    their own choice, like a pick in the page's selectbox."""
+    st.session_state[f"w_model_{page}"] = st.session_state[f"_model_chosen_{page}"] = run_id
+
+
 def model_picker(page: str) -> SavedModel:
     """A selectbox of the shipped model and the workspace's runs that fit the page; returns the chosen model.
 
-    Draw (``page="draw"``) lists 28×28×1 models and starts on the best digits
-    model there is; Inside lists every run and starts on the latest. The choice
-    is said in a caption; a model that knows other classes than digits says so.
+    Draw (``page="draw"``) lists 28×28×1 models, Inside every run. Both start on the most accurate model that
+    fits the page, the shipped one included (:func:`cnn_core.store.runs.default_run`): never a run that blew up
+    or was stopped. A model the visitor picks stays picked, across pages too. Captions say which model is
+    shown and, for the default, why; a model that knows other classes than digits says so on Draw.
     """
     adopt_finished_training()
     shape = (28, 28, 1) if page == "draw" else None
     runs = [r for r in workspace.runs() if _fits(r, shape)]
     by_id = {r.id: r for r in runs}
     options = [SHIPPED] + [r.id for r in reversed(runs)]  # newest first after the shipped model
-    key = f"w_model_{page}"
+    key, chosen = f"w_model_{page}", f"_model_chosen_{page}"  # the widget; the visitor's own pick, kept
     ss = st.session_state
-    if ss.get(key) not in options:
-        if page == "draw":
-            best = core_runs.best_digits_run(runs)
-            ss[key] = best.id if best is not None else SHIPPED
-        else:
-            latest = ss.get(state.LAST_RUN)
-            ss[key] = latest if latest in by_id else (runs[-1].id if runs else SHIPPED)
+    shipped_accuracy = resources.pretrained().meta.get("test_accuracy")
+    candidates = [r for r in runs if core_runs.reads_digits(r)] if page == "draw" else runs
+    best = core_runs.default_run(candidates, shipped_accuracy if isinstance(shipped_accuracy, float) else None)
+    default = best.id if best is not None else SHIPPED
+    if ss.get(key) not in options:  # a page opened afresh: the visitor's pick if it is still there, else the default
+        ss[key] = ss[chosen] if ss.get(chosen) in options else default
+
+    def remember() -> None:
+        ss[chosen] = ss[key]
 
     code = lang()  # fixed now: Streamlit may call the label function outside this run
     datasets_shown = {r.dataset: dataset_name(r.dataset) for r in runs}  # "MNIST (dígitos)", as the Train page
@@ -129,7 +138,10 @@ def model_picker(page: str) -> SavedModel:
             return texts.translate(code, "models.shipped")
         run = by_id[option]
         acc = numbers.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
-        return texts.translate(code, "models.run", name=run.name, dataset=datasets_shown[run.dataset], accuracy=acc)
+        shown = texts.translate(code, "models.run", name=run.name, dataset=datasets_shown[run.dataset], accuracy=acc)
+        if not core_runs.finished(run):  # blown up or stopped: said in the list, never picked for the visitor
+            shown += " · " + texts.translate(code, f"models.reason_{run.reason}")
+        return shown
 
     saved, unreadable = None, None
     if ss[key] != SHIPPED:  # loaded before the selectbox is drawn, so a model that fails can still switch it
@@ -138,7 +150,7 @@ def model_picker(page: str) -> SavedModel:
         except ModelFileError as err:  # a stored model this version cannot read: say so, use the shipped one
             unreadable = (by_id[ss[key]], _why(err))
             ss[key] = SHIPPED
-    choice = st.selectbox(t("models.pick"), options, key=key, format_func=label)
+    choice = st.selectbox(t("models.pick"), options, key=key, format_func=label, on_change=remember)
     if unreadable is not None:
         st.warning(t_literal("models.unreadable", name=unreadable[0].name, reason=unreadable[1]))
     if choice == SHIPPED:
@@ -153,6 +165,10 @@ def model_picker(page: str) -> SavedModel:
     else:
         st.caption(t("models.using_run", name=plain(by_id[choice].name), dataset=plain(dataset_name(by_id[choice].dataset)),
                      accuracy=accuracy_text))
+    if choice == default and ss.get(chosen) != choice:  # the page's own choice: say why
+        st.caption(t("models.why_default"))
+    elif choice != SHIPPED and not core_runs.finished(by_id[choice]):
+        st.warning(t(f"models.picked_{by_id[choice].reason}"))
     if page == "draw" and list(saved.classes) != core_runs.DIGITS:
         names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal
         st.warning(t("models.other_classes", classes=", ".join(names[:12]), example=names[0]))
