@@ -12,8 +12,10 @@ warm_up_training()  # the first Train press then does not pay torch's one-time s
 
 from ui.base.i18n import t  # noqa: E402
 from ui.base.nav import PAGES  # noqa: E402
+from ui.sections.room import log_key_state  # noqa: E402
 from ui.shell import session  # noqa: E402
 
 session.init_state()
+log_key_state()  # once per server: the log says when nobody could open a room
 st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
                for p in PAGES]).run()

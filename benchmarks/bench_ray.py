@@ -78,14 +78,14 @@ def local_event_latency(data, seconds: float = 3.0) -> list[float]:
     job = TrainingJob(build_model(PRESETS["tutorial"], seed=0), data, TrainConfig(time_budget_s=seconds),
                       Scheduler(max_running=1))
     stamps: dict[int, float] = {}
-    original = job._on_event
+    original = job.record
 
     def stamped(event):
         if hasattr(event, "images_per_s"):
             stamps[event.step] = time.perf_counter()
         original(event)
 
-    job._on_event = stamped  # before start(): the trainer binds the callback when it begins
+    job.record = stamped  # before start(): the trainer binds the callback when it begins
     job.start()
     latencies, seen = [], 0
     while not job.finished:

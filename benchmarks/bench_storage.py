@@ -10,7 +10,7 @@ leaves (the tutorial network, 400 curve points, per-class accuracy, confusion).
   summed as ``first_page_ms``, the figure for the 20 ms target; next to it, in
   the same run, the baseline it replaced (``run_list_in_full``: every run with its
   curves, as the listing used to load) and reading plus checking one run's model,
-  which a server process does once per run (``ui.shell.workspace._shared_model``).
+  which a server process does once per model (``cnn_core.store.modelcache.ModelCache``).
 - ``page_load.draw_page_apptest``: the whole Draw page opened by a new session
   with the workspace link against the same page without one, in pairs,
   interleaved, with Streamlit's AppTest; ``added_first_load_ms`` is the median of

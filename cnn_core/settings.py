@@ -7,17 +7,15 @@ bigger server raises them. Every limit a user can hit is one of these.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from cnn_core.base import env
 from cnn_core.data.loading import ArchiveLimits
 from cnn_core.train.ray_executor import DEFAULT_CPUS_PER_TRAINING, DEFAULT_GPUS_PER_TRAINING
 
-
-def default_home() -> Path:
-    """Where the app keeps its own files (the SQLite database): ~/.cache/cnn_playground unless set."""
-    return env.home()
+# The field each CNN_PLAYGROUND_* variable fills where its name is not the variable's in lower case.
+_FIELD = {"MEMORY_MB": "memory_limit_mb", "RAY_CPUS": "ray_cpus_per_training", "RAY_GPU_FRACTION": "ray_gpus_per_training"}
 
 
 @dataclass(frozen=True)
@@ -55,31 +53,12 @@ class Settings:
         problems = env.check_all()
         if problems:
             raise problems[0]
-        g = env.get
-        return cls(
-            data_dir=Path(args.data_dir) if args.data_dir else env.data_dir(),
-            max_concurrent=g("MAX_CONCURRENT"),
-            max_train_seconds=g("MAX_TRAIN_SECONDS"),
-            max_epochs=g("MAX_EPOCHS"),
-            memory_limit_mb=g("MEMORY_MB"),
-            max_upload_mb=g("MAX_UPLOAD_MB"),
-            orphan_grace_s=g("ORPHAN_GRACE_S"),
-            database_url=env.database_url(),
-            max_runs=g("MAX_RUNS"),
-            max_workspace_mb=g("MAX_WORKSPACE_MB"),
-            idle_days=g("IDLE_DAYS"),
-            instructor_key=g("INSTRUCTOR_KEY"),
-            public_url=g("PUBLIC_URL"),
-            ray_address=args.ray or g("RAY_ADDRESS") or None,
-            ray_cpus_per_training=g("RAY_CPUS"),
-            ray_gpus_per_training=g("RAY_GPU_FRACTION"),
-            ray_max_running=g("RAY_MAX_RUNNING"),
-            max_decode_megapixels=g("MAX_DECODE_MEGAPIXELS"),
-            max_database_mb=g("MAX_DATABASE_MB"),
-            new_workspaces_per_hour=g("NEW_WORKSPACES_PER_HOUR"),
-            model_cache_mb=g("MODEL_CACHE_MB"),
-            db_timeout_s=g("DB_TIMEOUT_S"),
-        )
+        names = {f.name for f in fields(cls)}
+        values = {field: env.get(var.name) for var in env.VARS if (field := _FIELD.get(var.name, var.name.lower()))
+                  in names}
+        values.update(data_dir=Path(args.data_dir) if args.data_dir else env.data_dir(),
+                      database_url=env.database_url(), ray_address=args.ray or values["ray_address"] or None)
+        return cls(**values)
 
     def archive_limits(self) -> ArchiveLimits:
         """The limits on an uploaded image zip: its expanded size follows the upload limit."""
@@ -90,7 +69,8 @@ class Settings:
         from cnn_core.store.storage import Limits
 
         return Limits(max_runs=self.max_runs, max_bytes=int(self.max_workspace_mb * 2**20), idle_days=self.idle_days,
-                      max_run_bytes=int(MAX_RUN_MODEL_MB * 2**20))
+                      max_run_bytes=int(MAX_RUN_MODEL_MB * 2**20), max_total_bytes=int(self.max_database_mb * 2**20),
+                      new_workspaces_per_hour=self.new_workspaces_per_hour)
 
     def run_model_limit_mb(self) -> float:
         """The largest model file that may become a run: uploadable, within one workspace's megabytes, and

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from cnn_core.nn.architecture import fully_connected_comparison, layers_until_error, totals
+from cnn_core.nn.architecture import layers_until_error, totals
 from ui.base.i18n import error_text, grouped, layer_label, num, t
 from ui.charts.figures import chart_config, network_diagram
-from ui.sections.architecture import architecture_ui
+from ui.sections.architecture import architecture_ui, comparison_ui, input_costs_ui
 from ui.shell import session
 from ui.shell.layout import page_header, share_box
 
@@ -67,12 +67,5 @@ st.plotly_chart(network_diagram(layers, hover, t("arch.diagram"), names, sizes, 
 if err is not None:
     st.stop()
 
-st.subheader(t("arch.compare_title"))
-cmp = fully_connected_comparison(arch)
-st.markdown(t(  # without pooling there is no "after pooling" to compare with
-    "arch.compare_text" if arch.pool != "none" else "arch.compare_text_no_pool",
-    k=arch.kernel_size, filters=arch.out_channels[0], channels=arch.in_channels,
-    conv_weights=cmp.conv_weights, conv_params=cmp.conv_params, inputs=cmp.input_neurons,
-    conv_neurons=cmp.conv_neurons, pooled=cmp.pooled_neurons, dense_conv=cmp.dense_to_conv_weights,
-    dense_pooled=cmp.dense_to_pooled_weights, ratio=round(cmp.ratio),
-))
+comparison_ui(arch)
+input_costs_ui(arch)

@@ -12,6 +12,8 @@ session.init_state()
 page_header("room.page_title", "room.intro", share=False)
 state.sync_url()  # language and network stay in the address, without the share box
 instructor = room_ui.instructor_login()
+if not room_ui.instructor_key():
+    room_ui.no_key_ui()  # the exact line that starts the server with a key
 joining = (state.param(room_ui.JOIN_PARAM) or "").strip().upper()
 if not joining and not instructor and not state.param(room_ui.OPEN_PARAM):
     joining = room_ui.remembered_room() or ""  # a learner already in a room, come back by the menu
@@ -29,3 +31,6 @@ else:
         st.warning(t("room.not_open"))
     st.info(t("room.how"))
     room_ui.enter_code_form()
+# The room's address is for sharing with the room: a workspace code in it would hand this learner's runs to
+# whoever copies it (the workspace link lives in its own sidebar box).
+st.query_params.pop("ws", None)

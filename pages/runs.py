@@ -5,6 +5,7 @@ import streamlit as st
 from ui.base.i18n import t
 from ui.charts.figures import chart_config
 from ui.sections import runs as runs_ui
+from ui.sections.runs_shift import shift_section
 from ui.shell import session, workspace
 from ui.shell.layout import page_header
 from ui.shell.models import adopt_finished_training
@@ -24,5 +25,6 @@ if compared:
     st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay", config=chart_config())
     if len(compared) >= 2:
         runs_ui.side_by_side(compared)
+shift_section(runs)
 st.subheader(t("runs.one_title"))
 runs_ui.actions(runs)

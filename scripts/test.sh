@@ -13,9 +13,13 @@ cd "$(dirname "$0")/.."
 export CNN_PLAYGROUND_DATA_DIR="${CNN_PLAYGROUND_DATA_DIR:-$(cd .. && pwd)/shared/data}"
 export CNN_PLAYGROUND_CACHE_DIR="${CNN_PLAYGROUND_CACHE_DIR:-$HOME/.cache/cnn_playground/decoded}"
 
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && command -v apt-get >/dev/null; then
+# Debian's Chromium (browser tests) and docker-compose (validates the Compose files without an engine).
+missing=""
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing="$missing chromium"
+command -v docker-compose >/dev/null || missing="$missing docker-compose"
+if [ -n "$missing" ] && command -v apt-get >/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
 python -m pytest "$@"

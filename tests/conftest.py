@@ -258,6 +258,16 @@ def no_exceptions(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def shown_table(element):
+    """What a person reads in an AppTest dataframe: a Styler's display values where the frame has one."""
+    import pyarrow as pa
+
+    styler = element.proto.arrow_data.styler
+    if not styler.display_values:
+        return element.value
+    return pa.ipc.open_stream(styler.display_values).read_all().to_pandas()
+
+
 def app_store():
     """The storage the app's pages use (the test session's SQLite file unless a test points elsewhere)."""
     from ui.shell import workspace

@@ -8,9 +8,11 @@ from conftest import REPO, no_exceptions, open_page, start_timed_training
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.base import texts
+from cnn_core.lessons.exercises import make_exercises
 from cnn_core.train.trainer import pick_device, resolve_precision
 
 TIMEOUT = 60
+EXERCISES = len(make_exercises())  # the progress bar's total
 
 
 def page(name: str, lang: str = "en", **params) -> AppTest:
@@ -341,9 +343,9 @@ def test_exercises_check_right_and_wrong_answers_and_show_progress():
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     assert any("Correct" in s.value for s in at.success)
-    assert "1 of 22 solved" in at.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in at.get("progress")[0].proto.text
     at.button(key="check_build_tutorial").click().run()  # the default network is the answer: not enough
-    assert "1 of 22 solved" in at.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in at.get("progress")[0].proto.text
 
 
 def test_variation_changes_the_question_and_its_answer():
@@ -365,7 +367,7 @@ def test_task_exercises_read_the_session():
     at.button(key="check_draw_mistake").click().run()
     assert any("Correct" in s.value for s in at.success)
     at.button(key="check_train_target").click().run()  # nothing trained in this session
-    assert "1 of 22 solved" in at.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in at.get("progress")[0].proto.text
 
 
 @pytest.mark.realdata

@@ -18,6 +18,9 @@ def test_streamlit_config_is_valid_and_hardened():
             assert f"{section}.{name}" in options, f"unknown Streamlit option {section}.{name}"
     assert settings["browser"]["gatherUsageStats"] is False
     assert settings["client"]["showErrorDetails"] == "none"
+    # Streamlit's English the app removes by option, not by script (ui/shell/static/component_texts.js):
+    assert settings["client"]["toolbarMode"] == "minimal"  # no ⋮ menu
+    assert settings["client"]["disableDataExport"] is True  # no "Download as CSV" / "Copy to clipboard"
     assert settings["runner"]["postScriptGC"] is False  # see the comment in the file: it starved the server
     assert settings["server"]["fileWatcherType"] == "none"
     assert settings["server"]["maxUploadSize"] >= 200
@@ -73,7 +76,8 @@ def test_compose_runs_the_app_and_ray_nodes_as_the_code_expects():
     for service in (app, head, worker):  # one image, built with Ray, for every role
         assert service["image"] == "cnn-playground:ray" and service["build"]["args"]["WITH_RAY"] == "1"
         assert _env(service)["RAY_AUTH_MODE"] == "token" and "RAY_AUTH_TOKEN" in _env(service)
-    host, port = _env(app)[RAY_ADDRESS_ENV].split(":")
+    address = re.fullmatch(r"\$\{%s:-(.+)\}" % RAY_ADDRESS_ENV, _env(app)[RAY_ADDRESS_ENV]).group(1)
+    host, port = address.split(":")  # the compose head unless the operator points at another
     assert host == "ray-head" and f"--port={port}" in head["command"]
     assert "--head" in head["command"] and "--num-cpus=0" in head["command"]
     assert any(part.startswith("--address=") and port in part for part in worker["command"])
@@ -117,3 +121,66 @@ def test_ray_is_optional_and_pinned_once():
     except PackageNotFoundError:
         return
     assert installed == _ray_pin()  # app and cluster must run the same Ray
+
+
+# ------------------------------------------------------------------ the files, checked by their users' tools
+
+COMPOSE_ENV = {"RAY_AUTH_TOKEN": "t", "POSTGRES_PASSWORD": "p", "RAY_NODE_IP": "192.0.2.2",
+               "RAY_HEAD_ADDRESS": "192.0.2.1:6379"}
+
+
+def _compose_config(path: str, *args: str) -> dict:
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+    import yaml
+
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.fail("docker-compose is missing: apt-get install docker-compose (scripts/test.sh installs it); it "
+                    "validates the Compose files without a Docker engine", pytrace=False)
+    out = subprocess.run([tool, "-f", path, *args, "config"], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, **COMPOSE_ENV}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return yaml.safe_load(out.stdout)
+
+
+def test_compose_files_are_valid_for_docker_compose():
+    main = _compose_config("docker-compose.yml")
+    assert main["services"]["lb"]["image"] == "traefik:v3.6"  # 3.6.1+ talks to Docker Engine 29 and later
+    nodes = _compose_config("deploy/docker-compose.ray-node.yml", "--profile", "head")
+    assert set(nodes["services"]) == {"ray-head", "ray-node"}
+
+
+def test_a_further_machine_runs_only_a_ray_node_that_the_head_can_reach():
+    services = _yaml("deploy/docker-compose.ray-node.yml")["services"]
+    node = services["ray-node"]
+    assert "depends_on" not in node and "POSTGRES_PASSWORD" not in str(node)  # no head, no database
+    assert node["network_mode"] == "host" and any("--node-ip-address=" in part for part in node["command"])
+    assert services["ray-head"]["profiles"] == ["head"]  # `up ray-node` never starts a head
+
+
+def test_kubernetes_files_are_valid_and_workers_share_one_data_volume():
+    import kubernetes_validate
+    import yaml
+
+    docs = [d for d in yaml.safe_load_all((REPO / "deploy" / "kubernetes-app.yaml").read_text()) if d]
+    version = kubernetes_validate.latest_version()
+    for doc in docs:
+        kubernetes_validate.validate(doc, version, strict=True)
+    kinds = {d["kind"] for d in docs}
+    assert {"Deployment", "Service", "Ingress", "Job", "PersistentVolumeClaim"} <= kinds
+    ingress = next(d for d in docs if d["kind"] == "Ingress")
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    claim = next(d for d in docs if d["kind"] == "PersistentVolumeClaim")["metadata"]["name"]
+    # The RayCluster is a KubeRay resource (no schema here): its pod templates are checked as Pods.
+    cluster = _yaml("deploy/kuberay-raycluster.yaml")["spec"]
+    templates = [cluster["headGroupSpec"]["template"], *(g["template"] for g in cluster["workerGroupSpecs"])]
+    for template in templates:
+        kubernetes_validate.validate({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},
+                                      "spec": template["spec"]}, version, strict=True)
+    for group in cluster["workerGroupSpecs"]:
+        volumes = group["template"]["spec"]["volumes"]
+        assert [v["persistentVolumeClaim"]["claimName"] for v in volumes if v["name"] == "data"] == [claim]

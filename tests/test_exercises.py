@@ -96,3 +96,107 @@ def test_tutorial_answers_typed_every_way_are_accepted():
     for typed in ("6272", "6272.0", "6.272", "6,272", "6 272"):
         assert check_answers(ex["pool_neurons"], [typed]), typed
     assert not check_answers(ex["pool_neurons"], ["6.27"])
+
+
+VARIATIONS = range(0, 60)
+
+
+def test_the_right_option_is_not_always_first_and_no_option_is_much_longer_than_the_others():
+    """Length and place give no answer away: over every variation and language."""
+    from statistics import median
+
+    from cnn_core.lessons.exercises import option_texts
+
+    firsts: dict[str, set[int]] = {}
+    for seed in VARIATIONS:
+        for ex in make_exercises(seed):
+            if ex.kind != "choice":
+                continue
+            firsts.setdefault(ex.id, set()).add(ex.expected[0])
+            for lang in ("es", "en"):
+                lengths = [len(text) for text in option_texts(ex, lang)]
+                assert max(lengths) <= 2 * median(lengths), (ex.id, seed, lang, option_texts(ex, lang))
+    assert firsts and all(len(places) > 1 for places in firsts.values()), firsts
+    tutorial = [ex.expected[0] for ex in make_exercises(0) if ex.kind == "choice"]
+    assert any(tutorial), tutorial  # the tutorial's own numbers too: the answer is not first in every question
+
+
+@pytest.mark.parametrize("seed", VARIATIONS)
+def test_usual_mistakes_are_computed_from_the_exercises_numbers_and_named(seed):
+    from cnn_core.lessons.exercises import usual_mistake
+
+    ex = by_id(seed)
+    h, w = ex["input_gray"].params["h"], ex["input_gray"].params["w"]
+    f = ex["conv_neurons"].params["filters"]
+    ch, cw = ex["input_colour"].params["h"], ex["input_colour"].params["w"]
+    assert usual_mistake(ex["conv_params"], [str(9 * f), str(9 * f)]) == "bias"
+    assert usual_mistake(ex["input_colour"], [str(ch * cw)]) == "channels"
+    assert usual_mistake(ex["conv_neurons"], [str(h * w)]) == "channels"
+    assert usual_mistake(ex["pool_neurons"], [str((h // 2) * (w // 2))]) == "channels"
+    size, k = ex["padding"].params["size"], ex["padding"].params["k"]
+    assert usual_mistake(ex["padding"], [str(size - k + 1), str(size)]) == "padding"
+    g = ex["gradient_step"].params
+    w0, x, y, lr = g["w"].value, g["x"], g["y"], g["lr"].value
+    grad = 2 * (w0 * x - y) * x
+    assert usual_mistake(ex["gradient_step"], [str(grad / 2), "0"]) == "factor2"
+    assert usual_mistake(ex["gradient_step"], [str(grad), str(w0 + lr * grad)]) == "step_sign"
+    assert usual_mistake(ex["conv_params"], [str(9 * f), str(10 * f)]) is None  # right: no mistake
+    assert usual_mistake(ex["input_gray"], [str(h * w + 1)]) is None  # wrong, but not a usual slip
+
+
+@pytest.mark.parametrize("seed", VARIATIONS)
+def test_no_usual_mistake_is_a_right_answer(seed):
+    for ex in make_exercises(seed):
+        for _, wrong in ex.mistakes:
+            assert any(w is not None and w != e for w, e in zip(wrong, ex.expected)), (ex.id, wrong)
+
+
+@pytest.mark.parametrize("seed", range(0, 20))
+def test_the_why_texts_show_the_working_with_the_exercises_numbers(seed):
+    from cnn_core.base.numbers import trimmed as short_number
+    from cnn_core.lessons.exercises import exercise_text
+
+    ex = by_id(seed)
+    g = ex["gradient_step"]
+    w0, x, y, lr = g.params["w"].value, g.params["x"], g.params["y"], g.params["lr"].value
+    grad = 2 * (w0 * x - y) * x
+    for lang in ("es", "en"):
+        why = exercise_text(g, "explain", lang)
+        yhat, y_shown = short_number(w0 * x, lang), short_number(y, lang)
+        assert f"2 · ({yhat} − {y_shown if y >= 0 else f'({y_shown})'}) · {x} = {short_number(grad, lang)}" in why
+        assert short_number(w0 - lr * grad, lang, 2).rstrip("0") in why
+        params = exercise_text(ex["conv_params"], "explain", lang)
+        f = ex["conv_params"].params["filters"]
+        assert f"3 × 3 × 1 × {f}" in params and short_number(9 * f, lang) in params
+        pad = exercise_text(ex["padding"], "explain", lang)
+        size, k = ex["padding"].params["size"], ex["padding"].params["k"]
+        assert f"{size} − {k} + 1 = {size - k + 1}" in pad
+
+
+def test_the_experiments_exercises_ask_the_tutorials_numbers():
+    ex = by_id(0)
+    assert check_answers(ex["dense_network_params"], ["79.510"])  # 784×100 + 100 + 100×10 + 10
+    assert check_answers(ex["photo_cost"], ["150,528", "15052900"])  # 224×224×3, × 100 + 100
+    assert check_answers(ex["cats_dogs"], ["3072", "2"])
+    for choice in (ex["shift_test"], ex["kernel_ascent"]):  # the right option's place is shuffled per variation
+        assert choice.options[choice.expected[0]] == 0  # the first written option is the right one
+        assert check_answers(choice, [str(choice.expected[0])])
+    assert not check_answers(ex["cats_dogs"], ["3072", "10"])
+
+
+@pytest.mark.parametrize("seed", range(1, 12))
+def test_the_experiments_exercises_vary_and_are_checked_independently(seed):
+    ex = by_id(seed)
+    side, units = ex["dense_network_params"].params["h"], ex["dense_network_params"].params["units"]
+    assert check_answers(ex["dense_network_params"], [str(side * side * units + units + units * 10 + 10)])
+    side, units = ex["photo_cost"].params["h"], ex["photo_cost"].params["units"]
+    n = side * side * 3
+    assert check_answers(ex["photo_cost"], [str(n), str(n * units + units)])
+    side = ex["cats_dogs"].params["h"]
+    assert check_answers(ex["cats_dogs"], [str(side * side * 3), "2"])
+
+
+def test_the_experiments_come_after_the_tutorials_exercises_and_before_the_tasks():
+    """After every exercise drawing from the variation's random stream, so those keep their numbers."""
+    ids = [ex.id for ex in make_exercises(7)]
+    assert ids.index("weight_sharing") < ids.index("dense_network_params") < ids.index("train_target")

@@ -18,8 +18,9 @@ MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader"
                   "error", "toast", "latex", "help"}
 
 
-# The one module that puts a script in the page: the Inside player and its scroll. It sends data as JSON
-# (every "<" escaped) and its script sets every text with textContent; tests/test_player.py feeds it hostile text.
+# The one module that puts a script in the page with st.html: the Inside player and its scroll (their scripts are
+# ui/charts/static/*.js). It sends data as JSON (every "<" escaped) and its script sets every text with
+# textContent; tests/test_player.py feeds it hostile text.
 SCRIPT_MODULE = "player.py"
 # The one module that lets Markdown through as HTML: Streamlit's own English hidden by a constant style sheet
 # (ui/shell/component_texts.py, HINTS_MARKUP), the first element of every run; checked below to be that and only that.
@@ -37,6 +38,18 @@ def test_no_html_rendering_anywhere_in_the_app():
             if path.name == STYLE_MODULE and pattern == r"unsafe_allow_html":
                 continue
             offenders += [f"{path.name}: {pattern}" for _ in re.finditer(pattern, text)]
+    assert not offenders, offenders
+
+
+def test_the_browser_scripts_write_text_never_markup():
+    """The app's JavaScript (ui/*/static/*.js, the only place it lives: tests/test_scripts.py) sets texts with
+    textContent / nodeValue / attributes: nothing it is given is ever parsed as HTML or run as code."""
+    scripts = sorted(REPO.glob("ui/*/static/*.js"))
+    assert scripts
+    offenders = [f"{path.name}: {pattern}" for path in scripts for pattern in
+                 (r"innerHTML", r"outerHTML", r"insertAdjacentHTML", r"document\.write", r"\beval\(",
+                  r"new Function", r"createContextualFragment", r"DOMParser")
+                 for _ in re.finditer(pattern, path.read_text())]
     assert not offenders, offenders
 
 

@@ -17,6 +17,13 @@ SOURCES = [*REPO.glob("pages/*.py"), *REPO.glob("ui/**/*.py"), REPO / "app.py"]
 ALL_KEYS = set(texts.table(texts.DEFAULT_LANG))
 
 
+def test_every_page_of_the_menu_is_opened_by_the_page_tests():
+    # The "add a page" recipe (docs/architecture.md): a new NavPage is opened below in both languages.
+    from ui.base.nav import PAGES as MENU
+
+    assert {p.name for p in MENU if not p.default} == set(PAGES)
+
+
 def test_languages_come_from_the_files_default_first():
     assert texts.languages()[0] == "es"
     assert set(texts.languages()) == {p.stem for p in texts.LOCALES_DIR.glob("*.toml")} >= {"es", "en"}

@@ -47,7 +47,7 @@ def test_play_starts_the_sweep_at_the_next_position_and_pause_keeps_the_window(i
     at.number_input(key="w_conv_col").set_value(27).run()
     at.button(key="conv_play").click().run()  # the browser plays the sweep from the next position on
     assert position(at) == (4, 0)  # the end of a row wraps to the next one
-    assert player_frames(at)[0]["l"][1].startswith("Position (row 4, column 0)")
+    assert player_frames(at)[0]["lines"][1].startswith("Position (row 4, column 0)")
     assert at.button(key="conv_play").label.endswith("Pause")
     at.button(key="conv_play").click().run()  # pause: the window stays where the player had got to
     row, col = position(at)
@@ -113,7 +113,7 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside):
     forward = next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
     loss = float(forward.split("−log p = **")[1].split("**")[0])
     assert loss > 2
-    table = next(d.value for d in at.dataframe if "Network" in d.value.columns)
+    table = next(d.value for d in at.table if "Network" in d.value.columns)
     assert len(table) == 3 and float(table.iloc[0, 1]) == pytest.approx(loss, abs=1e-3)
     step = next(m.value for m in at.markdown if m.value.startswith("Top-left weight"))
     w, rest = step.split(": ")[1].split(" − 0.100 × (")
@@ -163,10 +163,10 @@ def test_while_playing_the_browser_gets_the_whole_sweep_and_every_number_matches
     with torch.no_grad():
         reference = F.conv2d(x[None], conv.weight[3:4], conv.bias[3:4], padding=saved.arch.padding)[0, 0]
     frames = player_frames(at)
-    assert [f["o"] for f in frames] == list(range(10 * 28 + 13, 28 * 28))  # from the next position to the end
+    assert [f["output_index"] for f in frames] == list(range(10 * 28 + 13, 28 * 28))  # from the next position to the end
     for f in frames:
-        row, col = divmod(f["o"], 28)
-        dot = f["l"][1]
+        row, col = divmod(f["output_index"], 28)
+        dot = f["lines"][1]
         assert dot.startswith(f"Position (row {row}, column {col})")
         ours, theirs = ours_and_torch(dot)
         assert ours == theirs and float(ours.replace("−", "-")) == pytest.approx(float(reference[row, col]), abs=6e-5)
@@ -182,14 +182,14 @@ def test_pooling_and_a_deeper_block_play_in_the_browser_too(inside):
     at.button(key="pool_play").click().run()
     assert not at.exception
     for f in player_frames(at):  # every pooling window of the sweep keeps its maximum
-        line = f["l"][0]
+        line = f["lines"][0]
         values = [float(v) for v in line[4:line.index(")")].split(", ")]
         assert float(line.split("**")[1]) == pytest.approx(max(values), abs=0.01)
     at.button(key="pool_play").click().run()
     at.selectbox(key="w_conv_block").set_value(2).run()
     at.button(key="conv_play").click().run()
     assert not at.exception
-    dot = player_frames(at)[0]["l"][1]
+    dot = player_frames(at)[0]["lines"][1]
     ours, theirs = ours_and_torch(dot)
     assert "all 32 input channels" in dot and ours == theirs
 

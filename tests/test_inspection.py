@@ -8,16 +8,12 @@ from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.inspection import (
     backprop,
     channel_sums,
-    conv_by_hand,
     conv_output_shape,
     conv_step,
     grad_cam,
     grad_x_input,
     gradient_norms,
-    heat_halves,
     layer_names,
-    padded_input,
-    pool_by_hand,
     pool_step,
     position_from_click,
 )
@@ -46,20 +42,11 @@ def test_every_position_of_a_multichannel_conv_equals_conv2d(padding, k):
             assert sums[0] == pytest.approx(float(one), abs=1e-5)
 
 
-def test_padding_border_and_window_contents():
+def test_the_corner_window_reads_the_zero_border():
     image = torch.arange(1, 26, dtype=torch.float32).view(1, 5, 5)
-    padded = padded_input(image, 3, "same")
-    assert padded.shape == (1, 7, 7)
-    assert padded[0, 0].abs().sum() == 0 and padded[0, :, 0].abs().sum() == 0  # the zero border
     step = conv_step(image, torch.ones(1, 3, 3), 0.0, 0, 0, "same")
-    assert torch.equal(step.patch[0], padded[0, :3, :3])  # the corner window reads the border
-    assert padded_input(image, 3, "valid").shape == (1, 5, 5)
-
-
-def test_partial_map_fills_in_row_by_row():
-    image = torch.rand(1, 6, 6)
-    part = conv_by_hand(image, torch.ones(1, 3, 3), 0.0, "same", upto=7)
-    assert not part.flatten()[:8].isnan().any() and part.flatten()[8:].isnan().all()
+    assert torch.equal(step.patch[0], F.pad(image, (1, 1, 1, 1))[0, :3, :3])
+    assert step.patch[0, 0].abs().sum() == 0 and step.patch[0, :, 0].abs().sum() == 0
 
 
 def test_click_maps_to_the_window_centred_there():
@@ -73,10 +60,9 @@ def test_every_pooling_window_equals_torch(kind):
     fmap = torch.rand(9, 7)  # odd sides: the remainder is dropped like torch does
     pool = F.max_pool2d if kind == "max" else F.avg_pool2d
     expected = pool(fmap[None, None], 2)[0, 0]
-    assert torch.allclose(pool_by_hand(fmap, 2, kind), expected, atol=1e-6)
-    step = pool_step(fmap, 2, 3, 2, kind)
-    assert step.value == pytest.approx(float(expected[3, 2]), abs=1e-6)
-    assert pool_by_hand(fmap, 2, kind, upto=2).isnan().sum() == expected.numel() - 3
+    by_hand = torch.tensor([[pool_step(fmap, 2, r, c, kind).value for c in range(expected.shape[1])]
+                            for r in range(expected.shape[0])])
+    assert torch.allclose(by_hand, expected, atol=1e-6)
 
 
 def _reference_grads(model, x, label):
@@ -155,6 +141,13 @@ def test_gradient_times_input_equals_autograd():
     assert torch.allclose(grad_x_input(model, x, 3).map, expected / expected.max(), atol=1e-6)
 
 
+def heat_halves(heat: torch.Tensor) -> tuple[float, float]:
+    """Share of the heat in the left and in the right half of the map."""
+    w = heat.shape[-1]
+    total = float(heat.sum()) or 1.0
+    return float(heat[..., : w // 2].sum()) / total, float(heat[..., w - w // 2:].sum()) / total
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("method", [grad_cam, grad_x_input])
 def test_a_digit_drawn_in_the_left_half_gets_its_heat_in_the_left_half(mnist, method):
@@ -217,6 +210,18 @@ def test_overfitting_is_flagged_only_when_the_gap_lasts():
     once = [s for i in range(1, 5) for s in steps(10 * i, 0.99 if i == 4 else 0.92)]
     assert overfitting_gap(once, evals) is None  # one point is noise, not a trend
     assert overfitting_gap(apart, evals[:2]) is None
+
+
+def test_validation_ahead_of_training_is_recognised_from_the_steps_before_the_point():
+    from cnn_core.train.trainer import EvalEvent, StepEvent, validation_ahead
+
+    def steps(upto, acc):
+        return [StepEvent(s, s / 100, 0.1, acc, 1e-3, s, 100, s / 1000, 1) for s in range(upto - 9, upto + 1)]
+
+    evals = [EvalEvent(10 * i, i, 0.3, 0.90) for i in range(1, 3)]
+    assert validation_ahead(steps(10, 0.7) + steps(20, 0.85), evals)  # batches averaged while still learning
+    assert not validation_ahead(steps(10, 0.7) + steps(20, 0.95), evals)
+    assert not validation_ahead(steps(10, 0.7), [])
 
 
 def test_epoch_marks_fall_where_each_pass_ends():

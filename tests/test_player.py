@@ -86,31 +86,31 @@ def test_play_sends_the_whole_sweep_and_every_dot_product_equals_conv2d(padding,
     out_h, out_w = full.shape
     frames = data["frames"]
     # Play at (0, 0) sweeps from the next position to the last, one frame per position, in order
-    assert [f["o"] for f in frames] == list(range(1, out_h * out_w))
+    assert [f["output_index"] for f in frames] == list(range(1, out_h * out_w))
     assert at.number_input(key="w_conv_row").value == 0 and at.number_input(key="w_conv_col").value == 1
     assert at.number_input(key="w_conv_row").disabled  # the browser moves the window meanwhile
     k = model.arch.kernel_size
     for f in frames:
-        r, c = divmod(f["o"], out_w)
-        assert f["w"] == [r, c]  # the window's top-left cell in the picture (padding included)
-        dot = f["l"][1]
+        r, c = divmod(f["output_index"], out_w)
+        assert f["window"] == [r, c]  # the window's top-left cell in the picture (padding included)
+        dot = f["lines"][1]
         assert dot.startswith(f"Position (row {r}, column {c})")
         ours = dot.split("= **")[1].split("**")[0]
         theirs = dot.split("conv2d gives ")[1].rstrip(")")
         assert ours == theirs and _number(ours) == pytest.approx(float(full[r, c]), abs=6e-5)
-        patch, _, products = f["g"]
-        assert len(patch[0]) == len(products[0]) == k * k
+        patch, _, products = f["grids"]
+        assert len(patch["texts"]) == len(products["colors"]) == len(products["dark"]) == k * k
     assert data["input"]["cells"] == [inp.shape[1] + (k - 1) * (padding == "same"),
                                       inp.shape[2] + (k - 1) * (padding == "same")]
     assert len(data["output"]["colors"]) == out_h * out_w
     assert data["speed"] == 5
     if block == 2:
-        assert "all 4 input channels" in frames[0]["l"][1]
+        assert "all 4 input channels" in frames[0]["lines"][1]
 
 
 def test_pause_puts_the_window_where_the_player_is_and_brings_the_clickable_charts_back():
     at, data = _played("conv", start=(2, 3))
-    assert data["frames"][0]["o"] == 2 * 12 + 4
+    assert data["frames"][0]["output_index"] == 2 * 12 + 4
     at.button(key="conv_play").click().run()
     assert not at.get("html")
     row, col = at.number_input(key="w_conv_row").value, at.number_input(key="w_conv_col").value
@@ -126,21 +126,22 @@ def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
     at, data = _played("pool", pool=kind, start=(0, 0))
     pooled = result.blocks[0].pool[2]
     out_h, out_w = pooled.shape
-    assert [f["o"] for f in data["frames"]] == list(range(1, out_h * out_w))
+    assert [f["output_index"] for f in data["frames"]] == list(range(1, out_h * out_w))
     for f in data["frames"]:
-        r, c = divmod(f["o"], out_w)
-        assert f["w"] == [2 * r, 2 * c]
-        kept = _number(f["l"][0].split("**")[1])
+        r, c = divmod(f["output_index"], out_w)
+        assert f["window"] == [2 * r, 2 * c]
+        kept = _number(f["lines"][0].split("**")[1])
         assert kept == pytest.approx(float(pooled[r, c]), abs=6e-4)
         if kind == "max":
-            values = [_number(v) for v in f["g"][0][0]]
-            assert values[f["m"]] == max(values)
+            values = [_number(v) for v in f["grids"][0]["texts"]]
+            assert values[f["mark"]] == max(values)
 
 
-def test_the_scroll_script_survives_streamlits_sanitizer():
-    from ui.charts import player
+@pytest.mark.parametrize("name", ["player.js", "scroll_into_view.js"])
+def test_the_scripts_survive_streamlits_sanitizer(name):
+    from conftest import REPO
 
-    assert not re.search(r"<[/\w!]", player._SCROLL) and not re.search(r"<[/\w!]", player._JS)
+    assert not re.search(r"<[/\w!]", (REPO / "ui" / "charts" / "static" / name).read_text())
 
 
 def _hostile_player(texts: list[str]):
@@ -150,10 +151,10 @@ def _hostile_player(texts: list[str]):
 
     grid = player.grid_cells(torch.ones(2, 2), "gray", texts[:4])
     player.show("conv", dict(
-        speed=5, input=dict(title=texts[0], src="data:image/png;base64,", cells=[4, 4], size=2, px=280),
-        grids=[dict(title=texts[1], k=2, cell=40, cells=grid)],
+        speed=5, input=dict(title=texts[0], src="data:image/png;base64,", cells=[4, 4], window=2, px=280),
+        grids=[dict(title=texts[1], side=2, cell_px=40, cells=grid)],
         output=dict(title=texts[2], shape=[2, 2], px=280, colors=["#000000"] * 4),
-        frames=[dict(w=[0, 0], o=0, m=None, g=[None], c=texts[3], l=texts[4:])]))
+        frames=[dict(window=[0, 0], output_index=0, mark=None, grids=[None], counter=texts[3], lines=texts[4:])]))
 
 
 def test_hostile_text_reaches_the_player_only_as_json_data():
@@ -169,4 +170,4 @@ def test_hostile_text_reaches_the_player_only_as_json_data():
     outside = body.replace(payload, "")
     assert not any(p in outside for p in PAYLOADS)  # no text is part of the markup or the script
     data = json.loads(payload)
-    assert data["input"]["title"] == PAYLOADS[0] and data["frames"][0]["l"] == PAYLOADS[4:]  # intact, as text
+    assert data["input"]["title"] == PAYLOADS[0] and data["frames"][0]["lines"] == PAYLOADS[4:]  # intact, as text

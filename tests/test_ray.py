@@ -172,15 +172,48 @@ def test_an_actor_that_cannot_start_fails_the_run_with_a_message_and_is_let_go(r
 
     monkeypatch.setattr(ray_executor, "START_TIMEOUT_S", 3.0)
     ex = executor(ray_cluster, cpus_per_training=64, max_running=1)
+    monkeypatch.setattr(ex, "check_a_node_fits", lambda: None)  # as if a node had them, then went busy
     ex.pool = ray_executor.ActorPool()
     before = training_actors(ray_cluster)
     job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="mnist")
     try:
         assert job.wait(60), "the run hung on an actor that cannot start"
         snap = job.snapshot()
-        assert snap.status == "failed" and snap.error.key == "err.ray_start_timeout" and not snap.steps
+        assert snap.status == "failed" and snap.error.key == "err.ray_start_timeout" and not snap.steps, snap.error
         assert "3 s" in str(snap.error) and "Nothing was trained" in str(snap.error)
         wait_for(lambda: not training_actors(ray_cluster) - before, 60, "the pending actor to be let go")
+    finally:
+        job.stop()
+        job.wait(60)
+
+
+def test_a_cluster_with_no_node_big_enough_says_so_at_once(ray_cluster, mnist):
+    from cnn_core.train import ray_executor
+
+    ex = executor(ray_cluster, cpus_per_training=64, max_running=1)
+    job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="mnist")
+    try:
+        assert job.wait(ray_executor.START_TIMEOUT_S / 10), "the run waited for a node that cannot exist"
+        snap = job.snapshot()
+        assert snap.status == "failed" and snap.error.key == "err.ray_no_worker" and not snap.steps
+        assert "64 CPUs" in str(snap.error) and "largest machine there has 2" in str(snap.error)
+    finally:
+        job.stop()
+        job.wait(60)
+
+
+def test_a_node_without_the_dataset_is_named_with_its_data_folder(ray_cluster, mnist):
+    # The node looks the name up in its own registry and folder; one it cannot load stands for a node whose
+    # CNN_PLAYGROUND_DATA_DIR lacks the files. The error crosses back from the node as itself (it pickles by key).
+    ex = executor(ray_cluster, max_running=1)
+    job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=30), dataset="not-on-this-node")
+    try:
+        assert job.wait(300)
+        snap = job.snapshot()
+        assert snap.status == "failed" and snap.error.key == "err.ray_node_data", snap.error
+        text = str(snap.error)
+        assert "CNN_PLAYGROUND_DATA_DIR" in text and "node " in text and "not-on-this-node" in text
+        assert "deserialize" not in text
     finally:
         job.stop()
         job.wait(60)
@@ -260,6 +293,7 @@ def test_the_command_line_trains_on_the_cluster_and_says_where(ray_cluster, real
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["executor"] == "ray" and report["node"] and 0 <= report["test_accuracy"] <= 1
+    assert "each node reads mnist from its own data folder" in out.stderr  # not this command's --data-dir
 
 
 def test_a_second_run_reuses_the_first_runs_actor_stops_and_idle_actors_are_let_go(ray_cluster, mnist):

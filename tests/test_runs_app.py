@@ -3,7 +3,15 @@
 import time
 
 import pytest
-from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room, start_timed_training
+from conftest import (
+    INSTRUCTOR_KEY,
+    REPO,
+    join_room,
+    no_exceptions,
+    open_page,
+    open_room,
+    start_timed_training,
+)
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +23,9 @@ from cnn_core.nn.model import build_model
 from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
+EN = texts.table("en")
+
+EXERCISES = len(make_exercises())  # the progress bar's total
 
 
 def page(name: str, ws: str | None = None, **params) -> AppTest:
@@ -74,7 +85,7 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     assert draw.session_state["_models"][best.id].arch == core_runs.architecture(best)
 
     again = page("exercises", ws=ws)
-    assert "1 of 22 solved" in again.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     train = page("train", ws=ws)
     assert train.radio(key="w_mode").value == "time" and train.slider(key="w_budget").value == 5
 
@@ -162,14 +173,35 @@ def test_the_exercise_variation_and_its_progress_come_back_with_the_link():
     again = page("exercises", ws=ws)  # a reload: a new session with only the link
     no_exceptions(again)
     assert again.number_input(key="w_seed").value == 4
-    assert "1 of 22 solved" in again.get("progress")[0].proto.text
+    assert f"1 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     assert again.get("expander")[0].label.startswith("✅")  # the solved exercise shows as solved
 
     again.number_input(key="w_seed").set_value(5).run()  # another variation: its progress starts from zero
-    assert "0 of 22 solved" in again.get("progress")[0].proto.text
+    assert f"0 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     third = page("exercises", ws=ws)
     assert third.number_input(key="w_seed").value == 5
-    assert "0 of 22 solved" in third.get("progress")[0].proto.text
+    assert f"0 of {EXERCISES} solved" in third.get("progress")[0].proto.text
+
+
+def test_the_workspace_link_brings_back_the_network_being_edited_not_a_default():
+    ws = store().create_workspace()
+    at = page("architecture", ws=ws)
+    at.select_slider(key="w_kernel").set_value(5).run()
+    no_exceptions(at)
+    assert at.session_state["arch"].kernel_size == 5
+    again = page("exercises", ws=ws)  # a reload with only the workspace's link
+    no_exceptions(again)
+    assert again.session_state["arch"] == at.session_state["arch"]
+    named = page("exercises", ws=ws, k="7")  # an address naming a network wins over what the workspace kept
+    assert named.session_state["arch"].kernel_size == 7
+
+
+@pytest.mark.realdata
+def test_the_dataset_picked_on_train_reaches_the_address_at_once(real_data_dir):
+    at = page("train")
+    at.radio(key="w_dataset").set_value("fashion-mnist").run()
+    no_exceptions(at)
+    assert at.query_params["ds"] == ["fashion-mnist"] or at.query_params["ds"] == "fashion-mnist"
 
 
 def test_a_bad_workspace_link_says_so_and_starts_clean():
@@ -215,7 +247,7 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     at.button(key="reset_progress").click().run()
-    assert "0 of 22 solved" in at.get("progress")[0].proto.text
+    assert f"0 of {EXERCISES} solved" in at.get("progress")[0].proto.text
 
 
 def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_env):
@@ -234,11 +266,13 @@ def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_en
     store().add_run(ws, new)
 
     teacher.run()
-    board = teacher.dataframe[0].value  # the leaderboard
+    board = teacher.table[0].value  # the leaderboard
     assert board["Student"].tolist() == ["<b>Ana</b>"]  # as text, in a table cell
     assert board["Best test accuracy (%)"].tolist() == ["98.70"]  # written the reader's way; the CSV keeps 98.7
+    assert teacher.dataframe[0].value["Best test accuracy (%)"].tolist() == [98.7]  # a number: sorts as one
     assert any(b.label == "Download the results (CSV)" for b in teacher.get("download_button"))
     teacher.button(key=f"close_{room}").click().run()
+    teacher.button(key=f"close_yes_{room}").click().run()
     assert store().room(room).closed
 
 
@@ -341,7 +375,7 @@ def test_without_a_reachable_database_the_app_works_and_says_nothing_is_kept(app
         at.text_input(key="ex_input_gray_0").input("784").run()
         at.button(key="check_input_gray").click().run()
         no_exceptions(at)
-        assert "1 of 22 solved" in at.get("progress")[0].proto.text  # progress still counts in the session
+        assert f"1 of {EXERCISES} solved" in at.get("progress")[0].proto.text  # progress still counts in the session
         assert any("database cannot be reached" in w.value for w in at.warning)
     finally:
         workspace._open_store.clear()
@@ -392,8 +426,26 @@ def test_a_workspace_link_with_a_final_newline_is_not_valid_and_the_workspace_st
     no_exceptions(at)
     assert not any("no longer exists" in w.value for w in at.warning)
     assert any("This link is not valid" in w.value for w in at.warning), [w.value for w in at.warning]
-    assert store().workspace_exists(code)
+    assert store().open_workspace(code) is not None
     assert page("runs", ws=code).session_state["ws"] == code
+
+
+def test_the_room_board_counts_solutions_seen_apart_from_exercises_solved(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(page)
+    student = join_room(page, room, "Ana")
+    ws = student.session_state["ws"]
+    store().mark_solved(ws, "relu")
+    store().mark_solved(ws, "padding", revealed=True)
+    store().mark_solved(ws, "padding")  # the seen answer typed in afterwards: still seen, not solved
+    teacher.run()
+    no_exceptions(teacher)
+    board = teacher.dataframe[0].value
+    assert (board.iloc[0]["Exercises solved"], board.iloc[0]["Solutions seen"]) == (1, 1)
+    per_exercise = next(d.value for d in teacher.dataframe if "Saw the solution" in d.value.columns)
+    counts = dict(zip(per_exercise["Exercise"], zip(per_exercise["Students who solved it"],
+                                                    per_exercise["Saw the solution"])))
+    assert counts[EN["ex.relu.title"]] == (1, 0) and counts[EN["ex.padding.title"]] == (0, 1)
 
 
 def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
@@ -415,10 +467,11 @@ def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
 
     teacher.run()
     no_exceptions(teacher)
-    shown = teacher.dataframe[0].value["Student"].tolist()
+    shown = teacher.table[0].value["Student"].tolist()
     assert shown == ['=HYPERLINK("//ev.il/?x","hi")', "bob[2Jevil", "1", "#4", "+1", "@me", "-x", "x"]
     assert shown.count("#4") == 1 and "#1" not in shown  # only a member without a nickname is a number
-    cells = list(csv.reader(io.StringIO(room_ui.board_csv(room_ui.board_frame(store().board(room)[0])).decode())))
+    raw = room_ui.board_csv(room_ui.board_frame(store().board(room)[0]))  # outside a session: Spanish, ';'
+    cells = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     body = [cell for row in cells[1:] for cell in row]
     assert "'=HYPERLINK(\"//ev.il/?x\",\"hi\")" in body and "'=cmd|' /C calc'!A0" in body
     assert "'+1" in body and "'@me" in body and "'-x" in body

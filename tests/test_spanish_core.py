@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cnn_core.base import texts
+from cnn_core.base import numbers, texts
 from cnn_core.lessons.exercises import (
     answer_text,
     check_answers,
@@ -21,6 +21,7 @@ from cnn_core.lessons.exercises import (
     exercise_text,
     make_exercises,
     option_texts,
+    parse_number,
     worksheet_html,
     worksheet_markdown,
 )
@@ -45,7 +46,7 @@ def by_id(seed):
                                            ("es", 208982, "208.982"), ("en", 208982, "208,982"),
                                            ("es", 4917248, "4.917.248"), ("en", 784, "784")])
 def test_whole_numbers_are_grouped_the_languages_way(lang, n, text):
-    assert texts.format_number(n, lang) == text
+    assert numbers.format_number(n, lang) == text
     assert texts.translate(lang, "ex.worksheet_variation", seed=n).endswith(text)
 
 
@@ -53,13 +54,46 @@ def test_whole_numbers_are_grouped_the_languages_way(lang, n, text):
                                                          ("es", 1234.5, 2, "1.234,50"),
                                                          ("en", 1234.5, 2, "1,234.50")])
 def test_decimals_use_the_languages_mark(lang, value, decimals, text):
-    assert texts.format_number(value, lang, decimals) == text
+    assert numbers.format_number(value, lang, decimals) == text
 
 
 def test_percentages():
-    assert texts.format_percent(0.995, "es") == "99,50 %"
-    assert texts.format_percent(0.995, "en") == "99.50%"
-    assert texts.format_percent(0.5, "es", 0) == "50 %"
+    assert numbers.format_percent(0.995, "es") == "99,50 %"
+    assert numbers.format_percent(0.995, "en") == "99.50%"
+    assert numbers.format_percent(0.5, "es", 0) == "50 %"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15), st.integers(0, 6))
+def test_numbers_round_as_python_does_with_one_minus_sign_rule(value, decimals):
+    """CLDR's marks on Python's own rounding; a real minus, and no sign on what rounds to zero."""
+    python = f"{value:,.{decimals}f}"
+    expected = python.lstrip("-") if not python.strip("-0.,") else python.replace("-", "−")
+    assert numbers.format_number(value, "en", decimals) == expected
+    swapped = expected.translate(str.maketrans({",": ".", ".": ","}))
+    assert numbers.format_number(value, "es", decimals) == swapped
+
+
+def test_every_place_writes_a_negative_number_alike():
+    """The core's texts and the exercises share one formatter with the app (tests/test_walk_fixes.py): "−8"."""
+    ex = by_id(0)["gradient_step"]
+    assert answer_text(ex, "es").startswith("−8 ")
+    assert "−25.088" in texts.translate("es", "ex.worksheet_variation", seed=-25088)
+    assert numbers.trimmed(-0.0001, "es") == "0" and numbers.trimmed(-8.0, "en") == "−8"
+    assert parse_number(answer_text(ex, "en").split(" · ")[0], integer=False) == -8  # typed back, it is read
+
+
+@pytest.mark.parametrize("lang, shown", [("pt", ["25.088", "0,5", "99,50%"]), ("fr", ["25 088", "0,5", "99,50 %"]),
+                                         ("de", ["25.088", "0,5", "99,50 %"])])
+def test_a_new_language_writes_numbers_by_its_code_without_number_keys(lang, shown):
+    written = [numbers.format_number(25088, lang), numbers.format_number(0.5, lang, 1),
+               numbers.format_percent(0.995, lang)]
+    assert [w.replace("\u202f", " ") for w in written] == shown
+
+
+def test_a_language_that_groups_otherwise_is_grouped_its_way():
+    assert numbers.format_number(123456789, "hi") == "12,34,56,789"  # CLDR's Indian grouping, through Babel
+    assert numbers.format_number(-1234567.891, "hi", 2) == "−12,34,567.89"
 
 
 def test_exercise_texts_write_numbers_the_readers_way():
@@ -69,8 +103,8 @@ def test_exercise_texts_write_numbers_the_readers_way():
     assert "2,0; 1,0; 0,1" in exercise_text(ex["softmax"], "text", "es")
     assert "2.0; 1.0; 0.1" in exercise_text(ex["softmax"], "text", "en")
     assert answer_text(ex["dense_compare"], "es") == "4.917.248"
-    assert answer_text(ex["gradient_step"], "es") == "-8 · 1,3"
-    assert answer_text(ex["gradient_step"], "en") == "-8 · 1.3"
+    assert answer_text(ex["gradient_step"], "es") == "−8 · 1,3"
+    assert answer_text(ex["gradient_step"], "en") == "−8 · 1.3"
 
 
 # ------------------------------------------------------------------ the concept exercises

@@ -58,3 +58,28 @@ def test_probability_bars_say_their_percentage_in_the_language(lang):
     bars = probabilities([0.25, 0.75], ["a", "b"], "p").data[0]
     assert list(bars.text) == (["25 %", "75 %"] if lang == "es" else ["25%", "75%"])
     assert list(bars.customdata) == (["25,00 %", "75,00 %"] if lang == "es" else ["25.00%", "75.00%"])
+
+
+def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
+    """Plotly's toolbar sits in the figure's top row; a title or the top subplot titles start below it."""
+    import torch
+
+    from ui.charts.figures import TITLE_PX, TOOLBAR_PX, confusion, heatmap, image_grid, loss_curves
+    from ui.sections.runs import overlay
+
+    run = SimpleNamespace(id=1, name="r", curves={"steps": [[1, 0.1, 1.0, 2.0, 0.5]], "evals": [],
+                                                   "steps_per_epoch": 10})
+    built = {name: fig for name, (fig, _) in figures().items()}
+    built |= {"loss": loss_curves([1.0, 0.5], [1.1, 0.6], {"train_epoch": "t", "validation": "v", "loss": "L",
+                                                            "epoch": "E"}),
+              "heatmap": heatmap(torch.zeros(4, 4), "h"),
+              "grid": image_grid(torch.zeros(2, 1, 4, 4, dtype=torch.uint8), ["a", "b"]),
+              "confusion": confusion(torch.eye(2, dtype=torch.int64), ["a", "b"], {"title": "C", "predicted": "p", "true": "t"}),
+              "overlay": overlay([run], "epochs")}
+    for name, fig in built.items():
+        layout = fig.layout
+        top_titles = [a for a in layout.annotations if a.yanchor == "bottom" and a.y is not None and a.y >= 0.999]
+        if layout.title.text:
+            assert layout.title.yref == "container" and layout.title.pad.t >= TOOLBAR_PX, name
+        if layout.title.text or top_titles:
+            assert layout.margin.t >= TOOLBAR_PX + TITLE_PX * (bool(layout.title.text) + bool(top_titles)), name

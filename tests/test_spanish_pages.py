@@ -3,11 +3,13 @@
 from conftest import REPO, open_page
 from streamlit.testing.v1 import AppTest
 
-from cnn_core.base import texts
+from cnn_core.base import numbers, texts
 from cnn_core.lessons.exercises import BUILD_START, answer_text, make_exercises
 from cnn_core.nn.architecture import PRESETS
 
 ES = texts.table("es")
+
+EXERCISES = len(make_exercises())  # the progress bar's total
 
 
 def page(name: str, lang: str = "es") -> AppTest:
@@ -22,7 +24,7 @@ def test_a_whole_number_typed_as_a_decimal_is_accepted_and_stays_with_its_explan
     at = page("exercises")
     at.text_input(key="ex_pool_neurons_0").input("6272.0").run()
     at.button(key="check_pool_neurons").click().run()
-    assert progress(at).startswith("1 de 22")
+    assert progress(at).startswith(f"1 de {EXERCISES}")
     solved = [s.value for s in at.success]
     assert any("6.272" in s for s in solved), solved  # the answer in Spanish numbers
     explanations = [i.value for i in at.info]
@@ -38,7 +40,7 @@ def test_multiple_choice_right_and_wrong_with_feedback():
     at.radio(key="ex_weight_sharing_choice").set_value((right + 1) % 4).run()
     at.button(key="check_weight_sharing").click().run()
     assert any(ES["ex.wrong_choice"] in e.value for e in at.error)
-    assert progress(at).startswith("0 de 22")
+    assert progress(at).startswith(f"0 de {EXERCISES}")
     at.radio(key="ex_weight_sharing_choice").set_value(right).run()
     at.button(key="check_weight_sharing").click().run()
     assert any(answer_text(ex, "es") in s.value for s in at.success)
@@ -49,35 +51,73 @@ def test_the_build_exercise_needs_building_from_its_starting_network():
     at = page("exercises")
     at.button(key="check_build_tutorial").click().run()
     assert any(ES["ex.not_yet"] in e.value for e in at.error)  # the default network does not count
+    at.button(key="start_build").click().run()  # it would replace the network being edited: asked first
+    assert any(ES["ex.start_build_confirm"] in w.value for w in at.warning)
+    assert at.session_state["arch"] == PRESETS["tutorial"]
+    at.button(key="start_build_no").click().run()
+    assert at.session_state["arch"] == PRESETS["tutorial"] and not at.session_state["build_started"]
     at.button(key="start_build").click().run()
+    at.button(key="start_build_yes").click().run()
     assert at.session_state["arch"] == BUILD_START
     at.button(key="check_build_tutorial").click().run()
-    assert progress(at).startswith("0 de 22")
+    assert progress(at).startswith(f"0 de {EXERCISES}")
     at.session_state["arch"] = PRESETS["tutorial"]  # as the Architecture page's sliders would leave it
     at.button(key="check_build_tutorial").click().run()
-    assert progress(at).startswith("1 de 22")
+    assert progress(at).startswith(f"1 de {EXERCISES}")
 
 
 def test_changing_the_variation_starts_its_progress_from_zero():
     at = page("exercises")
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
-    assert progress(at).startswith("1 de 22")
+    assert progress(at).startswith(f"1 de {EXERCISES}")
     at.number_input(key="w_seed").set_value(4).run()
-    assert progress(at).startswith("0 de 22")
+    assert progress(at).startswith(f"0 de {EXERCISES}")
     assert at.text_input(key="ex_input_gray_0").value == ""
     assert any("4" in w.value for w in at.warning)
     ex = {e.id: e for e in make_exercises(4)}["input_gray"]
     at.text_input(key="ex_input_gray_0").input(answer_text(ex, "es")).run()
     at.button(key="check_input_gray").click().run()
-    assert progress(at).startswith("1 de 22")
+    assert progress(at).startswith(f"1 de {EXERCISES}")
 
 
-def test_a_revealed_solution_shows_the_answer_but_does_not_count():
+def test_a_revealed_solution_is_asked_for_counts_as_revealed_and_typing_it_afterwards_does_not_solve_it():
     at = page("exercises")
     at.button(key="reveal_relu").click().run()
-    assert any("0, 2, 0, 0, 5" in w.value for w in at.warning)
-    assert progress(at).startswith("0 de 22")
+    assert any(ES["ex.reveal_confirm"] in w.value for w in at.warning)  # asked first, nothing shown yet
+    assert not any("0, 2, 0, 0, 5" in w.value for w in at.warning)
+    at.button(key="reveal_no_relu").click().run()
+    assert not any(ES["ex.reveal_confirm"] in w.value for w in at.warning)
+    at.button(key="reveal_relu").click().run()
+    at.button(key="reveal_yes_relu").click().run()
+    assert any(ES["ex.revealed"] in w.value and "0, 2, 0, 0, 5" in w.value for w in at.warning)
+    assert progress(at).startswith(f"0 de {EXERCISES}") and "1 con la solución vista" in progress(at)
+    at.text_input(key="ex_relu_0").input("0, 2, 0, 0, 5").run()  # the answer just seen, typed in
+    at.button(key="check_relu").click().run()
+    assert progress(at).startswith(f"0 de {EXERCISES}")
+    ws = at.session_state["ws"]
+    again = open_page("exercises", lang="es", ws=ws)  # the workspace link: still revealed, still not solved
+    assert progress(again).startswith(f"0 de {EXERCISES}") and "1 con la solución vista" in progress(again)
+    assert any(ES["ex.revealed"] in w.value for w in again.warning)
+    assert "👁️" in [e.label for e in again.expander if "ReLU" in e.label][0]
+
+
+def test_usual_mistakes_get_their_own_feedback():
+    at = page("exercises")
+    at.text_input(key="ex_conv_params_0").input("288").run()
+    at.text_input(key="ex_conv_params_1").input("288").run()  # the 32 biases left out
+    at.button(key="check_conv_params").click().run()
+    assert any(ES["ex.mistake.bias"] in e.value for e in at.error)
+    at.text_input(key="ex_input_colour_0").input("784").run()  # 28 × 28, the three colours left out
+    at.button(key="check_input_colour").click().run()
+    assert any(ES["ex.mistake.channels"] in e.value for e in at.error)
+    at.text_input(key="ex_padding_0").input("26").run()  # 'same' and 'valid' the wrong way round
+    at.text_input(key="ex_padding_1").input("28").run()
+    at.button(key="check_padding").click().run()
+    assert any(ES["ex.mistake.padding"] in e.value for e in at.error)
+    at.text_input(key="ex_input_gray_0").input("785").run()  # no usual mistake: the plain «Todavía no»
+    at.button(key="check_input_gray").click().run()
+    assert any(e.value == ES["ex.wrong"] for e in at.error)
 
 
 def test_instructor_gets_the_answer_key(app_env):
@@ -88,6 +128,30 @@ def test_instructor_gets_the_answer_key(app_env):
     at.text_input(key="w_instructor_key").input("clave-docente").run()
     ids = [b.proto.id for b in at.get("download_button")]
     assert any("answer_key" in i for i in ids) and any("answer_key_html" in i for i in ids)
+
+
+def test_home_promises_only_what_this_server_measured():
+    from conftest import app_store
+
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.model import build_model
+    from cnn_core.nn.pretrained import load_pretrained
+    from cnn_core.store import runs as core_runs
+
+    def train_line(at) -> str:
+        return next(c.value for c in at.caption if "MNIST" in c.value and "Fashion" in c.value)
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "es"
+    at.run()
+    shipped = numbers.format_percent(load_pretrained().meta["test_accuracy"], "es")
+    assert shipped in train_line(at) and "98 %" not in train_line(at)
+    raw = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "finished.cnn.zip")
+    new.source, new.reason, new.test_accuracy = "trained", "done", 0.99987
+    app_store().add_run(app_store().create_workspace(), new)
+    at.run()
+    assert "99,99 %" in train_line(at)  # this server's best finished training, measured
 
 
 def test_home_explains_a_cnn_and_offers_the_90_minute_path_and_the_guide():

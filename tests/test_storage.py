@@ -15,11 +15,19 @@ from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.model import build_model
 from cnn_core.store import runs
 from cnn_core.store.migrations import current
-from cnn_core.store.storage import WORKSPACE_CODE, Limits, NewRun, OpenedWorkspace, Storage, Workspace
+from cnn_core.store.storage import (
+    WORKSPACE_CODE,
+    Limits,
+    NewRun,
+    OpenedWorkspace,
+    Storage,
+    Workspace,
+    revealed_key,
+)
 from cnn_core.train.jobs import start_training
 from cnn_core.train.trainer import TrainConfig
 
-HEAD = "0003"  # the newest revision in cnn_core/store/migrations/versions
+HEAD = "0005"  # the newest revision in cnn_core/store/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
@@ -165,9 +173,9 @@ def test_workspace_codes_are_unguessable_and_checked(store):
     assert len(codes) == 20 and all(WORKSPACE_CODE.match(c) for c in codes)
     assert all(len(c) * 6 >= 96 for c in codes)  # base64url: 6 bits a character, 128 bits in all
     code = codes.pop()
-    assert store.workspace_exists(code)
-    assert not store.workspace_exists(code[:-1] + ("A" if code[-1] != "A" else "B"))
-    assert not store.workspace_exists("'; drop table runs; --")
+    assert store.open_workspace(code) is not None
+    assert store.open_workspace(code[:-1] + ("A" if code[-1] != "A" else "B")) is None
+    assert store.open_workspace("'; drop table runs; --") is None
 
 
 def test_a_run_keeps_everything_and_its_model_round_trips(store):
@@ -217,7 +225,7 @@ def test_limits_remove_the_oldest_unpinned_runs_and_name_them(database_url):
     _, removed = store.add_run(code, model_run("big", size=7500))  # bytes: 1000*3 + 7500 > 10000
     assert removed == ["run2"]
     assert [r.name for r in store.runs(code)] == ["run0", "run3", "big"]
-    assert store.workspace_bytes(code) == 9500
+    assert sum(r.model_size for r in store.runs(code)) == 9500
     store.close()
 
 
@@ -235,7 +243,8 @@ def test_a_run_that_cannot_fit_is_refused_before_anything_is_removed(database_ur
     with pytest.raises(WorkspaceFullError) as refused:  # the pinned runs leave 448,576 bytes
         store.add_run(code, model_run("big", size=500_000))
     assert refused.value.key == "err.run_no_room" and refused.value.params["pinned_mb"] == 0.6
-    assert [r.name for r in store.runs(code)] == ["run0", "run1"] and store.workspace_bytes(code) == 600_000
+    kept = store.runs(code)
+    assert [r.name for r in kept] == ["run0", "run1"] and sum(r.model_size for r in kept) == 600_000
     _, removed = store.add_run(code, model_run("fits", size=400_000))
     assert removed == []
     store.pin_run(code, store.runs(code)[-1].id)
@@ -262,6 +271,20 @@ def test_a_run_bigger_than_a_run_can_be_read_back_is_refused_even_in_a_big_works
     store.close()
 
 
+def test_a_runs_fields_are_described_once_and_the_table_has_a_column_for_each():
+    """RunFields is the one description: a stored run (NewRun) adds its model, a read one (RunInfo) what the
+    database adds; the runs table holds both (and its owner and the model's digest), nothing else."""
+    from cnn_core.store.storage import Run, RunFields, RunInfo
+
+    described = {f.name for f in dataclasses.fields(RunFields)}
+    assert {f.name for f in dataclasses.fields(NewRun)} == described | {"model"}
+    assert {f.name for f in dataclasses.fields(RunInfo)} == described | {"id", "created_at", "pinned", "model_size",
+                                                                      "model_sha256"}
+    columns = {c.key for c in Run.__table__.columns}
+    assert columns == described | {"model", "id", "created_at", "pinned", "model_size", "workspace_id",
+                                   "model_sha256"}
+
+
 def test_nul_in_any_text_is_dropped_and_both_databases_keep_the_same(store):
     """PostgreSQL refuses NUL in text (psycopg.DataError); SQLite would keep it. Every text column drops it."""
     code = store.create_workspace()
@@ -274,14 +297,14 @@ def test_nul_in_any_text_is_dropped_and_both_databases_keep_the_same(store):
     store.rename_run(code, run_id, "evil\x00name")
     assert store.run(code, run_id).name == "evilname"
     store.save_settings(code, {"w_lr": "0.1\x00"})
-    assert store.settings(code) == {"w_lr": "0.1\x00"}
+    assert store.open_workspace(code).settings == {"w_lr": "0.1\x00"}
     store.mark_solved(code, "neu\x00rons")
-    assert store.solved(code) == {"neurons"}
+    assert store.open_workspace(code).solved == {"neurons"}
     room = store.create_room("Tues\x00day")
     assert store.room(room).title == "Tuesday"
     assert store.join_room(room, code, "bob\x00")
     assert [r.nickname for r in store.board(room)[0]] == ["bob"]
-    assert not store.workspace_exists(code + "\x00") and store.open_workspace(code[:-1] + "\x00") is None
+    assert store.open_workspace(code + "\x00") is None and store.open_workspace(code[:-1] + "\x00") is None
     assert store.room(room[:-1] + "\x00") is None and not store.join_room(room + "\x00", code, "x")
     with store.engine.connect() as conn:  # what the database itself holds
         assert conn.execute(text("SELECT name, dataset FROM runs")).one() == ("evilname", "mnist")
@@ -302,23 +325,39 @@ def test_nicknames_and_titles_are_one_plain_line_and_never_pass_for_a_members_nu
 
 def test_settings_and_exercise_progress(store):
     code = store.create_workspace()
-    assert store.settings(code) == {} and store.solved(code) == set()
+    assert store.open_workspace(code).settings == {} and store.open_workspace(code).solved == set()
     store.save_settings(code, {"w_mode": "time", "w_budget": 20, "w_lr": 0.003})
     store.mark_solved(code, "neurons")
     store.mark_solved(code, "neurons")
     store.mark_solved(code, "params")
-    assert store.settings(code) == {"w_mode": "time", "w_budget": 20, "w_lr": 0.003}
-    assert store.solved(code) == {"neurons", "params"}
+    assert store.open_workspace(code).settings == {"w_mode": "time", "w_budget": 20, "w_lr": 0.003}
+    assert store.open_workspace(code).solved == {"neurons", "params"}
     assert store.open_workspace(code) == OpenedWorkspace({"w_mode": "time", "w_budget": 20, "w_lr": 0.003},
                                                          {"neurons", "params"}, 0)
     assert store.open_workspace("x" * 22) is None and store.open_workspace("bad code") is None
     store.unmark_all(code)
-    assert store.solved(code) == set()
+    assert store.open_workspace(code).solved == set()
+
+
+def test_a_revealed_exercise_is_kept_apart_and_answering_it_afterwards_does_not_solve_it(store):
+    code = store.create_workspace()
+    store.mark_solved(code, "padding", revealed=True)
+    store.mark_solved(code, "padding")  # the revealed answer typed in afterwards
+    store.mark_solved(code, "relu")
+    store.mark_solved(code, "relu", revealed=True)  # solved first: revealing it later changes nothing
+    opened = store.open_workspace(code)
+    assert opened.solved == {"relu"} and opened.revealed == {"padding"}
+    assert store.open_workspace(code) == OpenedWorkspace({}, {"relu"}, 0, {"padding"})
+    room = store.create_room()
+    store.join_room(room, code, "ana")
+    rows, counts = store.board(room)
+    assert (rows[0].solved, rows[0].revealed) == (1, 1)
+    assert counts == {"relu": 1, revealed_key("padding"): 1}
 
 
 def test_the_exercise_variation_is_kept_and_changing_it_starts_its_progress_from_zero(store):
     code, other = store.create_workspace(), store.create_workspace()
-    assert store.variation(code) == 0
+    assert store.open_workspace(code).variation == 0
     store.mark_solved(code, "neurons")
     store.mark_solved(other, "neurons")
     store.set_variation(code, 7)
@@ -355,10 +394,25 @@ def test_idle_workspaces_are_removed_with_everything_they_hold(store):
         conn.execute(update(Workspace).where(Workspace.code == old)
                      .values(last_seen_at=dt.datetime(2020, 1, 1)))
     assert store.cleanup_idle(days=30) == 1
-    assert not store.workspace_exists(old) and store.workspace_exists(fresh)
+    assert store.open_workspace(old) is None and store.open_workspace(fresh) is not None
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM runs")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM room_members")).scalar() == 0
+
+
+def test_idle_days_never_keeps_every_workspace(store, monkeypatch):
+    """CNN_PLAYGROUND_IDLE_DAYS=never: the settings say None and no cleanup removes anything, even years idle."""
+    from cnn_core.settings import Settings
+
+    monkeypatch.setenv("CNN_PLAYGROUND_IDLE_DAYS", "never")
+    store.limits = Settings.load([]).storage_limits()
+    assert store.limits.idle_days is None
+    code = store.create_workspace()
+    with store.engine.begin() as conn:
+        conn.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=dt.datetime(2000, 1, 1)))
+    assert store.cleanup_idle() == 0
+    store._last_cleanup = None  # the next visit runs the cleanup as a fresh process would
+    assert store.open_workspace(code) is not None
 
 
 def test_the_server_cleans_up_by_itself_when_a_workspace_is_opened_or_created(database_url):
@@ -370,7 +424,7 @@ def test_the_server_cleans_up_by_itself_when_a_workspace_is_opened_or_created(da
     first.close()
     restarted = Storage(database_url)  # a server process starting: its first visitor triggers the cleanup
     assert restarted.open_workspace(returning) is None  # idle too long: gone, like the other one
-    assert not restarted.workspace_exists(old)
+    assert restarted.open_workspace(old) is None
     restarted.close()
     another = Storage(database_url)
     stale = another.create_workspace()
@@ -379,7 +433,7 @@ def test_the_server_cleans_up_by_itself_when_a_workspace_is_opened_or_created(da
     another.close()
     fresh = Storage(database_url)
     fresh.create_workspace()  # a new visitor on a fresh process also triggers it
-    assert not fresh.workspace_exists(stale)
+    assert fresh.open_workspace(stale) is None
     fresh.close()
 
 

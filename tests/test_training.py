@@ -278,6 +278,69 @@ def test_a_job_whose_owner_is_gone_stops_itself(tiny_data):
     assert snap.status == "stopped" and snap.result.steps > 0
 
 
+class ElsewhereJob(TrainingJob):
+    """A job that trains "elsewhere" (here: its own History, as a remote worker would) and reports only through
+    the public calls a job offers, as the Ray job does: record, set_status, should_stop, keep_partial, node."""
+
+    executor = "elsewhere"
+
+    def __init__(self, *args, fail_after: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fail_after = fail_after
+
+    def node(self):
+        return "worker-7"
+
+    def _train(self):
+        remote = History()  # the worker's own record, delivered event by event
+        self.set_status("running")
+
+        def deliver(event):
+            remote(event)
+            self.record(event)
+            if self.fail_after is not None and len(remote.steps) >= self.fail_after:
+                raise RuntimeError("node lost")
+
+        try:
+            result = train(self.model, self.data, self.cfg, on_event=deliver, should_stop=self.should_stop)
+        except RuntimeError:
+            self.keep_partial(remote.steps[-1].step)
+            raise PlaygroundError("err.ray_node_lost", node=self.node()) from None
+        self.set_status(result.reason)
+
+
+def test_a_job_training_elsewhere_reports_through_the_public_calls(tiny_data):
+    cfg = TrainConfig(epochs=1000, batch_size=32, val_size=50)
+    job = ElsewhereJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg).start()
+    assert job.wait_first_step(60)
+    job.stop()
+    assert job.wait(60)
+    snap = job.snapshot()
+    assert (snap.status, snap.executor, snap.node, snap.result.reason) == ("stopped", "elsewhere", "worker-7",
+                                                                           "stopped")
+    assert snap.steps and snap.steps[-1].step == snap.result.steps
+    failing = ElsewhereJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg, fail_after=5)
+    failing.start().wait(60)
+    snap = failing.snapshot()
+    assert snap.status == "failed" and snap.error.key == "err.ray_node_lost"
+    assert (snap.result.reason, snap.result.steps) == ("stopped", 5)  # the weights it had, kept as a stopped run
+
+
+def test_the_ray_job_writes_no_private_state_of_the_job_it_extends():
+    """RayTrainingJob reaches TrainingJob's state only through its public calls (no self._status = ...)."""
+    import ast
+    import inspect
+
+    from cnn_core.train import ray_executor
+
+    base_private = {n for n in vars(TrainingJob) if n.startswith("_") and not n.startswith("__")}
+    base_private |= {"_status", "_lock", "_history", "_error", "_done", "_stop", "_first_step"}
+    tree = ast.parse(inspect.getsource(ray_executor.RayTrainingJob))
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "self"}
+    assert used & base_private <= {"_train"}, used & base_private  # _train: the one hook it overrides
+
+
 @pytest.mark.realdata
 def test_cli_train_prints_json_and_saves_a_loadable_model(real_data_dir, tmp_path):
     import json
@@ -434,14 +497,11 @@ def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
         torch.set_num_threads(threads)
 
 
-def test_the_split_index_holds_out_the_same_images_split_validation_copies():
-    from cnn_core.data.loading import ImageData
-    from cnn_core.train.trainer import split_indices, split_validation
+def test_the_split_index_holds_out_a_seeded_part_and_trains_on_the_rest():
+    from cnn_core.train.trainer import split_indices
 
-    gen = torch.Generator().manual_seed(3)
-    x = torch.randint(0, 256, (1500, 1, 8, 8), dtype=torch.uint8, generator=gen)
-    y = torch.randint(0, 10, (1500,), generator=gen)
     train_idx, val_idx = split_indices(1500, 300, seed=0)
     assert len(val_idx) == 300 and sorted(torch.cat([train_idx, val_idx]).tolist()) == list(range(1500))
-    tx, ty, vx, vy = split_validation(ImageData("t", list("0123456789"), x, y, x[:0], y[:0]), 300, 0)
-    assert torch.equal(tx, x[train_idx]) and torch.equal(vy, y[val_idx])
+    assert torch.equal(split_indices(1500, 300, seed=0)[1], val_idx)  # the same seed holds out the same images
+    assert not torch.equal(split_indices(1500, 300, seed=1)[1], val_idx)
+    assert len(split_indices(100, 300, seed=0)[1]) == 20  # at most a fifth

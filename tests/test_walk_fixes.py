@@ -6,16 +6,18 @@ import json
 
 import pytest
 import zipcraft
-from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room
+from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room, shown_table
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
+from cnn_core.base import texts
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.model import build_model
 from cnn_core.store import runs as core_runs
 
 TIMEOUT = 90
+ES = texts.table("es")
 
 
 def page(name: str, lang: str = "es", ws: str | None = None, **params) -> AppTest:
@@ -49,10 +51,40 @@ def test_runs_table_and_compare_charts_write_numbers_the_spanish_way():
     code, kept = workspace_with_two_runs()
     at = page("runs", ws=code)
     no_exceptions(at)
-    table = at.dataframe[0].value
+    table = shown_table(at.dataframe[0])
     assert sorted(table["Parámetros"]) == sorted(f"{r.params:,}".replace(",", ".") for r in kept)
     assert "16,46" in set(table[table.columns[7]])  # the accuracy column, in percent with a decimal comma
     assert set(table["Segundos"]) <= {"5,2", "5,3"}
+    numbers = at.dataframe[0].value  # kept as numbers underneath, so a click on the header sorts them as numbers
+    assert [str(numbers[c].dtype) for c in ("Parámetros", numbers.columns[7], "Segundos")] == [
+        "int64", "float64", "float64"]
+
+
+def test_the_runs_comparison_and_model_pickers_name_things_as_the_rest_of_the_app():
+    code = store().create_workspace()
+    for n, dataset in enumerate(("mnist", "fashion-mnist")):
+        raw = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset=dataset)
+        new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"run{n}.cnn.zip")
+        new.source, new.dataset, new.precision, new.test_accuracy = "trained", dataset, "bf16", 0.9
+        new.train_config = {"epochs": 3, "time_budget_s": 30.0, "batch_size": 128, "lr": 0.002, "optimizer": "adam",
+                            "augment": False}
+        store().add_run(code, new)
+    at = page("runs", ws=code)
+    no_exceptions(at)
+    compared = shown_table(at.dataframe[1])
+    cells = {row.iloc[0]: set(row.iloc[1:3]) for _, row in compared.iterrows()}
+    assert cells[ES["runs.row_dataset"]] == {ES["dataset.mnist"], ES["dataset.fashion-mnist"]}
+    assert cells[ES["runs.row_lr"]] == {"0,002"} and cells[ES["runs.row_time_budget_s"]] == {"30"}
+    assert cells[ES["runs.row_optimizer"]] == {ES["train.opt_adam"]}
+    assert cells[ES["runs.row_precision"]] == {ES["train.precision_bf16"]}
+    assert cells[ES["runs.row_padding"]] == {ES["arch.padding_same"]}
+    assert cells[ES["runs.row_pool"]] == {f"{ES['arch.pool_max']} 2×2"}
+    shown = {v for values in cells.values() for v in values}
+    assert not shown & {"0.002", "30.0", "mnist", "fashion-mnist", "adam", "bf16", "same", "max 2"}
+    inside = page("inside", ws=code)
+    labels = inside.selectbox(key="w_model_inside").options
+    assert any(f" · {ES['dataset.fashion-mnist']} · " in label for label in labels), labels
+    assert not any(" · mnist · " in label or " · fashion-mnist · " in label for label in labels)
     fig = figure(at)
     assert fig["layout"]["separators"] == ",."
     assert fig["layout"]["yaxis2"]["ticktext"][-1] == "100 %"  # accuracy as a percentage, as on Train, Spanish style
@@ -69,15 +101,18 @@ def test_room_scatter_axes_are_spanish_numbers_and_accuracy_a_percentage(app_env
     store().add_run(student.session_state["ws"], new)
     teacher.run()
     no_exceptions(teacher)
-    board = teacher.dataframe[0].value
-    assert board.iloc[0, 1] == "Ana"  # a plain nickname is shown on the board
+    board = teacher.table[0].value  # indexed by rank
+    assert board.iloc[0, 0] == "Ana"  # a plain nickname is shown on the board
     assert any(f"?room={room}&lang=es" in c.value for c in teacher.code)  # students land in Spanish
-    assert board.iloc[0, 2] == "16,46" and board.iloc[0, 3] == f"{new.params:,}".replace(",", ".")
+    assert board.iloc[0, 1] == "16,46" and board.iloc[0, 2] == f"{new.params:,}".replace(",", ".")
     fig = figure(teacher)
     assert fig["layout"]["separators"] == ",."
-    assert fig["layout"]["xaxis"]["exponentformat"] == "none" and fig["layout"]["xaxis"]["separatethousands"]
+    ticks = fig["layout"]["xaxis"]["ticktext"]  # powers of ten, thousands grouped the Spanish way
+    assert [int(x.replace(".", "")) for x in ticks] == fig["layout"]["xaxis"]["tickvals"]
+    vals = fig["layout"]["xaxis"]["tickvals"]
+    assert vals[0] <= new.params <= vals[-1] and all("." in x for x, v in zip(ticks, vals) if v >= 1000)
     assert fig["layout"]["yaxis"]["ticktext"][1] == "20 %" and fig["data"][0]["y"] == [0.1646]
-    assert fig["data"][0]["customdata"][0][1] == "16,46 %"  # the hover, written by the app
+    assert fig["data"][0]["customdata"][0][2] == "16,46 %"  # the hover, written by the app
 
 
 def test_a_too_big_model_upload_names_the_limit_applied_in_spanish(app_env):
@@ -152,7 +187,7 @@ def test_inside_overview_names_layers_as_the_architecture_table_does(real_data_d
     assert not {"**conv1**", "**dense1**"} & shown
     assert "conv 1" in at.button(key="overview_conv1").help
     assert "1 posición/s" in at.select_slider(key="w_conv_speed").options  # not "1 posiciones/s"
-    patch = next(d.value for d in at.dataframe if d.value.shape == (6, 6))  # section 1's 6×6 patch, rows 11–16
+    patch = next(d.value for d in at.table if d.value.shape == (6, 6))  # section 1's 6×6 patch, rows 11–16
     assert list(patch.index) == [str(r) for r in range(11, 17)] and list(patch.columns) == [str(c) for c in range(11, 17)]
 
 

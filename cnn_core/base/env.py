@@ -27,11 +27,14 @@ AUTO = "auto"
 
 
 class SettingError(ValueError):
-    """A setting that cannot be used; ``str()`` is the operator's message (English: logs and terminals)."""
+    """A setting that cannot be used; ``str()`` is the operator's message (English: logs and terminals).
 
-    def __init__(self, name: str, value: str, allowed: str):
-        self.name, self.value, self.allowed = name, value, allowed
-        super().__init__(f"{name}={value!r} is not valid: {allowed}.")
+    ``var`` is the table's row, so the app can say the allowed range in the reader's language.
+    """
+
+    def __init__(self, var: Var, value: str):
+        self.var, self.name, self.value, self.allowed = var, var.env, value, var.allowed()
+        super().__init__(f"{self.name}={value!r} is not valid: {self.allowed}.")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class Var:
     low: float | None = None  # smallest allowed (inclusive)
     high: float | None = None  # largest allowed (inclusive)
     word: str | None = None  # a word allowed instead of a number (NEVER, AUTO); read as None
-    doc: str = ""
+    doc: str = ""  # what it does, for README's table (Markdown)
+    shown: str = ""  # the default as README says it, where the value is not the whole story ("cores / 2")
 
     @property
     def env(self) -> str:
@@ -55,45 +59,75 @@ class Var:
             return text + (f", or '{self.word}'" if self.word else "")
         return "a path" if self.kind == "path" else "text"
 
+    def shown_default(self) -> str:
+        """The default as README's table says it: ``shown`` when set, else the value (``90``, ``0.25``)."""
+        return self.shown or _fmt(self.default)
+
 
 def _fmt(x: float | None) -> str:
-    return "any" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+    return "any" if x is None else (str(int(x)) if float(x).is_integer() else f"{x:.4g}")  # 1/24 → 0.04167
 
 
 CORES = os.cpu_count() or 1
 
-# One row per setting. README's settings table is written from these rows (tests/test_settings.py checks).
+# One row per setting. README's settings table is written from these rows (python -m scripts.settings_table;
+# tests/test_settings.py checks), so a row's doc is what an operator reads there.
 VARS = (
-    Var("HOME", "path", None, doc="the app's own files (the SQLite database); default ~/.cache/cnn_playground"),
-    Var("DATABASE_URL", "secret", None, doc="SQLAlchemy URL of the database; default a SQLite file in HOME"),
-    Var("INSTRUCTOR_KEY", "secret", "", doc="unlocks rooms and the exercises' answers; unset: nobody can"),
-    Var("PUBLIC_URL", "text", "", doc="the address students reach this server at (room link and QR codes)"),
-    Var("DATA_DIR", "path", None, doc="datasets are found or downloaded here; default ~/.cache/cnn_playground/data"),
-    Var("CACHE_DIR", "path", None, doc="decoded image zips; default ~/.cache/cnn_playground/decoded"),
+    Var("DATA_DIR", "path", None, shown="`~/.cache/cnn_playground/data`",
+        doc="datasets are found or downloaded here (also `-- --data-dir`)"),
+    Var("CACHE_DIR", "path", None, shown="`~/.cache/cnn_playground/decoded`",
+        doc="decoded image zips (CIFAR JPEGs decode once)"),
     Var("CACHE_MB", "float", 2048, 0, 10**7, doc="decoded image zips kept on disk, megabytes; 0 keeps none"),
-    Var("MAX_CONCURRENT", "int", max(1, CORES // 2), 1, 1024, doc="trainings running at once; the rest queue"),
-    Var("MAX_TRAIN_SECONDS", "float", 300, 1, 86400, doc="the longest training one user may ask for"),
-    Var("MAX_EPOCHS", "float", 20, 0.1, 1000, doc="the most epochs one training may ask for"),
-    Var("MEMORY_MB", "float", 2048, 16, 10**7, doc="activation + weight memory one training may need"),
-    Var("MAX_UPLOAD_MB", "float", 200, 1, 10**5, doc="an image zip or model file, megabytes"),
+    Var("MAX_CONCURRENT", "int", max(1, CORES // 2), 1, 1024, shown="cores / 2",
+        doc="trainings at once; the rest queue and see their place"),
+    Var("MAX_TRAIN_SECONDS", "float", 300, 1, 86400, doc="the longest time budget a user may pick"),
+    Var("MAX_EPOCHS", "float", 20, 0.1, 1000, doc="the most epochs a user may pick"),
+    Var("MEMORY_MB", "float", 2048, 16, 10**7,
+        doc="activation + weight memory one training may need; networks needing more are refused, with the estimate"),
+    Var("MAX_UPLOAD_MB", "float", 200, 1, 10**5,
+        doc="image zips and model files, megabytes (a model file becomes a run, so it must also fit "
+            "`MAX_WORKSPACE_MB`)"),
+    Var("MAX_DECODE_MEGAPIXELS", "int", 1500, 1, 10**6,
+        doc="the pixels decoding an image zip produces, all images together, read from their headers before "
+            "decoding (JPEGs at the reduced scale they are read at, every image at least 12,000 pixels, its opening "
+            "and text chunks: 10,000 photos fit, or 3,000 PNGs of 0.5 megapixels, or the 100,000 files a zip may "
+            "hold; the worst zip at this limit is 20–40 s of one core)"),
     Var("ORPHAN_GRACE_S", "float", 30, 1, 86400,
-        doc="a training whose browser session has been gone this long stops"),
-    Var("MAX_RUNS", "int", 30, 1, 10**4, doc="runs kept per workspace; past it the oldest unpinned go"),
-    Var("MAX_WORKSPACE_MB", "float", 100, 1, 10**5, doc="model megabytes kept per workspace; same rule"),
+        doc="a training whose browser tab has been closed this long stops, freeing its slot"),
+    Var("RAY_ADDRESS", "text", "", shown="none (in-process)",
+        doc="train on this Ray cluster: `auto`, `host:port` or `ray://host:port` (also `-- --ray ADDRESS`, and "
+            "`--ray` on `train`); see \"A room bigger than one machine\""),
+    Var("RAY_CPUS", "float", 2.0, 0.1, 1024, doc="CPUs each training asks the cluster for (its torch threads)"),
+    Var("RAY_GPU_FRACTION", "float", 0.25, 0, 1,
+        doc="share of a GPU each training asks for when the cluster has GPUs (device automatic or CUDA): "
+            "four trainings per GPU"),
+    Var("RAY_MAX_RUNNING", "int", None, 1, 10**5, word=AUTO, shown="cluster CPUs / `RAY_CPUS`",
+        doc="trainings at once on the whole cluster; the rest wait in one queue shared by every replica; "
+            "`auto` (or unset): as many as its CPUs hold, recomputed as nodes join"),
+    Var("HOME", "path", None, shown="`~/.cache/cnn_playground`",
+        doc="the app's own files: the SQLite database `playground.db`"),
+    Var("DATABASE_URL", "secret", None, shown="SQLite file in the home",
+        doc="a SQLAlchemy URL; `postgresql://user:pass@host/db` for several replicas"),
+    Var("DB_TIMEOUT_S", "float", 10, 0.5, 600, doc="the longest one database call may take"),
+    Var("MAX_RUNS", "int", 30, 1, 10**4,
+        doc="runs a workspace keeps; past it the oldest unpinned run goes, with a notice"),
+    Var("MAX_WORKSPACE_MB", "float", 100, 1, 10**5,
+        doc="megabytes of models a workspace keeps (tutorial network: 0.8 MB), same rule; a run that cannot fit "
+            "even with every unpinned run removed is refused, and nothing is removed"),
     Var("MAX_DATABASE_MB", "float", 2048, 10, 10**7,
-        doc="model megabytes kept by the whole server; past it new runs are refused"),
-    Var("NEW_WORKSPACES_PER_HOUR", "int", 60, 1, 10**6,
-        doc="workspaces one client address may create in an hour"),
+        doc="model megabytes the whole server keeps; past it new runs are refused"),
+    Var("NEW_WORKSPACES_PER_HOUR", "int", 60, 1, 10**6, doc="workspaces one client address may create in an hour"),
     Var("MODEL_CACHE_MB", "float", 512, 16, 10**6, doc="stored models kept loaded in memory, all together"),
     Var("IDLE_DAYS", "float", 90, 1 / 24, 36500, word=NEVER,
-        doc="workspaces nobody used for this long are removed; 'never' keeps them"),
-    Var("DB_TIMEOUT_S", "float", 10, 0.5, 600, doc="the longest one database call may take"),
-    Var("RAY_ADDRESS", "text", "", doc="train on this Ray cluster (auto, host:port, ray://host:port); unset: in-process"),
-    Var("RAY_CPUS", "float", 2.0, 0.1, 1024, doc="CPUs each training asks the cluster for"),
-    Var("RAY_GPU_FRACTION", "float", 0.25, 0, 1, doc="the fraction of a GPU each training asks for, where there are GPUs"),
-    Var("RAY_MAX_RUNNING", "int", None, 1, 10**5, word=AUTO,
-        doc="trainings at once on the cluster; 'auto' (or unset): as many as its CPUs hold"),
-    Var("MAX_DECODE_MEGAPIXELS", "int", 1500, 1, 10**6, doc="an image zip's pixels, all images together"),
+        doc="workspaces nobody opened for this long are removed (the server checks once an hour); "
+            "`never` keeps them"),
+    Var("INSTRUCTOR_KEY", "secret", "", shown="none",
+        doc="unlocks rooms and the exercises' answer key; also `instructor_key` in `.streamlit/secrets.toml`. "
+            "Without a key nobody is an instructor, and the Room page and the log say so"),
+    Var("PUBLIC_URL", "text", "", shown="the page's own address",
+        doc="the address students reach the server at (`https://cnn.school.example`); the room's link and the QR "
+            "codes start with it. Unset: the page's own address, or, for a page opened at `localhost`/`127.0.0.1`, "
+            "one of the machine's network addresses the instructor picks"),
 )
 BY_NAME = {v.name: v for v in VARS}
 
@@ -119,10 +153,10 @@ def get(name: str):
     try:
         value = int(text) if var.kind == "int" else float(text)
     except ValueError:
-        raise SettingError(var.env, text, var.allowed()) from None
+        raise SettingError(var, text) from None
     if not math.isfinite(value) or (var.low is not None and value < var.low) or (
             var.high is not None and value > var.high):
-        raise SettingError(var.env, text, var.allowed())
+        raise SettingError(var, text)
     return value
 
 

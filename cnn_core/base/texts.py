@@ -4,7 +4,8 @@ One TOML file per language in ``cnn_core/locales/`` (``es.toml``, ``en.toml``,
 …) maps keys to texts with ``{placeholders}``; the list of languages is the
 list of files, so adding a language is adding one file. The core's errors,
 the command line and the app all read these files; nothing else holds a copy
-of a text. Keys starting with ``_meta.`` say how the language writes numbers.
+of a text. ``_meta.name`` is the language's name in the switch; how it writes
+numbers comes from its code (:mod:`cnn_core.base.numbers`).
 
 This module is plain Python (no Streamlit): the app's ``ui/base/i18n.py`` picks the
 session's language and calls :func:`translate`.
@@ -17,6 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from cnn_core.base.numbers import format_number
 
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
 DEFAULT_LANG = "es"  # the course is Spanish
@@ -60,19 +63,3 @@ def _localise(value, lang: str):
     if isinstance(value, float) and math.isfinite(value) and "e" not in repr(value):  # a core error's 300.0 MB
         return format_number(value, lang, min(len(repr(value).partition(".")[2]), 6))  # "300,0" / "0,25" (es)
     return value
-
-
-def format_number(value: float, lang: str, decimals: int = 0) -> str:
-    """``25088`` → ``25.088`` (es) or ``25,088`` (en); ``0.5, decimals=1`` → ``0,5`` / ``0.5``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    meta = table(lang if lang in languages() else DEFAULT_LANG)
-    # en style first, then swapped to the language's marks (ints exactly: a float would overflow on huge ones)
-    text = f"{value:,}" if isinstance(value, int) and decimals == 0 else f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans({",": meta["_meta.group"], ".": meta["_meta.decimal"]}))
-
-
-def format_percent(fraction: float, lang: str, decimals: int = 2) -> str:
-    """``0.995`` → ``99,50 %`` (es) or ``99.50%`` (en)."""
-    meta = table(lang if lang in languages() else DEFAULT_LANG)
-    return meta["_meta.percent"].format(value=format_number(fraction * 100, lang, decimals))

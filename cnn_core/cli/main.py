@@ -146,6 +146,9 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    problems = env.check_all()  # a bad CNN_PLAYGROUND_* setting (Ray's, the data folder's) fails before any work
+    if problems:
+        raise problems[0]
     arch = architecture_from_args(args)  # a bad flag fails before anything loads
     cfg = train_config_from_args(args)
     if args.save:

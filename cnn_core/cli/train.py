@@ -85,6 +85,8 @@ def _train_on_ray(address: str, model, data, cfg, dataset: str, on_event):
 
     options = Settings.load([]).ray_options()
     builtin = dataset if datasets.get(dataset) else None  # the worker loads it from its own data directory
+    if builtin is not None:
+        print(f"note: {translate(CLI_LANG, 'note.ray_nodes_read_own_data', dataset=builtin)}", file=sys.stderr)
     job = make_executor(address, **options).start(model, data, cfg, dataset=builtin)
     seen = 0
     try:

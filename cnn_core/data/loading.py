@@ -113,7 +113,30 @@ def load_dataset(name: str, data_dir: Path | str | None = None, download: bool =
                         reason=Message("reason.dataset_unknown"))
     if info.load is not None:
         return info.load(data_dir, download)
+    if info.parent is not None:
+        return class_subset(load_dataset(info.parent, data_dir, download, cache_dir), info)
     return _load_torchvision(info, data_dir, download, cache_dir)
+
+
+def class_subset(data: ImageData, info: datasets.DatasetInfo) -> ImageData:
+    """The images of ``info.parent_classes`` in ``data``, in their order, labelled 0, 1, … in that order.
+
+    Classes are found by the parent's canonical names, so a copy whose folders list them in another order
+    (an image-folder zip) gives the same images.
+    """
+    parent = datasets.REGISTRY[info.parent]
+    relabel = torch.full((data.num_classes,), -1, dtype=torch.long)
+    for new, old in enumerate(info.parent_classes):
+        relabel[data.classes.index(parent.classes[old])] = new
+
+    def keep(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        new = relabel[y]
+        mask = new >= 0
+        return x[mask].contiguous(), new[mask]
+
+    train_x, train_y = keep(data.train_x, data.train_y)
+    test_x, test_y = keep(data.test_x, data.test_y)
+    return ImageData(info.name, list(info.classes), train_x, train_y, test_x, test_y)
 
 
 def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool, cache_dir) -> ImageData:

@@ -5,7 +5,8 @@ its image shape, whether a mirrored image keeps its class) and where it comes
 from: a class of ``torchvision.datasets`` (loaded by :mod:`cnn_core.data.loading`) or a
 ``load`` function of its own. Adding a torchvision dataset is one entry in
 :data:`REGISTRY` plus, in every locale file, its name ``dataset.<name>`` and
-its class names ``class.<name>.<index>`` (see :func:`display_class`).
+its class names ``class.<name>.<index>`` (see :func:`display_class`). A dataset made of some
+classes of another (cats and dogs from CIFAR-10) names its ``parent`` and those classes.
 
 This module is plain data and imports neither torch nor Streamlit, so the
 command line can list the choices without loading torch.
@@ -32,6 +33,9 @@ class DatasetInfo:
     torchvision: str | None = None  # class in torchvision.datasets that downloads and reads it
     # Anything else: load(data_dir, download) -> ImageData. Used when set, instead of torchvision.
     load: Callable[[Any, bool], Any] | None = None
+    # Some classes of another registered dataset, relabelled 0, 1, … in this order (its images, its files).
+    parent: str | None = None
+    parent_classes: tuple[int, ...] = ()
 
 
 DIGITS = tuple(str(i) for i in range(10))
@@ -44,6 +48,8 @@ REGISTRY: dict[str, DatasetInfo] = {info.name: info for info in (
     DatasetInfo("cifar10", ("airplane", "automobile", "bird", "cat", "deer",
                             "dog", "frog", "horse", "ship", "truck"),
                 (32, 32, 3), mirror_safe=True, torchvision="CIFAR10"),
+    # The tutorial's two-class photo example, from CIFAR-10's cat (3) and dog (5) images.
+    DatasetInfo("cats-dogs", ("cat", "dog"), (32, 32, 3), mirror_safe=True, parent="cifar10", parent_classes=(3, 5)),
 )}
 DEFAULT = "mnist"  # the tutorial's dataset: the Train page's first choice and a bad link's fallback
 

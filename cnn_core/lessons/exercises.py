@@ -15,6 +15,7 @@ they can be produced without the app. This module does not import Streamlit.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import random
 import re
@@ -23,8 +24,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from cnn_core.base import texts
-from cnn_core.nn.architecture import Architecture, conv_output_size, fully_connected_comparison, layer_table
+from cnn_core.base import numbers, texts
+from cnn_core.nn.architecture import (
+    Architecture,
+    conv_output_size,
+    fully_connected_comparison,
+    input_cost,
+    layer_table,
+    totals,
+)
 from cnn_core.nn.inspection import one_hot, softmax
 
 
@@ -34,6 +42,13 @@ class Number:
 
     value: float
     decimals: int = 2
+
+
+@dataclass(frozen=True)
+class Term:
+    """A number inside a worked formula: in parentheses when negative, so '5 − (−3)' never reads '5 − -3'."""
+
+    value: float | int | Number
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,20 @@ class Exercise:
     tolerance: float = 0.0  # absolute, for fractional answers
     options: tuple[int, ...] = ()  # choice: the order the option texts ``opt<i>`` are shown in
     decimals: int = 3  # how an expected decimal answer is written in the answer key
+    # The usual wrong answers, computed from this exercise's own numbers: ((mistake key, answers), ...), an
+    # answer of None matching whatever is typed in that box. The key names the text ``ex.mistake.<key>``.
+    mistakes: tuple = ()
+
+
+# What a learner's exercise is, in the session and in the workspace: solved by their answer, or revealed by
+# "Show the solution" (never counted as solved, even if the revealed answer is typed afterwards).
+SOLVED = "solved"
+REVEALED = "revealed"
+
+
+def solved_count(progress: dict, exercises: list[Exercise]) -> int:
+    """How many of ``exercises`` the learner solved (``progress``: {exercise id: SOLVED or REVEALED})."""
+    return sum(progress.get(ex.id) == SOLVED for ex in exercises)
 
 
 # ------------------------------------------------------------------ reading answers
@@ -99,22 +128,31 @@ def parse_vector(text: str) -> tuple[float, ...] | None:
     return None if not values or any(v is None for v in values) else tuple(values)
 
 
+def _matches(given: str, expected, tolerance: float) -> bool:
+    if isinstance(expected, tuple):
+        values = parse_vector(given)
+        return values is not None and len(values) == len(expected) and all(
+            abs(v - e) <= tolerance + 1e-9 for v, e in zip(values, expected))
+    value = parse_number(given, integer=isinstance(expected, int))
+    return value is not None and abs(value - expected) <= tolerance + 1e-9
+
+
 def check_answers(ex: Exercise, answers: list[str]) -> bool:
     if ex.kind == "choice":
         return len(answers) == 1 and str(answers[0]).strip() == str(ex.expected[0])
     if ex.kind != "answer" or len(answers) != len(ex.expected):
         return False
-    for given, expected in zip(answers, ex.expected):
-        if isinstance(expected, tuple):
-            values = parse_vector(given)
-            if values is None or len(values) != len(expected) or any(
-                    abs(v - e) > ex.tolerance + 1e-9 for v, e in zip(values, expected)):
-                return False
-            continue
-        value = parse_number(given, integer=isinstance(expected, int))
-        if value is None or abs(value - expected) > ex.tolerance + 1e-9:
-            return False
-    return True
+    return all(_matches(given, expected, ex.tolerance) for given, expected in zip(answers, ex.expected))
+
+
+def usual_mistake(ex: Exercise, answers: list[str]) -> str | None:
+    """The usual mistake that wrong ``answers`` show ("bias", "channels", "padding", ...), or None."""
+    if ex.kind != "answer" or len(answers) != len(ex.expected) or check_answers(ex, answers):
+        return None
+    for key, wrong in ex.mistakes:
+        if all(w is None or _matches(a, w, ex.tolerance) for a, w in zip(answers, wrong)):
+            return key
+    return None
 
 
 BUILD_START = Architecture(out_channels=(8,), dense=(32,))  # where "build the network" starts from
@@ -144,11 +182,10 @@ def check_task(ex: Exercise, session: dict) -> bool:
 # ------------------------------------------------------------------ the exercises
 
 
-def _choice(ex_id: str, params: dict, correct: int, count: int, rng: random.Random, seed: int) -> Exercise:
-    """A multiple-choice exercise: options ``opt0``…; the order is shuffled for every seed but 0."""
+def _choice(ex_id: str, params: dict, correct: int, count: int, rng: random.Random) -> Exercise:
+    """A multiple-choice exercise: options ``opt0``…, shown in an order shuffled for every variation."""
     order = list(range(count))
-    if seed:
-        rng.shuffle(order)
+    rng.shuffle(order)
     return Exercise(ex_id, "choice", params, (order.index(correct),), options=tuple(order))
 
 
@@ -179,8 +216,10 @@ def _receptive_field(rng: random.Random, seed: int) -> Exercise:
 
 def _padding(rng: random.Random, seed: int) -> Exercise:
     size, k = (28, 3) if seed == 0 else (rng.choice([16, 20, 24, 32, 48]), rng.choice([3, 5, 7]))
-    return Exercise("padding", "answer", {"size": size, "k": k},
-                    (conv_output_size(size, k, "same"), conv_output_size(size, k, "valid")))
+    same, valid = conv_output_size(size, k, "same"), conv_output_size(size, k, "valid")
+    # 'same' and 'valid' read the wrong way round: one box holds the other's size
+    return Exercise("padding", "answer", {"size": size, "k": k, "valid": valid}, (same, valid),
+                    mistakes=(("padding", (valid, None)), ("padding", (None, same))))
 
 
 def _most_params(rng: random.Random, seed: int) -> Exercise:
@@ -201,7 +240,7 @@ def _most_params(rng: random.Random, seed: int) -> Exercise:
     ex = _choice("most_params", {
         "f1": arch.out_channels[0], "f2": arch.out_channels[1], "f3": arch.out_channels[2],
         "units": arch.dense[0], "flat": flat.neurons, "best_params": best.params,
-    }, names.index(best.name), len(names), rng, seed)
+    }, names.index(best.name), len(names), rng)
     return ex
 
 
@@ -211,7 +250,7 @@ def _softmax_shift(rng: random.Random, seed: int) -> Exercise:
     probs = softmax(scores).tolist()
     return _choice("softmax_shift", {"scores": tuple(Number(s, 1) for s in scores),
                                      "probs": tuple(Number(p, 2) for p in probs), "shift": shift},
-                   0, 4, rng, seed)
+                   0, 4, rng)
 
 
 def _overfitting(rng: random.Random, seed: int) -> Exercise:
@@ -242,8 +281,39 @@ def _gradient_step(rng: random.Random, seed: int) -> Exercise:
     loss.backward()
     grad = float(w.grad)
     new_w = w0 - lr * grad
-    return Exercise("gradient_step", "answer", {"w": Number(w0, 1), "x": x, "y": y, "lr": Number(lr, 2)},
-                    (round(grad, 4), round(new_w, 4)), tolerance=0.01, decimals=2)
+    working = {"yhat": float(w0 * x), "y_term": Term(y), "grad": round(grad, 4), "grad_term": Term(round(grad, 4)),
+               "new_w": round(new_w, 4)}  # for the explanation's worked steps
+    return Exercise("gradient_step", "answer", {"w": Number(w0, 1), "x": x, "y": y, "lr": Number(lr, 2), **working},
+                    (round(grad, 4), round(new_w, 4)), tolerance=0.01, decimals=2,
+                    mistakes=(("factor2", (round(grad / 2, 4), None)),  # d(e²)/de = 2e: the 2 left out
+                              ("step_sign", (None, round(w0 + lr * grad, 4)))))  # a step up the gradient
+
+
+# ------------------------------------------------------------------ the tutorial's arguments as experiments
+# (dense networks, the shift test, cats and dogs, what a kernel looks for: the Architecture, Runs and Inside pages)
+
+
+def _dense_network_params(rng: random.Random, seed: int) -> Exercise:
+    """A network with no conv block: pixels → one dense layer → softmax; its parameters from the layer table."""
+    side, units = (28, 100) if seed == 0 else (rng.choice([16, 20, 24, 28, 32]), rng.choice([32, 64, 100, 128]))
+    arch = Architecture(in_height=side, in_width=side, out_channels=(), dense=(units,))
+    return Exercise("dense_network_params", "answer", {"h": side, "w": side, "units": units},
+                    (totals(layer_table(arch)).params,))
+
+
+def _photo_cost(rng: random.Random, seed: int) -> Exercise:
+    """What a colour photo costs a dense layer: its input neurons and the first layer's parameters."""
+    side, units = (224, 100) if seed == 0 else (rng.choice([64, 96, 128, 160, 224]), rng.choice([64, 100, 128]))
+    cost = input_cost((side, side, 3), units)
+    return Exercise("photo_cost", "answer", {"h": side, "w": side, "units": units},
+                    (cost.neurons, cost.dense_params))
+
+
+def _cats_dogs(rng: random.Random, seed: int) -> Exercise:
+    """The cats-and-dogs dataset: CIFAR-10's 32×32×3 images, two classes."""
+    side = 32 if seed == 0 else rng.choice([32, 48, 64])
+    return Exercise("cats_dogs", "answer", {"h": side, "w": side},
+                    (input_cost((side, side, 3), 1).neurons, 2))
 
 
 def make_exercises(seed: int = 0) -> list[Exercise]:
@@ -263,30 +333,41 @@ def make_exercises(seed: int = 0) -> list[Exercise]:
     colour = Architecture(in_height=colour_side, in_width=colour_side, in_channels=3, out_channels=(filters,))
     cmp = fully_connected_comparison(gray)
     probs = softmax(scores).tolist()
+    exps = torch.exp(torch.tensor(scores, dtype=torch.float64)).tolist()  # (3,): softmax's working
+    conv, pool = gray_layers[1], gray_layers[2]
+    # the usual slips, computed like the answers: one channel instead of three or of one per filter
+    colour_one_channel = layer_table(colour.replace(in_channels=1))[0].neurons
+    one_map = layer_table(gray.replace(out_channels=(1,)))
     label = 2 if seed == 0 else rng.randrange(3)
     target_c = 128 if seed == 0 else rng.choice([64, 96, 128, 192])
     target = 98 if seed == 0 else rng.choice([95, 97, 98])
     return [
         Exercise("input_gray", "answer", {"h": side, "w": side}, (gray_layers[0].neurons,)),
         Exercise("input_colour", "answer", {"h": colour_side, "w": colour_side},
-                 (layer_table(colour)[0].neurons,)),
+                 (layer_table(colour)[0].neurons,), mistakes=(("channels", (colour_one_channel,)),)),
         Exercise("normalise", "answer", {"value": pixel}, (round(pixel / 255, 4),), tolerance=0.005),
         Exercise("conv_neurons", "answer", {"h": side, "w": side, "filters": filters},
-                 (gray_layers[1].neurons,)),
-        Exercise("conv_params", "answer", {"filters": filters, "h": side, "w": side},
-                 (gray_layers[1].weights, gray_layers[1].params)),
+                 (conv.neurons,), mistakes=(("channels", (one_map[1].neurons,)),)),
+        Exercise("conv_params", "answer", {"filters": filters, "h": side, "w": side, "k": gray.kernel_size,
+                                           "weights": conv.weights, "params": conv.params},
+                 (conv.weights, conv.params), mistakes=(("bias", (None, conv.weights)),)),
         # pooling before the dense comparison: the comparison's text states the pooled count
-        Exercise("pool_neurons", "answer", {"h": side, "w": side, "filters": filters},
-                 (gray_layers[2].neurons,)),
+        Exercise("pool_neurons", "answer", {"h": side, "w": side, "filters": filters,
+                                            "ph": pool.output_shape[0], "pw": pool.output_shape[1]},
+                 (pool.neurons,), mistakes=(("channels", (one_map[2].neurons,)),)),
         Exercise("dense_compare", "answer",
                  {"inputs": cmp.input_neurons, "pooled": cmp.pooled_neurons, "h": side // 2, "w": side // 2,
-                  "filters": filters}, (cmp.dense_to_pooled_weights,)),
+                  "filters": filters}, (cmp.dense_to_pooled_weights,),
+                 mistakes=(("channels", (cmp.input_neurons * one_map[2].neurons,)),)),
         Exercise("build_tutorial", "task", {"target_h": 3, "target_w": 3, "target_c": target_c,
                                             "start": BUILD_START.out_channels[0]}),
         Exercise("output_size", "answer", {"a": classes_a, "b": 3, "c": 10}, (classes_a, 3, 10)),
         Exercise("one_hot", "answer", {"classes": 3, "label": label, "label_human": label + 1},
                  (tuple(float(v) for v in one_hot(label, 3)),)),
-        Exercise("softmax", "answer", {"scores": tuple(Number(s, 1) for s in scores)},
+        Exercise("softmax", "answer", {"scores": tuple(Number(s, 1) for s in scores),
+                                       **{f"s{i + 1}": Number(s, 1) for i, s in enumerate(scores)},
+                                       **{f"e{i + 1}": Number(e, 2) for i, e in enumerate(exps)},
+                                       "total": Number(sum(exps), 2)},
                  (round(probs[0], 3),), tolerance=0.01),
         # the concepts behind the counts
         _relu(rng, seed),
@@ -297,7 +378,13 @@ def make_exercises(seed: int = 0) -> list[Exercise]:
         _softmax_shift(rng, seed),
         _overfitting(rng, seed),
         _gradient_step(rng, seed),
-        _choice("weight_sharing", {}, 0, 4, rng, seed),
+        _choice("weight_sharing", {}, 0, 4, rng),
+        # the tutorial's arguments as experiments (after the others, whose variations stay as they were)
+        _dense_network_params(rng, seed),
+        _photo_cost(rng, seed),
+        _cats_dogs(rng, seed),
+        _choice("shift_test", {}, 0, 4, rng),
+        _choice("kernel_ascent", {}, 0, 4, rng),
         Exercise("train_target", "task", {"target": target}),
         Exercise("draw_mistake", "task", {}),
     ]
@@ -311,11 +398,14 @@ def render_value(value, lang: str, html_table: bool = False) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return texts.format_number(value, lang)
+        return numbers.format_number(value, lang)
     if isinstance(value, Number):
-        return texts.format_number(value.value, lang, value.decimals)
+        return numbers.format_number(value.value, lang, value.decimals)
+    if isinstance(value, Term):
+        shown = render_value(value.value, lang)
+        return f"({shown})" if float(getattr(value.value, "value", value.value)) < 0 else shown
     if isinstance(value, float):
-        return short_number(value, lang)
+        return numbers.trimmed(value, lang)
     if isinstance(value, Grid):
         if html_table:
             body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in value.rows)
@@ -331,15 +421,6 @@ def render_value(value, lang: str, html_table: bool = False) -> str:
     return str(value)
 
 
-def short_number(value: float, lang: str, decimals: int = 3) -> str:
-    """0.502 → '0,502'; 1.3 → '1,3'; 8.0 → '8' (trailing zeros dropped)."""
-    if float(value).is_integer():
-        return texts.format_number(int(value), lang)
-    text = texts.format_number(value, lang, decimals)
-    mark = texts.table(lang)["_meta.decimal"]
-    return text.rstrip("0").rstrip(mark) if mark in text else text
-
-
 def answer_text(ex: Exercise, lang: str) -> str:
     """The expected answer as the reader would write it (the option's text for a choice)."""
     if ex.kind == "task":
@@ -351,7 +432,7 @@ def answer_text(ex: Exercise, lang: str) -> str:
         if isinstance(value, tuple):
             parts.append(render_value(tuple(int(v) if float(v).is_integer() else v for v in value), lang))
         elif isinstance(value, float):
-            parts.append(short_number(value, lang, ex.decimals))
+            parts.append(numbers.trimmed(value, lang, ex.decimals))
         else:
             parts.append(render_value(value, lang))
     return " · ".join(parts)
@@ -410,8 +491,7 @@ def _html_text(text: str) -> str:
 
 def _without_grid(ex: Exercise) -> Exercise:
     """The exercise with its grid left out of the text (the HTML sheet draws it as a table)."""
-    return Exercise(ex.id, ex.kind, {k: "" if isinstance(v, Grid) else v for k, v in ex.params.items()},
-                    ex.expected, ex.tolerance, ex.options, ex.decimals)
+    return dataclasses.replace(ex, params={k: "" if isinstance(v, Grid) else v for k, v in ex.params.items()})
 
 
 def worksheet_html(exercises: list[Exercise], seed: int, lang: str, key: bool = False) -> str:

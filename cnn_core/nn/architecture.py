@@ -24,7 +24,7 @@ UNIT_CHOICES = (8, 16, 32, 64, 84, 100, 120, 128, 256, 512, 1024)
 
 # Slider ranges: the UI, the CLI and the URL parser all validate against these.
 LIMITS = {
-    "blocks": (1, 5),
+    "blocks": (0, 5),  # 0: a dense network (flatten → dense layers → softmax), the comparison the tutorial argues from
     "out_channels": (1, 256),
     "kernel_size": (1, 7),
     "pool_size": (2, 4),
@@ -39,7 +39,11 @@ LIMITS = {
 
 @dataclass(frozen=True)
 class Architecture:
-    """A stack of conv blocks (conv → ReLU → pool) then dense layers and softmax."""
+    """A stack of conv blocks (conv → ReLU → pool) then dense layers and softmax.
+
+    With no conv blocks (``out_channels=()``) it is a dense network: the image
+    flattened straight into the dense layers.
+    """
 
     in_height: int = 28  # input image height in pixels
     in_width: int = 28  # input image width in pixels
@@ -91,6 +95,8 @@ PRESETS: dict[str, Architecture] = {
     "lenet": Architecture(
         out_channels=(6, 16), kernel_size=5, padding="valid", pool="avg", dense=(120, 84)
     ),
+    # No convolution at all: every pixel wired to every hidden neuron (the network the tutorial argues against).
+    "dense": Architecture(out_channels=(), dense=(100,)),
     # Trains in seconds: few filters, one small dense layer.
     "small": Architecture(out_channels=(8, 16), dense=(32,)),
     # For 32×32 colour images; BatchNorm lets it learn quickly.
@@ -310,6 +316,37 @@ def fully_connected_comparison(arch: Architecture) -> FullyConnectedComparison:
         dense_to_conv_weights=n_in * conv.neurons,
         dense_to_pooled_weights=n_in * after.neurons,
     )
+
+
+# Inputs the Architecture page prices beside the user's: the tutorial's colour example, the cats-and-dogs
+# (CIFAR-10) images, and a phone photo at the size classic ImageNet networks take.
+PRICED_INPUTS: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    ("tutorial_colour", (28, 28, 3)),
+    ("cats_dogs", (32, 32, 3)),
+    ("photo", (224, 224, 3)),
+)
+
+
+@dataclass(frozen=True)
+class InputCost:
+    """What an input of (H, W, C) costs a dense network: its neurons and a first dense layer's parameters."""
+
+    shape: tuple[int, int, int]  # (H, W, C)
+    neurons: int  # H × W × C input neurons
+    dense_units: int  # the first dense layer's width
+    dense_params: int  # every input wired to every unit, plus biases
+
+
+def input_cost(shape: tuple[int, int, int], dense_units: int) -> InputCost:
+    """The tutorial's arithmetic for one input shape: H×W×C neurons, each wired to ``dense_units`` neurons."""
+    h, w, c = shape
+    neurons = h * w * c
+    return InputCost(shape, neurons, dense_units, dense_params(neurons, dense_units))
+
+
+def first_dense_units(arch: Architecture) -> int:
+    """Width of the layer the flattened maps feed: the first hidden dense layer, or the output."""
+    return arch.dense[0] if arch.dense else arch.num_classes
 
 
 def training_memory_mb(arch: Architecture, batch_size: int) -> float:

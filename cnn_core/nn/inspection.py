@@ -147,21 +147,6 @@ def conv_step(image: torch.Tensor, kernel: torch.Tensor, bias: float, row: int, 
                     float(products.sum().item() + bias))
 
 
-def conv_by_hand(image: torch.Tensor, kernel: torch.Tensor, bias: float = 0.0,
-                 padding: str = "same", upto: int | None = None) -> torch.Tensor:
-    """The output map from :func:`conv_step`, position after position (NaN after ``upto``)."""
-    image, kernel = _chw(image), _chw(kernel)
-    k = kernel.shape[-1]
-    h, w = image.shape[-2:]
-    out_h, out_w = (h, w) if padding == "same" else (h - k + 1, w - k + 1)
-    out = torch.full((out_h, out_w), float("nan"))
-    last = out_h * out_w if upto is None else min(upto + 1, out_h * out_w)
-    for i in range(last):
-        r, c = divmod(i, out_w)
-        out[r, c] = conv_step(image, kernel, bias, r, c, padding).value
-    return out
-
-
 @dataclass(frozen=True)
 class PoolStep:
     row: int
@@ -216,13 +201,6 @@ def conv_output_shape(height: int, width: int, k: int, padding: str) -> tuple[in
     return (height, width) if padding == "same" else (height - k + 1, width - k + 1)
 
 
-def padded_input(image: torch.Tensor, k: int, padding: str) -> torch.Tensor:
-    """The image (C, H, W) as the kernel sees it: with a border of k // 2 zeros for "same"."""
-    image = _chw(image)
-    pad = k // 2 if padding == "same" else 0
-    return F.pad(image.float(), (pad, pad, pad, pad))
-
-
 def channel_sums(step: ConvStep) -> list[float]:
     """One partial sum per input channel: the output neuron adds these (and the bias)."""
     return step.products.double().sum((1, 2)).tolist()
@@ -238,17 +216,6 @@ def position_from_click(x: float, y: float, k: int, padding: str, out_h: int, ou
     row = min(max(round(y) - shift, 0), out_h - 1)
     col = min(max(round(x) - shift, 0), out_w - 1)
     return row, col
-
-
-def pool_by_hand(fmap: torch.Tensor, size: int, kind: str = "max", upto: int | None = None) -> torch.Tensor:
-    """The pooled map from :func:`pool_step`, window after window (NaN after ``upto``)."""
-    out_h, out_w = fmap.shape[0] // size, fmap.shape[1] // size
-    out = torch.full((out_h, out_w), float("nan"))
-    last = out_h * out_w if upto is None else min(upto + 1, out_h * out_w)
-    for i in range(last):
-        r, c = divmod(i, out_w)
-        out[r, c] = pool_step(fmap, size, r, c, kind).value
-    return out
 
 
 # ---------------------------------------------------------------- backpropagation with the numbers
@@ -413,3 +380,134 @@ def heat_halves(heat: torch.Tensor) -> tuple[float, float]:
     w = heat.shape[-1]
     total = float(heat.sum()) or 1.0
     return float(heat[..., : w // 2].sum()) / total, float(heat[..., w - w // 2:].sum()) / total
+
+
+# ---------------------------------------------------------------- what a kernel looks for
+
+
+def kernel_activation(model: PlaygroundCNN, x: torch.Tensor, block: int, kernel: int) -> torch.Tensor:
+    """How strongly kernel ``kernel`` of block ``block`` (from 1) answers each image: (N,).
+
+    The mean over positions of that kernel's map after the conv (and BatchNorm),
+    before ReLU, so that a kernel that is silent everywhere still has a gradient
+    to climb. The ascent below and the ranking of test images use this one measure.
+    """
+    h = x
+    for earlier in model.blocks[:block - 1]:
+        h = earlier(h)
+    last = model.blocks[block - 1]
+    return last.norm(last.conv(h))[:, kernel].mean((1, 2))
+
+
+def _gaussian_kernel(sigma: float) -> torch.Tensor:
+    radius = max(1, round(2 * sigma))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    g = torch.exp(-t * t / (2 * sigma * sigma))
+    g = g / g.sum()
+    return g[:, None] * g[None, :]  # (k, k), sums to 1
+
+
+def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Each channel of (N, C, H, W) blurred by a Gaussian of ``sigma`` pixels (zeros beyond the border)."""
+    if sigma <= 0:
+        return x
+    g = _gaussian_kernel(sigma).to(x)
+    c = x.shape[1]
+    return F.conv2d(x, g.expand(c, 1, *g.shape), padding=g.shape[-1] // 2, groups=c)
+
+
+@dataclass(frozen=True)
+class KernelPattern:
+    """The input that excites one kernel most, found by gradient ascent, and how the ascent went."""
+
+    block: int
+    kernel: int
+    image: torch.Tensor  # (C, H, W) in [0, 1]
+    objective: list[float]  # activation − l2 · mean((x − ½)²) after each accepted step, never decreasing
+    activation: list[float]  # the kernel's activation alone at the same steps
+
+
+def _pattern_image(p: torch.Tensor, sigma: float) -> torch.Tensor:
+    # Blurring the free parameters keeps the image smooth (no pixel-level noise that only this kernel loves);
+    # the sigmoid keeps it a valid image in (0, 1) without clipping, so the ascent stays smooth.
+    return torch.sigmoid(blur(p, sigma))
+
+
+def kernel_objective(model: PlaygroundCNN, p: torch.Tensor, block: int, kernel: int,
+                     l2: float, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(objective, activation) of the parameters ``p`` (1, C, H, W): what :func:`excite_kernel` climbs."""
+    x = _pattern_image(p, sigma)
+    act = kernel_activation(model, x, block, kernel)[0]
+    return act - l2 * (x - 0.5).pow(2).mean(), act
+
+
+def kernel_gradient(model: PlaygroundCNN, p: torch.Tensor, block: int, kernel: int,
+                    l2: float, sigma: float) -> tuple[float, float, torch.Tensor]:
+    """(objective, activation, ∂objective/∂p) at ``p``; the model's own weights get no gradient."""
+    p = p.detach().requires_grad_(True)
+    with torch.enable_grad():
+        objective, act = kernel_objective(model, p, block, kernel, l2, sigma)
+        (grad,) = torch.autograd.grad(objective, p)
+    return float(objective.detach()), float(act.detach()), grad
+
+
+@torch.no_grad()
+def _value(model, p, block, kernel, l2, sigma) -> tuple[float, float]:
+    objective, act = kernel_objective(model, p, block, kernel, l2, sigma)
+    return float(objective), float(act)
+
+
+@one_thread()
+def excite_kernel(model: PlaygroundCNN, block: int, kernel: int, steps: int = 60, lr: float = 1.0,
+                  l2: float = 0.5, sigma: float = 1.0, seed: int = 0) -> KernelPattern:
+    """Gradient ascent on the input, from faint noise, towards what kernel ``kernel`` of block ``block`` answers most.
+
+    Each step follows the gradient (scaled to a mean size of 1) and is taken
+    only if the objective does not fall; otherwise the step is halved and tried
+    again, so the recorded objective never decreases. ``l2`` pulls the image
+    towards mid-gray and the blur of ``sigma`` pixels keeps it smooth: without
+    them the ascent finds high-frequency noise (Olah et al., "Feature
+    Visualization", 2017). The model is not changed and runs in evaluation mode.
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    a = model.arch
+    gen = torch.Generator().manual_seed(seed)
+    p = (0.1 * torch.randn(1, a.in_channels, a.in_height, a.in_width, generator=gen)).to(device)
+    objective, act = _value(model, p, block, kernel, l2, sigma)
+    objectives, activations = [objective], [act]
+    step_size = lr
+    for _ in range(steps):
+        objective, act, grad = kernel_gradient(model, p, block, kernel, l2, sigma)
+        direction = grad / grad.abs().mean().clamp(min=1e-12)
+        while step_size > 1e-4:
+            candidate = p + step_size * direction
+            new_objective, new_act = _value(model, candidate, block, kernel, l2, sigma)
+            if new_objective >= objective:
+                p, objective, act = candidate, new_objective, new_act
+                step_size *= 1.5  # a step that worked: try a longer one next
+                break
+            step_size /= 2
+        objectives.append(objective)
+        activations.append(act)
+    model.train(was_training)
+    image = _pattern_image(p, sigma)[0].detach().cpu()
+    return KernelPattern(block, kernel, image, objectives, activations)
+
+
+@torch.no_grad()
+@one_thread()
+def top_exciting(model: PlaygroundCNN, images: torch.Tensor, block: int, kernel: int, count: int = 8,
+                 batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """(indices, activations) of the ``count`` uint8 ``images`` (N, C, H, W) the kernel answers most, strongest first."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    scores = torch.cat([
+        kernel_activation(model, images[i:i + batch_size].to(device).float().div(255), block, kernel).cpu()
+        for i in range(0, len(images), batch_size)
+    ])
+    model.train(was_training)
+    top = torch.topk(scores, min(count, len(scores)))
+    return top.indices, top.values

@@ -84,10 +84,6 @@ def build_model(arch: Architecture, seed: int | None = None) -> PlaygroundCNN:
     return PlaygroundCNN(arch, generator=torch.Generator().manual_seed(seed))
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 @torch.no_grad()
 def predict_proba(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Softmax probabilities for a float batch already normalised to [0, 1]."""

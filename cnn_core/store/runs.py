@@ -9,7 +9,6 @@ differs between runs. Pure functions over plain values: no database (see
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from cnn_core.nn import checkpoint
@@ -29,9 +28,13 @@ def params_of(arch: Architecture) -> int:
 
 
 def default_name(arch: Architecture, dataset: str, when: dt.datetime | None = None) -> str:
-    """ "mnist 32-64-128 · 14:05": dataset, filters and time, enough to tell runs apart in a list."""
+    """ "mnist 32-64-128 · 14:05": dataset, filters and time, enough to tell runs apart in a list.
+
+    A dense network (no filters) shows its dense widths and the output instead: "mnist 100-10 · 14:05".
+    """
     when = when or dt.datetime.now()
-    return f"{dataset} {'-'.join(map(str, arch.out_channels))} · {when:%H:%M}"
+    widths = arch.out_channels or (*arch.dense, arch.num_classes)
+    return f"{dataset} {'-'.join(map(str, widths))} · {when:%H:%M}"
 
 
 def from_job(job, device: str) -> NewRun | None:
@@ -105,10 +108,10 @@ def best_digits_run(runs: list[RunInfo]) -> RunInfo | None:
 COMPARED = (
     ("dataset", lambda r: r.dataset),
     ("input", lambda r: "×".join(map(str, input_shape(r)))),
-    ("filters", lambda r: "-".join(map(str, r.architecture.get("out_channels", ())))),
+    ("filters", lambda r: "-".join(map(str, r.architecture.get("out_channels", ()))) or "–"),  # – : a dense network
     ("kernel_size", lambda r: r.architecture.get("kernel_size")),
     ("padding", lambda r: r.architecture.get("padding")),
-    ("pool", lambda r: f"{r.architecture.get('pool')} {r.architecture.get('pool_size')}"),
+    ("pool", lambda r: (r.architecture.get("pool"), r.architecture.get("pool_size"))),
     ("dense", lambda r: "-".join(map(str, r.architecture.get("dense", ()))) or "–"),
     ("batch_norm", lambda r: r.architecture.get("batch_norm")),
     ("params", lambda r: r.params),
@@ -153,7 +156,3 @@ def curve_series(run: RunInfo, axis: str) -> dict[str, tuple[list[float], list[f
         vx = [e[1] for e in evals]
     return {"train_loss": (tx, [s[3] for s in steps]), "train_acc": (tx, [s[4] for s in steps]),
             "val_loss": (vx, [e[2] for e in evals][:len(vx)]), "val_acc": (vx, [e[3] for e in evals][:len(vx)])}
-
-
-def config_dict(cfg) -> dict:
-    return {k: v for k, v in dataclasses.asdict(cfg).items() if k in CONFIG_FIELDS}

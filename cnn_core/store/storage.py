@@ -22,20 +22,33 @@ workspace), and adding a model the workspace already has returns the run that
 holds it and removes nothing (:meth:`Storage.add_run`). Text columns drop NUL characters
 (:class:`CleanString`) and user text is kept as one clean line
 (:mod:`cnn_core.base.usertext`), the same on SQLite and PostgreSQL. Workspaces
-idle longer than ``idle_days`` are removed by :meth:`Storage.cleanup_idle`,
+idle longer than ``idle_days`` (unless it is None: never) are removed by :meth:`Storage.cleanup_idle`,
 which opening or creating a workspace runs by itself at most once an hour per
 process.
+
+Hostile load and failure end in a :class:`~cnn_core.base.errors.PlaygroundError`
+the app can explain, never a driver's exception: every public call is bounded
+in time (``timeout_s``: SQLite's lock wait, PostgreSQL's connect, statement and
+lock timeouts) and ends in :class:`StorageDownError`; a full disk, the server's
+model bytes (``Limits.max_total_bytes``) and new workspaces per client address
+(``Limits.new_workspaces_per_hour``) end in :class:`ServerFullError` before
+anything is written; a removed workspace is a :class:`WorkspaceGoneError`, a
+deleted run a :class:`RunGoneError`. Every read-then-insert two sessions can
+race is one ``INSERT … ON CONFLICT``; run ids are never reused (AUTOINCREMENT on
+SQLite), and SQLite's files shrink after deletes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import math
 import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sqlalchemy import (
@@ -52,17 +65,26 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from cnn_core.base import usertext
-from cnn_core.base.errors import WorkspaceFullError
+from cnn_core.base.errors import (
+    RunGoneError,
+    ServerFullError,
+    StorageDownError,
+    WorkspaceFullError,
+    WorkspaceGoneError,
+)
 
 WORKSPACE_CODE_BYTES = 16  # 128 bits: secrets.token_urlsafe gives 22 URL-safe characters
 WORKSPACE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")  # check with fullmatch: "$" also matches before a final newline
@@ -73,6 +95,7 @@ MAX_NAME_LEN = 80  # run names and room titles
 MAX_NICKNAME_LEN = 30
 CLEANUP_EVERY_S = 3600.0
 TOUCH_EVERY = dt.timedelta(hours=1)  # how stale a workspace's last visit may be before a visit writes it
+JOURNAL_SIZE_LIMIT = 4 * 2**20  # bytes a SQLite write-ahead log keeps after a checkpoint (it grows while busy)
 
 
 def model_digest(model: bytes) -> str:
@@ -114,6 +137,9 @@ class Workspace(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)  # the Train page's choices
+    # client_key() of the address that created it: how many workspaces one address starts an hour is bounded.
+    creator: Mapped[str | None] = mapped_column(CleanString(32), nullable=True)
+    __table_args__ = (Index("ix_workspaces_creator", "creator", "created_at"),)
     # The Exercises page's variation (0 = the tutorial's numbers); exercises_solved holds its progress.
     exercise_variation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -145,7 +171,10 @@ class Run(Base):
     # model_digest(model); None only for a duplicate an older version let in (migration 0003).
     model_sha256: Mapped[str | None] = mapped_column(CleanString(64), nullable=True)
     # One run per model file in a workspace: two sessions adding the same file at once cannot both succeed.
-    __table_args__ = (Index("ix_runs_workspace_model", "workspace_id", "model_sha256", unique=True),)
+    # SQLite's AUTOINCREMENT (migration 0004): a deleted run's id is never given to the next run, so nothing
+    # that remembered the id (a tab, a cache) can reach another model through it. PostgreSQL never reuses one.
+    __table_args__ = (Index("ix_runs_workspace_model", "workspace_id", "model_sha256", unique=True),
+                      {"sqlite_autoincrement": True})
 
 
 class ExerciseSolved(Base):
@@ -153,6 +182,8 @@ class ExerciseSolved(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     exercise_id: Mapped[str] = mapped_column(CleanString(40), primary_key=True)
     solved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # True: the learner asked for the solution (migration 0005); such an exercise never counts as solved.
+    revealed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Room(Base):
@@ -174,8 +205,38 @@ class RoomMember(Base):
 
 # ------------------------------------------------------------------ what callers get
 
-@dataclass(frozen=True)
-class RunInfo:
+@dataclass(kw_only=True)
+class RunFields:
+    """What a run says about itself, described once: what is stored (:class:`NewRun`) and what is read back
+    (:class:`RunInfo`) both have these fields, and the ``runs`` table a column for each (a test checks)."""
+
+    name: str
+    source: str  # "trained" or "uploaded"
+    dataset: str
+    classes: list[str]
+    architecture: dict  # Architecture.to_dict()
+    params: int
+    train_config: dict = field(default_factory=dict)  # TrainConfig fields that shaped the run
+    precision: str | None = None
+    device: str | None = None
+    reason: str | None = None  # "done", "stopped", "nan"
+    curves: dict | None = field(default_factory=lambda: {"steps": [], "evals": []})
+    test_accuracy: float | None = None
+    per_class: list[float] | None = None
+    confusion: list[list[int]] | None = None
+    seconds: float | None = None
+    images_per_s: float | None = None
+
+
+@dataclass(kw_only=True)
+class NewRun(RunFields):
+    """What a finished training or an uploaded model contributes; see :mod:`cnn_core.store.runs`."""
+
+    model: bytes  # a checkpoint zip
+
+
+@dataclass(kw_only=True)
+class RunInfo(RunFields):
     """One run as the app shows it; the model's bytes come separately (:meth:`Storage.model_bytes`).
 
     A listing (:meth:`Storage.runs`) leaves out the large columns, ``curves``,
@@ -185,47 +246,9 @@ class RunInfo:
 
     id: int
     created_at: dt.datetime
-    name: str
-    source: str
-    dataset: str
-    classes: list[str]
-    architecture: dict
-    train_config: dict
-    precision: str | None
-    device: str | None
-    reason: str | None
-    curves: dict | None
-    test_accuracy: float | None
-    per_class: list[float] | None
-    confusion: list[list[int]] | None
-    params: int
-    seconds: float | None
-    images_per_s: float | None
     pinned: bool
     model_size: int
-
-
-@dataclass
-class NewRun:
-    """What a finished training or an uploaded model contributes; see :mod:`cnn_core.store.runs`."""
-
-    name: str
-    source: str
-    dataset: str
-    classes: list[str]
-    architecture: dict
-    model: bytes
-    params: int
-    train_config: dict = field(default_factory=dict)
-    precision: str | None = None
-    device: str | None = None
-    reason: str | None = None
-    curves: dict = field(default_factory=lambda: {"steps": [], "evals": []})
-    test_accuracy: float | None = None
-    per_class: list[float] | None = None
-    confusion: list[list[int]] | None = None
-    seconds: float | None = None
-    images_per_s: float | None = None
+    model_sha256: str | None = None  # model_digest() of its model: what a loaded model is cached by
 
 
 @dataclass(frozen=True)
@@ -235,6 +258,7 @@ class OpenedWorkspace:
     settings: dict
     solved: set[str]
     variation: int = 0
+    revealed: set[str] = field(default_factory=set)  # exercises whose solution was shown (not solved)
 
 
 @dataclass(frozen=True)
@@ -242,7 +266,9 @@ class Limits:
     max_runs: int = 30  # runs kept per workspace
     max_bytes: int = 100 * 2**20  # model bytes kept per workspace
     max_run_bytes: int | None = None  # one run's model, at most (what a run is read back with); None: max_bytes
-    idle_days: float = 90  # workspaces unseen this long are removed
+    idle_days: float | None = 90  # workspaces unseen this long are removed; None: never
+    max_total_bytes: int | None = None  # model bytes kept by the whole server, every workspace together
+    new_workspaces_per_hour: int | None = None  # workspaces one client address may create an hour
 
     @property
     def max_mb(self) -> float:
@@ -257,7 +283,13 @@ def _mb(size: int) -> float:
 
 @dataclass(frozen=True)
 class BoardRow:
-    """One student on a room's board: their best run (by test accuracy)."""
+    """One student on a room's board: their best run (by test accuracy) among the runs of a set work.
+
+    Fair means equal work: a run trained for a number of epochs sees the same
+    images on any computer, however busy; a run trained for a time budget sees
+    as many as its computer managed, so it is a member's best only when they
+    have no other, and such members rank after the rest (:meth:`Storage.board`).
+    """
 
     nickname: str
     runs: int
@@ -266,6 +298,15 @@ class BoardRow:
     seconds: float | None
     dataset: str | None
     solved: int
+    revealed: int = 0  # exercises whose solution the student asked to see
+    epochs: float | None = None  # the best run's work: passes over the training set
+    images_per_s: float | None = None  # the best run's throughput (its computer's speed, not its score)
+    timed: bool = False  # the best run was trained for a time budget: ranked after every run of a set work
+
+
+def revealed_key(exercise_id: str) -> str:
+    """Where a room board's counts hold how many members saw ``exercise_id``'s solution."""
+    return f"{exercise_id}#revealed"  # '#' is in no exercise id
 
 
 @dataclass(frozen=True)
@@ -280,43 +321,110 @@ class RoomInfo:
 # with a workspace reads one) leaves out the large ones too: 400 curve points a run, parsed from JSON, times
 # 30 runs cost tens of milliseconds, and only the Runs view's compared runs need them.
 _DETAIL_COLUMNS = ("curves", "per_class", "confusion")
-_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key not in ("model", "workspace_id", "model_sha256")]
+_RUN_COLUMNS = [c for c in Run.__table__.columns if c.key not in ("model", "workspace_id")]
 _LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
 
 
 # ------------------------------------------------------------------ the store
 
+def client_key(address: str | None) -> str | None:
+    """What a workspace keeps of the address that created it: a digest, never the address itself."""
+    return hashlib.sha256(str(address).encode("utf-8", "replace")).hexdigest()[:32] if address else None
+
+
+def _timed(train_config: dict | None) -> bool:
+    """Whether a run was trained for a time budget: its work was whatever its computer managed."""
+    return (train_config or {}).get("time_budget_s") is not None
+
+
+def _epochs(train_config: dict | None) -> float | None:
+    """A run's set work in epochs, when it has one (an uploaded model's is unknown)."""
+    epochs = (train_config or {}).get("epochs")
+    ok = isinstance(epochs, (int, float)) and not isinstance(epochs, bool) and not _timed(train_config)
+    return float(epochs) if ok else None
 
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeout_s: float = 10) -> Engine:
+    """An engine whose every call ends within about ``timeout_s``: waiting for a lock, for a connection from
+    the pool, for a server to answer the connection, or for a statement (PostgreSQL's statement_timeout)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_s})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):
             cur = conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")  # cascades: a removed workspace takes its runs along
+            # Only a new database takes it (before its first table): deleted runs' pages go back to the disk.
+            cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
             cur.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
+            cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")  # the log shrinks back after a burst
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the psycopg 3 driver in requirements.txt
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    ms = int(timeout_s * 1000)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=timeout_s,
+                         connect_args={
+                             "connect_timeout": max(2, math.ceil(timeout_s)),  # libpq's least useful value is 2
+                             # A server that stops answering mid-statement: the kernel gives up on unacknowledged
+                             # data after this, and the server itself cancels a statement or a lock wait.
+                             "tcp_user_timeout": ms, "keepalives": 1, "keepalives_idle": max(1, int(timeout_s)),
+                             "keepalives_interval": 1, "keepalives_count": 3,
+                             "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"})
+
+
+_DISK_FULL = ("database or disk is full", "disk full", "no space left", "file too large", "disk quota")
+
+
+def _bounded(method):
+    """A public Storage call: a database that cannot be reached, or answers too late, becomes a
+    :class:`StorageDownError`, a full disk a :class:`ServerFullError`; both leave the database as it was."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except IntegrityError:
+            raise
+        except (DBAPIError, PoolTimeoutError) as exc:
+            text_ = str(getattr(exc, "orig", None) or exc).lower()
+            # SQLite says SQLITE_FULL when the disk is out of room, SQLITE_IOERR_WRITE when a file-size limit
+            # (or the disk itself) refused a write: for the run either way, the disk would not take it.
+            sqlite_error = getattr(getattr(exc, "orig", None), "sqlite_errorname", "")
+            if sqlite_error in ("SQLITE_FULL", "SQLITE_IOERR_WRITE") or any(s in text_ for s in _DISK_FULL):
+                raise ServerFullError("err.disk_full") from exc
+            if isinstance(exc, PoolTimeoutError) or not isinstance(exc, DBAPIError) or _unreachable(exc):
+                raise StorageDownError() from exc
+            raise
+        except OSError as exc:  # SQLite's lock file or folder on a full disk
+            if exc.errno in (27, 28, 122):  # EFBIG, ENOSPC, EDQUOT
+                raise ServerFullError("err.disk_full") from exc
+            raise
+
+    return call
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    """An error of the database's reach or time, not of a statement this module got wrong."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated
 
 
 class Storage:
     """Workspaces, runs, progress and rooms in one database. Thread-safe: one per process."""
 
-    def __init__(self, url: str, limits: Limits = Limits(), migrate: bool = True):
+    def __init__(self, url: str, limits: Limits = Limits(), migrate: bool = True, timeout_s: float = 10):
         self.url = url
         self.limits = limits
-        self.engine = make_engine(url)
+        self.timeout_s = timeout_s
+        self.engine = make_engine(url, timeout_s)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         # Reads are single statements: without a transaction around them a read on PostgreSQL is one round
         # trip (after the pool's ping), not three (BEGIN, the query, ROLLBACK). Writes keep their transaction.
@@ -326,24 +434,28 @@ class Storage:
         if migrate:
             from cnn_core.store.migrations import upgrade
 
-            upgrade(self.engine)
+            _bounded(lambda _self: upgrade(self.engine))(self)
 
     def close(self) -> None:
         self.engine.dispose()
 
     # -- workspaces
-    def create_workspace(self) -> str:
+    def create_workspace(self, client: str | None = None) -> str:
+        """A new workspace's code. ``client`` (the visitor's address) may create at most
+        ``limits.new_workspaces_per_hour``; past that a :class:`ServerFullError` comes back and nothing is written."""
         code = secrets.token_urlsafe(WORKSPACE_CODE_BYTES)
+        creator = client_key(client)
         with self._session.begin() as s:
-            s.add(Workspace(code=code, created_at=now(), last_seen_at=now(), settings={}))
+            limit = self.limits.new_workspaces_per_hour
+            if creator is not None and limit is not None:
+                since = now() - dt.timedelta(hours=1)
+                made = s.scalar(select(func.count(Workspace.id))
+                                .where(Workspace.creator == creator, Workspace.created_at >= since))
+                if made >= limit:
+                    raise ServerFullError("err.too_many_workspaces", limit=limit)
+            s.add(Workspace(code=code, created_at=now(), last_seen_at=now(), settings={}, creator=creator))
         self._maybe_cleanup()  # also on servers where nobody comes back
         return code
-
-    def workspace_exists(self, code: str) -> bool:
-        if not WORKSPACE_CODE.fullmatch(code or ""):
-            return False
-        with self._read() as s:
-            return s.scalar(select(Workspace.id).where(Workspace.code == code)) is not None
 
     def open_workspace(self, code: str) -> OpenedWorkspace | None:
         """A returning visitor's first page: settings, variation and solved exercises in one query, or None.
@@ -357,7 +469,7 @@ class Storage:
         self._maybe_cleanup()  # first: a workspace idle past the limit is gone for everyone alike
         with self._read() as s:
             rows = s.execute(select(Workspace.id, Workspace.settings, Workspace.exercise_variation,
-                                    Workspace.last_seen_at, ExerciseSolved.exercise_id)
+                                    Workspace.last_seen_at, ExerciseSolved.exercise_id, ExerciseSolved.revealed)
                              .outerjoin(ExerciseSolved, ExerciseSolved.workspace_id == Workspace.id)
                              .where(Workspace.code == code)).all()
             if not rows:
@@ -366,24 +478,25 @@ class Storage:
             if now() - first.last_seen_at >= TOUCH_EVERY:
                 s.execute(update(Workspace).where(Workspace.id == first.id).values(last_seen_at=now()))
                 s.commit()
-        return OpenedWorkspace(dict(first.settings or {}), {r.exercise_id for r in rows if r.exercise_id},
-                               int(first.exercise_variation or 0))
+        return OpenedWorkspace(dict(first.settings or {}),
+                               {r.exercise_id for r in rows if r.exercise_id and not r.revealed},
+                               int(first.exercise_variation or 0),
+                               {r.exercise_id for r in rows if r.exercise_id and r.revealed})
 
-    def touch(self, code: str) -> None:
-        """Note a visit (keeps the workspace from idle cleanup) and run that cleanup when it is due."""
+    def touch(self, code: str) -> bool:
+        """Note a visit (keeps the workspace from idle cleanup) and run that cleanup when it is due.
+
+        False when the workspace no longer exists."""
         with self._session.begin() as s:
-            s.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=now()))
+            found = s.execute(update(Workspace).where(Workspace.code == code).values(last_seen_at=now())).rowcount
         self._maybe_cleanup()
+        return bool(found)
 
     def _ws_id(self, s: Session, code: str) -> int:
         ws_id = s.scalar(select(Workspace.id).where(Workspace.code == code))
         if ws_id is None:
-            raise KeyError("no such workspace")
+            raise WorkspaceGoneError()
         return ws_id
-
-    def settings(self, code: str) -> dict:
-        with self._read() as s:
-            return dict(s.scalar(select(Workspace.settings).where(Workspace.code == code)) or {})
 
     def save_settings(self, code: str, settings: dict) -> None:
         with self._session.begin() as s:
@@ -403,18 +516,16 @@ class Storage:
         try:
             with self._session.begin() as s:
                 ws_id = self._ws_id(s, code)
+                s.execute(update(Workspace).where(Workspace.id == ws_id).values(last_seen_at=now()))  # in use
                 held = s.scalar(select(Run.id).where(Run.workspace_id == ws_id, Run.model_sha256 == digest))
                 if held is not None:
                     return held, []
                 self._check_fits(s, ws_id, len(new.model))
-                run = Run(workspace_id=ws_id, created_at=now(),
-                          name=usertext.one_line(new.name, MAX_NAME_LEN) or "?",
-                          source=new.source, dataset=usertext.one_line(new.dataset, 120) or "?",
-                          classes=list(new.classes), architecture=new.architecture,
-                          train_config=new.train_config, precision=new.precision, device=new.device,
-                          reason=new.reason, curves=new.curves, test_accuracy=new.test_accuracy,
-                          per_class=new.per_class, confusion=new.confusion, params=new.params,
-                          seconds=new.seconds, images_per_s=new.images_per_s, pinned=False,
+                self._check_server_fits(s, len(new.model))
+                described = {f.name: getattr(new, f.name) for f in fields(RunFields)}
+                described.update(name=usertext.one_line(new.name, MAX_NAME_LEN) or "?", classes=list(new.classes),
+                                 dataset=usertext.one_line(new.dataset, 120) or "?")
+                run = Run(workspace_id=ws_id, created_at=now(), **described, pinned=False,
                           model_size=len(new.model), model=new.model, model_sha256=digest)
                 s.add(run)
                 s.flush()
@@ -447,6 +558,16 @@ class Storage:
         if pinned[0] + 1 > limits.max_runs:
             raise WorkspaceFullError("err.runs_all_pinned", limit=limits.max_runs)
 
+    def _check_server_fits(self, s: Session, size: int) -> None:
+        """Refuse a new run the server's model bytes, every workspace together, have no room for."""
+        limit = self.limits.max_total_bytes
+        if limit is None:
+            return
+        used = int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0))))
+        if used + size > limit:
+            raise ServerFullError("err.server_full", size_mb=round(size / 2**20, 1), limit_mb=_mb(limit),
+                                  used_mb=round(used / 2**20, 1))
+
     def _enforce_limits(self, s: Session, ws_id: int, keep: int) -> list[str]:
         rows = s.execute(select(Run.id, Run.name, Run.model_size, Run.pinned).where(Run.workspace_id == ws_id)
                          .order_by(Run.created_at, Run.id)).all()
@@ -460,7 +581,33 @@ class Storage:
             s.execute(delete(Run).where(Run.id == r.id))
             removed.append(r.name)
             count, size = count - 1, size - r.model_size
+        if removed:
+            self._shrink_after_commit(s)
         return removed
+
+    def _shrink_after_commit(self, s: Session) -> None:
+        """After deleting models: give SQLite's freed pages back to the disk and empty its write-ahead log."""
+        if self.engine.dialect.name == "sqlite":
+            event.listen(s, "after_commit", lambda _s: self._shrink_quietly(), once=True)
+
+    def _shrink_quietly(self) -> None:
+        try:
+            self.shrink()
+        except Exception as exc:  # the delete is committed; the next one shrinks the files
+            import logging
+
+            logging.getLogger(__name__).warning("could not shrink the database files: %s", exc)
+
+    def shrink(self) -> None:
+        """Make a SQLite database's files track what it holds (PostgreSQL's autovacuum does this itself)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            # A database made with auto_vacuum=INCREMENTAL. Each step of this statement frees one page and
+            # execute() steps once: executescript runs it to the end.
+            raw.executescript("PRAGMA incremental_vacuum;")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # busy readers: a later one does it
 
     def runs(self, code: str) -> list[RunInfo]:
         """The workspace's runs, oldest first, without their models, curves, per-class accuracy and confusion."""
@@ -488,6 +635,7 @@ class Storage:
                             .where(Workspace.code == code, Run.id == int(run_id)))
 
     def rename_run(self, code: str, run_id: int, name: str) -> None:
+        """Rename a run; :class:`RunGoneError` if it no longer exists."""
         self._update_run(code, run_id, name=usertext.one_line(name, MAX_NAME_LEN) or "?")
 
     def pin_run(self, code: str, run_id: int, pinned: bool = True) -> None:
@@ -496,24 +644,42 @@ class Storage:
     def _update_run(self, code: str, run_id: int, **values) -> None:
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
-            s.execute(update(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)).values(**values))
+            done = s.execute(update(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)).values(**values))
+            if not done.rowcount:
+                raise RunGoneError()
 
     def delete_run(self, code: str, run_id: int) -> None:
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
-            s.execute(delete(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id)))
+            if s.execute(delete(Run).where(Run.workspace_id == ws_id, Run.id == int(run_id))).rowcount:
+                self._shrink_after_commit(s)
 
-    def workspace_bytes(self, code: str) -> int:
+    def total_model_bytes(self) -> int:
+        """Model bytes the whole server keeps (what ``limits.max_total_bytes`` bounds)."""
         with self._read() as s:
-            return int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0)).join(Workspace)
-                                .where(Workspace.code == code)))
+            return int(s.scalar(select(func.coalesce(func.sum(Run.model_size), 0))))
+
+    def best_accuracy(self, dataset: str) -> float | None:
+        """The best test accuracy of a training on ``dataset`` that ran to its end, in any workspace of this
+        server (what the app may promise a visitor), or None."""
+        with self._read() as s:
+            return s.scalar(select(func.max(Run.test_accuracy))
+                            .where(Run.dataset == dataset, Run.source == "trained", Run.reason == "done"))
 
     # -- exercises
-    def mark_solved(self, code: str, exercise_id: str) -> None:
+    def mark_solved(self, code: str, exercise_id: str, revealed: bool = False) -> None:
+        """Note the exercise as solved, or with ``revealed`` as seen in the solution; the first note stays
+        (an exercise revealed, then answered, is still revealed), and the same exercise noted at once in two tabs
+        is noted once, with no error."""
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
-            if s.get(ExerciseSolved, (ws_id, exercise_id)) is None:
-                s.add(ExerciseSolved(workspace_id=ws_id, exercise_id=exercise_id[:40], solved_at=now()))
+            s.execute(self._insert(ExerciseSolved).values(workspace_id=ws_id, exercise_id=exercise_id[:40],
+                                                          solved_at=now(), revealed=revealed)
+                      .on_conflict_do_nothing(index_elements=["workspace_id", "exercise_id"]))
+
+    def _insert(self, model):
+        """INSERT with the dialect's ON CONFLICT: every read-then-insert that two sessions can race is one statement."""
+        return (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert(model)
 
     def unmark_all(self, code: str) -> None:
         with self._session.begin() as s:
@@ -525,14 +691,6 @@ class Storage:
             ws_id = self._ws_id(s, code)
             s.execute(update(Workspace).where(Workspace.id == ws_id).values(exercise_variation=int(variation)))
             s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id))
-
-    def variation(self, code: str) -> int:
-        with self._read() as s:
-            return int(s.scalar(select(Workspace.exercise_variation).where(Workspace.code == code)) or 0)
-
-    def solved(self, code: str) -> set[str]:
-        with self._read() as s:
-            return set(s.scalars(select(ExerciseSolved.exercise_id).join(Workspace).where(Workspace.code == code)))
 
     # -- rooms
     def create_room(self, title: str = "") -> str:
@@ -559,8 +717,17 @@ class Storage:
                     for r in s.scalars(select(Room).order_by(Room.created_at.desc()))]
 
     def close_room(self, room_code: str) -> None:
+        """Close the room: nobody joins it any more; its board stays (:meth:`delete_room` removes it)."""
         with self._session.begin() as s:
-            s.execute(update(Room).where(Room.code == room_code).values(closed_at=now()))
+            s.execute(update(Room).where(Room.code == room_code, Room.closed_at.is_(None)).values(closed_at=now()))
+
+    def delete_room(self, room_code: str) -> None:
+        """Remove the room and its member list (the members' workspaces and runs stay theirs)."""
+        with self._session.begin() as s:
+            room_id = s.scalar(select(Room.id).where(Room.code == room_code))
+            if room_id is not None:
+                s.execute(delete(RoomMember).where(RoomMember.room_id == room_id))
+                s.execute(delete(Room).where(Room.id == room_id))
 
     def join_room(self, room_code: str, code: str, nickname: str = "") -> bool:
         """Add the workspace to an open room (or change its nickname); False if the room is closed or unknown."""
@@ -572,11 +739,10 @@ class Storage:
             if room is None or room.closed_at is not None:
                 return False
             ws_id = self._ws_id(s, code)
-            member = s.get(RoomMember, (room.id, ws_id))
-            if member is None:
-                s.add(RoomMember(room_id=room.id, workspace_id=ws_id, nickname=nickname, joined_at=now()))
-            else:
-                member.nickname = nickname
+            s.execute(self._insert(RoomMember)
+                      .values(room_id=room.id, workspace_id=ws_id, nickname=nickname, joined_at=now())
+                      .on_conflict_do_update(index_elements=["room_id", "workspace_id"],
+                                             set_={"nickname": nickname}))
             return True
 
     def member_rooms(self, code: str) -> list[str]:
@@ -587,7 +753,14 @@ class Storage:
                                   .order_by(RoomMember.joined_at, RoomMember.room_id)))
 
     def board(self, room_code: str) -> tuple[list[BoardRow], dict[str, int]]:
-        """Each member's best run, best first, and how many members solved each exercise."""
+        """Each member's best run, best first, and how many members solved each exercise.
+
+        A revealed exercise is not solved: the rows count those apart (``BoardRow.revealed``), and the
+        counts hold them under ``revealed_key(exercise id)``.
+
+        Fair: runs of a set work (epochs, not seconds) are compared; a run trained for a time budget is a
+        member's best only when they have no other, and ranks after every run of a set work (a faster or less
+        busy computer would win it)."""
         with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
@@ -595,32 +768,43 @@ class Storage:
             members = s.execute(select(RoomMember.workspace_id, RoomMember.nickname)
                                 .where(RoomMember.room_id == room_id).order_by(RoomMember.joined_at)).all()
             ids = [m.workspace_id for m in members]
-            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset)
+            runs = s.execute(select(Run.workspace_id, Run.test_accuracy, Run.params, Run.seconds, Run.dataset,
+                                    Run.train_config, Run.images_per_s)
                              .where(Run.workspace_id.in_(ids), Run.source == "trained")).all() if ids else []
-            solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id)
+            solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id,
+                                      ExerciseSolved.revealed)
                                .where(ExerciseSolved.workspace_id.in_(ids))).all() if ids else []
         rows = []
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
             scored = [r for r in mine if r.test_accuracy is not None]
+            fair = [r for r in scored if not _timed(r.train_config)]
             # Best: highest accuracy; among equals, fewer parameters, then less time.
-            best = min(scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
+            # Runs of a set work first: a timed run is the best only of a member who has no other.
+            best = min(fair or scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
             # Cleaned again: rows written before the nickname rules were.
             nickname = usertext.nickname(m.nickname or "", MAX_NICKNAME_LEN) or f"{usertext.ANONYMOUS_MARK}{n}"
             rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
                                  best.params if best else None, best.seconds if best else None,
                                  usertext.one_line(best.dataset) if best else None,
-                                 sum(1 for x in solved if x.workspace_id == m.workspace_id)))
-        rows.sort(key=lambda r: (r.best_accuracy is None, -(r.best_accuracy or 0), r.params or 0))
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id and not x.revealed),
+                                 sum(1 for x in solved if x.workspace_id == m.workspace_id and x.revealed),
+                                 _epochs(best.train_config) if best else None, best.images_per_s if best else None,
+                                 bool(best and _timed(best.train_config))))
+        rows.sort(key=lambda r: (r.best_accuracy is None, r.timed, -(r.best_accuracy or 0), r.params or 0))
         counts: dict[str, int] = {}
         for x in solved:
-            counts[x.exercise_id] = counts.get(x.exercise_id, 0) + 1
+            key = revealed_key(x.exercise_id) if x.revealed else x.exercise_id
+            counts[key] = counts.get(key, 0) + 1
         return rows, counts
 
     # -- housekeeping
     def cleanup_idle(self, days: float | None = None) -> int:
-        """Remove workspaces not seen for ``days`` (default: the limit); returns how many went."""
-        cutoff = now() - dt.timedelta(days=self.limits.idle_days if days is None else days)
+        """Remove workspaces not seen for ``days`` (default: the limit; None there: none go); returns how many went."""
+        days = self.limits.idle_days if days is None else days
+        if days is None:  # CNN_PLAYGROUND_IDLE_DAYS=never
+            return 0
+        cutoff = now() - dt.timedelta(days=days)
         with self._session.begin() as s:
             ids = list(s.scalars(select(Workspace.id).where(Workspace.last_seen_at < cutoff)))
             if ids:
@@ -629,6 +813,7 @@ class Storage:
                 s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id.in_(ids)))
                 s.execute(delete(RoomMember).where(RoomMember.workspace_id.in_(ids)))
                 s.execute(delete(Workspace).where(Workspace.id.in_(ids)))
+                self._shrink_after_commit(s)
         return len(ids)
 
     def _maybe_cleanup(self) -> None:
@@ -649,3 +834,10 @@ class Storage:
                 size = conn.execute(text("PRAGMA page_size")).scalar()
                 return int(pages * size)
             return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
+
+
+# Every public call is bounded in time and says so in one way (see _bounded).
+for _name, _fn in list(vars(Storage).items()):
+    if callable(_fn) and not _name.startswith("_") and _name not in ("close",):
+        setattr(Storage, _name, _bounded(_fn))
+del _name, _fn

@@ -19,6 +19,23 @@ BATCH_SIZES = (32, 64, 128, 256)
 SUGGESTED_TIME_BUDGET_S = 30  # the page's "train for N seconds" slider starts here
 
 
+def within(value, default, choices=None, low: float | None = None, high: float | None = None, step: int = 1):
+    """A kept setting brought within today's choices or range: ``(value, changed)``.
+
+    A workspace keeps the Train page's settings across server restarts and
+    app versions; a lowered limit (MAX_EPOCHS) or a choice a later version
+    dropped must not break the page. A number outside ``low..high`` goes to
+    the nearest end (on ``step``); anything unusable, to ``default``.
+    """
+    if choices is not None:
+        return (value, False) if any(type(value) is type(c) and value == c for c in choices) else (default, True)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN too
+        return default, True
+    fixed = min(max(value, low), high)
+    fixed = int(low + (fixed - low) // step * step)
+    return fixed, fixed != value
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: float = 3.0  # passes over the training set (ignored under a time budget)

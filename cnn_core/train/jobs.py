@@ -87,7 +87,14 @@ class Snapshot:
 
 
 class TrainingJob:
-    """One run in a thread of this process, admitted by a :class:`Scheduler`."""
+    """One run in a thread of this process, admitted by a :class:`Scheduler`.
+
+    What a job's worker may change is public and small, so a job that trains elsewhere
+    (:class:`~cnn_core.train.ray_executor.RayTrainingJob`) writes through the same calls:
+    :meth:`record` an event, :meth:`set_status`, ask :meth:`should_stop`, :meth:`keep_partial` on
+    failure; it tells the page where it waits and where it runs by overriding :meth:`queue_info`
+    and :meth:`node`. Readers take a :meth:`snapshot`.
+    """
 
     executor = "local"
 
@@ -100,7 +107,7 @@ class TrainingJob:
         self.scheduler = scheduler
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._history = History(max_points=MAX_PLOT_POINTS)  # written by the worker under _lock
+        self._history = History(max_points=MAX_PLOT_POINTS)  # written by record() under _lock
         self._error: PlaygroundError | None = None
         self._status = "queued"
         self._done = threading.Event()
@@ -136,7 +143,8 @@ class TrainingJob:
     def finished(self) -> bool:
         return self._done.is_set()
 
-    def _should_stop(self) -> bool:
+    def should_stop(self) -> bool:
+        """Whether the worker should end the run now: Stop was pressed, or its owner has been gone too long."""
         return self._stop.is_set() or self._owner_gone()
 
     def _owner_gone(self) -> bool:
@@ -156,12 +164,28 @@ class TrainingJob:
             return True
         return False
 
-    # -- the worker
-    def _on_event(self, event) -> None:
+    # -- what the worker writes (the trainer's callbacks, or a remote run's events as they arrive)
+    def record(self, event) -> None:
+        """Add a trainer event (step, evaluation, probe, done) to what :meth:`snapshot` shows."""
         with self._lock:
             self._history(event)
         if isinstance(event, StepEvent):
             self._first_step.set()
+
+    def set_status(self, status: str) -> None:
+        """'queued', 'running', then how the run ended ('done', 'stopped', 'nan', ...; 'failed' is set by the job)."""
+        self._status = status
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    def keep_partial(self, step: int) -> None:
+        """A failing run keeps the weights it has, of training ``step``, as a stopped run would (0: none)."""
+        with self._lock:
+            history = self._history
+            if step and history.result is None and history.last is not None:
+                history.result = TrainResult("stopped", step, history.last.seconds, history.last.images_per_s)
 
     def _run(self) -> None:
         _lower_priority()
@@ -169,10 +193,10 @@ class TrainingJob:
             self._train()
         except PlaygroundError as err:
             self._error = err
-            self._status = "failed"
+            self.set_status("failed")
         except Exception as exc:  # keep the server alive and tell the user
             self._error = PlaygroundError("err.internal", reason=f"{type(exc).__name__}: {exc}"[:300])
-            self._status = "failed"
+            self.set_status("failed")
         finally:
             self._done.set()
             self._first_step.set()
@@ -181,16 +205,15 @@ class TrainingJob:
         slot = None
         try:
             if self.scheduler is not None:
-                slot = self.scheduler.acquire(self, self._should_stop)
+                slot = self.scheduler.acquire(self, self.should_stop)
                 if slot is None:  # stopped while waiting in the queue
-                    self._status = "stopped"
+                    self.set_status("stopped")
                     return
             threads = self.scheduler.threads_per_job() if self.scheduler else None
             cfg = self.cfg if threads is None else replace(self.cfg, threads=threads)
-            self._status = "running"
-            result = train(self.model, self.data, cfg, on_event=self._on_event,
-                           should_stop=self._should_stop)
-            self._status = result.reason
+            self.set_status("running")
+            result = train(self.model, self.data, cfg, on_event=self.record, should_stop=self.should_stop)
+            self.set_status(result.reason)
         finally:
             if slot is not None:
                 self.scheduler.release(self)
@@ -206,22 +229,23 @@ class TrainingJob:
         last = self._history.last
         return last.eta_s if last is not None else self.expected_s()
 
-    def _queue_info(self) -> tuple[int, float | None]:
-        """(position, estimated wait in seconds) while queued."""
+    def queue_info(self) -> tuple[int, float | None]:
+        """(position, estimated wait in seconds) while queued; (0, None) otherwise."""
         if self.scheduler is None or self._status != "queued":
             return 0, None
         return self.scheduler.queue_info(self)
 
-    def _node(self) -> str | None:
+    def node(self) -> str | None:
+        """Where it trains, when that is another machine (None: this process)."""
         return None
 
     def snapshot(self) -> Snapshot:
-        position, wait_s = self._queue_info()  # outside the lock: it reads the other jobs
+        position, wait_s = self.queue_info()  # outside the lock: it reads the other jobs
         with self._lock:
             history = self._history
             return Snapshot(self._status, position, list(history.steps), list(history.evals), history.last,
                             history.result, self._error, self._done.is_set(), history.probe, list(history.grads),
-                            wait_s if position else None, self.executor, self._node())
+                            wait_s if position else None, self.executor, self.node())
 
 
 def _lower_priority(niceness: int = 10) -> None:

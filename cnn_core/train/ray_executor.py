@@ -40,8 +40,9 @@ from pathlib import Path
 
 from cnn_core.base import env
 from cnn_core.base.errors import PlaygroundError
+from cnn_core.base.texts import Message
 from cnn_core.train.jobs import TrainingJob, estimate_wait
-from cnn_core.train.trainer import DoneEvent, EvalEvent, TrainResult
+from cnn_core.train.trainer import DoneEvent, EvalEvent
 
 DEFAULT_CPUS_PER_TRAINING = env.BY_NAME["RAY_CPUS"].default  # CPUs each training asks for (its torch threads)
 DEFAULT_GPUS_PER_TRAINING = env.BY_NAME["RAY_GPU_FRACTION"].default  # a GPU's fraction, where there are GPUs
@@ -232,7 +233,11 @@ class TrainingActor:
 
         if data is None:
             if dataset not in self._datasets:
-                self._datasets = {dataset: node_dataset(dataset)}  # one at a time: memory stays one dataset
+                try:
+                    self._datasets = {dataset: node_dataset(dataset)}  # one at a time: memory stays one dataset
+                except PlaygroundError as err:  # this node's folder lacks it: say which node and which folder
+                    raise PlaygroundError("err.ray_node_data", node=node_name(), dataset=dataset,
+                                          reason=Message(err.key, err.params)) from None
             data = self._datasets[dataset]
         self._model = model
         result = train(model, data, cfg, on_event=self._on_event, should_stop=self._should_stop)
@@ -354,6 +359,12 @@ class RayExecutor:
                 self._actor_class = ray.remote(TrainingActor)
         return ray
 
+    def new_actor(self, resources: tuple[float, float]):
+        """A new :class:`TrainingActor` asking for (CPUs, GPUs), spread over the cluster's nodes."""
+        self.connect()  # makes the actor class
+        return self._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
+                                         scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
+
     def queue(self):
         ray = self.connect()
         return ray.remote(AdmissionQueue).options(
@@ -368,6 +379,18 @@ class RayExecutor:
             resources = ray.cluster_resources()
             self._resources = (time.monotonic(), resources)
         return resources
+
+    def check_a_node_fits(self) -> None:
+        """Refuse at once, naming the numbers, when no live node has the CPUs one training asks for.
+
+        Ray would otherwise keep the actor pending for ever (a cluster of a head without CPUs, or workers
+        smaller than ``CNN_PLAYGROUND_RAY_CPUS``), and the student would read "starting" until the timeout.
+        """
+        ray = self.connect()
+        largest = max((node.get("Resources", {}).get("CPU", 0.0) for node in ray.nodes() if node.get("Alive")),
+                      default=0.0)
+        if largest < self.cpus_per_training:
+            raise PlaygroundError("err.ray_no_worker", cpus=_cpus(self.cpus_per_training), largest=_cpus(largest))
 
     def capacity(self) -> int:
         """Trainings the cluster runs at once: the setting, else as many as its CPUs hold."""
@@ -385,6 +408,10 @@ class RayExecutor:
         return RayTrainingJob(model, data, cfg, self, dataset, owner_alive, owner_grace_s).start()
 
 
+def _cpus(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else f"{n:g}"
+
+
 class RayTrainingJob(TrainingJob):
     """A :class:`~cnn_core.train.jobs.TrainingJob` whose training runs in a :class:`TrainingActor`."""
 
@@ -400,18 +427,19 @@ class RayTrainingJob(TrainingJob):
         self._weights_step = 0  # the step of the weights that reached the app (0: none yet)
         self.delivery_s: list[float] = []  # seconds from an event on the worker to this process (last 1000)
 
-    def _queue_info(self):
-        return (self._position, self._wait_s) if self._status == "queued" else (0, None)
+    def queue_info(self):
+        return (self._position, self._wait_s) if self.status == "queued" else (0, None)
 
-    def _node(self):
+    def node(self):
         return self._node_name
 
     def _train(self) -> None:
         ray = self.ray_executor.connect()
+        self.ray_executor.check_a_node_fits()
         try:
             self._queue_and_train(ray)
         except ray.exceptions.RayError as exc:  # the cluster went away between two answers
-            self._keep_partial()
+            self.keep_partial(self._weights_step)
             raise PlaygroundError("err.ray_unreachable", address=self.ray_executor.address,
                                   reason=_short(exc)) from None
 
@@ -422,9 +450,9 @@ class RayTrainingJob(TrainingJob):
         ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S), timeout=CALL_TIMEOUT_S)
         try:
             if not self._wait_turn(ray, queue, job_id):
-                self._status = "stopped"
+                self.set_status("stopped")
                 return
-            self._status = "running"
+            self.set_status("running")
             self._run_actor(ray, queue, job_id)
         finally:
             try:
@@ -434,7 +462,7 @@ class RayTrainingJob(TrainingJob):
 
     def _wait_turn(self, ray, queue, job_id: str) -> bool:
         while True:
-            if self._should_stop():
+            if self.should_stop():
                 return False
             state, position, wait_s = ray.get(queue.poll.remote(job_id, self.ray_executor.capacity()),
                                               timeout=CALL_TIMEOUT_S)
@@ -453,8 +481,7 @@ class RayTrainingJob(TrainingJob):
         actor = ex.pool.take(ray, resources)
         reused = actor is not None  # it has answered before (reset): no start to wait for
         if actor is None:
-            actor = ex._actor_class.options(num_cpus=resources[0], num_gpus=resources[1], max_concurrency=4,
-                                            scheduling_strategy="SPREAD", max_restarts=0).remote(LEASE_S)
+            actor = ex.new_actor(resources)
         reusable = False
         data = None if self.dataset else ray.put(self.data)
         run_ref = actor.run.remote(self.model, data, cfg, self.dataset)
@@ -469,11 +496,11 @@ class RayTrainingJob(TrainingJob):
 
         try:
             if not reused and not self._wait_actor_start(ray, node_ref, heartbeat):
-                self._status = "stopped"  # Stop while its worker process started: nothing trained, nothing kept
+                self.set_status("stopped")  # Stop while its worker process started: nothing trained, nothing kept
                 return
             while True:
                 heartbeat()
-                if self._should_stop() and not stop_sent:
+                if self.should_stop() and not stop_sent:
                     actor.stop.remote()
                     stop_sent = True
                 done = bool(ray.wait([run_ref], timeout=0)[0])
@@ -493,7 +520,7 @@ class RayTrainingJob(TrainingJob):
                 now = time.time()
                 for stamp, event in events:
                     if not isinstance(event, DoneEvent):  # the result comes with the weights, below
-                        self._on_event(event)
+                        self.record(event)
                     self.delivery_s.append(now - stamp)
                 del self.delivery_s[:-1000]
                 if weights is not None:
@@ -511,11 +538,11 @@ class RayTrainingJob(TrainingJob):
             except ray.exceptions.RayActorError:
                 raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?") from None
             self.model.load_state_dict(state)
-            self._on_event(DoneEvent(result))
-            self._status = result.reason
+            self.record(DoneEvent(result))
+            self.set_status(result.reason)
             reusable = True
         except PlaygroundError:
-            self._keep_partial()
+            self.keep_partial(self._weights_step)
             raise
         finally:
             if reusable:  # the next run of this app process starts without a new worker process
@@ -532,7 +559,7 @@ class RayTrainingJob(TrainingJob):
         started = time.monotonic()
         while not ray.wait([node_ref], timeout=POLL_S)[0]:
             heartbeat()
-            if self._should_stop():
+            if self.should_stop():
                 return False
             if time.monotonic() - started > START_TIMEOUT_S:
                 raise PlaygroundError("err.ray_start_timeout", seconds=round(START_TIMEOUT_S))
@@ -542,11 +569,3 @@ class RayTrainingJob(TrainingJob):
             # worker process failed, or no node can hold its resources
             raise PlaygroundError("err.ray_start_failed", reason=_short(exc)) from None
         return True
-
-    def _keep_partial(self) -> None:
-        """A failed run keeps the last weights that reached the app, as a stopped run would."""
-        with self._lock:
-            history = self._history
-            if self._weights_step and history.result is None and history.last is not None:
-                history.result = TrainResult("stopped", self._weights_step, history.last.seconds,
-                                             history.last.images_per_s)

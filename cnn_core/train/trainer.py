@@ -231,18 +231,6 @@ def split_indices(n: int, val_size: int, seed: int) -> tuple[torch.Tensor, torch
     return order[val_size:], order[:val_size]
 
 
-def split_validation(data: ImageData, val_size: int, seed: int):
-    """The held-out split as copies: (train_x, train_y, val_x, val_y).
-
-    The trainer itself only copies the small validation part and reads training
-    batches through :func:`split_indices` (copying 60,000 MNIST images took
-    0.4 s before the first step).
-    """
-    train_idx, val_idx = split_indices(len(data.train_y), val_size, seed)
-    return (data.train_x[train_idx], data.train_y[train_idx],
-            data.train_x[val_idx], data.train_y[val_idx])
-
-
 @torch.no_grad()
 def _probe(model: nn.Module, image: torch.Tensor, step: int, seconds: float) -> ProbeEvent:
     """First-layer weights and maps for ``image`` (1, C, H, W) uint8, in eval mode (BatchNorm untouched)."""
@@ -297,7 +285,8 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
     perm = torch.randperm(n, generator=gen).to(device)
     pos = 0
     # The learning is watched on one fixed image: the first held-out one (or the first training one).
-    probing = cfg.probe_every_s is not None and hasattr(model, "blocks")
+    # A dense network (no conv block) has no first-layer kernels to watch.
+    probing = cfg.probe_every_s is not None and len(getattr(model, "blocks", ())) > 0
     probe_image = (val_x[:1] if len(val_y) else all_x[train_idx[:1]]).to(device)
     next_probe = 0.0
     if probing:
@@ -489,3 +478,17 @@ def warm_up(arch: Architecture | None = None, steps: int = 3,
           TrainConfig(epochs=steps * cfg.batch_size / (n - 1000), val_size=1000, eval_every_s=1e9),
           should_stop=should_stop, evaluate_test=False)
     return time.perf_counter() - t0
+
+
+def validation_ahead(steps: list[StepEvent], evals: list[EvalEvent]) -> bool:
+    """Whether the last validation accuracy is above the training accuracy of the steps that led to it.
+
+    It often is early on, and it is no error: the training figure is an average over batches measured while
+    the weights were still worse (and, with augmentation, on harder images); validation measures the network
+    as it is at that point, on images as they are.
+    """
+    if not evals:
+        return False
+    before = evals[-2].step if len(evals) > 1 else 0
+    window = [s.accuracy for s in steps if before < s.step <= evals[-1].step and not math.isnan(s.loss)]
+    return bool(window) and evals[-1].accuracy > sum(window) / len(window)

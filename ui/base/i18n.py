@@ -10,14 +10,13 @@ are translated here too (:func:`error_text`). Numbers a reader sees go through
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 import string
 from contextvars import ContextVar
 
 import streamlit as st
 
-from cnn_core.base import texts
+from cnn_core.base import numbers, texts
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
 
@@ -60,47 +59,27 @@ def t(key: str, **params) -> str:
 
 def num(value: float, decimals: int = 0) -> str:
     """A number as the session's language writes it: 25.088 / 25,088; a real minus sign, never "-0,00"."""
-    text = texts.format_number(value, lang(), decimals)
-    if text.startswith("-"):
-        text = text[1:] if not text.strip("-0.,") else "−" + text[1:]  # rounds to zero: no sign at all
-    return text
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def power_of_ten(exponent: int) -> str:
-    """'10⁻⁵': a power of ten as a book prints it (not '1e-05', not '10^-5')."""
-    return "10" + str(exponent).translate(SUPERSCRIPT)
+    return numbers.format_number(value, lang(), decimals)
 
 
 def sci(value: float, digits: int = 3) -> str:
     """Scientific notation the reader's way: 2,56 · 10⁻⁵ (es) / 2.56 · 10⁻⁵ (en), never '2.56e-05'."""
-    if value == 0 or not math.isfinite(value):
-        return num(value)
-    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
-    return f"{num(float(mantissa), digits - 1)} · {power_of_ten(int(exponent))}"
+    return numbers.scientific(value, lang(), digits)
 
 
 def short_number(value: float, digits: int = 3) -> str:
     """About ``digits`` significant digits: 0,482 / 12,3 / 4.917 as decimals, 9,82 · 10⁻⁶ when tiny or huge."""
-    if value == 0 or not math.isfinite(value):
-        return num(value)
-    magnitude = math.floor(math.log10(abs(value)))
-    if -3 <= magnitude < 6:
-        return num(value, max(0, digits - 1 - magnitude))
-    return sci(value, digits)
+    return numbers.significant(value, lang(), digits)
 
 
 def dec(value: float) -> str:
     """A short decimal as the session's language writes it: 0.002 → '0,002' (es), 1e-4 → '0,0001'."""
-    text = f"{value:f}".rstrip("0").rstrip(".") if value < 1e-3 else f"{value:g}"
-    return text.replace(".", texts.table(lang())["_meta.decimal"])
+    return numbers.short_decimal(value, lang())
 
 
 def pct(fraction: float, decimals: int = 2) -> str:
     """A fraction as a percentage in the session's language: 99,50 % / 99.50%."""
-    return texts.format_percent(fraction, lang(), decimals)
+    return numbers.format_percent(fraction, lang(), decimals)
 
 
 def file_size(n_bytes: float) -> str:
@@ -166,7 +145,7 @@ def error_text(err: PlaygroundError) -> str:
 
 def grouped(text: str) -> str:
     """A core string whose whole numbers are grouped with ',' (a layer's formula), in the session's marks."""
-    return text.replace(",", texts.table(lang())["_meta.group"])
+    return text.replace(",", numbers.group_mark(lang()))
 
 
 def layer_label(layer, short: bool = False) -> str:
@@ -177,10 +156,17 @@ def layer_label(layer, short: bool = False) -> str:
     return t(f"{'layer_short' if short else 'layer'}.{kind}", n=int(digits) if digits else "")
 
 
+def shown_numbers(frame, decimals: dict[str, int]):
+    """A table whose numbers stay numbers (a click on a column header sorts them as numbers), written the
+    reader's way: a pandas Styler over ``frame`` showing column ``c`` with ``decimals[c]`` decimals, "–" if empty."""
+    import pandas as pd
+
+    return frame.style.format({col: (lambda v, d=d: "–" if pd.isna(v) else num(v, d)) for col, d in decimals.items()})
+
+
 def separators() -> str:
     """Plotly's ``layout.separators`` for the session's language: ',.' (es) or '.,' (en)."""
-    table = texts.table(lang())
-    return table["_meta.decimal"] + table["_meta.group"]
+    return numbers.decimal_mark(lang()) + numbers.group_mark(lang())
 
 
 def dataset_name(name: str | None) -> str:

@@ -33,12 +33,13 @@ JOB = "job"  # the TrainingJob of this session, running or finished
 ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
 TRAINED = "trained"  # SavedModel from the last training or upload
 UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
-EXERCISES = "exercises"  # {exercise id: True once solved} for the variation EX_SEED
+EXERCISES = "exercises"  # {exercise id: SOLVED or REVEALED (cnn_core.lessons.exercises)} for the variation EX_SEED
 EX_SEED = "ex_seed"  # the exercises' variation (0 = the tutorial's numbers)
 CANVAS_ROUND = "canvas_round"  # bumped by the Draw page's Clear button: a new canvas key, an empty canvas
 CANVAS_IMAGE = "canvas_image"  # (canvas key, RGBA) of the last drawing the canvas sent that was accepted
 BUILD_STARTED = "build_started"  # the "build the network" exercise loaded its starting network
 NOTICES = "notices"  # [(key, params)] to show once
+KERNEL_PATTERNS = "kernel_patterns"  # {(model choice, model id, block, kernel): what the Inside page's ascent found}
 LAB_KERNEL = "lab_kernel"  # {kernel lab preset: the last kernel typed for it that the lab accepted}
 DRAWING = "drawing"  # last prepared 28×28 drawing (uint8) for the Inside page
 DRAW_MISTAKES = "draw_mistakes"  # [(what the user drew, what the model said)] for the exercises
@@ -51,11 +52,13 @@ OVERVIEW_SCROLLED = "overview_scrolled"  # the click whose detail was last scrol
 URL_READ = "_url_read"
 WS = "ws"  # the workspace's code (cnn_core.store.storage), once the visitor has one
 KEPT_SETTINGS = "kept_settings"  # {widget key: value} of the Train page, kept across pages and in the workspace
+KEPT_ARCH = "edited_arch"  # in KEPT_SETTINGS: the network being edited, as URL parameters (arch_to_params)
 SAVED_SETTINGS = "_saved_settings"  # what the workspace holds of KEPT_SETTINGS, to write only changes
 RUNS_CACHE = "_runs"  # the workspace's runs as last read, None after a change
 RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs view showed, emptied by a change
-MODEL_CACHE = "_models"  # {run id: SavedModel} loaded from the workspace
+MODEL_CACHE = "_models"  # {run id: model digest} of runs whose model the session loaded (ui.shell.workspace)
 LAST_RUN = "last_run"  # id of the run this session added last
+SHIFT_RESULTS = "shift_results"  # {run id: [ShiftPoint]} the Runs page's shift test measured
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
@@ -73,7 +76,8 @@ def _leave_legacy_pages_mode() -> None:
     link (a shared /architecture?… URL) would get file names for a menu and no
     translated titles. Leaving that mode and rerunning routes the visit through
     app.py. The flag is Streamlit's own (there is no public switch); without it
-    this does nothing.
+    this does nothing. tests/test_private_apis.py pins it to the installed
+    Streamlit and says so when an upgrade changes it.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -107,7 +111,7 @@ def init_state() -> bool:
         ss[NOTICES] = []
         ss[LANG] = _lang_from_url()
         ss[ARCH], ss[PRESET] = _arch_from_url()
-        ds = _param("ds")
+        ds = param("ds")
         ss[DATASET] = ds if ds in datasets.names() else datasets.DEFAULT
         if ds is not None and ds not in datasets.names():
             ss[NOTICES].append(("notice.bad_link", {"param": "ds"}))
@@ -138,18 +142,16 @@ def keep_widgets() -> None:
     ss.setdefault(OVERVIEW_SCROLLED, 0)
 
 
-def _param(name: str) -> str | None:
+def param(name: str) -> str | None:
+    """The URL's value of a key, cut to MAX_PARAM_LEN; None when the URL has none."""
     value = st.query_params.get(name)
     if value is None:
         return None
     return str(value)[:MAX_PARAM_LEN]
 
 
-param = _param  # the URL's value of a key, cut to MAX_PARAM_LEN
-
-
 def _lang_from_url() -> str:
-    lang = (_param("lang") or texts.DEFAULT_LANG).lower()
+    lang = (param("lang") or texts.DEFAULT_LANG).lower()
     return lang if lang in texts.languages() else texts.DEFAULT_LANG
 
 
@@ -163,7 +165,7 @@ URL_KEYS = ("preset", *OVERRIDE_KEYS)
 
 
 def _arch_from_url() -> tuple[Architecture, str]:
-    params = {k: _param(k) for k in URL_KEYS if _param(k) is not None}
+    params = {k: param(k) for k in URL_KEYS if param(k) is not None}
     preset = params.get("preset", "tutorial")
     if preset not in PRESETS:
         st.session_state[NOTICES].append(("notice.bad_link", {"param": "preset"}))
@@ -207,6 +209,11 @@ def url_params() -> dict[str, str]:
     ss = st.session_state
     return {"lang": ss[LANG], "ds": ss[DATASET] if ss[DATASET] != UPLOAD else datasets.DEFAULT,
             **arch_to_params(ss[ARCH], ss[PRESET])}
+
+
+def url_names_arch() -> bool:
+    """Whether the address names a network (then it wins over what a workspace kept)."""
+    return any(param(k) is not None for k in URL_KEYS)
 
 
 def sync_url() -> None:

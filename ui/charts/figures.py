@@ -74,9 +74,34 @@ def chart_config(**options) -> dict:
     return {"locale": code, "locales": {code: {"dictionary": dictionary}}, "displaylogo": False, **options}
 
 
+TOOLBAR_PX = 34  # Plotly's toolbar: a row of buttons at the figure's top right, shown on hover or on a tap
+TITLE_PX = 24  # a title's line
+
+
 def localised(fig: go.Figure) -> go.Figure:
-    """Axes, hover labels and value texts written with the session's decimal and grouping marks."""
-    return fig.update_layout(separators=separators())
+    """Axes, hover labels and value texts written with the session's decimal and grouping marks; titles start
+    below the toolbar's row (on a phone it spans most of the width and covered them)."""
+    fig.update_layout(separators=separators())
+    return below_toolbar(fig)
+
+
+def below_toolbar(fig: go.Figure) -> go.Figure:
+    """Room above the plot for the toolbar and, under it, the figure's title or its top row of subplot titles;
+    the figure grows by what its top margin grew, so the plot keeps its size."""
+    top_titles = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.yanchor == "bottom"
+                  and a.y is not None and a.y >= 0.999 and not a.showarrow]
+    has_title = bool(fig.layout.title.text)
+    if not has_title and not top_titles:
+        return fig
+    margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100  # Plotly's default top margin
+    wanted = TOOLBAR_PX + TITLE_PX * (has_title + bool(top_titles))
+    if has_title:  # its top edge right under the toolbar, above any subplot titles
+        fig.update_layout(title=dict(yref="container", y=1, yanchor="top", pad=dict(t=TOOLBAR_PX)))
+    if margin < wanted:
+        fig.update_layout(margin=dict(t=wanted))
+        if fig.layout.height is not None:
+            fig.update_layout(height=fig.layout.height + wanted - margin)
+    return fig
 
 
 def _box_extent(layer: Layer, max_side: int) -> float:
@@ -172,17 +197,19 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
 
 
 def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None = None) -> go.Figure:
-    """Loss (left) and accuracy (right) against step: training smoothed, validation as points."""
+    """Loss (top) and accuracy (below) against step: training smoothed, validation as points.
+
+    One above the other: side by side, a phone's width left each panel too narrow and their axes collided."""
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["loss"], labels["accuracy"]))
+    fig = make_subplots(rows=2, cols=1, subplot_titles=(labels["loss"], labels["accuracy"]), vertical_spacing=0.16)
     if steps:
         xs = [s.step for s in steps]
         fig.add_trace(go.Scatter(x=xs, y=_smooth([s.loss for s in steps]), name=labels["train"],
                                  line=dict(color="#4c78a8")), 1, 1)
         smooth = _smooth([s.accuracy for s in steps])
         fig.add_trace(go.Scatter(x=xs, y=smooth, name=labels["train"], line=dict(color="#4c78a8"), showlegend=False,
-                                 **percent_hover(smooth, f"{labels['step']} %{{x}}<br>")), 1, 2)
+                                 **percent_hover(smooth, f"{labels['step']} %{{x}}<br>")), 2, 1)
     if evals:
         xs = [e.step for e in evals]
         fig.add_trace(go.Scatter(x=xs, y=[e.loss for e in evals], name=labels["validation"],
@@ -190,29 +217,29 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
         accuracy = [e.accuracy for e in evals]
         fig.add_trace(go.Scatter(x=xs, y=accuracy, name=labels["validation"], mode="lines+markers",
                                  line=dict(color="#e45756"), showlegend=False,
-                                 **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>")), 1, 2)
+                                 **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>")), 2, 1)
     if not steps and not evals:  # before a first run: both panels' axes (Plotly leaves a panel with no trace blank)
-        for col in (1, 2):
-            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), 1, col)
+        for row in (1, 2):
+            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), row, 1)
         fig.update_yaxes(range=[0, 3], row=1, col=1)  # a loss scale, not Plotly's empty default of −1 to 4
         fig.update_xaxes(rangemode="nonnegative")  # no negative steps
     if nan_step is not None:
-        for col in (1, 2):
-            fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=1, col=col)
+        for row in (1, 2):
+            fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=row, col=1)
         fig.add_annotation(x=nan_step, y=1, yref="paper", text="NaN", showarrow=False,
                            font=dict(color="red"), xref="x")
     for step, epoch in epoch_marks(steps):
-        for col in (1, 2):
-            fig.add_vline(x=step, line=dict(color="#9aa5b1", dash="dot", width=1), row=1, col=col)
+        for row in (1, 2):
+            fig.add_vline(x=step, line=dict(color="#9aa5b1", dash="dot", width=1), row=row, col=1)
         fig.add_annotation(x=step, y=1.0, yref="y domain", xref="x", text=f"{labels.get('epoch', '')} {epoch}",
                            showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785"))
 
     fig.update_xaxes(title_text=labels["step"], **(step_axis(steps[0].step, steps[-1].step) if steps else {}))
-    fig.update_yaxes(percent_axis(), row=1, col=2)  # the whole scale: 15 % is not "high"
+    fig.update_yaxes(percent_axis(), row=2, col=1)  # the whole scale: 15 % is not "high"
     fig.update_yaxes(automargin=True)  # room for "1,5" at the left edge (a 10 px margin cut it to ",5")
     # The legend under the panels, in one row: at its default place on the right it took half a phone's width.
-    fig.update_layout(height=370, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves",
-                      legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"))
+    fig.update_layout(height=600, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves",
+                      legend=dict(orientation="h", x=0, xanchor="left", y=-0.12, yanchor="top"))
     return localised(fig)
 
 

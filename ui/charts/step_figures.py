@@ -12,7 +12,8 @@ import math
 import plotly.graph_objects as go
 import torch
 
-from ui.base.i18n import power_of_ten, separators, short_number
+from cnn_core.base.numbers import power_of_ten
+from ui.base.i18n import separators, short_number
 
 WINDOW = "#e45756"  # the kernel / pooling window
 CURRENT = "#ffd400"  # the output neuron being computed

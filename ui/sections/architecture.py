@@ -7,6 +7,7 @@ shared link is opened.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from cnn_core.nn.architecture import (
@@ -16,12 +17,17 @@ from cnn_core.nn.architecture import (
     PADDINGS,
     POOLS,
     PRESETS,
+    PRICED_INPUTS,
     UNIT_CHOICES,
     Architecture,
+    first_dense_units,
+    fully_connected_comparison,
+    input_cost,
+    layer_table,
     nearest_choice,
 )
 from ui.base import state
-from ui.base.i18n import labeller, t
+from ui.base.i18n import labeller, num, t
 
 INPUTS = {"mnist": (28, 28, 1), "cifar": (32, 32, 3)}
 
@@ -40,7 +46,7 @@ def _seed_widgets(arch: Architecture, preset: str) -> None:
         "w_classes": arch.num_classes, "w_bn": arch.batch_norm,
     }
     for i in range(LIMITS["blocks"][1]):
-        value = arch.out_channels[i] if i < len(arch.out_channels) else arch.out_channels[-1]
+        value = arch.out_channels[i] if i < len(arch.out_channels) else (arch.out_channels or (32,))[-1]
         seeds[f"w_filters_{i}"] = nearest_choice(value, FILTER_CHOICES)
     for i in range(LIMITS["dense_layers"][1]):
         value = arch.dense[i] if i < len(arch.dense) else 100
@@ -90,15 +96,18 @@ def architecture_ui() -> Architecture:
             st.select_slider(t("arch.filters", block=i + 1), FILTER_CHOICES, key=f"w_filters_{i}")
             for i in range(ss["w_blocks"])
         )
-        st.select_slider(t("arch.kernel"), KERNEL_SIZES, key="w_kernel",
+        no_conv = ss["w_blocks"] == 0  # a dense network: the conv settings have nothing to act on
+        if no_conv:
+            st.caption(t("arch.no_conv_caption"))
+        st.select_slider(t("arch.kernel"), KERNEL_SIZES, key="w_kernel", disabled=no_conv,
                          format_func=lambda k: f"{k}×{k}", help=t("arch.kernel_help"))
     with col2:
-        st.radio(t("arch.padding"), PADDINGS, key="w_padding", horizontal=True,
+        st.radio(t("arch.padding"), PADDINGS, key="w_padding", horizontal=True, disabled=no_conv,
                  format_func=labeller("arch.padding_"), help=t("arch.padding_help"))
-        st.radio(t("arch.pool"), POOLS, key="w_pool", horizontal=True,
+        st.radio(t("arch.pool"), POOLS, key="w_pool", horizontal=True, disabled=no_conv,
                  format_func=labeller("arch.pool_"))
         st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
-                  disabled=ss["w_pool"] == "none", help=t("arch.pool_size_help"))
+                  disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_size_help"))
         st.slider(t("arch.dense_layers"), *LIMITS["dense_layers"], key="w_dense_layers")
         dense = tuple(
             st.select_slider(t("arch.units", layer=i + 1), UNIT_CHOICES, key=f"w_units_{i}")
@@ -120,3 +129,43 @@ def architecture_ui() -> Architecture:
     preset_box.selectbox(t("arch.preset"), [*PRESETS, CUSTOM], key="w_preset", on_change=_apply_preset,
                          format_func=labeller("preset."), help=t("arch.preset_help"))
     return arch
+
+
+def comparison_ui(arch: Architecture) -> None:
+    """The tutorial's argument for this network: shared kernels against wiring every pixel (a valid ``arch``)."""
+    st.subheader(t("arch.compare_title"))
+    if not arch.out_channels:  # a dense network: its own first layer is the price the argument is about
+        dense = next(layer for layer in layer_table(arch) if layer.kind in ("dense", "output"))
+        st.markdown(t("arch.compare_no_conv", inputs=arch.input_neurons, units=dense.neurons,
+                      weights=dense.weights, params=dense.params))
+        return
+    cmp = fully_connected_comparison(arch)
+    st.markdown(t(  # without pooling there is no "after pooling" to compare with
+        "arch.compare_text" if arch.pool != "none" else "arch.compare_text_no_pool",
+        k=arch.kernel_size, filters=arch.out_channels[0], channels=arch.in_channels,
+        conv_weights=cmp.conv_weights, conv_params=cmp.conv_params, inputs=cmp.input_neurons,
+        conv_neurons=cmp.conv_neurons, pooled=cmp.pooled_neurons, dense_conv=cmp.dense_to_conv_weights,
+        dense_pooled=cmp.dense_to_pooled_weights, ratio=round(cmp.ratio),
+    ))
+
+
+def input_cost_rows(arch: Architecture) -> pd.DataFrame:
+    """This network's input beside the priced ones (tutorial colour, cats and dogs, a photo), one arithmetic."""
+    units = first_dense_units(arch)
+    shapes = [("mine", (arch.in_height, arch.in_width, arch.in_channels)), *PRICED_INPUTS]
+    rows = []
+    for name, shape in shapes:
+        cost = input_cost(shape, units)
+        rows.append({
+            t("arch.cost_input"): t(f"arch.cost_{name}"),
+            t("table.shape"): "×".join(num(d) for d in shape),
+            t("arch.cost_neurons"): num(cost.neurons),
+            t("arch.cost_dense", units=num(units)): num(cost.dense_params),
+        })
+    return pd.DataFrame(rows)
+
+
+def input_costs_ui(arch: Architecture) -> None:
+    st.subheader(t("arch.cost_title"))
+    st.markdown(t("arch.cost_text", units=first_dense_units(arch)))
+    st.dataframe(input_cost_rows(arch), hide_index=True, width="stretch", key="input_cost_table")

@@ -20,39 +20,15 @@ from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
 from cnn_core.nn.inspection import grad_cam, grad_x_input, tile_maps, trace
 from ui.base import state
 from ui.base.i18n import class_names, labeller, pct, plain, t
+from ui.base.scripts import script
 from ui.charts.figures import chart_config, heatmap, probabilities, text_label
 from ui.charts.step_figures import overlay
 from ui.sections.canvas import drawing_canvas
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 
-# streamlit-drawable-canvas waits 200 ms after the pen lifts before it sends the drawing (a debounce in
-# its script, with no option to change it): most of the page's answer time. Its own toolbar button
-# "Update the app with this drawing" sends at once; this clicks it for the user the moment a stroke ends.
-_SEND_NOW_JS = """
-export default function() {
-  let drawing = null;
-  const hostOf = (event) => event.composedPath().find(
-    (el) => el instanceof Element && el.shadowRoot && el.closest('[class*="st-key-canvas"]'));
-  const down = (event) => { drawing = hostOf(event) || null; };
-  const up = () => {
-    const host = drawing;
-    drawing = null;
-    if (!host) return;
-    setTimeout(() => {  // after the canvas has added the stroke and scheduled its own, later, send
-      const send = host.shadowRoot.querySelector('.dc-toolbar-card .dc-icon-button');
-      if (send) send.click();
-    }, 0);
-  };
-  document.addEventListener('pointerdown', down, true);
-  document.addEventListener('pointerup', up, true);
-  return () => {
-    document.removeEventListener('pointerdown', down, true);
-    document.removeEventListener('pointerup', up, true);
-  };
-}
-"""
-_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=_SEND_NOW_JS)
+# Clicks the canvas's own "send" button when a stroke ends (its 200 ms debounce has no option): see the script.
+_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=script(__file__, "canvas_send_now.js"))
 
 
 def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> None:
@@ -61,11 +37,16 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int) -> No
     names = {i: str(c) for i, c in enumerate(classes)}
     names[best] = t("draw.looked_predicted", cls=names[best])
     c1, c2 = st.columns(2)
+    methods = list(METHODS) if len(model.blocks) else ["grad_x_input"]  # Grad-CAM needs a conv block's maps
+    if st.session_state.get("w_looked_method") not in methods:
+        st.session_state["w_looked_method"] = methods[0]
     if st.session_state.get("w_looked_class") not in names:
         st.session_state["w_looked_class"] = best
     target = c1.selectbox(t("draw.looked_class"), list(names), key="w_looked_class", format_func=names.get)
-    method = c2.radio(t("draw.looked_method"), list(METHODS), key="w_looked_method", horizontal=True,
+    method = c2.radio(t("draw.looked_method"), methods, key="w_looked_method", horizontal=True,
                       format_func=labeller("draw.looked_"))
+    if len(methods) < len(METHODS):
+        c2.caption(t("draw.looked_no_conv"))
     heat = METHODS[method](model, x, int(target))
     left, right = st.columns([1, 1])
     with left:
@@ -82,6 +63,9 @@ def drawing(saved) -> None:
     """The canvas and everything that follows from the drawing; a fragment, so a stroke reruns only this."""
     left, right = st.columns([1, 1])
     with left:
+        # The answer goes above the canvas: on a phone the columns stack, and the right one (the
+        # probabilities) would be a scroll away after every stroke. Filled once the drawing is read.
+        answer = st.container(key="prediction_slot", height=100, border=False)  # a fixed height: the canvas never moves
         st.write("")  # room for the canvas's toolbar, which floats above it
         dark_ink = st.session_state.get("w_dark_ink", False)
         canvas = drawing_canvas(dark_ink)
@@ -91,18 +75,19 @@ def drawing(saved) -> None:
 
     rgba = canvas.image_data if canvas is not None else None
     prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink)) if rgba is not None else None
-    with right:
-        if prepared is None or prepared.empty:
-            st.info(t("draw.empty"))
-            return
-        st.session_state[state.DRAWING] = prepared.image
-        result = trace(saved.model, prepared.tensor())
-        probs = result.probs.tolist()
-        best = probs.index(max(probs))
-        names = class_names(saved.meta.get("dataset"), saved.classes)
+    if prepared is None or prepared.empty:
+        answer.info(t("draw.empty"))
+        return
+    st.session_state[state.DRAWING] = prepared.image
+    result = trace(saved.model, prepared.tensor())
+    probs = result.probs.tolist()
+    best = probs.index(max(probs))
+    names = class_names(saved.meta.get("dataset"), saved.classes)
+    with answer:
         with st.container(key="prediction"):  # the class name is the file's text: shown literally, never as HTML
             st.header(plain(names[best]), anchor=False)
         st.caption(t("draw.confidence", confidence=pct(probs[best], 1)))
+    with right:
         st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs", config=chart_config())
         with st.popover(t("draw.report_title")):
             drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn",
@@ -120,6 +105,8 @@ def drawing(saved) -> None:
     st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
                     config=chart_config())
     st.subheader(t("draw.maps"))
+    if not result.blocks:
+        st.info(t("draw.maps_no_conv"))
     for i, block in enumerate(result.blocks, start=1):
         maps = block.relu  # the block's "filtered images": conv then ReLU, before pooling
         shape = "×".join(map(str, (maps.shape[1], maps.shape[2], maps.shape[0])))

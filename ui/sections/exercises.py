@@ -5,12 +5,16 @@ import streamlit as st
 
 from cnn_core.lessons.exercises import (
     BUILD_START,
+    REVEALED,
+    SOLVED,
     answer_labels,
     answer_text,
     check_answers,
     check_task,
     exercise_text,
     option_texts,
+    solved_count,
+    usual_mistake,
     worksheet_html,
     worksheet_markdown,
 )
@@ -39,22 +43,52 @@ def given_answers(ex) -> list[str]:
 
 
 def check(ex) -> None:
-    """Button callback: runs before the page, so the progress bar already counts it."""
-    ok = check_answers(ex, given_answers(ex)) if ex.kind != "task" else check_task(ex, session_facts())
-    solved = st.session_state[state.EXERCISES]
-    if ok and not solved.get(ex.id):
+    """Button callback: runs before the page, so the progress bar already counts it.
+
+    A revealed exercise stays revealed: typing the answer it showed is not solving it."""
+    answers = given_answers(ex)
+    ok = check_answers(ex, answers) if ex.kind != "task" else check_task(ex, session_facts())
+    progress = st.session_state[state.EXERCISES]
+    if ok and ex.id not in progress:
         workspace.mark_solved(ex.id)  # creates the workspace on a first success
-    solved[ex.id] = solved.get(ex.id, False) or ok
+        progress[ex.id] = SOLVED
     st.session_state[f"ex_feedback_{ex.id}"] = ok
+    st.session_state[f"ex_mistake_{ex.id}"] = None if ok else usual_mistake(ex, answers)
+
+
+def ask_reveal(ex) -> None:
+    """«Show the solution» first asks: a revealed exercise never counts as solved."""
+    st.session_state[f"ex_confirm_{ex.id}"] = True
+
+
+def cancel_reveal(ex) -> None:
+    st.session_state[f"ex_confirm_{ex.id}"] = False
 
 
 def reveal(ex) -> None:
-    st.session_state[f"ex_revealed_{ex.id}"] = True
+    st.session_state[f"ex_confirm_{ex.id}"] = False
+    progress = st.session_state[state.EXERCISES]
+    if ex.id not in progress:  # a solved exercise stays solved
+        workspace.mark_solved(ex.id, revealed=True)
+        progress[ex.id] = REVEALED
+
+
+def ask_start_build() -> None:
+    """The build exercise replaces the network being edited: it asks first (unless that is its start already)."""
+    if st.session_state[state.ARCH] == BUILD_START:
+        start_build()
+    else:
+        st.session_state["ex_confirm_build"] = True
+
+
+def cancel_start_build() -> None:
+    st.session_state["ex_confirm_build"] = False
 
 
 def start_build() -> None:
     """Load the build exercise's starting network, so only building the target solves it."""
     ss = st.session_state
+    ss["ex_confirm_build"] = False
     ss[state.ARCH], ss[state.PRESET] = BUILD_START, "small"
     for key in [k for k in ss if str(k).startswith(ARCH_WIDGETS) or k == "w_preset"]:
         del ss[key]  # the Architecture page's sliders are re-seeded from the new network
@@ -82,10 +116,11 @@ def change_variation() -> None:
     state.add_notice("ex.variation_reset", seed=st.session_state[state.EX_SEED])
 
 
-def exercise_ui(n, ex, solved: dict) -> None:
+def exercise_ui(n, ex, progress: dict) -> None:
     code = lang()
-    done = solved.get(ex.id, False)
-    with st.expander(f"{'✅' if done else '⬜'} {n}. {exercise_text(ex, 'title', code)}", expanded=True):
+    done, revealed = progress.get(ex.id) == SOLVED, progress.get(ex.id) == REVEALED
+    mark = "✅" if done else "👁️" if revealed else "⬜"
+    with st.expander(f"{mark} {n}. {exercise_text(ex, 'title', code)}", expanded=True):
         st.markdown(exercise_text(ex, "text", code))
         if ex.id == "overfitting":  # the two curves the question is about, drawn
             st.plotly_chart(loss_curves([v.value for v in ex.params["train"]], [v.value for v in ex.params["val"]],
@@ -100,18 +135,26 @@ def exercise_ui(n, ex, solved: dict) -> None:
             st.radio(t("ex.choose"), range(len(options)), index=None, key=state.choice_key(ex.id),
                      format_func=options.__getitem__)
         elif ex.id == "build_tutorial":
-            st.button(t("ex.start_build"), key="start_build", on_click=start_build)
+            if st.session_state.get("ex_confirm_build"):
+                st.warning(t("ex.start_build_confirm"))
+                yes, no = st.columns(2)
+                yes.button(t("ex.start_build_yes"), key="start_build_yes", on_click=start_build)
+                no.button(t("ex.start_build_no"), key="start_build_no", on_click=cancel_start_build)
+            else:
+                st.button(t("ex.start_build"), key="start_build", on_click=ask_start_build)
             if st.session_state[state.BUILD_STARTED]:
                 st.caption(t("ex.build_started", start=BUILD_START.out_channels[0]))
         st.button(t("ex.check"), key=f"check_{ex.id}", on_click=check, args=(ex,))
         feedback = st.session_state.get(f"ex_feedback_{ex.id}")
+        mistake = st.session_state.get(f"ex_mistake_{ex.id}")
         if done:  # a solved exercise keeps its answer and the reason for it in view
             st.success(t("ex.right") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="✅")
         elif feedback is False:
-            st.error(t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
-        if done or st.session_state.get(f"ex_revealed_{ex.id}"):
-            if not done:
-                st.warning(t("ex.answer", answer=answer_text(ex, code)))
+            st.error(t(f"ex.mistake.{mistake}") if mistake else
+                     t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
+        if done or revealed:
+            if revealed:
+                st.warning(t("ex.revealed") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="👁️")
             st.info(f"**{t('ex.explanation')}.** {exercise_text(ex, 'explain', code)}", icon="💡")
         else:
             left, right = st.columns(2)
@@ -120,7 +163,13 @@ def exercise_ui(n, ex, solved: dict) -> None:
             if not room_ui.instructor_key() or room_ui.is_instructor():
                 # On a workshop server (an instructor key is set) only the instructor sees answers;
                 # a self-learner's own server has no key and shows solutions on request.
-                right.button(t("ex.show_solution"), key=f"reveal_{ex.id}", on_click=reveal, args=(ex,))
+                if st.session_state.get(f"ex_confirm_{ex.id}"):
+                    right.warning(t("ex.reveal_confirm"))
+                    yes, no = right.columns(2)
+                    yes.button(t("ex.reveal_yes"), key=f"reveal_yes_{ex.id}", on_click=reveal, args=(ex,))
+                    no.button(t("ex.reveal_no"), key=f"reveal_no_{ex.id}", on_click=cancel_reveal, args=(ex,))
+                else:
+                    right.button(t("ex.show_solution"), key=f"reveal_{ex.id}", on_click=ask_reveal, args=(ex,))
         if room_ui.is_instructor():
             st.info(t("ex.answer", answer=answer_text(ex, code)))
 
@@ -146,6 +195,8 @@ def variation_ui() -> int:
                                on_change=change_variation))
 
 
-def progress_ui(exercises, solved: dict) -> None:
-    count = sum(bool(solved.get(ex.id)) for ex in exercises)
-    st.progress(count / len(exercises), text=t("ex.progress", done=count, total=len(exercises)))
+def progress_ui(exercises, progress: dict) -> None:
+    """Solved exercises fill the bar; those whose solution was seen are counted apart."""
+    count = solved_count(progress, exercises)
+    seen = sum(progress.get(ex.id) == REVEALED for ex in exercises)
+    st.progress(count / len(exercises), text=t("ex.progress", done=count, total=len(exercises), revealed=seen))

@@ -74,10 +74,10 @@ def input_section(image, classes, label):
     r0, c0 = max(0, h // 2 - 3), max(0, w // 2 - 3)
     patch = image[0, r0:r0 + 6, c0:c0 + 6]
     right.markdown(t("inside.normalise", r0=r0, c0=c0))
-    right.dataframe(pd.DataFrame([[f"{int(v)} → {num(int(v) / 255, 2)}" for v in row] for row in patch],
-                                 index=[str(r) for r in range(r0, r0 + patch.shape[0])],  # the image's own rows
-                                 columns=[str(c) for c in range(c0, c0 + patch.shape[1])]),  # and columns
-                    key="normalise_table")
+    right.table(pd.DataFrame([[f"{int(v)} → {num(int(v) / 255, 2)}" for v in row] for row in patch],
+                             index=[str(r) for r in range(r0, r0 + patch.shape[0])],  # the image's own rows
+                             columns=[str(c) for c in range(c0, c0 + patch.shape[1])]),  # and columns
+                width="content")
 
 
 def kernels_section(model):
@@ -113,7 +113,7 @@ def output_section(result, classes, label):
         **({t("inside.one_hot"): one_hot(label, len(classes))} if label is not None else {}),
     })
     st.markdown(t("inside.softmax"))
-    st.dataframe(table, hide_index=True, key="softmax_table")
+    st.table(table, hide_index=True, width="content")
     st.plotly_chart(probabilities(result.probs.tolist(), classes, t("draw.probabilities")), key="inside_probs",
                     config=chart_config())
 

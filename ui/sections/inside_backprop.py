@@ -77,5 +77,5 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
         t("inside.bp_p_true", cls=str(classes[label])): [pct(p) for p in (bp.p_true, bp.p_true_after,
                                                                           bp.p_true_after_all)],
     }
-    st.dataframe(rows, hide_index=True, key="bp_table")
+    st.table(rows, hide_index=True, width="content")
     st.caption(t("inside.bp_table_help"))

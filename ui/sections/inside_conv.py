@@ -238,19 +238,19 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
                 r, c = divmod(index, out_w)
                 step = conv_step(inp, kernel, bias, r, c, padding)
                 frames.append(dict(
-                    w=[r, c], o=index, m=None, c=_counter(index, total),
-                    g=[grid_cells(step.patch[channel], "gray", _cell_texts(step.patch[channel])), None,
-                       grid_cells(step.products[channel], "RdBu", _cell_texts(step.products[channel]))],
-                    l=list(_conv_lines(step, channel_sums(step), channel, bias, float(full[r, c])))))
+                    window=[r, c], output_index=index, mark=None, counter=_counter(index, total),
+                    grids=[grid_cells(step.patch[channel], "gray", _cell_texts(step.patch[channel])), None,
+                           grid_cells(step.products[channel], "RdBu", _cell_texts(step.products[channel]))],
+                    lines=list(_conv_lines(step, channel_sums(step), channel, bias, float(full[r, c])))))
         cell = grid_cell_px(k)
         player.show("conv", dict(
             speed=st.session_state.get("w_conv_speed", 5), frames=frames,
             input=dict(title=title, src=picture_src(frame_image.map_panel(inp[channel], "gray", pad=pad)),
-                       cells=[h + 2 * pad, w + 2 * pad], size=k, px=player.MAP_PX),
-            grids=[dict(title=t("inside.patch"), k=k, cell=cell, cells=None),
-                   dict(title=t("inside.kernel"), k=k, cell=cell,
+                       cells=[h + 2 * pad, w + 2 * pad], window=k, px=player.MAP_PX),
+            grids=[dict(title=t("inside.patch"), side=k, cell_px=cell, cells=None),
+                   dict(title=t("inside.kernel"), side=k, cell_px=cell,
                         cells=grid_cells(kernel[channel], "RdBu", _cell_texts(kernel[channel]))),
-                   dict(title=t("inside.products"), k=k, cell=cell, cells=None)],
+                   dict(title=t("inside.products"), side=k, cell_px=cell, cells=None)],
             output=dict(title=out_title, shape=[out_h, out_w], px=player.MAP_PX,
                         colors=hex_colors(frame_image.colorize(full.numpy(), "viridis", *zrange)))))
         st.caption(note)
@@ -324,15 +324,15 @@ def pool_frame(model, result, block: int, filt: int) -> None:
             for index in range(row * out_w + col, total):
                 r, c = divmod(index, out_w)
                 step = pool_step(fmap, p, r, c, kind)
-                frames.append(dict(w=[r * p, c * p], o=index, c=_counter(index, total),
-                                   m=step.argmax[0] * p + step.argmax[1] if kind == "max" else None,
-                                   g=[grid_cells(step.window, "viridis", _cell_texts(step.window))],
-                                   l=_pool_lines(step, kind, p, before, after)))
+                frames.append(dict(window=[r * p, c * p], output_index=index, counter=_counter(index, total),
+                                   mark=step.argmax[0] * p + step.argmax[1] if kind == "max" else None,
+                                   grids=[grid_cells(step.window, "viridis", _cell_texts(step.window))],
+                                   lines=_pool_lines(step, kind, p, before, after)))
         player.show("pool", dict(
             speed=st.session_state.get("w_pool_speed", 5), frames=frames,
             input=dict(title=in_title, src=picture_src(frame_image.map_panel(fmap, "viridis", grid=p)),
-                       cells=[h, w], size=p, px=player.MAP_PX),
-            grids=[dict(title=t("inside.window"), k=p, cell=grid_cell_px(p), cells=None)],
+                       cells=[h, w], window=p, px=player.MAP_PX),
+            grids=[dict(title=t("inside.window"), side=p, cell_px=grid_cell_px(p), cells=None)],
             output=dict(title=out_title, shape=[out_h, out_w], px=player.MAP_PX,
                         colors=hex_colors(frame_image.colorize(pooled.numpy(), "viridis", *zrange)))))
         if h % p or w % p:

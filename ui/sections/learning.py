@@ -48,27 +48,35 @@ def gradient_curves(grads, names: list[str], title: str, step_label: str,
     return fig
 
 
-def learning_view(snap, names: list[str]) -> None:
+def learning_view(snap, names: list[str], has_conv: bool = True) -> None:
+    """The probe's kernels and maps (left) and the gradient sizes (right); a dense network has no kernels."""
     probe = snap.probe
-    if probe is None:
+    if probe is None and (has_conv or not snap.grads):
         return
     left, right = st.columns([1, 1])
     with left:
-        st.markdown(t("train.live_title", step=num(probe.step)))
-        c, h, w = probe.image.shape
-        picture = probe.image.permute(1, 2, 0).numpy() if c == 3 else probe.image[0].numpy()
-        a, b = st.columns([1, 3])
-        a.image(picture, caption=t("train.live_image"), width=84)
-        kernels = probe.kernels[:KERNELS_SHOWN, 0]  # (n, k, k): each kernel's first input channel
-        k = kernels.shape[-1]
-        b.image(tile_maps(kernels, cols=8, gap=1, scale=max(2, 36 // k)), clamp=True,
-                caption=t("train.live_kernels", n=kernels.shape[0], total=probe.kernels.shape[0], k=k))
-        maps = probe.maps[:MAPS_SHOWN]
-        st.image(tile_maps(maps, cols=8, gap=2, scale=max(1, 84 // max(h, w))), clamp=True,
-                 caption=t("train.live_maps", n=maps.shape[0], h=h, w=w))
+        if probe is None:  # no conv block: nothing convolves, so there are no kernels or maps to watch
+            st.info(t("train.live_no_conv"))
+        else:
+            _probe_view(probe)
     with right:
         if snap.grads:
             first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
             st.plotly_chart(gradient_curves(snap.grads, names, t("train.grad_title"), t("curve.step"), first_last),
                             key="live_grads", config=chart_config(displayModeBar=False))
             st.caption(t("train.grad_help"))
+
+
+def _probe_view(probe) -> None:
+    st.markdown(t("train.live_title", step=num(probe.step)))
+    c, h, w = probe.image.shape
+    picture = probe.image.permute(1, 2, 0).numpy() if c == 3 else probe.image[0].numpy()
+    a, b = st.columns([1, 3])
+    a.image(picture, caption=t("train.live_image"), width=84)
+    kernels = probe.kernels[:KERNELS_SHOWN, 0]  # (n, k, k): each kernel's first input channel
+    k = kernels.shape[-1]
+    b.image(tile_maps(kernels, cols=8, gap=1, scale=max(2, 36 // k)), clamp=True,
+            caption=t("train.live_kernels", n=kernels.shape[0], total=probe.kernels.shape[0], k=k))
+    maps = probe.maps[:MAPS_SHOWN]
+    st.image(tile_maps(maps, cols=8, gap=2, scale=max(1, 84 // max(h, w))), clamp=True,
+             caption=t("train.live_maps", n=maps.shape[0], h=h, w=w))

@@ -9,8 +9,8 @@ The board reads the database (:meth:`cnn_core.store.storage.Storage.board`).
 
 from __future__ import annotations
 
-import hmac
-import io
+import logging
+import math
 import re
 
 import pandas as pd
@@ -19,12 +19,15 @@ import streamlit as st
 
 from cnn_core.base.usertext import spreadsheet_cell
 from cnn_core.lessons.exercises import make_exercises
-from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN
+from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
 from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
-from ui.charts.figures import chart_config, percent_axis, text_label
-from ui.shell import resources, workspace
+from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
+from ui.shell import address, resources, workspace
+from ui.shell.layout import qr_png
 
+log = logging.getLogger(__name__)
+BOARD_REFRESH_S = 5.0  # how often an open board reads the database again (a closed room shows within one)
 JOIN_PARAM = "room"
 OPEN_PARAM = "open"  # the instructor's open room, so a reload of the projected board keeps it (the key is never in it)
 
@@ -46,11 +49,11 @@ def is_instructor() -> bool:
 def _check_key() -> None:
     given = st.session_state.get("w_instructor_key", "")
     key = instructor_key()
-    ok = bool(key) and hmac.compare_digest(given.encode(), key.encode())
-    st.session_state[state.INSTRUCTOR] = ok
+    check = workspace.check_instructor_key(given, key)  # constant time, throttled per tab and per address
+    st.session_state[state.INSTRUCTOR] = check.ok
     st.session_state["w_instructor_key"] = ""  # never kept in the session's widgets
-    if not ok:
-        st.session_state["_instructor_refused"] = True
+    if not check.ok:
+        st.session_state["_instructor_refused"] = round(check.wait_s)
 
 
 def instructor_login() -> bool:
@@ -65,28 +68,47 @@ def instructor_login() -> bool:
             st.caption(t("instructor.no_key"))
         else:
             st.text_input(t("instructor.key"), type="password", key="w_instructor_key", on_change=_check_key)
-            if st.session_state.pop("_instructor_refused", False):
-                st.error(t("instructor.refused"))
+            refused = st.session_state.pop("_instructor_refused", None)
+            if refused is not None:
+                st.error(t("instructor.wait", seconds=refused) if refused > 1 else t("instructor.refused"))
     return is_instructor()
 
 
 # ------------------------------------------------------------------ room page parts
 
-def room_link(room_code: str) -> str:
-    base = str(getattr(st.context, "url", "") or "").split("?")[0]
+NO_KEY_LINE = "CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"  # the guide's first command
+LABELLED = 5  # scatter points named on the chart (the best ones); the rest say who they are on hover
+
+
+@st.cache_resource(show_spinner=False)
+def log_key_state() -> bool:
+    """Say once per server, in its log, when no instructor key is set (nobody could open a room)."""
+    if not instructor_key():
+        log.warning("No instructor key: nobody can open a room or see the exercises' answers. Start the server "
+                    "with one, e.g. `%s` (Docker, Streamlit Cloud, Kubernetes: docs/teachers-guide.en.md).",
+                    NO_KEY_LINE)
+        return False
+    return True
+
+
+def no_key_ui() -> None:
+    """The Room page on a server without a key: say so, with the exact line that starts one with a key."""
+    st.warning(t("room.no_key"))
+    st.code(NO_KEY_LINE, language="bash")
+    st.caption(t("room.no_key_more"))
+
+
+def room_link(room_code: str, base: str) -> str:
+    """The link students open: the room and the language, never anyone's workspace."""
     return f"{base}?{JOIN_PARAM}={room_code}&lang={lang()}"  # students see the instructor's language
 
 
-def qr_png(text: str) -> bytes:
-    import segno
-
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=8, border=2)
-    return out.getvalue()
+def _room_label(room) -> str:
+    return f"{room.code} · {room.title}" if room.title else room.code
 
 
 def open_room_ui() -> None:
-    """Instructor: open a new room, or pick one of the rooms already open."""
+    """Instructor: open a new room, or pick one of the rooms (open ones first, then the past, closed ones)."""
     db = workspace.store()
     if db is None:
         return
@@ -94,27 +116,76 @@ def open_room_ui() -> None:
         title = st.text_input(t("room.title_field"), max_chars=60, key="w_room_title")
         if st.form_submit_button(t("room.open"), type="primary"):
             st.session_state["w_room_pick"] = db.create_room(title)
-    open_rooms = [r for r in db.rooms() if not r.closed]
-    if not open_rooms:
+    rooms = sorted(db.rooms(), key=lambda r: r.closed)  # newest first within each group
+    if not any(not r.closed for r in rooms):
         st.info(t("room.none_open"))
+    if not rooms:
         return
-    codes = [r.code for r in open_rooms]
-    titles = {r.code: r.title for r in open_rooms}
-    if st.session_state.get("w_room_pick") not in codes:
+    codes = [r.code for r in rooms]
+    about = {r.code: (r.title, r.closed) for r in rooms}
+    labels = {r.code: _room_label(r) for r in rooms}  # now, in the page's language (Streamlit may call later)
+    if st.session_state.get("w_room_pick") not in codes:  # a closed room stays picked: closing never jumps
         in_url = (state.param(OPEN_PARAM) or "").strip().upper()
         st.session_state["w_room_pick"] = in_url if in_url in codes else codes[0]
-    room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick",
-                             format_func=lambda c: f"{c} · {titles[c]}" if titles[c] else c)
+    room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick", format_func=labels.get)
     if st.query_params.get(OPEN_PARAM) != room_code:
         st.query_params[OPEN_PARAM] = room_code
-    link = room_link(room_code)
-    left, right = st.columns([1, 2])
-    left.image(qr_png(link), caption=room_code, width=260)
-    with right:
-        st.subheader(t("room.link"))
-        st.code(link, language=None)
-        st.caption(t("room.link_help", code=plain(room_code)))
+    st.title(room_code, anchor=False)  # large, to read off a projector and type
+    if about[room_code][1]:
+        st.info(t("room.closed_board"))
+    else:
+        link = room_link(room_code, address.link_base("w_room_host"))
+        left, right = st.columns([1, 2])
+        left.image(qr_png(link), caption=room_code, width=260)
+        with right:
+            st.subheader(t("room.link"))
+            st.code(link, language=None)
+            st.caption(t("room.link_help", code=plain(room_code)))
     board_ui(room_code, instructor=True)
+    if about[room_code][1]:
+        _delete_ui(room_code)
+    else:
+        _close_ui(room_code)
+    if past := [r for r in rooms if r.closed]:
+        with st.expander(t("room.past", count=len(past))):  # each one's board and CSV: pick it above
+            st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [r.title for r in past],
+                                   t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
+
+
+def _asked(action: str, room_code: str) -> bool:
+    """A button that asks before it acts: True once the instructor has said yes (keys ``<action>_<code>``,
+    ``<action>_yes_<code>``, ``<action>_no_<code>``; texts ``room.<action>``, ``room.<action>_confirm``, …)."""
+    asking = f"confirm_{action}_{room_code}"
+    if not st.session_state.get(asking):
+        if st.button(t(f"room.{action}"), key=f"{action}_{room_code}"):
+            st.session_state[asking] = True
+            st.rerun()
+        return False
+    st.warning(t(f"room.{action}_confirm", code=room_code))
+    yes, no = st.columns(2)
+    if yes.button(t(f"room.{action}_yes"), key=f"{action}_yes_{room_code}", type="primary"):
+        st.session_state.pop(asking, None)
+        return True
+    if no.button(t("room.cancel"), key=f"{action}_no_{room_code}"):
+        st.session_state.pop(asking, None)
+        st.rerun()
+    return False
+
+
+def _close_ui(room_code: str) -> None:
+    """Closing asks first; the closed room stays picked, with its board, among the past rooms."""
+    if _asked("close", room_code):
+        workspace.store().close_room(room_code)
+        st.rerun()
+
+
+def _delete_ui(room_code: str) -> None:
+    """A past room goes only when the instructor deletes it, a separate, confirmed action."""
+    if _asked("delete", room_code):
+        workspace.store().delete_room(room_code)
+        st.session_state.pop("w_room_pick", None)
+        st.query_params.pop(OPEN_PARAM, None)
+        st.rerun()
 
 
 def join_ui(room_code: str) -> None:
@@ -142,8 +213,7 @@ def join_ui(room_code: str) -> None:
         nickname = st.text_input(t("room.nickname"), max_chars=MAX_NICKNAME_LEN, key="w_nickname",
                                  help=t("room.nickname_help"))
         if st.form_submit_button(t("room.join") if not joined else t("room.rename"), type="primary"):
-            ws = workspace.ensure()
-            if ws is not None and db.join_room(room_code, ws, nickname):
+            if workspace.join_room(room_code, nickname):
                 st.session_state[state.ROOM] = room_code
                 joined = True
                 st.success(t("room.joined"))
@@ -193,63 +263,90 @@ def board_frame(rows) -> pd.DataFrame:
     return pd.DataFrame([{
         t("room.col_rank"): n, t("room.col_nickname"): r.nickname,
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
-        t("room.col_params"): r.params, t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
+        t("room.col_params"): r.params, t("room.col_epochs"): r.epochs,
+        t("room.col_speed"): round(r.images_per_s) if r.images_per_s is not None else None,
+        t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
         t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs, t("room.col_solved"): r.solved,
+        t("room.col_revealed"): r.revealed,  # solutions seen are not solved: a column of their own
     } for n, r in enumerate(rows, start=1)])
 
 
+def exercise_counts(exercises, counts: dict[str, int]) -> pd.DataFrame:
+    """Per exercise: how many members solved it, and apart, how many saw its solution."""
+    return pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],
+                         t("room.col_students"): [counts.get(ex.id, 0) for ex in exercises],
+                         t("room.col_students_revealed"): [counts.get(revealed_key(ex.id), 0) for ex in exercises]})
+
+
 def board_csv(frame: pd.DataFrame) -> bytes:
-    """The board as CSV for the instructor's spreadsheet: no cell of user text is run as a formula."""
-    return frame.map(spreadsheet_cell).to_csv(index=False).encode()
+    """The board as CSV for the instructor's spreadsheet, in the reader's language: UTF-8 with a BOM (Excel
+    then reads accents right), and for a decimal comma (Spanish) ';' between cells and 2,5 in them, as a
+    Spanish-locale spreadsheet expects. No cell of user text is run as a formula."""
+    decimal = separators()[0]
+    text = frame.map(spreadsheet_cell).to_csv(index=False, sep=";" if decimal == "," else ",", decimal=decimal)
+    return text.encode("utf-8-sig")
 
 
-def shown_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
+def shown_board(frame: pd.DataFrame, timed: list[bool] | None = None) -> pd.DataFrame:
+    """The board with its numbers written the reader's way (the CSV keeps plain numbers); ``timed``: which
+    rows' best run was trained for a time budget (their work says so)."""
     shown = frame.copy()
-    for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_seconds", 1)):
+    for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_epochs", 2),
+                          ("room.col_speed", 0), ("room.col_seconds", 1)):
         shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: "–" if pd.isna(v) else num(v, d))
-    return shown
+    if timed:
+        shown.loc[pd.Series(timed, index=shown.index), t("room.col_epochs")] = t("room.timed_work")
+    return shown.astype(str)
+
+
+def powers_of_ten(values) -> list[int]:
+    """Tick values for a log axis over ``values``: every power of ten from below the least to above the most."""
+    low, high = min(values), max(values)
+    return [10 ** k for k in range(math.floor(math.log10(max(low, 1))), math.ceil(math.log10(max(high, 1))) + 1)]
 
 
 def scatter(rows) -> go.Figure:
+    """Accuracy against parameters: the best LABELLED points named on the chart, every point on hover."""
     scored = [r for r in rows if r.best_accuracy is not None]
+    top = set(sorted(range(len(scored)), key=lambda i: -scored[i].best_accuracy)[:LABELLED])
+    names = [text_label(r.nickname) for r in scored]  # Plotly reads tags in labels; a nickname is text
     fig = go.Figure(go.Scatter(
         x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers+text",
-        text=[text_label(r.nickname) for r in scored],  # Plotly reads tags in labels; a nickname is text
+        text=[name if i in top else "" for i, name in enumerate(names)],
         textposition="top center", marker={"size": 12},
-        customdata=[[num(r.params), pct(r.best_accuracy)] for r in scored],
-        hovertemplate=f"%{{text}}<br>{t('room.col_params')}: %{{customdata[0]}}<br>"
-                      f"{t('room.col_accuracy')}: %{{customdata[1]}}<extra></extra>"))
-    fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "exponentformat": "none",
-                             "separatethousands": True},  # 100.000, not 100k
+        customdata=[[name, num(r.params), pct(r.best_accuracy)] for r, name in zip(scored, names)],
+        hovertemplate=f"%{{customdata[0]}}<br>{t('room.col_params')}: %{{customdata[1]}}<br>"
+                      f"{t('room.col_accuracy')}: %{{customdata[2]}}<extra></extra>"))
+    ticks = powers_of_ten([r.params for r in scored]) if scored else []
+    fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "tickvals": ticks,
+                             "ticktext": [num(v) for v in ticks]},  # 1.000, 10.000, 100.000: not 2, 5 between
                       yaxis={"title": t("room.col_accuracy"), **percent_axis()}, title=t("room.scatter"),
-                      height=420, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
-    return fig
+                      height=480, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
+    return below_toolbar(fig)
 
 
 def board_ui(room_code: str, instructor: bool) -> None:
-    st.fragment(_board, run_every=5.0)(room_code, instructor)
+    st.fragment(_board, run_every=BOARD_REFRESH_S)(room_code, instructor)
 
 
 def _board(room_code: str, instructor: bool) -> None:
     db = workspace.store()
+    if not instructor:
+        room = db.room(room_code)
+        if room is None or room.closed:  # closed (or deleted) since this tab drew it: the page says so
+            st.rerun(scope="app")
     rows, counts = db.board(room_code)
     st.subheader(t("room.board", count=len(rows)))
     if not rows:
         st.info(t("room.empty"))
-    else:
-        frame = board_frame(rows)
-        st.dataframe(shown_numbers(frame), hide_index=True, key=f"board_{room_code}")
-        st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
-        exercises = make_exercises(0)
-        st.dataframe(pd.DataFrame({t("room.col_exercise"): [t(f"ex.{ex.id}.title") for ex in exercises],
-                                   t("room.col_students"): [counts.get(ex.id, 0) for ex in exercises]}),
-                     hide_index=True, key=f"solved_{room_code}")
-        if instructor:
-            st.download_button(t("room.csv"), board_csv(frame), file_name=f"room-{room_code}.csv",
-                               mime="text/csv", key=f"csv_{room_code}")
-    if instructor and st.button(t("room.close"), key=f"close_{room_code}"):
-        db.close_room(room_code)
-        st.session_state.pop("w_room_pick", None)
-        st.query_params.pop(OPEN_PARAM, None)
-        st.rerun(scope="app")
+        return
+    st.caption(t("room.rule"))
+    frame = board_frame(rows)
+    # A static table: every row on the page (a projected board scrolls the page, not a 400-pixel frame).
+    st.table(shown_board(frame, [r.timed for r in rows]).set_index(t("room.col_rank")))
+    st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
+    exercises = make_exercises(0)
+    st.table(exercise_counts(exercises, counts).set_index(t("room.col_exercise")))
+    if instructor:
+        st.download_button(t("room.csv"), board_csv(frame), file_name=f"room-{room_code}.csv",
+                           mime="text/csv", key=f"csv_{room_code}")

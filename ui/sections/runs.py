@@ -10,13 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnn_core.base import texts
 from cnn_core.data import registry as datasets
 from cnn_core.nn.architecture import Architecture
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
 from ui.base import state
-from ui.base.i18n import class_names, dataset_name, labeller, num, pct, plain, separators, t
-from ui.charts.figures import percent_axis, percent_hover, text_label
+from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, separators, shown_numbers, t
+from ui.charts.figures import below_toolbar, percent_axis, percent_hover, text_label
 from ui.sections.architecture import ARCH_WIDGETS
 from ui.shell import workspace
 
@@ -28,19 +29,26 @@ def run_label(run: RunInfo) -> str:
     return f"#{run.id} {run.name}"
 
 
-def table(runs: list[RunInfo]) -> None:
-    """Every run, newest first; Streamlit sorts by any column the visitor clicks."""
-    rows = [{
+def table_frame(runs: list[RunInfo]) -> pd.DataFrame:
+    """Every run, newest first, its numbers kept as numbers (None where there is none)."""
+    return pd.DataFrame([{
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
         t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
-        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))),
-        t("runs.col_params"): num(r.params),  # written the reader's way, like the room's board
-        t("runs.col_accuracy"): num(100 * r.test_accuracy, 2) if r.test_accuracy is not None else "–",
-        t("runs.col_seconds"): num(r.seconds, 1) if r.seconds is not None else "–",
+        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))) or "–",  # a dense network
+        t("runs.col_params"): r.params,
+        t("runs.col_accuracy"): 100 * r.test_accuracy if r.test_accuracy is not None else None,
+        t("runs.col_seconds"): r.seconds,
         t("runs.col_pinned"): r.pinned,
-    } for r in reversed(runs)]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="runs_table",
-                 column_config={t("runs.col_when"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    } for r in reversed(runs)])
+
+
+def table(runs: list[RunInfo]) -> None:
+    """Every run, newest first; Streamlit sorts by any column the visitor clicks, numbers as numbers."""
+    frame = table_frame(runs)
+    decimals = {t("runs.col_params"): 0, t("runs.col_accuracy"): 2, t("runs.col_seconds"): 1}
+    st.dataframe(shown_numbers(frame, decimals), hide_index=True, key="runs_table",
+                 column_config={t("runs.col_when"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                                **{col: st.column_config.NumberColumn() for col in decimals}})
 
 
 def pick_compared(runs: list[RunInfo]) -> list[RunInfo]:
@@ -77,20 +85,38 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
     fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
     fig.update_yaxes(percent_axis(), row=1, col=2)  # accuracy as a percentage, as on the Train page
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
-    return fig
+    return below_toolbar(fig)
 
 
 def _cell(key: str, value) -> str:
+    """A compared value as the rest of the app names and writes it (the Train and Architecture pages' words)."""
     if value is None:
         return "–"
     if isinstance(value, bool):
         return t("runs.yes") if value else t("runs.no")
     if key == "test_accuracy":
         return pct(value)
-    if key in ("params", "images_per_s"):
+    if key in ("params", "images_per_s", "batch_size", "time_budget_s", "epochs"):
         return num(value)
     if key == "seconds":
         return num(value, 1)
+    if key == "lr":
+        return dec(value)
+    if key == "dataset":
+        return dataset_name(value)
+    if key == "optimizer":
+        return t(f"train.opt_{value}") if f"train.opt_{value}" in texts.table(lang()) else str(value)
+    if key == "precision":
+        return t(f"train.precision_{value}") if f"train.precision_{value}" in texts.table(lang()) else str(value)
+    if key == "padding":
+        return t(f"arch.padding_{value}") if f"arch.padding_{value}" in texts.table(lang()) else str(value)
+    if key == "pool":
+        kind, size = value
+        if kind == "none" or f"arch.pool_{kind}" not in texts.table(lang()):
+            return t("arch.pool_none") if kind == "none" else f"{kind} {size}"
+        return f"{t(f'arch.pool_{kind}')} {size}×{size}"
+    if key == "kernel_size":
+        return f"{value}×{value}"
     return str(value)
 
 
@@ -153,7 +179,7 @@ def actions(runs: list[RunInfo]) -> None:
     if c3.button(t("runs.use_inside"), key="run_use_inside"):
         _use_on("inside", run)
         st.switch_page("pages/inside.py")
-    c4.download_button(t("runs.download"), lambda: workspace.model_bytes(run.id),  # read from the DB on click
+    c4.download_button(t("runs.download"), workspace.model_file(run.id),  # read from the DB on click
                        file_name=f"run-{run.id}.cnn.zip", mime="application/zip", key="run_download",
                        on_click="ignore")  # no rerun racing the deferred file (train_ui's download, the same)
     c1, c2, c3 = st.columns([3, 1, 1])
@@ -171,9 +197,9 @@ def actions(runs: list[RunInfo]) -> None:
     per_class = full[0].per_class if full else None
     if per_class:
         with st.expander(t("runs.per_class")):
-            st.dataframe({t("train.class"): class_names(run.dataset, run.classes),
-                          t("train.accuracy"): [pct(a, 1) for a in per_class]},
-                         hide_index=True, key="run_per_class")
+            st.table({t("train.class"): class_names(run.dataset, run.classes),
+                      t("train.accuracy"): [pct(a, 1) for a in per_class]},
+                     hide_index=True, width="content")
 
 
 def axis_choice() -> str:

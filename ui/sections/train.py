@@ -14,6 +14,7 @@ from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import adapt_to_data, layer_table, totals
 from cnn_core.nn.inspection import layer_names
 from cnn_core.nn.model import build_model
+from cnn_core.train import config as training_config
 from cnn_core.train import trainer as training  # training.pick_device looked up at each call: tests stand in a device
 from cnn_core.train.config import (
     BATCH_SIZES,
@@ -23,7 +24,13 @@ from cnn_core.train.config import (
     SUGGESTED_TIME_BUDGET_S,
     TrainConfig,
 )
-from cnn_core.train.trainer import check_fits, overfitting_gap, per_class_accuracy, resolve_precision
+from cnn_core.train.trainer import (
+    check_fits,
+    overfitting_gap,
+    per_class_accuracy,
+    resolve_precision,
+    validation_ahead,
+)
 from ui.base import state
 from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, t, t_literal
 from ui.charts.figures import chart_config, confusion, image_grid, training_curves
@@ -43,6 +50,7 @@ def dataset_ui():
     choice = st.radio(t("train.dataset"), state.dataset_choices(), key="w_dataset", horizontal=True,
                       format_func=labeller("dataset."))
     ss[state.DATASET] = choice
+    state.sync_url()  # the address names the dataset now, not one rerun later (the header synced before the pick)
     if choice == state.UPLOAD:
         st.caption(t("train.upload_help"))
         size = st.select_slider(t("train.image_size"), IMAGE_SIZES, value=DEFAULT_IMAGE_SIZE, key="w_image_size")
@@ -89,6 +97,43 @@ SETTINGS_DEFAULTS = {"w_mode": "epochs", "w_epochs": int(TrainConfig.epochs), "w
                      "w_augment": TrainConfig.augment, "w_precision": TrainConfig.precision}
 
 
+# Each kept setting's label and what it may be now: a limit lowered since, or a choice this version dropped.
+SETTINGS_LABELS = {"w_mode": "train.length", "w_epochs": "train.epochs", "w_budget": "train.seconds",
+                   "w_batch": "train.batch_size", "w_lr": "train.lr", "w_optimizer": "train.optimizer",
+                   "w_augment": "train.augment", "w_precision": "train.precision"}
+
+
+def kept_within_limits(limits) -> None:
+    """Bring the kept Train settings within this server's limits and choices before the widgets are drawn, and
+    say which changed (a workspace saved with 20 epochs meets a server restarted with MAX_EPOCHS=5)."""
+    ss = st.session_state
+    rules = {"w_mode": {"choices": ("epochs", "time")},
+             "w_epochs": {"low": 1, "high": int(limits.max_epochs)},
+             "w_budget": {"low": 5, "high": max(5, int(limits.max_train_seconds)), "step": 5},
+             "w_batch": {"choices": BATCH_SIZES}, "w_lr": {"choices": LEARNING_RATES},
+             "w_optimizer": {"choices": OPTIMIZERS}, "w_augment": {"choices": (True, False)},
+             "w_precision": {"choices": PRECISIONS}}
+    changes = []
+    for key, rule in rules.items():
+        default = SETTINGS_DEFAULTS[key]
+        if "high" in rule:
+            default = min(max(default, rule["low"]), rule["high"])
+        value, changed = training_config.within(ss.get(key, default), default, **rule)
+        if changed:
+            old = ss.get(key)
+            changes.append(f"{t(SETTINGS_LABELS[key])}: {_setting_text(old)} → {_setting_text(value)}")
+            ss[key] = value
+            ss.setdefault(state.KEPT_SETTINGS, {})[key] = value
+    if changes:
+        st.warning(t_literal("notice.settings_clamped", changes="; ".join(changes)))
+
+
+def _setting_text(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)[:40]
+    return num(value) if float(value).is_integer() else dec(value)
+
+
 def settings_ui() -> TrainConfig:
     """A beginner's three choices in view; batch size, optimizer and precision under "Advanced".
 
@@ -96,6 +141,7 @@ def settings_ui() -> TrainConfig:
     """
     limits = resources.settings()
     workspace.keep_widgets(SETTINGS_DEFAULTS)
+    kept_within_limits(limits)
     c1, c2, c3 = st.columns(3)
     with c1:
         mode = st.radio(t("train.length"), ("epochs", "time"), key="w_mode", horizontal=True,
@@ -191,6 +237,7 @@ def stop_control(job, started: bool = True) -> None:
 
 
 def live_view(job) -> None:
+    workspace.visit()  # a training longer than the idle limit keeps its workspace (at most one write in 10 minutes)
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
         if snap.queue_position:
@@ -214,7 +261,10 @@ def live_view(job) -> None:
     gap = overfitting_gap(snap.steps, snap.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
-    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)])
+    elif validation_ahead(snap.steps, snap.evals):  # said under the curves, where a learner sees it
+        st.caption(t("train.val_ahead", why=t("train.val_ahead_augment") if job.cfg.augment else ""))
+    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)],
+                  has_conv=len(job.model.blocks) > 0)
     if not snap.finished:
         stop_control(job)
     elif adopt_finished_training():
@@ -259,8 +309,8 @@ def results(job) -> None:
             key="confusion", config=chart_config())
     with tabs[1]:
         acc = per_class_accuracy(result.confusion)
-        st.dataframe({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
-                     hide_index=True, key="per_class")
+        st.table({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
+                 hide_index=True, width="content")
     with tabs[2]:
         wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
         if len(wrong):

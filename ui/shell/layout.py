@@ -11,6 +11,7 @@ import streamlit as st
 from cnn_core.base import texts
 from ui.base import state
 from ui.base.i18n import t, t_literal
+from ui.shell import address
 from ui.shell.component_texts import component_texts
 
 
@@ -45,12 +46,16 @@ def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
 
 
 def share_box() -> None:
-    """The sidebar's link to this network, language and dataset, with Streamlit's copy button."""
+    """The sidebar's link to this network, language and dataset, with Streamlit's copy button.
+
+    The workspace keeps the same network, so its own link (``?ws=``) brings back what is being edited."""
+    from ui.shell import workspace
+
     state.sync_url()
+    workspace.remember_arch()
     with st.sidebar.expander(t("share.title")):
         st.caption(t("share.help"))
-        base = str(getattr(st.context, "url", "") or "").split("?")[0]
-        link = state.share_link(base)
+        link = state.share_link(address.link_base("w_share_host"))  # never a localhost link on a phone
         st.code(link, language=None)
         st.image(qr_png(link), caption=t("share.qr"), width=180)
 
@@ -63,5 +68,5 @@ def qr_png(link: str) -> bytes:
     import segno
 
     buf = io.BytesIO()
-    segno.make(link, error="m").save(buf, kind="png", scale=5, border=2)
+    segno.make(link, error="m").save(buf, kind="png", scale=8, border=2)  # sharp on a projector too
     return buf.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnn_core.base import texts
+from cnn_core.base import numbers, texts
 from cnn_core.base.errors import ModelFileError, WorkspaceFullError
 from cnn_core.nn.checkpoint import SavedModel
 from cnn_core.store import runs as core_runs
@@ -43,7 +43,7 @@ def adopt_finished_training() -> bool:
             state.add_notice("notice.run_not_kept", reason=texts.Message(err.key, err.params))
             run_id = None
         if run_id is not None:
-            workspace.adopt_model(run_id, saved)
+            workspace.adopt_model(run_id, saved, new.model)
             state.add_notice("notice.run_saved", name=new.name)
     return True
 
@@ -57,7 +57,7 @@ def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:
     run_id = workspace.add_run(core_runs.from_upload(saved, raw, filename))
     st.session_state[state.TRAINED] = saved
     if run_id is not None:
-        workspace.adopt_model(run_id, saved)
+        workspace.adopt_model(run_id, saved, raw)
     return run_id
 
 
@@ -122,13 +122,14 @@ def model_picker(page: str) -> SavedModel:
             ss[key] = latest if latest in by_id else (runs[-1].id if runs else SHIPPED)
 
     code = lang()  # fixed now: Streamlit may call the label function outside this run
+    datasets_shown = {r.dataset: dataset_name(r.dataset) for r in runs}  # "MNIST (dígitos)", as the Train page
 
     def label(option) -> str:
         if option == SHIPPED:
             return texts.translate(code, "models.shipped")
         run = by_id[option]
-        acc = texts.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
-        return texts.translate(code, "models.run", name=run.name, dataset=run.dataset, accuracy=acc)
+        acc = numbers.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
+        return texts.translate(code, "models.run", name=run.name, dataset=datasets_shown[run.dataset], accuracy=acc)
 
     saved, unreadable = None, None
     if ss[key] != SHIPPED:  # loaded before the selectbox is drawn, so a model that fails can still switch it

@@ -47,7 +47,10 @@ def executor() -> Executor:
 
 
 def session_liveness():
-    """A callable telling whether this browser session is still connected, or None outside a server."""
+    """A callable telling whether this browser session is still connected, or None outside a server.
+
+    Streamlit has no public call for this: it asks ``streamlit.runtime`` (pinned by tests/test_private_apis.py).
+    """
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 

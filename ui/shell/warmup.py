@@ -36,8 +36,13 @@ def import_heavy_modules() -> None:
 
 def warm_up_training() -> None:
     """Once per server process, in the background: not when trainings run on a Ray cluster."""
+    from cnn_core.base.env import SettingError
     from cnn_core.train.jobs import warm_up_in_background
     from ui.shell import resources
 
-    if not resources.settings().ray_address:
+    try:
+        on_ray = bool(resources.settings().ray_address)
+    except SettingError:  # every page says what to fix (ui/shell/session.py) and the app stops there
+        return
+    if not on_ray:
         warm_up_in_background()

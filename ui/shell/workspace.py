@@ -12,25 +12,38 @@ list, loaded models). It draws nothing but the sidebar's link box.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import streamlit as st
 
+from cnn_core.base.errors import PlaygroundError, RunGoneError, StorageDownError, WorkspaceGoneError
 from cnn_core.data import registry as datasets
+from cnn_core.lessons.exercises import REVEALED, SOLVED
+from cnn_core.nn.architecture import PRESETS, layer_table
 from cnn_core.nn.checkpoint import SavedModel
-from cnn_core.store import runs as core_runs
+from cnn_core.store.modelcache import ModelCache
 from cnn_core.store.storage import NewRun, RunInfo, Storage, model_digest
 from ui.base import state
 from ui.base.i18n import t
 from ui.shell import resources
 
 log = logging.getLogger(__name__)
-MODELS_KEPT = 4  # loaded run models a session keeps in memory
+VISIT_TOUCH_S = 600  # a session notes its visit at most this often (idle cleanup counts in hours at the least)
+_LAST_VISIT = "_ws_visit"  # monotonic time this session last noted its visit
 
 
 @st.cache_resource(show_spinner=False)
 def _open_store() -> Storage:
     s = resources.settings()
-    return Storage(s.database_url, s.storage_limits())
+    return Storage(s.database_url, s.storage_limits(), timeout_s=s.db_timeout_s)
+
+
+@st.cache_resource(show_spinner=False)
+def _models() -> ModelCache:
+    """Every session's loaded run models, bounded by MODEL_CACHE_MB and keyed by the model's digest."""
+    s = resources.settings()
+    return ModelCache(int(s.model_cache_mb * 2**20), memory_limit_mb=s.memory_limit_mb)
 
 
 def store() -> Storage | None:
@@ -39,14 +52,85 @@ def store() -> Storage | None:
         return _open_store()
     except Exception as exc:  # the app stays usable without a database; the visitor is told once
         log.error("database unavailable: %s", exc)
-        if not st.session_state.get(state.STORAGE_DOWN):
-            st.session_state[state.STORAGE_DOWN] = True
-            state.add_notice("notice.storage_down")
+        _storage_down()
         return None
+
+
+def _storage_down() -> None:
+    """Say once per session that the database cannot be reached."""
+    if not st.session_state.get(state.STORAGE_DOWN):
+        st.session_state[state.STORAGE_DOWN] = True
+        state.add_notice("notice.storage_down")
 
 
 def code() -> str | None:
     return st.session_state.get(state.WS)
+
+
+def client_address() -> str | None:
+    """The visitor's address: Streamlit's, or behind a proxy on this machine the address the proxy added last
+    (a client can write any X-Forwarded-For, but the entry the proxy appends is the one it saw). None for this
+    machine itself with no proxy's word: a laptop's own browser (and the browser tests) start workspaces freely."""
+    try:
+        ip = st.context.ip_address
+        headers = st.context.headers or {}
+    except Exception:  # no browser behind this session (AppTest, a bare run)
+        return None
+    ip = ip if isinstance(ip, str) and ip else None
+    if ip and ip not in ("127.0.0.1", "::1"):
+        return ip
+    forwarded = str(headers.get("X-Forwarded-For", "") or "").split(",")[-1].strip()
+    return forwarded or str(headers.get("X-Real-Ip", "") or "").strip() or None
+
+
+def _replace_gone_workspace() -> None:
+    """The session's workspace was removed (idle cleanup, another server): forget it and say so; the next thing
+    kept starts a new one."""
+    ss = st.session_state
+    log.info("workspace removed while in use; the session starts a new one")
+    ss[state.WS] = None
+    ss[state.SAVED_SETTINGS] = None  # the new workspace gets the kept settings on creation
+    _changed()
+    st.query_params.pop("ws", None)
+    state.add_notice("notice.ws_gone")
+
+
+def _in_workspace(action, create: bool = True):
+    """``action(db, code)`` on this session's workspace; a removed workspace is replaced by a new one (once) and
+    an unreachable database said, never a traceback. Returns what ``action`` returns, or None."""
+    for attempt in range(2):
+        ws = ensure() if create else code()
+        db = store()
+        if ws is None or db is None:
+            return None
+        try:
+            return action(db, ws)
+        except WorkspaceGoneError:
+            _replace_gone_workspace()
+            if attempt or not create:
+                return None
+        except StorageDownError as exc:
+            log.error("database call failed: %s", exc.__cause__ or exc)
+            _storage_down()
+            return None
+    return None
+
+
+def visit() -> None:
+    """Every page: keep the workspace's last visit fresh (so a workspace in use is never idle) and find out
+    when it was removed meanwhile."""
+    ss = st.session_state
+    if not code() or time.monotonic() - ss.get(_LAST_VISIT, float("-inf")) < VISIT_TOUCH_S:
+        return
+    db = store()
+    if db is None:
+        return
+    ss[_LAST_VISIT] = time.monotonic()
+    try:
+        if not db.touch(code()):
+            _replace_gone_workspace()
+    except StorageDownError:
+        _storage_down()
 
 
 # ------------------------------------------------------------------ opening and creating
@@ -60,10 +144,18 @@ def restore_from_url(ws: str | None) -> None:
         return
     from cnn_core.store.storage import WORKSPACE_CODE
 
-    opened = db.open_workspace(ws) if WORKSPACE_CODE.fullmatch(ws) else None
+    try:
+        opened = db.open_workspace(ws) if WORKSPACE_CODE.fullmatch(ws) else None
+    except StorageDownError:
+        _storage_down()
+        return
     if opened is None:
         if WORKSPACE_CODE.fullmatch(ws):  # a real code, since removed
-            state.add_notice("notice.ws_unknown", days=round(resources.settings().idle_days))
+            days = resources.settings().idle_days
+            if days is None:  # workspaces are kept for ever: it was never there, or removed by hand
+                state.add_notice("notice.ws_unknown_kept")
+            else:
+                state.add_notice("notice.ws_unknown", days=round(days))
         else:  # never a workspace code: a mistyped or cut link
             state.add_notice("notice.ws_invalid")
         st.query_params.pop("ws", None)
@@ -72,27 +164,45 @@ def restore_from_url(ws: str | None) -> None:
     ss = st.session_state
     ss[state.WS] = ws
     ss[state.EX_SEED] = opened.variation
-    ss[state.EXERCISES] = {ex_id: True for ex_id in opened.solved}
+    ss[state.EXERCISES] = {**{ex_id: REVEALED for ex_id in opened.revealed}, **{ex_id: SOLVED for ex_id in opened.solved}}
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
+    ss[_LAST_VISIT] = time.monotonic()  # open_workspace noted the visit
     if kept.get(state.DATASET) in datasets.names() and state.param("ds") is None:
         ss[state.DATASET] = kept[state.DATASET]
+    edited = kept.get(state.KEPT_ARCH)
+    if isinstance(edited, dict) and not state.url_names_arch():  # the network being edited, not a default
+        try:
+            arch = state.arch_from_params({str(k): str(v) for k, v in edited.items()})
+            layer_table(arch)
+        except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
+            return  # kept by an older version with other rules: the default network stays
+        preset = str(edited.get("preset", ""))
+        ss[state.ARCH], ss[state.PRESET] = arch, preset if preset in PRESETS else "tutorial"
 
 
 def ensure() -> str | None:
-    """The workspace's code, creating the workspace now if the visitor has none yet."""
+    """The workspace's code, creating the workspace now if the visitor has none yet.
+
+    Raises :class:`cnn_core.base.errors.ServerFullError` when the visitor's address started too many
+    workspaces this hour (nothing is written); None when the database cannot be reached.
+    """
     ss = st.session_state
     if ss.get(state.WS):
         return ss[state.WS]
     db = store()
     if db is None:
         return None
-    ss[state.WS] = db.create_workspace()
-    keep_url()
-    save_settings()
-    if ss.get(state.EX_SEED):  # a variation chosen before the workspace existed
-        db.set_variation(ss[state.WS], ss[state.EX_SEED])
-    return ss[state.WS]
+    try:
+        ss[state.WS] = db.create_workspace(client=client_address())
+        ss[_LAST_VISIT] = time.monotonic()
+        keep_url()
+        save_settings()
+        if ss.get(state.EX_SEED):  # a variation chosen before the workspace existed
+            db.set_variation(ss[state.WS], ss[state.EX_SEED])
+    except StorageDownError:
+        _storage_down()
+    return ss.get(state.WS)
 
 
 def keep_url() -> None:
@@ -142,6 +252,16 @@ def remember_widgets(keys) -> None:
     save_settings()
 
 
+def remember_arch() -> None:
+    """Keep the network being edited with the settings, so the workspace link brings it back."""
+    ss = st.session_state
+    kept = ss.setdefault(state.KEPT_SETTINGS, {})
+    edited = state.arch_to_params(ss[state.ARCH], ss[state.PRESET])
+    if kept.get(state.KEPT_ARCH) != edited:
+        kept[state.KEPT_ARCH] = edited
+        save_settings()
+
+
 def save_settings() -> None:
     ss = st.session_state
     kept = ss.get(state.KEPT_SETTINGS) or {}
@@ -149,7 +269,11 @@ def save_settings() -> None:
         return
     db = store()
     if db is not None:
-        db.save_settings(code(), kept)
+        try:
+            db.save_settings(code(), kept)
+        except StorageDownError:
+            _storage_down()
+            return
         ss[state.SAVED_SETTINGS] = dict(kept)
 
 
@@ -160,9 +284,16 @@ def runs() -> list[RunInfo]:
     ss = st.session_state
     if not code():
         return []
+    if _GONE_DOWNLOADS and _gone_download(code()):
+        state.add_notice("notice.run_gone")
+        _changed()
     if ss.get(state.RUNS_CACHE) is None:
         db = store()
-        ss[state.RUNS_CACHE] = db.runs(code()) if db is not None else []
+        try:
+            ss[state.RUNS_CACHE] = db.runs(code()) if db is not None else []
+        except StorageDownError:
+            _storage_down()
+            return []
     return ss[state.RUNS_CACHE]
 
 
@@ -175,7 +306,10 @@ def runs_in_full(run_ids) -> list[RunInfo]:
     missing = [i for i in run_ids if i not in cache]
     db = store() if missing and code() else None
     if db is not None:
-        cache.update((r.id, r) for r in db.runs_in_full(code(), missing))
+        try:
+            cache.update((r.id, r) for r in db.runs_in_full(code(), missing))
+        except StorageDownError:
+            _storage_down()
     return [cache[i] for i in run_ids if i in cache]
 
 
@@ -185,12 +319,17 @@ def _changed() -> None:
 
 
 def add_run(new: NewRun) -> int | None:
-    """Store a run in the workspace (creating it if needed); say which old runs made room for it."""
-    ws = ensure()
-    db = store()
-    if ws is None or db is None:
+    """Store a run in the workspace (creating it if needed); say which old runs made room for it.
+
+    A workspace removed meanwhile (a training longer than the idle limit) is replaced by a new one that gets
+    the run. Raises :class:`cnn_core.base.errors.WorkspaceFullError` (or its ServerFullError: the server's
+    bound, its disk full) when the run cannot be kept; nothing was removed then.
+    """
+    done = _in_workspace(lambda db, ws: db.add_run(ws, new))
+    if done is None:
         return None
-    run_id, removed = db.add_run(ws, new)
+    run_id, removed = done
+    db = store()
     _changed()
     st.session_state[state.LAST_RUN] = run_id
     if removed:
@@ -201,76 +340,160 @@ def add_run(new: NewRun) -> int | None:
 
 def run_holding(model: bytes) -> int | None:
     """The id of this workspace's run whose model is exactly these bytes, or None (no workspace, no database)."""
-    db = store() if code() else None
-    return db.run_holding(code(), model_digest(model)) if db is not None else None
+    return _in_workspace(lambda db, ws: db.run_holding(ws, model_digest(model)), create=False)
 
 
-def rename(run_id: int, name: str) -> None:
-    store().rename_run(code(), run_id, name)
-    _changed()
+def _on_run(action) -> bool:
+    """A run's action (rename, pin, delete); a run deleted in another tab is said and the list refreshed."""
+    try:
+        _in_workspace(action, create=False)
+        return True
+    except RunGoneError:
+        state.add_notice("notice.run_gone")
+        return False
+    finally:
+        _changed()
 
 
-def pin(run_id: int, pinned: bool) -> None:
-    store().pin_run(code(), run_id, pinned)
-    _changed()
+def rename(run_id: int, name: str) -> bool:
+    """Rename a run; False (said, the list refreshed) when it no longer exists."""
+    return _on_run(lambda db, ws: db.rename_run(ws, run_id, name))
+
+
+def pin(run_id: int, pinned: bool) -> bool:
+    return _on_run(lambda db, ws: db.pin_run(ws, run_id, pinned))
 
 
 def delete(run_id: int) -> None:
-    store().delete_run(code(), run_id)
+    _on_run(lambda db, ws: db.delete_run(ws, run_id))
     st.session_state.get(state.MODEL_CACHE, {}).pop(run_id, None)
-    _shared_model.clear(code(), run_id)  # SQLite may give this id to the next run: never serve the old model
-    _changed()
 
 
-def model_bytes(run_id: int) -> bytes:
-    return store().model_bytes(code(), run_id) or b""
+# Downloads of runs deleted meanwhile, (workspace, run id): the file is made outside the session's script (no
+# notice can be added there), so the session's next run says it and refreshes the list.
+_GONE_DOWNLOADS: set[tuple[str, int]] = set()
+_GONE_LOCK = threading.Lock()
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _shared_model(ws: str, run_id: int) -> SavedModel | None:
-    """A run's model loaded once per server process, shared read-only like the shipped model.
+def _gone_download(ws: str) -> bool:
+    with _GONE_LOCK:
+        gone = {g for g in _GONE_DOWNLOADS if g[0] == ws}
+        _GONE_DOWNLOADS.difference_update(gone)
+    return bool(gone)
 
-    A reload (a new session with the same link) then finds it at once. Keyed by
-    the workspace's code too, so only its holders reach it.
+
+def model_file(run_id: int):
+    """What a download button calls when pressed: the run's model file, read then.
+
+    A run deleted meanwhile raises :class:`RunGoneError` (the browser gets no file rather than an empty one)
+    and the session's next run says so and refreshes the list.
     """
-    raw = store().model_bytes(ws, run_id)
-    return core_runs.load_model(raw) if raw is not None else None
+    db, ws = store(), code()
+
+    def read() -> bytes:
+        raw = db.model_bytes(ws, run_id) if db is not None and ws else None
+        if raw is None:
+            with _GONE_LOCK:
+                _GONE_DOWNLOADS.add((ws, run_id))
+            raise RunGoneError()
+        return raw
+
+    return read
+
+
+def model_bytes(run_id: int) -> bytes | None:
+    """The run's model file, or None when it no longer exists (or the database cannot be reached)."""
+    return _in_workspace(lambda db, ws: db.model_bytes(ws, run_id), create=False)
 
 
 def model(run_id: int) -> SavedModel | None:
-    """A run's model (the session keeps the few it used last)."""
-    cache = st.session_state.setdefault(state.MODEL_CACHE, {})
-    if run_id not in cache:
-        saved = _shared_model(code(), run_id) if code() and store() is not None else None
-        if saved is None:
-            _shared_model.clear(code(), run_id)  # a deleted run: forget it rather than keep a None
+    """A run's model, from the server's model cache (bounded in bytes, keyed by the model's digest); None when
+    the run no longer exists. Raises :class:`cnn_core.base.errors.ModelFileError` for a model this version
+    cannot read."""
+    digests = st.session_state.setdefault(state.MODEL_CACHE, {})
+    digest = digests.get(run_id) or next((r.model_sha256 for r in runs() if r.id == run_id), None)
+    raw = None
+    if digest is None:  # a run an older version stored without its digest, or one not listed yet
+        raw = model_bytes(run_id)
+        if raw is None:
             return None
-        cache[run_id] = saved
-        while len(cache) > MODELS_KEPT:
-            cache.pop(next(iter(cache)))
-    return cache[run_id]
+        digest = model_digest(raw)
+    saved = _models().get(digest, lambda: raw if raw is not None else model_bytes(run_id))
+    if saved is not None:
+        digests[run_id] = digest
+    return saved
 
 
-def adopt_model(run_id: int, saved: SavedModel) -> None:
-    """Put a model this session already holds into the cache, so it is not read back from the database."""
-    cache = st.session_state.setdefault(state.MODEL_CACHE, {})
-    cache[run_id] = saved
+def adopt_model(run_id: int, saved: SavedModel, raw: bytes | None = None) -> None:
+    """Put a model this session already holds into the server's cache, so it is not read back from the database."""
+    digest = next((r.model_sha256 for r in runs() if r.id == run_id), None)
+    if digest is None:
+        digest = model_digest(raw if raw is not None else saved.to_bytes())
+    st.session_state.setdefault(state.MODEL_CACHE, {})[run_id] = digest
+    _models().put(digest, saved)
+
+
+def promised_accuracy(dataset: str) -> dict[str, str]:
+    """The accuracies Home may promise, as measured here: the shipped model's test accuracy ("shipped") and
+    this server's best finished training on ``dataset`` ("best", "" before there is one)."""
+    from ui.base.i18n import pct
+
+    shipped = resources.pretrained().meta.get("test_accuracy")
+    db = store()
+    best = db.best_accuracy(dataset) if db is not None else None
+    return {"shipped": pct(shipped) if isinstance(shipped, (int, float)) else "–",
+            "best": t("home.train_best", best=pct(best)) if best is not None else ""}
 
 
 # ------------------------------------------------------------------ exercises
 
-def mark_solved(exercise_id: str) -> None:
-    ws = ensure()
-    if ws is not None:
-        store().mark_solved(ws, exercise_id)
+def mark_solved(exercise_id: str, revealed: bool = False) -> None:
+    """Keep a solved exercise (or with ``revealed``, one whose solution was shown) in the workspace, creating it;
+    a server that refuses a new workspace is said."""
+    from cnn_core.base.errors import ServerFullError
+
+    try:
+        _in_workspace(lambda db, ws: db.mark_solved(ws, exercise_id, revealed=revealed))
+    except ServerFullError as err:
+        state.add_notice(err.key, **err.params)
+
+
+def join_room(room_code: str, nickname: str = "") -> bool:
+    """Join an open room (creating the workspace; a removed one replaced by a new one, an unreachable database
+    or a server refusing a new workspace said); False when the room is closed or unknown or nothing was kept."""
+    from cnn_core.base.errors import ServerFullError
+
+    try:
+        return bool(_in_workspace(lambda db, ws: db.join_room(room_code, ws, nickname)))
+    except ServerFullError as err:
+        state.add_notice(err.key, **err.params)
+        return False
 
 
 def set_variation(variation: int) -> None:
     """Keep the exercises' variation in the workspace (which also clears its progress there)."""
-    if code() and store() is not None:
-        store().set_variation(code(), variation)
+    _in_workspace(lambda db, ws: db.set_variation(ws, variation), create=False)
 
 
 def reset_exercises() -> None:
-    if code() and store() is not None:
-        store().unmark_all(code())
+    _in_workspace(lambda db, ws: db.unmark_all(ws), create=False)
+
+
+# ------------------------------------------------------------------ the instructor key
+
+@st.cache_resource(show_spinner=False)
+def _key_guard():
+    from cnn_core.base.keyguard import KeyGuard
+
+    return KeyGuard()
+
+
+def check_instructor_key(given: str, key: str):
+    """Whether ``given`` is the instructor ``key``, slowed for guessers: a :class:`cnn_core.base.keyguard.KeyCheck`
+    whose ``wait_s`` (> 0 after a wrong key) says how long this session and address must wait before the next try
+    (``t("instructor.wait", seconds=...)``). Compared in constant time; neither key is kept or logged."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx is not None else "bare"
+    return _key_guard().check(given, key, session, client_address())

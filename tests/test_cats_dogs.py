@@ -1,0 +1,56 @@
+"""Cats and dogs: the tutorial's two-class photo example, CIFAR-10's cat and dog images as a dataset of its own."""
+
+import pytest
+import torch
+
+from cnn_core.data import registry
+from cnn_core.data.loading import ImageData, class_subset, load_dataset
+
+
+def test_cats_dogs_is_registered_with_two_classes_and_named_in_both_languages():
+    info = registry.get("cats-dogs")
+    assert info.classes == ("cat", "dog") and info.shape == (32, 32, 3) and info.mirror_safe
+    assert [registry.get("cifar10").classes[i] for i in info.parent_classes] == ["cat", "dog"]
+    assert [registry.display_class("cats-dogs", i, c, "es") for i, c in enumerate(info.classes)] == ["gato", "perro"]
+    from cnn_core.base import texts
+    assert texts.translate("es", "dataset.cats-dogs").startswith("Gatos y perros")
+
+
+def test_class_subset_keeps_cats_and_dogs_by_name_whatever_the_parents_order():
+    names = list(registry.get("cifar10").classes)
+    shuffled = names[::-1]  # a copy whose folders come in another order
+    y = torch.arange(20) % 10
+    x = y.view(-1, 1, 1, 1).expand(20, 3, 2, 2).to(torch.uint8).contiguous()  # each image holds its label
+    data = ImageData("cifar10", shuffled, x, y, x[:10], y[:10])
+    sub = class_subset(data, registry.get("cats-dogs"))
+    cat, dog = shuffled.index("cat"), shuffled.index("dog")
+    assert sub.classes == ["cat", "dog"] and sub.name == "cats-dogs"
+    assert sub.train_y.tolist() == [1, 0, 1, 0]  # in the images' order: dog (index 4) comes first here
+    assert sub.train_x[:, 0, 0, 0].tolist() == [dog, cat, dog, cat]
+    assert sub.test_y.tolist() == [1, 0]
+
+
+@pytest.mark.realdata
+def test_real_cats_dogs_are_exactly_cifar10s_cat_and_dog_images(real_data_dir):
+    cifar = load_dataset("cifar10", real_data_dir, download=False)
+    pets = load_dataset("cats-dogs", real_data_dir, download=False)
+    assert pets.train_x.shape == (10_000, 3, 32, 32) and pets.test_x.shape == (2_000, 3, 32, 32)
+    assert pets.num_classes == 2 and set(pets.train_y.tolist()) == {0, 1}
+    for split in ("train", "test"):
+        x, y = getattr(cifar, f"{split}_x"), getattr(cifar, f"{split}_y")
+        px, py = getattr(pets, f"{split}_x"), getattr(pets, f"{split}_y")
+        assert torch.equal(px[py == 0], x[y == cifar.classes.index("cat")])
+        assert torch.equal(px[py == 1], x[y == cifar.classes.index("dog")])
+
+
+@pytest.mark.realdata
+def test_the_train_page_offers_cats_and_dogs_and_trains_a_two_way_softmax(real_data_dir):
+    from conftest import no_exceptions, open_page, start_timed_training
+
+    at = open_page("train", 120, lang="es", ds="cats-dogs")
+    no_exceptions(at)
+    assert at.radio(key="w_dataset").value == "cats-dogs"
+    job = start_timed_training(at, 2)
+    assert job.wait(120), "the training did not finish"
+    arch = job.model.arch
+    assert (arch.in_height, arch.in_width, arch.in_channels, arch.num_classes) == (32, 32, 3, 2)

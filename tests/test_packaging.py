@@ -1,0 +1,40 @@
+"""pyproject.toml is the one description of the project; the requirements files a newcomer uses say the same.
+
+requirements.txt (the app), requirements-ray.txt (the `ray` extra), requirements-dev.txt (the `dev` extra) and
+deploy/requirements-cloud.txt (Streamlit Community Cloud: the app's list plus the CPU wheel index) are kept for
+the README's one-line commands; these tests fail when one drifts from pyproject.toml.
+"""
+
+import tomllib
+
+from conftest import REPO
+
+PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+
+def requirement_lines(name: str) -> list[str]:
+    """The requirements of a file, without comments, options (-r, --extra-index-url) or blank lines."""
+    lines = []
+    for line in (REPO / name).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-"):
+            lines.append(line)
+    return lines
+
+
+def test_requirements_txt_is_the_projects_dependencies():
+    assert requirement_lines("requirements.txt") == PROJECT["dependencies"]
+
+
+def test_the_cloud_requirements_are_the_apps_plus_the_cpu_wheels():
+    cloud = (REPO / "deploy" / "requirements-cloud.txt").read_text()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in cloud
+    assert requirement_lines("deploy/requirements-cloud.txt") == PROJECT["dependencies"]
+
+
+def test_the_ray_and_dev_files_are_the_extras():
+    extras = PROJECT["optional-dependencies"]
+    assert requirement_lines("requirements-ray.txt") == extras["ray"]
+    assert "-r requirements.txt" in (REPO / "requirements-ray.txt").read_text()
+    assert requirement_lines("requirements-dev.txt") == extras["dev"]
+    assert "-r requirements.txt" in (REPO / "requirements-dev.txt").read_text()

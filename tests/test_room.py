@@ -1,0 +1,302 @@
+"""The workshop room as an instructor runs it: the key, the address students open, the board, the CSV, closing.
+
+Real pages in AppTest over the test session's SQLite database; the browser's side (a loopback address, the
+projected board, a student's tab seeing the room close) is in test_browser_room.py.
+"""
+
+import csv
+import io
+import json
+import logging
+import re
+
+import pandas as pd
+import pytest
+from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, open_room
+from conftest import app_store as store
+from streamlit.testing.v1 import AppTest
+
+from cnn_core.base import netaddr, texts
+from cnn_core.nn import checkpoint
+from cnn_core.nn.architecture import PRESETS
+from cnn_core.nn.model import build_model
+from cnn_core.store import runs as core_runs
+
+TIMEOUT = 90
+
+
+def page(name: str, lang: str = "en", **params) -> AppTest:
+    return open_page(name, TIMEOUT, lang=lang, **params)
+
+
+def add_run(ws: str, accuracy: float, epochs: float | None = 1.0, seconds: float | None = None,
+            images_per_s: float = 1000.0, arch: str = "lenet") -> None:
+    raw = checkpoint.to_bytes(build_model(PRESETS[arch]), list("0123456789"), dataset="mnist")
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{ws}-{accuracy}-{seconds}.zip")
+    new.source, new.test_accuracy, new.images_per_s, new.seconds = "trained", accuracy, images_per_s, 12.0
+    new.model += ws.encode()  # a workspace keeps a model file once: each run its own bytes
+    new.train_config = {"epochs": epochs, "time_budget_s": seconds, "batch_size": 128}
+    store().add_run(ws, new)
+
+
+# ------------------------------------------------------------------ the key
+
+def test_without_a_key_the_room_page_gives_the_exact_line_and_the_log_says_so_once(caplog):
+    from ui.sections import room as room_ui
+
+    table = texts.table("es")
+    at = page("room", lang="es")
+    no_exceptions(at)
+    assert table["room.no_key"] in [w.value for w in at.warning]
+    assert [c.value for c in at.code] == ["CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"]
+    room_ui.log_key_state.clear()
+    with caplog.at_level(logging.WARNING, logger="ui.sections.room"):
+        for _ in range(3):  # every session's first page calls it: the log says it once
+            assert AppTest.from_function(_log_key_state).run().exception == []
+    said = [r.getMessage() for r in caplog.records if r.name == "ui.sections.room"]
+    assert len(said) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY=" in said[0] and "streamlit run app.py" in said[0]
+    room_ui.log_key_state.clear()
+
+
+def _log_key_state():
+    from ui.sections.room import log_key_state
+
+    log_key_state()
+
+
+def test_with_a_key_the_page_asks_for_no_key_line(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    at = page("room")
+    assert texts.table("en")["room.no_key"] not in [w.value for w in at.warning] and not at.code
+
+
+# ------------------------------------------------------------------ the address students open
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "0.0.0.0", "app.localhost"])
+def test_loopback_hosts_are_told_apart_from_network_ones(host):
+    assert netaddr.is_loopback(host)
+    assert not netaddr.is_loopback("192.168.1.20") and not netaddr.is_loopback("cnn.example.org")
+
+
+def test_the_machines_network_addresses_are_reachable_ones_and_replace_only_the_host():
+    addresses = netaddr.lan_addresses()
+    assert all(not netaddr.is_loopback(a) for a in addresses) and len(set(addresses)) == len(addresses)
+    assert netaddr.with_host("http://127.0.0.1:8501/room", "10.0.0.7") == "http://10.0.0.7:8501/room"
+    assert netaddr.url_host(netaddr.with_host("http://localhost:8501/", "fe80::1")) == "fe80::1"
+
+
+def test_with_a_public_url_the_room_link_and_qr_use_it(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY, CNN_PLAYGROUND_PUBLIC_URL="https://cnn.example.org/")
+    teacher, room = open_room(page)
+    no_exceptions(teacher)
+    assert [c.value for c in teacher.code] == [f"https://cnn.example.org/?room={room}&lang=en"]
+    assert not [w for w in teacher.warning if "address" in w.value]
+
+
+# ------------------------------------------------------------------ a student's address
+
+def test_the_room_page_never_puts_the_students_workspace_in_the_address(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    _, room = open_room(page)
+    student = join_room(page, room, "Ana")
+    no_exceptions(student)
+    ws = student.session_state["ws"]
+    assert ws and "ws" not in student.query_params and student.query_params["room"] in (room, [room])
+    student.run()
+    assert "ws" not in student.query_params
+    back = page("room", ws=ws)  # the workspace's own link, opened on this page: adopted, then kept out
+    assert back.session_state["ws"] == ws and "ws" not in back.query_params
+    assert page("train", ws=ws).query_params["ws"] in (ws, [ws])  # other pages keep it, as before
+
+
+# ------------------------------------------------------------------ closing
+
+def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_deleting_is_apart(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    table = texts.table("en")
+    teacher, older = open_room(page, title="Monday")
+    teacher.text_input(key="w_room_title").input("Tuesday")
+    teacher.button[0].click().run()
+    room = teacher.session_state["w_room_pick"]
+    add_run(join_room(page, room, "Ana").session_state["ws"], 0.97)
+    teacher.run()
+    teacher.button(key=f"close_{room}").click().run()
+    assert not store().room(room).closed  # one press only asks
+    assert table["room.close_confirm"].format(code=room) in [w.value for w in teacher.warning]
+    teacher.button(key=f"close_no_{room}").click().run()
+    assert not store().room(room).closed and not teacher.button(key=f"close_{room}").disabled
+    teacher.button(key=f"close_{room}").click().run()
+    teacher.button(key=f"close_yes_{room}").click().run()
+    no_exceptions(teacher)
+    assert store().room(room).closed and not store().room(older).closed
+    assert teacher.session_state["w_room_pick"] == room  # closing never jumps to another room
+    assert table["room.closed_board"] in [i.value for i in teacher.info]
+    assert teacher.table[0].value["Student"].tolist() == ["Ana"]  # the board stays
+    assert any(b.label == table["room.csv"] for b in teacher.get("download_button"))
+    assert table["room.past"].format(count=1) in [e.label for e in teacher.expander]  # the list of past rooms
+    assert teacher.table[-1].value[table["room.code"]].tolist() == [room]
+    assert not teacher.code  # no link to a room nobody can join
+    teacher.button(key=f"delete_{room}").click().run()
+    assert store().room(room) is not None  # deleting asks too
+    teacher.button(key=f"delete_yes_{room}").click().run()
+    no_exceptions(teacher)
+    assert store().room(room) is None and store().room(older) is not None
+
+
+# ------------------------------------------------------------------ the board
+
+def test_a_board_of_thirty_shows_every_row_labels_the_top_five_and_ticks_at_powers_of_ten(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(page)
+    db = store()
+    for n in range(30):
+        ws = db.create_workspace()
+        assert db.join_room(room, ws, f"s{n:02d}")
+        add_run(ws, 0.90 + n / 1000, arch="lenet" if n % 2 else "tutorial")
+    teacher.run()
+    no_exceptions(teacher)
+    assert teacher.title[-1].value == room  # the code, large
+    board = teacher.table[0].value
+    assert len(board) == 30 and board["Student"].tolist()[:3] == ["s29", "s28", "s27"]
+    spec = json.loads(teacher.get("plotly_chart")[0].proto.spec)
+    labels = [x for x in spec["data"][0]["text"] if x]
+    assert sorted(labels) == ["s25", "s26", "s27", "s28", "s29"]  # the best five named; the rest on hover
+    assert len(spec["data"][0]["customdata"]) == 30 and {c[0] for c in spec["data"][0]["customdata"]} >= {"s00"}
+    axis = spec["layout"]["xaxis"]
+    assert axis["type"] == "log" and all(str(v).strip("0") == "1" for v in axis["tickvals"])
+    assert axis["tickvals"][0] <= 60_000 < 210_000 <= axis["tickvals"][-1]
+
+
+def test_the_board_ranks_equal_work_and_shows_each_runs_work_and_speed(app_env):
+    """A run trained for a time budget never beats one trained for a set number of epochs on the board."""
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    table = texts.table("en")
+    teacher, room = open_room(page)
+    db = store()
+    fast, slow, timer = db.create_workspace(), db.create_workspace(), db.create_workspace()
+    db.join_room(room, fast, "fast-laptop")
+    db.join_room(room, slow, "old-laptop")
+    db.join_room(room, timer, "timer")
+    add_run(fast, 0.995, epochs=3.0, seconds=30.0, images_per_s=9000)  # 30 s on a fast machine: more images
+    add_run(fast, 0.97, epochs=2.0, images_per_s=9000)
+    add_run(slow, 0.98, epochs=2.0, images_per_s=1500)
+    add_run(timer, 0.999, epochs=3.0, seconds=60.0, images_per_s=9000)  # only timed runs: shown, ranked after
+    teacher.run()
+    no_exceptions(teacher)
+    board = teacher.table[0].value
+    assert board["Student"].tolist() == ["old-laptop", "fast-laptop", "timer"]
+    assert board["Best test accuracy (%)"].tolist() == ["98.00", "97.00", "99.90"]
+    assert board["Work (epochs)"].tolist() == ["2.00", "2.00", table["room.timed_work"]]
+    assert board["Images per second"].tolist() == ["1,500", "9,000", "9,000"]
+    assert board["Runs"].tolist() == ["1", "2", "1"]
+    assert table["room.rule"] in [c.value for c in teacher.caption]
+
+
+# ------------------------------------------------------------------ the CSV
+
+@pytest.fixture(params=["es", "en"])
+def lang(request):
+    import streamlit as st
+
+    st.session_state["lang"] = request.param  # the board's texts and numbers outside a page run
+    yield request.param
+    st.session_state["lang"] = "es"
+
+
+def test_the_csv_opens_in_the_readers_spreadsheet_and_runs_no_formula(lang):
+    from ui.sections import room as room_ui
+
+    db = store()
+    room, ws = db.create_room(), db.create_workspace()
+    db.join_room(room, ws, "=1+1 Ñoño")
+    add_run(ws, 0.9875, epochs=1.5)
+    data = room_ui.board_csv(room_ui.board_frame(db.board(room)[0]))
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: a spreadsheet reads the Ñ right
+    sep, decimal = (";", ",") if lang == "es" else (",", ".")
+    frame = pd.read_csv(io.BytesIO(data), sep=sep, decimal=decimal, encoding="utf-8-sig")
+    t = texts.table(lang)
+    assert frame[t["room.col_nickname"]].tolist() == ["'=1+1 Ñoño"]  # text, never a formula
+    assert frame[t["room.col_accuracy"]].tolist() == [98.75] and frame[t["room.col_epochs"]].tolist() == [1.5]
+    assert frame[t["room.col_params"]].dtype.kind == "i" and frame[t["room.col_speed"]].tolist() == [1000]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=sep))
+    assert len(rows) == 2 and len(rows[0]) == len(rows[1]) == len(frame.columns)
+
+
+# ------------------------------------------------------------------ the teacher's guide
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_teachers_guide_runs_a_room_from_the_key_to_closing_with_commands_that_match_the_code(lang):
+    import tomllib
+
+    import yaml
+
+    from cnn_core.base import env
+    from ui.sections import room as room_ui
+
+    text = (REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8")
+    flat = " ".join(text.split())
+    t = texts.table(lang)
+    # Every step, named as the page names it.
+    for key in ("nav.room", "instructor.title", "room.open", "room.link", "room.col_epochs", "room.col_speed",
+                "room.csv", "room.close", "room.delete", "share.title"):
+        label = t[key].split(" ", 1)[-1] if key == "nav.room" else t[key]
+        assert label in flat, (lang, key, label)
+    # The laptop: the very line the Room page gives a server without a key.
+    assert room_ui.NO_KEY_LINE in flat
+    bash = "\n".join(_blocks(text, "bash"))
+    # Docker: the image the README builds, the key as an environment variable.
+    image = re.search(r"docker build -t (\S+) \.", (REPO / "README.md").read_text()).group(1)
+    lines = [" ".join(line.split()) for line in bash.replace("\\\n", " ").splitlines()]  # continued lines joined
+    assert any(re.fullmatch(rf"docker run -p 8501:8501 .*-e CNN_PLAYGROUND_INSTRUCTOR_KEY=\S+ .*{image}", line)
+               for line in lines)
+    # docker-compose: the variables exported are the ones the app service passes on, the command the file's own.
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["app"]["environment"]
+    assert {"CNN_PLAYGROUND_INSTRUCTOR_KEY", "CNN_PLAYGROUND_PUBLIC_URL"} <= set(compose)
+    up = "docker compose up --build --scale app=3 --scale ray-worker=2"
+    assert up in bash and up in (REPO / "docker-compose.yml").read_text()
+    # Streamlit Community Cloud: secrets TOML with the key the app reads.
+    secrets = tomllib.loads(_blocks(text, "toml")[0])
+    assert "instructor_key" in secrets and '"instructor_key"' in (REPO / "ui/sections/room.py").read_text()
+    # Kubernetes: the Secret made by kubectl is the one the container's environment refers to.
+    made = re.search(r"kubectl create secret generic (\S+) --from-literal=(\w+)=", bash)
+    container_env = {e["name"]: e for e in yaml.safe_load(_blocks(text, "yaml")[0])["env"]}
+    ref = container_env["CNN_PLAYGROUND_INSTRUCTOR_KEY"]["valueFrom"]["secretKeyRef"]
+    assert made and (ref["name"], ref["key"]) == made.groups()
+    # Every variable the guide names is one the server reads.
+    known = {env.PREFIX + v.name for v in env.VARS}
+    assert set(re.findall(r"CNN_PLAYGROUND_[A-Z_]+", text)) <= known
+
+
+# ------------------------------------------------------------------ equal work, really trained
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_three_simultaneous_room_runs_of_one_network_and_budget_end_within_a_point(mnist):
+    """Three students press Train at once with the same small network and the same budget of epochs: the
+    runs share the server's cores, yet each sees the same images, so the board ranks them within a point."""
+    from cnn_core.train.config import TrainConfig
+    from cnn_core.train.jobs import Scheduler, start_training
+
+    arch = PRESETS["tutorial"].replace(out_channels=(4, 8), dense=())
+    scheduler = Scheduler(max_running=3, cpu_threads=3)  # all three running together, as in a room
+    cfg = TrainConfig(epochs=0.5, batch_size=128, val_size=500, eval_every_s=5.0, probe_every_s=None,
+                      grad_norm_every=0, precision="fp32")
+    # As the Train page does: the network built from the run's seed (students keep the default one).
+    jobs = [start_training(build_model(arch, seed=cfg.seed), mnist, cfg, scheduler) for _ in range(3)]
+    assert all(job.wait(900) for job in jobs), "a training did not finish"
+    db = store()
+    room = db.create_room("equal work")
+    for n, job in enumerate(jobs):
+        ws = db.create_workspace()
+        db.join_room(room, ws, f"student{n}")
+        db.add_run(ws, core_runs.from_job(job, device="cpu"))
+    rows, _ = db.board(room)
+    accuracies = [r.best_accuracy for r in rows]
+    assert len(rows) == 3 and all(a is not None for a in accuracies)
+    assert max(accuracies) - min(accuracies) <= 0.01, accuracies
+    assert {r.epochs for r in rows} == {0.5} and not any(r.timed for r in rows)  # the work the board shows
+    assert all(r.images_per_s and r.images_per_s > 0 for r in rows)  # and each computer's speed

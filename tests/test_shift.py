@@ -1,0 +1,113 @@
+"""The shift test: accuracy on test images moved 0..6 pixels, in the core and on the Runs page."""
+
+import pytest
+import torch
+from conftest import no_exceptions, open_page
+
+from cnn_core.nn.architecture import Architecture
+from cnn_core.nn.model import build_model
+from cnn_core.train.shift import SHIFTS, accuracy_by_shift, shift_images
+
+
+def rolled(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """The same shift done another way: torch.roll, then zero what wrapped around."""
+    out = torch.roll(x, shifts=(dy, dx), dims=(-2, -1)).clone()
+    if dy > 0:
+        out[..., :dy, :] = 0
+    elif dy < 0:
+        out[..., dy:, :] = 0
+    if dx > 0:
+        out[..., :, :dx] = 0
+    elif dx < 0:
+        out[..., :, dx:] = 0
+    return out
+
+
+@pytest.mark.parametrize("dy, dx", [(0, 0), (0, 3), (2, 0), (-1, 4), (5, -6), (6, 6)])
+def test_shift_images_equals_roll_and_zeroing(dy, dx):
+    x = torch.randint(1, 256, (3, 2, 10, 12), dtype=torch.uint8)
+    assert torch.equal(shift_images(x, dy, dx), rolled(x, dy, dx))
+
+
+def test_accuracy_by_shift_equals_evaluating_rolled_images_ourselves():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8, generator=g)
+    model = build_model(Architecture(out_channels=(4,), dense=()), seed=0).eval()
+    y = model(x.float() / 255).argmax(1)  # labels the unshifted images get right, so shift 0 is 100 %
+    points = accuracy_by_shift(model, x, y)
+    assert [p.shift for p in points] == list(SHIFTS)
+    assert points[0].accuracy == 1.0
+    with torch.no_grad():
+        for p in points:
+            for name, (dy, dx) in (("right", (0, p.shift)), ("down", (p.shift, 0))):
+                pred = model(rolled(x, dy, dx).float() / 255).argmax(1)
+                assert p.by_direction[name] == pytest.approx((pred == y).float().mean().item())
+            assert p.accuracy == pytest.approx(sum(p.by_direction.values()) / 2)
+
+
+@pytest.mark.realdata
+def test_runs_page_charts_accuracy_against_shift_for_each_digits_run_and_says_what_it_found(real_data_dir):
+    from conftest import app_store
+
+    from cnn_core.data.loading import load_dataset
+    from cnn_core.nn import checkpoint
+    from cnn_core.store import runs as core_runs
+    from cnn_core.train.config import TrainConfig
+    from cnn_core.train.trainer import train
+
+    mnist = load_dataset("mnist", real_data_dir, download=False)
+    small = type(mnist)("mnist", mnist.classes, mnist.train_x[:3000], mnist.train_y[:3000],
+                        mnist.test_x, mnist.test_y)
+    code = app_store().create_workspace()
+    models = {}
+    for name, arch in (("dense", Architecture(out_channels=(), dense=(32,))),
+                       ("conv", Architecture(out_channels=(8,), dense=()))):
+        model = build_model(arch, seed=0)
+        train(model, small, TrainConfig(epochs=1, batch_size=64, val_size=200, seed=0), evaluate_test=False)
+        raw = checkpoint.to_bytes(model, list("0123456789"), dataset="mnist")
+        app_store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{name}.cnn.zip"))
+        models[name] = model
+    at = open_page("runs", 120, lang="es", ws=code)
+    no_exceptions(at)
+    assert any("desplazamiento" in s.value for s in at.subheader)
+    at.button(key="shift_measure").click().run()
+    no_exceptions(at)
+    import json
+    chart = json.loads(next(c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec).proto.spec)
+    assert len(chart["data"]) == 2 and all(trace["x"] == list(SHIFTS) for trace in chart["data"])
+    expected = {name: accuracy_by_shift(m, mnist.test_x[:2000], mnist.test_y[:2000]) for name, m in models.items()}
+    for trace, name in zip(chart["data"], ("dense", "conv")):
+        assert trace["y"] == pytest.approx([p.accuracy for p in expected[name]])
+    found = [m.value for m in at.markdown if "sin mover" in m.value]
+    assert len(found) == 2 and any("(densa)" in f for f in found) and any("(convolucional)" in f for f in found)
+    best = max(expected, key=lambda n: expected[n][-1].accuracy)
+    assert any(m.value.startswith("La que mejor aguanta 6 píxeles") and f"{best}" in m.value for m in at.markdown)
+
+
+@pytest.mark.realdata  # the button lands on the Train page, which opens MNIST
+def test_the_runs_page_offers_to_train_the_kind_of_network_the_comparison_lacks(real_data_dir):
+    from conftest import app_store
+
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.store import runs as core_runs
+
+    raw = checkpoint.to_bytes(build_model(PRESETS["small"], seed=0), list("0123456789"), dataset="mnist")
+    code = app_store().create_workspace()
+    app_store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "small.cnn.zip"))
+    from conftest import REPO
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)  # the app's menu: st.switch_page needs it
+    at.query_params["lang"], at.query_params["ws"] = "en", code
+    at.run()
+    at.switch_page("pages/runs.py").run()
+    no_exceptions(at)
+    assert [b.key for b in at.button if b.key and b.key.startswith("shift_train_")] == ["shift_train_dense"]
+    at.session_state["dataset"] = "fashion-mnist"
+    at.button(key="shift_train_dense").click().run()
+    no_exceptions(at)
+    assert at.session_state["arch"] == PRESETS["dense"] and at.session_state["dataset"] == "mnist"
+    at.switch_page("pages/train.py").run()  # where the button goes (AppTest does not follow st.switch_page)
+    no_exceptions(at)
+    assert at.radio(key="w_dataset").value == "mnist" and at.session_state["arch"] == PRESETS["dense"]
