@@ -44,10 +44,14 @@ def _scan_installed_components_once() -> None:
     """Every new AppTest scans the metadata of every installed distribution for Streamlit components: most of a
     page's first run here (about 0.3 s, 1 s on a busy machine, with ~580 distributions installed) and the same
     answer each time, since nothing is installed during a test session. The scan runs once; each AppTest still
-    registers what it found in its own component manager, as before."""
-    from streamlit.components.v2 import manifest_scanner
+    registers what it found in its own component manager, as before. (A Streamlit without this private function
+    is left alone: the tests are then only slower.)"""
+    try:
+        from streamlit.components.v2 import manifest_scanner
 
-    scan = functools.cache(manifest_scanner.scan_component_manifests)
+        scan = functools.cache(manifest_scanner.scan_component_manifests)
+    except (ImportError, AttributeError):
+        return
     manifest_scanner.scan_component_manifests = lambda max_workers=None: list(scan(max_workers))
 
 
