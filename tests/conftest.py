@@ -168,6 +168,16 @@ def fast_tier_world(request, monkeypatch):
     _data_dir_in_use[0] = wanted
 
 
+@pytest.fixture(autouse=True)
+def fresh_key_guard():
+    """The app's instructor-key guard (one per server process) forgets the wrong keys earlier tests typed: a test
+    waits only for its own (AppTest sessions share one address, "?")."""
+    yield
+    workspace = sys.modules.get("ui.shell.workspace")
+    if workspace is not None and hasattr(workspace, "_key_guard"):
+        workspace._key_guard.clear()
+
+
 @pytest.fixture
 def tiny_data() -> ImageData:
     """Two easy synthetic classes (bright top half vs bright bottom half), 28×28×1."""
