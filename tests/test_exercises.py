@@ -1,7 +1,7 @@
 """Exercises are answered by the core's own functions, for the tutorial and for variations."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cnn_core.lessons.exercises import check_answers, check_task, make_exercises, parse_number
@@ -10,6 +10,15 @@ from cnn_core.nn.architecture import PRESETS, layer_table
 
 def by_id(seed=0):
     return {ex.id: ex for ex in make_exercises(seed)}
+
+
+def over_variations(examples: int, first: int = 0):
+    """A property of every variation from ``first`` up (the page's number box offers 0-9999; 0 is the tutorial's
+    numbers): checked on ``first`` and on ``examples`` more drawn by Hypothesis."""
+    def wrap(test):
+        return settings(max_examples=examples, deadline=None)(
+            example(seed=first)(given(seed=st.integers(first, 9999))(test)))
+    return wrap
 
 
 def test_at_least_ten_exercises_cover_the_tutorial():
@@ -43,8 +52,7 @@ def test_wrong_answers_are_rejected(answers, exercise):
     assert not check_answers(by_id(0)[exercise], answers)
 
 
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(1, 9999))  # every variation but the tutorial's (0) the page's number box offers
+@over_variations(30, first=1)
 def test_variations_are_checked_with_independently_computed_answers(seed):
     ex = by_id(seed)
     h, w = ex["input_gray"].params["h"], ex["input_gray"].params["w"]
@@ -121,7 +129,7 @@ def test_the_right_option_is_not_always_first_and_no_option_is_much_longer_than_
     assert any(tutorial), tutorial  # the tutorial's own numbers too: the answer is not first in every question
 
 
-@pytest.mark.parametrize("seed", VARIATIONS)
+@over_variations(60)
 def test_usual_mistakes_are_computed_from_the_exercises_numbers_and_named(seed):
     from cnn_core.lessons.exercises import usual_mistake
 
@@ -144,14 +152,14 @@ def test_usual_mistakes_are_computed_from_the_exercises_numbers_and_named(seed):
     assert usual_mistake(ex["input_gray"], [str(h * w + 1)]) is None  # wrong, but not a usual slip
 
 
-@pytest.mark.parametrize("seed", VARIATIONS)
+@over_variations(60)
 def test_no_usual_mistake_is_a_right_answer(seed):
     for ex in make_exercises(seed):
         for _, wrong in ex.mistakes:
             assert any(w is not None and w != e for w, e in zip(wrong, ex.expected)), (ex.id, wrong)
 
 
-@pytest.mark.parametrize("seed", range(0, 20))
+@over_variations(20)
 def test_the_why_texts_show_the_working_with_the_exercises_numbers(seed):
     from cnn_core.base.numbers import trimmed as short_number
     from cnn_core.lessons.exercises import exercise_text
@@ -184,7 +192,7 @@ def test_the_experiments_exercises_ask_the_tutorials_numbers():
     assert not check_answers(ex["cats_dogs"], ["3072", "10"])
 
 
-@pytest.mark.parametrize("seed", range(1, 12))
+@over_variations(11, first=1)
 def test_the_experiments_exercises_vary_and_are_checked_independently(seed):
     ex = by_id(seed)
     side, units = ex["dense_network_params"].params["h"], ex["dense_network_params"].params["units"]

@@ -65,6 +65,7 @@ def test_bad_flags_in_a_real_process_never_hang_nor_show_a_traceback(args):
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch: seconds of CPU
 def test_a_fifo_as_folder_is_refused_at_once(tmp_path):
     fifo = tmp_path / "images.zip"
     os.mkfifo(fifo)

@@ -108,6 +108,7 @@ print("missing", missing)
 """
 
 
+@pytest.mark.slow  # a fresh interpreter importing Streamlit, torch, pandas and plotly: seconds of CPU
 def test_the_app_imports_what_fragments_need_before_any_page_runs():
     """A fresh process: after app.py's first run, a fragment's lazy import finds the module complete."""
     import subprocess
@@ -121,6 +122,7 @@ def test_the_app_imports_what_fragments_need_before_any_page_runs():
     assert "missing []" in out.stdout, out.stdout
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch, pandas and plotly: seconds of CPU
 def test_many_threads_importing_at_once_all_get_complete_modules():
     import subprocess
     import sys

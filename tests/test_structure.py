@@ -44,6 +44,7 @@ def test_ruff_passes():
     assert out.returncode == 0, out.stdout[-3000:]
 
 
+@pytest.mark.slow  # a fresh interpreter importing every engine module, torch included: seconds of CPU
 def test_the_engine_imports_without_streamlit_at_run_time():
     # import-linter sees the static imports; this imports every module for real, the lazy ones included.
     code = ("import importlib, pkgutil, sys, cnn_core\n"
