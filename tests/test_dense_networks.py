@@ -91,6 +91,17 @@ def test_architecture_page_builds_a_dense_network_from_the_blocks_slider():
     assert list(costs.iloc[:, 3])[3] == "15.052.900"
 
 
+def open_with_the_dense_run(name: str, timeout: float, lang: str):
+    """A page opened with a workspace holding one dense digits model, picked in the page's model picker (the
+    default is the most accurate model that fits: the shipped one)."""
+    from conftest import app_store
+
+    code = dense_run_workspace()
+    at = open_page(name, timeout, lang=lang, ws=code)
+    at.selectbox(key=f"w_model_{name}").set_value(app_store().runs(code)[0].id).run()
+    return at
+
+
 def dense_run_workspace() -> str:
     """A workspace holding one dense digits model (untrained weights: the pages only need its shape)."""
     from conftest import app_store
@@ -106,7 +117,7 @@ def dense_run_workspace() -> str:
 
 @pytest.mark.realdata
 def test_inside_says_there_is_no_convolution_for_a_dense_model(real_data_dir):
-    at = open_page("inside", 120, lang="en", ws=dense_run_workspace())
+    at = open_with_the_dense_run("inside", 120, "en")
     no_exceptions(at)
     assert any("no conv blocks" in i.value and "784 input neurons" in i.value for i in at.info)
     assert any("softmax" in m.value.lower() for m in at.markdown)  # the output section is still there
@@ -118,7 +129,7 @@ def test_draw_offers_gradient_x_input_without_a_conv_block(monkeypatch):
 
     from cnn_core.data.preprocess import png_data_url
 
-    at = open_page("draw", 60, lang="es", ws=dense_run_workspace())
+    at = open_with_the_dense_run("draw", 60, "es")
     canvas_sends(monkeypatch, png_data_url(seven()))
     at.run()
     no_exceptions(at)
