@@ -1,7 +1,7 @@
 """README's settings table, written from :data:`cnn_core.base.env.VARS` (the one place settings are described).
 
 ``python -m scripts.settings_table`` prints it; ``--write`` puts it in README.md in place of the table under
-"## Settings". tests/test_settings.py checks that README holds exactly this table.
+"## Settings". tests/core/test_settings.py checks that README holds exactly this table.
 """
 
 from __future__ import annotations

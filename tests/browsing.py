@@ -131,3 +131,9 @@ def draw_a_one(page) -> str:
     prediction = page.locator(".st-key-prediction")
     prediction.wait_for(timeout=30_000)
     return prediction.inner_text().strip()
+
+
+def toolbar_titles(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
+        .filter((el) => el.shadowRoot)
+        .flatMap((el) => [...el.shadowRoot.querySelectorAll('.dc-icon-button')].map((b) => b.title))""")

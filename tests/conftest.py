@@ -369,3 +369,29 @@ def page(browser):
 
     with new_page(browser) as pg:
         yield pg
+
+
+# ------------------------------------------------------------------ shared inputs
+
+# Hostile text: markup, scripts, links, Markdown and LaTeX that must reach every page as plain text.
+PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "[x](javascript:alert(3))",
+            "![t](http://127.0.0.1:1/t.png)", "# big", "$\\href{javascript:alert(4)}{x}$", ":red[x]",
+            "&lt;b&gt;", "line\nbreak", "*a* _b_ `c` ~~d~~ | e |"]
+
+
+def canvas_sends(monkeypatch, data_url) -> None:
+    """From now on the canvas component answers with ``data_url``, as the browser's message after a stroke.
+
+    The component itself is stood in for (AppTest has no browser to draw in),
+    so everything the app does with the message runs for real.
+    """
+    sent = {"drawing": {"raw": {"objects": []}, "data": data_url}, "backgroundFit": None}
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "out", lambda **kwargs: sent)
+
+
+def seven() -> np.ndarray:
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[50:70, 60:220] = 255  # the top bar
+    for i in range(150):
+        rgba[70 + i, 200 - i // 2:220 - i // 2] = 255
+    return rgba

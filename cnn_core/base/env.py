@@ -71,7 +71,7 @@ def _fmt(x: float | None) -> str:
 CORES = os.cpu_count() or 1
 
 # One row per setting. README's settings table is written from these rows (python -m scripts.settings_table;
-# tests/test_settings.py checks), so a row's doc is what an operator reads there.
+# tests/core/test_settings.py checks), so a row's doc is what an operator reads there.
 VARS = (
     Var("DATA_DIR", "path", None, shown="`~/.cache/cnn_playground/data`",
         doc="datasets are found or downloaded here (also `-- --data-dir`)"),

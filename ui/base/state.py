@@ -76,7 +76,7 @@ def _leave_legacy_pages_mode() -> None:
     link (a shared /architecture?… URL) would get file names for a menu and no
     translated titles. Leaving that mode and rerunning routes the visit through
     app.py. The flag is Streamlit's own (there is no public switch); without it
-    this does nothing. tests/test_private_apis.py pins it to the installed
+    this does nothing. tests/app/test_private_apis.py pins it to the installed
     Streamlit and says so when an upgrade changes it.
     """
     try:

@@ -9,7 +9,7 @@ pass, because ``st_canvas`` hands back the browser's PNG undecoded and decodes
 it, at whatever size the message claims, when ``image_data`` is read. Here the
 drawing goes through :func:`cnn_core.data.preprocess.rgba_from_data_url`, which
 refuses anything but a PNG of the canvas's own size before decoding it.
-``out`` is not the library's documented API: tests/test_private_apis.py pins
+``out`` is not the library's documented API: tests/app/test_private_apis.py pins
 it (and these arguments) to the installed streamlit-drawable-canvas.
 """
 

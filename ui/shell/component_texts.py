@@ -35,7 +35,7 @@ batched to once per frame, before the browser paints; its header says what it
 relies on and which Streamlit versions it is pinned to); the upload button stays invisible until its label is
 replaced, so if the script ever fails the box shows no English, only no
 button (the box itself still opens the file dialog). The Spanish browser tests
-(tests/test_spanish_browser.py, tests/test_spanish_walk.py) fail if any of that
+(tests/browser/test_spanish_browser.py, tests/browser/test_spanish_walk.py) fail if any of that
 English shows. Nothing a user typed goes through it.
 """
 
@@ -59,7 +59,7 @@ HIDDEN_HINTS_CSS = """
 [data-testid="stSkipToContent"]:not([data-cnn-texts]) { display: none !important; }
 [data-testid="stElementContainer"]:has(style[data-cnn-hints]) { display: none !important; }
 """
-# The one Markdown the app lets through as HTML: this constant, nothing else (tests/test_hostile_render.py).
+# The one Markdown the app lets through as HTML: this constant, nothing else (tests/hostile/test_hostile_render.py).
 HINTS_MARKUP = "<style data-cnn-hints>" + HIDDEN_HINTS_CSS + "</style>"
 
 # The canvas toolbar's own English labels (its buttons' title and aria-label) → our text keys.

@@ -49,7 +49,7 @@ def executor() -> Executor:
 def session_liveness():
     """A callable telling whether this browser session is still connected, or None outside a server.
 
-    Streamlit has no public call for this: it asks ``streamlit.runtime`` (pinned by tests/test_private_apis.py).
+    Streamlit has no public call for this: it asks ``streamlit.runtime`` (pinned by tests/app/test_private_apis.py).
     """
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx

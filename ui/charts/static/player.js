@@ -7,7 +7,7 @@
 // set with textContent ("**x**" becomes a bold node), never as HTML.
 //
 // Streamlit's sanitizer drops a script whose text looks like markup: nothing here may contain a "<" that
-// is followed by a letter, "/" or "!" (tests/test_player.py checks).
+// is followed by a letter, "/" or "!" (tests/app/test_player.py checks).
 (() => {
   const el = (tag, cls, parent) => {
     const e = document.createElement(tag);

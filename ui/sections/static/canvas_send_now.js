@@ -7,7 +7,7 @@
 // PINNED to the version ranges in requirements.txt: streamlit-drawable-canvas>=0.13,<0.14 (the canvas's shadow
 // root, its .dc-toolbar-card and .dc-icon-button classes, the send button being the first one) and
 // streamlit>=1.53,<2 (the st-key-... class on the canvas's container). If they change, nothing breaks: the
-// canvas sends after its own debounce (tests/test_browser.py's drawing test still passes, only slower).
+// canvas sends after its own debounce (tests/browser/test_browser.py's drawing test still passes, only slower).
 export default function () {
   let drawing = null;
   const hostOf = (event) => event.composedPath().find(

@@ -16,7 +16,7 @@
 // streamlit-drawable-canvas>=0.13,<0.14: it finds those texts by Streamlit's data-testid attributes
 // (stFileUploaderDropzone, stFileChip, stElementToolbarButton, stSkipToContent), by role="tooltip", by the
 // canvas's .dc-icon-button class, and rewrites React's own text nodes in place. None of that is a public
-// API: when Streamlit changes it, tests/test_spanish_browser.py and tests/test_spanish_walk.py fail (they
+// API: when Streamlit changes it, tests/browser/test_spanish_browser.py and tests/browser/test_spanish_walk.py fail (they
 // look for every one of these English texts on every page in Spanish). The style sheet in
 // component_texts.py keeps the upload button, the refusal line and the skip link hidden until this script
 // has marked them (data-cnn-texts), so if it ever stops matching the reader sees no English, only no button.

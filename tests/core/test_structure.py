@@ -5,6 +5,7 @@ one locale file; ``cnn_core`` has no import cycles; ``summary`` does not load
 torch. Each is shown here the way a contributor would do it.
 """
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -218,3 +219,16 @@ def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_brows
         assert "not realdata" in expression and "not browser" in expression
         named = set(re.findall(r"[a-z_]+", expression)) - {"not", "and", "or"}
         assert named <= markers, f"unregistered markers in README's fast tier: {named - markers}"
+
+
+def test_tests_are_organised_by_subject_and_no_test_module_imports_another():
+    # Shared helpers live in conftest.py, browsing.py, zipcraft.py and spanish_leaks.py; tests in their subject's folder.
+    folders = {"core", "app", "hostile", "languages", "browser", "cluster"}
+    modules = sorted((REPO / "tests").rglob("test_*.py"))
+    assert modules and {p.parent.name for p in modules} == folders
+    assert not list((REPO / "tests").glob("test_*.py"))  # none left outside a subject
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not [n for n in names if n.split(".")[0].startswith("test_")], f"{path.name} imports a test module"

@@ -1,6 +1,6 @@
 """Streamlit's own English is hidden and the app says the same in the reader's language (no browser needed).
 
-The browser side (nothing English shows on any page) is tests/test_spanish_walk.py.
+The browser side (nothing English shows on any page) is tests/browser/test_spanish_walk.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import re
 import pytest
 import streamlit as st
 from conftest import no_exceptions
+from spanish_leaks import leaks as walk_leaks  # the walk's checks run here too, in the fast tier
 from streamlit.testing.v1 import AppTest
-from test_spanish_walk import leaks as walk_leaks  # its checks run here too, in the fast tier
 
 from cnn_core.base import texts
 
@@ -142,7 +142,7 @@ def test_the_kernel_labs_cells_are_numbers_in_the_language_and_read_back(lang, b
 
 
 def test_the_leak_detector_catches_what_it_is_for():
-    """tests/test_spanish_walk.py's checks, on Streamlit's English and English numbers: the walk can fail."""
+    """tests/browser/test_spanish_walk.py's checks, on Streamlit's English and English numbers: the walk can fail."""
     assert walk_leaks("Press Enter to apply")["english"] == ["Press Enter to apply"]
     assert walk_leaks("Drag and drop a file here • Limit 200MB per file")["size"] == ["0MB"]
     assert walk_leaks("25,088 neuronas y 1,234,567 pesos")["grouping"] == ["1,234,567", "25,088"]

@@ -141,7 +141,7 @@ def test_the_pooling_player_keeps_torchs_value_at_every_window(kind):
 
 def test_the_players_signed_grids_colour_values_as_the_legend_says():
     """While playing, the kernel's and the products' cells are coloured in the browser: positive in the colour the
-    caption names for "> 0", zero white (the same rule as the paused charts; tests/test_inside_views.py)."""
+    caption names for "> 0", zero white (the same rule as the paused charts; tests/app/test_inside_page.py)."""
     at, data = _played("conv")
     legend = next(c.value for c in at.caption if "> 0" in c.value)
     positive, negative = re.search(r"(\w+) > 0, (\w+) < 0", legend).groups()
@@ -186,7 +186,7 @@ def _hostile_player(texts: list[str]):
 
 
 def test_hostile_text_reaches_the_player_only_as_json_data():
-    from test_hostile_render import PAYLOADS
+    from conftest import PAYLOADS
 
     at = AppTest.from_function(_hostile_player, args=(PAYLOADS,), default_timeout=30)
     at.run()

@@ -18,32 +18,14 @@ import re
 import time
 
 import pytest
-from browsing import errors_on, shot
-from test_spanish_browser import toolbar_titles
+from browsing import errors_on, shot, toolbar_titles
+from spanish_leaks import ENGLISH, leaks
 
 from cnn_core.base import texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 ES = texts.table("es")
-
-# English that Streamlit and the app's components write by themselves (their defaults), word for word.
-STREAMLIT_ENGLISH = [
-    "Press Enter to apply", "Press Enter to submit form", "Press Ctrl+Enter", "Drag and drop", "Browse files",
-    "Upload", "Add files", "per file", "Limit", "files are not allowed", "or smaller", "Upload failed", "Remove",
-    "Running...", "Stop", "Stopping...", "Rerun", "Connecting", "Please wait", "Choose an option", "No results",
-    "Clear value", "Increment", "Decrement", "Show password", "Copy to clipboard", "Download as CSV", "Search",
-    "Fullscreen", "View more", "View less", "Made with Streamlit", "Deploy", "Skip to main content",
-    "Update the app with this drawing", "Undo", "Redo", "Edit", "Bring forward", "Send backward",
-    "Delete selected", "Reset canvas",
-]
-ENGLISH = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in STREAMLIT_ENGLISH) + r")(?![\w])")
-# "25,088" / "1,234,567": English grouping. Spanish decimals such as "0,659" (a leading 0) never match. One digit,
-# a comma and three ("1,696") is English grouping or a Spanish decimal with three places: on the pages that write
-# such decimals (Por dentro's step-by-step sums) only the unambiguous forms count ("25,088", "1,234,567").
-GROUPED = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")
-SURELY_GROUPED = re.compile(r"(?<![\d.,])(?:[1-9]\d{1,2}(?:,\d{3})+|[1-9](?:,\d{3}){2,})(?![\d,])")
-SIZE_WITHOUT_SPACE = re.compile(r"\d(?:[KMG]B|B)\b")  # Streamlit's "12.3KB"; the app writes "12,3 KB"
 
 VISIBLE_TEXT = """() => {
   const parts = [document.body.innerText];
@@ -70,14 +52,6 @@ FIRST_ELEMENT_IS_THE_SHEET = """() => {
 
 def visible_text(page) -> str:
     return page.evaluate(VISIBLE_TEXT)
-
-
-def leaks(text: str, three_decimals: bool = False) -> dict[str, list[str]]:
-    """What in ``text`` is not Spanish; ``three_decimals``: the page writes decimals like "1,696" (see GROUPED)."""
-    grouped = (SURELY_GROUPED if three_decimals else GROUPED).findall(text)
-    found = {"english": sorted(set(ENGLISH.findall(text))), "grouping": sorted(set(grouped)),
-             "size": sorted(set(SIZE_WITHOUT_SPACE.findall(text)))}
-    return {kind: values for kind, values in found.items() if values}
 
 
 def open_and_sample(page, url: str, ready: str) -> list[str]:

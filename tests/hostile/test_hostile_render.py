@@ -10,7 +10,7 @@ import ast
 import re
 
 import pytest
-from conftest import REPO
+from conftest import PAYLOADS, REPO
 
 SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/**/*.py")])
 # Streamlit calls that render their text argument as Markdown (HTML only with unsafe_allow_html).
@@ -20,7 +20,7 @@ MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader"
 
 # The one module that puts a script in the page with st.html: the Inside player and its scroll (their scripts are
 # ui/charts/static/*.js). It sends data as JSON (every "<" escaped) and its script sets every text with
-# textContent; tests/test_player.py feeds it hostile text.
+# textContent; tests/app/test_player.py feeds it hostile text.
 SCRIPT_MODULE = "player.py"
 # The one module that lets Markdown through as HTML: Streamlit's own English hidden by a constant style sheet
 # (ui/shell/component_texts.py, HINTS_MARKUP), the first element of every run; checked below to be that and only that.
@@ -42,7 +42,7 @@ def test_no_html_rendering_anywhere_in_the_app():
 
 
 def test_the_browser_scripts_write_text_never_markup():
-    """The app's JavaScript (ui/*/static/*.js, the only place it lives: tests/test_scripts.py) sets texts with
+    """The app's JavaScript (ui/*/static/*.js, the only place it lives: tests/core/test_scripts.py) sets texts with
     textContent / nodeValue / attributes: nothing it is given is ever parsed as HTML or run as code."""
     scripts = sorted(REPO.glob("ui/*/static/*.js"))
     assert scripts
@@ -101,10 +101,6 @@ def test_no_value_is_pasted_into_markdown_unescaped():
                 offenders.append(f"{path.name}:{node.lineno} st.{node.func.attr}: {ast.unparse(node.args[0])}")
     assert not offenders, offenders
 
-
-PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "[x](javascript:alert(3))",
-            "![t](http://127.0.0.1:1/t.png)", "# big", "$\\href{javascript:alert(4)}{x}$", ":red[x]",
-            "&lt;b&gt;", "line\nbreak", "*a* _b_ `c` ~~d~~ | e |"]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

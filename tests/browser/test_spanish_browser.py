@@ -5,7 +5,7 @@ fails (never skips) when Chromium, Playwright or the real datasets are missing.
 """
 
 import pytest
-from browsing import errors_on, metric_values, open_page, shot
+from browsing import errors_on, metric_values, open_page, shot, toolbar_titles
 
 from cnn_core.base import texts
 from cnn_core.lessons.exercises import make_exercises
@@ -85,12 +85,6 @@ def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
     assert page.get_by_text("mismos pesos").count() >= 1
     assert all(ES["ex.wrong"] in e or ES["ex.wrong_choice"] in e for e in errors_on(page))
     shot(page, "es-exercises")
-
-
-def toolbar_titles(page) -> list[str]:
-    return page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
-        .filter((el) => el.shadowRoot)
-        .flatMap((el) => [...el.shadowRoot.querySelectorAll('.dc-icon-button')].map((b) => b.title))""")
 
 
 def test_drawing_controls_speak_spanish_and_clear_starts_again(server, page):

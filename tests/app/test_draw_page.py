@@ -1,30 +1,11 @@
 """AppTest: the Draw page's "where it looked" heatmap, with a drawn digit's PNG standing in for the canvas's message."""
 
-import sys
 
 import numpy as np
-from conftest import REPO
+from conftest import REPO, canvas_sends, seven
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.data.preprocess import png_data_url
-
-
-def canvas_sends(monkeypatch, data_url) -> None:
-    """From now on the canvas component answers with ``data_url``, as the browser's message after a stroke.
-
-    The component itself is stood in for (AppTest has no browser to draw in),
-    so everything the app does with the message runs for real.
-    """
-    sent = {"drawing": {"raw": {"objects": []}, "data": data_url}, "backgroundFit": None}
-    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "out", lambda **kwargs: sent)
-
-
-def seven() -> np.ndarray:
-    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
-    rgba[50:70, 60:220] = 255  # the top bar
-    for i in range(150):
-        rgba[70 + i, 200 - i // 2:220 - i // 2] = 255
-    return rgba
 
 
 def test_heatmap_for_the_prediction_and_for_a_class_the_user_picks(monkeypatch):

@@ -125,7 +125,7 @@ def test_inside_says_there_is_no_convolution_for_a_dense_model(real_data_dir):
 
 
 def test_draw_offers_gradient_x_input_without_a_conv_block(monkeypatch):
-    from test_draw_looked import canvas_sends, seven
+    from conftest import canvas_sends, seven
 
     from cnn_core.data.preprocess import png_data_url
 

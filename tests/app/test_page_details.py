@@ -1,4 +1,4 @@
-"""Findings of the outside walk (notes/walk.md), each checked on the real pages with AppTest: cheap, no training."""
+"""Details of every page that a walk through the app found (numbers, names, links, tables), checked with AppTest."""
 
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ def test_whole_network_view_jumps_to_a_block(inside):
     assert "(#pool-step), now set to block 2" in texts[title + 1]
     assert texts.index(next(v for v in texts if v.startswith("A layer's **Details**"))) > title
     assert len(at.get("image")) == images_before + 1
-    # one script brings the detail into view right after the click (tests/test_browser_viz.py checks it does)
+    # one script brings the detail into view right after the click (tests/browser/test_browser_viz.py checks it does)
     (jump,) = at.get("html")
     assert ".st-key-overview_detail" in jump.proto.body and jump.proto.unsafe_allow_javascript
     at.run()  # any later rerun leaves the reader's scrolling alone

@@ -75,7 +75,7 @@ def test_numbers_round_as_python_does_with_one_minus_sign_rule(value, decimals):
 
 
 def test_every_place_writes_a_negative_number_alike():
-    """The core's texts and the exercises share one formatter with the app (tests/test_walk_fixes.py): "−8"."""
+    """The core's texts and the exercises share one formatter with the app (tests/app/test_page_details.py): "−8"."""
     ex = by_id(0)["gradient_step"]
     assert answer_text(ex, "es").startswith("−8 ")
     assert "−25.088" in texts.translate("es", "ex.worksheet_variation", seed=-25088)

@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, canvas_sends, seven
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from test_draw_looked import canvas_sends, seven
 
 from cnn_core.base import texts
 from cnn_core.base.errors import PlaygroundError
