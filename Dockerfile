@@ -21,6 +21,7 @@ COPY .streamlit ./.streamlit
 COPY cnn_core ./cnn_core
 COPY pages ./pages
 COPY ui ./ui
+COPY docs ./docs
 
 RUN useradd --create-home playground && mkdir -p /data /cache && chown playground /data /cache
 USER playground

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnn_core.base.errors import StorageDownError
 from ui.base import state
 from ui.base.i18n import t
 from ui.sections import room as room_ui
@@ -15,22 +16,25 @@ instructor = room_ui.instructor_login()
 if not room_ui.instructor_key():
     room_ui.no_key_ui()  # the exact line that starts the server with a key
 joining = (state.param(room_ui.JOIN_PARAM) or "").strip().upper()
-if not joining and not instructor and not state.param(room_ui.OPEN_PARAM):
-    joining = room_ui.remembered_room() or ""  # a learner already in a room, come back by the menu
+try:  # every part below reads the database: one that stops answering is said, never an error page
+    if not joining and not instructor and not state.param(room_ui.OPEN_PARAM):
+        joining = room_ui.remembered_room() or ""  # a learner already in a room, come back by the menu
+        if joining:
+            st.query_params[room_ui.JOIN_PARAM] = joining  # the address names it again (a reload, a shared link)
     if joining:
-        st.query_params[room_ui.JOIN_PARAM] = joining  # the address names it again (a reload, a shared link)
-if joining:
-    room_ui.join_ui(joining)
-elif instructor:
-    room_ui.open_room_ui()
-elif room_ui.open_room_exists(opened := (state.param(room_ui.OPEN_PARAM) or "").strip().upper()):
-    st.info(t("room.reopen_key"))  # a reload of the instructor's board: the key again, then the same room
-    room_ui.board_ui(opened, instructor=False)
-else:
-    if opened:  # an instructor's address for a room that is not (or no longer) open
-        st.warning(t("room.not_open"))
-    st.info(t("room.how"))
-    room_ui.enter_code_form()
+        room_ui.join_ui(joining)
+    elif instructor:
+        room_ui.open_room_ui()
+    elif room_ui.open_room_exists(opened := (state.param(room_ui.OPEN_PARAM) or "").strip().upper()):
+        st.info(t("room.reopen_key"))  # a reload of the instructor's board: the key again, then the same room
+        room_ui.board_ui(opened, instructor=False)
+    else:
+        if opened:  # an instructor's address for a room that is not (or no longer) open
+            st.warning(t("room.not_open"))
+        st.info(t("room.how"))
+        room_ui.enter_code_form()
+except StorageDownError:
+    st.error(t("notice.storage_down"))
 # The room's address is for sharing with the room: a workspace code in it would hand this learner's runs to
 # whoever copies it (the workspace link lives in its own sidebar box).
 st.query_params.pop("ws", None)

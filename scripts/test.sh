@@ -5,7 +5,7 @@
 # offline copies beside a workshop checkout). Browser tests use Debian's
 # Chromium at /usr/bin/chromium (or CHROMIUM_PATH); it is installed with apt
 # when missing. Storage tests (marker `postgres`) start a throwaway PostgreSQL
-# with initdb/pg_ctl (tests/pgserver.py), installing Debian's `postgresql` with
+# with initdb/pg_ctl (scripts/pgserver.py), installing Debian's `postgresql` with
 # apt when its binaries are missing. Extra arguments go to pytest, e.g. `bash scripts/test.sh -k architecture`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

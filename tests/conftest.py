@@ -212,7 +212,7 @@ def make_zip(members: dict[str, bytes]) -> bytes:
 
 @pytest.fixture(scope="session")
 def postgres_server_url():
-    """A real PostgreSQL server started for this test session (see tests/pgserver.py)."""
+    """A real PostgreSQL server started for this test session (see scripts/pgserver.py)."""
     from scripts.pgserver import postgres_server
 
     with postgres_server() as url:

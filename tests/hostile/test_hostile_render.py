@@ -14,7 +14,7 @@ from conftest import PAYLOADS, REPO
 
 SOURCES = sorted([REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/**/*.py")])
 # Streamlit calls that render their text argument as Markdown (HTML only with unsafe_allow_html).
-MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader", "success", "info", "warning",
+MARKDOWN_CALLS = {"markdown", "caption", "write", "title", "header", "subheader", "success", "info", "warning", "table",
                   "error", "toast", "latex", "help"}
 
 

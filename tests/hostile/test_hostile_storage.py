@@ -253,6 +253,34 @@ def test_the_app_on_a_database_that_never_answers_says_so_instead_of_hanging(app
         workspace._open_store.clear()
 
 
+def test_a_database_that_stops_answering_mid_session_leaves_home_and_the_room_page_standing(app_env, monkeypatch):
+    """The store opened fine, then every call of the Room page and Home's promise times out: said, no error page,
+    and the room board (a fragment refreshing every few seconds) says it too."""
+    from conftest import INSTRUCTOR_KEY, join_room, open_room
+    from streamlit.testing.v1 import AppTest
+
+    from cnn_core.store.storage import Storage
+
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(lambda name, **params: open_page(name, lang="en", **params))
+    student = join_room(lambda name, **params: open_page(name, lang="en", **params), room, "Ana")
+
+    def down(*args, **kwargs):
+        raise StorageDownError()
+
+    for name in ("room", "rooms", "board", "member_rooms", "create_room", "best_accuracy", "join_room"):
+        monkeypatch.setattr(Storage, name, down)
+    said = texts.table("en")["notice.storage_down"]
+    home = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)  # Home: its page links need st.navigation
+    home.query_params["lang"] = "en"
+    for at in (teacher, student, open_page("room", lang="en", room=room), home):
+        at.run()
+        no_exceptions(at)
+    assert "CNN Playground" in home.title[0].value  # the promise rests on the shipped model alone
+    for at in (teacher, student):
+        assert any(said in e.value for e in at.error), [e.value for e in at.error]
+
+
 # ------------------------------------------------------------------ ids never reused; caches keyed by digest
 
 def test_a_deleted_newest_runs_id_is_never_given_again_and_the_cache_serves_the_new_model(database_url):

@@ -108,7 +108,7 @@ def output_section(result, classes, label):
     for i, dense in enumerate(result.dense, start=1):
         st.markdown(t("inside.dense", layer=i, units=dense.numel(), active=int((dense > 0).sum())))
     table = pd.DataFrame({
-        t("inside.class"): [str(c) for c in classes],
+        t("inside.class"): [plain(str(c)) for c in classes],  # st.table shows Markdown
         t("inside.score"): [num(v, 2) for v in result.logits.tolist()],
         t("inside.probability"): [num(p, 4) for p in result.probs.tolist()],
         **({t("inside.one_hot"): one_hot(label, len(classes))} if label is not None else {}),

@@ -80,7 +80,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     rows = {
         t("inside.bp_when"): [t("inside.bp_row_before"), t("inside.bp_row_one", i=shown_index(kernel)), t("inside.bp_row_all")],
         t("inside.bp_loss"): [_num(bp.loss), _num(bp.loss_after), _num(bp.loss_after_all)],
-        t("inside.bp_p_true", cls=str(classes[label])): [pct(p) for p in (bp.p_true, bp.p_true_after,
+        t("inside.bp_p_true", cls=plain(str(classes[label]))): [pct(p) for p in (bp.p_true, bp.p_true_after,
                                                                           bp.p_true_after_all)],
     }
     st.table(rows, hide_index=True, width="content")

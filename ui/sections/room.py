@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnn_core.base.errors import StorageDownError
 from cnn_core.base.usertext import spreadsheet_cell
 from cnn_core.lessons.exercises import make_exercises
 from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
@@ -148,7 +149,7 @@ def open_room_ui() -> None:
         _close_ui(room_code)
     if past := [r for r in rooms if r.closed]:
         with st.expander(t("room.past", count=len(past))):  # each one's board and CSV: pick it above
-            st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [r.title for r in past],
+            st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [plain(r.title) for r in past],
                                    t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
 
 
@@ -297,6 +298,8 @@ def shown_board(frame: pd.DataFrame, timed: list[bool] | None = None) -> pd.Data
         shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: "–" if pd.isna(v) else num(v, d))
     if timed:
         shown.loc[pd.Series(timed, index=shown.index), t("room.col_epochs")] = t("room.timed_work")
+    for key in ("room.col_nickname", "room.col_dataset"):  # a student's nickname, a zip's name: st.table shows
+        shown[t(key)] = shown[t(key)].map(plain)           # Markdown, so they go as text (the CSV keeps them raw)
     return shown.astype(str)
 
 
@@ -332,11 +335,17 @@ def board_ui(room_code: str, instructor: bool) -> None:
 
 def _board(room_code: str, instructor: bool) -> None:
     db = workspace.store()
-    if not instructor:
-        room = db.room(room_code)
-        if room is None or room.closed:  # closed (or deleted) since this tab drew it: the page says so
-            st.rerun(scope="app")
-    rows, counts = db.board(room_code)
+    try:
+        if db is None:
+            raise StorageDownError()
+        if not instructor:
+            room = db.room(room_code)
+            if room is None or room.closed:  # closed (or deleted) since this tab drew it: the page says so
+                st.rerun(scope="app")
+        rows, counts = db.board(room_code)
+    except StorageDownError:  # the board tries again at its next refresh
+        st.error(t("notice.storage_down"))
+        return
     st.subheader(t("room.board", count=len(rows)))
     if not rows:
         st.info(t("room.empty"))

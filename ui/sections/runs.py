@@ -197,7 +197,7 @@ def actions(runs: list[RunInfo]) -> None:
     per_class = full[0].per_class if full else None
     if per_class:
         with st.expander(t("runs.per_class")):
-            st.table({t("train.class"): class_names(run.dataset, run.classes),
+            st.table({t("train.class"): [plain(c) for c in class_names(run.dataset, run.classes)],
                       t("train.accuracy"): [pct(a, 1) for a in per_class]},
                      hide_index=True, width="content")
 

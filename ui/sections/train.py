@@ -33,7 +33,7 @@ from cnn_core.train.trainer import (
     validation_ahead,
 )
 from ui.base import state
-from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, t, t_literal
+from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, plain, t, t_literal
 from ui.charts.figures import chart_config, confusion, image_grid, training_curves
 from ui.sections.learning import learning_view
 from ui.shell import resources, workspace
@@ -329,7 +329,7 @@ def results(job) -> None:
             key="confusion", config=chart_config())
     with tabs[1]:
         acc = per_class_accuracy(result.confusion)
-        st.table({t("train.class"): names, t("train.accuracy"): [pct(a, 1) for a in acc]},
+        st.table({t("train.class"): [plain(c) for c in names], t("train.accuracy"): [pct(a, 1) for a in acc]},
                  hide_index=True, width="content")
     with tabs[2]:
         wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]

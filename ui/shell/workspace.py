@@ -391,7 +391,10 @@ def model_file(run_id: int):
     db, ws = store(), code()
 
     def read() -> bytes:
-        raw = db.model_bytes(ws, run_id) if db is not None and ws else None
+        try:
+            raw = db.model_bytes(ws, run_id) if db is not None and ws else None
+        except StorageDownError:  # no file rather than an error page; the next rerun says the database is down
+            raw = None
         if raw is None:
             with _GONE_LOCK:
                 _GONE_DOWNLOADS.add((ws, run_id))
@@ -439,8 +442,11 @@ def promised_accuracy(dataset: str) -> dict[str, str]:
     from ui.base.i18n import pct
 
     shipped = resources.pretrained().meta.get("test_accuracy")
-    db = store()
-    best = db.best_accuracy(dataset) if db is not None else None
+    db, best = store(), None
+    try:
+        best = db.best_accuracy(dataset) if db is not None else None
+    except StorageDownError:  # the promise then rests on the shipped model alone
+        _storage_down()
     return {"shipped": pct(shipped) if isinstance(shipped, (int, float)) else "–",
             "best": t("home.train_best", best=pct(best)) if best is not None else ""}
 
