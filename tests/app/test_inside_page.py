@@ -363,6 +363,6 @@ def test_every_kernel_channel_and_block_a_reader_sees_is_counted_from_1(real_dat
 
 def test_the_first_example_shows_the_digit_not_background_zeros(inside):
     """The value → value/255 table starts where the ink is (test image 0, a 7, is mostly empty in its centre)."""
-    table = next(d.value for d in inside.dataframe if d.value.shape == (6, 6))
+    table = next(d.value for d in inside.table if d.value.shape == (6, 6))
     cells = [str(v) for v in table.values.flatten()]
     assert sum(not c.startswith("0 →") for c in cells) >= 18, cells  # at least half of it is ink
