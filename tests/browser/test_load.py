@@ -29,7 +29,12 @@ def run_load_test(timeout: float, ray: str | None = None) -> dict:
     args = load_test.argparse.Namespace(
         data_dir=str(data_dir()), sessions=10, budget=5, max_concurrent=None, timeout=timeout,
         max_home_s=0, max_rss_mb=4000, chromium=chromium, ray=ray, step_timeout_s=load_test.STEP_TIMEOUT_S)
-    report = load_test.run(args)
+    # Its own Playwright, in a thread of its own: the session's shared browser keeps Playwright's event loop
+    # running in this thread, where a second sync Playwright refuses to start.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        report = pool.submit(load_test.run, args).result()
     print(report)
     return report
 

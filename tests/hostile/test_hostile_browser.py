@@ -64,13 +64,17 @@ def test_html_and_script_names_never_run_and_show_literally(server, browser, tmp
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("request", lambda r: requests.append(r.url) if ":9/" in r.url or "127.0.0.1:9" in r.url else None)
 
-        # The model: uploaded on the Train page, then the latest run on Inside.
+        # The model: uploaded on the Train page, then picked on Inside (its default is the most accurate model).
         open_page(page, f"{url}/train?lang=en", "text=Upload a model")
         page.locator("input[type=file]").last.set_input_files(str(model_file))
         page.get_by_role("button", name="Use this model").click()
         page.wait_for_selector("text=Model loaded", timeout=60_000)
         walk(page, MODEL_PAYLOADS, dialogs, requests)
         page.get_by_role("link", name="Inside").first.click()
+        picker = page.locator(".st-key-w_model_inside")
+        picker.wait_for(timeout=60_000)
+        picker.click()
+        page.get_by_role("option", name=re.compile("img src")).first.click()
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
         page.wait_for_timeout(3000)
         shown = plotly_texts(page)
