@@ -44,8 +44,10 @@ import datetime as dt
 import functools
 import hashlib
 import math
+import os
 import re
 import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass, field, fields
@@ -73,7 +75,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -374,14 +376,61 @@ def make_engine(url: str, timeout_s: float = 10) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the psycopg 3 driver in requirements.txt
     ms = int(timeout_s * 1000)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=timeout_s,
-                         connect_args={
-                             "connect_timeout": max(2, math.ceil(timeout_s)),  # libpq's least useful value is 2
-                             # A server that stops answering mid-statement: the kernel gives up on unacknowledged
-                             # data after this, and the server itself cancels a statement or a lock wait.
-                             "tcp_user_timeout": ms, "keepalives": 1, "keepalives_idle": max(1, int(timeout_s)),
-                             "keepalives_interval": 1, "keepalives_count": 3,
-                             "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"})
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=timeout_s,
+                           connect_args={
+                               "connect_timeout": max(2, math.ceil(timeout_s)),  # libpq's least useful value is 2
+                               # A server that stops answering mid-statement: the kernel gives up on
+                               # unacknowledged data after this, and the server cancels a statement or a lock wait.
+                               "tcp_user_timeout": ms, "keepalives": 1, "keepalives_idle": max(1, int(timeout_s)),
+                               "keepalives_interval": 1, "keepalives_count": 3,
+                               "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"})
+    _watch_statements(engine, timeout_s + WATCHDOG_GRACE_S)
+    return engine
+
+
+WATCHDOG_GRACE_S = 2.0  # past the server's own statement_timeout: a healthy server has cancelled by then
+
+
+def _watch_statements(engine: Engine, after_s: float) -> None:
+    """Bound every statement on the client too: a server that acknowledges but never answers (a frozen
+    backend: the kernel keeps the connection up, so neither TCP setting nor the server's own timeout fires)
+    would leave the call waiting for ever. A timer shuts the connection's socket down after ``after_s``; the
+    waiting call then fails at once, and the pool drops that connection."""
+
+    def cut(fd: int) -> None:
+        try:
+            with socket.socket(fileno=os.dup(fd)) as s:
+                s.shutdown(socket.SHUT_RDWR)
+        except OSError:  # closed meanwhile: nothing is waiting on it
+            pass
+
+    def watched(fd: int) -> threading.Timer:
+        timer = threading.Timer(after_s, cut, (fd,))
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, proxy):  # SQLAlchemy's pre-ping, watched too: a frozen backend is replaced
+        timer = watched(dbapi_conn.pgconn.socket)
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()  # leave it as the pool handed it: no transaction open
+        except Exception as exc:  # the pool drops it and checks out another (a new connection if need be)
+            raise DisconnectionError() from exc
+        finally:
+            timer.cancel()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("_watchdogs", []).append(watched(conn.connection.dbapi_connection.pgconn.socket))
+
+    def _disarm(conn, *args):
+        for timer in conn.info.pop("_watchdogs", []):
+            timer.cancel()
+
+    event.listen(engine, "after_cursor_execute", _disarm)
+    event.listen(engine, "handle_error", lambda ctx: _disarm(ctx.connection) if ctx.connection is not None else None)
 
 
 _DISK_FULL = ("database or disk is full", "disk full", "no space left", "file too large", "disk quota")

@@ -237,6 +237,52 @@ def test_a_database_locked_by_another_writer_ends_in_storage_down_in_time(databa
     store.close()
 
 
+@pytest.mark.postgres
+def test_a_postgresql_backend_that_freezes_mid_session_ends_in_storage_down_not_a_hang(postgres_server_url):
+    """The server took the connection and answered before; then its backends stop (SIGSTOP: the kernel still
+    acknowledges, so no TCP setting and no server-side timeout fires). The next call must end, said, and the
+    store must work again once the server does."""
+    import signal
+
+    from sqlalchemy import create_engine, text
+
+    from cnn_core.store.storage import Storage
+    from scripts.pgserver import fresh_database
+
+    url = fresh_database(postgres_server_url)
+    store = Storage(url, timeout_s=1)
+    code = store.create_workspace()
+    assert store.open_workspace(code) is not None  # the pool holds a connection that answered
+    admin = create_engine(f"{postgres_server_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        pids = [r[0] for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                                           {"d": url.rsplit("/", 1)[1]})]
+    assert pids
+    outcome = []
+
+    def call():
+        try:
+            outcome.append(store.open_workspace(code))
+        except StorageDownError as exc:
+            outcome.append(exc)
+
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        worker.join(60)  # a hang, not a slow moment: the watchdog cuts after timeout_s + 2 s
+        assert not worker.is_alive(), "the call still waits on a frozen backend"
+        # A fresh backend may answer the retried checkout: either the workspace or the clear error, never a hang.
+        assert isinstance(outcome[0], StorageDownError) or outcome[0].settings == {}
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+        admin.dispose()
+    assert store.open_workspace(code) is not None  # back to work with the server
+    store.close()
+
+
 def test_the_app_on_a_database_that_never_answers_says_so_instead_of_hanging(app_env, silent_server):
     from ui.shell import workspace
 
