@@ -5,6 +5,7 @@ import streamlit as st
 from ui.base.i18n import t
 from ui.charts.figures import chart_config
 from ui.sections import runs as runs_ui
+from ui.sections.runs_compare import comparison_section, params_section
 from ui.sections.runs_shift import shift_section
 from ui.shell import session, workspace
 from ui.shell.layout import page_header
@@ -16,6 +17,7 @@ adopt_finished_training()
 runs = workspace.runs()
 if not runs:
     st.info(t("runs.none"))
+    comparison_section()  # the ready comparison needs no run of its own
     st.stop()
 runs_ui.table(runs)
 st.subheader(t("runs.compare_title"))
@@ -25,6 +27,8 @@ if compared:
     st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay", config=chart_config())
     if len(compared) >= 2:
         runs_ui.side_by_side(compared)
+comparison_section()
+params_section(runs)
 shift_section(runs)
 st.subheader(t("runs.one_title"))
 runs_ui.actions(runs)

@@ -104,6 +104,8 @@ PRESETS: dict[str, Architecture] = {
         in_height=32, in_width=32, in_channels=3, out_channels=(32, 64, 128),
         dense=(256,), batch_norm=True,
     ),
+    # A dense network with many more parameters than the small CNN, to see what accuracy it buys them back.
+    "dense_wide": Architecture(out_channels=(), dense=(512, 512)),
 }
 
 
@@ -347,6 +349,16 @@ def input_cost(shape: tuple[int, int, int], dense_units: int) -> InputCost:
 def first_dense_units(arch: Architecture) -> int:
     """Width of the layer the flattened maps feed: the first hidden dense layer, or the output."""
     return arch.dense[0] if arch.dense else arch.num_classes
+
+
+def similar_params_dense(arch: Architecture, units: tuple[int, ...] = UNIT_CHOICES) -> Architecture:
+    """The dense network (one hidden layer, its width a slider step) whose parameter count is nearest ``arch``'s.
+
+    Same input and classes as ``arch``: the fair partner of a CNN in the tutorial's comparison.
+    """
+    target = totals(layer_table(arch)).params
+    dense = [arch.replace(out_channels=(), dense=(u,), batch_norm=False) for u in units]
+    return min(dense, key=lambda a: abs(totals(layer_table(a)).params - target))
 
 
 def training_memory_mb(arch: Architecture, batch_size: int) -> float:

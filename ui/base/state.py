@@ -59,6 +59,8 @@ RUNS_FULL = "_runs_full"  # {run id: RunInfo with curves} of the runs the Runs v
 MODEL_CACHE = "_models"  # {run id: model digest} of runs whose model the session loaded (ui.shell.workspace)
 LAST_RUN = "last_run"  # id of the run this session added last
 SHIFT_RESULTS = "shift_results"  # {run id: [ShiftPoint]} the Runs page's shift test measured
+COMPARISON = "comparison"  # the ready comparison (cnn_core.train.comparison.Comparison) of this session, or None
+COMPARED_RUNS = "compared_runs"  # {index in the comparison's plan: run id, None if not kept} of its adopted trainings
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
@@ -128,6 +130,8 @@ def keep_widgets() -> None:
     for key in [k for k in ss if EX_ANSWER.fullmatch(str(k))]:  # answers typed or picked, not checked yet
         ss[key] = ss[key]
     ss.setdefault(JOB, None)
+    ss.setdefault(COMPARISON, None)
+    ss.setdefault(COMPARED_RUNS, {})
     ss.setdefault(TRAINED, None)
     ss.setdefault(UPLOADED_DATA, None)
     ss.setdefault(DRAWING, None)

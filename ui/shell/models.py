@@ -23,29 +23,52 @@ SHIPPED = "shipped"
 
 
 def adopt_finished_training() -> bool:
-    """Make a finished (or stopped) training a run of the workspace and the session's model.
+    """Make a finished (or stopped) training a run of the workspace and the session's model (the Train page's
+    and each of the ready comparison's).
 
     Returns True the first time a training is adopted.
     """
+    adopted = adopt_compared_trainings()
     job = st.session_state.get(state.JOB)
     if job is None or not job.finished or st.session_state.get(state.ADOPTED_JOB) is job:
-        return False
+        return adopted
     st.session_state[state.ADOPTED_JOB] = job
-    result = job.snapshot().result
-    if result is not None and result.steps:
-        saved = SavedModel(job.model, list(job.data.classes), {
-            "dataset": job.data.name, "test_accuracy": result.test_accuracy, "reason": result.reason})
-        st.session_state[state.TRAINED] = saved
-        new = core_runs.from_job(job, device=str(pick_device(job.cfg.device)))
-        try:
-            run_id = workspace.add_run(new) if new is not None else None
-        except WorkspaceFullError as err:  # the session keeps the model it trained; nothing else changed
-            state.add_notice("notice.run_not_kept", reason=texts.Message(err.key, err.params))
-            run_id = None
-        if run_id is not None:
-            workspace.adopt_model(run_id, saved, new.model)
-            state.add_notice("notice.run_saved", name=new.name)
+    _adopt(job)
     return True
+
+
+def adopt_compared_trainings() -> bool:
+    """Make each finished training of the session's ready comparison a run; True if one was adopted now."""
+    comparison = st.session_state.get(state.COMPARISON)
+    if comparison is None:
+        return False
+    kept = st.session_state[state.COMPARED_RUNS]
+    adopted = False
+    for index, job in enumerate(comparison.jobs):
+        if index not in kept and job.finished:
+            kept[index] = _adopt(job)
+            adopted = True
+    return adopted
+
+
+def _adopt(job) -> int | None:
+    """A finished job's model becomes the session's model and a run of the workspace; returns the run's id."""
+    result = job.snapshot().result
+    if result is None or not result.steps:
+        return None
+    saved = SavedModel(job.model, list(job.data.classes), {
+        "dataset": job.data.name, "test_accuracy": result.test_accuracy, "reason": result.reason})
+    st.session_state[state.TRAINED] = saved
+    new = core_runs.from_job(job, device=str(pick_device(job.cfg.device)))
+    try:
+        run_id = workspace.add_run(new) if new is not None else None
+    except WorkspaceFullError as err:  # the session keeps the model it trained; nothing else changed
+        state.add_notice("notice.run_not_kept", reason=texts.Message(err.key, err.params))
+        run_id = None
+    if run_id is not None:
+        workspace.adopt_model(run_id, saved, new.model)
+        state.add_notice("notice.run_saved", name=new.name)
+    return run_id
 
 
 def add_upload(saved: SavedModel, raw: bytes, filename: str) -> int | None:

@@ -1,0 +1,177 @@
+"""The Runs page's dense-against-convolution comparison: three networks trained one after the other, and every
+run's parameters against its accuracy.
+
+Which networks is the core's (:func:`cnn_core.train.comparison.plan`); they train
+through the Train page's executor and scheduler, each becoming a run as it ends
+(:func:`ui.shell.models.adopt_finished_training`, on whichever page sees it). The
+comparison lives in the session, so it keeps training while the visitor is on
+another page and shows where it is on their return.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnn_core.base.errors import PlaygroundError
+from cnn_core.nn.architecture import Architecture, adapt_to_data
+from cnn_core.nn.model import build_model
+from cnn_core.store.storage import RunInfo
+from cnn_core.train import comparison as core_comparison
+from cnn_core.train.comparison import Comparison
+from cnn_core.train.config import TrainConfig
+from cnn_core.train.trainer import check_fits
+from ui.base import state
+from ui.base.i18n import error_text, num, pct, separators, t
+from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
+from ui.sections.room import powers_of_ten
+from ui.sections.runs import COLORS, run_label
+from ui.shell import resources
+from ui.shell.models import adopt_finished_training
+
+REFRESH_S = 1.0  # how often the progress redraws while the comparison trains
+
+
+def network_text(arch: Architecture) -> str:
+    """ "784 → 32 → 10" for a dense network; "conv 8-16 → 32 → 10" for a CNN."""
+    widths = " → ".join(num(w) for w in (*arch.dense, arch.num_classes))
+    if arch.out_channels:
+        return t("runs.cmp_net_conv", filters="-".join(map(str, arch.out_channels)), rest=widths)
+    return f"{num(arch.input_neurons)} → {widths}"
+
+
+def _budget_limits() -> tuple[int, int]:
+    return 5, max(5, int(resources.settings().max_train_seconds))  # the Train page's seconds slider's range
+
+
+def _start(budget_s: int) -> None:
+    """Load MNIST and start training the plan's networks one after the other."""
+    limits = resources.settings()
+    try:
+        data = resources.dataset(core_comparison.DATASET)
+        cfg = TrainConfig(time_budget_s=budget_s, memory_limit_mb=limits.memory_limit_mb)
+        h, w, c = data.shape
+        entries = core_comparison.plan(adapt_to_data(core_comparison.CNN, h, w, c, data.num_classes))
+        for entry in entries:
+            check_fits(entry.arch, cfg)
+    except PlaygroundError as err:  # the dataset's files are missing, or a network is too big for this server
+        st.error(error_text(err), icon="⚠️")
+        return
+    executor, alive = resources.executor(), resources.session_liveness()  # read here: the thread has no session
+
+    def start(arch: Architecture):
+        return executor.start(build_model(arch, seed=cfg.seed), data, cfg, dataset=core_comparison.DATASET,
+                              owner_alive=alive, owner_grace_s=limits.orphan_grace_s)
+
+    st.session_state[state.COMPARED_RUNS] = {}
+    st.session_state[state.COMPARISON] = Comparison(entries, start).start()
+
+
+def _entry_line(n: int, entry) -> str:
+    return t(f"runs.cmp_{entry.role}", n=n, net=network_text(entry.arch), params=num(entry.params))
+
+
+def progress(comparison: Comparison, live: bool) -> None:
+    """Each network's state: waiting, queued, training (a progress bar), or its test accuracy and run."""
+    adopted = adopt_finished_training()
+    kept = st.session_state[state.COMPARED_RUNS]
+    jobs = comparison.jobs
+    for n, entry in enumerate(comparison.entries):
+        line = _entry_line(n + 1, entry)
+        job = jobs[n] if n < len(jobs) else None
+        snap = job.snapshot() if job is not None else None
+        if snap is None:
+            st.markdown(f"{line} · {t('runs.cmp_stopped' if comparison.finished else 'runs.cmp_waiting')}")
+        elif snap.status == "queued":
+            st.markdown(f"{line} · {t('runs.cmp_queued', position=snap.queue_position or 1)}")
+        elif not snap.finished:
+            done = snap.last.progress if snap.last is not None else 0.0
+            st.progress(min(done, 1.0), text=f"{line} · {t('runs.cmp_training', percent=pct(done, 0))}")
+        elif snap.result is not None and snap.result.test_accuracy is not None:
+            run = f"#{kept[n]}" if kept.get(n) is not None else "–"
+            st.markdown(f"{line} · {t('runs.cmp_done', accuracy=pct(snap.result.test_accuracy), run=run)}")
+        else:
+            st.markdown(f"{line} · {t('runs.cmp_stopped')}")
+    if comparison.error is not None:
+        st.error(error_text(comparison.error), icon="⚠️")
+    if not comparison.finished:
+        if comparison.stop_requested:
+            st.info(t("train.stopping"), icon="⏹️")
+        else:
+            st.button(t("train.stop"), key="cmp_stop", on_click=comparison.stop)
+    if adopted or (live and comparison.finished):  # a new run: the table and charts above and below show it
+        st.rerun(scope="app")
+
+
+def found(comparison: Comparison) -> str | None:
+    """What the three trainings found, written from their numbers; None until all three have an accuracy."""
+    accuracy = {}
+    for entry, job in zip(comparison.entries, comparison.jobs):
+        result = job.snapshot().result
+        if result is None or result.test_accuracy is None:
+            return None
+        accuracy[entry.role] = (entry, result.test_accuracy)
+    if len(accuracy) < len(comparison.entries):
+        return None
+    (same, a_same), (cnn, a_cnn), (big, a_big) = (accuracy[role] for role in core_comparison.ROLES)
+    return t("runs.cmp_found", cnn=pct(a_cnn), cnn_params=num(cnn.params), same=pct(a_same),
+             same_params=num(same.params), big=pct(a_big), big_params=num(big.params),
+             times=num(big.params / cnn.params, 0),
+             verdict=t("runs.cmp_verdict_cnn" if a_cnn >= max(a_same, a_big) else "runs.cmp_verdict_dense"))
+
+
+def comparison_section() -> None:
+    """The button that trains the three networks, then their progress, and what they found."""
+    st.subheader(t("runs.cmp_title"))
+    st.markdown(t("runs.cmp_intro"))
+    ss = st.session_state
+    comparison: Comparison | None = ss[state.COMPARISON]
+    running = comparison is not None and not comparison.finished
+    if not running:
+        for n, entry in enumerate(core_comparison.plan()):
+            st.markdown(_entry_line(n + 1, entry))
+        low, high = _budget_limits()
+        ss.setdefault("w_cmp_budget", min(max(core_comparison.BUDGET_S, low), high))
+        budget = st.slider(t("runs.cmp_budget"), low, high, step=5, key="w_cmp_budget")
+        job = ss[state.JOB]
+        busy = job is not None and not job.finished  # one training at a time per visitor: the times stay fair
+        if busy:
+            st.caption(t("runs.cmp_busy"))
+        if st.button(t("runs.cmp_start", seconds=num(3 * budget)), key="cmp_start", type="primary", disabled=busy):
+            _start(budget)
+            comparison = ss[state.COMPARISON]
+            running = comparison is not None and not comparison.finished
+    if comparison is not None:
+        st.fragment(progress, run_every=REFRESH_S if running else None)(comparison, running)
+        text = found(comparison) if comparison.finished else None
+        if text is not None:
+            st.markdown(text)
+
+
+def params_chart(runs: list[RunInfo]) -> go.Figure:
+    """Every run's test accuracy against its parameters (log scale), dense networks and CNNs as two series."""
+    fig = go.Figure()
+    for n, (kind, conv) in enumerate((("runs.shift_kind_dense", False), ("runs.shift_kind_conv", True))):
+        shown = [r for r in runs if bool(r.architecture.get("out_channels")) == conv]
+        fig.add_trace(go.Scatter(
+            x=[r.params for r in shown], y=[r.test_accuracy for r in shown], name=t(kind), mode="markers+text",
+            text=[f"#{r.id}" for r in shown], textposition="top center",
+            marker={"size": 12, "color": COLORS[n], "symbol": "square" if not conv else "circle"},
+            customdata=[[text_label(run_label(r)), num(r.params), pct(r.test_accuracy)] for r in shown],
+            hovertemplate=f"%{{customdata[0]}}<br>{t('runs.col_params')}: %{{customdata[1]}}<br>"
+                          f"{t('train.test_accuracy')}: %{{customdata[2]}}<extra></extra>"))
+    ticks = powers_of_ten([r.params for r in runs]) if runs else []
+    fig.update_layout(title=t("runs.params_chart"), height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      xaxis={"title": t("runs.col_params"), "type": "log", "tickvals": ticks,
+                             "ticktext": [num(v) for v in ticks]},
+                      yaxis={"title": t("train.test_accuracy"), **percent_axis()}, separators=separators())
+    return below_toolbar(fig)
+
+
+def params_section(runs: list[RunInfo]) -> None:
+    """Parameters against test accuracy for every run that has one."""
+    scored = [r for r in runs if r.test_accuracy is not None and r.params]
+    if not scored:
+        return
+    st.plotly_chart(params_chart(scored), key="params_chart", config=chart_config())
+    st.caption(t("runs.params_help"))
