@@ -30,6 +30,7 @@ from ui.shell import resources
 from ui.shell.models import adopt_finished_training
 
 REFRESH_S = 1.0  # how often the progress redraws while the comparison trains
+START_ERROR = "_cmp_error"  # why the last press of the Start button started nothing, said once
 
 
 def network_text(arch: Architecture) -> str:
@@ -44,18 +45,18 @@ def _budget_limits() -> tuple[int, int]:
     return 5, max(5, int(resources.settings().max_train_seconds))  # the Train page's seconds slider's range
 
 
-def _start(budget_s: int) -> None:
-    """Load MNIST and start training the plan's networks one after the other."""
-    limits = resources.settings()
+def _start() -> None:
+    """Load MNIST and start training the plan's networks one after the other (the Start button's callback)."""
+    ss, limits = st.session_state, resources.settings()
     try:
         data = resources.dataset(core_comparison.DATASET)
-        cfg = TrainConfig(time_budget_s=budget_s, memory_limit_mb=limits.memory_limit_mb)
+        cfg = TrainConfig(time_budget_s=ss["w_cmp_budget"], memory_limit_mb=limits.memory_limit_mb)
         h, w, c = data.shape
         entries = core_comparison.plan(adapt_to_data(core_comparison.CNN, h, w, c, data.num_classes))
         for entry in entries:
             check_fits(entry.arch, cfg)
     except PlaygroundError as err:  # the dataset's files are missing, or a network is too big for this server
-        st.error(error_text(err), icon="⚠️")
+        ss[START_ERROR] = err
         return
     executor, alive = resources.executor(), resources.session_liveness()  # read here: the thread has no session
 
@@ -63,8 +64,8 @@ def _start(budget_s: int) -> None:
         return executor.start(build_model(arch, seed=cfg.seed), data, cfg, dataset=core_comparison.DATASET,
                               owner_alive=alive, owner_grace_s=limits.orphan_grace_s)
 
-    st.session_state[state.COMPARED_RUNS] = {}
-    st.session_state[state.COMPARISON] = Comparison(entries, start).start()
+    ss[state.COMPARED_RUNS] = {}
+    ss[state.COMPARISON] = Comparison(entries, start).start()
 
 
 def _entry_line(n: int, entry) -> str:
@@ -137,10 +138,11 @@ def comparison_section() -> None:
         busy = job is not None and not job.finished  # one training at a time per visitor: the times stay fair
         if busy:
             st.caption(t("runs.cmp_busy"))
-        if st.button(t("runs.cmp_start", seconds=num(3 * budget)), key="cmp_start", type="primary", disabled=busy):
-            _start(budget)
-            comparison = ss[state.COMPARISON]
-            running = comparison is not None and not comparison.finished
+        # A callback, so the press is not lost to a rerun earlier in the script (a page's first run may rerun)
+        st.button(t("runs.cmp_start", seconds=num(3 * budget)), key="cmp_start", type="primary", disabled=busy,
+                  on_click=_start)
+        if START_ERROR in ss:
+            st.error(error_text(ss.pop(START_ERROR)), icon="⚠️")
     if comparison is not None:
         st.fragment(progress, run_every=REFRESH_S if running else None)(comparison, running)
         text = found(comparison) if comparison.finished else None

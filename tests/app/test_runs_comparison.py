@@ -1,0 +1,88 @@
+"""AppTest of the Runs page's ready comparison: a dense network, a CNN and a bigger dense network trained one after
+the other on (synthetic) MNIST, kept as runs while the visitor is on another page, and charted by parameters."""
+
+import json
+import time
+
+from conftest import REPO, no_exceptions, open_page
+from conftest import app_store as store
+from streamlit.testing.v1 import AppTest
+
+from cnn_core.train import comparison as core_comparison
+
+TIMEOUT = 90
+
+
+def chart(at: AppTest, key: str) -> dict:
+    charts = [c for c in at.get("plotly_chart") if key in c.proto.id]
+    assert len(charts) == 1, [c.proto.id for c in at.get("plotly_chart")]
+    return json.loads(charts[0].proto.spec)
+
+
+def test_the_ready_comparison_trains_three_networks_in_turn_across_pages_and_charts_parameters_against_accuracy(
+        monkeypatch):
+    from ui.sections import runs_compare
+
+    monkeypatch.setattr(runs_compare, "_budget_limits", lambda: (1, 5))  # one second each: the point, not accuracy
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/runs.py").run()
+    no_exceptions(at)
+    plan = core_comparison.plan()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "784 → 32 → 10, **25,450** parameters" in shown  # the dense network of about the CNN's size
+    assert "filters 8-16 → 32 → 10, **26,698** parameters" in shown
+    assert "784 → 512 → 512 → 10, **669,706** parameters" in shown
+    at.slider(key="w_cmp_budget").set_value(1).run()
+    assert at.button(key="cmp_start").label == "Train all three, one after the other (3 s in all)"
+    at.button(key="cmp_start").click().run()
+    no_exceptions(at)
+    assert not at.error, [e.value for e in at.error]
+    comparison = at.session_state["comparison"]
+    at.switch_page("pages/architecture.py").run()  # away while it trains: it goes on without the Runs page
+    assert comparison.wait(120) and comparison.error is None
+    jobs = comparison.jobs
+    assert [j.model.arch for j in jobs] == [e.arch for e in plan]
+    assert all(j.cfg.time_budget_s == 1 for j in jobs)
+    at.switch_page("pages/runs.py").run()  # back: each training became a run of the workspace
+    no_exceptions(at)
+    kept = store().runs(at.session_state["ws"])
+    assert [r.params for r in kept] == [e.params for e in plan]
+    assert sorted(at.session_state["compared_runs"].values()) == [r.id for r in kept]
+    shown = " ".join(m.value for m in at.markdown)
+    assert all(f"(run #{r.id})" in shown for r in kept) and "What you found: the CNN" in shown
+    figure = chart(at, "params_chart")
+    points = {trace["name"]: sorted(zip(trace["x"], trace["y"])) for trace in figure["data"]}
+    assert points == {"dense": sorted((r.params, r.test_accuracy) for r in kept if not r.architecture["out_channels"]),
+                      "convolutional": [(r.params, r.test_accuracy) for r in kept if r.architecture["out_channels"]]}
+    assert figure["layout"]["xaxis"]["type"] == "log"
+    again = open_page("runs", TIMEOUT, lang="en", ws=at.session_state["ws"])  # the workspace's link, later
+    again.button(key="shift_measure").click().run()  # the shift test takes all three
+    no_exceptions(again)
+    shift = chart(again, "shift_chart")
+    assert {trace["name"] for trace in shift["data"]} == {f"#{r.id} {r.name}" for r in kept}
+
+
+def test_stop_leaves_the_networks_not_started_untrained_and_says_so(monkeypatch):
+    from ui.sections import runs_compare
+
+    monkeypatch.setattr(runs_compare, "_budget_limits", lambda: (5, 60))
+    at = AppTest.from_file(str(REPO / "pages" / "runs.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.slider(key="w_cmp_budget").set_value(60).run()
+    at.button(key="cmp_start").click().run()
+    comparison = at.session_state["comparison"]
+    deadline = time.time() + 60
+    while not comparison.jobs and time.time() < deadline:
+        time.sleep(0.1)
+    at.run()
+    at.button(key="cmp_stop").click().run()
+    assert comparison.wait(60)
+    at.run()
+    no_exceptions(at)
+    assert len(comparison.jobs) == 1
+    shown = [m.value for m in at.markdown]
+    assert sum("not trained (stopped)" in line for line in shown) == 2
+    assert at.button(key="cmp_start")  # it can be started again
