@@ -76,6 +76,18 @@ def dataset_arg(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r}: choose {', '.join(datasets.names())} or folder:PATH")
 
 
+def _float_list(text: str) -> list[float]:
+    """'30,300' → [30.0, 300.0]."""
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: numbers separated by commas, e.g. 30,300") from None
+    return values
+
+
+CATS_DOGS_BUDGETS_S = [30.0, 300.0]  # bench --cats-dogs: the issue's accuracy after 30 s and after 300 s
+
+
 def format_table(arch: Architecture) -> str:
     layers = layer_table(arch)
     rows = [("layer", "output", "neurons", "params", "formula", "MACs", "RF")]
@@ -170,10 +182,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not low <= value <= high:
             raise PlaygroundError("err.bad_setting", name=flag, low=low, high=high, value=str(value))
     check_config(TrainConfig(epochs=args.epochs))
+    for budget in args.budgets:
+        check_config(TrainConfig(time_budget_s=budget))
     keep_freed_memory()  # as `train` does; the baseline's fresh interpreter keeps glibc's defaults
-    from cnn_core.cli.bench import run_bench
+    from cnn_core.cli.bench import run_bench, run_cats_dogs
 
-    print(json.dumps(run_bench(args), indent=2))
+    print(json.dumps(run_cats_dogs(args) if args.cats_dogs else run_bench(args), indent=2))
     return 0
 
 
@@ -227,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     p.add_argument("--epochs", type=float, default=TrainConfig.epochs, help="for the accuracy run")
     p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
+    p.add_argument("--cats-dogs", action="store_true",
+                   help="instead: test accuracy on cats and dogs after each of --budgets seconds of training")
+    p.add_argument("--budgets", type=_float_list, default=CATS_DOGS_BUDGETS_S,
+                   help="seconds of training for --cats-dogs, comma-separated (default: 30,300)")
     p.set_defaults(func=cmd_bench)
     return parser
 

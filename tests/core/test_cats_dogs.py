@@ -54,3 +54,24 @@ def test_the_train_page_offers_cats_and_dogs_and_trains_a_two_way_softmax(real_d
     assert job.wait(120), "the training did not finish"
     arch = job.model.arch
     assert (arch.in_height, arch.in_width, arch.in_channels, arch.num_classes) == (32, 32, 3, 2)
+
+
+@pytest.mark.realdata
+def test_the_benchmark_reports_cats_and_dogs_accuracy_after_each_time_budget(real_data_dir, capsys, monkeypatch):
+    import json
+
+    from cnn_core.cli import main as cli
+    from cnn_core.nn.architecture import PRESETS, adapt_to_data, layer_table, totals
+
+    monkeypatch.setattr(cli, "keep_freed_memory", lambda: True)  # a process-wide setting: not this test's to make
+    assert cli.main(["bench", "--data-dir", str(real_data_dir), "--cats-dogs", "--budgets", "0.2,0.4"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["dataset"], report["input"], report["train_images"], report["test_images"]) == (
+        "cats-dogs", [32, 32, 3], 10_000, 2_000)
+    assert report["params"] == totals(layer_table(adapt_to_data(PRESETS["cifar"], 32, 32, 3, 2))).params
+    assert [r["budget_s"] for r in report["runs"]] == [0.2, 0.4] and all(r["steps"] >= 1 for r in report["runs"])
+    assert report["accuracy_after_s"] == {"0.2": report["runs"][0]["test_accuracy"],
+                                          "0.4": report["runs"][1]["test_accuracy"]}
+    assert all(0 <= r["test_accuracy"] <= 1 for r in report["runs"])
+    assert cli.main(["bench", "--cats-dogs", "--budgets", "-1"]) == 2  # refused before anything loads
+    assert cli.build_parser().parse_args(["bench"]).budgets == [30.0, 300.0]  # the two figures
