@@ -220,3 +220,36 @@ def test_a_short_fashion_mnist_run_shows_spanish_class_names(server, page):
     metric = next(v for v in metric_values(page) if "%" in v)
     assert "," in metric and metric.endswith(" %")  # "87,31 %"
     shot(page, "es-fashion-mistakes")
+
+
+def chart_traces(page, key: str) -> list[dict]:
+    """A keyed Plotly chart as the browser drew it: each trace's name and its points."""
+    plot = f".st-key-{key} .js-plotly-plot"
+    page.wait_for_function(f"() => document.querySelector('{plot}')?.data?.length > 0", timeout=120_000)
+    return page.evaluate(f"() => document.querySelector('{plot}').data.map(t => ({{name: t.name, x: t.x, y: t.y}}))")
+
+
+def test_the_ready_comparison_trains_dense_networks_and_a_cnn_that_the_shift_chart_then_shows(server, page):
+    open_page(page, f"{server}/runs?lang=es", "text=" + ES["runs.cmp_title"])
+    slider = page.get_by_role("slider", name=ES["runs.cmp_budget"])
+    slider.focus()
+    page.keyboard.press("Home")  # 5 s for each network, the shortest
+    page.wait_for_function("(el) => el.value === '5'", arg=slider.element_handle(), timeout=30_000)
+    start = page.get_by_role("button", name="Entrenar las tres, una tras otra (15 s en total)")
+    start.wait_for(timeout=30_000)  # the label follows the slider
+    start.click()
+    page.get_by_text("Lo que encontraste: la CNN").wait_for(timeout=300_000)
+    assert errors_on(page) == []
+    shot(page, "es-runs-comparison")
+    params = {t["name"]: t for t in chart_traces(page, "params_chart")}
+    assert sorted(params) == ["convolucional", "densa"]
+    assert sorted(params["densa"]["x"]) == [25_450, 669_706] and params["convolucional"]["x"] == [26_698]
+    ticks = page.locator(".st-key-params_chart .xtick text").all_text_contents()
+    assert "10.000" in ticks or "100.000" in ticks  # Spanish thousands on the log axis
+    page.get_by_role("button", name="Medir (3 modelos)").click()
+    shift = chart_traces(page, "shift_chart")
+    assert len(shift) == 3 and all(len(t["x"]) == 7 for t in shift)  # 0..6 px for each network
+    names = " ".join(t["name"] for t in shift)
+    assert "mnist 32-10" in names and "mnist 8-16" in names and "mnist 512-512-10" in names  # dense, CNN, dense
+    assert page.get_by_text("(densa)").count() >= 2 and page.get_by_text("(convolucional)").count() >= 1
+    shot(page, "es-runs-comparison-shift")

@@ -122,32 +122,34 @@ def found(comparison: Comparison) -> str | None:
 
 
 def comparison_section() -> None:
-    """The button that trains the three networks, then their progress, and what they found."""
+    """The three networks (with their progress and results once started), what they found, and the Start button."""
     st.subheader(t("runs.cmp_title"))
     st.markdown(t("runs.cmp_intro"))
     ss = st.session_state
-    comparison: Comparison | None = ss[state.COMPARISON]
+    comparison: Comparison | None = ss[state.COMPARISON]  # started by the button's callback, before this run
     running = comparison is not None and not comparison.finished
-    if not running:
+    if comparison is None:
         for n, entry in enumerate(core_comparison.plan()):
             st.markdown(_entry_line(n + 1, entry))
-        low, high = _budget_limits()
-        ss.setdefault("w_cmp_budget", min(max(core_comparison.BUDGET_S, low), high))
-        budget = st.slider(t("runs.cmp_budget"), low, high, step=5, key="w_cmp_budget")
-        job = ss[state.JOB]
-        busy = job is not None and not job.finished  # one training at a time per visitor: the times stay fair
-        if busy:
-            st.caption(t("runs.cmp_busy"))
-        # A callback, so the press is not lost to a rerun earlier in the script (a page's first run may rerun)
-        st.button(t("runs.cmp_start", seconds=num(3 * budget)), key="cmp_start", type="primary", disabled=busy,
-                  on_click=_start)
-        if START_ERROR in ss:
-            st.error(error_text(ss.pop(START_ERROR)), icon="⚠️")
-    if comparison is not None:
+    else:
         st.fragment(progress, run_every=REFRESH_S if running else None)(comparison, running)
         text = found(comparison) if comparison.finished else None
         if text is not None:
             st.markdown(text)
+    low, high = _budget_limits()
+    ss.setdefault("w_cmp_budget", min(max(core_comparison.BUDGET_S, low), high))
+    budget = st.slider(t("runs.cmp_budget"), low, high, step=5, key="w_cmp_budget", disabled=running)
+    if running:
+        return
+    job = ss[state.JOB]
+    busy = job is not None and not job.finished  # one training at a time per visitor: the times stay fair
+    if busy:
+        st.caption(t("runs.cmp_busy"))
+    # A callback, so the press is not lost to a rerun earlier in the script (a page's first run may rerun)
+    st.button(t("runs.cmp_start", seconds=num(3 * budget)), key="cmp_start", type="primary", disabled=busy,
+              on_click=_start)
+    if START_ERROR in ss:
+        st.error(error_text(ss.pop(START_ERROR)), icon="⚠️")
 
 
 def params_chart(runs: list[RunInfo]) -> go.Figure:
