@@ -166,18 +166,24 @@ def block_input(x: torch.Tensor, result, block: int) -> torch.Tensor:
     return x[0] if block == 1 else result.blocks[block - 2].pool
 
 
-def choose_map(model) -> tuple[int, int]:
-    """Block and kernel selectors shared by the convolution and pooling step-throughs."""
+def choose_map(model, block_key: str = "w_conv_block", kernel_key: str = "w_filter") -> tuple[int, int]:
+    """A block and a kernel picked side by side: (block, counted from 1; kernel, a 0-based index).
+
+    Shared by the convolution and pooling step-throughs (the default keys) and "what a kernel looks for"
+    (keys of its own). Both boxes count from 1, as a reader does (shown_index); the kernel comes back as the
+    index the code uses.
+    """
     ss = st.session_state
     blocks = len(model.blocks)
-    ss["w_conv_block"] = min(ss.get("w_conv_block", 1), blocks)
+    ss[block_key] = min(ss.get(block_key, 1), blocks)
     c1, c2 = st.columns(2)
     labels = {b: t("inside.block", block=b) for b in range(1, blocks + 1)}
-    block = c1.selectbox(t("inside.conv_block"), list(labels), key="w_conv_block", format_func=labels.get)
+    block = c1.selectbox(t("inside.conv_block"), list(labels), key=block_key, format_func=labels.get)
     filters = model.blocks[block - 1].conv.out_channels
-    ss["w_filter"] = min(max(ss.get("w_filter", 1), 1), filters)  # numbered from 1, as a reader counts (shown_index)
-    filt = c2.number_input(t("inside.filter_of", last=filters), 1, filters, key="w_filter")
-    return block, int(filt) - 1
+    ss[kernel_key] = min(max(ss.get(kernel_key, 1), 1), filters)
+    filt = c2.number_input(t("inside.filter_of", last=shown_index(filters - 1)), shown_index(0),
+                           shown_index(filters - 1), key=kernel_key)
+    return block, int(filt) - shown_index(0)
 
 
 # ---------------------------------------------------------------- convolution
