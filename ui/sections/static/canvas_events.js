@@ -1,5 +1,7 @@
 // The Draw page's canvas, two things its component has no option for (mounted by ui/sections/canvas.py).
 //
+// Why a script: neither is an option of the component, nor of Streamlit.
+//
 // 1. Send the drawing the moment a stroke ends. streamlit-drawable-canvas waits 200 ms after the pen lifts
 //    before it sends the drawing (a debounce in its script): most of the page's answer time. Its own toolbar
 //    button "Update the app with this drawing" sends at once; this clicks it for the user when a stroke ends.
