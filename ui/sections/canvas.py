@@ -70,13 +70,14 @@ def drawing_canvas(dark_ink: bool) -> Drawing:
     sent = _component(dark_ink, key).get("drawing")
     sent = sent if isinstance(sent, dict) else {}
     json_data = sent.get("raw") if isinstance(sent.get("raw"), dict) else None
-    last_key, last_image = st.session_state.get(state.CANVAS_IMAGE, (None, None))
-    image = last_image if last_key == key else None
+    image = None  # nothing sent yet: a fresh canvas, empty whatever an earlier one of this key held
     if sent.get("data") is not None:
+        last_key, last_image = st.session_state.get(state.CANVAS_IMAGE, (None, None))
         try:
             image = rgba_from_data_url(sent["data"], SIZE, SIZE)
             st.session_state[state.CANVAS_IMAGE] = (key, image)
-        except PlaygroundError as err:
+        except PlaygroundError as err:  # a refused message: the last good drawing of this canvas stays
+            image = last_image if last_key == key else None
             st.warning(error_text(err), icon="⚠️")
     st.button(t("draw.clear"), key="clear_canvas", icon="🧽")  # the browser empties the canvas: no callback
     _canvas_events(key="canvas_events", height=0)
