@@ -360,11 +360,11 @@ def test_inside_page_renders_every_section_with_torch_agreeing(real_data_dir):
     theirs = dot.split("conv2d gives ")[1].rstrip(")")
     assert ours == theirs
     assert any("784 input neurons" in m.value for m in at.markdown)
-    at.number_input(key="w_conv_row").set_value(0).run()
-    at.number_input(key="w_conv_col").set_value(1).run()
+    at.number_input(key="w_conv_row").set_value(1).run()  # the first row, counted as a reader counts
+    at.number_input(key="w_conv_col").set_value(2).run()
     no_exceptions(at)
     dot = next(m.value for m in at.markdown if "conv2d gives" in m.value)
-    assert dot.startswith("Position (row 0, column 1)")
+    assert dot.startswith("Position (row 1, column 2)")
     assert dot.split("= **")[1].split("**")[0] == dot.split("conv2d gives ")[1].rstrip(")")
     at.selectbox(key="w_lab_preset").set_value("sharpen").run()
     no_exceptions(at)

@@ -89,3 +89,21 @@ def test_switching_model_answers_the_same_drawing_with_the_new_model_everywhere(
     assert at.header[0].value == str(answer)
     assert at.selectbox(key="w_looked_class").value == answer
     assert any("Grad-CAM" in m.value and f"**{answer}**" in m.value for m in at.markdown)
+
+
+def test_a_fresh_canvas_that_has_sent_nothing_shows_no_earlier_answer(monkeypatch):
+    """Dark ink and back: the light canvas comes back empty (a new component, no message yet), so the page
+    shows no prediction, not the answer to the drawing that canvas held before."""
+    import sys
+
+    at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    canvas_sends(monkeypatch, png_data_url(seven()))
+    at.run()
+    assert [h.value for h in at.header] == ["7"]
+    fresh = {"drawing": {"raw": {"objects": []}, "data": None}, "backgroundFit": None}  # its default: nothing sent
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "out", lambda **kwargs: fresh)
+    at.toggle(key="w_dark_ink").set_value(True).run()
+    at.toggle(key="w_dark_ink").set_value(False).run()
+    assert not at.exception and not at.header

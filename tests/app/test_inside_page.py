@@ -44,14 +44,14 @@ def test_moving_the_window_changes_the_dot_product_and_it_matches_torch(inside):
 def test_play_starts_the_sweep_at_the_next_position_and_pause_keeps_the_window(inside):
     at = inside
     at.number_input(key="w_conv_row").set_value(3).run()
-    at.number_input(key="w_conv_col").set_value(27).run()
+    at.number_input(key="w_conv_col").set_value(28).run()  # the last column: rows and columns count from 1
     at.button(key="conv_play").click().run()  # the browser plays the sweep from the next position on
-    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (4, 0)  # a row's end wraps
-    assert player_frames(at)[0]["lines"][1].startswith("Position (row 4, column 0)")
+    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (4, 1)  # a row's end wraps
+    assert player_frames(at)[0]["lines"][1].startswith("Position (row 4, column 1)")
     assert at.button(key="conv_play").label.endswith("Pause")
     at.button(key="conv_play").click().run()  # pause: the window stays where the player had got to
     row, col = position(at)
-    assert (row, col) >= (4, 0) and at.button(key="conv_play").label.endswith("Play")
+    assert (row, col) >= (4, 1) and at.button(key="conv_play").label.endswith("Play")
     assert dot_product(at).startswith(f"Position (row {row}, column {col})")
     assert not at.get("html")
 
@@ -74,8 +74,8 @@ def test_pooling_keeps_the_maximum_of_the_window(inside):
     values = [float(v) for v in line[4:line.index(")")].split(", ")]
     kept = float(line.split("**")[1])
     assert len(values) == 4 and kept == pytest.approx(max(values), abs=0.01)
-    at.number_input(key="w_pool_row").set_value(0).run()
-    at.number_input(key="w_pool_col").set_value(0).run()
+    at.number_input(key="w_pool_row").set_value(1).run()  # the top-left window
+    at.number_input(key="w_pool_col").set_value(1).run()
     assert next(m.value for m in at.markdown if m.value.startswith("max(")).startswith("max(0.00, 0.00, 0.00, 0.00)")
 
 
@@ -162,18 +162,18 @@ def test_while_playing_the_browser_gets_the_whole_sweep_and_every_number_matches
     x = mnist.test_x[0].float().div(255)  # the page follows test image 0
     at = inside
     at.number_input(key="w_filter").set_value(4).run()  # kernel 4 as the reader counts: index 3
-    at.number_input(key="w_conv_row").set_value(10).run()
+    at.number_input(key="w_conv_row").set_value(10).run()  # row 10, column 12 as the reader counts: (9, 11)
     at.number_input(key="w_conv_col").set_value(12).run()
     charts_paused = len(at.get("plotly_chart"))
     at.button(key="conv_play").click().run()
     with torch.no_grad():
         reference = F.conv2d(x[None], conv.weight[3:4], conv.bias[3:4], padding=saved.arch.padding)[0, 0]
     frames = player_frames(at)
-    assert [f["output_index"] for f in frames] == list(range(10 * 28 + 13, 28 * 28))  # from the next position to the end
+    assert [f["output_index"] for f in frames] == list(range(9 * 28 + 12, 28 * 28))  # from the next position to the end
     for f in frames:
         row, col = divmod(f["output_index"], 28)
         dot = f["lines"][1]
-        assert dot.startswith(f"Position (row {row}, column {col})")
+        assert dot.startswith(f"Position (row {row + 1}, column {col + 1})")
         ours, theirs = ours_and_torch(dot)
         assert ours == theirs and float(ours.replace("−", "-")) == pytest.approx(float(reference[row, col]), abs=6e-5)
     # the step-through's three Plotly charts are replaced by the player while playing
@@ -357,8 +357,55 @@ def test_every_kernel_channel_and_block_a_reader_sees_is_counted_from_1(real_dat
     assert found and ("kernel", 1) in [(w.lower(), n) for w, n in found]
     assert all(n >= 1 for _, n in found), [f for f in found if f[1] < 1]
     ranges = re.compile(r"\((?:de )?(\d+) (?:to|a) \d+\)")  # "Kernel (1 to 32)", "(de 1 a 32)"
-    boxes = [w for w in at.number_input if w.key in ("w_filter", "w_bp_kernel", "w_conv_channel")]
-    assert len(boxes) == 3 and all(w.min == 1 and ranges.search(w.label).group(1) == "1" for w in boxes)
+    boxes = [w for w in at.number_input if w.key in ("w_filter", "w_bp_kernel", "w_conv_channel", "w_look_kernel")]
+    assert len(boxes) == 4 and all(w.min == 1 and ranges.search(w.label).group(1) == "1" for w in boxes)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_row_and_column_a_reader_sees_is_counted_from_1(real_data_dir, lang):
+    """The same rule for map rows and columns: the boxes, the written positions, the hovers, the player."""
+    import base64
+    import json
+    import re
+
+    import numpy as np
+
+    at = AppTest.from_file(str(REPO / "pages" / "inside.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    ranges = re.compile(r"\((?:de )?(\d+) (?:to|a) (\d+)\)")
+    for name, side in (("conv", 28), ("pool", 14)):  # "same" padding keeps 28×28; the 2×2 pool halves it
+        for box in (at.number_input(key=f"w_{name}_row"), at.number_input(key=f"w_{name}_col")):
+            assert (box.min, box.max) == (1, side) and ranges.search(box.label).groups() == ("1", str(side))
+    for key in ("w_conv_row", "w_conv_col", "w_pool_row", "w_pool_col"):
+        at.number_input(key=key).set_value(1).run()
+    written = re.compile(r"\((?:row|fila) (\d+), (?:column|columna) (\d+)\)")
+    dot = next(m.value for m in at.markdown if "torch.nn.functional.conv2d" in m.value)
+    assert written.search(dot).groups() == ("1", "1")
+    hovers = 0
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        outlined = [sh for sh in spec["layout"].get("shapes", []) if sh.get("line", {}).get("width") == 3]
+        for trace in spec["data"]:
+            template = trace.get("hovertemplate", "")
+            if "%{y}" in template or "%{customdata[0]}" in template:  # a hover that names a map cell
+                hovers += 1
+                assert "%{y}" not in template and "%{x}" not in template, template
+                data = trace["customdata"]
+                if isinstance(data, dict):  # a numpy array, as Plotly sends it: typed bytes
+                    data = np.frombuffer(base64.b64decode(data["bdata"]), data["dtype"]).reshape(
+                        [int(n) for n in str(data["shape"]).split(",")]).tolist()
+                first = data[0] if trace["type"] == "scatter" else data[0][0]  # the top-left cell
+                assert first == [1, 1], (template, first)
+                if trace["type"] == "heatmap" and outlined:  # an output map outlines the boxes' cell: the first
+                    assert (outlined[-1]["x0"], outlined[-1]["y0"]) == (-0.5, -0.5)
+    assert hovers >= 4  # the input and the output map of the convolution and of the pooling
+    at.button(key="conv_play").click().run()  # the player writes the positions as the boxes count them
+    assert written.search(player_frames(at)[0]["lines"][1]).groups() == ("1", "2")
+    line = next(m.value for m in at.markdown if m.value.startswith(("A 6×6", "Un trozo")))
+    table = next(d.value for d in at.table if d.value.shape == (6, 6))
+    r0, c0 = (int(v) for v in re.search(r"(\d+), \w+ (\d+):", line).groups())
+    assert (str(r0), str(c0)) == (table.index[0], table.columns[0]) and min(r0, c0) >= 1
 
 
 def test_the_first_example_shows_the_digit_not_background_zeros(inside):

@@ -32,8 +32,8 @@ def _script(block: int, filt: int, pool: str, padding: str, start: tuple[int, in
     result = trace(model, x)
     st.session_state.setdefault("w_conv_block", block)
     st.session_state.setdefault("w_filter", filt + 1)  # the box counts kernels from 1, as the reader does
-    st.session_state.setdefault(f"w_{step}_row", start[0])
-    st.session_state.setdefault(f"w_{step}_col", start[1])
+    st.session_state.setdefault(f"w_{step}_row", start[0] + 1)  # the boxes count rows and columns from 1
+    st.session_state.setdefault(f"w_{step}_col", start[1] + 1)
     if step == "conv":
         conv_view.conv_section(model, x, result)
     else:
@@ -87,7 +87,7 @@ def test_play_sends_the_whole_sweep_and_every_dot_product_equals_conv2d(padding,
     frames = data["frames"]
     # Play at (0, 0) sweeps from the next position to the last, one frame per position, in order
     assert [f["output_index"] for f in frames] == list(range(1, out_h * out_w))
-    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (0, 1)  # where the sweep starts
+    assert (at.session_state["w_conv_row"], at.session_state["w_conv_col"]) == (1, 2)  # where the sweep starts
     # the browser moves the window meanwhile: no row/column boxes that would stay where it started
     assert not [n for n in at.number_input if n.key in ("w_conv_row", "w_conv_col")]
     assert any("written under the player" in c.value for c in at.caption)
@@ -96,7 +96,7 @@ def test_play_sends_the_whole_sweep_and_every_dot_product_equals_conv2d(padding,
         r, c = divmod(f["output_index"], out_w)
         assert f["window"] == [r, c]  # the window's top-left cell in the picture (padding included)
         dot = f["lines"][1]
-        assert dot.startswith(f"Position (row {r}, column {c})")
+        assert dot.startswith(f"Position (row {r + 1}, column {c + 1})")  # counted from 1, as the boxes
         ours = dot.split("= **")[1].split("**")[0]
         theirs = dot.split("conv2d gives ")[1].rstrip(")")
         assert ours == theirs and _number(ours) == pytest.approx(float(full[r, c]), abs=6e-5)
@@ -116,7 +116,7 @@ def test_pause_puts_the_window_where_the_player_is_and_brings_the_clickable_char
     at.button(key="conv_play").click().run()
     assert not at.get("html")
     row, col = at.number_input(key="w_conv_row").value, at.number_input(key="w_conv_col").value
-    assert row * 12 + col >= 2 * 12 + 4  # the clock ran on: at least where the sweep started
+    assert (row - 1) * 12 + (col - 1) >= 2 * 12 + 4  # the clock ran on: at least where the sweep started
     dot = next(m.value for m in at.markdown if "conv2d gives" in m.value)
     assert dot.startswith(f"Position (row {row}, column {col})")
     assert len(at.get("plotly_chart")) == 3

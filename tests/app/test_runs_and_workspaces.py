@@ -10,6 +10,7 @@ from conftest import (
     no_exceptions,
     open_page,
     open_room,
+    shown_table,
     start_timed_training,
 )
 from conftest import app_store as store
@@ -720,3 +721,22 @@ def test_pages_start_on_the_most_accurate_model_that_fits_never_a_broken_run_and
     app.switch_page("pages/draw.py").run()
     no_exceptions(app)
     assert app.selectbox(key="w_model_draw").value == fair  # kept across pages
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_runs_table_says_which_runs_did_not_finish_as_the_pickers_do(lang):
+    """A diverged run's 99,9 % is not to be trusted: the table says how it ended, in the pickers' words."""
+    words = texts.table(lang)
+    code = store().create_workspace()
+    ended = {"fair": None, "complete": "done", "exploded": "diverged", "nan": "nan", "halfway": "stopped"}
+    for name, reason in ended.items():
+        _stored_run(code, name, 0.999, reason)
+    at = open_page("runs", TIMEOUT, lang=lang, ws=code)
+    no_exceptions(at)
+    table = shown_table(at.dataframe[0])
+    shown = dict(zip(table[words["runs.col_name"]], table[words["runs.col_ended"]]))
+    assert shown == {name: words[f"models.reason_{reason}"] if reason in ("diverged", "nan", "stopped") else ""
+                     for name, reason in ended.items()}
+    draw = open_page("draw", TIMEOUT, lang=lang, ws=code)  # the Draw page's picker names it in the same words
+    labels = list(draw.selectbox(key="w_model_draw").options)
+    assert any(lab.startswith("exploded") and lab.endswith(" · " + shown["exploded"]) for lab in labels), labels

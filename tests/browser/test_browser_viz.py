@@ -37,12 +37,12 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     x0 = box["x"] + (box["width"] - side) / 2
     y0 = box["y"] + (box["height"] - side) / 2
     cell = side / 30
-    page.mouse.click(x0 + cell * (1 + 5 + 0.5), y0 + cell * (1 + 20 + 0.5))  # pixel row 20, column 5
+    page.mouse.click(x0 + cell * (1 + 5 + 0.5), y0 + cell * (1 + 20 + 0.5))  # the 21st row's 6th pixel
     page.wait_for_function(
         "(before) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
         "'conv2d gives')); return el && el.innerText !== before; }", arg=before, timeout=20_000)
     after = dot_text(page)
-    assert after.startswith("Position (row 20, column 5)"), after
+    assert after.startswith("Position (row 21, column 6)"), after  # counted from 1, as the boxes count
     ours = after.split("= ")[-1].split(" (")[0]
     assert ours == after.split("conv2d gives ")[1].rstrip(")")
     page.locator("[class*='st-key-conv_map']").first.scroll_into_view_if_needed()

@@ -80,14 +80,17 @@ def test_inside_page_shows_what_a_kernel_looks_for_and_its_favourite_test_images
     assert "8. What a kernel looks for" in [s.value for s in at.subheader]
     assert any(m.value.startswith("A kernel answers some patterns strongly") for m in at.markdown)
     at.selectbox(key="w_look_block").set_value(2).run()
-    at.number_input(key="w_look_kernel").set_value(5).run()
+    kernel = at.number_input(key="w_look_kernel")
+    assert (kernel.min, kernel.max, kernel.label) == (1, 64, "Kernel (1 to 64)")  # counted as every page counts
+    kernel.set_value(5).run()  # kernel 5 as a reader counts it: the code's index 4
     at.button(key="look_run").click().run()
     no_exceptions(at)
+    assert "Block 2, kernel 5: the input that excites it most" in [c for el in at.get("image") for c in el.captions]
     ascent = next(m.value for m in at.markdown if "ascent steps" in m.value)
     assert ascent.startswith("60 ascent steps")
     top = next(m.value for m in at.markdown if m.value.startswith("The 8 test images that excite it most"))
     assert "of the first 1,000" in top
     pattern = at.session_state["kernel_patterns"]
     (found, (indices, values)), = pattern.values()
-    assert found.block == 2 and found.kernel == 5 and found.activation[-1] > found.activation[0]
+    assert found.block == 2 and found.kernel == 4 and found.activation[-1] > found.activation[0]
     assert values.tolist() == sorted(values.tolist(), reverse=True) and len(indices) == 8

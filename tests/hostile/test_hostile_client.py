@@ -75,7 +75,10 @@ def test_a_forged_canvas_message_is_left_out_and_the_last_drawing_and_prediction
         assert [w.value for w in at.warning] == [refused], name
         assert [h.value for h in at.header] == ["7"], name  # the prediction of the last real drawing
         assert "Where it looked" in [s.value for s in at.subheader], name
-    at.button(key="clear_canvas").click().run()  # a fresh canvas: a forged message leaves it empty
+    canvas_sends(monkeypatch, png_data_url(np.zeros((280, 280, 4), np.uint8)))  # Clear: the browser's empty canvas
+    at.run()
+    canvas_sends(monkeypatch, FORGED[next(iter(FORGED))]())  # a forged message after it leaves the page empty
+    at.run()
     assert not at.exception and [w.value for w in at.warning] == [refused]
     assert not at.header and EN["draw.empty"] in [i.value for i in at.info]
 

@@ -177,6 +177,22 @@ def test_the_teachers_guides_exist_in_both_languages_with_the_tutorials_numbers(
         assert "streamlit run app.py --server.address 0.0.0.0" in text
 
 
+def test_the_readme_and_the_guides_state_the_default_model_rule_and_what_a_seen_solution_counts_as():
+    """Issue 20: the rules a teacher must know, in the words and numbers the pages use."""
+    from cnn_core.nn.pretrained import load_pretrained
+
+    shipped = load_pretrained().meta["test_accuracy"]
+    for lang in ("es", "en"):
+        words = texts.table(lang)
+        flat = " ".join((REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8").split())
+        for key in ("models.reason_diverged", "models.reason_stopped", "ex.show_solution", "room.col_revealed",
+                    "room.col_diverged"):
+            assert words[key] in flat, (lang, key)
+        assert numbers.format_percent(shipped, lang) in flat, lang  # the shipped model's accuracy, measured
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert "never the default" in readme and "default_run" in readme and "never as solved" in readme
+
+
 def test_the_overfitting_exercise_draws_its_two_curves_with_spanish_marks():
     at = page("exercises")
     chart = next(c for c in at.get("plotly_chart") if "overfitting" in c.proto.id)

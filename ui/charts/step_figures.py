@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import torch
 
 from cnn_core.base.numbers import power_of_ten
-from ui.base.i18n import separators, short_number, t
+from ui.base.i18n import separators, short_number, shown_index, t
 
 WINDOW = "#e45756"  # the kernel / pooling window
 CURRENT = "#ffd400"  # the output neuron being computed
@@ -69,6 +69,14 @@ def diverging_legend(colorscale: str = DIVERGING) -> str:
     return t("colour.legend", **colour_words(colorscale))
 
 
+def shown_cells(h: int, w: int) -> list:
+    """Each cell's (row, column) as a reader counts them, from 1 (shown_index): a heatmap's ``customdata``."""
+    return [[[shown_index(r), shown_index(c)] for c in range(w)] for r in range(h)]
+
+
+SHOWN_CELL = "(%{customdata[0]}, %{customdata[1]})"  # a hover's cell, counted from 1: needs shown_cells
+
+
 def _square_axes(fig: go.Figure, height: int, width: int, row=None, col=None) -> None:
     """Square pixels, row 0 at the top, the whole map in view even where it is still empty."""
     fig.update_xaxes(range=[-0.5, width - 0.5], visible=False, constrain="domain", row=row, col=col)
@@ -83,7 +91,8 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
 
     ``pad`` > 0 draws the zero border that "same" padding adds around the map.
     A transparent marker over every pixel makes a click report that pixel
-    (Streamlit's point selection); ``hover`` is its template, with %{x} and %{y}.
+    (Streamlit's point selection); ``hover`` is its template, with the pixel's row and column as a reader
+    counts them (from 1) in %{customdata[0]} and %{customdata[1]}; a click still reports 0-based %{x}, %{y}.
     ``grid`` draws the lines between pooling windows. ``clickable=False`` leaves the markers out
     (while an animation plays: hundreds of SVG markers are most of a frame's drawing).
     """
@@ -98,7 +107,9 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
                                hoverinfo="skip"))
     if clickable:
         cols, rows = torch.meshgrid(torch.arange(w), torch.arange(h), indexing="xy")
-        fig.add_trace(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), mode="markers",
+        shown = torch.stack([shown_index(rows.flatten()), shown_index(cols.flatten())], 1)
+        fig.add_trace(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), customdata=shown.numpy(),
+                                 mode="markers",
                                  marker=dict(size=max(4, 300 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
                                  hovertemplate=hover + "<extra></extra>", showlegend=False))
     shapes = []  # given to the layout at once: add_shape one by one re-checks them all each time
@@ -181,7 +192,7 @@ def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorsc
     z = [[None if math.isnan(v) else v for v in r] for r in values.detach().float().tolist()]
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False,
                                zmin=zrange[0] if zrange else None, zmax=zrange[1] if zrange else None,
-                               hovertemplate="(%{y}, %{x}) = %{z:.3f}<extra></extra>"))
+                               customdata=shown_cells(h, w), hovertemplate=SHOWN_CELL + " = %{z:.3f}<extra></extra>"))
     shapes = [dict(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5, line=dict(color="#9aa5b1", width=1)),
               dict(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
                    line=dict(color=CURRENT, width=3))]
@@ -211,7 +222,7 @@ def overlay(image: torch.Tensor, heat: torch.Tensor, title: str, height: int = 3
     fig = go.Figure(go.Heatmap(z=image.float().tolist(), colorscale="gray", showscale=False, hoverinfo="skip"))
     fig.add_trace(go.Heatmap(z=heat.float().tolist(), colorscale="Jet", opacity=0.45, zmin=0, zmax=1,
                              showscale=True, colorbar=dict(thickness=10, len=0.8),
-                             hovertemplate="(%{y}, %{x}) %{z:.2f}<extra></extra>"))
+                             customdata=shown_cells(h, w), hovertemplate=SHOWN_CELL + " %{z:.2f}<extra></extra>"))
     fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
                       separators=separators())
     _square_axes(fig, h, w)

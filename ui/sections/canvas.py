@@ -1,8 +1,10 @@
 """The Draw page's canvas with the app's own labelled "Clear" button.
 
 The canvas's toolbar shows only on hover or a tap (its tooltips are translated
-by :mod:`ui.shell.component_texts`); the Clear button is always in view and starts a
-fresh canvas by changing the canvas's key.
+by :mod:`ui.shell.component_texts`); the Clear button is always in view. Clear
+empties the same canvas in the browser, at the click (static/canvas_events.js
+says how, and why the server takes no part in it: a new canvas from the server
+lost the strokes drawn while its answer was on the way).
 
 The component is called directly, with the arguments its ``st_canvas`` would
 pass, because ``st_canvas`` hands back the browser's PNG undecoded and decodes
@@ -25,8 +27,12 @@ from cnn_core.base.errors import PlaygroundError
 from cnn_core.data.preprocess import rgba_from_data_url
 from ui.base import state
 from ui.base.i18n import error_text, t
+from ui.base.scripts import script
 
 SIZE = 280  # the canvas's side in CSS pixels, which is also the side of the PNG it sends
+
+# Sends a stroke the moment it ends, and empties the canvas at a click on Clear: see the script.
+_canvas_events = st.components.v2.component("cnn_playground_canvas_events", js=script(__file__, "canvas_events.js"))
 
 
 @dataclass(frozen=True)
@@ -35,10 +41,6 @@ class Drawing:
 
     image_data: np.ndarray | None  # (SIZE, SIZE, 4) uint8 RGBA; None while nothing was sent
     json_data: dict | None  # the Fabric.js objects, as the browser sent them
-
-
-def _clear() -> None:
-    st.session_state[state.CANVAS_ROUND] += 1
 
 
 def _component(dark_ink: bool, key: str):
@@ -64,18 +66,19 @@ def drawing_canvas(dark_ink: bool) -> Drawing:
     A message that is not a drawing of the canvas (wrong size, not a PNG,
     broken) is left out with a notice: the canvas's last good drawing stays.
     """
-    st.session_state.setdefault(state.CANVAS_ROUND, 0)
-    key = f"canvas_{'dark' if dark_ink else 'light'}_{st.session_state[state.CANVAS_ROUND]}"
+    key = f"canvas_{'dark' if dark_ink else 'light'}"  # the ink's colour is the background's: a canvas of its own
     sent = _component(dark_ink, key).get("drawing")
     sent = sent if isinstance(sent, dict) else {}
     json_data = sent.get("raw") if isinstance(sent.get("raw"), dict) else None
-    last_key, last_image = st.session_state.get(state.CANVAS_IMAGE, (None, None))
-    image = last_image if last_key == key else None
+    image = None  # nothing sent yet: a fresh canvas, empty whatever an earlier one of this key held
     if sent.get("data") is not None:
+        last_key, last_image = st.session_state.get(state.CANVAS_IMAGE, (None, None))
         try:
             image = rgba_from_data_url(sent["data"], SIZE, SIZE)
             st.session_state[state.CANVAS_IMAGE] = (key, image)
-        except PlaygroundError as err:
+        except PlaygroundError as err:  # a refused message: the last good drawing of this canvas stays
+            image = last_image if last_key == key else None
             st.warning(error_text(err), icon="⚠️")
-    st.button(t("draw.clear"), key="clear_canvas", on_click=_clear, icon="🧽")
+    st.button(t("draw.clear"), key="clear_canvas", icon="🧽")  # the browser empties the canvas: no callback
+    _canvas_events(key="canvas_events", height=0)
     return Drawing(image, json_data)

@@ -22,16 +22,12 @@ from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
 from cnn_core.nn.inspection import grad_cam, grad_x_input, tile_maps, trace
 from ui.base import state
 from ui.base.i18n import class_names, labeller, pct, plain, t
-from ui.base.scripts import script
 from ui.charts.figures import chart_config, heatmap, probabilities, text_label
 from ui.charts.step_figures import overlay
 from ui.sections.canvas import drawing_canvas
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 LOOKED_FOR = "_looked_for"  # (model picked, drawing's digest) the class picker was last set for
-
-# Clicks the canvas's own "send" button when a stroke ends (its 200 ms debounce has no option): see the script.
-_send_now = st.components.v2.component("cnn_playground_canvas_send_now", js=script(__file__, "canvas_send_now.js"))
 
 
 def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question) -> None:
@@ -79,7 +75,6 @@ def drawing(saved) -> None:
         st.write("")  # room for the canvas's toolbar, which floats above it
         dark_ink = st.session_state.get("w_dark_ink", False)
         canvas = drawing_canvas(dark_ink)
-        _send_now(key="canvas_send_now", height=0)
         st.caption(t("draw.canvas_help"))
         st.toggle(t("draw.dark_ink"), key="w_dark_ink")
 

@@ -14,7 +14,7 @@ from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
 from cnn_core.nn.inspection import LAB_KERNELS, LAB_WEIGHT_LIMIT, apply_kernel, inkiest_window, one_hot, tile_maps
 from ui.base import state
-from ui.base.i18n import error_text, labeller, num, plain, t
+from ui.base.i18n import error_text, labeller, num, plain, shown_index, t
 from ui.charts.figures import chart_config, heatmap, probabilities
 from ui.charts.step_figures import DIVERGING, diverging_legend
 from ui.shell import resources
@@ -74,10 +74,10 @@ def input_section(image, classes, label):
         left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image", config=chart_config())
     r0, c0 = inkiest_window(image, 6)  # where the drawing is, not the centre, which may be background
     patch = image[0, r0:r0 + 6, c0:c0 + 6]
-    right.markdown(t("inside.normalise", r0=r0, c0=c0))
+    right.markdown(t("inside.normalise", r0=shown_index(r0), c0=shown_index(c0)))
     right.table(pd.DataFrame([[f"{int(v)} → {num(int(v) / 255, 2)}" for v in row] for row in patch],
-                             index=[str(r) for r in range(r0, r0 + patch.shape[0])],  # the image's own rows
-                             columns=[str(c) for c in range(c0, c0 + patch.shape[1])]),  # and columns
+                             index=[str(shown_index(r)) for r in range(r0, r0 + patch.shape[0])],  # the image's rows
+                             columns=[str(shown_index(c)) for c in range(c0, c0 + patch.shape[1])]),  # and columns
                 width="content")
 
 

@@ -39,7 +39,20 @@ TERMS_SHOWN = 9  # products (or channel sums) written out before "… (n more)"
 
 
 def _keys(name: str) -> tuple[str, str]:
+    """The row and column boxes' keys; they hold the numbers a reader types, counted from 1 (shown_index)."""
     return f"w_{name}_row", f"w_{name}_col"
+
+
+def _at(name: str) -> tuple[int, int]:
+    """The window's output (row, col), 0-based, from its boxes."""
+    rk, ck = _keys(name)
+    return int(st.session_state[rk]) - shown_index(0), int(st.session_state[ck]) - shown_index(0)
+
+
+def _move(name: str, row: int, col: int) -> None:
+    """Put the window at output (row, col), 0-based: its boxes show them counted from 1."""
+    rk, ck = _keys(name)
+    st.session_state[rk], st.session_state[ck] = shown_index(row), shown_index(col)
 
 
 def _toggle_play(name: str) -> None:
@@ -47,8 +60,7 @@ def _toggle_play(name: str) -> None:
     playing = ss[state.PLAYING].get(name, False)
     sweep = ss[state.FRAME_AT].get(name)
     if playing and sweep is not None:  # Pause: the window stays about where the browser had it
-        rk, ck = _keys(name)
-        ss[rk], ss[ck] = divmod(_played_to(sweep), sweep["out_w"])
+        _move(name, *divmod(_played_to(sweep), sweep["out_w"]))
     ss[state.PLAYING][name] = not playing
     ss[state.FRAME_AT][name] = None  # the next sweep starts from the window's position
 
@@ -80,16 +92,18 @@ def _position(name: str, out_h: int, out_w: int, start: tuple[int, int]) -> tupl
     """
     ss = st.session_state
     rk, ck = _keys(name)
-    ss.setdefault(rk, start[0])
-    ss.setdefault(ck, start[1])
-    ss[rk], ss[ck] = min(int(ss[rk]), out_h - 1), min(int(ss[ck]), out_w - 1)
+    if rk not in ss or ck not in ss:
+        _move(name, *start)
+    row, col = _at(name)
+    _move(name, min(max(row, 0), out_h - 1), min(max(col, 0), out_w - 1))
     ended = False
     playing = ss[state.PLAYING].get(name, False)
     if playing:
         total = out_h * out_w
         sweep = ss[state.FRAME_AT].get(name)
         if sweep is None or sweep["total"] != total or sweep["out_w"] != out_w:
-            index = ss[rk] * out_w + ss[ck]
+            row, col = _at(name)
+            index = row * out_w + col
             index = 0 if index >= total - 1 else index + 1  # Play at the last position starts over
         else:
             index = _played_to(sweep)
@@ -98,15 +112,14 @@ def _position(name: str, out_h: int, out_w: int, start: tuple[int, int]) -> tupl
             ss[state.PLAYING][name] = False
         ss[state.FRAME_AT][name] = dict(t0=time.monotonic(), start=index, speed=ss.get(f"w_{name}_speed", 5),
                                         out_w=out_w, total=total)
-        ss[rk], ss[ck] = divmod(index, out_w)
+        _move(name, *divmod(index, out_w))
     if ss[state.PLAYING].get(name, False):  # the browser moves the window: boxes here would show where it started
-        row, col = int(ss[rk]), int(ss[ck])
         st.caption(t("inside.row_col_playing"))
-        return row, col, ended
+        return *_at(name), ended
     c1, c2 = st.columns(2)
-    c1.number_input(t("inside.row"), 0, out_h - 1, key=rk)
-    c2.number_input(t("inside.col"), 0, out_w - 1, key=ck)
-    return int(ss[rk]), int(ss[ck]), ended
+    c1.number_input(t("inside.row", last=shown_index(out_h - 1)), shown_index(0), shown_index(out_h - 1), key=rk)
+    c2.number_input(t("inside.col", last=shown_index(out_w - 1)), shown_index(0), shown_index(out_w - 1), key=ck)
+    return *_at(name), ended
 
 
 def _clicked(name: str, chart_key: str, to_position) -> None:
@@ -114,9 +127,7 @@ def _clicked(name: str, chart_key: str, to_position) -> None:
     event = ss.get(chart_key)
     points = (event or {}).get("selection", {}).get("points", [])
     if points:
-        row, col = to_position(points[0]["x"], points[0]["y"])
-        rk, ck = _keys(name)
-        ss[rk], ss[ck] = row, col
+        _move(name, *to_position(points[0]["x"], points[0]["y"]))
         ss[state.CLICKS][name] = ss[state.CLICKS].get(name, 0) + 1  # a fresh chart: no point stays selected
 
 
@@ -155,18 +166,24 @@ def block_input(x: torch.Tensor, result, block: int) -> torch.Tensor:
     return x[0] if block == 1 else result.blocks[block - 2].pool
 
 
-def choose_map(model) -> tuple[int, int]:
-    """Block and kernel selectors shared by the convolution and pooling step-throughs."""
+def choose_map(model, block_key: str = "w_conv_block", kernel_key: str = "w_filter") -> tuple[int, int]:
+    """A block and a kernel picked side by side: (block, counted from 1; kernel, a 0-based index).
+
+    Shared by the convolution and pooling step-throughs (the default keys) and "what a kernel looks for"
+    (keys of its own). Both boxes count from 1, as a reader does (shown_index); the kernel comes back as the
+    index the code uses.
+    """
     ss = st.session_state
     blocks = len(model.blocks)
-    ss["w_conv_block"] = min(ss.get("w_conv_block", 1), blocks)
+    ss[block_key] = min(ss.get(block_key, 1), blocks)
     c1, c2 = st.columns(2)
     labels = {b: t("inside.block", block=b) for b in range(1, blocks + 1)}
-    block = c1.selectbox(t("inside.conv_block"), list(labels), key="w_conv_block", format_func=labels.get)
+    block = c1.selectbox(t("inside.conv_block"), list(labels), key=block_key, format_func=labels.get)
     filters = model.blocks[block - 1].conv.out_channels
-    ss["w_filter"] = min(max(ss.get("w_filter", 1), 1), filters)  # numbered from 1, as a reader counts (shown_index)
-    filt = c2.number_input(t("inside.filter_of", last=filters), 1, filters, key="w_filter")
-    return block, int(filt) - 1
+    ss[kernel_key] = min(max(ss.get(kernel_key, 1), 1), filters)
+    filt = c2.number_input(t("inside.filter_of", last=shown_index(filters - 1)), shown_index(0),
+                           shown_index(filters - 1), key=kernel_key)
+    return block, int(filt) - shown_index(0)
 
 
 # ---------------------------------------------------------------- convolution
@@ -182,10 +199,11 @@ def _conv_lines(step, sums: list[float], channel: int, bias: float, reference: f
         pairs = [f"{_factor(a)}×{_factor(b)}" for a, b in zip(step.patch[0].flatten().tolist(),
                                                              step.kernel[0].flatten().tolist())]
         more = t("inside.more_terms", n=len(pairs) - TERMS_SHOWN) if len(pairs) > TERMS_SHOWN else ""
-        dot = t("inside.dot_product", row=step.row, col=step.col, terms=" + ".join(pairs[:TERMS_SHOWN]), more=more,
+        dot = t("inside.dot_product", row=shown_index(step.row), col=shown_index(step.col),
+                terms=" + ".join(pairs[:TERMS_SHOWN]), more=more,
                 bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4))
     else:
-        dot = t("inside.dot_product_channels", row=step.row, col=step.col, c=c_in, terms=_terms(sums),
+        dot = t("inside.dot_product_channels", row=shown_index(step.row), col=shown_index(step.col), c=c_in, terms=_terms(sums),
                 bias=num(bias, 3), value=num(step.value, 4), torch_value=num(reference, 4))
     return channel_line, dot
 

@@ -37,6 +37,7 @@ def table_frame(runs: list[RunInfo]) -> pd.DataFrame:
         t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))) or "–",  # a dense network
         t("runs.col_params"): r.params,
         t("runs.col_accuracy"): 100 * r.test_accuracy if r.test_accuracy is not None else None,
+        t("runs.col_ended"): models.how_it_ended(r, lang()),  # "diverged" beside an accuracy not to trust
         t("runs.col_seconds"): r.seconds,
         t("runs.col_pinned"): r.pinned,
     } for r in reversed(runs)])

@@ -118,6 +118,15 @@ STORED_REASONS = {"err.model_too_big": "reason.run_model_too_big",
                   "err.model_needs_memory": "reason.run_model_needs_memory"}
 
 
+def how_it_ended(run, code: str) -> str:
+    """ "diverged", "stopped early": how a run that did not finish its training ended; "" for one that did.
+
+    Said wherever a run is named (the pickers, the Runs table), so a blown-up or stopped run is never taken
+    for a good one.
+    """
+    return "" if core_runs.finished(run) else texts.translate(code, f"models.reason_{run.reason}")
+
+
 def _fits(run, shape) -> bool:
     return shape is None or core_runs.input_shape(run) == shape
 
@@ -162,8 +171,8 @@ def model_picker(page: str) -> SavedModel:
         run = by_id[option]
         acc = numbers.format_percent(run.test_accuracy, code) if run.test_accuracy is not None else "–"
         shown = texts.translate(code, "models.run", name=run.name, dataset=datasets_shown[run.dataset], accuracy=acc)
-        if not core_runs.finished(run):  # blown up or stopped: said in the list, never picked for the visitor
-            shown += " · " + texts.translate(code, f"models.reason_{run.reason}")
+        if how_it_ended(run, code):  # blown up or stopped: said in the list, never picked for the visitor
+            shown += " · " + how_it_ended(run, code)
         return shown
 
     saved, unreadable = None, None
