@@ -40,16 +40,16 @@ def import_heavy_modules() -> None:
             _done = True
 
 
-def start_warm_up() -> bool:
+def start_warm_up(on_ray: bool | None = None) -> bool:
     """Start, once per process, the warm-up thread: the heavy imports, then (for trainings in this process, not
-    on a Ray cluster) the throwaway training. Call it from a script run (it reads the server's settings there);
-    True the first time."""
+    on a Ray cluster) the throwaway training; True the first time. Without ``on_ray`` it reads the server's
+    settings (from a script run)."""
     global _started
     with _start_lock:
         if _started:
             return False
         _started = True
-    train_here = _on_ray() is False  # a wrong setting (None): every page says which, and nothing trains
+    train_here = (_on_ray() if on_ray is None else on_ray) is False  # None: a wrong setting, said on every page
 
     def run():
         import_heavy_modules()
