@@ -97,7 +97,7 @@ class RunCosts:
 
     def saw_stretch(self, stretch: float) -> None:
         with self._lock:
-            self.stretch = self._mix(self.stretch, min(max(stretch, 1.0), 10.0))
+            self.stretch = self._mix(self.stretch, min(max(stretch, 1.0), 100.0))
 
     def saw_run(self, start_s: float | None, final_over_eval: float | None) -> None:
         with self._lock:
