@@ -7,7 +7,6 @@ from ui.shell.warmup import import_heavy_modules, start_warm_up
 
 st.set_page_config(page_title="CNN Playground", page_icon="🧠", layout="wide")
 hide_builtin_hints()  # first, so Streamlit's own English ("Stop", input hints) is hidden before anything shows
-start_warm_up()  # in the background: torch and the other heavy imports, then torch's one-time set-up
 
 from ui.base.i18n import t  # noqa: E402
 from ui.base.nav import PAGES  # noqa: E402
@@ -21,4 +20,7 @@ page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_pat
                       for p in PAGES])
 if page.url_path:  # every page but Home (a fresh server's first) draws charts or trains: the heavy modules first,
     import_heavy_modules()  # waiting for the warm-up's imports if they are under way (never racing them)
-page.run()
+try:
+    page.run()
+finally:  # once per process, after the page (the imports' Python would slow its drawing): torch's imports and
+    start_warm_up()  # one-time set-up in the background (at once under `streamlit run server.py`)

@@ -111,7 +111,7 @@ at = AppTest.from_file("app.py", default_timeout=120)
 at.run()
 assert not at.exception, [e.value for e in at.exception]
 print("home drawn", bool(at.title), "warm-up done", warmup._done)
-print("home imported", [m for m in ("torch", "plotly.subplots") if m in sys.modules])
+print("home imported", [m for m in ("torch", "pandas", "plotly.subplots") if m in sys.modules])
 release.set()
 at.switch_page("pages/train.py").run()
 assert not at.exception, [e.value for e in at.exception]
