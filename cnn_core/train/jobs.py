@@ -7,7 +7,8 @@ script). It outlives the script run that started it, so a user can switch pages
 and come back. A :class:`Scheduler` lets at most ``max_running`` jobs train at
 once and queues the rest in arrival order, dividing the CPU threads between
 the running ones so concurrent runs do not thrash, and tells a queued job its
-position and an estimated wait (from the running jobs' remaining time). A job told how to ask
+position and an estimated wait (what the running and queued runs will take, as
+:class:`RunCosts` measured on this server's runs). A job told how to ask
 whether its owner is still there (``owner_alive``) stops itself once the owner
 has been gone a while, so a closed browser tab frees its worker.
 
