@@ -16,7 +16,7 @@ COPY requirements.txt requirements-ray.txt ./
 RUN pip install -r requirements.txt
 ARG WITH_RAY=0
 RUN if [ "$WITH_RAY" = "1" ]; then pip install -r requirements-ray.txt; fi
-COPY app.py ./
+COPY app.py server.py ./
 COPY .streamlit ./.streamlit
 COPY cnn_core ./cnn_core
 COPY pages ./pages

@@ -9,7 +9,14 @@ JSON object and exits non-zero if a session neither finished nor queued, if the
 server failed to answer a request, if the home page took longer than
 --max-home-s to draw (0: no limit), or if the server's memory passed --max-rss-mb.
 
+``--waves 3,10`` presses Train on 3 pages, waits until they finish, then on 10
+(the same server). For every training that queued, each page records in the
+browser (a timer reading its own text, so the script's slower loop does not
+blur it) the first estimated wait it showed and when it left the queue; the
+JSON gives each one's real wait and the ratio estimate / real wait.
+
     python -m benchmarks.load_test --data-dir ../shared/data --sessions 10
+    python -m benchmarks.load_test --waves 3,10 [--ray ADDRESS]
 """
 
 from __future__ import annotations
@@ -36,6 +43,46 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+
+
+# Installed in each page before Train: every QUEUE_TICK_MS it reads the page's own text and keeps the first
+# estimate shown ("Estimated wait: about N s.") with its time, and the time the "Queued" line went away.
+QUEUE_TICK_MS = 200
+RECORDER_JS = """([queuedText, estimatePattern, tickMs]) => {
+  clearInterval(window.__queueTimer);
+  const q = window.__queue = {estimate: null, shownAt: null, queued: false, leftAt: null, position: null};
+  const pattern = new RegExp(estimatePattern);
+  window.__queueTimer = setInterval(() => {
+    const main = document.querySelector("[data-testid='stMain']");
+    const text = main ? main.innerText : "";
+    if (text.includes(queuedText)) {
+      q.queued = true;
+      const m = text.match(pattern);
+      if (m && q.estimate === null) { q.estimate = Number(m[1]); q.shownAt = Date.now(); }
+    } else if (q.queued && q.leftAt === null) {
+      q.leftAt = Date.now();
+    }
+  }, tickMs);
+}"""
+
+
+def queue_patterns() -> tuple[str, str]:
+    """The page's own English: the start of the "Queued" line, and a pattern catching the estimate's seconds."""
+    queued = EN["train.queued"].split("{position}")[0]
+    estimate = re.escape(EN["train.queue_wait"]).replace(re.escape("{seconds}"), r"(\d+)")
+    return queued, estimate
+
+
+def estimate_accuracy(records: list[dict]) -> list[dict]:
+    """Each queued training's first shown estimate, its real wait from that moment, and their ratio."""
+    out = []
+    for r in records:
+        if not r or r.get("estimate") is None or r.get("leftAt") is None:
+            continue
+        real = (r["leftAt"] - r["shownAt"]) / 1000
+        out.append({"estimate_s": r["estimate"], "real_wait_s": round(real, 1),
+                    "ratio": round(r["estimate"] / real, 2) if real > 0 else None})
+    return out
 
 
 def rss_mb(pid: int) -> float:
@@ -97,7 +144,7 @@ def run(args) -> dict:
     sampler.start()
     prober = threading.Thread(target=probe_server, daemon=True)
     prober.start()
-    report: dict = {"sessions": args.sessions, "budget_s": args.budget,
+    report: dict = {"sessions": max(getattr(args, "waves", None) or [args.sessions]), "budget_s": args.budget,
                     "executor": "ray" if getattr(args, "ray", None) else "local"}
     try:
         with sync_playwright() as p:
@@ -113,7 +160,7 @@ def run(args) -> dict:
                 return context.new_page()
 
             pages = []
-            for _ in range(args.sessions):
+            for _ in range(max(getattr(args, "waves", None) or [args.sessions])):
                 page = new_page()
                 page.goto(f"{url}/train?lang=en")
                 pages.append(page)
@@ -135,27 +182,43 @@ def run(args) -> dict:
             idle_ms = sorted(load_home() for _ in range(3))  # the baseline: the same pages, nobody training
             report["home_page_ms_idle_median"] = round(idle_ms[1])
             page_load_ms = []
-            t0 = time.time()
-            for page in pages:  # press Train everywhere, as fast as a room of people would
-                page.get_by_role("button", name="Train", exact=True).click()
-            report["click_all_s"] = round(time.time() - t0, 2)
-            max_position = 0
-            done = [False] * len(pages)
-            deadline = time.time() + args.timeout
-            while not all(done) and time.time() < deadline:
-                page_load_ms.append(load_home())
-                for i, page in enumerate(pages):
-                    if done[i]:
-                        continue
-                    text = page.locator("[data-testid='stMain']").inner_text()
-                    m = re.search(r"Queued: position (\d+)", text)
-                    if m:
-                        max_position = max(max_position, int(m.group(1)))
-                    done[i] = "Test accuracy" in text
-                time.sleep(1)
-            report["all_s"] = round(time.time() - t0, 1)
-            report["finished"] = sum(done)
-            report["max_queue_position_seen"] = max_position
+            waves = getattr(args, "waves", None) or [args.sessions]
+            queued_text, estimate_pattern = queue_patterns()
+            report["waves"] = []
+            for n in waves:
+                wave_pages = pages[:n]
+                for page in wave_pages:
+                    page.evaluate(RECORDER_JS, [queued_text, estimate_pattern, QUEUE_TICK_MS])
+                t0 = time.time()
+                for page in wave_pages:  # press Train everywhere, as fast as a room of people would
+                    page.get_by_role("button", name="Train", exact=True).click()
+                wave = {"sessions": n, "click_all_s": round(time.time() - t0, 2)}
+                max_position = 0
+                done, started = [False] * n, [False] * n  # started: its last run's results are gone
+                deadline = time.time() + args.timeout
+                while not all(done) and time.time() < deadline:
+                    page_load_ms.append(load_home())
+                    for i, page in enumerate(wave_pages):
+                        if done[i]:
+                            continue
+                        text = page.locator("[data-testid='stMain']").inner_text()
+                        m = re.search(r"Queued: position (\d+)", text)
+                        if m:
+                            max_position = max(max_position, int(m.group(1)))
+                        finished = "Test accuracy" in text
+                        started[i] = started[i] or not finished
+                        done[i] = started[i] and finished
+                    time.sleep(1)
+                wave["all_s"] = round(time.time() - t0, 1)
+                wave["finished"] = sum(done)
+                wave["max_queue_position_seen"] = max_position
+                wave["queued"] = estimate_accuracy([page.evaluate("window.__queue") for page in wave_pages])
+                report["waves"].append(wave)
+            last = report["waves"][-1]
+            report.update(all_s=last["all_s"], click_all_s=last["click_all_s"],
+                          max_queue_position_seen=max(w["max_queue_position_seen"] for w in report["waves"]))
+            earlier_all_finished = all(w["finished"] == w["sessions"] for w in report["waves"][:-1])
+            report["finished"] = last["finished"] if earlier_all_finished else 0
             report["home_page_ms_median"] = round(sorted(page_load_ms)[len(page_load_ms) // 2])
             report["home_page_ms_max"] = round(max(page_load_ms))
             report["home_page_loads"] = len(page_load_ms)
@@ -172,7 +235,8 @@ def run(args) -> dict:
         proc.terminate()
         proc.wait(10)
     home_ok = not args.max_home_s or report.get("home_page_ms_max", float("inf")) <= args.max_home_s * 1000
-    report["ok"] = (report.get("finished") == args.sessions and report["server_http_failures"] == 0 and home_ok
+    sessions = max(getattr(args, "waves", None) or [args.sessions])
+    report["ok"] = (report.get("finished") == sessions and report["server_http_failures"] == 0 and home_ok
                     and report["server_peak_rss_mb"] <= args.max_rss_mb)
     return report
 
@@ -185,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir",
                         default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
     parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--waves", type=lambda text: [int(n) for n in text.split(",")], default=None,
+                        help="e.g. 3,10: that many sessions press Train, one wave after the other (default: SESSIONS)")
     parser.add_argument("--budget", type=int, default=5, help="(fixed by the slider's minimum: 5 s)")
     parser.add_argument("--max-concurrent", type=int, default=None, help="default: the app's own")
     parser.add_argument("--timeout", type=float, default=300)

@@ -11,8 +11,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from cnn_core.base import env
-from cnn_core.data.loading import ArchiveLimits
-from cnn_core.train.ray_executor import DEFAULT_CPUS_PER_TRAINING, DEFAULT_GPUS_PER_TRAINING
 
 # The field each CNN_PLAYGROUND_* variable fills where its name is not the variable's in lower case.
 _FIELD = {"MEMORY_MB": "memory_limit_mb", "RAY_CPUS": "ray_cpus_per_training", "RAY_GPU_FRACTION": "ray_gpus_per_training"}
@@ -34,10 +32,12 @@ class Settings:
     instructor_key: str  # unlocks rooms and the exercises' answers; empty: nobody can (see ui/shell/workspace.py)
     public_url: str = ""  # the address students reach this server at; empty: the page's own address
     ray_address: str | None = None  # train on this Ray cluster (auto, host:port, ray://host:port); None: in-process
-    ray_cpus_per_training: float = DEFAULT_CPUS_PER_TRAINING
-    ray_gpus_per_training: float = DEFAULT_GPUS_PER_TRAINING
+    # the env table's defaults (cnn_core.train.ray_executor reads the same): importing it would load torch, and
+    # a fresh server's first page reads these settings before anything needs torch
+    ray_cpus_per_training: float = env.BY_NAME["RAY_CPUS"].default
+    ray_gpus_per_training: float = env.BY_NAME["RAY_GPU_FRACTION"].default
     ray_max_running: int | None = None  # trainings at once on the cluster; None: as many as its CPUs hold
-    max_decode_megapixels: int = ArchiveLimits.max_total_megapixels  # an image zip's pixels, all images together
+    max_decode_megapixels: int = env.BY_NAME["MAX_DECODE_MEGAPIXELS"].default  # an image zip's pixels, all together
     max_database_mb: float = 2048  # model megabytes the whole server keeps
     new_workspaces_per_hour: int = 60  # per client address
     model_cache_mb: float = 512  # stored models kept loaded, all together
@@ -60,8 +60,10 @@ class Settings:
                       database_url=env.database_url(), ray_address=args.ray or values["ray_address"] or None)
         return cls(**values)
 
-    def archive_limits(self) -> ArchiveLimits:
+    def archive_limits(self):
         """The limits on an uploaded image zip: its expanded size follows the upload limit."""
+        from cnn_core.data.loading import ArchiveLimits
+
         return ArchiveLimits(max_total_mb=int(self.max_upload_mb * 5), max_total_megapixels=self.max_decode_megapixels)
 
     def storage_limits(self):

@@ -20,8 +20,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from cnn_core.base import classnames
 from cnn_core.base.archive import (
@@ -36,7 +35,9 @@ from cnn_core.base.archive import (
 from cnn_core.base.errors import ArchitectureError, ModelFileError
 from cnn_core.base.texts import Message
 from cnn_core.nn.architecture import Architecture, layer_table, model_memory_mb, totals
-from cnn_core.nn.model import PlaygroundCNN, build_model
+
+if TYPE_CHECKING:  # torch is imported where weights are written or read: a file's header needs none of it
+    from cnn_core.nn.model import PlaygroundCNN
 
 FORMAT = "cnn-playground-model/1"
 MAX_MODEL_MB = 50
@@ -60,6 +61,8 @@ class SavedModel:
 
 def to_bytes(model: PlaygroundCNN, classes: list[str], **meta) -> bytes:
     """The model file: ``meta`` holds what the file says about itself (dataset, test_accuracy, reason)."""
+    import torch
+
     weights = io.BytesIO()
     torch.save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, weights)
     header = {"format": FORMAT, "architecture": model.arch.to_dict(), "classes": list(classes), "meta": meta}
@@ -237,6 +240,8 @@ def _meta(header: dict) -> dict:
 
 def _check_state(state, model: PlaygroundCNN) -> None:
     """Every tensor exactly as the architecture says: names, shapes, types, dense storage, finite values."""
+    import torch
+
     expected = model.state_dict()
     if not isinstance(state, dict) or set(state) != set(expected):
         raise _corrupt("reason.model_weights_mismatch")
@@ -281,6 +286,10 @@ def from_bytes(raw: bytes, max_mb: float = MAX_MODEL_MB, memory_limit_mb: float 
         raise ModelFileError("err.model_needs_memory", params=params, need_mb=round(need),
                              limit_mb=round(memory_limit_mb))
     _check_weights_archive(weights_raw)
+    import torch
+
+    from cnn_core.nn.model import build_model
+
     model = build_model(arch)
     try:
         # weights_only refuses any pickled object other than tensors and plain containers.
@@ -301,3 +310,11 @@ def load(path: Path | str, memory_limit_mb: float | None = None) -> SavedModel:
         raise ModelFileError("err.model_too_big", size_mb=round(path.stat().st_size / 2**20, 1),
                              limit_mb=MAX_MODEL_MB)
     return from_bytes(path.read_bytes(), memory_limit_mb=memory_limit_mb)
+
+
+def read_meta(path: Path | str) -> dict:
+    """What a model file says about itself (its header's ``meta``), without reading its weights or loading torch."""
+    raw = Path(path).read_bytes()
+    cap = int(MAX_MODEL_MB * 2**20)
+    header_raw, _ = _read_members(raw, cap, MAX_MODEL_MB)
+    return _meta(_parse_header(header_raw))

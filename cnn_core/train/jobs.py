@@ -7,7 +7,8 @@ script). It outlives the script run that started it, so a user can switch pages
 and come back. A :class:`Scheduler` lets at most ``max_running`` jobs train at
 once and queues the rest in arrival order, dividing the CPU threads between
 the running ones so concurrent runs do not thrash, and tells a queued job its
-position and an estimated wait (from the running jobs' remaining time). A job told how to ask
+position and an estimated wait (what the running and queued runs will take, as
+:class:`RunCosts` measured on this server's runs). A job told how to ask
 whether its owner is still there (``owner_alive``) stops itself once the owner
 has been gone a while, so a closed browser tab frees its worker.
 
@@ -67,6 +68,54 @@ def estimate_wait(running_remaining_s: list[float], ahead_s: list[float], slots:
     return free_at[0]
 
 
+class RunCosts:
+    """What a run costs on this server beyond its training seconds, as measured on the runs seen so far.
+
+    A run holds its slot for longer than its budget: it starts (a worker, the
+    data on the device), its training is interrupted by validation points and
+    looks at the first layer (``stretch``: wall seconds per training second),
+    and it ends with a validation and a test evaluation (``final_s_per_image``).
+    Queue estimates built on the budget alone were 3 to 8 times too short.
+    Every figure comes from a run of this process (the latest ones count most),
+    so estimates follow the load of the machine; ``measured`` is False until a
+    run has timed an evaluation, and a queue then shows no number rather than a guess.
+    """
+
+    def __init__(self, start_s: float = 0.5, stretch: float = 1.1):
+        self._lock = threading.Lock()
+        self.start_s = start_s  # slot to first training step
+        self.stretch = stretch  # wall seconds per training second while training
+        self.eval_s_per_image: float | None = None  # a validation point's cost, per image
+        self.final_over_eval = 1.0  # the end's cost per evaluated image, over its validation points' (measured)
+
+    @staticmethod
+    def _mix(old: float | None, new: float, weight: float = 0.5) -> float:
+        return new if old is None else (1 - weight) * old + weight * new
+
+    def saw_eval(self, s_per_image: float) -> None:
+        with self._lock:
+            self.eval_s_per_image = self._mix(self.eval_s_per_image, s_per_image)
+
+    def saw_stretch(self, stretch: float) -> None:
+        with self._lock:
+            self.stretch = self._mix(self.stretch, min(max(stretch, 1.0), 100.0))
+
+    def saw_run(self, start_s: float | None, final_over_eval: float | None) -> None:
+        with self._lock:
+            if start_s is not None:
+                self.start_s = self._mix(self.start_s, start_s)
+            if final_over_eval is not None:
+                self.final_over_eval = self._mix(self.final_over_eval, min(max(final_over_eval, 0.5), 5.0))
+
+    @property
+    def measured(self) -> bool:
+        return self.eval_s_per_image is not None
+
+    def final_s(self, images: int, own_eval_s_per_image: float | None = None) -> float:
+        """The end of a run that evaluates ``images`` images, from its own validation's cost (else the latest)."""
+        return (own_eval_s_per_image or self.eval_s_per_image or 0.0) * self.final_over_eval * images
+
+
 @dataclass
 class Snapshot:
     """A consistent copy of a job's state for drawing."""
@@ -105,6 +154,7 @@ class TrainingJob:
         self.data = data
         self.cfg = cfg
         self.scheduler = scheduler
+        self.costs = scheduler.costs if scheduler is not None else RunCosts()  # what runs cost here, measured
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._history = History(max_points=MAX_PLOT_POINTS)  # written by record() under _lock
@@ -112,6 +162,12 @@ class TrainingJob:
         self._status = "queued"
         self._done = threading.Event()
         self._first_step = threading.Event()  # set at the first training step (or the end)
+        # When it got its slot, and (monotonic wall, training seconds) at its first and latest step: what the
+        # queue's estimates measure (remaining_s) and what this server learns from a finished run (RunCosts).
+        self._started_at: float | None = None
+        self._first_at: tuple[float, float] | None = None
+        self._last_at: tuple[float, float] | None = None
+        self._eval_s_per_image: float | None = None  # its own latest validation point, per image
         # Who started the job; once they have been gone for owner_grace_s, the job stops itself.
         self._owner_alive = owner_alive
         self._owner_grace_s = owner_grace_s
@@ -170,10 +226,22 @@ class TrainingJob:
         with self._lock:
             self._history(event)
         if isinstance(event, StepEvent):
+            now = time.monotonic()
+            if self._first_at is None:
+                self._first_at = (now, event.seconds)
+            self._last_at = (now, event.seconds)
             self._first_step.set()
+        elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
+            self._eval_s_per_image = event.wall_s / event.images
+            self.costs.saw_eval(self._eval_s_per_image)
+            stretch = self._stretch_seen()
+            if stretch is not None:
+                self.costs.saw_stretch(stretch)
 
     def set_status(self, status: str) -> None:
         """'queued', 'running', then how the run ended ('done', 'stopped', 'nan', ...; 'failed' is set by the job)."""
+        if status == "running" and self._started_at is None:
+            self._started_at = time.monotonic()
         self._status = status
 
     @property
@@ -213,21 +281,60 @@ class TrainingJob:
             cfg = self.cfg if threads is None else replace(self.cfg, threads=threads)
             self.set_status("running")
             result = train(self.model, self.data, cfg, on_event=self.record, should_stop=self.should_stop)
+            self.learn_costs(result.reason)
             self.set_status(result.reason)
         finally:
             if slot is not None:
                 self.scheduler.release(self)
 
     # -- what the queue needs to know
+    def _train_images(self) -> int:
+        return max(len(self.data.train_y) - self.cfg.val_size, 1)
+
+    def _end_images(self) -> int:
+        """Images evaluated once training ends: the held-out validation images and the test set."""
+        return min(self.cfg.val_size, len(self.data.train_y)) + len(self.data.test_y)
+
+    def _stretch_seen(self) -> float | None:
+        """Wall seconds per training second so far (validation points, probes and the machine's load included)."""
+        if self._first_at is None or self._last_at is None:
+            return None
+        trained = self._last_at[1] - self._first_at[1]
+        return (self._last_at[0] - self._first_at[0]) / trained if trained >= 1.0 else None
+
     def expected_s(self, images_per_s: float | None = None) -> float:
-        """Expected training seconds of the whole run."""
-        train_images = max(len(self.data.train_y) - self.cfg.val_size, 1)
-        return expected_seconds(self.cfg, train_images, images_per_s)
+        """Wall seconds the whole run should hold a slot: its start, its training as stretched here, its end."""
+        costs = self.costs
+        train_s = expected_seconds(self.cfg, self._train_images(), images_per_s)
+        return costs.start_s + train_s * costs.stretch + costs.final_s(self._end_images())
 
     def remaining_s(self) -> float:
-        """Training seconds left: the trainer's own estimate once it runs."""
-        last = self._history.last
-        return last.eta_s if last is not None else self.expected_s()
+        """Wall seconds until it frees its slot: the training it has left, stretched as it has been, and its end."""
+        started, last, last_at = self._started_at, self._history.last, self._last_at
+        if started is None:
+            return self.expected_s()
+        now = time.monotonic()
+        final = self.costs.final_s(self._end_images(), self._eval_s_per_image)
+        if last is None or last_at is None:  # starting: not a step yet
+            train_s = expected_seconds(self.cfg, self._train_images(), None)
+            return max(self.costs.start_s - (now - started), 0.0) + train_s * self.costs.stretch + final
+        since = now - last_at[0]
+        if last.eta_s > 0:
+            stretch = self._stretch_seen() or self.costs.stretch
+            return max(last.eta_s * stretch - since, 0.0) + final
+        return max(final - since, 0.0)  # training is over: the last validation and the test evaluation
+
+    def learn_costs(self, reason: str, start: bool = True) -> None:
+        """A run that trained to its end tells this server what its start, training and end cost."""
+        if reason != "done" or self._started_at is None or self._first_at is None or self._last_at is None:
+            return
+        end_s = time.monotonic() - self._last_at[0]
+        own = self._eval_s_per_image
+        stretch = self._stretch_seen()
+        if stretch is not None:
+            self.costs.saw_stretch(stretch)
+        self.costs.saw_run(self._first_at[0] - self._started_at if start else None,
+                           end_s / (own * self._end_images()) if own else None)
 
     def queue_info(self) -> tuple[int, float | None]:
         """(position, estimated wait in seconds) while queued; (0, None) otherwise."""
@@ -270,6 +377,7 @@ class Scheduler:
         cores = cpu_threads or os.cpu_count() or 1
         self.max_running = max_running or max(1, cores // 2)
         self.cpu_threads = cores
+        self.costs = RunCosts()  # what a run costs beyond its budget on this server, measured on its runs
         self._cond = threading.Condition()
         self._running: set[TrainingJob] = set()
         self._queue: list[TrainingJob] = []
@@ -305,6 +413,8 @@ class Scheduler:
                 return 0, None
             position = self._queue.index(job) + 1
             running, ahead = list(self._running), self._queue[:position - 1]
+        if not self.costs.measured:  # no run has timed an evaluation yet: no number rather than a guess
+            return position, None
         speeds = [j._history.last.images_per_s for j in running if j._history.last is not None]
         speed = sum(speeds) / len(speeds) if speeds else None
         wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s(speed) for j in ahead],

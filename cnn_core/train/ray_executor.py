@@ -41,7 +41,7 @@ from pathlib import Path
 from cnn_core.base import env
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.base.texts import Message
-from cnn_core.train.jobs import TrainingJob, estimate_wait
+from cnn_core.train.jobs import RunCosts, TrainingJob, estimate_wait
 from cnn_core.train.trainer import DoneEvent, EvalEvent
 
 DEFAULT_CPUS_PER_TRAINING = env.BY_NAME["RAY_CPUS"].default  # CPUs each training asks for (its torch threads)
@@ -129,8 +129,13 @@ class AdmissionQueue:
         self._queue.append({"id": job_id, "expected_s": expected_s, "touched": time.monotonic(),
                             "lease_s": lease_s})
 
-    def poll(self, job_id: str, capacity: int, remaining_s: float | None = None) -> tuple[str, int, float | None]:
-        """("running", 0, None) once admitted, else ("queued", position, estimated wait); ("gone", 0, None)."""
+    def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
+             expected_s: float | None = None) -> tuple[str, int, float | None]:
+        """("running", 0, None) once admitted, else ("queued", position, estimated wait); ("gone", 0, None).
+
+        A running run's poll brings what it has left (``remaining_s``), a queued one's its expected length
+        as measured now (``expected_s``): both change as the app learns what runs cost.
+        """
         now = time.monotonic()
         self._expire(now)
         if job_id in self._running:
@@ -145,6 +150,8 @@ class AdmissionQueue:
         position = ids.index(job_id) + 1
         entry = self._queue[position - 1]
         entry["touched"] = now
+        if expected_s is not None:
+            entry["expected_s"] = expected_s
         if position == 1 and len(self._running) < capacity:
             self._queue.pop(0)
             self._running[job_id] = {"touched": now, "lease_s": entry["lease_s"],
@@ -329,6 +336,7 @@ class ActorPool:
 
 
 _pool = ActorPool()  # one per app process, as its connection to the cluster is
+_costs = RunCosts(start_s=1.0)  # what this app process's runs cost on the cluster (a pooled actor starts in ~1 s)
 
 
 def _kill(ray, actor) -> None:
@@ -351,6 +359,7 @@ class RayExecutor:
         self._actor_class = None
         self._resources: tuple[float, dict] = (0.0, {})
         self.pool = _pool
+        self.costs = _costs
 
     def connect(self):
         ray = connect(self.address)
@@ -421,6 +430,7 @@ class RayTrainingJob(TrainingJob):
                  owner_alive=None, owner_grace_s: float = 30.0):
         super().__init__(model, data, cfg, None, owner_alive, owner_grace_s)
         self.ray_executor = ray_executor
+        self.costs = ray_executor.costs
         self.dataset = dataset
         self._position, self._wait_s = 0, None
         self._node_name: str | None = None
@@ -464,13 +474,15 @@ class RayTrainingJob(TrainingJob):
         while True:
             if self.should_stop():
                 return False
-            state, position, wait_s = ray.get(queue.poll.remote(job_id, self.ray_executor.capacity()),
+            state, position, wait_s = ray.get(queue.poll.remote(job_id, self.ray_executor.capacity(),
+                                                                expected_s=self.expected_s()),
                                               timeout=CALL_TIMEOUT_S)
             if state == "running":
                 return True
             if state == "gone":  # our entry expired (the app stalled): queue again at the back
                 ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S), timeout=CALL_TIMEOUT_S)
-            self._position, self._wait_s = position, wait_s
+            # No number before a run of this app has timed an evaluation: a guess would be the budget alone.
+            self._position, self._wait_s = position, wait_s if self.costs.measured else None
             time.sleep(POLL_S * 2)
 
     def _run_actor(self, ray, queue, job_id: str) -> None:
@@ -539,6 +551,8 @@ class RayTrainingJob(TrainingJob):
                 raise PlaygroundError("err.ray_node_lost", node=self._node_name or "?") from None
             self.model.load_state_dict(state)
             self.record(DoneEvent(result))
+            # What a pooled actor's start costs is what the next run of this process pays; a new one's is not.
+            self.learn_costs(result.reason, start=reused)
             self.set_status(result.reason)
             reusable = True
         except PlaygroundError:

@@ -57,6 +57,8 @@ class EvalEvent:
     seconds: float
     loss: float
     accuracy: float
+    wall_s: float = 0.0  # how long this evaluation took (what a queue estimate needs for the final one)
+    images: int = 0  # how many images it evaluated
 
 
 @dataclass(frozen=True)
@@ -361,19 +363,21 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
             emit(_probe(model, probe_image, step, train_seconds))
             next_probe = train_seconds + cfg.probe_every_s
         if train_seconds >= next_eval and len(val_y):
+            t_eval = time.perf_counter()
             val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
             next_eval = train_seconds + cfg.eval_every_s
             if math.isfinite(val_loss) and val_loss < chance:  # better than a guess: worth keeping if it blows up
                 last_good = copy.deepcopy(model.state_dict())
-            emit(EvalEvent(step, train_seconds, val_loss, val_acc))
+            emit(EvalEvent(step, train_seconds, val_loss, val_acc, time.perf_counter() - t_eval, len(val_y)))
 
     if probing and step:
         emit(_probe(model, probe_image, step, train_seconds))
     kept_good = None
     if len(val_y) and step:
+        t_eval = time.perf_counter()
         val_loss, val_acc, _ = evaluate(model, val_x, val_y, device=device)
         if reason != "nan":
-            emit(EvalEvent(step, train_seconds, val_loss, val_acc))
+            emit(EvalEvent(step, train_seconds, val_loss, val_acc, time.perf_counter() - t_eval, len(val_y)))
         if reason in ("nan", "diverged"):  # the weights kept: do they beat a uniform guess on held-out images?
             kept_good = math.isfinite(val_loss) and val_loss < chance
     result = TrainResult(reason, step, train_seconds, seen / max(train_seconds, 1e-9), nan_step=nan_step,

@@ -41,25 +41,54 @@ def add_run(ws: str, accuracy: float, epochs: float | None = 1.0, seconds: float
 
 # ------------------------------------------------------------------ the key
 
-def test_without_a_key_the_room_page_gives_the_exact_line_and_the_log_says_so_once(caplog):
-    from ui.sections import room as room_ui
+def test_without_a_key_the_room_page_gives_the_exact_line_and_the_log_says_so_once(caplog, monkeypatch):
+    from ui.shell import instructor
 
     table = texts.table("es")
     at = page("room", lang="es")
     no_exceptions(at)
     assert table["room.no_key"] in [w.value for w in at.warning]
     assert [c.value for c in at.code] == ["CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"]
-    room_ui.log_key_state.clear()
-    with caplog.at_level(logging.WARNING, logger="ui.sections.room"):
+    monkeypatch.setattr(instructor, "_said", False)
+    with caplog.at_level(logging.WARNING, logger="ui.shell.instructor"):
         for _ in range(3):  # every session's first page calls it: the log says it once
             assert AppTest.from_function(_log_key_state).run().exception == []
-    said = [r.getMessage() for r in caplog.records if r.name == "ui.sections.room"]
+    said = [r.getMessage() for r in caplog.records if r.name == "ui.shell.instructor"]
     assert len(said) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY=" in said[0] and "streamlit run app.py" in said[0]
-    room_ui.log_key_state.clear()
+
+
+@pytest.mark.slow  # a fresh server process
+def test_a_server_started_with_server_py_says_it_has_no_key_in_its_log_before_any_page(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from scripts.ports import free_port
+    from ui.shell.instructor import NO_KEY_LINE
+
+    env = {k: v for k, v in os.environ.items() if k != "CNN_PLAYGROUND_INSTRUCTOR_KEY"}
+    env |= {"CNN_PLAYGROUND_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(free_port()),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = threading.Timer(120, proc.kill)  # a server that never says it ends the read below
+    deadline.start()
+    try:
+        lines = []
+        for line in proc.stdout:  # nobody opens a page: only the start-up hook can say it
+            lines.append(line)
+            if "No instructor key" in line:
+                break
+        assert any("No instructor key" in line and NO_KEY_LINE in line for line in lines), "".join(lines)[-2000:]
+    finally:
+        deadline.cancel()
+        proc.terminate()
+        proc.wait(15)
 
 
 def _log_key_state():
-    from ui.sections.room import log_key_state
+    from ui.shell.instructor import log_key_state
 
     log_key_state()
 
@@ -262,7 +291,7 @@ def test_the_teachers_guide_runs_a_room_from_the_key_to_closing_with_commands_th
     assert up in bash and up in (REPO / "docker-compose.yml").read_text()
     # Streamlit Community Cloud: secrets TOML with the key the app reads.
     secrets = tomllib.loads(_blocks(text, "toml")[0])
-    assert "instructor_key" in secrets and '"instructor_key"' in (REPO / "ui/sections/room.py").read_text()
+    assert "instructor_key" in secrets and '"instructor_key"' in (REPO / "ui/shell/instructor.py").read_text()
     # Kubernetes: the Secret made by kubectl is the one the container's environment refers to.
     made = re.search(r"kubectl create secret generic (\S+) --from-literal=(\w+)=", bash)
     container_env = {e["name"]: e for e in yaml.safe_load(_blocks(text, "yaml")[0])["env"]}

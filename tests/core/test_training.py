@@ -17,9 +17,12 @@ from cnn_core import PRESETS
 from cnn_core.base.errors import ArchitectureError, ModelFileError, PlaygroundError
 from cnn_core.nn import checkpoint
 from cnn_core.nn.model import build_model, predict_proba
+from cnn_core.train import jobs
 from cnn_core.train.jobs import Scheduler, TrainingJob, estimate_wait, expected_seconds
 from cnn_core.train.trainer import (
+    EvalEvent,
     History,
+    StepEvent,
     TrainConfig,
     check_fits,
     confusion_matrix,
@@ -154,9 +157,15 @@ def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_
         threading.Event().wait(0.05)
     assert first.snapshot().status == "running"
     assert second.snapshot().status == "queued" and second.snapshot().queue_position == 1
-    # The wait shown is what the running job has left of its 30 s budget.
-    remaining = first.snapshot().last.eta_s
-    assert 0 < second.snapshot().wait_s <= 30 and second.snapshot().wait_s <= remaining + 1e-6
+    # No number before a run has timed an evaluation (its first validation point, 2 s into training)...
+    assert second.snapshot().wait_s is None or first.snapshot().evals
+    for _ in range(400):
+        if second.snapshot().wait_s is not None:
+            break
+        threading.Event().wait(0.05)
+    # ...then at least what the running job has left of its 30 s budget (its end and stretch come on top).
+    wait = second.snapshot().wait_s
+    assert first.snapshot().last.eta_s <= wait <= 30 * 10 + 60
     assert first.snapshot().wait_s is None and first.snapshot().executor == "local"
     second.stop()
     assert second.wait(5) and second.snapshot().status == "stopped"
@@ -174,6 +183,40 @@ def test_estimated_wait_fills_the_earliest_free_slot_in_queue_order():
     assert estimate_wait([10.0, 4.0], [20.0], slots=2) == 10  # the one ahead takes the slot free at 4 s
     assert estimate_wait([10.0, 4.0], [20.0, 5.0], slots=2) == 15
     assert estimate_wait([30.0], [20.0, 20.0], slots=1) == 70
+
+
+def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_evaluation(tiny_data, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    arch = PRESETS["small"].replace(num_classes=2)
+    cfg = TrainConfig(time_budget_s=10, val_size=50)
+    running, queued = (TrainingJob(build_model(arch), tiny_data, cfg, sched) for _ in range(2))
+    end_images = 50 + len(tiny_data.test_y)  # the last validation and the test set
+    assert not sched.costs.measured
+
+    def step(at: float, seconds: float) -> None:
+        clock[0] = at
+        running.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, seconds, 100.0, seconds / 10, 10 - seconds))
+
+    running.set_status("running")  # its slot, at 100 s
+    step(101.0, 0.1)  # started in 1 s
+    step(105.0, 2.1)  # 2 s of training took 4 s of wall time: stretched 2×
+    running.record(EvalEvent(1, 2.1, 0.5, 0.5, wall_s=0.5, images=50))  # 10 ms an image
+    assert sched.costs.measured
+    assert running.remaining_s() == pytest.approx(7.9 * 2 + 0.01 * end_images)
+    clock[0] = 107.0
+    assert running.remaining_s() == pytest.approx(7.9 * 2 - 2 + 0.01 * end_images)  # it counts down
+    step(121.0, 10.0)  # training over: the final evaluations are what is left
+    clock[0] = 122.0
+    assert running.remaining_s() == pytest.approx(0.01 * end_images - 1)
+    clock[0] = 121.0 + 0.02 * end_images  # the end took twice a validation point's cost per image
+    running.learn_costs("done")
+    assert sched.costs.start_s == pytest.approx((0.5 + 1.0) / 2)  # the prior, then what was seen
+    # A queued run of the same settings is expected to take what this one took, as measured so far.
+    costs = sched.costs
+    assert queued.expected_s() == pytest.approx(costs.start_s + 10 * costs.stretch + costs.final_s(end_images))
+    assert costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2) and costs.stretch > 1.5
 
 
 def test_expected_length_is_the_budget_or_the_epochs_at_the_speed_seen():

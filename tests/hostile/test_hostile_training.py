@@ -96,29 +96,43 @@ def test_a_good_model_that_blows_up_later_is_kept_and_said_to_be_good(mnist):
     assert result.kept_good is True and result.test_accuracy > 0.8  # the good weights it started from
 
 
-CONCURRENT_FIRST_USE = """
+FIRST_PAGE_THEN_TRAIN = """
 import sys, threading
 sys.path.insert(0, ".")
 from streamlit.testing.v1 import AppTest
+from ui.shell import warmup
+release, real = threading.Event(), warmup.import_heavy_modules
+def held():  # the warm-up thread's imports wait until this script lets them go
+    if threading.current_thread().name.startswith("cnn-playground-warm-up"):
+        release.wait()
+    real()
+warmup.import_heavy_modules = held
 at = AppTest.from_file("app.py", default_timeout=120)
 at.run()
 assert not at.exception, [e.value for e in at.exception]
-missing = [m for m in ("pandas", "plotly.subplots", "pyarrow") if m not in sys.modules]
-print("missing", missing)
+print("home drawn", bool(at.title), "warm-up done", warmup._done)
+print("home imported", [m for m in ("torch", "pandas", "plotly.subplots") if m in sys.modules])
+release.set()
+at.switch_page("pages/train.py").run()
+assert not at.exception, [e.value for e in at.exception]
+print("missing", [m for m in ("pandas", "plotly.subplots", "pyarrow", "torch") if m not in sys.modules])
 """
 
 
 @pytest.mark.slow  # a fresh interpreter importing Streamlit, torch, pandas and plotly: seconds of CPU
-def test_the_app_imports_what_fragments_need_before_any_page_runs():
-    """A fresh process: after app.py's first run, a fragment's lazy import finds the module complete."""
+def test_home_is_drawn_before_the_warm_up_and_other_pages_find_its_imports_complete():
+    """A fresh process: its first page, Home, is drawn while the warm-up's imports have not even begun, and
+    needs none of them; the next page (with live-plot fragments) runs after they are complete."""
     import subprocess
     import sys
 
     from conftest import REPO
 
-    out = subprocess.run([sys.executable, "-c", CONCURRENT_FIRST_USE], cwd=REPO, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", FIRST_PAGE_THEN_TRAIN], cwd=REPO, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-1500:]
+    assert "home drawn True warm-up done False" in out.stdout, out.stdout
+    assert "home imported []" in out.stdout, out.stdout
     assert "missing []" in out.stdout, out.stdout
 
 

@@ -24,23 +24,14 @@ from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, r
 from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
 from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
-from ui.shell import address, resources, workspace
+from ui.shell import address, workspace
+from ui.shell.instructor import NO_KEY_LINE, instructor_key
 from ui.shell.layout import qr_png
 
 log = logging.getLogger(__name__)
 BOARD_REFRESH_S = 5.0  # how often an open board reads the database again (a closed room shows within one)
 JOIN_PARAM = "room"
 OPEN_PARAM = "open"  # the instructor's open room, so a reload of the projected board keeps it (the key is never in it)
-
-
-def instructor_key() -> str:
-    key = resources.settings().instructor_key
-    if key:
-        return key
-    try:
-        return str(st.secrets.get("instructor_key", "") or "")
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
-        return ""
 
 
 def is_instructor() -> bool:
@@ -77,19 +68,7 @@ def instructor_login() -> bool:
 
 # ------------------------------------------------------------------ room page parts
 
-NO_KEY_LINE = "CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"  # the guide's first command
 LABELLED = 5  # scatter points named on the chart (the best ones); the rest say who they are on hover
-
-
-@st.cache_resource(show_spinner=False)
-def log_key_state() -> bool:
-    """Say once per server, in its log, when no instructor key is set (nobody could open a room)."""
-    if not instructor_key():
-        log.warning("No instructor key: nobody can open a room or see the exercises' answers. Start the server "
-                    "with one, e.g. `%s` (Docker, Streamlit Cloud, Kubernetes: docs/teachers-guide.en.md).",
-                    NO_KEY_LINE)
-        return False
-    return True
 
 
 def no_key_ui() -> None:

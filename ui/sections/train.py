@@ -262,8 +262,8 @@ def live_view(job) -> None:
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
         if snap.queue_position:
             st.info(t("train.queued", position=snap.queue_position))
-            if snap.wait_s is not None:
-                st.caption(t("train.queue_wait", seconds=round(snap.wait_s)))
+            st.caption(t("train.queue_wait", seconds=round(snap.wait_s)) if snap.wait_s is not None
+                       else t("train.queue_wait_measuring"))
         else:  # not in line yet (on a cluster: connecting)
             st.info(t("train.starting"))
         stop_control(job, started=False)

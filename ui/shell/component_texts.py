@@ -41,6 +41,8 @@ English shows. Nothing a user typed goes through it.
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from ui.base.i18n import file_size, plain, t
@@ -91,11 +93,13 @@ def component_texts() -> None:
 
     Every page calls it (through ``ui.shell.layout.page_header``).
     """
-    _texts(data={"canvasTooltips": {english: t(key) for english, key in CANVAS_TOOLBAR.items()},
+    # Only strings: Streamlit checks any other value for a dataframe, which imports pandas and pyarrow (a second
+    # or more of a fresh server's first page); the two tables go as JSON text.
+    _texts(data={"canvasTooltips": json.dumps({english: t(key) for english, key in CANVAS_TOOLBAR.items()}),
                  "upload": t("upload.button"), "drop": t("upload.drop"), "skip": t("a11y.skip"),
                  "tooLarge": t("upload.too_large", size=file_size(st.get_option("server.maxUploadSize") * 2**20)),
                  "wrongType": t("upload.wrong_type"), "uploadFailed": t("upload.failed"),
-                 "labels": {english: t(key) for english, key in STREAMLIT_LABELS.items()}},
+                 "labels": json.dumps({english: t(key) for english, key in STREAMLIT_LABELS.items()})},
            key="component_texts", height=0)
 
 

@@ -8,15 +8,17 @@ is training: that lives in the user's session state.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from cnn_core.data.loading import ImageData, load_dataset
-from cnn_core.nn.checkpoint import SavedModel
-from cnn_core.nn.pretrained import load_pretrained
 from cnn_core.settings import Settings
-from cnn_core.train.executors import Executor, make_executor
-from cnn_core.train.jobs import Scheduler
+
+if TYPE_CHECKING:  # each is imported where it is first used: Home, a fresh server's first page, needs no torch
+    from cnn_core.data.loading import ImageData
+    from cnn_core.nn.checkpoint import SavedModel
+    from cnn_core.train.executors import Executor
+    from cnn_core.train.jobs import Scheduler
 
 
 @st.cache_resource
@@ -27,21 +29,37 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def dataset(name: str) -> ImageData:
+    from cnn_core.data.loading import load_dataset
+
     return load_dataset(name, settings().data_dir, download=True)
 
 
 @st.cache_resource
 def pretrained() -> SavedModel:
+    from cnn_core.nn.pretrained import load_pretrained
+
     return load_pretrained()
 
 
 @st.cache_resource
+def shipped_meta() -> dict:
+    """The shipped model's header (its test accuracy), read without loading torch or the model."""
+    from cnn_core.nn.pretrained import shipped_meta
+
+    return shipped_meta()
+
+
+@st.cache_resource
 def scheduler() -> Scheduler:
+    from cnn_core.train.jobs import Scheduler
+
     return Scheduler(max_running=settings().max_concurrent)
 
 
 @st.cache_resource
 def executor() -> Executor:
+    from cnn_core.train.executors import make_executor
+
     s = settings()
     return make_executor(s.ray_address, scheduler(), **(s.ray_options() if s.ray_address else {}))
 

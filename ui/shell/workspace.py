@@ -14,19 +14,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from cnn_core.base.errors import PlaygroundError, RunGoneError, StorageDownError, WorkspaceGoneError
 from cnn_core.data import registry as datasets
-from cnn_core.lessons.exercises import REVEALED, SOLVED
 from cnn_core.nn.architecture import PRESETS, layer_table
-from cnn_core.nn.checkpoint import SavedModel
-from cnn_core.store.modelcache import ModelCache
 from cnn_core.store.storage import NewRun, RunInfo, Storage, model_digest
 from ui.base import state
 from ui.base.i18n import t
 from ui.shell import resources
+
+if TYPE_CHECKING:  # torch: imported where a model is read, not by a fresh server's first page
+    from cnn_core.nn.checkpoint import SavedModel
+    from cnn_core.store.modelcache import ModelCache
 
 log = logging.getLogger(__name__)
 VISIT_TOUCH_S = 600  # a session notes its visit at most this often (idle cleanup counts in hours at the least)
@@ -42,6 +44,8 @@ def _open_store() -> Storage:
 @st.cache_resource(show_spinner=False)
 def _models() -> ModelCache:
     """Every session's loaded run models, bounded by MODEL_CACHE_MB and keyed by the model's digest."""
+    from cnn_core.store.modelcache import ModelCache
+
     s = resources.settings()
     return ModelCache(int(s.model_cache_mb * 2**20), memory_limit_mb=s.memory_limit_mb)
 
@@ -164,6 +168,8 @@ def restore_from_url(ws: str | None) -> None:
     ss = st.session_state
     ss[state.WS] = ws
     ss[state.EX_SEED] = opened.variation
+    from cnn_core.lessons.exercises import REVEALED, SOLVED  # torch: imported when a workspace opens, not before
+
     ss[state.EXERCISES] = {**{ex_id: REVEALED for ex_id in opened.revealed}, **{ex_id: SOLVED for ex_id in opened.solved}}
     ss[state.KEPT_SETTINGS] = dict(kept)
     ss[state.SAVED_SETTINGS] = dict(kept)
@@ -441,7 +447,7 @@ def promised_accuracy(dataset: str) -> dict[str, str]:
     this server's best finished training on ``dataset`` ("best", "" before there is one)."""
     from ui.base.i18n import pct
 
-    shipped = resources.pretrained().meta.get("test_accuracy")
+    shipped = resources.shipped_meta().get("test_accuracy")
     db, best = store(), None
     try:
         best = db.best_accuracy(dataset) if db is not None else None

@@ -2,7 +2,8 @@
 //
 // Mounted by ui/shell/component_texts.py as a Streamlit component (st.components.v2) on every page; its data
 // (component.data) are the locale files' texts, by name: {canvasTooltips, upload, drop, skip, tooLarge,
-// wrongType, uploadFailed, labels}. Nothing a user typed goes through it.
+// wrongType, uploadFailed, labels}, every one a string (labels and canvasTooltips: JSON objects, so Streamlit
+// does not import pandas to check them for a dataframe). Nothing a user typed goes through it.
 //
 // Why a script at all: these texts have no option to change them and cannot be hidden without losing a
 // control (.streamlit/config.toml already removes what an option can: the ⋮ menu with toolbarMode =
@@ -26,8 +27,8 @@
 // Inside page's animation player (.cnnp-player, redrawn many times a second) are ignored.
 export default function (component) {
   const data = component.data || {};
-  const labels = data.labels || {};
-  const canvasTooltips = data.canvasTooltips || {};
+  const labels = JSON.parse(data.labels || "{}");
+  const canvasTooltips = JSON.parse(data.canvasTooltips || "{}");
 
   const textNodes = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);

@@ -1,0 +1,51 @@
+"""The instructor key: which one this server has, and the line its log gives when it has none.
+
+Light on purpose (no pandas, plotly or torch): the log line is said when the server
+starts (``streamlit run server.py``: Streamlit's start-up hook) or else at its first
+page (``app.py``), before anything heavy is imported. The Room page
+(:mod:`ui.sections.room`) checks keys and draws the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import streamlit as st
+
+from cnn_core.settings import Settings
+from ui.shell import resources
+
+log = logging.getLogger(__name__)
+_said_lock = threading.Lock()
+_said = False  # whether this process has said its key's state
+NO_KEY_LINE = "CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"  # the guide's first command
+
+
+def instructor_key(settings: Settings | None = None) -> str:
+    key = (settings or resources.settings()).instructor_key
+    if key:
+        return key
+    try:
+        return str(st.secrets.get("instructor_key", "") or "")
+    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
+        return ""
+
+
+def log_key_state(settings: Settings | None = None) -> bool:
+    """Say once per process, in its log, when no instructor key is set (nobody could open a room); whether one is.
+
+    ``streamlit run app.py`` runs none of the app's code until a browser connects, so there this is said at the
+    first page; ``streamlit run server.py`` says it as the server starts (its ``st.App`` start-up hook).
+    """
+    global _said
+    has_key = bool(instructor_key(settings))
+    with _said_lock:
+        if _said:
+            return has_key
+        _said = True
+    if not has_key:
+        log.warning("No instructor key: nobody can open a room or see the exercises' answers. Start the server "
+                    "with one, e.g. `%s` (Docker, Streamlit Cloud, Kubernetes: docs/teachers-guide.en.md).",
+                    NO_KEY_LINE)
+    return has_key
