@@ -214,7 +214,7 @@ def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_brows
     addopts = pytest_ini()["addopts"].split()
     assert "--strict-markers" in addopts and "-m" not in addopts and "-k" not in addopts
     markers = {line.split(":")[0].strip() for line in pytest_ini()["markers"]}
-    fast = re.findall(r'^python -m pytest -q (?:-n \\d+ )?-m "([^"]+)"$', (REPO / "README.md").read_text(),
+    fast = re.findall(r'^python -m pytest -q (?:-n \d+ )?-m "([^"]+)"$', (REPO / "README.md").read_text(),
                       re.MULTILINE)
     assert fast, "README.md shows the fast tier's command"
     for expression in fast:
