@@ -96,10 +96,40 @@ def new_page(browser, **options):
         context.close()
 
 
+# Streamlit marks its root with the script run's state (the attribute its own end-to-end tests wait on); the page
+# is settled when no run is going or asked for, the connection is up and no element is still shown stale.
+SETTLED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState === undefined) return 'unknown';
+  return app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED'
+    && !document.querySelector('[data-stale="true"]');
+}"""
+
+
+def settle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the page's script run has finished and its elements are drawn (a condition, not a fixed delay).
+
+    Fails with a clear message if Streamlit no longer marks its root (`data-test-script-state`, used by
+    Streamlit's own end-to-end tests): the helper must then learn the new mark."""
+    page.wait_for_timeout(50)  # a click's rerun request reaches the root's mark within a frame
+    deadline = time.time() + timeout_ms / 1000
+    while time.time() < deadline:
+        state = page.evaluate(SETTLED)
+        if state == "unknown" and page.locator('[data-testid="stApp"]').count():
+            pytest.fail("Streamlit's root no longer carries data-test-script-state: update tests/browsing.settle",
+                        pytrace=False)
+        if state is True:
+            page.wait_for_timeout(150)  # one more look: a rerun asked for in the last frame starts now
+            if page.evaluate(SETTLED) is True:
+                return
+        page.wait_for_timeout(100)
+    pytest.fail(f"the page did not settle within {timeout_ms / 1000:.0f} s", pytrace=False)
+
+
 def open_page(page, url: str, ready: str = "h1") -> None:
     page.goto(url)
     page.wait_for_selector(ready, timeout=60_000)
-    page.wait_for_timeout(1500)  # let the script run finish drawing
+    settle(page)
 
 
 def errors_on(page) -> list[str]:
@@ -120,7 +150,7 @@ def draw_a_one(page) -> str:
     """Draw a tall vertical stroke on the Draw page's canvas; returns the prediction shown."""
     canvas = page.locator("canvas").last
     canvas.wait_for(timeout=30_000)
-    page.wait_for_timeout(1500)
+    settle(page)
     box = canvas.bounding_box()
     x0, y0 = box["x"], box["y"]
     page.mouse.move(x0 + 140, y0 + 40)
@@ -130,6 +160,7 @@ def draw_a_one(page) -> str:
     page.mouse.up()
     prediction = page.locator(".st-key-prediction")
     prediction.wait_for(timeout=30_000)
+    settle(page)  # the rest of the answer (maps, where it looked) is drawn in the same run
     return prediction.inner_text().strip()
 
 

@@ -31,8 +31,11 @@ CACHE_DIR_ENV = BY_NAME["CACHE_DIR"].env
 
 REPO = Path(__file__).resolve().parents[1]
 
-# The app's own files (its SQLite database) go to a fresh folder per test session, never the user's.
-os.environ.setdefault("CNN_PLAYGROUND_HOME", tempfile.mkdtemp(prefix="cnnp-home-"))
+# The app's own files (its SQLite database) go to a fresh folder per test process, never the user's: pytest-xdist's
+# workers inherit the controller's environment, so a folder this file chose is chosen again in each worker.
+if os.environ.get("CNNP_TESTS_CHOSE_HOME") or "CNN_PLAYGROUND_HOME" not in os.environ:
+    os.environ["CNN_PLAYGROUND_HOME"] = tempfile.mkdtemp(prefix="cnnp-home-")
+    os.environ["CNNP_TESTS_CHOSE_HOME"] = "1"
 
 # Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
@@ -76,7 +79,13 @@ REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets."""
+    """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
+
+    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the ``ray`` tests share one
+    worker, so one local Ray cluster serves them all."""
+    for item in items:
+        if item.get_closest_marker("ray"):
+            item.add_marker(pytest.mark.xdist_group("ray"))
     unmarked = [item.nodeid for item in items
                 if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
     if unmarked:

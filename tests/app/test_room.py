@@ -174,6 +174,7 @@ def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_de
 
 # ------------------------------------------------------------------ the board
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_a_board_of_thirty_shows_every_row_labels_the_top_five_and_ticks_at_powers_of_ten(app_env):
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     teacher, room = open_room(page)

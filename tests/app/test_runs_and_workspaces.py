@@ -529,6 +529,7 @@ def test_a_run_whose_model_cannot_be_read_leaves_every_page_working(real_data_di
     assert [r.id for r in store().runs(code)] == [good_id, broken_id]  # nothing else changed
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 @pytest.mark.postgres
 def test_nul_in_user_text_breaks_no_page_on_postgresql(app_env, postgres_server_url):
     from scripts.pgserver import fresh_database
@@ -604,6 +605,7 @@ def page_texts(at: AppTest) -> list[str]:
 @pytest.mark.parametrize("lang, already, removed", [
     ("en", "is already the run", "To make room"),
     ("es", "ya es el entrenamiento", "Para hacer sitio")])
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_pressing_use_this_model_again_and_again_adds_one_run_and_removes_nothing(app_env, lang, already, removed):
     """The tester's 12 presses: one run, the workspace's older runs all kept, the later presses told so."""
     from ui.shell import workspace

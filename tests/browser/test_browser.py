@@ -7,7 +7,7 @@ how to install them. Screenshots of every page land in artifacts/screenshots/.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, shot, streamlit_server
+from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 @pytest.mark.parametrize("path", ["", "architecture", "train", "draw", "inside", "exercises"])
 def test_every_page_loads_without_an_error_box(server, page, path):
     open_page(page, f"{server}/{path}?lang=en")
-    page.wait_for_timeout(2000)
     assert errors_on(page) == []
     shot(page, path or "home")
 
@@ -32,7 +31,7 @@ def test_architecture_sliders_change_the_table(server, page):
     for _ in range(3):
         page.get_by_role("slider", name="Conv blocks").focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(700)
+        settle(page)
     page.wait_for_selector("text=Block 5", timeout=20_000)
     assert any("smaller pool" in e for e in errors_on(page))
 
@@ -72,7 +71,6 @@ def test_drawing_a_digit_with_the_mouse_gives_a_prediction(server, page):
 
 def test_inside_page_renders_its_figures(server, page):
     open_page(page, f"{server}/inside?lang=en", "text=7. Kernel lab")
-    page.wait_for_timeout(2000)
     assert page.locator(".js-plotly-plot").count() >= 6
     assert page.locator("[data-testid='stImage']").count() >= 4
     assert page.locator("text=torch.nn.functional.conv2d gives").count() == 1

@@ -10,7 +10,7 @@ Trainings use the shortest time budget (5 s) to keep this quick.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, new_page, open_page, shot, streamlit_server
+from browsing import draw_a_one, errors_on, new_page, open_page, settle, shot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -28,13 +28,13 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None, quer
         open_page(page, f"{base}/train?lang=en{query}", "text=Train")
     if dataset_label:
         page.get_by_text(dataset_label, exact=True).click()
-        page.wait_for_timeout(1500)
+        settle(page)
     page.get_by_text("training time", exact=True).click()
     slider = page.get_by_role("slider", name="Seconds of training")
     slider.wait_for(timeout=20_000)
     slider.focus()
     page.keyboard.press("Home")  # 5 seconds, the shortest
-    page.wait_for_timeout(1000)
+    settle(page)
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_selector("text=Test accuracy", timeout=120_000)
     page.wait_for_function("() => location.search.includes('ws=')", timeout=20_000)

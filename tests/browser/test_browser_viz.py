@@ -4,7 +4,7 @@ Screenshots of each view land in artifacts/screenshots/.
 """
 
 import pytest
-from browsing import errors_on, new_page, open_page, shot
+from browsing import errors_on, new_page, open_page, settle, shot
 
 from cnn_core.base import texts
 
@@ -155,7 +155,7 @@ def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, pag
     for _ in range(2):
         page.get_by_role("slider", name="Conv blocks").focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(700)
+        settle(page)
     page.wait_for_selector("text=smaller pool", timeout=20_000)
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     page.locator("[class*='st-key-diagram'] .js-plotly-plot").wait_for(timeout=20_000)

@@ -5,7 +5,7 @@ fails (never skips) when Chromium, Playwright or the real datasets are missing.
 """
 
 import pytest
-from browsing import errors_on, metric_values, open_page, shot, toolbar_titles
+from browsing import errors_on, metric_values, open_page, settle, shot, toolbar_titles
 
 from cnn_core.base import texts
 from cnn_core.lessons.exercises import make_exercises
@@ -51,7 +51,7 @@ def choose(page, option) -> None:
     option.click()
     option.locator("input").wait_for(state="attached")
     page.wait_for_function("(el) => el.checked", arg=option.locator("input").element_handle(), timeout=30_000)
-    page.wait_for_timeout(800)  # the rerun that stores the choice
+    settle(page)  # the rerun that stores the choice
 
 
 def answer_box(page, exercise: str):
@@ -63,12 +63,12 @@ def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
     relu = answer_box(page, "relu")
     relu.fill("-3, 2, 0, -1, 5")  # the inputs, not ReLU's outputs
     relu.press("Enter")
-    page.wait_for_timeout(500)
+    settle(page)
     page.locator(".st-key-check_relu button").click()
     page.wait_for_selector(f"text={ES['ex.wrong']}", timeout=60_000)
     relu.fill("0; 2; 0; 0; 5")
     relu.press("Enter")
-    page.wait_for_timeout(500)
+    settle(page)
     page.locator(".st-key-check_relu button").click()
     page.wait_for_selector(f"text={ES['ex.explanation']}.", timeout=60_000)
     assert page.locator("[data-testid='stProgress']").inner_text().startswith(f"1 de {len(make_exercises())}")
@@ -201,7 +201,7 @@ def test_a_short_fashion_mnist_run_shows_spanish_class_names(server, page):
     page.keyboard.press("Home")  # the shortest run: 5 s of training
     page.wait_for_function("(el) => el.value === '5'", arg=slider.element_handle(),
                            timeout=30_000)
-    page.wait_for_timeout(800)
+    settle(page)
     page.get_by_role("button", name=ES["train.start"], exact=True).click()
     page.get_by_role("tab", name=ES["train.confusion"]).wait_for(timeout=240_000)
     matrix = page.locator(".js-plotly-plot").filter(has_text=ES["train.predicted"])

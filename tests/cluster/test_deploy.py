@@ -4,6 +4,7 @@ import json
 import re
 import tomllib
 
+import pytest
 from conftest import REPO
 
 
@@ -147,6 +148,7 @@ def _compose_config(path: str, *args: str) -> dict:
     return yaml.safe_load(out.stdout)
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_compose_files_are_valid_for_docker_compose():
     main = _compose_config("docker-compose.yml")
     assert main["services"]["lb"]["image"] == "traefik:v3.6"  # 3.6.1+ talks to Docker Engine 29 and later

@@ -155,6 +155,7 @@ def test_receptive_field_matches_a_gradient_probe():
 SWEEP_INPUTS = [(28, 28, 1), (32, 32, 3), (5, 7, 1), (64, 16, 2)]
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 @one_thread()  # many tiny networks: torch's threads would only wait for each other
 def test_slider_space_gives_a_table_or_our_own_error():
     """Every combination the sliders allow: a table, or ArchitectureError naming a block; nothing else."""

@@ -208,6 +208,7 @@ def test_training_reports_first_layer_snapshots_and_gradient_norms(tiny_data):
     assert all(n > 0 for g in grads for n in g.norms)
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_no_probes_when_switched_off(tiny_data):
     history = History()
     cfg = TrainConfig(epochs=1, batch_size=64, val_size=64, probe_every_s=None, grad_norm_every=0,

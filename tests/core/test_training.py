@@ -315,8 +315,8 @@ def test_a_job_whose_owner_is_gone_stops_itself(tiny_data):
     alive.set()
     job = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data,
                       TrainConfig(time_budget_s=60, batch_size=32, val_size=50), None,
-                      owner_alive=alive.is_set, owner_grace_s=0.5).start()
-    threading.Event().wait(1.5)
+                      owner_alive=alive.is_set, owner_grace_s=0.2).start()
+    threading.Event().wait(0.5)
     assert not job.finished  # the owner is there: it keeps training
     alive.clear()  # the browser tab closes
     assert job.wait(10)

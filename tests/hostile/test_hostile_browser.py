@@ -10,7 +10,7 @@ payload's address, no error box, and the names shown literally.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, new_page, open_page, shot
+from browsing import draw_a_one, errors_on, new_page, open_page, settle, shot
 from conftest import make_zip, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -35,7 +35,7 @@ def walk(page, names: list[str], dialogs: list, requests: list) -> None:
     for link in ("Architecture", "Inside", "Exercises", "Runs", "Train", "Home"):
         page.get_by_role("link", name=link).first.click()
         page.wait_for_selector("h1", timeout=60_000)
-        page.wait_for_timeout(2500)  # let the page's script run finish drawing
+        settle(page)
         assert errors_on(page) == [], (link, errors_on(page))
         assert dialogs == [] and pwned(page) == [] and requests == [], (link, dialogs, requests)
 
@@ -76,7 +76,7 @@ def test_html_and_script_names_never_run_and_show_literally(server, browser, tmp
         picker.click()
         page.get_by_role("option", name=re.compile("img src")).first.click()
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)
+        settle(page)
         shown = plotly_texts(page)
         assert any(p in shown for p in MODEL_PAYLOADS), shown[:500]  # the names, literally, in the charts
         assert dialogs == [] and pwned(page) == [] and requests == []
@@ -87,7 +87,7 @@ def test_html_and_script_names_never_run_and_show_literally(server, browser, tmp
         picker.wait_for(timeout=60_000)
         picker.click()
         page.get_by_role("option", name=re.compile("img src")).first.click()
-        page.wait_for_timeout(2500)
+        settle(page)
         assert draw_a_one(page) == MODEL_PAYLOADS[1]  # the name as text, not an <img> element
         assert any(p in plotly_texts(page) for p in MODEL_PAYLOADS)
         assert dialogs == [] and pwned(page) == [] and requests == []
@@ -103,7 +103,7 @@ def test_html_and_script_names_never_run_and_show_literally(server, browser, tmp
         page.wait_for_selector("text=training and", timeout=60_000)  # "N training and M test images ..."
         page.get_by_role("button", name="Train", exact=True).click()
         page.wait_for_selector("text=Test accuracy", timeout=180_000)
-        page.wait_for_timeout(3000)
+        settle(page)
         assert any(p in plotly_texts(page) for p in ZIP_PAYLOADS), plotly_texts(page)[:500]
         assert errors_on(page) == [] and dialogs == [] and pwned(page) == [] and requests == []
         shot(page, "hostile-train")

@@ -60,6 +60,7 @@ FORGED = {
 }
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_a_forged_canvas_message_is_left_out_and_the_last_drawing_and_prediction_stay(monkeypatch):
     at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
     at.query_params["lang"] = "en"

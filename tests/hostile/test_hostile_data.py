@@ -92,6 +92,7 @@ def test_plain_background_bmps_compressing_a_thousandfold_load(tmp_path):
     assert data.classes == ["gatos", "perros"] and len(data.train_y) + len(data.test_y) == 10
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_a_jpeg_with_a_15_mb_colour_profile_loads(tmp_path):
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (10, 200, 30)).save(buf, "JPEG", icc_profile=bytes(15 * 2**20))
@@ -100,6 +101,7 @@ def test_a_jpeg_with_a_15_mb_colour_profile_loads(tmp_path):
     assert len(data.train_y) + len(data.test_y) == 4
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_files_the_loader_ignores_are_never_inflated_nor_refused_for_their_size(tmp_path):
     huge = bytes(64 * 2**20)  # over the one-image and, with ArchiveLimits(max_total_mb=50), the whole limit
     members = good_members() | {"__MACOSX/cats/._0.png": huge, "cats/.hidden.png": huge, "notes.txt": huge,

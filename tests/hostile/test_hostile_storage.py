@@ -111,6 +111,7 @@ def _rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_many_large_stored_models_opened_stay_within_the_caches_bytes_and_the_processs_memory(tmp_path):
     from cnn_core.store.modelcache import ModelCache, model_bytes_in_memory
 
@@ -144,6 +145,7 @@ def test_many_large_stored_models_opened_stay_within_the_caches_bytes_and_the_pr
 
 # ------------------------------------------------------------------ SQLite's files track the data
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_deleting_runs_gives_the_sqlite_files_back_to_the_disk(tmp_path):
     path = tmp_path / "db.sqlite"
     mb = 2**20
@@ -530,6 +532,7 @@ except ServerFullError as err:
 """
 
 
+@pytest.mark.slow  # about a second or more of CPU: the CI tier, not the edit loop
 def test_a_run_on_a_full_disk_is_not_kept_says_why_and_loses_nothing(tmp_path):
     path = tmp_path / "db.sqlite"
     store = Storage(f"sqlite:///{path}")
