@@ -14,7 +14,7 @@ from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
 from cnn_core.nn.inspection import excite_kernel, top_exciting
 from ui.base import state
-from ui.base.i18n import class_names, num, t
+from ui.base.i18n import class_names, num, shown_index, t
 from ui.shell import resources
 
 TOP_IMAGES = 8
@@ -50,8 +50,8 @@ def kernel_look_section(saved) -> None:
     labels = {b: t("inside.block", block=b) for b in range(1, blocks + 1)}
     block = c1.selectbox(t("inside.conv_block"), list(labels), key="w_look_block", format_func=labels.get)
     filters = model.blocks[block - 1].conv.out_channels
-    ss["w_look_kernel"] = min(ss.get("w_look_kernel", 0), filters - 1)
-    kernel = int(c2.number_input(t("inside.filter_of", last=filters - 1), 0, filters - 1, key="w_look_kernel"))
+    ss["w_look_kernel"] = min(max(ss.get("w_look_kernel", 1), 1), filters)  # counted from 1, as every index read
+    kernel = int(c2.number_input(t("inside.filter_of", last=filters), 1, filters, key="w_look_kernel")) - 1
     found = ss.setdefault(state.KERNEL_PATTERNS, {})
     key = (ss.get("w_model_inside"), id(model), block, kernel)
     if key not in found:
@@ -66,7 +66,7 @@ def kernel_look_section(saved) -> None:
     pattern, top = found[key]
     left, right = st.columns([1, 2])
     left.image(_picture(pattern.image), width=160, clamp=True,
-               caption=t("inside.look_pattern", block=block, kernel=kernel))
+               caption=t("inside.look_pattern", block=block, kernel=shown_index(kernel)))
     right.markdown(t("inside.look_ascent", steps=len(pattern.objective) - 1,
                      start=num(pattern.activation[0], 2), end=num(pattern.activation[-1], 2)))
     if top is None:
