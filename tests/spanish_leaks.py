@@ -59,9 +59,10 @@ def raw_keys(text: str, keys) -> list[str]:
 
 def raw_ids(text: str, ids) -> list[str]:
     """Internal names shown alone where the app names them («mnist», «adam», «bf16», «max 2»): a whole line, table
-    cell or ·-separated part that is an id, maybe followed by a number."""
+    cell or ·-separated part that is an id, maybe followed by a number or after a run's «#1»."""
     parts = re.split(r"[\n\t·|]", text)
-    pattern = re.compile(r"(?:" + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)) + r")(?: \d+)?")
+    names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    pattern = re.compile(r"(?:#\d+ )?(?:" + names + r")(?: \d+)?")  # "#1 mnist 16", a run in a list
     return sorted({p.strip() for p in parts if pattern.fullmatch(p.strip())})
 
 

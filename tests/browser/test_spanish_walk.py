@@ -45,7 +45,7 @@ APP_ENGLISH = english_fragments(texts.table("en"), ES)
 
 def _internal_names() -> set[str]:
     from cnn_core.data.registry import names
-    from cnn_core.nn.architecture import PADDINGS, POOLS, PRESETS
+    from cnn_core.nn.architecture import POOLS, PRESETS
     from cnn_core.train.config import OPTIMIZERS, PRECISIONS
 
     # "same"/"valid" stay: the Spanish labels name the padding by PyTorch's word, «same (mantiene el tamaño)»
@@ -55,7 +55,10 @@ def _internal_names() -> set[str]:
 INTERNAL = _internal_names()
 
 SIZES = {"desktop": {"viewport": {"width": 1400, "height": 1000}},
-         "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
+         "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+                   # a phone's browser says it is one: Streamlit closes its menu after a tap on a page only then
+                   "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                 "Chrome/124.0.0.0 Mobile Safari/537.36"}}
 
 # What a person reads: the page's text with each table's cells apart, empty inputs' placeholders, the text and
 # tooltips of components drawn in a shadow root (the canvas toolbar), without the names of Material icons.
@@ -69,7 +72,7 @@ VISIBLE_TEXT = """() => {
     // A data grid draws its number and true/false cells on a canvas through its own (Spanish) formatter; its
     // hidden table for screen readers holds the raw values ("76.5999", "false"), which no one sees.
     const grid = !!table.closest('[data-testid="stDataFrame"]');
-    const raw = /^(-?\d+(\.\d+)?(e-?\d+)?|true|false)$/;
+    const raw = /^(-?[0-9]+([.][0-9]+)?(e-?[0-9]+)?|true|false)$/;
     const cells = [...table.querySelectorAll('th, td')].map((cell) => cell.textContent.trim())
       .map((cell) => (grid && raw.test(cell) ? '' : cell));
     const flat = table.innerText;
@@ -145,9 +148,9 @@ class Walk:
     def go(self, nav_key: str, ready: str) -> list[str]:
         """To another page by the menu, as a student does (on the phone the menu opens first)."""
         link = self.page.locator("[data-testid='stSidebarNav'] a", has_text=ES[nav_key]).first
-        if not link.is_visible():
+        if self.page.locator("[data-testid='stSidebar'][data-collapsed='true']").count():  # the phone's menu
             self.tap(self.page.locator("[data-testid='stExpandSidebarButton']"))
-            link.wait_for(state="visible", timeout=10_000)
+            self.until(lambda: link.bounding_box()["x"] >= 0)
         self.tap(link)
         self.page.locator("h1", has_text=ES[nav_key]).first.wait_for(timeout=60_000)
         return self.settle(ready)
