@@ -14,6 +14,7 @@ the session's real `streamlit run app.py` (tests/conftest.py). Every step fails 
 - a raw translation key («train.start») or internal name («mnist», «adam», «max 2»);
 - a number not written the Spanish way ("25,088", "0.97", "98.5%", "1e-05"), and a
   number box whose label's range ("de 1 a 32") is not the box's own;
+- a chart title that runs past its figure's edge (Plotly never wraps one; a phone cut them);
 - a stale view: on Draw the answer, the class picker, the map's title and input, and
   the probabilities belong to the drawing on the canvas and to the model picked; on
   Train the kernels and gradient curves to the run just trained.
@@ -100,6 +101,15 @@ RANGED_BOXES = """() => [...document.querySelectorAll('[data-testid="stNumberInp
   const input = box.querySelector('input');
   const label = box.querySelector('label') ? box.querySelector('label').innerText : '';
   return [label, input.getAttribute('min'), input.getAttribute('max')];
+})"""
+
+# Chart titles that run past their figure's edge (Plotly never wraps a title): their text.
+TITLES_CUT = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((chart) => {
+  const box = chart.getBoundingClientRect();
+  return [...chart.querySelectorAll('.gtitle')].filter((title) => {
+    const r = title.getBoundingClientRect();
+    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+  }).map((title) => title.textContent);
 })"""
 
 # The main area's first element holds the hints' style sheet: no element of the page's own comes before it.
@@ -204,6 +214,7 @@ class Walk:
                 (SHOTS / f"walk-{self.size}-{self.n:02d}-{step}.txt").write_text(text)
             assert not found, (self.size, step, found)
         assert errors_on(self.page) == [], (self.size, step, errors_on(self.page))
+        assert self.page.evaluate(TITLES_CUT) == [], (self.size, step, self.page.evaluate(TITLES_CUT))
         for label, low, high in self.page.evaluate(RANGED_BOXES):
             said = re.search(r"\(de (\d+) a (\d+)\)", label)
             assert not said or said.groups() == (low, high), (self.size, step, label, low, high)
