@@ -27,14 +27,16 @@ def params_of(arch: Architecture) -> int:
     return totals(layer_table(arch)).params
 
 
-def default_name(arch: Architecture, dataset: str, when: dt.datetime | None = None) -> str:
-    """ "mnist 32-64-128 · 14:05": dataset, filters and time, enough to tell runs apart in a list.
+def default_name(arch: Architecture, when: dt.datetime | None = None) -> str:
+    """ "32-64-128 · 14:05": filters and time, enough to tell runs apart in a list.
 
-    A dense network (no filters) shows its dense widths and the output instead: "mnist 100-10 · 14:05".
+    A dense network (no filters) shows its dense widths and the output instead: "64-10 · 14:05". The dataset is
+    no part of it: a name is stored once and read in every language, and its internal id ("mnist") is no name a
+    reader should see; every list shows the dataset beside the name, by its name in the reader's language.
     """
     when = when or dt.datetime.now()
     widths = arch.out_channels or (*arch.dense, arch.num_classes)
-    return f"{dataset} {'-'.join(map(str, widths))} · {when:%H:%M}"
+    return f"{'-'.join(map(str, widths))} · {when:%H:%M}"
 
 
 def from_job(job, device: str) -> NewRun | None:
@@ -50,7 +52,7 @@ def from_job(job, device: str) -> NewRun | None:
               "steps_per_epoch": _steps_per_epoch(steps)}
     confusion = result.confusion
     return NewRun(
-        name=default_name(arch, job.data.name), source="trained", dataset=job.data.name, classes=classes,
+        name=default_name(arch), source="trained", dataset=job.data.name, classes=classes,
         architecture=arch.to_dict(), params=params_of(arch),
         model=checkpoint.to_bytes(job.model, classes, dataset=job.data.name,
                                   test_accuracy=result.test_accuracy, reason=result.reason),

@@ -359,6 +359,7 @@ def test_every_kernel_channel_and_block_a_reader_sees_is_counted_from_1(real_dat
     ranges = re.compile(r"\((?:de )?(\d+) (?:to|a) \d+\)")  # "Kernel (1 to 32)", "(de 1 a 32)"
     boxes = [w for w in at.number_input if w.key in ("w_filter", "w_bp_kernel", "w_conv_channel", "w_look_kernel")]
     assert len(boxes) == 4 and all(w.min == 1 and ranges.search(w.label).group(1) == "1" for w in boxes)
+    assert all(ranges.search(w.label).group(0).endswith(f" {int(w.max)})") for w in boxes), [w.label for w in boxes]
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -1,15 +1,29 @@
-"""Every page in Spanish, in a real browser: no English from Streamlit or its components, no "25,088".
+"""A Spanish student's whole path in Chromium, at 1400 px and on a 390×844 touch phone, with a screenshot per step.
 
-Debian's Chromium (an English browser, so nothing depends on the reader's
-browser language) driven by Playwright against a real `streamlit run app.py`
-(the fixtures in tests/conftest.py). On each page it types into an input
-without pressing Enter (Streamlit's "Press Enter to apply" appears then), on
-Train it uploads a file (Streamlit's size chip "12.3KB"), on Draw it opens the
-canvas toolbar, and it reads the page's visible text, placeholders and the
-canvas toolbar's tooltips, sampled while the script runs (Streamlit's "Stop")
-and once it has finished. A full-page screenshot of each lands in
-artifacts/screenshots/es-walk-*.png. Fails (never skips) without Chromium,
-Playwright or the real datasets.
+Home → Architecture (another network: fewer blocks, other filters) → Train (a 5 s
+run on MNIST) → Runs → Inside (a convolution step, backpropagation, what a kernel
+looks for) → Draw (a digit, another digit, another model) → Exercises (one
+answered, one revealed after its question) → Room; on the desktop then back to
+Architecture and Train for a second run. Debian's Chromium (an English browser,
+so nothing depends on the reader's browser language) driven by Playwright against
+the session's real `streamlit run app.py` (tests/conftest.py). Every step fails on:
+
+- an error box or an exception;
+- English: Streamlit's and its components' own texts (sampled while each script
+  runs too, for "Stop" and "Running..."), and any piece of the app's English texts;
+- a raw translation key («train.start») or internal name («mnist», «adam», «max 2»);
+- a number not written the Spanish way ("25,088", "0.97", "98.5%", "1e-05"), and a
+  number box whose label's range ("de 1 a 32") is not the box's own;
+- a chart title that runs past its figure's edge (Plotly never wraps one; a phone cut them);
+- a stale view: on Draw the answer, the class picker, the map's title and input, and
+  the probabilities belong to the drawing on the canvas and to the model picked; on
+  Train the kernels and gradient curves to the run just trained.
+
+On the desktop the walk also does what only a browser shows of Streamlit's English:
+a number typed and not applied ("Press Enter to apply"), a file uploaded (its size
+chip) and one dragged over an upload box ("Drag and drop"), the canvas toolbar's
+tooltips. Screenshots: artifacts/screenshots/walk-<size>-<nn>-<step>.png, the whole
+page's height. Fails (never skips) without Chromium, Playwright or the real datasets.
 """
 
 from __future__ import annotations
@@ -18,21 +32,58 @@ import re
 import time
 
 import pytest
-from browsing import errors_on, shot, toolbar_titles
-from spanish_leaks import ENGLISH, leaks
+import torch
+from browsing import SHOTS, errors_on, new_page, toolbar_titles
+from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 ES = texts.table("es")
+APP_ENGLISH = english_fragments(texts.table("en"), ES)
 
+
+def _internal_names() -> set[str]:
+    from cnn_core.data.registry import names
+    from cnn_core.nn.architecture import POOLS, PRESETS
+    from cnn_core.train.config import OPTIMIZERS, PRECISIONS
+
+    # "same"/"valid" stay: the Spanish labels name the padding by PyTorch's word, «same (mantiene el tamaño)»
+    return {*names(), *OPTIMIZERS, *PRECISIONS, *POOLS, *PRESETS, "cifar10"}
+
+
+INTERNAL = _internal_names()
+
+SIZES = {"desktop": {"viewport": {"width": 1400, "height": 1000}},
+         "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+                   # a phone's browser says it is one: Streamlit closes its menu after a tap on a page only then
+                   "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                 "Chrome/124.0.0.0 Mobile Safari/537.36"}}
+
+# What a person reads: the page's text with each table's cells apart, empty inputs' placeholders, the text and
+# tooltips of components drawn in a shadow root (the canvas toolbar), without the names of Material icons.
 VISIBLE_TEXT = """() => {
-  const parts = [document.body.innerText];
+  let text = document.body.innerText;
+  document.querySelectorAll('[data-testid="stIconMaterial"]').forEach((icon) => {
+    const name = icon.textContent.trim();
+    if (name) text = text.split('\\n').filter((line) => line.trim() !== name).join('\\n');
+  });
+  document.querySelectorAll('table').forEach((table) => {  // a data grid's cells read as one run of text
+    // A data grid draws its number and true/false cells on a canvas through its own (Spanish) formatter; its
+    // hidden table for screen readers holds the raw values ("76.5999", "false"), which no one sees.
+    const grid = !!table.closest('[data-testid="stDataFrame"]');
+    const raw = /^(-?[0-9]+([.][0-9]+)?(e-?[0-9]+)?|true|false)$/;
+    const cells = [...table.querySelectorAll('th, td')].map((cell) => cell.textContent.trim())
+      .map((cell) => (grid && raw.test(cell) ? '' : cell));
+    const flat = table.innerText;
+    text = flat && text.includes(flat) ? text.replace(flat, cells.join('\\t')) : text + '\\n' + cells.join('\\t');
+  });
+  const parts = [text];
   document.querySelectorAll('input[placeholder], textarea[placeholder]').forEach((el) => {
     if (el.offsetParent !== null && !el.value) parts.push(el.placeholder);
   });
-  document.querySelectorAll('*').forEach((el) => {  // components drawn in a shadow root (the canvas toolbar)
+  document.querySelectorAll('*').forEach((el) => {
     if (!el.shadowRoot) return;
     el.shadowRoot.querySelectorAll('*').forEach((inner) => {
       if (inner.children.length === 0 && inner.textContent.trim()) parts.push(inner.textContent);
@@ -42,6 +93,24 @@ VISIBLE_TEXT = """() => {
   return parts.join('\\n');
 }"""
 
+SETTLED = """() => !document.querySelector("[data-testid='stStatusWidget']")
+  && !document.querySelector("[data-testid='stSkeleton']")"""
+
+# Number boxes whose label gives their range, «Kernel (de 1 a 32)»: [label, min, max] of each.
+RANGED_BOXES = """() => [...document.querySelectorAll('[data-testid="stNumberInput"]')].map((box) => {
+  const input = box.querySelector('input');
+  const label = box.querySelector('label') ? box.querySelector('label').innerText : '';
+  return [label, input.getAttribute('min'), input.getAttribute('max')];
+})"""
+
+# Chart titles that run past their figure's edge (Plotly never wraps a title): their text.
+TITLES_CUT = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((chart) => {
+  const box = chart.getBoundingClientRect();
+  return [...chart.querySelectorAll('.gtitle')].filter((title) => {
+    const r = title.getBoundingClientRect();
+    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+  }).map((title) => title.textContent);
+})"""
 
 # The main area's first element holds the hints' style sheet: no element of the page's own comes before it.
 FIRST_ELEMENT_IS_THE_SHEET = """() => {
@@ -50,136 +119,379 @@ FIRST_ELEMENT_IS_THE_SHEET = """() => {
 }"""
 
 
-def visible_text(page) -> str:
-    return page.evaluate(VISIBLE_TEXT)
+class Walk:
+    """One visitor's walk at one size: actions that wait for their effect, then the checks and a screenshot."""
+
+    def __init__(self, page, size: str):
+        self.page, self.size, self.phone, self.n = page, size, size == "phone", 0
+
+    # ---------------------------------------------------------------- waiting and reading
+
+    def text(self) -> str:
+        return self.page.evaluate(VISIBLE_TEXT)
+
+    def settle(self, ready: str | None = None, timeout: float = 120) -> list[str]:
+        """Wait until ``ready`` (a selector) shows and the script run is over; the text read meanwhile."""
+        samples, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            samples.append(self.text())
+            if (ready is None or self.page.locator(ready).count()) and self.page.evaluate(SETTLED):
+                break
+            self.page.wait_for_timeout(300)
+        if ready is not None:
+            self.page.locator(ready).first.wait_for(timeout=30_000)
+        self.page.wait_for_function(SETTLED, timeout=60_000)
+        return samples
+
+    def until(self, condition, timeout: float = 30) -> None:
+        """Poll ``condition`` (a function of nothing) until it holds."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"{self.size}: waited {timeout} s for {condition.__name__}"
+            self.page.wait_for_timeout(100)
+
+    def tap(self, locator) -> None:
+        """A tap on the phone, a click on the desktop."""
+        locator.scroll_into_view_if_needed()
+        locator.tap() if self.phone else locator.click()
+
+    def go(self, nav_key: str, ready: str) -> list[str]:
+        """To another page by the menu, as a student does (on the phone the menu opens first)."""
+        link = self.page.locator("[data-testid='stSidebarNav'] a", has_text=ES[nav_key]).first
+        if self.page.locator("[data-testid='stSidebar'][data-collapsed='true']").count():  # the phone's menu
+            self.tap(self.page.locator("[data-testid='stExpandSidebarButton']"))
+            self.until(lambda: link.bounding_box()["x"] >= 0)
+        self.tap(link)
+        self.page.locator("h1", has_text=ES[nav_key]).first.wait_for(timeout=60_000)
+        return self.settle(ready)
+
+    def choose(self, key: str, option: str) -> None:
+        """Pick ``option`` in the selectbox with widget key ``key``."""
+        self.tap(self.page.locator(f".st-key-{key} button[aria-haspopup='listbox']"))
+        self.tap(self.page.locator("[role='option']", has_text=option).first)
+        self.page.wait_for_function("([el, option]) => el.value.includes(option)",
+                                    arg=[self.page.locator(f".st-key-{key} input").element_handle(), option])
+
+    def slide(self, label: str, key: str, to: str) -> None:
+        """Move the slider labelled ``label`` with ``key`` (an arrow, Home, End) until it reads ``to``."""
+        slider = self.page.get_by_role("slider", name=label)
+        slider.scroll_into_view_if_needed()
+        for _ in range(20):
+            if slider.get_attribute("aria-valuetext") == to:
+                return
+            before = slider.input_value()
+            slider.focus()
+            self.page.keyboard.press(key)
+            self.until(lambda: slider.input_value() != before)
+            self.settle()
+        raise AssertionError(f"{label} never read {to}")
+
+    def type_without_enter(self, field, value: str) -> None:
+        """Type into an input and leave it unapplied: Streamlit's "Press Enter to apply" would show now."""
+        field.scroll_into_view_if_needed()
+        field.click()
+        field.fill(value)
+        self.page.wait_for_function("(el) => el.value !== ''", arg=field.element_handle(), timeout=10_000)
+
+    # ---------------------------------------------------------------- the checks of every step
+
+    def check(self, step: str, samples: list[str] = (), three_decimals: bool = False) -> str:
+        """A screenshot, then every rule on the page now and on the text sampled while its script ran."""
+        self.n += 1
+        self.shot(f"walk-{self.size}-{self.n:02d}-{step}")
+        now = self.text()
+        for text in [*samples, now]:
+            # Streamlit's "Skip to main content" sits off-screen until a keyboard user focuses it, and its
+            # translation can land a moment after the menu: in the samples it is left out, at the end it counts.
+            text = text if text is now else text.replace("Skip to main content", "")
+            found = {**leaks(text, three_decimals),
+                     "numbers": numbers_not_spanish(text) if not three_decimals else
+                     [n for n in numbers_not_spanish(text) if not re.fullmatch(r"\d,\d{3}", n)],
+                     "keys": raw_keys(text, ES), "names": raw_ids(text, INTERNAL),
+                     "app English": app_english(text, APP_ENGLISH)}
+            found = {kind: values for kind, values in found.items() if values}
+            if found:  # what was read, beside the screenshot
+                (SHOTS / f"walk-{self.size}-{self.n:02d}-{step}.txt").write_text(text)
+            assert not found, (self.size, step, found)
+        assert errors_on(self.page) == [], (self.size, step, errors_on(self.page))
+        assert self.page.evaluate(TITLES_CUT) == [], (self.size, step, self.page.evaluate(TITLES_CUT))
+        for label, low, high in self.page.evaluate(RANGED_BOXES):
+            said = re.search(r"\(de (\d+) a (\d+)\)", label)
+            assert not said or said.groups() == (low, high), (self.size, step, label, low, high)
+        return now
+
+    def shot(self, name: str) -> None:
+        """The whole page's height (Streamlit scrolls its main area, not the page), then the window as it was."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        window = self.page.viewport_size
+        height = self.page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        self.page.set_viewport_size({"width": window["width"], "height": min(max(height, window["height"]), 8000)})
+        try:
+            self.page.wait_for_function(SETTLED, timeout=30_000)
+            self.page.screenshot(path=str(SHOTS / f"{name}.png"))
+        finally:
+            self.page.set_viewport_size(window)
+
+    # ---------------------------------------------------------------- drawing
+
+    def stroke(self, points: list[tuple[float, float]]) -> None:
+        """One stroke through ``points`` (canvas pixels): the finger's on the phone, the mouse's on the desktop."""
+        canvas = self.page.locator("[class*='st-key-canvas_'] canvas").last
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        at = [(box["x"] + x, box["y"] + y) for x, y in points]
+        if self.phone:
+            cdp = self.page.context.new_cdp_session(self.page)
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": at[0][0], "y": at[0][1]}]})
+            for x, y in at[1:]:
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            cdp.detach()
+        else:
+            self.page.mouse.move(*at[0])
+            self.page.mouse.down()
+            for x, y in at[1:]:
+                self.page.mouse.move(x, y, steps=2)
+            self.page.mouse.up()
+
+    def chart_data(self, key: str) -> list[dict]:
+        chart = self.page.locator(f".st-key-{key} .js-plotly-plot").first
+        chart.wait_for(timeout=60_000)
+        return chart.evaluate("(div) => div.data.map((t) => ({x: t.x, y: t.y, z: t.z}))")
+
+    def answer(self) -> dict:
+        """Everything the Draw page says about the drawing: the answer, the probabilities, the class picked in
+        "where it looked" and its map's title, and the network's input as the two figures show it."""
+        page = self.page
+        probs = self.chart_data("probs")[0]
+        looked = self.chart_data("looked_heatmap")
+        return {"answer": page.locator(".st-key-prediction").inner_text().strip(),
+                "classes": [str(c) for c in probs["x"]], "probs": probs["y"],
+                "picked": page.locator(".st-key-w_looked_class input").input_value(),
+                "title": page.locator(".st-key-looked_heatmap .gtitle").first.text_content(),
+                "seen": torch.tensor(self.chart_data("seen")[0]["z"]), "looked_input": torch.tensor(looked[0]["z"]),
+                "heat": torch.tensor(looked[1]["z"])}
 
 
-def open_and_sample(page, url: str, ready: str) -> list[str]:
-    """Open ``url`` and read the visible text every 0.3 s while the script runs, until ``ready`` shows and the
-    status widget is gone (the run finished); returns the samples.
+def consistent(shown: dict) -> None:
+    """The answer is the likeliest class; the class picker and the map's title are that answer's; the map lies
+    over the very input the network read."""
+    best = shown["classes"][max(range(len(shown["probs"])), key=shown["probs"].__getitem__)]
+    assert shown["answer"] == best, shown["answer"]
+    assert shown["picked"] == ES["draw.looked_predicted"].format(cls=best), shown["picked"]
+    assert shown["title"] == ES["draw.looked_figure"].format(cls=best), shown["title"]
+    assert torch.equal(shown["looked_input"], shown["seen"])
 
-    Sampling starts when the app's menu and its first element are drawn: before that the page is Streamlit's
-    shell (its "Skip to main content" link, shown on keyboard focus, on a fresh server a menu of file names, and
-    half a second into the run the status widget's "Stop"), which no app code can reach yet. The app's first
-    element is the style sheet that hides Streamlit's English (ui/shell/component_texts.py); that it is the first
-    thing in the page, so nothing of the app's shows before it, is checked here too.
-    """
-    page.goto(url)
+
+def ink_shape(image: torch.Tensor) -> float:
+    """Height over width of the ink's bounding box in the network's input."""
+    rows, cols = torch.nonzero(image > 0.3, as_tuple=True)
+    return (rows.max() - rows.min() + 1).item() / (cols.max() - cols.min() + 1).item()
+
+
+ONE = [(140, 40 + 7 * i) for i in range(30)]  # a tall vertical stroke
+ZERO = [(140 + 55 * torch.sin(torch.tensor(a / 20 * 6.3)).item(), 140 - 95 * torch.cos(torch.tensor(a / 20 * 6.3)).item())
+        for a in range(21)]  # a tall ring
+
+
+@pytest.fixture(params=list(SIZES))
+def walk(request, browser):
+    with new_page(browser, **SIZES[request.param]) as page:
+        yield Walk(page, request.param)
+
+
+def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_number_or_stale_view(
+        server, walk, tmp_path):
+    page, desktop = walk.page, not walk.phone
+
+    # ---- Home, opened by its address
+    page.goto(f"{server}/?lang=es")
     page.locator("[data-testid='stSidebarNav']", has_text=ES["nav.home"]).wait_for(state="attached", timeout=60_000)
     page.locator("style[data-cnn-hints]").wait_for(state="attached", timeout=60_000)
-    assert page.evaluate(FIRST_ELEMENT_IS_THE_SHEET), url
-    samples, deadline = [], time.monotonic() + 90
-    while time.monotonic() < deadline:
-        samples.append(visible_text(page))
-        if page.locator(ready).count() and not page.locator("[data-testid='stStatusWidget']").count():
-            break
-        page.wait_for_timeout(300)
-    page.wait_for_selector(ready, timeout=60_000)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=60_000)
-    return samples
+    assert page.evaluate(FIRST_ELEMENT_IS_THE_SHEET)  # nothing of the app's shows before the sheet hiding English
+    walk.check("home", walk.settle("h1"))
 
+    # ---- Architecture: the small preset, one block fewer, twice the filters in block 1
+    samples = walk.go("nav.architecture", "[data-testid='stDataFrame']")
+    assert "208.982" in walk.text()
+    if desktop:
+        walk.type_without_enter(page.locator(".st-key-w_classes input"), "12")
+        samples.append(walk.text())
+        page.locator(".st-key-w_classes input").fill("10")
+        page.locator(".st-key-w_classes input").press("Enter")
+        samples += walk.settle()
+    walk.choose("w_preset", ES["preset.small"])
+    walk.settle()
+    walk.slide(ES["arch.blocks"], "ArrowLeft", "1")
+    walk.slide(ES["arch.filters"].format(block=1), "ArrowRight", "16")
+    assert page.locator(".st-key-w_preset input").input_value() == ES["preset.custom"]
+    walk.check("architecture", samples)
 
-def type_without_enter(page, field, value: str) -> None:
-    """Type into an input and leave it unapplied: Streamlit's "Press Enter to apply" hint would show now."""
-    field.click()
-    field.fill(value)
-    page.wait_for_function("(el) => el.value !== ''", arg=field.element_handle(), timeout=10_000)
+    # ---- Train: 5 s on MNIST
+    walk.go("nav.train", ".st-key-start")
+    walk.tap(page.get_by_text(ES["train.mode_time"], exact=True))
+    walk.settle()
+    walk.slide(ES["train.seconds"], "Home", "5")
+    walk.tap(page.locator(".st-key-start button"))
+    samples = walk.settle(f"[data-testid='stMetric']:has-text('{ES['train.test_accuracy']}')")
+    first_kernels = ES["train.live_kernels"].format(n=16, total=16, k=3)
+    assert page.get_by_text(first_kernels).count() == 1  # the run's own 16 kernels
+    walk.check("train", samples, three_decimals=True)  # a loss axis ticks 2,195
+    if desktop:  # a model file chosen for upload: its name and size, written the Spanish way
+        from cnn_core import PRESETS
+        from cnn_core.nn import checkpoint
+        from cnn_core.nn.model import build_model
 
+        model_file = tmp_path / "mi_red.cnn.zip"
+        checkpoint.save(model_file, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
+        page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
+        chosen = ES["upload.chosen"].split("{")[0].strip()  # "Archivo elegido:"
+        page.get_by_text(re.compile("^" + re.escape(chosen))).first.wait_for(timeout=60_000)
+        page.locator("[data-testid='stFileChip']").wait_for(timeout=60_000)
+        caption = page.get_by_text(re.compile("^" + re.escape(chosen))).first.inner_text()
+        size = model_file.stat().st_size / 1024
+        assert "mi_red.cnn.zip" in caption and f"{size:.1f}".replace(".", ",") + " KB" in caption, caption
+        chip = page.locator("[data-testid='stFileChip']").first.inner_text()
+        assert "mi_red" in chip and not re.search(r"\d", chip.replace("mi_red.cnn.zip", "")), chip  # no "12.3KB"
+        samples = [walk.text()]
+        # a file dragged over the empty upload box (the image zip's): Streamlit's "Drag and drop a file here"
+        walk.tap(page.get_by_text(ES["dataset.upload"]))
+        zone = page.locator(".st-key-w_zip [data-testid='stFileUploaderDropzone']")
+        zone.wait_for(timeout=60_000)
+        dragged = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], "
+                                       "'fotos.zip', {type: 'application/zip'})); return d; }")
+        zone.dispatch_event("dragenter", {"dataTransfer": dragged})
+        zone.get_by_text(ES["upload.drop"]).wait_for(timeout=30_000)
+        samples.append(walk.text())
+        zone.dispatch_event("dragleave", {"dataTransfer": dragged})
+        walk.check("train-upload", samples)
+        walk.tap(page.get_by_text(ES["dataset.mnist"]))
+        walk.settle(".st-key-start")
 
-def check(page, name: str, samples: list[str], three_decimals: bool = False) -> None:
-    """No leak in the page now, nor in the samples taken while its script ran.
+    # ---- Runs: the run, compared
+    walk.check("runs", walk.go("nav.runs", "[data-testid='stDataFrame']"))
 
-    Streamlit's "Skip to main content" sits off-screen until a keyboard user focuses it, and its translation can
-    land a moment after the menu; in the samples it is left out, in the finished page it must be Spanish.
-    """
-    shot(page, f"es-walk-{name}")
-    for text in samples:
-        text = text.replace("Skip to main content", "")
-        assert not leaks(text, three_decimals), (name, leaks(text, three_decimals))
-    assert not leaks(visible_text(page), three_decimals), (name, leaks(visible_text(page), three_decimals))
-    skip = page.locator("[data-testid='stSkipToContent']")
-    assert skip.count() == 0 or skip.text_content() == ES["a11y.skip"], skip.text_content()
-    assert errors_on(page) == [], (name, errors_on(page))
+    # ---- Inside: a convolution step, backpropagation, what a kernel looks for
+    samples = walk.go("nav.inside", ".st-key-w_index input")
+    if desktop:
+        walk.type_without_enter(page.locator(".st-key-w_index input"), "7")
+        samples.append(walk.text())
+        page.locator(".st-key-w_index input").press("Enter")
+        samples += walk.settle()
+        probabilities = page.locator(".st-key-inside_probs .js-plotly-plot")
+        probabilities.locator(".ytick text").first.wait_for(timeout=60_000)
+        ticks = probabilities.locator(".ytick text").all_text_contents()
+        bars = probabilities.locator(".bartext, .point text").all_text_contents()
+        assert "100 %" in ticks and any(re.fullmatch(r"\d+ %", x) for x in bars), (ticks, bars)
+    row = page.locator(".st-key-w_conv_row input")
+    dot = page.get_by_text(re.compile("^" + re.escape(ES["inside.dot_product"].split("{")[0]))).first
+    before = dot.inner_text()
+    row.scroll_into_view_if_needed()
+    row.fill("12")
+    row.press("Enter")
+    page.wait_for_function("([el, before]) => el.innerText !== before", arg=[dot.element_handle(), before],
+                           timeout=60_000)
+    samples += walk.settle()
+    walk.choose("w_bp_target", "3")
+    samples += walk.settle()
+    walk.tap(page.locator(".st-key-look_run button"))
+    look = ES["inside.look_ascent"].split("{")[1].split("}")[1].split("{")[0].strip()  # "pasos de ascenso: …"
+    samples += walk.settle(f"p:has-text('{look}')")
+    walk.check("inside", samples, three_decimals=True)
 
+    # ---- Draw: a 1, then a 0, then the model just trained
+    samples = walk.go("nav.draw", "[class*='st-key-canvas_'] canvas")
+    walk.stroke(ONE)
+    samples += walk.settle(".st-key-prediction")
+    one = walk.answer()
+    consistent(one)
+    assert one["answer"] == "1" and ink_shape(one["seen"]) > 2.5
+    from cnn_core.nn.pretrained import load_pretrained
 
-def test_every_page_in_spanish_shows_no_streamlit_english_and_no_english_numbers(server, page, tmp_path):
-    from cnn_core import PRESETS
-    from cnn_core.nn import checkpoint
-    from cnn_core.nn.model import build_model
+    shipped = load_pretrained().model.eval()
+    with torch.no_grad():
+        expected = torch.softmax(shipped(one["seen"][None, None]), 1)[0]
+    assert torch.allclose(torch.tensor(one["probs"]), expected, atol=1e-3)  # the shipped model's answer
+    if desktop:  # the canvas toolbar, shown on hover
+        page.locator("[class*='st-key-canvas_'] canvas").last.hover()
+        page.wait_for_function("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
+            .some((el) => el.shadowRoot && el.shadowRoot.querySelector('.dc-icon-button[title="%s"]'))"""
+                               % ES["canvas.undo"], timeout=60_000)
+        titles = toolbar_titles(page)
+        assert titles and not ENGLISH.findall(" | ".join(titles)), titles
+    walk.check("draw-1", samples)
 
-    # Home
-    samples = open_and_sample(page, f"{server}/?lang=es", "h1")
-    check(page, "home", samples)
+    walk.tap(page.locator(".st-key-clear_canvas button"))
+    page.locator(".st-key-prediction").wait_for(state="detached", timeout=30_000)
+    walk.settle()
+    walk.stroke(ZERO)
+    samples = walk.settle(".st-key-prediction")
+    zero = walk.answer()
+    consistent(zero)  # the picker and the title follow the new answer, not the 1's
+    assert zero["answer"] == "0" and ink_shape(zero["seen"]) < 2.5
+    assert not torch.equal(zero["heat"], one["heat"])
+    walk.check("draw-0", samples)
 
-    # Arquitectura: the table's numbers, and a number typed but not applied
-    samples = open_and_sample(page, f"{server}/architecture?lang=es", "[data-testid='stDataFrame']")
-    classes = page.locator(".st-key-w_classes input")
-    type_without_enter(page, classes, "12")
-    samples.append(visible_text(page))
-    assert "208.982" in visible_text(page)
-    check(page, "architecture", samples)
+    walk.choose("w_model_draw", "16")  # the run just trained: its name says its filters
+    samples = walk.settle()
 
-    # Entrenar: a model file uploaded, its name and size written by the app
-    model_file = tmp_path / "mi_red.cnn.zip"
-    checkpoint.save(model_file, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
-    samples = open_and_sample(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
-    page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
-    chosen = ES["upload.chosen"].split("{")[0].strip()  # "Archivo elegido:"
-    page.get_by_text(re.compile("^" + re.escape(chosen))).first.wait_for(timeout=60_000)
-    page.locator("[data-testid='stFileChip']").wait_for(timeout=60_000)
-    size = model_file.stat().st_size / 1024
-    caption = page.get_by_text(re.compile("^" + re.escape(chosen))).first.inner_text()
-    assert "mi_red.cnn.zip" in caption and f"{size:.1f}".replace(".", ",") + " KB" in caption, caption
-    chip = page.locator("[data-testid='stFileChip']").first.inner_text()
-    assert "mi_red" in chip and not re.search(r"\d", chip.replace("mi_red.cnn.zip", "")), chip  # no "12.3KB"
-    samples.append(visible_text(page))
-    # a file dragged over the empty upload box (the image zip's): Streamlit's "Drag and drop a file here" shows
-    page.get_by_text(ES["dataset.upload"]).click()
-    zone = page.locator(".st-key-w_zip [data-testid='stFileUploaderDropzone']")
-    zone.wait_for(timeout=60_000)
-    dragged = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'fotos.zip',"
-                                   " {type: 'application/zip'})); return d; }")
-    zone.dispatch_event("dragenter", {"dataTransfer": dragged})
-    zone.get_by_text(ES["upload.drop"]).wait_for(timeout=30_000)
-    samples.append(visible_text(page))
-    zone.dispatch_event("dragleave", {"dataTransfer": dragged})
-    check(page, "train-upload", samples)
+    def answered_anew() -> bool:  # no answer left, or one that is not the shipped model's any more
+        return (not page.locator(".st-key-prediction").count()
+                or not torch.allclose(torch.tensor(walk.chart_data("probs")[0]["y"]), torch.tensor(zero["probs"])))
 
-    # Dibujar: the canvas toolbar, shown on hover
-    samples = open_and_sample(page, f"{server}/draw?lang=es", "canvas")
-    page.locator("[class*='st-key-canvas_'] canvas").last.hover()
-    page.wait_for_function("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
-        .some((el) => el.shadowRoot && el.shadowRoot.querySelector('.dc-icon-button[title="%s"]'))"""
-                           % ES["canvas.undo"], timeout=60_000)
-    titles = toolbar_titles(page)
-    assert titles and not ENGLISH.findall(" | ".join(titles)), titles
-    check(page, "draw", samples)
+    walk.until(answered_anew, timeout=60)
+    if page.locator(".st-key-prediction").count():  # the same drawing, answered by the new model
+        switched = walk.answer()
+        consistent(switched)
+        with torch.no_grad():
+            by_shipped = torch.softmax(shipped(switched["seen"][None, None]), 1)[0]
+        assert not torch.allclose(torch.tensor(switched["probs"]), by_shipped, atol=1e-3)
+    else:  # or a fresh canvas, with nothing of the old model's answer left
+        assert page.locator(".st-key-looked_heatmap, .st-key-seen, .st-key-probs").count() == 0
+    walk.check("draw-other-model", samples)
 
-    # Por dentro: a number typed but not applied
-    samples = open_and_sample(page, f"{server}/inside?lang=es", ".st-key-w_index input")
-    type_without_enter(page, page.locator(".st-key-w_index input"), "7")
-    samples.append(visible_text(page))
-    probabilities = page.locator(".st-key-inside_probs .js-plotly-plot")
-    probabilities.locator(".ytick text").first.wait_for(timeout=60_000)
-    ticks = probabilities.locator(".ytick text").all_text_contents()
-    bars = probabilities.locator(".bartext, .point text").all_text_contents()
-    assert "100 %" in ticks and not any(re.search(r"\d%", x) for x in ticks + bars), (ticks, bars)  # "50 %"
-    assert any(re.fullmatch(r"\d+ %", x) for x in bars), bars
-    check(page, "inside", samples, three_decimals=True)
+    # ---- Exercises: one answered, one revealed after its question
+    samples = walk.go("nav.exercises", ".st-key-ex_input_gray_0 input")
+    if desktop:
+        walk.type_without_enter(page.locator(".st-key-ex_relu_0 input"), "0; 2; 0; 0; 5")
+        samples.append(walk.text())
+    field = page.locator(".st-key-ex_input_gray_0 input")
+    field.scroll_into_view_if_needed()
+    field.fill("784")
+    field.press("Enter")
+    samples += walk.settle()
+    walk.tap(page.locator(".st-key-check_input_gray button"))
+    samples += walk.settle(f"[data-testid='stAlertContentSuccess']:has-text('{ES['ex.right']}')")
+    walk.tap(page.locator(".st-key-reveal_input_colour button"))
+    samples += walk.settle(".st-key-reveal_yes_input_colour button")
+    walk.tap(page.locator(".st-key-reveal_yes_input_colour button"))
+    samples += walk.settle(f"[data-testid='stAlertContentWarning']:has-text('{ES['ex.revealed'][:20]}')")
+    assert ES["ex.progress"].format(done=1, total="27", revealed=1).split(" de ")[0] in walk.text()
+    walk.check("exercises", samples)
 
-    # Ejercicios: an answer typed but not applied
-    samples = open_and_sample(page, f"{server}/exercises?lang=es", ".st-key-ex_relu_0 input")
-    type_without_enter(page, page.locator(".st-key-ex_relu_0 input"), "0; 2; 0; 0; 5")
-    samples.append(visible_text(page))
-    check(page, "exercises", samples)
+    # ---- Room: a code typed, not sent
+    samples = walk.go("nav.room", ".st-key-w_room_code input")
+    walk.type_without_enter(page.locator(".st-key-w_room_code input"), "ABC123")
+    samples.append(walk.text())
+    walk.check("room", samples)
 
-    # Runs
-    samples = open_and_sample(page, f"{server}/runs?lang=es", "h1")
-    check(page, "runs", samples)
-
-    # Room: a code typed into its form, not sent
-    samples = open_and_sample(page, f"{server}/room?lang=es", ".st-key-w_room_code input")
-    type_without_enter(page, page.locator(".st-key-w_room_code input"), "ABC123")
-    samples.append(visible_text(page))
-    check(page, "room", samples)
-
+    if not desktop:
+        return
+    # ---- A second network and run: Train's kernels and gradient curves are the new run's
+    walk.go("nav.architecture", "[data-testid='stDataFrame']")
+    walk.slide(ES["arch.blocks"], "ArrowRight", "2")
+    second = page.get_by_role("slider", name=ES["arch.filters"].format(block=2))  # drawn again, as the table counts
+    assert second.get_attribute("aria-valuetext") == "16" and "f=16%2C16" in page.url, page.url
+    walk.slide(ES["arch.filters"].format(block=1), "ArrowLeft", "8")
+    samples = walk.go("nav.train", ".st-key-start")
+    said = ES["train.previous_run"].split("{")[0]  # the last run's views are said to be that run's
+    assert page.get_by_text(re.compile(re.escape(said) + ".*16")).count() == 1
+    result = page.locator(f"[data-testid='stMetric']:has-text('{ES['train.test_accuracy']}')")
+    walk.tap(page.locator(".st-key-start button"))
+    result.wait_for(state="detached", timeout=60_000)  # the last run's result goes as the new run starts
+    samples += walk.settle(f"[data-testid='stMetric']:has-text('{ES['train.test_accuracy']}')")
+    assert page.get_by_text(ES["train.live_kernels"].format(n=8, total=8, k=3)).count() == 1
+    assert page.get_by_text(first_kernels).count() == 0 and page.get_by_text(re.compile(re.escape(said))).count() == 0
+    legend = page.locator(".st-key-live_grads .legendtext").all_text_contents()
+    assert any("2" in name for name in legend), legend  # the second block's curve: the new network's layers
+    walk.check("train-again", samples, three_decimals=True)

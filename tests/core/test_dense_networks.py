@@ -188,4 +188,4 @@ def test_a_link_with_no_filters_opens_a_dense_network_and_its_runs_are_named_by_
     no_exceptions(at)
     assert at.session_state["arch"] == Architecture(out_channels=(), dense=(64,))
     assert at.slider(key="w_blocks").value == 0
-    assert default_name(at.session_state["arch"], "mnist", dt.datetime(2026, 1, 1, 14, 5)) == "mnist 64-10 · 14:05"
+    assert default_name(at.session_state["arch"], dt.datetime(2026, 1, 1, 14, 5)) == "64-10 · 14:05"

@@ -150,3 +150,23 @@ def test_the_leak_detector_catches_what_it_is_for():
     assert walk_leaks("suma 1,696", three_decimals=True) == {} and walk_leaks("25,088", three_decimals=True)
     assert walk_leaks("mi_red.cnn.zip 12.3KB")["size"] == ["3KB"]
     assert walk_leaks("25.088 neuronas, 99,50 %, 0,659, pérdida 2,30, (3, 4)") == {}
+
+
+def test_the_walks_further_rules_catch_what_they_are_for():
+    """The whole walk's rules on numbers, keys, internal names and the app's own English: each can fail, and
+    none fails on Spanish written right."""
+    from spanish_leaks import app_english, english_fragments, numbers_not_spanish, raw_ids, raw_keys
+
+    from cnn_core.base import texts
+
+    assert numbers_not_spanish("lr 0.002, 30.0 s, 98.5%, 98,5%, 1e-05") == ["0.002", "1e-05", "30.0", "5%", "98.5"]
+    assert numbers_not_spanish("25.088 neuronas, 1.234.567, 0,97, 98,5 %, 2,56 · 10⁻⁵, http://10.0.0.1:8501/x.zip") == []
+    es = texts.table("es")
+    assert raw_keys("Pulsa train.start o nav.home; torch.nn.functional.conv2d", es) == ["nav.home", "train.start"]
+    ids = {"mnist", "fashion-mnist", "adam", "max"}
+    assert raw_ids("#1 mnist 16 · 14:05\tadam\tmax 2\n· fashion-mnist ·", ids) == ["#1 mnist 16", "adam",
+                                                                                     "fashion-mnist", "max 2"]
+    assert raw_ids("MNIST (dígitos)\tmáximo\tfiltros 16 · 14:05", ids) == []
+    fragments = english_fragments(texts.table("en"), es)
+    assert app_english("Bloques convolucionales: " + texts.table("en")["train.seconds_help"], fragments)
+    assert app_english("\n".join(es.values()), fragments) == []

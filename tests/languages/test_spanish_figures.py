@@ -83,3 +83,19 @@ def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
             assert layout.title.yref == "container" and layout.title.pad.t >= TOOLBAR_PX, name
         if layout.title.text or top_titles:
             assert layout.margin.t >= TOOLBAR_PX + TITLE_PX * (bool(layout.title.text) + bool(top_titles)), name
+
+
+def test_a_long_title_comes_in_lines_that_fit_a_phone_and_the_figure_grows_for_them():
+    """Plotly never wraps a title: on a 390 px phone "28×28 = 784 neuronas, centrado por centro de masa" ran past
+    the figure's edge. Long titles come in lines of at most TITLE_CHARS, with room above the plot for each."""
+    import torch
+
+    from cnn_core.base import texts
+    from ui.charts.figures import TITLE_CHARS, TITLE_PX, TOOLBAR_PX, heatmap
+
+    title = texts.table("es")["draw.seen_caption"]
+    fig = heatmap(torch.zeros(4, 4), title, height=300)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) >= 2 and all(len(line) <= TITLE_CHARS for line in lines) and " ".join(lines) == title
+    assert fig.layout.margin.t >= TOOLBAR_PX + TITLE_PX * len(lines)
+    assert heatmap(torch.zeros(4, 4), "Indicios de 7").layout.title.text == "Indicios de 7"  # a short one as it is

@@ -76,6 +76,18 @@ def chart_config(**options) -> dict:
 
 TOOLBAR_PX = 34  # Plotly's toolbar: a row of buttons at the figure's top right, shown on hover or on a tap
 TITLE_PX = 24  # a title's line
+TITLE_CHARS = 38  # a title's line on a phone (390 px): Plotly never wraps one, it runs past the figure's edge
+
+
+def title_lines(text: str, width: int = TITLE_CHARS) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def localised(fig: go.Figure) -> go.Figure:
@@ -93,8 +105,13 @@ def below_toolbar(fig: go.Figure) -> go.Figure:
     has_title = bool(fig.layout.title.text)
     if not has_title and not top_titles:
         return fig
+    lines = 1
+    if has_title and "<" not in fig.layout.title.text:  # a long title in lines that fit a phone's width
+        wrapped = title_lines(fig.layout.title.text)
+        fig.update_layout(title_text="<br>".join(wrapped))
+        lines = len(wrapped)
     margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100  # Plotly's default top margin
-    wanted = TOOLBAR_PX + TITLE_PX * (has_title + bool(top_titles))
+    wanted = TOOLBAR_PX + TITLE_PX * (lines * has_title + bool(top_titles))
     if has_title:  # its top edge right under the toolbar, above any subplot titles
         fig.update_layout(title=dict(yref="container", y=1, yanchor="top", pad=dict(t=TOOLBAR_PX)))
     if margin < wanted:

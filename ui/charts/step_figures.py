@@ -14,6 +14,7 @@ import torch
 
 from cnn_core.base.numbers import power_of_ten
 from ui.base.i18n import separators, short_number, shown_index, t
+from ui.charts.figures import TITLE_CHARS, title_lines
 
 WINDOW = "#e45756"  # the kernel / pooling window
 CURRENT = "#ffd400"  # the output neuron being computed
@@ -211,7 +212,9 @@ def bars(names: list[str], values: list[float], title: str, log: bool = False, h
                            hovertemplate="%{x}: %{text}<extra></extra>"))
     # A log axis labelled 10⁻⁶, 10⁻⁵, … (Plotly's default is SI: "10μ", which a beginner cannot read).
     yaxis = dict(type="log", exponentformat="power", dtick=1) if log else dict(type="linear")
-    fig.update_layout(title=dict(text=title, font=dict(size=13)), height=height, margin=dict(l=10, r=10, t=40, b=10),
+    lines = title_lines(title, TITLE_CHARS + 6)  # Plotly never wraps a title; 13 px fits a few more on a phone
+    fig.update_layout(title=dict(text="<br>".join(lines), font=dict(size=13)), height=height + 18 * (len(lines) - 1),
+                      margin=dict(l=10, r=10, t=40 + 18 * (len(lines) - 1), b=10),
                       xaxis=dict(type="category"), yaxis=yaxis, separators=separators())
     return fig
 

@@ -74,9 +74,27 @@ def _apply_preset() -> None:
         del st.session_state[key]
 
 
+DRAWN = "_arch_widgets_drawn"  # the widget keys of the sliders and boxes shown only sometimes, drawn last run
+
+
+def _forget_undrawn(drawn_last_run) -> None:
+    """A block's filters, a dense layer's units or the custom input's sides not drawn on the last run lose their
+    value, so one drawn again is seeded afresh from the network: Streamlit keeps such a value on the server but
+    draws the widget back at its first option (a second block showed 1 filter while the table counted 32)."""
+    if drawn_last_run is None:
+        return
+    ss = st.session_state
+    sometimes = [f"w_filters_{i}" for i in range(LIMITS["blocks"][1])]
+    sometimes += [f"w_units_{i}" for i in range(LIMITS["dense_layers"][1])] + ["w_in_h", "w_in_w", "w_in_c"]
+    for key in sometimes:
+        if key not in drawn_last_run:
+            ss.pop(key, None)
+
+
 def architecture_ui() -> Architecture:
     """Draw the sliders and return the architecture they describe (maybe an invalid one)."""
     ss = st.session_state
+    _forget_undrawn(ss.get(DRAWN))
     _seed_widgets(ss[state.ARCH], ss[state.PRESET])
     preset_box = st.container()  # filled after the sliders, once we know whether they still match a preset
     col1, col2 = st.columns(2)
@@ -122,6 +140,9 @@ def architecture_ui() -> Architecture:
         pool_size=ss["w_pool_size"], dense=dense, num_classes=int(ss["w_classes"]), batch_norm=ss["w_bn"],
     )
     ss[state.ARCH] = arch
+    ss[DRAWN] = {f"w_filters_{i}" for i in range(len(filters))} | {f"w_units_{i}" for i in range(len(dense))}
+    if ss["w_input"] == "custom":
+        ss[DRAWN] |= {"w_in_h", "w_in_w", "w_in_c"}
     # The selector names the preset the sliders describe, or "custom" as soon as they leave it.
     ss["w_preset"] = next((name for name, preset in PRESETS.items() if preset == arch), CUSTOM)
     if ss["w_preset"] != CUSTOM:
