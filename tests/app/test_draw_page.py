@@ -60,7 +60,8 @@ def test_a_new_drawing_starts_where_it_looked_on_its_own_answer(monkeypatch):
 
 
 def test_switching_model_answers_the_same_drawing_with_the_new_model_everywhere(monkeypatch):
-    """No prediction, class picker or map of the model before: the new one's answer, from the same input."""
+    """No prediction, class picker or map of the model before: the new one's answer, from the same input (what the
+    new model's canvas sends; in a browser it starts empty, tests/browser/test_spanish_walk.py)."""
     from conftest import app_store
 
     from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
@@ -107,3 +108,9 @@ def test_a_fresh_canvas_that_has_sent_nothing_shows_no_earlier_answer(monkeypatc
     at.toggle(key="w_dark_ink").set_value(True).run()
     at.toggle(key="w_dark_ink").set_value(False).run()
     assert not at.exception and not at.header
+    keys = []  # the component's key: each model has a canvas of its own (a browser's comes back empty on a switch)
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "out",
+                        lambda **kwargs: keys.append(kwargs["key"]) or fresh)
+    at.run()
+    model = "".join(c if c.isalnum() else "_" for c in str(at.selectbox(key="w_model_draw").value))
+    assert keys[-1] == f"canvas_light_{model}"

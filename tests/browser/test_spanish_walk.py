@@ -443,6 +443,10 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     if page.locator(".st-key-prediction").count():  # the same drawing, answered by the new model
         switched = walk.answer()
         consistent(switched)
+        ink = page.locator("[class*='st-key-canvas_'] canvas.lower-canvas").last.evaluate(
+            """(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+                       for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return n; }""")
+        assert ink > 100, "an answer after the switch, but the canvas it answers is empty"
         with torch.no_grad():
             by_shipped = torch.softmax(shipped(switched["seen"][None, None]), 1)[0]
         assert not torch.allclose(torch.tensor(switched["probs"]), by_shipped, atol=1e-3)

@@ -60,13 +60,19 @@ def _component(dark_ink: bool, key: str):
     )
 
 
-def drawing_canvas(dark_ink: bool) -> Drawing:
+def drawing_canvas(dark_ink: bool, model: str = "") -> Drawing:
     """A SIZE×SIZE canvas and a Clear button under it; returns the drawing it holds.
+
+    Each ``model`` (the one asked) has a canvas of its own: a switch of model redraws the page and the browser's
+    canvas comes back empty, so what the server held of the old one (the old drawing, answered again) must go
+    with it; the fresh canvas answers nothing until it is drawn on.
 
     A message that is not a drawing of the canvas (wrong size, not a PNG,
     broken) is left out with a notice: the canvas's last good drawing stays.
     """
-    key = f"canvas_{'dark' if dark_ink else 'light'}"  # the ink's colour is the background's: a canvas of its own
+    # The ink's colour is the background's, and a model switch empties the browser's canvas: a canvas of its own.
+    model = "".join(c if c.isalnum() else "_" for c in model)[:40]
+    key = f"canvas_{'dark' if dark_ink else 'light'}" + (f"_{model}" if model else "")
     sent = _component(dark_ink, key).get("drawing")
     sent = sent if isinstance(sent, dict) else {}
     json_data = sent.get("raw") if isinstance(sent.get("raw"), dict) else None

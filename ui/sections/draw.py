@@ -74,7 +74,7 @@ def drawing(saved) -> None:
         answer = st.container(key="prediction_slot", height=100, border=False)  # a fixed height: the canvas never moves
         st.write("")  # room for the canvas's toolbar, which floats above it
         dark_ink = st.session_state.get("w_dark_ink", False)
-        canvas = drawing_canvas(dark_ink)
+        canvas = drawing_canvas(dark_ink, model=str(st.session_state.get("w_model_draw", "")))
         st.caption(t("draw.canvas_help"))
         st.toggle(t("draw.dark_ink"), key="w_dark_ink")
 
