@@ -31,7 +31,8 @@ LOOKED_FOR = "_looked_for"  # (model picked, drawing's digest) the class picker 
 
 
 def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question) -> None:
-    """``x`` (1, 1, H, W) in [0, 1], the network's input; ``best`` the predicted class.
+    """``x`` (1, C, H, W) in [0, 1], the network's input (a photo's heat is laid over its grey); ``best`` the
+    predicted class.
 
     ``question`` names the drawing and the model asked: a new one (another drawing, another model) starts the
     class picker on its own answer again, so the map and its title never explain an earlier answer.
@@ -55,7 +56,7 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, quest
     left, right = st.columns([1, 1])
     with left:
         with st.container(key="looked_heatmap"):
-            st.plotly_chart(overlay(x[0, 0], heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
+            st.plotly_chart(overlay(x[0].mean(0), heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
                             key="looked", config=chart_config(displayModeBar=False))
     with right:
         h, w = heat.coarse.shape  # Grad-CAM's own resolution: the last block's maps, before enlarging

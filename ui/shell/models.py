@@ -128,7 +128,8 @@ def how_it_ended(run, code: str) -> str:
 
 
 def _fits(run, shape) -> bool:
-    return shape is None or core_runs.input_shape(run) == shape
+    """Draw takes 28×28×1 (a drawing) and any colour model (a photo); ``shape`` None: every run fits."""
+    return shape is None or core_runs.input_shape(run) == shape or core_runs.input_shape(run)[2] == 3
 
 
 def choose(page: str, run_id: int) -> None:
@@ -140,9 +141,9 @@ def choose(page: str, run_id: int) -> None:
 def model_picker(page: str) -> SavedModel:
     """A selectbox of the shipped model and the workspace's runs that fit the page; returns the chosen model.
 
-    Draw (``page="draw"``) lists 28×28×1 models, Inside every run. Both start on the most accurate model that
-    fits the page, the shipped one included (:func:`cnn_core.store.runs.default_run`): never a run that blew up
-    or was stopped. A model the visitor picks stays picked, across pages too. Captions say which model is
+    Draw (``page="draw"``) lists 28×28×1 models and colour ones (a photo for those), Inside every run. Both
+    start on the most accurate model that fits the page, the shipped one included
+    (:func:`cnn_core.store.runs.default_run`): never a run that blew up or was stopped. A model the visitor picks stays picked, across pages too. Captions say which model is
     shown and, for the default, why; a model that knows other classes than digits says so on Draw.
     """
     adopt_finished_training()
@@ -201,7 +202,7 @@ def model_picker(page: str) -> SavedModel:
         st.caption(t("models.why_default"))
     elif choice != SHIPPED and not core_runs.finished(by_id[choice]):
         st.warning(t(f"models.picked_{by_id[choice].reason}"))
-    if page == "draw" and list(saved.classes) != core_runs.DIGITS:
+    if page == "draw" and saved.arch.in_channels == 1 and list(saved.classes) != core_runs.DIGITS:
         names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal
         st.warning(t("models.other_classes", classes=", ".join(names[:12]), example=names[0]))
     return saved
