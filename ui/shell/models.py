@@ -144,7 +144,8 @@ def model_picker(page: str) -> SavedModel:
     Draw (``page="draw"``) lists 28×28×1 models and colour ones (a photo for those), Inside every run. Both
     start on the most accurate model that fits the page, the shipped one included
     (:func:`cnn_core.store.runs.default_run`): never a run that blew up or was stopped. A model the visitor
-    picks stays picked, across pages too. Captions say which model is shown and, for the default, why; a model that knows other classes than digits says so on Draw.
+    picks stays picked, across pages too. Captions say which model is shown and, for the default, why;
+    a grey model that knows other classes than digits says so on Draw.
     """
     adopt_finished_training()
     shape = (28, 28, 1) if page == "draw" else None
