@@ -78,9 +78,12 @@ def drawing(saved) -> None:
         canvas = drawing_canvas(dark_ink)
         st.caption(t("draw.canvas_help"))
         st.toggle(t("draw.dark_ink"), key="w_dark_ink")
+        # Off: centred as MNIST's digits were (what the networks learnt from); on: where it was drawn.
+        st.toggle(t("draw.keep_place"), key="w_keep_place", help=t("draw.keep_place_help"))
 
     rgba = canvas.image_data if canvas is not None else None
-    prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink)) if rgba is not None else None
+    centre = not st.session_state.get("w_keep_place", False)
+    prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink), centre=centre) if rgba is not None else None
     if prepared is None or prepared.empty:
         answer.info(t("draw.empty"))
         return
@@ -109,7 +112,8 @@ def drawing(saved) -> None:
     question = (st.session_state.get("w_model_draw"), hashlib.sha1(prepared.image.tobytes()).hexdigest())
     where_it_looked(saved.model, prepared.tensor(), names, best, question)
     st.subheader(t("draw.seen"))
-    st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
+    seen_caption = t("draw.seen_caption" if centre else "draw.seen_caption_in_place")
+    st.plotly_chart(heatmap(prepared.tensor()[0, 0], seen_caption, height=300), key="seen",
                     config=chart_config())
     st.subheader(t("draw.maps"))
     if not result.blocks:
