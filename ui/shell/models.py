@@ -33,7 +33,7 @@ def adopt_finished_training() -> bool:
     if job is None or not job.finished or st.session_state.get(state.ADOPTED_JOB) is job:
         return adopted
     st.session_state[state.ADOPTED_JOB] = job
-    _adopt(job)
+    st.session_state[state.ADOPTED_RUN] = _adopt(job)
     return True
 
 
