@@ -100,3 +100,10 @@ def test_the_photo_page_speaks_spanish():
     at.file_uploader(key="w_photo").set_value(("x.png", b"no es una foto", "image/png")).run()
     no_exceptions(at)
     assert [e.value for e in at.error] == ["Este archivo no es una foto JPEG o PNG que se pueda leer. Elige otra."]
+
+
+def test_the_runs_page_sends_a_colour_model_to_draw():
+    code, run_id = colour_run()
+    at = open_page("runs", lang="en", ws=code)
+    at.selectbox(key="w_run_pick").set_value(run_id).run()
+    assert at.button(key="run_use_draw").disabled is False

@@ -127,11 +127,6 @@ def how_it_ended(run, code: str) -> str:
     return "" if core_runs.finished(run) else texts.translate(code, f"models.reason_{run.reason}")
 
 
-def _fits(run, shape) -> bool:
-    """Draw takes 28×28×1 (a drawing) and any colour model (a photo); ``shape`` None: every run fits."""
-    return shape is None or core_runs.input_shape(run) == shape or core_runs.input_shape(run)[2] == 3
-
-
 def choose(page: str, run_id: int) -> None:
     """The visitor picks run ``run_id`` for ``page`` ("draw", "inside") from elsewhere (the Runs page): kept as
     their own choice, like a pick in the page's selectbox."""
@@ -148,8 +143,7 @@ def model_picker(page: str) -> SavedModel:
     a grey model that knows other classes than digits says so on Draw.
     """
     adopt_finished_training()
-    shape = (28, 28, 1) if page == "draw" else None
-    runs = [r for r in workspace.runs() if _fits(r, shape)]
+    runs = [r for r in workspace.runs() if page != "draw" or core_runs.fits_draw(r)]
     by_id = {r.id: r for r in runs}
     options = [SHIPPED] + [r.id for r in reversed(runs)]  # newest first after the shipped model
     key, chosen = f"w_model_{page}", f"_model_chosen_{page}"  # the widget; the visitor's own pick, kept
