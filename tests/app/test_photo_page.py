@@ -85,6 +85,8 @@ def test_a_colour_model_takes_a_photo_and_refuses_a_hostile_one():
     captions = [c for image in at.get("image") for c in image.captions]
     assert any(c.startswith("Your photo, 96×48 pixels, at its true shape") for c in captions)
     assert "What the network receives: 32×32×3 = 3,072 neurons, value/255" in captions
+    at.radio(key="w_looked_method").set_value("grad_x_input").run()
+    assert any(m.value.startswith("Gradient × input: for every pixel of the photo") for m in at.markdown)
     at.file_uploader(key="w_photo").set_value(("bomb.png", png_claiming(50_000, 50_000), "image/png")).run()
     no_exceptions(at)
     assert [e.value for e in at.error] == ["The photo has more than 16.8 megapixels, so it was not read. "

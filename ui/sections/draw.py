@@ -30,7 +30,7 @@ METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 LOOKED_FOR = "_looked_for"  # (model picked, drawing's digest) the class picker was last set for
 
 
-def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question) -> None:
+def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question, photo: bool = False) -> None:
     """``x`` (1, C, H, W) in [0, 1], the network's input (a photo's heat is laid over its grey); ``best`` the
     predicted class.
 
@@ -60,10 +60,11 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, quest
                             key="looked", config=chart_config(displayModeBar=False))
     with right:
         h, w = heat.coarse.shape  # Grad-CAM's own resolution: the last block's maps, before enlarging
-        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)]), h=h, w=w,
+        photo_words = "_photo" if photo and method == "grad_x_input" else ""  # a photo has no ink or strokes
+        st.markdown(t(f"draw.looked_help_{method}{photo_words}", cls=plain(classes[int(target)]), h=h, w=w,
                       size="×".join(map(str, heat.map.shape))))
         if heat.map.max() == 0:
-            st.info(t("draw.looked_nothing", cls=plain(classes[int(target)])))
+            st.info(t("draw.looked_nothing_photo" if photo else "draw.looked_nothing", cls=plain(classes[int(target)])))
 
 
 def drawing(saved) -> None:

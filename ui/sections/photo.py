@@ -126,4 +126,4 @@ def photo(saved) -> None:
         st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="photo_probs",
                         config=chart_config())
     question = (st.session_state.get("w_model_draw"), hashlib.sha1(picture.image.numpy().tobytes()).hexdigest())
-    where_it_looked(saved.model, x, names, best, question)
+    where_it_looked(saved.model, x, names, best, question, photo=True)
