@@ -10,7 +10,7 @@ import pytest
 from conftest import app_store, no_exceptions, open_page
 from PIL import Image
 
-from cnn_core.data.loading import PHOTO_MAX_MB, read_photo
+from cnn_core.data.loading import PHOTO_MAX_MB, centre_crop, read_photo
 
 
 def jpeg(width: int, height: int) -> bytes:
@@ -41,6 +41,15 @@ def test_read_photo_crops_the_centre_to_the_input_shape_without_stretching():
     assert middle[1] > 200 and middle[0] < 40 and middle[2] < 40
     assert photo.crop == (photo.preview.shape[2] // 3, 0, 2 * photo.preview.shape[2] // 3, photo.preview.shape[1])
     assert photo.preview.shape[2] == 3 * photo.preview.shape[1]  # shown at its own aspect
+
+
+@pytest.mark.parametrize("width, height, aspect", [(640, 480, 1.0), (480, 640, 1.0), (300, 300, 2.0), (97, 31, 0.5)])
+def test_centre_crop_is_the_largest_centred_box_of_the_inputs_shape(width, height, aspect):
+    left, top, right, bottom = centre_crop(width, height, aspect)
+    w, h = right - left, bottom - top
+    assert (w == width or h == height) and 0 <= left and 0 <= top and right <= width and bottom <= height
+    assert abs(w / h - aspect) <= 1 / min(w, h) + 1e-9  # that shape, to a pixel
+    assert abs(left - (width - right)) <= 1 and abs(top - (height - bottom)) <= 1  # centred
 
 
 @pytest.mark.parametrize("raw, key", [
