@@ -7,7 +7,7 @@ from ui.base.i18n import class_names, t
 from ui.sections import inside as inside_ui
 from ui.sections import inside_conv as conv_view
 from ui.sections.inside_backprop import backprop_section
-from ui.sections.inside_kernel import kernel_look_section
+from ui.sections.inside_kernel import kernel_look_section, look_request_notice
 from ui.sections.inside_overview import overview_section
 from ui.shell import session
 from ui.shell.layout import page_header
@@ -16,6 +16,7 @@ from ui.shell.models import model_picker
 session.init_state()
 page_header("inside.title", "inside.intro")
 saved = model_picker("inside")
+look_request_notice()
 image, label = inside_ui.pick_image(saved)
 x = image.float().div(255).unsqueeze(0)  # (1, C, H, W), the tutorial's value / 255
 result = trace(saved.model, x)

@@ -5,7 +5,7 @@ import streamlit as st
 from ui.base.i18n import t
 from ui.charts.figures import chart_config
 from ui.sections import runs as runs_ui
-from ui.sections.runs_compare import comparison_section, params_section
+from ui.sections.runs_compare import comparison_section, params_section, seed_figure_section
 from ui.sections.runs_shift import shift_section
 from ui.shell import session, workspace
 from ui.shell.layout import page_header
@@ -29,6 +29,7 @@ if compared:
         runs_ui.side_by_side(compared)
 comparison_section()
 params_section(runs)
+seed_figure_section(runs)
 shift_section(runs)
 st.subheader(t("runs.one_title"))
 runs_ui.actions(runs)

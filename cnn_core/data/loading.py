@@ -630,3 +630,74 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     data = ImageData(name, all_classes, train_x, train_y, test_x, test_y, notes)
     _write_cache(cache_file, data)
     return data
+
+
+# ---------------------------------------------------------------- one photo, for a colour network
+
+PHOTO_MAX_MB = 10  # a photo's file: a phone's JPEG is 2–5 MB
+PHOTO_FORMATS = ("PNG", "JPEG")
+PHOTO_PREVIEW_SIDE = 320  # the longer side of the photo shown at its own aspect
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo read for a network: what it was, where the network's input was cut from, what the network gets."""
+
+    preview: torch.Tensor  # (C, h, w) uint8, the whole photo at its own aspect, longer side ≤ PHOTO_PREVIEW_SIDE
+    crop: tuple[int, int, int, int]  # (left, top, right, bottom) of the centred crop, in the preview's pixels
+    size: tuple[int, int]  # the file's own width × height
+    image: torch.Tensor  # (C, H, W) uint8: the centred crop of the network's aspect, resized to its input
+
+    def tensor(self) -> torch.Tensor:
+        """(1, C, H, W) float in [0, 1], exactly as training normalises."""
+        return self.image.float().div(255).unsqueeze(0)
+
+
+def centre_crop(width: int, height: int, aspect: float) -> tuple[int, int, int, int]:
+    """The largest box of ``aspect`` (width / height) centred in a ``width`` × ``height`` image."""
+    if width / height > aspect:  # too wide: cut the sides
+        w = max(1, round(height * aspect))
+        left = (width - w) // 2
+        return left, 0, left + w, height
+    h = max(1, round(width / aspect))
+    top = (height - h) // 2
+    return 0, top, width, top + h
+
+
+def read_photo(raw: bytes, height: int, width: int, channels: int = 3,
+               max_pixels: int = ArchiveLimits.max_image_pixels) -> Photo:
+    """A PNG or JPEG file → the network's ``height`` × ``width`` × ``channels`` input: the centred crop of the
+    input's aspect, resized (so nothing is stretched), or a :class:`DataError` to show.
+
+    The file's length, format, JPEG scans and the pixels its header declares are checked before a pixel is
+    decoded, as for an archive's images (:func:`_decode`); a JPEG decodes at a reduced scale (Pillow's draft).
+    """
+    from PIL import Image
+
+    if len(raw) > PHOTO_MAX_MB * 2**20:
+        raise DataError("err.photo_too_big", size_mb=round(len(raw) / 2**20, 1), limit_mb=PHOTO_MAX_MB)
+    _pillow_limits()
+    mode = "L" if channels == 1 else "RGB"
+    try:
+        with Image.open(io.BytesIO(raw), formats=PHOTO_FORMATS) as img:
+            size = img.size
+            if size[0] * size[1] > max_pixels or _too_many_scans(raw, img.format):
+                raise _TooLarge
+            img.draft(mode, (max(width, PHOTO_PREVIEW_SIDE), max(height, PHOTO_PREVIEW_SIDE)))
+            img = _to_8bit(img).convert(mode)
+    except (_TooLarge, Image.DecompressionBombError):
+        raise DataError("err.photo_too_many_pixels", megapixels=round(max_pixels / 1e6, 1)) from None
+    except Exception:  # noqa: BLE001 - a hostile file can make Pillow raise anything
+        raise DataError("err.photo_unreadable") from None
+    preview = img.copy()
+    preview.thumbnail((PHOTO_PREVIEW_SIDE, PHOTO_PREVIEW_SIDE), Image.BILINEAR)
+    box = centre_crop(*img.size, width / height)
+    small = img.crop(box).resize((width, height), Image.BILINEAR, reducing_gap=2.0)
+    scale = preview.size[0] / img.size[0]
+    shown_box = tuple(round(v * scale) for v in box)
+
+    def chw(picture) -> torch.Tensor:
+        w, h = picture.size
+        return torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8).view(h, w, channels).permute(2, 0, 1)
+
+    return Photo(chw(preview).contiguous(), shown_box, size, chw(small).contiguous())

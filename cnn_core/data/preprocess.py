@@ -131,12 +131,18 @@ def center_of_mass(img: np.ndarray) -> tuple[float, float]:
     return float((rows * img).sum() / total), float((cols * img).sum() / total)
 
 
-def prepare_digit(ink: np.ndarray, box: int = 20, size: int = 28) -> Prepared:
-    """Ink intensities (H, W) uint8 of any size → MNIST-style 28×28."""
+def prepare_digit(ink: np.ndarray, box: int = 20, size: int = 28, centre: bool = True) -> Prepared:
+    """Ink intensities (H, W) uint8 of any size → MNIST-style 28×28.
+
+    ``centre=False`` keeps the drawing where it was drawn: the whole canvas shrunk to 28×28 (the Draw page's
+    option, so a student can see which networks cope with a digit that is not centred).
+    """
     ink = np.asarray(ink)
     mask = ink > INK_THRESHOLD * 255
     if not mask.any():
         return Prepared(None, True)
+    if not centre:
+        return Prepared(_whole_canvas(ink, size), False)
     rows, cols = np.where(mask)
     crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     h, w = crop.shape
@@ -153,3 +159,15 @@ def prepare_digit(ink: np.ndarray, box: int = 20, size: int = 28) -> Prepared:
     out = np.zeros((size, size), dtype=np.float32)
     out[top:top + new_h, left:left + new_w] = small
     return Prepared(out.round().astype(np.uint8), False)
+
+
+def _whole_canvas(ink: np.ndarray, size: int) -> np.ndarray:
+    """The whole canvas (padded to a square, centred, if it is not one) shrunk to ``size`` × ``size`` by area
+    averaging: every pixel keeps its place."""
+    h, w = ink.shape
+    side = max(h, w)
+    square = np.zeros((side, side), dtype=np.uint8)
+    top, left = (side - h) // 2, (side - w) // 2
+    square[top:top + h, left:left + w] = ink
+    small = np.asarray(Image.fromarray(square).resize((size, size), Image.BOX), dtype=np.float32)
+    return np.clip(small, 0, 255).round().astype(np.uint8)

@@ -95,6 +95,12 @@ def input_shape(run: RunInfo) -> tuple[int, int, int]:
     return a["in_height"], a["in_width"], a["in_channels"]
 
 
+def fits_draw(run: RunInfo) -> bool:
+    """A model the Draw page can feed: 28×28×1 (a drawing) or colour (a photo, cropped and resized to its input)."""
+    shape = input_shape(run)
+    return shape == (28, 28, 1) or shape[2] == 3
+
+
 def reads_digits(run: RunInfo) -> bool:
     """A model for the Draw page proper: MNIST, 28×28×1, classes 0–9."""
     return run.dataset == "mnist" and input_shape(run) == (28, 28, 1) and list(run.classes) == DIGITS

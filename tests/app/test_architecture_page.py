@@ -73,6 +73,24 @@ def test_misclassified_images_keep_square_pixels():
     assert anchors == ["x", "x2", "x3", "x4"]
 
 
+def test_misclassified_photos_are_in_colour_at_their_own_aspect():
+    """Colour images (cats and dogs, CIFAR-10, a zip's photos) as RGB images, pixel for pixel, never grey, and a
+    wide one stays wide: each image's y axis is tied 1:1 to its x axis."""
+    import torch
+
+    from ui.charts.figures import image_grid
+
+    wide = torch.zeros(2, 3, 16, 32, dtype=torch.uint8)
+    wide[0, 0] = 200  # red
+    wide[1, 2, :, 16:] = 150  # the right half blue
+    fig = image_grid(wide, ["cat → dog", "dog → cat"], cols=2)
+    assert [trace.type for trace in fig.data] == ["image", "image"]
+    for trace, image in zip(fig.data, wide):
+        assert torch.equal(torch.tensor(trace.z, dtype=torch.uint8), image.permute(1, 2, 0))  # (H, W, RGB)
+    assert [fig.layout[f"yaxis{i if i > 1 else ''}"].scaleanchor for i in (1, 2)] == ["x", "x2"]
+    assert all(fig.layout[f"yaxis{i if i > 1 else ''}"].scaleratio in (None, 1) for i in (1, 2))
+
+
 def test_accuracy_axis_is_the_whole_scale_and_epochs_are_marked():
     from cnn_core.train.trainer import EvalEvent, StepEvent
     from ui.charts.figures import training_curves

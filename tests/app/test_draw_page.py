@@ -114,3 +114,24 @@ def test_a_fresh_canvas_that_has_sent_nothing_shows_no_earlier_answer(monkeypatc
     at.run()
     model = "".join(c if c.isalnum() else "_" for c in str(at.selectbox(key="w_model_draw").value))
     assert keys[-1] == f"canvas_light_{model}"
+
+
+def test_the_not_centred_option_feeds_the_drawing_where_it_was_drawn(monkeypatch):
+    """Off by default (centred as MNIST); on, a '1' drawn in the top-left corner reaches the network there."""
+    from cnn_core.data.preprocess import center_of_mass
+
+    corner = np.zeros((280, 280, 4), dtype=np.uint8)
+    corner[10:110, 20:40] = 255
+    at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    canvas_sends(monkeypatch, png_data_url(corner))
+    at.run()
+    assert at.toggle(key="w_keep_place").value is False
+    row, col = center_of_mass(at.session_state["drawing"])
+    assert abs(row - 13.5) <= 1 and abs(col - 13.5) <= 1
+    at.toggle(key="w_keep_place").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    row, col = center_of_mass(at.session_state["drawing"])
+    assert row < 8 and col < 4
+    assert at.header  # still answered

@@ -86,3 +86,27 @@ def test_stop_leaves_the_networks_not_started_untrained_and_says_so(monkeypatch)
     shown = [m.value for m in at.markdown]
     assert sum("not trained (stopped)" in line for line in shown) == 2
     assert at.button(key="cmp_start")  # it can be started again
+
+
+def test_the_tutorials_figure_stands_beside_the_students_own_networks():
+    """784 inputs wired to the 14×14×32 neurons after the tutorial's first block: 4,917,248 weights (computed
+    here by hand), above each of the workspace's dense and convolutional networks' measured parameters."""
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.nn.model import build_model
+    from cnn_core.store import runs as core_runs
+
+    code = store().create_workspace()
+    ids = {}
+    for preset in ("small", "dense"):
+        raw = checkpoint.to_bytes(build_model(PRESETS[preset], seed=0), list("0123456789"), dataset="mnist",
+                                  test_accuracy=0.9)
+        ids[preset], _ = store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{preset}.cnn.zip"))
+    at = open_page("runs", TIMEOUT, lang="en", ws=code)
+    no_exceptions(at)
+    assert "The tutorial's 4,917,248 weights beside your networks" in [s.value for s in at.subheader]
+    table = next(d.value for d in at.dataframe if "Against the tutorial's figure" in d.value.columns)
+    assert list(table["Parameters"]) == [f"{784 * 14 * 14 * 32:,}", f"{core_runs.params_of(PRESETS['dense']):,}",
+                                         f"{core_runs.params_of(PRESETS['small']):,}"]
+    assert list(table["Kind"]) == ["dense (that layer alone, no biases)", "dense", "convolutional"]
+    assert table["Network"][1].startswith(f"#{ids['dense']} ") and table["Network"][2].startswith(f"#{ids['small']} ")

@@ -31,3 +31,39 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     snap = job.snapshot()
     assert snap.grads and len(snap.grads[-1].norms) == 5  # conv1-3, dense1, output
     assert any(c.value.startswith("A good learning rate") for c in at.caption)
+
+
+def test_a_live_kernel_opens_in_what_a_kernel_looks_for_on_the_run_it_became():
+    """After the training, kernel 4 of the live view opens Inside's section 8 on that run, at block 1, kernel 4,
+    already computed; while it trains there is no run to open, and the caption says so."""
+    from conftest import app_store as store
+    from conftest import no_exceptions
+
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.nn.model import build_model
+    from cnn_core.train.config import TrainConfig
+    from ui.shell import resources
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)  # Train → Inside needs st.navigation
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/train.py").run()
+    job = resources.executor().start(build_model(PRESETS["small"]), resources.dataset("mnist"),
+                                     TrainConfig(time_budget_s=2), dataset="mnist")
+    at.session_state["job"] = job  # what the Train button sets (AppTest loses its press under st.navigation)
+    job.wait_first_step(30)
+    at.run()
+    assert any(c.value.startswith("When the training ends you can open") for c in at.caption) or job.finished
+    assert job.wait(90)
+    at.run()  # the finished training becomes a run (the page reruns), then the live view offers its kernels
+    no_exceptions(at)
+    run_id = at.session_state["adopted_run"]
+    assert run_id == store().runs(at.session_state["ws"])[-1].id
+    at.selectbox(key="w_live_kernel").set_value(3).run()
+    at.button(key="live_look").click().run()
+    no_exceptions(at)
+    assert [x.value for x in at.title] == ["🔬 Inside"]  # switched
+    assert at.selectbox(key="w_model_inside").value == run_id
+    assert any(i.value.startswith("Opened from the training: kernel 4 of block 1") for i in at.info)
+    assert at.selectbox(key="w_look_block").value == 1 and at.number_input(key="w_look_kernel").value == 4
+    assert any(key[2:] == (1, 3) for key in at.session_state["kernel_patterns"])  # found without another press

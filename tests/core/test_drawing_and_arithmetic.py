@@ -41,6 +41,19 @@ def test_centred_and_off_centre_ones_end_up_in_the_same_place():
     assert abs(a[0] - 13.5) <= 1 and abs(a[1] - 13.5) <= 1
 
 
+def test_without_centring_the_drawing_stays_where_it_was_drawn():
+    """The Draw page's option: the whole canvas shrunk to 28×28 (each output pixel the mean of its 10×10 block of a
+    280-pixel canvas), so a '1' drawn in the corner stays in the corner."""
+    ink = ink_from_rgba(stroke_one(280, 5, 8, 60, width=8))
+    kept = prepare_digit(ink, centre=False)
+    assert not kept.empty and kept.image.shape == (28, 28)
+    blocks = ink.astype(np.float64).reshape(28, 10, 28, 10).mean(axis=(1, 3))
+    assert np.abs(kept.image.astype(np.float64) - blocks).max() <= 1
+    row, col = center_of_mass(kept.image)
+    assert row < 5 and col < 3  # in the corner, where the centred version would be at 13.5, 13.5
+    assert prepare_digit(np.zeros((280, 280), dtype=np.uint8), centre=False).empty
+
+
 def test_dark_ink_on_white_is_inverted_to_mnist_style():
     rgba = np.full((280, 280, 4), 255, dtype=np.uint8)
     rgba[60:220, 130:150, :3] = 0  # black stroke on an opaque white canvas

@@ -30,8 +30,9 @@ METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 LOOKED_FOR = "_looked_for"  # (model picked, drawing's digest) the class picker was last set for
 
 
-def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question) -> None:
-    """``x`` (1, 1, H, W) in [0, 1], the network's input; ``best`` the predicted class.
+def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, question, photo: bool = False) -> None:
+    """``x`` (1, C, H, W) in [0, 1], the network's input (a photo's heat is laid over its grey); ``best`` the
+    predicted class.
 
     ``question`` names the drawing and the model asked: a new one (another drawing, another model) starts the
     class picker on its own answer again, so the map and its title never explain an earlier answer.
@@ -55,14 +56,15 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, quest
     left, right = st.columns([1, 1])
     with left:
         with st.container(key="looked_heatmap"):
-            st.plotly_chart(overlay(x[0, 0], heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
+            st.plotly_chart(overlay(x[0].mean(0), heat.map, t("draw.looked_figure", cls=text_label(classes[int(target)]))),
                             key="looked", config=chart_config(displayModeBar=False))
     with right:
         h, w = heat.coarse.shape  # Grad-CAM's own resolution: the last block's maps, before enlarging
-        st.markdown(t(f"draw.looked_help_{method}", cls=plain(classes[int(target)]), h=h, w=w,
+        photo_words = "_photo" if photo and method == "grad_x_input" else ""  # a photo has no ink or strokes
+        st.markdown(t(f"draw.looked_help_{method}{photo_words}", cls=plain(classes[int(target)]), h=h, w=w,
                       size="×".join(map(str, heat.map.shape))))
         if heat.map.max() == 0:
-            st.info(t("draw.looked_nothing", cls=plain(classes[int(target)])))
+            st.info(t("draw.looked_nothing_photo" if photo else "draw.looked_nothing", cls=plain(classes[int(target)])))
 
 
 def drawing(saved) -> None:
@@ -77,9 +79,12 @@ def drawing(saved) -> None:
         canvas = drawing_canvas(dark_ink, model=str(st.session_state.get("w_model_draw", "")))
         st.caption(t("draw.canvas_help"))
         st.toggle(t("draw.dark_ink"), key="w_dark_ink")
+        # Off: centred as MNIST's digits were (what the networks learnt from); on: where it was drawn.
+        st.toggle(t("draw.keep_place"), key="w_keep_place", help=t("draw.keep_place_help"))
 
     rgba = canvas.image_data if canvas is not None else None
-    prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink)) if rgba is not None else None
+    centre = not st.session_state.get("w_keep_place", False)
+    prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink), centre=centre) if rgba is not None else None
     if prepared is None or prepared.empty:
         answer.info(t("draw.empty"))
         return
@@ -108,7 +113,8 @@ def drawing(saved) -> None:
     question = (st.session_state.get("w_model_draw"), hashlib.sha1(prepared.image.tobytes()).hexdigest())
     where_it_looked(saved.model, prepared.tensor(), names, best, question)
     st.subheader(t("draw.seen"))
-    st.plotly_chart(heatmap(prepared.tensor()[0, 0], t("draw.seen_caption"), height=300), key="seen",
+    seen_caption = t("draw.seen_caption" if centre else "draw.seen_caption_in_place")
+    st.plotly_chart(heatmap(prepared.tensor()[0, 0], seen_caption, height=300), key="seen",
                     config=chart_config())
     st.subheader(t("draw.maps"))
     if not result.blocks:

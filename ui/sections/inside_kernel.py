@@ -45,11 +45,14 @@ def kernel_look_section(saved) -> None:
     ss = st.session_state
     st.subheader(t("inside.look_title"))
     st.markdown(t("inside.look_text"))
+    request = ss.pop(state.LOOK_REQUEST, None)  # a kernel the Train page's live view opened: shown at once
+    if request is not None:
+        ss["w_look_block"], ss["w_look_kernel"] = request[0], shown_index(request[1])
     block, kernel = choose_map(model, "w_look_block", "w_look_kernel")  # kernel: the 0-based index
     found = ss.setdefault(state.KERNEL_PATTERNS, {})
     key = (ss.get("w_model_inside"), id(model), block, kernel)
     if key not in found:
-        if not st.button(t("inside.look_run"), key="look_run"):
+        if not (st.button(t("inside.look_run"), key="look_run") or request is not None):
             return
         with st.spinner(t("inside.look_running")):
             pattern = excite_kernel(model, block, kernel)
@@ -75,3 +78,10 @@ def kernel_look_section(saved) -> None:
         label = int(data.test_y[i])
         caption = f"#{i} · {names[label] if label < len(names) else label} · {num(v, 2)}"
         column.image(_picture(data.test_x[i]), width=64, caption=caption)
+
+
+def look_request_notice() -> None:
+    """At the top of the Inside page: the kernel the Train page opened is at the foot of the page."""
+    request = st.session_state.get(state.LOOK_REQUEST)
+    if request is not None:
+        st.info(t("inside.look_opened", block=request[0], kernel=shown_index(request[1])), icon="🔍")

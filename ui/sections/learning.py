@@ -11,8 +11,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.nn.inspection import tile_maps
-from ui.base.i18n import num, separators, t
+from ui.base import state
+from ui.base.i18n import num, separators, shown_index, t
 from ui.charts.figures import chart_config, step_axis
+from ui.shell.models import choose
 
 KERNELS_SHOWN = 32
 MAPS_SHOWN = 16
@@ -48,8 +50,11 @@ def gradient_curves(grads, names: list[str], title: str, step_label: str,
     return fig
 
 
-def learning_view(snap, names: list[str], has_conv: bool = True) -> None:
-    """The probe's kernels and maps (left) and the gradient sizes (right); a dense network has no kernels."""
+def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | None = None) -> None:
+    """The probe's kernels and maps (left) and the gradient sizes (right); a dense network has no kernels.
+
+    ``run_id``: the run the finished training became, whose kernels the Inside page can then open.
+    """
     probe = snap.probe
     if probe is None and (has_conv or not snap.grads):
         return
@@ -59,6 +64,7 @@ def learning_view(snap, names: list[str], has_conv: bool = True) -> None:
             st.info(t("train.live_no_conv"))
         else:
             _probe_view(probe)
+            kernel_link(min(KERNELS_SHOWN, probe.kernels.shape[0]), run_id, snap.finished)
     with right:
         if snap.grads:
             first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
@@ -80,3 +86,24 @@ def _probe_view(probe) -> None:
     maps = probe.maps[:MAPS_SHOWN]
     st.image(tile_maps(maps, cols=8, gap=2, scale=max(1, 84 // max(h, w))), clamp=True,
              caption=t("train.live_maps", n=maps.shape[0], h=h, w=w))
+
+
+def kernel_link(count: int, run_id: int | None, finished: bool) -> None:
+    """Open one of the first block's kernels shown in the Inside page's "what a kernel looks for" (its section 8),
+    on the run this training became; while it trains there is no run yet, and the caption says so."""
+    if run_id is None:
+        if not finished:
+            st.caption(t("train.live_look_later"))
+        return
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    kernel = c1.selectbox(t("train.live_look_kernel"), list(range(count)), key="w_live_kernel",
+                          format_func=lambda i: str(shown_index(i)))
+    # A callback, so the press is not lost to a rerun earlier in the script; the page switches once it is drawn.
+    c2.button(t("train.live_look"), key="live_look", on_click=_open_kernel, args=(run_id, int(kernel)))
+    if st.session_state.get(state.LOOK_REQUEST) is not None:
+        st.switch_page("pages/inside.py")
+
+
+def _open_kernel(run_id: int, kernel: int) -> None:
+    st.session_state[state.LOOK_REQUEST] = (1, kernel)  # the Inside page opens "what a kernel looks for" there
+    choose("inside", run_id)

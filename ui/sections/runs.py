@@ -168,7 +168,7 @@ def actions(runs: list[RunInfo]) -> None:
         ss["w_run_pick"] = runs[-1].id
     run = by_id[st.selectbox(t("runs.pick"), list(reversed(list(by_id))), key="w_run_pick",
                              format_func=lambda i: run_label(by_id[i]))]
-    fits_draw = core_runs.input_shape(run) == (28, 28, 1)
+    fits_draw = core_runs.fits_draw(run)
     c1, c2, c3, c4 = st.columns(4)
     if c1.button(t("runs.restore"), key="run_restore", help=t("runs.restore_help")):
         _restore(run)

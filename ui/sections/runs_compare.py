@@ -14,8 +14,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.base.errors import PlaygroundError
-from cnn_core.nn.architecture import Architecture, adapt_to_data
+from cnn_core.nn.architecture import PRESETS, Architecture, adapt_to_data, fully_connected_comparison
 from cnn_core.nn.model import build_model
+from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import RunInfo
 from cnn_core.train import comparison as core_comparison
 from cnn_core.train.comparison import Comparison
@@ -179,3 +180,38 @@ def params_section(runs: list[RunInfo]) -> None:
         return
     st.plotly_chart(params_chart(scored), key="params_chart", config=chart_config())
     st.caption(t("runs.params_help"))
+
+
+def seed_figure_rows(runs: list[RunInfo]):
+    """The tutorial's fully connected layer (its 4.9 million weights, from the core's arithmetic) above the
+    parameters of the student's own networks on the same 28×28×1 input: dense ones first, then CNNs."""
+    import pandas as pd
+
+    tutorial = PRESETS["tutorial"]
+    cmp = fully_connected_comparison(tutorial)
+    own = [r for r in runs if core_runs.input_shape(r) == (tutorial.in_height, tutorial.in_width, tutorial.in_channels)]
+    own.sort(key=lambda r: (bool(r.architecture.get("out_channels")), r.params))
+    network, kind, params = t("runs.seed_network"), t("runs.seed_kind"), t("runs.col_params")
+    share, accuracy = t("runs.seed_share"), t("train.test_accuracy")
+    rows = [{network: t("runs.seed_tutorial_row", inputs=num(cmp.input_neurons), neurons=num(cmp.pooled_neurons)),
+             kind: t("runs.seed_tutorial_kind"), params: num(cmp.dense_to_pooled_weights), share: pct(1.0, 0),
+             accuracy: "–"}]
+    for r in own:
+        rows.append({network: run_label(r),
+                     kind: t("runs.shift_kind_conv" if r.architecture.get("out_channels") else "runs.shift_kind_dense"),
+                     params: num(r.params), share: pct(r.params / cmp.dense_to_pooled_weights, 2),
+                     accuracy: pct(r.test_accuracy) if r.test_accuracy is not None else "–"})
+    return cmp, pd.DataFrame(rows)
+
+
+def seed_figure_section(runs: list[RunInfo]) -> None:
+    """The tutorial's 4.9 million beside what the student's own dense and convolutional networks measured."""
+    cmp, rows = seed_figure_rows(runs)
+    if len(rows) == 1:  # no network of the student's on 28×28×1 yet: nothing to set beside the figure
+        return
+    tutorial = PRESETS["tutorial"]
+    st.subheader(t("runs.seed_title", weights=num(cmp.dense_to_pooled_weights)))
+    st.markdown(t("runs.seed_text", inputs=num(cmp.input_neurons), neurons=num(cmp.pooled_neurons),
+                  weights=num(cmp.dense_to_pooled_weights), filters=tutorial.out_channels[0],
+                  k=tutorial.kernel_size, conv=num(cmp.conv_weights)))
+    st.dataframe(rows, hide_index=True, width="stretch", key="seed_figure_table")

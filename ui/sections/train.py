@@ -283,8 +283,9 @@ def live_view(job) -> None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
     elif validation_ahead(snap.steps, snap.evals):  # said under the curves, where a learner sees it
         st.caption(t("train.val_ahead", why=t("train.val_ahead_augment") if job.cfg.augment else ""))
+    kept = st.session_state.get(state.ADOPTED_RUN) if st.session_state.get(state.ADOPTED_JOB) is job else None
     learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)],
-                  has_conv=len(job.model.blocks) > 0)
+                  has_conv=len(job.model.blocks) > 0, run_id=kept)
     if not snap.finished:
         stop_control(job)
     elif adopt_finished_training():

@@ -33,7 +33,7 @@ def adopt_finished_training() -> bool:
     if job is None or not job.finished or st.session_state.get(state.ADOPTED_JOB) is job:
         return adopted
     st.session_state[state.ADOPTED_JOB] = job
-    _adopt(job)
+    st.session_state[state.ADOPTED_RUN] = _adopt(job)
     return True
 
 
@@ -127,10 +127,6 @@ def how_it_ended(run, code: str) -> str:
     return "" if core_runs.finished(run) else texts.translate(code, f"models.reason_{run.reason}")
 
 
-def _fits(run, shape) -> bool:
-    return shape is None or core_runs.input_shape(run) == shape
-
-
 def choose(page: str, run_id: int) -> None:
     """The visitor picks run ``run_id`` for ``page`` ("draw", "inside") from elsewhere (the Runs page): kept as
     their own choice, like a pick in the page's selectbox."""
@@ -140,14 +136,14 @@ def choose(page: str, run_id: int) -> None:
 def model_picker(page: str) -> SavedModel:
     """A selectbox of the shipped model and the workspace's runs that fit the page; returns the chosen model.
 
-    Draw (``page="draw"``) lists 28×28×1 models, Inside every run. Both start on the most accurate model that
-    fits the page, the shipped one included (:func:`cnn_core.store.runs.default_run`): never a run that blew up
-    or was stopped. A model the visitor picks stays picked, across pages too. Captions say which model is
-    shown and, for the default, why; a model that knows other classes than digits says so on Draw.
+    Draw (``page="draw"``) lists 28×28×1 models and colour ones (a photo for those), Inside every run. Both
+    start on the most accurate model that fits the page, the shipped one included
+    (:func:`cnn_core.store.runs.default_run`): never a run that blew up or was stopped. A model the visitor
+    picks stays picked, across pages too. Captions say which model is shown and, for the default, why;
+    a grey model that knows other classes than digits says so on Draw.
     """
     adopt_finished_training()
-    shape = (28, 28, 1) if page == "draw" else None
-    runs = [r for r in workspace.runs() if _fits(r, shape)]
+    runs = [r for r in workspace.runs() if page != "draw" or core_runs.fits_draw(r)]
     by_id = {r.id: r for r in runs}
     options = [SHIPPED] + [r.id for r in reversed(runs)]  # newest first after the shipped model
     key, chosen = f"w_model_{page}", f"_model_chosen_{page}"  # the widget; the visitor's own pick, kept
@@ -201,7 +197,7 @@ def model_picker(page: str) -> SavedModel:
         st.caption(t("models.why_default"))
     elif choice != SHIPPED and not core_runs.finished(by_id[choice]):
         st.warning(t(f"models.picked_{by_id[choice].reason}"))
-    if page == "draw" and list(saved.classes) != core_runs.DIGITS:
+    if page == "draw" and saved.arch.in_channels == 1 and list(saved.classes) != core_runs.DIGITS:
         names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal
         st.warning(t("models.other_classes", classes=", ".join(names[:12]), example=names[0]))
     return saved
