@@ -78,13 +78,14 @@ REAL_DATA_DIR = os.environ.get(DATA_DIR_ENV)  # as the run was started; tests no
 REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
     Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the ``ray`` tests share one
     worker, so one local Ray cluster serves them all."""
     for item in items:
-        if item.get_closest_marker("ray"):
+        if item.get_closest_marker("ray") or "ray_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("ray"))
     unmarked = [item.nodeid for item in items
                 if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
