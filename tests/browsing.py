@@ -97,12 +97,14 @@ def new_page(browser, **options):
 
 
 # Streamlit marks its root with the script run's state (the attribute its own end-to-end tests wait on); the page
-# is settled when no run is going or asked for, the connection is up and no element is still shown stale.
+# is settled when no run is going or asked for, the connection is up, no element is still shown stale and every
+# chart is drawn (Streamlit loads Plotly's code lazily: a chart's element comes before its drawing).
 SETTLED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState === undefined) return 'unknown';
   return app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED'
-    && !document.querySelector('[data-stale="true"]');
+    && !document.querySelector('[data-stale="true"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every((c) => c.querySelector('.js-plotly-plot'));
 }"""
 
 
@@ -118,9 +120,8 @@ def settle(page, timeout_ms: int = 60_000) -> None:
         if state == "unknown" and page.locator('[data-testid="stApp"]').count():
             pytest.fail("Streamlit's root no longer carries data-test-script-state: update tests/browsing.settle",
                         pytrace=False)
-        if state is True:
-            page.wait_for_timeout(150)  # one more look: a rerun asked for in the last frame starts now
-            if page.evaluate(SETTLED) is True:
+        if state is True:  # settled for 0.45 s on end: a rerun the run asked for (or a fragment's) starts within that
+            if all(page.wait_for_timeout(150) or page.evaluate(SETTLED) is True for _ in range(3)):
                 return
         page.wait_for_timeout(100)
     pytest.fail(f"the page did not settle within {timeout_ms / 1000:.0f} s", pytrace=False)

@@ -253,7 +253,7 @@ def test_a_run_that_ends_while_the_user_is_elsewhere_is_used_by_the_draw_page(re
     no_exceptions(draw)
     assert draw.session_state["trained"].model is job.model
     # the run is kept and listed; the page starts on the more accurate shipped model and says why
-    assert any(o.startswith("mnist 32") for o in draw.selectbox(key="w_model_draw").options)
+    assert any(o.startswith("32-64-128 · ") for o in draw.selectbox(key="w_model_draw").options)
     assert draw.selectbox(key="w_model_draw").value == "shipped"
     assert any(c.value.startswith("Shown first because") for c in draw.caption)
 

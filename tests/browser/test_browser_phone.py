@@ -35,7 +35,7 @@ def titles_under_toolbars(page) -> list[str]:
         for title in chart.locator(".gtitle, .annotation-text").all():
             box = title.bounding_box()
             if box and toolbar and overlaps(box, toolbar):
-                covered.append(title.inner_text())
+                covered.append(title.text_content())  # SVG text: no innerText
     return covered
 
 

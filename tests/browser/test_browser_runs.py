@@ -60,7 +60,7 @@ def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back
         shot(second, "runs")
 
 
-OVERLAY = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+OVERLAY = ".st-key-runs_overlay .js-plotly-plot"  # the curves, not the parameters chart under them
 
 
 def overlaid_runs(page) -> dict[str, int]:

@@ -250,6 +250,6 @@ def test_the_ready_comparison_trains_dense_networks_and_a_cnn_that_the_shift_cha
     shift = chart_traces(page, "shift_chart")
     assert len(shift) == 3 and all(len(t["x"]) == 7 for t in shift)  # 0..6 px for each network
     names = " ".join(t["name"] for t in shift)
-    assert "mnist 32-10" in names and "mnist 8-16" in names and "mnist 512-512-10" in names  # dense, CNN, dense
+    assert "32-10 ·" in names and "8-16 ·" in names and "512-512-10 ·" in names  # dense, CNN, dense
     assert page.get_by_text("(densa)").count() >= 2 and page.get_by_text("(convolucional)").count() >= 1
     shot(page, "es-runs-comparison-shift")

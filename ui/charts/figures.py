@@ -111,9 +111,11 @@ def below_toolbar(fig: go.Figure) -> go.Figure:
         fig.update_layout(title_text="<br>".join(wrapped))
         lines = len(wrapped)
     margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100  # Plotly's default top margin
-    wanted = TOOLBAR_PX + TITLE_PX * (lines * has_title + bool(top_titles))
+    wanted = TOOLBAR_PX + TITLE_PX * (lines * has_title + bool(top_titles)) + (lines - 1) * TITLE_PX // 2
     if has_title:  # its top edge right under the toolbar, above any subplot titles
-        fig.update_layout(title=dict(yref="container", y=1, yanchor="top", pad=dict(t=TOOLBAR_PX)))
+        # Plotly places a title of several lines half a line per extra line higher than its anchor: pushed down by that
+        fig.update_layout(title=dict(yref="container", y=1, yanchor="top",
+                                     pad=dict(t=TOOLBAR_PX + (lines - 1) * TITLE_PX // 2)))
     if margin < wanted:
         fig.update_layout(margin=dict(t=wanted))
         if fig.layout.height is not None:
