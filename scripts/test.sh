@@ -22,5 +22,5 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
-# Two processes (pytest-xdist), the tests handed out as each finishes; the Ray tests stay together on one.
+# Two processes (pytest-xdist): the browser and Ray tests one after another on one, everything else on the other.
 python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -82,11 +82,12 @@ REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
-    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the ``ray`` tests share one
-    worker, so one local Ray cluster serves them all."""
+    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser and Ray tests
+    share one worker, one at a time as before (one server, one browser and one local Ray cluster serve them all,
+    and no two of them train against each other on two cores); the other worker runs everything else."""
     for item in items:
-        if item.get_closest_marker("ray") or "ray_cluster" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("ray"))
+        if any(item.get_closest_marker(m) for m in ("browser", "ray")) or "ray_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser_and_ray"))
     unmarked = [item.nodeid for item in items
                 if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
     if unmarked:
