@@ -130,10 +130,11 @@ def _overlaps(boxes) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("query, width", [("&lang=en", None), ("&lang=en&f=8,16,32,64&dense=512,256", None),
                                           ("&lang=en&f=16&pool=none&dense=84,32", None),
-                                          ("&lang=es", 960), ("&lang=es&f=8,16,32,64&dense=512,256", 960)])
+                                          ("&lang=es", 960), ("&lang=es&f=8,16,32,64&dense=512,256", 960),
+                                          ("&lang=es", 390), ("&lang=es&f=16&dense=32", 390)])  # a phone
 def test_diagram_labels_never_overlap(server, page, query, width):
-    """Spanish labels are longer ('aplanado', 'densa 1'): on a 960 px laptop 'aplanado' and 'salida' had run
-    together."""
+    """Spanish labels are longer ('aplanado', 'densa 1'): on a 960 px laptop, and then on a 390 px phone,
+    'aplanado' and 'salida' had run together."""
     before = page.viewport_size
     if width:
         page.set_viewport_size({"width": width, "height": before["height"]})

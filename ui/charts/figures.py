@@ -28,10 +28,10 @@ def text_label(value) -> str:
 
 
 # A 10 px bold label character is about 6.5 px wide; the diagram is drawn to fit its width, so in diagram units a
-# character's width depends on the whole diagram's: the labels are laid out for a column this wide (a laptop's
-# narrowest) and are then wide enough apart on any wider screen.
+# character's width depends on the whole diagram's: the labels are laid out for a column this wide (a phone's,
+# 390 px less the page's margins) and are then wide enough apart on any wider screen.
 LABEL_CHAR_PX = 6.5
-LABEL_DESIGN_WIDTH_PX = 600
+LABEL_DESIGN_WIDTH_PX = 340
 LABEL_ROW_PX = 36  # the second row of labels sits this far below the first (a label is 2 lines of 10 px)
 COLORS = {"input": "#9aa5b1", "conv": "#4c78a8", "pool": "#f58518", "flatten": "#72b7b2",
           "dense": "#54a24b", "output": "#e45756"}
