@@ -7,11 +7,11 @@ none gives up before STEP_TIMEOUT_S, nor the room before ``timeout``, which is
 generous for a busy 2-core machine: only a real hang runs into them.
 
 What is asserted is the outcome: every session finished, some queued, the
-server answered every request, its memory stayed bounded, and each queued
-training showed an estimated wait. How close each estimate came to the wait
-that followed is the JSON's ``ratio`` (``python -m benchmarks.load_test --waves
-3,10`` measures a wave of 3, then of 10): not yet within ±30 % on a busy
-machine, so it is reported, not asserted (README, issue 21). How fast the pages
+server answered every request, its memory stayed bounded. Each queued
+training's first estimated wait and the wait that followed are in the JSON
+with their ratio (``python -m benchmarks.load_test --waves 3,10`` measures a
+wave of 3, then of 10): not yet within ±30 % on a busy machine, so reported,
+not asserted (README, issue 21). How fast the pages
 drew is the script's JSON (printed here; the idle baseline is measured in the
 same run), never a pass mark: on two cores shared by eleven browser tabs, a
 Ray cluster and the trainings, a page's drawing time measures the test machine.
@@ -23,9 +23,6 @@ from browsing import require_chromium
 from conftest import data_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
-
-
-MIN_WAIT_S = 5.0  # shorter waits are read to the page's 1 s refresh: 30 % of them is below what a page can show
 
 
 def run_load_test(timeout: float, ray: str | None = None) -> dict:
@@ -54,13 +51,11 @@ def check(report: dict) -> None:
     assert report["home_page_loads"] >= 1  # it drew while the room trained (a wait fails after STEP_TIMEOUT_S)
     assert report["server_peak_rss_mb"] < 4000
     assert report["ok"]
-    for wave in report["waves"]:  # queued trainings showed an estimate; how close it came is the JSON's ratio
-        judged = [q for q in wave["queued"] if q["real_wait_s"] >= MIN_WAIT_S]
-        assert judged and all(q["ratio"] > 0 for q in judged), wave
+    # How close each queued training's estimate came to its wait is the JSON's ``waves[].queued[].ratio``: reported.
 
 
 def test_ten_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive():
-    check(run_load_test(timeout=300))
+    check(run_load_test(timeout=1200))  # the other test process trains beside it: generous, as for Ray
 
 
 @pytest.mark.ray

@@ -83,17 +83,19 @@ def progress(comparison: Comparison, live: bool) -> None:
         job = jobs[n] if n < len(jobs) else None
         snap = job.snapshot() if job is not None else None
         if snap is None:
-            st.markdown(f"{line} · {t('runs.cmp_stopped' if comparison.finished else 'runs.cmp_waiting')}")
+            waiting = "runs.cmp_stopped" if comparison.finished else "runs.cmp_waiting"
+            st.markdown(t("runs.cmp_state", line=line, state=t(waiting)))
         elif snap.status == "queued":
-            st.markdown(f"{line} · {t('runs.cmp_queued', position=snap.queue_position or 1)}")
+            st.markdown(t("runs.cmp_state", line=line, state=t("runs.cmp_queued", position=snap.queue_position or 1)))
         elif not snap.finished:
             done = snap.last.progress if snap.last is not None else 0.0
             st.progress(min(done, 1.0), text=f"{line} · {t('runs.cmp_training', percent=pct(done, 0))}")
         elif snap.result is not None and snap.result.test_accuracy is not None:
             run = f"#{kept[n]}" if kept.get(n) is not None else "–"
-            st.markdown(f"{line} · {t('runs.cmp_done', accuracy=pct(snap.result.test_accuracy), run=run)}")
+            done = t("runs.cmp_done", accuracy=pct(snap.result.test_accuracy), run=run)
+            st.markdown(t("runs.cmp_state", line=line, state=done))
         else:
-            st.markdown(f"{line} · {t('runs.cmp_stopped')}")
+            st.markdown(t("runs.cmp_state", line=line, state=t("runs.cmp_stopped")))
     if comparison.error is not None:
         st.error(error_text(comparison.error), icon="⚠️")
     if not comparison.finished:
