@@ -151,7 +151,8 @@ def test_home_promises_only_what_this_server_measured():
     new.source, new.reason, new.test_accuracy = "trained", "done", 0.99987
     app_store().add_run(app_store().create_workspace(), new)
     at.run()
-    assert "99,99 %" in train_line(at)  # this server's best finished training, measured
+    best = app_store().best_accuracy("mnist")  # this server's best finished training (another test's may be better)
+    assert best >= 0.99987 and numbers.format_percent(best, "es") in train_line(at)
 
 
 def test_home_explains_a_cnn_and_offers_the_90_minute_path_and_the_guide():
