@@ -36,6 +36,7 @@ class Settings:
     # a fresh server's first page reads these settings before anything needs torch
     ray_cpus_per_training: float = env.BY_NAME["RAY_CPUS"].default
     ray_gpus_per_training: float = env.BY_NAME["RAY_GPU_FRACTION"].default
+    cpu_threads: int = env.BY_NAME["CPU_THREADS"].default  # the torch threads the running trainings share
     ray_max_running: int | None = None  # trainings at once on the cluster; None: as many as its CPUs hold
     max_decode_megapixels: int = env.BY_NAME["MAX_DECODE_MEGAPIXELS"].default  # an image zip's pixels, all together
     max_database_mb: float = 2048  # model megabytes the whole server keeps

@@ -37,6 +37,16 @@ if os.environ.get("CNNP_TESTS_CHOSE_HOME") or "CNN_PLAYGROUND_HOME" not in os.en
     os.environ["CNN_PLAYGROUND_HOME"] = tempfile.mkdtemp(prefix="cnnp-home-")
     os.environ["CNNP_TESTS_CHOSE_HOME"] = "1"
 
+# Each test process gets its share of the cores: two processes running torch with every core's worth of threads
+# each spend most of their time waiting on each other (OpenMP's workers spin; measured on 2 cores: a training step
+# 2.5 times slower than with one thread each). The servers, command lines and Ray nodes the tests start inherit it.
+_TEST_PROCESSES = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _TEST_PROCESSES > 1:
+    _share = str(max(1, (os.cpu_count() or 1) // _TEST_PROCESSES))
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", BY_NAME["CPU_THREADS"].env):
+        os.environ.setdefault(_var, _share)
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
 # Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
 os.environ.setdefault("RAY_AUTH_MODE", "token")

@@ -80,6 +80,9 @@ VARS = (
     Var("CACHE_MB", "float", 2048, 0, 10**7, doc="decoded image zips kept on disk, megabytes; 0 keeps none"),
     Var("MAX_CONCURRENT", "int", max(1, CORES // 2), 1, 1024, shown="cores / 2",
         doc="trainings at once; the rest queue and see their place"),
+    Var("CPU_THREADS", "int", CORES, 1, 1024, shown="cores",
+        doc="CPU threads the server's trainings share, split equally among the ones running; lower it when the "
+            "machine also runs other work (two servers or test processes on one machine: cores / 2 each)"),
     Var("MAX_TRAIN_SECONDS", "float", 300, 1, 86400, doc="the longest time budget a user may pick"),
     Var("MAX_EPOCHS", "float", 20, 0.1, 1000, doc="the most epochs a user may pick"),
     Var("MEMORY_MB", "float", 2048, 16, 10**7,

@@ -4,6 +4,7 @@ the other on (synthetic) MNIST, kept as runs while the visitor is on another pag
 import json
 import time
 
+import pytest
 from conftest import REPO, no_exceptions, open_page
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
@@ -19,6 +20,7 @@ def chart(at: AppTest, key: str) -> dict:
     return json.loads(charts[0].proto.spec)
 
 
+@pytest.mark.slow  # seconds of training: the CI tier, not the edit loop
 def test_the_ready_comparison_trains_three_networks_in_turn_across_pages_and_charts_parameters_against_accuracy(
         monkeypatch):
     from ui.sections import runs_compare

@@ -33,6 +33,7 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     assert any(c.value.startswith("A good learning rate") for c in at.caption)
 
 
+@pytest.mark.slow  # seconds of training: the CI tier, not the edit loop
 def test_a_live_kernel_opens_in_what_a_kernel_looks_for_on_the_run_it_became():
     """After the training, kernel 4 of the live view opens Inside's section 8 on that run, at block 1, kernel 4,
     already computed; while it trains there is no run to open, and the caption says so."""

@@ -254,6 +254,9 @@ def test_epoch_marks_fall_where_each_pass_ends():
     steps = [StepEvent(s, s / per_epoch, 0.1, 0.9, 1e-3, s, 100, 0, 0) for s in range(1, 3 * per_epoch + 5, 7)]
     assert epoch_marks(steps) == [(469, 1), (938, 2), (1407, 3)]
     assert epoch_marks([]) == []
+    # A tiny dataset passes 437 times in a short run: every 50th pass is marked, never hundreds of lines.
+    many = [StepEvent(s, s / 23, 0.1, 0.9, 1e-3, s, 100, 0, 0) for s in range(10, 10060, 10)]
+    assert [e for _, e in epoch_marks(many)] == [50, 100, 150, 200, 250, 300, 350, 400]
 
 
 def test_an_inspection_leaves_the_torch_thread_count_as_it_was():

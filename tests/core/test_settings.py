@@ -115,6 +115,20 @@ def test_every_setting_is_read_from_its_variable():
             loaded.ray_address) == (100, 3, 7, 0.5, "auto")
 
 
+
+def test_the_servers_trainings_share_the_cpu_threads_it_is_given(app_env):
+    """CNN_PLAYGROUND_CPU_THREADS reaches the server's scheduler: its running trainings split those threads."""
+    from ui.shell import resources
+
+    try:
+        for threads, running, each in (("1", "1", 1), ("8", "2", 4)):
+            app_env(CNN_PLAYGROUND_CPU_THREADS=threads, CNN_PLAYGROUND_MAX_CONCURRENT=running)
+            resources.scheduler.clear()
+            assert resources.scheduler().threads_per_job() == each
+    finally:
+        resources.scheduler.clear()
+
+
 # ------------------------------------------------------------------ who says so: the app, the log, the CLI
 
 def _unescaped(markdown: str) -> str:

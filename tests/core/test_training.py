@@ -143,6 +143,7 @@ def test_confusion_matrix_counts():
     assert m.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
 
 
+@pytest.mark.slow  # seconds of training: the CI tier, not the edit loop
 # ------------------------------------------------------------------ background jobs
 
 def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_data):
@@ -310,6 +311,7 @@ def test_evaluate_reports_accuracy_and_predictions(tiny_data):
     assert loss > 0
 
 
+@pytest.mark.slow  # seconds of training: the CI tier, not the edit loop
 def test_a_job_whose_owner_is_gone_stops_itself(tiny_data):
     alive = threading.Event()
     alive.set()
@@ -421,12 +423,13 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
                 "speedup_vs_baseline", "baseline_in_this_process_images_per_s"):
         assert report[key] > 0, key
     ratio = report["images_per_s"] / report["baseline_images_per_s"]
-    assert report["speedup_vs_baseline"] == pytest.approx(ratio, rel=2e-3)  # from the unrounded speeds
+    # Printed to two decimals, from the unrounded speeds: within half a hundredth of the printed speeds' ratio.
+    assert report["speedup_vs_baseline"] == pytest.approx(ratio, abs=0.006)
     # The app's default precision on this machine, and the same loop in fp32 beside it.
     assert report["precision"] == resolve_precision("auto", torch.device("cpu"))
     fp32 = report["fp32"]
     assert fp32["speedup_vs_baseline"] == pytest.approx(fp32["images_per_s"] / report["baseline_images_per_s"],
-                                                        rel=2e-3)
+                                                        abs=0.006)
     assert fp32["ratio_to_matmul"] == pytest.approx(fp32["train_gflops"] / report["matmul_gflops"], abs=0.01)
     if report["precision"] == "bf16":
         assert report["bf16_matmul_gflops"] > 0 and len(report["per_round"]["ours_fp32"]) == 1
@@ -483,13 +486,13 @@ data = load_dataset("mnist", sys.argv[2], download=False)
 faults = {}
 
 def count(event):
-    if isinstance(event, training.StepEvent) and event.step in (5, 105):
+    if isinstance(event, training.StepEvent) and event.step in (5, 25):
         faults[event.step] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 # fp32: bf16 activations are half the size, and glibc's default threshold then keeps them mapped anyway.
-cfg = training.TrainConfig(epochs=106 / 453, eval_every_s=1e9, precision="fp32")
+cfg = training.TrainConfig(epochs=26 / 453, eval_every_s=1e9, precision="fp32")
 training.train(build_model(PRESETS["tutorial"], seed=0), data, cfg, on_event=count, evaluate_test=False)
-print((faults[105] - faults[5]) / 100)
+print((faults[25] - faults[5]) / 20)
 """
 
 

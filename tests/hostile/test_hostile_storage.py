@@ -212,6 +212,7 @@ def within(seconds: float, call):
     return box
 
 
+@pytest.mark.slow  # waits out the database's timeout
 def test_a_database_server_that_accepts_and_never_answers_ends_in_storage_down(silent_server):
     done = within(30, lambda: Storage(f"postgresql://nobody@127.0.0.1:{silent_server}/none", timeout_s=1))
     assert isinstance(done.get("error"), StorageDownError), done
@@ -219,6 +220,7 @@ def test_a_database_server_that_accepts_and_never_answers_ends_in_storage_down(s
     assert "database cannot be reached" in en and "no se puede acceder a la base de datos" in es
 
 
+@pytest.mark.slow  # waits out the database's timeout
 def test_a_database_locked_by_another_writer_ends_in_storage_down_in_time(database_url):
     store = Storage(database_url, timeout_s=1)
     code = store.create_workspace()
@@ -239,6 +241,7 @@ def test_a_database_locked_by_another_writer_ends_in_storage_down_in_time(databa
     store.close()
 
 
+@pytest.mark.slow  # waits out the database's timeout
 @pytest.mark.postgres
 def test_a_postgresql_backend_that_freezes_mid_session_ends_in_storage_down_not_a_hang(postgres_server_url):
     """The server took the connection and answered before; then its backends stop (SIGSTOP: the kernel still
@@ -285,6 +288,7 @@ def test_a_postgresql_backend_that_freezes_mid_session_ends_in_storage_down_not_
     store.close()
 
 
+@pytest.mark.slow  # waits out the database's timeout
 def test_the_app_on_a_database_that_never_answers_says_so_instead_of_hanging(app_env, silent_server):
     from ui.shell import workspace
 

@@ -262,12 +262,18 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
     return localised(fig)
 
 
+MAX_EPOCH_MARKS = 10  # a small dataset passes hundreds of times in a minute: a line for each hid the curves
+
+
 def epoch_marks(steps) -> list[tuple[int, int]]:
-    """(step, epoch) where each full pass over the training set ends, from the steps' epoch counter."""
+    """(step, epoch) where full passes over the training set end, from the steps' epoch counter: every pass, or
+    every 2nd, 5th, 10th, 20th… so that at most MAX_EPOCH_MARKS are drawn."""
     if not steps or steps[-1].epoch <= 0:
         return []
     per_epoch = steps[-1].step / steps[-1].epoch
-    return [(round(e * per_epoch), e) for e in range(1, int(steps[-1].epoch + 1e-9) + 1)
+    epochs = int(steps[-1].epoch + 1e-9)
+    every = next(k * 10**p for p in range(12) for k in (1, 2, 5) if epochs / (k * 10**p) <= MAX_EPOCH_MARKS)
+    return [(round(e * per_epoch), e) for e in range(every, epochs + 1, every)
             if round(e * per_epoch) <= steps[-1].step]
 
 

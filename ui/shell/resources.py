@@ -53,7 +53,7 @@ def shipped_meta() -> dict:
 def scheduler() -> Scheduler:
     from cnn_core.train.jobs import Scheduler
 
-    return Scheduler(max_running=settings().max_concurrent)
+    return Scheduler(max_running=settings().max_concurrent, cpu_threads=settings().cpu_threads)
 
 
 @st.cache_resource
