@@ -27,4 +27,4 @@ RUN useradd --create-home playground && mkdir -p /data /cache && chown playgroun
 USER playground
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health')"
-CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
+CMD ["streamlit", "run", "server.py", "--server.address=0.0.0.0", "--server.port=8501"]

@@ -22,5 +22,5 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
-# Two processes (pytest-xdist): the browser and Ray tests one after another on one, everything else on the other.
+# Two processes (pytest-xdist): the browser tests one after another on one, the Ray tests on one, the rest on either.
 python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -44,12 +44,13 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(**settings: str):
-    """A fresh `streamlit run app.py` on a free localhost port, with these environment settings; yields its URL."""
+def streamlit_server(script: str = "app.py", **settings: str):
+    """A fresh `streamlit run app.py` (or ``server.py``, as the deployment files start it) on a free localhost
+    port, with these environment settings; yields its URL."""
     port = free_port()
     env = {**os.environ, "CNN_PLAYGROUND_DATA_DIR": str(data_dir()), "PYTHONUNBUFFERED": "1", **settings}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

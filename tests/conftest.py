@@ -92,12 +92,15 @@ REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
-    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser and Ray tests
-    share one worker, one at a time as before (one server, one browser and one local Ray cluster serve them all,
-    and no two of them train against each other on two cores); the other worker runs everything else."""
+    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests share one
+    worker, one at a time (one Streamlit server and one Chromium serve them all), and the Ray tests another (one
+    local Ray cluster serves them); every other test goes to whichever worker is free. Each process trains with
+    its share of the cores (above), so the two groups' trainings do not fight over threads."""
     for item in items:
-        if any(item.get_closest_marker(m) for m in ("browser", "ray")) or "ray_cluster" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("browser_and_ray"))
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("ray") or "ray_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("ray"))
     unmarked = [item.nodeid for item in items
                 if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
     if unmarked:

@@ -211,7 +211,9 @@ def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lan
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+# bf16 only (fp32's epoch on the tutorial network is a minute of one core): fp32 training is
+# test_a_few_hundred_steps_on_real_mnist_reach_97_percent[fp32]'s and the command line's (test_cli_train_*).
+@pytest.mark.parametrize("precision", ["bf16"])
 def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, precision):
     at = page("train")
     no_exceptions(at)

@@ -36,7 +36,8 @@ def seed(room: str, n: int) -> None:
 
 def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_closed_room(browser):
     lan = netaddr.lan_addresses()
-    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY=KEY) as url, \
+    # server.py, as the Docker, Compose and Kubernetes files start the app (the guide's hosted path)
+    with streamlit_server("server.py", CNN_PLAYGROUND_INSTRUCTOR_KEY=KEY) as url, \
             new_page(browser) as teacher, new_page(browser) as student:
         port = url.rsplit(":", 1)[-1]
         # The sidebar's "Share this network" box on Home: the same warning, the same network address.

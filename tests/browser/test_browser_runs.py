@@ -150,7 +150,8 @@ def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_
     from scripts.pgserver import fresh_database
 
     database = fresh_database(postgres_server_url)
-    with streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as one, \
+    # Replicas as the deployment files start them (server.py) and as a laptop does (app.py): the same app.
+    with streamlit_server("server.py", CNN_PLAYGROUND_DATABASE_URL=database) as one, \
             streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two, new_page(browser) as page:
         ws = train_briefly(page, one)
         open_page(page, f"{two}/runs?lang=en&ws={ws}", "text=Runs to compare")

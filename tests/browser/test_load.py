@@ -1,9 +1,12 @@
 """The hosted-workshop load test, run as part of the suite (about a minute each).
 
 Four browser sessions press Train at once against a real server (trainings in
-the server's own threads), three through a real local Ray cluster: more than
-the training slots, so some queue. The room of ten (or 3 then 10) is
-``python -m benchmarks.load_test``'s, with its JSON (README, issue 21).
+the server's own threads): more than the training slots, so some queue. The
+room of ten (or 3 then 10), and the same room on a Ray cluster (``--ray``), is
+``python -m benchmarks.load_test``'s, with its JSON (README, issue 21); in the
+suite, a browser's training on the cluster goes through the same page and the
+same executor calls as tests/cluster/test_ray.py's (progress, Stop, a dying
+node, the shared queue with its estimate).
 Every wait is on a condition (a page, a button, the "Test accuracy" text);
 none gives up before STEP_TIMEOUT_S, nor the room before ``timeout``, which is
 generous for a busy 2-core machine: only a real hang runs into them.
@@ -27,14 +30,14 @@ from conftest import data_dir
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
-def run_load_test(sessions: int, timeout: float, ray: str | None = None) -> dict:
+def run_load_test(sessions: int, timeout: float) -> dict:
     """The room through benchmarks/load_test.py; fails if a session has not finished ``timeout`` s after Train."""
     from benchmarks import load_test
 
     chromium = require_chromium()
     args = load_test.argparse.Namespace(
         data_dir=str(data_dir()), sessions=sessions, waves=[sessions], budget=5, max_concurrent=None, timeout=timeout,
-        max_home_s=0, max_rss_mb=4000, chromium=chromium, ray=ray, step_timeout_s=load_test.STEP_TIMEOUT_S)
+        max_home_s=0, max_rss_mb=4000, chromium=chromium, ray=None, step_timeout_s=load_test.STEP_TIMEOUT_S)
     # Its own Playwright, in a thread of its own: the session's shared browser keeps Playwright's event loop
     # running in this thread, where a second sync Playwright refuses to start.
     from concurrent.futures import ThreadPoolExecutor
@@ -57,14 +60,4 @@ def check(report: dict, sessions: int) -> None:
 
 
 def test_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive():
-    check(run_load_test(4, timeout=600), 4)  # the other test process trains beside it: generous, as for Ray
-
-
-@pytest.mark.ray
-def test_browser_sessions_training_on_a_ray_cluster_all_finish(ray_cluster):
-    # The server inherits this process's RAY_AUTH_MODE and RAY_AUTH_TOKEN (set by the fixture).
-    # Three 5-second runs one after another on one 2-CPU worker node: under a minute when the machine is quiet;
-    # 10 minutes is for a machine five times oversubscribed, still short of forever.
-    report = run_load_test(3, timeout=600, ray=ray_cluster.address)
-    assert report["executor"] == "ray"
-    check(report, 3)
+    check(run_load_test(4, timeout=600), 4)  # the other test processes train beside it: generous

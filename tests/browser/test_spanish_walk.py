@@ -257,6 +257,9 @@ class Walk:
     def chart_data(self, key: str) -> list[dict]:
         chart = self.page.locator(f".st-key-{key} .js-plotly-plot").first
         chart.wait_for(timeout=60_000)
+        # Plotly marks its element before it attaches the figure's data: wait for the data, then read it.
+        self.page.wait_for_function(f"() => document.querySelector('.st-key-{key} .js-plotly-plot')?.data",
+                                    timeout=60_000)
         return chart.evaluate("(div) => div.data.map((t) => ({x: t.x, y: t.y, z: t.z}))")
 
     def answer(self) -> dict:

@@ -32,10 +32,10 @@ def test_dockerfile_copies_what_the_app_needs_and_runs_it():
     copied = {src for line in re.findall(r"^COPY (.+)$", text, re.M) for src in line.split()[:-1]}
     for path in copied:
         assert (REPO / path).exists(), path
-    imported = {"app.py", "cnn_core", "pages", "ui", ".streamlit", "requirements.txt"}
+    imported = {"app.py", "server.py", "cnn_core", "pages", "ui", ".streamlit", "requirements.txt"}
     assert imported <= copied
     assert "download.pytorch.org/whl/cpu" in text
-    assert re.search(r'CMD \["streamlit", "run", "app.py"', text)
+    assert re.search(r'CMD \["streamlit", "run", "server.py"', text)  # its log says the key's state at start
 
 
 def test_cloud_requirements_match_the_app_requirements():

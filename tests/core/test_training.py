@@ -37,12 +37,13 @@ from cnn_core.train.trainer import (
 @pytest.mark.realdata
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_a_few_hundred_steps_on_real_mnist_reach_97_percent(mnist, precision):
+    """The floor of the app's recipe: 200 steps of 128 images (under half an epoch) reach 97 % on the test set."""
     torch.manual_seed(0)
     model = build_model(PRESETS["tutorial"])
     history = History()
-    cfg = TrainConfig(epochs=300 / math.ceil(58_000 / 128), batch_size=128, eval_every_s=1.0, precision=precision)
+    cfg = TrainConfig(epochs=200 / math.ceil(58_000 / 128), batch_size=128, eval_every_s=1.0, precision=precision)
     result = train(model, mnist, cfg, on_event=history)
-    assert result.reason == "done" and result.steps == 300 and result.precision == precision
+    assert result.reason == "done" and result.steps == 200 and result.precision == precision
     assert result.test_accuracy >= 0.97, result.test_accuracy
     first = sum(s.loss for s in history.steps[:20]) / 20
     last = sum(s.loss for s in history.steps[-20:]) / 20

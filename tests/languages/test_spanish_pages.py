@@ -175,7 +175,7 @@ def test_the_teachers_guides_exist_in_both_languages_with_the_tutorials_numbers(
     for lang, figures in (("es", ("25.088", "208.982", "6.272")), ("en", ("25,088", "208,982", "6,272"))):
         text = (REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8")
         assert all(f in text for f in figures), lang
-        assert "streamlit run app.py --server.address 0.0.0.0" in text
+        assert "streamlit run server.py --server.address 0.0.0.0" in text  # says the key's state as it starts
 
 
 def test_the_readme_and_the_guides_state_the_default_model_rule_and_what_a_seen_solution_counts_as():
