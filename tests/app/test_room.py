@@ -48,13 +48,13 @@ def test_without_a_key_the_room_page_gives_the_exact_line_and_the_log_says_so_on
     at = page("room", lang="es")
     no_exceptions(at)
     assert table["room.no_key"] in [w.value for w in at.warning]
-    assert [c.value for c in at.code] == ["CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"]
+    assert [c.value for c in at.code] == ["CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run server.py"]
     monkeypatch.setattr(instructor, "_said", False)
     with caplog.at_level(logging.WARNING, logger="ui.shell.instructor"):
         for _ in range(3):  # every session's first page calls it: the log says it once
             assert AppTest.from_function(_log_key_state).run().exception == []
     said = [r.getMessage() for r in caplog.records if r.name == "ui.shell.instructor"]
-    assert len(said) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY=" in said[0] and "streamlit run app.py" in said[0]
+    assert len(said) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY=" in said[0] and "streamlit run server.py" in said[0]
 
 
 @pytest.mark.slow  # a fresh server process

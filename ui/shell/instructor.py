@@ -19,7 +19,7 @@ from ui.shell import resources
 log = logging.getLogger(__name__)
 _said_lock = threading.Lock()
 _said = False  # whether this process has said its key's state
-NO_KEY_LINE = "CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run app.py"  # the guide's first command
+NO_KEY_LINE = "CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run server.py"  # the guide's first command
 
 
 def instructor_key(settings: Settings | None = None) -> str:
