@@ -237,6 +237,26 @@ def test_replicas_share_one_fair_queue_with_position_and_estimated_wait(ray_clus
     assert first.wait(60)
 
 
+def test_a_queued_runs_first_estimate_counts_the_running_runs_final_evaluation(ray_cluster, mnist, monkeypatch):
+    """On an app that has not timed an evaluation yet, a queue's first number comes with the running run's first
+    validation point: it must count that run's end (its final evaluation), not the figure the queue heard before,
+    which left the end out (the load test's first estimates were then a quarter of the real wait)."""
+    from cnn_core.train import ray_executor
+    from cnn_core.train.jobs import RunCosts
+
+    monkeypatch.setattr(ray_executor, "_costs", RunCosts(start_s=1.0))  # a fresh app: nothing timed yet
+    ex = executor(ray_cluster, max_running=1)
+    tutorial = build_model(PRESETS["tutorial"], seed=0)  # an end of seconds: 12,000 images evaluated
+    first = ex.start(tutorial, mnist, TrainConfig(time_budget_s=5), dataset="mnist")
+    wait_for(lambda: first.snapshot().status == "running", 120, "the first training to be admitted")
+    second = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=5), dataset="mnist")
+    snap = wait_for(lambda: (s := second.snapshot()).wait_s is not None and s, 120, "an estimated wait")
+    left = first.remaining_s()
+    assert snap.status == "queued" and snap.wait_s >= 0.7 * left, (snap.wait_s, left)
+    second.stop()
+    assert first.wait(120) and second.wait(60)
+
+
 def test_a_worker_node_dying_mid_run_fails_the_run_with_a_message_and_keeps_curves_and_weights(ray_cluster, mnist):
     model = model_for(mnist)
     before = {k: v.clone() for k, v in model.state_dict().items()}
