@@ -1,5 +1,7 @@
 """The app in Spanish, page by page (AppTest): numbers, exercises and their feedback."""
 
+import re
+
 from conftest import REPO, open_page
 from streamlit.testing.v1 import AppTest
 
@@ -145,7 +147,8 @@ def test_home_promises_only_what_this_server_measured():
     at.query_params["lang"] = "es"
     at.run()
     shipped = numbers.format_percent(load_pretrained().meta["test_accuracy"], "es")
-    assert shipped in train_line(at) and "98 %" not in train_line(at)
+    # No fixed "98 %" promise (a figure this server measured, e.g. "97,98 %", may end in those digits).
+    assert shipped in train_line(at) and not re.search(r"(?<![\d,.])98 %", train_line(at))
     raw = checkpoint.to_bytes(build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
     new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "finished.cnn.zip")
     new.source, new.reason, new.test_accuracy = "trained", "done", 0.99987
