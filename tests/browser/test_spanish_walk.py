@@ -37,6 +37,7 @@ from browsing import SHOTS, errors_on, new_page, toolbar_titles
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
+from ui.shell.component_texts import CANVAS_TOOLBAR
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -200,10 +201,19 @@ class Walk:
         self.n += 1
         self.shot(f"walk-{self.size}-{self.n:02d}-{step}")
         now = self.text()
+        # A canvas just mounted (a model switch gives each model its own) names its toolbar's buttons in English
+        # until the page's texts script, throttled, reaches it: the settled page gets 5 s to be all Spanish.
+        deadline = time.time() + 5
+        while time.time() < deadline and any(label in now for label in CANVAS_TOOLBAR):
+            self.page.wait_for_timeout(250)
+            now = self.text()
         for text in [*samples, now]:
             # Streamlit's "Skip to main content" sits off-screen until a keyboard user focuses it, and its
-            # translation can land a moment after the menu: in the samples it is left out, at the end it counts.
-            text = text if text is now else text.replace("Skip to main content", "")
+            # translation can land a moment after the menu, as a new canvas's toolbar names can: in the samples
+            # they are left out, at the end they count.
+            if text is not now:
+                for late in ("Skip to main content", *CANVAS_TOOLBAR):
+                    text = text.replace(late, "")
             found = {**leaks(text, three_decimals),
                      "numbers": numbers_not_spanish(text) if not three_decimals else
                      [n for n in numbers_not_spanish(text) if not re.fullmatch(r"\d,\d{3}", n)],
