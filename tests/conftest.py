@@ -6,10 +6,12 @@ directory is missing, so CI cannot go green without having run them.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import io
 import os
 import secrets
+import shutil
 import socket
 import struct
 import sys
@@ -33,9 +35,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 # The app's own files (its SQLite database) go to a fresh folder per test process, never the user's: pytest-xdist's
 # workers inherit the controller's environment, so a folder this file chose is chosen again in each worker.
+# The folder goes when the process that made it ends (835 of them had piled up in /tmp over a day's runs).
 if os.environ.get("CNNP_TESTS_CHOSE_HOME") or "CNN_PLAYGROUND_HOME" not in os.environ:
     os.environ["CNN_PLAYGROUND_HOME"] = tempfile.mkdtemp(prefix="cnnp-home-")
     os.environ["CNNP_TESTS_CHOSE_HOME"] = "1"
+    atexit.register(shutil.rmtree, os.environ["CNN_PLAYGROUND_HOME"], ignore_errors=True)
 
 # Each test process gets its share of the cores: two processes running torch with every core's worth of threads
 # each spend most of their time waiting on each other (OpenMP's workers spin; measured on 2 cores: a training step
@@ -88,17 +92,25 @@ REAL_DATA_DIR = os.environ.get(DATA_DIR_ENV)  # as the run was started; tests no
 REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 
 
+# The browser tests in two groups of about the same time (measured: about 350 s each of a 13-minute run), each
+# with its own server and Chromium, on two of the three test processes.
+SECOND_BROWSER_GROUP = {"test_browser_runs.py", "test_spanish_walk.py", "test_spanish_browser.py",
+                        "test_browser_room.py"}
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
-    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests share one
-    worker, one at a time (one Streamlit server and one Chromium serve them all), and the Ray tests another (one
-    local Ray cluster serves them); every other test goes to whichever worker is free. Each process trains with
-    its share of the cores (above), so the two groups' trainings do not fight over threads."""
+    Under pytest-xdist (``-n 3 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests are two
+    groups (SECOND_BROWSER_GROUP), each on one worker, one test at a time (one Streamlit server and one Chromium
+    serve a group), and the Ray tests another (one local Ray cluster serves them); every other test goes to
+    whichever worker is free. Each process trains with its share of the cores (above, at least one thread), so
+    the groups' trainings do not fight over threads."""
     for item in items:
         if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            second = Path(str(item.fspath)).name in SECOND_BROWSER_GROUP
+            item.add_marker(pytest.mark.xdist_group("browser-2" if second else "browser"))
         elif item.get_closest_marker("ray") or "ray_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("ray"))
     unmarked = [item.nodeid for item in items
@@ -255,9 +267,12 @@ def database_url(request, tmp_path):
 
 # ------------------------------------------------------------------ Ray (cnn_core.train.ray_executor)
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_cluster(real_data_dir):
     """A real local Ray cluster (a head and one worker node, token authentication on), this process joined to it.
+
+    One per test module (they are all in tests/cluster/test_ray.py): an idle cluster costs about 7 % of a core
+    (its head, dashboard and raylets), which the rest of the suite's ten minutes should not pay.
 
     Fails, never skips, when Ray is missing: `pip install -r requirements-ray.txt`.
     """

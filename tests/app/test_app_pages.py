@@ -211,11 +211,12 @@ def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lan
 
 
 @pytest.mark.realdata
-# bf16 only (fp32's epoch on the tutorial network is a minute of one core): fp32 training is
-# test_a_few_hundred_steps_on_real_mnist_reach_97_percent[fp32]'s and the command line's (test_cli_train_*).
+# bf16 only: fp32 training is test_a_few_hundred_steps_on_real_mnist_reach_97_percent[fp32]'s and the command
+# line's (test_cli_train_*). The small preset (8-16 filters): the page's path is the same as the tutorial
+# network's, whose epoch here was 45 s of the suite (its accuracy: test_training.py's real-MNIST floors).
 @pytest.mark.parametrize("precision", ["bf16"])
 def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, precision):
-    at = page("train")
+    at = page("train", preset="small")
     no_exceptions(at)
     auto = resolve_precision("auto", pick_device())
     assert any(c.value == texts.table("en")[f"train.precision_auto_{auto}"] for c in at.caption)
@@ -223,6 +224,7 @@ def test_train_page_runs_a_short_training_and_shows_the_result(real_data_dir, pr
     at.radio(key="w_mode").set_value("epochs").run()
     at.slider(key="w_epochs").set_value(1).run()
     at.radio(key="w_precision").set_value(precision).run()
+    at.select_slider(key="w_lr").set_value(3e-3).run()
     charts = lambda: [c.proto.id for c in at.get("plotly_chart")]  # noqa: E731
     assert any("empty_curves" in c for c in charts())  # the live plot's axes wait, Plotly loaded before Train
     at.button(key="start").click().run()

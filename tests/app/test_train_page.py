@@ -68,3 +68,16 @@ def test_a_live_kernel_opens_in_what_a_kernel_looks_for_on_the_run_it_became():
     assert any(i.value.startswith("Opened from the training: kernel 4 of block 1") for i in at.info)
     assert at.selectbox(key="w_look_block").value == 1 and at.number_input(key="w_look_kernel").value == 4
     assert any(key[2:] == (1, 3) for key in at.session_state["kernel_patterns"])  # found without another press
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_learning_rate_set_on_the_page_is_the_one_kept(lang):
+    """The slider's labels are fixed to the page's language: read again outside the run (Streamlit's testing
+    tools do, to find the option set) they still name the options, so 0.003 stays 0.003 in English too (it
+    became the first option, 0.0001, when the labels followed the default language there)."""
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.select_slider(key="w_lr").set_value(3e-3).run()
+    at.radio(key="w_mode").set_value("epochs").run()  # another widget's change keeps it too
+    assert at.select_slider(key="w_lr").value == 3e-3 and at.session_state["w_lr"] == 3e-3

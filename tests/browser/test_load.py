@@ -1,7 +1,9 @@
 """The hosted-workshop load test, run as part of the suite (about a minute each).
 
-Three browser sessions press Train at once against a real server (trainings in
-the server's own threads): more than the training slots, so some queue. The
+Two browser sessions press Train at once against a real server (trainings in
+the server's own threads): more than the training slots (one, on a test process's
+share of the cores), so one queues. Three or ten at once, with positions behind
+other queued runs, are the benchmark's below. The
 room of ten (or 3 then 10), and the same room on a Ray cluster (``--ray``), is
 ``python -m benchmarks.load_test``'s, with its JSON (README, issue 21); in the
 suite, a browser's training on the cluster goes through the same page and the
@@ -60,4 +62,4 @@ def check(report: dict, sessions: int) -> None:
 
 
 def test_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive():
-    check(run_load_test(3, timeout=600), 3)  # the other test processes train beside it: generous
+    check(run_load_test(2, timeout=600), 2)  # the other test processes train beside it: generous

@@ -83,7 +83,9 @@ def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
     page.wait_for_function("() => document.querySelector(\"[data-testid='stProgress']\").innerText"
                            f".startsWith('2 de {len(make_exercises())}')", timeout=60_000)
     assert page.get_by_text("mismos pesos").count() >= 1
-    assert all(ES["ex.wrong"] in e or ES["ex.wrong_choice"] in e for e in errors_on(page))
+    settle(page)  # the progress bar is drawn before the rest of the rerun (an error box mid-redraw read as '')
+    errors = errors_on(page)
+    assert all(ES["ex.wrong"] in e or ES["ex.wrong_choice"] in e for e in errors), errors
     shot(page, "es-exercises")
 
 

@@ -85,6 +85,16 @@ def dec(value: float) -> str:
     return numbers.short_decimal(value, lang())
 
 
+def dec_labeller():
+    """:func:`dec` fixed to the language of this run, for a widget's format_func.
+
+    Streamlit may call a format_func again outside the run (its testing tools do, to find the option a test set),
+    where the session's language cannot be read: the options must then read as the page wrote them.
+    """
+    code = lang()
+    return lambda value: numbers.short_decimal(value, code)
+
+
 def pct(fraction: float, decimals: int = 2) -> str:
     """A fraction as a percentage in the session's language: 99,50 % / 99.50%."""
     return numbers.format_percent(fraction, lang(), decimals)

@@ -33,7 +33,7 @@ from cnn_core.train.trainer import (
     validation_ahead,
 )
 from ui.base import state
-from ui.base.i18n import class_names, dec, error_text, labeller, layer_label, num, pct, plain, t, t_literal
+from ui.base.i18n import class_names, dec, dec_labeller, error_text, labeller, layer_label, num, pct, plain, t, t_literal
 from ui.charts.figures import chart_config, confusion, image_grid, training_curves
 from ui.sections.learning import learning_view
 from ui.shell import resources, workspace
@@ -156,7 +156,7 @@ def settings_ui() -> TrainConfig:
                                help=t("train.seconds_help"))
     with c2:
         lr = st.select_slider(t("train.lr"), LEARNING_RATES, key="w_lr", help=t("train.lr_help"),
-                              format_func=dec)
+                              format_func=dec_labeller())
     with c3:
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
     with st.expander(t("train.advanced")):
