@@ -168,6 +168,7 @@ class TrainingJob:
         self._first_at: tuple[float, float] | None = None
         self._last_at: tuple[float, float] | None = None
         self._eval_s_per_image: float | None = None  # its own latest validation point, per image
+        self.estimated = False  # while queued: whether it has been given an estimated wait (Scheduler.queue_info)
         # Who started the job; once they have been gone for owner_grace_s, the job stops itself.
         self._owner_alive = owner_alive
         self._owner_grace_s = owner_grace_s
@@ -324,6 +325,20 @@ class TrainingJob:
             return max(last.eta_s * stretch - since, 0.0) + final
         return max(final - since, 0.0)  # training is over: the last validation and the test evaluation
 
+    def timed_itself(self) -> bool:
+        """Whether this run has timed itself on the machine as it is now: a second of training and its first
+        validation point (or its training is over).
+
+        Until every running run has, a queued run that has not been given a number yet gets none: the costs
+        learned from earlier runs do not know what a new wave of students does to the machine (the first
+        estimates of a wave of ten on Ray were then two thirds of the real wait).
+        """
+        last = self._history.last
+        if last is not None and last.eta_s <= 0:
+            return True
+        validates = min(self.cfg.val_size, len(self.data.train_y) // 5) > 0  # as split_indices holds images out
+        return self._stretch_seen() is not None and (self._eval_s_per_image is not None or not validates)
+
     def learn_costs(self, reason: str, start: bool = True) -> None:
         """A run that trained to its end tells this server what its start, training and end cost."""
         if reason != "done" or self._started_at is None or self._first_at is None or self._last_at is None:
@@ -415,6 +430,9 @@ class Scheduler:
             running, ahead = list(self._running), self._queue[:position - 1]
         if not self.costs.measured:  # no run has timed an evaluation yet: no number rather than a guess
             return position, None
+        if not job.estimated and not all(j.timed_itself() for j in running):  # (TrainingJob.timed_itself)
+            return position, None
+        job.estimated = True  # from now on its number follows the queue, never disappears
         speeds = [j._history.last.images_per_s for j in running if j._history.last is not None]
         speed = sum(speeds) / len(speeds) if speeds else None
         wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s(speed) for j in ahead],

@@ -130,11 +130,13 @@ class AdmissionQueue:
                             "lease_s": lease_s})
 
     def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
-             expected_s: float | None = None) -> tuple[str, int, float | None]:
+             expected_s: float | None = None, timed: bool | None = None) -> tuple[str, int, float | None]:
         """("running", 0, None) once admitted, else ("queued", position, estimated wait); ("gone", 0, None).
 
-        A running run's poll brings what it has left (``remaining_s``), a queued one's its expected length
-        as measured now (``expected_s``): both change as the app learns what runs cost.
+        A running run's poll brings what it has left (``remaining_s``) and whether it has timed itself on the
+        machine as it is now (``timed``, TrainingJob.timed_itself), a queued one's its expected length as
+        measured now (``expected_s``): both change as the app learns what runs cost. A queued run gets no
+        number (None) until every running run has timed itself; once it has had one, it always gets one.
         """
         now = time.monotonic()
         self._expire(now)
@@ -143,6 +145,8 @@ class AdmissionQueue:
             entry["touched"] = now
             if remaining_s is not None:
                 entry["remaining_s"], entry["at"] = remaining_s, now
+            if timed is not None:
+                entry["timed"] = timed
             return "running", 0, None
         ids = [e["id"] for e in self._queue]
         if job_id not in ids:
@@ -155,8 +159,11 @@ class AdmissionQueue:
         if position == 1 and len(self._running) < capacity:
             self._queue.pop(0)
             self._running[job_id] = {"touched": now, "lease_s": entry["lease_s"],
-                                     "remaining_s": entry["expected_s"], "at": now}
+                                     "remaining_s": entry["expected_s"], "at": now, "timed": False}
             return "running", 0, None
+        if not entry.get("estimated") and not all(e["timed"] for e in self._running.values()):
+            return "queued", position, None
+        entry["estimated"] = True
         running = [max(e["remaining_s"] - (now - e["at"]), 0.0) for e in self._running.values()]
         ahead = [e["expected_s"] for e in self._queue[:position - 1]]
         return "queued", position, estimate_wait(running, ahead, capacity)
@@ -503,7 +510,7 @@ class RayTrainingJob(TrainingJob):
         def heartbeat(now: bool = False):  # tell the queue how long this run still needs (also while it starts)
             nonlocal beat
             if now or time.monotonic() - beat > 2.0:
-                queue.poll.remote(job_id, 0, self.remaining_s())
+                queue.poll.remote(job_id, 0, self.remaining_s(), timed=self.timed_itself())
                 beat = time.monotonic()
 
         try:

@@ -221,6 +221,66 @@ def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_
     assert costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2) and costs.stretch > 1.5
 
 
+def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, monkeypatch):
+    """Costs learned from an earlier, quieter wave do not know what a new wave of students does to the machine
+    (a wave of ten's first estimates were two thirds of the real wait): the first number waits for the running
+    run's own second of training and validation point."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    sched.costs.saw_eval(0.01)  # this server has timed evaluations before
+    arch = PRESETS["small"].replace(num_classes=2)
+    cfg = TrainConfig(time_budget_s=10, val_size=50)
+    running, queued = (TrainingJob(build_model(arch), tiny_data, cfg, sched) for _ in range(2))
+    assert sched.acquire(running, lambda: False)
+    running.set_status("running")
+    gave_up = threading.Event()
+    waiter = threading.Thread(target=sched.acquire, args=(queued, gave_up.is_set), daemon=True)
+    waiter.start()
+    try:
+        for _ in range(100):
+            if sched.position(queued) == 1:
+                break
+            threading.Event().wait(0.02)
+        assert sched.queue_info(queued) == (1, None)  # not started training yet
+
+        def step(at: float, seconds: float) -> None:
+            clock[0] = at
+            running.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, seconds, 100.0, seconds / 10, 10 - seconds))
+
+        step(101.0, 0.1)
+        step(103.5, 1.6)  # 1.5 s of training in 2.5 s: stretched, but no validation point of its own yet
+        assert sched.queue_info(queued) == (1, None)
+        clock[0] = 104.5
+        running.record(EvalEvent(1, 1.6, 0.5, 0.5, wall_s=1.0, images=50))  # 20 ms an image on today's machine
+        position, wait = sched.queue_info(queued)
+        assert position == 1 and wait == pytest.approx(running.remaining_s())
+        assert wait == pytest.approx((10 - 1.6) * 2.5 / 1.5 - 1.0 + 0.02 * (50 + len(tiny_data.test_y)))
+    finally:
+        gave_up.set()
+        waiter.join(5)
+
+
+def test_the_clusters_queue_gives_a_first_number_once_every_running_run_has_timed_itself():
+    from cnn_core.train.ray_executor import AdmissionQueue
+
+    queue = AdmissionQueue()  # the cluster's one queue, as its actor runs it
+    for job in ("a", "b", "c", "d"):
+        queue.join(job, expected_s=10.0)
+    assert queue.poll("a", 2)[0] == "running" and queue.poll("b", 2)[0] == "running"
+    queue.poll("a", 0, remaining_s=6.0, timed=True)
+    assert queue.poll("c", 2) == ("queued", 1, None)  # b has not timed itself yet
+    queue.poll("b", 0, remaining_s=4.0, timed=True)
+    state, position, wait = queue.poll("c", 2)
+    assert (state, position) == ("queued", 1) and wait == pytest.approx(4.0, abs=0.5)
+    assert queue.poll("d", 2)[2] == pytest.approx(6.0, abs=0.5)
+    queue.leave("b")
+    assert queue.poll("c", 2)[0] == "running"  # a new run, not timed yet...
+    assert queue.poll("d", 2)[:2] == ("queued", 1) and queue.poll("d", 2)[2] is not None  # ...takes no number away
+    queue.join("e", expected_s=10.0)
+    assert queue.poll("e", 2) == ("queued", 2, None)  # a newcomer waits for c's own timing
+
+
 def test_expected_length_is_the_budget_or_the_epochs_at_the_speed_seen():
     assert expected_seconds(TrainConfig(time_budget_s=20), 58000, 5000) == 20
     assert expected_seconds(TrainConfig(epochs=2), 58000, 5800) == pytest.approx(20)
