@@ -36,9 +36,10 @@ REPO = Path(__file__).resolve().parents[1]
 # The app's own files (its SQLite database) go to a fresh folder per test process, never the user's: pytest-xdist's
 # workers inherit the controller's environment, so a folder this file chose is chosen again in each worker.
 # The folder goes when the process that made it ends (835 of them had piled up in /tmp over a day's runs).
-if os.environ.get("CNNP_TESTS_CHOSE_HOME") or "CNN_PLAYGROUND_HOME" not in os.environ:
+chosen_by = os.environ.get("CNNP_TESTS_CHOSE_HOME")  # the process that chose it (a worker inherits it)
+if (chosen_by and chosen_by != str(os.getpid())) or "CNN_PLAYGROUND_HOME" not in os.environ:
     os.environ["CNN_PLAYGROUND_HOME"] = tempfile.mkdtemp(prefix="cnnp-home-")
-    os.environ["CNNP_TESTS_CHOSE_HOME"] = "1"
+    os.environ["CNNP_TESTS_CHOSE_HOME"] = str(os.getpid())
     atexit.register(shutil.rmtree, os.environ["CNN_PLAYGROUND_HOME"], ignore_errors=True)
 
 # Each test process gets its share of the cores: two processes running torch with every core's worth of threads
@@ -105,8 +106,8 @@ def pytest_collection_modifyitems(config, items):
     Under pytest-xdist (``-n 3 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests are two
     groups (SECOND_BROWSER_GROUP), each on one worker, one test at a time (one Streamlit server and one Chromium
     serve a group), and the Ray tests another (one local Ray cluster serves them); every other test goes to
-    whichever worker is free. Each process trains with its share of the cores (above, at least one thread), so
-    the groups' trainings do not fight over threads."""
+    whichever worker is free. Each process trains with its share of the cores (above, at least one thread): three
+    one-thread processes on two cores wait for a core now and then, but no OpenMP team spins against another."""
     for item in items:
         if item.get_closest_marker("browser"):
             second = Path(str(item.fspath)).name in SECOND_BROWSER_GROUP

@@ -169,6 +169,7 @@ class TrainingJob:
         self._last_at: tuple[float, float] | None = None
         self._eval_s_per_image: float | None = None  # its own latest validation point, per image
         self.estimated = False  # while queued: whether it has been given an estimated wait (Scheduler.queue_info)
+        self.wait_for: set[TrainingJob] = set()  # the runs running when it queued (Scheduler.acquire)
         # Who started the job; once they have been gone for owner_grace_s, the job stops itself.
         self._owner_alive = owner_alive
         self._owner_grace_s = owner_grace_s
@@ -329,7 +330,8 @@ class TrainingJob:
         """Whether this run has timed itself on the machine as it is now: a second of training and its first
         validation point (or its training is over).
 
-        Until every running run has, a queued run that has not been given a number yet gets none: the costs
+        Until every run that was running when it queued has, a queued run that has not been given a number yet
+        gets none (a run admitted later does not hold it back): the costs
         learned from earlier runs do not know what a new wave of students does to the machine (the first
         estimates of a wave of ten on Ray were then two thirds of the real wait).
         """
@@ -400,6 +402,7 @@ class Scheduler:
     def acquire(self, job: TrainingJob, should_stop: Callable[[], bool]) -> bool | None:
         with self._cond:
             self._queue.append(job)
+            job.wait_for = set(self._running)  # whose own timing its first estimate waits for (queue_info)
             while True:
                 if should_stop():
                     self._queue.remove(job)
@@ -430,7 +433,8 @@ class Scheduler:
             running, ahead = list(self._running), self._queue[:position - 1]
         if not self.costs.measured:  # no run has timed an evaluation yet: no number rather than a guess
             return position, None
-        if not job.estimated and not all(j.timed_itself() for j in running):  # (TrainingJob.timed_itself)
+        # Until the runs that were running when it queued have timed themselves (TrainingJob.timed_itself).
+        if not job.estimated and not all(j.timed_itself() for j in running if j in job.wait_for):
             return position, None
         job.estimated = True  # from now on its number follows the queue, never disappears
         speeds = [j._history.last.images_per_s for j in running if j._history.last is not None]

@@ -48,7 +48,10 @@ DEFAULT_CPUS_PER_TRAINING = env.BY_NAME["RAY_CPUS"].default  # CPUs each trainin
 DEFAULT_GPUS_PER_TRAINING = env.BY_NAME["RAY_GPU_FRACTION"].default  # a GPU's fraction, where there are GPUs
 
 NAMESPACE = "cnn_playground"  # named actors live here, shared by every app replica
-QUEUE_NAME = "admission"
+# Versioned: the queue is a detached actor that outlives an app upgrade, and a call with arguments its methods do
+# not take fails; a new version gets a new queue (the old one is let go once nobody polls it).
+QUEUE_NAME = "admission-2"
+UNTIMED_MAX_S = 30.0  # a running run that never says it has timed itself (an older replica) stops holding numbers back
 POLL_S = 0.25  # how often a job asks its actor for events (the page draws at 1 Hz)
 LEASE_S = 20.0  # an actor or queue entry nobody asked about for this long stops / expires
 CALL_TIMEOUT_S = 10.0  # one answer from the cluster
@@ -125,9 +128,11 @@ class AdmissionQueue:
         self._queue = [e for e in self._queue if now - e["touched"] < e["lease_s"]]
         self._running = {k: e for k, e in self._running.items() if now - e["touched"] < e["lease_s"]}
 
-    def join(self, job_id: str, expected_s: float, lease_s: float = LEASE_S) -> None:
+    def join(self, job_id: str, expected_s: float, lease_s: float = LEASE_S, estimated: bool = False) -> None:
+        """Queue a run at the back. ``estimated``: it has been shown a number before (a run whose entry expired
+        joins again), so it keeps getting one. It waits for the runs running now to time themselves (poll)."""
         self._queue.append({"id": job_id, "expected_s": expected_s, "touched": time.monotonic(),
-                            "lease_s": lease_s})
+                            "lease_s": lease_s, "estimated": estimated, "wait_for": list(self._running)})
 
     def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
              expected_s: float | None = None, timed: bool | None = None) -> tuple[str, int, float | None]:
@@ -136,7 +141,8 @@ class AdmissionQueue:
         A running run's poll brings what it has left (``remaining_s``) and whether it has timed itself on the
         machine as it is now (``timed``, TrainingJob.timed_itself), a queued one's its expected length as
         measured now (``expected_s``): both change as the app learns what runs cost. A queued run gets no
-        number (None) until every running run has timed itself; once it has had one, it always gets one.
+        number (None) until every run that was running when it joined has timed itself (or has run
+        ``UNTIMED_MAX_S`` without saying so); once it has had one, it always gets one.
         """
         now = time.monotonic()
         self._expire(now)
@@ -159,9 +165,11 @@ class AdmissionQueue:
         if position == 1 and len(self._running) < capacity:
             self._queue.pop(0)
             self._running[job_id] = {"touched": now, "lease_s": entry["lease_s"],
-                                     "remaining_s": entry["expected_s"], "at": now, "timed": False}
+                                     "remaining_s": entry["expected_s"], "at": now, "timed": False, "since": now}
             return "running", 0, None
-        if not entry.get("estimated") and not all(e["timed"] for e in self._running.values()):
+        untimed = [k for k in entry["wait_for"] if k in self._running and not self._running[k]["timed"]
+                   and now - self._running[k]["since"] < UNTIMED_MAX_S]
+        if not entry["estimated"] and untimed:
             return "queued", position, None
         entry["estimated"] = True
         running = [max(e["remaining_s"] - (now - e["at"]), 0.0) for e in self._running.values()]
@@ -487,7 +495,8 @@ class RayTrainingJob(TrainingJob):
             if state == "running":
                 return True
             if state == "gone":  # our entry expired (the app stalled): queue again at the back
-                ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S), timeout=CALL_TIMEOUT_S)
+                ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, estimated=self._wait_s is not None),
+                        timeout=CALL_TIMEOUT_S)
             # No number before a run of this app has timed an evaluation: a guess would be the budget alone.
             self._position, self._wait_s = position, wait_s if self.costs.measured else None
             time.sleep(POLL_S * 2)

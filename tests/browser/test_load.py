@@ -18,7 +18,7 @@ server answered every request, its memory stayed bounded. Each queued
 training's first estimated wait and the wait that followed are in the JSON
 with their ratio (``python -m benchmarks.load_test --waves 3,10`` measures a
 wave of 3, then of 10; README gives the idle figures): reported, not asserted,
-since on a machine shared with the other test process they measure that
+since on a machine shared with the other test processes they measure that
 machine (README, issue 21). How fast the pages drew is the script's JSON
 (printed here; the idle baseline is measured in the same run), never a pass
 mark, for the same reason.

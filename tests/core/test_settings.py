@@ -11,13 +11,13 @@ import re
 from unittest import mock
 
 import pytest
+from conftest import REPO, open_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnn_core.base import env
 from cnn_core.settings import Settings
 from scripts import settings_table
-from tests.conftest import REPO, open_page
 
 NUMERIC = [v for v in env.VARS if v.kind in ("int", "float")]
 IDS = [v.name for v in NUMERIC]

@@ -238,10 +238,11 @@ def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itsel
     waiter = threading.Thread(target=sched.acquire, args=(queued, gave_up.is_set), daemon=True)
     waiter.start()
     try:
-        for _ in range(100):
+        for _ in range(250):
             if sched.position(queued) == 1:
                 break
             threading.Event().wait(0.02)
+        assert sched.position(queued) == 1, "the second run did not queue"
         assert sched.queue_info(queued) == (1, None)  # not started training yet
 
         def step(at: float, seconds: float) -> None:
@@ -265,9 +266,11 @@ def test_the_clusters_queue_gives_a_first_number_once_every_running_run_has_time
     from cnn_core.train.ray_executor import AdmissionQueue
 
     queue = AdmissionQueue()  # the cluster's one queue, as its actor runs it
-    for job in ("a", "b", "c", "d"):
+    for job in ("a", "b"):
         queue.join(job, expected_s=10.0)
     assert queue.poll("a", 2)[0] == "running" and queue.poll("b", 2)[0] == "running"
+    for job in ("c", "d"):
+        queue.join(job, expected_s=10.0)
     queue.poll("a", 0, remaining_s=6.0, timed=True)
     assert queue.poll("c", 2) == ("queued", 1, None)  # b has not timed itself yet
     queue.poll("b", 0, remaining_s=4.0, timed=True)
@@ -279,6 +282,39 @@ def test_the_clusters_queue_gives_a_first_number_once_every_running_run_has_time
     assert queue.poll("d", 2)[:2] == ("queued", 1) and queue.poll("d", 2)[2] is not None  # ...takes no number away
     queue.join("e", expected_s=10.0)
     assert queue.poll("e", 2) == ("queued", 2, None)  # a newcomer waits for c's own timing
+    queue.poll("c", 0, remaining_s=9.0, timed=True)
+    assert queue.poll("e", 2)[2] is not None
+
+
+def test_a_queued_run_waits_only_for_the_runs_running_when_it_joined(monkeypatch):
+    """With many slots and a full queue a run is admitted whenever one ends: waiting for every running run to
+    time itself would leave a newcomer without a number for its whole turn."""
+    from cnn_core.train import ray_executor
+
+    clock = [100.0]
+    monkeypatch.setattr(ray_executor, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    queue = ray_executor.AdmissionQueue()
+    for job in ("a", "b", "c"):
+        queue.join(job, expected_s=10.0)
+    assert queue.poll("a", 1)[0] == "running"
+    queue.poll("a", 0, remaining_s=5.0, timed=True)
+    queue.leave("a")
+    assert queue.poll("b", 1)[0] == "running"  # admitted after c joined, not timed yet
+    state, position, wait = queue.poll("c", 1)
+    assert (state, position) == ("queued", 1) and wait is not None  # c waited for a only
+    # A running run that never says it has timed itself (an older app replica) holds numbers back 30 s at most.
+    queue.join("d", expected_s=10.0)
+    assert queue.poll("d", 1) == ("queued", 2, None)
+    for _ in range(3):  # every 10 s (within the entries' leases) each app polls, b without a `timed`
+        clock[0] += 10
+        queue.poll("b", 0, remaining_s=3.0)
+        assert queue.poll("c", 1)[:2] == ("queued", 1)
+        waited = queue.poll("d", 1)[2]
+        assert (waited is None) == (clock[0] - 100.0 < ray_executor.UNTIMED_MAX_S)
+    assert waited is not None
+    # An entry that expired and joins again keeps its number.
+    queue.join("e", expected_s=10.0, estimated=True)
+    assert queue.poll("e", 1)[2] is not None
 
 
 def test_expected_length_is_the_budget_or_the_epochs_at_the_speed_seen():
