@@ -187,6 +187,15 @@ class Walk:
             self.settle()
         raise AssertionError(f"{label} never read {to}")
 
+    def server_has(self, param: str) -> None:
+        """Wait until the server has the value a slider shows: the address it writes carries ``param``.
+
+        A slider sends a keyboard change a moment after it draws it (Streamlit debounces it); a page switch
+        in that moment (the walk's next step, on a busy machine) leaves the server with the value before.
+        """
+        self.page.wait_for_function("(p) => new RegExp('[?&]' + p + '(&|$)').test(location.search)",
+                                    arg=param, timeout=30_000)
+
     def type_without_enter(self, field, value: str) -> None:
         """Type into an input and leave it unapplied: Streamlit's "Press Enter to apply" would show now."""
         field.scroll_into_view_if_needed()
@@ -337,6 +346,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     walk.settle()
     walk.slide(ES["arch.blocks"], "ArrowLeft", "1")
     walk.slide(ES["arch.filters"].format(block=1), "ArrowRight", "16")
+    walk.server_has("f=16")
     assert page.locator(".st-key-w_preset input").input_value() == ES["preset.custom"]
     walk.check("architecture", samples)
 
@@ -503,6 +513,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     second = page.get_by_role("slider", name=ES["arch.filters"].format(block=2))  # drawn again, as the table counts
     assert second.get_attribute("aria-valuetext") == "16" and "f=16%2C16" in page.url, page.url
     walk.slide(ES["arch.filters"].format(block=1), "ArrowLeft", "8")
+    walk.server_has("f=8%2C16")
     samples = walk.go("nav.train", ".st-key-start")
     said = ES["train.previous_run"].split("{")[0]  # the last run's views are said to be that run's
     assert page.get_by_text(re.compile(re.escape(said) + ".*16")).count() == 1
