@@ -22,7 +22,7 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
-# Three processes (pytest-xdist) on two cores: much of a browser or Ray test is waiting (a server drawing, a time
-# budget, a worker process starting), which a third process fills (measured: 11 min 36 s against 13 min 6 s for two).
-# The browser tests in two groups (each with its server and Chromium), the Ray tests in one, the rest anywhere.
-python -m pytest -n "${TEST_WORKERS:-3}" --dist loadgroup "$@"
+# Two processes (pytest-xdist): the browser tests one after another on one, the Ray tests on one, the rest on either.
+# (Three on the two cores ran 1 to 1.5 minutes faster but loaded the machine enough to make browser and memory
+# tests fail now and then: README, "Run the tests".)
+python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

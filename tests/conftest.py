@@ -93,25 +93,18 @@ REAL_DATA_DIR = os.environ.get(DATA_DIR_ENV)  # as the run was started; tests no
 REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 
 
-# The browser tests in two groups of about the same time (measured: about 350 s each of a 13-minute run), each
-# with its own server and Chromium, on two of the three test processes.
-SECOND_BROWSER_GROUP = {"test_browser_runs.py", "test_spanish_walk.py", "test_spanish_browser.py",
-                        "test_browser_room.py"}
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
-    Under pytest-xdist (``-n 3 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests are two
-    groups (SECOND_BROWSER_GROUP), each on one worker, one test at a time (one Streamlit server and one Chromium
-    serve a group), and the Ray tests another (one local Ray cluster serves them); every other test goes to
-    whichever worker is free. Each process trains with its share of the cores (above, at least one thread): three
-    one-thread processes on two cores wait for a core now and then, but no OpenMP team spins against another."""
+    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests share one
+    worker, one at a time (one Streamlit server and one Chromium serve them all), and the Ray tests another (one
+    local Ray cluster serves them, stopped when they are done); every other test goes to whichever worker is
+    free. Each process trains with its share of the cores (above), so the two groups' trainings do not fight over
+    threads."""
     for item in items:
         if item.get_closest_marker("browser"):
-            second = Path(str(item.fspath)).name in SECOND_BROWSER_GROUP
-            item.add_marker(pytest.mark.xdist_group("browser-2" if second else "browser"))
+            item.add_marker(pytest.mark.xdist_group("browser"))
         elif item.get_closest_marker("ray") or "ray_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("ray"))
     unmarked = [item.nodeid for item in items

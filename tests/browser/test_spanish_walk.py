@@ -510,6 +510,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     # ---- A second network and run: Train's kernels and gradient curves are the new run's
     walk.go("nav.architecture", "[data-testid='stDataFrame']")
     walk.slide(ES["arch.blocks"], "ArrowRight", "2")
+    walk.server_has("f=16%2C16")
     second = page.get_by_role("slider", name=ES["arch.filters"].format(block=2))  # drawn again, as the table counts
     assert second.get_attribute("aria-valuetext") == "16" and "f=16%2C16" in page.url, page.url
     walk.slide(ES["arch.filters"].format(block=1), "ArrowLeft", "8")

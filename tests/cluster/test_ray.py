@@ -102,7 +102,8 @@ def test_a_training_on_the_cluster_reports_progress_and_test_accuracy(ray_cluste
     snap = job.snapshot()
     assert snap.error is None, snap.error
     assert snap.status == "done" and snap.executor == "ray" and snap.node
-    assert snap.steps and snap.evals and snap.steps[-1].progress > 0.9
+    # It trained its whole budget (a step's progress is read before it: on a busy machine one step is a fifth of 4 s).
+    assert snap.steps and snap.evals and snap.last.seconds >= 4
     assert 0 <= snap.result.test_accuracy <= 1 and snap.result.confusion.sum() == len(mnist.test_y)
     # The weights came back: the app's copy of the model scores what the worker scored.
     _, accuracy, _ = evaluate(job.model, mnist.test_x, mnist.test_y)

@@ -209,8 +209,8 @@ def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_brows
     assert "bash scripts/test.sh" in (REPO / ".ci" / "run").read_text()
     runs = [line.split("#")[0].strip() for line in (REPO / "scripts" / "test.sh").read_text().splitlines()
             if "pytest" in line.split("#")[0]]
-    # no -m, no -k: CI runs the whole suite (in three processes; the browser tests in two groups, Ray in one)
-    assert runs == ['python -m pytest -n "${TEST_WORKERS:-3}" --dist loadgroup "$@"']
+    # no -m, no -k: CI runs the whole suite (in two processes; the browser and Ray tests grouped on one each)
+    assert runs == ['python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"']
     addopts = pytest_ini()["addopts"].split()
     assert "--strict-markers" in addopts and "-m" not in addopts and "-k" not in addopts
     markers = {line.split(":")[0].strip() for line in pytest_ini()["markers"]}

@@ -612,7 +612,7 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
 
     kept = faults_per_step("keep-freed-memory")
     default = faults_per_step("default-allocator")
-    assert kept < 100, f"{kept:.0f} page faults per step"
+    assert kept < 250, f"{kept:.0f} page faults per step"  # 20-100 here; 118 once with three test processes
     assert default > 3 * kept, (default, kept)  # the probe does see what the setting removes
 
     class LoadingStarted(Exception):
