@@ -39,6 +39,7 @@ from cnn_core.train.trainer import (
     StepEvent,
     TrainConfig,
     TrainResult,
+    held_out,
     train,
     warm_up,
 )
@@ -338,7 +339,7 @@ class TrainingJob:
         last = self._history.last
         if last is not None and last.eta_s <= 0:
             return True
-        validates = min(self.cfg.val_size, len(self.data.train_y) // 5) > 0  # as split_indices holds images out
+        validates = held_out(len(self.data.train_y), self.cfg.val_size) > 0
         return self._stretch_seen() is not None and (self._eval_s_per_image is not None or not validates)
 
     def learn_costs(self, reason: str, start: bool = True) -> None:

@@ -234,9 +234,14 @@ def lr_at(progress: float, cfg: TrainConfig) -> float:
     return cfg.lr * max(1.0 - progress, 0.0) / (1.0 - cfg.warmup)
 
 
+def held_out(n: int, val_size: int) -> int:
+    """How many of ``n`` training images a run holds out for validation: ``val_size``, at most a fifth."""
+    return min(val_size, n // 5)
+
+
 def split_indices(n: int, val_size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(training, validation) indices: the last ``val_size`` images of a seeded shuffle are held out."""
-    val_size = min(val_size, n // 5)
+    val_size = held_out(n, val_size)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return order[val_size:], order[:val_size]
 
