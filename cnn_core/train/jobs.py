@@ -22,9 +22,11 @@ from __future__ import annotations
 import atexit
 import heapq
 import os
+import statistics
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -168,7 +170,7 @@ class TrainingJob:
         self._started_at: float | None = None
         self._first_at: tuple[float, float] | None = None
         self._last_at: tuple[float, float] | None = None
-        self._eval_s_per_image: float | None = None  # its own latest validation point, per image
+        self._eval_costs: deque[float] = deque(maxlen=64)  # its latest validation points' seconds per image
         self.estimated = False  # while queued: whether it has been given an estimated wait (Scheduler.queue_info)
         self.wait_for: set[TrainingJob] = set()  # the runs running when it queued (Scheduler.acquire)
         # Who started the job; once they have been gone for owner_grace_s, the job stops itself.
@@ -235,8 +237,8 @@ class TrainingJob:
             self._last_at = (now, event.seconds)
             self._first_step.set()
         elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
-            self._eval_s_per_image = event.wall_s / event.images
-            self.costs.saw_eval(self._eval_s_per_image)
+            self._eval_costs.append(event.wall_s / event.images)
+            self.costs.saw_eval(self._eval_costs[-1])
             stretch = self._stretch_seen()
             if stretch is not None:
                 self.costs.saw_stretch(stretch)
@@ -297,6 +299,15 @@ class TrainingJob:
     def _end_images(self) -> int:
         """Images evaluated once training ends: the held-out validation images and the test set."""
         return min(self.cfg.val_size, len(self.data.train_y)) + len(self.data.test_y)
+
+    @property
+    def _eval_s_per_image(self) -> float | None:
+        """What its validation points cost per image: their median (None before the first).
+
+        One point on cores shared with other runs cost anything from 0.3 to 0.8 ms an image; the end's
+        estimate scales with it, and the latest point alone swung a queued run's number by half.
+        """
+        return statistics.median(self._eval_costs) if self._eval_costs else None
 
     def _stretch_seen(self) -> float | None:
         """Wall seconds per training second so far (validation points, probes and the machine's load included)."""

@@ -221,6 +221,27 @@ def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_
     assert costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2) and costs.stretch > 1.5
 
 
+def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, monkeypatch):
+    """On cores shared with other runs one validation point cost anything from 0.3 to 0.8 ms an image; the
+    end's estimate (and what the server learns from a finished run) follows the run's typical point."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    cfg = TrainConfig(time_budget_s=10, val_size=50)
+    run = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg, sched)
+    end_images = 50 + len(tiny_data.test_y)
+    run.set_status("running")
+    clock[0] = 101.0
+    run.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, 0.1, 100.0, 0.01, 9.9))
+    for seconds, wall_s in ((2.0, 0.5), (4.0, 0.5), (6.0, 0.6), (8.0, 1.5)):  # 10, 10, 12 ms, then one of 30
+        run.record(EvalEvent(1, seconds, 0.5, 0.5, wall_s=wall_s, images=50))
+    run.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, 10.0, 100.0, 1.0, 0.0))  # training over
+    assert run.remaining_s() == pytest.approx(0.011 * end_images)  # the median point, not the latest
+    clock[0] = 101.0 + 0.022 * end_images  # the end took twice a typical point's cost per image
+    run.learn_costs("done")
+    assert sched.costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2)
+
+
 def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, monkeypatch):
     """Costs learned from an earlier, quieter wave do not know what a new wave of students does to the machine
     (a wave of ten's first estimates were two thirds of the real wait): the first number waits for the running
