@@ -182,11 +182,29 @@ def augment_batch(x: torch.Tensor, hflip: bool, gen: torch.Generator) -> torch.T
     return x
 
 
+EVAL_BATCH_BYTES = 32 * 2**20  # the widest layer's maps for one evaluation batch, so they stay in the CPU's caches
+MAX_EVAL_BATCH = 1000
+
+
+def eval_batch_size(model: nn.Module, image_hw: tuple[int, int]) -> int:
+    """How many images to evaluate at once: as many as keep the widest layer's maps within ``EVAL_BATCH_BYTES``.
+
+    Measured on the 2-core machine (10,000 images, fp32, channels-last): the tutorial network in 1.85 s at
+    1000 a batch and 1.0 s at 256; the CIFAR-10 preset in 3.4 s and 1.75 s at 128; a narrow network the same
+    at either. The first convolution's maps are the widest here (each block halves the area, doubles the maps).
+    """
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    per_image = (convs[0].out_channels if convs else 1) * image_hw[0] * image_hw[1] * 4
+    return max(64, min(MAX_EVAL_BATCH, EVAL_BATCH_BYTES // per_image))
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int | None = None,
              device: torch.device | None = None) -> tuple[float, float, torch.Tensor]:
-    """(mean loss, accuracy, predictions) over uint8 images ``x`` and labels ``y``."""
+    """(mean loss, accuracy, predictions) over uint8 images ``x`` and labels ``y``
+    (``batch_size`` images at a time: by default :func:`eval_batch_size`'s)."""
     device = device or next(model.parameters()).device
+    batch_size = batch_size or eval_batch_size(model, (x.shape[-2], x.shape[-1]))
     was_training = model.training
     model.eval()
     total_loss, preds = 0.0, []
@@ -490,7 +508,7 @@ def warm_up(arch: Architecture | None = None, steps: int = 3,
     t0 = time.perf_counter()
     arch = arch or PRESETS["tutorial"]
     cfg = TrainConfig()
-    n = 5 * 1000 + steps * cfg.batch_size  # room for a 1000-image validation batch, evaluate()'s size
+    n = 5 * 1000 + steps * cfg.batch_size  # room for a 1000-image validation batch, evaluate()'s largest
     gen = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (n, arch.in_channels, arch.in_height, arch.in_width), dtype=torch.uint8, generator=gen)
     y = torch.randint(0, arch.num_classes, (n,), generator=gen)

@@ -26,6 +26,7 @@ from cnn_core.train.trainer import (
     TrainConfig,
     check_fits,
     confusion_matrix,
+    eval_batch_size,
     evaluate,
     lr_at,
     native_bf16,
@@ -672,3 +673,20 @@ def test_the_split_index_holds_out_a_seeded_part_and_trains_on_the_rest():
     assert torch.equal(split_indices(1500, 300, seed=0)[1], val_idx)  # the same seed holds out the same images
     assert not torch.equal(split_indices(1500, 300, seed=1)[1], val_idx)
     assert len(split_indices(100, 300, seed=0)[1]) == 20  # at most a fifth
+
+
+def test_evaluation_batches_keep_a_wide_networks_maps_in_cache_and_give_the_same_answers():
+    """A 1000-image batch of the tutorial network's first maps is 100 MB: evaluated 256 at a time it took 1.0 s
+    for 10,000 images instead of 1.85 s (the end of every run, and each validation point)."""
+    tutorial = build_model(PRESETS["tutorial"], seed=0).to(memory_format=torch.channels_last).eval()
+    cifar = build_model(PRESETS["cifar"], seed=0)
+    dense = build_model(PRESETS["dense"], seed=0)
+    assert 128 <= eval_batch_size(tutorial, (28, 28)) <= 400
+    assert 64 <= eval_batch_size(cifar, (32, 32)) < eval_batch_size(tutorial, (28, 28))
+    assert eval_batch_size(dense, (28, 28)) == 1000  # no maps: as before
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (700, 1, 28, 28), dtype=torch.uint8, generator=g)
+    y = torch.randint(0, 10, (700,), generator=g)
+    loss, accuracy, pred = evaluate(tutorial, x, y)
+    loss_1000, accuracy_1000, pred_1000 = evaluate(tutorial, x, y, batch_size=1000)
+    assert torch.equal(pred, pred_1000) and accuracy == accuracy_1000 and loss == pytest.approx(loss_1000, rel=1e-5)
