@@ -89,8 +89,14 @@ def chromium():
 
 @contextlib.contextmanager
 def new_page(browser, **options):
-    """A page in a fresh browser context (a visitor of its own: no shared cookies); the context closes after."""
-    context = browser.new_context(**({"viewport": VIEWPORT} | options))
+    """A page in a fresh browser context (a visitor of its own: no shared cookies); the context closes after.
+
+    The page asks for reduced motion: Streamlit's decorative animations (the running indicator, skeletons, fades)
+    cost Chromium's software renderer a tenth of the browser tests' CPU (tests/browser/test_browser_viz.py: 122
+    against 133-142 CPU-s, the whole machine counted). The app's own code never asks for it
+    (tests/core/test_structure.py), so what the tests see is what every visitor gets.
+    """
+    context = browser.new_context(**({"viewport": VIEWPORT, "reduced_motion": "reduce"} | options))
     try:
         yield context.new_page()
     finally:

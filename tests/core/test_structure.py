@@ -195,6 +195,15 @@ def test_every_page_is_short():
     assert long_pages(REPO / "pages") == {}, "move the long pages' sections into ui/ modules"
 
 
+def test_the_apps_code_never_asks_for_reduced_motion():
+    """The browser tests' pages ask for reduced motion (tests/browsing.new_page) to spare the software renderer:
+    that is only harmless while nothing of the app's behaves differently under it."""
+    sources = [p for ext in ("*.py", "*.js", "*.css") for p in REPO.glob(f"**/{ext}")
+               if not {"tests", ".git", "artifacts"} & set(p.relative_to(REPO).parts[:1])]
+    assert len(sources) > 50
+    assert [p for p in sources if "reduced-motion" in p.read_text(errors="replace")] == []
+
+
 # ------------------------------------------------------------------ test tiers
 
 def pytest_ini() -> dict:
