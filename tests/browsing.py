@@ -91,10 +91,10 @@ def chromium():
 def new_page(browser, **options):
     """A page in a fresh browser context (a visitor of its own: no shared cookies); the context closes after.
 
-    The page asks for reduced motion: Streamlit's decorative animations (the running indicator, skeletons, fades)
-    cost Chromium's software renderer a tenth of the browser tests' CPU (tests/browser/test_browser_viz.py: 122
-    against 133-142 CPU-s, the whole machine counted). The app's own code never asks for it
-    (tests/core/test_structure.py), so what the tests see is what every visitor gets.
+    The page asks for reduced motion: Streamlit's decorative animations (the running indicator, skeletons, fades,
+    smooth tab scrolling) cost Chromium's software renderer a tenth of the browser tests' CPU (README, "Run the
+    tests"). Only those decorations differ from what a visitor sees: the app's own code never asks for it
+    (tests/core/test_structure.py). The contexts a test builds itself, and the load test's visitors, keep full motion.
     """
     context = browser.new_context(**({"viewport": VIEWPORT, "reduced_motion": "reduce"} | options))
     try:

@@ -115,7 +115,8 @@ class RunCosts:
         return self.eval_s_per_image is not None
 
     def final_s(self, images: int, own_eval_s_per_image: float | None = None) -> float:
-        """The end of a run that evaluates ``images`` images, from its own validation's cost (else the latest)."""
+        """The end of a run that evaluates ``images`` images, from its own validation points' cost (else this
+        server's)."""
         return (own_eval_s_per_image or self.eval_s_per_image or 0.0) * self.final_over_eval * images
 
 
@@ -238,7 +239,7 @@ class TrainingJob:
             self._first_step.set()
         elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
             self._eval_costs.append(event.wall_s / event.images)
-            self.costs.saw_eval(self._eval_costs[-1])
+            self.costs.saw_eval(self._eval_s_per_image)  # the run's typical point: one slow one moves neither
             stretch = self._stretch_seen()
             if stretch is not None:
                 self.costs.saw_stretch(stretch)
@@ -302,11 +303,9 @@ class TrainingJob:
 
     @property
     def _eval_s_per_image(self) -> float | None:
-        """What its validation points cost per image: their median (None before the first).
-
-        One point on cores shared with other runs cost anything from 0.3 to 0.8 ms an image; the end's
-        estimate scales with it, and the latest point alone swung a queued run's number by half.
-        """
+        """What its validation points cost per image: their median (None before the first). One point on cores
+        shared with other runs can cost twice another (README, issue 21's figures); the end's estimate scales
+        with it."""
         return statistics.median(self._eval_costs) if self._eval_costs else None
 
     def _stretch_seen(self) -> float | None:

@@ -31,7 +31,7 @@ from torch import nn
 
 from cnn_core.base.errors import ArchitectureError, PlaygroundError
 from cnn_core.data.loading import ImageData
-from cnn_core.nn.architecture import Architecture, training_memory_mb
+from cnn_core.nn.architecture import Architecture, layer_table, training_memory_mb
 from cnn_core.nn.inspection import gradient_norms
 from cnn_core.train.config import OPTIMIZERS, PRECISIONS, TrainConfig, check_config
 
@@ -186,16 +186,18 @@ EVAL_BATCH_BYTES = 32 * 2**20  # the widest layer's maps for one evaluation batc
 MAX_EVAL_BATCH = 1000
 
 
-def eval_batch_size(model: nn.Module, image_hw: tuple[int, int]) -> int:
-    """How many images to evaluate at once: as many as keep the widest layer's maps within ``EVAL_BATCH_BYTES``.
-
-    Measured on the 2-core machine (10,000 images, fp32, channels-last): the tutorial network in 1.85 s at
-    1000 a batch and 1.0 s at 256; the CIFAR-10 preset in 3.4 s and 1.75 s at 128; a narrow network the same
-    at either. The first convolution's maps are the widest here (each block halves the area, doubles the maps).
-    """
-    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
-    per_image = (convs[0].out_channels if convs else 1) * image_hw[0] * image_hw[1] * 4
-    return max(64, min(MAX_EVAL_BATCH, EVAL_BATCH_BYTES // per_image))
+def eval_batch_size(model: nn.Module, image_hw: tuple[int, int], device: torch.device | None = None) -> int:
+    """How many images to evaluate at once on a CPU: as many as keep the widest layer's maps within
+    ``EVAL_BATCH_BYTES`` (in the processor's caches; README, *Evaluation*, has the times). Elsewhere 1000."""
+    if (device or torch.device("cpu")).type != "cpu":
+        return MAX_EVAL_BATCH
+    arch = getattr(model, "arch", None)
+    if isinstance(arch, Architecture):  # every layer's size, from the architecture
+        widest = max((layer.neurons for layer in layer_table(arch) if layer.kind == "conv"), default=1)
+    else:  # a network from elsewhere: its first convolution's maps
+        convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+        widest = (convs[0].out_channels if convs else 1) * image_hw[0] * image_hw[1]
+    return max(64, min(MAX_EVAL_BATCH, EVAL_BATCH_BYTES // (widest * 4)))
 
 
 @torch.no_grad()
@@ -204,7 +206,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     """(mean loss, accuracy, predictions) over uint8 images ``x`` and labels ``y``
     (``batch_size`` images at a time: by default :func:`eval_batch_size`'s)."""
     device = device or next(model.parameters()).device
-    batch_size = batch_size or eval_batch_size(model, (x.shape[-2], x.shape[-1]))
+    if batch_size is None:
+        batch_size = eval_batch_size(model, (x.shape[-2], x.shape[-1]), device)
     was_training = model.training
     model.eval()
     total_loss, preds = 0.0, []
