@@ -301,6 +301,17 @@ def open_page(name: str, timeout: float = 60, **params) -> AppTest:
     return at.run()
 
 
+def preset_selector(at):
+    """The Architecture page's preset selector; its key names the entry it was drawn with (ui.sections.architecture
+    .preset_key), and that is the entry it shows."""
+    from ui.sections.architecture import preset_key
+
+    boxes = [box for box in at.selectbox if str(box.key).startswith(preset_key(""))]
+    assert len(boxes) == 1, [box.key for box in at.selectbox]
+    assert boxes[0].key == preset_key(boxes[0].value), (boxes[0].key, boxes[0].value)
+    return boxes[0]
+
+
 def no_exceptions(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 

@@ -4,7 +4,7 @@ import json
 import time
 
 import pytest
-from conftest import REPO, no_exceptions, open_page, start_timed_training
+from conftest import REPO, no_exceptions, open_page, preset_selector, start_timed_training
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.base import texts
@@ -104,7 +104,7 @@ def test_after_the_network_changes_the_last_runs_kernels_and_curves_say_whose_th
 
 def test_architecture_preset_and_spanish_error():
     at = page("architecture", lang="es")
-    at.selectbox(key="w_preset").set_value("lenet").run()
+    preset_selector(at).set_value("lenet").run()
     no_exceptions(at)
     df = layer_table_df(at)
     assert df["Salida (alto×ancho×canales)"].tolist()[1] == "24×24×6"

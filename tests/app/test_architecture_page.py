@@ -1,7 +1,7 @@
 """The Architecture and results views: partial table of an invalid network, "custom" preset, counts, figures."""
 
 
-from conftest import open_page
+from conftest import open_page, preset_selector
 
 from cnn_core.nn.architecture import PRESETS, layer_table, layers_until_error, totals
 
@@ -41,17 +41,17 @@ def test_invalid_network_still_shows_the_table_and_diagram_up_to_the_failing_blo
 
 def test_preset_selector_says_custom_once_the_sliders_leave_the_preset():
     at = page("architecture")
-    assert at.selectbox(key="w_preset").value == "tutorial"
+    assert preset_selector(at).value == "tutorial"
     at.slider(key="w_blocks").set_value(1).run()
-    assert at.selectbox(key="w_preset").value == "custom"
+    assert preset_selector(at).value == "custom"
     at.slider(key="w_blocks").set_value(3).run()
     assert at.session_state["arch"].out_channels == (32, 32, 32)  # the issue's 3 → 1 → 3: not the tutorial's
-    assert at.selectbox(key="w_preset").value == "custom"
-    at.selectbox(key="w_preset").set_value("tutorial").run()
-    assert at.selectbox(key="w_preset").value == "tutorial"
+    assert preset_selector(at).value == "custom"
+    preset_selector(at).set_value("tutorial").run()
+    assert preset_selector(at).value == "tutorial"
     assert at.session_state["arch"] == PRESETS["tutorial"]
-    at.selectbox(key="w_preset").set_value("lenet").run()
-    assert at.selectbox(key="w_preset").value == "lenet" and at.slider(key="w_blocks").value == 2
+    preset_selector(at).set_value("lenet").run()
+    assert preset_selector(at).value == "lenet" and at.slider(key="w_blocks").value == 2
 
 
 def test_no_pooling_means_no_after_pooling_text():

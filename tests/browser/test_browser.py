@@ -4,10 +4,14 @@ Fails (never skips) when Chromium or the Playwright package is missing, saying
 how to install them. Screenshots of every page land in artifacts/screenshots/.
 """
 
+import dataclasses
 import re
+import time
 
 import pytest
 from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, streamlit_server
+
+from cnn_core.nn.architecture import PRESETS, layer_table, totals
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -34,6 +38,61 @@ def test_architecture_sliders_change_the_table(server, page):
         settle(page)
     page.wait_for_selector("text=Block 5", timeout=20_000)
     assert any("smaller pool" in e for e in errors_on(page))
+
+
+def test_a_slider_moved_before_the_page_heard_the_last_run_keeps_every_move(server, page):
+    """A busy server or a slow phone: the page hears a run's answer after the visitor has moved the next slider.
+
+    The page's messages from the server are held back while the visitor leaves the small preset (one block fewer)
+    and then, before the page has heard that run, gives block 1 more filters. Both moves must hold: the old app
+    read the preset selector's stale "small" in the second request as a choice and reloaded the preset
+    (tests/browser/test_spanish_walk.py failed so on a loaded machine)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # Streamlit's wire format: a run's end, to wait on
+
+    held, finished, route = [], [], {}
+
+    def hold(ws):
+        to_server = ws.connect_to_server()
+        route["page"] = ws
+
+        def from_server(message):
+            if not route.get("holding"):
+                return ws.send(message)
+            held.append(message)
+            if isinstance(message, bytes) and ForwardMsg.FromString(message).WhichOneof("type") == "script_finished":
+                finished.append(len(held))
+        to_server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r".*/_stcore/stream"), hold)
+    open_page(page, f"{server}/architecture?lang=en&preset=small", "[data-testid='stDataFrame']")
+    assert page.get_by_role("slider", name="Conv blocks").get_attribute("aria-valuetext") == "2"
+    filters = page.get_by_role("slider", name="Filters in block 1")
+    assert filters.get_attribute("aria-valuetext") == "8"
+
+    route["holding"] = True
+    page.get_by_role("slider", name="Conv blocks").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => true")  # lets Playwright deliver the route's callbacks meanwhile
+    deadline = time.monotonic() + 30
+    while not finished:  # the server has run the one-block network; the page does not know it yet
+        assert time.monotonic() < deadline, "the server never finished the run the blocks slider asked for"
+        page.wait_for_timeout(50)
+    filters.focus()
+    page.keyboard.press("ArrowRight")  # from the page's old picture: selector still "small"
+    while len(finished) < 2:
+        assert time.monotonic() < deadline, "the server never finished the run the filters slider asked for"
+        page.wait_for_timeout(50)
+    route["holding"] = False
+    for message in held:  # now the page hears both runs, in order
+        route["page"].send(message)
+    settle(page)
+
+    assert page.get_by_role("slider", name="Conv blocks").get_attribute("aria-valuetext") == "1"
+    assert filters.get_attribute("aria-valuetext") == "12"
+    assert re.search(r"[?&]f=12(&|$)", page.url), page.url
+    assert page.locator(".st-key-w_preset_custom input").input_value() == "Custom (your own settings)"
+    shown = dataclasses.replace(PRESETS["small"], out_channels=(12,))  # the counts are the network the sliders show
+    assert metric_values(page)[0] == f"{totals(layer_table(shown)).params:,}"
 
 
 def test_short_training_shows_a_live_plot_and_stops(server, page):

@@ -166,12 +166,13 @@ class Walk:
         self.page.locator("h1", has_text=ES[nav_key]).first.wait_for(timeout=60_000)
         return self.settle(ready)
 
-    def choose(self, key: str, option: str) -> None:
-        """Pick ``option`` in the selectbox with widget key ``key``."""
+    def choose(self, key: str, option: str, then: str | None = None) -> None:
+        """Pick ``option`` in the selectbox with widget key ``key`` (drawn again as ``then``, if its key changes)."""
         self.tap(self.page.locator(f".st-key-{key} button[aria-haspopup='listbox']"))
         self.tap(self.page.locator("[role='option']", has_text=option).first)
-        self.page.wait_for_function("([el, option]) => el.value.includes(option)",
-                                    arg=[self.page.locator(f".st-key-{key} input").element_handle(), option])
+        self.page.wait_for_function("([selector, option]) => [...document.querySelectorAll(selector)]"
+                                    ".some((el) => el.value.includes(option))",
+                                    arg=[f".st-key-{then or key} input", option])
 
     def slide(self, label: str, key: str, to: str) -> None:
         """Move the slider labelled ``label`` with ``key`` (an arrow, Home, End) until it reads ``to``."""
@@ -190,8 +191,9 @@ class Walk:
     def server_has(self, param: str) -> None:
         """Wait until the server has the value a slider shows: the address it writes carries ``param``.
 
-        A slider sends a keyboard change a moment after it draws it (Streamlit debounces it); a page switch
-        in that moment (the walk's next step, on a busy machine) leaves the server with the value before.
+        The page draws a slider's new value before the server has run with it; the walk's next step (a page
+        switch) must not come before. A move made before the page heard the last run is kept too (see
+        tests/browser/test_browser.py::test_a_slider_moved_before_the_page_heard_the_last_run_keeps_every_move).
         """
         self.page.wait_for_function("(p) => new RegExp('[?&]' + p + '(&|$)').test(location.search)",
                                     arg=param, timeout=30_000)
@@ -342,12 +344,12 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         page.locator(".st-key-w_classes input").fill("10")
         page.locator(".st-key-w_classes input").press("Enter")
         samples += walk.settle()
-    walk.choose("w_preset", ES["preset.small"])
+    walk.choose("w_preset_tutorial", ES["preset.small"], then="w_preset_small")
     walk.settle()
     walk.slide(ES["arch.blocks"], "ArrowLeft", "1")
     walk.slide(ES["arch.filters"].format(block=1), "ArrowRight", "16")
     walk.server_has("f=16")
-    assert page.locator(".st-key-w_preset input").input_value() == ES["preset.custom"]
+    assert page.locator(".st-key-w_preset_custom input").input_value() == ES["preset.custom"]
     walk.check("architecture", samples)
 
     # ---- Train: 5 s on MNIST

@@ -32,12 +32,11 @@ from ui.base.i18n import labeller, num, t
 INPUTS = {"mnist": (28, 28, 1), "cifar": (32, 32, 3)}
 
 
-def _seed_widgets(arch: Architecture, preset: str) -> None:
+def _seed_widgets(arch: Architecture) -> None:
     """Put the architecture's values into the widget keys that are missing."""
     ss = st.session_state
     shape = (arch.in_height, arch.in_width, arch.in_channels)
     seeds = {
-        "w_preset": preset,
         "w_input": next((k for k, v in INPUTS.items() if v == shape), "custom"),
         "w_in_h": arch.in_height, "w_in_w": arch.in_width, "w_in_c": arch.in_channels,
         "w_blocks": len(arch.out_channels),
@@ -56,22 +55,43 @@ def _seed_widgets(arch: Architecture, preset: str) -> None:
             ss[key] = value
 
 
+PRESET_KEY = "w_preset_"  # + the entry the preset selector shows (preset_key)
 ARCH_WIDGETS = ("w_input", "w_in_h", "w_in_w", "w_in_c", "w_blocks", "w_filters_", "w_kernel", "w_padding",
-                "w_pool", "w_pool_size", "w_dense_layers", "w_units_", "w_classes", "w_bn")
+                "w_pool", "w_pool_size", "w_dense_layers", "w_units_", "w_classes", "w_bn", PRESET_KEY)
 
 
 CUSTOM = "custom"  # the selector's entry once the sliders describe no preset
 
 
-def _apply_preset() -> None:
-    """Load the chosen preset; the sliders are re-seeded from it on this run."""
-    name = st.session_state["w_preset"]
+def preset_key(shown: str) -> str:
+    """The preset selector's widget key: one per entry it shows, so that a selector's key says what it was drawn
+    with and no run ever writes a drawn selector's value.
+
+    A page that has not heard the last run yet (a busy server, a slow phone) still holds the selector as it was,
+    say "small" after the sliders left it, and a slider moved meanwhile sends that old value back. Streamlit keeps
+    a widget's callback after it stops being drawn and takes such a value for a change: the preset was reloaded
+    and the visitor's moves were lost. :func:`_apply_preset` now loads only a value its selector was not drawn
+    with, which only a visitor's choice is.
+    """
+    return PRESET_KEY + shown
+
+
+def forget_arch_widgets() -> None:
+    """Drop the sliders' and the selector's values: the next Architecture run seeds them from ``state.ARCH``."""
+    for key in [k for k in st.session_state if str(k).startswith(ARCH_WIDGETS)]:
+        del st.session_state[key]
+
+
+def _apply_preset(key: str) -> None:
+    """Load the preset chosen in the selector ``key``; the sliders are re-seeded from it on this run."""
+    name = st.session_state[key]
+    if name == key.removeprefix(PRESET_KEY):  # what that selector was drawn with: an old page's echo (preset_key)
+        return
     if name not in PRESETS:  # "custom" is a description, not something to load
         return
     st.session_state[state.ARCH] = PRESETS[name]
     st.session_state[state.PRESET] = name
-    for key in [k for k in st.session_state if str(k).startswith(ARCH_WIDGETS)]:
-        del st.session_state[key]
+    forget_arch_widgets()
 
 
 DRAWN = "_arch_widgets_drawn"  # the widget keys of the sliders and boxes shown only sometimes, drawn last run
@@ -95,7 +115,7 @@ def architecture_ui() -> Architecture:
     """Draw the sliders and return the architecture they describe (maybe an invalid one)."""
     ss = st.session_state
     _forget_undrawn(ss.get(DRAWN))
-    _seed_widgets(ss[state.ARCH], ss[state.PRESET])
+    _seed_widgets(ss[state.ARCH])
     preset_box = st.container()  # filled after the sliders, once we know whether they still match a preset
     col1, col2 = st.columns(2)
     with col1:
@@ -143,12 +163,13 @@ def architecture_ui() -> Architecture:
     ss[DRAWN] = {f"w_filters_{i}" for i in range(len(filters))} | {f"w_units_{i}" for i in range(len(dense))}
     if ss["w_input"] == "custom":
         ss[DRAWN] |= {"w_in_h", "w_in_w", "w_in_c"}
-    # The selector names the preset the sliders describe, or "custom" as soon as they leave it.
-    ss["w_preset"] = next((name for name, preset in PRESETS.items() if preset == arch), CUSTOM)
-    if ss["w_preset"] != CUSTOM:
-        ss[state.PRESET] = ss["w_preset"]
-    preset_box.selectbox(t("arch.preset"), [*PRESETS, CUSTOM], key="w_preset", on_change=_apply_preset,
-                         format_func=labeller("preset."), help=t("arch.preset_help"))
+    # The selector names the preset the sliders describe, or "custom" as soon as they leave it (see preset_key).
+    shown = next((name for name, preset in PRESETS.items() if preset == arch), CUSTOM)
+    if shown != CUSTOM:
+        ss[state.PRESET] = shown
+    choices, key = [*PRESETS, CUSTOM], preset_key(shown)
+    preset_box.selectbox(t("arch.preset"), choices, index=choices.index(shown), key=key, on_change=_apply_preset,
+                         args=(key,), format_func=labeller("preset."), help=t("arch.preset_help"))
     return arch
 
 

@@ -22,7 +22,7 @@ from ui.base import state
 from ui.base.i18n import lang, t
 from ui.charts.figures import chart_config, loss_curves
 from ui.sections import room as room_ui
-from ui.sections.architecture import ARCH_WIDGETS
+from ui.sections.architecture import forget_arch_widgets
 from ui.shell import workspace
 
 
@@ -90,8 +90,7 @@ def start_build() -> None:
     ss = st.session_state
     ss["ex_confirm_build"] = False
     ss[state.ARCH], ss[state.PRESET] = BUILD_START, "small"
-    for key in [k for k in ss if str(k).startswith(ARCH_WIDGETS) or k == "w_preset"]:
-        del ss[key]  # the Architecture page's sliders are re-seeded from the new network
+    forget_arch_widgets()  # the Architecture page's sliders are re-seeded from the new network
     ss[state.BUILD_STARTED] = True
 
 

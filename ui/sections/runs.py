@@ -18,7 +18,7 @@ from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
 from ui.base import state
 from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, separators, shown_numbers, t
 from ui.charts.figures import below_toolbar, percent_axis, percent_hover, text_label
-from ui.sections.architecture import ARCH_WIDGETS
+from ui.sections.architecture import forget_arch_widgets
 from ui.shell import models, workspace
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
@@ -141,8 +141,7 @@ def side_by_side(runs: list[RunInfo]) -> None:
 def _restore(run: RunInfo) -> None:
     ss = st.session_state
     ss[state.ARCH] = Architecture.from_dict(run.architecture)
-    for key in [k for k in ss if any(str(k).startswith(w) for w in ARCH_WIDGETS + ("w_preset",))]:
-        del ss[key]  # the Architecture page seeds its sliders again from ARCH
+    forget_arch_widgets()  # the Architecture page seeds its sliders again from ARCH
     if run.dataset in datasets.names():
         ss[state.DATASET] = run.dataset
         ss.pop("w_dataset", None)

@@ -18,7 +18,7 @@ from cnn_core.train.shift import MAX_IMAGES, accuracy_by_shift
 from ui.base import state
 from ui.base.i18n import error_text, pct, plain, separators, t
 from ui.charts.figures import chart_config, percent_axis, percent_hover, text_label
-from ui.sections.architecture import ARCH_WIDGETS
+from ui.sections.architecture import forget_arch_widgets
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources, workspace
 
@@ -56,8 +56,8 @@ def _load_for_training(preset: str) -> None:
     """Put ``preset`` on the Architecture page's sliders and MNIST on the Train page's, ready to train."""
     ss = st.session_state
     ss[state.ARCH], ss[state.PRESET], ss[state.DATASET] = PRESETS[preset], preset, "mnist"
-    for key in [k for k in ss if str(k).startswith((*ARCH_WIDGETS, "w_preset", "w_dataset"))]:
-        del ss[key]  # the pages seed their widgets again from the state
+    forget_arch_widgets()  # the pages seed their widgets again from the state
+    ss.pop("w_dataset", None)
 
 
 def comparison_buttons(candidates: list[RunInfo]) -> None:
