@@ -52,6 +52,10 @@ def test_preset_selector_says_custom_once_the_sliders_leave_the_preset():
     assert at.session_state["arch"] == PRESETS["tutorial"]
     preset_selector(at).set_value("lenet").run()
     assert preset_selector(at).value == "lenet" and at.slider(key="w_blocks").value == 2
+    # "Custom" describes sliders that left every preset: offered only then, so it never names a preset's network
+    assert "Custom (your own settings)" not in preset_selector(at).options
+    at.slider(key="w_blocks").set_value(1).run()
+    assert preset_selector(at).options[-1] == "Custom (your own settings)"
 
 
 def test_no_pooling_means_no_after_pooling_text():

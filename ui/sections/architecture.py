@@ -85,9 +85,7 @@ def forget_arch_widgets() -> None:
 def _apply_preset(key: str) -> None:
     """Load the preset chosen in the selector ``key``; the sliders are re-seeded from it on this run."""
     name = st.session_state[key]
-    if name == key.removeprefix(PRESET_KEY):  # what that selector was drawn with: an old page's echo (preset_key)
-        return
-    if name not in PRESETS:  # "custom" is a description, not something to load
+    if name == key.removeprefix(PRESET_KEY) or name not in PRESETS:  # an old page's echo (preset_key), or no preset
         return
     st.session_state[state.ARCH] = PRESETS[name]
     st.session_state[state.PRESET] = name
@@ -167,7 +165,8 @@ def architecture_ui() -> Architecture:
     shown = next((name for name, preset in PRESETS.items() if preset == arch), CUSTOM)
     if shown != CUSTOM:
         ss[state.PRESET] = shown
-    choices, key = [*PRESETS, CUSTOM], preset_key(shown)
+    choices = [*PRESETS, CUSTOM] if shown == CUSTOM else [*PRESETS]  # "custom" describes; it is never a choice
+    key = preset_key(shown)
     preset_box.selectbox(t("arch.preset"), choices, index=choices.index(shown), key=key, on_change=_apply_preset,
                          args=(key,), format_func=labeller("preset."), help=t("arch.preset_help"))
     return arch
