@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 class KeyCheck:
     ok: bool  # the key was given and is the instructor's
     wait_s: float  # how long this session must wait before the next try (0: it may try now)
+    checked: bool = True  # False: not compared at all, this session or address still had to wait (the right key too)
 
 
 class KeyGuard:
@@ -53,8 +55,9 @@ class KeyGuard:
         with self._lock:
             wait = max(self._clients.get(w, (0, now))[1] - now for w in who)
             if wait > 0:
-                log.warning("instructor key: attempt refused, must wait %.0f s (address %s)", wait, address or "?")
-                return KeyCheck(False, wait)
+                log.warning("instructor key: not checked, %d s of waiting left (address %s)", math.ceil(wait),
+                            address or "?")
+                return KeyCheck(False, wait, checked=False)
             ok = bool(key) and hmac.compare_digest(str(given).encode("utf-8", "replace"), key.encode("utf-8"))
             if ok:
                 for w in who:
@@ -68,7 +71,7 @@ class KeyGuard:
                 self._clients[w] = (wrong, now + min(self.max_wait_s, self.first_wait_s * 2 ** (wrong - 1)))
             while len(self._clients) > self.max_clients:
                 self._clients.popitem(last=False)
-        log.warning("instructor key: wrong key (address %s); next try in %.0f s", address or "?", wait)
+        log.warning("instructor key: wrong key (address %s); next try in %d s", address or "?", math.ceil(wait))
         return KeyCheck(False, wait)
 
     @staticmethod

@@ -30,6 +30,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def listens_to_this_machine_only(bind: str) -> bool:
+    """Whether a server bound to ``bind`` (its ``--server.address``; empty or 0.0.0.0 for every interface) answers
+    this machine only: no link to it, on any address, works from another device."""
+    bind = (bind or "").strip().strip("[]").lower()
+    if bind in ("localhost", "localhost.localdomain", "ip6-localhost") or bind.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return False
+
+
 def url_host(url: str) -> str:
     """The host part of an address (``""`` when it has none)."""
     try:

@@ -291,9 +291,10 @@ class BoardRow:
     """One student on a room's board: their best run (by test accuracy) among the runs of a set work.
 
     Fair means equal work: a run trained for a number of epochs sees the same
-    images on any computer, however busy; a run trained for a time budget sees
-    as many as its computer managed, so it is a member's best only when they
-    have no other, and such members rank after the rest (:meth:`Storage.board`). Runs that blew up
+    images on any computer, however busy, and runs are ranked against runs of
+    the same dataset and epochs (the room's main work first, :meth:`Storage.board`);
+    a run trained for a time budget sees as many as its computer managed, so it is a member's best only when
+    they have no other, and such members rank after the rest. Runs that blew up
     (``WENT_WRONG``) are counted apart, never a member's best.
     """
 
@@ -812,9 +813,11 @@ class Storage:
         A revealed exercise is not solved: the rows count those apart (``BoardRow.revealed``), and the
         counts hold them under ``revealed_key(exercise id)``.
 
-        Fair: runs of a set work (epochs, not seconds) are compared; a run trained for a time budget is a
-        member's best only when they have no other, and ranks after every run of a set work (a faster or less
-        busy computer would win it)."""
+        Fair: runs of the same work are compared, the same dataset for the same number of epochs (not seconds).
+        The room's main work is the one most members trained (the fewest epochs first on a tie): its runs are
+        each member's best where they have one, and rank first; runs of another work rank after them, work by
+        work, never against the main one. A run trained for a time budget is a member's best only when they have
+        no other, and ranks after every run of a set work (a faster or less busy computer would win it)."""
         with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
@@ -828,14 +831,26 @@ class Storage:
             solved = s.execute(select(ExerciseSolved.workspace_id, ExerciseSolved.exercise_id,
                                       ExerciseSolved.revealed)
                                .where(ExerciseSolved.workspace_id.in_(ids))).all() if ids else []
-        rows = []
+        def work(r) -> tuple[str, float] | None:  # what a run of a set work saw: a dataset, some epochs
+            epochs = _epochs(r.train_config)
+            return (r.dataset or "", epochs) if epochs is not None else None
+
+        good = [r for r in runs if r.test_accuracy is not None and r.reason not in WENT_WRONG]
+        trained_by = {}  # work → the members who trained it
+        for r in good:
+            if work(r) is not None:
+                trained_by.setdefault(work(r), set()).add(r.workspace_id)
+        order = {w: i for i, w in enumerate(sorted(trained_by, key=lambda w: (-len(trained_by[w]), w[1], w[0])))}
+        rows, places = [], []
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
-            scored = [r for r in mine if r.test_accuracy is not None and r.reason not in WENT_WRONG]
+            scored = [r for r in good if r.workspace_id == m.workspace_id]
             fair = [r for r in scored if not _timed(r.train_config)]
-            # Best: highest accuracy; among equals, fewer parameters, then less time.
-            # Runs of a set work first: a timed run is the best only of a member who has no other.
-            best = min(fair or scored, key=lambda r: (-r.test_accuracy, r.params, r.seconds or 0)) if scored else None
+            # Best: the room's main work where the member has it, then highest accuracy; among equals, fewer
+            # parameters, then less time. A timed run is the best only of a member who has no run of a set work.
+            best = min(fair or scored, key=lambda r: (order.get(work(r), len(order)), -r.test_accuracy, r.params,
+                                                      r.seconds or 0)) if scored else None
+            places.append(order.get(work(best), len(order)) if best is not None else len(order))
             # Cleaned again: rows written before the nickname rules were.
             nickname = usertext.nickname(m.nickname or "", MAX_NICKNAME_LEN) or f"{usertext.ANONYMOUS_MARK}{n}"
             rows.append(BoardRow(nickname, len(mine), best.test_accuracy if best else None,
@@ -846,7 +861,9 @@ class Storage:
                                  _epochs(best.train_config) if best else None, best.images_per_s if best else None,
                                  bool(best and _timed(best.train_config)),
                                  sum(1 for r in mine if r.reason in WENT_WRONG)))
-        rows.sort(key=lambda r: (r.best_accuracy is None, r.timed, -(r.best_accuracy or 0), r.params or 0))
+        ranked = sorted(zip(places, rows), key=lambda pr: (pr[1].best_accuracy is None, pr[1].timed, pr[0],
+                                                            -(pr[1].best_accuracy or 0), pr[1].params or 0))
+        rows = [row for _, row in ranked]
         counts: dict[str, int] = {}
         for x in solved:
             key = revealed_key(x.exercise_id) if x.revealed else x.exercise_id

@@ -30,9 +30,9 @@ def page(name: str, lang: str = "en", **params) -> AppTest:
 
 
 def add_run(ws: str, accuracy: float, epochs: float | None = 1.0, seconds: float | None = None,
-            images_per_s: float = 1000.0, arch: str = "lenet") -> None:
-    raw = checkpoint.to_bytes(build_model(PRESETS[arch]), list("0123456789"), dataset="mnist")
-    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{ws}-{accuracy}-{seconds}.zip")
+            images_per_s: float = 1000.0, arch: str = "lenet", dataset: str = "mnist") -> None:
+    raw = checkpoint.to_bytes(build_model(PRESETS[arch]), list("0123456789"), dataset=dataset)
+    new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{ws}-{accuracy}-{seconds}-{epochs}.zip")
     new.source, new.test_accuracy, new.images_per_s, new.seconds = "trained", accuracy, images_per_s, 12.0
     new.model += ws.encode()  # a workspace keeps a model file once: each run its own bytes
     new.train_config = {"epochs": epochs, "time_budget_s": seconds, "batch_size": 128}
@@ -105,6 +105,15 @@ def test_with_a_key_the_page_asks_for_no_key_line(app_env):
 def test_loopback_hosts_are_told_apart_from_network_ones(host):
     assert netaddr.is_loopback(host)
     assert not netaddr.is_loopback("192.168.1.20") and not netaddr.is_loopback("cnn.example.org")
+
+
+@pytest.mark.parametrize(("bind", "only_here"), [("127.0.0.1", True), ("localhost", True), ("::1", True),
+                                                ("[::1]", True), ("", False), ("0.0.0.0", False), ("::", False),
+                                                ("192.168.1.20", False)])
+def test_a_server_bound_to_a_loopback_address_is_told_apart_from_one_the_network_reaches(bind, only_here):
+    """--server.address 127.0.0.1 answers this machine only (the Room page then says how to restart it); empty
+    or 0.0.0.0 (every interface) does not, though a page opened at 0.0.0.0 is a loopback one (above)."""
+    assert netaddr.listens_to_this_machine_only(bind) is only_here
 
 
 def test_the_machines_network_addresses_are_reachable_ones_and_replace_only_the_host():
@@ -224,6 +233,28 @@ def test_the_board_ranks_equal_work_and_shows_each_runs_work_and_speed(app_env):
     assert table["room.rule"] in [c.value for c in teacher.caption]
 
 
+def test_the_board_compares_the_rooms_main_work_and_ranks_other_works_after_it():
+    """Equal work is the same dataset for the same epochs: twenty epochs, or another dataset, never outrank
+    the one epoch of MNIST most of the room trained; a member who has that work is ranked on it."""
+    db = store()
+    room = db.create_room()
+    names = ["ana", "ben", "cy", "dee", "eve"]
+    ws = {name: db.create_workspace() for name in names}
+    for name in names:
+        db.join_room(room, ws[name], name)
+    add_run(ws["ana"], 0.95)
+    add_run(ws["ben"], 0.96)
+    add_run(ws["cy"], 0.99, epochs=20.0)  # twenty times the work: not against the room's one epoch
+    add_run(ws["dee"], 0.94)
+    add_run(ws["dee"], 0.995, epochs=20.0)  # dee has the room's work too: ranked on it
+    add_run(ws["eve"], 0.999, dataset="fashion")  # another dataset: another work
+    rows = db.board(room)[0]
+    assert [r.nickname for r in rows] == ["ben", "ana", "dee", "cy", "eve"]
+    assert [(r.dataset, r.epochs, r.best_accuracy) for r in rows[:4]] == [
+        ("mnist", 1.0, 0.96), ("mnist", 1.0, 0.95), ("mnist", 1.0, 0.94), ("mnist", 20.0, 0.99)]
+    assert rows[4].dataset == "fashion"
+
+
 # ------------------------------------------------------------------ the CSV
 
 @pytest.fixture(params=["es", "en"])
@@ -242,16 +273,24 @@ def test_the_csv_opens_in_the_readers_spreadsheet_and_runs_no_formula(lang):
     room, ws = db.create_room(), db.create_workspace()
     db.join_room(room, ws, "=1+1 Ñoño")
     add_run(ws, 0.9875, epochs=1.5)
+    timer, idle = db.create_workspace(), db.create_workspace()
+    db.join_room(room, timer, "timer")
+    add_run(timer, 0.99, seconds=30.0)  # trained for a time budget: ranked after, and the CSV says why
+    db.join_room(room, idle, "idle")  # no run: empty cells, and the whole numbers above stay whole
     data = room_ui.board_csv(room_ui.board_frame(db.board(room)[0]))
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: a spreadsheet reads the Ñ right
     sep, decimal = (";", ",") if lang == "es" else (",", ".")
     frame = pd.read_csv(io.BytesIO(data), sep=sep, decimal=decimal, encoding="utf-8-sig")
     t = texts.table(lang)
-    assert frame[t["room.col_nickname"]].tolist() == ["'=1+1 Ñoño"]  # text, never a formula
-    assert frame[t["room.col_accuracy"]].tolist() == [98.75] and frame[t["room.col_epochs"]].tolist() == [1.5]
-    assert frame[t["room.col_params"]].dtype.kind == "i" and frame[t["room.col_speed"]].tolist() == [1000]
+    assert frame[t["room.col_nickname"]].tolist() == ["'=1+1 Ñoño", "timer", "idle"]  # text, never a formula
+    assert frame[t["room.col_accuracy"]].tolist()[:2] == [98.75, 99.0]
+    assert frame[t["room.col_epochs"]].tolist()[:2] == ["1" + decimal + "5", t["room.timed_work"]]
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=sep))
-    assert len(rows) == 2 and len(rows[0]) == len(rows[1]) == len(frame.columns)
+    assert len(rows) == 4 and all(len(row) == len(frame.columns) for row in rows)
+    params = rows[0].index(t["room.col_params"])
+    lenet = str(core_runs.params_of(PRESETS["lenet"]))
+    assert [row[params] for row in rows[1:]] == [lenet, lenet, ""]  # whole, never 44426,0
+    assert [row[rows[0].index(t["room.col_speed"])] for row in rows[1:]] == ["1000", "1000", ""]
 
 
 # ------------------------------------------------------------------ the teacher's guide

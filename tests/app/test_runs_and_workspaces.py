@@ -248,6 +248,9 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
     assert any("not the instructor key" in e.value for e in at.error)
     assert not any("Answer:" in i.value for i in at.info)
     assert not [b for b in at.button if str(b.key).startswith("reveal_")]  # no "show solution" either
+    at.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()  # the right key, before the wait is over
+    assert not any("not the instructor key" in e.value for e in at.error)  # it was not checked, and says so
+    assert any("The key was not checked" in w.value and "wait 1 s" in w.value for w in at.warning)
     import time
 
     time.sleep(1.1)  # a wrong key makes this tab's next try wait 1 s (cnn_core.base.keyguard), even the right key

@@ -571,10 +571,10 @@ def test_guessing_the_instructor_key_waits_longer_after_each_wrong_key_per_sessi
     with caplog.at_level(logging.INFO, logger="cnn_core.base.keyguard"):
         for n in range(8):
             check = guard.check(f"guess-{n}", key, session="tab1", address="203.0.113.9")
-            assert not check.ok
+            assert not check.ok and check.checked
             waits.append(check.wait_s)
             refused = guard.check(key, key, session="tab1", address="203.0.113.9")  # even the right key waits
-            assert not refused.ok and refused.wait_s > 0
+            assert not refused.ok and refused.wait_s > 0 and not refused.checked  # and is said not checked
             clock[0] += check.wait_s
         # Another tab from the same address waits too; another address with a new session does not.
         clock[0] -= 0.5
@@ -585,6 +585,7 @@ def test_guessing_the_instructor_key_waits_longer_after_each_wrong_key_per_sessi
     assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
     logged = caplog.text
     assert logged.count("wrong key") == 8 and "203.0.113.9" in logged
+    assert logged.count("not checked") == 9 and " 0 s" not in logged  # the 8 right keys and tab2; never "0 s"
     assert key not in logged and "guess-" not in logged  # neither the key nor a guess is ever logged
 
 

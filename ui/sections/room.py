@@ -44,8 +44,8 @@ def _check_key() -> None:
     check = workspace.check_instructor_key(given, key)  # constant time, throttled per tab and per address
     st.session_state[state.INSTRUCTOR] = check.ok
     st.session_state["w_instructor_key"] = ""  # never kept in the session's widgets
-    if not check.ok:
-        st.session_state["_instructor_refused"] = round(check.wait_s)
+    if not check.ok:  # a key typed while the tab still had to wait was never compared: it may be the right one
+        st.session_state["_instructor_refused"] = (check.checked, max(1, math.ceil(check.wait_s)))
 
 
 def instructor_login() -> bool:
@@ -62,7 +62,13 @@ def instructor_login() -> bool:
             st.text_input(t("instructor.key"), type="password", key="w_instructor_key", on_change=_check_key)
             refused = st.session_state.pop("_instructor_refused", None)
             if refused is not None:
-                st.error(t("instructor.wait", seconds=refused) if refused > 1 else t("instructor.refused"))
+                checked, seconds = refused
+                if not checked:
+                    st.warning(t("instructor.not_checked", seconds=seconds))
+                elif seconds > 1:
+                    st.error(t("instructor.wait", seconds=seconds))
+                else:
+                    st.error(t("instructor.refused"))
     return is_instructor()
 
 
@@ -240,16 +246,23 @@ def in_rooms(room_code: str) -> bool:
 
 
 def board_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame([{
+    """The board as data (the CSV writes it as it is): whole numbers stay whole where a row has none, and a
+    run trained for a time budget says so in its work's cell (it ranks after every run of a set work)."""
+    frame = pd.DataFrame([{
         t("room.col_rank"): n, t("room.col_nickname"): r.nickname,
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
-        t("room.col_params"): r.params, t("room.col_epochs"): r.epochs,
+        t("room.col_params"): r.params,
+        t("room.col_epochs"): t("room.timed_work") if r.timed else r.epochs,
         t("room.col_speed"): round(r.images_per_s) if r.images_per_s is not None else None,
         t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
         t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs,
         t("room.col_diverged"): r.diverged, t("room.col_solved"): r.solved,
         t("room.col_revealed"): r.revealed,  # solutions seen are not solved: a column of their own
     } for n, r in enumerate(rows, start=1)])
+    for key in ("room.col_params", "room.col_speed"):  # 208982, never 208982.0 beside an empty cell
+        if t(key) in frame:
+            frame[t(key)] = frame[t(key)].astype("Int64")
+    return frame
 
 
 def exercise_counts(exercises, counts: dict[str, int]) -> pd.DataFrame:
@@ -264,19 +277,21 @@ def board_csv(frame: pd.DataFrame) -> bytes:
     then reads accents right), and for a decimal comma (Spanish) ';' between cells and 2,5 in them, as a
     Spanish-locale spreadsheet expects. No cell of user text is run as a formula."""
     decimal = separators()[0]
-    text = frame.map(spreadsheet_cell).to_csv(index=False, sep=";" if decimal == "," else ",", decimal=decimal)
+    cells = frame.map(spreadsheet_cell)
+    for column in cells.select_dtypes(include="object").columns:  # numbers and words (a timed run's work):
+        cells[column] = cells[column].map(  # pandas writes its numbers with a point whatever ``decimal`` says
+            lambda v: repr(v).replace(".", decimal) if isinstance(v, float) and not pd.isna(v) else v)
+    text = cells.to_csv(index=False, sep=";" if decimal == "," else ",", decimal=decimal)
     return text.encode("utf-8-sig")
 
 
-def shown_board(frame: pd.DataFrame, timed: list[bool] | None = None) -> pd.DataFrame:
-    """The board with its numbers written the reader's way (the CSV keeps plain numbers); ``timed``: which
-    rows' best run was trained for a time budget (their work says so)."""
+def shown_board(frame: pd.DataFrame) -> pd.DataFrame:
+    """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
     shown = frame.copy()
     for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_epochs", 2),
                           ("room.col_speed", 0), ("room.col_seconds", 1)):
-        shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: "–" if pd.isna(v) else num(v, d))
-    if timed:
-        shown.loc[pd.Series(timed, index=shown.index), t("room.col_epochs")] = t("room.timed_work")
+        shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: v if isinstance(v, str) else "–" if pd.isna(v)
+                                          else num(v, d))
     for key in ("room.col_nickname", "room.col_dataset"):  # a student's nickname, a zip's name: st.table shows
         shown[t(key)] = shown[t(key)].map(plain)           # Markdown, so they go as text (the CSV keeps them raw)
     return shown.astype(str)
@@ -332,7 +347,7 @@ def _board(room_code: str, instructor: bool) -> None:
     st.caption(t("room.rule"))
     frame = board_frame(rows)
     # A static table: every row on the page (a projected board scrolls the page, not a 400-pixel frame).
-    st.table(shown_board(frame, [r.timed for r in rows]).set_index(t("room.col_rank")))
+    st.table(shown_board(frame).set_index(t("room.col_rank")))
     st.plotly_chart(scatter(rows), key=f"scatter_{room_code}", config=chart_config())
     exercises = make_exercises(0)
     st.table(exercise_counts(exercises, counts).set_index(t("room.col_exercise")))

@@ -4,7 +4,9 @@ With ``CNN_PLAYGROUND_PUBLIC_URL`` set, every link starts with it. Without it,
 the page's own address is used, unless the page was opened at a loopback
 address (``localhost``, ``127.0.0.1``): no phone can open that, so the visitor
 is warned and picks one of this machine's network addresses
-(:func:`cnn_core.base.netaddr.lan_addresses`) instead.
+(:func:`cnn_core.base.netaddr.lan_addresses`) instead. A server started to
+answer only this machine (``--server.address 127.0.0.1``) is said too, with
+the command that opens it to the network: no link would work before.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import streamlit as st
 from cnn_core.base import netaddr
 from ui.base.i18n import plain, t
 from ui.shell import resources
+
+LISTEN_TO_NETWORK = "streamlit run server.py --server.address 0.0.0.0"  # as the teacher's guide starts it
 
 
 def page_url() -> str:
@@ -45,6 +49,10 @@ def link_base(widget_key: str, where=st) -> str:
     if not opened_at_loopback():
         return page
     where.warning(t("address.loopback", host=plain(_host())))
+    listening = str(st.get_option("server.address") or "")
+    if netaddr.listens_to_this_machine_only(listening):  # the server itself only answers this machine: no network link can work
+        where.error(t("address.server_loopback", address=plain(listening)))
+        where.code(LISTEN_TO_NETWORK, language="bash")
     choices = netaddr.lan_addresses()
     if not choices:
         where.info(t("address.none"))
