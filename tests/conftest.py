@@ -351,7 +351,7 @@ def app_env(monkeypatch):
     resources.settings.clear()
 
 
-INSTRUCTOR_KEY = "s3cret-key"
+INSTRUCTOR_KEY = "s3cret-key-for-tests"
 
 
 def start_timed_training(at, seconds: int = 5):

@@ -24,6 +24,8 @@ from pathlib import Path
 PREFIX = "CNN_PLAYGROUND_"
 NEVER = "never"
 AUTO = "auto"
+HIDDEN = "(hidden)"  # what an error says of a secret's value
+EXAMPLE_KEY = "choose-a-long-phrase"  # the teacher's guide's and the keyless Room page's example: public, so refused
 
 
 class SettingError(ValueError):
@@ -33,6 +35,8 @@ class SettingError(ValueError):
     """
 
     def __init__(self, var: Var, value: str):
+        if var.kind == "secret":  # a refused key is still someone's key: never in a log or on a page
+            value = HIDDEN
         self.var, self.name, self.value, self.allowed = var, var.env, value, var.allowed()
         super().__init__(f"{self.name}={value!r} is not valid: {self.allowed}.")
 
@@ -57,6 +61,8 @@ class Var:
             what = "a whole number" if self.kind == "int" else "a number"
             text = f"{what} from {_fmt(self.low)} to {_fmt(self.high)}"
             return text + (f", or '{self.word}'" if self.word else "")
+        if self.kind == "secret" and self.low:
+            return f"a phrase of at least {int(self.low)} characters, not the guide's example ({EXAMPLE_KEY})"
         return "a path" if self.kind == "path" else "text"
 
     def shown_default(self) -> str:
@@ -124,9 +130,10 @@ VARS = (
     Var("IDLE_DAYS", "float", 90, 1 / 24, 36500, word=NEVER,
         doc="workspaces nobody opened for this long are removed (the server checks once an hour); "
             "`never` keeps them"),
-    Var("INSTRUCTOR_KEY", "secret", "", shown="none",
+    Var("INSTRUCTOR_KEY", "secret", "", 12, shown="none",
         doc="unlocks rooms and the exercises' answer key; also `instructor_key` in `.streamlit/secrets.toml`. "
-            "Without a key nobody is an instructor, and the Room page and the log say so"),
+            "Without a key nobody is an instructor, and the Room page and the log say so. At least 12 characters, "
+            f"and not the guide's example (`{EXAMPLE_KEY}`, public): such a key stops the server"),
     Var("PUBLIC_URL", "text", "", shown="the page's own address",
         doc="the address students reach the server at (`https://cnn.school.example`); the room's link and the QR "
             "codes start with it. Unset: the page's own address, or, for a page opened at `localhost`/`127.0.0.1`, "
@@ -149,6 +156,8 @@ def get(name: str):
         return var.default
     if var.kind in ("path",):
         return Path(text).expanduser()
+    if var.name == "INSTRUCTOR_KEY" and not acceptable_key(text):
+        raise SettingError(var, text)  # a guessable or public key (its value is never said)
     if var.kind in ("text", "secret"):
         return text
     if var.word and text.lower() == var.word:
@@ -161,6 +170,13 @@ def get(name: str):
             var.high is not None and value > var.high):
         raise SettingError(var, text)
     return value
+
+
+def acceptable_key(key: str) -> bool:
+    """Whether an instructor key (the variable's or ``instructor_key`` in Streamlit's secrets) may be used: long
+    enough not to be guessed, and not the guide's example, which every keyless Room page prints."""
+    key = key.strip()
+    return len(key) >= BY_NAME["INSTRUCTOR_KEY"].low and key != EXAMPLE_KEY
 
 
 def check_all() -> list[SettingError]:

@@ -16,7 +16,7 @@ from conftest import INSTRUCTOR_KEY, REPO, join_room, no_exceptions, open_page, 
 from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
-from cnn_core.base import netaddr, texts
+from cnn_core.base import env, netaddr, texts
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.model import build_model
@@ -97,6 +97,22 @@ def test_with_a_key_the_page_asks_for_no_key_line(app_env):
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     at = page("room")
     assert texts.table("en")["room.no_key"] not in [w.value for w in at.warning] and not at.code
+
+
+@pytest.mark.parametrize("bad", [env.EXAMPLE_KEY, "clave123"])
+def test_a_public_or_short_key_in_streamlits_secrets_is_refused_logged_and_never_said(bad, monkeypatch, caplog):
+    """instructor_key in .streamlit/secrets.toml (Community Cloud) follows the variable's rule."""
+    from types import SimpleNamespace
+
+    from ui.shell import instructor
+
+    no_variable = SimpleNamespace(instructor_key="")
+    monkeypatch.setattr(instructor.st, "secrets", {"instructor_key": bad})
+    with caplog.at_level(logging.ERROR, logger="ui.shell.instructor"):
+        assert instructor.instructor_key(no_variable) == ""  # no key: the Room page says so, with the line
+    assert "instructor_key in Streamlit's secrets is refused" in caplog.text and "clave123" not in caplog.text
+    monkeypatch.setattr(instructor.st, "secrets", {"instructor_key": "a phrase of our own"})
+    assert instructor.instructor_key(no_variable) == "a phrase of our own"
 
 
 # ------------------------------------------------------------------ the address students open

@@ -155,6 +155,29 @@ def test_a_page_with_a_bad_setting_says_which_and_stops_without_a_traceback(lang
         (logging.ERROR, "CNN_PLAYGROUND_MAX_RUNS='3O' is not valid: a whole number from 1 to 10000.")]
 
 
+@pytest.mark.parametrize("key", [env.EXAMPLE_KEY, "clave123", " " + env.EXAMPLE_KEY + " "])
+def test_a_guessable_or_public_instructor_key_is_refused_and_never_said(key):
+    """The guide's example is printed on every keyless server's Room page: copied as it is, anyone could be the
+    instructor. It, and a key under 12 characters, stop the server; the error never repeats the key."""
+    var = env.BY_NAME["INSTRUCTOR_KEY"]
+    with pytest.raises(env.SettingError) as caught:
+        read(var, key)
+    assert caught.value.value == env.HIDDEN and f"{var.env}='{env.HIDDEN}'" in str(caught.value)
+    assert key.strip() == env.EXAMPLE_KEY or key.strip() not in str(caught.value)
+    assert read(var, "twelve chars") == "twelve chars"  # 12 are enough
+
+
+def test_a_page_on_a_server_with_a_short_instructor_key_says_so_without_the_key(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY="clave123")
+    at = open_page("room", lang="es")
+    assert not at.exception
+    shown = [_unescaped(e.value) for e in at.error]
+    assert len(shown) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY='(hidden)'" in shown[0], shown
+    assert "una frase de al menos 12 caracteres que no sea el ejemplo de la guía" in shown[0]
+    said = [str(e.value) for e in (*at.error, *at.warning, *at.info, *at.markdown, *at.caption, *at.code)]
+    assert said and not any("clave123" in text for text in said)
+
+
 def test_every_bad_setting_is_shown_with_its_range_in_the_readers_language(app_env):
     app_env(CNN_PLAYGROUND_IDLE_DAYS="soon", CNN_PLAYGROUND_RAY_CPUS="inf")
     at = open_page("architecture", lang="es")

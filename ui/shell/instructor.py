@@ -13,13 +13,14 @@ import threading
 
 import streamlit as st
 
+from cnn_core.base import env
 from cnn_core.settings import Settings
 from ui.shell import resources
 
 log = logging.getLogger(__name__)
 _said_lock = threading.Lock()
 _said = False  # whether this process has said its key's state
-NO_KEY_LINE = "CNN_PLAYGROUND_INSTRUCTOR_KEY=choose-a-long-phrase streamlit run server.py"  # the guide's first command
+NO_KEY_LINE = f"CNN_PLAYGROUND_INSTRUCTOR_KEY={env.EXAMPLE_KEY} streamlit run server.py"  # the guide's first command
 
 
 def instructor_key(settings: Settings | None = None) -> str:
@@ -27,9 +28,14 @@ def instructor_key(settings: Settings | None = None) -> str:
     if key:
         return key
     try:
-        return str(st.secrets.get("instructor_key", "") or "")
+        secret = str(st.secrets.get("instructor_key", "") or "").strip()
     except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
         return ""
+    if secret and not env.acceptable_key(secret):  # the same rule as the variable's: no public or short key
+        log.error("instructor_key in Streamlit's secrets is refused (%s): this server has no instructor key",
+                  env.BY_NAME["INSTRUCTOR_KEY"].allowed())
+        return ""
+    return secret
 
 
 def log_key_state(settings: Settings | None = None) -> bool:
