@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from cnn_core.base import numbers, texts
 from cnn_core.nn.architecture import (
+    PRESETS,
     Architecture,
     conv_output_size,
     fully_connected_comparison,
@@ -297,7 +298,12 @@ def _dense_network_params(rng: random.Random, seed: int) -> Exercise:
     """A network with no conv block: pixels → one dense layer → softmax; its parameters from the layer table."""
     side, units = (28, 100) if seed == 0 else (rng.choice([16, 20, 24, 28, 32]), rng.choice([32, 64, 100, 128]))
     arch = Architecture(in_height=side, in_width=side, out_channels=(), dense=(units,))
-    return Exercise("dense_network_params", "answer", {"h": side, "w": side, "units": units},
+    tutorial = layer_table(PRESETS["tutorial"])  # the comparison the explanation draws, counted, not written in
+    working = {"inputs": side * side, "hidden": side * side * units + units, "output": units * 10 + 10,
+               "tutorial": totals(tutorial).params,
+               "tutorial_kernels": sum(layer.params for layer in tutorial if layer.kind == "conv"),
+               "tutorial_dense": sum(layer.params for layer in tutorial if layer.kind in ("dense", "output"))}
+    return Exercise("dense_network_params", "answer", {"h": side, "w": side, "units": units, **working},
                     (totals(layer_table(arch)).params,))
 
 
@@ -305,7 +311,8 @@ def _photo_cost(rng: random.Random, seed: int) -> Exercise:
     """What a colour photo costs a dense layer: its input neurons and the first layer's parameters."""
     side, units = (224, 100) if seed == 0 else (rng.choice([64, 96, 128, 160, 224]), rng.choice([64, 100, 128]))
     cost = input_cost((side, side, 3), units)
-    return Exercise("photo_cost", "answer", {"h": side, "w": side, "units": units},
+    return Exercise("photo_cost", "answer", {"h": side, "w": side, "units": units, "inputs": cost.neurons,
+                                             "params": cost.dense_params},  # for the explanation's working
                     (cost.neurons, cost.dense_params))
 
 

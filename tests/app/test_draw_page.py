@@ -17,6 +17,8 @@ def test_heatmap_for_the_prediction_and_for_a_class_the_user_picks(monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Where it looked" in [s.value for s in at.subheader]
+    # block 3 says 128 maps and draws 64 of them: said under them (the shipped network: 32, 64, 128 filters)
+    assert [c.value for c in at.caption if "maps are shown" in c.value] == ["The first 64 of its 128 maps are shown."]
     assert at.selectbox(key="w_looked_class").value == 7  # starts on the network's answer
     assert any("Grad-CAM" in m.value and "**7**" in m.value for m in at.markdown)
     # honest about what it is: the last block's coarse map (7×7 in the shipped network), enlarged to 28×28

@@ -127,6 +127,23 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside, mnist):
     assert abs(float(g)) == pytest.approx(float(bp.kernel_grads[0, 0].abs().max()), rel=1e-3)
 
 
+def test_the_backprop_target_follows_each_new_image_and_the_label_names_its_true_class(inside, mnist):
+    """Another image brings its own true class as the target: the old image's target (and its mark) stayed."""
+    at = inside
+    assert at.selectbox(key="w_bp_target").label == "Target class (the true one: 7)"  # test image 0 is a 7
+    at.selectbox(key="w_bp_target").set_value(3).run()
+    assert "target class 3" in next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
+    at.number_input(key="w_index").set_value(1).run()
+    true = int(mnist.test_y[1])
+    target = at.selectbox(key="w_bp_target")
+    assert target.value == true and target.label == f"Target class (the true one: {true})"
+    assert f"target class {true}" in next(m.value for m in at.markdown if m.value.startswith("Forward pass"))
+    assert "✓" not in "".join(target.options)  # the options' texts never change with the image
+    at.selectbox(key="w_bp_target").set_value(5).run()  # a choice for this image stays while it is shown
+    at.number_input(key="w_bp_kernel").set_value(2).run()
+    assert at.selectbox(key="w_bp_target").value == 5
+
+
 @pytest.mark.parametrize("lang, layers", [("en", ["conv 1", "conv 2", "conv 3", "dense 1", "output"]),
                                           ("es", ["conv 1", "conv 2", "conv 3", "densa 1", "salida"])])
 def test_the_gradient_bars_name_the_layers_as_the_other_pages_do(real_data_dir, lang, layers):
@@ -414,3 +431,11 @@ def test_the_first_example_shows_the_digit_not_background_zeros(inside):
     table = next(d.value for d in inside.table if d.value.shape == (6, 6))
     cells = [str(v) for v in table.values.flatten()]
     assert sum(not c.startswith("0 →") for c in cells) >= 18, cells  # at least half of it is ink
+
+
+def test_a_stage_with_more_maps_than_are_drawn_says_how_many_are_shown(inside):
+    """Block 2's 64 maps and block 3's 128 are drawn 32 at a time: each says so (the Draw page, 64, the same)."""
+    said = [c.value for c in inside.caption if "maps are shown" in c.value]
+    assert said.count("The first 32 of its 64 maps are shown.") == 3  # block 2: conv, ReLU, pooling
+    assert said.count("The first 32 of its 128 maps are shown.") == 3
+    assert len(said) == 6  # block 1's 32 are all drawn

@@ -208,3 +208,26 @@ def test_the_experiments_come_after_the_tutorials_exercises_and_before_the_tasks
     """After every exercise drawing from the variation's random stream, so those keep their numbers."""
     ids = [ex.id for ex in make_exercises(7)]
     assert ids.index("weight_sharing") < ids.index("dense_network_params") < ids.index("train_target")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_parameter_explanations_show_their_working_and_it_adds_up(seed):
+    """A student who got it wrong reads every step, with the numbers in it (one step lacked its 784), and a
+    comparison with the tutorial's network that its own table confirms (it claimed fewer weights)."""
+    from cnn_core.lessons.exercises import answer_text, exercise_text, make_exercises
+    from cnn_core.nn.architecture import PRESETS, layer_table, totals
+
+    by_id = {ex.id: ex for ex in make_exercises(seed)}
+    dense, photo = by_id["dense_network_params"], by_id["photo_cost"]
+    p = dense.params
+    assert p["inputs"] == p["h"] * p["w"] and p["hidden"] + p["output"] == dense.expected[0]
+    tutorial = totals(layer_table(PRESETS["tutorial"])).params
+    assert p["tutorial"] == tutorial == p["tutorial_kernels"] + p["tutorial_dense"] and tutorial > dense.expected[0]
+    text = exercise_text(dense, "explain", "en")
+    assert f"{p['h']} × {p['w']} = {p['inputs']:,} inputs" in text and f"In all, {answer_text(dense, 'en')}." in text
+    assert f"= {p['hidden']:,};" in text and f"more parameters ({tutorial:,})" in text
+    q = photo.params
+    assert (q["inputs"], q["params"]) == tuple(photo.expected)
+    text = exercise_text(photo, "explain", "es")
+    assert f"{q['h']} × {q['w']} × 3 = {q['inputs']:,} neuronas".replace(",", ".") in text
+    assert f"+ {q['units']} = {q['params']:,} parámetros".replace(",", ".") in text

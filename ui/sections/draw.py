@@ -19,12 +19,13 @@ import streamlit as st
 import torch
 
 from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
-from cnn_core.nn.inspection import grad_cam, grad_x_input, tile_maps, trace
+from cnn_core.nn.inspection import grad_cam, grad_x_input, trace
 from ui.base import state
 from ui.base.i18n import class_names, labeller, pct, plain, t
 from ui.charts.figures import chart_config, heatmap, probabilities, text_label
 from ui.charts.step_figures import overlay
 from ui.sections.canvas import drawing_canvas
+from ui.sections.inside import show_maps
 
 METHODS = {"gradcam": grad_cam, "grad_x_input": grad_x_input}
 LOOKED_FOR = "_looked_for"  # (model picked, drawing's digest) the class picker was last set for
@@ -123,4 +124,4 @@ def drawing(saved) -> None:
         maps = block.relu  # the block's "filtered images": conv then ReLU, before pooling
         shape = "×".join(map(str, (maps.shape[1], maps.shape[2], maps.shape[0])))
         st.markdown(t("draw.block_maps", block=i, shape=shape, count=maps.shape[0]))
-        st.image(tile_maps(maps[:64], cols=16, scale=max(1, 56 // maps.shape[1])), clamp=True)
+        show_maps(maps, 64)

@@ -90,6 +90,15 @@ def kernels_section(model):
         st.image(tile_maps(weight, cols=16, gap=1, scale=12), clamp=True)
 
 
+def show_maps(maps: torch.Tensor, limit: int) -> None:
+    """A stage's maps (C, H, W) tiled 16 a row, the first ``limit`` of them, and a caption saying so when that
+    is not all (the Draw page said "128 maps" above 64)."""
+    c, h, _ = maps.shape
+    st.image(tile_maps(maps[:limit], cols=16, scale=max(1, 56 // h)), clamp=True)
+    if c > limit:
+        st.caption(t("maps.first", shown=num(limit), total=num(c)))
+
+
 def maps_section(result, pool: str = "max"):
     st.subheader(t("inside.maps_title"))
     stages = ("conv", "relu") if pool == "none" else ("conv", "relu", "pool")  # no "after pooling" without one
@@ -99,7 +108,7 @@ def maps_section(result, pool: str = "max"):
                 maps = getattr(block, stage)
                 c, h, w = maps.shape
                 st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=h * w * c))
-                st.image(tile_maps(maps[:32], cols=16, scale=max(1, 56 // h)), clamp=True)
+                show_maps(maps, 32)
 
 
 def output_section(result, classes, label):

@@ -7,6 +7,8 @@ copy of the model (the user's network is not changed) and is tested against
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 import torch
 
@@ -26,17 +28,23 @@ def _num(value: float) -> str:
     return sci(value)
 
 
+BP_IMAGE = "_bp_target_image"  # (true class, digest) of the image the target was last set for
+
+
 def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | None) -> None:
     st.subheader(t("inside.bp_title"), anchor="backprop")
     st.caption(t("inside.bp_intro"))
     c1, c2, c3 = st.columns(3)
-    # The target defaults to the true class; another one shows what a wrong answer costs.
+    # The target starts at the true class, for each image; another one shows what a wrong answer costs. The
+    # options' texts never change with the image (a selectbox's value travels as its text: a mark that moved
+    # left the old image's "7 ✓" standing beside a 9); the label says which class is the true one.
     names = {i: str(c) for i, c in enumerate(classes)}
-    if label is not None:
-        names[label] += " ✓"
-    if st.session_state.get("w_bp_target") not in names:
+    image = (label, hashlib.blake2b(x.detach().cpu().numpy().tobytes(), digest_size=8).hexdigest())
+    if st.session_state.get(BP_IMAGE) != image or st.session_state.get("w_bp_target") not in names:
         st.session_state["w_bp_target"] = label if label is not None else 0
-    label = c1.selectbox(t("inside.bp_target"), list(names), key="w_bp_target", format_func=names.get)
+        st.session_state[BP_IMAGE] = image
+    title = t("inside.bp_target_true", cls=plain(classes[label])) if label is not None else t("inside.bp_target")
+    label = c1.selectbox(title, list(names), key="w_bp_target", format_func=names.get)
     out_channels = model.blocks[0].conv.out_channels
     # Kernels are numbered from 1 wherever a reader sees them (ui.base.i18n.shown_index); the index is 0-based.
     st.session_state["w_bp_kernel"] = min(max(st.session_state.get("w_bp_kernel", 1), 1), out_channels)
