@@ -95,6 +95,17 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         student.wait_for_selector("text=You are in the room", timeout=30_000)
         student.wait_for_timeout(1000)
         assert "ws=" not in student.url and f"room={room}" in student.url
+        # A reload (a phone reloads a tab it comes back to) keeps her in the room, on her one row; the tab, not
+        # the address, remembered her workspace (ui/shell/tab_memory.py). Another tab is a new visitor.
+        student.reload()
+        student.wait_for_selector(f"text={EN['room.member_help'][:40]}", timeout=30_000)
+        assert student.get_by_role("button", name=EN["room.rename"]).count() == 1 and "ws=" not in student.url
+        teacher.wait_for_selector("text=Board · joined: 31", timeout=30_000)
+        with new_page(browser) as other_tab:
+            open_page(other_tab, f"{url}/room?lang=en&room={room}", "text=Join the room")
+            assert other_tab.get_by_role("button", name=EN["room.join"]).count() == 1
+            assert other_tab.locator(f"text={EN['room.member_help'][:40]}").count() == 0
+        assert teacher.locator("text=Board · joined: 31").count() == 1  # nobody joined twice
 
         # Closing asks; the closed room stays, with its board; the student's tab sees it within a refresh.
         teacher.get_by_role("button", name="Close the room").click()

@@ -1,0 +1,27 @@
+"""The browser tab's memory of its workspace: a reload of the Room page keeps a student in their room.
+
+The Room page's address never names the workspace (``pages/room.py``), and a reload starts a new session,
+so the tab keeps the code itself, in ``sessionStorage`` (``static/tab_memory.js``: this tab only, gone when
+it closes). :func:`remember` stores it on every Room page run of a student who has joined a room;
+:func:`recall` asks for it on a run that has no workspace, and the page reruns with it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.base.scripts import script
+
+_memory = st.components.v2.component("cnn_playground_tab_memory", js=script(__file__, "tab_memory.js"))
+
+
+def remember(ws: str) -> None:
+    """Keep ``ws`` in this tab (no space on the page). A run may both ask (before a student joins) and keep."""
+    _memory(data={"keep": ws}, key="tab_memory_keep", height=0)
+
+
+def recall() -> str | None:
+    """The workspace this tab kept, once the browser has answered (the page reruns then); None before or never."""
+    result = _memory(data={"ask": "1"}, key="tab_memory_ask", height=0, on_kept_change=lambda: None)
+    kept = getattr(result, "kept", None)
+    return kept if isinstance(kept, str) and kept else None
