@@ -701,3 +701,21 @@ def test_evaluation_batches_keep_a_wide_networks_maps_in_cache_and_give_the_same
     assert seen[0] == eval_batch_size(tutorial, (28, 28)) and sum(seen) == 700
     loss_1000, accuracy_1000, pred_1000 = evaluate(tutorial, x, y, batch_size=1000)
     assert torch.equal(pred, pred_1000) and accuracy == accuracy_1000 and loss == pytest.approx(loss_1000, rel=1e-5)
+
+
+def test_the_live_speed_is_the_runs_own_images_per_second_when_batches_take_uneven_times():
+    """Batches of 128 images taking 20 ms, then 150 ms, over and over (a shared machine): the live figure
+    must be the run's images / seconds, not the 1.6 to 2 times it read when each batch's rate was averaged."""
+    from cnn_core.train.trainer import Speed
+
+    speed, images, seconds = Speed(), 0, 0.0
+    for i in range(400):
+        dt = 0.02 if i % 2 else 0.15
+        speed.add(128, dt)
+        images, seconds = images + 128, seconds + dt
+    assert speed.images_per_s == pytest.approx(images / seconds, rel=0.05)
+    steady = Speed()
+    for _ in range(5):
+        steady.add(100, 0.05)
+    assert steady.images_per_s == pytest.approx(2000.0)
+    assert Speed().images_per_s == 0.0  # nothing measured yet
