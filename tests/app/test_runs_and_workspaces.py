@@ -256,6 +256,7 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
     time.sleep(1.1)  # a wrong key makes this tab's next try wait 1 s (cnn_core.base.keyguard), even the right key
     at.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()
     assert any("Answer: 784" in i.value for i in at.info)
+    assert not [b for b in at.button if str(b.key).startswith("reveal_")]  # the answer is there: nothing to ask
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     at.button(key="reset_progress").click().run()

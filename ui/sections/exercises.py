@@ -159,9 +159,10 @@ def exercise_ui(n, ex, progress: dict) -> None:
             left, right = st.columns(2)
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
-            if not room_ui.instructor_key() or room_ui.is_instructor():
-                # On a workshop server (an instructor key is set) only the instructor sees answers;
-                # a self-learner's own server has no key and shows solutions on request.
+            if not room_ui.instructor_key():
+                # On a workshop server (an instructor key is set) only the instructor sees answers, already
+                # written under each exercise (below); a self-learner's own server has no key and shows
+                # solutions on request.
                 if st.session_state.get(f"ex_confirm_{ex.id}"):
                     right.warning(t("ex.reveal_confirm"))
                     yes, no = right.columns(2)
