@@ -133,7 +133,8 @@ VARS = (
     Var("INSTRUCTOR_KEY", "secret", "", 12, shown="none",
         doc="unlocks rooms and the exercises' answer key; also `instructor_key` in `.streamlit/secrets.toml`. "
             "Without a key nobody is an instructor, and the Room page and the log say so. At least 12 characters, "
-            f"and not the guide's example (`{EXAMPLE_KEY}`, public): such a key stops the server"),
+            f"and not the guide's example (`{EXAMPLE_KEY}`, public): such a variable stops the server; such a secret "
+            "is refused (logged once; the Room page says so)"),
     Var("PUBLIC_URL", "text", "", shown="the page's own address",
         doc="the address students reach the server at (`https://cnn.school.example`); the room's link and the QR "
             "codes start with it. Unset: the page's own address, or, for a page opened at `localhost`/`127.0.0.1`, "

@@ -254,15 +254,20 @@ class Speed:
     Averaging each batch's own rate (images / its seconds) counted a fast batch for more than the time it took:
     on a shared machine, where batches take 20 ms and then 150 ms, the live figure read 1.6 to 2 times the
     run's final one (images / training seconds) and its end came later than it said. Seconds per image add up
-    as the run's do: steady batches give exactly the final figure.
+    as the run's do: steady batches give exactly the final figure. The first batch (the network's first pass
+    pays for setting it up, seconds where the rest take milliseconds) is left out once a second one is known.
     """
 
     def __init__(self, weight: float = 0.1):
-        self.weight, self._s_per_image = weight, None
+        self.weight, self._s_per_image, self._batches = weight, None, 0
 
     def add(self, images: int, seconds: float) -> None:
         s = seconds / max(images, 1)
-        self._s_per_image = s if self._s_per_image is None else (1 - self.weight) * self._s_per_image + self.weight * s
+        self._batches += 1
+        if self._batches <= 2:  # the first batch alone, then from the second: the first pays the warm-up
+            self._s_per_image = s
+        else:
+            self._s_per_image = (1 - self.weight) * self._s_per_image + self.weight * s
 
     @property
     def images_per_s(self) -> float:

@@ -108,11 +108,14 @@ def test_a_public_or_short_key_in_streamlits_secrets_is_refused_logged_and_never
 
     no_variable = SimpleNamespace(instructor_key="")
     monkeypatch.setattr(instructor.st, "secrets", {"instructor_key": bad})
+    monkeypatch.setattr(instructor, "_refused_said", False)
     with caplog.at_level(logging.ERROR, logger="ui.shell.instructor"):
         assert instructor.instructor_key(no_variable) == ""  # no key: the Room page says so, with the line
-    assert "instructor_key in Streamlit's secrets is refused" in caplog.text and "clave123" not in caplog.text
+        assert instructor.instructor_key(no_variable) == ""  # read several times a page: logged once
+    assert caplog.text.count("instructor_key in Streamlit's secrets is refused") == 1 and "clave123" not in caplog.text
+    assert instructor.secret_refused()  # the keyless Room page then says why (room.secret_refused)
     monkeypatch.setattr(instructor.st, "secrets", {"instructor_key": "a phrase of our own"})
-    assert instructor.instructor_key(no_variable) == "a phrase of our own"
+    assert instructor.instructor_key(no_variable) == "a phrase of our own" and not instructor.secret_refused()
 
 
 # ------------------------------------------------------------------ the address students open

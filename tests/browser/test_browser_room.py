@@ -21,7 +21,7 @@ from ui.shell import address
 pytestmark = pytest.mark.browser
 KEY = "workshop-key"
 EN = texts.table("en")
-ONLY_HERE = EN["address.server_loopback"].format(address="127.0.0.1")  # true of these servers: said, not an error
+ONLY_HERE = EN["address.server_loopback"].format(address="127.0.0.1")  # true of these test servers: said
 
 
 def seed(room: str, n: int) -> None:
@@ -60,7 +60,7 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         # 127.0.0.1: a warning, and the link (and so the QR code) on this machine's network address.
         teacher.wait_for_selector("text=This page was opened at 127.0.0.1", timeout=30_000)
         # This test's server answers this machine only (--server.address 127.0.0.1): said, with the command.
-        assert set(errors_on(teacher)) == {ONLY_HERE}
+        assert not errors_on(teacher) and teacher.get_by_text(ONLY_HERE).count() == 1  # a warning: it is true here
         assert teacher.locator("[data-testid='stCode']").filter(has_text=address.LISTEN_TO_NETWORK).count() == 1
         link = teacher.locator("[data-testid='stCode']").filter(has_text="?room=").first.inner_text().strip()
         room = re.search(r"room=([A-Z0-9]{6})", link).group(1)
@@ -125,7 +125,7 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         # Within one board refresh (and the page's own rerun), without a reload.
         student.wait_for_selector(f"text={EN['room.closed'][:40]}", timeout=(BOARD_REFRESH_S + 5) * 1000)
         assert "ws=" not in student.url
-        assert set(errors_on(teacher)) <= {ONLY_HERE} and not errors_on(student)
+        assert not errors_on(teacher) and not errors_on(student)
         student.get_by_text(EN["ws.title"]).first.click()  # the workspace link lives in its own box
         box = student.locator("[data-testid='stSidebar'] [data-testid='stCode']").filter(has_text="?ws=")
         assert box.count() == 1 and "ws=" not in student.url

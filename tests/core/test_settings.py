@@ -172,7 +172,7 @@ def test_a_page_on_a_server_with_a_short_instructor_key_says_so_without_the_key(
     at = open_page("room", lang="es")
     assert not at.exception
     shown = [_unescaped(e.value) for e in at.error]
-    assert len(shown) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY='(hidden)'" in shown[0], shown
+    assert len(shown) == 1 and "CNN_PLAYGROUND_INSTRUCTOR_KEY='(oculta)'" in shown[0], shown
     assert "una frase de al menos 12 caracteres que no sea el ejemplo de la guía" in shown[0]
     said = [str(e.value) for e in (*at.error, *at.warning, *at.info, *at.markdown, *at.caption, *at.code)]
     assert said and not any("clave123" in text for text in said)

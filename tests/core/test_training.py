@@ -719,3 +719,9 @@ def test_the_live_speed_is_the_runs_own_images_per_second_when_batches_take_unev
         steady.add(100, 0.05)
     assert steady.images_per_s == pytest.approx(2000.0)
     assert Speed().images_per_s == 0.0  # nothing measured yet
+    warming = Speed()
+    warming.add(128, 2.0)  # a first batch that pays the network's set-up
+    assert warming.images_per_s == pytest.approx(64.0)
+    for _ in range(9):
+        warming.add(128, 0.128)
+    assert warming.images_per_s == pytest.approx(1000.0)  # not the 164 a 2 s first batch would leave

@@ -151,7 +151,7 @@ def exercise_ui(n, ex, progress: dict) -> None:
         elif feedback is False:
             st.error(t(f"ex.mistake.{mistake}") if mistake else
                      t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
-        if done or revealed:
+        if done or revealed or room_ui.is_instructor():  # the instructor reads every explanation with its answer
             if revealed:
                 st.warning(t("ex.revealed") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="👁️")
             st.info(f"**{t('ex.explanation')}.** {exercise_text(ex, 'explain', code)}", icon="💡")

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnn_core.base import env
 from cnn_core.base.errors import StorageDownError
 from cnn_core.base.usertext import spreadsheet_cell
 from cnn_core.lessons.exercises import make_exercises
@@ -25,7 +26,7 @@ from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
 from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
 from ui.shell import address, workspace
-from ui.shell.instructor import NO_KEY_LINE, instructor_key
+from ui.shell.instructor import NO_KEY_LINE, instructor_key, secret_refused
 from ui.shell.layout import qr_png
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ LABELLED = 5  # scatter points named on the chart (the best ones); the rest say 
 def no_key_ui() -> None:
     """The Room page on a server without a key: say so, with the exact line that starts one with a key."""
     st.warning(t("room.no_key"))
+    if secret_refused():  # an instructor_key in the secrets, too short or the guide's example
+        shortest = int(env.BY_NAME["INSTRUCTOR_KEY"].low)
+        st.error(t("room.secret_refused", allowed=t("setting.allowed_secret", low=shortest)))
     st.code(NO_KEY_LINE, language="bash")
     st.caption(t("room.no_key_more"))
 

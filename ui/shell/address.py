@@ -19,7 +19,7 @@ from cnn_core.base import netaddr
 from ui.base.i18n import plain, t
 from ui.shell import resources
 
-LISTEN_TO_NETWORK = "streamlit run server.py --server.address 0.0.0.0"  # as the teacher's guide starts it
+LISTEN_TO_NETWORK = "streamlit run server.py --server.address 0.0.0.0"  # the guide's, less its settings (said)
 
 
 def page_url() -> str:
@@ -51,7 +51,7 @@ def link_base(widget_key: str, where=st) -> str:
     where.warning(t("address.loopback", host=plain(_host())))
     listening = str(st.get_option("server.address") or "")
     if netaddr.listens_to_this_machine_only(listening):  # the server itself only answers this machine: no network link can work
-        where.error(t("address.server_loopback", address=plain(listening)))
+        where.warning(t("address.server_loopback", address=plain(listening)))
         where.code(LISTEN_TO_NETWORK, language="bash")
     choices = netaddr.lan_addresses()
     if not choices:

@@ -20,6 +20,7 @@ from ui.shell import resources
 log = logging.getLogger(__name__)
 _said_lock = threading.Lock()
 _said = False  # whether this process has said its key's state
+_refused_said = False  # whether this process has logged that the secrets' key is refused
 NO_KEY_LINE = f"CNN_PLAYGROUND_INSTRUCTOR_KEY={env.EXAMPLE_KEY} streamlit run server.py"  # the guide's first command
 
 
@@ -32,10 +33,23 @@ def instructor_key(settings: Settings | None = None) -> str:
     except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
         return ""
     if secret and not env.acceptable_key(secret):  # the same rule as the variable's: no public or short key
-        log.error("instructor_key in Streamlit's secrets is refused (%s): this server has no instructor key",
-                  env.BY_NAME["INSTRUCTOR_KEY"].allowed())
+        global _refused_said
+        with _said_lock:
+            if not _refused_said:  # once per process: this is read several times a page
+                _refused_said = True
+                log.error("instructor_key in Streamlit's secrets is refused (%s): this server has no instructor key",
+                          env.BY_NAME["INSTRUCTOR_KEY"].allowed())
         return ""
     return secret
+
+
+def secret_refused() -> bool:
+    """Whether Streamlit's secrets hold an ``instructor_key`` that :func:`instructor_key` refused."""
+    try:
+        secret = str(st.secrets.get("instructor_key", "") or "").strip()
+    except Exception:
+        return False
+    return bool(secret) and not env.acceptable_key(secret)
 
 
 def log_key_state(settings: Settings | None = None) -> bool:

@@ -61,5 +61,6 @@ def require_settings() -> Settings:
                 _logged.add(str(err))
                 log.error("%s", err)
     for err in problems:
-        st.error(t_literal("err.setting", name=err.name, value=err.value, allowed=allowed_text(err.var)))
+        value = t("setting.hidden") if err.value == env.HIDDEN else err.value  # a refused key is never repeated
+        st.error(t_literal("err.setting", name=err.name, value=value, allowed=allowed_text(err.var)))
     st.stop()

@@ -2,8 +2,9 @@
 
 The Room page's address never names the workspace (``pages/room.py``), and a reload starts a new session,
 so the tab keeps the code itself, in ``sessionStorage`` (``static/tab_memory.js``: this tab only, gone when
-it closes). :func:`remember` stores it on every Room page run of a student who has joined a room;
-:func:`recall` asks for it on a run that has no workspace, and the page reruns with it.
+it closes). :func:`remember` stores it on every Room page run of a visitor who has a workspace (a student who
+joined has one); :func:`recall` asks for it on a run that has none, and the page reruns with it; a code that
+opens no workspace any more is tried once and :func:`forget` clears it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ _memory = st.components.v2.component("cnn_playground_tab_memory", js=script(__fi
 
 
 def remember(ws: str) -> None:
-    """Keep ``ws`` in this tab (no space on the page). A run may both ask (before a student joins) and keep."""
+    """Keep ``ws`` in this tab (no space on the page). A run may both ask (before a student joins) and keep;
+    it keeps or forgets, never both (one element key)."""
     _memory(data={"keep": ws}, key="tab_memory_keep", height=0)
+
+
+def forget() -> None:
+    """Clear this tab's code (it opened no workspace)."""
+    _memory(data={"forget": "1"}, key="tab_memory_keep", height=0)
 
 
 def recall() -> str | None:

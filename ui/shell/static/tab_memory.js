@@ -6,7 +6,8 @@
 // the browser: without this, a student who reloaded (phones reload a tab they come back to) was asked to join
 // again and left an empty row on the board. It reads no element of Streamlit's page.
 //
-// Its data (component.data), strings only: {keep: a workspace code to remember} or {ask: "1"}. It keeps the
+// Its data (component.data), strings only: {keep: a workspace code to remember}, {forget: "1"} (the code it
+// gave back opens no workspace any more) or {ask: "1"}. It keeps the
 // code in sessionStorage: this tab only, gone when the tab closes (a shared classroom computer does not hand
 // the next student this one's workspace), never sent anywhere but back to this page's own server as the
 // state value "kept" (setStateValue, which reruns the page). Storage turned off (some private modes): it says
@@ -17,6 +18,10 @@ export default function (component) {
   try {
     if (data.keep) {
       window.sessionStorage.setItem(KEY, data.keep);
+      return;
+    }
+    if (data.forget) {
+      window.sessionStorage.removeItem(KEY);
       return;
     }
     const kept = window.sessionStorage.getItem(KEY);
