@@ -131,7 +131,7 @@ def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_
         teacher.wait_for_selector("text=Room link", timeout=30_000)
         link = teacher.locator("[data-testid='stCode']").filter(has_text="?room=").first.inner_text().strip()
         room = re.search(r"room=([A-Z0-9]{6})", link).group(1)
-        assert teacher.locator("[data-testid='stImage']").count() >= 1  # the QR code
+        teacher.locator("[data-testid='stImage']").first.wait_for(timeout=30_000)  # the QR code (drawn after it loads)
 
         open_page(student, f"{url}/room?lang=en&room={room}", "text=Join the room")
         student.get_by_role("textbox", name="Nickname (optional)").fill("Bea")
