@@ -6,24 +6,15 @@ from cnn_core.base.errors import StorageDownError
 from ui.base import state
 from ui.base.i18n import t
 from ui.sections import room as room_ui
-from ui.shell import session, tab_memory, workspace
+from ui.shell import session, tab_memory
 from ui.shell.layout import page_header
-
-TRIED = "_tab_memory_tried"  # the code the tab gave back that this session tried
 
 session.init_state()
 page_header("room.page_title", "room.intro", share=False)
 state.sync_url()  # language and network stay in the address, without the share box
 instructor = room_ui.instructor_login()
-stale_memory = False
-if workspace.code() is None and not instructor:  # a reload: the tab may know the workspace its address never names
-    kept = tab_memory.recall()
-    if kept and st.session_state.get(TRIED) != kept:  # each code once: a removed one is said once, then forgotten
-        st.session_state[TRIED] = kept
-        workspace.restore_from_url(kept)
-        if workspace.code():
-            st.rerun()
-        stale_memory = True
+# A reload: the tab may know the workspace its address never names (ui/shell/tab_memory.py).
+stale_memory = not instructor and tab_memory.bring_back()
 if not room_ui.instructor_key():
     room_ui.no_key_ui()  # the exact line that starts the server with a key
 joining = (state.param(room_ui.JOIN_PARAM) or "").strip().upper()
@@ -49,7 +40,5 @@ except StorageDownError:
 # The room's address is for sharing with the room: a workspace code in it would hand this learner's runs to
 # whoever copies it (the workspace link lives in its own sidebar box).
 st.query_params.pop("ws", None)
-if workspace.code() and not instructor:
-    tab_memory.remember(workspace.code())  # ... so the tab keeps it instead (ui/shell/tab_memory.py)
-elif stale_memory:
-    tab_memory.forget()
+if not instructor:
+    tab_memory.keep(stale_memory)  # ... so the tab keeps it instead

@@ -19,10 +19,15 @@ from urllib.parse import urlsplit, urlunsplit
 _PROBES = ("192.0.2.1", "10.255.255.255")  # TEST-NET-1 and a private address: a route is picked, nothing is sent
 
 
+def _local_name(host: str) -> bool:
+    """Whether a (lower-case) host name names this machine only."""
+    return host in ("localhost", "localhost.localdomain", "ip6-localhost") or host.endswith(".localhost")
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` (a name or an address, maybe with brackets) names this machine only."""
     host = (host or "").strip().strip("[]").lower()
-    if host in ("localhost", "localhost.localdomain", "ip6-localhost") or host.endswith(".localhost"):
+    if _local_name(host):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
@@ -34,7 +39,7 @@ def listens_to_this_machine_only(bind: str) -> bool:
     """Whether a server bound to ``bind`` (its ``--server.address``; empty or 0.0.0.0 for every interface) answers
     this machine only: no link to it, on any address, works from another device."""
     bind = (bind or "").strip().strip("[]").lower()
-    if bind in ("localhost", "localhost.localdomain", "ip6-localhost") or bind.endswith(".localhost"):
+    if _local_name(bind):
         return True
     try:
         return ipaddress.ip_address(bind).is_loopback

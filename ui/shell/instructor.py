@@ -28,10 +28,7 @@ def instructor_key(settings: Settings | None = None) -> str:
     key = (settings or resources.settings()).instructor_key
     if key:
         return key
-    try:
-        secret = str(st.secrets.get("instructor_key", "") or "").strip()
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
-        return ""
+    secret = _secret()
     if secret and not env.acceptable_key(secret):  # the same rule as the variable's: no public or short key
         global _refused_said
         with _said_lock:
@@ -43,12 +40,17 @@ def instructor_key(settings: Settings | None = None) -> str:
     return secret
 
 
+def _secret() -> str:
+    """``instructor_key`` in Streamlit's secrets, unchecked ("" when there is none)."""
+    try:
+        return str(st.secrets.get("instructor_key", "") or "").strip()
+    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
+        return ""
+
+
 def secret_refused() -> bool:
     """Whether Streamlit's secrets hold an ``instructor_key`` that :func:`instructor_key` refused."""
-    try:
-        secret = str(st.secrets.get("instructor_key", "") or "").strip()
-    except Exception:
-        return False
+    secret = _secret()
     return bool(secret) and not env.acceptable_key(secret)
 
 

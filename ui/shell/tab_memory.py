@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.base.scripts import script
+from ui.shell import workspace
 
 _memory = st.components.v2.component("cnn_playground_tab_memory", js=script(__file__, "tab_memory.js"))
 
@@ -32,3 +33,29 @@ def recall() -> str | None:
     result = _memory(data={"ask": "1"}, key="tab_memory_ask", height=0, on_kept_change=lambda: None)
     kept = getattr(result, "kept", None)
     return kept if isinstance(kept, str) and kept else None
+
+
+TRIED = "_tab_memory_tried"  # the code the tab gave back that this session tried
+
+
+def bring_back() -> bool:
+    """A run with no workspace (a reload): adopt the one this tab kept and rerun the page. Each code is tried
+    once a session; True when the tab's code opened none (a removed workspace: said once, then forgotten)."""
+    if workspace.code() is not None:
+        return False
+    kept = recall()
+    if not kept or st.session_state.get(TRIED) == kept:
+        return False
+    st.session_state[TRIED] = kept
+    workspace.restore_from_url(kept)
+    if workspace.code():
+        st.rerun()
+    return True
+
+
+def keep(stale: bool) -> None:
+    """At the end of a run: keep this session's workspace in the tab, or forget a ``stale`` code it gave back."""
+    if workspace.code():
+        remember(workspace.code())
+    elif stale:
+        forget()
