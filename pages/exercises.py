@@ -20,5 +20,6 @@ exercises_ui.progress_ui(exercises, solved)
 if instructor:
     st.button(t("ex.reset"), key="reset_progress", on_click=exercises_ui.reset)
 exercises_ui.downloads(exercises, seed, instructor)
+withheld = [] if instructor else room_ui.withholding_rooms()  # a room's members get solutions if it allows them
 for n, ex in enumerate(exercises, start=1):
-    exercises_ui.exercise_ui(n, ex, solved)
+    exercises_ui.exercise_ui(n, ex, solved, withheld)

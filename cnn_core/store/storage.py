@@ -195,6 +195,8 @@ class Room(Base):
     title: Mapped[str] = mapped_column(CleanString(MAX_NAME_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # True: members may ask for an exercise's solution (migration 0006); a room starts without.
+    solutions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RoomMember(Base):
@@ -323,6 +325,11 @@ class RoomInfo:
     title: str
     created_at: dt.datetime
     closed: bool
+    solutions: bool = False  # whether its members may ask for exercises' solutions (the instructor's choice)
+
+
+def _room_info(room: Room) -> RoomInfo:
+    return RoomInfo(room.code, room.title, room.created_at, room.closed_at is not None, bool(room.solutions))
 
 
 # What a run's reader gets: every column but the model and the owner. A listing (every page of a session
@@ -764,12 +771,16 @@ class Storage:
             room = s.scalar(select(Room).where(Room.code == room_code))
             if room is None:
                 return None
-            return RoomInfo(room.code, room.title, room.created_at, room.closed_at is not None)
+            return _room_info(room)
 
     def rooms(self) -> list[RoomInfo]:
         with self._read() as s:
-            return [RoomInfo(r.code, r.title, r.created_at, r.closed_at is not None)
-                    for r in s.scalars(select(Room).order_by(Room.created_at.desc()))]
+            return [_room_info(r) for r in s.scalars(select(Room).order_by(Room.created_at.desc()))]
+
+    def allow_solutions(self, room_code: str, allowed: bool) -> None:
+        """Let the room's members ask for exercises' solutions, or stop them (a room starts without)."""
+        with self._session.begin() as s:
+            s.execute(update(Room).where(Room.code == room_code).values(solutions=bool(allowed)))
 
     def close_room(self, room_code: str) -> None:
         """Close the room: nobody joins it any more; its board stays (:meth:`delete_room` removes it)."""
@@ -799,6 +810,13 @@ class Storage:
                       .on_conflict_do_update(index_elements=["room_id", "workspace_id"],
                                              set_={"nickname": nickname}))
             return True
+
+    def rooms_withholding_solutions(self, code: str) -> list[str]:
+        """Codes of the open rooms this workspace has joined whose instructor has not allowed solutions."""
+        with self._read() as s:
+            return list(s.scalars(select(Room.code).join(RoomMember).join(Workspace)
+                                  .where(Workspace.code == code, Room.closed_at.is_(None), Room.solutions.is_(False))
+                                  .order_by(Room.code)))
 
     def member_rooms(self, code: str) -> list[str]:
         """Codes of the open rooms this workspace has joined, the latest joined last."""

@@ -17,12 +17,16 @@ from conftest import app_store as store
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.base import env, netaddr, texts
+from cnn_core.lessons.exercises import make_exercises
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import PRESETS
 from cnn_core.nn.model import build_model
 from cnn_core.store import runs as core_runs
+from cnn_core.store.storage import revealed_key
+from ui.base import state
 
 TIMEOUT = 90
+EXERCISE_COUNT = len(make_exercises())
 
 
 def page(name: str, lang: str = "en", **params) -> AppTest:
@@ -164,6 +168,43 @@ def test_the_room_page_never_puts_the_students_workspace_in_the_address(app_env)
     back = page("room", ws=ws)  # the workspace's own link, opened on this page: adopted, then kept out
     assert back.session_state["ws"] == ws and "ws" not in back.query_params
     assert page("train", ws=ws).query_params["ws"] in (ws, [ws])  # other pages keep it, as before
+
+
+# ------------------------------------------------------------------ solutions in a room
+
+def reveal_buttons(at) -> list[str]:
+    return [b.key for b in at.button if str(b.key).startswith("reveal_")]
+
+
+def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_a_seen_one_is_counted(app_env):
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    table = texts.table("es")
+    alone = page("exercises", lang="es")  # a self-learner on the same server, in no room: solutions on request
+    assert len(reveal_buttons(alone)) == EXERCISE_COUNT
+    teacher, room = open_room(page)
+    ws = join_room(page, room, "Ana").session_state["ws"]
+    student = page("exercises", lang="es", ws=ws)
+    no_exceptions(student)
+    assert reveal_buttons(student) == []  # a new room shows its members hints, no solutions
+    withheld = [c.value for c in student.caption if c.value == table["ex.solutions_withheld"].format(code=room)]
+    assert len(withheld) == EXERCISE_COUNT
+    toggle = teacher.toggle(key=f"w_room_solutions_{room}")
+    assert toggle.value is False and toggle.label == texts.table("en")["room.solutions"]
+    toggle.set_value(True).run()
+    assert store().room(room).solutions and teacher.toggle(key=f"w_room_solutions_{room}").value is True
+    student.run()  # the student's next click sees it
+    assert len(reveal_buttons(student)) == EXERCISE_COUNT
+    student.button(key="reveal_relu").click().run()
+    student.button(key="reveal_yes_relu").click().run()
+    no_exceptions(student)
+    assert store().open_workspace(ws).revealed == {"relu"}
+    rows, counts = store().board(room)
+    assert (rows[0].solved, rows[0].revealed) == (0, 1) and counts == {revealed_key("relu"): 1}
+    student.button(key="reveal_padding").click().run()  # asked while allowed ...
+    teacher.toggle(key=f"w_room_solutions_{room}").set_value(False).run()
+    student.button(key="reveal_yes_padding").click().run()  # ... confirmed after the instructor said no
+    assert store().open_workspace(ws).revealed == {"relu"}
+    assert reveal_buttons(student) == [] and "padding" not in student.session_state[state.EXERCISES]
 
 
 # ------------------------------------------------------------------ closing
@@ -332,7 +373,7 @@ def test_the_teachers_guide_runs_a_room_from_the_key_to_closing_with_commands_th
     t = texts.table(lang)
     # Every step, named as the page names it.
     for key in ("nav.room", "instructor.title", "room.open", "room.link", "room.col_epochs", "room.col_speed",
-                "room.csv", "room.close", "room.delete", "share.title"):
+                "room.csv", "room.close", "room.delete", "share.title", "room.solutions"):
         label = t[key].split(" ", 1)[-1] if key == "nav.room" else t[key]
         assert label in flat, (lang, key, label)
     # The laptop: the very line the Room page gives a server without a key.

@@ -2,8 +2,8 @@
 
 Two networks' curves overlaid in the Runs view (as Plotly drew them) through a
 reload and a rename, a workspace link that survives a reload, the Draw page after
-a Fashion-MNIST run, a second browser joining a room, and two servers sharing one
-PostgreSQL.
+a Fashion-MNIST run, three students in a room (one trains, one solves, one sees a solution once the
+instructor allows it), and two servers sharing one PostgreSQL.
 Trainings use the shortest time budget (5 s) to keep this quick.
 """
 
@@ -11,6 +11,8 @@ import re
 
 import pytest
 from browsing import draw_a_one, errors_on, new_page, open_page, settle, shot, streamlit_server
+
+from cnn_core.base import texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -119,9 +121,23 @@ def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_sho
         shot(page, "runs-overlay")
 
 
-def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_board(browser):
-    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY="workshop-key") as url, \
-            new_page(browser) as teacher, new_page(browser) as student:
+def join(page, url: str, room: str, nickname: str) -> None:
+    open_page(page, f"{url}/room?lang=en&room={room}", "text=Join the room")
+    page.get_by_role("textbox", name="Nickname (optional)").fill(nickname)
+    page.get_by_role("button", name="Join the room").click()
+    page.wait_for_selector("text=You are in the room", timeout=30_000)
+
+
+def to_exercises(page) -> None:
+    """Through the menu: the same session, the same workspace (the room's address never names it)."""
+    page.get_by_role("link", name="Exercises").click(timeout=90_000)
+    page.locator(".st-key-check_input_gray button").wait_for(timeout=60_000)
+
+
+def test_three_students_join_one_trains_one_solves_and_one_sees_a_solution_once_the_instructor_allows(browser):
+    ex = texts.table("en")
+    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY="workshop-key") as url, new_page(browser) as teacher, \
+            new_page(browser) as bea, new_page(browser) as ana, new_page(browser) as cy:
         open_page(teacher, f"{url}/room?lang=en", "text=Workshop room")
         teacher.get_by_text("Instructor", exact=False).first.click()
         key = teacher.get_by_role("textbox", name="Instructor key")
@@ -132,16 +148,40 @@ def test_a_student_in_a_second_browser_joins_the_room_and_their_run_reaches_the_
         link = teacher.locator("[data-testid='stCode']").filter(has_text="?room=").first.inner_text().strip()
         room = re.search(r"room=([A-Z0-9]{6})", link).group(1)
         teacher.locator("[data-testid='stImage']").first.wait_for(timeout=30_000)  # the QR code (drawn after it loads)
+        for page, nickname in ((bea, "Bea"), (ana, "Ana"), (cy, "Cy")):
+            join(page, url, room, nickname)
+        teacher.wait_for_selector("text=Board · joined: 3", timeout=30_000)
 
-        open_page(student, f"{url}/room?lang=en&room={room}", "text=Join the room")
-        student.get_by_role("textbox", name="Nickname (optional)").fill("Bea")
-        student.get_by_role("button", name="Join the room").click()
-        student.wait_for_selector("text=You are in the room", timeout=30_000)
-        train_briefly(student, None)  # through the menu: the same session, the same workspace
+        # Cy solves an exercise; in a new room nobody gets a solution, and the page says why.
+        to_exercises(cy)
+        assert cy.locator("[class*='st-key-reveal_']").count() == 0
+        assert cy.get_by_text(ex["ex.solutions_withheld"].format(code=room)).count() > 0
+        cy.locator(".st-key-ex_input_gray_0 input").fill("784")
+        cy.locator(".st-key-ex_input_gray_0 input").press("Enter")
+        settle(cy)
+        cy.locator(".st-key-check_input_gray button").click()
+        cy.wait_for_selector("text=1 of", timeout=30_000)
 
-        # The teacher's board refreshes itself: Bea's point appears in the scatter, labelled.
+        # The instructor allows solutions: Ana's next visit offers them, asks first, and counts one as seen.
+        teacher.get_by_text(ex["room.solutions"]).click()
+        settle(teacher)
+        to_exercises(ana)
+        ana.locator(".st-key-reveal_relu button").click()
+        ana.locator(".st-key-reveal_yes_relu button").click()
+        ana.wait_for_selector(f"text={ex['ex.revealed'][:30]}", timeout=30_000)
+
+        train_briefly(bea, None)  # through the menu: the same session, the same workspace
+        # The teacher's board refreshes itself: Bea's point appears in the scatter, labelled, and each
+        # student's exercises in their own columns.
         teacher.wait_for_selector(".js-plotly-plot text:has-text('Bea')", timeout=60_000)
-        assert teacher.locator("text=Board · joined: 1").count() == 1
+        board = teacher.locator("[data-testid='stTable']").first
+        header = board.locator("thead th").all_inner_texts()
+        rows = {r[header.index(ex["room.col_nickname"])]: r for r in
+                (row.locator("th, td").all_inner_texts() for row in board.locator("tbody tr").all())}
+        solved, seen = header.index(ex["room.col_solved"]), header.index(ex["room.col_revealed"])
+        assert {n: (r[solved], r[seen]) for n, r in rows.items()} == {"Bea": ("0", "0"), "Ana": ("0", "1"),
+                                                                       "Cy": ("1", "0")}, (header, rows)
+        assert not errors_on(teacher) and not any(errors_on(p) for p in (bea, ana, cy))
         shot(teacher, "room")
 
 

@@ -84,7 +84,7 @@ def test_backprop_numbers_equal_autograd(preset):
     ref = build_model(arch, seed=3)
     loss, ref = _reference_grads(ref, x, 4)
     assert result.loss == pytest.approx(loss.item(), rel=1e-5)
-    assert result.p_true == pytest.approx(float(torch.softmax(ref(x), 1)[0, 4]), rel=1e-5)
+    assert result.p_true == pytest.approx(float(torch.softmax(ref(x), 1)[0, 4].detach()), rel=1e-5)
     assert result.loss == pytest.approx(-torch.log(result.probs[4]).item(), rel=1e-5)  # loss = −log p(true)
     assert torch.allclose(result.kernel_grads, ref.blocks[0].conv.weight.grad, atol=1e-6, rtol=1e-4)
     assert torch.allclose(result.bias_grads, ref.blocks[0].conv.bias.grad, atol=1e-6, rtol=1e-4)

@@ -37,7 +37,7 @@ def test_the_ascents_gradient_equals_autograd_through_the_whole_model(block, ker
     x = torch.sigmoid(F.conv2d(q, g.view(1, 1, 5, 5), padding=2))
     objective = hooked_activation(model, x, block, kernel)[0] - 0.5 * (x - 0.5).pow(2).mean()
     (expected,) = torch.autograd.grad(objective, q)
-    assert act == pytest.approx(float(hooked_activation(model, x, block, kernel)[0]), rel=1e-5)
+    assert act == pytest.approx(float(hooked_activation(model, x, block, kernel)[0].detach()), rel=1e-5)
     assert torch.allclose(grad, expected, atol=1e-7, rtol=1e-4)
 
 

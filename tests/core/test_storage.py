@@ -28,7 +28,7 @@ from cnn_core.store.storage import (
 from cnn_core.train.jobs import start_training
 from cnn_core.train.trainer import TrainConfig
 
-HEAD = "0005"  # the newest revision in cnn_core/store/migrations/versions
+HEAD = "0006"  # the newest revision in cnn_core/store/migrations/versions
 
 
 def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist"):
@@ -355,6 +355,23 @@ def test_a_revealed_exercise_is_kept_apart_and_answering_it_afterwards_does_not_
     rows, counts = store.board(room)
     assert (rows[0].solved, rows[0].revealed) == (1, 1)
     assert counts == {"relu": 1, revealed_key("padding"): 1}
+
+
+def test_a_room_withholds_solutions_until_its_instructor_allows_them_and_only_from_its_members(store):
+    member, other = store.create_workspace(), store.create_workspace()
+    room, second = store.create_room(), store.create_room()
+    assert not store.room(room).solutions  # a new room starts without
+    store.join_room(room, member, "ana")
+    store.join_room(second, member, "ana")
+    assert store.rooms_withholding_solutions(member) == sorted([room, second])
+    assert store.rooms_withholding_solutions(other) == []  # a self-learner: no room withholds anything
+    store.allow_solutions(room, True)
+    assert store.room(room).solutions and [r.solutions for r in store.rooms() if r.code == room] == [True]
+    assert store.rooms_withholding_solutions(member) == [second]  # every room the member is in must allow them
+    store.close_room(second)  # a closed room withholds nothing any more
+    assert store.rooms_withholding_solutions(member) == []
+    store.allow_solutions(room, False)
+    assert store.rooms_withholding_solutions(member) == [room]
 
 
 def test_the_exercise_variation_is_kept_and_changing_it_starts_its_progress_from_zero(store):

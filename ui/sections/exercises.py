@@ -67,6 +67,8 @@ def cancel_reveal(ex) -> None:
 
 def reveal(ex) -> None:
     st.session_state[f"ex_confirm_{ex.id}"] = False
+    if room_ui.withholding_rooms():  # closed to solutions since the button was drawn (a callback outlives it)
+        return
     progress = st.session_state[state.EXERCISES]
     if ex.id not in progress:  # a solved exercise stays solved
         workspace.mark_solved(ex.id, revealed=True)
@@ -115,7 +117,8 @@ def change_variation() -> None:
     state.add_notice("ex.variation_reset", seed=st.session_state[state.EX_SEED])
 
 
-def exercise_ui(n, ex, progress: dict) -> None:
+def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
+    """One exercise; ``withheld``: the open rooms this learner is in that show no solutions (room.withholding_rooms)."""
     code = lang()
     done, revealed = progress.get(ex.id) == SOLVED, progress.get(ex.id) == REVEALED
     mark = "✅" if done else "👁️" if revealed else "⬜"
@@ -159,10 +162,9 @@ def exercise_ui(n, ex, progress: dict) -> None:
             left, right = st.columns(2)
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
-            if not room_ui.instructor_key():
-                # On a workshop server (an instructor key is set) only the instructor sees answers, already
-                # written under each exercise (below); a self-learner's own server has no key and shows
-                # solutions on request.
+            if withheld:  # a member of a room whose instructor has not allowed solutions
+                right.caption(t("ex.solutions_withheld", code=", ".join(withheld)))
+            else:  # a self-learner, or a room that allows them: on request, after a confirmation
                 if st.session_state.get(f"ex_confirm_{ex.id}"):
                     right.warning(t("ex.reveal_confirm"))
                     yes, no = right.columns(2)

@@ -112,7 +112,7 @@ def open_room_ui() -> None:
     if not rooms:
         return
     codes = [r.code for r in rooms]
-    about = {r.code: (r.title, r.closed) for r in rooms}
+    about = {r.code: (r.title, r.closed, r.solutions) for r in rooms}
     labels = {r.code: _room_label(r) for r in rooms}  # now, in the page's language (Streamlit may call later)
     if st.session_state.get("w_room_pick") not in codes:  # a closed room stays picked: closing never jumps
         in_url = (state.param(OPEN_PARAM) or "").strip().upper()
@@ -131,6 +131,7 @@ def open_room_ui() -> None:
             st.subheader(t("room.link"))
             st.code(link, language=None)
             st.caption(t("room.link_help", code=plain(room_code)))
+            _solutions_ui(room_code, about[room_code][2])
     board_ui(room_code, instructor=True)
     if about[room_code][1]:
         _delete_ui(room_code)
@@ -140,6 +141,30 @@ def open_room_ui() -> None:
         with st.expander(t("room.past", count=len(past))):  # each one's board and CSV: pick it above
             st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [plain(r.title) for r in past],
                                    t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
+
+
+def _solutions_ui(room_code: str, allowed: bool) -> None:
+    """Instructor: whether the room's members may ask for solutions (a room starts without). The switch shows
+    what the database holds at each run; a change goes there at once and members see it at their next click."""
+    key = f"w_room_solutions_{room_code}"
+    st.session_state[key] = allowed
+    st.toggle(t("room.solutions"), key=key, help=t("room.solutions_help"), on_change=_set_solutions, args=(room_code,))
+
+
+def _set_solutions(room_code: str) -> None:
+    workspace.store().allow_solutions(room_code, bool(st.session_state[f"w_room_solutions_{room_code}"]))
+
+
+def withholding_rooms() -> list[str]:
+    """The open rooms this session's workspace is in whose instructor has not allowed solutions. While the
+    database does not answer, the room this session joined is taken to withhold them."""
+    ws = workspace.code()
+    db = workspace.store() if ws else None
+    try:
+        return db.rooms_withholding_solutions(ws) if db is not None else []
+    except StorageDownError:
+        joined = st.session_state.get(state.ROOM)
+        return [joined] if joined else []
 
 
 def _asked(action: str, room_code: str) -> bool:
@@ -282,7 +307,7 @@ def board_csv(frame: pd.DataFrame) -> bytes:
     Spanish-locale spreadsheet expects. No cell of user text is run as a formula."""
     decimal = separators()[0]
     cells = frame.map(spreadsheet_cell)
-    for column in cells.select_dtypes(include="object").columns:  # numbers and words (a timed run's work):
+    for column in cells.select_dtypes(include=["object", "str"]).columns:  # numbers and words (a timed run's work):
         cells[column] = cells[column].map(  # pandas writes its numbers with a point whatever ``decimal`` says
             lambda v: repr(v).replace(".", decimal) if isinstance(v, float) and not pd.isna(v) else v)
     text = cells.to_csv(index=False, sep=";" if decimal == "," else ",", decimal=decimal)
