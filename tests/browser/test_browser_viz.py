@@ -66,7 +66,23 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
                            " return w && w.getBoundingClientRect().x !== x; }", arg=first["x"], timeout=20_000)
     page.locator(".cnnp-player").scroll_into_view_if_needed()
     shot(page, "inside-conv-playing", full_page=False)
-    page.get_by_role("button", name="⏸ Pause").first.click()
+    play = page.locator(".st-key-conv_play button")
+    play.click()  # Pause
+    play.filter(has_text="▶ Play").wait_for(timeout=20_000)
+    # Three positions from the end, Play: once the sweep is over the page says so by itself (no Pause left
+    # over with nothing playing) and shows where the window stopped.
+    area = plot_area(page, "conv_map")
+    box = area.bounding_box()
+    side = min(box["width"], box["height"])
+    x0, y0 = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
+    page.mouse.click(x0 + side / 30 * (1 + 25 + 0.5), y0 + side / 30 * (1 + 27 + 0.5))  # row 28, column 26
+    page.wait_for_function("() => [...document.querySelectorAll('p')].some(p => p.innerText.startsWith("
+                           "'Position (row 28, column 26)'))", timeout=20_000)
+    play.click()
+    play.filter(has_text="⏸ Pause").wait_for(timeout=20_000)
+    play.filter(has_text="▶ Play").wait_for(timeout=20_000)  # two positions at 5 a second, then by itself
+    page.wait_for_function("() => [...document.querySelectorAll('p')].some(p => p.innerText.startsWith("
+                           "'Position (row 28, column 28)'))", timeout=20_000)
     assert errors_on(page) == []
     page.locator("#pool-step").scroll_into_view_if_needed()
     shot(page, "inside-pool-step", full_page=False)

@@ -32,6 +32,7 @@ from ui.charts.player import grid_cell_px, grid_cells, hex_colors, picture_src
 from ui.charts.step_figures import DIVERGING, bars, diverging_legend, filling_figure, number_grids, window_figure
 
 SPEEDS = (1, 2, 5, 10, 20)  # window positions per second
+END_MARGIN_S = 0.5  # after a sweep's last frame is due (the browser started it a moment after the server)
 TERMS_SHOWN = 9  # products (or channel sums) written out before "… (n more)"
 
 
@@ -69,6 +70,22 @@ def _played_to(sweep: dict) -> int:
     """The position the browser's player has reached by now (it runs by the clock, at ``speed``)."""
     elapsed = time.monotonic() - sweep["t0"]
     return min(sweep["total"] - 1, sweep["start"] + int(elapsed * sweep["speed"]))
+
+
+def watch_the_end(name: str) -> None:
+    """While the browser plays a sweep, one check when it should be over: then the page shows where the window
+    stopped and Play again (not a Pause with nothing playing). Nothing is sent to the browser before then."""
+    sweep = st.session_state[state.FRAME_AT].get(name)
+    if not _playing(name) or sweep is None:
+        return
+    left = (sweep["total"] - 1 - sweep["start"]) / sweep["speed"]
+    st.fragment(_check_the_end, run_every=max(left, 0) + END_MARGIN_S)(name)
+
+
+def _check_the_end(name: str) -> None:
+    sweep = st.session_state[state.FRAME_AT].get(name)
+    if _playing(name) and sweep is not None and _played_to(sweep) >= sweep["total"] - 1:
+        st.rerun(scope="app")  # the sweep's own frame then ends it (see _position)
 
 
 def play_controls(name: str) -> None:
@@ -406,6 +423,7 @@ def conv_section(model, x, result) -> tuple[int, int]:
     block, filt = choose_map(model)
     play_controls("conv")
     st.fragment(conv_frame)(model, x, result, block, filt)
+    watch_the_end("conv")
     return block, filt
 
 
@@ -417,3 +435,4 @@ def pool_section(model, result, block: int, filt: int) -> None:
     st.caption(t("inside.pool_help", block=block, filter=shown_index(filt)))
     play_controls("pool")
     st.fragment(pool_frame)(model, result, block, filt)
+    watch_the_end("pool")
