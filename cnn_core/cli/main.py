@@ -178,7 +178,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    for flag, value, low, high in (("steps", args.steps, 1, 100_000), ("rounds", args.rounds, 1, 100)):
+    for flag, value, low, high in (("steps", args.steps, 1, 100_000), ("rounds", args.rounds, 1, 100),
+                                   ("seeds", args.seeds, 1, 100)):
         if not low <= value <= high:
             raise PlaygroundError("err.bad_setting", name=flag, low=low, high=high, value=str(value))
     check_config(TrainConfig(epochs=args.epochs))
@@ -240,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=100, help="timed steps for each loop in each round")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     p.add_argument("--epochs", type=float, default=TrainConfig.epochs, help="for the accuracy run")
+    p.add_argument("--seeds", type=int, default=5,
+                   help="accuracy runs (seeds 0, 1, …): each figure's mean and spread over them (default: 5)")
     p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
     p.add_argument("--cats-dogs", action="store_true",
                    help="instead: test accuracy on cats and dogs after each of --budgets seconds of training")

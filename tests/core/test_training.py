@@ -534,7 +534,7 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
     from conftest import REPO
 
     out = subprocess.run([sys.executable, "-m", "cnn_core", "bench", "--data-dir", str(real_data_dir),
-                          "--steps", "3", "--rounds", "1", "--skip-accuracy"],
+                          "--steps", "3", "--rounds", "1", "--epochs", "0.01", "--seeds", "2"],
                          cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
@@ -557,6 +557,17 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
     else:
         assert fp32["images_per_s"] == report["images_per_s"]
     assert report["train_mflop_per_image"] == pytest.approx(44.95, abs=0.1)  # the tutorial network, fwd + bwd
+    # Accuracy: each figure's mean and spread over the seeds, every seed's run and curve beside them.
+    runs = report["accuracy_runs"]
+    assert report["seeds"] == 2 and [r["seed"] for r in runs] == [0, 1] and all(r["accuracy_curve"] for r in runs)
+    assert runs[0]["test_accuracy"] != runs[1]["test_accuracy"]  # two seeds, two networks
+    accuracy = report["test_accuracy"]
+    assert accuracy["mean"] == pytest.approx(sum(r["test_accuracy"] for r in runs) / 2, abs=1e-4)
+    assert accuracy["min"] <= accuracy["mean"] <= accuracy["max"] and accuracy["reached"] == "2 of 2"
+    for mark in ("98", "99", "99_5"):  # 0.01 epoch: a mark is reached by both seeds, one, or neither
+        figure, reached = report[f"seconds_to_{mark}"], [r[f"seconds_to_{mark}"] for r in runs]
+        assert figure["reached"] == f"{sum(v is not None for v in reached)} of 2"
+        assert (figure["mean"] is None) == (None in reached)
 
 
 @pytest.mark.slow
