@@ -13,6 +13,10 @@ where that means bf16 mixed precision, the same loop is also timed in fp32 and
 a bf16 matmul rate is measured, so every figure has its like-for-like partner.
 Everything runs on the CPU, as the baseline and the matmul do.
 
+``--concurrency 2,4,8`` measures a shared server: :func:`run_concurrency` starts that many
+trainings at once through the app's own :class:`~cnn_core.train.jobs.Scheduler` and reports every
+training's images and the total images per second against one training alone, measured in the same run.
+
 ``--cats-dogs`` measures something else: :func:`run_cats_dogs` trains the
 ``cifar`` preset on the two-class cats-and-dogs dataset for each time budget
 (30 s and 300 s by default), each a fresh network, and reports its test accuracy.
@@ -252,3 +256,41 @@ def run_cats_dogs(args: argparse.Namespace) -> dict:
             "input": [h, w, c], "train_images": len(data.train_y), "test_images": len(data.test_y),
             "augment": True, "device": "cpu", "threads": torch.get_num_threads(),
             "accuracy_after_s": {f"{r['budget_s']:g}": r["test_accuracy"] for r in runs}, "runs": runs}
+
+
+def _trained_images(job) -> float:
+    result = job.snapshot().result
+    return result.images_per_s * result.seconds if result is not None else 0.0
+
+
+def _together(arch, data, n: int, budget_s: float) -> dict:
+    """``n`` trainings of ``budget_s`` seconds started at once on one server, as ``n`` students pressing Train."""
+    from cnn_core.train.executors import LocalExecutor
+    from cnn_core.train.jobs import Scheduler
+
+    executor = LocalExecutor(Scheduler())  # the app's: as many at once as the cores allow, the others queue
+    t0 = time.perf_counter()
+    jobs = [executor.start(build_model(arch, seed=i), data, TrainConfig(time_budget_s=budget_s, seed=i, device="cpu"))
+            for i in range(n)]
+    for job in jobs:
+        job.wait()
+    wall = time.perf_counter() - t0
+    images = [_trained_images(job) for job in jobs]
+    fair = sum(images) / n
+    return {"trainings": n, "wall_s": round(wall, 1), "total_images_per_s": round(sum(images) / wall, 1),
+            "images_each": [round(i) for i in images],
+            "largest_gap_to_fair_share": round(max(abs(i - fair) for i in images) / fair, 3) if fair else None,
+            "statuses": [job.snapshot().status for job in jobs]}
+
+
+def run_concurrency(args: argparse.Namespace) -> dict:
+    """Total images per second of 2, 4, 8 … trainings pressed at once against one alone, in the same run; each
+    training's images against its fair share (the mean). Start, queueing and final evaluations are in the wall."""
+    data = load_dataset("mnist", args.data_dir or default_data_dir(), download=False)
+    arch = PRESETS["tutorial"]
+    one = _together(arch, data, 1, args.concurrency_budget)
+    rows = [_together(arch, data, n, args.concurrency_budget) for n in args.concurrency]
+    for row in rows:
+        row["ratio_to_one"] = round(row["total_images_per_s"] / one["total_images_per_s"], 3)
+    return {"architecture": "tutorial", "budget_s": args.concurrency_budget, "cores": torch.get_num_threads(),
+            "one": one, "together": rows}

@@ -85,7 +85,16 @@ def _float_list(text: str) -> list[float]:
     return values
 
 
+def _int_list(text: str) -> list[int]:
+    """'2,4,8' → [2, 4, 8]."""
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: whole numbers separated by commas, e.g. 2,4,8") from None
+
+
 CATS_DOGS_BUDGETS_S = [30.0, 300.0]  # bench --cats-dogs: the issue's accuracy after 30 s and after 300 s
+MAX_CONCURRENCY = 64  # bench --concurrency: trainings at once
 
 
 def format_table(arch: Architecture) -> str:
@@ -183,12 +192,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not low <= value <= high:
             raise PlaygroundError("err.bad_setting", name=flag, low=low, high=high, value=str(value))
     check_config(TrainConfig(epochs=args.epochs))
-    for budget in args.budgets:
+    for budget in [*args.budgets, args.concurrency_budget]:
         check_config(TrainConfig(time_budget_s=budget))
+    for n in args.concurrency:
+        if not 1 <= n <= MAX_CONCURRENCY:
+            raise PlaygroundError("err.bad_setting", name="concurrency", low=1, high=MAX_CONCURRENCY, value=str(n))
     keep_freed_memory()  # as `train` does; the baseline's fresh interpreter keeps glibc's defaults
-    from cnn_core.cli.bench import run_bench, run_cats_dogs
+    from cnn_core.cli.bench import run_bench, run_cats_dogs, run_concurrency
 
-    print(json.dumps(run_cats_dogs(args) if args.cats_dogs else run_bench(args), indent=2))
+    run = run_cats_dogs if args.cats_dogs else run_concurrency if args.concurrency else run_bench
+    print(json.dumps(run(args), indent=2))
     return 0
 
 
@@ -248,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: test accuracy on cats and dogs after each of --budgets seconds of training")
     p.add_argument("--budgets", type=_float_list, default=CATS_DOGS_BUDGETS_S,
                    help="seconds of training for --cats-dogs, comma-separated (default: 30,300)")
+    p.add_argument("--concurrency", type=_int_list, default=[],
+                   help="instead: this many trainings at once on one server, e.g. 2,4,8, against one alone")
+    p.add_argument("--concurrency-budget", type=float, default=10.0,
+                   help="seconds of training of each of them (default: 10)")
     p.set_defaults(func=cmd_bench)
     return parser
 

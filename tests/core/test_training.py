@@ -736,3 +736,20 @@ def test_the_live_speed_is_the_runs_own_images_per_second_when_batches_take_unev
     for _ in range(9):
         warming.add(128, 0.128)
     assert warming.images_per_s == pytest.approx(1000.0)  # not the 164 a 2 s first batch would leave
+
+
+@pytest.mark.realdata
+def test_bench_concurrency_starts_trainings_at_once_through_the_apps_scheduler(real_data_dir):
+    import argparse
+
+    from cnn_core.cli.bench import run_concurrency
+
+    report = run_concurrency(argparse.Namespace(data_dir=str(real_data_dir), concurrency=[2], concurrency_budget=0.3))
+    together = report["together"][0]
+    assert report["one"]["trainings"] == 1 and together["trainings"] == 2
+    assert together["statuses"] == ["done", "done"] and all(n > 0 for n in together["images_each"])
+    fair = sum(together["images_each"]) / 2
+    assert together["largest_gap_to_fair_share"] == pytest.approx(
+        max(abs(n - fair) for n in together["images_each"]) / fair, abs=0.002)
+    assert together["ratio_to_one"] == pytest.approx(
+        together["total_images_per_s"] / report["one"]["total_images_per_s"], abs=0.002)
