@@ -259,3 +259,46 @@ def test_the_ready_comparison_trains_dense_networks_and_a_cnn_that_the_shift_cha
     page.get_by_text("(convolucional)").first.wait_for(timeout=60_000)  # drawn with the chart's own rerun
     assert page.get_by_text("(densa)").count() >= 2 and page.get_by_text("(convolucional)").count() >= 1
     shot(page, "es-runs-comparison-shift")
+
+
+def test_a_language_switch_keeps_every_choice_and_shows_it_in_the_new_language(server, page):
+    """A choice travels between the browser and the server as its label: switched to English, the browser still
+    holds the Spanish one, which named no option (the dataset fell back to MNIST, a picker kept its Spanish text)."""
+    en = texts.table("en")
+    open_page(page, f"{server}/train?lang=es", "[data-testid='stRadio']")
+    page.get_by_text(ES["dataset.fashion-mnist"], exact=True).click()
+    page.wait_for_function("() => location.search.includes('ds=fashion-mnist')", timeout=30_000)
+    settle(page)
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
+    page.get_by_text(en["dataset.fashion-mnist"], exact=True).wait_for(timeout=30_000)
+    settle(page)
+    checked = page.locator(".st-key-w_dataset label:has(input[type='radio']:checked)")
+    assert checked.count() == 1 and checked.inner_text().strip() == en["dataset.fashion-mnist"]
+    assert "ds=fashion-mnist" in page.url
+    upload = page.locator("[data-testid='stFileUploaderDropzone']").last  # Streamlit's own button, in English again
+    upload.get_by_text(en["upload.button"], exact=True).wait_for(timeout=30_000)
+    assert ES["upload.button"] not in upload.inner_text()
+
+    # A picker: the architecture's starting point, chosen in English, read in Spanish.
+    page.get_by_role("link", name=en["nav.architecture"].split(" ", 1)[-1]).click()
+    box = page.locator("[class*='st-key-w_preset_'] button[aria-haspopup='listbox']").first
+    box.wait_for(timeout=30_000)
+    box.click()
+    page.locator("[role='option']", has_text=en["preset.small"]).first.click()
+    page.wait_for_function("() => location.search.includes('preset=small')", timeout=30_000)
+    settle(page)
+    page.locator("[data-testid='stSidebar']").get_by_text("Español", exact=True).click()
+    page.get_by_text(ES["arch.preset"], exact=True).first.wait_for(timeout=30_000)
+    settle(page)
+    shown = page.locator("[class*='st-key-w_preset_'] input").first.input_value()
+    assert shown == ES["preset.small"], shown
+    assert "preset=small" in page.url and errors_on(page) == []
+    # The model picker (Draw, Inside): its label in the reader's language both ways.
+    page.get_by_role("link", name=ES["nav.draw"].split(" ", 1)[-1]).click()
+    picker = page.locator(".st-key-w_model_draw input").first
+    picker.wait_for(timeout=30_000)
+    assert picker.input_value() == ES["models.shipped"]
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
+    page.wait_for_function("([s, want]) => document.querySelector(s)?.value === want",
+                           arg=[".st-key-w_model_draw input", en["models.shipped"]], timeout=30_000)
+    assert errors_on(page) == []

@@ -96,9 +96,24 @@ def answer_key(exercise_id: str, box: int) -> str:
     return f"ex_{exercise_id}_{box}"
 
 
+RELABELLED = "_relabelled"  # keys of the choice widgets whose options read in the session's language (relabelled)
+
+
+def relabelled(key: str) -> str:
+    """``key``, noted as a choice widget whose options are labelled in the reader's language.
+
+    Streamlit sends a choice between browser and server as its option's label. After a language switch the
+    browser still holds the old language's label, which names no option: a radio fell back to its first option
+    (Train then trained on MNIST), a picker kept the old text. On a switch every noted choice is set again from
+    the server (ui.shell.layout), and so sent in the new language.
+    """
+    st.session_state.setdefault(RELABELLED, set()).add(key)
+    return key
+
+
 def choice_key(exercise_id: str) -> str:
     """The widget key of a multiple-choice exercise's options."""
-    return f"ex_{exercise_id}_choice"
+    return relabelled(f"ex_{exercise_id}_choice")
 
 
 def init_state() -> bool:

@@ -117,7 +117,7 @@ def architecture_ui() -> Architecture:
     preset_box = st.container()  # filled after the sliders, once we know whether they still match a preset
     col1, col2 = st.columns(2)
     with col1:
-        st.radio(t("arch.input"), [*INPUTS, "custom"], key="w_input", horizontal=True,
+        st.radio(t("arch.input"), [*INPUTS, "custom"], key=state.relabelled("w_input"), horizontal=True,
                  format_func=labeller("arch.input_"))
         if ss["w_input"] == "custom":
             c1, c2, c3 = st.columns(3)
@@ -138,9 +138,9 @@ def architecture_ui() -> Architecture:
         st.select_slider(t("arch.kernel"), KERNEL_SIZES, key="w_kernel", disabled=no_conv,
                          format_func=lambda k: f"{k}×{k}", help=t("arch.kernel_help"))
     with col2:
-        st.radio(t("arch.padding"), PADDINGS, key="w_padding", horizontal=True, disabled=no_conv,
+        st.radio(t("arch.padding"), PADDINGS, key=state.relabelled("w_padding"), horizontal=True, disabled=no_conv,
                  format_func=labeller("arch.padding_"), help=t("arch.padding_help"))
-        st.radio(t("arch.pool"), POOLS, key="w_pool", horizontal=True, disabled=no_conv,
+        st.radio(t("arch.pool"), POOLS, key=state.relabelled("w_pool"), horizontal=True, disabled=no_conv,
                  format_func=labeller("arch.pool_"))
         st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
                   disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_size_help"))
@@ -167,7 +167,8 @@ def architecture_ui() -> Architecture:
         ss[state.PRESET] = shown
     choices = [*PRESETS, CUSTOM] if shown == CUSTOM else [*PRESETS]  # "custom" describes; it is never a choice
     key = preset_key(shown)
-    preset_box.selectbox(t("arch.preset"), choices, index=choices.index(shown), key=key, on_change=_apply_preset,
+    ss[key] = shown  # the entry it is drawn with: its key names it (preset_key), and so does its value
+    preset_box.selectbox(t("arch.preset"), choices, key=state.relabelled(key), on_change=_apply_preset,
                          args=(key,), format_func=labeller("preset."), help=t("arch.preset_help"))
     return arch
 

@@ -48,8 +48,8 @@ def where_it_looked(model, x: torch.Tensor, classes: list[str], best: int, quest
     ss = st.session_state
     if ss.get("w_looked_class") not in names or ss.get(LOOKED_FOR) != question:
         ss["w_looked_class"], ss[LOOKED_FOR] = best, question
-    target = c1.selectbox(t("draw.looked_class"), list(names), key="w_looked_class", format_func=names.get)
-    method = c2.radio(t("draw.looked_method"), methods, key="w_looked_method", horizontal=True,
+    target = c1.selectbox(t("draw.looked_class"), list(names), key=state.relabelled("w_looked_class"), format_func=names.get)
+    method = c2.radio(t("draw.looked_method"), methods, key=state.relabelled("w_looked_method"), horizontal=True,
                       format_func=labeller("draw.looked_"))
     if len(methods) < len(METHODS):
         c2.caption(t("draw.looked_no_conv"))
@@ -101,7 +101,7 @@ def drawing(saved) -> None:
     with right:
         st.plotly_chart(probabilities(probs, names, t("draw.probabilities")), key="probs", config=chart_config())
         with st.popover(t("draw.report_title")):
-            drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key="w_drawn",
+            drawn = st.selectbox(t("draw.report_drawn"), saved.classes, key=state.relabelled("w_drawn"),
                                  format_func=dict(zip(saved.classes, names)).get)
             if st.button(t("draw.report"), key="report_mistake"):
                 if drawn != saved.classes[best]:

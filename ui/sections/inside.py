@@ -35,7 +35,7 @@ def pick_image(saved):
         st.caption(t("inside.source_test_only" if digits_input else "inside.source_test_plain"))
         source = "test"
     else:
-        source = st.radio(t("inside.source"), sources, key="w_source", horizontal=True,
+        source = st.radio(t("inside.source"), sources, key=state.relabelled("w_source"), horizontal=True,
                           format_func=labeller("inside.source_"))
     if source == "drawing":
         return torch.from_numpy(st.session_state[state.DRAWING]).unsqueeze(0), None
@@ -156,7 +156,7 @@ def parse_kernel(cells: pd.DataFrame) -> torch.Tensor:
 
 def lab_section(image):
     st.subheader(t("inside.lab_title"))
-    name = st.selectbox(t("inside.lab_preset"), list(LAB_KERNELS), key="w_lab_preset",
+    name = st.selectbox(t("inside.lab_preset"), list(LAB_KERNELS), key=state.relabelled("w_lab_preset"),
                         format_func=labeller("kernel."))
     editor = st.data_editor(kernel_cells(LAB_KERNELS[name]), key=f"lab_{name}", hide_index=True)
     accepted = st.session_state.setdefault(state.LAB_KERNEL, {})

@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from cnn_core.nn.inspection import backprop, steepest_weight
+from ui.base import state
 from ui.base.i18n import dec_labeller, layer_label, num, pct, plain, sci, shown_index, t
 from ui.charts.figures import chart_config
 from ui.charts.step_figures import DIVERGING, bars, colour_words, diverging_legend, number_grids
@@ -44,12 +45,13 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
         st.session_state["w_bp_target"] = label if label is not None else 0
         st.session_state[BP_IMAGE] = image
     title = t("inside.bp_target_true", cls=plain(classes[label])) if label is not None else t("inside.bp_target")
-    label = c1.selectbox(title, list(names), key="w_bp_target", format_func=names.get)
+    label = c1.selectbox(title, list(names), key=state.relabelled("w_bp_target"), format_func=names.get)
     out_channels = model.blocks[0].conv.out_channels
     # Kernels are numbered from 1 wherever a reader sees them (ui.base.i18n.shown_index); the index is 0-based.
     st.session_state["w_bp_kernel"] = min(max(st.session_state.get("w_bp_kernel", 1), 1), out_channels)
     kernel = int(c2.number_input(t("inside.bp_kernel", last=out_channels), 1, out_channels, key="w_bp_kernel")) - 1
-    lr = c3.select_slider(t("inside.bp_lr"), LEARNING_RATES, value=0.1, key="w_bp_lr",
+    st.session_state.setdefault("w_bp_lr", 0.1)
+    lr = c3.select_slider(t("inside.bp_lr"), LEARNING_RATES, key=state.relabelled("w_bp_lr"),
                           format_func=dec_labeller())  # "0,1"
     bp = backprop(model, x, int(label), kernel, float(lr))  # tens of milliseconds for the tutorial network
 

@@ -97,7 +97,8 @@ def play_controls(name: str) -> None:
               args=(name,), type="secondary" if playing else "primary", width="stretch")
     labels = {v: t("inside.speed_value_one" if v == 1 else "inside.speed_value", n=v) for v in SPEEDS}
     # (fixed now: AppTest formats outside the run)
-    c2.select_slider(t("inside.speed"), SPEEDS, value=5, key=f"w_{name}_speed", format_func=labels.get)
+    ss.setdefault(f"w_{name}_speed", 5)
+    c2.select_slider(t("inside.speed"), SPEEDS, key=state.relabelled(f"w_{name}_speed"), format_func=labels.get)
 
 
 def _position(name: str, out_h: int, out_w: int, start: tuple[int, int]) -> tuple[int, int, bool]:

@@ -20,6 +20,7 @@ from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
 from cnn_core.data.loading import PHOTO_MAX_MB, Photo, read_photo
 from cnn_core.nn.inspection import trace
+from ui.base import state
 from ui.base.i18n import class_names, error_text, file_size, labeller, num, pct, plain, t
 from ui.charts.figures import chart_config, probabilities
 from ui.sections.draw import where_it_looked
@@ -92,7 +93,7 @@ def photo(saved) -> None:
     st.subheader(t("photo.title"))
     st.markdown(t("photo.intro", h=arch.in_height, w=arch.in_width, c=arch.in_channels,
                   neurons=num(arch.in_height * arch.in_width * arch.in_channels)))
-    source = st.radio(t("photo.source"), SOURCES, key="w_photo_source", horizontal=True,
+    source = st.radio(t("photo.source"), SOURCES, key=state.relabelled("w_photo_source"), horizontal=True,
                       format_func=labeller("photo.source_"))
     label = None
     if source == "test":

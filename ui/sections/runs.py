@@ -60,7 +60,7 @@ def pick_compared(runs: list[RunInfo]) -> list[RunInfo]:
         ss["w_compare"] = [r.id for r in runs if r.source == "trained"][-2:]
     else:  # drop runs deleted meanwhile
         ss["w_compare"] = [i for i in ss["w_compare"] if i in by_id]
-    ids = st.multiselect(t("runs.compare"), list(reversed(list(by_id))), key="w_compare",
+    ids = st.multiselect(t("runs.compare"), list(reversed(list(by_id))), key=state.relabelled("w_compare"),
                          format_func=lambda i: run_label(by_id[i]))
     return workspace.runs_in_full(ids)
 
@@ -165,7 +165,7 @@ def actions(runs: list[RunInfo]) -> None:
     ss = st.session_state
     if ss.get("w_run_pick") not in by_id:
         ss["w_run_pick"] = runs[-1].id
-    run = by_id[st.selectbox(t("runs.pick"), list(reversed(list(by_id))), key="w_run_pick",
+    run = by_id[st.selectbox(t("runs.pick"), list(reversed(list(by_id))), key=state.relabelled("w_run_pick"),
                              format_func=lambda i: run_label(by_id[i]))]
     fits_draw = core_runs.fits_draw(run)
     c1, c2, c3, c4 = st.columns(4)
@@ -203,5 +203,5 @@ def actions(runs: list[RunInfo]) -> None:
 
 
 def axis_choice() -> str:
-    return st.radio(t("runs.axis"), ("epochs", "seconds"), key="w_axis", horizontal=True,
+    return st.radio(t("runs.axis"), ("epochs", "seconds"), key=state.relabelled("w_axis"), horizontal=True,
                     format_func=labeller("runs.axis_"))

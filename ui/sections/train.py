@@ -48,7 +48,7 @@ def dataset_ui():
     """The dataset radio and, for your own images, the zip upload; returns ImageData or None."""
     ss = st.session_state
     ss.setdefault("w_dataset", ss[state.DATASET])
-    choice = st.radio(t("train.dataset"), state.dataset_choices(), key="w_dataset", horizontal=True,
+    choice = st.radio(t("train.dataset"), state.dataset_choices(), key=state.relabelled("w_dataset"), horizontal=True,
                       format_func=labeller("dataset."))
     ss[state.DATASET] = choice
     state.sync_url()  # the address names the dataset now, not one rerun later (the header synced before the pick)
@@ -145,7 +145,7 @@ def settings_ui() -> TrainConfig:
     kept_within_limits(limits)
     c1, c2, c3 = st.columns(3)
     with c1:
-        mode = st.radio(t("train.length"), ("epochs", "time"), key="w_mode", horizontal=True,
+        mode = st.radio(t("train.length"), ("epochs", "time"), key=state.relabelled("w_mode"), horizontal=True,
                         format_func=labeller("train.mode_"))
         if mode == "epochs":
             epochs = st.slider(t("train.epochs"), 1, int(limits.max_epochs), key="w_epochs")
@@ -155,7 +155,7 @@ def settings_ui() -> TrainConfig:
             budget = st.slider(t("train.seconds"), 5, int(limits.max_train_seconds), step=5, key="w_budget",
                                help=t("train.seconds_help"))
     with c2:
-        lr = st.select_slider(t("train.lr"), LEARNING_RATES, key="w_lr", help=t("train.lr_help"),
+        lr = st.select_slider(t("train.lr"), LEARNING_RATES, key=state.relabelled("w_lr"), help=t("train.lr_help"),
                               format_func=dec_labeller())
     with c3:
         augment = st.checkbox(t("train.augment"), key="w_augment", help=t("train.augment_help"))
@@ -163,9 +163,9 @@ def settings_ui() -> TrainConfig:
         a1, a2, a3 = st.columns(3)
         batch = a1.select_slider(t("train.batch_size"), BATCH_SIZES, key="w_batch",
                                  help=t("train.batch_help"))
-        optimizer = a2.radio(t("train.optimizer"), OPTIMIZERS, key="w_optimizer", horizontal=True,
+        optimizer = a2.radio(t("train.optimizer"), OPTIMIZERS, key=state.relabelled("w_optimizer"), horizontal=True,
                              format_func=labeller("train.opt_"))
-        precision = a3.radio(t("train.precision"), PRECISIONS, key="w_precision",
+        precision = a3.radio(t("train.precision"), PRECISIONS, key=state.relabelled("w_precision"),
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
         if precision == "auto":
             a3.caption(t(f"train.precision_auto_{resolve_precision('auto', training.pick_device())}"))

@@ -45,6 +45,7 @@ import json
 
 import streamlit as st
 
+from cnn_core.base import texts
 from ui.base.i18n import file_size, plain, t
 from ui.base.scripts import script
 
@@ -97,10 +98,18 @@ def component_texts() -> None:
     # or more of a fresh server's first page); the two tables go as JSON text.
     _texts(data={"canvasTooltips": json.dumps({english: t(key) for english, key in CANVAS_TOOLBAR.items()}),
                  "upload": t("upload.button"), "drop": t("upload.drop"), "skip": t("a11y.skip"),
+                 # What the script wrote in another language before a switch: React keeps those nodes.
+                 "earlier": json.dumps({key: _in_every_language(key) for key in ("upload.button", "upload.drop",
+                                                                                  "a11y.skip")}),
                  "tooLarge": t("upload.too_large", size=file_size(st.get_option("server.maxUploadSize") * 2**20)),
                  "wrongType": t("upload.wrong_type"), "uploadFailed": t("upload.failed"),
-                 "labels": json.dumps({english: t(key) for english, key in STREAMLIT_LABELS.items()})},
+                 "labels": json.dumps({said: t(key) for english, key in STREAMLIT_LABELS.items()
+                                       for said in (english, *_in_every_language(key))})},
            key="component_texts", height=0)
+
+
+def _in_every_language(key: str) -> list[str]:
+    return [texts.translate(code, key) for code in texts.languages()]
 
 
 def zip_uploader(label: str, key: str, limit_mb: float):

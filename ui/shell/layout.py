@@ -16,7 +16,11 @@ from ui.shell.component_texts import component_texts
 
 
 def _set_lang() -> None:
-    st.session_state[state.LANG] = st.session_state["w_lang"]
+    ss = st.session_state
+    ss[state.LANG] = ss["w_lang"]
+    for key in ss.get(state.RELABELLED, ()):  # every choice sent again, in the new language (state.relabelled)
+        if key in ss:
+            ss[key] = ss[key]
 
 
 def language_switch() -> None:

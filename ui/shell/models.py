@@ -178,7 +178,7 @@ def model_picker(page: str) -> SavedModel:
         except ModelFileError as err:  # a stored model this version cannot read: say so, use the shipped one
             unreadable = (by_id[ss[key]], _why(err))
             ss[key] = SHIPPED
-    choice = st.selectbox(t("models.pick"), options, key=key, format_func=label, on_change=remember)
+    choice = st.selectbox(t("models.pick"), options, key=state.relabelled(key), format_func=label, on_change=remember)
     if unreadable is not None:
         st.warning(t_literal("models.unreadable", name=unreadable[0].name, reason=unreadable[1]))
     if choice == SHIPPED:

@@ -1,8 +1,8 @@
 // Streamlit's and the drawing canvas's own English, put in the reader's language in the browser.
 //
 // Mounted by ui/shell/component_texts.py as a Streamlit component (st.components.v2) on every page; its data
-// (component.data) are the locale files' texts, by name: {canvasTooltips, upload, drop, skip, tooLarge,
-// wrongType, uploadFailed, labels}, every one a string (labels and canvasTooltips: JSON objects, so Streamlit
+// (component.data) are the locale files' texts, by name: {canvasTooltips, upload, drop, skip, earlier, tooLarge,
+// wrongType, uploadFailed, labels}, every one a string (labels, earlier and canvasTooltips: JSON, so Streamlit
 // does not import pandas to check them for a dataframe). Nothing a user typed goes through it.
 //
 // Why a script at all: these texts have no option to change them and cannot be hidden without losing a
@@ -27,7 +27,11 @@
 // Inside page's animation player (.cnnp-player, redrawn many times a second) are ignored.
 export default function (component) {
   const data = component.data || {};
-  const labels = JSON.parse(data.labels || "{}");
+  const labels = JSON.parse(data.labels || "{}");  // Streamlit's English, or our text in any language → ours now
+  // Our upload, drop and skip texts in every language: a language switch leaves React's nodes holding the
+  // texts written for the language before, which are rewritten like Streamlit's own English.
+  const earlier = JSON.parse(data.earlier || "{}");
+  const was = (key, text) => (earlier[key] || []).includes(text);
   const canvasTooltips = JSON.parse(data.canvasTooltips || "{}");
 
   const textNodes = (root) => {
@@ -83,8 +87,8 @@ export default function (component) {
     document.querySelectorAll('[data-testid="stFileUploaderDropzone"]').forEach((zone) => {
       textNodes(zone).forEach((node) => {
         const text = node.nodeValue.trim();
-        if (text === "Upload") setText(node, data.upload);
-        else if (/^Drag and drop (a file|files) here$/.test(text)) setText(node, data.drop);
+        if (text === "Upload" || was("upload.button", text)) setText(node, data.upload);
+        else if (/^Drag and drop (a file|files) here$/.test(text) || was("upload.drop", text)) setText(node, data.drop);
       });
       zone.querySelectorAll("button:not([data-cnn-texts])").forEach((b) => { b.dataset.cnnTexts = "1"; });
     });
@@ -121,7 +125,8 @@ export default function (component) {
 
   const skipLink = () => {  // shown on keyboard focus
     document.querySelectorAll('[data-testid="stSkipToContent"]').forEach((link) => {
-      if (link.textContent === "Skip to main content" && data.skip !== link.textContent) link.textContent = data.skip;
+      const text = link.textContent;
+      if ((text === "Skip to main content" || was("a11y.skip", text)) && data.skip !== text) link.textContent = data.skip;
       if (!link.dataset.cnnTexts) link.dataset.cnnTexts = "1";
     });
   };
