@@ -33,6 +33,7 @@ from cnn_core.nn.architecture import PRESETS, Architecture
 from cnn_core.nn.model import build_model
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import Limits, NewRun, Storage, Workspace, model_digest, now
+from cnn_core.train.config import TrainConfig
 
 DIGITS = list("0123456789")
 
@@ -505,7 +506,7 @@ def test_kept_settings_above_a_lowered_limit_or_a_dropped_choice_are_brought_wit
     warning = next(w.value for w in at.warning if said in w.value)
     assert "20 → 5" in warning and epochs_label in warning and "lion" in warning and "fp8" in warning
     assert at.slider(key="w_epochs").value == 5
-    assert at.select_slider(key="w_batch").value == 128
+    assert at.select_slider(key="w_batch").value == TrainConfig.batch_size
     assert at.session_state["w_optimizer"] == "adam" and at.session_state["w_precision"] == "auto"
     assert db.open_workspace(code).settings["w_epochs"] == 5  # the workspace keeps the value the page now shows
     at.radio(key="w_mode").set_value("time").run()
