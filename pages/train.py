@@ -27,7 +27,7 @@ if st.button(t("train.start"), key="start", type="primary",
     running = job is not None and not job.finished
 
 if job is not None:
-    train_ui.whose_run(job, arch)
+    train_ui.whose_run(job, arch, data)
     st.fragment(train_ui.live_view, run_every=1.0 if running else None)(job)
     if job.finished:
         train_ui.results(job)

@@ -24,6 +24,13 @@ def ours_and_torch(dot: str) -> tuple[str, str]:
     return dot.split("= **")[1].split("**")[0], dot.split("conv2d gives ")[1].rstrip(")")
 
 
+def chart_title(at, key: str) -> str:
+    import json
+
+    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
+    return json.loads(chart.proto.spec)["layout"]["title"]["text"]
+
+
 def position(at) -> tuple[int, int]:
     return at.number_input(key="w_conv_row").value, at.number_input(key="w_conv_col").value
 
@@ -38,6 +45,10 @@ def test_moving_the_window_changes_the_dot_product_and_it_matches_torch(inside):
     moved = dot_product(at)
     assert moved.startswith("Position (row 14, column 14)") and moved != first
     assert ours_and_torch(moved)[0] == ours_and_torch(moved)[1]
+    assert chart_title(at, "conv_output") == "Output map 28×28 (filling in)"
+    at.number_input(key="w_conv_row").set_value(28).run()
+    at.number_input(key="w_conv_col").set_value(28).run()
+    assert chart_title(at, "conv_output") == "Output map 28×28"  # the last position: the map is full
     assert any("Blue border" in c.value for c in at.caption)  # "same" padding is drawn and explained
 
 
@@ -439,3 +450,64 @@ def test_a_stage_with_more_maps_than_are_drawn_says_how_many_are_shown(inside):
     assert said.count("The first 32 of its 64 maps are shown.") == 3  # block 2: conv, ReLU, pooling
     assert said.count("The first 32 of its 128 maps are shown.") == 3
     assert len(said) == 6  # block 1's 32 are all drawn
+
+
+def test_a_window_of_zeros_has_the_colour_of_zero_in_the_map_it_was_cut_from(inside):
+    """The pooling window and the patch under the kernel are coloured over their map's range, not their own:
+    a window of zeros was drawn in the middle of the scale (teal), the same zeros dark in the map beside it."""
+    import json
+
+    import numpy as np
+    import torch
+
+    from ui.charts.player import grid_cells
+
+    at = inside
+    at.number_input(key="w_pool_row").set_value(1).run()  # the image's corner: nothing but background
+    at.number_input(key="w_pool_col").set_value(1).run()
+    assert not at.exception
+
+    def heatmaps(key: str) -> list[dict]:
+        chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
+        return [tr for tr in json.loads(chart.proto.spec)["data"] if tr["type"] == "heatmap"]
+
+    (window,) = heatmaps("pool_numbers")
+    assert set(_values(window).flatten()) == {0.0}
+    mapped = np.concatenate([_values(tr).flatten() for tr in heatmaps("pool_map")])
+    assert (window["zmin"], window["zmax"]) == (np.nanmin(mapped), np.nanmax(mapped)) and window["zmin"] < window["zmax"]
+    patch = heatmaps("conv_numbers")[0]  # the input's pixels: over the image's range, 0 (black) to its brightest
+    image = np.concatenate([_values(tr).flatten() for tr in heatmaps("conv_map")])
+    assert (patch["zmin"], patch["zmax"]) == pytest.approx((np.nanmin(image), np.nanmax(image)))
+    # The browser's player colours its grids the same way: zeros at the bottom of the map's scale.
+    zeros, ramp = grid_cells(torch.zeros(2, 2), "viridis", [""] * 4, (0.0, 5.0)), grid_cells(
+        torch.tensor([[0.0, 5.0], [0.0, 5.0]]), "viridis", [""] * 4)
+    assert zeros["colors"] == [ramp["colors"][0]] * 4
+
+
+def _colour_input_section():
+    import streamlit as st
+    import torch
+
+    from ui.sections.inside import input_section
+
+    st.session_state.setdefault("lang", "en")
+    image = torch.arange(3 * 32 * 32).reshape(3, 32, 32).remainder(251).to(torch.uint8)  # three different channels
+    input_section(image, ["cat"], 0)
+
+
+def test_a_colour_images_pixel_table_says_which_channel_it_shows_and_shows_that_one():
+    """32×32×3 = 3,072 input neurons: each pixel is three values. The table showed the red ones, unnamed."""
+    import torch
+
+    from cnn_core.nn.inspection import inkiest_window
+
+    image = torch.arange(3 * 32 * 32).reshape(3, 32, 32).remainder(251).to(torch.uint8)
+    r0, c0 = inkiest_window(image, 6)
+    at = AppTest.from_function(_colour_input_section, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for channel, name in enumerate(("red", "green", "blue")):
+        at.radio(key="w_input_channel").set_value(channel).run()
+        assert any(f"its {name} values" in m.value for m in at.markdown), [m.value for m in at.markdown]
+        shown = at.table[0].value.to_numpy()
+        assert [[cell.split(" → ")[0] for cell in row] for row in shown] == \
+            [[str(int(v)) for v in row] for row in image[channel, r0:r0 + 6, c0:c0 + 6]]

@@ -139,7 +139,12 @@ def test_an_answer_typed_but_not_checked_survives_a_visit_to_another_page():
 def test_after_a_fashion_run_draw_keeps_a_digits_model_and_says_what_other_models_know(real_data_dir):
     at = page("train")
     train_briefly(at)
+    at.radio(key="w_dataset").set_value("fashion-mnist").run()  # the MNIST run's results below say whose they are
+    assert [i.value.replace("\\", "") for i in at.info if "your last run" in i.value] == [  # names as text: escaped
+        "Below: your last run, trained on MNIST (digits), not on Fashion-MNIST (clothes) chosen above. "
+        "Press Train to train on it."]
     train_briefly(at, "fashion-mnist")
+    assert not [i.value for i in at.info if "your last run" in i.value]
     ws = at.session_state["ws"]
     digits, fashion = store().runs(ws)
     assert fashion.dataset == "fashion-mnist"
@@ -151,6 +156,9 @@ def test_after_a_fashion_run_draw_keeps_a_digits_model_and_says_what_other_model
     draw.run()
     no_exceptions(draw)
     assert any("does not know digits" in w.value and "Trouser" in w.value for w in draw.warning)
+    # The empty canvas asks for one of those things, not for a digit.
+    assert "draw one of the things this model knows" in " ".join(i.value for i in draw.info)
+    assert not any("draw a digit" in i.value for i in draw.info)
 
 
 def test_an_uploaded_model_becomes_a_run_and_replaces_nothing():

@@ -55,15 +55,18 @@ def hex_colors(rgb: np.ndarray) -> list[str]:
     return ["#%02x%02x%02x" % tuple(int(v) for v in c) for c in rgb.reshape(-1, 3)]
 
 
-def grid_cells(values: torch.Tensor, colorscale: str, texts: list[str]) -> dict:
+def grid_cells(values: torch.Tensor, colorscale: str, texts: list[str],
+               zrange: tuple[float, float] | None = None) -> dict:
     """{texts, colors, dark} of a k×k grid (row-major), coloured like :func:`frame_image.grid_panel`.
 
+    ``zrange``: the (low, high) of the map the grid was cut from, so each cell has its colour there (a window of
+    zeros is the map's darkest, not the middle of a scale of its own); diverging grids centre on 0 instead.
     ``dark``: per cell whether its text is drawn dark (on a light background).
     """
     z = values.detach().float().numpy()
     top = float(np.abs(z).max()) or 1.0
     rgb = frame_image.colorize(z, colorscale, -top, top) if colorscale == DIVERGING else \
-        frame_image.colorize(z, colorscale)
+        frame_image.colorize(z, colorscale, *(zrange or (None, None)))
     lum = rgb.reshape(-1, 3).astype(float) @ np.array([0.299, 0.587, 0.114])
     return {"texts": texts, "colors": hex_colors(rgb), "dark": [bool(v > 140) for v in lum]}
 

@@ -138,9 +138,11 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
     return fig
 
 
-def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
+def number_grids(grids: list[tuple], height: int = 230,
                  mark: tuple[int, int] | None = None, scale_tiny: bool = False) -> go.Figure:
-    """Small k×k grids side by side, each cell with its value written in: [(title, values, colorscale)].
+    """Small k×k grids side by side, each cell with its value written in: [(title, values, colorscale)], or
+    [(title, values, colorscale, (low, high))] for a grid cut from a map coloured over that range (the patch
+    under a kernel, a pooling window), so each cell has its colour in the map.
 
     ``mark`` outlines one cell (row, col) in every grid, e.g. the value max-pooling keeps. All grids
     share one pair of axes, one grid width apart (cheaper to build each animation frame than subplots).
@@ -151,9 +153,10 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
     shapes, titles = [], []
     k_h, k_w = grids[0][1].shape
     step = k_w + 1
-    for i, (title, values, colorscale) in enumerate(grids):
+    for i, (title, values, colorscale, *zrange) in enumerate(grids):
         z = values.detach().float()
         diverging = colorscale == DIVERGING
+        low, high = zrange[0] if zrange and not diverging else (None, None)
         top = float(z.abs().max()) or 1.0
         fmt, unit = ".2f", ""
         if scale_tiny and top < 0.05:  # gradients of a sure answer are tiny, not zero: one power of ten
@@ -163,7 +166,7 @@ def number_grids(grids: list[tuple[str, torch.Tensor, str]], height: int = 230,
             title = f"{title} ({unit.strip()})"
         fig.add_trace(go.Heatmap(
             z=z.numpy(), x0=i * step, dx=1, y0=0, dy=1, colorscale=colorscale, showscale=False,
-            zmid=0 if diverging else None, zmin=-top if diverging else None, zmax=top if diverging else None,
+            zmid=0 if diverging else None, zmin=-top if diverging else low, zmax=top if diverging else high,
             texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
             hovertemplate=f"%{{z:{fmt}}}{unit}<extra></extra>"))
         # A title wider than its grid is centred on it except at the figure's edges, where it would be cut off

@@ -20,6 +20,7 @@ import torch
 
 from cnn_core.data.preprocess import ink_from_rgba, prepare_digit
 from cnn_core.nn.inspection import grad_cam, grad_x_input, trace
+from cnn_core.store import runs as core_runs
 from ui.base import state
 from ui.base.i18n import class_names, labeller, pct, plain, t
 from ui.charts.figures import chart_config, heatmap, probabilities, text_label
@@ -86,8 +87,9 @@ def drawing(saved) -> None:
     rgba = canvas.image_data if canvas is not None else None
     centre = not st.session_state.get("w_keep_place", False)
     prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink), centre=centre) if rgba is not None else None
-    if prepared is None or prepared.empty:
-        answer.info(t("draw.empty"))
+    if prepared is None or prepared.empty:  # a model of other things than digits is asked for one of them
+        digits = list(saved.classes) == core_runs.DIGITS
+        answer.info(t("draw.empty") if digits else t("draw.empty_other"))
         return
     st.session_state[state.DRAWING] = prepared.image
     result = trace(saved.model, prepared.tensor())

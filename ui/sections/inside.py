@@ -73,8 +73,14 @@ def input_section(image, classes, label):
     else:
         left.plotly_chart(heatmap(image[0].float(), caption, height=260), key="input_image", config=chart_config())
     r0, c0 = inkiest_window(image, 6)  # where the drawing is, not the centre, which may be background
-    patch = image[0, r0:r0 + 6, c0:c0 + 6]
-    right.markdown(t("inside.normalise", r0=shown_index(r0), c0=shown_index(c0)))
+    channel = 0
+    if c == 3:  # a colour pixel is three input neurons: the table shows one channel, the one chosen
+        names = {i: t(f"inside.channel_{i}") for i in range(3)}
+        channel = right.radio(t("inside.channel"), list(names), key=state.relabelled("w_input_channel"),
+                              horizontal=True, format_func=names.get)
+    patch = image[channel, r0:r0 + 6, c0:c0 + 6]
+    right.markdown(t("inside.normalise", r0=shown_index(r0), c0=shown_index(c0)) if c != 3 else
+                   t("inside.normalise_channel", r0=shown_index(r0), c0=shown_index(c0), channel=names[channel]))
     right.table(pd.DataFrame([[f"{int(v)} → {num(int(v) / 255, 2)}" for v in row] for row in patch],
                              index=[str(shown_index(r)) for r in range(r0, r0 + patch.shape[0])],  # the image's rows
                              columns=[str(shown_index(c)) for c in range(c0, c0 + patch.shape[1])]),  # and columns

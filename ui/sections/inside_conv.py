@@ -72,6 +72,12 @@ def _played_to(sweep: dict) -> int:
     return min(sweep["total"] - 1, sweep["start"] + int(elapsed * sweep["speed"]))
 
 
+def map_range(values, pad: int) -> tuple[float, float]:
+    """The (low, high) a map is coloured over on the page: its values, and the zeros of its padding if any."""
+    low, high = float(values.min()), float(values.max())
+    return (min(low, 0.0), max(high, 0.0)) if pad else (low, high)
+
+
 def watch_the_end(name: str) -> None:
     """While the browser plays a sweep, one check when it should be over: then the page shows where the window
     stopped and Play again (not a Pause with nothing playing). Nothing is sent to the browser before then."""
@@ -267,9 +273,11 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
     title = t("inside.conv_input", shape=_shape(h, w, c_in)) if block == 1 else \
         t("inside.conv_input_maps", block=block - 1, shape=_shape(h, w, c_in))
     zrange = (float(full.min()), float(full.max()))
-    out_title = t("inside.output_map", shape=_shape(out_h, out_w))
+    at_last = row * out_w + col == out_h * out_w - 1  # the window at the last position: nothing left to fill in
+    out_title = t("inside.output_map_full" if at_last else "inside.output_map", shape=_shape(out_h, out_w))
     note = t("inside.padding_note", pad=pad, h=h, w=w) if pad else \
         t("inside.valid_note", h=h, w=w, out=_shape(out_h, out_w))
+    in_range = map_range(inp[channel], pad)  # the patch's cells coloured as in the map beside them
     if _playing("conv"):
         total = out_h * out_w
         frames = []
@@ -279,7 +287,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
                 step = conv_step(inp, kernel, bias, r, c, padding)
                 frames.append(dict(
                     window=[r, c], output_index=index, mark=None, counter=_counter(index, total),
-                    grids=[grid_cells(step.patch[channel], "gray", _cell_texts(step.patch[channel])), None,
+                    grids=[grid_cells(step.patch[channel], "gray", _cell_texts(step.patch[channel]), in_range), None,
                            grid_cells(step.products[channel], DIVERGING, _cell_texts(step.products[channel]))],
                     lines=list(_conv_lines(step, channel_sums(step), channel, bias, float(full[r, c])))))
         cell = grid_cell_px(k)
@@ -304,7 +312,7 @@ def conv_frame(model, x: torch.Tensor, result, block: int, filt: int) -> None:
         step = conv_step(inp, kernel, bias, row, col, padding)
         sums = channel_sums(step)
     top, lft = (row - pad, col - pad) if padding == "same" else (row, col)
-    grids = [(t("inside.patch"), step.patch[channel], "gray"),
+    grids = [(t("inside.patch"), step.patch[channel], "gray", in_range),
              (t("inside.kernel"), step.kernel[channel], DIVERGING),
              (t("inside.products"), step.products[channel], DIVERGING)]
     filled = full.clone().flatten()
@@ -358,8 +366,10 @@ def pool_frame(model, result, block: int, filt: int) -> None:
     start = divmod(int(pooled.argmax()), out_w)
     row, col, ended = _position("pool", out_h, out_w, start)
     zrange = (float(pooled.min()), float(pooled.max()))
+    in_range = map_range(fmap, 0)  # the window's cells coloured as in the map beside them
     in_title = t("inside.pool_input", block=block, shape=_shape(h, w))
-    out_title = t("inside.pooled_map", shape=_shape(out_h, out_w))
+    at_last = row * out_w + col == out_h * out_w - 1
+    out_title = t("inside.pooled_map_full" if at_last else "inside.pooled_map", shape=_shape(out_h, out_w))
     before, after = _shape(h, w), _shape(out_h, out_w)
     if _playing("pool"):  # the rest of the sweep, played by the browser
         total = out_h * out_w
@@ -370,7 +380,7 @@ def pool_frame(model, result, block: int, filt: int) -> None:
                 step = pool_step(fmap, p, r, c, kind)
                 frames.append(dict(window=[r * p, c * p], output_index=index, counter=_counter(index, total),
                                    mark=step.argmax[0] * p + step.argmax[1] if kind == "max" else None,
-                                   grids=[grid_cells(step.window, "viridis", _cell_texts(step.window))],
+                                   grids=[grid_cells(step.window, "viridis", _cell_texts(step.window), in_range)],
                                    lines=_pool_lines(step, kind, p, before, after)))
         player.show("pool", dict(
             speed=st.session_state.get("w_pool_speed", 5), frames=frames,
@@ -402,7 +412,7 @@ def pool_frame(model, result, block: int, filt: int) -> None:
         if h % p or w % p:
             st.caption(t("inside.pool_remainder", h=h, w=w, p=p))
     with middle:
-        st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis")], mark=mark, height=260),
+        st.plotly_chart(number_grids([(t("inside.window"), step.window, "viridis", in_range)], mark=mark, height=260),
                         key="pool_numbers", config=chart_config(displayModeBar=False))
         st.markdown(written)
     with right:

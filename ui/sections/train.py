@@ -33,7 +33,20 @@ from cnn_core.train.trainer import (
     validation_ahead,
 )
 from ui.base import state
-from ui.base.i18n import class_names, dec, dec_labeller, error_text, labeller, layer_label, num, pct, plain, t, t_literal
+from ui.base.i18n import (
+    class_names,
+    dataset_name,
+    dec,
+    dec_labeller,
+    error_text,
+    labeller,
+    layer_label,
+    num,
+    pct,
+    plain,
+    t,
+    t_literal,
+)
 from ui.charts.figures import chart_config, confusion, image_grid, training_curves
 from ui.sections.learning import learning_view
 from ui.shell import resources, workspace
@@ -247,11 +260,16 @@ def stop_control(job, started: bool = True) -> None:
         st.button(t("train.stop"), key="stop", on_click=job.stop, type="secondary")
 
 
-def whose_run(job, arch) -> None:
-    """When the network above (``arch``) is no longer the one the last run trained, say whose curves, kernels
-    and gradients follow: that run's, named by its filters and parameters."""
+def whose_run(job, arch, data) -> None:
+    """When the network above (``arch``) or the data chosen (``data``) is no longer what the last run trained,
+    say whose curves, kernels, gradients and results follow: that run's, named by its filters and parameters,
+    or by its dataset."""
     trained = job.model.arch
-    if trained.to_dict() != arch.to_dict():
+    trained_on = getattr(job.data, "name", None)
+    if trained_on is not None and trained_on != data.name:
+        st.info(t_literal("train.previous_run_data", trained=dataset_name(trained_on), chosen=dataset_name(data.name)),
+                icon="🕘")
+    elif trained.to_dict() != arch.to_dict():
         st.info(t("train.previous_run", filters="-".join(map(str, trained.out_channels)),
                   params=num(totals(layer_table(trained)).params)), icon="🕘")
 
