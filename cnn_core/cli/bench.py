@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -292,5 +293,5 @@ def run_concurrency(args: argparse.Namespace) -> dict:
     rows = [_together(arch, data, n, args.concurrency_budget) for n in args.concurrency]
     for row in rows:
         row["ratio_to_one"] = round(row["total_images_per_s"] / one["total_images_per_s"], 3)
-    return {"architecture": "tutorial", "budget_s": args.concurrency_budget, "cores": torch.get_num_threads(),
+    return {"architecture": "tutorial", "budget_s": args.concurrency_budget, "cores": os.cpu_count(),
             "one": one, "together": rows}

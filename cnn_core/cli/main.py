@@ -194,6 +194,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     check_config(TrainConfig(epochs=args.epochs))
     for budget in [*args.budgets, args.concurrency_budget]:
         check_config(TrainConfig(time_budget_s=budget))
+    if args.concurrency and args.cats_dogs:
+        raise PlaygroundError("err.bad_choice", field="--concurrency", choices="--cats-dogs or --concurrency",
+                              value="both")
     for n in args.concurrency:
         if not 1 <= n <= MAX_CONCURRENCY:
             raise PlaygroundError("err.bad_setting", name="concurrency", low=1, high=MAX_CONCURRENCY, value=str(n))

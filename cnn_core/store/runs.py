@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cnn_core.data.registry import DIGITS
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import Architecture, layer_table, totals
 from cnn_core.nn.checkpoint import SavedModel
@@ -18,9 +19,9 @@ from cnn_core.store.storage import WENT_WRONG, NewRun, RunInfo
 from cnn_core.train.trainer import per_class_accuracy
 
 CURVE_POINTS = 400  # training-curve points kept per run: enough to overlay, small in the database
-DIGITS = [str(i) for i in range(10)]
 # TrainConfig fields worth keeping with a run (the rest are plumbing: device, threads, memory limit).
-CONFIG_FIELDS = ("epochs", "time_budget_s", "batch_size", "lr", "optimizer", "augment", "precision", "seed")
+CONFIG_FIELDS = ("epochs", "time_budget_s", "batch_size", "lr", "optimizer", "warmup", "label_smoothing", "augment",
+                 "precision", "seed")
 
 
 def params_of(arch: Architecture) -> int:
@@ -101,9 +102,14 @@ def fits_draw(run: RunInfo) -> bool:
     return shape == (28, 28, 1) or shape[2] == 3
 
 
+def knows_digits(classes) -> bool:
+    """Whether a model's classes are the ten digits, 0 to 9 (what the Draw page asks a drawing to be)."""
+    return list(classes) == list(DIGITS)
+
+
 def reads_digits(run: RunInfo) -> bool:
     """A model for the Draw page proper: MNIST, 28×28×1, classes 0–9."""
-    return run.dataset == "mnist" and input_shape(run) == (28, 28, 1) and list(run.classes) == DIGITS
+    return run.dataset == "mnist" and input_shape(run) == (28, 28, 1) and knows_digits(run.classes)
 
 
 def went_wrong(run: RunInfo) -> bool:

@@ -36,7 +36,6 @@ from cnn_core.nn.architecture import Architecture, layer_table, training_memory_
 from cnn_core.nn.inspection import gradient_norms
 from cnn_core.train.config import OPTIMIZERS, PRECISIONS, TrainConfig, check_config
 
-LABEL_SMOOTHING = 0.1  # the right class's target is 0.91, not 1: a tenth of a point more on MNIST after one epoch
 DIVERGED_FACTOR = 10  # a batch loss this many times the first one's (or chance level's, ln classes) is a blown-up run
 
 
@@ -380,7 +379,7 @@ def train(model: nn.Module, data: ImageData, cfg: TrainConfig = TrainConfig(),
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
             logits = model(xb)  # (B, classes)
         logits = logits.float()
-        loss = F.cross_entropy(logits, yb, label_smoothing=LABEL_SMOOTHING)
+        loss = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norms = (gradient_norms(model) if cfg.grad_norm_every and hasattr(model, "blocks")

@@ -177,10 +177,15 @@ def reveal_buttons(at) -> list[str]:
 
 
 def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_a_seen_one_is_counted(app_env):
+    """On a workshop server (a key is set) only members of a room that allows them may ask for solutions: not a
+    learner in no room (a fresh tab would be a way round the room's rule), not a room that has not allowed them."""
+    from ui.sections.room import solutions_key
+
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     table = texts.table("es")
-    alone = page("exercises", lang="es")  # a self-learner on the same server, in no room: solutions on request
-    assert len(reveal_buttons(alone)) == EXERCISE_COUNT
+    alone = page("exercises", lang="es")  # in no room: the page says where solutions come from
+    assert reveal_buttons(alone) == []
+    assert len([c for c in alone.caption if c.value == table["ex.solutions_workshop"]]) == EXERCISE_COUNT
     teacher, room = open_room(page)
     ws = join_room(page, room, "Ana").session_state["ws"]
     student = page("exercises", lang="es", ws=ws)
@@ -188,10 +193,10 @@ def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_
     assert reveal_buttons(student) == []  # a new room shows its members hints, no solutions
     withheld = [c.value for c in student.caption if c.value == table["ex.solutions_withheld"].format(code=room)]
     assert len(withheld) == EXERCISE_COUNT
-    toggle = teacher.toggle(key=f"w_room_solutions_{room}")
+    toggle = teacher.toggle(key=solutions_key(room, False))
     assert toggle.value is False and toggle.label == texts.table("en")["room.solutions"]
     toggle.set_value(True).run()
-    assert store().room(room).solutions and teacher.toggle(key=f"w_room_solutions_{room}").value is True
+    assert store().room(room).solutions and teacher.toggle(key=solutions_key(room, True)).value is True
     student.run()  # the student's next click sees it
     assert len(reveal_buttons(student)) == EXERCISE_COUNT
     student.button(key="reveal_relu").click().run()
@@ -201,10 +206,15 @@ def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_
     rows, counts = store().board(room)
     assert (rows[0].solved, rows[0].revealed) == (0, 1) and counts == {revealed_key("relu"): 1}
     student.button(key="reveal_padding").click().run()  # asked while allowed ...
-    teacher.toggle(key=f"w_room_solutions_{room}").set_value(False).run()
+    teacher.run()
+    teacher.toggle(key=solutions_key(room, True)).set_value(False).run()
+    assert not store().room(room).solutions
     student.button(key="reveal_yes_padding").click().run()  # ... confirmed after the instructor said no
     assert store().open_workspace(ws).revealed == {"relu"}
     assert reveal_buttons(student) == [] and "padding" not in student.session_state[state.EXERCISES]
+    store().close_room(room)  # a closed room's members are in no room: no solutions either
+    assert reveal_buttons(student.run()) == []
+    store().delete_room(room)  # the test session's database: no past room left for the closing test to count
 
 
 # ------------------------------------------------------------------ closing

@@ -88,8 +88,7 @@ def drawing(saved) -> None:
     centre = not st.session_state.get("w_keep_place", False)
     prepared = prepare_digit(ink_from_rgba(rgba, ink_is_dark=dark_ink), centre=centre) if rgba is not None else None
     if prepared is None or prepared.empty:  # a model of other things than digits is asked for one of them
-        digits = list(saved.classes) == core_runs.DIGITS
-        answer.info(t("draw.empty") if digits else t("draw.empty_other"))
+        answer.info(t("draw.empty") if core_runs.knows_digits(saved.classes) else t("draw.empty_other"))
         return
     st.session_state[state.DRAWING] = prepared.image
     result = trace(saved.model, prepared.tensor())

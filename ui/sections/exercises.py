@@ -162,8 +162,10 @@ def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
             left, right = st.columns(2)
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
-            if withheld:  # a member of a room whose instructor has not allowed solutions
-                right.caption(t("ex.solutions_withheld", code=", ".join(withheld)))
+            if withheld == [room_ui.WITHHELD_NO_ROOM]:  # a workshop server: solutions come with a room
+                right.caption(t("ex.solutions_workshop"))
+            elif withheld:  # a member of a room whose instructor has not allowed solutions
+                right.caption(t("ex.solutions_withheld", code=withheld[0]))
             else:  # a self-learner, or a room that allows them: on request, after a confirmation
                 if st.session_state.get(f"ex_confirm_{ex.id}"):
                     right.warning(t("ex.reveal_confirm"))

@@ -85,13 +85,15 @@ def watch_the_end(name: str) -> None:
     if not _playing(name) or sweep is None:
         return
     left = (sweep["total"] - 1 - sweep["start"]) / sweep["speed"]
-    st.fragment(_check_the_end, run_every=max(left, 0) + END_MARGIN_S)(name)
+    st.fragment(_check_the_end, run_every=max(left, 0) + END_MARGIN_S)(name, sweep["t0"])
 
 
-def _check_the_end(name: str) -> None:
+def _check_the_end(name: str, armed_for: float) -> None:
+    """The sweep is over: the page shows its end (the sweep's own frame then ends it, see _position). Or the
+    sweep started again meanwhile (a channel changed it): the page runs again and this check is re-armed."""
     sweep = st.session_state[state.FRAME_AT].get(name)
-    if _playing(name) and sweep is not None and _played_to(sweep) >= sweep["total"] - 1:
-        st.rerun(scope="app")  # the sweep's own frame then ends it (see _position)
+    if _playing(name) and sweep is not None and (_played_to(sweep) >= sweep["total"] - 1 or sweep["t0"] != armed_for):
+        st.rerun(scope="app")
 
 
 def play_controls(name: str) -> None:

@@ -143,28 +143,56 @@ def open_room_ui() -> None:
                                    t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
 
 
+def solutions_key(room_code: str, allowed: bool) -> str:
+    """The room's solutions switch, keyed by the value it was drawn with: a tab that has not yet heard another
+    tab's change sends its old value with its next click, which that switch's callback ignores (see
+    docs/architecture.md, callbacks that act)."""
+    return f"w_room_solutions_{room_code}_{int(allowed)}"
+
+
 def _solutions_ui(room_code: str, allowed: bool) -> None:
     """Instructor: whether the room's members may ask for solutions (a room starts without). The switch shows
     what the database holds at each run; a change goes there at once and members see it at their next click."""
-    key = f"w_room_solutions_{room_code}"
+    key = solutions_key(room_code, allowed)
     st.session_state[key] = allowed
-    st.toggle(t("room.solutions"), key=key, help=t("room.solutions_help"), on_change=_set_solutions, args=(room_code,))
+    st.toggle(t("room.solutions"), key=key, help=t("room.solutions_help"), on_change=_set_solutions,
+              args=(room_code, allowed))
 
 
-def _set_solutions(room_code: str) -> None:
-    workspace.store().allow_solutions(room_code, bool(st.session_state[f"w_room_solutions_{room_code}"]))
+def _set_solutions(room_code: str, drawn: bool) -> None:
+    wanted = bool(st.session_state[solutions_key(room_code, drawn)])
+    db = workspace.store()
+    if wanted == drawn or db is None:  # an echo of what this switch showed: nothing was asked
+        return
+    try:
+        db.allow_solutions(room_code, wanted)
+    except StorageDownError:  # said on the page; the switch shows the database's value again at the next run
+        state.add_notice("notice.storage_down")
+
+
+WITHHELD_NO_ROOM = "-"  # withholding_rooms: no room of this learner allows solutions, on a workshop server
 
 
 def withholding_rooms() -> list[str]:
-    """The open rooms this session's workspace is in whose instructor has not allowed solutions. While the
-    database does not answer, the room this session joined is taken to withhold them."""
+    """Why this session gets no solutions, as room codes; empty when it may ask for them.
+
+    A server without an instructor key is a self-learner's: solutions on request. On a workshop server (a key
+    is set) only members of open rooms that all allow them may ask: the codes of those that do not, or
+    [WITHHELD_NO_ROOM] for a learner in no open room (a fresh tab must not be a way round the room's rule) or
+    whose rooms cannot be read now.
+    """
+    if not instructor_key():
+        return []
     ws = workspace.code()
-    db = workspace.store() if ws else None
+    db = workspace.store()
+    if not ws or db is None:
+        return [WITHHELD_NO_ROOM]
     try:
-        return db.rooms_withholding_solutions(ws) if db is not None else []
+        if not db.member_rooms(ws):
+            return [WITHHELD_NO_ROOM]
+        return db.rooms_withholding_solutions(ws)
     except StorageDownError:
-        joined = st.session_state.get(state.ROOM)
-        return [joined] if joined else []
+        return [WITHHELD_NO_ROOM]
 
 
 def _asked(action: str, room_code: str) -> bool:

@@ -197,7 +197,7 @@ def model_picker(page: str) -> SavedModel:
         st.caption(t("models.why_default"))
     elif choice != SHIPPED and not core_runs.finished(by_id[choice]):
         st.warning(t(f"models.picked_{by_id[choice].reason}"))
-    if page == "draw" and saved.arch.in_channels == 1 and list(saved.classes) != core_runs.DIGITS:
+    if page == "draw" and saved.arch.in_channels == 1 and not core_runs.knows_digits(saved.classes):
         names = [plain(n) for n in class_names(saved.meta.get("dataset"), saved.classes)]  # users' names: literal
         st.warning(t("models.other_classes", classes=", ".join(names[:12]), example=names[0]))
     return saved
