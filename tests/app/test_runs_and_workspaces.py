@@ -141,8 +141,8 @@ def test_after_a_fashion_run_draw_keeps_a_digits_model_and_says_what_other_model
     train_briefly(at)
     at.radio(key="w_dataset").set_value("fashion-mnist").run()  # the MNIST run's results below say whose they are
     assert [i.value.replace("\\", "") for i in at.info if "your last run" in i.value] == [  # names as text: escaped
-        "Below: your last run, trained on MNIST (digits), not on Fashion-MNIST (clothes) chosen above. "
-        "Press Train to train on it."]
+        "Below: your last run, trained on MNIST (digits), not on Fashion-MNIST (clothes), chosen above. "
+        "Press Train to train on Fashion-MNIST (clothes)."]
     train_briefly(at, "fashion-mnist")
     assert not [i.value for i in at.info if "your last run" in i.value]
     ws = at.session_state["ws"]
