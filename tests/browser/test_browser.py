@@ -95,7 +95,7 @@ def test_a_slider_moved_before_the_page_heard_the_last_run_keeps_every_move(serv
     assert metric_values(page)[0] == f"{totals(layer_table(shown)).params:,}"
 
 
-def test_short_training_shows_a_live_plot_and_stops(server, page):
+def test_short_training_shows_a_live_plot_and_live_kernels_and_stops(server, page):
     open_page(page, f"{server}/train?lang=en", "text=Train")
     page.get_by_role("button", name="Train", exact=True).click()
     progress = page.locator("[data-testid='stProgress']")
@@ -106,6 +106,18 @@ def test_short_training_shows_a_live_plot_and_stops(server, page):
         " return p && p.innerText !== first; }", arg=first, timeout=20_000)
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2  # curves are drawn
     assert re.search(r"\d+ images/s", progress.inner_text())
+    # The first layer's kernels change live, with the gradient curves beside them.
+    page.wait_for_selector("text=Learning, live", timeout=60_000)
+    page.locator("[data-testid='stImageCaption']", has_text="first-layer").first.wait_for(timeout=30_000)
+    kernels = ("() => { const c = [...document.querySelectorAll(\"[data-testid='stImageCaption']\")]"
+               ".find(e => e.innerText.includes('first-layer')); const img = c && c.parentElement.querySelector('img');"
+               " return img ? img.src : null; }")
+    first_kernels = page.evaluate(kernels)
+    assert first_kernels
+    page.wait_for_function(f"(first) => ({kernels})() !== first", arg=first_kernels, timeout=20_000)
+    page.locator("text=Size of the gradient per layer").first.wait_for(timeout=20_000)
+    page.locator("text=Learning, live").scroll_into_view_if_needed()
+    shot(page, "train-live-kernels", full_page=False)
     # Leave for another page and come back: the run goes on and the plot is live again.
     page.get_by_role("link", name="Architecture").click()
     page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)

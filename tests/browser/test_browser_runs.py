@@ -1,16 +1,16 @@
 """End to end, runs and rooms: Chromium against real `streamlit run app.py` servers and real databases.
 
 Two networks' curves overlaid in the Runs view (as Plotly drew them) through a
-reload and a rename, a workspace link that survives a reload, the Draw page after
-a Fashion-MNIST run, three students in a room (one trains, one solves, one sees a solution once the
-instructor allows it), and two servers sharing one PostgreSQL.
+reload and a rename, three students in a room (one trains, one solves, one sees a solution once the
+instructor allows it), and two servers sharing one PostgreSQL. (A Fashion-MNIST run, then Draw and the
+workspace link after a reload: tests/browser/test_spanish_browser.py, in Spanish.)
 Trainings use the shortest time budget (5 s) to keep this quick.
 """
 
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, new_page, open_page, settle, shot, streamlit_server
+from browsing import errors_on, new_page, open_page, settle, shot, streamlit_server
 
 from cnn_core.base import texts
 
@@ -41,25 +41,6 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None, quer
     page.wait_for_selector("text=Test accuracy", timeout=120_000)
     page.wait_for_function("() => location.search.includes('ws=')", timeout=20_000)
     return re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
-
-
-def test_after_a_fashion_run_draw_reads_a_digit_and_the_link_brings_the_run_back(server, browser):
-    url = server  # the shared server: these pages are a workspace of their own
-    with new_page(browser) as page, new_page(browser) as second:  # second: another device
-        ws = train_briefly(page, url, "Fashion-MNIST (clothes)")
-        page.get_by_role("link", name="Draw").click()
-        page.wait_for_selector("text=shipped with the app", timeout=30_000)  # the digits model, said so
-        assert draw_a_one(page) == "1"
-        page.get_by_role("link", name="Runs").click()
-        page.wait_for_selector("text=Runs to compare", timeout=30_000)
-        assert f"ws={ws}" in page.url  # page switches keep the workspace in the address
-        page.reload()  # a reload: a new session that only has the link
-        page.wait_for_selector("text=Runs to compare", timeout=30_000)
-        assert page.locator("text=32-64-128 ·").count() >= 1
-        open_page(second, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")
-        assert second.locator("text=32-64-128 ·").count() >= 1
-        assert errors_on(second) == []
-        shot(second, "runs")
 
 
 OVERLAY = ".st-key-runs_overlay .js-plotly-plot"  # the curves, not the parameters chart under them
@@ -186,14 +167,26 @@ def test_three_students_join_one_trains_one_solves_and_one_sees_a_solution_once_
 
 
 @pytest.mark.postgres
-def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url):
+def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url, tmp_path):
+    """A run kept through one replica is in the workspace another replica opens. The run is a model file used
+    on the Train page (a run of its own, kept like a trained one; trainings keep runs in the tests above)."""
     from scripts.pgserver import fresh_database
 
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.nn.model import build_model
+
+    model_file = tmp_path / "replica.cnn.zip"
+    checkpoint.save(model_file, build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
     database = fresh_database(postgres_server_url)
     # Replicas as the deployment files start them (server.py) and as a laptop does (app.py): the same app.
     with streamlit_server("server.py", CNN_PLAYGROUND_DATABASE_URL=database) as one, \
             streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two, new_page(browser) as page:
-        ws = train_briefly(page, one)
+        open_page(page, f"{one}/train?lang=en", "text=Train")
+        page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
+        page.get_by_role("button", name="Use this model").click(timeout=60_000)
+        page.wait_for_function("() => location.search.includes('ws=')", timeout=60_000)
+        ws = re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
         open_page(page, f"{two}/runs?lang=en&ws={ws}", "text=Runs to compare")
-        assert page.locator("text=32-64-128 ·").count() >= 1
+        assert page.get_by_text("replica").count() >= 1
         assert errors_on(page) == []

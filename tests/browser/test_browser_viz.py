@@ -1,4 +1,4 @@
-"""Chromium against a real server: the Inside page's step-through, live training views, the Draw heatmap.
+"""Chromium against a real server: the Inside page's step-through, the Draw heatmap (live training views: test_browser.py).
 
 Screenshots of each view land in artifacts/screenshots/.
 """
@@ -90,33 +90,6 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     shot(page, "inside-overview", full_page=False)
     page.locator("#backprop").scroll_into_view_if_needed()
     shot(page, "inside-backprop", full_page=False)
-
-
-def test_the_first_layer_changes_live_during_a_training(server, page):
-    open_page(page, f"{server}/train?lang=en", "text=Train")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.wait_for_selector("text=Learning, live", timeout=60_000)
-    figure = page.locator("[data-testid='stImageCaption']", has_text="first-layer").first
-    figure.wait_for(timeout=30_000)
-
-    def kernel_src() -> str:
-        return page.evaluate(
-            "() => { const c = [...document.querySelectorAll(\"[data-testid='stImageCaption']\")]"
-            ".find(e => e.innerText.includes('first-layer')); if (!c) return null;"
-            " const img = c.parentElement.querySelector('img'); return img ? img.src : null; }")
-
-    first = kernel_src()
-    assert first
-    page.wait_for_function(
-        "(first) => { const c = [...document.querySelectorAll(\"[data-testid='stImageCaption']\")]"
-        ".find(e => e.innerText.includes('first-layer')); const img = c && c.parentElement.querySelector('img');"
-        " return img && img.src !== first; }", arg=first, timeout=20_000)
-    page.locator("text=Size of the gradient per layer").first.wait_for(timeout=20_000)
-    page.locator("text=Learning, live").scroll_into_view_if_needed()
-    shot(page, "train-live-kernels", full_page=False)
-    page.get_by_role("button", name="Stop").click()
-    page.wait_for_selector("text=Training stopped", timeout=60_000)  # a hang, not a slow moment
-    assert errors_on(page) == []
 
 
 def test_the_draw_page_shows_where_the_network_looked(server, page):

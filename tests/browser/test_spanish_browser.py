@@ -4,8 +4,10 @@ Debian's Chromium driven by Playwright against a real `streamlit run app.py`;
 fails (never skips) when Chromium, Playwright or the real datasets are missing.
 """
 
+import re
+
 import pytest
-from browsing import errors_on, metric_values, open_page, settle, shot, toolbar_titles
+from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, toolbar_titles
 
 from cnn_core.base import texts
 from cnn_core.lessons.exercises import make_exercises
@@ -196,35 +198,56 @@ def test_no_streamlit_menu_and_the_table_toolbar_speaks_spanish(server, page):
 FASHION_ES = [ES[f"class.fashion-mnist.{i}"] for i in range(10)]
 
 
-def test_a_short_fashion_mnist_run_shows_spanish_class_names(server, page):
-    open_page(page, f"{server}/train?lang=es", "text=" + ES["train.start"])
-    page.get_by_text(ES["dataset.fashion-mnist"]).click()
-    page.get_by_text(ES["train.mode_time"]).click()
-    slider = page.get_by_role("slider", name=ES["train.seconds"])
-    slider.wait_for(timeout=60_000)
-    slider.focus()
-    page.keyboard.press("Home")  # the shortest run: 5 s of training
-    page.wait_for_function("(el) => el.value === '5'", arg=slider.element_handle(),
-                           timeout=30_000)
-    settle(page)
-    page.get_by_role("button", name=ES["train.start"], exact=True).click()
-    page.get_by_role("tab", name=ES["train.confusion"]).wait_for(timeout=240_000)
-    matrix = page.locator(".js-plotly-plot").filter(has_text=ES["train.predicted"])
-    matrix.wait_for(timeout=60_000)
-    ticks = set(matrix.locator(".xtick text, .ytick text").all_text_contents())
-    assert {"Botín", "Pantalón", "Camiseta/top"} <= ticks, ticks
-    assert not {"Ankle boot", "Trouser"} & ticks
-    shot(page, "es-fashion-confusion")
-    page.get_by_role("tab", name=ES["train.mistakes"]).click()
-    grid = page.locator(".js-plotly-plot").filter(has_text="→")
-    grid.wait_for(timeout=60_000)
-    captions = grid.locator(".annotation-text, .gtitle, text").all_text_contents()
-    mistakes = [c for c in captions if "→" in c]
-    assert mistakes and all(any(name in c for name in FASHION_ES) for c in mistakes), mistakes[:5]
-    assert not any("Ankle boot" in c or "Shirt" in c for c in mistakes)
-    metric = next(v for v in metric_values(page) if "%" in v)
-    assert "," in metric and metric.endswith(" %")  # "87,31 %"
-    shot(page, "es-fashion-mistakes")
+def test_a_fashion_run_speaks_spanish_then_draw_reads_a_digit_and_the_link_brings_the_run_back(server, browser):
+    """A short Fashion-MNIST run in Spanish: class names in the confusion matrix and the mistakes, a decimal comma;
+    then Draw still answers a digit with the shipped digits model (said so), and the workspace link brings the
+    run back after a reload and on another device."""
+    with new_page(browser) as page, new_page(browser) as second:  # second: another device
+        open_page(page, f"{server}/train?lang=es", "text=" + ES["train.start"])
+        page.get_by_text(ES["dataset.fashion-mnist"]).click()
+        page.get_by_text(ES["train.mode_time"]).click()
+        slider = page.get_by_role("slider", name=ES["train.seconds"])
+        slider.wait_for(timeout=60_000)
+        slider.focus()
+        page.keyboard.press("Home")  # the shortest run: 5 s of training
+        page.wait_for_function("(el) => el.value === '5'", arg=slider.element_handle(),
+                               timeout=30_000)
+        settle(page)
+        page.get_by_role("button", name=ES["train.start"], exact=True).click()
+        page.get_by_role("tab", name=ES["train.confusion"]).wait_for(timeout=240_000)
+        matrix = page.locator(".js-plotly-plot").filter(has_text=ES["train.predicted"])
+        matrix.wait_for(timeout=60_000)
+        ticks = set(matrix.locator(".xtick text, .ytick text").all_text_contents())
+        assert {"Botín", "Pantalón", "Camiseta/top"} <= ticks, ticks
+        assert not {"Ankle boot", "Trouser"} & ticks
+        shot(page, "es-fashion-confusion")
+        page.get_by_role("tab", name=ES["train.mistakes"]).click()
+        grid = page.locator(".js-plotly-plot").filter(has_text="→")
+        grid.wait_for(timeout=60_000)
+        captions = grid.locator(".annotation-text, .gtitle, text").all_text_contents()
+        mistakes = [c for c in captions if "→" in c]
+        assert mistakes and all(any(name in c for name in FASHION_ES) for c in mistakes), mistakes[:5]
+        assert not any("Ankle boot" in c or "Shirt" in c for c in mistakes)
+        metric = next(v for v in metric_values(page) if "%" in v)
+        assert "," in metric and metric.endswith(" %")  # "87,31 %"
+        shot(page, "es-fashion-mistakes")
+        page.wait_for_function("() => location.search.includes('ws=')", timeout=20_000)
+        ws = re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
+
+        page.get_by_role("link", name=ES["nav.draw"]).click()
+        shipped = ES["draw.model_shipped"].split("{")[0].strip()  # the digits model, said so
+        page.get_by_text(re.compile("^" + re.escape(shipped))).first.wait_for(timeout=30_000)
+        assert draw_a_one(page) == "1"
+        page.get_by_role("link", name=ES["nav.runs"]).click()
+        page.get_by_text(ES["runs.compare"]).first.wait_for(timeout=30_000)
+        assert f"ws={ws}" in page.url  # page switches keep the workspace in the address
+        page.reload()  # a reload: a new session that only has the link
+        page.get_by_text(ES["runs.compare"]).first.wait_for(timeout=30_000)
+        assert page.locator("text=32-64-128 ·").count() >= 1
+        open_page(second, f"{server}/runs?lang=es&ws={ws}", "text=" + ES["runs.compare"])
+        assert second.locator("text=32-64-128 ·").count() >= 1
+        assert errors_on(page) == [] and errors_on(second) == []
+        shot(second, "runs")
 
 
 def chart_traces(page, key: str) -> list[dict]:

@@ -743,12 +743,15 @@ def test_the_live_speed_is_the_runs_own_images_per_second_when_batches_take_unev
 
 
 @pytest.mark.realdata
-def test_bench_concurrency_starts_trainings_at_once_through_the_apps_scheduler(real_data_dir):
+def test_bench_concurrency_starts_trainings_at_once_through_the_apps_scheduler(mnist):
     import argparse
 
     from cnn_core.cli.bench import run_concurrency
+    from cnn_core.data.loading import ImageData
 
-    report = run_concurrency(argparse.Namespace(data_dir=str(real_data_dir), concurrency=[2], concurrency_budget=0.3))
+    few = ImageData(mnist.name, mnist.classes, mnist.train_x[:6000], mnist.train_y[:6000], mnist.test_x[:500],
+                    mnist.test_y[:500])  # the final evaluations of 10,000 images would be most of the time here
+    report = run_concurrency(argparse.Namespace(data_dir=None, concurrency=[2], concurrency_budget=0.3), few)
     together = report["together"][0]
     assert report["one"]["trainings"] == 1 and together["trainings"] == 2
     assert together["statuses"] == ["done", "done"] and all(n > 0 for n in together["images_each"])
