@@ -170,11 +170,10 @@ def test_three_students_join_one_trains_one_solves_and_one_sees_a_solution_once_
 def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url, tmp_path):
     """A run kept through one replica is in the workspace another replica opens. The run is a model file used
     on the Train page (a run of its own, kept like a trained one; trainings keep runs in the tests above)."""
-    from scripts.pgserver import fresh_database
-
     from cnn_core.nn import checkpoint
     from cnn_core.nn.architecture import PRESETS
     from cnn_core.nn.model import build_model
+    from scripts.pgserver import fresh_database
 
     model_file = tmp_path / "replica.cnn.zip"
     checkpoint.save(model_file, build_model(PRESETS["tutorial"]), list("0123456789"), dataset="mnist")
