@@ -24,7 +24,9 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     assert len(probes) >= 2 and not (probes[0].kernels == probes[-1].kernels).all()  # they changed during the run
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(m.value.startswith("**Learning, live**") for m in at.markdown), [m.value[:40] for m in at.markdown]
+    # The run is over: the view says so, not "live" (it said "Learning, live" while it trained: test_browser.py)
+    assert any(m.value.startswith("**What it learnt**") for m in at.markdown), [m.value[:40] for m in at.markdown]
+    assert not any(m.value.startswith("**Learning, live**") for m in at.markdown)
     captions = [c for el in at.get("image") for c in el.captions]
     assert any("first-layer 3×3 kernels" in c for c in captions), captions
     assert any(c.startswith("What they make of the image: 16 feature maps 28×28") for c in captions)

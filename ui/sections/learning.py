@@ -63,7 +63,7 @@ def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | N
         if probe is None:  # no conv block: nothing convolves, so there are no kernels or maps to watch
             st.info(t("train.live_no_conv"))
         else:
-            _probe_view(probe)
+            _probe_view(probe, snap.finished)
             kernel_link(min(KERNELS_SHOWN, probe.kernels.shape[0]), run_id, snap.finished)
     with right:
         if snap.grads:
@@ -73,8 +73,9 @@ def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | N
             st.caption(t("train.grad_help"))
 
 
-def _probe_view(probe) -> None:
-    st.markdown(t("train.live_title", step=num(probe.step)))
+def _probe_view(probe, finished: bool) -> None:
+    """The first layer at its latest look: live while it trains, as it ended once the run is over."""
+    st.markdown(t("train.live_title_done" if finished else "train.live_title", step=num(probe.step)))
     c, h, w = probe.image.shape
     picture = probe.image.permute(1, 2, 0).numpy() if c == 3 else probe.image[0].numpy()
     a, b = st.columns([1, 3])
