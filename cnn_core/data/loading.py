@@ -26,7 +26,6 @@ import logging
 import math
 import os
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -488,10 +487,6 @@ def _write_cache(cache_file: Path, data: ImageData) -> None:
         pass  # a read-only or full disk only costs the next decode
 
 
-def _workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: ArchiveLimits, size: int) -> None:
     """Refuse the archive when decoding its images would produce more pixels together than the limit allows.
 
@@ -501,15 +496,11 @@ def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: 
     """
     budget = limits.max_total_megapixels * 10**6
     total = 0
-    chunk = 256
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:  # reading members inflates them: both cores
-        for start in range(0, len(members), chunk):
-            total += sum(pool.map(lambda m: _decoding_cost(source.read(m), limits.max_image_pixels, size),
-                                  members[start:start + chunk]))
-            if total > budget:
-                raise DataError("err.zip_too_many_pixels", count=len(members),
-                                megapixels=-(-total // 10**6), limit=limits.max_total_megapixels,
-                                checked=min(start + chunk, len(members)))
+    for checked, member in enumerate(members, 1):
+        total += _decoding_cost(source.read(member), limits.max_image_pixels, size)
+        if total > budget:
+            raise DataError("err.zip_too_many_pixels", count=len(members), megapixels=-(-total // 10**6),
+                            limit=limits.max_total_megapixels, checked=checked)
 
 
 def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int | None = None,
@@ -585,20 +576,18 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
         x = torch.empty(len(items), channels, size, size, dtype=torch.uint8)  # (N, C, H, W)
         status = [0] * len(items)  # 1 decoded, 0 unreadable, 2 too large
 
-        def one(i):
+        # One thread: Pillow lets go of the GIL only while it decodes pixels, and most of a small image's time is
+        # Python holding it. Measured on the 2-core machine: CIFAR-10's 60,000 JPEGs in 15,5 s in one thread,
+        # 21,7 s in two (one future each); 200 photos of 900×1200 in 2,19 s and 2,09 s.
+        for i, (_, member) in enumerate(items):
             try:
-                t = _decode(source.read(items[i][1]), size, channels, limits.max_image_pixels)
+                t = _decode(source.read(member), size, channels, limits.max_image_pixels)
             except _TooLarge:
                 status[i] = 2
-                return
+                continue
             if t is not None:
                 x[i] = t
                 status[i] = 1
-
-        # Pillow releases the GIL while decoding, so two threads use both cores.
-        with ThreadPoolExecutor(max_workers=_workers()) as pool:
-            for _ in pool.map(one, range(len(items))):
-                pass
         keep = [i for i, ok in enumerate(status) if ok == 1]
         for j, i in enumerate(keep):  # compact in place: the decoded images first, in order
             if i != j:

@@ -120,6 +120,17 @@ FIRST_ELEMENT_IS_THE_SHEET = """() => {
 }"""
 
 
+SKIP = "Skip to main content"  # Streamlit's off-screen link for keyboard users
+
+
+
+
+def toolbar_english(text: str) -> bool:
+    """Whether a line of ``text`` is a canvas toolbar's English name (each is a line of its own in the visible
+    text: "Edit" is a name, «Editar» is not)."""
+    return any(line.strip() in CANVAS_TOOLBAR for line in text.split("\n"))
+
+
 class Walk:
     """One visitor's walk at one size: actions that wait for their effect, then the checks and a screenshot."""
 
@@ -215,7 +226,7 @@ class Walk:
         # A canvas just mounted (a model switch gives each model its own) names its toolbar's buttons in English
         # until the page's texts script, throttled, reaches it: the settled page gets 5 s to be all Spanish.
         deadline = time.time() + 5
-        while time.time() < deadline and any(label in now for label in CANVAS_TOOLBAR):
+        while time.time() < deadline and toolbar_english(now):
             self.page.wait_for_timeout(250)
             now = self.text()
         for text in [*samples, now]:
@@ -223,8 +234,8 @@ class Walk:
             # translation can land a moment after the menu, as a new canvas's toolbar names can: in the samples
             # they are left out, at the end they count.
             if text is not now:
-                for late in ("Skip to main content", *CANVAS_TOOLBAR):
-                    text = text.replace(late, "")
+                text = "\n".join(line for line in text.replace(SKIP, "").split("\n")
+                                  if line.strip() not in CANVAS_TOOLBAR)
             found = {**leaks(text, three_decimals),
                      "numbers": numbers_not_spanish(text) if not three_decimals else
                      [n for n in numbers_not_spanish(text) if not re.fullmatch(r"\d,\d{3}", n)],

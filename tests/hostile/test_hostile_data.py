@@ -336,7 +336,8 @@ def test_pixels_declared_by_all_headers_together_are_refused_before_decoding(fmt
     monkeypatch.setattr("cnn_core.data.loading._decode", decoded)
     err = refused(zipcraft.make(members), tmp_path, limits=ArchiveLimits(max_total_megapixels=3))
     assert err.key == "err.zip_too_many_pixels" and err.params["limit"] == 3
-    assert err.params["megapixels"] == 5 and err.params["count"] == 16  # 4 × 1,000,000 + 12 × 256, rounded up
+    # Counting stops at the image that goes over: the 12 small ones (12,000 each at least), then the third large one
+    assert err.params["megapixels"] == 4 and err.params["checked"] == 15 and err.params["count"] == 16
 
 
 def test_the_pixel_budget_is_a_server_setting(monkeypatch):
