@@ -101,6 +101,95 @@ def our_images_per_s(arch, data, steps: int, batch_size: int, precision: str = T
     return steps * batch_size / (marks[1] - marks[0])
 
 
+# The profile's groups: each aten operator the training step runs, by what it does (the rest is "other").
+OP_GROUPS = {
+    "conv_forward": ("convolution", "mkldnn_convolution", "_convolution", "conv2d"),
+    "conv_backward": ("convolution_backward", "mkldnn_convolution_backward"),
+    "pool": ("max_pool2d", "max_pool2d_with_indices", "max_pool2d_with_indices_backward", "avg_pool2d",
+             "avg_pool2d_backward"),
+    "relu": ("relu", "relu_", "threshold_backward", "clamp_min", "clamp_min_"),
+    "dense": ("linear", "addmm", "mm", "t"),
+    "precision_casts": ("to", "_to_copy", "copy_"),
+    "optimizer": ("_fused_adam", "_fused_adam_", "_foreach_add_", "_foreach_mul_", "_foreach_addcmul_",
+                  "_foreach_addcdiv_", "_foreach_sqrt", "_foreach_div_", "_foreach_lerp_", "_foreach_maximum_",
+                  "_foreach_add", "_foreach_mul", "_foreach_sqrt_", "_foreach_neg", "_foreach_pow", "_foreach_sub",
+                  "_foreach_div", "_foreach_reciprocal_", "_foreach_addcmul", "lerp_", "addcdiv_", "addcmul_",
+                  "Optimizer.step#Adam.step", "Optimizer.zero_grad#Adam.zero_grad", "Optimizer.step#SGD.step",
+                  "Optimizer.zero_grad#SGD.zero_grad"),
+    # new buffers, and the zeros a backward pass starts from (max-pooling's gradient is scattered into them)
+    "allocation_and_zeroing": ("fill_", "zero_", "zeros", "zeros_like", "empty", "empty_strided", "empty_like"),
+    # the training loop's own Python between operators (events for the page, the schedule, the clock)
+    "python_loop": ("ProfilerStep*",),
+    "loss": ("cross_entropy_loss", "log_softmax", "_log_softmax", "_log_softmax_backward_data", "nll_loss",
+             "nll_loss_forward", "nll_loss_backward", "nll_loss_nd"),
+    "batch_gather": ("index", "index_select", "div_", "contiguous", "clone"),
+    "gradient_norms": ("sum", "pow", "linalg_vector_norm", "norm", "stack", "_foreach_norm"),  # the page's curves
+}
+
+
+def layer_profile(arch, data, batch_size: int, precision: str, steps: int = 20) -> dict:
+    """Where a training step's time goes: :func:`train` itself under torch's profiler for ``steps`` steps after
+    a warm-up, each aten operator's own time summed by group (:data:`OP_GROUPS`), each convolution layer's forward
+    and backward by its input's shape, with the FLOPs torch counts for that layer and the rate it ran at."""
+    from torch.profiler import ProfilerActivity, profile, schedule
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model(arch, seed=0)
+    warmup = 5
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True,
+                 schedule=schedule(wait=0, warmup=warmup, active=steps, repeat=1)) as prof:
+        def on_event(event):
+            if isinstance(event, StepEvent):
+                prof.step()
+
+        cfg = TrainConfig(epochs=(steps + warmup + 1) / math.ceil((len(data.train_y) - 2000) / batch_size),
+                          batch_size=batch_size, val_size=2000, eval_every_s=1e9, device="cpu",
+                          precision=precision)
+        train(model, data, cfg, on_event=on_event, evaluate_test=False)
+    events = prof.key_averages(group_by_input_shape=True)
+    total_us = sum(e.self_cpu_time_total for e in events)
+    groups = dict.fromkeys(OP_GROUPS, 0.0) | {"other": 0.0}
+    for e in events:
+        op = e.key.removeprefix("aten::")
+        group = next((g for g, ops in OP_GROUPS.items() if op in ops or e.key in ops), "other")
+        groups[group] += e.self_cpu_time_total
+    # Each convolution layer's FLOPs (forward and backward), counted by torch on one step of this batch size.
+    model = build_model(arch, seed=0)
+    x = torch.rand(batch_size, arch.in_channels, arch.in_height, arch.in_width)
+    with FlopCounterMode(display=False) as counter:
+        torch.nn.functional.cross_entropy(model(x), torch.zeros(batch_size, dtype=torch.long)).backward()
+    flops = counter.get_flop_counts()
+    layers = []
+    shape = [batch_size, arch.in_channels, arch.in_height, arch.in_width]
+    for i, block in enumerate(model.blocks):
+        conv = block.conv
+        forward = sum(e.self_cpu_time_total for e in events if e.key in ("aten::mkldnn_convolution",
+                                                                         "aten::_convolution",
+                                                                         "aten::convolution")
+                      and e.input_shapes and list(e.input_shapes[0]) == shape)
+        backward = sum(e.self_cpu_time_total for e in events if e.key == "aten::convolution_backward"
+                       and len(e.input_shapes) > 1 and list(e.input_shapes[1]) == shape)
+        layer_flops = sum(flops.get(f"PlaygroundCNN.blocks.{i}.conv", {}).values())
+        seconds = (forward + backward) / 1e6 / steps
+        layers.append({"layer": f"conv {i + 1}", "input": shape[1:], "filters": conv.out_channels,
+                       "forward_ms": round(forward / 1e3 / steps, 2), "backward_ms": round(backward / 1e3 / steps, 2),
+                       "gflop": round(layer_flops / 1e9, 3),
+                       "gflops_per_s": round(layer_flops / seconds / 1e9, 1) if seconds else None})
+        with torch.no_grad():
+            shape = list(block(torch.zeros(shape)).shape)
+    conv_us = groups["conv_forward"] + groups["conv_backward"]
+    conv_flops = sum(sum(flops.get(f"PlaygroundCNN.blocks.{i}.conv", {}).values()) for i in range(len(model.blocks)))
+    return {"steps": steps, "batch_size": batch_size, "precision": precision,
+            "step_ms": round(total_us / 1e3 / steps, 2),
+            # The convolutions carry nearly all the FLOPs: their own rate, and the share of the step they take.
+            "conv_share_of_flops": round(conv_flops / sum(flops.get("Global", {}).values()), 3),
+            "conv_share_of_time": round(conv_us / total_us, 3) if total_us else None,
+            "conv_gflops_per_s": round(conv_flops / (conv_us / 1e6 / steps) / 1e9, 1) if conv_us else None,
+            "groups_ms": {g: round(us / 1e3 / steps, 2) for g, us in groups.items()},
+            "groups_share": {g: round(us / total_us, 3) for g, us in groups.items()} if total_us else {},
+            "conv_layers": layers}
+
+
 def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
@@ -169,6 +258,8 @@ def run_bench(args: argparse.Namespace) -> dict:
         out["bf16_matmul_gflops"] = round(bf16_matmul, 1)
         out["ratio_to_bf16_matmul"] = round(ours["train_gflops"] / bf16_matmul, 3)
     out["per_round"] = {k: [round(v, 1) for v in vals] for k, vals in rounds.items()}
+    # Where the rest of the matmul rate goes: the step's time by operator group and each conv layer's own rate.
+    out["profile"] = layer_profile(arch, data, batch, precision, steps=max(args.steps, 5))
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
         out.update(accuracy_over_seeds(arch, data, args.epochs, args.seeds))
