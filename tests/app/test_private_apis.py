@@ -31,7 +31,7 @@ def test_the_legacy_pages_flag_that_state_leaves_still_decides_how_a_run_starts(
 
     Streamlit runs a `pages/` directory's script directly (its old multipage mode) until some session has
     called st.navigation; there is no public switch. The behaviour: tests/browser/test_browser.py
-    ::test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu.
+    ::test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_frees_its_slot.
     """
     from streamlit.commands import navigation
     from streamlit.runtime import pages_manager
@@ -58,7 +58,7 @@ def test_the_session_liveness_check_finds_streamlits_runtime_and_session():
     """ui/shell/resources.py `session_liveness`: a closed tab's training stops waiting in the queue.
 
     Streamlit has no public "is this browser session still connected"; the behaviour:
-    tests/browser/test_browser.py::test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue.
+    tests/browser/test_browser.py::test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_frees_its_slot.
     """
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import ScriptRunContext, get_script_run_ctx

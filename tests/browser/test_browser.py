@@ -166,21 +166,17 @@ def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
     shot(page, "architecture-es-link")
 
 
-def test_a_fresh_servers_first_visit_by_deep_link_gets_the_apps_menu(page):
-    """Streamlit's legacy pages/ mode must not leak file names into the menu of the first visitor."""
-    with streamlit_server() as url:
-        open_page(page, f"{url}/architecture?lang=en", "[data-testid='stDataFrame']")
-        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
-        assert "Architecture" in nav and "Exercises" in nav
-        assert "exercises" not in nav  # the raw file names of pages/
-        assert page.locator("h1").first.inner_text().endswith("Architecture")
-
-
-def test_closing_a_tab_frees_its_training_slot_for_the_next_in_queue(browser):
+def test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_frees_its_slot(browser):
     with streamlit_server(CNN_PLAYGROUND_MAX_CONCURRENT="1", CNN_PLAYGROUND_ORPHAN_GRACE_S="2") as url:
         first = browser.new_context(viewport={"width": 1400, "height": 1200})
         a = first.new_page()
         open_page(a, f"{url}/train?lang=en", "text=Train")
+        # The server's first visitor came by a deep link: Streamlit's legacy pages/ mode must not leak the file
+        # names of pages/ into their menu.
+        nav = a.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Architecture" in nav and "Exercises" in nav
+        assert "exercises" not in nav
+        assert a.locator("h1").first.inner_text().endswith("Train")
         a.get_by_role("slider", name="Epochs (passes over the data)").focus()
         a.keyboard.press("End")  # the longest run: minutes
         a.get_by_role("button", name="Train", exact=True).click()
