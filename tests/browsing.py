@@ -87,35 +87,20 @@ def chromium():
         b.close()
 
 
-_CONTEXTS: dict[tuple[int, str], object] = {}  # one browser context per browser and set of options, for the session
-
-
 @contextlib.contextmanager
 def new_page(browser, **options):
-    """A new tab (a visitor of its own), closed after; in a browser context kept for the session per set of options.
-
-    A tab is what the app tells visitors apart by: its Streamlit session, its workspace (in the address) and its
-    tab memory (sessionStorage, one per tab). The context only shares what a returning browser has: Streamlit's
-    cookie and the HTTP cache, so no tab pays Chromium's compiling of Streamlit's code again (a new context
-    for every test cost more CPU than the page itself). Tests that need visitors with separate cookies make
-    their own contexts (tests/browser/test_browser.py::test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_
-    frees_its_slot).
+    """A page in a fresh browser context (a visitor of its own: no shared cookies); the context closes after.
 
     The page asks for reduced motion: Streamlit's decorative animations (the running indicator, skeletons, fades,
     smooth tab scrolling) cost Chromium's software renderer a tenth of the browser tests' CPU (README, "Run the
     tests"). Only those decorations differ from what a visitor sees: the app's own code never asks for it
     (tests/core/test_structure.py). The contexts a test builds itself, and the load test's visitors, keep full motion.
     """
-    settings = {"viewport": VIEWPORT, "reduced_motion": "reduce"} | options
-    key = (id(browser), repr(sorted(settings.items())))
-    context = _CONTEXTS.get(key)
-    if context is None or context.browser is not browser:  # none yet, or a closed browser's at the same id
-        context = _CONTEXTS[key] = browser.new_context(**settings)
-    page = context.new_page()
+    context = browser.new_context(**({"viewport": VIEWPORT, "reduced_motion": "reduce"} | options))
     try:
-        yield page
+        yield context.new_page()
     finally:
-        page.close()
+        context.close()
 
 
 # Streamlit marks its root with the script run's state (the attribute its own end-to-end tests wait on); the page

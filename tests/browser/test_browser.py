@@ -16,13 +16,6 @@ from cnn_core.nn.architecture import PRESETS, layer_table, totals
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
-@pytest.mark.parametrize("path", ["", "architecture", "train", "draw", "inside", "exercises"])
-def test_every_page_loads_without_an_error_box(server, page, path):
-    open_page(page, f"{server}/{path}?lang=en")
-    assert errors_on(page) == []
-    shot(page, path or "home")
-
-
 def test_architecture_sliders_change_the_table(server, page):
     open_page(page, f"{server}/architecture?lang=en", "[data-testid='stDataFrame']")
     assert metric_values(page)[0] == "208,982"
