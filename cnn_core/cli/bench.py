@@ -11,7 +11,8 @@ with that setting, and reported beside it.
 Our loop is timed with the app's default settings, whose precision is "auto";
 where that means bf16 mixed precision, the same loop is also timed in fp32 and
 a bf16 matmul rate is measured, so every figure has its like-for-like partner.
-Everything runs on the CPU, as the baseline and the matmul do.
+Everything runs on the CPU, as the baseline and the matmul do. Its ``profile`` says where the
+rest of the matmul rate goes: :func:`layer_profile`, the same loop under torch's profiler.
 
 ``--concurrency 2,4,8`` measures a shared server: :func:`run_concurrency` starts that many
 trainings at once through the app's own :class:`~cnn_core.train.jobs.Scheduler` and reports every
@@ -129,8 +130,10 @@ OP_GROUPS = {
 
 def layer_profile(arch, data, batch_size: int, precision: str, steps: int = 20) -> dict:
     """Where a training step's time goes: :func:`train` itself under torch's profiler for ``steps`` steps after
-    a warm-up, each aten operator's own time summed by group (:data:`OP_GROUPS`), each convolution layer's forward
-    and backward by its input's shape, with the FLOPs torch counts for that layer and the rate it ran at."""
+    a warm-up (one run, not a median; the profiler adds about a sixth to a step), each aten operator's own time
+    summed by group (:data:`OP_GROUPS`), each convolution layer's forward and backward by its input's shape (the
+    same operators as the groups' ``conv_forward`` and ``conv_backward``; bf16 casts are counted apart), with the
+    FLOPs torch counts for that layer and the rate it ran at."""
     from torch.profiler import ProfilerActivity, profile, schedule
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -159,26 +162,35 @@ def layer_profile(arch, data, batch_size: int, precision: str, steps: int = 20) 
     with FlopCounterMode(display=False) as counter:
         torch.nn.functional.cross_entropy(model(x), torch.zeros(batch_size, dtype=torch.long)).backward()
     flops = counter.get_flop_counts()
+    name = type(model).__name__
+
+    def conv_flops_of(i: int) -> int:
+        return sum(flops.get(f"{name}.blocks.{i}.conv", {}).values())
+
+    # Each block's input shape, which tells its convolution's operators apart from the others'.
+    shapes = [[batch_size, arch.in_channels, arch.in_height, arch.in_width]]
+    with torch.no_grad():
+        for block in model.blocks:
+            shapes.append(list(block(torch.zeros(shapes[-1])).shape))
+    forward_ops = {f"aten::{op}" for op in OP_GROUPS["conv_forward"]}
     layers = []
-    shape = [batch_size, arch.in_channels, arch.in_height, arch.in_width]
     for i, block in enumerate(model.blocks):
-        conv = block.conv
-        forward = sum(e.self_cpu_time_total for e in events if e.key in ("aten::mkldnn_convolution",
-                                                                         "aten::_convolution",
-                                                                         "aten::convolution")
-                      and e.input_shapes and list(e.input_shapes[0]) == shape)
+        shape = shapes[i]
+        forward = sum(e.self_cpu_time_total for e in events
+                      if e.key in forward_ops and e.input_shapes and list(e.input_shapes[0]) == shape)
         backward = sum(e.self_cpu_time_total for e in events if e.key == "aten::convolution_backward"
                        and len(e.input_shapes) > 1 and list(e.input_shapes[1]) == shape)
-        layer_flops = sum(flops.get(f"PlaygroundCNN.blocks.{i}.conv", {}).values())
+        # Blocks whose inputs have the same shape (no pooling, same filters) cannot be told apart: they share it.
+        shared = shapes[:-1].count(shape)
+        forward, backward = forward / shared, backward / shared
         seconds = (forward + backward) / 1e6 / steps
-        layers.append({"layer": f"conv {i + 1}", "input": shape[1:], "filters": conv.out_channels,
+        layers.append({"layer": f"conv {i + 1}", "input": shape[1:], "filters": block.conv.out_channels,
                        "forward_ms": round(forward / 1e3 / steps, 2), "backward_ms": round(backward / 1e3 / steps, 2),
-                       "gflop": round(layer_flops / 1e9, 3),
-                       "gflops_per_s": round(layer_flops / seconds / 1e9, 1) if seconds else None})
-        with torch.no_grad():
-            shape = list(block(torch.zeros(shape)).shape)
+                       "gflop": round(conv_flops_of(i) / 1e9, 3),
+                       "gflops_per_s": round(conv_flops_of(i) / seconds / 1e9, 1) if seconds else None,
+                       **({"time_split_evenly_with": shared - 1} if shared > 1 else {})})
     conv_us = groups["conv_forward"] + groups["conv_backward"]
-    conv_flops = sum(sum(flops.get(f"PlaygroundCNN.blocks.{i}.conv", {}).values()) for i in range(len(model.blocks)))
+    conv_flops = sum(conv_flops_of(i) for i in range(len(model.blocks)))
     return {"steps": steps, "batch_size": batch_size, "precision": precision,
             "step_ms": round(total_us / 1e3 / steps, 2),
             # The convolutions carry nearly all the FLOPs: their own rate, and the share of the step they take.
@@ -195,7 +207,8 @@ def median(values: list[float]) -> float:
 
 
 def run_bench(args: argparse.Namespace) -> dict:
-    """Speed figures interleaved over rounds (this machine's speed drifts), medians reported."""
+    """Speed figures interleaved over rounds (this machine's speed drifts), medians reported; then one profiled
+    run of the same loop (``profile``), the Draw page's latency and, unless skipped, accuracy over seeds."""
     data_dir = args.data_dir or default_data_dir()
     data = load_dataset("mnist", data_dir, download=False)
     arch = PRESETS["tutorial"]

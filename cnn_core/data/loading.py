@@ -577,8 +577,8 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
         status = [0] * len(items)  # 1 decoded, 0 unreadable, 2 too large
 
         # One thread: Pillow lets go of the GIL only while it decodes pixels, and most of a small image's time is
-        # Python holding it. Measured on the 2-core machine: CIFAR-10's 60,000 JPEGs in 15,5 s in one thread,
-        # 21,7 s in two (one future each); 200 photos of 900×1200 in 2,19 s and 2,09 s.
+        # Python holding it. Measured on the 2-core machine: CIFAR-10's 60,000 JPEGs in 15.5 s in one thread,
+        # 21.7 s in two (one future each); 200 photos of 900×1200 in 2.19 s and 2.09 s.
         for i, (_, member) in enumerate(items):
             try:
                 t = _decode(source.read(member), size, channels, limits.max_image_pixels)

@@ -184,6 +184,9 @@ def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_
         open_page(page, f"{one}/train?lang=en", "text=Train")
         page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
         page.get_by_role("button", name="Use this model").click(timeout=60_000)
+        # The address gets its workspace while the script still runs; the run is stored by the time it says so.
+        page.wait_for_selector("text=Model loaded", timeout=60_000)
+        settle(page)
         page.wait_for_function("() => location.search.includes('ws=')", timeout=60_000)
         ws = re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
         open_page(page, f"{two}/runs?lang=en&ws={ws}", "text=Runs to compare")

@@ -123,8 +123,6 @@ FIRST_ELEMENT_IS_THE_SHEET = """() => {
 SKIP = "Skip to main content"  # Streamlit's off-screen link for keyboard users
 
 
-
-
 def toolbar_english(text: str) -> bool:
     """Whether a line of ``text`` is a canvas toolbar's English name (each is a line of its own in the visible
     text: "Edit" is a name, «Editar» is not)."""

@@ -1,8 +1,11 @@
 """The app without Ray installed: every page, an in-process training, the command line; and a clear message
 when a server is told to use a cluster it has no Ray for.
 
-Each check runs in a fresh interpreter where ``import ray`` fails as it does on a machine without the package
-(``sys.modules["ray"] = None``), since the test environment itself has Ray installed for the ``ray`` tests.
+Each test runs in a fresh interpreter where ``import ray`` fails as it does on a machine without the package
+(``sys.modules["ray"] = None``), since the test environment itself has Ray installed for the ``ray`` tests. The
+command line runs in the same interpreter after the pages (one start of Python and torch less); a command that came
+to need something only the pages import would still be caught by tests/core/test_training.py's command-line tests,
+each in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -64,8 +67,8 @@ with contextlib.redirect_stdout(out):
     try:
         runpy.run_module("cnn_core", run_name="__main__")
         report["cli_status"] = 0
-    except SystemExit as exit:
-        report["cli_status"] = exit.code or 0
+    except SystemExit as stop:
+        report["cli_status"] = stop.code or 0
 report["cli"] = json.loads(out.getvalue())
 """
 
@@ -87,7 +90,7 @@ def test_every_page_an_in_process_training_and_the_command_line_work_without_ray
     assert report["finished"] and report["executor"] == "local"
     assert not report["exceptions"] and not report["errors"], report
     assert "Test accuracy" in report["metrics"]
-    assert report["cli_status"] == 0
+    assert report["cli_status"] == 0, report["cli"]
     assert report["cli"]["executor"] == "local" and 0 <= report["cli"]["test_accuracy"] <= 1
 
 

@@ -571,16 +571,20 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
         figure, reached = report[f"seconds_to_{mark}"], [r[f"seconds_to_{mark}"] for r in runs]
         assert figure["reached"] == f"{sum(v is not None for v in reached)} of 2"
         assert (figure["mean"] is None) == (None in reached)
-    # Where the step's time goes: every group's share sums to the whole, the convolutions are found by their
-    # input's shape (28×28×1, 14×14×32, 7×7×64) and each has its own FLOPs and rate.
+    # Where the step's time goes: the groups name nearly all of it, the convolutions are found by their input's
+    # shape (28×28×1, 14×14×32, 7×7×64), each with its own FLOPs and rate, their times are the groups' conv time,
+    # and the profiled step is the timed loop's (the profiler adds a sixth; the machine is shared: within 3×).
     profile = report["profile"]
     assert profile["precision"] == report["precision"] and profile["steps"] >= 5
-    assert sum(profile["groups_share"].values()) == pytest.approx(1, abs=0.01)
-    assert profile["groups_ms"]["conv_forward"] > 0 and profile["groups_ms"]["conv_backward"] > 0
-    assert sum(profile["groups_ms"].values()) == pytest.approx(profile["step_ms"], rel=0.01)
+    assert profile["groups_share"]["other"] < 0.15, profile["groups_share"]
     layers = profile["conv_layers"]
     assert [layer["input"] for layer in layers] == [[1, 28, 28], [32, 14, 14], [64, 7, 7]]
     assert all(layer["forward_ms"] > 0 and layer["backward_ms"] > 0 and layer["gflops_per_s"] > 0 for layer in layers)
+    for part in ("forward", "backward"):
+        found = sum(layer[f"{part}_ms"] for layer in layers)
+        assert found == pytest.approx(profile["groups_ms"][f"conv_{part}"], rel=0.05, abs=0.05), part
+    timed_step_ms = 1000 * report["batch_size"] / report["images_per_s"]
+    assert timed_step_ms / 3 < profile["step_ms"] < timed_step_ms * 3, (profile["step_ms"], timed_step_ms)
     conv_gflop = sum(layer["gflop"] for layer in layers)
     step_gflop = report["train_mflop_per_image"] * report["batch_size"] / 1000
     assert profile["conv_share_of_flops"] == pytest.approx(conv_gflop / step_gflop, abs=0.01)
