@@ -392,7 +392,8 @@ def run_concurrency(args: argparse.Namespace, data=None) -> dict:
     """Total images per second of 2, 4, 8 … trainings pressed at once against one alone, in the same run; each
     training's images against its fair share (the mean). Start, queueing and final evaluations are in the wall.
     ``data``: MNIST unless given."""
-    data = data or load_dataset("mnist", args.data_dir or default_data_dir(), download=False)
+    if data is None:
+        data = load_dataset("mnist", args.data_dir or default_data_dir(), download=False)
     arch = PRESETS["tutorial"]
     one = _together(arch, data, 1, args.concurrency_budget)
     rows = [_together(arch, data, n, args.concurrency_budget) for n in args.concurrency]
