@@ -23,13 +23,22 @@ def test_real_mnist_and_fashion_mnist_load_as_uint8_tensors(real_data_dir):
 
 
 @pytest.mark.realdata
-def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path(real_data_dir, tmp_path):
+def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path_and_holds_cats_and_dogs(real_data_dir, tmp_path):
     data = load_dataset("cifar10", real_data_dir, download=False, cache_dir=tmp_path)
     assert data.train_x.shape == (50_000, 3, 32, 32) and data.test_x.shape == (10_000, 3, 32, 32)
     assert data.classes[:3] == ["airplane", "automobile", "bird"]
     assert torch.bincount(data.test_y).tolist() == [1000] * 10
     cached = load_dataset("cifar10", real_data_dir, download=False, cache_dir=tmp_path)  # from the disk cache
     assert torch.equal(cached.test_x, data.test_x)
+    # Cats and dogs are exactly CIFAR-10's cat and dog images, in its order (from the same cache: one decoding).
+    pets = load_dataset("cats-dogs", real_data_dir, download=False, cache_dir=tmp_path)
+    assert pets.train_x.shape == (10_000, 3, 32, 32) and pets.test_x.shape == (2_000, 3, 32, 32)
+    assert pets.num_classes == 2 and set(pets.train_y.tolist()) == {0, 1}
+    for split in ("train", "test"):
+        x, y = getattr(data, f"{split}_x"), getattr(data, f"{split}_y")
+        px, py = getattr(pets, f"{split}_x"), getattr(pets, f"{split}_y")
+        assert torch.equal(px[py == 0], x[y == data.classes.index("cat")])
+        assert torch.equal(px[py == 1], x[y == data.classes.index("dog")])
 
 
 def test_missing_dataset_says_what_to_do(tmp_path):
