@@ -179,8 +179,8 @@ def run(args) -> dict:
                 watcher.wait_for_selector("h1")
                 return (time.time() - start) * 1000
 
-            idle_ms = sorted(load_home() for _ in range(3))  # the baseline: the same pages, nobody training
-            report["home_page_ms_idle_median"] = round(idle_ms[1])
+            idle_ms = sorted(load_home() for _ in range(getattr(args, "idle_loads", 3)))  # the baseline: nobody trains
+            report["home_page_ms_idle_median"] = round(idle_ms[len(idle_ms) // 2])
             page_load_ms = []
             waves = getattr(args, "waves", None) or [args.sessions]
             queued_text, estimate_pattern = queue_patterns()
@@ -196,8 +196,11 @@ def run(args) -> dict:
                 max_position = 0
                 done, started = [False] * n, [False] * n  # started: its last run's results are gone
                 deadline = time.time() + args.timeout
+                home_at = 0.0  # when the watcher last loaded the home page
                 while not all(done) and time.time() < deadline:
-                    page_load_ms.append(load_home())
+                    if time.time() - home_at >= getattr(args, "home_every_s", 0.0):
+                        home_at = time.time()
+                        page_load_ms.append(load_home())
                     for i, page in enumerate(wave_pages):
                         if done[i]:
                             continue
@@ -261,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds one browser wait may take before the run counts as hung")
     parser.add_argument("--max-home-s", type=float, default=10.0, help="0: report the home page's times only")
     parser.add_argument("--max-rss-mb", type=float, default=4000)
+    parser.add_argument("--idle-loads", type=int, default=3, help="home page loads before anyone trains (the baseline)")
+    parser.add_argument("--home-every", dest="home_every_s", type=float, default=0.0,
+                        help="seconds between home page loads while a wave trains (0: one per look at the sessions)")
     parser.add_argument("--ray", metavar="ADDRESS", help="train on this Ray cluster (with RAY_AUTH_MODE/RAY_AUTH_TOKEN)")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     args = parser.parse_args(argv)
