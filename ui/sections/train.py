@@ -180,8 +180,11 @@ def settings_ui() -> TrainConfig:
                              format_func=labeller("train.opt_"))
         precision = a3.radio(t("train.precision"), PRECISIONS, key=state.relabelled("w_precision"),
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
+        device = training.pick_device()
         if precision == "auto":
-            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', training.pick_device())}"))
+            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', device)}"))
+        elif precision == "bf16" and device.type == "cpu" and not training.native_bf16(device):
+            a3.warning(t("train.precision_bf16_emulated"))  # no "fast" promise where it is ten times slower
     workspace.remember_widgets(SETTINGS_DEFAULTS)
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
