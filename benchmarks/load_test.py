@@ -3,8 +3,9 @@
 Starts `streamlit run app.py` on a free localhost port, opens SESSIONS pages in
 Debian's Chromium, and has each start a short training (a time budget of
 BUDGET seconds) at the same moment. Meanwhile it keeps loading the home page in
-another tab and samples the server's memory. The home page is also loaded three
-times before anyone presses Train: the same run's idle baseline. Prints one
+another tab (at every look at the sessions, or every --home-every seconds) and
+samples the server's memory. The home page is also loaded --idle-loads times
+(default 3) before anyone presses Train: the same run's idle baseline. Prints one
 JSON object and exits non-zero if a session neither finished nor queued, if the
 server failed to answer a request, if the home page took longer than
 --max-home-s to draw (0: no limit), or if the server's memory passed --max-rss-mb.
@@ -247,6 +248,13 @@ def run(args) -> dict:
     return report
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 (the idle baseline needs a load)")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     import signal
 
@@ -264,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds one browser wait may take before the run counts as hung")
     parser.add_argument("--max-home-s", type=float, default=10.0, help="0: report the home page's times only")
     parser.add_argument("--max-rss-mb", type=float, default=4000)
-    parser.add_argument("--idle-loads", type=int, default=3, help="home page loads before anyone trains (the baseline)")
+    parser.add_argument("--idle-loads", type=_at_least_one, default=3, help="home page loads before anyone trains (the baseline)")
     parser.add_argument("--home-every", dest="home_every_s", type=float, default=0.0,
                         help="seconds between home page loads while a wave trains (0: one per look at the sessions)")
     parser.add_argument("--ray", metavar="ADDRESS", help="train on this Ray cluster (with RAY_AUTH_MODE/RAY_AUTH_TOKEN)")

@@ -183,7 +183,7 @@ def settings_ui() -> TrainConfig:
         device = training.pick_device()
         if precision == "auto":
             a3.caption(t(f"train.precision_auto_{resolve_precision('auto', device)}"))
-        elif precision == "bf16" and device.type == "cpu" and not training.native_bf16(device):
+        elif precision == "bf16" and training.imitated_bf16(device):
             a3.warning(t("train.precision_bf16_emulated"))  # no "fast" promise where it is ten times slower
     workspace.remember_widgets(SETTINGS_DEFAULTS)
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
