@@ -22,6 +22,10 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 python -m pip install -q -r requirements-dev.txt -r requirements-ray.txt  # Ray: the `ray` tests run too
+# Compiled modules are kept (__pycache__, ignored by git) even where the environment says not to write them
+# (PYTHONDONTWRITEBYTECODE=1 on the 2-core machine): the suite starts some sixty Python processes (servers, command
+# lines, Ray workers, test workers that rewrite every test module's asserts), each compiling the same sources again.
+unset PYTHONDONTWRITEBYTECODE
 # Two processes (pytest-xdist): the browser tests one after another on one, the Ray tests on one, the rest on either.
 # (The two cores are saturated while it runs: three processes only add contention. README, "Run the tests".)
 python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"
