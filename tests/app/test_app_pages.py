@@ -467,6 +467,9 @@ def test_bf16_on_a_processor_that_only_imitates_it_is_never_called_fast_and_warn
         no_exceptions(at)
         shown = [w.value for w in at.warning]
         assert (table["train.precision_bf16_emulated"] in shown) is not native, (native, shown)
+        if not native:  # in the page's main column, not inside the closed "Advanced" expander
+            assert table["train.precision_bf16_emulated"] in [w.value for w in at.main.warning]
+            assert all(table["train.precision_bf16_emulated"] not in [w.value for w in e.warning] for e in at.expander)
         at.radio(key="w_precision").set_value("fp32").run()
         assert table["train.precision_bf16_emulated"] not in [w.value for w in at.warning]
 

@@ -183,8 +183,9 @@ def settings_ui() -> TrainConfig:
         device = training.pick_device()
         if precision == "auto":
             a3.caption(t(f"train.precision_auto_{resolve_precision('auto', device)}"))
-        elif precision == "bf16" and training.imitated_bf16(device):
-            a3.warning(t("train.precision_bf16_emulated"))  # no "fast" promise where it is ten times slower
+    if precision == "bf16" and training.imitated_bf16(device):
+        # Outside the (closed) expander, just above Train: a choice restored from the workspace is said too.
+        st.warning(t("train.precision_bf16_emulated"))
     workspace.remember_widgets(SETTINGS_DEFAULTS)
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
