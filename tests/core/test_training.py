@@ -663,7 +663,10 @@ def count(event):
 # fp32: bf16 activations are half the size, and glibc's default threshold then keeps them mapped anyway. No
 # validation split: with one the default allocator's count varied (68 against 34 once, in a full suite run).
 # Batch 128: its first maps (12.8 MB) are above glibc's mmap threshold, whatever the default batch is.
-cfg = training.TrainConfig(epochs=26 / 453, batch_size=128, val_size=0, eval_every_s=1e9, precision="fp32")
+# Two threads, whatever the test process's share: with one, glibc's default kept these maps too (0.05 faults a step
+# against 430 with two, on a 2-core AMD machine), and the probe saw nothing to remove.
+cfg = training.TrainConfig(epochs=26 / 453, batch_size=128, val_size=0, eval_every_s=1e9, precision="fp32",
+                           threads=2)
 training.train(build_model(PRESETS["tutorial"], seed=0), data, cfg, on_event=count, evaluate_test=False)
 print((faults[25] - faults[5]) / 20)
 """
