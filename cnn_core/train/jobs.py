@@ -227,12 +227,16 @@ class TrainingJob:
         return False
 
     # -- what the worker writes (the trainer's callbacks, or a remote run's events as they arrive)
-    def record(self, event) -> None:
-        """Add a trainer event (step, evaluation, probe, done) to what :meth:`snapshot` shows."""
+    def record(self, event, ago_s: float = 0.0) -> None:
+        """Add a trainer event (step, evaluation, probe, done) to what :meth:`snapshot` shows.
+
+        ``ago_s``: how long ago it happened. A remote worker's events arrive in batches, a poll apart; timed at
+        their arrival, a run's first seconds looked four times faster or slower than they were (Ray, 2026-12-05).
+        """
         with self._lock:
             self._history(event)
         if isinstance(event, StepEvent):
-            now = time.monotonic()
+            now = time.monotonic() - max(ago_s, 0.0)
             if self._first_at is None:
                 self._first_at = (now, event.seconds)
             self._last_at = (now, event.seconds)

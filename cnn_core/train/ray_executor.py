@@ -130,9 +130,13 @@ class AdmissionQueue:
 
     def join(self, job_id: str, expected_s: float, lease_s: float = LEASE_S, estimated: bool = False) -> None:
         """Queue a run at the back. ``estimated``: it has been shown a number before (a run whose entry expired
-        joins again), so it keeps getting one. It waits for the runs running now to time themselves (poll)."""
+        joins again), so it keeps getting one. Until it has one, it waits for the runs running now to time
+        themselves (poll); a run that joins with nothing running waits for the next one admitted: runs that
+        joined together were otherwise given a number from what the first of them guessed before it had trained
+        (1 s for a 9.5 s wait, on Ray)."""
         self._queue.append({"id": job_id, "expected_s": expected_s, "touched": time.monotonic(),
-                            "lease_s": lease_s, "estimated": estimated, "wait_for": list(self._running)})
+                            "lease_s": lease_s, "estimated": estimated, "wait_for": list(self._running),
+                            "waits_for_next": not self._running})
 
     def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
              expected_s: float | None = None, timed: bool | None = None) -> tuple[str, int, float | None]:
@@ -166,6 +170,9 @@ class AdmissionQueue:
             self._queue.pop(0)
             self._running[job_id] = {"touched": now, "lease_s": entry["lease_s"],
                                      "remaining_s": entry["expected_s"], "at": now, "timed": False, "since": now}
+            for waiting in self._queue:  # those that joined with nothing running wait for it to time itself
+                if waiting.pop("waits_for_next", False) and not waiting["estimated"]:
+                    waiting["wait_for"].append(job_id)
             return "running", 0, None
         untimed = [k for k in entry["wait_for"] if k in self._running and not self._running[k]["timed"]
                    and now - self._running[k]["since"] < UNTIMED_MAX_S]
@@ -238,6 +245,11 @@ class TrainingActor:
         self._polled = time.monotonic()
         self._model = None
         self._datasets: dict = {}  # built-in datasets this worker process has read, for its next runs
+        from cnn_core.train.trainer import warm_up
+
+        # This worker process's one-time torch set-up, paid here rather than inside its first run: its first
+        # validation point then cost up to three times a later one, and the queue read the run's end from it.
+        warm_up()
 
     def node(self) -> str:
         return node_name()
@@ -546,9 +558,12 @@ class RayTrainingJob(TrainingJob):
                 if self._node_name is None and ray.wait([node_ref], timeout=0)[0]:
                     self._node_name = ray.get(node_ref)
                 now = time.time()
+                newest = max((stamp for stamp, _ in events), default=now)
                 for stamp, event in events:
                     if not isinstance(event, DoneEvent):  # the result comes with the weights, below
-                        self.record(event)
+                        # Timed on the worker's clock, against the batch's newest event (taken as now): the run's
+                        # pace rather than the polls', and no skew between the two machines' clocks.
+                        self.record(event, ago_s=newest - stamp)
                     self.delivery_s.append(now - stamp)
                 if any(isinstance(event, EvalEvent) for _, event in events):
                     # A validation point times the run's end (its final evaluation): the queue hears the new

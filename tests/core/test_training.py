@@ -332,6 +332,35 @@ def test_the_clusters_queue_gives_a_first_number_once_every_running_run_has_time
     assert queue.poll("e", 2)[2] is not None
 
 
+def test_a_remote_runs_steps_are_timed_when_they_happened_not_when_their_batch_arrived(tiny_data, monkeypatch):
+    """A Ray worker's events reach the app a poll apart, in batches: timed at their arrival, a run's first
+    seconds looked four times faster or slower than they were, and the queue's numbers followed."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    run = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, TrainConfig(time_budget_s=10))
+    run.set_status("running")
+    for seconds, ago_s in ((0.1, 2.0), (0.9, 1.0), (1.6, 0.0)):  # one batch: 1.5 s of training in 2 s of wall
+        run.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, seconds, 100.0, seconds / 10, 10 - seconds), ago_s=ago_s)
+    assert run._stretch_seen() == pytest.approx(2.0 / 1.5)
+
+
+def test_runs_that_join_the_clusters_queue_together_wait_for_the_first_ones_own_timing():
+    """Three students pressed Train together on a fresh cluster: nothing was running when they joined, and the
+    two queued runs were shown 1 s and 7 s (waits of 9.5 s and 22 s), read from the first run's guess before it
+    had trained. They wait for the run admitted first to time itself, as a later joiner would."""
+    from cnn_core.train.ray_executor import AdmissionQueue
+
+    queue = AdmissionQueue()
+    for job in ("a", "b", "c"):
+        queue.join(job, expected_s=10.0)
+    assert queue.poll("a", 1)[0] == "running"
+    queue.poll("a", 0, remaining_s=3.0)  # starting: its guess, not yet timed
+    assert queue.poll("b", 1) == ("queued", 1, None) and queue.poll("c", 1) == ("queued", 2, None)
+    queue.poll("a", 0, remaining_s=9.0, timed=True)
+    assert queue.poll("b", 1)[2] == pytest.approx(9.0, abs=0.5)
+    assert queue.poll("c", 1)[2] == pytest.approx(19.0, abs=0.5)
+
+
 def test_a_queued_run_waits_only_for_the_runs_running_when_it_joined(monkeypatch):
     """With many slots and a full queue a run is admitted whenever one ends: waiting for every running run to
     time itself would leave a newcomer without a number for its whole turn."""
