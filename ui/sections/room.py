@@ -94,7 +94,9 @@ def room_link(room_code: str, base: str) -> str:
 
 
 def _room_label(room) -> str:
-    return f"{room.code} · {room.title}" if room.title else room.code
+    """How the picker names a room: its code, its title, and whether it is closed (past rooms are picked here)."""
+    parts = [room.code] + ([room.title] if room.title else []) + ([t("room.closed_mark")] if room.closed else [])
+    return " · ".join(parts)
 
 
 def open_room_ui() -> None:
