@@ -230,8 +230,9 @@ class TrainingJob:
     def record(self, event, ago_s: float = 0.0) -> None:
         """Add a trainer event (step, evaluation, probe, done) to what :meth:`snapshot` shows.
 
-        ``ago_s``: how long ago it happened. A remote worker's events arrive in batches, a poll apart; timed at
-        their arrival, a run's first seconds looked four times faster or slower than they were (Ray, 2026-12-05).
+        ``ago_s``: how long ago it happened (for a remote worker's batch of events, how long before the batch's
+        newest, which is taken as now: :func:`cnn_core.train.ray_executor.ages`). Its events arrive a poll apart;
+        timed at their arrival, a run's first seconds looked four times faster or slower than they were (Ray).
         """
         with self._lock:
             self._history(event)

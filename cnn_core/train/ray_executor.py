@@ -42,15 +42,16 @@ from cnn_core.base import env
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.base.texts import Message
 from cnn_core.train.jobs import RunCosts, TrainingJob, estimate_wait
-from cnn_core.train.trainer import DoneEvent, EvalEvent
+from cnn_core.train.trainer import DoneEvent, EvalEvent, warm_up
 
 DEFAULT_CPUS_PER_TRAINING = env.BY_NAME["RAY_CPUS"].default  # CPUs each training asks for (its torch threads)
 DEFAULT_GPUS_PER_TRAINING = env.BY_NAME["RAY_GPU_FRACTION"].default  # a GPU's fraction, where there are GPUs
 
 NAMESPACE = "cnn_playground"  # named actors live here, shared by every app replica
-# Versioned: the queue is a detached actor that outlives an app upgrade, and a call with arguments its methods do
-# not take fails; a new version gets a new queue (the old one is let go once nobody polls it).
-QUEUE_NAME = "admission-2"
+# Versioned: the queue is a detached actor that outlives an app upgrade (a call with arguments its methods do not
+# take fails, and changed rules would not apply); a new version gets a new queue. An old one stays, idle and
+# empty (its entries expire), until the cluster restarts.
+QUEUE_NAME = "admission-3"  # 3: runs of an app that has timed none, joining with nothing running, wait (join)
 UNTIMED_MAX_S = 30.0  # a running run that never says it has timed itself (an older replica) stops holding numbers back
 POLL_S = 0.25  # how often a job asks its actor for events (the page draws at 1 Hz)
 LEASE_S = 20.0  # an actor or queue entry nobody asked about for this long stops / expires
@@ -128,15 +129,19 @@ class AdmissionQueue:
         self._queue = [e for e in self._queue if now - e["touched"] < e["lease_s"]]
         self._running = {k: e for k, e in self._running.items() if now - e["touched"] < e["lease_s"]}
 
-    def join(self, job_id: str, expected_s: float, lease_s: float = LEASE_S, estimated: bool = False) -> None:
+    def join(self, job_id: str, expected_s: float, lease_s: float = LEASE_S, estimated: bool = False,
+             guessing: bool = False) -> None:
         """Queue a run at the back. ``estimated``: it has been shown a number before (a run whose entry expired
         joins again), so it keeps getting one. Until it has one, it waits for the runs running now to time
-        themselves (poll); a run that joins with nothing running waits for the next one admitted: runs that
-        joined together were otherwise given a number from what the first of them guessed before it had trained
-        (1 s for a 9.5 s wait, on Ray)."""
-        self._queue.append({"id": job_id, "expected_s": expected_s, "touched": time.monotonic(),
+        themselves (poll). ``guessing``: its app has not timed a run yet, so what it knows of runs is a guess;
+        joining with nothing running, it waits for the next run admitted to time itself. Runs that joined a
+        fresh server's queue together were otherwise given a number from the first one's guess before it had
+        trained (1 s for a 9.5 s wait, on Ray); an app that has timed runs gives numbers from them at once."""
+        now = time.monotonic()
+        self._expire(now)  # a dead replica's run is nothing to wait for
+        self._queue.append({"id": job_id, "expected_s": expected_s, "touched": now,
                             "lease_s": lease_s, "estimated": estimated, "wait_for": list(self._running),
-                            "waits_for_next": not self._running})
+                            "waits_for_next": guessing and not self._running})
 
     def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
              expected_s: float | None = None, timed: bool | None = None) -> tuple[str, int, float | None]:
@@ -145,8 +150,8 @@ class AdmissionQueue:
         A running run's poll brings what it has left (``remaining_s``) and whether it has timed itself on the
         machine as it is now (``timed``, TrainingJob.timed_itself), a queued one's its expected length as
         measured now (``expected_s``): both change as the app learns what runs cost. A queued run gets no
-        number (None) until every run that was running when it joined has timed itself (or has run
-        ``UNTIMED_MAX_S`` without saying so); once it has had one, it always gets one.
+        number (None) until every run that was running when it joined (or the next one admitted: join's
+        ``guessing``) has timed itself (or has run ``UNTIMED_MAX_S`` without saying so); once it has had one, it always gets one.
         """
         now = time.monotonic()
         self._expire(now)
@@ -176,7 +181,7 @@ class AdmissionQueue:
             return "running", 0, None
         untimed = [k for k in entry["wait_for"] if k in self._running and not self._running[k]["timed"]
                    and now - self._running[k]["since"] < UNTIMED_MAX_S]
-        if not entry["estimated"] and untimed:
+        if not entry["estimated"] and (untimed or entry.get("waits_for_next")):
             return "queued", position, None
         entry["estimated"] = True
         running = [max(e["remaining_s"] - (now - e["at"]), 0.0) for e in self._running.values()]
@@ -233,6 +238,13 @@ def node_name() -> str:
     return f"{socket.gethostname()} ({ray.util.get_node_ip_address()}, node {ctx.get_node_id()[:8]})"
 
 
+def ages(events: list[tuple[float, object]]) -> list[float]:
+    """How long before a batch's newest event each (worker's wall time, event) happened: the newest is taken as
+    arriving now. Differences of the worker's own clock, so the app's and the worker's clocks may disagree."""
+    newest = max((stamp for stamp, _ in events), default=0.0)
+    return [newest - stamp for stamp, _ in events]
+
+
 class TrainingActor:
     """One run on a worker: trains in ``run`` while ``poll`` and ``stop`` answer beside it."""
 
@@ -242,14 +254,16 @@ class TrainingActor:
         self._weights: tuple[int, dict] | None = None
         self._stop = threading.Event()
         self._lease_s = lease_s
-        self._polled = time.monotonic()
         self._model = None
         self._datasets: dict = {}  # built-in datasets this worker process has read, for its next runs
-        from cnn_core.train.trainer import warm_up
-
-        # This worker process's one-time torch set-up, paid here rather than inside its first run: its first
-        # validation point then cost up to three times a later one, and the queue read the run's end from it.
-        warm_up()
+        # This worker process's one-time torch set-up, paid here rather than inside its first run (where its first
+        # validation point cost up to three times a later one, and the queue read the run's end from it). Only a
+        # speed-up: a failure here is the first run's to report, if it happens again there.
+        try:
+            warm_up()
+        except Exception:
+            pass
+        self._polled = time.monotonic()  # the lease starts once it can answer
 
     def node(self) -> str:
         return node_name()
@@ -484,7 +498,8 @@ class RayTrainingJob(TrainingJob):
         ex = self.ray_executor
         job_id = uuid.uuid4().hex
         queue = ex.queue()
-        ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S), timeout=CALL_TIMEOUT_S)
+        ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, guessing=not self.costs.measured),
+                timeout=CALL_TIMEOUT_S)
         try:
             if not self._wait_turn(ray, queue, job_id):
                 self.set_status("stopped")
@@ -507,8 +522,8 @@ class RayTrainingJob(TrainingJob):
             if state == "running":
                 return True
             if state == "gone":  # our entry expired (the app stalled): queue again at the back
-                ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, estimated=self._wait_s is not None),
-                        timeout=CALL_TIMEOUT_S)
+                ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, estimated=self._wait_s is not None,
+                                          guessing=not self.costs.measured), timeout=CALL_TIMEOUT_S)
             # No number before a run of this app has timed an evaluation: a guess would be the budget alone.
             self._position, self._wait_s = position, wait_s if self.costs.measured else None
             time.sleep(POLL_S * 2)
@@ -558,12 +573,9 @@ class RayTrainingJob(TrainingJob):
                 if self._node_name is None and ray.wait([node_ref], timeout=0)[0]:
                     self._node_name = ray.get(node_ref)
                 now = time.time()
-                newest = max((stamp for stamp, _ in events), default=now)
-                for stamp, event in events:
+                for (stamp, event), ago_s in zip(events, ages(events)):
                     if not isinstance(event, DoneEvent):  # the result comes with the weights, below
-                        # Timed on the worker's clock, against the batch's newest event (taken as now): the run's
-                        # pace rather than the polls', and no skew between the two machines' clocks.
-                        self.record(event, ago_s=newest - stamp)
+                        self.record(event, ago_s=ago_s)  # the run's pace, not the polls'
                     self.delivery_s.append(now - stamp)
                 if any(isinstance(event, EvalEvent) for _, event in events):
                     # A validation point times the run's end (its final evaluation): the queue hears the new

@@ -344,15 +344,27 @@ def test_a_remote_runs_steps_are_timed_when_they_happened_not_when_their_batch_a
     assert run._stretch_seen() == pytest.approx(2.0 / 1.5)
 
 
-def test_runs_that_join_the_clusters_queue_together_wait_for_the_first_ones_own_timing():
-    """Three students pressed Train together on a fresh cluster: nothing was running when they joined, and the
+def test_a_batch_of_remote_events_is_timed_on_the_workers_clock_against_its_newest():
+    from cnn_core.train.ray_executor import ages
+    from cnn_core.train.trainer import DoneEvent
+
+    step = StepEvent(1, 0.0, 0.5, 0.5, 1e-3, 1.0, 100.0, 0.1, 9.0)
+    # The worker's clock may be anywhere against the app's: only its differences count. The end counts as an event.
+    assert ages([(5000.0, step), (5001.5, step), (5002.0, DoneEvent(None))]) == [2.0, 0.5, 0.0]
+    assert ages([]) == []
+
+
+def test_runs_that_join_a_fresh_servers_queue_together_wait_for_the_first_ones_own_timing():
+    """Three students pressed Train together on a fresh server: nothing was running when they joined, and the
     two queued runs were shown 1 s and 7 s (waits of 9.5 s and 22 s), read from the first run's guess before it
-    had trained. They wait for the run admitted first to time itself, as a later joiner would."""
+    had trained. They wait for the run admitted first to time itself, as a later joiner would. (An app that has
+    timed runs gives numbers from them at once: test_a_queued_run_waits_only_for_the_runs_running_when_it_joined.)"""
     from cnn_core.train.ray_executor import AdmissionQueue
 
     queue = AdmissionQueue()
     for job in ("a", "b", "c"):
-        queue.join(job, expected_s=10.0)
+        queue.join(job, expected_s=10.0, guessing=True)  # their app has not timed a run yet
+    assert queue.poll("b", 1) == ("queued", 2, None)  # b asks before a is admitted: nothing to read yet either
     assert queue.poll("a", 1)[0] == "running"
     queue.poll("a", 0, remaining_s=3.0)  # starting: its guess, not yet timed
     assert queue.poll("b", 1) == ("queued", 1, None) and queue.poll("c", 1) == ("queued", 2, None)
@@ -690,9 +702,8 @@ def count(event):
     if isinstance(event, training.StepEvent) and event.step in (5, 25):
         faults[event.step] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
-# fp32: bf16 activations are half the size, and glibc's default threshold then keeps them mapped anyway. No
-# validation split: with one the default allocator's count varied (68 against 34 once, in a full suite run).
-# Batch 128: its first maps (12.8 MB) are above glibc's mmap threshold, whatever the default batch is.
+# fp32 and batch 128: maps of megabytes, as the app's trainings have, far above the pinned mmap threshold (the
+# test's 128 KiB). No validation split: with one, the count varied between runs (68 against 34 once).
 # Two threads, whatever the test process's share, so that every run of the probe trains the same way.
 cfg = training.TrainConfig(epochs=26 / 453, batch_size=128, val_size=0, eval_every_s=1e9, precision="fp32",
                            threads=2)
@@ -701,9 +712,14 @@ print((faults[25] - faults[5]) / 20)
 """
 
 
+def _glibc_with_tunables() -> bool:
+    name, version = platform.libc_ver()
+    return name == "glibc" and tuple(int(p) for p in version.split(".")[:2]) >= (2, 26)  # GLIBC_TUNABLES: 2.26
+
+
 @pytest.mark.realdata
-@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-                    reason="the allocator settings are glibc's")
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not _glibc_with_tunables(),
+                    reason="the allocator settings are glibc's (the probe pins one with GLIBC_TUNABLES, from 2.26)")
 def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_data_dir, monkeypatch):
     # Each in a fresh interpreter, as the command line runs: with glibc's defaults the freed
     # activations go back to the kernel and every step page-faults them in again.
@@ -713,15 +729,17 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
     from cnn_core.cli import main as cli
     from cnn_core.cli import train as train_cli
 
-    def faults_per_step(mode: str, env: dict[str, str]) -> float:
+    def faults_per_step(mode: str, tunables: str) -> float:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}  # glibc's older spelling
+        env["GLIBC_TUNABLES"] = ":".join(filter(None, [os.environ.get("GLIBC_TUNABLES"), tunables]))  # the last wins
         out = subprocess.run([sys.executable, "-c", FAULT_PROBE, mode, str(real_data_dir)],
-                             capture_output=True, text=True, check=True, cwd=REPO, env={**os.environ, **env})
+                             capture_output=True, text=True, check=True, cwd=REPO, env=env)
         return float(out.stdout.split()[-1])
 
     # Both under glibc's starting mmap threshold (128 KiB), pinned: its dynamic rule raises it after the first free,
     # or not, depending on the machine. Unpinned, the default allocator faulted 45 times a step on one run and 0.1
     # on another (CI, 2026-12-05), so neither the setting's effect nor the probe's sensitivity showed reliably.
-    pinned = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072"}
+    pinned = "glibc.malloc.mmap_threshold=131072"
     kept = faults_per_step("keep-freed-memory", pinned)
     returned = faults_per_step("default-allocator", pinned)
     assert kept < 500, f"{kept:.0f} page faults per step"  # 0.05-157 here; returned is about 18,700
