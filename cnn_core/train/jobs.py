@@ -347,7 +347,7 @@ class TrainingJob:
         validation point (or its training is over).
 
         Until every run that was running when it queued has, a queued run that has not been given a number yet
-        gets none (a run admitted later does not hold it back): the costs
+        gets none (a run admitted later does not hold it back here; on Ray, see AdmissionQueue.join): the costs
         learned from earlier runs do not know what a new wave of students does to the machine (the first
         estimates of a wave of ten on Ray were then two thirds of the real wait).
         """

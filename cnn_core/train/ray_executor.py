@@ -175,7 +175,7 @@ class AdmissionQueue:
             self._queue.pop(0)
             self._running[job_id] = {"touched": now, "lease_s": entry["lease_s"],
                                      "remaining_s": entry["expected_s"], "at": now, "timed": False, "since": now}
-            for waiting in self._queue:  # those that joined with nothing running wait for it to time itself
+            for waiting in self._queue:  # those that joined guessing, with nothing running, wait for its timing
                 if waiting.pop("waits_for_next", False) and not waiting["estimated"]:
                     waiting["wait_for"].append(job_id)
             return "running", 0, None

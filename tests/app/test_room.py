@@ -238,8 +238,9 @@ def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_de
     no_exceptions(teacher)
     assert store().room(room).closed and not store().room(older).closed
     assert teacher.session_state["w_room_pick"] == room  # closing never jumps to another room
-    picker = teacher.selectbox(key="w_room_pick")  # the picker says which rooms are closed
-    assert picker.options == [f"{older} · Monday", f"{room} · Tuesday · {table['room.closed_mark']}"]
+    options = teacher.selectbox(key="w_room_pick").options  # the picker says which rooms are closed (the shared
+    assert f"{room} · Tuesday · {table['room.closed_mark']}" in options  # database may hold other tests' rooms)
+    assert f"{older} · Monday" in options
     assert table["room.closed_board"] in [i.value for i in teacher.info]
     assert teacher.table[0].value["Student"].tolist() == ["Ana"]  # the board stays
     assert any(b.label == table["room.csv"] for b in teacher.get("download_button"))

@@ -358,7 +358,7 @@ def test_runs_that_join_a_fresh_servers_queue_together_wait_for_the_first_ones_o
     """Three students pressed Train together on a fresh server: nothing was running when they joined, and the
     two queued runs were shown 1 s and 7 s (waits of 9.5 s and 22 s), read from the first run's guess before it
     had trained. They wait for the run admitted first to time itself, as a later joiner would. (An app that has
-    timed runs gives numbers from them at once: test_a_queued_run_waits_only_for_the_runs_running_when_it_joined.)"""
+    timed runs gives numbers from them at once: the test after this one.)"""
     from cnn_core.train.ray_executor import AdmissionQueue
 
     queue = AdmissionQueue()
@@ -371,6 +371,16 @@ def test_runs_that_join_a_fresh_servers_queue_together_wait_for_the_first_ones_o
     queue.poll("a", 0, remaining_s=9.0, timed=True)
     assert queue.poll("b", 1)[2] == pytest.approx(9.0, abs=0.5)
     assert queue.poll("c", 1)[2] == pytest.approx(19.0, abs=0.5)
+
+
+def test_an_app_that_has_timed_runs_gets_a_number_at_once_even_when_it_joins_with_nothing_running():
+    from cnn_core.train.ray_executor import AdmissionQueue
+
+    queue = AdmissionQueue()
+    for job in ("a", "b"):
+        queue.join(job, expected_s=10.0)  # guessing=False: their app's costs come from runs it has timed
+    assert queue.poll("a", 1)[0] == "running"
+    assert queue.poll("b", 1)[2] == pytest.approx(10.0, abs=0.5)  # from what a should take, not held back
 
 
 def test_a_queued_run_waits_only_for_the_runs_running_when_it_joined(monkeypatch):
