@@ -373,6 +373,33 @@ def test_runs_that_join_a_fresh_servers_queue_together_wait_for_the_first_ones_o
     assert queue.poll("c", 1)[2] == pytest.approx(19.0, abs=0.5)
 
 
+def test_a_ray_run_tells_the_queue_whether_its_app_has_timed_a_run(tiny_data, monkeypatch):
+    """The queue's side of the rule is tested above; this is the app's: it joins guessing until it has timed one."""
+    from cnn_core.train import ray_executor
+
+    queue, joined = ray_executor.AdmissionQueue(), []
+
+    class Remote:  # the queue's methods as its actor handle offers them, answered at once
+        def __init__(self, method):
+            self.method = method
+
+        def remote(self, *args, **kwargs):
+            if self.method == "join":
+                joined.append(kwargs.get("guessing"))
+            return getattr(queue, self.method)(*args, **kwargs)
+
+    handle = type("Handle", (), {m: Remote(m) for m in ("join", "poll", "leave")})()
+    costs = jobs.RunCosts()
+    executor = type("Executor", (), {"costs": costs, "queue": lambda self: handle, "capacity": lambda self: 1})()
+    fake_ray = type("Ray", (), {"get": staticmethod(lambda value, timeout=None: value)})
+    monkeypatch.setattr(ray_executor.RayTrainingJob, "_run_actor", lambda self, ray, queue, job_id: None)
+    model = build_model(PRESETS["small"].replace(num_classes=2))
+    for _ in range(2):
+        ray_executor.RayTrainingJob(model, tiny_data, TrainConfig(time_budget_s=5), executor)._queue_and_train(fake_ray)
+        costs.saw_eval(0.001)  # now this app has timed an evaluation
+    assert joined == [True, False]
+
+
 def test_an_app_that_has_timed_runs_gets_a_number_at_once_even_when_it_joins_with_nothing_running():
     from cnn_core.train.ray_executor import AdmissionQueue
 
