@@ -118,6 +118,7 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         picked = teacher.locator("[data-testid='stSelectbox']").first.evaluate(
             "e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
         assert room in picked, picked  # still the picked room: closing never jumps
+        assert EN["room.closed_mark"] in picked, picked  # and it says so (the browser kept the open room's label)
         past = EN["room.past"].split("{count}")[0]  # "Past rooms (closed): " (the shared server may hold others)
         assert teacher.get_by_text(re.compile("^" + re.escape(past))).count() == 1  # listed among past rooms
         assert teacher.locator("h1").filter(has_text=room).count() == 1

@@ -116,9 +116,13 @@ def open_room_ui() -> None:
     codes = [r.code for r in rooms]
     about = {r.code: (r.title, r.closed, r.solutions) for r in rooms}
     labels = {r.code: _room_label(r) for r in rooms}  # now, in the page's language (Streamlit may call later)
-    if st.session_state.get("w_room_pick") not in codes:  # a closed room stays picked: closing never jumps
+    picked = st.session_state.get("w_room_pick")
+    if picked not in codes:  # a closed room stays picked: closing never jumps
         in_url = (state.param(OPEN_PARAM) or "").strip().upper()
-        st.session_state["w_room_pick"] = in_url if in_url in codes else codes[0]
+        picked = in_url if in_url in codes else codes[0]
+    # Set at every run: Streamlit sends a choice as its label, and the picked room's label changes when it closes
+    # (or the language does); the browser then kept showing the old label ("· Martes" without "· cerrada").
+    st.session_state["w_room_pick"] = picked
     room_code = st.selectbox(t("room.pick"), codes, key="w_room_pick", format_func=labels.get)
     if st.query_params.get(OPEN_PARAM) != room_code:
         st.query_params[OPEN_PARAM] = room_code
