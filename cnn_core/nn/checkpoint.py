@@ -64,7 +64,11 @@ def to_bytes(model: PlaygroundCNN, classes: list[str], **meta) -> bytes:
     import torch
 
     weights = io.BytesIO()
-    torch.save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, weights)
+    # Row-major strides written out, whatever the network's layout: torch.save records a tensor's strides, and a
+    # channels-last kernel with one input channel counts as contiguous with strides of its own, so
+    # ``.contiguous()`` would keep them and one model could zip to two files.
+    torch.save({k: v.detach().cpu().clone(memory_format=torch.contiguous_format)
+                for k, v in model.state_dict().items()}, weights)
     header = {"format": FORMAT, "architecture": model.arch.to_dict(), "classes": list(classes), "meta": meta}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:

@@ -457,6 +457,23 @@ def test_a_job_reports_a_refusal_instead_of_crashing(tiny_data):
 
 # ------------------------------------------------------------------ model files
 
+def test_networks_are_kept_channels_last_like_their_images_when_built_trained_and_loaded(tiny_data):
+    """Images go in channels-last (to_float); a network kept row-major has every layer's maps converted at each
+    evaluation (2.5 times slower on the 2-core machine: benchmarks/bench_layout.py). Built, after a training and
+    loaded from its file, a network's kernels are channels-last, and its file is the same bytes either way."""
+    def layout(model) -> list[bool]:  # per convolution with more than one input channel (one channel fits both)
+        return [w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous()
+                for w in (b.conv.weight for b in model.blocks) if w.shape[1] > 1]
+
+    model = build_model(PRESETS["lenet"].replace(num_classes=2))
+    assert layout(model) == [True]
+    train(model, tiny_data, TrainConfig(epochs=0.1, batch_size=32, val_size=50))
+    assert layout(model) == [True]
+    file = checkpoint.to_bytes(model, tiny_data.classes)
+    loaded = checkpoint.from_bytes(file)
+    assert layout(loaded.model) == [True] and loaded.to_bytes() == file
+
+
 def test_save_and_load_give_identical_predictions(tiny_data, tmp_path):
     model = build_model(PRESETS["lenet"].replace(num_classes=2))
     train(model, tiny_data, TrainConfig(epochs=0.25, batch_size=32, val_size=50))  # a few steps: trained weights
