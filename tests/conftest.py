@@ -87,7 +87,7 @@ def data_dir() -> Path:
     return path
 
 
-REAL_DATA_FIXTURES = {"real_data_dir", "mnist"}
+REAL_DATA_FIXTURES = {"real_data_dir", "mnist", "cifar_decoded"}
 REAL_DATA_DIR = os.environ.get(DATA_DIR_ENV)  # as the run was started; tests not marked realdata never see it
 # Tiers allowed the real datasets and the network (a browser test's server, a Ray cluster's nodes).
 REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
@@ -107,6 +107,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif item.get_closest_marker("ray") or "ray_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("ray"))
+        elif "cifar_decoded" in getattr(item, "fixturenames", ()):  # one decoding of CIFAR-10 serves them all
+            item.add_marker(pytest.mark.xdist_group("cifar"))
     unmarked = [item.nodeid for item in items
                 if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
     if unmarked:
@@ -116,6 +118,27 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     return data_dir()
+
+
+@pytest.fixture(scope="session")
+def cifar_decoded(real_data_dir, tmp_path_factory) -> tuple[ImageData, Path]:
+    """Real CIFAR-10 decoded from its JPEG zip with an empty cache (the decoding itself runs), and that cache's folder.
+
+    The cache file is then copied into the decoded-images cache every other load reads (the Train page's, the
+    bench's, cats and dogs'), so a test session decodes the 60,000 JPEGs once, not once per test that needs them
+    (about 25 s each on two busy cores). The tests that ask for it share one test process (``cifar`` group)."""
+    from cnn_core.data.loading import default_cache_dir, load_dataset
+
+    fresh = tmp_path_factory.mktemp("cifar-decoded")
+    data = load_dataset("cifar10", real_data_dir, download=False, cache_dir=fresh)
+    shared = default_cache_dir()
+    shared.mkdir(parents=True, exist_ok=True)
+    for file in fresh.glob("*.pt"):
+        if not (shared / file.name).exists():
+            partial = shared / f"{file.name}.{os.getpid()}.tmp"
+            shutil.copyfile(file, partial)
+            partial.replace(shared / file.name)
+    return data, fresh
 
 
 @pytest.fixture(scope="session")

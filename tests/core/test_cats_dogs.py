@@ -31,6 +31,7 @@ def test_class_subset_keeps_cats_and_dogs_by_name_whatever_the_parents_order():
 
 
 @pytest.mark.realdata
+@pytest.mark.usefixtures("cifar_decoded")  # CIFAR-10 decoded once for the session
 def test_the_train_page_offers_cats_and_dogs_and_trains_a_two_way_softmax(real_data_dir):
     from conftest import no_exceptions, open_page, start_timed_training
 
@@ -44,6 +45,7 @@ def test_the_train_page_offers_cats_and_dogs_and_trains_a_two_way_softmax(real_d
 
 
 @pytest.mark.realdata
+@pytest.mark.usefixtures("cifar_decoded")  # CIFAR-10 decoded once for the session
 def test_the_benchmark_reports_cats_and_dogs_accuracy_after_each_time_budget(real_data_dir, capsys, monkeypatch):
     import json
 

@@ -23,8 +23,9 @@ def test_real_mnist_and_fashion_mnist_load_as_uint8_tensors(real_data_dir):
 
 
 @pytest.mark.realdata
-def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path_and_holds_cats_and_dogs(real_data_dir, tmp_path):
-    data = load_dataset("cifar10", real_data_dir, download=False, cache_dir=tmp_path)
+def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path_and_holds_cats_and_dogs(real_data_dir,
+                                                                                         cifar_decoded):
+    data, tmp_path = cifar_decoded  # decoded from the zip with an empty cache (tests/conftest.py)
     assert data.train_x.shape == (50_000, 3, 32, 32) and data.test_x.shape == (10_000, 3, 32, 32)
     assert data.classes[:3] == ["airplane", "automobile", "bird"]
     assert torch.bincount(data.test_y).tolist() == [1000] * 10
