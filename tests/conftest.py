@@ -98,10 +98,10 @@ def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
     Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests share one
-    worker, one at a time (one Streamlit server and one Chromium serve them all), and the Ray tests another (one
-    local Ray cluster serves them, stopped when they are done); every other test goes to whichever worker is
-    free. Each process trains with its share of the cores (above), so the two groups' trainings do not fight over
-    threads."""
+    worker, one at a time (one Streamlit server and one Chromium serve them all), the Ray tests another (one
+    local Ray cluster serves them, stopped when they are done), and the tests of real CIFAR-10 one (its JPEGs
+    decoded once, ``cifar_decoded``); every other test goes to whichever worker is free. Each process trains
+    with its share of the cores (above), so the groups' trainings do not fight over threads."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
@@ -127,7 +127,7 @@ def cifar_decoded(real_data_dir, tmp_path_factory) -> tuple[ImageData, Path]:
     The cache file is then copied into the decoded-images cache every other load reads (the Train page's, the
     bench's, cats and dogs'), so a test session decodes the 60,000 JPEGs once, not once per test that needs them
     (about 25 s each on two busy cores). The tests that ask for it share one test process (``cifar`` group)."""
-    from cnn_core.data.loading import default_cache_dir, load_dataset
+    from cnn_core.data.loading import default_cache_dir, load_dataset, trim_cache
 
     fresh = tmp_path_factory.mktemp("cifar-decoded")
     data = load_dataset("cifar10", real_data_dir, download=False, cache_dir=fresh)
@@ -138,6 +138,7 @@ def cifar_decoded(real_data_dir, tmp_path_factory) -> tuple[ImageData, Path]:
             partial = shared / f"{file.name}.{os.getpid()}.tmp"
             shutil.copyfile(file, partial)
             partial.replace(shared / file.name)
+    trim_cache(shared)  # the cache's own bound (CNN_PLAYGROUND_CACHE_MB) holds, as after a load
     return data, fresh
 
 

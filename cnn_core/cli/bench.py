@@ -69,7 +69,8 @@ def baseline_images_per_s(arch, data_dir, steps: int, batch_size: int) -> float:
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     ds = datasets.MNIST(str(data_dir), train=True, download=False, transform=tf)
     loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True)
-    model = build_model(arch, seed=0)
+    # Row-major, as the examples' own network is (build_model lays the app's out channels-last, for its images).
+    model = build_model(arch, seed=0).to(memory_format=torch.contiguous_format)
     opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
     model.train()
     seen, t0 = 0, time.perf_counter()

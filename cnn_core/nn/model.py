@@ -81,8 +81,8 @@ def build_model(arch: Architecture, seed: int | None = None) -> PlaygroundCNN:
 
     Its kernels are laid out channels-last, as the images :func:`~cnn_core.train.trainer.to_float` makes: a
     network in the other layout is handed channels-last images, and torch then converts every layer's maps.
-    Measured on the 2-core machine (AVX2, one thread): 10,000 MNIST images through the tutorial network in 2.0 s
-    instead of 5.9 s; the Runs page's shift chart of a stored model in 5.7 s instead of 16. Loading weights
+    ``python -m benchmarks.bench_layout`` (README, *Evaluation*) has the figures: the test set and the Runs page's
+    shift chart about 2.5 times faster than with the network row-major. Loading weights
     (``load_state_dict``) keeps the layout; saving writes them contiguous (:mod:`cnn_core.nn.checkpoint`).
     """
     # Its own generator: seeding the process-wide stream would reseed every other thread's (other users').

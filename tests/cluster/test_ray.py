@@ -327,7 +327,7 @@ def test_a_second_run_reuses_the_first_runs_actor_stops_and_idle_actors_are_let_
     from cnn_core.train.ray_executor import ActorPool
 
     ex = executor(ray_cluster)
-    ex.pool = ActorPool(keep_s=6)  # long enough for the second run (started at once) to find it; waited for below
+    ex.pool = ActorPool(keep_s=8)  # long enough for the second run (started at once) to find it; waited for below
     first = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=0.5, val_size=200), dataset="mnist")
     assert first.wait(240) and first.snapshot().status == "done", first.snapshot().error
     assert len(ex.pool) == 1  # kept for the next run of this process

@@ -1,5 +1,6 @@
 """Real training on real MNIST, stopping, NaN, background jobs, model files."""
 
+import copy
 import io
 import math
 import os
@@ -472,6 +473,8 @@ def test_networks_are_kept_channels_last_like_their_images_when_built_trained_an
     file = checkpoint.to_bytes(model, tiny_data.classes)
     loaded = checkpoint.from_bytes(file)
     assert layout(loaded.model) == [True] and loaded.to_bytes() == file
+    row_major = copy.deepcopy(model).to(memory_format=torch.contiguous_format)  # as networks were kept before
+    assert checkpoint.to_bytes(row_major, tiny_data.classes) == file  # so a file written then is the same run
 
 
 def test_save_and_load_give_identical_predictions(tiny_data, tmp_path):
@@ -842,7 +845,7 @@ def test_evaluation_batches_keep_a_wide_networks_maps_in_cache_and_give_the_same
     (README, *Evaluation*: about twice as fast for the tutorial network as 1000 at once), with the same answers."""
     from cnn_core.train.trainer import EVAL_BATCH_BYTES
 
-    tutorial = build_model(PRESETS["tutorial"], seed=0).to(memory_format=torch.channels_last).eval()
+    tutorial = build_model(PRESETS["tutorial"], seed=0).eval()
     assert eval_batch_size(tutorial, (28, 28)) == EVAL_BATCH_BYTES // (28 * 28 * 32 * 4)  # conv1's maps
     assert eval_batch_size(build_model(PRESETS["cifar"]), (32, 32)) < eval_batch_size(tutorial, (28, 28))
     unpooled = build_model(PRESETS["tutorial"].replace(pool="none"))  # conv3 is the widest: 28×28×128
