@@ -474,6 +474,25 @@ def test_bf16_on_a_processor_that_only_imitates_it_is_never_called_fast_and_warn
         assert table["train.precision_bf16_emulated"] not in [w.value for w in at.warning]
 
 
+def test_on_a_cluster_the_precision_texts_speak_of_the_node_that_trains_not_of_this_server(app_env):
+    """With Ray a worker node trains: what its processor does with bf16 is not this server's to say (the page said
+    "Automatic here: fp32 (this machine ...)" and warned, or not, about the web server's processor)."""
+    app_env(CNN_PLAYGROUND_RAY_ADDRESS="127.0.0.1:9")  # only pressing Train would reach for it
+    for lang in ("es", "en"):
+        table = texts.table(lang)
+        at = page("train", lang=lang)
+        no_exceptions(at)
+        captions = [c.value for c in at.caption]
+        assert table["train.precision_auto_cluster"] in captions
+        assert not {table["train.precision_auto_bf16"], table["train.precision_auto_fp32"]} & set(captions)
+        at.radio(key="w_precision").set_value("bf16").run()
+        no_exceptions(at)
+        shown = [w.value for w in at.main.warning]
+        assert table["train.precision_bf16_cluster"] in shown and table["train.precision_bf16_emulated"] not in shown
+        at.radio(key="w_precision").set_value("fp32").run()
+        assert table["train.precision_bf16_cluster"] not in [w.value for w in at.warning]
+
+
 def test_share_link_carries_the_architecture_language_and_dataset():
     at = page("architecture", lang="es")
     at.slider(key="w_blocks").set_value(2).run()

@@ -181,11 +181,14 @@ def settings_ui() -> TrainConfig:
         precision = a3.radio(t("train.precision"), PRECISIONS, key=state.relabelled("w_precision"),
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
         device = training.pick_device()
+        # On a cluster a node trains, not this server: its processor, which this server cannot see, decides.
+        cluster = bool(resources.settings().ray_address)
         if precision == "auto":
-            a3.caption(t(f"train.precision_auto_{resolve_precision('auto', device)}"))
-    if precision == "bf16" and training.imitated_bf16(device):
+            a3.caption(t("train.precision_auto_cluster" if cluster
+                         else f"train.precision_auto_{resolve_precision('auto', device)}"))
+    if precision == "bf16" and (cluster or training.imitated_bf16(device)):
         # Outside the (closed) expander, just above Train: a choice restored from the workspace is said too.
-        st.warning(t("train.precision_bf16_emulated"))
+        st.warning(t("train.precision_bf16_cluster" if cluster else "train.precision_bf16_emulated"))
     workspace.remember_widgets(SETTINGS_DEFAULTS)
     return TrainConfig(epochs=epochs, time_budget_s=budget, batch_size=batch, lr=lr, optimizer=optimizer,
                        augment=augment, memory_limit_mb=limits.memory_limit_mb, precision=precision)
