@@ -15,7 +15,7 @@ from conftest import app_store as store
 
 from cnn_core.base import netaddr, texts
 from cnn_core.store.storage import NewRun
-from ui.sections.room import BOARD_REFRESH_S
+from ui.sections.room import BOARD_REFRESH_S, solutions_key
 from ui.shell import address
 
 pytestmark = pytest.mark.browser
@@ -107,6 +107,14 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
             assert other_tab.get_by_role("button", name=EN["room.join"]).count() == 1
             assert other_tab.locator(f"text={EN['room.member_help'][:40]}").count() == 0
         assert teacher.locator("text=Board · joined: 31").count() == 1  # nobody joined twice
+
+        # Another instructor tab allows solutions: this tab's switch shows it within one board refresh, untouched
+        # (it showed the old value until the next click). The switch's key carries the value it was drawn with.
+        assert teacher.locator(f".st-key-{solutions_key(room, False)} input").is_checked() is False
+        store().allow_solutions(room, True)
+        switch = teacher.locator(f".st-key-{solutions_key(room, True)} input")
+        switch.wait_for(state="attached", timeout=(BOARD_REFRESH_S + 5) * 1000)
+        assert switch.is_checked()
 
         # Closing asks; the closed room stays, with its board; the student's tab sees it within a refresh.
         teacher.get_by_role("button", name="Close the room").click()

@@ -114,7 +114,7 @@ def open_room_ui() -> None:
     if not rooms:
         return
     codes = [r.code for r in rooms]
-    about = {r.code: (r.title, r.closed, r.solutions) for r in rooms}
+    closed = {r.code for r in rooms if r.closed}
     labels = {r.code: _room_label(r) for r in rooms}  # now, in the page's language (Streamlit may call later)
     picked = st.session_state.get("w_room_pick")
     if picked not in codes:  # a closed room stays picked: closing never jumps
@@ -127,7 +127,7 @@ def open_room_ui() -> None:
     if st.query_params.get(OPEN_PARAM) != room_code:
         st.query_params[OPEN_PARAM] = room_code
     st.title(room_code, anchor=False)  # large, to read off a projector and type
-    if about[room_code][1]:
+    if room_code in closed:
         st.info(t("room.closed_board"))
     else:
         link = room_link(room_code, address.link_base("w_room_host"))
@@ -137,9 +137,10 @@ def open_room_ui() -> None:
             st.subheader(t("room.link"))
             st.code(link, language=None)
             st.caption(t("room.link_help", code=plain(room_code)))
-            _solutions_ui(room_code, about[room_code][2])
+            # Read again at every board refresh: another instructor tab's change shows here within one, untouched.
+            st.fragment(_solutions_ui, run_every=BOARD_REFRESH_S)(room_code)
     board_ui(room_code, instructor=True)
-    if about[room_code][1]:
+    if room_code in closed:
         _delete_ui(room_code)
     else:
         _close_ui(room_code)
@@ -156,9 +157,17 @@ def solutions_key(room_code: str, allowed: bool) -> str:
     return f"w_room_solutions_{room_code}_{int(allowed)}"
 
 
-def _solutions_ui(room_code: str, allowed: bool) -> None:
+def _solutions_ui(room_code: str) -> None:
     """Instructor: whether the room's members may ask for solutions (a room starts without). The switch shows
     what the database holds at each run; a change goes there at once and members see it at their next click."""
+    db = workspace.store()
+    try:
+        info = db.room(room_code) if db is not None else None
+    except StorageDownError:  # the page says so at its next run; no switch that would show a guess
+        return
+    if info is None:  # removed by another tab meanwhile
+        return
+    allowed = info.solutions
     key = solutions_key(room_code, allowed)
     st.session_state[key] = allowed
     st.toggle(t("room.solutions"), key=key, help=t("room.solutions_help"), on_change=_set_solutions,
