@@ -190,7 +190,8 @@ def test_the_exercise_variation_and_its_progress_come_back_with_the_link():
     assert f"1 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     assert again.get("expander")[0].label.startswith("✅")  # the solved exercise shows as solved
 
-    again.number_input(key="w_seed").set_value(5).run()  # another variation: its progress starts from zero
+    again.number_input(key="w_seed").set_value(5).run()  # another variation: asked first (there is progress)
+    again.button(key="variation_yes").click().run()  # then its progress starts from zero
     assert f"0 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     third = page("exercises", ws=ws)
     assert third.number_input(key="w_seed").value == 5

@@ -68,12 +68,25 @@ def test_the_build_exercise_needs_building_from_its_starting_network():
     assert progress(at).startswith(f"1 de {EXERCISES}")
 
 
-def test_changing_the_variation_starts_its_progress_from_zero():
+def test_changing_the_variation_asks_first_when_there_is_work_and_then_starts_its_progress_from_zero():
     at = page("exercises")
+    at.number_input(key="w_seed").set_value(2).run()  # nothing to lose yet: switched at once, nothing asked
+    assert at.number_input(key="w_seed").value == 2 and "variation_yes" not in [b.key for b in at.button]
+    at.number_input(key="w_seed").set_value(0).run()
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     assert progress(at).startswith(f"1 de {EXERCISES}")
+    at.text_input(key="ex_conv_neurons_0").input("25088").run()  # typed, not checked: work too
+    at.number_input(key="w_seed").set_value(4).run()  # a slip of the box's +/-: asked, nothing lost yet
+    asked = ES["ex.variation_confirm"].format(new=4, old=0)
+    assert asked in [w.value for w in at.warning] and at.number_input(key="w_seed").value == 0
+    assert progress(at).startswith(f"1 de {EXERCISES}")
+    at.button(key="variation_no").click().run()  # stay: everything as it was
+    assert asked not in [w.value for w in at.warning] and at.number_input(key="w_seed").value == 0
+    assert progress(at).startswith(f"1 de {EXERCISES}") and at.text_input(key="ex_conv_neurons_0").value == "25088"
     at.number_input(key="w_seed").set_value(4).run()
+    at.button(key="variation_yes").click().run()  # switch: a fresh start on the new numbers
+    assert at.number_input(key="w_seed").value == 4
     assert progress(at).startswith(f"0 de {EXERCISES}")
     assert at.text_input(key="ex_input_gray_0").value == ""
     assert any("4" in w.value for w in at.warning)

@@ -37,6 +37,7 @@ TRAINED = "trained"  # SavedModel from the last training or upload
 UPLOADED_DATA = "uploaded_data"  # ImageData decoded from the user's zip
 EXERCISES = "exercises"  # {exercise id: SOLVED or REVEALED (cnn_core.lessons.exercises)} for the variation EX_SEED
 EX_SEED = "ex_seed"  # the exercises' variation (0 = the tutorial's numbers)
+PENDING_VARIATION = "pending_variation"  # a variation typed while there was work to lose: asked before switching
 CANVAS_IMAGE = "canvas_image"  # (canvas key, RGBA) of the last drawing the canvas sent that was accepted
 BUILD_STARTED = "build_started"  # the "build the network" exercise loaded its starting network
 NOTICES = "notices"  # [(key, params)] to show once

@@ -109,12 +109,37 @@ def reset() -> None:
     workspace.reset_exercises()
 
 
+def work_to_lose() -> bool:
+    """Whether switching variation would lose something: an exercise solved or seen, or an answer typed."""
+    ss = st.session_state
+    typed = any(str(k).startswith("ex_") and k != state.EX_SEED and isinstance(v, str) and v.strip()
+                for k, v in ss.items())
+    return bool(ss[state.EXERCISES]) or bool(ss.get(state.BUILD_STARTED)) or typed
+
+
 def change_variation() -> None:
+    """A new number in the box: switched at once when nothing would be lost, asked first otherwise (the box is a
+    click away from every exercise, and a slip of its +/− wiped a whole workshop's progress)."""
+    wanted = int(st.session_state["w_seed"])
+    if wanted == st.session_state[state.EX_SEED]:
+        return
+    if work_to_lose():
+        st.session_state[state.PENDING_VARIATION] = wanted
+    else:
+        switch_variation(wanted)
+
+
+def switch_variation(seed: int) -> None:
     """A new variation asks new numbers: its progress and typed answers start from zero, here and in the workspace."""
-    st.session_state[state.EX_SEED] = int(st.session_state["w_seed"])
+    st.session_state.pop(state.PENDING_VARIATION, None)
+    st.session_state[state.EX_SEED] = int(seed)
     forget_answers()
     workspace.set_variation(st.session_state[state.EX_SEED])
     state.add_notice("ex.variation_reset", seed=st.session_state[state.EX_SEED])
+
+
+def keep_variation() -> None:
+    st.session_state.pop(state.PENDING_VARIATION, None)
 
 
 def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
@@ -193,10 +218,20 @@ def downloads(exercises, seed: int, instructor: bool) -> None:
 
 
 def variation_ui() -> int:
-    """The variation number box; a new number asks new numbers (see change_variation)."""
+    """The variation number box; a new number asks new numbers (see change_variation). The box shows the variation
+    in use; one typed over work in progress waits for a yes."""
     st.session_state["w_seed"] = st.session_state[state.EX_SEED]
-    return int(st.number_input(t("ex.variation"), 0, 9999, key="w_seed", help=t("ex.variation_help"),
+    seed = int(st.number_input(t("ex.variation"), 0, 9999, key="w_seed", help=t("ex.variation_help"),
                                on_change=change_variation))
+    pending = st.session_state.get(state.PENDING_VARIATION)
+    if pending is not None:
+        with st.container(key="variation_confirm"):
+            st.warning(t("ex.variation_confirm", new=pending, old=seed))
+            yes, no = st.columns(2)
+            yes.button(t("ex.variation_yes", new=pending), key="variation_yes", on_click=switch_variation,
+                       args=(pending,))
+            no.button(t("ex.variation_no", old=seed), key="variation_no", on_click=keep_variation)
+    return seed
 
 
 def progress_ui(exercises, progress: dict) -> None:
