@@ -157,7 +157,7 @@ def _read_idx(path: Path, dims: int) -> torch.Tensor | None:
     if len(raw) < head or raw[:4] != bytes((0, 0, 0x08, dims)):
         return None
     shape = struct.unpack(f">{dims}I", raw[4:head])
-    if len(raw) != head + math.prod(shape):
+    if len(raw) != head + math.prod(shape) or math.prod(shape) == 0:  # an empty file is no dataset either
         return None
     return torch.frombuffer(raw, dtype=torch.uint8, offset=head).view(*shape)
 

@@ -485,6 +485,7 @@ def test_on_a_cluster_the_precision_texts_speak_of_the_node_that_trains_not_of_t
         captions = [c.value for c in at.caption]
         assert table["train.precision_auto_cluster"] in captions
         assert not {table["train.precision_auto_bf16"], table["train.precision_auto_fp32"]} & set(captions)
+        assert any(table["train.on_cluster"] in c for c in captions)  # "trains on": a machine of the cluster, not CPU
         at.radio(key="w_precision").set_value("bf16").run()
         no_exceptions(at)
         shown = [w.value for w in at.main.warning]

@@ -69,10 +69,13 @@ def test_a_damaged_mnist_file_is_left_to_torchvision_and_its_error(synthetic_dat
 
     shutil.copytree(synthetic_data_dir / "MNIST", tmp_path / "MNIST")
     images = tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte"
-    images.write_bytes(images.read_bytes()[:-28])  # one row short
-    with pytest.raises(DataError) as err:
-        load_dataset("mnist", tmp_path, download=False)
-    assert err.value.key == "err.data_missing" and str(tmp_path) in str(err.value)
+    whole = images.read_bytes()
+    empty = bytes((0, 0, 8, 3)) + (0).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2  # a header of no image
+    for damaged in (whole[:-28], empty):  # one row short; no test image at all
+        images.write_bytes(damaged)
+        with pytest.raises(DataError) as err:
+            load_dataset("mnist", tmp_path, download=False)
+        assert err.value.key == "err.data_missing" and str(tmp_path) in str(err.value)
 
 
 def test_missing_dataset_says_what_to_do(tmp_path):

@@ -72,7 +72,15 @@ def test_changing_the_variation_asks_first_when_there_is_work_and_then_starts_it
     at = page("exercises")
     at.number_input(key="w_seed").set_value(2).run()  # nothing to lose yet: switched at once, nothing asked
     assert at.number_input(key="w_seed").value == 2 and "variation_yes" not in [b.key for b in at.button]
+    at.text_input(key="ex_input_gray_0").input("1").run()
+    at.button(key="check_input_gray").click().run()  # a wrong answer, its feedback, then the box emptied
+    at.text_input(key="ex_input_gray_0").input("").run()
+    at.number_input(key="w_seed").set_value(3).run()  # feedback is no work: switched at once
+    assert at.number_input(key="w_seed").value == 3 and "variation_yes" not in [b.key for b in at.button]
+    at.radio(key="ex_weight_sharing_choice").set_value(1).run()  # an option picked, not checked: work
     at.number_input(key="w_seed").set_value(0).run()
+    assert at.number_input(key="w_seed").value == 3 and "variation_yes" in [b.key for b in at.button]
+    at.button(key="variation_yes").click().run()
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
     assert progress(at).startswith(f"1 de {EXERCISES}")

@@ -105,6 +105,7 @@ def forget_answers() -> None:
 
 
 def reset() -> None:
+    st.session_state.pop(state.PENDING_VARIATION, None)
     forget_answers()
     workspace.reset_exercises()
 
@@ -112,9 +113,8 @@ def reset() -> None:
 def work_to_lose() -> bool:
     """Whether switching variation would lose something: an exercise solved or seen, or an answer typed."""
     ss = st.session_state
-    typed = any(str(k).startswith("ex_") and k != state.EX_SEED and isinstance(v, str) and v.strip()
-                for k, v in ss.items())
-    return bool(ss[state.EXERCISES]) or bool(ss.get(state.BUILD_STARTED)) or typed
+    answered = any(state.EX_ANSWER.fullmatch(str(k)) and v is not None and str(v).strip() for k, v in ss.items())
+    return bool(ss[state.EXERCISES]) or bool(ss.get(state.BUILD_STARTED)) or answered  # typed or picked
 
 
 def change_variation() -> None:

@@ -165,7 +165,7 @@ def _solutions_ui(room_code: str) -> None:
         info = db.room(room_code) if db is not None else None
     except StorageDownError:  # the page says so at its next run; no switch that would show a guess
         return
-    if info is None:  # removed by another tab meanwhile
+    if info is None or info.closed:  # removed or closed by another tab meanwhile: a closed room has no switch
         return
     allowed = info.solutions
     key = solutions_key(room_code, allowed)

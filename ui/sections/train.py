@@ -211,8 +211,10 @@ def adapted_architecture(data):
         st.error(error_text(problem), icon="⚠️")
         st.caption(t("train.fix_network"))
         return adapted
+    on_cluster = bool(resources.settings().ray_address)  # a node of the cluster trains, not this server's device
     st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)),
-                 params=num(totals(layer_table(adapted)).params), device=str(training.pick_device()).upper()))
+                 params=num(totals(layer_table(adapted)).params),
+                 device=t("train.on_cluster") if on_cluster else str(training.pick_device()).upper()))
     return adapted
 
 
@@ -342,7 +344,7 @@ def results(job) -> None:
     c2.metric(t("train.seconds_taken"), t("unit.seconds", value=num(result.seconds, 1)))
     c3.metric(t("train.speed"), t("unit.images_per_s", value=num(result.images_per_s)))
     if snap.node is not None:
-        st.caption(t("train.ran_on", node=snap.node))
+        st.caption(t("train.ran_on", node=snap.node, precision=t(f"train.precision_{result.precision}")))
     else:
         st.caption(t("train.precision_used", precision=t(f"train.precision_{result.precision}"),
                      device=str(training.pick_device(job.cfg.device)).upper()))
