@@ -182,7 +182,7 @@ def settings_ui() -> TrainConfig:
                              format_func=labeller("train.precision_"), help=t("train.precision_help"))
         device = training.pick_device()
         # On a cluster a node trains, not this server: its processor, which this server cannot see, decides.
-        cluster = bool(resources.settings().ray_address)
+        cluster = resources.on_cluster()
         if precision == "auto":
             a3.caption(t("train.precision_auto_cluster" if cluster
                          else f"train.precision_auto_{resolve_precision('auto', device)}"))
@@ -211,10 +211,9 @@ def adapted_architecture(data):
         st.error(error_text(problem), icon="⚠️")
         st.caption(t("train.fix_network"))
         return adapted
-    on_cluster = bool(resources.settings().ray_address)  # a node of the cluster trains, not this server's device
     st.caption(t("train.network", filters="-".join(map(str, adapted.out_channels)),
                  params=num(totals(layer_table(adapted)).params),
-                 device=t("train.on_cluster") if on_cluster else str(training.pick_device()).upper()))
+                 device=t("train.on_cluster") if resources.on_cluster() else str(training.pick_device()).upper()))
     return adapted
 
 

@@ -56,6 +56,12 @@ def scheduler() -> Scheduler:
     return Scheduler(max_running=settings().max_concurrent, cpu_threads=settings().cpu_threads)
 
 
+def on_cluster() -> bool:
+    """Whether trainings run on a Ray cluster's machines rather than in this server (what the page may say of
+    the processor that trains)."""
+    return bool(settings().ray_address)
+
+
 @st.cache_resource
 def executor() -> Executor:
     from cnn_core.train.executors import make_executor
