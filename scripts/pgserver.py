@@ -57,6 +57,23 @@ def _as_user() -> tuple[list[str], str]:
     return ["runuser", "-u", "postgres", "--"], "postgres"
 
 
+RAM_FOLDER_MIN_FREE = 2 * 2**30  # a test session creates some hundred databases of about 8 MB each
+
+
+def _ram_folder() -> str | None:
+    """/dev/shm when it is there with room to spare, else None (the usual temporary folder).
+
+    The server is thrown away, so its files need not reach a disk: each test's CREATE DATABASE took 0.23 s on the
+    2-core machine's disk (fsync off) and 0.04 s in memory, some hundred of them per test session."""
+    folder = "/dev/shm"
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return None
+    free = stats.f_bavail * stats.f_frsize
+    return folder if free >= RAM_FOLDER_MIN_FREE and os.access(folder, os.W_OK) else None
+
+
 @contextlib.contextmanager
 def postgres_server():
     """Yield the URL (without a database name) of a fresh PostgreSQL server; stopped and removed afterwards."""
@@ -67,7 +84,7 @@ def postgres_server():
         if bindir is None:
             pytest.fail("the postgresql package installed no pg_ctl", pytrace=False)
     prefix, user = _as_user()
-    root = tempfile.mkdtemp(prefix="cnnp-pg-")
+    root = tempfile.mkdtemp(prefix="cnnp-pg-", dir=_ram_folder())
     data = os.path.join(root, "data")
     os.chmod(root, 0o777)
     if prefix:

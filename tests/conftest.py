@@ -18,15 +18,20 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-import torch
-from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from cnn_core.base.env import BY_NAME
-from cnn_core.data.loading import ImageData
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+    from cnn_core.data.loading import ImageData
+
+# torch, Streamlit and PIL are imported where they are used, not here: under pytest-xdist the controller loads this
+# file too, before any worker starts, and runs no test (importing them cost it 3 s of the fast tier's wall time).
 
 DATA_DIR_ENV = BY_NAME["DATA_DIR"].env
 CACHE_DIR_ENV = BY_NAME["CACHE_DIR"].env
@@ -50,7 +55,8 @@ if _TEST_PROCESSES > 1:
     _share = str(max(1, (os.cpu_count() or 1) // _TEST_PROCESSES))
     for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", BY_NAME["CPU_THREADS"].env):
         os.environ.setdefault(_var, _share)
-    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    if "torch" in sys.modules:  # else torch reads OMP_NUM_THREADS when it is first imported
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 # Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
@@ -73,7 +79,9 @@ def _scan_installed_components_once() -> None:
     manifest_scanner.scan_component_manifests = lambda max_workers=None: list(scan(max_workers))
 
 
-_scan_installed_components_once()
+def pytest_configure(config):
+    if not getattr(config.option, "numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):  # runs tests
+        _scan_installed_components_once()
 
 
 def data_dir() -> Path:
@@ -88,6 +96,9 @@ def data_dir() -> Path:
 
 
 REAL_DATA_FIXTURES = {"real_data_dir", "mnist", "cifar_decoded"}
+# A parameter's value becomes its test's id unless the test names it: a 10 MB file made a 40 MB id, escaped byte by
+# byte in every process that collected it (2.2 s each) and sent from each xdist worker to the controller.
+MAX_TEST_ID = 300
 REAL_DATA_DIR = os.environ.get(DATA_DIR_ENV)  # as the run was started; tests not marked realdata never see it
 # Tiers allowed the real datasets and the network (a browser test's server, a Ray cluster's nodes).
 REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
@@ -113,6 +124,10 @@ def pytest_collection_modifyitems(config, items):
                 if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("realdata")]
     if unmarked:
         raise pytest.UsageError("mark these @pytest.mark.realdata (they use real data): " + ", ".join(unmarked))
+    long_ids = [item.nodeid[:120] + "…" for item in items if len(item.nodeid) > MAX_TEST_ID]
+    if long_ids:
+        raise pytest.UsageError(f"give these parameters short ids (ids=...): a test id over {MAX_TEST_ID} characters "
+                                "is written out by every process that collects it: " + ", ".join(long_ids))
 
 
 @pytest.fixture(scope="session")
@@ -235,6 +250,10 @@ def fresh_key_guard():
 @pytest.fixture
 def tiny_data() -> ImageData:
     """Two easy synthetic classes (bright top half vs bright bottom half), 28×28×1."""
+    import torch
+
+    from cnn_core.data.loading import ImageData
+
     g = torch.Generator().manual_seed(0)
     n = 512
     y = torch.randint(0, 2, (n,), generator=g)
@@ -248,6 +267,8 @@ def tiny_data() -> ImageData:
 
 
 def png_bytes(color: int = 128, size: int = 12, mode: str = "RGB") -> bytes:
+    from PIL import Image
+
     img = Image.fromarray(np.full((size, size, 3), color, dtype=np.uint8)).convert(mode)
     buf = io.BytesIO()
     img.save(buf, format="PNG")

@@ -56,7 +56,7 @@ def test_centre_crop_is_the_largest_centred_box_of_the_inputs_shape(width, heigh
     (png_claiming(50_000, 50_000), "err.photo_too_many_pixels"),
     (b"GIF89a not a photo", "err.photo_unreadable"),
     (b"\xff" * (PHOTO_MAX_MB * 2**20 + 1), "err.photo_too_big"),
-])
+], ids=["too-many-pixels", "not-a-photo", "too-big"])
 def test_read_photo_refuses_hostile_files_before_decoding(raw, key):
     from cnn_core.base.errors import DataError
 

@@ -69,7 +69,8 @@ DEEP = "[" * 100_000 + "]" * 100_000
     ("[1, 2]", "reason.model_bad_format"),
     ('"just a string"', "reason.model_bad_format"),
     (b"\xff\xfe not utf-8", "reason.model_bad_json"),
-])
+], ids=["infinity", "nan", "a-5000-digit-number", "deeply-nested", "deeply-nested-in-a-field", "a-list", "a-string",
+        "not-utf-8"])
 def test_header_that_is_not_the_json_it_should_be_is_refused(header, why):
     raw = zipcraft.make({"architecture.json": header if isinstance(header, bytes) else header.encode(),
                          "weights.pt": b"x"})
