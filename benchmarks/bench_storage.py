@@ -175,7 +175,7 @@ def database(args):
     elif args.postgres:
         from scripts.pgserver import fresh_database, postgres_server
 
-        with postgres_server() as server:
+        with postgres_server(in_memory=False) as server:  # on disk, as a real server's files are
             yield fresh_database(server)
     else:
         with tempfile.TemporaryDirectory() as home:

@@ -57,7 +57,18 @@ def _as_user() -> tuple[list[str], str]:
     return ["runuser", "-u", "postgres", "--"], "postgres"
 
 
-RAM_FOLDER_MIN_FREE = 2 * 2**30  # a test session creates some hundred databases of about 8 MB each
+RAM_FOLDER_MIN_FREE = 2 * 2**30  # a test session creates some hundred databases of about 8 MB each, never dropped
+RAM_MIN_AVAILABLE = 4 * 2**30  # and /dev/shm's files are memory: the machine's (MemAvailable) must have room too
+
+
+def _memory_available() -> int:
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _ram_folder() -> str | None:
@@ -70,13 +81,16 @@ def _ram_folder() -> str | None:
         stats = os.statvfs(folder)
     except OSError:
         return None
-    free = stats.f_bavail * stats.f_frsize
-    return folder if free >= RAM_FOLDER_MIN_FREE and os.access(folder, os.W_OK) else None
+    room = stats.f_bavail * stats.f_frsize >= RAM_FOLDER_MIN_FREE and _memory_available() >= RAM_MIN_AVAILABLE
+    return folder if room and os.access(folder, os.W_OK) else None
 
 
 @contextlib.contextmanager
-def postgres_server():
-    """Yield the URL (without a database name) of a fresh PostgreSQL server; stopped and removed afterwards."""
+def postgres_server(in_memory: bool = True):
+    """Yield the URL (without a database name) of a fresh PostgreSQL server; stopped and removed afterwards.
+
+    ``in_memory``: its files in /dev/shm where there is room (the tests); False keeps them on disk, as a real
+    server's are (benchmarks/bench_storage.py)."""
     bindir = _bin_dir()
     if bindir is None:
         _install()
@@ -84,27 +98,30 @@ def postgres_server():
         if bindir is None:
             pytest.fail("the postgresql package installed no pg_ctl", pytrace=False)
     prefix, user = _as_user()
-    root = tempfile.mkdtemp(prefix="cnnp-pg-", dir=_ram_folder())
+    root = tempfile.mkdtemp(prefix="cnnp-pg-", dir=_ram_folder() if in_memory else None)
     data = os.path.join(root, "data")
-    os.chmod(root, 0o777)
-    if prefix:
-        shutil.chown(root, user=user)
-    port = free_port()
-    done = subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-U", user, "--auth=trust", "-E", "UTF8",
-                                    "--no-sync"], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"initdb failed:\n{done.stderr[-2000:]}", pytrace=False)
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    done = subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-o", opts, "-l", f"{root}/log", "-w",
-                                    "-t", "60", "start"], capture_output=True, text=True)
-    if done.returncode != 0:
-        log = open(f"{root}/log").read() if os.path.exists(f"{root}/log") else ""
-        pytest.fail(f"pg_ctl start failed:\n{done.stderr[-1000:]}\n{log[-2000:]}", pytrace=False)
-    try:
+    started = False
+    try:  # the folder goes whatever happens (in /dev/shm it holds memory until the machine restarts)
+        os.chmod(root, 0o777)
+        if prefix:
+            shutil.chown(root, user=user)
+        port = free_port()
+        done = subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-U", user, "--auth=trust", "-E", "UTF8",
+                                        "--no-sync"], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"initdb failed:\n{done.stderr[-2000:]}", pytrace=False)
+        opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        done = subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-o", opts, "-l", f"{root}/log", "-w",
+                                        "-t", "60", "start"], capture_output=True, text=True)
+        started = done.returncode == 0
+        if not started:
+            log = open(f"{root}/log").read() if os.path.exists(f"{root}/log") else ""
+            pytest.fail(f"pg_ctl start failed:\n{done.stderr[-1000:]}\n{log[-2000:]}", pytrace=False)
         yield f"postgresql+psycopg://{user}@127.0.0.1:{port}"
     finally:
-        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
+        if started:
+            subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                           capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 

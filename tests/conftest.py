@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from cnn_core.data.loading import ImageData
 
 # torch, Streamlit and PIL are imported where they are used, not here: under pytest-xdist the controller loads this
-# file too, before any worker starts, and runs no test (importing them cost it 3 s of the fast tier's wall time).
+# file too, before any worker starts, and runs no test (importing them took it 2 s).
 
 DATA_DIR_ENV = BY_NAME["DATA_DIR"].env
 CACHE_DIR_ENV = BY_NAME["CACHE_DIR"].env
