@@ -280,6 +280,7 @@ def test_the_ready_comparison_trains_dense_networks_and_a_cnn_that_the_shift_cha
     names = " ".join(t["name"] for t in shift)
     assert "32-10 ·" in names and "8-16 ·" in names and "512-512-10 ·" in names  # dense, CNN, dense
     page.get_by_text("(convolucional)").first.wait_for(timeout=60_000)  # drawn with the chart's own rerun
+    page.get_by_text("(densa)").nth(1).wait_for(timeout=60_000)  # the same rerun, which may not have drawn it all yet
     assert page.get_by_text("(densa)").count() >= 2 and page.get_by_text("(convolucional)").count() >= 1
     shot(page, "es-runs-comparison-shift")
 
