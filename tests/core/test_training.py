@@ -818,6 +818,61 @@ def test_training_steps_reuse_freed_memory_instead_of_faulting_it_in_again(real_
     assert calls == [1, 1]  # both commands set it before loading anything
 
 
+# Imports an entry point's modules in a fresh interpreter and prints GOMP_SPINCOUNT as it is the moment torch is
+# first imported (libgomp reads it then), from whichever module or thread imports it; then stops.
+TORCH_LOAD_PROBE = r"""
+import builtins, importlib, os, sys
+real_import = builtins.__import__
+
+def spy(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and name.split(".")[0] == "torch" and "torch" not in sys.modules:
+        print("at torch's import:", os.environ.get("GOMP_SPINCOUNT", "unset"), flush=True)
+        os._exit(0)
+    return real_import(name, globals, locals, fromlist, level)
+
+builtins.__import__ = spy
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+import torch  # the entry's own imports did not load it: whatever loads it next finds the environment as it is now
+"""
+
+
+def _imports_of(script: Path) -> list[str]:
+    import ast
+
+    tree = ast.parse(script.read_text())
+    return [name for node in tree.body
+            for name in ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module] if isinstance(node, ast.ImportFrom) else [])]
+
+
+def test_every_entry_point_calms_torchs_idle_threads_before_torch_loads_and_an_operators_choice_stands():
+    # Spinning idle OpenMP threads took half of two concurrent trainings' time (benchmarks/bench_threads.py); the
+    # setting counts only if it is in the environment when torch first loads libgomp, in every kind of process.
+    from conftest import REPO
+
+    from cnn_core.base.process import OPENMP_SPIN
+
+    entries = {
+        "streamlit run app.py": _imports_of(REPO / "app.py"),
+        "streamlit run server.py (its start-up hook)": ["ui.shell.startup"],
+        "python -m cnn_core": ["cnn_core.cli.main"],
+        "a Ray worker running a training": ["cnn_core.train.ray_executor"],
+    }
+    assert "ui.shell.warmup" in entries["streamlit run app.py"]  # the probe read app.py's imports
+    clean = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    cases = {name: (modules, clean, str(OPENMP_SPIN)) for name, modules in entries.items()}
+    cases["an operator's GOMP_SPINCOUNT"] = (["cnn_core.cli.main"], {**clean, "GOMP_SPINCOUNT": "50"}, "50")
+    cases["an operator's OMP_WAIT_POLICY"] = (["cnn_core.cli.main"], {**clean, "OMP_WAIT_POLICY": "active"}, "unset")
+    probes = {name: subprocess.Popen([sys.executable, "-c", TORCH_LOAD_PROBE, *modules], cwd=REPO, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for name, (modules, env, _) in cases.items()}
+    seen = {name: probe.communicate(timeout=120) for name, probe in probes.items()}
+    for name, (_, _, expected) in cases.items():
+        out, err = seen[name]
+        assert f"at torch's import: {expected}" in out, (name, out, err[-2000:])
+
+
 def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
     from cnn_core.train.trainer import warm_up
 
