@@ -97,7 +97,10 @@ def test_short_training_shows_a_live_plot_and_live_kernels_and_stops(server, pag
     page.wait_for_function(
         "(first) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
         " return p && p.innerText !== first; }", arg=first, timeout=20_000)
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2  # curves are drawn
+    # Curves are drawn: Plotly draws them after the progress bar shows the new figure (a CI run on bb3fe8c counted
+    # none at that moment), so the page is given the time it takes.
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length >= 2",
+                           timeout=20_000)
     assert re.search(r"\d+ images/s", progress.inner_text())
     # The first layer's kernels change live, with the gradient curves beside them.
     page.wait_for_selector("text=Learning, live", timeout=60_000)
