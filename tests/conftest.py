@@ -451,13 +451,29 @@ def server():
         yield url
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh visitor's page in Chromium."""
-    from browsing import new_page
+@pytest.fixture(scope="session")
+def shared_context(browser, server):
+    """The browser context whose tabs the browser tests' visitors are (tests/browsing.visitors_context)."""
+    from browsing import visitors_context
 
-    with new_page(browser) as pg:
-        yield pg
+    with visitors_context(browser, server) as context:
+        yield context
+
+
+@pytest.fixture
+def visitors(shared_context):
+    """The shared context, for a test that opens visitors' tabs (tests/browsing.visitor_tab); cookies cleared after."""
+    yield shared_context
+    shared_context.clear_cookies()
+
+
+@pytest.fixture
+def page(visitors):
+    """A fresh visitor's page in Chromium: a new tab, its own Streamlit session and workspace, no cookies."""
+    from browsing import visitor_tab
+
+    with visitor_tab(visitors) as tab:
+        yield tab
 
 
 # ------------------------------------------------------------------ shared inputs

@@ -10,7 +10,7 @@ Trainings use the shortest time budget (5 s) to keep this quick.
 import re
 
 import pytest
-from browsing import errors_on, new_page, open_page, settle, shot, streamlit_server
+from browsing import errors_on, new_page, open_page, settle, shot, streamlit_server, visitor_tab
 
 from cnn_core.base import texts
 
@@ -67,9 +67,9 @@ def picked_run(page) -> str:
     return page.locator(".st-key-w_run_pick input").input_value()
 
 
-def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(server, browser):
+def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_shows_everywhere(server, visitors):
     url = server  # the shared server: this page is a workspace of its own
-    with new_page(browser) as page:
+    with visitor_tab(visitors) as page:
         ws = train_briefly(page, url)  # the tutorial network, 32-64-128
         assert train_briefly(page, url, query=f"&ws={ws}&preset=small") == ws  # 8-16, in the same workspace
         open_page(page, f"{url}/runs?lang=en&ws={ws}", "text=Runs to compare")
@@ -167,7 +167,7 @@ def test_three_students_join_one_trains_one_solves_and_one_sees_a_solution_once_
 
 
 @pytest.mark.postgres
-def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_server_url, tmp_path):
+def test_two_servers_on_one_postgresql_see_the_same_workspace(visitors, postgres_server_url, tmp_path):
     """A run kept through one replica is in the workspace another replica opens. The run is a model file used
     on the Train page (a run of its own, kept like a trained one; trainings keep runs in the tests above)."""
     from cnn_core.nn import checkpoint
@@ -180,7 +180,7 @@ def test_two_servers_on_one_postgresql_see_the_same_workspace(browser, postgres_
     database = fresh_database(postgres_server_url)
     # Replicas as the deployment files start them (server.py) and as a laptop does (app.py): the same app.
     with streamlit_server("server.py", CNN_PLAYGROUND_DATABASE_URL=database) as one, \
-            streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two, new_page(browser) as page:
+            streamlit_server(CNN_PLAYGROUND_DATABASE_URL=database) as two, visitor_tab(visitors) as page:
         open_page(page, f"{one}/train?lang=en", "text=Train")
         page.locator(".st-key-w_model_upload input[type=file]").set_input_files(str(model_file))
         page.get_by_role("button", name="Use this model").click(timeout=60_000)

@@ -7,7 +7,7 @@ fails (never skips) when Chromium, Playwright or the real datasets are missing.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, toolbar_titles
+from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, toolbar_titles, visitor_tab
 
 from cnn_core.base import texts
 from cnn_core.lessons.exercises import make_exercises
@@ -198,11 +198,11 @@ def test_no_streamlit_menu_and_the_table_toolbar_speaks_spanish(server, page):
 FASHION_ES = [ES[f"class.fashion-mnist.{i}"] for i in range(10)]
 
 
-def test_a_fashion_run_speaks_spanish_then_draw_reads_a_digit_and_the_link_brings_the_run_back(server, browser):
+def test_a_fashion_run_speaks_spanish_then_draw_reads_a_digit_and_the_link_brings_the_run_back(server, visitors, browser):
     """A short Fashion-MNIST run in Spanish: class names in the confusion matrix and the mistakes, a decimal comma;
     then Draw still answers a digit with the shipped digits model (said so), and the workspace link brings the
     run back after a reload and on another device."""
-    with new_page(browser) as page, new_page(browser) as second:  # second: another device
+    with visitor_tab(visitors) as page, new_page(browser) as second:  # second: another device (its own context)
         open_page(page, f"{server}/train?lang=es", "text=" + ES["train.start"])
         page.get_by_text(ES["dataset.fashion-mnist"]).click()
         page.get_by_text(ES["train.mode_time"]).click()

@@ -10,7 +10,7 @@ payload's address, no error box, and the names shown literally.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, new_page, open_page, settle, shot
+from browsing import draw_a_one, errors_on, open_page, settle, shot, visitor_tab
 from conftest import make_zip, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -44,7 +44,7 @@ def plotly_texts(page) -> str:
     return " ".join(t or "" for t in page.locator(".js-plotly-plot text").all_text_contents())
 
 
-def test_html_and_script_names_never_run_and_show_literally(server, browser, tmp_path):
+def test_html_and_script_names_never_run_and_show_literally(server, visitors, tmp_path):
     from cnn_core import PRESETS
     from cnn_core.nn import checkpoint
     from cnn_core.nn.model import build_model
@@ -59,7 +59,7 @@ def test_html_and_script_names_never_run_and_show_literally(server, browser, tmp
                                   | {f"{name}/{i}.png": png_bytes(120 + 10 * k + i, size=28, mode="L")
                                      for k, name in enumerate(ZIP_PAYLOADS[2:]) for i in range(12)}))
     url = server
-    with new_page(browser) as page:
+    with visitor_tab(visitors) as page:
         dialogs, requests = [], []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("request", lambda r: requests.append(r.url) if ":9/" in r.url or "127.0.0.1:9" in r.url else None)
