@@ -37,7 +37,8 @@ data = load_dataset("mnist", Path(sys.argv[1]), download=False)
 cfg = TrainConfig(epochs=float(sys.argv[2]), batch_size=128, val_size=0, eval_every_s=1e9, precision="fp32",
                   probe_every_s=None, grad_norm_every=0)
 print("ready", flush=True)
-sys.stdin.readline()  # every process loaded its data: start together
+if sys.stdin.readline().strip() != "go":  # every process loaded its data: start together (or not at all)
+    sys.exit(1)
 start = time.time()
 result = train(build_model(PRESETS["tutorial"], seed=0), data, cfg, evaluate_test=False)
 print(json.dumps({"start": start, "end": time.time(), "images": result.images_per_s * result.seconds}))
@@ -49,38 +50,44 @@ def run_at_once(count: int, spin: int, data_dir: str, epochs: float) -> dict:
     env.pop("OMP_WAIT_POLICY", None)
     procs = [subprocess.Popen([sys.executable, "-c", CHILD, data_dir, str(epochs)], env=env, text=True,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in range(count)]
-    for p in procs:
-        if p.stdout.readline().strip() != "ready":
-            raise SystemExit(f"a training process failed to start: {p.communicate()}")
-    for p in procs:
-        p.stdin.write("go\n")
-        p.stdin.flush()
-    runs = []
-    for p in procs:
-        out, _ = p.communicate()
-        if p.returncode:
-            raise SystemExit(f"a training process failed (status {p.returncode})")
-        runs.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        for p in procs:
+            if p.stdout.readline().strip() != "ready":
+                raise SystemExit("a training process failed to start")
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        runs = []
+        for p in procs:
+            out, _ = p.communicate()
+            if p.returncode:
+                raise SystemExit(f"a training process failed (status {p.returncode})")
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+    finally:  # none left training after a failure
+        for p in procs:
+            p.kill()
     seconds = max(r["end"] for r in runs) - min(r["start"] for r in runs)
     return {"seconds": round(seconds, 2), "images_per_s": round(sum(r["images"] for r in runs) / seconds, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", "../shared/data"))
+    parser.add_argument("--data-dir", default=None, help="the datasets' folder (default: CNN_PLAYGROUND_DATA_DIR's)")
     parser.add_argument("--processes", default="1,2,3", help="comma-separated counts of processes training at once")
-    parser.add_argument("--epochs", type=float, default=0.1, help="each process's training (0.1: 5,800 images)")
+    parser.add_argument("--epochs", type=float, default=0.1, help="each process's training (0.1: 47 steps of 128 images)")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args(argv)
 
     from cnn_core.base.process import OPENMP_SPIN
+    from cnn_core.data.loading import default_data_dir
 
+    data_dir = str(args.data_dir or default_data_dir())
     rows = []
     for count in (int(c) for c in args.processes.split(",")):
         best: dict[str, dict] = {}
         for _ in range(args.repeats):
             for name, spin in (("libgomp_default", LIBGOMP_DEFAULT_SPIN), ("playground", OPENMP_SPIN)):
-                figure = run_at_once(count, spin, args.data_dir, args.epochs)
+                figure = run_at_once(count, spin, data_dir, args.epochs)
                 if name not in best or figure["seconds"] < best[name]["seconds"]:
                     best[name] = figure
         rows.append({"processes": count, **best,

@@ -116,14 +116,35 @@ def visitors_context(browser, server: str):
     page of a tab cost 4.8-5 CPU-seconds in a new context and 2.6-3.1 in a tab of this one (Chromium 156, the
     2-core machine, the Train page; ``--process-per-site`` keeps the site's pages in one renderer, and a tab on the
     server's health URL keeps that renderer alive between tests). What a visitor keeps is still the test's own: a
-    new tab has no sessionStorage (where the app keeps a tab's workspace code), the cookies are cleared after each
-    test (the ``visitors`` fixture), and the app keeps nothing in localStorage (Streamlit keeps display preferences).
+    new tab has no sessionStorage (where the app keeps a tab's workspace code), and after each test the cookies and
+    every origin's localStorage (where Streamlit keeps the sidebar's state) are cleared (:func:`forget_visits`).
+    One renderer then serves every such tab of the session: a test that crashes it fails the tests after it too.
     A test with several visitors at once gives each a context of its own (:func:`new_page`): tabs of one site share
     one renderer here, and four students' tabs took 54 s instead of 46 s, each waiting for the others' drawing.
     """
     with new_page(browser) as keeper:
         keeper.goto(f"{server}/_stcore/health")
         yield keeper.context
+
+
+def forget_visits(context) -> None:
+    """Clear what a test's visitors left in :func:`visitors_context`'s context: cookies, and localStorage of every
+    origin (the servers of other tests' included, whose ports a later server may get); fails if any stays."""
+    context.clear_cookies()
+
+    def kept() -> list[str]:
+        return [o["origin"] for o in context.storage_state()["origins"] if o.get("localStorage")]
+
+    if left := kept():
+        cdp = context.new_cdp_session(context.pages[0])  # the keeper's tab: the context's storage
+        try:
+            for origin in left:
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "local_storage"})
+        finally:
+            cdp.detach()
+    if left := kept():
+        pytest.fail(f"localStorage of {left} outlived the test's visit: the next test's visitor would find it",
+                    pytrace=False)
 
 
 @contextlib.contextmanager

@@ -462,14 +462,17 @@ def shared_context(browser, server):
 
 @pytest.fixture
 def visitors(shared_context):
-    """The shared context, for a test that opens visitors' tabs (tests/browsing.visitor_tab); cookies cleared after."""
+    """The shared context, for a test that opens visitors' tabs (tests/browsing.visitor_tab); what they kept in it
+    (cookies, localStorage) is cleared after the test (tests/browsing.forget_visits)."""
+    from browsing import forget_visits
+
     yield shared_context
-    shared_context.clear_cookies()
+    forget_visits(shared_context)
 
 
 @pytest.fixture
 def page(visitors):
-    """A fresh visitor's page in Chromium: a new tab, its own Streamlit session and workspace, no cookies."""
+    """A fresh visitor's page in Chromium: a new tab, its own Streamlit session and workspace, nothing kept."""
     from browsing import visitor_tab
 
     with visitor_tab(visitors) as tab:

@@ -6,8 +6,9 @@ exist to train, so they call :func:`keep_freed_memory` first. The library code
 app's server keeps glibc's defaults (see below). The one exception is
 :func:`calm_idle_threads`, which ``cnn_core/__init__.py`` calls: it only works
 before torch is loaded, so it runs at the package's import, in every process
-that uses it (server, command line, Ray worker, test). Imports neither torch
-nor Streamlit.
+that imports cnn_core before torch (the servers, the command line, Ray
+workers, the tests; tests/core/test_training.py follows each entry point to
+torch's first import). Imports neither torch nor Streamlit.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import ctypes
 import ctypes.util
 import os
 import platform
-import sys
 
 # Rounds an idle OpenMP thread of torch's spins before it sleeps (GOMP_SPINCOUNT; libgomp's own default is 300,000).
 OPENMP_SPIN = 1000
 
 
-def calm_idle_threads() -> bool:
+def calm_idle_threads() -> None:
     """Let torch's idle CPU threads sleep almost at once instead of spinning, unless the operator chose otherwise.
 
     torch's Linux wheels run their CPU kernels on libgomp, which keeps a thread
@@ -35,13 +35,12 @@ def calm_idle_threads() -> bool:
     default as with 1,000 rounds, and one alone the same either way.
 
     Sets ``GOMP_SPINCOUNT`` (inherited by child processes) unless it or
-    ``OMP_WAIT_POLICY`` is already set. libgomp reads it once, when torch loads
-    it: returns whether torch was not yet loaded in this process, so the
-    setting is in force here.
+    ``OMP_WAIT_POLICY`` is already set: an operator's choice stands. libgomp
+    reads it once, when torch loads it, so a process that loaded torch before
+    this call keeps libgomp's default.
     """
     if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
         os.environ["GOMP_SPINCOUNT"] = str(OPENMP_SPIN)
-    return "torch" not in sys.modules
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
