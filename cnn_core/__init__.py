@@ -5,19 +5,8 @@ Streamlit, so the same code serves the command line (``python -m cnn_core``),
 the tests and the benchmarks.
 """
 
-from cnn_core.base.process import calm_idle_threads
-
-calm_idle_threads()  # before anything loads torch: it only counts then (cnn_core/base/process.py)
-
-from cnn_core.base.errors import ArchitectureError, DataError, ModelFileError, PlaygroundError  # noqa: E402
-from cnn_core.nn.architecture import (  # noqa: E402
-    PRESETS,
-    Architecture,
-    Layer,
-    fully_connected_comparison,
-    layer_table,
-    totals,
-)
+from cnn_core.base.errors import ArchitectureError, DataError, ModelFileError, PlaygroundError
+from cnn_core.nn.architecture import PRESETS, Architecture, Layer, fully_connected_comparison, layer_table, totals
 
 __all__ = [
     "Architecture", "ArchitectureError", "DataError", "Layer", "ModelFileError", "PRESETS",

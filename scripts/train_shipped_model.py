@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 from cnn_core import PRESETS  # noqa: E402
 from cnn_core.base.process import keep_freed_memory  # noqa: E402
 from cnn_core.data.loading import load_dataset  # noqa: E402
@@ -32,8 +34,6 @@ def main() -> int:
     parser.add_argument("--out", default=str(SHIPPED_MODEL))
     args = parser.parse_args()
     keep_freed_memory()  # this process exists to train
-    import torch  # after cnn_core, whose import calms torch's idle threads (cnn_core/base/process.py)
-
     torch.manual_seed(RECIPE.seed)
     data = load_dataset("mnist", args.data_dir, download=False)
     model = build_model(PRESETS["tutorial"])

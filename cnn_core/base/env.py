@@ -1,9 +1,7 @@
 """Every environment variable the playground reads, in one table, each parsed and checked against its range.
 
 This is the only module that reads ``os.environ`` for the playground's own
-settings (Ray's ``RAY_AUTH_MODE`` included, for the hint it gives). libgomp's
-``GOMP_SPINCOUNT`` and ``OMP_WAIT_POLICY`` are not the playground's: they are
-only looked at, and the first set, by :func:`cnn_core.base.process.calm_idle_threads`. A value
+settings (Ray's ``RAY_AUTH_MODE`` included, for the hint it gives). A value
 that does not parse or lies outside its range raises :class:`SettingError`,
 which names the variable, what it got and what it takes; the app shows it on
 every page and logs it once, the command line exits with status 2. Nothing

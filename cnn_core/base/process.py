@@ -3,45 +3,15 @@
 The command line's ``train`` and ``bench`` and ``scripts/train_shipped_model.py``
 exist to train, so they call :func:`keep_freed_memory` first. The library code
 (the trainer, the jobs) never changes process-wide settings by itself, and the
-app's server keeps glibc's defaults (see below). The one exception is
-:func:`calm_idle_threads`, which ``cnn_core/__init__.py`` calls: it only works
-before torch is loaded, so it runs at the package's import, in every process
-that imports cnn_core before torch (the servers, the command line, Ray
-workers, the tests; tests/core/test_training.py follows each entry point to
-torch's first import). Imports neither torch nor Streamlit.
+app's server keeps glibc's defaults (see below). Imports neither torch nor
+Streamlit.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import platform
-
-# Rounds an idle OpenMP thread of torch's spins before it sleeps (GOMP_SPINCOUNT; libgomp's own default is 300,000).
-OPENMP_SPIN = 1000
-
-
-def calm_idle_threads() -> None:
-    """Let torch's idle CPU threads sleep almost at once instead of spinning, unless the operator chose otherwise.
-
-    torch's Linux wheels run their CPU kernels on libgomp, which keeps a thread
-    that finished its share of a layer spinning for 300,000 rounds before it
-    sleeps. Alone on the machine that is harmless; beside another busy process
-    (a second training process, a Ray worker, the student's own browser, a test
-    worker) the spinning threads take the cores the others need. Measured with
-    ``python -m benchmarks.bench_threads`` on the 2-core machine: two processes
-    training the tutorial network at once took about twice as long with the
-    default as with 1,000 rounds, and one alone the same either way.
-
-    Sets ``GOMP_SPINCOUNT`` (inherited by child processes) unless it or
-    ``OMP_WAIT_POLICY`` is already set: an operator's choice stands. libgomp
-    reads it once, when torch loads it, so a process that loaded torch before
-    this call keeps libgomp's default.
-    """
-    if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
-        os.environ["GOMP_SPINCOUNT"] = str(OPENMP_SPIN)
-
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 _allocator_tuned = False
