@@ -63,9 +63,10 @@ RAM_MIN_AVAILABLE = 4 * 2**30  # and /dev/shm's files are memory: the machine's 
 
 def _memory_available() -> int:
     try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
     return 0
