@@ -56,7 +56,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from load_test import CHROMIUM_ARGS, EN, start_server  # noqa: E402
+from benchmarks.load_test import CHROMIUM_ARGS, EN, start_server  # noqa: E402
 
 PROGRESS = "[data-testid='stProgress']"
 FIRST_POINT = ".st-key-live_curves .scatterlayer .trace path.point"  # a marker Plotly drew on the live plot

@@ -58,6 +58,17 @@ def test_the_engine_imports_without_streamlit_at_run_time():
     assert out.returncode == 0, out.stderr
 
 
+@pytest.mark.slow  # Ray's client among them: a few seconds of imports
+def test_every_benchmark_imports_as_the_readme_runs_it():
+    # `python -m benchmarks.NAME` (README, "Benchmarks"): one benchmark once imported a sibling by its bare name,
+    # which only worked from inside benchmarks/.
+    names = sorted(p.stem for p in (REPO / "benchmarks").glob("*.py") if p.stem != "__init__")
+    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module('benchmarks.' + name)"
+    out = subprocess.run([sys.executable, "-c", code, *names], cwd=REPO, capture_output=True, text=True,
+                         timeout=TIMEOUT)
+    assert len(names) >= 10 and out.returncode == 0, out.stderr[-2000:]
+
+
 def test_summary_runs_without_importing_torch():
     code = ("import sys; from cnn_core.cli.main import main; rc = main(['summary', '--json']); "
             "assert rc == 0; assert 'torch' not in sys.modules, 'summary imported torch'")
