@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import math
 from decimal import Decimal, localcontext
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol, get_group_symbol
@@ -101,6 +101,17 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
 
 def format_percent(fraction: float, lang: str, decimals: int = 2) -> str:
     """``0.995`` → ``99,50 %`` (es) or ``99.50%`` (en): the language's own percent pattern."""
+    if type(fraction) is float:  # kept: a live plot's hover texts are the same hundreds of values every second
+        return _percent_of_float(fraction, lang, decimals)
+    return _percent_text(fraction, lang, decimals)
+
+
+@lru_cache(maxsize=8192)
+def _percent_of_float(fraction: float, lang: str, decimals: int) -> str:
+    return _percent_text(fraction, lang, decimals)
+
+
+def _percent_text(fraction, lang: str, decimals: int) -> str:
     if not math.isfinite(fraction):
         return format_number(fraction, lang)
     exact, precision = _exact(fraction, decimals + 2)

@@ -67,6 +67,23 @@ def test_no_pooling_means_no_after_pooling_text():
     assert not inside.exception
 
 
+def test_the_diagrams_failing_block_is_drawn_after_the_last_layer_with_its_label_under_it():
+    """The red box of the block that breaks comes after every layer's box, in the row of labels it was given
+    (it was once drawn back among the earlier layers: a loop variable had replaced the label positions)."""
+    from ui.charts.figures import network_diagram
+
+    for preset in ("tutorial", "dense", "small"):
+        layers = layer_table(PRESETS[preset])
+        fig = network_diagram(layers, {layer.name: layer.name for layer in layers}, "d", failed="✗ block 9")
+        *boxes, failed = fig.data
+        assert failed.line.color == "#d62728" and failed.hovertext == "✗ block 9"
+        assert min(failed.x) > max(x for box in boxes for x in box.x), preset
+        label = fig.layout.annotations[-1]
+        assert label.text == "<b>✗ block 9</b>" and label.x == min(failed.x)
+        previous = fig.layout.annotations[len(layers) - 1]  # the last layer's label, in the other row
+        assert previous.yshift != label.yshift and previous.x < label.x
+
+
 def test_misclassified_images_keep_square_pixels():
     import torch
 

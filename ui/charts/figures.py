@@ -90,37 +90,50 @@ def title_lines(text: str, width: int = TITLE_CHARS) -> list[str]:
     return lines
 
 
-def localised(fig: go.Figure) -> go.Figure:
-    """Axes, hover labels and value texts written with the session's decimal and grouping marks; titles start
-    below the toolbar's row (on a phone it spans most of the width and covered them)."""
-    fig.update_layout(separators=separators())
-    return below_toolbar(fig)
+def figure(data, layout: dict) -> go.Figure:
+    """The figure of ``data`` (traces) and ``layout`` (a dict), validated once, in the session's language.
+
+    Every chart of the app goes through here: axes, hover labels and value texts written with the session's
+    decimal and grouping marks (``separators``), and titles below the toolbar's row (:func:`toolbar_room`).
+    Plotly validates a figure at every change, and a change to a figure that holds traces costs several
+    milliseconds (``update_layout``, ``add_trace``, each ``add_vline`` more than the last): built from
+    plain dicts in one go, the live plot the Train page redraws once a second for every visitor watching a
+    training costs a few milliseconds instead of tens (README, "Benchmarks": ``benchmarks/bench_figures.py``).
+    """
+    return go.Figure(data=data, layout=toolbar_room({**layout, "separators": separators()}))
 
 
-def below_toolbar(fig: go.Figure) -> go.Figure:
-    """Room above the plot for the toolbar and, under it, the figure's title or its top row of subplot titles;
-    the figure grows by what its top margin grew, so the plot keeps its size."""
-    top_titles = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.yanchor == "bottom"
-                  and a.y is not None and a.y >= 0.999 and not a.showarrow]
-    has_title = bool(fig.layout.title.text)
+def toolbar_room(layout: dict) -> dict:
+    """``layout`` with room above the plot for the toolbar and, under it, the figure's title or its top row of
+    subplot titles (on a phone the toolbar spans most of the width and covered them); the figure grows by what
+    its top margin grew, so the plot keeps its size."""
+    top_titles = [a for a in layout.get("annotations") or () if a.get("yref") == "paper"
+                  and a.get("yanchor") == "bottom" and a.get("y") is not None and a["y"] >= 0.999
+                  and not a.get("showarrow")]
+    title = layout.get("title") or {}
+    title = {"text": title} if isinstance(title, str) else dict(title)
+    has_title = bool(title.get("text"))
     if not has_title and not top_titles:
-        return fig
+        return layout
+    layout = dict(layout)
     lines = 1
-    if has_title and "<" not in fig.layout.title.text:  # a long title in lines that fit a phone's width
-        wrapped = title_lines(fig.layout.title.text)
-        fig.update_layout(title_text="<br>".join(wrapped))
+    if has_title and "<" not in title["text"]:  # a long title in lines that fit a phone's width
+        wrapped = title_lines(title["text"])
+        title["text"] = "<br>".join(wrapped)
         lines = len(wrapped)
-    margin = fig.layout.margin.t if fig.layout.margin.t is not None else 100  # Plotly's default top margin
+    margin = dict(layout.get("margin") or {})
+    top = margin["t"] if margin.get("t") is not None else 100  # Plotly's default top margin
     wanted = TOOLBAR_PX + TITLE_PX * (lines * has_title + bool(top_titles)) + (lines - 1) * TITLE_PX // 2
     if has_title:  # its top edge right under the toolbar, above any subplot titles
         # Plotly places a title of several lines half a line per extra line higher than its anchor: pushed down by that
-        fig.update_layout(title=dict(yref="container", y=1, yanchor="top",
-                                     pad=dict(t=TOOLBAR_PX + (lines - 1) * TITLE_PX // 2)))
-    if margin < wanted:
-        fig.update_layout(margin=dict(t=wanted))
-        if fig.layout.height is not None:
-            fig.update_layout(height=fig.layout.height + wanted - margin)
-    return fig
+        title.update(yref="container", y=1, yanchor="top",
+                     pad={**title.get("pad", {}), "t": TOOLBAR_PX + (lines - 1) * TITLE_PX // 2})
+        layout["title"] = title
+    if top < wanted:
+        layout["margin"] = {**margin, "t": wanted}
+        if layout.get("height") is not None:
+            layout["height"] += wanted - top
+    return layout
 
 
 def _box_extent(layer: Layer, max_side: int) -> float:
@@ -164,7 +177,7 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
     """
     names = names or {layer.name: layer.name for layer in layers}
     sizes = sizes or {}
-    fig = go.Figure()
+    data, annotations = [], []
     max_side = max(max(layer.output_shape[:2]) for layer in layers if len(layer.output_shape) == 3)
     labels = [(names[layer.name], sizes.get(layer.name, "×".join(map(str, layer.output_shape)))) for layer in layers]
     extents = [_box_extent(layer, max_side) for layer in layers]
@@ -185,81 +198,118 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                    [height, height, height + dy, height + dy, height])
             side = ([x + depth, x + depth + dx, x + depth + dx, x + depth, x + depth],
                     [0, dy, height + dy, height, 0])
-            for (xs, ys), opacity in ((front, 0.9), (top, 0.6), (side, 0.45)):
-                fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color=color),
-                                         fillcolor=color, opacity=opacity, hoverinfo="text",
-                                         hovertext=text, showlegend=False, name=layer.name))
+            data += [go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
+                                opacity=opacity, hoverinfo="text", hovertext=text, showlegend=False, name=layer.name)
+                     for (xs, ys), opacity in ((front, 0.9), (top, 0.6), (side, 0.45))]
             label = sizes.get(layer.name, f"{h}×{w}×{c}")
         else:
             n = layer.output_shape[0]
             height = 0.5 + 3.5 * min(1.0, math.log10(n + 1) / 4)
-            fig.add_trace(go.Scatter(x=[x, x + 0.3, x + 0.3, x, x], y=[0, 0, height, height, 0],
-                                     fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
-                                     hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
+            data.append(go.Scatter(x=[x, x + 0.3, x + 0.3, x, x], y=[0, 0, height, height, 0],
+                                   fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
+                                   hoverinfo="text", hovertext=text, showlegend=False, name=layer.name))
             label = sizes.get(layer.name, str(n))
-        row = len(fig.layout.annotations) % 2  # two rows of labels (see _label_positions)
-        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{names[layer.name]}</b><br>{label}",
-                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10))
+        row = len(annotations) % 2  # two rows of labels (see _label_positions)
+        annotations.append(dict(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{names[layer.name]}</b><br>{label}",
+                                showarrow=False, xanchor="left", yanchor="top", font=dict(size=10)))
     if failed is not None:
         x = xs[-1]
-        fig.add_trace(go.Scatter(x=[x, x + 1.2, x + 1.2, x, x], y=[0, 0, 2, 2, 0], fill="toself", mode="lines",
-                                 line=dict(color="#d62728", dash="dash", width=2), fillcolor="rgba(214,39,40,0.12)",
-                                 hoverinfo="text", hovertext=failed, showlegend=False))
-        fig.add_annotation(x=x + 0.6, y=1.0, text="✗", showarrow=False, font=dict(size=22, color="#d62728"))
+        data.append(go.Scatter(x=[x, x + 1.2, x + 1.2, x, x], y=[0, 0, 2, 2, 0], fill="toself", mode="lines",
+                               line=dict(color="#d62728", dash="dash", width=2), fillcolor="rgba(214,39,40,0.12)",
+                               hoverinfo="text", hovertext=failed, showlegend=False))
+        annotations.append(dict(x=x + 0.6, y=1.0, text="✗", showarrow=False, font=dict(size=22, color="#d62728")))
         row = len(layers) % 2  # the next row in the alternation (_label_positions kept it clear)
-        fig.add_annotation(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{failed}</b>",
-                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#d62728"))
-    fig.update_layout(title=title, height=370, margin=dict(l=10, r=10, t=40, b=95),
-                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
-                      plot_bgcolor="rgba(0,0,0,0)")
-    return localised(fig)
+        annotations.append(dict(x=x, y=-0.35, yshift=-LABEL_ROW_PX * row, text=f"<b>{failed}</b>", showarrow=False,
+                                xanchor="left", yanchor="top", font=dict(size=10, color="#d62728")))
+    return figure(data, dict(title=title, height=370, margin=dict(l=10, r=10, t=40, b=95), annotations=annotations,
+                             xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
+                             plot_bgcolor="rgba(0,0,0,0)"))
+
+
+def panels(rows: int, cols: int, titles=(), vertical_spacing: float | None = None,
+           horizontal_spacing: float | None = None) -> dict:
+    """The layout ``plotly.subplots.make_subplots`` gives a grid of panels (axes and their titles), as a dict.
+
+    For :func:`figure`, which validates a figure once: make_subplots, and a ``row=…, col=…`` call per trace or
+    line after it, were most of the live plot's cost. Panel ``i`` (row by row, from 0) uses the axes
+    :func:`panel_axes` names. Spacings are fractions of the figure, by default make_subplots's (0.3 / rows,
+    0.2 / cols), and so are the titles (16 px, centred above each panel).
+    """
+    vertical_spacing = 0.3 / rows if vertical_spacing is None else vertical_spacing
+    horizontal_spacing = 0.2 / cols if horizontal_spacing is None else horizontal_spacing
+    height = (1 - vertical_spacing * (rows - 1)) / rows
+    width = (1 - horizontal_spacing * (cols - 1)) / cols
+    layout: dict = {}
+    annotations = []
+    for i in range(rows * cols):
+        row, col = divmod(i, cols)
+        x0 = col * (width + horizontal_spacing)
+        y1 = 1 - row * (height + vertical_spacing)
+        x, y = panel_axes(i)
+        layout[f"xaxis{i + 1 if i else ''}"] = {"anchor": y, "domain": [x0, x0 + width]}
+        layout[f"yaxis{i + 1 if i else ''}"] = {"anchor": x, "domain": [max(y1 - height, 0.0), y1]}
+        if i < len(titles):
+            annotations.append({"font": {"size": 16}, "showarrow": False, "text": titles[i], "x": x0 + width / 2,
+                                "xanchor": "center", "xref": "paper", "y": y1, "yanchor": "bottom", "yref": "paper"})
+    layout["annotations"] = annotations
+    return layout
+
+
+def panel_axes(i: int) -> tuple[str, str]:
+    """The x and y axes of panel ``i`` of :func:`panels` ('x', 'y'; 'x2', 'y2'; …)."""
+    return f"x{i + 1 if i else ''}", f"y{i + 1 if i else ''}"
+
+
+def vline(x: float, panel: int, **line) -> dict:
+    """A vertical line at ``x`` across panel ``panel``'s whole height (Plotly's add_vline, as one shape)."""
+    xref, yref = panel_axes(panel)
+    return {"type": "line", "x0": x, "x1": x, "xref": xref, "y0": 0, "y1": 1, "yref": f"{yref} domain",
+            "line": line}
 
 
 def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None = None) -> go.Figure:
     """Loss (top) and accuracy (below) against step: training smoothed, validation as points.
 
     One above the other: side by side, a phone's width left each panel too narrow and their axes collided."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=2, cols=1, subplot_titles=(labels["loss"], labels["accuracy"]), vertical_spacing=0.16)
+    layout = panels(2, 1, (labels["loss"], labels["accuracy"]), vertical_spacing=0.16)
+    top, bottom = {"xaxis": "x", "yaxis": "y"}, {"xaxis": "x2", "yaxis": "y2"}
+    data, shapes = [], []
     if steps:
         xs = [s.step for s in steps]
-        fig.add_trace(go.Scatter(x=xs, y=_smooth([s.loss for s in steps]), name=labels["train"],
-                                 line=dict(color="#4c78a8")), 1, 1)
+        data.append(go.Scatter(x=xs, y=_smooth([s.loss for s in steps]), name=labels["train"],
+                               line=dict(color="#4c78a8"), **top))
         smooth = _smooth([s.accuracy for s in steps])
-        fig.add_trace(go.Scatter(x=xs, y=smooth, name=labels["train"], line=dict(color="#4c78a8"), showlegend=False,
-                                 **percent_hover(smooth, f"{labels['step']} %{{x}}<br>")), 2, 1)
+        data.append(go.Scatter(x=xs, y=smooth, name=labels["train"], line=dict(color="#4c78a8"), showlegend=False,
+                               **percent_hover(smooth, f"{labels['step']} %{{x}}<br>"), **bottom))
     if evals:
         xs = [e.step for e in evals]
-        fig.add_trace(go.Scatter(x=xs, y=[e.loss for e in evals], name=labels["validation"],
-                                 mode="lines+markers", line=dict(color="#e45756")), 1, 1)
+        data.append(go.Scatter(x=xs, y=[e.loss for e in evals], name=labels["validation"],
+                               mode="lines+markers", line=dict(color="#e45756"), **top))
         accuracy = [e.accuracy for e in evals]
-        fig.add_trace(go.Scatter(x=xs, y=accuracy, name=labels["validation"], mode="lines+markers",
-                                 line=dict(color="#e45756"), showlegend=False,
-                                 **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>")), 2, 1)
+        data.append(go.Scatter(x=xs, y=accuracy, name=labels["validation"], mode="lines+markers",
+                               line=dict(color="#e45756"), showlegend=False,
+                               **percent_hover(accuracy, f"{labels['step']} %{{x}}<br>"), **bottom))
+    x_axis = {"title": {"text": labels["step"]}, **(step_axis(steps[0].step, steps[-1].step) if steps else {})}
+    y_axes = [{"automargin": True}, {**percent_axis(), "automargin": True}]  # accuracy: the whole scale
     if not steps and not evals:  # before a first run: both panels' axes (Plotly leaves a panel with no trace blank)
-        for row in (1, 2):
-            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), row, 1)
-        fig.update_yaxes(range=[0, 3], row=1, col=1)  # a loss scale, not Plotly's empty default of −1 to 4
-        fig.update_xaxes(rangemode="nonnegative")  # no negative steps
+        data += [go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip", **axes) for axes in (top, bottom)]
+        y_axes[0]["range"] = [0, 3]  # a loss scale, not Plotly's empty default of −1 to 4
+        x_axis["rangemode"] = "nonnegative"  # no negative steps
     if nan_step is not None:
-        for row in (1, 2):
-            fig.add_vline(x=nan_step, line=dict(color="red", dash="dash"), row=row, col=1)
-        fig.add_annotation(x=nan_step, y=1, yref="paper", text="NaN", showarrow=False,
-                           font=dict(color="red"), xref="x")
+        shapes += [vline(nan_step, panel, color="red", dash="dash") for panel in (0, 1)]
+        layout["annotations"].append(dict(x=nan_step, y=1, yref="paper", text="NaN", showarrow=False,
+                                          font=dict(color="red"), xref="x"))
     for step, epoch in epoch_marks(steps):
-        for row in (1, 2):
-            fig.add_vline(x=step, line=dict(color="#9aa5b1", dash="dot", width=1), row=row, col=1)
-        fig.add_annotation(x=step, y=1.0, yref="y domain", xref="x", text=f"{labels.get('epoch', '')} {epoch}",
-                           showarrow=False, xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785"))
-
-    fig.update_xaxes(title_text=labels["step"], **(step_axis(steps[0].step, steps[-1].step) if steps else {}))
-    fig.update_yaxes(percent_axis(), row=2, col=1)  # the whole scale: 15 % is not "high"
-    fig.update_yaxes(automargin=True)  # room for "1,5" at the left edge (a 10 px margin cut it to ",5")
+        shapes += [vline(step, panel, color="#9aa5b1", dash="dot", width=1) for panel in (0, 1)]
+        layout["annotations"].append(dict(x=step, y=1.0, yref="y domain", xref="x",
+                                          text=f"{labels.get('epoch', '')} {epoch}", showarrow=False,
+                                          xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785")))
+    for name, axis in (("xaxis", x_axis), ("xaxis2", x_axis), ("yaxis", y_axes[0]), ("yaxis2", y_axes[1])):
+        layout[name].update(axis)
     # The legend under the panels, in one row: at its default place on the right it took half a phone's width.
-    fig.update_layout(height=600, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves",
-                      legend=dict(orientation="h", x=0, xanchor="left", y=-0.12, yanchor="top"))
-    return localised(fig)
+    layout.update(shapes=shapes, height=600, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves",
+                  legend=dict(orientation="h", x=0, xanchor="left", y=-0.12, yanchor="top"))
+    return figure(data, layout)
 
 
 MAX_EPOCH_MARKS = 10  # a small dataset passes hundreds of times in a minute: a line for each hid the curves
@@ -291,68 +341,63 @@ def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
 def probabilities(probs: list[float], classes: list[str], title: str) -> go.Figure:
     best = probs.index(max(probs))
     colors = ["#e45756" if i == best else "#4c78a8" for i in range(len(probs))]
-    fig = go.Figure(go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
-                           text=[pct(p, 0) for p in probs], texttemplate="%{text}", textposition="outside",
-                           customdata=[pct(p) for p in probs], hovertemplate="%{x}: %{customdata}<extra></extra>"))
-    fig.update_layout(title=title, height=280, yaxis=percent_axis(top=1.15),
-                      margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category"))
-    return localised(fig)
+    bars = go.Bar(x=[text_label(c) for c in classes], y=probs, marker_color=colors,
+                  text=[pct(p, 0) for p in probs], texttemplate="%{text}", textposition="outside",
+                  customdata=[pct(p) for p in probs], hovertemplate="%{x}: %{customdata}<extra></extra>")
+    return figure([bars], dict(title=title, height=280, yaxis=percent_axis(top=1.15),
+                               margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category")))
 
 
 def heatmap(values: torch.Tensor, title: str = "", colorscale: str = "gray", height: int = 260,
             text: bool = False, zmid: float | None = None) -> go.Figure:
     z = values.detach().float().tolist()
-    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False, zmid=zmid,
-                               texttemplate="%{z:.2f}" if text else None))
-    fig.update_layout(title=text_label(title), height=height, margin=dict(l=5, r=5, t=30 if title else 5, b=5),
-                      yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
-                      xaxis=dict(visible=False))
-    return localised(fig)
+    cells = go.Heatmap(z=z, colorscale=colorscale, showscale=False, zmid=zmid,
+                       texttemplate="%{z:.2f}" if text else None)
+    return figure([cells], dict(title=text_label(title), height=height,
+                                margin=dict(l=5, r=5, t=30 if title else 5, b=5),
+                                yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
+                                xaxis=dict(visible=False)))
 
 
 def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=matrix.tolist(), x=[text_label(c) for c in classes], y=[text_label(c) for c in classes],
-                               colorscale="Blues", texttemplate="%{z:,}"))
-    fig.update_layout(title=labels["title"], height=420, xaxis=dict(title=labels["predicted"], type="category"),
-                      yaxis=dict(title=labels["true"], autorange="reversed", type="category"),
-                      margin=dict(l=10, r=10, t=40, b=10))
-    return localised(fig)
+    names = [text_label(c) for c in classes]
+    cells = go.Heatmap(z=matrix.tolist(), x=names, y=names, colorscale="Blues", texttemplate="%{z:,}")
+    return figure([cells], dict(title=labels["title"], height=420,
+                                xaxis=dict(title=labels["predicted"], type="category"),
+                                yaxis=dict(title=labels["true"], autorange="reversed", type="category"),
+                                margin=dict(l=10, r=10, t=40, b=10)))
 
 
 def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.Figure:
     """uint8 (N, C, H, W) images in a grid with a caption under each, square pixels (a 28×28 stays square)."""
-    from plotly.subplots import make_subplots
-
     n = len(images)
     rows = max(1, math.ceil(n / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[text_label(c) for c in captions],
-                        vertical_spacing=0.08)
+    layout = panels(rows, cols, [text_label(c) for c in captions], vertical_spacing=0.08)
+    data = []
     for i in range(n):
         img = images[i]
+        x, y = panel_axes(i)
         if img.shape[0] == 1:
-            trace = go.Heatmap(z=img[0].tolist(), colorscale="gray", showscale=False)
+            data.append(go.Heatmap(z=img[0].tolist(), colorscale="gray", showscale=False, xaxis=x, yaxis=y))
         else:
-            trace = go.Image(z=img.permute(1, 2, 0).tolist())
-        fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+            data.append(go.Image(z=img.permute(1, 2, 0).tolist(), xaxis=x, yaxis=y))
     for i in range(rows * cols):  # each image's y axis follows its own x axis: no stretching
-        fig.update_yaxes(scaleanchor=f"x{i + 1 if i else ''}", row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5))
-    fig.update_annotations(font_size=10)
-    return localised(fig)
+        x, y = panel_axes(i)
+        layout[f"xaxis{i + 1 if i else ''}"].update(visible=False, constrain="domain")
+        layout[f"yaxis{i + 1 if i else ''}"].update(visible=False, autorange="reversed", constrain="domain",
+                                                    scaleanchor=x)
+    for caption in layout["annotations"]:
+        caption["font"] = {"size": 10}
+    return figure(data, dict(layout, height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5)))
 
 
 def loss_curves(train: list[float], val: list[float], labels: dict[str, str]) -> go.Figure:
     """Training and validation loss per epoch (1, 2, ...): the overfitting exercise's two curves."""
     epochs = list(range(1, len(train) + 1))
-    fig = go.Figure([go.Scatter(x=epochs, y=train, name=labels["train_epoch"], mode="lines+markers",
-                                line=dict(color="#4c78a8")),
-                     go.Scatter(x=epochs, y=val, name=labels["validation"], mode="lines+markers",
-                                line=dict(color="#e45756"))])
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), title=labels["loss"],
-                      xaxis=dict(title=labels["epoch"], dtick=1), yaxis=dict(tickformat=".2f"))
-    return localised(fig)
+    data = [go.Scatter(x=epochs, y=train, name=labels["train_epoch"], mode="lines+markers", line=dict(color="#4c78a8")),
+            go.Scatter(x=epochs, y=val, name=labels["validation"], mode="lines+markers", line=dict(color="#e45756"))]
+    return figure(data, dict(height=280, margin=dict(l=10, r=10, t=30, b=10), title=labels["loss"],
+                             xaxis=dict(title=labels["epoch"], dtick=1), yaxis=dict(tickformat=".2f")))
 
 
 def step_axis(first: int, last: int) -> dict:

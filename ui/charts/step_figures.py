@@ -78,11 +78,14 @@ def shown_cells(h: int, w: int) -> list:
 SHOWN_CELL = "(%{customdata[0]}, %{customdata[1]})"  # a hover's cell, counted from 1: needs shown_cells
 
 
-def _square_axes(fig: go.Figure, height: int, width: int, row=None, col=None) -> None:
-    """Square pixels, row 0 at the top, the whole map in view even where it is still empty."""
-    fig.update_xaxes(range=[-0.5, width - 0.5], visible=False, constrain="domain", row=row, col=col)
-    fig.update_yaxes(range=[height - 0.5, -0.5], visible=False, scaleanchor="x" if row is None else None,
-                     constrain="domain", row=row, col=col)
+def _square_axes(height: int, width: int, pad: float = 0) -> dict:
+    """The layout's axes for a map: square pixels, row 0 at the top, the whole map (and ``pad`` cells around it)
+    in view even where it is still empty.
+
+    Every figure here is built in one ``go.Figure(data, layout)``: Plotly validates a figure at every change,
+    and each change to one that holds traces costs milliseconds (``benchmarks/bench_figures.py``)."""
+    return dict(xaxis=dict(range=[-pad - 0.5, width + pad - 0.5], visible=False, constrain="domain"),
+                yaxis=dict(range=[height + pad - 0.5, -pad - 0.5], visible=False, scaleanchor="x", constrain="domain"))
 
 
 def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int, title: str,
@@ -104,16 +107,15 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
     xs = list(range(-pad, w + pad))
     ys = list(range(-pad, h + pad))
     # numpy arrays, not lists: Plotly checks and encodes them whole, several times faster per frame
-    fig = go.Figure(go.Heatmap(z=z.numpy(), x=xs, y=ys, colorscale=colorscale, showscale=False,
-                               hoverinfo="skip"))
+    data = [go.Heatmap(z=z.numpy(), x=xs, y=ys, colorscale=colorscale, showscale=False, hoverinfo="skip")]
     if clickable:
         cols, rows = torch.meshgrid(torch.arange(w), torch.arange(h), indexing="xy")
         shown = torch.stack([shown_index(rows.flatten()), shown_index(cols.flatten())], 1)
-        fig.add_trace(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), customdata=shown.numpy(),
-                                 mode="markers",
-                                 marker=dict(size=max(4, 300 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
-                                 hovertemplate=hover + "<extra></extra>", showlegend=False))
-    shapes = []  # given to the layout at once: add_shape one by one re-checks them all each time
+        data.append(go.Scatter(x=cols.flatten().numpy(), y=rows.flatten().numpy(), customdata=shown.numpy(),
+                               mode="markers",
+                               marker=dict(size=max(4, 300 // max(h, w)), color="rgba(0,0,0,0)", symbol="square"),
+                               hovertemplate=hover + "<extra></extra>", showlegend=False))
+    shapes = []
     if pad:  # the padding band: four strips around the image
         outer = (-pad - 0.5, w + pad - 0.5, -pad - 0.5, h + pad - 0.5)
         for x0, x1, y0, y1 in ((outer[0], outer[1], outer[2], -0.5), (outer[0], outer[1], h - 0.5, outer[3]),
@@ -130,12 +132,10 @@ def window_figure(values: torch.Tensor, top: int, left: int, size: int, pad: int
                    for i in range(1, h // grid)]
     shapes.append(dict(type="rect", x0=left - 0.5, x1=left + size - 0.5, y0=top - 0.5, y1=top + size - 0.5,
                        line=dict(color=WINDOW, width=3), layer="above"))
-    fig.update_layout(title=dict(text=title, font=dict(size=TITLE_SIZE)), height=height,
-                      margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
-                      plot_bgcolor="rgba(0,0,0,0)", uirevision="window", separators=separators(), shapes=shapes)
-    fig.update_xaxes(range=[-pad - 0.5, w + pad - 0.5], visible=False, constrain="domain")
-    fig.update_yaxes(range=[h + pad - 0.5, -pad - 0.5], visible=False, scaleanchor="x", constrain="domain")
-    return fig
+    return go.Figure(data=data, layout=dict(
+        title=dict(text=title, font=dict(size=TITLE_SIZE)), height=height, margin=dict(l=5, r=5, t=30, b=5),
+        dragmode=False, plot_bgcolor="rgba(0,0,0,0)", uirevision="window", separators=separators(), shapes=shapes,
+        **_square_axes(h, w, pad)))
 
 
 def number_grids(grids: list[tuple], height: int = 230,
@@ -149,8 +149,7 @@ def number_grids(grids: list[tuple], height: int = 230,
     ``scale_tiny`` (gradients): a grid whose values are all tiny is written in units of one power of ten,
     named in its title and hover ("∂L/∂w (× 10⁻⁶)"), instead of 0,00 in every cell.
     """
-    fig = go.Figure()
-    shapes, titles = [], []
+    data, shapes, titles = [], [], []
     k_h, k_w = grids[0][1].shape
     step = k_w + 1
     for i, (title, values, colorscale, *zrange) in enumerate(grids):
@@ -164,7 +163,7 @@ def number_grids(grids: list[tuple], height: int = 230,
             z, top = z / 10.0 ** exponent, top / 10.0 ** exponent
             unit = f" × {power_of_ten(exponent)}"
             title = f"{title} ({unit.strip()})"
-        fig.add_trace(go.Heatmap(
+        data.append(go.Heatmap(
             z=z.numpy(), x0=i * step, dx=1, y0=0, dy=1, colorscale=colorscale, showscale=False,
             zmid=0 if diverging else None, zmin=-top if diverging else low, zmax=top if diverging else high,
             texttemplate=f"%{{z:{fmt}}}" if k_w <= 5 else None, textfont=dict(size=12),
@@ -178,11 +177,10 @@ def number_grids(grids: list[tuple], height: int = 230,
         if mark is not None:
             shapes.append(dict(type="rect", x0=i * step + mark[1] - 0.5, x1=i * step + mark[1] + 0.5,
                                y0=mark[0] - 0.5, y1=mark[0] + 0.5, line=dict(color=CURRENT, width=3)))
-    fig.update_layout(height=height, margin=dict(l=4, r=4, t=30, b=5), dragmode=False,  # room for titles
-                      separators=separators(), shapes=shapes, annotations=titles, plot_bgcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(range=[-0.5, len(grids) * step - 1.5], visible=False, constrain="domain")
-    fig.update_yaxes(range=[k_h - 0.5, -0.5], visible=False, scaleanchor="x", constrain="domain")
-    return fig
+    return go.Figure(data=data, layout=dict(
+        height=height, margin=dict(l=4, r=4, t=30, b=5), dragmode=False,  # room for titles
+        separators=separators(), shapes=shapes, annotations=titles, plot_bgcolor="rgba(0,0,0,0)",
+        **_square_axes(k_h, len(grids) * step - 1)))
 
 
 def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorscale: str = "viridis",
@@ -194,42 +192,38 @@ def filling_figure(values: torch.Tensor, row: int, col: int, title: str, colorsc
     """
     h, w = values.shape
     z = [[None if math.isnan(v) else v for v in r] for r in values.detach().float().tolist()]
-    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False,
-                               zmin=zrange[0] if zrange else None, zmax=zrange[1] if zrange else None,
-                               customdata=shown_cells(h, w), hovertemplate=SHOWN_CELL + " = %{z:.3f}<extra></extra>"))
+    cells = go.Heatmap(z=z, colorscale=colorscale, showscale=False,
+                       zmin=zrange[0] if zrange else None, zmax=zrange[1] if zrange else None,
+                       customdata=shown_cells(h, w), hovertemplate=SHOWN_CELL + " = %{z:.3f}<extra></extra>")
     shapes = [dict(type="rect", x0=-0.5, x1=w - 0.5, y0=-0.5, y1=h - 0.5, line=dict(color="#9aa5b1", width=1)),
               dict(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
                    line=dict(color=CURRENT, width=3))]
-    fig.update_layout(title=dict(text=title, font=dict(size=TITLE_SIZE)), height=height,
-                      margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
-                      plot_bgcolor="rgba(0,0,0,0)", separators=separators(), shapes=shapes)
-    _square_axes(fig, h, w)
-    return fig
+    return go.Figure(data=[cells], layout=dict(
+        title=dict(text=title, font=dict(size=TITLE_SIZE)), height=height, margin=dict(l=5, r=5, t=30, b=5),
+        dragmode=False, plot_bgcolor="rgba(0,0,0,0)", separators=separators(), shapes=shapes, **_square_axes(h, w)))
 
 
 def bars(names: list[str], values: list[float], title: str, log: bool = False, height: int = 260,
          highlight: int | None = None) -> go.Figure:
     colors = ["#e45756" if i == highlight else "#4c78a8" for i in range(len(values))]
     shown = [short_number(v) for v in values]  # "9,82 · 10⁻⁶", not d3's "0,00000982"
-    fig = go.Figure(go.Bar(x=names, y=values, marker_color=colors, text=shown, textposition="outside",
-                           hovertemplate="%{x}: %{text}<extra></extra>"))
+    columns = go.Bar(x=names, y=values, marker_color=colors, text=shown, textposition="outside",
+                     hovertemplate="%{x}: %{text}<extra></extra>")
     # A log axis labelled 10⁻⁶, 10⁻⁵, … (Plotly's default is SI: "10μ", which a beginner cannot read).
     yaxis = dict(type="log", exponentformat="power", dtick=1) if log else dict(type="linear")
     lines = title_lines(title, TITLE_CHARS + 6)  # Plotly never wraps a title; 13 px fits a few more on a phone
-    fig.update_layout(title=dict(text="<br>".join(lines), font=dict(size=13)), height=height + 18 * (len(lines) - 1),
-                      margin=dict(l=10, r=10, t=40 + 18 * (len(lines) - 1), b=10),
-                      xaxis=dict(type="category"), yaxis=yaxis, separators=separators())
-    return fig
+    return go.Figure(data=[columns], layout=dict(
+        title=dict(text="<br>".join(lines), font=dict(size=13)), height=height + 18 * (len(lines) - 1),
+        margin=dict(l=10, r=10, t=40 + 18 * (len(lines) - 1), b=10), xaxis=dict(type="category"), yaxis=yaxis,
+        separators=separators()))
 
 
 def overlay(image: torch.Tensor, heat: torch.Tensor, title: str, height: int = 320) -> go.Figure:
     """A grayscale image (H, W) with a heatmap (H, W) in [0, 1] laid over it, half transparent."""
     h, w = image.shape
-    fig = go.Figure(go.Heatmap(z=image.float().tolist(), colorscale="gray", showscale=False, hoverinfo="skip"))
-    fig.add_trace(go.Heatmap(z=heat.float().tolist(), colorscale="Jet", opacity=0.45, zmin=0, zmax=1,
-                             showscale=True, colorbar=dict(thickness=10, len=0.8),
-                             customdata=shown_cells(h, w), hovertemplate=SHOWN_CELL + " %{z:.2f}<extra></extra>"))
-    fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5), dragmode=False,
-                      separators=separators())
-    _square_axes(fig, h, w)
-    return fig
+    data = [go.Heatmap(z=image.float().tolist(), colorscale="gray", showscale=False, hoverinfo="skip"),
+            go.Heatmap(z=heat.float().tolist(), colorscale="Jet", opacity=0.45, zmin=0, zmax=1, showscale=True,
+                       colorbar=dict(thickness=10, len=0.8), customdata=shown_cells(h, w),
+                       hovertemplate=SHOWN_CELL + " %{z:.2f}<extra></extra>")]
+    return go.Figure(data=data, layout=dict(title=title, height=height, margin=dict(l=5, r=5, t=30, b=5),
+                                            dragmode=False, separators=separators(), **_square_axes(h, w)))

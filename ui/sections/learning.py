@@ -37,17 +37,16 @@ def log_axis(values) -> dict:
 def gradient_curves(grads, names: list[str], title: str, step_label: str,
                     steps: tuple[int, int] | None = None) -> go.Figure:
     """‖∂L/∂θ‖ of each layer against the step, log scale; ``steps`` (first, last) as on the loss plot."""
-    fig = go.Figure()
     xs = [g.step for g in grads]
-    for i, name in enumerate(names):
-        fig.add_trace(go.Scatter(x=xs, y=[g.norms[i] for g in grads], name=name,
-                                 mode="lines" if len(grads) > 30 else "lines+markers",
-                                 line=dict(color=COLORS[i % len(COLORS)])))
-    fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40, b=10), uirevision="grads",
-                      yaxis=log_axis([v for g in grads for v in g.norms]),
-                      xaxis=dict(title=step_label, **step_axis(*(steps or (min(xs), max(xs))))),
-                      separators=separators(), legend=dict(orientation="h", y=-0.25))
-    return fig
+    data = [go.Scatter(x=xs, y=[g.norms[i] for g in grads], name=name,
+                       mode="lines" if len(grads) > 30 else "lines+markers", line=dict(color=COLORS[i % len(COLORS)]))
+            for i, name in enumerate(names)]
+    # Built and validated once (no toolbar: it is drawn without one, so its title needs no room under it)
+    return go.Figure(data=data, layout=dict(
+        title=title, height=320, margin=dict(l=10, r=10, t=40, b=10), uirevision="grads",
+        yaxis=log_axis([v for g in grads for v in g.norms]),
+        xaxis=dict(title=step_label, **step_axis(*(steps or (min(xs), max(xs))))),
+        separators=separators(), legend=dict(orientation="h", y=-0.25)))
 
 
 def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | None = None) -> None:

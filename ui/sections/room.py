@@ -24,7 +24,7 @@ from cnn_core.lessons.exercises import make_exercises
 from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
 from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
-from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
+from ui.charts.figures import chart_config, figure, percent_axis, text_label
 from ui.shell import address, workspace
 from ui.shell.instructor import NO_KEY_LINE, instructor_key, secret_refused
 from ui.shell.layout import qr_png
@@ -380,19 +380,18 @@ def scatter(rows) -> go.Figure:
     scored = [r for r in rows if r.best_accuracy is not None]
     top = set(sorted(range(len(scored)), key=lambda i: -scored[i].best_accuracy)[:LABELLED])
     names = [text_label(r.nickname) for r in scored]  # Plotly reads tags in labels; a nickname is text
-    fig = go.Figure(go.Scatter(
+    points = go.Scatter(
         x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers+text",
         text=[name if i in top else "" for i, name in enumerate(names)],
         textposition="top center", marker={"size": 12},
         customdata=[[name, num(r.params), pct(r.best_accuracy)] for r, name in zip(scored, names)],
         hovertemplate=f"%{{customdata[0]}}<br>{t('room.col_params')}: %{{customdata[1]}}<br>"
-                      f"{t('room.col_accuracy')}: %{{customdata[2]}}<extra></extra>"))
+                      f"{t('room.col_accuracy')}: %{{customdata[2]}}<extra></extra>")
     ticks = powers_of_ten([r.params for r in scored]) if scored else []
-    fig.update_layout(xaxis={"title": t("room.col_params"), "type": "log", "tickvals": ticks,
-                             "ticktext": [num(v) for v in ticks]},  # 1.000, 10.000, 100.000: not 2, 5 between
-                      yaxis={"title": t("room.col_accuracy"), **percent_axis()}, title=t("room.scatter"),
-                      height=480, margin={"t": 50, "b": 40, "l": 50, "r": 20}, separators=separators())
-    return below_toolbar(fig)
+    return figure([points], dict(xaxis={"title": t("room.col_params"), "type": "log", "tickvals": ticks,
+                                        "ticktext": [num(v) for v in ticks]},  # 1.000, 10.000: not 2, 5 between
+                                 yaxis={"title": t("room.col_accuracy"), **percent_axis()}, title=t("room.scatter"),
+                                 height=480, margin={"t": 50, "b": 40, "l": 50, "r": 20}))
 
 
 def board_ui(room_code: str, instructor: bool) -> None:

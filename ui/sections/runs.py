@@ -16,8 +16,8 @@ from cnn_core.nn.architecture import Architecture
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
 from ui.base import state
-from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, separators, shown_numbers, t
-from ui.charts.figures import below_toolbar, percent_axis, percent_hover, text_label
+from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, shown_numbers, t
+from ui.charts.figures import figure, panel_axes, panels, percent_axis, percent_hover, text_label
 from ui.sections.architecture import forget_arch_widgets
 from ui.shell import models, workspace
 
@@ -67,26 +67,26 @@ def pick_compared(runs: list[RunInfo]) -> list[RunInfo]:
 
 def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
     """Loss and accuracy of several runs on one shared axis: training as lines, validation as points."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("curve.loss"), t("curve.accuracy")))
+    layout = panels(1, 2, (t("curve.loss"), t("curve.accuracy")))
+    data = []
     for n, run in enumerate(runs):
         color = COLORS[n % len(COLORS)]
         series = core_runs.curve_series(run, axis)
         name = text_label(run_label(run))  # Plotly reads tags in trace names; a run's name is text
-        for col, (train_key, val_key) in enumerate((("train_loss", "val_loss"), ("train_acc", "val_acc")), start=1):
+        for panel, (train_key, val_key) in enumerate((("train_loss", "val_loss"), ("train_acc", "val_acc"))):
+            x_axis, y_axis = panel_axes(panel)
             xs, ys = series[train_key]
-            fig.add_trace(go.Scatter(x=xs, y=ys, name=name, legendgroup=str(run.id), showlegend=col == 1,
-                                     line={"color": color, "width": 1.5}, opacity=0.6,
-                                     **(percent_hover(ys, "%{x}<br>") if col == 2 else {})), 1, col)
+            data.append(go.Scatter(x=xs, y=ys, name=name, legendgroup=str(run.id), showlegend=panel == 0,
+                                   line={"color": color, "width": 1.5}, opacity=0.6, xaxis=x_axis, yaxis=y_axis,
+                                   **(percent_hover(ys, "%{x}<br>") if panel == 1 else {})))
             vx, vy = series[val_key]
-            fig.add_trace(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
-                                     mode="lines+markers", line={"color": color, "width": 3},
-                                     **(percent_hover(vy, "%{x}<br>") if col == 2 else {})), 1, col)
-    fig.update_xaxes(title_text=t(f"runs.axis_{axis}"))
-    fig.update_yaxes(percent_axis(), row=1, col=2)  # accuracy as a percentage, as on the Train page
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=separators())
-    return below_toolbar(fig)
+            data.append(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
+                                   mode="lines+markers", line={"color": color, "width": 3}, xaxis=x_axis,
+                                   yaxis=y_axis, **(percent_hover(vy, "%{x}<br>") if panel == 1 else {})))
+    for x_axis in ("xaxis", "xaxis2"):
+        layout[x_axis]["title"] = {"text": t(f"runs.axis_{axis}")}
+    layout["yaxis2"].update(percent_axis())  # accuracy as a percentage, as on the Train page
+    return figure(data, dict(layout, height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}))
 
 
 def _cell(key: str, value) -> str:

@@ -23,8 +23,8 @@ from cnn_core.train.comparison import Comparison
 from cnn_core.train.config import TrainConfig
 from cnn_core.train.trainer import check_fits
 from ui.base import state
-from ui.base.i18n import error_text, num, pct, separators, t
-from ui.charts.figures import below_toolbar, chart_config, percent_axis, text_label
+from ui.base.i18n import error_text, num, pct, t
+from ui.charts.figures import chart_config, figure, percent_axis, text_label
 from ui.sections.room import powers_of_ten
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources
@@ -157,10 +157,10 @@ def comparison_section() -> None:
 
 def params_chart(runs: list[RunInfo]) -> go.Figure:
     """Every run's test accuracy against its parameters (log scale), dense networks and CNNs as two series."""
-    fig = go.Figure()
+    data = []
     for n, (kind, conv) in enumerate((("runs.shift_kind_dense", False), ("runs.shift_kind_conv", True))):
         shown = [r for r in runs if bool(r.architecture.get("out_channels")) == conv]
-        fig.add_trace(go.Scatter(
+        data.append(go.Scatter(
             x=[r.params for r in shown], y=[r.test_accuracy for r in shown], name=t(kind), mode="markers+text",
             text=[f"#{r.id}" for r in shown], textposition="top center",
             marker={"size": 12, "color": COLORS[n], "symbol": "square" if not conv else "circle"},
@@ -168,11 +168,10 @@ def params_chart(runs: list[RunInfo]) -> go.Figure:
             hovertemplate=f"%{{customdata[0]}}<br>{t('runs.col_params')}: %{{customdata[1]}}<br>"
                           f"{t('train.test_accuracy')}: %{{customdata[2]}}<extra></extra>"))
     ticks = powers_of_ten([r.params for r in runs]) if runs else []
-    fig.update_layout(title=t("runs.params_chart"), height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      xaxis={"title": t("runs.col_params"), "type": "log", "tickvals": ticks,
-                             "ticktext": [num(v) for v in ticks]},
-                      yaxis={"title": t("train.test_accuracy"), **percent_axis()}, separators=separators())
-    return below_toolbar(fig)
+    return figure(data, dict(title=t("runs.params_chart"), height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                             xaxis={"title": t("runs.col_params"), "type": "log", "tickvals": ticks,
+                                    "ticktext": [num(v) for v in ticks]},
+                             yaxis={"title": t("train.test_accuracy"), **percent_axis()}))
 
 
 def params_section(runs: list[RunInfo]) -> None:

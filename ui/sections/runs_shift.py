@@ -40,16 +40,15 @@ def _measure(runs: list[RunInfo]) -> None:
 
 
 def shift_chart(runs: list[RunInfo], results: dict) -> go.Figure:
-    fig = go.Figure()
+    data = []
     for n, run in enumerate(runs):
         points = results[run.id]
         xs, ys = [p.shift for p in points], [p.accuracy for p in points]
-        fig.add_trace(go.Scatter(x=xs, y=ys, name=text_label(run_label(run)), mode="lines+markers",
-                                 line={"color": COLORS[n % len(COLORS)]}, **percent_hover(ys, "%{x} px<br>")))
-    fig.update_layout(title=t("runs.shift_chart"), height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      xaxis={"title": t("runs.shift_axis"), "dtick": 1}, yaxis=percent_axis(),
-                      separators=separators())
-    return fig
+        data.append(go.Scatter(x=xs, y=ys, name=text_label(run_label(run)), mode="lines+markers",
+                               line={"color": COLORS[n % len(COLORS)]}, **percent_hover(ys, "%{x} px<br>")))
+    return go.Figure(data=data, layout=dict(
+        title=t("runs.shift_chart"), height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis={"title": t("runs.shift_axis"), "dtick": 1}, yaxis=percent_axis(), separators=separators()))
 
 
 def _load_for_training(preset: str) -> None:
