@@ -84,6 +84,25 @@ def test_the_diagrams_failing_block_is_drawn_after_the_last_layer_with_its_label
         assert previous.yshift != label.yshift and previous.x < label.x
 
 
+def test_the_charts_panels_are_plotlys_own_subplot_layout_to_the_last_digit():
+    """The live plot, the misclassified images and the runs' overlay lay out their panels as one dict (built
+    once, not changed call by call): the same axes, domains and titles as ``make_subplots``, computed by Plotly."""
+    import pytest
+    from plotly.subplots import make_subplots
+
+    from ui.charts.figures import panels
+
+    grids = [(2, 1, ("Loss", "Accuracy"), {"vertical_spacing": 0.16}), (1, 2, ("Loss", "Accuracy"), {}),
+             (3, 8, [f"{i} → {i + 1}" for i in range(20)], {"vertical_spacing": 0.08}), (2, 2, ("a", "", "c"), {}),
+             (3, 1, (), {}), (1, 1, ("x",), {})]
+    for rows, cols, titles, spacing in grids:
+        plotly = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None, **spacing).layout.to_plotly_json()
+        plotly.pop("template")
+        assert panels(rows, cols, titles, **spacing) == {"annotations": [], **plotly}, (rows, cols)
+    with pytest.raises(ValueError):
+        panels(3, 1, (), vertical_spacing=0.6)  # no room left for the panels
+
+
 def test_misclassified_images_keep_square_pixels():
     import torch
 

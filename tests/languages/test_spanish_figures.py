@@ -65,7 +65,10 @@ def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
     import torch
 
     from ui.charts.figures import TITLE_PX, TOOLBAR_PX, confusion, heatmap, image_grid, loss_curves
+    from ui.sections.room import scatter
     from ui.sections.runs import overlay
+    from ui.sections.runs_compare import params_chart
+    from ui.sections.runs_shift import shift_chart
 
     run = SimpleNamespace(id=1, name="r", curves={"steps": [[1, 0.1, 1.0, 2.0, 0.5]], "evals": [],
                                                    "steps_per_epoch": 10})
@@ -75,7 +78,11 @@ def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
               "heatmap": heatmap(torch.zeros(4, 4), "h"),
               "grid": image_grid(torch.zeros(2, 1, 4, 4, dtype=torch.uint8), ["a", "b"]),
               "confusion": confusion(torch.eye(2, dtype=torch.int64), ["a", "b"], {"title": "C", "predicted": "p", "true": "t"}),
-              "overlay": overlay([run], "epochs")}
+              "overlay": overlay([run], "epochs"),
+              # the Runs page's shift and parameter charts, and the room's board: each shown with the toolbar too
+              "shift": shift_chart([run], {1: [SimpleNamespace(shift=0, accuracy=0.9)]}),
+              "params": params_chart([SimpleNamespace(**vars(run), architecture={}, params=100, test_accuracy=0.9)]),
+              "board": scatter([SimpleNamespace(nickname="Ana", params=100, best_accuracy=0.9)])}
     for name, fig in built.items():
         layout = fig.layout
         top_titles = [a for a in layout.annotations if a.yanchor == "bottom" and a.y is not None and a.y >= 0.999]

@@ -93,8 +93,10 @@ def title_lines(text: str, width: int = TITLE_CHARS) -> list[str]:
 def figure(data, layout: dict) -> go.Figure:
     """The figure of ``data`` (traces) and ``layout`` (a dict), validated once, in the session's language.
 
-    Every chart of the app goes through here: axes, hover labels and value texts written with the session's
-    decimal and grouping marks (``separators``), and titles below the toolbar's row (:func:`toolbar_room`).
+    Every chart shown with Plotly's toolbar goes through here: axes, hover labels and value texts written with
+    the session's decimal and grouping marks (``separators``), and titles below the toolbar's row
+    (:func:`toolbar_room`). Charts drawn without a toolbar (the Inside page's steps, the gradient curves) set
+    ``separators`` themselves.
     Plotly validates a figure at every change, and a change to a figure that holds traces costs several
     milliseconds (``update_layout``, ``add_trace``, each ``add_vline`` more than the last): built from
     plain dicts in one go, the live plot the Train page redraws once a second for every visitor watching a
@@ -127,7 +129,7 @@ def toolbar_room(layout: dict) -> dict:
     if has_title:  # its top edge right under the toolbar, above any subplot titles
         # Plotly places a title of several lines half a line per extra line higher than its anchor: pushed down by that
         title.update(yref="container", y=1, yanchor="top",
-                     pad={**title.get("pad", {}), "t": TOOLBAR_PX + (lines - 1) * TITLE_PX // 2})
+                     pad={**(title.get("pad") or {}), "t": TOOLBAR_PX + (lines - 1) * TITLE_PX // 2})
         layout["title"] = title
     if top < wanted:
         layout["margin"] = {**margin, "t": wanted}
@@ -198,9 +200,10 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
                    [height, height, height + dy, height + dy, height])
             side = ([x + depth, x + depth + dx, x + depth + dx, x + depth, x + depth],
                     [0, dy, height + dy, height, 0])
-            data += [go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color=color), fillcolor=color,
-                                opacity=opacity, hoverinfo="text", hovertext=text, showlegend=False, name=layer.name)
-                     for (xs, ys), opacity in ((front, 0.9), (top, 0.6), (side, 0.45))]
+            data += [go.Scatter(x=face_x, y=face_y, fill="toself", mode="lines", line=dict(color=color),
+                                fillcolor=color, opacity=opacity, hoverinfo="text", hovertext=text, showlegend=False,
+                                name=layer.name)
+                     for (face_x, face_y), opacity in ((front, 0.9), (top, 0.6), (side, 0.45))]
             label = sizes.get(layer.name, f"{h}×{w}×{c}")
         else:
             n = layer.output_shape[0]
@@ -228,36 +231,49 @@ def network_diagram(layers: list[Layer], hover: dict[str, str], title: str,
 
 def panels(rows: int, cols: int, titles=(), vertical_spacing: float | None = None,
            horizontal_spacing: float | None = None) -> dict:
-    """The layout ``plotly.subplots.make_subplots`` gives a grid of panels (axes and their titles), as a dict.
+    """The layout ``plotly.subplots.make_subplots(rows, cols, subplot_titles=titles, …)`` gives, as a dict.
 
     For :func:`figure`, which validates a figure once: make_subplots, and a ``row=…, col=…`` call per trace or
-    line after it, were most of the live plot's cost. Panel ``i`` (row by row, from 0) uses the axes
-    :func:`panel_axes` names. Spacings are fractions of the figure, by default make_subplots's (0.3 / rows,
-    0.2 / cols), and so are the titles (16 px, centred above each panel).
+    line after it, were most of the live plot's cost. Panel ``i`` (row by row from the top left, from 0) uses
+    the axes :func:`axis_names` names. Spacings are fractions of the figure, by default make_subplots's
+    (0.5 / rows with titles, else 0.3 / rows; 0.2 / cols), and so are the domains (the same sums, so the
+    same numbers to the last digit) and the titles (16 px, centred above each panel; an empty one is left out).
     """
-    vertical_spacing = 0.3 / rows if vertical_spacing is None else vertical_spacing
+    vertical_spacing = (0.5 if titles else 0.3) / rows if vertical_spacing is None else vertical_spacing
     horizontal_spacing = 0.2 / cols if horizontal_spacing is None else horizontal_spacing
-    height = (1 - vertical_spacing * (rows - 1)) / rows
-    width = (1 - horizontal_spacing * (cols - 1)) / cols
-    layout: dict = {}
-    annotations = []
+    for spacing, count in ((vertical_spacing, rows), (horizontal_spacing, cols)):
+        if not 0 <= spacing <= (1 / (count - 1) if count > 1 else 1):
+            raise ValueError(f"a spacing of {spacing} leaves no room for {count} panels")
+    widths = [(1.0 - horizontal_spacing * (cols - 1)) / cols] * cols
+    heights = [(1.0 - vertical_spacing * (rows - 1)) / rows] * rows
+    layout: dict = {"annotations": []}
     for i in range(rows * cols):
         row, col = divmod(i, cols)
-        x0 = col * (width + horizontal_spacing)
-        y1 = 1 - row * (height + vertical_spacing)
-        x, y = panel_axes(i)
-        layout[f"xaxis{i + 1 if i else ''}"] = {"anchor": y, "domain": [x0, x0 + width]}
-        layout[f"yaxis{i + 1 if i else ''}"] = {"anchor": x, "domain": [max(y1 - height, 0.0), y1]}
-        if i < len(titles):
-            annotations.append({"font": {"size": 16}, "showarrow": False, "text": titles[i], "x": x0 + width / 2,
-                                "xanchor": "center", "xref": "paper", "y": y1, "yanchor": "bottom", "yref": "paper"})
-    layout["annotations"] = annotations
+        x0 = sum(widths[:col]) + col * horizontal_spacing
+        y0 = sum(heights[:rows - 1 - row]) + (rows - 1 - row) * vertical_spacing  # rows counted from the bottom
+        x_domain = [max(0.0, x0), min(1.0, x0 + widths[col])]
+        y_domain = [max(0.0, y0), min(1.0, y0 + heights[row])]
+        (x_key, x), (y_key, y) = axis_names(i)
+        layout[x_key] = {"anchor": y, "domain": x_domain}
+        layout[y_key] = {"anchor": x, "domain": y_domain}
+        if i < len(titles) and titles[i]:
+            layout["annotations"].append({
+                "font": {"size": 16}, "showarrow": False, "text": titles[i], "x": sum(x_domain) / 2.0,
+                "xanchor": "center", "xref": "paper", "y": y_domain[1], "yanchor": "bottom", "yref": "paper"})
     return layout
 
 
+def axis_names(i: int) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Panel ``i``'s x and y axes of :func:`panels`: (layout key, trace reference) each, ('xaxis', 'x') and
+    ('yaxis', 'y') for the first, ('xaxis2', 'x2') and ('yaxis2', 'y2') for the second, …"""
+    number = str(i + 1) if i else ""
+    return (f"xaxis{number}", f"x{number}"), (f"yaxis{number}", f"y{number}")
+
+
 def panel_axes(i: int) -> tuple[str, str]:
-    """The x and y axes of panel ``i`` of :func:`panels` ('x', 'y'; 'x2', 'y2'; …)."""
-    return f"x{i + 1 if i else ''}", f"y{i + 1 if i else ''}"
+    """The x and y axes a trace or shape in panel ``i`` of :func:`panels` refers to ('x', 'y'; 'x2', 'y2'; …)."""
+    (_, x), (_, y) = axis_names(i)
+    return x, y
 
 
 def vline(x: float, panel: int, **line) -> dict:
@@ -369,7 +385,7 @@ def confusion(matrix: torch.Tensor, classes: list[str], labels: dict[str, str]) 
 
 
 def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.Figure:
-    """uint8 (N, C, H, W) images in a grid with a caption under each, square pixels (a 28×28 stays square)."""
+    """uint8 (N, C, H, W) images in a grid with a caption above each, square pixels (a 28×28 stays square)."""
     n = len(images)
     rows = max(1, math.ceil(n / cols))
     layout = panels(rows, cols, [text_label(c) for c in captions], vertical_spacing=0.08)
@@ -382,10 +398,9 @@ def image_grid(images: torch.Tensor, captions: list[str], cols: int = 8) -> go.F
         else:
             data.append(go.Image(z=img.permute(1, 2, 0).tolist(), xaxis=x, yaxis=y))
     for i in range(rows * cols):  # each image's y axis follows its own x axis: no stretching
-        x, y = panel_axes(i)
-        layout[f"xaxis{i + 1 if i else ''}"].update(visible=False, constrain="domain")
-        layout[f"yaxis{i + 1 if i else ''}"].update(visible=False, autorange="reversed", constrain="domain",
-                                                    scaleanchor=x)
+        (x_key, x), (y_key, _) = axis_names(i)
+        layout[x_key].update(visible=False, constrain="domain")
+        layout[y_key].update(visible=False, autorange="reversed", constrain="domain", scaleanchor=x)
     for caption in layout["annotations"]:
         caption["font"] = {"size": 10}
     return figure(data, dict(layout, height=150 * rows + 40, margin=dict(l=5, r=5, t=30, b=5)))

@@ -16,8 +16,8 @@ from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import RunInfo
 from cnn_core.train.shift import MAX_IMAGES, accuracy_by_shift
 from ui.base import state
-from ui.base.i18n import error_text, pct, plain, separators, t
-from ui.charts.figures import chart_config, percent_axis, percent_hover, text_label
+from ui.base.i18n import error_text, pct, plain, t
+from ui.charts.figures import chart_config, figure, percent_axis, percent_hover, text_label
 from ui.sections.architecture import forget_arch_widgets
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources, workspace
@@ -46,9 +46,8 @@ def shift_chart(runs: list[RunInfo], results: dict) -> go.Figure:
         xs, ys = [p.shift for p in points], [p.accuracy for p in points]
         data.append(go.Scatter(x=xs, y=ys, name=text_label(run_label(run)), mode="lines+markers",
                                line={"color": COLORS[n % len(COLORS)]}, **percent_hover(ys, "%{x} px<br>")))
-    return go.Figure(data=data, layout=dict(
-        title=t("runs.shift_chart"), height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": t("runs.shift_axis"), "dtick": 1}, yaxis=percent_axis(), separators=separators()))
+    return figure(data, dict(title=t("runs.shift_chart"), height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                             xaxis={"title": t("runs.shift_axis"), "dtick": 1}, yaxis=percent_axis()))
 
 
 def _load_for_training(preset: str) -> None:
