@@ -116,8 +116,8 @@ OP_GROUPS = {
                   "_foreach_addcdiv_", "_foreach_sqrt", "_foreach_div_", "_foreach_lerp_", "_foreach_maximum_",
                   "_foreach_add", "_foreach_mul", "_foreach_sqrt_", "_foreach_neg", "_foreach_pow", "_foreach_sub",
                   "_foreach_div", "_foreach_reciprocal_", "_foreach_addcmul", "lerp_", "addcdiv_", "addcmul_",
-                  "Optimizer.step#Adam.step", "Optimizer.zero_grad#Adam.zero_grad", "Optimizer.step#SGD.step",
-                  "Optimizer.zero_grad#SGD.zero_grad"),
+                  "Optimizer.step#Adam.step", "Optimizer.zero_grad#Adam.zero_grad", "FusedAdam.step",
+                  "NesterovSGD.step"),
     # new buffers, and the zeros a backward pass starts from (max-pooling's gradient is scattered into them)
     "allocation_and_zeroing": ("fill_", "zero_", "zeros", "zeros_like", "empty", "empty_strided", "empty_like"),
     # the training loop's own Python between operators (events for the page, the schedule, the clock)

@@ -1,4 +1,4 @@
-"""The few non-public Streamlit and streamlit-drawable-canvas names the app relies on, pinned.
+"""The few non-public Streamlit, streamlit-drawable-canvas and torch names the app relies on, pinned.
 
 Each has no public replacement (its user's docstring says why). When an upgrade
 renames or changes one, the test here fails and names the API, the installed
@@ -11,7 +11,9 @@ from __future__ import annotations
 import inspect
 import sys
 
+import pytest
 import streamlit
+import torch
 from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
@@ -102,3 +104,49 @@ def test_the_canvas_is_called_with_the_arguments_st_canvas_would_pass(monkeypatc
         assert len(calls) == 2, message  # st_canvas still calls the module's `out`
         ours, theirs = ({k: v for k, v in call.items() if not callable(v)} for call in calls)
         assert ours == theirs and set(calls[0]) == set(calls[1]), message
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+@pytest.mark.parametrize("kind", ["adam", "sgd"])
+def test_the_trainers_optimizers_make_torch_optims_update_weight_for_weight(kind, layout):
+    """cnn_core/train/optim.py: Adam through torch's fused kernel `torch._fused_adam_` and SGD with Nesterov
+    momentum, without torch.optim (which imports the compiler). The same weights as torch.optim after every
+    step, with the learning rate changed between steps as the schedule does and the dense layers given no
+    gradient on some steps."""
+    from cnn_core import PRESETS
+    from cnn_core.nn.model import build_model
+    from cnn_core.train.optim import FusedAdam, NesterovSGD
+
+    ours, theirs = {"adam": (lambda p: FusedAdam(p, lr=1e-2), lambda p: torch.optim.Adam(p, lr=1e-2, fused=True)),
+                    "sgd": (lambda p: NesterovSGD(p, lr=1e-2, momentum=0.9),
+                            lambda p: torch.optim.SGD(p, lr=1e-2, momentum=0.9, nesterov=True))}[kind]
+    message = (f"torch.optim's {kind} update or torch._fused_adam_ changed in torch {torch.__version__} "
+               f"(requirements.txt allows {_requirement('torch')}): revisit cnn_core/train/optim.py")
+
+    def train(make):
+        model = build_model(PRESETS["small"], seed=0).to(memory_format=layout)
+        opt = make(model.parameters())
+        gen = torch.Generator().manual_seed(1)
+        weights = []
+        for i in range(12):
+            x = torch.rand(8, 1, 28, 28, generator=gen).to(memory_format=layout)
+            y = torch.randint(0, 10, (8,), generator=gen)
+            for group in opt.param_groups:
+                group["lr"] = 1e-2 * (1 - i / 12)
+            if i % 4 == 0:  # the dense layers get no gradient this step
+                loss = model.blocks(x).square().mean()
+            else:
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            weights.append([p.detach().clone() for p in model.parameters()])
+        return weights
+
+    try:
+        mine = train(ours)
+    except (TypeError, RuntimeError, AttributeError) as e:
+        pytest.fail(f"{message}: {e}")
+    reference = train(theirs)
+    assert all(torch.equal(a, b) for step, ref in zip(mine, reference) for a, b in zip(step, ref)), message
+    assert not torch.equal(mine[0][0], mine[-1][0])  # it trained

@@ -830,48 +830,22 @@ def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
         torch.set_num_threads(threads)
 
 
-@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
-def test_fused_adam_makes_torch_adams_update_weight_for_weight(layout):
-    """The trainer's Adam is torch.optim.Adam(fused=True)'s update through the same kernel, without torch.optim
-    (which imports the compiler, 1.5 s a process): the same weights after every step, with the learning rate
-    changed between steps as the schedule does and a layer that gets no gradient on some steps. If a torch release
-    changes the kernel's arguments, this is the test that names it."""
-    from cnn_core.train.optim import FusedAdam
-
-    def train(make):
-        torch.manual_seed(0)
-        model = build_model(PRESETS["small"], seed=0).to(memory_format=layout)
-        opt = make(model.parameters())
-        gen = torch.Generator().manual_seed(1)
-        weights = []
-        for i in range(12):
-            x = torch.rand(8, 1, 28, 28, generator=gen).to(memory_format=layout)
-            y = torch.randint(0, 10, (8,), generator=gen)
-            for group in opt.param_groups:
-                group["lr"] = 1e-2 * (1 - i / 12)
-            features = model.blocks(x) if i % 4 == 0 else None  # the dense layers get no gradient this step
-            loss = features.square().mean() if features is not None else torch.nn.functional.cross_entropy(model(x), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            weights.append([p.detach().clone() for p in model.parameters()])
-        return weights
-
-    ours, torchs = train(lambda p: FusedAdam(p, lr=1e-2)), train(lambda p: torch.optim.Adam(p, lr=1e-2, fused=True))
-    assert all(torch.equal(a, b) for mine, theirs in zip(ours, torchs) for a, b in zip(mine, theirs))
-    assert not torch.equal(ours[0][0], ours[-1][0])  # it trained
-
-
 @pytest.mark.slow  # a fresh interpreter importing torch: seconds of CPU
 def test_a_training_its_evaluation_and_model_file_never_import_the_compiler():
-    """torch._dynamo costs every process that imports it 1.5 s of CPU: a server's warm-up, a command line's
-    training and each Ray worker's. Nothing the app trains with needs it."""
-    code = ("import io, sys\n"
+    """torch.optim imports the compiler, which the app never uses (cnn_core/train/optim.py says what it costs):
+    a training with either optimizer, its evaluation and a model file's round trip leave it out."""
+    code = ("import sys\n"
+            "import torch\n"
             "from cnn_core import PRESETS\n"
+            "from cnn_core.data.loading import ImageData\n"
             "from cnn_core.nn import checkpoint\n"
-            "from cnn_core.train.trainer import warm_up\n"
-            "warm_up(PRESETS['small'], steps=3)\n"
             "from cnn_core.nn.model import build_model\n"
+            "from cnn_core.train.config import TrainConfig\n"
+            "from cnn_core.train.trainer import train, warm_up\n"
+            "warm_up(PRESETS['small'], steps=3)\n"
+            "x, y = torch.randint(0, 256, (300, 1, 28, 28), dtype=torch.uint8), torch.randint(0, 10, (300,))\n"
+            "data = ImageData('t', list('0123456789'), x, y, x[:50], y[:50])\n"
+            "train(build_model(PRESETS['small'], seed=0), data, TrainConfig(epochs=1, optimizer='sgd', val_size=50))\n"
             "checkpoint.from_bytes(checkpoint.to_bytes(build_model(PRESETS['small'], seed=0), list('0123456789')))\n"
             "assert 'torch._dynamo' not in sys.modules, 'the compiler was imported'\n")
     from conftest import REPO
