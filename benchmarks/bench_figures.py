@@ -38,9 +38,10 @@ def cases():
     from cnn_core.train.trainer import EvalEvent, GradEvent, StepEvent
     from ui.charts import figures
     from ui.sections.learning import gradient_curves
+    from ui.sections.train import PLOT_POINTS
 
     labels = {k: k for k in ("loss", "accuracy", "train", "validation", "step", "epoch", "train_epoch")}
-    n = 400  # PLOT_POINTS: the live plot's points (ui/sections/train.py)
+    n = PLOT_POINTS  # the live plot's points
     steps = [StepEvent(i * 5, i * 5 / 600, 2.3 / (1 + i / 40), min(0.99, i / 300), 1e-3, i * 0.05, 2000.0,
                        i / n, 10.0) for i in range(1, n + 1)]  # three and a third epochs: three epoch marks
     evals = [EvalEvent(i * 5, i * 0.05, 2 / (1 + i / 40), min(0.99, i / 300)) for i in range(50, n + 1, 50)]

@@ -59,17 +59,20 @@ class FusedAdam(_Optimizer):
         for p in self._with_grad():
             groups.setdefault((p.device, p.dtype), []).append(p)
         for params in groups.values():
-            # As torch.optim.Adam(fused=True) keeps them: the step count a float32 tensor on the parameter's device.
-            states = [self.state.setdefault(p, {
-                "step": torch.zeros((), dtype=torch.float32, device=p.device),
-                "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
-                "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}) for p in params]
+            states = [self.state.get(p) or self._first_state(p) for p in params]
             steps = [s["step"] for s in states]
             torch._foreach_add_(steps, 1)
             torch._fused_adam_(params, [p.grad for p in params], [s["exp_avg"] for s in states],
                                [s["exp_avg_sq"] for s in states], [], steps, amsgrad=False,
                                lr=self.param_groups[0]["lr"], beta1=self.betas[0], beta2=self.betas[1],
                                weight_decay=0.0, eps=self.eps, maximize=False, grad_scale=None, found_inf=None)
+
+    def _first_state(self, p: torch.Tensor) -> dict:
+        """As torch.optim.Adam(fused=True) keeps it: the step count a float32 tensor on the parameter's device."""
+        state = self.state[p] = {"step": torch.zeros((), dtype=torch.float32, device=p.device),
+                                 "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                                 "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}
+        return state
 
 
 class NesterovSGD(_Optimizer):

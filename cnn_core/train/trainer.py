@@ -254,7 +254,7 @@ def check_fits(arch: Architecture, cfg: TrainConfig) -> None:
 def _make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer | FusedAdam | NesterovSGD:
     """Adam or SGD with Nesterov momentum, without torch.optim where torch's kernels allow (cnn_core.train.optim)."""
     if cfg.optimizer == "sgd":
-        return NesterovSGD(model.parameters(), lr=cfg.lr, momentum=0.9)
+        return NesterovSGD(model.parameters(), lr=cfg.lr)
     # Adam: one fused kernel for every parameter instead of a loop of small ops per tensor (CPU and CUDA have one).
     if next(model.parameters()).device.type in ("cpu", "cuda"):
         return FusedAdam(model.parameters(), lr=cfg.lr)

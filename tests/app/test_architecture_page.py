@@ -141,4 +141,6 @@ def test_accuracy_axis_is_the_whole_scale_and_epochs_are_marked():
     fig = training_curves(steps, [EvalEvent(250, 3, 2.0, 0.15)], labels)
     assert tuple(fig.layout.yaxis2.range) == (0, 1.02)
     assert sum("epoch" in (a.text or "") for a in fig.layout.annotations) == 2  # epochs 1 and 2 end at 100, 200
-    assert len([s for s in fig.layout.shapes if s.line.dash == "dot"]) == 4  # a line in each plot
+    dotted = [s for s in fig.layout.shapes if s.line.dash == "dot"]
+    assert len(dotted) == 4 and {(s.xref, s.yref) for s in dotted} == {("x", "y domain"), ("x2", "y2 domain")}
+    assert {(s.x0, s.x1, s.y0, s.y1) for s in dotted} == {(100, 100, 0, 1), (200, 200, 0, 1)}  # top to bottom

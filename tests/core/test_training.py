@@ -830,6 +830,32 @@ def test_warm_up_trains_a_throwaway_network_and_leaves_the_thread_count_alone():
         torch.set_num_threads(threads)
 
 
+@pytest.mark.parametrize("kind", ["adam", "sgd"])
+def test_the_optimizers_make_their_state_at_the_first_step_only(kind, monkeypatch):
+    """A parameter's state is made at its first step with a gradient, never again (not even to be thrown away)."""
+    from cnn_core.train.optim import FusedAdam, NesterovSGD
+
+    model = build_model(PRESETS["small"], seed=0)
+    opt = FusedAdam(model.parameters(), lr=1e-3) if kind == "adam" else NesterovSGD(model.parameters(), lr=1e-3)
+    x, y = torch.rand(4, 1, 28, 28), torch.randint(0, 10, (4,))
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    assert not opt.state
+    step()
+    made = {id(t) for state in opt.state.values() for t in state.values()}
+    assert len(opt.state) == len(list(model.parameters()))
+    calls = []
+    for name in ("zeros", "zeros_like"):
+        monkeypatch.setattr(torch, name, lambda *a, _real=getattr(torch, name), **k: calls.append(1) or _real(*a, **k))
+    step()
+    step()
+    assert calls == [] and {id(t) for state in opt.state.values() for t in state.values()} == made
+
+
 @pytest.mark.slow  # a fresh interpreter importing torch: seconds of CPU
 def test_a_training_its_evaluation_and_model_file_never_import_the_compiler():
     """torch.optim imports the compiler, which the app never uses (cnn_core/train/optim.py says what it costs):

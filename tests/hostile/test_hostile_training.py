@@ -114,11 +114,11 @@ at = AppTest.from_file("app.py", default_timeout=120)
 at.run()
 assert not at.exception, [e.value for e in at.exception]
 print("home drawn", bool(at.title), "warm-up done", warmup._done)
-print("home imported", [m for m in ("torch", "pandas", "plotly.subplots") if m in sys.modules])
+print("home imported", [m for m in ("torch", "pandas", "pyarrow") if m in sys.modules])
 release.set()
 at.switch_page("pages/train.py").run()
 assert not at.exception, [e.value for e in at.exception]
-print("missing", [m for m in ("pandas", "plotly.subplots", "pyarrow", "torch") if m not in sys.modules])
+print("missing", [m for m in ("pandas", "plotly.graph_objects", "pyarrow", "torch") if m not in sys.modules])
 """
 
 
@@ -155,8 +155,8 @@ def first_use():
     try:
         import_heavy_modules()
         import pandas
-        from plotly.subplots import make_subplots
-        pandas.DataFrame({"a": [1]}); make_subplots(rows=1, cols=2)
+        import plotly.graph_objects as go
+        pandas.DataFrame({"a": [1]}); go.Figure(data=[go.Scatter(x=[1], y=[1])], layout={"height": 100})
     except Exception as exc:
         errors.append(repr(exc))
 threads = [threading.Thread(target=first_use) for _ in range(8)]

@@ -63,6 +63,21 @@ def test_percentages():
     assert numbers.format_percent(0.5, "es", 0) == "50 %"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["es", "en"]), st.integers(0, 4))
+def test_a_kept_percentage_is_the_one_written_afresh(value, lang, decimals):
+    """Percentages of floats are kept (a live plot's hover texts): the same text as one written anew, whatever
+    the language, the decimals or the values written before it; NaN and infinities are never kept."""
+    kept = numbers.format_percent(value, lang, decimals)
+    assert kept == numbers.format_percent(value, lang, decimals) == numbers._percent_text(value, lang, decimals)
+    assert numbers.format_percent(value, "en" if lang == "es" else "es", decimals) == numbers._percent_text(
+        value, "en" if lang == "es" else "es", decimals)
+    if value != value or value in (float("inf"), float("-inf")):
+        before = numbers._percent_of_float.cache_info().currsize
+        numbers.format_percent(value, lang, decimals)
+        assert numbers._percent_of_float.cache_info().currsize == before
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15), st.integers(0, 6))
 def test_numbers_round_as_python_does_with_one_minus_sign_rule(value, decimals):

@@ -64,7 +64,8 @@ def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
     """Plotly's toolbar sits in the figure's top row; a title or the top subplot titles start below it."""
     import torch
 
-    from ui.charts.figures import TITLE_PX, TOOLBAR_PX, confusion, heatmap, image_grid, loss_curves
+    from cnn_core.nn.architecture import PRESETS, layer_table
+    from ui.charts.figures import TITLE_PX, TOOLBAR_PX, confusion, heatmap, image_grid, loss_curves, network_diagram
     from ui.sections.room import scatter
     from ui.sections.runs import overlay
     from ui.sections.runs_compare import params_chart
@@ -82,7 +83,9 @@ def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
               # the Runs page's shift and parameter charts, and the room's board: each shown with the toolbar too
               "shift": shift_chart([run], {1: [SimpleNamespace(shift=0, accuracy=0.9)]}),
               "params": params_chart([SimpleNamespace(**vars(run), architecture={}, params=100, test_accuracy=0.9)]),
-              "board": scatter([SimpleNamespace(nickname="Ana", params=100, best_accuracy=0.9)])}
+              "board": scatter([SimpleNamespace(nickname="Ana", params=100, best_accuracy=0.9)]),
+              "diagram": network_diagram(layers := layer_table(PRESETS["small"]), {x.name: x.name for x in layers},
+                                         "Diagrama")}
     for name, fig in built.items():
         layout = fig.layout
         top_titles = [a for a in layout.annotations if a.yanchor == "bottom" and a.y is not None and a.y >= 0.999]

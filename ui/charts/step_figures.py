@@ -80,10 +80,8 @@ SHOWN_CELL = "(%{customdata[0]}, %{customdata[1]})"  # a hover's cell, counted f
 
 def _square_axes(height: int, width: int, pad: float = 0) -> dict:
     """The layout's axes for a map: square pixels, row 0 at the top, the whole map (and ``pad`` cells around it)
-    in view even where it is still empty.
-
-    Every figure here is built in one ``go.Figure(data, layout)``: Plotly validates a figure at every change,
-    and each change to one that holds traces costs milliseconds (``benchmarks/bench_figures.py``)."""
+    in view even where it is still empty. (Every figure here is one ``go.Figure(data, layout)``, for the reason
+    :func:`ui.charts.figures.figure` gives.)"""
     return dict(xaxis=dict(range=[-pad - 0.5, width + pad - 0.5], visible=False, constrain="domain"),
                 yaxis=dict(range=[height + pad - 0.5, -pad - 0.5], visible=False, scaleanchor="x", constrain="domain"))
 

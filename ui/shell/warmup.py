@@ -1,7 +1,7 @@
 """A fresh server's warm-up, in the background: the heavy imports, then a throwaway training.
 
 On a fresh server several sessions start at once, and a live-plot fragment
-can be the first code to touch pandas or plotly.subplots. Two threads
+can be the first code to touch pandas or Plotly's figures. Two threads
 importing a package with internal cycles at the same moment can see it
 half-initialised ("partially initialized module 'pandas'"). So the heavy
 modules are imported once, under one lock (:func:`import_heavy_modules`).
@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import threading
 
-MODULES = ("numpy", "pandas", "pyarrow", "plotly.graph_objects", "plotly.subplots", "plotly.io",
+MODULES = ("numpy", "pandas", "pyarrow", "plotly.graph_objects", "plotly.io",
            "PIL.Image", "torch", "torch.nn.functional")
 _lock = threading.Lock()  # held while the heavy modules are imported
 _done = False
