@@ -53,8 +53,11 @@ class FusedAdam(_Optimizer):
         self.betas, self.eps = betas, eps
 
     @torch.no_grad()
-    @torch.profiler.record_function("FusedAdam.step")
     def step(self) -> None:
+        with torch.profiler.record_function("FusedAdam.step"):  # a range of its own per call: trainings run in threads
+            self._step()
+
+    def _step(self) -> None:
         groups: dict[tuple, list[torch.Tensor]] = {}  # the kernel takes tensors of one device and dtype at a time
         for p in self._with_grad():
             groups.setdefault((p.device, p.dtype), []).append(p)
@@ -83,8 +86,11 @@ class NesterovSGD(_Optimizer):
         self.momentum = momentum
 
     @torch.no_grad()
-    @torch.profiler.record_function("NesterovSGD.step")
     def step(self) -> None:
+        with torch.profiler.record_function("NesterovSGD.step"):
+            self._step()
+
+    def _step(self) -> None:
         lr = self.param_groups[0]["lr"]
         for p in self._with_grad():
             grad = p.grad
