@@ -1,5 +1,5 @@
 """Chromium at a phone's size (390×844): what a learner needs after each action is on screen, and the charts'
-toolbars leave their titles readable. Screenshots land in artifacts/screenshots/phone-*.png."""
+toolbars leave their titles readable. Screenshots land in artifacts/screenshots/phone-*.jpg."""
 
 import pytest
 from browsing import draw_a_one, errors_on, new_page, open_page, shot

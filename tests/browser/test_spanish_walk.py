@@ -23,7 +23,7 @@ the session's real `streamlit run app.py` (tests/conftest.py). Every step fails 
 On the desktop the walk also does what only a browser shows of Streamlit's English:
 a number typed and not applied ("Press Enter to apply"), a file uploaded (its size
 chip) and one dragged over an upload box ("Drag and drop"), the canvas toolbar's
-tooltips. Screenshots: artifacts/screenshots/walk-<size>-<nn>-<step>.png, the whole
+tooltips. Screenshots: artifacts/screenshots/walk-<size>-<nn>-<step>.jpg, the whole
 page's height. Fails (never skips) without Chromium, Playwright or the real datasets.
 """
 
@@ -34,7 +34,7 @@ import time
 
 import pytest
 import torch
-from browsing import SHOTS, errors_on, new_page, toolbar_titles
+from browsing import SHOTS, errors_on, new_page, shot, toolbar_titles
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
@@ -242,6 +242,7 @@ class Walk:
                      "app English": app_english(text, APP_ENGLISH)}
             found = {kind: values for kind, values in found.items() if values}
             if found:  # what was read, beside the screenshot
+                SHOTS.mkdir(parents=True, exist_ok=True)
                 (SHOTS / f"walk-{self.size}-{self.n:02d}-{step}.txt").write_text(text)
             assert not found, (self.size, step, found)
         assert errors_on(self.page) == [], (self.size, step, errors_on(self.page))
@@ -253,13 +254,12 @@ class Walk:
 
     def shot(self, name: str) -> None:
         """The whole page's height (Streamlit scrolls its main area, not the page), then the window as it was."""
-        SHOTS.mkdir(parents=True, exist_ok=True)
         window = self.page.viewport_size
         height = self.page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
         self.page.set_viewport_size({"width": window["width"], "height": min(max(height, window["height"]), 8000)})
         try:
             self.page.wait_for_function(SETTLED, timeout=30_000)
-            self.page.screenshot(path=str(SHOTS / f"{name}.png"))
+            shot(self.page, name, full_page=False)
         finally:
             self.page.set_viewport_size(window)
 
