@@ -126,8 +126,8 @@ def postgres_server(in_memory: bool = True):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def fresh_database(server_url: str) -> str:
-    """Create an empty database on the server; return its URL."""
+def fresh_database(server_url: str, template: str | None = None) -> str:
+    """Create an empty database on the server (a copy of database ``template``, if given); return its URL."""
     from sqlalchemy import create_engine, text
 
     name = "t_" + uuid.uuid4().hex[:12]
@@ -136,7 +136,7 @@ def fresh_database(server_url: str) -> str:
     while True:
         try:
             with engine.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
             break
         except Exception:
             if time.time() > deadline:

@@ -40,13 +40,6 @@ def model_run(name="r", preset="lenet", accuracy=None, size=None, dataset="mnist
                   architecture=arch.to_dict(), model=raw, params=runs.params_of(arch), test_accuracy=accuracy)
 
 
-@pytest.fixture
-def store(database_url):
-    s = Storage(database_url)
-    yield s
-    s.close()
-
-
 def test_migrations_create_every_table_and_are_idempotent(database_url):
     first = Storage(database_url)
     tables = set(inspect(first.engine).get_table_names())

@@ -53,13 +53,6 @@ def padded(size: int, seed: int) -> bytes:
     return seed.to_bytes(4, "big") + os.urandom(size - 4)
 
 
-@pytest.fixture
-def store(database_url):
-    s = Storage(database_url)
-    yield s
-    s.close()
-
-
 def both_languages(err) -> tuple[str, str]:
     return texts.translate("es", err.key, **err.params), texts.translate("en", err.key, **err.params)
 
