@@ -535,20 +535,33 @@ def _write_cache(cache_file: Path, data: ImageData) -> None:
         pass  # a read-only or full disk only costs the next decode
 
 
-def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: ArchiveLimits, size: int) -> None:
+KEPT_READ_MB = 64  # files read for the decoding check, kept for decoding rather than read again (bytes and entries)
+
+
+def _check_decoding_work(source: _Source, members: list[PurePosixPath], limits: ArchiveLimits,
+                         size: int) -> dict[PurePosixPath, bytes]:
     """Refuse the archive when decoding its images would produce more pixels together than the limit allows.
 
     Decoding time follows the pixels an image decodes to, not its bytes. Each
     header is read (Image.open is lazy) and the sum checked before the first
-    pixel is decoded; reading stops as soon as the sum is over.
+    pixel is decoded; reading stops as soon as the sum is over. The files read
+    are returned, up to :data:`KEPT_READ_MB` of them, for decoding to take
+    instead of reading them again (100,000 small PNGs: a fifth of the load was
+    reading each member out of the zip twice).
     """
     budget = limits.max_total_megapixels * 10**6
-    total = 0
+    total = kept_bytes = 0
+    kept: dict[PurePosixPath, bytes] = {}
     for checked, member in enumerate(members, 1):
-        total += _decoding_cost(source.read(member), limits.max_image_pixels, size)
+        raw = source.read(member)
+        total += _decoding_cost(raw, limits.max_image_pixels, size)
         if total > budget:
             raise DataError("err.zip_too_many_pixels", count=len(members), megapixels=-(-total // 10**6),
                             limit=limits.max_total_megapixels, checked=checked)
+        kept_bytes += len(raw) + 200  # the bytes object and its entry
+        if kept_bytes <= KEPT_READ_MB * 2**20:
+            kept[member] = raw
+    return kept
 
 
 def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int | None = None,
@@ -603,12 +616,17 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
     if cached is not None:
         return cached
 
-    _check_decoding_work(source, [m for items in layout.values() for _, m in items], limits, size)
+    kept = _check_decoding_work(source, [m for items in layout.values() for _, m in items], limits, size)
+
+    def read(member: PurePosixPath) -> bytes:
+        raw = kept.pop(member, None)  # each kept file is decoded once: let go of it then
+        return source.read(member) if raw is None else raw
+
     if channels is None:
         first = None
         for _, member in layout[next(iter(layout))][:20]:  # the first readable image decides
             try:
-                first = _decode(source.read(member), size, 3, limits.max_image_pixels)
+                first = _decode(kept[member] if member in kept else source.read(member), size, 3, limits.max_image_pixels)
             except _TooLarge:
                 continue
             if first is not None:
@@ -629,7 +647,7 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
         # 21.7 s in two (one future each); 200 photos of 900×1200 in 2.19 s and 2.09 s.
         for i, (_, member) in enumerate(items):
             try:
-                t = _decode(source.read(member), size, channels, limits.max_image_pixels)
+                t = _decode(read(member), size, channels, limits.max_image_pixels)
             except _TooLarge:
                 status[i] = 2
                 continue
