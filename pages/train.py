@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnn_core.train.jobs import PAGE_REFRESH_S
 from ui.base import state
 from ui.base.i18n import t
 from ui.sections import train as train_ui
@@ -28,7 +29,7 @@ if st.button(t("train.start"), key="start", type="primary",
 
 if job is not None:
     train_ui.whose_run(job, arch, data)
-    st.fragment(train_ui.live_view, run_every=1.0 if running else None)(job)
+    st.fragment(train_ui.live_view, run_every=PAGE_REFRESH_S if running else None)(job)
     if job.finished:
         train_ui.results(job)
 else:

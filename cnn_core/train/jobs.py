@@ -57,6 +57,13 @@ def expected_seconds(cfg: TrainConfig, train_images: int, images_per_s: float | 
     return cfg.epochs * train_images / max(images_per_s or GUESS_IMAGES_PER_S, 1.0)
 
 
+PAGE_REFRESH_S = 1.0  # how often the Train page draws a training (its live view), queued or running
+# A queued run is seen to start on its page at the page's next drawing after it gets its slot: half a period later
+# on average. Queue estimates count to that moment, what the student sees (without it, the first numbers a wave of
+# ten saw on Ray were 0.61 and 0.65 of their real waits, the page's own drawing after the slot included).
+NOTICE_S = PAGE_REFRESH_S / 2
+
+
 def estimate_wait(running_remaining_s: list[float], ahead_s: list[float], slots: int) -> float:
     """Seconds until a queued run starts: ``slots`` run at once, each freed slot takes the next in line.
 
@@ -90,6 +97,7 @@ class RunCosts:
         self.stretch = stretch  # wall seconds per training second while training
         self.eval_s_per_image: float | None = None  # a validation point's cost, per image
         self.final_over_eval = 1.0  # the end's cost per evaluated image, over its validation points' (measured)
+        self.runs = 0  # finished runs learned from (learn_costs): until one has, the running runs' points teach
 
     @staticmethod
     def _mix(old: float | None, new: float, weight: float = 0.5) -> float:
@@ -105,6 +113,7 @@ class RunCosts:
 
     def saw_run(self, start_s: float | None, final_over_eval: float | None) -> None:
         with self._lock:
+            self.runs += 1
             if start_s is not None:
                 self.start_s = self._mix(self.start_s, start_s)
             if final_over_eval is not None:
@@ -244,10 +253,11 @@ class TrainingJob:
             self._first_step.set()
         elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
             self._eval_costs.append(event.wall_s / event.images)
-            self.costs.saw_eval(self._eval_s_per_image)  # the run's typical point: one slow one moves neither
-            stretch = self._stretch_seen()
-            if stretch is not None:
-                self.costs.saw_stretch(stretch)
+            if not self.costs.runs:  # no finished run to learn from yet: the running runs' points are all there is
+                self.costs.saw_eval(self._eval_s_per_image)  # the run's typical point: one slow one moves neither
+                stretch = self._stretch_seen()
+                if stretch is not None:
+                    self.costs.saw_stretch(stretch)
 
     def set_status(self, status: str) -> None:
         """'queued', 'running', then how the run ended ('done', 'stopped', 'nan', ...; 'failed' is set by the job)."""
@@ -332,15 +342,41 @@ class TrainingJob:
         if started is None:
             return self.expected_s()
         now = time.monotonic()
-        final = self.costs.final_s(self._end_images(), self._eval_s_per_image)
+        final = self.costs.final_s(self._end_images(), self._eval_estimate())
         if last is None or last_at is None:  # starting: not a step yet
             train_s = expected_seconds(self.cfg, self._train_images(), None)
             return max(self.costs.start_s - (now - started), 0.0) + train_s * self.costs.stretch + final
         since = now - last_at[0]
         if last.eta_s > 0:
-            stretch = self._stretch_seen() or self.costs.stretch
-            return max(last.eta_s * stretch - since, 0.0) + final
+            return max(last.eta_s * self._stretch_estimate() - since, 0.0) + final
         return max(final - since, 0.0)  # training is over: the last validation and the test evaluation
+
+    # A run's first timings can be a moment's: on Ray, the first validation point of a wave of ten's first run
+    # cost 5 times its later ones (0.0021 s an image against 0.0004, while ten pages started their trainings)
+    # and its first seconds trained 3 times slower than its end; the queue's first numbers were then 3.2 times
+    # the real wait. What finished runs measured here weighs as PRIOR_POINTS validation points and PRIOR_TRAIN_S
+    # seconds of training against the run's own, which take over as they accumulate.
+    PRIOR_POINTS = 2
+    PRIOR_TRAIN_S = 3.0
+
+    def _eval_estimate(self) -> float | None:
+        """What its end's evaluation will cost per image: the median of its validation points and, once this
+        server has finished runs to learn from, their typical cost counted :attr:`PRIOR_POINTS` times."""
+        if not self._eval_costs:
+            return None
+        prior = self.costs.eval_s_per_image if self.costs.runs else None
+        return statistics.median([*self._eval_costs, *[prior] * self.PRIOR_POINTS] if prior else self._eval_costs)
+
+    def _stretch_estimate(self) -> float:
+        """Wall seconds per training second for the rest of its training: its own so far, weighed by the seconds
+        it has trained against :attr:`PRIOR_TRAIN_S` of the finished runs' (once there are any)."""
+        seen = self._stretch_seen()
+        if seen is None:
+            return self.costs.stretch
+        if not self.costs.runs:
+            return seen
+        trained = self._last_at[1] - self._first_at[1]
+        return (seen * trained + self.costs.stretch * self.PRIOR_TRAIN_S) / (trained + self.PRIOR_TRAIN_S)
 
     def timed_itself(self) -> bool:
         """Whether this run has timed itself on the machine as it is now: a second of training and its first
@@ -366,6 +402,8 @@ class TrainingJob:
         stretch = self._stretch_seen()
         if stretch is not None:
             self.costs.saw_stretch(stretch)
+        if own is not None and self.costs.runs:  # (before the first, its points were learned as they came)
+            self.costs.saw_eval(own)
         self.costs.saw_run(self._first_at[0] - self._started_at if start else None,
                            end_s / (own * self._end_images()) if own else None)
 
@@ -456,7 +494,7 @@ class Scheduler:
         speeds = [j._history.last.images_per_s for j in running if j._history.last is not None]
         speed = sum(speeds) / len(speeds) if speeds else None
         wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s(speed) for j in ahead],
-                             self.max_running)
+                             self.max_running) + NOTICE_S
         return position, wait
 
     def threads_per_job(self) -> int:

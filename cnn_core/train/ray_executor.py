@@ -41,7 +41,7 @@ from pathlib import Path
 from cnn_core.base import env
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.base.texts import Message
-from cnn_core.train.jobs import RunCosts, TrainingJob, estimate_wait
+from cnn_core.train.jobs import NOTICE_S, RunCosts, TrainingJob, estimate_wait
 from cnn_core.train.trainer import DoneEvent, EvalEvent, warm_up
 
 DEFAULT_CPUS_PER_TRAINING = env.BY_NAME["RAY_CPUS"].default  # CPUs each training asks for (its torch threads)
@@ -51,7 +51,7 @@ NAMESPACE = "cnn_playground"  # named actors live here, shared by every app repl
 # Versioned: the queue is a detached actor that outlives an app upgrade (a call with arguments its methods do not
 # take fails, and changed rules would not apply); a new version gets a new queue. An old one stays, idle and
 # empty (its entries expire), until the cluster restarts.
-QUEUE_NAME = "admission-3"  # 3: runs of an app that has timed none, joining with nothing running, wait (join)
+QUEUE_NAME = "admission-4"  # 4: no number from a length guessed before its app timed a run (poll's ``guessing``)
 UNTIMED_MAX_S = 30.0  # a running run that never says it has timed itself (an older replica) stops holding numbers back
 POLL_S = 0.25  # how often a job asks its actor for events (the page draws at 1 Hz)
 LEASE_S = 20.0  # an actor or queue entry nobody asked about for this long stops / expires
@@ -141,17 +141,21 @@ class AdmissionQueue:
         self._expire(now)  # a dead replica's run is nothing to wait for
         self._queue.append({"id": job_id, "expected_s": expected_s, "touched": now,
                             "lease_s": lease_s, "estimated": estimated, "wait_for": list(self._running),
-                            "waits_for_next": guessing and not self._running})
+                            "waits_for_next": guessing and not self._running, "guessing": guessing})
 
     def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
-             expected_s: float | None = None, timed: bool | None = None) -> tuple[str, int, float | None]:
+             expected_s: float | None = None, timed: bool | None = None,
+             guessing: bool | None = None) -> tuple[str, int, float | None]:
         """("running", 0, None) once admitted, else ("queued", position, estimated wait); ("gone", 0, None).
 
         A running run's poll brings what it has left (``remaining_s``) and whether it has timed itself on the
         machine as it is now (``timed``, TrainingJob.timed_itself), a queued one's its expected length as
         measured now (``expected_s``): both change as the app learns what runs cost. A queued run gets no
         number (None) until every run that was running when it joined (or the next one admitted: join's
-        ``guessing``) has timed itself (or has run ``UNTIMED_MAX_S`` without saying so); once it has had one, it always gets one.
+        ``guessing``) has timed itself (or has run ``UNTIMED_MAX_S`` without saying so), nor while a run ahead of it
+        has its length from an app that has timed no run (``guessing``: its first polls on a fresh server, before
+        the first run's timing reached its app, gave lengths with no end in them; the second in line of a fresh
+        cluster was shown 14 s for a wait of 24 s); once it has had one, it always gets one.
         """
         now = time.monotonic()
         self._expire(now)
@@ -171,6 +175,8 @@ class AdmissionQueue:
         entry["touched"] = now
         if expected_s is not None:
             entry["expected_s"] = expected_s
+        if guessing is not None:
+            entry["guessing"] = guessing
         if position == 1 and len(self._running) < capacity:
             self._queue.pop(0)
             self._running[job_id] = {"touched": now, "lease_s": entry["lease_s"],
@@ -181,7 +187,8 @@ class AdmissionQueue:
             return "running", 0, None
         untimed = [k for k in entry["wait_for"] if k in self._running and not self._running[k]["timed"]
                    and now - self._running[k]["since"] < UNTIMED_MAX_S]
-        if not entry["estimated"] and (untimed or entry.get("waits_for_next")):
+        if not entry["estimated"] and (untimed or entry.get("waits_for_next")
+                                       or any(e.get("guessing") for e in self._queue[:position - 1])):
             return "queued", position, None
         entry["estimated"] = True
         running = [max(e["remaining_s"] - (now - e["at"]), 0.0) for e in self._running.values()]
@@ -517,7 +524,8 @@ class RayTrainingJob(TrainingJob):
             if self.should_stop():
                 return False
             state, position, wait_s = ray.get(queue.poll.remote(job_id, self.ray_executor.capacity(),
-                                                                expected_s=self.expected_s()),
+                                                                expected_s=self.expected_s(),
+                                                                guessing=not self.costs.measured),
                                               timeout=CALL_TIMEOUT_S)
             if state == "running":
                 return True
@@ -525,6 +533,8 @@ class RayTrainingJob(TrainingJob):
                 ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, estimated=self._wait_s is not None,
                                           guessing=not self.costs.measured), timeout=CALL_TIMEOUT_S)
             # No number before a run of this app has timed an evaluation: a guess would be the budget alone.
+            # It hears of its slot at its next poll (every 2 POLL_S), its page at its next drawing: both on average.
+            wait_s = wait_s + POLL_S + NOTICE_S if wait_s is not None else None
             self._position, self._wait_s = position, wait_s if self.costs.measured else None
             time.sleep(POLL_S * 2)
 
@@ -631,3 +641,4 @@ class RayTrainingJob(TrainingJob):
             # worker process failed, or no node can hold its resources
             raise PlaygroundError("err.ray_start_failed", reason=_short(exc)) from None
         return True
+

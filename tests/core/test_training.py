@@ -268,6 +268,46 @@ def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, m
     assert sched.costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2)
 
 
+def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_own_accumulate(tiny_data, monkeypatch):
+    """On Ray the first run of a wave of ten timed its first validation point at 5 times its later ones and its
+    first seconds at 3 times its end, while ten pages started their trainings: the queue's first numbers were 3.2
+    times the real wait. A server that has finished runs weighs them as two points and 3 s of training."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    cfg = TrainConfig(time_budget_s=10, val_size=50)
+    arch = PRESETS["small"].replace(num_classes=2)
+    end_images = 50 + len(tiny_data.test_y)
+
+    def run_until(job, eval_costs: list[float], trained: float, wall: float) -> None:
+        clock[0] = 100.0
+        job.set_status("running")
+        job.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, 0.0, 100.0, 0.0, 10.0))
+        for cost in eval_costs:
+            job.record(EvalEvent(1, trained, 0.5, 0.5, wall_s=cost * 50, images=50))
+        clock[0] = 100.0 + wall
+        job.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, trained, 100.0, trained / 10, 10 - trained))
+
+    first = TrainingJob(build_model(arch), tiny_data, cfg, sched)
+    run_until(first, [0.0004, 0.0004], trained=10.0, wall=13.0)  # a finished run: 1.3 wall s a training second
+    clock[0] = 113.0 + 0.0004 * end_images
+    first.learn_costs("done")
+    assert sched.costs.runs == 1 and sched.costs.eval_s_per_image == pytest.approx(0.0004)
+    prior_stretch, final = sched.costs.stretch, 0.0004 * sched.costs.final_over_eval * end_images
+
+    slow_start = TrainingJob(build_model(arch), tiny_data, cfg, sched)
+    run_until(slow_start, [0.002], trained=2.0, wall=6.0)  # one point at 5 times, training at 3 times
+    stretch = (3.0 * 2.0 + prior_stretch * 3.0) / 5.0
+    assert slow_start.remaining_s() == pytest.approx(8.0 * stretch + final)
+    assert sched.costs.eval_s_per_image == pytest.approx(0.0004)  # a running run's points teach it nothing now
+
+    loaded = TrainingJob(build_model(arch), tiny_data, cfg, sched)  # the machine stays slow: its own points win
+    run_until(loaded, [0.002, 0.0021, 0.0019], trained=6.0, wall=18.0)
+    assert loaded._eval_estimate() == pytest.approx(0.0019)  # the median of 3 own points and 2 of the prior
+    assert loaded.remaining_s() == pytest.approx(4.0 * (3.0 * 6.0 + prior_stretch * 3.0) / 9.0
+                                                 + 0.0019 * sched.costs.final_over_eval * end_images)
+
+
 def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, monkeypatch):
     """Costs learned from an earlier, quieter wave do not know what a new wave of students does to the machine
     (a wave of ten's first estimates were two thirds of the real wait): the first number waits for the running
@@ -302,8 +342,8 @@ def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itsel
         clock[0] = 104.5
         running.record(EvalEvent(1, 1.6, 0.5, 0.5, wall_s=1.0, images=50))  # 20 ms an image on today's machine
         position, wait = sched.queue_info(queued)
-        assert position == 1 and wait == pytest.approx(running.remaining_s())
-        assert wait == pytest.approx((10 - 1.6) * 2.5 / 1.5 - 1.0 + 0.02 * (50 + len(tiny_data.test_y)))
+        assert position == 1 and wait == pytest.approx(running.remaining_s() + jobs.NOTICE_S)  # as its page sees
+        assert wait == pytest.approx((10 - 1.6) * 2.5 / 1.5 - 1.0 + 0.02 * (50 + len(tiny_data.test_y)) + 0.5)
     finally:
         gave_up.set()
         waiter.join(5)
@@ -370,8 +410,29 @@ def test_runs_that_join_a_fresh_servers_queue_together_wait_for_the_first_ones_o
     queue.poll("a", 0, remaining_s=3.0)  # starting: its guess, not yet timed
     assert queue.poll("b", 1) == ("queued", 1, None) and queue.poll("c", 1) == ("queued", 2, None)
     queue.poll("a", 0, remaining_s=9.0, timed=True)
-    assert queue.poll("b", 1)[2] == pytest.approx(9.0, abs=0.5)
+    assert queue.poll("b", 1, guessing=False)[2] == pytest.approx(9.0, abs=0.5)  # a's timing reached their app
     assert queue.poll("c", 1)[2] == pytest.approx(19.0, abs=0.5)
+
+
+def test_no_queued_run_gets_a_number_from_a_length_guessed_before_its_app_timed_a_run():
+    """On a fresh cluster the runs queued behind the first polled lengths with no end in them (nothing timed yet)
+    until the first run's timing reached their app: the second in line was shown 14 s for a wait of 24 s."""
+    from cnn_core.train.ray_executor import AdmissionQueue
+
+    queue = AdmissionQueue()
+    queue.join("a", expected_s=6.5, guessing=True)
+    assert queue.poll("a", 1)[0] == "running"
+    for job in ("b", "c"):
+        queue.join(job, expected_s=6.5, guessing=True)
+    queue.poll("a", 0, remaining_s=7.0, timed=True)
+    assert queue.poll("b", 1, expected_s=10.7, guessing=False)[2] == pytest.approx(7.0, abs=0.5)
+    queue.join("d", expected_s=6.5, guessing=True)  # a newcomer whose app has not heard yet
+    assert queue.poll("c", 1, expected_s=10.7, guessing=False)[2] == pytest.approx(17.7, abs=0.5)
+    assert queue.poll("d", 1)[2] == pytest.approx(7.0 + 2 * 10.7, abs=0.5)  # its own guess is not ahead of it
+    queue.join("f", expected_s=10.7)
+    assert queue.poll("f", 1)[2] is None  # d, ahead of it, still has a guessed length
+    queue.poll("d", 1, expected_s=10.7, guessing=False)
+    assert queue.poll("f", 1)[2] == pytest.approx(7.0 + 3 * 10.7, abs=0.5)
 
 
 def test_a_ray_run_tells_the_queue_whether_its_app_has_timed_a_run(tiny_data, monkeypatch):
