@@ -89,8 +89,10 @@ def pytest_unconfigure(config):
     """One full garbage collection, then the heap frozen: pytest's own clean-up at the end of each process collects
     five times over (for objects whose finalizers complain only once others are gone), and over a test process's
     heap (torch, Streamlit, Plotly: 0.6 million objects) the four after the first took 1.2-1.3 s in each
-    process, at the end of every run. The first finds what the five would, short of garbage that a finalizer itself
-    leaves behind; pytest runs its clean-up after this hook (``Config._ensure_unconfigure``)."""
+    process, at the end of every run. The first collection still reports what it finds (pytest's hook for
+    unraisable exceptions is installed until its clean-up, which runs after this hook:
+    ``Config._ensure_unconfigure``); garbage that a finalizer leaves behind, or that other plugins' clean-up
+    releases later, is not collected, and its warnings are not seen."""
     gc.collect()
     gc.freeze()
 

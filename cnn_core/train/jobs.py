@@ -87,8 +87,11 @@ class RunCosts:
     and it ends with a validation and a test evaluation (``final_s_per_image``).
     Queue estimates built on the budget alone were 3 to 8 times too short.
     Every figure comes from a run of this process (the latest ones count most),
-    so estimates follow the load of the machine; ``measured`` is False until a
-    run has timed an evaluation, and a queue then shows no number rather than a guess.
+    so estimates follow the load of the machine: the running runs' validation
+    points until a run has finished (``runs``), then the finished runs' own
+    (one moment's timing is no guide: :meth:`TrainingJob._eval_estimate`);
+    ``measured`` is False until a run has timed an evaluation, and a queue then
+    shows no number rather than a guess.
     """
 
     def __init__(self, start_s: float = 0.5, stretch: float = 1.1):
@@ -97,7 +100,8 @@ class RunCosts:
         self.stretch = stretch  # wall seconds per training second while training
         self.eval_s_per_image: float | None = None  # a validation point's cost, per image
         self.final_over_eval = 1.0  # the end's cost per evaluated image, over its validation points' (measured)
-        self.runs = 0  # finished runs learned from (learn_costs): until one has, the running runs' points teach
+        self.runs = 0  # finished runs that timed their training and a validation point (learn_costs): until
+        # one has, the running runs' points teach; from then on only finished runs do
 
     @staticmethod
     def _mix(old: float | None, new: float, weight: float = 0.5) -> float:
@@ -113,7 +117,8 @@ class RunCosts:
 
     def saw_run(self, start_s: float | None, final_over_eval: float | None) -> None:
         with self._lock:
-            self.runs += 1
+            if final_over_eval is not None:  # it timed a validation point and its end
+                self.runs += 1
             if start_s is not None:
                 self.start_s = self._mix(self.start_s, start_s)
             if final_over_eval is not None:
@@ -402,10 +407,10 @@ class TrainingJob:
         stretch = self._stretch_seen()
         if stretch is not None:
             self.costs.saw_stretch(stretch)
-        if own is not None and self.costs.runs:  # (before the first, its points were learned as they came)
+        if own is not None and self.costs.runs:  # (before the first such run, points were learned as they came)
             self.costs.saw_eval(own)
         self.costs.saw_run(self._first_at[0] - self._started_at if start else None,
-                           end_s / (own * self._end_images()) if own else None)
+                           end_s / (own * self._end_images()) if own and stretch is not None else None)
 
     def queue_info(self) -> tuple[int, float | None]:
         """(position, estimated wait in seconds) while queued; (0, None) otherwise."""

@@ -141,7 +141,8 @@ class AdmissionQueue:
         self._expire(now)  # a dead replica's run is nothing to wait for
         self._queue.append({"id": job_id, "expected_s": expected_s, "touched": now,
                             "lease_s": lease_s, "estimated": estimated, "wait_for": list(self._running),
-                            "waits_for_next": guessing and not self._running, "guessing": guessing})
+                            "waits_for_next": guessing and not self._running, "guessing": guessing,
+                            "joined": now})
 
     def poll(self, job_id: str, capacity: int, remaining_s: float | None = None,
              expected_s: float | None = None, timed: bool | None = None,
@@ -153,9 +154,10 @@ class AdmissionQueue:
         measured now (``expected_s``): both change as the app learns what runs cost. A queued run gets no
         number (None) until every run that was running when it joined (or the next one admitted: join's
         ``guessing``) has timed itself (or has run ``UNTIMED_MAX_S`` without saying so), nor while a run ahead of it
-        has its length from an app that has timed no run (``guessing``: its first polls on a fresh server, before
-        the first run's timing reached its app, gave lengths with no end in them; the second in line of a fresh
-        cluster was shown 14 s for a wait of 24 s); once it has had one, it always gets one.
+        has its length from an app that has timed no run (``guessing``, for at most ``UNTIMED_MAX_S`` after it
+        joined: a fresh server's first polls, before the first run's timing reached its app, gave lengths with
+        no end in them; the second in line of a fresh cluster was shown 14 s for a wait of 24 s); once it has
+        had one, it always gets one.
         """
         now = time.monotonic()
         self._expire(now)
@@ -188,7 +190,8 @@ class AdmissionQueue:
         untimed = [k for k in entry["wait_for"] if k in self._running and not self._running[k]["timed"]
                    and now - self._running[k]["since"] < UNTIMED_MAX_S]
         if not entry["estimated"] and (untimed or entry.get("waits_for_next")
-                                       or any(e.get("guessing") for e in self._queue[:position - 1])):
+                                       or any(e.get("guessing") and now - e["joined"] < UNTIMED_MAX_S
+                                              for e in self._queue[:position - 1])):
             return "queued", position, None
         entry["estimated"] = True
         running = [max(e["remaining_s"] - (now - e["at"]), 0.0) for e in self._running.values()]

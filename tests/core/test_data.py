@@ -126,28 +126,32 @@ def test_own_images_zip_with_classes_and_junk(tmp_path):
     assert notes["note.skipped_files"]["count"] == 3
 
 
-@pytest.mark.parametrize("kept_mb, reads", [(64, 1), (0, 2)])
-def test_each_image_is_read_out_of_the_zip_once_while_the_kept_files_fit(kept_mb, reads, tmp_path, monkeypatch):
+def test_each_image_is_read_out_of_the_zip_once_while_the_kept_files_fit(tmp_path, monkeypatch):
     """The decoding check reads every file; decoding takes those it kept (up to KEPT_READ_MB) and reads the rest
-    again. The same images either way."""
+    again: the same images either way, the channels decided from the first image included."""
     from collections import Counter
 
     from cnn_core.data import loading
 
     members = {f"{c}/{i}.png": png_bytes(30 + i if c == "cats" else 200 - i) for c in ("cats", "dogs") for i in range(5)}
-    counted, read = Counter(), loading._Source.read
+    read = loading._Source.read
+    loaded = {}
+    for kept_mb, reads in ((64, 1), (0, 2)):
+        counted = Counter()
 
-    def counting(self, member):
-        counted[str(member)] += 1
-        return read(self, member)
+        def counting(self, member, counted=counted):
+            counted[str(member)] += 1
+            return read(self, member)
 
-    monkeypatch.setattr(loading._Source, "read", counting)
-    monkeypatch.setattr(loading, "KEPT_READ_MB", kept_mb)
-    data = load_image_archive(make_zip(members), size=8, cache_dir=tmp_path, channels=1)
-    assert counted == Counter({name: reads for name in members})
-    assert torch.equal(data.test_x, load_image_archive(make_zip(members), size=8, cache_dir=tmp_path / "again",
-                                                       channels=1).test_x)
-    assert len(data.train_y) + len(data.test_y) == 10
+        monkeypatch.setattr(loading._Source, "read", counting)
+        monkeypatch.setattr(loading, "KEPT_READ_MB", kept_mb)
+        loaded[kept_mb] = load_image_archive(make_zip(members), size=8, cache_dir=tmp_path / str(kept_mb))
+        # Every member once (kept), or twice and the first image a third time (deciding the channels), when not.
+        assert set(counted) == set(members)
+        assert sorted(counted.values()) == [reads] * 9 + [1 if kept_mb else 3]
+    kept, again = loaded[64], loaded[0]
+    assert kept.train_x.shape[1] == 1 and torch.equal(kept.train_x, again.train_x)
+    assert torch.equal(kept.test_x, again.test_x) and torch.equal(kept.train_y, again.train_y)
 
 
 def test_own_images_folder_with_train_and_test_splits(tmp_path):

@@ -308,6 +308,25 @@ def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_ow
                                                  + 0.0019 * sched.costs.final_over_eval * end_images)
 
 
+def test_a_finished_run_that_timed_no_validation_point_leaves_the_running_runs_points_teaching(tiny_data, monkeypatch):
+    """A run on a training split too small to hold images out finishes without a validation point: it must not
+    count as a finished run that measured the end, or the server would learn nothing more until another finished."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    arch = PRESETS["small"].replace(num_classes=2)
+    blind = TrainingJob(build_model(arch), tiny_data, TrainConfig(time_budget_s=5, val_size=50), sched)
+    blind.set_status("running")
+    for at, seconds in ((101.0, 0.0), (106.0, 5.0)):
+        clock[0] = at
+        blind.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, seconds, 100.0, seconds / 5, 5 - seconds))
+    blind.learn_costs("done")
+    assert sched.costs.runs == 0 and not sched.costs.measured
+    timed = TrainingJob(build_model(arch), tiny_data, TrainConfig(time_budget_s=5, val_size=50), sched)
+    timed.record(EvalEvent(1, 1.0, 0.5, 0.5, wall_s=0.05, images=50))
+    assert sched.costs.measured and sched.costs.eval_s_per_image == pytest.approx(0.001)
+
+
 def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, monkeypatch):
     """Costs learned from an earlier, quieter wave do not know what a new wave of students does to the machine
     (a wave of ten's first estimates were two thirds of the real wait): the first number waits for the running
@@ -414,11 +433,14 @@ def test_runs_that_join_a_fresh_servers_queue_together_wait_for_the_first_ones_o
     assert queue.poll("c", 1)[2] == pytest.approx(19.0, abs=0.5)
 
 
-def test_no_queued_run_gets_a_number_from_a_length_guessed_before_its_app_timed_a_run():
+def test_no_queued_run_gets_a_number_from_a_length_guessed_before_its_app_timed_a_run(monkeypatch):
     """On a fresh cluster the runs queued behind the first polled lengths with no end in them (nothing timed yet)
     until the first run's timing reached their app: the second in line was shown 14 s for a wait of 24 s."""
-    from cnn_core.train.ray_executor import AdmissionQueue
+    from cnn_core.train import ray_executor
+    from cnn_core.train.ray_executor import UNTIMED_MAX_S, AdmissionQueue
 
+    clock = [100.0]
+    monkeypatch.setattr(ray_executor, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
     queue = AdmissionQueue()
     queue.join("a", expected_s=6.5, guessing=True)
     assert queue.poll("a", 1)[0] == "running"
@@ -433,6 +455,17 @@ def test_no_queued_run_gets_a_number_from_a_length_guessed_before_its_app_timed_
     assert queue.poll("f", 1)[2] is None  # d, ahead of it, still has a guessed length
     queue.poll("d", 1, expected_s=10.7, guessing=False)
     assert queue.poll("f", 1)[2] == pytest.approx(7.0 + 3 * 10.7, abs=0.5)
+    queue.join("g", expected_s=6.5, guessing=True)  # an app that never times a run holds nobody back for long
+    queue.join("h", expected_s=10.7)
+    for job in "abcdefg":
+        queue.poll(job, 0 if job == "a" else 1, remaining_s=7.0 if job == "a" else None)
+    assert queue.poll("h", 1)[2] is None
+    for _ in range(2):  # they keep polling (their leases hold); g still guesses
+        clock[0] += UNTIMED_MAX_S / 2 + 1
+        for job in "abcdfg":
+            queue.poll(job, 0 if job == "a" else 1, remaining_s=7.0 if job == "a" else None)
+        waited = queue.poll("h", 1)
+    assert waited[:2] == ("queued", 6) and waited[2] is not None
 
 
 def test_a_ray_run_tells_the_queue_whether_its_app_has_timed_a_run(tiny_data, monkeypatch):
