@@ -618,15 +618,15 @@ def load_image_archive(path: Path | str | bytes, size: int = 64, channels: int |
 
     kept = _check_decoding_work(source, [m for items in layout.values() for _, m in items], limits, size)
 
-    def read(member: PurePosixPath) -> bytes:
-        raw = kept.pop(member, None)  # each kept file is decoded once: let go of it then
+    def read(member: PurePosixPath, keep: bool = False) -> bytes:
+        raw = kept.get(member) if keep else kept.pop(member, None)  # let go of a kept file once it is decoded
         return source.read(member) if raw is None else raw
 
     if channels is None:
         first = None
         for _, member in layout[next(iter(layout))][:20]:  # the first readable image decides
             try:
-                first = _decode(kept[member] if member in kept else source.read(member), size, 3, limits.max_image_pixels)
+                first = _decode(read(member, keep=True), size, 3, limits.max_image_pixels)  # decoded again below
             except _TooLarge:
                 continue
             if first is not None:

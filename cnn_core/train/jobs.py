@@ -57,7 +57,7 @@ def expected_seconds(cfg: TrainConfig, train_images: int, images_per_s: float | 
     return cfg.epochs * train_images / max(images_per_s or GUESS_IMAGES_PER_S, 1.0)
 
 
-PAGE_REFRESH_S = 1.0  # how often the Train page draws a training (its live view), queued or running
+PAGE_REFRESH_S = 1.0  # how often a page draws a training, queued or running (Train's live view, a comparison's progress)
 # A queued run is seen to start on its page at the page's next drawing after it gets its slot: half a period later
 # on average. Queue estimates count to that moment, what the student sees (without it, the first numbers a wave of
 # ten saw on Ray were 0.61 and 0.65 of their real waits, the page's own drawing after the slot included).

@@ -21,6 +21,7 @@ from cnn_core.store.storage import RunInfo
 from cnn_core.train import comparison as core_comparison
 from cnn_core.train.comparison import Comparison
 from cnn_core.train.config import TrainConfig
+from cnn_core.train.jobs import PAGE_REFRESH_S
 from cnn_core.train.trainer import check_fits
 from ui.base import state
 from ui.base.i18n import error_text, num, pct, t
@@ -30,7 +31,6 @@ from ui.sections.runs import COLORS, run_label
 from ui.shell import resources
 from ui.shell.models import adopt_finished_training
 
-REFRESH_S = 1.0  # how often the progress redraws while the comparison trains
 START_ERROR = "_cmp_error"  # why the last press of the Start button started nothing, said once
 
 
@@ -135,7 +135,7 @@ def comparison_section() -> None:
         for n, entry in enumerate(core_comparison.plan()):
             st.markdown(_entry_line(n + 1, entry))
     else:
-        st.fragment(progress, run_every=REFRESH_S if running else None)(comparison, running)
+        st.fragment(progress, run_every=PAGE_REFRESH_S if running else None)(comparison, running)
         text = found(comparison) if comparison.finished else None
         if text is not None:
             st.markdown(text)
