@@ -192,9 +192,13 @@ def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool
     """
     if (data := _read_idx_dataset(info, data_dir)) is not None:
         return data
+    zip_path = data_dir / f"{info.name}-jpg.zip"
+    if info.release_folder and not (data_dir / info.release_folder).exists() and zip_path.is_file():
+        # Only the offline copy: read it without importing torchvision (which imports torch's compiler: 4 of a
+        # fresh process's 23 s decoding CIFAR-10's zip, and all of its cost when the decoded images are cached).
+        return _load_zip(info, zip_path, cache_dir)
     import torchvision.datasets as tvd
 
-    zip_path = data_dir / f"{info.name}-jpg.zip"
     try:
         cls = getattr(tvd, info.torchvision)
         # No download when a zip is there: the zip is the offline copy.
@@ -205,12 +209,16 @@ def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool
             log.warning("%s not loaded from %s: %s: %s", info.name, data_dir, type(exc).__name__, exc)
             raise DataError("err.data_missing", dataset=info.name, data_dir=data_dir,
                             reason=Message("reason.download_failed")) from exc
-        h, _, _ = info.shape
-        data = load_image_archive(zip_path, size=h, cache_dir=cache_dir)
-        data.name = info.name
-        return data
+        return _load_zip(info, zip_path, cache_dir)
     return ImageData(info.name, list(info.classes), _nchw(train.data), torch.as_tensor(train.targets).long(),
                      _nchw(test.data), torch.as_tensor(test.targets).long())
+
+
+def _load_zip(info: datasets.DatasetInfo, zip_path: Path, cache_dir) -> ImageData:
+    """A registered dataset from its offline JPEG image-folder zip, at the dataset's image size."""
+    data = load_image_archive(zip_path, size=info.shape[0], cache_dir=cache_dir)
+    data.name = info.name
+    return data
 
 
 # ---------------------------------------------------------------- image archives
@@ -371,8 +379,11 @@ def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimit
             width, height = img.size
             if width * height > max_pixels:
                 raise _TooLarge
-            img.draft("L" if channels == 1 else "RGB", (size, size))  # JPEGs decode at a reduced scale
-            img = _to_8bit(img).convert("L" if channels == 1 else "RGB")
+            mode = "L" if channels == 1 else "RGB"
+            img.draft(mode, (size, size))  # JPEGs decode at a reduced scale
+            img = _to_8bit(img)
+            if img.mode != mode:  # (converting to its own mode is a copy: a tenth of a CIFAR-10 image's decoding)
+                img = img.convert(mode)
             if img.size != (size, size):
                 img = img.resize((size, size), Image.BILINEAR)
             t = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)

@@ -31,6 +31,9 @@ class DatasetInfo:
     shape: tuple[int, int, int]  # (H, W, C) of one image
     mirror_safe: bool  # a mirrored image is still of its class (a cat yes; a 3 or a shoe's side no)
     torchvision: str | None = None  # class in torchvision.datasets that downloads and reads it
+    # The folder under the data directory where that class keeps the official release (its ``base_folder``);
+    # where it is absent and the offline zip is there, the zip is read without importing torchvision.
+    release_folder: str | None = None
     # Anything else: load(data_dir, download) -> ImageData. Used when set, instead of torchvision.
     load: Callable[[Any, bool], Any] | None = None
     # Some classes of another registered dataset, relabelled 0, 1, … in this order (its images, its files).
@@ -47,7 +50,7 @@ REGISTRY: dict[str, DatasetInfo] = {info.name: info for info in (
                 (28, 28, 1), mirror_safe=False, torchvision="FashionMNIST"),
     DatasetInfo("cifar10", ("airplane", "automobile", "bird", "cat", "deer",
                             "dog", "frog", "horse", "ship", "truck"),
-                (32, 32, 3), mirror_safe=True, torchvision="CIFAR10"),
+                (32, 32, 3), mirror_safe=True, torchvision="CIFAR10", release_folder="cifar-10-batches-py"),
     # The tutorial's two-class photo example, from CIFAR-10's cat (3) and dog (5) images.
     DatasetInfo("cats-dogs", ("cat", "dog"), (32, 32, 3), mirror_safe=True, parent="cifar10", parent_classes=(3, 5)),
 )}

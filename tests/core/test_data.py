@@ -114,6 +114,25 @@ def test_torchvision_cifar10_format_is_read(tmp_path, monkeypatch):
     assert torch.equal(data.test_x[3], torch.from_numpy(raw.reshape(3, 32, 32)))  # channels stay in order
 
 
+def test_the_offline_cifar10_zip_is_read_without_importing_torchvision(tmp_path, monkeypatch):
+    """Where only ``cifar10-jpg.zip`` is there (no official release), the zip is read straight away: importing
+    torchvision (which imports torch's compiler) was 4 s of a fresh process's first CIFAR-10 load, all of it
+    when the decoded images were cached. The release's folder is the one torchvision's class reads."""
+    import torchvision.datasets as tvd
+
+    from cnn_core.data import registry
+
+    for info in registry.REGISTRY.values():
+        if info.release_folder:
+            assert getattr(tvd, info.torchvision).base_folder == info.release_folder, info.name
+    members = {f"{split}/{name}/{i}.png": png_bytes(20 * c + i, size=32)
+               for split in ("train", "test") for c, name in enumerate(("cat", "dog")) for i in range(3)}
+    (tmp_path / "cifar10-jpg.zip").write_bytes(make_zip(members))
+    monkeypatch.setitem(sys.modules, "torchvision.datasets", None)  # an import of it now fails
+    data = load_dataset("cifar10", tmp_path, download=False, cache_dir=tmp_path / "cache")
+    assert data.name == "cifar10" and data.train_x.shape == (6, 1, 32, 32) and len(data.test_y) == 6
+
+
 def test_own_images_zip_with_classes_and_junk(tmp_path):
     members = {f"pets/cats/{i}.png": png_bytes(30 + i) for i in range(6)}
     members |= {f"pets/dogs/{i}.png": png_bytes(200 - i) for i in range(6)}
