@@ -462,6 +462,15 @@ def start_timed_training(at, seconds: int = 5):
     return at.session_state["job"]
 
 
+def start_short_training(at, epochs: int = 1):
+    """On the Train page's AppTest: train for ``epochs`` passes; returns the job started. On the fast tier's small
+    synthetic datasets a pass is a few steps (a test that needs a run, not what it learns, takes this)."""
+    at.radio(key="w_mode").set_value("epochs").run()
+    at.slider(key="w_epochs").set_value(epochs).run()
+    at.button(key="start").click().run()
+    return at.session_state["job"]
+
+
 def open_room(page, title: str | None = None):
     """The instructor (key INSTRUCTOR_KEY, set with ``app_env``) opens a room; returns (their AppTest, its code).
 

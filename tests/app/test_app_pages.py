@@ -4,7 +4,7 @@ import json
 import time
 
 import pytest
-from conftest import REPO, no_exceptions, open_page, preset_selector, start_timed_training
+from conftest import REPO, no_exceptions, open_page, preset_selector, start_short_training, start_timed_training
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.base import texts
@@ -85,12 +85,12 @@ def test_train_with_a_network_that_cannot_be_built_says_why_first_and_cannot_sta
     assert at.button(key="start").disabled
 
 
-@pytest.mark.realdata
-def test_after_the_network_changes_the_last_runs_kernels_and_curves_say_whose_they_are(real_data_dir):
+@pytest.mark.slow  # a training: a second of CPU
+def test_after_the_network_changes_the_last_runs_kernels_and_curves_say_whose_they_are():
     from cnn_core.nn.architecture import PRESETS
 
     at = page("train")
-    job = start_timed_training(at, 2)
+    job = start_short_training(at)
     assert job.wait(120)
     at.run()
     assert not any("your last run" in i.value for i in at.info)  # the network above is the one trained
