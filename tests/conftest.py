@@ -471,6 +471,17 @@ def start_short_training(at, epochs: int = 1):
     return at.session_state["job"]
 
 
+def draw_default(digit_runs) -> int | str:
+    """What the Draw page starts on among these digits runs and the shipped model, by the app's rule
+    (``cnn_core.store.runs.default_run``): the most accurate; "shipped" where no run beats it. A run on the small
+    synthetic digits can (100 %), one on real MNIST in a test's seconds cannot."""
+    from cnn_core.nn.pretrained import load_pretrained
+    from cnn_core.store import runs as core_runs
+
+    best = core_runs.default_run(list(digit_runs), load_pretrained().meta["test_accuracy"])
+    return "shipped" if best is None else best.id
+
+
 def open_room(page, title: str | None = None):
     """The instructor (key INSTRUCTOR_KEY, set with ``app_env``) opens a room; returns (their AppTest, its code).
 

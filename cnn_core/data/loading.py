@@ -193,9 +193,9 @@ def _load_torchvision(info: datasets.DatasetInfo, data_dir: Path, download: bool
     if (data := _read_idx_dataset(info, data_dir)) is not None:
         return data
     zip_path = data_dir / f"{info.name}-jpg.zip"
-    if info.release_folder and not (data_dir / info.release_folder).exists() and zip_path.is_file():
-        # Only the offline copy: read it without importing torchvision (which imports torch's compiler: 4 of a
-        # fresh process's 23 s decoding CIFAR-10's zip, and all of its cost when the decoded images are cached).
+    if info.release_folder and not (data_dir / info.release_folder).exists() and zip_path.exists():
+        # Only the offline copy: read without importing torchvision, which imports torch's compiler (README,
+        # "Offline data": seconds of a fresh process's load, all of a load from the decoded-images cache).
         return _load_zip(info, zip_path, cache_dir)
     import torchvision.datasets as tvd
 

@@ -6,7 +6,7 @@ alone: about 1.5 s of CPU on the 2-core machine, and more while other processes
 share the cores, in every process that trains: each server (at its warm-up, or
 in the middle of a room's trainings for the first SGD run), each Ray worker,
 each command line. Nothing here compiles. (Loading a dataset through
-torchvision, CIFAR-10 for one, imports the compiler anyway.)
+torchvision, CIFAR-10 from its official files for one, imports the compiler anyway.)
 
 :class:`FusedAdam` makes exactly the update ``torch.optim.Adam(fused=True)``
 makes, through the same kernel (``torch._fused_adam_``) with the same state;

@@ -4,7 +4,15 @@ import json
 import time
 
 import pytest
-from conftest import REPO, no_exceptions, open_page, preset_selector, start_short_training, start_timed_training
+from conftest import (
+    REPO,
+    draw_default,
+    no_exceptions,
+    open_page,
+    preset_selector,
+    start_short_training,
+    start_timed_training,
+)
 from streamlit.testing.v1 import AppTest
 
 from cnn_core.base import texts
@@ -264,13 +272,9 @@ def test_a_run_that_ends_while_the_user_is_elsewhere_is_used_by_the_draw_page():
     assert draw.session_state["trained"].model is job.model
     # the run is kept and listed; the page starts on the more accurate of it and the shipped model, and says why
     assert any(o.startswith("32-64-128 · ") for o in draw.selectbox(key="w_model_draw").options)
-    from cnn_core.nn.pretrained import load_pretrained
-    from cnn_core.store import runs as core_runs
     from ui.shell import workspace
 
-    [run] = workspace.store().runs(draw.session_state["ws"])
-    best = run.test_accuracy > load_pretrained().meta["test_accuracy"] and core_runs.finished(run)
-    assert draw.selectbox(key="w_model_draw").value == (run.id if best else "shipped")
+    assert draw.selectbox(key="w_model_draw").value == draw_default(workspace.store().runs(draw.session_state["ws"]))
     assert any(c.value.startswith("Shown first because") for c in draw.caption)
 
 

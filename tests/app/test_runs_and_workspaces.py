@@ -6,6 +6,7 @@ import pytest
 from conftest import (
     INSTRUCTOR_KEY,
     REPO,
+    draw_default,
     join_room,
     no_exceptions,
     open_page,
@@ -56,7 +57,9 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     ws = at.session_state["ws"]
     assert ws and at.query_params["ws"] in (ws, [ws])  # the workspace is in the URL from the first run on
     at.session_state["arch"] = PRESETS["tutorial"].replace(out_channels=(8,), dense=())  # a one-block network
-    train_briefly(at, epochs=2)  # (not the page's default: the reload below must bring it back)
+    train_briefly(at)
+    at.radio(key="w_mode").set_value("time").run()  # not the page's defaults: the reload below must bring them back
+    at.slider(key="w_budget").set_value(10).run()
     kept = store().runs_in_full(ws, [r.id for r in store().runs(ws)])
     assert len(kept) == 2 and kept[0].architecture != kept[1].architecture
     assert all(r.curves["steps"] and r.curves["evals"] and r.test_accuracy is not None for r in kept)
@@ -85,12 +88,7 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     options = draw.selectbox(key="w_model_draw").options
     assert len(options) == 3  # the shipped model and both runs, which read 28×28×1
     best = core_runs.best_digits_run(kept)
-    # The page starts on the most accurate digits model: the shipped one (99,50 %) unless a run beats it, as a
-    # run on the small synthetic digits can (100 %).
-    from cnn_core.nn.pretrained import load_pretrained
-
-    shipped = load_pretrained().meta["test_accuracy"]
-    assert draw.selectbox(key="w_model_draw").value == (best.id if best.test_accuracy > shipped else "shipped")
+    assert draw.selectbox(key="w_model_draw").value == draw_default(kept)
     draw.selectbox(key="w_model_draw").set_value(best.id).run()
     assert any(c.value.startswith('Model: your run') for c in draw.caption)
     digest = draw.session_state["_models"][best.id]  # a session keeps run id → model digest
@@ -102,7 +100,7 @@ def test_two_runs_overlay_and_a_reload_with_the_link_keeps_runs_models_settings_
     again = page("exercises", ws=ws)
     assert f"1 of {EXERCISES} solved" in again.get("progress")[0].proto.text
     train = page("train", ws=ws)
-    assert train.radio(key="w_mode").value == "epochs" and train.slider(key="w_epochs").value == 2
+    assert train.radio(key="w_mode").value == "time" and train.slider(key="w_budget").value == 10
 
 
 @pytest.mark.realdata  # the Train page opens on real MNIST
@@ -159,11 +157,7 @@ def test_after_a_fashion_run_draw_keeps_a_digits_model_and_says_what_other_model
     assert fashion.dataset == "fashion-mnist"
     draw = page("draw", ws=ws)
     no_exceptions(draw)
-    # The most accurate digits model (the shipped one unless the digits run beats it), not the latest run.
-    from cnn_core.nn.pretrained import load_pretrained
-
-    shipped = load_pretrained().meta["test_accuracy"]
-    assert draw.session_state["w_model_draw"] == (digits.id if digits.test_accuracy > shipped else "shipped")
+    assert draw.session_state["w_model_draw"] == draw_default([digits])  # a digits model, not the latest run
     assert not draw.warning
     draw.session_state["w_model_draw"] = fashion.id  # as the picker would (its labels are formatted in the page)
     draw.run()

@@ -107,7 +107,10 @@ def test_torchvision_cifar10_format_is_read(tmp_path, monkeypatch):
     folder = write_cifar_batches(tmp_path)
     # torchvision checks the official files' md5 sums; the fixture is the real format, not the real bytes.
     monkeypatch.setattr(tv_cifar, "check_integrity", lambda *args, **kwargs: True)
-    data = load_dataset("cifar10", tmp_path, download=False)
+    # An offline zip beside the official files is not what is read (it holds 4 images of 2 classes).
+    (tmp_path / "cifar10-jpg.zip").write_bytes(make_zip({f"{c}/{i}.png": png_bytes(i, size=32)
+                                                          for c in ("cat", "dog") for i in range(2)}))
+    data = load_dataset("cifar10", tmp_path, download=False, cache_dir=tmp_path / "cache")
     assert data.train_x.shape == (100, 3, 32, 32) and data.test_x.shape == (10, 3, 32, 32)
     assert data.test_y.tolist() == list(range(10))
     raw = pickle.loads((folder / "test_batch").read_bytes())["data"][3]
@@ -115,9 +118,8 @@ def test_torchvision_cifar10_format_is_read(tmp_path, monkeypatch):
 
 
 def test_the_offline_cifar10_zip_is_read_without_importing_torchvision(tmp_path, monkeypatch):
-    """Where only ``cifar10-jpg.zip`` is there (no official release), the zip is read straight away: importing
-    torchvision (which imports torch's compiler) was 4 s of a fresh process's first CIFAR-10 load, all of it
-    when the decoded images were cached. The release's folder is the one torchvision's class reads."""
+    """Where only ``cifar10-jpg.zip`` is there (no official release), the zip is read without importing
+    torchvision (README, "Offline data"). The release's folder is the one torchvision's class reads."""
     import torchvision.datasets as tvd
 
     from cnn_core.data import registry
