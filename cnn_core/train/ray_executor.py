@@ -644,4 +644,3 @@ class RayTrainingJob(TrainingJob):
             # worker process failed, or no node can hold its resources
             raise PlaygroundError("err.ray_start_failed", reason=_short(exc)) from None
         return True
-
