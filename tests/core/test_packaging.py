@@ -38,3 +38,24 @@ def test_the_ray_and_dev_files_are_the_extras():
     assert "-r requirements.txt" in (REPO / "requirements-ray.txt").read_text()
     assert requirement_lines("requirements-dev.txt") == extras["dev"]
     assert "-r requirements.txt" in (REPO / "requirements-dev.txt").read_text()
+
+
+def test_the_installer_gives_uv_the_places_pip_is_configured_with():
+    from scripts.install import uv_arguments
+
+    config = "\n".join([
+        ":env:.cert='/etc/ssl/certs/ca-certificates.crt'",
+        ":env:.find-links='/opt/wheels'",
+        "global.constraint='/etc/xdg/pip/constraints.txt'",
+        "global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'",
+        "global.find-links='/srv/other-wheels'",
+        "global.timeout='60'",
+    ])
+    args = uv_arguments(config)
+    assert args == ["--index-strategy", "unsafe-best-match",  # pip's rule: the best version from any index
+                    "--extra-index-url", "file:///opt/pypi/simple", "--extra-index-url", "file:///opt/pypi-more/simple",
+                    "--find-links", "/opt/wheels",  # the variable wins over the file, as for pip
+                    "--constraint", "/etc/xdg/pip/constraints.txt"]
+    assert uv_arguments("") == ["--index-strategy", "unsafe-best-match"]
+    assert uv_arguments("user.index-url='https://mirror.example/simple'")[2:] == [
+        "--index-url", "https://mirror.example/simple"]
