@@ -189,7 +189,9 @@ class Walk:
         slider = self.page.get_by_role("slider", name=label)
         slider.scroll_into_view_if_needed()
         for _ in range(20):
-            if slider.get_attribute("aria-valuetext") == to:
+            # as long as the walk's other waits for the page: on a loaded 2-core machine (CI, a slower processor)
+            # the page drawn again after the last move once kept this slider away for over 30 s
+            if slider.get_attribute("aria-valuetext", timeout=60_000) == to:
                 return
             before = slider.input_value()
             slider.focus()

@@ -73,7 +73,9 @@ def test_runs_page_charts_accuracy_against_shift_for_each_digits_run_and_says_wh
     at.button(key="shift_measure").click().run()
     no_exceptions(at)
     import json
-    chart = json.loads(next(c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec).proto.spec)
+    charts = [c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec]
+    assert charts, f"no shift chart; the page said: {[m.value for m in (*at.error, *at.warning, *at.info)]}"
+    chart = json.loads(charts[0].proto.spec)
     assert len(chart["data"]) == 2 and all(trace["x"] == list(SHIFTS) for trace in chart["data"])
     expected = {name: accuracy_by_shift(m, mnist.test_x[:2000], mnist.test_y[:2000]) for name, m in models.items()}
     for trace, name in zip(chart["data"], ("dense", "conv")):
@@ -111,3 +113,25 @@ def test_the_runs_page_offers_to_train_the_kind_of_network_the_comparison_lacks(
     at.switch_page("pages/train.py").run()  # where the button goes (AppTest does not follow st.switch_page)
     no_exceptions(at)
     assert at.radio(key="w_dataset").value == "mnist" and at.session_state["arch"] == PRESETS["dense"]
+
+
+def test_a_run_deleted_before_measuring_is_said_not_left_as_an_empty_result():
+    from conftest import app_store
+
+    from cnn_core.base.texts import table
+    from cnn_core.nn import checkpoint
+    from cnn_core.store import runs as core_runs
+
+    store = app_store()
+    code = store.create_workspace()
+    # a model of its own (its digest is no other test's, so the server's model cache does not hold it)
+    raw = checkpoint.to_bytes(build_model(Architecture(out_channels=(3,), dense=()), seed=20261206), list("0123456789"),
+                              dataset="mnist")
+    run_id, _ = store.add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "gone.cnn.zip"))
+    at = open_page("runs", 60, lang="es", ws=code)
+    no_exceptions(at)
+    store.delete_run(code, run_id)  # in another tab, say, after this page listed it
+    at.button(key="shift_measure").click().run()
+    no_exceptions(at)
+    assert [w.value for w in at.warning] == [table("es")["notice.run_gone"]]
+    assert not [c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec]

@@ -29,14 +29,18 @@ def shift_candidates(runs: list[RunInfo]) -> list[RunInfo]:
     return [r for r in runs if r.dataset in SHIFT_DATASETS and core_runs.input_shape(r) == (28, 28, 1)]
 
 
-def _measure(runs: list[RunInfo]) -> None:
+def _measure(runs: list[RunInfo]) -> bool:
+    """Measure each run's model; False when one could not be read (deleted meanwhile, in another tab)."""
     results = st.session_state.setdefault(state.SHIFT_RESULTS, {})
+    read_all = True
     for run in runs:
         saved = workspace.model(run.id)
         if saved is None:
+            read_all = False
             continue
         data = resources.dataset(run.dataset)
         results[run.id] = accuracy_by_shift(saved.model, data.test_x[:MAX_IMAGES], data.test_y[:MAX_IMAGES])
+    return read_all
 
 
 def shift_chart(runs: list[RunInfo], results: dict) -> go.Figure:
@@ -85,7 +89,8 @@ def shift_section(runs: list[RunInfo]) -> None:
     if missing and st.button(t("runs.shift_measure", n=len(missing)), key="shift_measure"):
         try:
             with st.spinner(t("runs.shift_measuring")):
-                _measure(missing)
+                if not _measure(missing):  # said, never an empty result
+                    st.warning(t("notice.run_gone"), icon="🗑️")
         except PlaygroundError as err:  # the dataset's files are missing
             st.error(error_text(err), icon="📁")
         results = st.session_state.get(state.SHIFT_RESULTS, {})
