@@ -90,16 +90,26 @@ class RunCosts:
     so estimates follow the load of the machine: the running runs' validation
     points until a run has finished (``runs``), then the finished runs' own
     (one moment's timing is no guide: :meth:`TrainingJob._eval_estimate`);
-    ``measured`` is False until a run has timed an evaluation, and a queue then
-    shows no number rather than a guess.
+    a queued run's end is counted at what the running runs' points cost now
+    (:meth:`now_eval_s_per_image`). ``measured`` is False until a run has timed
+    an evaluation, and a queue then shows no number rather than a guess.
     """
 
-    def __init__(self, start_s: float = 0.5, stretch: float = 1.1):
+    # The running runs' latest validation points: what an evaluation costs on the machine as loaded now, which the
+    # runs waiting in the queue will share. In a wave of ten, points cost up to three times what the previous wave
+    # of three had taught (the ten pages' own drawing), and the queued runs' ends counted at the quieter figure
+    # made the first numbers half the real wait.
+    LIVE_POINTS = 3  # per running run, its latest
+
+    def __init__(self, start_s: float = 0.5, stretch: float = 1.1, final_over_eval: float = 0.75):
         self._lock = threading.Lock()
+        self._live: dict[int, deque[float]] = {}  # a running run's latest validation points, by id(run)
         self.start_s = start_s  # slot to first training step
         self.stretch = stretch  # wall seconds per training second while training
         self.eval_s_per_image: float | None = None  # a validation point's cost, per image
-        self.final_over_eval = 1.0  # the end's cost per evaluated image, over its validation points' (measured)
+        # The end's cost per evaluated image, over its validation points' (measured; until a run has finished, what
+        # the 2-core machine's runs took: 0.6 to 0.8, the end's 12,000 images in bigger batches than a point's)
+        self.final_over_eval = final_over_eval
         self.runs = 0  # finished runs that timed their training and a validation point (learn_costs): until
         # one has, the running runs' points teach; from then on only finished runs do
 
@@ -110,6 +120,25 @@ class RunCosts:
     def saw_eval(self, s_per_image: float) -> None:
         with self._lock:
             self.eval_s_per_image = self._mix(self.eval_s_per_image, s_per_image)
+
+    def saw_point(self, run: object, s_per_image: float) -> None:
+        """A running run's validation point (:meth:`now_eval_s_per_image`), until :meth:`run_ended`."""
+        with self._lock:
+            self._live.setdefault(id(run), deque(maxlen=self.LIVE_POINTS)).append(s_per_image)
+
+    def run_ended(self, run: object) -> None:
+        with self._lock:
+            self._live.pop(id(run), None)
+
+    def now_eval_s_per_image(self) -> float | None:
+        """An evaluation's cost per image for a run starting soon: the running runs' latest points with the
+        finished runs' figure as one more (their median), else that figure."""
+        with self._lock:
+            points = [cost for run_points in self._live.values() for cost in run_points]
+            learned, finished = self.eval_s_per_image, self.runs
+        if not points:
+            return learned
+        return statistics.median([*points, learned] if learned is not None and finished else points)
 
     def saw_stretch(self, stretch: float) -> None:
         with self._lock:
@@ -258,6 +287,7 @@ class TrainingJob:
             self._first_step.set()
         elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
             self._eval_costs.append(event.wall_s / event.images)
+            self.costs.saw_point(self, event.wall_s / event.images)
             if not self.costs.runs:  # no finished run to learn from yet: the running runs' points are all there is
                 self.costs.saw_eval(self._eval_s_per_image)  # the run's typical point: one slow one moves neither
                 stretch = self._stretch_seen()
@@ -268,6 +298,8 @@ class TrainingJob:
         """'queued', 'running', then how the run ended ('done', 'stopped', 'nan', ...; 'failed' is set by the job)."""
         if status == "running" and self._started_at is None:
             self._started_at = time.monotonic()
+        elif status not in ("queued", "running"):  # it has ended: its points no longer tell the machine's load
+            self.costs.run_ended(self)
         self._status = status
 
     @property
@@ -336,10 +368,11 @@ class TrainingJob:
         return (self._last_at[0] - self._first_at[0]) / trained if trained >= 1.0 else None
 
     def expected_s(self, images_per_s: float | None = None) -> float:
-        """Wall seconds the whole run should hold a slot: its start, its training as stretched here, its end."""
+        """Wall seconds the whole run should hold a slot: its start, its training as stretched here, its end (at
+        what evaluations cost on the machine now: :meth:`RunCosts.now_eval_s_per_image`)."""
         costs = self.costs
         train_s = expected_seconds(self.cfg, self._train_images(), images_per_s)
-        return costs.start_s + train_s * costs.stretch + costs.final_s(self._end_images())
+        return costs.start_s + train_s * costs.stretch + costs.final_s(self._end_images(), costs.now_eval_s_per_image())
 
     def remaining_s(self) -> float:
         """Wall seconds until it frees its slot: the training it has left, stretched as it has been, and its end."""
@@ -360,8 +393,12 @@ class TrainingJob:
     # cost 5 times its later ones (0.0021 s an image against 0.0004, while ten pages started their trainings)
     # and its first seconds trained 3 times slower than its end; the queue's first numbers were then 3.2 times
     # the real wait. What finished runs measured here weighs as PRIOR_POINTS validation points and PRIOR_TRAIN_S
-    # seconds of training against the run's own, which take over as they accumulate.
-    PRIOR_POINTS = 2
+    # seconds of training against the run's own, which take over as they accumulate. The run's own points are
+    # at least two before a queue shows a number (timed_itself): with one point of the prior, a moment's point
+    # is outvoted, and a machine that stays loaded (a wave of ten's points at three times the quieter wave's)
+    # outvotes the prior; with two, the end of that loaded wave was counted at the prior and the first numbers
+    # were 0.4 of the real wait.
+    PRIOR_POINTS = 1
     PRIOR_TRAIN_S = 3.0
 
     def _eval_estimate(self) -> float | None:
@@ -384,8 +421,8 @@ class TrainingJob:
         return (seen * trained + self.costs.stretch * self.PRIOR_TRAIN_S) / (trained + self.PRIOR_TRAIN_S)
 
     def timed_itself(self) -> bool:
-        """Whether this run has timed itself on the machine as it is now: a second of training and its first
-        validation point (or its training is over).
+        """Whether this run has timed itself on the machine as it is now: a second of training and two validation
+        points (or its training is over).
 
         Until every run that was running when it queued has, a queued run that has not been given a number yet
         gets none (a run admitted later does not hold it back here; on Ray, see AdmissionQueue.join): the costs
@@ -396,7 +433,7 @@ class TrainingJob:
         if last is not None and last.eta_s <= 0:
             return True
         validates = held_out(len(self.data.train_y), self.cfg.val_size) > 0
-        return self._stretch_seen() is not None and (self._eval_s_per_image is not None or not validates)
+        return self._stretch_seen() is not None and (len(self._eval_costs) >= 2 or not validates)
 
     def learn_costs(self, reason: str, start: bool = True) -> None:
         """A run that trained to its end tells this server what its start, training and end cost."""

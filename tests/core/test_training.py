@@ -221,6 +221,7 @@ def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_
     cfg = TrainConfig(time_budget_s=10, val_size=50)
     running, queued = (TrainingJob(build_model(arch), tiny_data, cfg, sched) for _ in range(2))
     end_images = 50 + len(tiny_data.test_y)  # the last validation and the test set
+    f = sched.costs.final_over_eval  # the end's cost per image over a point's, as assumed before a run has finished
     assert not sched.costs.measured
 
     def step(at: float, seconds: float) -> None:
@@ -232,19 +233,19 @@ def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_
     step(105.0, 2.1)  # 2 s of training took 4 s of wall time: stretched 2×
     running.record(EvalEvent(1, 2.1, 0.5, 0.5, wall_s=0.5, images=50))  # 10 ms an image
     assert sched.costs.measured
-    assert running.remaining_s() == pytest.approx(7.9 * 2 + 0.01 * end_images)
+    assert running.remaining_s() == pytest.approx(7.9 * 2 + 0.01 * f * end_images)
     clock[0] = 107.0
-    assert running.remaining_s() == pytest.approx(7.9 * 2 - 2 + 0.01 * end_images)  # it counts down
+    assert running.remaining_s() == pytest.approx(7.9 * 2 - 2 + 0.01 * f * end_images)  # it counts down
     step(121.0, 10.0)  # training over: the final evaluations are what is left
     clock[0] = 122.0
-    assert running.remaining_s() == pytest.approx(0.01 * end_images - 1)
+    assert running.remaining_s() == pytest.approx(0.01 * f * end_images - 1)
     clock[0] = 121.0 + 0.02 * end_images  # the end took twice a validation point's cost per image
     running.learn_costs("done")
     assert sched.costs.start_s == pytest.approx((0.5 + 1.0) / 2)  # the prior, then what was seen
     # A queued run of the same settings is expected to take what this one took, as measured so far.
     costs = sched.costs
     assert queued.expected_s() == pytest.approx(costs.start_s + 10 * costs.stretch + costs.final_s(end_images))
-    assert costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2) and costs.stretch > 1.5
+    assert costs.final_over_eval == pytest.approx((f + 2.0) / 2) and costs.stretch > 1.5
 
 
 def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, monkeypatch):
@@ -262,16 +263,18 @@ def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, m
     for seconds, wall_s in ((2.0, 0.5), (4.0, 0.5), (6.0, 0.6), (8.0, 1.5)):  # 10, 10, 12 ms, then one of 30
         run.record(EvalEvent(1, seconds, 0.5, 0.5, wall_s=wall_s, images=50))
     run.record(StepEvent(1, 0.0, 0.5, 0.5, 1e-3, 10.0, 100.0, 1.0, 0.0))  # training over
-    assert run.remaining_s() == pytest.approx(0.011 * end_images)  # the median point, not the latest
+    f = sched.costs.final_over_eval
+    assert run.remaining_s() == pytest.approx(0.011 * f * end_images)  # the median point, not the latest
     clock[0] = 101.0 + 0.022 * end_images  # the end took twice a typical point's cost per image
     run.learn_costs("done")
-    assert sched.costs.final_over_eval == pytest.approx((1.0 + 2.0) / 2)
+    assert sched.costs.final_over_eval == pytest.approx((f + 2.0) / 2)
 
 
 def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_own_accumulate(tiny_data, monkeypatch):
     """On Ray the first run of a wave of ten timed its first validation point at 5 times its later ones and its
     first seconds at 3 times its end, while ten pages started their trainings: the queue's first numbers were 3.2
-    times the real wait. A server that has finished runs weighs them as two points and 3 s of training."""
+    times the real wait. A server that has finished runs weighs them as one point and 3 s of training (and a queue
+    shows no number before a run has two points of its own: TrainingJob.timed_itself)."""
     clock = [100.0]
     monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
     sched = Scheduler(max_running=1, cpu_threads=2)
@@ -296,16 +299,42 @@ def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_ow
     prior_stretch, final = sched.costs.stretch, 0.0004 * sched.costs.final_over_eval * end_images
 
     slow_start = TrainingJob(build_model(arch), tiny_data, cfg, sched)
-    run_until(slow_start, [0.002], trained=2.0, wall=6.0)  # one point at 5 times, training at 3 times
+    run_until(slow_start, [0.002, 0.0004], trained=2.0, wall=6.0)  # a first point at 5 times, training at 3 times
+    assert slow_start.timed_itself()
     stretch = (3.0 * 2.0 + prior_stretch * 3.0) / 5.0
-    assert slow_start.remaining_s() == pytest.approx(8.0 * stretch + final)
+    assert slow_start.remaining_s() == pytest.approx(8.0 * stretch + final)  # the moment's point is outvoted
     assert sched.costs.eval_s_per_image == pytest.approx(0.0004)  # a running run's points teach it nothing now
 
     loaded = TrainingJob(build_model(arch), tiny_data, cfg, sched)  # the machine stays slow: its own points win
-    run_until(loaded, [0.002, 0.0021, 0.0019], trained=6.0, wall=18.0)
-    assert loaded._eval_estimate() == pytest.approx(0.0019)  # the median of 3 own points and 2 of the prior
-    assert loaded.remaining_s() == pytest.approx(4.0 * (3.0 * 6.0 + prior_stretch * 3.0) / 9.0
-                                                 + 0.0019 * sched.costs.final_over_eval * end_images)
+    run_until(loaded, [0.0032, 0.0033], trained=3.0, wall=9.0)  # a wave of ten's points, after a quieter wave
+    assert loaded._eval_estimate() == pytest.approx(0.0032)  # the median of 2 own points and 1 of the prior
+    assert loaded.remaining_s() == pytest.approx(7.0 * (3.0 * 3.0 + prior_stretch * 3.0) / 6.0
+                                                 + 0.0032 * sched.costs.final_over_eval * end_images)
+
+
+def test_a_queued_runs_expected_end_is_counted_at_what_evaluations_cost_now(tiny_data, monkeypatch):
+    """A wave of ten after a wave of three: the running run's validation points cost three times the finished runs'
+    (ten pages drawing), and the runs queued behind it were counted at the quieter figure (first numbers half the
+    real wait). Their ends are counted at the running runs' latest points, with the finished runs' as one more; once
+    those runs have ended, their points are the machine as it was, and the finished runs' figure is left."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    cfg = TrainConfig(time_budget_s=5, val_size=50)
+    arch = PRESETS["small"].replace(num_classes=2)
+    end_images = 50 + len(tiny_data.test_y)
+    sched.costs.saw_eval(0.001)
+    sched.costs.saw_run(0.5, 1.0)  # a finished run of the quieter wave: 1 ms an image
+    running, queued = (TrainingJob(build_model(arch), tiny_data, cfg, sched) for _ in range(2))
+    quiet = queued.expected_s()
+    f = sched.costs.final_over_eval
+    assert quiet == pytest.approx(sched.costs.start_s + 5 * sched.costs.stretch + 0.001 * f * end_images)
+    running.set_status("running")
+    for wall_s in (0.16, 0.165):  # 3.2 and 3.3 ms an image
+        running.record(EvalEvent(1, 2.0, 0.5, 0.5, wall_s=wall_s, images=50))
+    assert queued.expected_s() == pytest.approx(quiet + (0.0032 - 0.001) * f * end_images)  # median of 3.2, 3.3, 1
+    running.set_status("done")  # its points were the machine while it ran
+    assert queued.expected_s() == pytest.approx(quiet)
 
 
 def test_a_finished_run_that_timed_no_validation_point_leaves_the_running_runs_points_teaching(tiny_data, monkeypatch):
@@ -330,7 +359,7 @@ def test_a_finished_run_that_timed_no_validation_point_leaves_the_running_runs_p
 def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, monkeypatch):
     """Costs learned from an earlier, quieter wave do not know what a new wave of students does to the machine
     (a wave of ten's first estimates were two thirds of the real wait): the first number waits for the running
-    run's own second of training and validation point."""
+    run's own second of training and two validation points."""
     clock = [100.0]
     monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
     sched = Scheduler(max_running=1, cpu_threads=2)
@@ -360,9 +389,12 @@ def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itsel
         assert sched.queue_info(queued) == (1, None)
         clock[0] = 104.5
         running.record(EvalEvent(1, 1.6, 0.5, 0.5, wall_s=1.0, images=50))  # 20 ms an image on today's machine
+        assert sched.queue_info(queued) == (1, None)  # one point may be a moment's
+        running.record(EvalEvent(1, 1.6, 0.5, 0.5, wall_s=1.1, images=50))  # 22 ms
         position, wait = sched.queue_info(queued)
         assert position == 1 and wait == pytest.approx(running.remaining_s() + jobs.NOTICE_S)  # as its page sees
-        assert wait == pytest.approx((10 - 1.6) * 2.5 / 1.5 - 1.0 + 0.02 * (50 + len(tiny_data.test_y)) + 0.5)
+        assert wait == pytest.approx((10 - 1.6) * 2.5 / 1.5 - 1.0
+                                     + 0.021 * sched.costs.final_over_eval * (50 + len(tiny_data.test_y)) + 0.5)
     finally:
         gave_up.set()
         waiter.join(5)
