@@ -23,11 +23,17 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     ( $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null ) &
     apt_pid=$!
+    trap '[ -z "$apt_pid" ] || kill "$apt_pid" 2>/dev/null || true' EXIT  # never left holding dpkg's lock
 fi
-# Ray: the `ray` tests run too. TEST_REQUIREMENTS: more to install with them (CI's pinned torch). uv where it can be
-# had, else pip (scripts/install.py).
-python -m scripts.install ${TEST_REQUIREMENTS:-} -r requirements-dev.txt -r requirements-ray.txt
-[ -z "$apt_pid" ] || wait "$apt_pid"
+# Ray: the `ray` tests run too. TEST_REQUIREMENTS: more to install with them (CI's pinned torch), separated by spaces.
+# uv where it can be had, else pip (scripts/install.py).
+read -ra extra <<< "${TEST_REQUIREMENTS:-}"
+python -m scripts.install "${extra[@]}" -r requirements-dev.txt -r requirements-ray.txt
+if [ -n "$apt_pid" ]; then
+    # The tests that need what is missing say so, by name.
+    wait "$apt_pid" || echo "test.sh: apt-get could not install$missing" >&2
+    apt_pid=""
+fi
 # Compiled modules are kept (__pycache__, ignored by git) even where the environment says not to write them
 # (PYTHONDONTWRITEBYTECODE=1 on the 2-core machine): the suite starts some sixty Python processes (servers, command
 # lines, Ray workers, test workers that rewrite every test module's asserts), each compiling the same sources again.

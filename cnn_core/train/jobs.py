@@ -131,10 +131,11 @@ class RunCosts:
             self._live.pop(id(run), None)
 
     def now_eval_s_per_image(self) -> float | None:
-        """An evaluation's cost per image for a run starting soon: the running runs' latest points with the
-        finished runs' figure as one more (their median), else that figure."""
+        """An evaluation's cost per image for a run starting soon: the latest points of the running runs that have
+        two (a run's first may be a moment's, TrainingJob.timed_itself) with the finished runs' figure as one more
+        (their median), else that figure."""
         with self._lock:
-            points = [cost for run_points in self._live.values() for cost in run_points]
+            points = [cost for run_points in self._live.values() if len(run_points) >= 2 for cost in run_points]
             learned, finished = self.eval_s_per_image, self.runs
         if not points:
             return learned
@@ -324,6 +325,7 @@ class TrainingJob:
             self._error = PlaygroundError("err.internal", reason=f"{type(exc).__name__}: {exc}"[:300])
             self.set_status("failed")
         finally:
+            self.costs.run_ended(self)  # (set_status does too, but not on a path that ends without a status)
             self._done.set()
             self._first_step.set()
 

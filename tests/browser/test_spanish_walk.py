@@ -193,10 +193,10 @@ class Walk:
             # the page drawn again after the last move once kept this slider away for over 30 s
             if slider.get_attribute("aria-valuetext", timeout=60_000) == to:
                 return
-            before = slider.input_value()
-            slider.focus()
+            before = slider.input_value(timeout=60_000)
+            slider.focus(timeout=60_000)
             self.page.keyboard.press(key)
-            self.until(lambda: slider.input_value() != before)
+            self.until(lambda: slider.input_value(timeout=60_000) != before)
             self.settle()
         raise AssertionError(f"{label} never read {to}")
 

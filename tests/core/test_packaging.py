@@ -43,19 +43,24 @@ def test_the_ray_and_dev_files_are_the_extras():
 def test_the_installer_gives_uv_the_places_pip_is_configured_with():
     from scripts.install import uv_arguments
 
-    config = "\n".join([
+    config = "\n".join([  # `pip config list` prints each value as Python's repr
         ":env:.cert='/etc/ssl/certs/ca-certificates.crt'",
         ":env:.find-links='/opt/wheels'",
+        "download.index-url='https://not-for-install.example/simple'",  # another command's section
         "global.constraint='/etc/xdg/pip/constraints.txt'",
         "global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'",
         "global.find-links='/srv/other-wheels'",
         "global.timeout='60'",
+        "install.trusted-host='\\nmirror.example\\nother.example'",  # a value of several lines in pip.conf
     ])
     args = uv_arguments(config)
     assert args == ["--index-strategy", "unsafe-best-match",  # pip's rule: the best version from any index
                     "--extra-index-url", "file:///opt/pypi/simple", "--extra-index-url", "file:///opt/pypi-more/simple",
                     "--find-links", "/opt/wheels",  # the variable wins over the file, as for pip
-                    "--constraint", "/etc/xdg/pip/constraints.txt"]
+                    "--constraint", "/etc/xdg/pip/constraints.txt",
+                    "--allow-insecure-host", "mirror.example", "--allow-insecure-host", "other.example"]
     assert uv_arguments("") == ["--index-strategy", "unsafe-best-match"]
-    assert uv_arguments("user.index-url='https://mirror.example/simple'")[2:] == [
-        "--index-url", "https://mirror.example/simple"]
+    assert uv_arguments("install.index-url='https://a.example/simple'\nglobal.index-url='https://b.example/simple'"
+                        )[2:] == ["--index-url", "https://a.example/simple"]  # [install] before [global]
+    assert uv_arguments("global.no-index='true'")[-1] == "--no-index"
+    assert uv_arguments("global.proxy='http://proxy.example:3128'") is None  # only pip is told of it: pip installs

@@ -135,3 +135,5 @@ def test_a_run_deleted_before_measuring_is_said_not_left_as_an_empty_result():
     no_exceptions(at)
     assert [w.value for w in at.warning] == [table("es")["notice.run_gone"]]
     assert not [c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec]
+    at.run()  # the list was read again: nothing left to measure, no button that warns again
+    assert not [b for b in at.button if b.key == "shift_measure"] and not at.warning

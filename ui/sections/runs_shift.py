@@ -30,7 +30,8 @@ def shift_candidates(runs: list[RunInfo]) -> list[RunInfo]:
 
 
 def _measure(runs: list[RunInfo]) -> bool:
-    """Measure each run's model; False when one could not be read (deleted meanwhile, in another tab)."""
+    """Measure each run's model; False when one could not be read (deleted meanwhile, in another tab, or the
+    database out of reach, which the page's header then says)."""
     results = st.session_state.setdefault(state.SHIFT_RESULTS, {})
     read_all = True
     for run in runs:
@@ -89,8 +90,10 @@ def shift_section(runs: list[RunInfo]) -> None:
     if missing and st.button(t("runs.shift_measure", n=len(missing)), key="shift_measure"):
         try:
             with st.spinner(t("runs.shift_measuring")):
-                if not _measure(missing):  # said, never an empty result
-                    st.warning(t("notice.run_gone"), icon="🗑️")
+                if not _measure(missing):  # said, never an empty result; the list is read again
+                    workspace.runs_changed()
+                    if not st.session_state.get(state.STORAGE_DOWN):  # (a database out of reach: the header says)
+                        st.warning(t("notice.run_gone"), icon="🗑️")
         except PlaygroundError as err:  # the dataset's files are missing
             st.error(error_text(err), icon="📁")
         results = st.session_state.get(state.SHIFT_RESULTS, {})

@@ -94,7 +94,7 @@ def _replace_gone_workspace() -> None:
     log.info("workspace removed while in use; the session starts a new one")
     ss[state.WS] = None
     ss[state.SAVED_SETTINGS] = None  # the new workspace gets the kept settings on creation
-    _changed()
+    runs_changed()
     st.query_params.pop("ws", None)
     state.add_notice("notice.ws_gone")
 
@@ -292,7 +292,7 @@ def runs() -> list[RunInfo]:
         return []
     if _GONE_DOWNLOADS and _gone_download(code()):
         state.add_notice("notice.run_gone")
-        _changed()
+        runs_changed()
     if ss.get(state.RUNS_CACHE) is None:
         db = store()
         try:
@@ -319,7 +319,8 @@ def runs_in_full(run_ids) -> list[RunInfo]:
     return [cache[i] for i in run_ids if i in cache]
 
 
-def _changed() -> None:
+def runs_changed() -> None:
+    """Read the workspace's runs again at the next look (one was added, renamed or deleted, here or elsewhere)."""
     st.session_state[state.RUNS_CACHE] = None
     st.session_state[state.RUNS_FULL] = None
 
@@ -336,7 +337,7 @@ def add_run(new: NewRun) -> int | None:
         return None
     run_id, removed = done
     db = store()
-    _changed()
+    runs_changed()
     st.session_state[state.LAST_RUN] = run_id
     if removed:
         state.add_notice("notice.runs_removed", names=", ".join(removed), limit=db.limits.max_runs,
@@ -358,7 +359,7 @@ def _on_run(action) -> bool:
         state.add_notice("notice.run_gone")
         return False
     finally:
-        _changed()
+        runs_changed()
 
 
 def rename(run_id: int, name: str) -> bool:
