@@ -24,12 +24,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from scripts.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # Resolves with the milliseconds from now until the prediction reads `expected`.
 WATCH = """(expected) => { window.__latency = new Promise((resolve) => {

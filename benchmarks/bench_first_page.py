@@ -25,11 +25,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from scripts.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BASELINE_APP = 'import streamlit as st\nst.title("Baseline")\n'
 
 
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-dir",
                         default=os.environ.get("CNN_PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data")))
-    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 

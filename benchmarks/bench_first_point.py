@@ -56,7 +56,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from benchmarks.load_test import CHROMIUM_ARGS, EN, start_server  # noqa: E402
+from benchmarks.load_test import EN, start_server  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PROGRESS = "[data-testid='stProgress']"
 FIRST_POINT = ".st-key-live_curves .scatterlayer .trace path.point"  # a marker Plotly drew on the live plot
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--baseline-rev", action="append", default=[],
                         help="a git revision to measure in the same run (the previous code); may be repeated")
-    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
     import signal
 

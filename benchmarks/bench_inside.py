@@ -23,7 +23,8 @@ import json
 import os
 from pathlib import Path
 
-from benchmarks.bench_draw import CHROMIUM, CHROMIUM_ARGS, REPO, free_port, start_server  # noqa: E402
+from benchmarks.bench_draw import REPO, free_port, start_server  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 RECORD = """() => { window.__frames = []; window.__title = document.querySelector('h1');
   const seen = new Set();

@@ -34,14 +34,13 @@ import urllib.request
 from pathlib import Path
 
 from cnn_core.base import texts  # the page's own English labels, so a reworded label cannot break this
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from scripts.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
 EN = texts.table("en")
 STEP_TIMEOUT_S = 300.0  # the longest one browser wait may take (a page, a click, a text) before it counts as hung
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 
@@ -276,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home-every", dest="home_every_s", type=float, default=0.0,
                         help="seconds between home page loads while a wave trains (0: one per look at the sessions)")
     parser.add_argument("--ray", metavar="ADDRESS", help="train on this Ray cluster (with RAY_AUTH_MODE/RAY_AUTH_TOKEN)")
-    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
     report = run(args)
     print(json.dumps(report, indent=2))

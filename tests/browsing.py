@@ -18,16 +18,15 @@ import urllib.request
 import pytest
 from conftest import REPO, data_dir
 
+from scripts.chromium import CHROMIUM_ARGS as BASE_ARGS
+from scripts.chromium import TEST_CHROMIUM as CHROMIUM
 from scripts.ports import free_port
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # --process-per-site: see visitors_context. --js-flags=--max-opt=2: V8 stops at its mid-tier compiler (Maglev), without
 # TurboFan, whose optimising work a test's short-lived pages never repay: six page loads in one context took Chromium
 # 18.2-19.3 CPU-s instead of 22.5-23.5 (Chromium 156, the 2-core machine). The same JavaScript runs, only compiled
 # differently; the benchmarks' browsers (benchmarks/) keep V8's defaults, as a visitor's has.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--process-per-site",
-                 "--js-flags=--max-opt=2"]
+CHROMIUM_ARGS = [*BASE_ARGS, "--process-per-site", "--js-flags=--max-opt=2"]
 SHOTS = REPO / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1600}
 
@@ -73,8 +72,8 @@ def streamlit_server(script: str = "app.py", **settings: str):
 def require_chromium() -> str:
     """The Chromium executable's path; fails the test, saying how to install it, when there is none."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install -y chromium) "
-                    "or set CHROMIUM_PATH", pytrace=False)
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install -y "
+                    "chromium-headless-shell, or chromium) or set CHROMIUM_PATH", pytrace=False)
     return CHROMIUM
 
 
