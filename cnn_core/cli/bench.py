@@ -295,7 +295,8 @@ def accuracy_run(arch, data, epochs: float, seed: int = 0) -> dict:
     curve: list[tuple[float, float]] = []
 
     def on_event(event):
-        if isinstance(event, EvalEvent):
+        # (a point on the training's last step is followed by the end's, at the same second and weights: once)
+        if isinstance(event, EvalEvent) and not (curve and curve[-1][0] == event.seconds):
             _, acc, _ = evaluate(model, data.test_x, data.test_y)
             curve.append((event.seconds, acc))
 

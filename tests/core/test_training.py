@@ -813,7 +813,8 @@ def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
     runs = report["accuracy_runs"]
     assert report["seeds"] == 2 and [r["seed"] for r in runs] == [0, 1] and all(r["accuracy_curve"] for r in runs)
     assert runs[0]["accuracy_curve"] != runs[1]["accuracy_curve"]  # two seeds, two networks, two curves
-    # A run's test accuracy is its curve's end: the test set scored once at the training's last validation point.
+    # A run's test accuracy is its curve's end (the test set scored at the training's last validation point, the
+    # weights train() ends with): the same figure as train()'s own scoring gave, which the bench no longer asks for.
     assert all(r["test_accuracy"] == r["accuracy_curve"][-1][1] and r["accuracy_curve"][-1][0] == r["train_seconds"]
                for r in runs), runs
     accuracy = report["test_accuracy"]
@@ -889,16 +890,16 @@ data = load_dataset("mnist", sys.argv[2], download=False)
 faults = {}
 
 def count(event):
-    if isinstance(event, training.StepEvent) and event.step in (5, 15):
+    if isinstance(event, training.StepEvent) and event.step in (5, 25):
         faults[event.step] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 # fp32 and batch 128: maps of megabytes, as the app's trainings have, far above the pinned mmap threshold (the
 # test's 128 KiB). No validation split: with one, the count varied between runs (68 against 34 once).
 # Two threads, whatever the test process's share, so that every run of the probe trains the same way.
-cfg = training.TrainConfig(epochs=16 / 453, batch_size=128, val_size=0, eval_every_s=1e9, precision="fp32",
+cfg = training.TrainConfig(epochs=26 / 453, batch_size=128, val_size=0, eval_every_s=1e9, precision="fp32",
                            threads=2)
 training.train(build_model(PRESETS["tutorial"], seed=0), data, cfg, on_event=count, evaluate_test=False)
-print((faults[15] - faults[5]) / 10)
+print((faults[25] - faults[5]) / 20)
 """
 
 
