@@ -779,6 +779,28 @@ def test_cli_train_prints_json_and_saves_a_loadable_model(real_data_dir, tmp_pat
     assert checkpoint.load(tmp_path / "m.cnn.zip").arch == PRESETS["small"]
 
 
+def test_the_bench_scores_each_accuracy_point_once_and_its_figure_is_the_curves_end(tiny_data, monkeypatch):
+    """Each test-set scoring is a pass over 10,000 images (a second of CPU each on one thread): the end's point
+    is scored once, by the curve, not again by train(), and its figure is that point's."""
+    from cnn_core.cli import bench
+    from cnn_core.train import trainer
+
+    scored = []
+    real_evaluate = trainer.evaluate
+
+    def counting(model, x, y, *args, **kwargs):
+        if x is tiny_data.test_x:
+            scored.append(1)
+        return real_evaluate(model, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(bench, "evaluate", counting)
+    monkeypatch.setattr(trainer, "evaluate", counting)
+    run = bench.accuracy_run(PRESETS["small"].replace(num_classes=2), tiny_data, epochs=2.0)
+    curve = run["accuracy_curve"]
+    assert curve and len(scored) == len(curve), (len(scored), curve)
+    assert run["test_accuracy"] == curve[-1][1] and curve[-1][0] == run["train_seconds"]
+
+
 @pytest.mark.realdata
 def test_cli_bench_prints_the_figures_the_issue_names(real_data_dir):
     import json
