@@ -205,6 +205,15 @@ def test_scheduler_queues_beyond_its_limit_and_a_queued_job_can_be_stopped(tiny_
     assert sched.counts() == (0, 0)
 
 
+@pytest.fixture
+def jobs_clock(monkeypatch) -> list[float]:
+    """The scheduler's clock (``time.monotonic`` in cnn_core.train.jobs), at 100 s until a test moves it:
+    ``clock[0] = ...``."""
+    clock = [100.0]
+    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    return clock
+
+
 def test_estimated_wait_fills_the_earliest_free_slot_in_queue_order():
     assert estimate_wait([], [], slots=2) == 0  # a free slot: no wait
     assert estimate_wait([10.0], [], slots=2) == 0
@@ -214,9 +223,8 @@ def test_estimated_wait_fills_the_earliest_free_slot_in_queue_order():
     assert estimate_wait([30.0], [20.0, 20.0], slots=1) == 70
 
 
-def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_evaluation(tiny_data, monkeypatch):
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_evaluation(tiny_data, jobs_clock):
+    clock = jobs_clock
     sched = Scheduler(max_running=1, cpu_threads=2)
     arch = PRESETS["small"].replace(num_classes=2)
     cfg = TrainConfig(time_budget_s=10, val_size=50)
@@ -249,11 +257,10 @@ def test_a_queue_estimate_counts_the_start_the_stretched_training_and_the_final_
     assert costs.final_over_eval == pytest.approx((f + 2.0) / 2) and costs.stretch > 1.5
 
 
-def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, monkeypatch):
+def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, jobs_clock):
     """On cores shared with other runs one validation point cost anything from 0.3 to 0.8 ms an image; the
     end's estimate (and what the server learns from a finished run) follows the run's typical point."""
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    clock = jobs_clock
     sched = Scheduler(max_running=1, cpu_threads=2)
     cfg = TrainConfig(time_budget_s=10, val_size=50)
     run = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg, sched)
@@ -271,13 +278,12 @@ def test_one_slow_validation_point_does_not_swing_the_ends_estimate(tiny_data, m
     assert sched.costs.final_over_eval == pytest.approx((f + 2.0) / 2)
 
 
-def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_own_accumulate(tiny_data, monkeypatch):
+def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_own_accumulate(tiny_data, jobs_clock):
     """On Ray the first run of a wave of ten timed its first validation point at 5 times its later ones and its
     first seconds at 3 times its end, while ten pages started their trainings: the queue's first numbers were 3.2
     times the real wait. A server that has finished runs weighs them as one point and 3 s of training (and a queue
     shows no number before a run has two points of its own: TrainingJob.timed_itself)."""
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    clock = jobs_clock
     sched = Scheduler(max_running=1, cpu_threads=2)
     cfg = TrainConfig(time_budget_s=10, val_size=50)
     arch = PRESETS["small"].replace(num_classes=2)
@@ -313,13 +319,12 @@ def test_a_runs_first_timings_weigh_against_what_finished_runs_took_until_its_ow
                                                  + 0.0032 * sched.costs.final_over_eval * end_images)
 
 
-def test_a_queued_runs_expected_end_is_counted_at_what_evaluations_cost_now(tiny_data, monkeypatch):
+def test_a_queued_runs_expected_end_is_counted_at_what_evaluations_cost_now(tiny_data, jobs_clock):
     """A wave of ten after a wave of three: the running run's validation points cost three times the finished runs'
     (ten pages drawing), and the runs queued behind it were counted at the quieter figure (first numbers half the
     real wait). Their ends are counted at the running runs' latest points, with the finished runs' as one more; once
-    those runs have ended, their points are the machine as it was, and the finished runs' figure is left."""
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    those runs have ended, their points are the machine as it was, and the finished runs' figure is left.
+    (The scheduler's clock stands still: ``jobs_clock``.)"""
     sched = Scheduler(max_running=1, cpu_threads=2)
     cfg = TrainConfig(time_budget_s=5, val_size=50)
     arch = PRESETS["small"].replace(num_classes=2)
@@ -341,11 +346,10 @@ def test_a_queued_runs_expected_end_is_counted_at_what_evaluations_cost_now(tiny
     assert queued.expected_s() == pytest.approx(quiet)
 
 
-def test_a_finished_run_that_timed_no_validation_point_leaves_the_running_runs_points_teaching(tiny_data, monkeypatch):
+def test_a_finished_run_that_timed_no_validation_point_leaves_the_running_runs_points_teaching(tiny_data, jobs_clock):
     """A run on a training split too small to hold images out finishes without a validation point: it must not
     count as a finished run that measured the end, or the server would learn nothing more until another finished."""
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    clock = jobs_clock
     sched = Scheduler(max_running=1, cpu_threads=2)
     arch = PRESETS["small"].replace(num_classes=2)
     blind = TrainingJob(build_model(arch), tiny_data, TrainConfig(time_budget_s=5, val_size=50), sched)
@@ -360,12 +364,11 @@ def test_a_finished_run_that_timed_no_validation_point_leaves_the_running_runs_p
     assert sched.costs.measured and sched.costs.eval_s_per_image == pytest.approx(0.001)
 
 
-def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, monkeypatch):
+def test_a_queued_run_gets_its_first_number_once_the_running_run_has_timed_itself(tiny_data, jobs_clock):
     """Costs learned from an earlier, quieter wave do not know what a new wave of students does to the machine
     (a wave of ten's first estimates were two thirds of the real wait): the first number waits for the running
     run's own second of training and two validation points."""
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    clock = jobs_clock
     sched = Scheduler(max_running=1, cpu_threads=2)
     sched.costs.saw_eval(0.01)  # this server has timed evaluations before
     arch = PRESETS["small"].replace(num_classes=2)
@@ -428,11 +431,10 @@ def test_the_clusters_queue_gives_a_first_number_once_every_running_run_has_time
     assert queue.poll("e", 2)[2] is not None
 
 
-def test_a_remote_runs_steps_are_timed_when_they_happened_not_when_their_batch_arrived(tiny_data, monkeypatch):
+def test_a_remote_runs_steps_are_timed_when_they_happened_not_when_their_batch_arrived(tiny_data, jobs_clock):
     """A Ray worker's events reach the app a poll apart, in batches: timed at their arrival, a run's first
-    seconds looked four times faster or slower than they were, and the queue's numbers followed."""
-    clock = [100.0]
-    monkeypatch.setattr(jobs, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    seconds looked four times faster or slower than they were, and the queue's numbers followed. (The scheduler's
+    clock stands still: ``jobs_clock``.)"""
     run = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, TrainConfig(time_budget_s=10))
     run.set_status("running")
     for seconds, ago_s in ((0.1, 2.0), (0.9, 1.0), (1.6, 0.0)):  # one batch: 1.5 s of training in 2 s of wall
