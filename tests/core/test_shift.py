@@ -130,6 +130,7 @@ def test_a_run_deleted_before_measuring_is_said_not_left_as_an_empty_result():
     run_id, _ = store.add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "gone.cnn.zip"))
     at = open_page("runs", 60, lang="es", ws=code)
     no_exceptions(at)
+    assert at.button(key="shift_measure").label == table("es")["runs.shift_measure_one"] == "Medir (1 modelo)"
     store.delete_run(code, run_id)  # in another tab, say, after this page listed it
     at.button(key="shift_measure").click().run()
     no_exceptions(at)

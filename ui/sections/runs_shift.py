@@ -87,7 +87,8 @@ def shift_section(runs: list[RunInfo]) -> None:
         return
     results = st.session_state.get(state.SHIFT_RESULTS, {})
     missing = [r for r in candidates if r.id not in results]
-    if missing and st.button(t("runs.shift_measure", n=len(missing)), key="shift_measure"):
+    label = t("runs.shift_measure_one") if len(missing) == 1 else t("runs.shift_measure", n=len(missing))
+    if missing and st.button(label, key="shift_measure"):
         try:
             with st.spinner(t("runs.shift_measuring")):
                 if not _measure(missing):  # said, never an empty result; the list is read again
