@@ -6,8 +6,6 @@ Screenshots of each view land in artifacts/screenshots/.
 import pytest
 from browsing import errors_on, new_page, open_page, settle, shot
 
-from cnn_core.base import texts
-
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 DOT = "text=torch.nn.functional.conv2d gives"
@@ -178,45 +176,4 @@ def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(server, b
         assert box["y"] > -1 and box["y"] + box["height"] <= 800, box
         assert "pool 2" in detail.inner_text()
         shot(page, "inside-overview-detail", full_page=False)
-        assert errors_on(page) == []
-
-
-ES = texts.table("es")
-
-
-def tall_screenshot(page, width: int, name: str) -> None:
-    """The whole page in one picture: the window made as tall as the page (Streamlit scrolls an inner box)."""
-    height = page.evaluate("() => Math.max(...['[data-testid=\"stMain\"]', '[data-testid=\"stAppViewContainer\"]']"
-                           ".map((s) => document.querySelector(s)).filter(Boolean).map((e) => e.scrollHeight))")
-    page.set_viewport_size({"width": width, "height": min(height + 40, 16_000)})
-    page.wait_for_function(  # every chart drawn, nothing still loading
-        "() => !document.querySelector('[data-testid=\"stSkeleton\"]') && [...document.querySelectorAll("
-        "'.js-plotly-plot')].every((p) => p.querySelector('.main-svg'))", timeout=30_000)
-    shot(page, name)
-
-
-@pytest.mark.parametrize("width", [1400, 390])
-def test_the_inside_page_in_spanish_fits_desktop_and_phone(server, browser, width):
-    """Tall screenshots of every section, paused and playing; nothing wider than the screen."""
-    name = "desktop" if width > 500 else "phone"
-    with new_page(browser, viewport={"width": width, "height": 2400}, is_mobile=width < 500, has_touch=width < 500,
-                  device_scale_factor=1) as page:
-        open_page(page, f"{server}/inside?lang=es", "text=torch.nn.functional.conv2d")
-        tall_screenshot(page, width, f"inside-es-{name}")
-        overflow = page.evaluate("() => Math.max(document.documentElement.scrollWidth - window.innerWidth, ...["
-                                 "...document.querySelectorAll('[data-testid=\"stMain\"]')].map((m) => m.scrollWidth"
-                                 " - m.clientWidth))")
-        assert overflow <= 1, f"the page is {overflow}px wider than the {width}px screen"
-        page.get_by_role("button", name=ES["inside.play"]).first.click()
-        player = page.locator(".cnnp-player").first
-        player.wait_for(timeout=30_000)
-        tall_screenshot(page, width, f"inside-es-{name}-playing")
-        box = player.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
-        panels = [part.bounding_box() for part in player.locator(".cnnp-panel").all()]
-        for b in panels:  # every panel of the player on screen, none cut off
-            assert b["x"] >= 0 and b["x"] + b["width"] <= width + 1, b
-        if width > 1000:  # on a desktop: the input, the three grids and the output in one row
-            assert len({round(b["y"]) for b in panels}) == 1, panels
-        assert "," in player.locator("p").last.inner_text()  # Spanish decimals in the written-out sum
         assert errors_on(page) == []

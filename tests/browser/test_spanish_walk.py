@@ -23,8 +23,12 @@ the session's real `streamlit run app.py` (tests/conftest.py). Every step fails 
 On the desktop the walk also does what only a browser shows of Streamlit's English:
 a number typed and not applied ("Press Enter to apply"), a file uploaded (its size
 chip) and one dragged over an upload box ("Drag and drop"), the canvas toolbar's
-tooltips. Screenshots: artifacts/screenshots/walk-<size>-<nn>-<step>.jpg, the whole
-page's height. Fails (never skips) without Chromium, Playwright or the real datasets.
+tooltips. At both sizes the Inside page fits the screen's width, paused and playing (the player's panels on
+screen, in one row on the desktop). On the phone, what a learner needs after each action is on screen (the
+prediction right after the stroke, with the canvas), the training curves are stacked, and no chart's toolbar
+covers a title. Screenshots: artifacts/screenshots/walk-<size>-<nn>-<step>.jpg, the whole
+page's height, and inside-es-<size>-playing.jpg, phone-draw.jpg, phone-train.jpg.
+Fails (never skips) without Chromium, Playwright or the real datasets.
 """
 
 from __future__ import annotations
@@ -325,6 +329,32 @@ def ink_shape(image: torch.Tensor) -> float:
     return (rows.max() - rows.min() + 1).item() / (cols.max() - cols.min() + 1).item()
 
 
+def overlaps(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def titles_under_toolbars(page) -> list[str]:
+    """The chart titles (a figure's own, or a subplot's) that a chart's toolbar row covers."""
+    covered = []
+    for chart in page.locator(".js-plotly-plot").all():
+        chart.scroll_into_view_if_needed()
+        bar = chart.locator(".modebar").first
+        if bar.count() == 0:  # a chart drawn without a toolbar
+            continue
+        toolbar = bar.bounding_box()
+        for title in chart.locator(".gtitle, .annotation-text").all():
+            box = title.bounding_box()
+            if box and toolbar and overlaps(box, toolbar):
+                covered.append(title.text_content())  # SVG text: no innerText
+    return covered
+
+
+WIDER_THAN_THE_SCREEN = ("() => Math.max(document.documentElement.scrollWidth - window.innerWidth, ...["
+                         "...document.querySelectorAll('[data-testid=\"stMain\"]')].map((m) => m.scrollWidth"
+                         " - m.clientWidth))")
+
+
 ONE = [(140, 40 + 7 * i) for i in range(30)]  # a tall vertical stroke
 ZERO = [(140 + 55 * torch.sin(torch.tensor(a / 20 * 6.3)).item(), 140 - 95 * torch.cos(torch.tensor(a / 20 * 6.3)).item())
         for a in range(21)]  # a tall ring
@@ -366,6 +396,16 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
 
     # ---- Train: 5 s on MNIST
     walk.go("nav.train", ".st-key-start")
+    if not desktop:  # the empty curves, one above the other, no toolbar over a title
+        chart = page.locator(".st-key-empty_curves .js-plotly-plot").first
+        chart.wait_for(timeout=60_000)
+        chart.scroll_into_view_if_needed()
+        loss = chart.locator(".annotation-text", has_text=ES["curve.loss"]).first.bounding_box()
+        accuracy = chart.locator(".annotation-text", has_text=ES["curve.accuracy"]).first.bounding_box()
+        chart.hover()
+        shot(page, "phone-train", full_page=False)
+        assert accuracy["y"] > loss["y"] + loss["height"] + 100, (loss, accuracy)
+        assert titles_under_toolbars(page) == []
     walk.tap(page.get_by_text(ES["train.mode_time"], exact=True))
     walk.settle()
     walk.slide(ES["train.seconds"], "Home", "5")
@@ -434,12 +474,38 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     walk.tap(page.locator(".st-key-look_run button"))
     look = ES["inside.look_ascent"].split("{")[1].split("}")[1].split("{")[0].strip()  # "pasos de ascenso: …"
     samples += walk.settle(f"p:has-text('{look}')")
+    overflow = page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert overflow <= 1, f"{walk.size}: the page is {overflow}px wider than the screen"
     walk.check("inside", samples, three_decimals=True)
+    width = page.viewport_size["width"]
+    walk.tap(page.get_by_role("button", name=ES["inside.play"]).first)
+    player = page.locator(".cnnp-player").first
+    player.wait_for(timeout=30_000)
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 1
+    walk.shot(f"inside-es-{walk.size}-playing")
+    box = player.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+    panels = [part.bounding_box() for part in player.locator(".cnnp-panel").all()]
+    for b in panels:  # every panel of the player on screen, none cut off
+        assert b["x"] >= 0 and b["x"] + b["width"] <= width + 1, b
+    if desktop:  # the input, the three grids and the output in one row
+        assert len({round(b["y"]) for b in panels}) == 1, panels
+    assert "," in player.locator("p").last.inner_text()  # Spanish decimals in the written-out sum
+    assert errors_on(page) == []
 
     # ---- Draw: a 1, then a 0, then the model just trained
     samples = walk.go("nav.draw", "[class*='st-key-canvas_'] canvas")
     walk.stroke(ONE)
     samples += walk.settle(".st-key-prediction")
+    if not desktop:  # the answer in view right after the stroke, no scrolling to read it, the canvas still there
+        height = page.viewport_size["height"]
+        box = page.locator(".st-key-prediction").bounding_box()
+        canvas = page.locator("[class*='st-key-canvas_'] canvas").last.bounding_box()
+        shot(page, "phone-draw", full_page=False)
+        assert 0 <= box["y"] and box["y"] + box["height"] <= height, box
+        assert canvas["y"] + canvas["height"] <= height + 1, canvas
+        page.locator(".st-key-probs .js-plotly-plot").first.wait_for(timeout=30_000)
+        assert titles_under_toolbars(page) == []
     one = walk.answer()
     consistent(one)
     assert one["answer"] == "1" and ink_shape(one["seen"]) > 2.5
