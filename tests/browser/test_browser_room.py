@@ -1,4 +1,5 @@
-"""End to end, the workshop room as an instructor runs it: Chromium against a real `streamlit run app.py`.
+"""End to end, the workshop room as an instructor runs it: Chromium against the session's workshop server (a real
+`streamlit run server.py` with an instructor key, conftest's ``workshop_server``).
 
 The server listens on 127.0.0.1, as on a laptop: the Room page must warn that no phone can open that address
 and build the link and QR code on the machine's network address. Thirty students are seeded in the database
@@ -10,7 +11,7 @@ import os
 import re
 
 import pytest
-from browsing import VIEWPORT, errors_on, new_page, open_page, shot, streamlit_server
+from browsing import INSTRUCTOR_KEY, VIEWPORT, errors_on, new_page, open_page, shot
 from conftest import app_store as store
 
 from cnn_core.base import netaddr, texts
@@ -19,7 +20,6 @@ from ui.sections.room import BOARD_REFRESH_S, solutions_key
 from ui.shell import address
 
 pytestmark = pytest.mark.browser
-KEY = "workshop-key"
 EN = texts.table("en")
 ONLY_HERE = EN["address.server_loopback"].format(address="127.0.0.1")  # true of these test servers: said
 
@@ -36,11 +36,11 @@ def seed(room: str, n: int) -> None:
                               seconds=20.0, images_per_s=3000.0))
 
 
-def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_closed_room(browser):
+def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_closed_room(browser, workshop_server):
     lan = netaddr.lan_addresses()
     # server.py, as the Docker, Compose and Kubernetes files start the app (the guide's hosted path)
-    with streamlit_server("server.py", CNN_PLAYGROUND_INSTRUCTOR_KEY=KEY) as url, \
-            new_page(browser) as teacher, new_page(browser) as student:
+    url = workshop_server
+    with new_page(browser) as teacher, new_page(browser) as student:
         port = url.rsplit(":", 1)[-1]
         # The sidebar's "Share this network" box on Home: the same warning, the same network address.
         open_page(teacher, f"{url}/?lang=en")
@@ -52,7 +52,7 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         open_page(teacher, f"{url}/room?lang=en", "text=Workshop room")
         teacher.get_by_text("Instructor", exact=False).first.click()
         key = teacher.get_by_role("textbox", name="Instructor key")
-        key.fill(KEY)
+        key.fill(INSTRUCTOR_KEY)
         key.press("Enter")
         teacher.get_by_role("button", name="Open a new room").click()
         teacher.wait_for_selector("text=Room link", timeout=30_000)

@@ -10,7 +10,7 @@ Trainings use the shortest time budget (5 s) to keep this quick.
 import re
 
 import pytest
-from browsing import errors_on, new_page, open_page, settle, shot, streamlit_server, visitor_tab
+from browsing import INSTRUCTOR_KEY, errors_on, new_page, open_page, settle, shot, streamlit_server, visitor_tab
 
 from cnn_core.base import texts
 
@@ -115,14 +115,15 @@ def to_exercises(page) -> None:
     page.locator(".st-key-check_input_gray button").wait_for(timeout=60_000)
 
 
-def test_three_students_join_one_trains_one_solves_and_one_sees_a_solution_once_the_instructor_allows(browser):
+def test_three_students_join_one_trains_one_solves_and_one_sees_a_solution_once_the_instructor_allows(
+        browser, workshop_server):
     ex = texts.table("en")
-    with streamlit_server(CNN_PLAYGROUND_INSTRUCTOR_KEY="workshop-key") as url, new_page(browser) as teacher, \
-            new_page(browser) as bea, new_page(browser) as ana, new_page(browser) as cy:
+    url = workshop_server  # a room of its own on the workshop server
+    with new_page(browser) as teacher, new_page(browser) as bea, new_page(browser) as ana, new_page(browser) as cy:
         open_page(teacher, f"{url}/room?lang=en", "text=Workshop room")
         teacher.get_by_text("Instructor", exact=False).first.click()
         key = teacher.get_by_role("textbox", name="Instructor key")
-        key.fill("workshop-key")
+        key.fill(INSTRUCTOR_KEY)
         key.press("Enter")
         teacher.get_by_role("button", name="Open a new room").click()
         teacher.wait_for_selector("text=Room link", timeout=30_000)
