@@ -59,6 +59,12 @@ if _TEST_PROCESSES > 1:
     if "torch" in sys.modules:  # else torch reads OMP_NUM_THREADS when it is first imported
         sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
+# libgomp (torch's OpenMP) keeps an idle thread spinning 300,000 rounds before it sleeps, on cores the other test
+# process, the servers and the browser need: the processes the tests start with two threads (Ray's trainings, the
+# allocator's fault probe) took 2.4 times as long beside another training (README, "Several training processes on
+# one machine"). Idle threads sleep sooner; what any test checks is the same. Read when torch is imported.
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+
 # Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
 os.environ.setdefault("RAY_AUTH_MODE", "token")
