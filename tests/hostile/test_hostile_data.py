@@ -611,8 +611,10 @@ def test_a_damaged_header_is_never_read_as_another_size_than_pillows(seed):
     if read is None:
         return
     try:
-        with Image.open(io.BytesIO(bytes(raw))) as img:
-            size = img.size
+        with warnings.catch_warnings():  # Pillow's own, on a damaged EXIF or MPO index: expected of these files
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(bytes(raw))) as img:
+                size = img.size
     except Exception:  # noqa: BLE001 - Pillow cannot open it: the check counted it, decoding skips it
         return
     assert read[1:] == size, (read, size)
