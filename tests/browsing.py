@@ -29,7 +29,6 @@ from scripts.ports import free_port
 CHROMIUM_ARGS = [*BASE_ARGS, "--process-per-site", "--js-flags=--max-opt=2"]
 SHOTS = REPO / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1600}
-INSTRUCTOR_KEY = "workshop-key"  # conftest's workshop_server's
 
 
 

@@ -535,9 +535,9 @@ def server():
 @pytest.fixture(scope="session")
 def workshop_server():
     """A real server as a hosted workshop runs it (`streamlit run server.py`, the deployment files' command) with an
-    instructor key (browsing.INSTRUCTOR_KEY), shared by the browser tests of rooms: each opens rooms of its own.
+    instructor key (INSTRUCTOR_KEY), shared by the browser tests of rooms: each opens rooms of its own.
     (The shared ``server`` has no key: on it every visitor is a self-learner, with solutions on request.)"""
-    from browsing import INSTRUCTOR_KEY, streamlit_server
+    from browsing import streamlit_server
 
     with streamlit_server("server.py", CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY) as url:
         yield url

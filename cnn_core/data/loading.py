@@ -370,10 +370,13 @@ def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimit
     The header's width × height is checked before any pixel is decoded
     (:class:`_TooLarge` when over ``max_pixels``). Pillow raises many kinds
     for damaged files (SyntaxError, NotImplementedError, struct.error, ...):
-    any of them means "not a readable image"; so does a JPEG of too many scans.
+    any of them means "not a readable image"; so does a JPEG of too many scans, and a header Pillow would take
+    seconds to read (:data:`UNREADABLE`).
     """
     from PIL import Image
 
+    if _header_size(raw) is UNREADABLE:
+        return None
     _pillow_limits()
     try:
         with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as img:
@@ -399,20 +402,21 @@ def _decode(raw: bytes, size: int, channels: int, max_pixels: int = ArchiveLimit
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_START = b"\xff\xd8\xff"  # Pillow's own test for a JPEG (its _accept), checked before BMP, GIF and WebP
-# A JPEG's start-of-frame markers (SOF0-SOF15), which give its size; C4, C8 and CC are other segments.
-_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-# The segments before the first scan that Pillow steps over by their length, as this reading does: frames, tables
-# (DHT C4, DAC CC, DQT DB, DNL DC, DRI DD, DHP DE, EXP DF), APP0-APP15 and comments. At any other byte Pillow reads
-# on one byte at a time (junk, RSTn, JPGn), so this reading leaves the file to it.
+# Pillow's JPEG markers (JpegImagePlugin.MARKER; tests/hostile/test_hostile_data.py pins these sets to it):
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC} | {0xDE}  # its SOF handler: they set the size (DHP too)
+# the segments it steps over by their length (tables, APPn, COM, the frames) ...
 _JPEG_SEGMENTS = frozenset(range(0xC0, 0xD0)) - {0xC8} | frozenset(range(0xDB, 0xF0)) | {0xFE}
-_HEADER_PARTS = 64  # a header's chunks or segments read directly at most (text, EXIF, tables ...); more: Pillow's
+_JPEG_NO_LENGTH = frozenset({0xC8, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})  # ... and those it passes without one
+_HEADER_PARTS = 1024  # chunks or segments before the pixels (real files: under 30); beyond, unreadable
+_HEADER_JUNK_BYTES = 4096  # bytes between a JPEG's segments that Pillow reads one at a time; beyond, unreadable
+UNREADABLE = False  # _header_size's answer for a file Pillow would refuse, or read for seconds
 
 
-def _png_header_size(raw: bytes) -> tuple[str, int, int] | None:
+def _png_header_size(raw: bytes) -> tuple[str, int, int] | bool | None:
     at, size = len(PNG_SIGNATURE), None
     for _ in range(_HEADER_PARTS):
         if at + 8 > len(raw):
-            return None
+            return None  # cut short: Pillow's to read
         length, kind = struct.unpack(">I", raw[at:at + 4])[0], raw[at + 4:at + 8]
         if kind == b"IHDR":
             if size is not None or length != 13 or at + 16 > len(raw):
@@ -424,40 +428,57 @@ def _png_header_size(raw: bytes) -> tuple[str, int, int] | None:
         elif kind == b"IDAT":  # the pixels: the header is over
             return size
         at += 12 + length  # length, type, data, CRC: text chunks are stepped over, never inflated
-    return None
+    return UNREADABLE
 
 
-def _jpeg_header_size(raw: bytes) -> tuple[str, int, int] | None:
-    at, size = 2, None
+def _jpeg_header_size(raw: bytes) -> tuple[str, int, int] | bool | None:
+    """Pillow's own walk through a JPEG's header (JpegImageFile._open), step for step, up to its first scan."""
+    at, size, junk, end = 2, None, 0, len(raw)
     for _ in range(_HEADER_PARTS):
-        while at + 1 < len(raw) and raw[at] == 0xFF and raw[at + 1] == 0xFF:
-            at += 1  # fill bytes before a marker
-        if at + 4 > len(raw) or raw[at] != 0xFF:
-            return None
+        while at < end:  # junk, escaped FF00 and fill bytes: Pillow reads on one byte at a time
+            if raw[at] != 0xFF:
+                at, junk = at + 1, junk + 1
+            elif at + 1 < end and raw[at + 1] == 0x00:
+                at, junk = at + 2, junk + 2
+            elif at + 1 < end and raw[at + 1] == 0xFF:
+                at, junk = at + 1, junk + 1
+            else:
+                break
+            if junk > _HEADER_JUNK_BYTES:
+                return UNREADABLE
+        if at + 1 >= end:
+            return None  # cut short: Pillow's to read
         marker = raw[at + 1]
         if marker == 0xDA:  # the first scan: the frame header before it is the one decoded
             return size
+        if marker in _JPEG_NO_LENGTH:
+            at += 2
+            continue
         if marker not in _JPEG_SEGMENTS:
+            return UNREADABLE  # Pillow: "no marker found"
+        if at + 4 > end:
             return None
         length = struct.unpack(">H", raw[at + 2:at + 4])[0]
         if marker in _JPEG_FRAMES:
-            if size is not None or length < 8 or at + 9 > len(raw):
+            if size is not None or length < 8 or at + 9 > end:
                 return None  # a second frame header (Pillow would take the last) or a short one
             height, width = struct.unpack(">HH", raw[at + 5:at + 9])
             size = ("JPEG", width, height)
         at += 2 + length
-    return None
+    return UNREADABLE
 
 
-def _header_size(raw: bytes) -> tuple[str, int, int] | None:
-    """(format, width, height) of a PNG or JPEG read straight from its header, or None: another format, or a
-    header this reading does not follow (Pillow then reads it).
+def _header_size(raw: bytes) -> tuple[str, int, int] | bool | None:
+    """(format, width, height) of a PNG or JPEG read straight from its header; :data:`UNREADABLE` for one Pillow
+    would refuse or take seconds to read (over :data:`_HEADER_JUNK_BYTES` of junk between a JPEG's segments, over
+    :data:`_HEADER_PARTS` chunks or segments: Pillow reads those a byte or a chunk at a time, 40 s for 20 MB);
+    None for another format or a header this reading leaves to Pillow.
 
     The size Pillow's lazy open gives, in microseconds instead of about 60 (a 1 KB CIFAR-10 JPEG: half its
-    decoding time). A PNG's IHDR chunk is first; a JPEG's size is in its frame header; the chunks or segments
-    up to the pixels (IDAT, the first scan) are stepped over by their lengths, and a header holding a second
-    size, which Pillow would read instead, is Pillow's to read: the size returned is always the one decoded.
-    A file whose pixels turn out unreadable still costs what its header declares (:func:`_decode` then skips it).
+    decoding time), walking the header as Pillow does: a PNG chunk by chunk to IDAT, a JPEG segment by segment to
+    its first scan. A header holding a second size, which Pillow would take instead, is Pillow's to read: a size
+    returned is the one decoded. A file whose pixels turn out unreadable still costs what its header declares
+    (:func:`_decode` then skips it).
     """
     if raw.startswith(PNG_SIGNATURE):
         return _png_header_size(raw)
@@ -476,6 +497,8 @@ def _decoding_cost(raw: bytes, max_pixels: int, size: int) -> int:
     headers are read directly (:func:`_header_size`), other formats by Pillow.
     """
     header = _header_size(raw)
+    if header is UNREADABLE:
+        return 0
     if header is not None:
         image_format, width, height = header
     else:
@@ -821,6 +844,8 @@ def read_photo(raw: bytes, height: int, width: int, channels: int = 3,
 
     if len(raw) > PHOTO_MAX_MB * 2**20:
         raise DataError("err.photo_too_big", size_mb=round(len(raw) / 2**20, 1), limit_mb=PHOTO_MAX_MB)
+    if _header_size(raw) is UNREADABLE:  # Pillow would take seconds to refuse it
+        raise DataError("err.photo_unreadable")
     _pillow_limits()
     mode = "L" if channels == 1 else "RGB"
     try:

@@ -11,7 +11,8 @@ import os
 import re
 
 import pytest
-from browsing import INSTRUCTOR_KEY, VIEWPORT, errors_on, new_page, open_page, shot
+from browsing import VIEWPORT, errors_on, new_page, open_page, shot
+from conftest import INSTRUCTOR_KEY
 from conftest import app_store as store
 
 from cnn_core.base import netaddr, texts

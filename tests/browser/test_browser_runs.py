@@ -1,4 +1,5 @@
-"""End to end, runs and rooms: Chromium against real `streamlit run app.py` servers and real databases.
+"""End to end, runs and rooms: Chromium against real Streamlit servers (`streamlit run app.py`; the room's on the
+session's workshop server, `server.py` with an instructor key) and real databases.
 
 Two networks' curves overlaid in the Runs view (as Plotly drew them) through a
 reload and a rename, three students in a room (one trains, one solves, one sees a solution once the
@@ -10,7 +11,8 @@ Trainings use the shortest time budget (5 s) to keep this quick.
 import re
 
 import pytest
-from browsing import INSTRUCTOR_KEY, errors_on, new_page, open_page, settle, shot, streamlit_server, visitor_tab
+from browsing import errors_on, new_page, open_page, settle, shot, streamlit_server, visitor_tab
+from conftest import INSTRUCTOR_KEY
 
 from cnn_core.base import texts
 

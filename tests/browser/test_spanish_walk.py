@@ -38,7 +38,7 @@ import time
 
 import pytest
 import torch
-from browsing import SHOTS, errors_on, new_page, shot, toolbar_titles
+from browsing import SHOTS, errors_on, new_page, settle, shot, toolbar_titles
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
@@ -399,13 +399,14 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     if not desktop:  # the empty curves, one above the other, no toolbar over a title
         chart = page.locator(".st-key-empty_curves .js-plotly-plot").first
         chart.wait_for(timeout=60_000)
+        settle(page)
         chart.scroll_into_view_if_needed()
         loss = chart.locator(".annotation-text", has_text=ES["curve.loss"]).first.bounding_box()
         accuracy = chart.locator(".annotation-text", has_text=ES["curve.accuracy"]).first.bounding_box()
         chart.hover()
         shot(page, "phone-train", full_page=False)
         assert accuracy["y"] > loss["y"] + loss["height"] + 100, (loss, accuracy)
-        assert titles_under_toolbars(page) == []
+        assert titles_under_toolbars(page) == [] and errors_on(page) == []
     walk.tap(page.get_by_text(ES["train.mode_time"], exact=True))
     walk.settle()
     walk.slide(ES["train.seconds"], "Home", "5")
@@ -474,15 +475,18 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     walk.tap(page.locator(".st-key-look_run button"))
     look = ES["inside.look_ascent"].split("{")[1].split("}")[1].split("{")[0].strip()  # "pasos de ascenso: …"
     samples += walk.settle(f"p:has-text('{look}')")
+    walk.check("inside", samples, three_decimals=True)
+    settle(page)  # every chart drawn (and the page still for a moment), as the screenshot has it
     overflow = page.evaluate(WIDER_THAN_THE_SCREEN)
     assert overflow <= 1, f"{walk.size}: the page is {overflow}px wider than the screen"
-    walk.check("inside", samples, three_decimals=True)
     width = page.viewport_size["width"]
     walk.tap(page.get_by_role("button", name=ES["inside.play"]).first)
     player = page.locator(".cnnp-player").first
     player.wait_for(timeout=30_000)
-    assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 1
+    player.locator(".cnnp-panel").first.wait_for(timeout=30_000)  # the player has built its panels
     walk.shot(f"inside-es-{walk.size}-playing")
+    overflow = page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert overflow <= 1, f"{walk.size}: while playing, the page is {overflow}px wider than the screen"
     box = player.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
     panels = [part.bounding_box() for part in player.locator(".cnnp-panel").all()]
@@ -498,6 +502,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     walk.stroke(ONE)
     samples += walk.settle(".st-key-prediction")
     if not desktop:  # the answer in view right after the stroke, no scrolling to read it, the canvas still there
+        settle(page)  # its charts drawn too (where it looked, the maps), for the toolbars' check below
         height = page.viewport_size["height"]
         box = page.locator(".st-key-prediction").bounding_box()
         canvas = page.locator("[class*='st-key-canvas_'] canvas").last.bounding_box()

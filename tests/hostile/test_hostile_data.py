@@ -543,7 +543,7 @@ def _headers_read_directly() -> tuple[bytes, ...]:
         _png(Image.new("RGBA", (33, 17))), _png(Image.new("I;16", (20, 10))), _png(photo, pnginfo=text),
         _jpeg(photo), _jpeg(photo, progressive=True), _jpeg(photo, optimize=True, quality=30),
         _jpeg(photo.convert("L")), _jpeg(photo.convert("CMYK")), _jpeg(photo, exif=exif.tobytes()),
-        _jpeg(photo, icc_profile=os.urandom(200_000)), _jpeg(photo, comment=b"hi", subsampling=0),
+        _jpeg(photo, icc_profile=random.Random(0).randbytes(200_000)), _jpeg(photo, comment=b"hi", subsampling=0),
         _jpeg(Image.new("RGB", (1, 1))), mpo.getvalue(),
     )
 
@@ -572,10 +572,12 @@ def test_a_header_holding_a_second_size_is_left_to_pillow():
     sof = bytearray(small[frame:frame + 2 + length])
     sof[5:9] = struct.pack(">HH", 3000, 4000)
     two_frames = small[:frame + 2 + length] + bytes(sof) + small[frame + 2 + length:]
+    dhp = bytes(sof[:1]) + b"\xde" + bytes(sof[2:])  # DHP: Pillow reads a size from it as from a frame header
+    frame_then_dhp = small[:frame + 2 + length] + dhp + small[frame + 2 + length:]
     png = _png(Image.new("L", (8, 8)))
     two_ihdr = png[:33] + _chunk(b"IHDR", struct.pack(">IIBBBBB", 4000, 3000, 8, 0, 0, 0, 0)) + png[33:]
     limit = ArchiveLimits().max_image_pixels
-    for raw in (two_frames, two_ihdr):
+    for raw in (two_frames, frame_then_dhp, two_ihdr):
         assert _header_size(raw) is None
         try:
             with Image.open(io.BytesIO(raw)) as img:
@@ -584,6 +586,50 @@ def test_a_header_holding_a_second_size_is_left_to_pillow():
             continue
         cost = _decoding_cost(raw, limit, 16)
         assert cost == 0 or cost >= declared[0] * declared[1] // 64, (declared, cost)  # never the small size
+
+
+def test_the_header_reading_knows_the_jpeg_markers_as_pillow_does():
+    """The direct reading walks a JPEG's header in Pillow's steps: its marker table decides which markers set the
+    size (its SOF handler: SOF0-15 and DHP), which are stepped over by their length, and which have none."""
+    from PIL import JpegImagePlugin
+
+    from cnn_core.data import loading
+
+    handled = {code & 0xFF: handler for code, (_, _, handler) in JpegImagePlugin.MARKER.items()}
+    assert loading._JPEG_FRAMES == {m for m, handler in handled.items() if handler is JpegImagePlugin.SOF}
+    assert loading._JPEG_SEGMENTS == {m for m, handler in handled.items() if handler is not None} - {0xDA}
+    assert loading._JPEG_NO_LENGTH == {m for m, handler in handled.items() if handler is None}
+
+
+def test_a_header_pillow_would_read_a_byte_at_a_time_is_unreadable_at_once(monkeypatch):
+    """Megabytes of junk or fill bytes between a JPEG's segments, or thousands of chunks before a PNG's pixels:
+    Pillow reads them one at a time (seconds). Such a file costs nothing, is skipped, and Pillow never sees it."""
+    from cnn_core.base.errors import DataError as Refused
+    from cnn_core.data import loading
+
+    good = _jpeg(Image.new("RGB", (16, 16)))
+    at = 4 + struct.unpack(">H", good[4:6])[0]  # after the first segment (APP0), before the next marker
+    png = _png(Image.new("L", (8, 8)))
+    hostile = [good[:at] + b"\x00" * 20_000 + good[at:], good[:at] + b"\xff" * 20_000 + good[at:],
+               good[:at] + b"\xff\x00" * 10_000 + good[at:],
+               png[:33] + _chunk(b"tEXt", b"k\0v") * 2_000 + png[33:]]
+    for raw in hostile:
+        with Image.open(io.BytesIO(raw)) as img:  # Pillow reads it, slowly: what the limit saves
+            assert img.size in ((16, 16), (8, 8))
+    few = good[:at] + b"\x00" * 100 + b"\xff" * 100 + good[at:]  # a little junk: read as Pillow reads it
+    assert loading._header_size(few) == ("JPEG", 16, 16)
+
+    def opened(*args, **kwargs):
+        raise AssertionError("Pillow opened a file whose header was refused")
+
+    monkeypatch.setattr(Image, "open", opened)
+    limit = ArchiveLimits().max_image_pixels
+    for raw in hostile:
+        assert loading._header_size(raw) is loading.UNREADABLE
+        assert loading._decoding_cost(raw, limit, 16) == 0 and loading._decode(raw, 16, 3) is None
+        with pytest.raises(Refused) as refusal:
+            loading.read_photo(raw, 28, 28)
+        assert refusal.value.key == "err.photo_unreadable"
 
 
 @given(seed=st.integers(0, 2**32 - 1))
