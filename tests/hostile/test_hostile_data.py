@@ -459,9 +459,7 @@ def test_a_jpeg_counts_at_the_reduced_scale_it_is_decoded_at():
     """Photos are JPEGs read at 1/2 to 1/8 scale (Pillow's draft): their budget follows that, not width × height."""
     from cnn_core.data.loading import MIN_IMAGE_COST, _decoding_cost
 
-    buf = io.BytesIO()
-    Image.new("RGB", (1600, 1200), (90, 120, 30)).save(buf, "JPEG")
-    jpeg, png = buf.getvalue(), one_colour("PNG", 1600, 1200)
+    jpeg, png = _jpeg(Image.new("RGB", (1600, 1200), (90, 120, 30))), one_colour("PNG", 1600, 1200)
     limit = ArchiveLimits().max_image_pixels
     assert _decoding_cost(png, limit, 64) == 1600 * 1200  # PNG has no reduced decoding
     assert _decoding_cost(jpeg, limit, 64) == 200 * 150  # 1/8: still ≥ 64 a side
@@ -487,8 +485,7 @@ def test_a_png_with_megabytes_of_text_chunks_is_not_read():
     from cnn_core.data.loading import MIN_IMAGE_COST, _decode, _decoding_cost
 
     png = png_bytes(size=8)
-    text = b"".join(struct.pack(">I", len(d)) + b"zTXt" + d + struct.pack(">I", zlib.crc32(b"zTXt" + d))
-                    for d in [b"k\0\0" + zlib.compress(b"x" * 2**20)] * 8)
+    text = _chunk(b"zTXt", b"k\0\0" + zlib.compress(b"x" * 2**20)) * 8
     bomb = png[:33] + text + png[33:]  # after IHDR: read when the file is opened
     assert len(bomb) < 20_000
     limit = ArchiveLimits().max_image_pixels
@@ -500,9 +497,7 @@ def test_a_png_with_megabytes_of_text_chunks_is_not_read():
 def test_a_jpeg_of_hundreds_of_scans_is_not_decoded():
     from cnn_core.data.loading import MAX_JPEG_SCANS, _decode, _decoding_cost
 
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 64), (90, 120, 30)).save(buf, "JPEG", progressive=True)
-    good = buf.getvalue()
+    good = _jpeg(Image.new("RGB", (64, 64), (90, 120, 30)), progressive=True)
     assert 1 < good.count(b"\xff\xda") <= MAX_JPEG_SCANS and _decode(good, 16, 3) is not None
     at = good.index(b"\xff\xda")
     many = good[:at] + good[at:-2] * (MAX_JPEG_SCANS + 1) + good[-2:]  # the scans again and again, then EOI
