@@ -8,11 +8,24 @@ from streamlit.testing.v1 import AppTest
 
 
 @pytest.mark.realdata
-def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_dir):
+def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_dir, monkeypatch):
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60)
     at.query_params["lang"] = "en"
     at.run()
+    monkeypatch.setattr("ui.sections.train.CHART_REFRESH_S", 3600.0)  # the charts hold what they drew first
     job = start_timed_training(at)
+    # Between the charts' refreshes (CHART_REFRESH_S) the page draws them as they were, not the points since
+    # (unchanged, the browser does not draw them again); the progress bar is the latest.
+    first = live_charts(at)
+    assert first["curves"] and first["maps"], first
+    job.wait_first_step(30)
+    while len(job.snapshot().steps) <= first["curves"] and not job.finished:
+        time.sleep(0.1)
+    at.run()
+    assert live_charts(at) == first and at.get("progress")
+    monkeypatch.setattr("ui.sections.train.CHART_REFRESH_S", 0.0)  # refreshed at every drawing
+    at.run()
+    assert live_charts(at)["curves"] > first["curves"]  # the points the training made since
     probes = []
     deadline = time.time() + 60
     while time.time() < deadline and not job.finished:
@@ -83,3 +96,13 @@ def test_a_learning_rate_set_on_the_page_is_the_one_kept(lang):
     at.select_slider(key="w_lr").set_value(3e-3).run()
     at.radio(key="w_mode").set_value("epochs").run()  # another widget's change keeps it too
     assert at.select_slider(key="w_lr").value == 3e-3 and at.session_state["w_lr"] == 3e-3
+
+
+def live_charts(at) -> dict:
+    """What the live view's charts show: the training curve's points, the gradient chart and the pictures."""
+    import json
+
+    specs = {key: next((c.proto.spec for c in at.get("plotly_chart") if key in c.proto.id), None)
+             for key in ("live_curves", "live_grads")}
+    curve = json.loads(specs["live_curves"])["data"][0]["x"] if specs["live_curves"] else []
+    return {"curves": len(curve), "specs": specs, "maps": [url for el in at.get("image") for url in el.value]}

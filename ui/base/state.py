@@ -31,6 +31,7 @@ PRESET = "preset"
 DATASET = "dataset"  # a name in cnn_core.data.registry, or UPLOAD
 JOB = "job"  # the TrainingJob of this session, running or finished
 ADOPTED_JOB = "adopted_job"  # the finished job whose model became TRAINED
+LIVE_CHARTS = "_live_charts"  # (job, time.monotonic(), Snapshot) the Train page's live charts last drew
 ADOPTED_RUN = "adopted_run"  # the run ADOPTED_JOB became (None if the workspace did not keep it)
 LOOK_REQUEST = "look_request"  # (block from 1, kernel from 0) the Train page asked Inside's "what a kernel looks for"
 TRAINED = "trained"  # SavedModel from the last training or upload

@@ -4,6 +4,7 @@ Each function draws one section and returns plain values (an ImageData, a
 TrainConfig, an Architecture); ``pages/train.py`` calls them top to bottom.
 """
 
+import time
 from dataclasses import replace
 
 import streamlit as st
@@ -24,6 +25,7 @@ from cnn_core.train.config import (
     SUGGESTED_TIME_BUDGET_S,
     TrainConfig,
 )
+from cnn_core.train.jobs import CHART_REFRESH_S, PAGE_REFRESH_S
 from cnn_core.train.trainer import (
     check_fits,
     kept_key,
@@ -300,22 +302,39 @@ def live_view(job) -> None:
                                                       ips=num(last.images_per_s), eta=num(last.eta_s)))
     elif not snap.finished:
         st.info(t("train.starting"))
-    nan_step = snap.result.nan_step if snap.result else None
-    steps = snap.steps[:: max(1, len(snap.steps) // PLOT_POINTS)]
-    st.plotly_chart(training_curves(steps, snap.evals, curve_labels(), nan_step), key="live_curves",
+    drawn = charted(job, snap)
+    nan_step = drawn.result.nan_step if drawn.result else None
+    steps = drawn.steps[:: max(1, len(drawn.steps) // PLOT_POINTS)]
+    st.plotly_chart(training_curves(steps, drawn.evals, curve_labels(), nan_step), key="live_curves",
                     config=chart_config())
-    gap = overfitting_gap(snap.steps, snap.evals)
+    gap = overfitting_gap(drawn.steps, drawn.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
-    elif validation_ahead(snap.steps, snap.evals):  # said under the curves, where a learner sees it
+    elif validation_ahead(drawn.steps, drawn.evals):  # said under the curves, where a learner sees it
         st.caption(t("train.val_ahead", why=t("train.val_ahead_augment") if job.cfg.augment else ""))
     kept = st.session_state.get(state.ADOPTED_RUN) if st.session_state.get(state.ADOPTED_JOB) is job else None
-    learning_view(snap, [layer_label(n, short=True) for n in layer_names(job.model)],
+    learning_view(drawn, [layer_label(n, short=True) for n in layer_names(job.model)],
                   has_conv=len(job.model.blocks) > 0, run_id=kept)
     if not snap.finished:
         stop_control(job)
     elif adopt_finished_training():
         st.rerun(scope="app")  # draw the results below the fragment
+
+
+def charted(job, snap):
+    """The snapshot the live charts draw: ``snap`` (the latest) every :data:`CHART_REFRESH_S`, and as soon as the
+    training has its first step or has ended; the one they drew last in between, so that they are not drawn again.
+
+    The live view runs every PAGE_REFRESH_S: the charts take in every other run's points (a run's time is
+    a little over the period, so waiting for the whole CHART_REFRESH_S would make it every third).
+    """
+    held = st.session_state.get(state.LIVE_CHARTS)
+    now = time.monotonic()
+    if (held is None or held[0] is not job or snap.finished or not held[2].steps
+            or now - held[1] >= CHART_REFRESH_S - PAGE_REFRESH_S / 2):
+        st.session_state[state.LIVE_CHARTS] = (job, now, snap)
+        return snap
+    return held[2]
 
 
 def results(job) -> None:
