@@ -102,7 +102,7 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
 def format_percent(fraction: float, lang: str, decimals: int = 2) -> str:
     """``0.995`` → ``99,50 %`` (es) or ``99.50%`` (en): the language's own percent pattern."""
     if type(fraction) is float and math.isfinite(fraction):
-        return _percent_of_float(fraction, lang, decimals)  # cached: a live plot's hover texts, every second
+        return _percent_of_float(fraction, lang, decimals)  # cached: a live plot's hover texts, at each refresh
     return _percent_text(fraction, lang, decimals)
 
 

@@ -21,11 +21,18 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     job.wait_first_step(30)
     while len(job.snapshot().steps) <= first["curves"] and not job.finished:
         time.sleep(0.1)
+    from ui.sections import learning
+    from ui.sections import train as train_ui
+
+    built = []  # the figures the server builds: once per refresh of the charts, not at every drawing
+    for module, name in ((train_ui, "training_curves"), (learning, "gradient_curves")):
+        monkeypatch.setattr(module, name, lambda *a, _f=getattr(module, name), _n=name, **k: built.append(_n) or _f(*a, **k))
     at.run()
-    assert live_charts(at) == first and at.get("progress")
+    assert live_charts(at) == first and at.get("progress") and built == []
     monkeypatch.setattr("ui.sections.train.CHART_REFRESH_S", 0.0)  # refreshed at every drawing
     at.run()
     assert live_charts(at)["curves"] > first["curves"]  # the points the training made since
+    assert built[0] == "training_curves" and built.count("training_curves") == 1, built
     probes = []
     deadline = time.time() + 60
     while time.time() < deadline and not job.finished:

@@ -1,7 +1,8 @@
 """The Train page's look at learning as it happens: one fixed image's first-layer kernels and maps, and gradient sizes.
 
 Drawn from the trainer's ProbeEvent and GradEvent (see cnn_core.train.trainer) inside
-the page's once-a-second fragment, so the kernels visibly change while a run
+the page's once-a-second fragment (the charts take in the latest points every
+cnn_core.train.jobs.CHART_REFRESH_S), so the kernels visibly change while a run
 goes on and a too-high learning rate shows as exploding gradient curves.
 """
 
@@ -49,10 +50,12 @@ def gradient_curves(grads, names: list[str], title: str, step_label: str,
         separators=separators(), legend=dict(orientation="h", y=-0.25)))
 
 
-def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | None = None) -> None:
+def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | None = None,
+                  figures: dict | None = None) -> None:
     """The probe's kernels and maps (left) and the gradient sizes (right); a dense network has no kernels.
 
-    ``run_id``: the run the finished training became, whose kernels the Inside page can then open.
+    ``run_id``: the run the finished training became, whose kernels the Inside page can then open. ``figures``:
+    where the gradient figure of this ``snap`` is kept once built (the live view draws one snapshot a few times).
     """
     probe = snap.probe
     if probe is None and (has_conv or not snap.grads):
@@ -67,8 +70,11 @@ def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | N
     with right:
         if snap.grads:
             first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
-            st.plotly_chart(gradient_curves(snap.grads, names, t("train.grad_title"), t("curve.step"), first_last),
-                            key="live_grads", config=chart_config(displayModeBar=False))
+            figures = {} if figures is None else figures
+            labels = (tuple(names), t("train.grad_title"), t("curve.step"))
+            if figures.get("grads", (None,))[0] != labels:
+                figures["grads"] = (labels, gradient_curves(snap.grads, names, *labels[1:], first_last))
+            st.plotly_chart(figures["grads"][1], key="live_grads", config=chart_config(displayModeBar=False))
             st.caption(t("train.grad_help"))
 
 

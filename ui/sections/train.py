@@ -302,11 +302,13 @@ def live_view(job) -> None:
                                                       ips=num(last.images_per_s), eta=num(last.eta_s)))
     elif not snap.finished:
         st.info(t("train.starting"))
-    drawn = charted(job, snap)
-    nan_step = drawn.result.nan_step if drawn.result else None
-    steps = drawn.steps[:: max(1, len(drawn.steps) // PLOT_POINTS)]
-    st.plotly_chart(training_curves(steps, drawn.evals, curve_labels(), nan_step), key="live_curves",
-                    config=chart_config())
+    drawn, figures = charted(job, snap)
+    labels = curve_labels()
+    if figures.get("curves", (None,))[0] != labels:  # built once per refresh of the charts (and language)
+        nan_step = drawn.result.nan_step if drawn.result else None
+        steps = drawn.steps[:: max(1, len(drawn.steps) // PLOT_POINTS)]
+        figures["curves"] = (labels, training_curves(steps, drawn.evals, labels, nan_step))
+    st.plotly_chart(figures["curves"][1], key="live_curves", config=chart_config())
     gap = overfitting_gap(drawn.steps, drawn.evals)
     if gap is not None:
         st.warning(t("train.overfitting", gap=pct(gap, 1)), icon="📈")
@@ -314,16 +316,17 @@ def live_view(job) -> None:
         st.caption(t("train.val_ahead", why=t("train.val_ahead_augment") if job.cfg.augment else ""))
     kept = st.session_state.get(state.ADOPTED_RUN) if st.session_state.get(state.ADOPTED_JOB) is job else None
     learning_view(drawn, [layer_label(n, short=True) for n in layer_names(job.model)],
-                  has_conv=len(job.model.blocks) > 0, run_id=kept)
+                  has_conv=len(job.model.blocks) > 0, run_id=kept, figures=figures)
     if not snap.finished:
         stop_control(job)
     elif adopt_finished_training():
         st.rerun(scope="app")  # draw the results below the fragment
 
 
-def charted(job, snap):
+def charted(job, snap) -> tuple:
     """The snapshot the live charts draw: ``snap`` (the latest) every :data:`CHART_REFRESH_S`, and as soon as the
     training has its first step or has ended; the one they drew last in between, so that they are not drawn again.
+    With it, a dict for the figures built from it, kept until the next refresh (the server builds them once).
 
     The live view runs every PAGE_REFRESH_S: the charts take in every other run's points (a run's time is
     a little over the period, so waiting for the whole CHART_REFRESH_S would make it every third).
@@ -332,9 +335,8 @@ def charted(job, snap):
     now = time.monotonic()
     if (held is None or held[0] is not job or snap.finished or not held[2].steps
             or now - held[1] >= CHART_REFRESH_S - PAGE_REFRESH_S / 2):
-        st.session_state[state.LIVE_CHARTS] = (job, now, snap)
-        return snap
-    return held[2]
+        held = st.session_state[state.LIVE_CHARTS] = (job, now, snap, {})
+    return held[2], held[3]
 
 
 def results(job) -> None:
