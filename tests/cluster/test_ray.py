@@ -110,22 +110,6 @@ def test_a_training_on_the_cluster_reports_progress_and_test_accuracy(ray_cluste
     assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
 
 
-def test_the_dataset_is_loaded_once_per_node(ray_cluster, mnist):
-    import ray
-
-    from cnn_core.train.ray_executor import NAMESPACE
-
-    ex = executor(ray_cluster)
-    for _ in range(2):
-        job = ex.start(model_for(mnist), mnist, TrainConfig(time_budget_s=0.5, val_size=200), dataset="mnist")
-        assert job.wait(240) and job.snapshot().status == "done", job.snapshot().error
-    caches = [a for a in ray.util.list_named_actors(all_namespaces=True)
-              if a["namespace"] == NAMESPACE and a["name"].startswith("data-")]
-    assert caches
-    loads = [ray.get(ray.get_actor(a["name"], namespace=NAMESPACE).load_count.remote()) for a in caches]
-    assert loads == [1] * len(caches)  # one worker node here: one cache, MNIST read once for all runs
-
-
 def test_stop_ends_a_cluster_training_and_keeps_its_weights(ray_cluster, mnist):
     job = executor(ray_cluster).start(model_for(mnist), mnist, TrainConfig(time_budget_s=120), dataset="mnist")
     wait_for(lambda: job.snapshot().steps, 240, "the first training step")
@@ -321,10 +305,11 @@ def test_the_command_line_trains_on_the_cluster_and_says_where(ray_cluster, real
     assert "each node reads mnist from its own data folder" in out.stderr  # not this command's --data-dir
 
 
-def test_a_second_run_reuses_the_first_runs_actor_stops_and_idle_actors_are_let_go(ray_cluster, mnist):
+def test_a_second_run_reuses_the_first_runs_actor_and_dataset_stops_and_idle_actors_are_let_go(ray_cluster, mnist):
+    import ray
     from ray.util.state import list_actors
 
-    from cnn_core.train.ray_executor import ActorPool
+    from cnn_core.train.ray_executor import NAMESPACE, ActorPool
 
     ex = executor(ray_cluster)
     ex.pool = ActorPool(keep_s=8)  # long enough for the second run (started at once) to find it; waited for below
@@ -338,6 +323,11 @@ def test_a_second_run_reuses_the_first_runs_actor_stops_and_idle_actors_are_let_
     assert second.wait(60) and second.snapshot().status == "stopped"
     assert second.snapshot().steps[0].step == 1  # its own curve, none of the first run's events
     assert len(ex.pool) == 1
+    caches = [a for a in ray.util.list_named_actors(all_namespaces=True)
+              if a["namespace"] == NAMESPACE and a["name"].startswith("data-")]
+    assert caches
+    loads = [ray.get(ray.get_actor(a["name"], namespace=NAMESPACE).load_count.remote()) for a in caches]
+    assert loads == [1] * len(caches)  # one worker node here: one cache, MNIST read once for both runs (and earlier ones)
 
     def idle_actors():
         return [a for a in list_actors(address=ray_cluster.address, filters=[("state", "=", "ALIVE")])
