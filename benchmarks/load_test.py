@@ -111,13 +111,16 @@ def start_server(data_dir: str, env_extra: dict[str, str], repo: Path = REPO) ->
     raise SystemExit("the server did not start")
 
 
-def run(args) -> dict:
+def run(args, server: tuple[str, int] | None = None) -> dict:
+    """The room against a server of its own (``args``' settings), or against ``server`` (its URL and process id),
+    one already running (the test suite's, with the app's default settings), which it leaves running."""
     from playwright.sync_api import sync_playwright
 
     env = {"CNN_PLAYGROUND_MAX_CONCURRENT": str(args.max_concurrent)} if args.max_concurrent else {}
     if getattr(args, "ray", None):  # trainings on this Ray cluster (its token comes from RAY_AUTH_TOKEN)
         env["CNN_PLAYGROUND_RAY_ADDRESS"] = args.ray
-    proc, url = start_server(args.data_dir, env)
+    proc, url = (None, server[0]) if server else start_server(args.data_dir, env)
+    pid = server[1] if server else proc.pid
     peak = {"rss": 0.0}
     health_ms: list[float] = []
     health_failures = [0]
@@ -125,7 +128,7 @@ def run(args) -> dict:
 
     def sample_memory():
         while not stop.is_set():
-            peak["rss"] = max(peak["rss"], rss_mb(proc.pid))
+            peak["rss"] = max(peak["rss"], rss_mb(pid))
             time.sleep(0.25)
 
     def probe_server():
@@ -238,8 +241,9 @@ def run(args) -> dict:
         if health_ms:
             report["server_http_ms_median"] = round(sorted(health_ms)[len(health_ms) // 2])
             report["server_http_ms_max"] = round(max(health_ms))
-        proc.terminate()
-        proc.wait(10)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
     home_ok = not args.max_home_s or report.get("home_page_ms_max", float("inf")) <= args.max_home_s * 1000
     sessions = max(getattr(args, "waves", None) or [args.sessions])
     report["ok"] = (report.get("finished") == sessions and report["server_http_failures"] == 0 and home_ok

@@ -47,6 +47,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     pytest.fail("streamlit did not answer its health check in time", pytrace=False)
 
 
+SERVER_PIDS: dict[str, int] = {}  # {URL: process id} of the servers streamlit_server runs now
+
+
 @contextlib.contextmanager
 def streamlit_server(script: str = "app.py", **settings: str):
     """A fresh `streamlit run app.py` (or ``server.py``, as the deployment files start it) on a free localhost
@@ -58,10 +61,12 @@ def streamlit_server(script: str = "app.py", **settings: str):
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = proc.pid
     try:
         wait_healthy(url, proc)
         yield url
     finally:
+        del SERVER_PIDS[url]
         proc.terminate()
         try:
             proc.wait(10)

@@ -1,7 +1,7 @@
 """The hosted-workshop load test, run as part of the suite (about a minute each).
 
-Two browser sessions press Train at once against a real server (trainings in
-the server's own threads): more than the training slots (one, on a test process's
+Two browser sessions press Train at once against a real server (the session's
+own, trainings in its threads): more than the training slots (one, on a test process's
 share of the cores), so one queues. Three or ten at once, with positions behind
 other queued runs, are the benchmark's below. The
 room of ten (or 3 then 10), and the same room on a Ray cluster (``--ray``), is
@@ -26,14 +26,16 @@ mark, for the same reason.
 
 
 import pytest
-from browsing import require_chromium
+from browsing import SERVER_PIDS, require_chromium
 from conftest import data_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
-def run_load_test(sessions: int, timeout: float) -> dict:
-    """The room through benchmarks/load_test.py; fails if a session has not finished ``timeout`` s after Train."""
+def run_load_test(server: str, sessions: int, timeout: float) -> dict:
+    """The room through benchmarks/load_test.py, on the session's server (``server``, its URL: the app's default
+    settings, as a fresh one of the script's would have; its memory is watched); fails if a session has not
+    finished ``timeout`` s after Train."""
     from benchmarks import load_test
 
     chromium = require_chromium()
@@ -48,7 +50,7 @@ def run_load_test(sessions: int, timeout: float) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        report = pool.submit(load_test.run, args).result()
+        report = pool.submit(load_test.run, args, (server, SERVER_PIDS[server])).result()
     print(report)
     return report
 
@@ -64,5 +66,5 @@ def check(report: dict, sessions: int) -> None:
     # How close each queued training's estimate came to its wait is the JSON's ``waves[].queued[].ratio``: reported.
 
 
-def test_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive():
-    check(run_load_test(2, timeout=600), 2)  # the other test processes train beside it: generous
+def test_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive(server):
+    check(run_load_test(server, 2, timeout=600), 2)  # the other test processes train beside it: generous
