@@ -58,12 +58,6 @@ def expected_seconds(cfg: TrainConfig, train_images: int, images_per_s: float | 
 
 
 PAGE_REFRESH_S = 1.0  # how often a page draws a training, queued or running (Train's live view, a comparison's progress)
-# How often the live view's charts (curves, gradients, kernels and maps) take in the training's latest points; the
-# progress bar and its figures follow every PAGE_REFRESH_S. A chart drawn again unchanged costs the browser nothing,
-# a changed one a Plotly redraw: the live view cost Chromium 0.27 CPU-seconds a second with its two charts changing
-# every second, 0.08 with them unchanged (the 2-core machine); on a phone, and on a server drawing a room's views,
-# that is the page's cost.
-CHART_REFRESH_S = 2.0
 # A queued run is seen to start on its page at the page's next drawing after it gets its slot: half a period later
 # on average. Queue estimates count to that moment, what the student sees (without it, the first numbers a wave of
 # ten saw on Ray were 0.61 and 0.65 of their real waits, the page's own drawing after the slot included).

@@ -1,10 +1,14 @@
 """AppTest: the Train page shows the first layer learning, live, beside per-layer gradient curves."""
 
+import json
 import time
 
 import pytest
 from conftest import REPO, start_timed_training
 from streamlit.testing.v1 import AppTest
+
+from ui.sections import learning
+from ui.sections import train as train_ui
 
 
 @pytest.mark.realdata
@@ -13,7 +17,8 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     at.query_params["lang"] = "en"
     at.run()
     monkeypatch.setattr("ui.sections.train.CHART_REFRESH_S", 3600.0)  # the charts hold what they drew first
-    job = start_timed_training(at)
+    monkeypatch.setattr("ui.sections.train.FIRST_POINT_WAIT_S", 120.0)  # the click's run draws the first step
+    job = start_timed_training(at, seconds=10)  # still training when the checks below are made, however busy
     # Between the charts' refreshes (CHART_REFRESH_S) the page draws them as they were, not the points since
     # (unchanged, the browser does not draw them again); the progress bar is the latest.
     first = live_charts(at)
@@ -21,18 +26,17 @@ def test_live_kernels_maps_and_gradient_curves_during_and_after_a_run(real_data_
     job.wait_first_step(30)
     while len(job.snapshot().steps) <= first["curves"] and not job.finished:
         time.sleep(0.1)
-    from ui.sections import learning
-    from ui.sections import train as train_ui
-
     built = []  # the figures the server builds: once per refresh of the charts, not at every drawing
     for module, name in ((train_ui, "training_curves"), (learning, "gradient_curves")):
         monkeypatch.setattr(module, name, lambda *a, _f=getattr(module, name), _n=name, **k: built.append(_n) or _f(*a, **k))
     at.run()
+    assert not job.finished, "the run ended before the charts' hold could be seen"
     assert live_charts(at) == first and at.get("progress") and built == []
     monkeypatch.setattr("ui.sections.train.CHART_REFRESH_S", 0.0)  # refreshed at every drawing
     at.run()
+    assert not job.finished, "the run ended before the charts' refresh could be seen"
     assert live_charts(at)["curves"] > first["curves"]  # the points the training made since
-    assert built[0] == "training_curves" and built.count("training_curves") == 1, built
+    assert built and built.count("training_curves") == 1, built
     probes = []
     deadline = time.time() + 60
     while time.time() < deadline and not job.finished:
@@ -107,8 +111,6 @@ def test_a_learning_rate_set_on_the_page_is_the_one_kept(lang):
 
 def live_charts(at) -> dict:
     """What the live view's charts show: the training curve's points, the gradient chart and the pictures."""
-    import json
-
     specs = {key: next((c.proto.spec for c in at.get("plotly_chart") if key in c.proto.id), None)
              for key in ("live_curves", "live_grads")}
     curve = json.loads(specs["live_curves"])["data"][0]["x"] if specs["live_curves"] else []

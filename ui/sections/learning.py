@@ -13,7 +13,7 @@ import streamlit as st
 
 from cnn_core.nn.inspection import tile_maps
 from ui.base import state
-from ui.base.i18n import num, separators, shown_index, t
+from ui.base.i18n import lang, num, separators, shown_index, t
 from ui.charts.figures import chart_config, step_axis
 from ui.shell.models import choose
 
@@ -71,9 +71,9 @@ def learning_view(snap, names: list[str], has_conv: bool = True, run_id: int | N
         if snap.grads:
             first_last = (snap.steps[0].step, snap.steps[-1].step) if snap.steps else None  # as the loss plot
             figures = {} if figures is None else figures
-            labels = (tuple(names), t("train.grad_title"), t("curve.step"))
+            labels = (lang(), tuple(names), t("train.grad_title"), t("curve.step"))
             if figures.get("grads", (None,))[0] != labels:
-                figures["grads"] = (labels, gradient_curves(snap.grads, names, *labels[1:], first_last))
+                figures["grads"] = (labels, gradient_curves(snap.grads, names, *labels[2:], first_last))
             st.plotly_chart(figures["grads"][1], key="live_grads", config=chart_config(displayModeBar=False))
             st.caption(t("train.grad_help"))
 

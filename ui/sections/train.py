@@ -6,6 +6,7 @@ TrainConfig, an Architecture); ``pages/train.py`` calls them top to bottom.
 
 import time
 from dataclasses import replace
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -25,7 +26,7 @@ from cnn_core.train.config import (
     SUGGESTED_TIME_BUDGET_S,
     TrainConfig,
 )
-from cnn_core.train.jobs import CHART_REFRESH_S, PAGE_REFRESH_S
+from cnn_core.train.jobs import PAGE_REFRESH_S
 from cnn_core.train.trainer import (
     check_fits,
     kept_key,
@@ -42,6 +43,7 @@ from ui.base.i18n import (
     dec_labeller,
     error_text,
     labeller,
+    lang,
     layer_label,
     num,
     pct,
@@ -56,6 +58,21 @@ from ui.shell.component_texts import zip_uploader
 from ui.shell.models import add_upload, adopt_finished_training, use_held_upload
 
 PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
+# How often the live view's charts (curves, gradients, kernels and maps) take in the training's latest points; the
+# progress bar and its figures follow every PAGE_REFRESH_S. A chart drawn again unchanged costs the browser nothing,
+# a changed one a Plotly redraw: the live view cost Chromium 0.27 CPU-seconds a second with its two charts changing
+# every second, 0.08 with them unchanged (the 2-core machine); on a phone, and on a server drawing a room's views,
+# that is the page's cost.
+CHART_REFRESH_S = 2.0
+
+
+class HeldCharts(NamedTuple):
+    """What the live charts last took in (state.LIVE_CHARTS): the job, when (time.monotonic()), its snapshot, and
+    the figures built from it ({name: (what they were built with, figure)})."""
+    job: object
+    at: float
+    snap: object
+    figures: dict
 FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
 
 
@@ -303,11 +320,11 @@ def live_view(job) -> None:
     elif not snap.finished:
         st.info(t("train.starting"))
     drawn, figures = charted(job, snap)
-    labels = curve_labels()
+    labels = (lang(), curve_labels())
     if figures.get("curves", (None,))[0] != labels:  # built once per refresh of the charts (and language)
         nan_step = drawn.result.nan_step if drawn.result else None
         steps = drawn.steps[:: max(1, len(drawn.steps) // PLOT_POINTS)]
-        figures["curves"] = (labels, training_curves(steps, drawn.evals, labels, nan_step))
+        figures["curves"] = (labels, training_curves(steps, drawn.evals, labels[1], nan_step))
     st.plotly_chart(figures["curves"][1], key="live_curves", config=chart_config())
     gap = overfitting_gap(drawn.steps, drawn.evals)
     if gap is not None:
@@ -329,14 +346,18 @@ def charted(job, snap) -> tuple:
     With it, a dict for the figures built from it, kept until the next refresh (the server builds them once).
 
     The live view runs every PAGE_REFRESH_S: the charts take in every other run's points (a run's time is
-    a little over the period, so waiting for the whole CHART_REFRESH_S would make it every third).
+    a little over the period, so waiting for the whole CHART_REFRESH_S would make it every third). A finished
+    training's view is drawn from its last snapshot and nothing is held (its figures are not kept in the session).
     """
+    if snap.finished:
+        st.session_state.pop(state.LIVE_CHARTS, None)
+        return snap, {}
     held = st.session_state.get(state.LIVE_CHARTS)
     now = time.monotonic()
-    if (held is None or held[0] is not job or snap.finished or not held[2].steps
-            or now - held[1] >= CHART_REFRESH_S - PAGE_REFRESH_S / 2):
-        held = st.session_state[state.LIVE_CHARTS] = (job, now, snap, {})
-    return held[2], held[3]
+    if (held is None or held.job is not job or not held.snap.steps
+            or now - held.at >= CHART_REFRESH_S - PAGE_REFRESH_S / 2):
+        held = st.session_state[state.LIVE_CHARTS] = HeldCharts(job, now, snap, {})
+    return held.snap, held.figures
 
 
 def results(job) -> None:
