@@ -115,26 +115,38 @@ def test_the_runs_page_offers_to_train_the_kind_of_network_the_comparison_lacks(
     assert at.radio(key="w_dataset").value == "mnist" and at.session_state["arch"] == PRESETS["dense"]
 
 
-def test_a_run_deleted_before_measuring_is_said_not_left_as_an_empty_result():
+@pytest.mark.parametrize("cached", [False, True], ids=["read-from-the-database", "held-by-the-model-cache"])
+def test_a_run_deleted_before_measuring_is_said_not_left_as_an_empty_result(cached):
+    """Also when the server still holds the run's model (this session used it; a tab that uploaded it does): the
+    model is there, but the run is gone, and measuring it would show a result for a run no list has."""
     from conftest import app_store
 
     from cnn_core.base.texts import table
     from cnn_core.nn import checkpoint
     from cnn_core.store import runs as core_runs
+    from cnn_core.store.storage import model_digest
+    from ui.shell import workspace
 
     store = app_store()
     code = store.create_workspace()
-    # a model of its own (its digest is no other test's, so the server's model cache does not hold it)
-    raw = checkpoint.to_bytes(build_model(Architecture(out_channels=(3,), dense=()), seed=20261206), list("0123456789"),
-                              dataset="mnist")
+    # a model of its own (its digest is no other test's, so the server's model cache holds it only if put there)
+    raw = checkpoint.to_bytes(build_model(Architecture(out_channels=(3,), dense=()), seed=20261206 + cached),
+                              list("0123456789"), dataset="mnist")
     run_id, _ = store.add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "gone.cnn.zip"))
+    if cached:  # what adopt_model does when a session uploads or trains a model
+        workspace._models().put(model_digest(raw), checkpoint.from_bytes(raw))
     at = open_page("runs", 60, lang="es", ws=code)
     no_exceptions(at)
     assert at.button(key="shift_measure").label == table("es")["runs.shift_measure_one"] == "Medir (1 modelo)"
+    listing = lambda: [s for s in at.selectbox if any("gone" in str(o) for o in s.options)]  # noqa: E731
+    assert listing()  # the run, in the page's own list
     store.delete_run(code, run_id)  # in another tab, say, after this page listed it
     at.button(key="shift_measure").click().run()
     no_exceptions(at)
     assert [w.value for w in at.warning] == [table("es")["notice.run_gone"]]
+    # "the list has been refreshed", and it is: the page is drawn again without the run, nothing left to measure
+    assert not [b for b in at.button if b.key == "shift_measure"]
+    assert not listing()
     assert not [c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec]
     at.run()  # the list was read again: nothing left to measure, no button that warns again
     assert not [b for b in at.button if b.key == "shift_measure"] and not at.warning

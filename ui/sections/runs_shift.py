@@ -31,11 +31,14 @@ def shift_candidates(runs: list[RunInfo]) -> list[RunInfo]:
 
 def _measure(runs: list[RunInfo]) -> bool:
     """Measure each run's model; False when one could not be read (deleted meanwhile, in another tab, or the
-    database out of reach, which the page's header then says)."""
+    database out of reach, which the page's header then says). The workspace's list is read again first: a model
+    the server's cache holds would otherwise be measured for a run deleted since the page listed it."""
     results = st.session_state.setdefault(state.SHIFT_RESULTS, {})
+    workspace.runs_changed()
+    listed = {r.id for r in workspace.runs()}
     read_all = True
     for run in runs:
-        saved = workspace.model(run.id)
+        saved = workspace.model(run.id) if run.id in listed else None
         if saved is None:
             read_all = False
             continue
@@ -91,10 +94,11 @@ def shift_section(runs: list[RunInfo]) -> None:
     if missing and st.button(label, key="shift_measure"):
         try:
             with st.spinner(t("runs.shift_measuring")):
-                if not _measure(missing):  # said, never an empty result; the list is read again
-                    workspace.runs_changed()
+                if not _measure(missing):  # said, never an empty result; the page is drawn again from the list
+                    workspace.runs_changed()  # read anew, as a rename or delete of a run gone elsewhere is
                     if not st.session_state.get(state.STORAGE_DOWN):  # (a database out of reach: the header says)
-                        st.warning(t("notice.run_gone"), icon="🗑️")
+                        state.add_notice("notice.run_gone")
+                    st.rerun()
         except PlaygroundError as err:  # the dataset's files are missing
             st.error(error_text(err), icon="📁")
         results = st.session_state.get(state.SHIFT_RESULTS, {})

@@ -418,8 +418,9 @@ def model_bytes(run_id: int) -> bytes | None:
 
 def model(run_id: int) -> SavedModel | None:
     """A run's model, from the server's model cache (bounded in bytes, keyed by the model's digest); None when
-    the run no longer exists. Raises :class:`cnn_core.base.errors.ModelFileError` for a model this version
-    cannot read."""
+    the run no longer exists and the cache does not hold its model (a cached model is returned without asking the
+    database: an action on a run deleted elsewhere reads :func:`runs` again first, as the shift test does).
+    Raises :class:`cnn_core.base.errors.ModelFileError` for a model this version cannot read."""
     digests = st.session_state.setdefault(state.MODEL_CACHE, {})
     digest = digests.get(run_id) or next((r.model_sha256 for r in runs() if r.id == run_id), None)
     raw = None
