@@ -115,6 +115,36 @@ def test_the_runs_page_offers_to_train_the_kind_of_network_the_comparison_lacks(
     assert at.radio(key="w_dataset").value == "mnist" and at.session_state["arch"] == PRESETS["dense"]
 
 
+def test_measuring_while_the_database_is_out_of_reach_says_so_and_keeps_the_list(monkeypatch):
+    """Not "the run no longer exists", and not an empty list of runs: the page as it was, and why nothing was measured."""
+    from conftest import app_store
+
+    from cnn_core.base.errors import StorageDownError
+    from cnn_core.base.texts import table
+    from cnn_core.nn import checkpoint
+    from cnn_core.store import runs as core_runs
+    from cnn_core.store.storage import Storage
+
+    store = app_store()
+    code = store.create_workspace()
+    raw = checkpoint.to_bytes(build_model(Architecture(out_channels=(3,), dense=()), seed=20261207),
+                              list("0123456789"), dataset="mnist")
+    store.add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "kept.cnn.zip"))
+    at = open_page("runs", 60, lang="es", ws=code)
+    no_exceptions(at)
+
+    def down(*args, **kwargs):
+        raise StorageDownError()
+
+    monkeypatch.setattr(Storage, "runs", down)
+    at.button(key="shift_measure").click().run()
+    no_exceptions(at)
+    assert table("es")["notice.storage_down"] in [w.value for w in at.warning]
+    assert table("es")["notice.run_gone"] not in [w.value for w in at.warning]
+    assert [s for s in at.selectbox if any("kept" in str(o) for o in s.options)]  # still listed
+    assert not [c for c in at.get("plotly_chart") if "Exactitud según" in c.proto.spec]
+
+
 @pytest.mark.parametrize("cached", [False, True], ids=["read-from-the-database", "held-by-the-model-cache"])
 def test_a_run_deleted_before_measuring_is_said_not_left_as_an_empty_result(cached):
     """Also when the server still holds the run's model (this session used it; a tab that uploaded it does): the

@@ -29,22 +29,24 @@ def shift_candidates(runs: list[RunInfo]) -> list[RunInfo]:
     return [r for r in runs if r.dataset in SHIFT_DATASETS and core_runs.input_shape(r) == (28, 28, 1)]
 
 
-def _measure(runs: list[RunInfo]) -> bool:
-    """Measure each run's model; False when one could not be read (deleted meanwhile, in another tab, or the
-    database out of reach, which the page's header then says). The workspace's list is read again first: a model
-    the server's cache holds would otherwise be measured for a run deleted since the page listed it."""
+def _measure(runs: list[RunInfo]) -> str:
+    """Measure each run's model: "measured", "gone" when one no longer exists (deleted meanwhile, in another tab),
+    "down" when the database cannot be reached (nothing measured). The workspace's list is read again first: a
+    model the server's cache holds would otherwise be measured for a run deleted since the page listed it."""
     results = st.session_state.setdefault(state.SHIFT_RESULTS, {})
-    workspace.runs_changed()
-    listed = {r.id for r in workspace.runs()}
-    read_all = True
+    listed = workspace.runs_read_again()
+    if listed is None:
+        return "down"
+    listed_ids = {r.id for r in listed}
+    outcome = "measured"
     for run in runs:
-        saved = workspace.model(run.id) if run.id in listed else None
-        if saved is None:
-            read_all = False
+        saved = workspace.model(run.id) if run.id in listed_ids else None
+        if saved is None:  # (deleted between the list's read and this: the database said so)
+            outcome = "gone"
             continue
         data = resources.dataset(run.dataset)
         results[run.id] = accuracy_by_shift(saved.model, data.test_x[:MAX_IMAGES], data.test_y[:MAX_IMAGES])
-    return read_all
+    return outcome
 
 
 def shift_chart(runs: list[RunInfo], results: dict) -> go.Figure:
@@ -94,11 +96,13 @@ def shift_section(runs: list[RunInfo]) -> None:
     if missing and st.button(label, key="shift_measure"):
         try:
             with st.spinner(t("runs.shift_measuring")):
-                if not _measure(missing):  # said, never an empty result; the page is drawn again from the list
-                    workspace.runs_changed()  # read anew, as a rename or delete of a run gone elsewhere is
-                    if not st.session_state.get(state.STORAGE_DOWN):  # (a database out of reach: the header says)
-                        state.add_notice("notice.run_gone")
-                    st.rerun()
+                outcome = _measure(missing)
+            if outcome == "gone":  # said, never an empty result; the page drawn again from the list just read
+                state.add_notice("notice.run_gone")  # (at the top, as for a rename or delete of a run gone elsewhere)
+                workspace.runs_changed()  # (a run deleted after the list was read is still in it)
+                st.rerun()
+            if outcome == "down":  # the page as it was, and why nothing was measured, where the button was pressed
+                st.warning(t("notice.storage_down"), icon="🔌")
         except PlaygroundError as err:  # the dataset's files are missing
             st.error(error_text(err), icon="📁")
         results = st.session_state.get(state.SHIFT_RESULTS, {})

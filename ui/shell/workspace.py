@@ -303,6 +303,19 @@ def runs() -> list[RunInfo]:
     return ss[state.RUNS_CACHE]
 
 
+def runs_read_again() -> list[RunInfo] | None:
+    """This workspace's runs read from the database now, the session's list replaced by them; None when the
+    database cannot be reached, the list then kept as it was (an empty list would say the workspace has none)."""
+    ss = st.session_state
+    kept = ss.get(state.RUNS_CACHE), ss.get(state.RUNS_FULL)
+    runs_changed()
+    listed = runs()
+    if code() and ss.get(state.RUNS_CACHE) is None:  # the read failed (said once per session)
+        ss[state.RUNS_CACHE], ss[state.RUNS_FULL] = kept
+        return None
+    return listed
+
+
 def runs_in_full(run_ids) -> list[RunInfo]:
     """These runs with their curves, per-class accuracy and confusion matrix, in the given order (cached too)."""
     ss = st.session_state
@@ -419,7 +432,8 @@ def model_bytes(run_id: int) -> bytes | None:
 def model(run_id: int) -> SavedModel | None:
     """A run's model, from the server's model cache (bounded in bytes, keyed by the model's digest); None when
     the run no longer exists and the cache does not hold its model (a cached model is returned without asking the
-    database: an action on a run deleted elsewhere reads :func:`runs` again first, as the shift test does).
+    database: an action on a run that may have been deleted elsewhere reads the list again first,
+    :func:`runs_read_again`, as the shift test does; the Draw and Inside pages' pickers do not).
     Raises :class:`cnn_core.base.errors.ModelFileError` for a model this version cannot read."""
     digests = st.session_state.setdefault(state.MODEL_CACHE, {})
     digest = digests.get(run_id) or next((r.model_sha256 for r in runs() if r.id == run_id), None)
