@@ -99,8 +99,9 @@ def figure(data, layout: dict) -> go.Figure:
     ``separators`` themselves.
     Plotly validates a figure at every change, and a change to a figure that holds traces costs several
     milliseconds (``update_layout``, ``add_trace``, each ``add_vline`` more than the last): built from
-    plain dicts in one go, the live plot the Train page builds every 2 s (CHART_REFRESH_S) for every visitor watching a
-    training costs about 10 to 16 ms instead of about 86 (README, "Benchmarks": ``benchmarks/bench_figures.py``).
+    plain dicts in one go, the live plot the Train page builds every 2 s (CHART_REFRESH_S) for every visitor
+    watching a training costs about 10 to 16 ms instead of about 86 (README, "Benchmarks":
+    ``benchmarks/bench_figures.py``).
     """
     return go.Figure(data=data, layout=toolbar_room({**layout, "separators": separators()}))
 

@@ -2,7 +2,7 @@
 
 Drawn from the trainer's ProbeEvent and GradEvent (see cnn_core.train.trainer) inside
 the page's once-a-second fragment (the charts take in the latest points every
-cnn_core.train.jobs.CHART_REFRESH_S), so the kernels visibly change while a run
+ui.sections.train.CHART_REFRESH_S), so the kernels visibly change while a run
 goes on and a too-high learning rate shows as exploding gradient curves.
 """
 

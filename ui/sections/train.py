@@ -58,6 +58,7 @@ from ui.shell.component_texts import zip_uploader
 from ui.shell.models import add_upload, adopt_finished_training, use_held_upload
 
 PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
+FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
 # How often the live view's charts (curves, gradients, kernels and maps) take in the training's latest points; the
 # progress bar and its figures follow every PAGE_REFRESH_S. A chart drawn again unchanged costs the browser nothing,
 # a changed one a Plotly redraw: the live view cost Chromium 0.27 CPU-seconds a second with its two charts changing
@@ -73,7 +74,6 @@ class HeldCharts(NamedTuple):
     at: float
     snap: object
     figures: dict
-FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
 
 
 def dataset_ui():
