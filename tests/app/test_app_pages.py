@@ -162,10 +162,12 @@ def test_the_first_point_is_drawn_by_the_run_that_handles_the_click(real_data_di
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_data_dir, monkeypatch, lang):
+def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_data_dir, monkeypatch):
     """After Stop the run still measures its network (validation and test images: seconds on a busy machine);
-    the click's own run replaces the button with what is happening, and the result follows."""
+    the click's own run replaces the button with what is happening, and the result follows.
+
+    In Spanish, the app's first language: the page writes both messages from the language's table, whose English
+    has every key too (tests/languages/test_i18n.py); an English run of the same training added nothing else."""
     import threading
 
     from cnn_core.train import trainer as training
@@ -179,8 +181,8 @@ def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_
         return measure(*args, **kwargs)
 
     monkeypatch.setattr(training, "evaluate", held)
-    table = texts.table(lang)
-    at = page("train", lang=lang)
+    table = texts.table("es")
+    at = page("train", lang="es")
     job = start_timed_training(at, seconds=30)
     jobs.append(job)
     try:
@@ -199,9 +201,9 @@ def test_stop_says_at_once_that_the_run_is_stopping_until_its_result_shows(real_
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lang):
-    """No 'stopped after 0 steps; the model is kept', no test accuracy of a network nothing trained."""
+def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist):
+    """No 'stopped after 0 steps; the model is kept', no test accuracy of a network nothing trained (in both
+    languages, one run)."""
     from cnn_core import PRESETS
     from cnn_core.nn.model import build_model
     from cnn_core.train.jobs import TrainingJob
@@ -210,12 +212,13 @@ def test_a_run_stopped_before_its_first_step_says_nothing_was_trained(mnist, lan
     job = TrainingJob(build_model(PRESETS["tutorial"], seed=0), mnist, TrainConfig(time_budget_s=30))
     job.stop()  # Stop pressed before the first step: the trainer stops at once
     assert job.start().wait(60) and job.snapshot().result.steps == 0
-    at = page("train", lang=lang)
-    at.session_state["job"] = job
-    at.run()
-    no_exceptions(at)
-    assert [w.value for w in at.warning] == [texts.table(lang)["train.stopped_before_start"]]
-    assert not at.metric and at.session_state["trained"] is None  # no result, no model kept
+    for lang in ("en", "es"):
+        at = page("train", lang=lang)
+        at.session_state["job"] = job
+        at.run()
+        no_exceptions(at)
+        assert [w.value for w in at.warning] == [texts.table(lang)["train.stopped_before_start"]]
+        assert not at.metric and at.session_state["trained"] is None  # no result, no model kept
 
 
 @pytest.mark.realdata

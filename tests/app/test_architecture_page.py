@@ -28,6 +28,16 @@ def test_neuron_total_counts_flatten_once():
     assert total == by_kind == 25_088 + 6_272 + 12_544 + 3_136 + 6_272 + 1_152 + 100 + 10
 
 
+def test_a_block_fewer_changes_the_totals_the_metric_and_the_address():
+    """The sliders' counts as the page writes them in English (a browser's slider moves: the Spanish walk,
+    tests/browser/test_spanish_walk.py, and tests/browser/test_browser.py's held-back moves)."""
+    at = page("architecture")
+    assert at.metric[0].value == "208,982"
+    at.slider(key="w_blocks").set_value(2).run()
+    assert at.metric[0].value == "333,526"  # two blocks: a 7×7×64 map feeds the dense layer
+    assert at.query_params["f"] == "32,64"
+
+
 def test_invalid_network_still_shows_the_table_and_diagram_up_to_the_failing_block():
     at = page("architecture")
     at.slider(key="w_blocks").set_value(5).run()  # 32-64-128-128-128: the 1×1 map of block 5 cannot pool

@@ -1,6 +1,8 @@
 """Chromium against a real server: the Inside page's step-through, the Draw heatmap (live training views: test_browser.py).
 
-Screenshots of each view land in artifacts/screenshots/.
+The step-through's player also shows what the app's texts script (ui/shell/static/component_texts.js) costs the
+page: it watches the whole page for Streamlit's English, and while the player animates a sweep (many changes a
+second) it must not look at all. Screenshots of each view land in artifacts/screenshots/.
 """
 
 import pytest
@@ -9,6 +11,25 @@ from browsing import errors_on, new_page, open_page, settle, shot
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 DOT = "text=torch.nn.functional.conv2d gives"
+
+
+# Counts the texts script's passes over the page: each pass asks for the upload boxes once.
+COUNT_PASSES = """(() => {
+  window.cnnTextPasses = 0;
+  const original = Document.prototype.querySelectorAll;
+  Document.prototype.querySelectorAll = function (selector) {
+    if (typeof selector === 'string' && selector.includes('stFileUploaderDropzone')) window.cnnTextPasses += 1;
+    return original.call(this, selector);
+  };
+})();"""
+
+# Records the player's counter ("Position 12 of 784") as it changes; true once ``n`` different ones were shown.
+FRAMES_SHOWN = """(n) => {
+  const counter = document.querySelector('.cnnp-counter');
+  if (!counter) return false;
+  (window.cnnFramesSeen ||= new Set()).add(counter.textContent);
+  return window.cnnFramesSeen.size >= n;
+}"""
 
 
 def dot_text(page) -> str:
@@ -26,7 +47,9 @@ def plot_area(page, key_prefix: str):
 def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     received = []  # the server's websocket messages to this page
     page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
+    page.add_init_script(COUNT_PASSES)
     open_page(page, f"{server}/inside?lang=en", DOT)
+    page.wait_for_function("() => window.cnnTextPasses > 0", timeout=60_000)  # the texts script runs on this page
     before = dot_text(page)
     area = plot_area(page, "conv_map")
     box = area.bounding_box()
@@ -51,6 +74,11 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)
     settle(page)  # Play's rerun done and its messages in (a CI run on e54eb3f counted 62 of them after the widget went)
     before_play = len(received)
+    page.wait_for_function(FRAMES_SHOWN, arg=2, timeout=30_000)
+    passes_before = page.evaluate("() => window.cnnTextPasses")
+    page.wait_for_function(FRAMES_SHOWN, arg=12, timeout=30_000)  # ten more frames drawn by the player
+    passes = page.evaluate("() => window.cnnTextPasses") - passes_before
+    assert passes <= 1, f"{passes} passes of the texts script over the page during ten frames of the player"
     # the window walks on: three different positions appear without touching anything
     seen = {after}
     for _ in range(3):

@@ -42,9 +42,9 @@ def run_load_test(server: str, sessions: int, timeout: float) -> dict:
     args = load_test.argparse.Namespace(
         data_dir=str(data_dir()), sessions=sessions, waves=[sessions], budget=5, max_concurrent=None, timeout=timeout,
         max_home_s=0, max_rss_mb=4000, chromium=chromium, step_timeout_s=load_test.STEP_TIMEOUT_S,
-        # The home page's times are the benchmark's figures, not this test's: it is drawn once idle and every 20 s
-        # while the room trains (each drawing 2-3 CPU-seconds of Chromium on a machine the other tests share).
-        idle_loads=1, home_every_s=20.0)
+        # The home page's times are the benchmark's figures, not this test's: it is drawn once idle and once as the
+        # room starts training (each drawing 2-3 CPU-seconds of Chromium on a machine the other tests share).
+        idle_loads=1, home_every_s=timeout)
     # Its own Playwright, in a thread of its own: the session's shared browser keeps Playwright's event loop
     # running in this thread, where a second sync Playwright refuses to start.
     from concurrent.futures import ThreadPoolExecutor

@@ -38,7 +38,7 @@ import time
 
 import pytest
 import torch
-from browsing import SHOTS, errors_on, new_page, settle, shot, toolbar_titles
+from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, toolbar_titles
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
@@ -379,7 +379,14 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
 
     # ---- Architecture: the small preset, one block fewer, twice the filters in block 1
     samples = walk.go("nav.architecture", "[data-testid='stDataFrame']")
-    assert "208.982" in walk.text()
+    assert metric_values(page)[0] == "208.982"
+    if desktop:  # the table's cells, Spanish numbers and names (a data grid keeps an accessible copy in a table)
+        grid = page.locator("[data-testid='stDataFrame'] td")
+        grid.first.wait_for(state="attached", timeout=60_000)
+        table = grid.all_text_contents()
+        assert {"25.088", "6.272", "208.982", "1.152×100 + 100 = 115.300"} <= set(table), table
+        assert {"convolución 1 + ReLU", "aplanado", "salida (softmax)"} <= set(table), table
+        assert not any("25,088" in cell for cell in table)
     if desktop:
         walk.type_without_enter(page.locator(".st-key-w_classes input"), "12")
         samples.append(walk.text())

@@ -31,8 +31,11 @@ def pwned(page) -> object:
                          ".filter(v => v !== undefined && v !== null)")
 
 
-def walk(page, names: list[str], dialogs: list, requests: list) -> None:
-    for link in ("Architecture", "Inside", "Exercises", "Runs", "Train", "Home"):
+PAGES = ("Architecture", "Inside", "Exercises", "Runs", "Train", "Home")
+
+
+def walk(page, names: list[str], dialogs: list, requests: list, pages: tuple[str, ...] = PAGES) -> None:
+    for link in pages:
         page.get_by_role("link", name=link).first.click()
         page.wait_for_selector("h1", timeout=60_000)
         settle(page)
@@ -69,7 +72,8 @@ def test_html_and_script_names_never_run_and_show_literally(server, visitors, tm
         page.locator("input[type=file]").last.set_input_files(str(model_file))
         page.get_by_role("button", name="Use this model").click()
         page.wait_for_selector("text=Model loaded", timeout=60_000)
-        walk(page, MODEL_PAYLOADS, dialogs, requests)
+        # Every page but Inside, which comes next with this model picked (by default it shows the most accurate).
+        walk(page, MODEL_PAYLOADS, dialogs, requests, tuple(p for p in PAGES if p != "Inside"))
         page.get_by_role("link", name="Inside").first.click()
         picker = page.locator(".st-key-w_model_inside")
         picker.wait_for(timeout=60_000)
@@ -79,7 +83,7 @@ def test_html_and_script_names_never_run_and_show_literally(server, visitors, tm
         settle(page)
         shown = plotly_texts(page)
         assert any(p in shown for p in MODEL_PAYLOADS), shown[:500]  # the names, literally, in the charts
-        assert dialogs == [] and pwned(page) == [] and requests == []
+        assert errors_on(page) == [] and dialogs == [] and pwned(page) == [] and requests == []
 
         # Draw: pick the uploaded model, draw, and read the predicted name back as text.
         page.get_by_role("link", name="Draw").first.click()
