@@ -90,7 +90,8 @@ def test_a_loss_that_explodes_without_nan_stops_as_divergence(mnist, optimizer):
 def test_a_good_model_that_blows_up_later_is_kept_and_said_to_be_good(mnist):
     from cnn_core.data.loading import ImageData
 
-    small = ImageData(mnist.name, mnist.classes, mnist.train_x[:6000], mnist.train_y[:6000], mnist.test_x[:1000],
+    # 3,000 images: 87-90 % on the 1,000 test images for seeds 0-2 (5 CPU-s; 6,000 gave 93-95 % in 9)
+    small = ImageData(mnist.name, mnist.classes, mnist.train_x[:3000], mnist.train_y[:3000], mnist.test_x[:1000],
                       mnist.test_y[:1000])
     model = build_model(PRESETS["tutorial"], seed=0)
     train(model, small, TrainConfig(epochs=1, lr=2e-3, val_size=500, threads=1))  # a model that really is good
