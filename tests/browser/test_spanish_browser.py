@@ -1,4 +1,4 @@
-"""The workshop in Spanish, in a real browser: numbers, class names, exercises and the QR code.
+"""The workshop in Spanish, in a real browser: class names, exercises, uploads, the comparison, a language switch.
 
 Debian's Chromium driven by Playwright against a real `streamlit run app.py`;
 fails (never skips) when Chromium, Playwright or the real datasets are missing.

@@ -387,7 +387,6 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         assert {"25.088", "6.272", "208.982", "1.152×100 + 100 = 115.300"} <= set(table), table
         assert {"convolución 1 + ReLU", "aplanado", "salida (softmax)"} <= set(table), table
         assert not any("25,088" in cell for cell in table)
-    if desktop:
         walk.type_without_enter(page.locator(".st-key-w_classes input"), "12")
         samples.append(walk.text())
         page.locator(".st-key-w_classes input").fill("10")
@@ -484,6 +483,9 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     samples += walk.settle(f"p:has-text('{look}')")
     walk.check("inside", samples, three_decimals=True)
     settle(page)  # every chart drawn (and the page still for a moment), as the screenshot has it
+    # Its figures: Plotly's code comes lazily and the step-throughs are fragments, so a chart can come after the run
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=60_000)
+    assert page.locator("[data-testid='stImage']").count() >= 4
     overflow = page.evaluate(WIDER_THAN_THE_SCREEN)
     assert overflow <= 1, f"{walk.size}: the page is {overflow}px wider than the screen"
     width = page.viewport_size["width"]

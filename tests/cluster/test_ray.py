@@ -110,17 +110,6 @@ def test_a_training_on_the_cluster_reports_progress_and_test_accuracy(ray_cluste
     assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
 
 
-def test_stop_ends_a_cluster_training_and_keeps_its_weights(ray_cluster, mnist):
-    job = executor(ray_cluster).start(model_for(mnist), mnist, TrainConfig(time_budget_s=120), dataset="mnist")
-    wait_for(lambda: job.snapshot().steps, 240, "the first training step")
-    job.stop()
-    assert job.wait(60), "Stop did not end the run"
-    snap = job.snapshot()
-    assert snap.status == "stopped" and snap.result.reason == "stopped" and snap.result.seconds < 100
-    _, accuracy, _ = evaluate(job.model, mnist.test_x, mnist.test_y)
-    assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
-
-
 def training_actors(cluster) -> set[str]:
     """Ids of the cluster's training actors not dead yet (one still starting is PENDING_CREATION, not ALIVE)."""
     from ray.util.state import list_actors
@@ -306,6 +295,7 @@ def test_the_command_line_trains_on_the_cluster_and_says_where(ray_cluster, real
 
 
 def test_a_second_run_reuses_the_first_runs_actor_and_dataset_stops_and_idle_actors_are_let_go(ray_cluster, mnist):
+    """The second run, on the reused actor, is then stopped: Stop ends a cluster training and keeps its weights."""
     import ray
     from ray.util.state import list_actors
 
@@ -320,8 +310,13 @@ def test_a_second_run_reuses_the_first_runs_actor_and_dataset_stops_and_idle_act
     wait_for(lambda: second.snapshot().steps, 240, "the second run's first step")
     assert ex.pool.reused == 1 and len(ex.pool) == 0  # no new worker process: the idle actor took the run
     second.stop()  # the reused actor forgot nothing it should not: this Stop still ends its run
-    assert second.wait(60) and second.snapshot().status == "stopped"
-    assert second.snapshot().steps[0].step == 1  # its own curve, none of the first run's events
+    assert second.wait(60), "Stop did not end the run"
+    snap = second.snapshot()
+    assert snap.status == "stopped" and snap.result.reason == "stopped" and snap.result.seconds < 100
+    # A stopped run keeps its weights: the app's copy of the model scores what the worker scored.
+    _, accuracy, _ = evaluate(second.model, mnist.test_x, mnist.test_y)
+    assert accuracy == pytest.approx(snap.result.test_accuracy, abs=1e-4)
+    assert snap.steps[0].step == 1  # its own curve, none of the first run's events
     assert len(ex.pool) == 1
     caches = [a for a in ray.util.list_named_actors(all_namespaces=True)
               if a["namespace"] == NAMESPACE and a["name"].startswith("data-")]

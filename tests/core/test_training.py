@@ -776,7 +776,7 @@ def test_cli_train_prints_json_and_saves_a_loadable_model(real_data_dir, tmp_pat
                          cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    # 0.3 of an epoch (18,000 images) gave 97.4 % in 7 CPU-seconds here, one epoch 98.5 % in 14: a real training
+    # 0.3 of an epoch (about 17,400 images) gave 97.4 % in 7 CPU-seconds here, one epoch 98.5 % in 14: a real training
     assert report["test_accuracy"] > 0.9 and report["images_per_s"] > 0 and report["seconds"] > 0
     assert report["precision"] == "fp32"
     assert checkpoint.load(tmp_path / "m.cnn.zip").arch == PRESETS["small"]
