@@ -7,6 +7,8 @@ chart is written from the numbers measured, whatever they turn out to be.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -29,7 +31,7 @@ def shift_candidates(runs: list[RunInfo]) -> list[RunInfo]:
     return [r for r in runs if r.dataset in SHIFT_DATASETS and core_runs.input_shape(r) == (28, 28, 1)]
 
 
-def _measure(runs: list[RunInfo]) -> str:
+def _measure(runs: list[RunInfo]) -> Literal["measured", "gone", "down"]:
     """Measure each run's model: "measured", "gone" when one no longer exists (deleted meanwhile, in another tab),
     "down" when the database cannot be reached (nothing measured). The workspace's list is read again first: a
     model the server's cache holds would otherwise be measured for a run deleted since the page listed it."""

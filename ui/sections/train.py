@@ -340,7 +340,7 @@ def live_view(job) -> None:
         st.rerun(scope="app")  # draw the results below the fragment
 
 
-def charted(job, snap) -> tuple:
+def charted(job, snap) -> tuple[object, dict]:
     """The snapshot the live charts draw: ``snap`` (the latest) every :data:`CHART_REFRESH_S`, and as soon as the
     training has its first step or has ended; the one they drew last in between, so that they are not drawn again.
     With it, a dict for the figures built from it, kept until the next refresh (the server builds them once).
