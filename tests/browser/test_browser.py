@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from browsing import errors_on, metric_values, new_page, open_page, settle, shot, streamlit_server
+from browsing import errors_on, metric_values, new_page, open_page, settle, shot
 
 from cnn_core.nn.architecture import PRESETS, layer_table, totals
 
@@ -143,32 +143,6 @@ def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
     page.locator("[data-testid='stSidebar']").get_by_text(
         es["address.server_loopback"].format(address="127.0.0.1")).wait_for(timeout=30_000)
     shot(page, "es-share-qr")
-
-
-def test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_frees_its_slot(browser):
-    with streamlit_server(CNN_PLAYGROUND_MAX_CONCURRENT="1", CNN_PLAYGROUND_ORPHAN_GRACE_S="2") as url:
-        first = browser.new_context(viewport={"width": 1400, "height": 1200})
-        a = first.new_page()
-        open_page(a, f"{url}/train?lang=en", "text=Train")
-        # The server's first visitor came by a deep link: Streamlit's legacy pages/ mode must not leak the file
-        # names of pages/ into their menu.
-        nav = a.locator("[data-testid='stSidebarNav']").inner_text()
-        assert "Architecture" in nav and "Exercises" in nav
-        assert "exercises" not in nav
-        assert a.locator("h1").first.inner_text().endswith("Train")
-        a.get_by_role("slider", name="Epochs (passes over the data)").focus()
-        a.keyboard.press("End")  # the longest run: minutes
-        a.get_by_role("button", name="Train", exact=True).click()
-        a.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
-        second = browser.new_context(viewport={"width": 1400, "height": 1200})
-        b = second.new_page()
-        open_page(b, f"{url}/train?lang=en", "text=Train")
-        b.get_by_role("button", name="Train", exact=True).click()
-        b.wait_for_selector("text=Queued: position 1", timeout=30_000)
-        first.close()  # the first visitor leaves mid-run
-        b.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next in line
-        assert b.locator("text=Queued").count() == 0
-        second.close()
 
 
 def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
