@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from browsing import errors_on, metric_values, new_page, open_page, settle, shot
+from browsing import errors_on, metric_values, open_page, settle, shot
 
 from cnn_core.nn.architecture import PRESETS, layer_table, totals
 
@@ -145,18 +145,17 @@ def test_spanish_link_opens_the_shared_architecture_in_spanish(server, page):
     shot(page, "es-share-qr")
 
 
-def test_a_model_uploaded_can_be_downloaded_again(server, browser, tmp_path):
+def test_a_model_uploaded_can_be_downloaded_again(server, page, tmp_path):
     from cnn_core import PRESETS
     from cnn_core.nn import checkpoint
     from cnn_core.nn.model import build_model
 
     original = tmp_path / "lenet.cnn.zip"
     checkpoint.save(original, build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
-    with new_page(browser, accept_downloads=True) as page:
-        open_page(page, f"{server}/train?lang=en", "text=Upload a model")
-        page.locator("input[type=file]").last.set_input_files(str(original))
-        page.get_by_role("button", name="Use this model").click()
-        page.wait_for_selector("text=Model loaded", timeout=30_000)
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Download the model").click()
-        assert checkpoint.load(download.value.path()).arch == PRESETS["lenet"]
+    open_page(page, f"{server}/train?lang=en", "text=Upload a model")
+    page.locator("input[type=file]").last.set_input_files(str(original))
+    page.get_by_role("button", name="Use this model").click()
+    page.wait_for_selector("text=Model loaded", timeout=30_000)
+    with page.expect_download() as download:  # (Playwright's contexts accept downloads unless told not to)
+        page.get_by_role("button", name="Download the model").click()
+    assert checkpoint.load(download.value.path()).arch == PRESETS["lenet"]

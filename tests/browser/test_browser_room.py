@@ -11,7 +11,7 @@ import os
 import re
 
 import pytest
-from browsing import VIEWPORT, errors_on, new_page, open_page, shot
+from browsing import VIEWPORT, errors_on, new_page, open_page, shot, visitor_tab
 from conftest import INSTRUCTOR_KEY
 from conftest import app_store as store
 
@@ -37,11 +37,13 @@ def seed(room: str, n: int) -> None:
                               seconds=20.0, images_per_s=3000.0))
 
 
-def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_closed_room(browser, workshop_server):
+def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_closed_room(
+        browser, visitors, workshop_server):
     lan = netaddr.lan_addresses()
     # server.py, as the Docker, Compose and Kubernetes files start the app (the guide's hosted path)
     url = workshop_server
-    with new_page(browser) as teacher, new_page(browser) as student:
+    # The instructor in a tab of the session's warm browser context, the students in contexts of their own.
+    with visitor_tab(visitors) as teacher, new_page(browser) as student:
         port = url.rsplit(":", 1)[-1]
         # The sidebar's "Share this network" box on Home: the same warning, the same network address.
         open_page(teacher, f"{url}/?lang=en")

@@ -6,7 +6,7 @@ second) it must not look at all. Screenshots of each view land in artifacts/scre
 """
 
 import pytest
-from browsing import errors_on, new_page, open_page, settle, shot
+from browsing import errors_on, open_page, settle, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -184,24 +184,23 @@ def test_an_invalid_network_shows_its_layers_up_to_the_failing_block(server, pag
     shot(page, "architecture-invalid", full_page=False)
 
 
-def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(server, browser):
-    # 800 px high: the detail starts below the fold
-    with new_page(browser, viewport={"width": 1400, "height": 800}) as page:
-        open_page(page, f"{server}/inside?lang=en", "#overview")
-        page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(500)
-        button = page.locator(".st-key-overview_pool2 button").first
-        button.click()
-        detail = page.locator(".st-key-overview_detail")
-        detail.wait_for(timeout=30_000)
-        # The whole detail, maps and close button included, inside the window (to the pixel: scrolling to a
-        # top at a fractional position, such as 0.28 px, lands a fraction of a pixel above it).
-        page.wait_for_function(
-            "() => { const el = document.querySelector('.st-key-overview_detail'); if (!el) return false;"
-            " const r = el.getBoundingClientRect(); return r.top > -1 && r.bottom <= window.innerHeight; }",
-            timeout=15_000)
-        box = detail.bounding_box()
-        assert box["y"] > -1 and box["y"] + box["height"] <= 800, box
-        assert "pool 2" in detail.inner_text()
-        shot(page, "inside-overview-detail", full_page=False)
-        assert errors_on(page) == []
+def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(server, page):
+    page.set_viewport_size({"width": 1400, "height": 800})  # 800 px high: the detail starts below the fold
+    open_page(page, f"{server}/inside?lang=en", "#overview")
+    page.evaluate("() => document.querySelector('#overview').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    button = page.locator(".st-key-overview_pool2 button").first
+    button.click()
+    detail = page.locator(".st-key-overview_detail")
+    detail.wait_for(timeout=30_000)
+    # The whole detail, maps and close button included, inside the window (to the pixel: scrolling to a
+    # top at a fractional position, such as 0.28 px, lands a fraction of a pixel above it).
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.st-key-overview_detail'); if (!el) return false;"
+        " const r = el.getBoundingClientRect(); return r.top > -1 && r.bottom <= window.innerHeight; }",
+        timeout=15_000)
+    box = detail.bounding_box()
+    assert box["y"] > -1 and box["y"] + box["height"] <= 800, box
+    assert "pool 2" in detail.inner_text()
+    shot(page, "inside-overview-detail", full_page=False)
+    assert errors_on(page) == []

@@ -38,7 +38,7 @@ import time
 
 import pytest
 import torch
-from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, toolbar_titles
+from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, toolbar_titles, visitor_tab
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
@@ -361,8 +361,16 @@ ZERO = [(140 + 55 * torch.sin(torch.tensor(a / 20 * 6.3)).item(), 140 - 95 * tor
 
 
 @pytest.fixture(params=list(SIZES))
-def walk(request, browser):
-    with new_page(browser, **SIZES[request.param]) as page:
+def walk(request, browser, visitors):
+    """The desktop walk in a tab of the session's warm browser context (its window set to the desktop's size); the
+    phone in a context of its own, which a phone's browser needs (touch, a phone's user agent)."""
+    size = SIZES[request.param]
+    if set(size) == {"viewport"}:
+        with visitor_tab(visitors) as page:
+            page.set_viewport_size(size["viewport"])
+            yield Walk(page, request.param)
+        return
+    with new_page(browser, **size) as page:
         yield Walk(page, request.param)
 
 
