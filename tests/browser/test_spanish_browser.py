@@ -87,32 +87,33 @@ def test_drawing_controls_speak_spanish_and_clear_starts_again(server, page):
     assert "ratón" not in ES["draw.intro"] and "suelta" not in ES["draw.intro"]
 
 
-def test_the_upload_box_speaks_spanish(server, page):
-    open_page(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
-    zone = page.locator("[data-testid='stFileUploaderDropzone']").last
-    zone.get_by_text(ES["upload.button"], exact=True).wait_for(timeout=60_000)  # the button, by the component script
-    text = zone.inner_text()
-    assert "Upload" not in text and "per file" not in text and "Drag and drop" not in text
-    from cnn_core.settings import Settings
-
-    limit = Settings.load([]).run_model_limit_mb()  # the model box: a model file becomes a run (100 MB)
-    assert page.get_by_text(ES["upload.rules"].format(size=f"{limit} MB")).count() >= 1  # the app's own caption
-    shot(page, "es-train-upload")
-
-
-def test_a_file_the_browser_refuses_is_explained_in_spanish(server, page, tmp_path):
-    """Over the server's upload limit, or not a .zip: Streamlit's English error line under the chip is replaced
-    by the reader's language (and its hover tooltip), never left in English nor hidden with nothing said."""
+def test_the_upload_boxes_speak_spanish_and_a_file_the_browser_refuses_is_explained_in_spanish(
+        server, page, tmp_path):
+    """The model's upload box in Spanish, with the app's own caption. Then, in the image zip's box, a file over the
+    server's upload limit, or not a .zip: Streamlit's English error line under the chip is replaced by the reader's
+    language (and its hover tooltip), never left in English nor hidden with nothing said."""
     import tomllib
 
     from conftest import REPO
 
+    from cnn_core.settings import Settings
     from ui.base.i18n import file_size
 
     open_page(page, f"{server}/train?lang=es", "[data-testid='stFileUploaderDropzone']")
+    zone = page.locator("[data-testid='stFileUploaderDropzone']").last  # the model's, the only one yet
+    zone.get_by_text(ES["upload.button"], exact=True).wait_for(timeout=60_000)  # the button, by the component script
+    text = zone.inner_text()
+    assert "Upload" not in text and "per file" not in text and "Drag and drop" not in text
+    limit = Settings.load([]).run_model_limit_mb()  # the model box: a model file becomes a run (100 MB)
+    assert page.get_by_text(ES["upload.rules"].format(size=f"{limit} MB")).count() >= 1  # the app's own caption
+    shot(page, "es-train-upload")
+
     page.get_by_text(ES["dataset.upload"]).click()
     box = ".st-key-w_zip [data-testid='stFileUploaderDropzone']"
     page.locator(box).wait_for(timeout=60_000)
+    page.locator(box).get_by_text(ES["upload.button"], exact=True).wait_for(timeout=60_000)
+    text = page.locator(box).inner_text()
+    assert "Upload" not in text and "per file" not in text and "Drag and drop" not in text
     limit_mb = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
     import streamlit as st
 
