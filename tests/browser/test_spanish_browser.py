@@ -7,7 +7,7 @@ fails (never skips) when Chromium, Playwright or the real datasets are missing.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, toolbar_titles, visitor_tab
+from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, visitor_tab
 
 from cnn_core.base import texts
 from cnn_core.lessons.exercises import make_exercises
@@ -60,33 +60,6 @@ def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
     shot(page, "es-exercises")
 
 
-def test_drawing_controls_speak_spanish_and_clear_starts_again(server, page):
-    open_page(page, f"{server}/draw?lang=es", "canvas")
-    page.wait_for_function("() => document.querySelector('[class*=\"st-key-canvas\"]') !== null", timeout=60_000)
-    canvas = page.locator("[class*='st-key-canvas_'] canvas").last
-    canvas.hover()
-    page.wait_for_function("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
-        .some((el) => el.shadowRoot && el.shadowRoot.querySelector('.dc-icon-button[title="Deshacer"]'))""",
-                           timeout=60_000)
-    titles = toolbar_titles(page)
-    assert "Deshacer" in titles and ES["canvas.reset"] in titles
-    assert not {"Undo", "Reset canvas & history"} & set(titles)
-    box = canvas.bounding_box()
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + 140, y0 + 40)
-    page.mouse.down()
-    for i in range(30):  # a "1"
-        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
-    page.mouse.up()
-    page.locator(".st-key-prediction").wait_for(timeout=60_000)
-    shot(page, "es-draw")
-    page.get_by_role("button", name=ES["draw.clear"]).click()
-    page.wait_for_selector(f"text={ES['draw.empty']}", timeout=60_000)
-    assert page.locator(".st-key-prediction").count() == 0
-    assert page.get_by_text(ES["draw.intro"]).count() == 1  # no mouse in the wording: a phone draws too
-    assert "ratón" not in ES["draw.intro"] and "suelta" not in ES["draw.intro"]
-
-
 def test_the_upload_boxes_speak_spanish_and_a_file_the_browser_refuses_is_explained_in_spanish(
         server, page, tmp_path):
     """The model's upload box in Spanish, with the app's own caption. Then, in the image zip's box, a file over the
@@ -137,29 +110,6 @@ def test_the_upload_boxes_speak_spanish_and_a_file_the_browser_refuses_is_explai
         shot(page, f"es-upload-refused-{name}")
         page.locator(".st-key-w_zip [data-testid='stFileChipDeleteBtn'] button").click()
         alert.wait_for(state="detached", timeout=30_000)
-
-
-def test_no_streamlit_menu_and_the_table_toolbar_speaks_spanish(server, page):
-    """No ⋮ menu and no CSV download (config.toml's options); a table's toolbar buttons (their
-    screen-reader names) and their tooltips in Spanish (ui/shell/static/component_texts.js)."""
-    from ui.shell.component_texts import STREAMLIT_LABELS
-
-    english = set(STREAMLIT_LABELS)
-    open_page(page, f"{server}/architecture?lang=es", "[data-testid='stDataFrame']")
-    assert page.locator("[data-testid='stMainMenuButton'], [data-testid^='stMainMenuItem-']").count() == 0
-    table = page.locator("[data-testid='stElementContainer']:has([data-testid='stDataFrame'])").first
-    table.hover()
-    buttons = table.locator("[data-testid='stElementToolbarButton'] button")
-    buttons.first.wait_for(timeout=30_000)
-    names = [b.get_attribute("aria-label") for b in page.locator("[data-testid='stElementToolbarButton'] button").all()]
-    assert any(n.startswith(ES["st.fullscreen"]) for n in names), names  # every toolbar's, the hidden ones too
-    assert not [n for n in names if n.startswith(("Download", "Descargar"))], names
-    assert not [n for n in names if n.split(": ")[0] in english], names
-    table.locator("[data-testid='stElementToolbarButton']").last.hover()
-    tip = page.locator("[role='tooltip']")
-    tip.first.wait_for(timeout=30_000)  # Streamlit shows it after a second
-    assert tip.first.inner_text().strip() in {ES[key] for key in STREAMLIT_LABELS.values()}
-    shot(page, "es-toolbar-tooltip")
 
 
 FASHION_ES = [ES[f"class.fashion-mnist.{i}"] for i in range(10)]

@@ -42,7 +42,7 @@ from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, to
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
-from ui.shell.component_texts import CANVAS_TOOLBAR
+from ui.shell.component_texts import CANVAS_TOOLBAR, STREAMLIT_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -395,6 +395,22 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         assert {"25.088", "6.272", "208.982", "1.152×100 + 100 = 115.300"} <= set(table), table
         assert {"convolución 1 + ReLU", "aplanado", "salida (softmax)"} <= set(table), table
         assert not any("25,088" in cell for cell in table)
+        # No ⋮ menu and no CSV download (config.toml's options); the table's toolbar buttons (their screen-reader
+        # names) and their tooltips in Spanish (ui/shell/static/component_texts.js).
+        assert page.locator("[data-testid='stMainMenuButton'], [data-testid^='stMainMenuItem-']").count() == 0
+        frame = page.locator("[data-testid='stElementContainer']:has([data-testid='stDataFrame'])").first
+        frame.hover()
+        frame.locator("[data-testid='stElementToolbarButton'] button").first.wait_for(timeout=30_000)
+        names = [b.get_attribute("aria-label")
+                 for b in page.locator("[data-testid='stElementToolbarButton'] button").all()]
+        assert any(n.startswith(ES["st.fullscreen"]) for n in names), names  # every toolbar's, the hidden ones too
+        assert not [n for n in names if n.startswith(("Download", "Descargar"))], names
+        assert not [n for n in names if n.split(": ")[0] in STREAMLIT_LABELS], names
+        frame.locator("[data-testid='stElementToolbarButton']").last.hover()
+        tip = page.locator("[role='tooltip']")
+        tip.first.wait_for(timeout=30_000)  # Streamlit shows it after a second
+        assert tip.first.inner_text().strip() in {ES[key] for key in STREAMLIT_LABELS.values()}
+        shot(page, "es-toolbar-tooltip", full_page=False)
         walk.type_without_enter(page.locator(".st-key-w_classes input"), "12")
         samples.append(walk.text())
         page.locator(".st-key-w_classes input").fill("10")
@@ -544,10 +560,13 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
                                % ES["canvas.undo"], timeout=60_000)
         titles = toolbar_titles(page)
         assert titles and not ENGLISH.findall(" | ".join(titles)), titles
+        assert ES["canvas.undo"] in titles and ES["canvas.reset"] in titles, titles
     walk.check("draw-1", samples)
 
-    walk.tap(page.locator(".st-key-clear_canvas button"))
+    walk.tap(page.locator(".st-key-clear_canvas button"))  # Clear starts again: the hint, no answer
     page.locator(".st-key-prediction").wait_for(state="detached", timeout=30_000)
+    page.get_by_text(ES["draw.empty"]).first.wait_for(timeout=30_000)
+    assert page.get_by_text(ES["draw.intro"]).count() == 1  # its wording has no mouse: a phone draws too
     walk.settle()
     walk.stroke(ZERO)
     samples = walk.settle(".st-key-prediction")

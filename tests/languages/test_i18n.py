@@ -43,6 +43,14 @@ def test_every_file_takes_the_same_placeholders(lang):
         assert set(re.findall(r"{(\w+)", base[key])) == set(re.findall(r"{(\w+)", table[key])), (lang, key)
 
 
+def test_the_drawing_hint_speaks_to_a_finger_as_well_as_a_mouse():
+    """Phones draw too: the Draw page's hint names no mouse, nor letting go of its button (the walk checks that the
+    page shows it, tests/browser/test_spanish_walk.py)."""
+    es, en = texts.table("es")["draw.intro"], texts.table("en")["draw.intro"].lower()
+    assert "ratón" not in es and "suelta" not in es, es
+    assert "mouse" not in en and "release" not in en, en
+
+
 def test_every_core_error_and_note_is_translated():
     core = "\n".join(p.read_text() for p in (REPO / "cnn_core").rglob("*.py"))
     used = set(re.findall(r'"((?:err|note)\.[a-z_0-9]+)"', core))
