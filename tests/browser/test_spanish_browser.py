@@ -1,4 +1,4 @@
-"""The workshop in Spanish, in a real browser: class names, exercises, uploads, the comparison, a language switch.
+"""The workshop in Spanish, in a real browser: class names, uploads, the comparison, a language switch.
 
 Debian's Chromium driven by Playwright against a real `streamlit run app.py`;
 fails (never skips) when Chromium, Playwright or the real datasets are missing.
@@ -10,54 +10,10 @@ import pytest
 from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, visitor_tab
 
 from cnn_core.base import texts
-from cnn_core.lessons.exercises import make_exercises
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 ES = texts.table("es")
-
-
-def choose(page, option) -> None:
-    """Click a radio option and wait until the app has it (the click reruns the script)."""
-    option.click()
-    option.locator("input").wait_for(state="attached")
-    page.wait_for_function("(el) => el.checked", arg=option.locator("input").element_handle(), timeout=30_000)
-    settle(page)  # the rerun that stores the choice
-
-
-def answer_box(page, exercise: str):
-    return page.locator(f".st-key-ex_{exercise}_0 input")
-
-
-def test_new_exercises_answered_wrong_then_right_with_feedback(server, page):
-    open_page(page, f"{server}/exercises?lang=es", "text=" + ES["ex.relu.title"])
-    relu = answer_box(page, "relu")
-    relu.fill("-3, 2, 0, -1, 5")  # the inputs, not ReLU's outputs
-    relu.press("Enter")
-    settle(page)
-    page.locator(".st-key-check_relu button").click()
-    page.wait_for_selector(f"text={ES['ex.wrong']}", timeout=60_000)
-    relu.fill("0; 2; 0; 0; 5")
-    relu.press("Enter")
-    settle(page)
-    page.locator(".st-key-check_relu button").click()
-    page.wait_for_selector(f"text={ES['ex.explanation']}.", timeout=60_000)
-    assert page.locator("[data-testid='stProgress']").inner_text().startswith(f"1 de {len(make_exercises())}")
-    # a multiple-choice one: the wrong option first, then the right one
-    sharing = {e.id: e for e in make_exercises(0)}["weight_sharing"]
-    options = page.locator(".st-key-ex_weight_sharing_choice [role='radiogroup'] label")
-    choose(page, options.nth((sharing.expected[0] + 1) % 4))
-    page.locator(".st-key-check_weight_sharing button").click()
-    page.wait_for_selector(f"text={ES['ex.wrong_choice']}", timeout=60_000)
-    choose(page, options.nth(sharing.expected[0]))
-    page.locator(".st-key-check_weight_sharing button").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='stProgress']\").innerText"
-                           f".startsWith('2 de {len(make_exercises())}')", timeout=60_000)
-    assert page.get_by_text("mismos pesos").count() >= 1
-    settle(page)  # the progress bar is drawn before the rest of the rerun (an error box mid-redraw read as '')
-    errors = errors_on(page)
-    assert all(ES["ex.wrong"] in e or ES["ex.wrong_choice"] in e for e in errors), errors
-    shot(page, "es-exercises")
 
 
 def test_the_upload_boxes_speak_spanish_and_a_file_the_browser_refuses_is_explained_in_spanish(

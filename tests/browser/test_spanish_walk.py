@@ -3,7 +3,7 @@
 Home → Architecture (another network: fewer blocks, other filters) → Train (a 5 s
 run on MNIST) → Runs → Inside (a convolution step, backpropagation, what a kernel
 looks for) → Draw (a digit, another digit, another model); on the desktop then
-Exercises (one answered, one revealed after its question) → Room → back to
+Exercises (one answered, one revealed after its question, two answered wrong then right) → Room → back to
 Architecture and Train for a second run (on the phone, the menu, Train and Draw
 are tapped; Exercises and Room hold no chart and the desktop's very texts). Debian's Chromium (an English browser,
 so nothing depends on the reader's browser language) driven by Playwright against
@@ -42,6 +42,7 @@ from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, to
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
+from cnn_core.lessons.exercises import make_exercises
 from ui.shell.component_texts import CANVAS_TOOLBAR, STREAMLIT_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -603,7 +604,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
 
     if not desktop:  # the phone's walk ends here: the pages after hold no chart, their texts are the desktop's
         return
-    # ---- Exercises: one answered, one revealed after its question
+    # ---- Exercises: one answered, one revealed after its question, two answered wrong then right
     samples = walk.go("nav.exercises", ".st-key-ex_input_gray_0 input")
     walk.type_without_enter(page.locator(".st-key-ex_relu_0 input"), "0; 2; 0; 0; 5")
     samples.append(walk.text())
@@ -619,6 +620,27 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     walk.tap(page.locator(".st-key-reveal_yes_input_colour button"))
     samples += walk.settle(f"[data-testid='stAlertContentWarning']:has-text('{ES['ex.revealed'][:20]}')")
     assert ES["ex.progress"].format(done=1, total="27", revealed=1).split(" de ")[0] in walk.text()
+    # ReLU answered with its inputs, then right; a multiple-choice one, the wrong option first, then the right one.
+    # Each wrong answer gets its own feedback, which the right answer replaces (the step's check finds no error).
+    relu = page.locator(".st-key-ex_relu_0 input")
+    for typed, feedback in (("-3, 2, 0, -1, 5", ES["ex.wrong"]), ("0; 2; 0; 0; 5", f"{ES['ex.explanation']}.")):
+        relu.fill(typed)
+        relu.press("Enter")
+        samples += walk.settle()
+        walk.tap(page.locator(".st-key-check_relu button"))
+        samples += walk.settle(f"text={feedback}")
+    sharing = {e.id: e for e in make_exercises(0)}["weight_sharing"]
+    options = page.locator(".st-key-ex_weight_sharing_choice [role='radiogroup'] label")
+    for option, feedback in (((sharing.expected[0] + 1) % 4, ES["ex.wrong_choice"]), (sharing.expected[0], None)):
+        walk.tap(options.nth(option))
+        page.wait_for_function("(el) => el.checked", arg=options.nth(option).locator("input").element_handle(),
+                               timeout=30_000)
+        samples += walk.settle()  # the rerun that stores the choice
+        walk.tap(page.locator(".st-key-check_weight_sharing button"))
+        samples += walk.settle(f"text={feedback}" if feedback else None)
+    walk.until(lambda: page.locator("[data-testid='stProgress']").inner_text().startswith(
+        f"3 de {len(make_exercises())}"))
+    assert page.get_by_text("mismos pesos").count() >= 1
     walk.check("exercises", samples)
 
     # ---- Room: a code typed, not sent
