@@ -123,8 +123,9 @@ def visitors_context(browser, server: str):
     new tab has no sessionStorage (where the app keeps a tab's workspace code), and after each test the cookies and
     every origin's localStorage (where Streamlit keeps the sidebar's state) are cleared (:func:`forget_visits`).
     One renderer then serves every such tab of the session: a test that crashes it fails the tests after it too.
-    A test with several visitors at once gives each a context of its own (:func:`new_page`): tabs of one site share
-    one renderer here, and four students' tabs took 54 s instead of 46 s, each waiting for the others' drawing.
+    A test with several visitors at once gives each but one a context of its own (:func:`new_page`): tabs of one
+    site share one renderer here, and four students' tabs took 54 s instead of 46 s, each waiting for the others'
+    drawing.
     """
     with new_page(browser) as keeper:
         keeper.goto(f"{server}/_stcore/health")

@@ -32,8 +32,9 @@ def test_the_legacy_pages_flag_that_state_leaves_still_decides_how_a_run_starts(
     """ui/base/state.py `_leave_legacy_pages_mode`: a fresh server's first deep link runs through app.py.
 
     Streamlit runs a `pages/` directory's script directly (its old multipage mode) until some session has
-    called st.navigation; there is no public switch. The behaviour: tests/browser/test_browser.py
-    ::test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_frees_its_slot.
+    called st.navigation; there is no public switch. The behaviour (both fresh servers'
+    first visitors come by a deep link): tests/browser/test_browser_runs.py
+    ::test_two_servers_on_one_postgresql_see_the_same_workspace_and_a_closed_tab_frees_its_slot.
     """
     from streamlit.commands import navigation
     from streamlit.runtime import pages_manager
@@ -60,7 +61,7 @@ def test_the_session_liveness_check_finds_streamlits_runtime_and_session():
     """ui/shell/resources.py `session_liveness`: a closed tab's training stops waiting in the queue.
 
     Streamlit has no public "is this browser session still connected"; the behaviour:
-    tests/browser/test_browser.py::test_a_fresh_servers_deep_link_gets_the_menu_and_a_closed_tab_frees_its_slot.
+    tests/browser/test_browser_runs.py::test_two_servers_on_one_postgresql_see_the_same_workspace_and_a_closed_tab_frees_its_slot.
     """
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import ScriptRunContext, get_script_run_ctx

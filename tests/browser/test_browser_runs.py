@@ -3,7 +3,8 @@ session's workshop server, `server.py` with an instructor key) and real database
 
 Two networks' curves overlaid in the Runs view (as Plotly drew them) through a
 reload and a rename, two students in a room (one solves, one sees a solution once the instructor allows
-it and trains), and two servers sharing one PostgreSQL. (A Fashion-MNIST run, then Draw and the
+it and trains), and two fresh servers sharing one PostgreSQL (their first visitors come by deep links; the
+second, with one training slot, gives a closed tab's slot to the next in line). (A Fashion-MNIST run, then Draw and the
 workspace link after a reload: tests/browser/test_spanish_browser.py, in Spanish.)
 Trainings use the shortest time budget (5 s) to keep this quick.
 """
@@ -184,9 +185,9 @@ def test_two_servers_on_one_postgresql_see_the_same_workspace_and_a_closed_tab_f
     on the Train page (a run of its own, kept like a trained one; trainings keep runs in the tests above).
 
     Both replicas are fresh, and their first visitor comes by a deep link (to Train; a workspace link to Runs):
-    Streamlit's legacy pages/ mode must not leak the file names of pages/ into their menus. It trains one at a time and lets a
-    training go 2 s after its visitor has: one visitor trains, a second queues, the first closes the tab, and the
-    slot goes to the second."""
+    Streamlit's legacy pages/ mode must not leak the file names of pages/ into their menus. The second replica
+    (`MAX_CONCURRENT=1`, `ORPHAN_GRACE_S=2`) trains one at a time and lets a training go 2 s after its visitor has:
+    one visitor trains, a second queues, the first closes the tab, and the slot goes to the second."""
     from cnn_core.nn import checkpoint
     from cnn_core.nn.architecture import PRESETS
     from cnn_core.nn.model import build_model
@@ -215,6 +216,8 @@ def test_two_servers_on_one_postgresql_see_the_same_workspace_and_a_closed_tab_f
         menu_names_pages(page)
 
         page.get_by_role("link", name="Train").click(timeout=90_000)  # the same session
+        page.get_by_role("button", name="Train", exact=True).wait_for(timeout=60_000)
+        settle(page)  # the slider's key press must not land in the page's first run
         page.get_by_role("slider", name="Epochs (passes over the data)").focus()
         page.keyboard.press("End")  # the longest run: minutes
         page.get_by_role("button", name="Train", exact=True).click()

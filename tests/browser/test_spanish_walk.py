@@ -23,8 +23,9 @@ the session's real `streamlit run app.py` (tests/conftest.py). Every step fails 
 On the desktop the walk also does what only a browser shows of Streamlit's English:
 a number typed and not applied ("Press Enter to apply"), a file uploaded (its size
 chip) and one dragged over an upload box ("Drag and drop"), the canvas toolbar's
-tooltips. At both sizes the Inside page fits the screen's width, paused and playing (the player's panels on
-screen, in one row on the desktop). On the phone, what a learner needs after each action is on screen (the
+tooltips, the table toolbar's names and tooltip (es-toolbar-tooltip.jpg), and no ⋮ menu. At both sizes the
+Inside page fits the screen's width, paused and playing (the player's panels on screen, in one row on the
+desktop). On the phone, what a learner needs after each action is on screen (the
 prediction right after the stroke, with the canvas), the training curves are stacked, and no chart's toolbar
 covers a title. Screenshots: artifacts/screenshots/walk-<size>-<nn>-<step>.jpg, the whole
 page's height, and inside-es-<size>-playing.jpg, phone-draw.jpg, phone-train.jpg.
@@ -564,7 +565,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         assert ES["canvas.undo"] in titles and ES["canvas.reset"] in titles, titles
     walk.check("draw-1", samples)
 
-    walk.tap(page.locator(".st-key-clear_canvas button"))  # Clear starts again: the hint, no answer
+    walk.tap(page.get_by_role("button", name=ES["draw.clear"]))  # Clear starts again: the hint, no answer
     page.locator(".st-key-prediction").wait_for(state="detached", timeout=30_000)
     page.get_by_text(ES["draw.empty"]).first.wait_for(timeout=30_000)
     assert page.get_by_text(ES["draw.intro"]).count() == 1  # its wording has no mouse: a phone draws too
@@ -623,12 +624,16 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     # ReLU answered with its inputs, then right; a multiple-choice one, the wrong option first, then the right one.
     # Each wrong answer gets its own feedback, which the right answer replaces (the step's check finds no error).
     relu = page.locator(".st-key-ex_relu_0 input")
-    for typed, feedback in (("-3, 2, 0, -1, 5", ES["ex.wrong"]), ("0; 2; 0; 0; 5", f"{ES['ex.explanation']}.")):
+    relu_box = page.locator("[data-testid='stExpander']", has_text=ES["ex.relu.title"])
+    for typed, feedback in (("-3, 2, 0, -1, 5", ES["ex.wrong"]), ("0; 2; 0; 0; 5", ES["ex.relu.explain"][:30])):
         relu.fill(typed)
         relu.press("Enter")
         samples += walk.settle()
         walk.tap(page.locator(".st-key-check_relu button"))
-        samples += walk.settle(f"text={feedback}")
+        relu_box.get_by_text(feedback).first.wait_for(timeout=60_000)  # ReLU's own feedback, then its explanation
+        samples += walk.settle()
+    walk.until(lambda: page.locator("[data-testid='stProgress']").inner_text().startswith(
+        f"2 de {len(make_exercises())}"))
     sharing = {e.id: e for e in make_exercises(0)}["weight_sharing"]
     options = page.locator(".st-key-ex_weight_sharing_choice [role='radiogroup'] label")
     for option, feedback in (((sharing.expected[0] + 1) % 4, ES["ex.wrong_choice"]), (sharing.expected[0], None)):
@@ -640,7 +645,8 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         samples += walk.settle(f"text={feedback}" if feedback else None)
     walk.until(lambda: page.locator("[data-testid='stProgress']").inner_text().startswith(
         f"3 de {len(make_exercises())}"))
-    assert page.get_by_text("mismos pesos").count() >= 1
+    page.get_by_text(ES["ex.weight_sharing.explain"].split(": ")[1][:40]).first.wait_for(timeout=30_000)  # its why
+    settle(page)  # the progress bar is drawn before the rest of the rerun (its error boxes replaced)
     walk.check("exercises", samples)
 
     # ---- Room: a code typed, not sent
