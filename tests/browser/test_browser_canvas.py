@@ -1,4 +1,5 @@
-"""The Draw page's canvas in Chromium: Clear, then a stroke at once, never loses the stroke.
+"""The Draw page's canvas in Chromium: Clear, then a stroke at once, never loses the stroke; and the first
+stroke's answer shows where the network looked (a heatmap).
 
 A lost first stroke after Clear (no ink, no answer) was seen about twice in 300
 drawings under load: Clear gave the canvas a new key on the server, and a stroke
@@ -12,7 +13,7 @@ lost it), and no load has to be made.
 import math
 
 import pytest
-from browsing import errors_on, open_page
+from browsing import errors_on, open_page, shot
 from playwright.sync_api import Error as PlaywrightError
 
 from cnn_core.base import texts
@@ -54,6 +55,13 @@ def test_a_stroke_drawn_the_moment_clear_is_pressed_is_kept(server, page):
             answer_is(page, expected)
         except PlaywrightError:
             pytest.fail(f"the stroke drawn right after Clear number {i + 1} was lost", pytrace=False)
+    # Where the network looked at the last 1: a heatmap drawn (an image, or Plotly's heatmap layer), titled for it.
+    heat = page.locator(".st-key-looked_heatmap .js-plotly-plot")
+    heat.wait_for(timeout=30_000)
+    assert heat.locator(".heatmaplayer image, .hm").count() >= 1 or heat.locator("image").count() >= 1
+    assert page.locator("text=Evidence for 1").count() >= 1
+    heat.scroll_into_view_if_needed()
+    shot(page, "draw-where-it-looked", full_page=False)
     clear.click()  # and Clear alone empties the canvas
     page.get_by_text(EN["draw.empty"]).wait_for(timeout=30_000)
     assert page.locator(".st-key-prediction").count() == 0

@@ -1,4 +1,5 @@
-"""Chromium against a real server: the Inside page's step-through, the Draw heatmap (live training views: test_browser.py).
+"""Chromium against a real server: the Inside page's step-through and overview, the architecture diagram (the Draw
+heatmap: test_browser_canvas.py; live training views: test_browser.py).
 
 The step-through's player also shows what the app's texts script (ui/shell/static/component_texts.js) costs the
 page: it watches the whole page for Streamlit's English, and while the player animates a sweep (many changes a
@@ -117,25 +118,6 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     shot(page, "inside-overview", full_page=False)
     page.locator("#backprop").scroll_into_view_if_needed()
     shot(page, "inside-backprop", full_page=False)
-
-
-def test_the_draw_page_shows_where_the_network_looked(server, page):
-    open_page(page, f"{server}/draw?lang=en", "canvas")
-    box = page.locator("canvas").last.bounding_box()
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + 140, y0 + 40)
-    page.mouse.down()
-    for i in range(30):
-        page.mouse.move(x0 + 140, y0 + 40 + 7 * i, steps=2)
-    page.mouse.up()
-    page.locator(".st-key-prediction h2").wait_for(timeout=30_000)
-    heat = page.locator(".st-key-looked_heatmap .js-plotly-plot")
-    heat.wait_for(timeout=30_000)
-    assert heat.locator(".heatmaplayer image, .hm").count() >= 1 or heat.locator("image").count() >= 1
-    assert page.locator("text=Evidence for 1").count() >= 1
-    heat.scroll_into_view_if_needed()
-    shot(page, "draw-where-it-looked", full_page=False)
-    assert errors_on(page) == []
 
 
 def _overlaps(boxes) -> list[tuple[int, int]]:
