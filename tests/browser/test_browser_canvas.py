@@ -1,5 +1,5 @@
-"""The Draw page's canvas in Chromium: Clear, then a stroke at once, never loses the stroke; and the first
-stroke's answer shows where the network looked (a heatmap).
+"""The Draw page's canvas in Chromium: Clear, then a stroke at once, never loses the stroke; and the last 1's
+answer shows where the network looked (a heatmap).
 
 A lost first stroke after Clear (no ink, no answer) was seen about twice in 300
 drawings under load: Clear gave the canvas a new key on the server, and a stroke

@@ -1,11 +1,11 @@
 """End to end, runs and rooms: Chromium against real Streamlit servers (`streamlit run app.py`; the room's on the
 session's workshop server, `server.py` with an instructor key) and real databases.
 
-Two networks' curves overlaid in the Runs view (as Plotly drew them) through a
-reload and a rename, two students in a room (one solves, one sees a solution once the instructor allows
-it and trains), and two fresh servers sharing one PostgreSQL (their first visitors come by deep links; the
-second, with one training slot, gives a closed tab's slot to the next in line). (A Fashion-MNIST run, then Draw and the
-workspace link after a reload: tests/browser/test_spanish_browser.py, in Spanish.)
+Two networks' curves overlaid in the Runs view (as Plotly drew them) through a reload and a rename, two students
+in a room (one solves, one sees a solution once the instructor allows it and trains), and two fresh servers sharing
+one PostgreSQL (their first visitors come by deep links; the second, with one training slot, gives a closed tab's
+slot to the next in line). (A Fashion-MNIST run, then Draw and the workspace link after a reload:
+tests/browser/test_spanish_browser.py, in Spanish.)
 Trainings use the shortest time budget (5 s) to keep this quick.
 """
 

@@ -623,6 +623,10 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     assert ES["ex.progress"].format(done=1, total="27", revealed=1).split(" de ")[0] in walk.text()
     # ReLU answered with its inputs, then right; a multiple-choice one, the wrong option first, then the right one.
     # Each wrong answer gets its own feedback, which the right answer replaces (the step's check finds no error).
+    def answered(done: int) -> None:
+        walk.until(lambda: page.locator("[data-testid='stProgress']").inner_text().startswith(
+            f"{done} de {len(make_exercises())}"))
+
     relu = page.locator(".st-key-ex_relu_0 input")
     relu_box = page.locator("[data-testid='stExpander']", has_text=ES["ex.relu.title"])
     for typed, feedback in (("-3, 2, 0, -1, 5", ES["ex.wrong"]), ("0; 2; 0; 0; 5", ES["ex.relu.explain"][:30])):
@@ -632,8 +636,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         walk.tap(page.locator(".st-key-check_relu button"))
         relu_box.get_by_text(feedback).first.wait_for(timeout=60_000)  # ReLU's own feedback, then its explanation
         samples += walk.settle()
-    walk.until(lambda: page.locator("[data-testid='stProgress']").inner_text().startswith(
-        f"2 de {len(make_exercises())}"))
+    answered(2)
     sharing = {e.id: e for e in make_exercises(0)}["weight_sharing"]
     options = page.locator(".st-key-ex_weight_sharing_choice [role='radiogroup'] label")
     for option, feedback in (((sharing.expected[0] + 1) % 4, ES["ex.wrong_choice"]), (sharing.expected[0], None)):
@@ -643,8 +646,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         samples += walk.settle()  # the rerun that stores the choice
         walk.tap(page.locator(".st-key-check_weight_sharing button"))
         samples += walk.settle(f"text={feedback}" if feedback else None)
-    walk.until(lambda: page.locator("[data-testid='stProgress']").inner_text().startswith(
-        f"3 de {len(make_exercises())}"))
+    answered(3)
     page.get_by_text(ES["ex.weight_sharing.explain"].split(": ")[1][:40]).first.wait_for(timeout=30_000)  # its why
     settle(page)  # the progress bar is drawn before the rest of the rerun (its error boxes replaced)
     walk.check("exercises", samples)
