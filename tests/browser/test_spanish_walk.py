@@ -3,8 +3,8 @@
 Home → Architecture (another network: fewer blocks, other filters) → Train (a 5 s
 run on MNIST) → Runs → Inside (a convolution step, backpropagation, what a kernel
 looks for) → Draw (a digit, another digit, another model); on the desktop then
-Exercises (one answered, one revealed after its question, two answered wrong then right) → Room → back to
-Architecture and Train for a second run (on the phone, the menu, Train and Draw
+Exercises (one answered, one revealed after its question, two answered wrong then right, the worksheet
+downloaded) → Room → back to Architecture and Train for a second run (on the phone, the menu, Train and Draw
 are tapped; Exercises and Room hold no chart and the desktop's very texts). Debian's Chromium (an English browser,
 so nothing depends on the reader's browser language) driven by Playwright against
 the session's real `streamlit run app.py` (tests/conftest.py). Every step fails on:
@@ -43,7 +43,7 @@ from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, to
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
-from cnn_core.lessons.exercises import make_exercises
+from cnn_core.lessons.exercises import make_exercises, worksheet_markdown
 from ui.shell.component_texts import CANVAS_TOOLBAR, STREAMLIT_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -650,6 +650,12 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     page.get_by_text(ES["ex.weight_sharing.explain"].split(": ")[1][:40]).first.wait_for(timeout=30_000)  # its why
     settle(page)  # the progress bar is drawn before the rest of the rerun (its error boxes replaced)
     walk.check("exercises", samples)
+    # The worksheet is written when its button is pressed (a deferred download, outside the page's run): the file
+    # is this variation's, in the page's language.
+    with page.expect_download() as download:
+        walk.tap(page.locator(".st-key-worksheet button"))
+    with open(download.value.path(), encoding="utf-8") as sheet:
+        assert sheet.read() == worksheet_markdown(make_exercises(0), 0, "es")
 
     # ---- Room: a code typed, not sent
     samples = walk.go("nav.room", ".st-key-w_room_code input")

@@ -1,6 +1,8 @@
 """The Exercises page's sections: one exercise with its answer boxes and feedback, the worksheet downloads,
 and the button callbacks (check, reveal, start the build, reset, new variation)."""
 
+from functools import partial
+
 import streamlit as st
 
 from cnn_core.lessons.exercises import (
@@ -204,17 +206,23 @@ def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
 
 
 def downloads(exercises, seed: int, instructor: bool) -> None:
-    code = lang()
+    """The worksheet (and, for the instructor, the answer key) as Markdown and HTML, each written when its button
+    is pressed, not on every rerun (the four were 5 % of every run of this page), in the language of the page it
+    was pressed on. No rerun follows the press (``on_click="ignore"``; Train's model download says why)."""
+    code = lang()  # fixed now: the file is written outside this run, where the session's language is not read
     c1, c2 = st.columns(2)
-    c1.download_button(t("ex.download"), worksheet_markdown(exercises, seed, code),
-                       file_name=f"cnn-worksheet-{seed}.md", mime="text/markdown", key="worksheet")
-    c2.download_button(t("ex.download_html"), worksheet_html(exercises, seed, code),
-                       file_name=f"cnn-worksheet-{seed}.html", mime="text/html", key="worksheet_html")
+    c1.download_button(t("ex.download"), partial(worksheet_markdown, exercises, seed, code),
+                       file_name=f"cnn-worksheet-{seed}.md", mime="text/markdown", key="worksheet", on_click="ignore")
+    c2.download_button(t("ex.download_html"), partial(worksheet_html, exercises, seed, code),
+                       file_name=f"cnn-worksheet-{seed}.html", mime="text/html", key="worksheet_html",
+                       on_click="ignore")
     if instructor:  # the answer key stays with the instructor
-        c1.download_button(t("ex.download_key"), worksheet_markdown(exercises, seed, code, key=True),
-                           file_name=f"cnn-answer-key-{seed}.md", mime="text/markdown", key="answer_key")
-        c2.download_button(t("ex.download_key_html"), worksheet_html(exercises, seed, code, key=True),
-                           file_name=f"cnn-answer-key-{seed}.html", mime="text/html", key="answer_key_html")
+        c1.download_button(t("ex.download_key"), partial(worksheet_markdown, exercises, seed, code, key=True),
+                           file_name=f"cnn-answer-key-{seed}.md", mime="text/markdown", key="answer_key",
+                           on_click="ignore")
+        c2.download_button(t("ex.download_key_html"), partial(worksheet_html, exercises, seed, code, key=True),
+                           file_name=f"cnn-answer-key-{seed}.html", mime="text/html", key="answer_key_html",
+                           on_click="ignore")
 
 
 def variation_ui() -> int:
