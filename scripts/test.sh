@@ -52,4 +52,4 @@ fi
 unset PYTHONDONTWRITEBYTECODE
 # Two processes (pytest-xdist): the browser tests one after another on one, the Ray tests on one, the rest on either.
 # (The two cores are saturated while it runs: three processes only add contention. README, "Run the tests".)
-python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"
+python -m pytest -n "${TEST_WORKERS:-2}" "$@"  # --dist loadgroup: pyproject.toml

@@ -65,6 +65,12 @@ if _TEST_PROCESSES > 1:
 # one machine"). Idle threads sleep sooner; what any test checks is the same. Read when torch is imported.
 os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
+# Python's cycle collector looks at the young objects every 700 allocations and at the whole heap every hundred of
+# those: over a test process's heap (torch, Streamlit, Plotly, pandas: 0.6 million objects) that was 2.6 CPU-seconds
+# of each fast-tier process (gc.callbacks), 1.4-1.9 with these thresholds. Test processes only: the app and the
+# processes the tests start keep Python's own.
+gc.set_threshold(20_000, 20, 20)
+
 # Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
 os.environ.setdefault("RAY_AUTH_MODE", "token")
@@ -114,6 +120,11 @@ def data_dir() -> Path:
     return path
 
 
+# torchvision, torch.optim's first step and FlopCounterMode import torch's compiler (torch._dynamo): 1.7 CPU-seconds
+# of each process that does. The fast tier's tests that do share one test process under ``--dist loadgroup`` (README's
+# fast-tier command; scripts/test.sh), so one process pays it, not both.
+TORCH_COMPILER = pytest.mark.xdist_group("torch_compiler")
+
 REAL_DATA_FIXTURES = {"real_data_dir", "mnist", "cifar_decoded"}
 # A parameter's value becomes its test's id unless the test names it: a 10 MB file made a 40 MB id, escaped byte by
 # byte in every process that collected it (2.2 s each) and sent from each xdist worker to the controller.
@@ -127,10 +138,10 @@ REAL_WORLD_MARKERS = ("realdata", "browser", "ray")
 def pytest_collection_modifyitems(config, items):
     """A test asking for real data must be marked ``realdata``, so the fast tier never needs the datasets.
 
-    Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) the browser tests share one
-    worker, one at a time (one Streamlit server and one Chromium serve them all), the Ray tests another (one
-    local Ray cluster serves them, stopped when they are done), and the tests of real CIFAR-10 one (its JPEGs
-    decoded once, ``cifar_decoded``); every other test goes to whichever worker is free. Each process trains
+    Under pytest-xdist (``-n 2``, as scripts/test.sh runs the suite; ``--dist loadgroup`` is pyproject.toml's) the
+    browser tests share one worker, one at a time (one Streamlit server and one Chromium serve them all), the Ray
+    tests another (one local Ray cluster serves them, stopped when they are done), and the tests of real CIFAR-10
+    one (its JPEGs decoded once, ``cifar_decoded``); every other test goes to whichever worker is free. Each process trains
     with its share of the cores (above), so the groups' trainings do not fight over threads."""
     for item in items:
         if item.get_closest_marker("browser"):

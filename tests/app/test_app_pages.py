@@ -6,6 +6,7 @@ import time
 import pytest
 from conftest import (
     REPO,
+    TORCH_COMPILER,
     draw_default,
     no_exceptions,
     open_page,
@@ -347,6 +348,7 @@ def test_own_images_zip_upload_good_and_bad(real_data_dir):
     assert at.session_state["uploaded_data"] is data  # the good upload is still there
 
 
+@TORCH_COMPILER  # the download's torchvision
 def test_train_page_says_what_to_do_when_data_is_missing(tmp_path, app_env):
     from ui.shell import resources
 

@@ -14,7 +14,7 @@ import sys
 import pytest
 import streamlit
 import torch
-from conftest import REPO
+from conftest import REPO, TORCH_COMPILER
 from streamlit.testing.v1 import AppTest
 
 
@@ -107,6 +107,7 @@ def test_the_canvas_is_called_with_the_arguments_st_canvas_would_pass(monkeypatc
         assert ours == theirs and set(calls[0]) == set(calls[1]), message
 
 
+@TORCH_COMPILER
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 @pytest.mark.parametrize("kind", ["adam", "sgd"])
 def test_the_trainers_optimizers_make_torch_optims_update_weight_for_weight(kind, layout):

@@ -176,6 +176,7 @@ def reveal_buttons(at) -> list[str]:
     return [b.key for b in at.button if str(b.key).startswith("reveal_")]
 
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_a_seen_one_is_counted(app_env):
     """On a workshop server (a key is set) only members of a room that allows them may ask for solutions: not a
     learner in no room (a fresh tab would be a way round the room's rule), not a room that has not allowed them."""
@@ -219,6 +220,7 @@ def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_
 
 # ------------------------------------------------------------------ closing
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_deleting_is_apart(app_env):
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     table = texts.table("en")

@@ -182,6 +182,7 @@ def test_an_uploaded_model_becomes_a_run_and_replaces_nothing():
     assert core_runs.load_model(store().model_bytes(at.session_state["ws"], kept[0].id)).arch == PRESETS["lenet"]
 
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_the_exercise_variation_and_its_progress_come_back_with_the_link():
     at = page("exercises")
     at.number_input(key="w_seed").set_value(4).run()  # chosen before the workspace exists
@@ -485,6 +486,7 @@ def test_the_room_board_counts_solutions_seen_apart_from_exercises_solved(app_en
     assert counts[EN["ex.relu.title"]] == (1, 0) and counts[EN["ex.padding.title"]] == (0, 1)
 
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
     import csv
     import io

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, TORCH_COMPILER
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnn_core.base.errors import ArchitectureError
@@ -99,6 +99,7 @@ def random_architecture(rng: random.Random) -> Architecture:
     )
 
 
+@TORCH_COMPILER
 @one_thread()  # many tiny networks: torch's threads would only wait for each other
 def test_predicted_shapes_params_and_macs_match_the_real_module():
     rng = random.Random(1234)

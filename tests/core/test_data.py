@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-from conftest import make_zip, png_bytes
+from conftest import TORCH_COMPILER, make_zip, png_bytes
 
 from cnn_core.base.errors import DataError
 from cnn_core.data.loading import ArchiveLimits, load_dataset, load_image_archive
@@ -43,6 +43,7 @@ def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path_and_holds_cats
         assert torch.equal(px[py == 1], x[y == data.classes.index("dog")])
 
 
+@TORCH_COMPILER
 @pytest.mark.parametrize("folder", ["MNIST", "FashionMNIST"])
 def test_mnist_files_are_read_as_torchvision_reads_them_without_importing_it(synthetic_data_dir, monkeypatch,
                                                                                   folder):
@@ -62,6 +63,7 @@ def test_mnist_files_are_read_as_torchvision_reads_them_without_importing_it(syn
     assert data.train_x.dtype == torch.uint8 and data.train_y.dtype == torch.long and data.classes == list(info.classes)
 
 
+@TORCH_COMPILER
 def test_a_damaged_mnist_file_is_left_to_torchvision_and_its_error(synthetic_data_dir, tmp_path):
     """A file cut short (or of another type) is not read as MNIST here: torchvision's reader gets it, and what it
     makes of it is what the app says (the data is missing, with the folder)."""
@@ -78,6 +80,7 @@ def test_a_damaged_mnist_file_is_left_to_torchvision_and_its_error(synthetic_dat
         assert err.value.key == "err.data_missing" and str(tmp_path) in str(err.value)
 
 
+@TORCH_COMPILER
 def test_missing_dataset_says_what_to_do(tmp_path):
     with pytest.raises(DataError) as err:
         load_dataset("mnist", tmp_path, download=False)
@@ -101,6 +104,7 @@ def write_cifar_batches(root, n_train=20, n_test=10):
     return folder
 
 
+@TORCH_COMPILER
 def test_torchvision_cifar10_format_is_read(tmp_path, monkeypatch):
     import torchvision.datasets.cifar as tv_cifar
 
@@ -117,6 +121,7 @@ def test_torchvision_cifar10_format_is_read(tmp_path, monkeypatch):
     assert torch.equal(data.test_x[3], torch.from_numpy(raw.reshape(3, 32, 32)))  # channels stay in order
 
 
+@TORCH_COMPILER
 def test_the_offline_cifar10_zip_is_read_without_importing_torchvision(tmp_path, monkeypatch):
     """Where only ``cifar10-jpg.zip`` is there (no official release), the zip is read without importing
     torchvision (README, "Offline data"). The release's folder is the one torchvision's class reads."""

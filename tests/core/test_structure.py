@@ -231,9 +231,10 @@ def test_ci_runs_every_test_and_the_readmes_fast_tier_needs_no_data_and_no_brows
     runs = [line.split("#")[0].strip() for line in (REPO / "scripts" / "test.sh").read_text().splitlines()
             if "pytest" in line.split("#")[0]]
     # no -m, no -k: CI runs the whole suite (in two processes; the browser and Ray tests grouped on one each)
-    assert runs == ['python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"']
+    assert runs == ['python -m pytest -n "${TEST_WORKERS:-2}" "$@"']
     addopts = pytest_ini()["addopts"].split()
     assert "--strict-markers" in addopts and "-m" not in addopts and "-k" not in addopts
+    assert "--dist loadgroup" in pytest_ini()["addopts"]  # the groups hold for the fast tier's `-n 2` too
     markers = {line.split(":")[0].strip() for line in pytest_ini()["markers"]}
     fast = re.findall(r'^python -m pytest -q (?:-n \d+ )?-m "([^"]+)"$', (REPO / "README.md").read_text(),
                       re.MULTILINE)

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from conftest import REPO, open_page
 from streamlit.testing.v1 import AppTest
 
@@ -49,6 +50,7 @@ def test_multiple_choice_right_and_wrong_with_feedback():
     assert any("kernel" in i.value for i in at.info)
 
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_the_build_exercise_needs_building_from_its_starting_network():
     at = page("exercises")
     at.button(key="check_build_tutorial").click().run()
@@ -68,6 +70,7 @@ def test_the_build_exercise_needs_building_from_its_starting_network():
     assert progress(at).startswith(f"1 de {EXERCISES}")
 
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_changing_the_variation_asks_first_when_there_is_work_and_then_starts_its_progress_from_zero():
     at = page("exercises")
     at.number_input(key="w_seed").set_value(2).run()  # nothing to lose yet: switched at once, nothing asked
@@ -125,6 +128,7 @@ def test_a_revealed_solution_is_asked_for_counts_as_revealed_and_typing_it_after
     assert "👁️" in [e.label for e in again.expander if "ReLU" in e.label][0]
 
 
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_usual_mistakes_get_their_own_feedback():
     at = page("exercises")
     at.text_input(key="ex_conv_params_0").input("288").run()
