@@ -31,6 +31,7 @@ def read(var: env.Var, text: str):
 def refused(var: env.Var, text: str) -> env.SettingError:
     with pytest.raises(env.SettingError) as caught:
         read(var, text)
+        pytest.fail(f"{var.env}={text!r} was accepted")
     err = caught.value
     assert (err.name, err.value, err.var) == (var.env, text.strip(), var)
     assert var.env in str(err) and var.allowed() in str(err)  # names the variable and what it takes
@@ -44,9 +45,9 @@ def as_text(x: float, var: env.Var) -> str:
 # ------------------------------------------------------------------ each variable, its range
 
 @pytest.mark.parametrize("var", NUMERIC, ids=IDS)
-@pytest.mark.parametrize("text", ["3O", "abc", "1,5", "0x10", "1 000", "inf", "-inf", "Infinity", "nan", "NaN"])
-def test_a_non_number_or_a_non_finite_one_is_refused(var, text):
-    refused(var, text)
+def test_a_non_number_or_a_non_finite_one_is_refused(var):
+    for text in ("3O", "abc", "1,5", "0x10", "1 000", "inf", "-inf", "Infinity", "nan", "NaN"):  # each named if accepted
+        refused(var, text)
 
 
 @pytest.mark.parametrize("var", NUMERIC, ids=IDS)
