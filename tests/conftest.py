@@ -65,12 +65,6 @@ if _TEST_PROCESSES > 1:
 # one machine"). Idle threads sleep sooner; what any test checks is the same. Read when torch is imported.
 os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
-# Python's cycle collector looks at the young objects every 700 allocations and at the whole heap every hundred of
-# those: over a test process's heap (torch, Streamlit, Plotly, pandas: 0.6 million objects) that was 2.6 CPU-seconds
-# of each fast-tier process (gc.callbacks), 1.4-1.9 with these thresholds. Test processes only: the app and the
-# processes the tests start keep Python's own.
-gc.set_threshold(20_000, 20, 20)
-
 # Ray reads RAY_AUTH_MODE and the token once, when a process first imports it, so the test cluster's token is
 # chosen here, before any test module can import Ray; the `ray_cluster` fixture starts its cluster with it.
 os.environ.setdefault("RAY_AUTH_MODE", "token")
@@ -92,7 +86,17 @@ def _scan_installed_components_once() -> None:
     manifest_scanner.scan_component_manifests = lambda max_workers=None: list(scan(max_workers))
 
 
+# Python's cycle collector looks at the young objects every 700 allocations and at the whole heap every hundred of
+# those: over a test process's heap (torch, Streamlit, Plotly, pandas: 0.6 million objects) that was 2.6 CPU-seconds
+# of each fast-tier process (gc.callbacks), 1.0 with these thresholds.
+TEST_GC_THRESHOLDS = (20_000, 20, 20)
+
+
 def pytest_configure(config):
+    """In pytest's own processes only (the controller and its workers): the app, its servers and the programs the
+    tests start keep Python's collector as it is, as does a child that imports this file for its helpers (the peak
+    memory of a hostile input is measured as a server would see it)."""
+    gc.set_threshold(*TEST_GC_THRESHOLDS)
     if not getattr(config.option, "numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):  # runs tests
         _scan_installed_components_once()
 

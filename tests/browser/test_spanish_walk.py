@@ -654,6 +654,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     # is this variation's, in the page's language.
     with page.expect_download() as download:
         walk.tap(page.locator(".st-key-worksheet button"))
+    assert download.value.suggested_filename == "cnn-worksheet-0.md"
     with open(download.value.path(), encoding="utf-8") as sheet:
         assert sheet.read() == worksheet_markdown(make_exercises(0), 0, "es")
 

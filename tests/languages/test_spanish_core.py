@@ -267,6 +267,22 @@ def test_worksheet_carries_the_variation_and_no_answers(lang):
         assert answer_text(ex, lang) in key
 
 
+def test_every_variation_writes_its_four_files_in_every_language():
+    """The Exercises page writes them only when a button is pressed (a deferred download, which AppTest cannot
+    press): each file is written here for variations across the box's range, in every language."""
+    for seed in (0, 1, 4321, 9999):
+        exercises = make_exercises(seed)
+        for lang in texts.languages():
+            variation = texts.translate(lang, "ex.worksheet_variation", seed=seed)
+            for key in (False, True):
+                sheet = worksheet_markdown(exercises, seed, lang, key)
+                page = html.unescape(worksheet_html(exercises, seed, lang, key))
+                assert variation in sheet and variation in page, (seed, lang, key)
+                for ex in exercises:
+                    title = exercise_text(ex, "title", lang)
+                    assert title in sheet and title in page, (seed, lang, key, ex.id)
+
+
 def test_printable_html_escapes_every_value():
     exercises = make_exercises(0)
     page = worksheet_html(exercises, 0, "es")
