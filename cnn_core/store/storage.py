@@ -748,11 +748,13 @@ class Storage:
             s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == self._ws_id(s, code)))
 
     def set_variation(self, code: str, variation: int) -> None:
-        """Switch the workspace's exercises to another variation; its progress starts from zero."""
+        """Switch the workspace's exercises to another variation: what was solved starts from zero, a solution
+        seen stays seen (a variation switched there and back must not turn a seen answer into a solved one)."""
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
             s.execute(update(Workspace).where(Workspace.id == ws_id).values(exercise_variation=int(variation)))
-            s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id))
+            s.execute(delete(ExerciseSolved).where(ExerciseSolved.workspace_id == ws_id,
+                                                   ExerciseSolved.revealed.is_(False)))
 
     # -- rooms
     def create_room(self, title: str = "") -> str:

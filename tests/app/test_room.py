@@ -62,17 +62,24 @@ def test_without_a_key_the_room_page_gives_the_exact_line_and_the_log_says_so_on
 
 
 @pytest.mark.slow  # a fresh server process
-def test_a_server_started_with_server_py_says_it_has_no_key_in_its_log_before_any_page(tmp_path):
+@pytest.mark.parametrize("key", [None, "choose-a-long-phrase"], ids=["no-key", "the-guides-example"])
+def test_a_server_started_with_server_py_says_it_has_no_key_in_its_log_before_any_page(tmp_path, key):
+    """No key, or the key the log and the guide show as an example (public, so refused): the log says so as the
+    server starts, before any page (a refused key's value is never written as the value)."""
     import os
     import subprocess
     import sys
     import threading
 
+    from cnn_core.base.env import HIDDEN
     from scripts.ports import free_port
     from ui.shell.instructor import NO_KEY_LINE
 
     env = {k: v for k, v in os.environ.items() if k != "CNN_PLAYGROUND_INSTRUCTOR_KEY"}
     env |= {"CNN_PLAYGROUND_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    if key:
+        env["CNN_PLAYGROUND_INSTRUCTOR_KEY"] = key
+    said = "No instructor key" if key is None else "The app cannot start"
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(free_port()),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -82,9 +89,13 @@ def test_a_server_started_with_server_py_says_it_has_no_key_in_its_log_before_an
         lines = []
         for line in proc.stdout:  # nobody opens a page: only the start-up hook can say it
             lines.append(line)
-            if "No instructor key" in line:
+            if said in line:
                 break
-        assert any("No instructor key" in line and NO_KEY_LINE in line for line in lines), "".join(lines)[-2000:]
+        if key is None:
+            assert any(said in line and NO_KEY_LINE in line for line in lines), "".join(lines)[-2000:]
+        else:
+            line = next((line for line in lines if said in line), "".join(lines)[-2000:])
+            assert f"CNN_PLAYGROUND_INSTRUCTOR_KEY={HIDDEN!r} is not valid" in line, line  # the value: hidden
     finally:
         deadline.cancel()
         proc.terminate()

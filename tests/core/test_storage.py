@@ -371,11 +371,18 @@ def test_the_exercise_variation_is_kept_and_changing_it_starts_its_progress_from
     code, other = store.create_workspace(), store.create_workspace()
     assert store.open_workspace(code).variation == 0
     store.mark_solved(code, "neurons")
+    store.mark_solved(code, "relu", revealed=True)
     store.mark_solved(other, "neurons")
     store.set_variation(code, 7)
-    assert store.open_workspace(code) == OpenedWorkspace({}, set(), 7)  # a new variation: nothing solved yet
+    # A new variation: nothing solved yet, but a solution seen stays seen (there and back, then typed, it would
+    # otherwise count as solved).
+    assert store.open_workspace(code) == OpenedWorkspace({}, set(), 7, {"relu"})
     store.mark_solved(code, "params")
-    assert store.open_workspace(code) == OpenedWorkspace({}, {"params"}, 7)
+    store.set_variation(code, 0)
+    store.mark_solved(code, "relu")  # the answer it showed, typed in the variation it was seen in
+    assert store.open_workspace(code) == OpenedWorkspace({}, set(), 0, {"relu"})
+    store.mark_solved(code, "params")
+    assert store.open_workspace(code) == OpenedWorkspace({}, {"params"}, 0, {"relu"})
     assert store.open_workspace(other) == OpenedWorkspace({}, {"neurons"}, 0)  # another workspace untouched
     with pytest.raises(KeyError):
         store.set_variation("x" * 22, 3)

@@ -129,6 +129,23 @@ def test_a_revealed_solution_is_asked_for_counts_as_revealed_and_typing_it_after
 
 
 @pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
+def test_a_solution_seen_stays_seen_in_every_variation_and_switching_there_and_back_does_not_solve_it():
+    at = page("exercises")
+    at.button(key="reveal_relu").click().run()
+    at.button(key="reveal_yes_relu").click().run()
+    at.number_input(key="w_seed").set_value(1).run()  # a solution seen is no work to lose: switched at once
+    assert at.number_input(key="w_seed").value == 1 and "variation_yes" not in [b.key for b in at.button]
+    assert progress(at).startswith(f"0 de {EXERCISES}") and "1 con la solución vista" in progress(at)
+    assert "👁️" in [e.label for e in at.expander if "ReLU" in e.label][0]
+    at.number_input(key="w_seed").set_value(0).run()
+    at.text_input(key="ex_relu_0").input("0, 2, 0, 0, 5").run()  # the answer seen in variation 0, typed there
+    at.button(key="check_relu").click().run()
+    assert progress(at).startswith(f"0 de {EXERCISES}") and "1 con la solución vista" in progress(at)
+    again = open_page("exercises", lang="es", ws=at.session_state["ws"])  # the board's source: the workspace
+    assert progress(again).startswith(f"0 de {EXERCISES}") and "1 con la solución vista" in progress(again)
+
+
+@pytest.mark.slow  # a second or more of page reruns (README, "Run the tests")
 def test_usual_mistakes_get_their_own_feedback():
     at = page("exercises")
     at.text_input(key="ex_conv_params_0").input("288").run()

@@ -113,10 +113,12 @@ def reset() -> None:
 
 
 def work_to_lose() -> bool:
-    """Whether switching variation would lose something: an exercise solved or seen, or an answer typed."""
+    """Whether switching variation would lose something: an exercise solved, or an answer typed (a solution seen
+    stays seen: :func:`switch_variation`)."""
     ss = st.session_state
     answered = any(state.EX_ANSWER.fullmatch(str(k)) and v is not None and str(v).strip() for k, v in ss.items())
-    return bool(ss[state.EXERCISES]) or bool(ss.get(state.BUILD_STARTED)) or answered  # typed or picked
+    solved = any(mark == SOLVED for mark in ss[state.EXERCISES].values())
+    return solved or bool(ss.get(state.BUILD_STARTED)) or answered  # typed or picked
 
 
 def change_variation() -> None:
@@ -132,10 +134,14 @@ def change_variation() -> None:
 
 
 def switch_variation(seed: int) -> None:
-    """A new variation asks new numbers: its progress and typed answers start from zero, here and in the workspace."""
+    """A new variation asks new numbers: what was solved and typed starts from zero, here and in the workspace. A
+    solution seen stays seen, in every variation: switching there and back and typing the answer it showed would
+    otherwise count as solving it (Storage.set_variation)."""
     st.session_state.pop(state.PENDING_VARIATION, None)
     st.session_state[state.EX_SEED] = int(seed)
+    seen = {ex_id: mark for ex_id, mark in st.session_state[state.EXERCISES].items() if mark == REVEALED}
     forget_answers()
+    st.session_state[state.EXERCISES].update(seen)
     workspace.set_variation(st.session_state[state.EX_SEED])
     state.add_notice("ex.variation_reset", seed=st.session_state[state.EX_SEED])
 

@@ -68,6 +68,7 @@ def log_key_state(settings: Settings | None = None) -> bool:
         _said = True
     if not has_key:
         log.warning("No instructor key: nobody can open a room or see the exercises' answers. Start the server "
-                    "with one, e.g. `%s` (Docker, Streamlit Cloud, Kubernetes: docs/teachers-guide.en.md).",
-                    NO_KEY_LINE)
+                    "with one, e.g. `%s`, with a key of your own in place of %s: at least 12 characters (the example "
+                    "itself is refused: anyone can read it). Docker, Streamlit Cloud, Kubernetes: "
+                    "docs/teachers-guide.en.md.", NO_KEY_LINE, env.EXAMPLE_KEY)
     return has_key
