@@ -115,3 +115,20 @@ def live_charts(at) -> dict:
              for key in ("live_curves", "live_grads")}
     curve = json.loads(specs["live_curves"])["data"][0]["x"] if specs["live_curves"] else []
     return {"curves": len(curve), "specs": specs, "maps": [url for el in at.get("image") for url in el.value]}
+
+
+def test_the_bar_says_the_training_seconds_left_then_that_the_run_is_measuring_never_0_s_left():
+    """Once the training is over the run still scores its last validation and the test set (seconds): the bar
+    says so rather than "0 s left" (outside a session the page's language is Spanish, the default)."""
+    from cnn_core.base import texts
+    from cnn_core.train.trainer import StepEvent
+
+    running = StepEvent(step=10, epoch=0.5, loss=0.3, accuracy=0.9, lr=1e-3, seconds=2.0, images_per_s=389.0,
+                        progress=0.95, eta_s=1.2)
+    assert train_ui.progress_text(running) == texts.translate("es", "train.progress", percent="95 %", ips="389",
+                                                              eta="1")  # whole seconds, as num() writes them
+    over = StepEvent(step=11, epoch=1.0, loss=0.3, accuracy=0.9, lr=1e-3, seconds=5.0, images_per_s=389.0,
+                     progress=1.0, eta_s=0.0)
+    said = train_ui.progress_text(over)
+    assert said == texts.translate("es", "train.progress_scoring", percent="100 %", ips="389")
+    assert "quedan" not in said and "entrenamiento terminado" in said

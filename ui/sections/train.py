@@ -301,6 +301,14 @@ def whose_run(job, arch, data) -> None:
                   params=num(totals(layer_table(trained)).params)), icon="🕘")
 
 
+def progress_text(last) -> str:
+    """The bar's text: the training seconds left, then, once the training is over, what the run still does (its
+    last validation and the test set: seconds, which "0 s left" said nothing of)."""
+    if last.eta_s <= 0:
+        return t("train.progress_scoring", percent=pct(last.progress, 0), ips=num(last.images_per_s))
+    return t("train.progress", percent=pct(last.progress, 0), ips=num(last.images_per_s), eta=num(last.eta_s))
+
+
 def live_view(job) -> None:
     workspace.visit()  # a training longer than the idle limit keeps its workspace (at most one write in 10 minutes)
     snap = job.snapshot()
@@ -314,9 +322,7 @@ def live_view(job) -> None:
         stop_control(job, started=False)
         return
     if not snap.finished and snap.last is not None:
-        last = snap.last
-        st.progress(min(last.progress, 1.0), text=t("train.progress", percent=pct(last.progress, 0),
-                                                      ips=num(last.images_per_s), eta=num(last.eta_s)))
+        st.progress(min(snap.last.progress, 1.0), text=progress_text(snap.last))
     elif not snap.finished:
         st.info(t("train.starting"))
     drawn, figures = charted(job, snap)
