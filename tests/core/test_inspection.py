@@ -235,6 +235,7 @@ def test_overfitting_is_flagged_only_when_the_gap_lasts():
 
 
 def test_validation_ahead_of_training_is_recognised_from_the_steps_before_the_point():
+    from cnn_core.base import texts
     from cnn_core.train.trainer import EvalEvent, StepEvent, validation_ahead
 
     def steps(upto, acc):
@@ -244,6 +245,9 @@ def test_validation_ahead_of_training_is_recognised_from_the_steps_before_the_po
     assert validation_ahead(steps(10, 0.7) + steps(20, 0.85), evals)  # batches averaged while still learning
     assert not validation_ahead(steps(10, 0.7) + steps(20, 0.95), evals)
     assert not validation_ahead(steps(10, 0.7), [])
+    for lang in texts.languages():  # the note under the curves names what it compares, as the chart names it
+        table = texts.table(lang)
+        assert table["curve.accuracy"].lower() in table["train.val_ahead"].split("?")[0].lower(), lang
 
 
 def test_epoch_marks_fall_where_each_pass_ends():
