@@ -147,7 +147,7 @@ def check_answers(ex: Exercise, answers: list[str]) -> bool:
 
 
 def usual_mistake(ex: Exercise, answers: list[str]) -> str | None:
-    """The usual mistake that wrong ``answers`` show ("bias", "channels", "padding", ...), or None."""
+    """The usual mistake that wrong ``answers`` show ("bias", "colours", "filters", "padding", ...), or None."""
     if ex.kind != "answer" or len(answers) != len(ex.expected) or check_answers(ex, answers):
         return None
     for key, wrong in ex.mistakes:
@@ -351,21 +351,21 @@ def make_exercises(seed: int = 0) -> list[Exercise]:
     return [
         Exercise("input_gray", "answer", {"h": side, "w": side}, (gray_layers[0].neurons,)),
         Exercise("input_colour", "answer", {"h": colour_side, "w": colour_side},
-                 (layer_table(colour)[0].neurons,), mistakes=(("channels", (colour_one_channel,)),)),
+                 (layer_table(colour)[0].neurons,), mistakes=(("colours", (colour_one_channel,)),)),
         Exercise("normalise", "answer", {"value": pixel}, (round(pixel / 255, 4),), tolerance=0.005),
         Exercise("conv_neurons", "answer", {"h": side, "w": side, "filters": filters},
-                 (conv.neurons,), mistakes=(("channels", (one_map[1].neurons,)),)),
+                 (conv.neurons,), mistakes=(("filters", (one_map[1].neurons,)),)),
         Exercise("conv_params", "answer", {"filters": filters, "h": side, "w": side, "k": gray.kernel_size,
                                            "weights": conv.weights, "params": conv.params},
                  (conv.weights, conv.params), mistakes=(("bias", (None, conv.weights)),)),
         # pooling before the dense comparison: the comparison's text states the pooled count
         Exercise("pool_neurons", "answer", {"h": side, "w": side, "filters": filters,
                                             "ph": pool.output_shape[0], "pw": pool.output_shape[1]},
-                 (pool.neurons,), mistakes=(("channels", (one_map[2].neurons,)),)),
+                 (pool.neurons,), mistakes=(("filters", (one_map[2].neurons,)),)),
         Exercise("dense_compare", "answer",
                  {"inputs": cmp.input_neurons, "pooled": cmp.pooled_neurons, "h": side // 2, "w": side // 2,
                   "filters": filters}, (cmp.dense_to_pooled_weights,),
-                 mistakes=(("channels", (cmp.input_neurons * one_map[2].neurons,)),)),
+                 mistakes=(("filters", (cmp.input_neurons * one_map[2].neurons,)),)),
         Exercise("build_tutorial", "task", {"target_h": 3, "target_w": 3, "target_c": target_c,
                                             "start": BUILD_START.out_channels[0]}),
         Exercise("output_size", "answer", {"a": classes_a, "b": 3, "c": 10}, (classes_a, 3, 10)),

@@ -138,9 +138,9 @@ def test_usual_mistakes_are_computed_from_the_exercises_numbers_and_named(seed):
     f = ex["conv_neurons"].params["filters"]
     ch, cw = ex["input_colour"].params["h"], ex["input_colour"].params["w"]
     assert usual_mistake(ex["conv_params"], [str(9 * f), str(9 * f)]) == "bias"
-    assert usual_mistake(ex["input_colour"], [str(ch * cw)]) == "channels"
-    assert usual_mistake(ex["conv_neurons"], [str(h * w)]) == "channels"
-    assert usual_mistake(ex["pool_neurons"], [str((h // 2) * (w // 2))]) == "channels"
+    assert usual_mistake(ex["input_colour"], [str(ch * cw)]) == "colours"
+    assert usual_mistake(ex["conv_neurons"], [str(h * w)]) == "filters"  # a grey input: the maps
+    assert usual_mistake(ex["pool_neurons"], [str((h // 2) * (w // 2))]) == "filters"
     size, k = ex["padding"].params["size"], ex["padding"].params["k"]
     assert usual_mistake(ex["padding"], [str(size - k + 1), str(size)]) == "padding"
     g = ex["gradient_step"].params
@@ -157,6 +157,19 @@ def test_no_usual_mistake_is_a_right_answer(seed):
     for ex in make_exercises(seed):
         for _, wrong in ex.mistakes:
             assert any(w is not None and w != e for w, e in zip(wrong, ex.expected)), (ex.id, wrong)
+
+
+def test_each_usual_mistake_has_its_feedback_in_every_language_and_names_what_was_left_out():
+    """A grey input's maps were once told to multiply by "the input's 3 colours": each slip has its own text."""
+    from cnn_core.base import texts
+
+    keys = {key for ex in make_exercises(0) for key, _ in ex.mistakes}
+    for lang in texts.languages():
+        for key in keys:
+            assert texts.table(lang).get(f"ex.mistake.{key}"), (lang, key)
+    kinds = {ex.id: {key for key, _ in ex.mistakes} for ex in make_exercises(0)}
+    assert kinds["input_colour"] == {"colours"}  # 28 × 28 × 3: the colour channels left out
+    assert kinds["conv_neurons"] == kinds["pool_neurons"] == kinds["dense_compare"] == {"filters"}  # one map each
 
 
 @over_variations(20)

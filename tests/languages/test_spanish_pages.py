@@ -154,7 +154,7 @@ def test_usual_mistakes_get_their_own_feedback():
     assert any(ES["ex.mistake.bias"] in e.value for e in at.error)
     at.text_input(key="ex_input_colour_0").input("784").run()  # 28 × 28, the three colours left out
     at.button(key="check_input_colour").click().run()
-    assert any(ES["ex.mistake.channels"] in e.value for e in at.error)
+    assert any(ES["ex.mistake.colours"] in e.value for e in at.error)
     at.text_input(key="ex_padding_0").input("26").run()  # 'same' and 'valid' the wrong way round
     at.text_input(key="ex_padding_1").input("28").run()
     at.button(key="check_padding").click().run()
