@@ -296,6 +296,9 @@ def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_en
 
     student = join_room(page, room, "<b>Ana</b>")
     no_exceptions(student)
+    # A member at once: the form's button offers the nickname's change, not joining again (it did after a reload).
+    assert student.button[0].label == EN["room.rename"]
+    assert [s.value for s in student.success] == [EN["room.joined"]]
     ws = student.session_state["ws"]
     raw = checkpoint.to_bytes(build_model(PRESETS["lenet"]), list("0123456789"), dataset="mnist")
     new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, "x.zip")

@@ -246,6 +246,17 @@ def _delete_ui(room_code: str) -> None:
         st.rerun()
 
 
+JUST_JOINED = "_room_just_joined"  # the room a student has just joined, for this run's "you joined" only
+
+
+def _join(room_code: str) -> None:
+    """The join form's button, run before the page: the page is then drawn as a member's (its button says
+    "change my nickname" at once, not after a reload)."""
+    if workspace.join_room(room_code, st.session_state.get("w_nickname", "")):
+        st.session_state[state.ROOM] = room_code
+        st.session_state[JUST_JOINED] = room_code
+
+
 def join_ui(room_code: str) -> None:
     """Student: join the room in the link with an optional nickname; then the board."""
     db = workspace.store()
@@ -266,15 +277,13 @@ def join_ui(room_code: str) -> None:
         return
     if room.title:
         st.subheader(plain(room.title))  # a person typed it: shown as text, never Markdown
-    joined = in_rooms(room_code)
+    joined = in_rooms(room_code)  # after the form's callback: a student who has just joined is a member here
     with st.form("join_room"):
-        nickname = st.text_input(t("room.nickname"), max_chars=MAX_NICKNAME_LEN, key="w_nickname",
-                                 help=t("room.nickname_help"))
-        if st.form_submit_button(t("room.join") if not joined else t("room.rename"), type="primary"):
-            if workspace.join_room(room_code, nickname):
-                st.session_state[state.ROOM] = room_code
-                joined = True
-                st.success(t("room.joined"))
+        st.text_input(t("room.nickname"), max_chars=MAX_NICKNAME_LEN, key="w_nickname", help=t("room.nickname_help"))
+        st.form_submit_button(t("room.join") if not joined else t("room.rename"), type="primary", on_click=_join,
+                              args=(room_code,))
+    if st.session_state.pop(JUST_JOINED, None) == room_code:
+        st.success(t("room.joined"))
     if joined:
         st.caption(t("room.member_help"))
     board_ui(room_code, instructor=False)
