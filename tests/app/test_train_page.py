@@ -124,11 +124,15 @@ def test_the_bar_says_the_training_seconds_left_then_that_the_run_is_measuring_n
     from cnn_core.train.trainer import StepEvent
 
     running = StepEvent(step=10, epoch=0.5, loss=0.3, accuracy=0.9, lr=1e-3, seconds=2.0, images_per_s=389.0,
-                        progress=0.95, eta_s=1.2)
-    assert train_ui.progress_text(running) == texts.translate("es", "train.progress", percent="95 %", ips="389",
-                                                              eta="1")  # whole seconds, as num() writes them
+                        progress=0.9, eta_s=1.2)
+    assert train_ui.progress_text(running) == texts.translate("es", "train.progress", percent="90 %", ips="389",
+                                                              eta="2")  # whole seconds, rounded up
+    nearly = StepEvent(step=10, epoch=0.5, loss=0.3, accuracy=0.9, lr=1e-3, seconds=4.7, images_per_s=389.0,
+                       progress=0.94, eta_s=0.3)
+    assert "quedan 1 s" in train_ui.progress_text(nearly)  # still training: never "0 s left"
+    # The last step reports the progress before it (95 %): once it is done, the bar says all of it.
     over = StepEvent(step=11, epoch=1.0, loss=0.3, accuracy=0.9, lr=1e-3, seconds=5.0, images_per_s=389.0,
-                     progress=1.0, eta_s=0.0)
+                     progress=0.95, eta_s=0.0)
     said = train_ui.progress_text(over)
     assert said == texts.translate("es", "train.progress_scoring", percent="100 %", ips="389")
     assert "quedan" not in said and "entrenamiento terminado" in said

@@ -246,15 +246,14 @@ def _delete_ui(room_code: str) -> None:
         st.rerun()
 
 
-JUST_JOINED = "_room_just_joined"  # the room a student has just joined, for this run's "you joined" only
+JOIN_PRESSED = "_room_join_pressed"  # the room whose join button was pressed, joined by the page's run
 
 
-def _join(room_code: str) -> None:
-    """The join form's button, run before the page: the page is then drawn as a member's (its button says
-    "change my nickname" at once, not after a reload)."""
-    if workspace.join_room(room_code, st.session_state.get("w_nickname", "")):
-        st.session_state[state.ROOM] = room_code
-        st.session_state[JUST_JOINED] = room_code
+def _join_pressed(room_code: str) -> None:
+    """The join form's button notes the press only: the page joins before it draws the form (so its button says
+    "change my nickname" at once), after the tab's workspace is brought back (pages/room.py; a callback runs
+    before that, and would join with a new, empty workspace)."""
+    st.session_state[JOIN_PRESSED] = room_code
 
 
 def join_ui(room_code: str) -> None:
@@ -277,12 +276,17 @@ def join_ui(room_code: str) -> None:
         return
     if room.title:
         st.subheader(plain(room.title))  # a person typed it: shown as text, never Markdown
-    joined = in_rooms(room_code)  # after the form's callback: a student who has just joined is a member here
+    just_joined = False
+    if st.session_state.pop(JOIN_PRESSED, None) == room_code and workspace.join_room(
+            room_code, st.session_state.get("w_nickname", "")):
+        st.session_state[state.ROOM] = room_code
+        just_joined = True
+    joined = in_rooms(room_code)
     with st.form("join_room"):
         st.text_input(t("room.nickname"), max_chars=MAX_NICKNAME_LEN, key="w_nickname", help=t("room.nickname_help"))
-        st.form_submit_button(t("room.join") if not joined else t("room.rename"), type="primary", on_click=_join,
-                              args=(room_code,))
-    if st.session_state.pop(JUST_JOINED, None) == room_code:
+        st.form_submit_button(t("room.join") if not joined else t("room.rename"), type="primary",
+                              on_click=_join_pressed, args=(room_code,))
+    if just_joined:
         st.success(t("room.joined"))
     if joined:
         st.caption(t("room.member_help"))

@@ -4,6 +4,7 @@ Each function draws one section and returns plain values (an ImageData, a
 TrainConfig, an Architecture); ``pages/train.py`` calls them top to bottom.
 """
 
+import math
 import time
 from dataclasses import replace
 from typing import NamedTuple
@@ -304,9 +305,10 @@ def whose_run(job, arch, data) -> None:
 def progress_text(last) -> str:
     """The bar's text: the training seconds left, then, once the training is over, what the run still does (its
     last validation and the test set: seconds, which "0 s left" said nothing of)."""
-    if last.eta_s <= 0:
-        return t("train.progress_scoring", percent=pct(last.progress, 0), ips=num(last.images_per_s))
-    return t("train.progress", percent=pct(last.progress, 0), ips=num(last.images_per_s), eta=num(last.eta_s))
+    if last.eta_s <= 0:  # the last step reports the progress before it: the training is all done now
+        return t("train.progress_scoring", percent=pct(1.0, 0), ips=num(last.images_per_s))
+    return t("train.progress", percent=pct(last.progress, 0), ips=num(last.images_per_s),
+             eta=num(math.ceil(last.eta_s)))  # never "0 s left" while it still trains
 
 
 def live_view(job) -> None:
@@ -322,7 +324,7 @@ def live_view(job) -> None:
         stop_control(job, started=False)
         return
     if not snap.finished and snap.last is not None:
-        st.progress(min(snap.last.progress, 1.0), text=progress_text(snap.last))
+        st.progress(1.0 if snap.last.eta_s <= 0 else min(snap.last.progress, 1.0), text=progress_text(snap.last))
     elif not snap.finished:
         st.info(t("train.starting"))
     drawn, figures = charted(job, snap)

@@ -499,7 +499,7 @@ def join_room(room_code: str, nickname: str = "") -> bool:
 
 
 def set_variation(variation: int) -> None:
-    """Keep the exercises' variation in the workspace (which also clears its progress there)."""
+    """Keep the exercises' variation in the workspace (which clears what was solved there, not what was seen)."""
     _in_workspace(lambda db, ws: db.set_variation(ws, variation), create=False)
 
 
