@@ -302,9 +302,12 @@ def whose_run(job, arch, data) -> None:
                   params=num(totals(layer_table(trained)).params)), icon="🕘")
 
 
-def progress_text(last) -> str:
-    """The bar's text: the training seconds left, then, once the training is over, what the run still does (its
-    last validation and the test set: seconds, which "0 s left" said nothing of)."""
+def progress_text(last, stopping: bool = False) -> str:
+    """The bar's text: the training seconds left, then, once the training is over (or Stop was pressed: it ends at
+    its next step), what the run still does (its last validation and the test set: seconds, which "0 s left", or
+    the seconds a stopped run would have had, said nothing of)."""
+    if stopping and last.eta_s > 0:
+        return t("train.progress_scoring", percent=pct(last.progress, 0), ips=num(last.images_per_s))
     if last.eta_s <= 0:  # the last step reports the progress before it: the training is all done now
         return t("train.progress_scoring", percent=pct(1.0, 0), ips=num(last.images_per_s))
     return t("train.progress", percent=pct(last.progress, 0), ips=num(last.images_per_s),
@@ -324,7 +327,8 @@ def live_view(job) -> None:
         stop_control(job, started=False)
         return
     if not snap.finished and snap.last is not None:
-        st.progress(1.0 if snap.last.eta_s <= 0 else min(snap.last.progress, 1.0), text=progress_text(snap.last))
+        st.progress(1.0 if snap.last.eta_s <= 0 else min(snap.last.progress, 1.0),
+                    text=progress_text(snap.last, job.stop_requested))
     elif not snap.finished:
         st.info(t("train.starting"))
     drawn, figures = charted(job, snap)
