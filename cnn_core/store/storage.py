@@ -729,15 +729,18 @@ class Storage:
                             .where(Run.dataset == dataset, Run.source == "trained", Run.reason == "done"))
 
     # -- exercises
-    def mark_solved(self, code: str, exercise_id: str, revealed: bool = False) -> None:
+    def mark_solved(self, code: str, exercise_id: str, revealed: bool = False) -> bool:
         """Note the exercise as solved, or with ``revealed`` as seen in the solution; the first note stays
         (an exercise revealed, then answered, is still revealed), and the same exercise noted at once in two tabs
-        is noted once, with no error."""
+        is noted once, with no error. Returns whether the note kept says revealed: a tab drawn before another
+        tab showed the solution learns here that its right answer does not count as solved."""
         with self._session.begin() as s:
             ws_id = self._ws_id(s, code)
             s.execute(self._insert(ExerciseSolved).values(workspace_id=ws_id, exercise_id=exercise_id[:40],
                                                           solved_at=now(), revealed=revealed)
                       .on_conflict_do_nothing(index_elements=["workspace_id", "exercise_id"]))
+            return bool(s.scalar(select(ExerciseSolved.revealed).where(
+                ExerciseSolved.workspace_id == ws_id, ExerciseSolved.exercise_id == exercise_id[:40])))
 
     def _insert(self, model):
         """INSERT with the dialect's ON CONFLICT: every read-then-insert that two sessions can race is one statement."""

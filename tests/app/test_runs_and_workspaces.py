@@ -287,6 +287,32 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
     assert f"0 of {EXERCISES} solved" in at.get("progress")[0].proto.text
 
 
+def test_two_tabs_of_one_workspace_show_what_is_kept_not_what_each_asked():
+    """A tab drawn before another tab showed a solution: typing the answer it showed there is not solving it here
+    either (the page once said ✅ while the workspace and the board said seen). And a tab revealing what another
+    tab solved shows it solved, as kept."""
+    expected = {ex.id: ex.expected[0] for ex in make_exercises() if ex.expected}
+    code = store().create_workspace()
+    late, early = page("exercises", ws=code), page("exercises", ws=code)  # both drawn before anything was done
+    early.button(key="reveal_input_gray").click().run()
+    early.button(key="reveal_yes_input_gray").click().run()
+    late.text_input(key="ex_input_gray_0").input(str(expected["input_gray"])).run()
+    late.button(key="check_input_gray").click().run()
+    no_exceptions(late)
+    assert late.session_state["exercises"]["input_gray"] == "revealed"
+    assert f"0 of {EXERCISES} solved · 1 with the solution seen" in late.get("progress")[0].proto.text
+    # solved here, then asked for in the other tab
+    late.text_input(key="ex_input_colour_0").input(str(expected["input_colour"])).run()
+    late.button(key="check_input_colour").click().run()
+    early.button(key="reveal_input_colour").click().run()
+    early.button(key="reveal_yes_input_colour").click().run()
+    no_exceptions(early)
+    assert early.session_state["exercises"]["input_colour"] == "solved"
+    assert f"1 of {EXERCISES} solved · 1 with the solution seen" in early.get("progress")[0].proto.text
+    opened = store().open_workspace(code)
+    assert (opened.solved, opened.revealed) == ({"input_colour"}, {"input_gray"})
+
+
 def test_a_room_opened_by_the_instructor_shows_a_joined_students_best_run(app_env):
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     teacher, room = open_room(page, title="Tuesday")

@@ -336,10 +336,11 @@ def test_settings_and_exercise_progress(store):
 
 def test_a_revealed_exercise_is_kept_apart_and_answering_it_afterwards_does_not_solve_it(store):
     code = store.create_workspace()
-    store.mark_solved(code, "padding", revealed=True)
-    store.mark_solved(code, "padding")  # the revealed answer typed in afterwards
-    store.mark_solved(code, "relu")
-    store.mark_solved(code, "relu", revealed=True)  # solved first: revealing it later changes nothing
+    # Each call says what is kept: the page shows that, not what it asked for (a tab drawn before another revealed)
+    assert store.mark_solved(code, "padding", revealed=True) is True
+    assert store.mark_solved(code, "padding") is True  # the revealed answer typed in afterwards
+    assert store.mark_solved(code, "relu") is False
+    assert store.mark_solved(code, "relu", revealed=True) is False  # solved first: revealing it later changes nothing
     opened = store.open_workspace(code)
     assert opened.solved == {"relu"} and opened.revealed == {"padding"}
     assert store.open_workspace(code) == OpenedWorkspace({}, {"relu"}, 0, {"padding"})

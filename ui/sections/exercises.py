@@ -52,8 +52,9 @@ def check(ex) -> None:
     ok = check_answers(ex, answers) if ex.kind != "task" else check_task(ex, session_facts())
     progress = st.session_state[state.EXERCISES]
     if ok and ex.id not in progress:
-        workspace.mark_solved(ex.id)  # creates the workspace on a first success
-        progress[ex.id] = SOLVED
+        # Creates the workspace on a first success. What is kept decides: another tab may have shown the solution
+        # since this one was drawn, and then this right answer does not make it solved here either.
+        progress[ex.id] = REVEALED if workspace.mark_solved(ex.id) else SOLVED
     st.session_state[f"ex_feedback_{ex.id}"] = ok
     st.session_state[f"ex_mistake_{ex.id}"] = None if ok else usual_mistake(ex, answers)
 
@@ -72,9 +73,8 @@ def reveal(ex) -> None:
     if room_ui.withholding_rooms():  # closed to solutions since the button was drawn (a callback outlives it)
         return
     progress = st.session_state[state.EXERCISES]
-    if ex.id not in progress:  # a solved exercise stays solved
-        workspace.mark_solved(ex.id, revealed=True)
-        progress[ex.id] = REVEALED
+    if ex.id not in progress:  # a solved exercise stays solved (here, and as kept: solved in another tab)
+        progress[ex.id] = REVEALED if workspace.mark_solved(ex.id, revealed=True) else SOLVED
 
 
 def ask_start_build() -> None:

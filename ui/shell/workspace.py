@@ -475,15 +475,19 @@ def promised_accuracy(dataset: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------ exercises
 
-def mark_solved(exercise_id: str, revealed: bool = False) -> None:
+def mark_solved(exercise_id: str, revealed: bool = False) -> bool:
     """Keep a solved exercise (or with ``revealed``, one whose solution was shown) in the workspace, creating it;
-    a server that refuses a new workspace is said."""
+    a server that refuses a new workspace is said. Returns whether the exercise counts as revealed: as kept (the
+    first note stays: another tab of the workspace may have shown the solution, or solved it, since this one was
+    drawn), or as asked where nothing could be kept."""
     from cnn_core.base.errors import ServerFullError
 
     try:
-        _in_workspace(lambda db, ws: db.mark_solved(ws, exercise_id, revealed=revealed))
+        kept = _in_workspace(lambda db, ws: db.mark_solved(ws, exercise_id, revealed=revealed))
     except ServerFullError as err:
         state.add_notice(err.key, **err.params)
+        kept = None
+    return revealed if kept is None else kept
 
 
 def join_room(room_code: str, nickname: str = "") -> bool:
