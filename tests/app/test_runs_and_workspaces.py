@@ -234,6 +234,30 @@ def test_a_bad_workspace_link_says_so_and_starts_clean():
     assert "ws" not in at.session_state or at.session_state["ws"] is None
 
 
+def test_a_run_deleted_in_another_tab_leaves_the_pickers_once_a_page_is_opened():
+    """The session's list of runs was read once and kept: Draw went on offering (and predicting with) a run the
+    Runs page of another tab had deleted. A page opened anew reads the list again."""
+    code = store().create_workspace()
+    for preset in ("lenet", "tutorial"):
+        raw = checkpoint.to_bytes(build_model(PRESETS[preset]), list("0123456789"), dataset="mnist")
+        store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{preset}.cnn.zip"))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"], at.query_params["ws"] = "en", code
+    at.run()
+    at.switch_page("pages/draw.py").run()
+    first, second = store().runs(code)
+    assert len(at.selectbox(key="w_model_draw").options) == 3
+    at.selectbox(key="w_model_draw").set_value(second.id).run()
+    store().delete_run(code, second.id)  # the other tab's Runs page
+    at.switch_page("pages/inside.py").run()
+    no_exceptions(at)
+    assert at.selectbox(key="w_model_inside").value != second.id
+    at.switch_page("pages/draw.py").run()
+    no_exceptions(at)
+    picker = at.selectbox(key="w_model_draw")
+    assert picker.value != second.id and len(picker.options) == 2  # the shipped model and the run left
+
+
 def test_runs_page_renames_pins_and_deletes():
     code = store().create_workspace()
     for preset in ("lenet", "tutorial"):

@@ -332,6 +332,19 @@ def runs_in_full(run_ids) -> list[RunInfo]:
     return [cache[i] for i in run_ids if i in cache]
 
 
+_OPENED_PAGE = "_ws_opened_page"  # the page this session last opened (opened_page)
+
+
+def opened_page(url_path: str) -> None:
+    """A page opened (app.py, before it runs): the workspace's runs are read again on the way in, so a run
+    another tab deleted, renamed or added shows as it is now in the pickers (Draw, Inside, Runs) instead of the
+    list read when this session last looked; reruns of the same page (a stroke on Draw) keep the list read."""
+    ss = st.session_state
+    if ss.get(_OPENED_PAGE, url_path) != url_path:
+        runs_changed()
+    ss[_OPENED_PAGE] = url_path
+
+
 def runs_changed() -> None:
     """Read the workspace's runs again at the next look (one was added, renamed or deleted, here or elsewhere)."""
     st.session_state[state.RUNS_CACHE] = None
