@@ -327,6 +327,41 @@ def test_a_database_that_stops_answering_mid_session_leaves_home_and_the_room_pa
         assert any(said in e.value for e in at.error), [e.value for e in at.error]
 
 
+def test_a_rooms_solution_is_not_shown_while_the_board_cannot_count_it(app_env, monkeypatch):
+    """Writing «seen» failed (the database down for a moment): the solution used to show anyway, and the board
+    counted the exercise as never seen. Now it is not shown, the student is told to try again, and it shows (and
+    is counted) once the database answers."""
+    from conftest import INSTRUCTOR_KEY, join_room, open_room
+
+    from ui.sections.room import solutions_key
+
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    teacher, room = open_room(lambda name, **params: open_page(name, lang="es", **params))
+    teacher.toggle(key=solutions_key(room, False)).set_value(True).run()
+    ws = join_room(lambda name, **params: open_page(name, lang="es", **params), room, "Ana").session_state["ws"]
+    student = open_page("exercises", lang="es", ws=ws)
+    answer = texts.table("es")["ex.answer"].split("{")[0]
+
+    def down(*args, **kwargs):
+        raise StorageDownError()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Storage, "mark_solved", down)
+        student.button(key="reveal_relu").click().run()
+        student.button(key="reveal_yes_relu").click().run()
+        no_exceptions(student)
+        assert "relu" not in student.session_state["exercises"]
+        assert not any(answer in w.value for w in student.warning)
+        assert any(texts.table("es")["notice.reveal_not_kept"] in w.value for w in student.warning)
+    student.button(key="reveal_relu").click().run()
+    student.button(key="reveal_yes_relu").click().run()
+    no_exceptions(student)
+    assert student.session_state["exercises"]["relu"] == "revealed" and any(answer in w.value for w in student.warning)
+    assert app_storage().open_workspace(ws).revealed == {"relu"}
+    app_storage().close_room(room)
+    app_storage().delete_room(room)  # the test session's database: no past room left for the closing test
+
+
 # ------------------------------------------------------------------ ids never reused; caches keyed by digest
 
 def test_a_deleted_newest_runs_id_is_never_given_again_and_the_cache_serves_the_new_model(database_url):

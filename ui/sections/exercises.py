@@ -26,6 +26,7 @@ from ui.charts.figures import chart_config, loss_curves
 from ui.sections import room as room_ui
 from ui.sections.architecture import forget_arch_widgets
 from ui.shell import workspace
+from ui.shell.instructor import instructor_key
 
 
 def session_facts() -> dict:
@@ -54,7 +55,7 @@ def check(ex) -> None:
     if ok and ex.id not in progress:
         # Creates the workspace on a first success. What is kept decides: another tab may have shown the solution
         # since this one was drawn, and then this right answer does not make it solved here either.
-        progress[ex.id] = REVEALED if workspace.mark_solved(ex.id) else SOLVED
+        progress[ex.id] = REVEALED if workspace.mark_solved(ex.id) is True else SOLVED
     st.session_state[f"ex_feedback_{ex.id}"] = ok
     st.session_state[f"ex_mistake_{ex.id}"] = None if ok else usual_mistake(ex, answers)
 
@@ -73,8 +74,13 @@ def reveal(ex) -> None:
     if room_ui.withholding_rooms():  # closed to solutions since the button was drawn (a callback outlives it)
         return
     progress = st.session_state[state.EXERCISES]
-    if ex.id not in progress:  # a solved exercise stays solved (here, and as kept: solved in another tab)
-        progress[ex.id] = REVEALED if workspace.mark_solved(ex.id, revealed=True) else SOLVED
+    if ex.id in progress:  # a solved exercise stays solved
+        return
+    kept = workspace.mark_solved(ex.id, revealed=True)
+    if kept is None and instructor_key():  # a workshop's solution shows only once the board can count it
+        state.add_notice("notice.reveal_not_kept")
+        return
+    progress[ex.id] = SOLVED if kept is False else REVEALED  # (as kept: another tab may have solved it)
 
 
 def ask_start_build() -> None:

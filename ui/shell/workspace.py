@@ -488,19 +488,18 @@ def promised_accuracy(dataset: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------ exercises
 
-def mark_solved(exercise_id: str, revealed: bool = False) -> bool:
+def mark_solved(exercise_id: str, revealed: bool = False) -> bool | None:
     """Keep a solved exercise (or with ``revealed``, one whose solution was shown) in the workspace, creating it;
-    a server that refuses a new workspace is said. Returns whether the exercise counts as revealed: as kept (the
+    a server that refuses a new workspace is said. Returns whether the exercise counts as revealed as kept (the
     first note stays: another tab of the workspace may have shown the solution, or solved it, since this one was
-    drawn), or as asked where nothing could be kept."""
+    drawn), or None where nothing could be kept (no database, unreachable, full)."""
     from cnn_core.base.errors import ServerFullError
 
     try:
-        kept = _in_workspace(lambda db, ws: db.mark_solved(ws, exercise_id, revealed=revealed))
+        return _in_workspace(lambda db, ws: db.mark_solved(ws, exercise_id, revealed=revealed))
     except ServerFullError as err:
         state.add_notice(err.key, **err.params)
-        kept = None
-    return revealed if kept is None else kept
+        return None
 
 
 def join_room(room_code: str, nickname: str = "") -> bool:
