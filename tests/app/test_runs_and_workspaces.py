@@ -565,8 +565,10 @@ def test_room_nicknames_are_one_plain_line_and_the_csv_runs_no_formula(app_env):
     assert shown == [plain(n) for n in ['=HYPERLINK("//ev.il/?x","hi")', "bob[2Jevil", "1", "#4", "+1", "@me", "-x",
                                         "x"]]
     assert shown.count(plain("#4")) == 1 and plain("#1") not in shown  # only a member without a nickname is a number
+    assert teacher.table[0].value.index.tolist() == ["1"] + ["–"] * 7  # no place before a result
     raw = room_ui.board_csv(room_ui.board_frame(store().board(room)[0]))  # outside a session: Spanish, ';'
     cells = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert [row[0] for row in cells[1:]] == ["1"] + [""] * 7
     body = [cell for row in cells[1:] for cell in row]
     assert "'=HYPERLINK(\"//ev.il/?x\",\"hi\")" in body and "'=cmd|' /C calc'!A0" in body
     assert "'+1" in body and "'@me" in body and "'-x" in body

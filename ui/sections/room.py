@@ -331,10 +331,12 @@ def in_rooms(room_code: str) -> bool:
 
 
 def board_frame(rows) -> pd.DataFrame:
-    """The board as data (the CSV writes it as it is): whole numbers stay whole where a row has none, and a
-    run trained for a time budget says so in its work's cell (it ranks after every run of a set work)."""
+    """The board as data (the CSV writes it as it is): whole numbers stay whole where a row has none, a member
+    with no result yet has no place, and a run trained for a time budget says so in its work's cell (it ranks
+    after every run of a set work)."""
     frame = pd.DataFrame([{
-        t("room.col_rank"): n, t("room.col_nickname"): r.nickname,
+        # a place only with a result: a member who has trained nothing yet is not 25th of 25
+        t("room.col_rank"): n if r.best_accuracy is not None else None, t("room.col_nickname"): r.nickname,
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
         t("room.col_params"): r.params,
         t("room.col_epochs"): t("room.timed_work") if r.timed else r.epochs,
@@ -344,7 +346,7 @@ def board_frame(rows) -> pd.DataFrame:
         t("room.col_diverged"): r.diverged, t("room.col_solved"): r.solved,
         t("room.col_revealed"): r.revealed,  # solutions seen are not solved: a column of their own
     } for n, r in enumerate(rows, start=1)])
-    for key in ("room.col_params", "room.col_speed"):  # 208982, never 208982.0 beside an empty cell
+    for key in ("room.col_rank", "room.col_params", "room.col_speed"):  # 208982, never 208982.0 beside an empty cell
         if t(key) in frame:
             frame[t(key)] = frame[t(key)].astype("Int64")
     return frame
@@ -373,7 +375,7 @@ def board_csv(frame: pd.DataFrame) -> bytes:
 def shown_board(frame: pd.DataFrame) -> pd.DataFrame:
     """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
     shown = frame.copy()
-    for key, decimals in (("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_epochs", 2),
+    for key, decimals in (("room.col_rank", 0), ("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_epochs", 2),
                           ("room.col_speed", 0), ("room.col_seconds", 1)):
         shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: v if isinstance(v, str) else "–" if pd.isna(v)
                                           else num(v, d))
