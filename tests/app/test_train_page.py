@@ -139,3 +139,9 @@ def test_the_bar_says_the_training_seconds_left_then_that_the_run_is_measuring_n
     said = train_ui.progress_text(over)
     assert said == texts.translate("es", "train.progress_scoring", percent="100 %", ips="389")
     assert "quedan" not in said and "entrenamiento terminado" in said
+    # The bar draws the fraction its text says (one figure: train_ui.done_fraction), done or not, stopped or not.
+    for step in (running, nearly, over):
+        for stopping in (False, True):
+            drawn = train_ui.done_fraction(step)
+            assert f"{round(100 * drawn)} %" in train_ui.progress_text(step, stopping=stopping)
+    assert (train_ui.done_fraction(running), train_ui.done_fraction(over)) == (0.9, 1.0)

@@ -302,16 +302,20 @@ def whose_run(job, arch, data) -> None:
                   params=num(totals(layer_table(trained)).params)), icon="🕘")
 
 
+def done_fraction(last) -> float:
+    """How much of the training is done, as the bar draws it and its text says it (one figure for both): all of
+    it once no training second is left (the last step reports the progress before it)."""
+    return 1.0 if last.eta_s <= 0 else min(last.progress, 1.0)
+
+
 def progress_text(last, stopping: bool = False) -> str:
     """The bar's text: the training seconds left, then, once the training is over (or Stop was pressed: it ends at
     its next step), what the run still does (its last validation and the test set: seconds, which "0 s left", or
     the seconds a stopped run would have had, said nothing of)."""
-    if stopping and last.eta_s > 0:
-        return t("train.progress_scoring", percent=pct(last.progress, 0), ips=num(last.images_per_s))
-    if last.eta_s <= 0:  # the last step reports the progress before it: the training is all done now
-        return t("train.progress_scoring", percent=pct(1.0, 0), ips=num(last.images_per_s))
-    return t("train.progress", percent=pct(last.progress, 0), ips=num(last.images_per_s),
-             eta=num(math.ceil(last.eta_s)))  # never "0 s left" while it still trains
+    percent, ips = pct(done_fraction(last), 0), num(last.images_per_s)
+    if stopping or last.eta_s <= 0:
+        return t("train.progress_scoring", percent=percent, ips=ips)
+    return t("train.progress", percent=percent, ips=ips, eta=num(math.ceil(last.eta_s)))  # never "0 s left"
 
 
 def live_view(job) -> None:
@@ -327,8 +331,7 @@ def live_view(job) -> None:
         stop_control(job, started=False)
         return
     if not snap.finished and snap.last is not None:
-        st.progress(1.0 if snap.last.eta_s <= 0 else min(snap.last.progress, 1.0),
-                    text=progress_text(snap.last, job.stop_requested))
+        st.progress(done_fraction(snap.last), text=progress_text(snap.last, job.stop_requested))
     elif not snap.finished:
         st.info(t("train.starting"))
     drawn, figures = charted(job, snap)
