@@ -24,20 +24,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.jsfiles import js
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from scripts.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
 # Resolves with the milliseconds from now until the prediction reads `expected`.
-WATCH = """(expected) => { window.__latency = new Promise((resolve) => {
-  const t0 = performance.now();
-  const ok = () => { const el = document.querySelector('.st-key-prediction h2');
-                     return el && el.innerText.trim() === expected; };
-  const obs = new MutationObserver(() => { if (ok()) { obs.disconnect(); resolve(performance.now() - t0); } });
-  obs.observe(document.body, {subtree: true, childList: true, characterData: true});
-  setTimeout(() => { obs.disconnect(); resolve(null); }, 20000);
-}); }"""
+WATCH = js("watch_prediction_latency")
 
 
 

@@ -56,46 +56,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+from benchmarks.jsfiles import script  # noqa: E402
 from benchmarks.load_test import EN, start_server  # noqa: E402
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PROGRESS = "[data-testid='stProgress']"
 FIRST_POINT = ".st-key-live_curves .scatterlayer .trace path.point"  # a marker Plotly drew on the live plot
-TIMELINE = "window.__firstPoint"
 
 # Runs in every page before the app's scripts: the page-side clock of one press.
-RECORDER = """
-(() => {
-  const PROGRESS = %s, FIRST_POINT = %s;
-  const t = window.__firstPoint = {armed: false, received: [], sent: []};
-  document.addEventListener("click", (event) => {
-    if (!t.armed && event.target.closest(".st-key-start")) {
-      t.armed = true; t.click = event.timeStamp; t.clickIndex = t.received.length; t.clickSent = t.sent.length;
-    }
-  }, true);
-  const Socket = window.WebSocket;
-  window.WebSocket = class extends Socket {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (event) => {
-        t.received.push([performance.now(), event.data.byteLength ?? event.data.size ?? event.data.length]);
-      });
-    }
-    send(data) {
-      t.sent.push(performance.now());
-      return super.send(data);
-    }
-  };
-  new MutationObserver(() => {
-    if (!t.armed) return;
-    if (t.progress === undefined && document.querySelector(PROGRESS)) t.progress = performance.now();
-    if (t.point === undefined && document.querySelector(FIRST_POINT)) {
-      t.point = performance.now();
-      requestAnimationFrame(() => setTimeout(() => { t.painted = performance.now(); }, 0));
-    }
-  }).observe(document, {subtree: true, childList: true});
-})();
-""" % (json.dumps(PROGRESS), json.dumps(FIRST_POINT))
+RECORDER = script("record_first_point", PROGRESS, FIRST_POINT)
 
 
 def extract(rev: str) -> Path:
@@ -181,12 +150,12 @@ def press_once(browser, url: str) -> dict:
         page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)  # script done
         page.wait_for_load_state("networkidle", timeout=120_000)  # what the page loads, loaded (a reader takes longer)
         train.click()
-        if not page.evaluate(f"{TIMELINE}.armed"):
+        if not page.evaluate("window.__firstPoint.armed"):
             return {"error": "the click did not reach the Train button"}
-        page.wait_for_function(f"{TIMELINE}.painted !== undefined", timeout=120_000)
+        page.wait_for_function("window.__firstPoint.painted !== undefined", timeout=120_000)
         page.locator(".st-key-stop button").click()  # the page's Stop (the header has one too, for the script)
         page.locator(PROGRESS).first.wait_for(state="detached", timeout=120_000)
-        timeline = page.evaluate(TIMELINE)
+        timeline = page.evaluate("window.__firstPoint")
         since_click = lambda key: (round((timeline[key] - timeline["click"]) / 1000, 3)  # noqa: E731
                                    if timeline.get(key) is not None else None)
         return {"first_point": since_click("painted"), "progress": since_click("progress"),

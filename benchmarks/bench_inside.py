@@ -24,16 +24,10 @@ import os
 from pathlib import Path
 
 from benchmarks.bench_draw import REPO, free_port, start_server  # noqa: E402
+from benchmarks.jsfiles import js  # noqa: E402
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-RECORD = """() => { window.__frames = []; window.__title = document.querySelector('h1');
-  const seen = new Set();
-  const obs = new MutationObserver(() => {
-    const el = [...document.querySelectorAll('p')].find((p) => p.innerText.includes('conv2d gives'));
-    if (el && !seen.has(el.innerText)) { seen.add(el.innerText); window.__frames.push(performance.now()); }
-  });
-  obs.observe(document.body, {subtree: true, childList: true, characterData: true});
-  window.__stop = () => obs.disconnect(); }"""
+RECORD = js("record_inside_frames")
 SPEEDS = [1, 2, 5, 10, 20]  # the speed slider's stops (ui/sections/inside_conv.py)
 
 

@@ -33,6 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.jsfiles import js
 from cnn_core.base import texts  # the page's own English labels, so a reworded label cannot break this
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from scripts.ports import free_port
@@ -48,22 +49,7 @@ STEP_TIMEOUT_S = 300.0  # the longest one browser wait may take (a page, a click
 # Installed in each page before Train: every QUEUE_TICK_MS it reads the page's own text and keeps the first
 # estimate shown ("Estimated wait: about N s.") with its time, and the time the "Queued" line went away.
 QUEUE_TICK_MS = 200
-RECORDER_JS = """([queuedText, estimatePattern, tickMs]) => {
-  clearInterval(window.__queueTimer);
-  const q = window.__queue = {estimate: null, shownAt: null, queued: false, leftAt: null, position: null};
-  const pattern = new RegExp(estimatePattern);
-  window.__queueTimer = setInterval(() => {
-    const main = document.querySelector("[data-testid='stMain']");
-    const text = main ? main.innerText : "";
-    if (text.includes(queuedText)) {
-      q.queued = true;
-      const m = text.match(pattern);
-      if (m && q.estimate === null) { q.estimate = Number(m[1]); q.shownAt = Date.now(); }
-    } else if (q.queued && q.leftAt === null) {
-      q.leftAt = Date.now();
-    }
-  }, tickMs);
-}"""
+RECORDER_JS = js("record_queue_wait")
 
 
 def queue_patterns() -> tuple[str, str]:

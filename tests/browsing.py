@@ -20,6 +20,8 @@ from conftest import REPO, data_dir
 
 from scripts.chromium import CHROMIUM_ARGS as BASE_ARGS
 from scripts.chromium import TEST_CHROMIUM as CHROMIUM
+from scripts.chromium import init_script as chromium_init_script
+from scripts.chromium import js_function
 from scripts.ports import free_port
 
 # --process-per-site: see visitors_context. --js-flags=--max-opt=2: V8 stops at its mid-tier compiler (Maglev), without
@@ -29,8 +31,17 @@ from scripts.ports import free_port
 CHROMIUM_ARGS = [*BASE_ARGS, "--process-per-site", "--js-flags=--max-opt=2"]
 SHOTS = REPO / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1600}
+JS = REPO / "tests" / "js"
 
 
+def js(name: str) -> str:
+    """The function in ``tests/js/<name>.js`` (scripts/chromium.py reads it)."""
+    return js_function(JS, name)
+
+
+def init_script(name: str, *args) -> str:
+    """``add_init_script``'s script calling ``tests/js/<name>.js`` with ``args``."""
+    return chromium_init_script(js(name), *args)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -165,13 +176,7 @@ def visitor_tab(context):
 # Streamlit marks its root with the script run's state (the attribute its own end-to-end tests wait on); the page
 # is settled when no run is going or asked for, the connection is up, no element is still shown stale and every
 # chart is drawn (Streamlit loads Plotly's code lazily: a chart's element comes before its drawing).
-SETTLED = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.dataset.testScriptState === undefined) return 'unknown';
-  return app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED'
-    && !document.querySelector('[data-stale="true"]')
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every((c) => c.querySelector('.js-plotly-plot'));
-}"""
+SETTLED = js("script_run_settled")
 
 
 def settle(page, timeout_ms: int = 60_000) -> None:
@@ -238,6 +243,4 @@ def draw_a_one(page) -> str:
 
 
 def toolbar_titles(page) -> list[str]:
-    return page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
-        .filter((el) => el.shadowRoot)
-        .flatMap((el) => [...el.shadowRoot.querySelectorAll('.dc-icon-button')].map((b) => b.title))""")
+    return page.evaluate(js("canvas_toolbar_titles"))

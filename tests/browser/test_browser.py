@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from browsing import errors_on, metric_values, open_page, settle, shot
+from browsing import errors_on, js, metric_values, open_page, settle, shot
 
 from cnn_core.nn.architecture import PRESETS, layer_table, totals
 
@@ -77,9 +77,7 @@ def test_short_training_shows_a_live_plot_and_live_kernels_and_stops(server, pag
     progress = page.locator("[data-testid='stProgress']")
     progress.wait_for(timeout=60_000)
     first = progress.inner_text()
-    page.wait_for_function(
-        "(first) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
-        " return p && p.innerText !== first; }", arg=first, timeout=20_000)
+    page.wait_for_function(js("progress_text_changed"), arg=first, timeout=20_000)
     # Curves are drawn: Plotly draws them after the progress bar shows the new figure (a CI run on bb3fe8c counted
     # none at that moment), so the page is given the time it takes.
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length >= 2",
@@ -88,12 +86,9 @@ def test_short_training_shows_a_live_plot_and_live_kernels_and_stops(server, pag
     # The first layer's kernels change live, with the gradient curves beside them.
     page.wait_for_selector("text=Learning, live", timeout=60_000)
     page.locator("[data-testid='stImageCaption']", has_text="first-layer").first.wait_for(timeout=30_000)
-    kernels = ("() => { const c = [...document.querySelectorAll(\"[data-testid='stImageCaption']\")]"
-               ".find(e => e.innerText.includes('first-layer')); const img = c && c.parentElement.querySelector('img');"
-               " return img ? img.src : null; }")
-    first_kernels = page.evaluate(kernels)
+    first_kernels = page.evaluate(js("first_layer_kernels"))
     assert first_kernels
-    page.wait_for_function(f"(first) => ({kernels})() !== first", arg=first_kernels, timeout=20_000)
+    page.wait_for_function(js("first_layer_kernels_changed"), arg=first_kernels, timeout=20_000)
     page.locator("text=Size of the gradient per layer").first.wait_for(timeout=20_000)
     page.locator("text=Learning, live").scroll_into_view_if_needed()
     shot(page, "train-live-kernels", full_page=False)
@@ -103,9 +98,7 @@ def test_short_training_shows_a_live_plot_and_live_kernels_and_stops(server, pag
     page.get_by_role("link", name="Train").click()
     progress.wait_for(timeout=30_000)
     again = progress.inner_text()
-    page.wait_for_function(
-        "(first) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
-        " return p && p.innerText !== first; }", arg=again, timeout=20_000)
+    page.wait_for_function(js("progress_text_changed"), arg=again, timeout=20_000)
     page.get_by_role("button", name="Stop").click()
     page.wait_for_selector("text=Training stopped", timeout=20_000)
     assert page.locator("text=Test accuracy").count() >= 1

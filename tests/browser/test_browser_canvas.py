@@ -13,7 +13,7 @@ lost it), and no load has to be made.
 import math
 
 import pytest
-from browsing import errors_on, open_page, shot
+from browsing import errors_on, js, open_page, shot
 from playwright.sync_api import Error as PlaywrightError
 
 from cnn_core.base import texts
@@ -37,9 +37,7 @@ def stroke(page, points, box) -> None:
 
 
 def answer_is(page, expected: str) -> None:
-    page.wait_for_function("(expected) => { const h = document.querySelector('.st-key-prediction h2');"
-                           " return h !== null && h.innerText.trim() === expected; }", arg=expected,
-                           timeout=30_000)
+    page.wait_for_function(js("prediction_is"), arg=expected, timeout=30_000)
 
 
 def test_a_stroke_drawn_the_moment_clear_is_pressed_is_kept(server, page):

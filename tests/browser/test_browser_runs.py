@@ -12,7 +12,7 @@ Trainings use the shortest time budget (5 s) to keep this quick.
 import re
 
 import pytest
-from browsing import errors_on, new_page, open_page, settle, shot, streamlit_server, visitor_tab
+from browsing import errors_on, js, new_page, open_page, settle, shot, streamlit_server, visitor_tab
 from conftest import INSTRUCTOR_KEY
 
 from cnn_core.base import texts
@@ -52,9 +52,8 @@ OVERLAY = ".st-key-runs_overlay .js-plotly-plot"  # the curves, not the paramete
 def overlaid_runs(page) -> dict[str, int]:
     """The Runs view's overlay as Plotly drew it: each trace name and how many points it plots, summed."""
     page.wait_for_selector(OVERLAY, timeout=60_000)
-    page.wait_for_function(f"() => document.querySelector(\"{OVERLAY}\").data?.length > 0", timeout=30_000)
-    traces = page.evaluate(f"() => [...document.querySelectorAll(\"{OVERLAY}\")].flatMap("
-                           "div => div.data.map(t => [t.name, (t.x || []).length]))")
+    page.wait_for_function("(selector) => document.querySelector(selector).data?.length > 0", arg=OVERLAY, timeout=30_000)
+    traces = page.evaluate(js("chart_trace_points"), OVERLAY)
     points: dict[str, int] = {}
     for name, n in traces:
         points[name] = points.get(name, 0) + n
@@ -91,11 +90,11 @@ def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_sho
         name.fill("my small net")
         name.press("Enter")
         page.get_by_role("button", name="Rename", exact=True).click()
-        page.wait_for_function(f"() => [...document.querySelectorAll(\"{OVERLAY} .legendtext\")]"
-                               ".some(e => e.textContent.includes('my small net'))", timeout=30_000)
+        page.wait_for_function(js("some_text_includes"), arg=[f"{OVERLAY} .legendtext", "my small net"],
+                               timeout=30_000)
         try:  # the selector, not only the chart and the table, shows the new name (it kept the old one)
-            page.wait_for_function("() => document.querySelector('.st-key-w_run_pick input')"
-                                   "?.value.endsWith('my small net')", timeout=15_000)
+            page.wait_for_function(js("value_ends_with"), arg=[".st-key-w_run_pick input", "my small net"],
+                                   timeout=15_000)
         except Exception:
             pytest.fail(f"after Rename the run selector still shows {picked_run(page)!r}")
         chips = page.locator(".st-key-w_compare").inner_text()  # the compared runs' chips

@@ -7,7 +7,7 @@ second) it must not look at all. Screenshots of each view land in artifacts/scre
 """
 
 import pytest
-from browsing import errors_on, open_page, settle, shot
+from browsing import errors_on, init_script, js, open_page, settle, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -15,22 +15,10 @@ DOT = "text=torch.nn.functional.conv2d gives"
 
 
 # Counts the texts script's passes over the page: each pass asks for the upload boxes once.
-COUNT_PASSES = """(() => {
-  window.cnnTextPasses = 0;
-  const original = Document.prototype.querySelectorAll;
-  Document.prototype.querySelectorAll = function (selector) {
-    if (typeof selector === 'string' && selector.includes('stFileUploaderDropzone')) window.cnnTextPasses += 1;
-    return original.call(this, selector);
-  };
-})();"""
+COUNT_PASSES = init_script("count_text_passes")
 
 # Records the player's counter ("Position 12 of 784") as it changes; true once ``n`` different ones were shown.
-FRAMES_SHOWN = """(n) => {
-  const counter = document.querySelector('.cnnp-counter');
-  if (!counter) return false;
-  (window.cnnFramesSeen ||= new Set()).add(counter.textContent);
-  return window.cnnFramesSeen.size >= n;
-}"""
+FRAMES_SHOWN = js("player_frames_shown")
 
 
 def dot_text(page) -> str:
@@ -60,9 +48,7 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     y0 = box["y"] + (box["height"] - side) / 2
     cell = side / 30
     page.mouse.click(x0 + cell * (1 + 5 + 0.5), y0 + cell * (1 + 20 + 0.5))  # the 21st row's 6th pixel
-    page.wait_for_function(
-        "(before) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
-        "'conv2d gives')); return el && el.innerText !== before; }", arg=before, timeout=20_000)
+    page.wait_for_function(js("dot_text_changed"), arg=before, timeout=20_000)
     after = dot_text(page)
     assert after.startswith("Position (row 21, column 6)"), after  # counted from 1, as the boxes count
     ours = after.split("= ")[-1].split(" (")[0]
@@ -83,15 +69,12 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     # the window walks on: three different positions appear without touching anything
     seen = {after}
     for _ in range(3):
-        page.wait_for_function(
-            "(seen) => { const el = [...document.querySelectorAll('p')].find(p => p.innerText.includes("
-            "'conv2d gives')); return el && !seen.includes(el.innerText); }", arg=list(seen), timeout=20_000)
+        page.wait_for_function(js("dot_text_unseen"), arg=list(seen), timeout=20_000)
         seen.add(dot_text(page))
     assert len(received) == before_play  # drawn by the browser: not one message from the server meanwhile
     window = page.locator(".cnnp-window").first  # the red window moved with the texts
     first = window.bounding_box()
-    page.wait_for_function("(x) => { const w = document.querySelector('.cnnp-window');"
-                           " return w && w.getBoundingClientRect().x !== x; }", arg=first["x"], timeout=20_000)
+    page.wait_for_function(js("player_window_moved"), arg=first["x"], timeout=20_000)
     page.locator(".cnnp-player").scroll_into_view_if_needed()
     shot(page, "inside-conv-playing", full_page=False)
     play = page.locator(".st-key-conv_play button")
@@ -104,13 +87,11 @@ def test_clicking_the_image_moves_the_window_and_play_sweeps_it(server, page):
     side = min(box["width"], box["height"])
     x0, y0 = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
     page.mouse.click(x0 + side / 30 * (1 + 25 + 0.5), y0 + side / 30 * (1 + 27 + 0.5))  # row 28, column 26
-    page.wait_for_function("() => [...document.querySelectorAll('p')].some(p => p.innerText.startsWith("
-                           "'Position (row 28, column 26)'))", timeout=20_000)
+    page.wait_for_function(js("paragraph_starts_with"), arg="Position (row 28, column 26)", timeout=20_000)
     play.click()
     play.filter(has_text="⏸ Pause").wait_for(timeout=20_000)
     play.filter(has_text="▶ Play").wait_for(timeout=20_000)  # two positions at 5 a second, then by itself
-    page.wait_for_function("() => [...document.querySelectorAll('p')].some(p => p.innerText.startsWith("
-                           "'Position (row 28, column 28)'))", timeout=20_000)
+    page.wait_for_function(js("paragraph_starts_with"), arg="Position (row 28, column 28)", timeout=20_000)
     assert errors_on(page) == []
     page.locator("#pool-step").scroll_into_view_if_needed()
     shot(page, "inside-pool-step", full_page=False)
@@ -177,10 +158,7 @@ def test_a_layer_of_the_overview_opens_its_detail_in_view_in_one_click(server, p
     detail.wait_for(timeout=30_000)
     # The whole detail, maps and close button included, inside the window (to the pixel: scrolling to a
     # top at a fractional position, such as 0.28 px, lands a fraction of a pixel above it).
-    page.wait_for_function(
-        "() => { const el = document.querySelector('.st-key-overview_detail'); if (!el) return false;"
-        " const r = el.getBoundingClientRect(); return r.top > -1 && r.bottom <= window.innerHeight; }",
-        timeout=15_000)
+    page.wait_for_function(js("overview_detail_in_window"), timeout=15_000)
     box = detail.bounding_box()
     assert box["y"] > -1 and box["y"] + box["height"] <= 800, box
     assert "pool 2" in detail.inner_text()

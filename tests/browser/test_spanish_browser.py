@@ -7,7 +7,7 @@ fails (never skips) when Chromium, Playwright or the real datasets are missing.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, metric_values, new_page, open_page, settle, shot, visitor_tab
+from browsing import draw_a_one, errors_on, js, metric_values, new_page, open_page, settle, shot, visitor_tab
 
 from cnn_core.base import texts
 
@@ -126,8 +126,8 @@ def test_a_fashion_run_speaks_spanish_then_draw_reads_a_digit_and_the_link_bring
 def chart_traces(page, key: str) -> list[dict]:
     """A keyed Plotly chart as the browser drew it: each trace's name and its points."""
     plot = f".st-key-{key} .js-plotly-plot"
-    page.wait_for_function(f"() => document.querySelector('{plot}')?.data?.length > 0", timeout=120_000)
-    return page.evaluate(f"() => document.querySelector('{plot}').data.map(t => ({{name: t.name, x: t.x, y: t.y}}))")
+    page.wait_for_function("(selector) => document.querySelector(selector)?.data?.length > 0", arg=plot, timeout=120_000)
+    return page.evaluate(js("chart_traces"), plot)
 
 
 def test_the_ready_comparison_trains_dense_networks_and_a_cnn_that_the_shift_chart_then_shows(server, page):

@@ -39,7 +39,7 @@ import time
 
 import pytest
 import torch
-from browsing import SHOTS, errors_on, metric_values, new_page, settle, shot, toolbar_titles, visitor_tab
+from browsing import SHOTS, errors_on, js, metric_values, new_page, settle, shot, toolbar_titles, visitor_tab
 from spanish_leaks import ENGLISH, app_english, english_fragments, leaks, numbers_not_spanish, raw_ids, raw_keys
 
 from cnn_core.base import texts
@@ -71,60 +71,18 @@ SIZES = {"desktop": {"viewport": {"width": 1400, "height": 1000}},
 
 # What a person reads: the page's text with each table's cells apart, empty inputs' placeholders, the text and
 # tooltips of components drawn in a shadow root (the canvas toolbar), without the names of Material icons.
-VISIBLE_TEXT = """() => {
-  let text = document.body.innerText;
-  document.querySelectorAll('[data-testid="stIconMaterial"]').forEach((icon) => {
-    const name = icon.textContent.trim();
-    if (name) text = text.split('\\n').filter((line) => line.trim() !== name).join('\\n');
-  });
-  document.querySelectorAll('table').forEach((table) => {  // a data grid's cells read as one run of text
-    // A data grid draws its number and true/false cells on a canvas through its own (Spanish) formatter; its
-    // hidden table for screen readers holds the raw values ("76.5999", "false"), which no one sees.
-    const grid = !!table.closest('[data-testid="stDataFrame"]');
-    const raw = /^(-?[0-9]+([.][0-9]+)?(e-?[0-9]+)?|true|false)$/;
-    const cells = [...table.querySelectorAll('th, td')].map((cell) => cell.textContent.trim())
-      .map((cell) => (grid && raw.test(cell) ? '' : cell));
-    const flat = table.innerText;
-    text = flat && text.includes(flat) ? text.replace(flat, cells.join('\\t')) : text + '\\n' + cells.join('\\t');
-  });
-  const parts = [text];
-  document.querySelectorAll('input[placeholder], textarea[placeholder]').forEach((el) => {
-    if (el.offsetParent !== null && !el.value) parts.push(el.placeholder);
-  });
-  document.querySelectorAll('*').forEach((el) => {
-    if (!el.shadowRoot) return;
-    el.shadowRoot.querySelectorAll('*').forEach((inner) => {
-      if (inner.children.length === 0 && inner.textContent.trim()) parts.push(inner.textContent);
-      if (inner.title) parts.push(inner.title);
-    });
-  });
-  return parts.join('\\n');
-}"""
+VISIBLE_TEXT = js("visible_text")
 
-SETTLED = """() => !document.querySelector("[data-testid='stStatusWidget']")
-  && !document.querySelector("[data-testid='stSkeleton']")"""
+SETTLED = js("no_status_widget_or_skeleton")
 
 # Number boxes whose label gives their range, «Kernel (de 1 a 32)»: [label, min, max] of each.
-RANGED_BOXES = """() => [...document.querySelectorAll('[data-testid="stNumberInput"]')].map((box) => {
-  const input = box.querySelector('input');
-  const label = box.querySelector('label') ? box.querySelector('label').innerText : '';
-  return [label, input.getAttribute('min'), input.getAttribute('max')];
-})"""
+RANGED_BOXES = js("ranged_number_boxes")
 
 # Chart titles that run past their figure's edge (Plotly never wraps a title): their text.
-TITLES_CUT = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((chart) => {
-  const box = chart.getBoundingClientRect();
-  return [...chart.querySelectorAll('.gtitle')].filter((title) => {
-    const r = title.getBoundingClientRect();
-    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
-  }).map((title) => title.textContent);
-})"""
+TITLES_CUT = js("chart_titles_cut")
 
 # The main area's first element holds the hints' style sheet: no element of the page's own comes before it.
-FIRST_ELEMENT_IS_THE_SHEET = """() => {
-  const first = document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]');
-  return !!first && !!first.querySelector('style[data-cnn-hints]');
-}"""
+FIRST_ELEMENT_IS_THE_SHEET = js("first_element_is_the_hints_sheet")
 
 
 SKIP = "Skip to main content"  # Streamlit's off-screen link for keyboard users
@@ -186,9 +144,7 @@ class Walk:
         """Pick ``option`` in the selectbox with widget key ``key`` (drawn again as ``then``, if its key changes)."""
         self.tap(self.page.locator(f".st-key-{key} button[aria-haspopup='listbox']"))
         self.tap(self.page.locator("[role='option']", has_text=option).first)
-        self.page.wait_for_function("([selector, option]) => [...document.querySelectorAll(selector)]"
-                                    ".some((el) => el.value.includes(option))",
-                                    arg=[f".st-key-{then or key} input", option])
+        self.page.wait_for_function(js("input_value_includes"), arg=[f".st-key-{then or key} input", option])
 
     def slide(self, label: str, key: str, to: str) -> None:
         """Move the slider labelled ``label`` with ``key`` (an arrow, Home, End) until it reads ``to``."""
@@ -297,8 +253,8 @@ class Walk:
         chart = self.page.locator(f".st-key-{key} .js-plotly-plot").first
         chart.wait_for(timeout=60_000)
         # Plotly marks its element before it attaches the figure's data: wait for the data, then read it.
-        self.page.wait_for_function(f"() => document.querySelector('.st-key-{key} .js-plotly-plot')?.data",
-                                    timeout=60_000)
+        self.page.wait_for_function("(selector) => document.querySelector(selector)?.data",
+                                    arg=f".st-key-{key} .js-plotly-plot", timeout=60_000)
         return chart.evaluate("(div) => div.data.map((t) => ({x: t.x, y: t.y, z: t.z}))")
 
     def answer(self) -> dict:
@@ -352,9 +308,7 @@ def titles_under_toolbars(page) -> list[str]:
     return covered
 
 
-WIDER_THAN_THE_SCREEN = ("() => Math.max(document.documentElement.scrollWidth - window.innerWidth, ...["
-                         "...document.querySelectorAll('[data-testid=\"stMain\"]')].map((m) => m.scrollWidth"
-                         " - m.clientWidth))")
+WIDER_THAN_THE_SCREEN = js("wider_than_the_screen")
 
 
 ONE = [(140, 40 + 7 * i) for i in range(30)]  # a tall vertical stroke
@@ -468,8 +422,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
         walk.tap(page.get_by_text(ES["dataset.upload"]))
         zone = page.locator(".st-key-w_zip [data-testid='stFileUploaderDropzone']")
         zone.wait_for(timeout=60_000)
-        dragged = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], "
-                                       "'fotos.zip', {type: 'application/zip'})); return d; }")
+        dragged = page.evaluate_handle(js("dragged_zip_file"))
         zone.dispatch_event("dragenter", {"dataTransfer": dragged})
         zone.get_by_text(ES["upload.drop"]).wait_for(timeout=30_000)
         samples.append(walk.text())
@@ -557,9 +510,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     assert torch.allclose(torch.tensor(one["probs"]), expected, atol=1e-3)  # the shipped model's answer
     if desktop:  # the canvas toolbar, shown on hover
         page.locator("[class*='st-key-canvas_'] canvas").last.hover()
-        page.wait_for_function("""() => [...document.querySelectorAll('[class*="st-key-canvas"] *')]
-            .some((el) => el.shadowRoot && el.shadowRoot.querySelector('.dc-icon-button[title="%s"]'))"""
-                               % ES["canvas.undo"], timeout=60_000)
+        page.wait_for_function(js("canvas_toolbar_button_titled"), arg=ES["canvas.undo"], timeout=60_000)
         titles = toolbar_titles(page)
         assert titles and not ENGLISH.findall(" | ".join(titles)), titles
         assert ES["canvas.undo"] in titles and ES["canvas.reset"] in titles, titles
@@ -592,9 +543,7 @@ def test_a_spanish_students_whole_path_shows_no_error_english_raw_key_english_nu
     if page.locator(".st-key-prediction").count():  # the same drawing, answered by the new model
         switched = walk.answer()
         consistent(switched)
-        ink = page.locator("[class*='st-key-canvas_'] canvas.lower-canvas").last.evaluate(
-            """(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
-                       for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return n; }""")
+        ink = page.locator("[class*='st-key-canvas_'] canvas.lower-canvas").last.evaluate(js("canvas_ink_pixels"))
         assert ink > 100, "an answer after the switch, but the canvas it answers is empty"
         with torch.no_grad():
             by_shipped = torch.softmax(shipped(switched["seen"][None, None]), 1)[0]

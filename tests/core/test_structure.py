@@ -5,6 +5,8 @@ one locale file; ``cnn_core`` has no import cycles; ``summary`` does not load
 torch. Each is shown here the way a contributor would do it.
 """
 
+import ast
+import os
 import re
 import shutil
 import subprocess
@@ -214,6 +216,65 @@ def test_the_apps_code_never_asks_for_reduced_motion():
     sources = [REPO / name for name in tracked if not name.startswith("tests/")]
     assert len(sources) > 50
     assert [p for p in sources if "reduced-motion" in p.read_text(errors="replace")] == []
+
+
+# ------------------------------------------------------------------ JavaScript lives in .js files
+
+# What JavaScript looks like and Python's prose, Markdown and HTML do not: an arrow after its parameters, a function,
+# the page's globals in use. (tests/core/test_scripts.py holds the app's own strings to a stricter rule.)
+JAVASCRIPT = re.compile(r"[\w)\]]\s*=>|\bfunction\s*\(|\bdocument\.\w|\bwindow\.\w")
+_STRING = (r"""[rRbBuUfF]{0,2}(?:"{3}[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"{3}|'{3}[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'{3}"""
+           r"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')""")
+# A comment, or a run of string literals that Python reads as one (only blanks, comments or a backslash at a line's
+# end between them), in the order Python's tokenizer meets them.
+LITERALS = re.compile(rf"#[^\n]*|{_STRING}(?:(?:\s|\\\n|#[^\n]*)*{_STRING})*", re.DOTALL)
+
+
+def python_files() -> list[Path]:
+    """Every .py file of the checkout, but none under a hidden folder (.git, .venv) or a virtual environment."""
+    found = []
+    for root, folders, names in os.walk(REPO):
+        folders[:] = [f for f in folders if not f.startswith(".") and f not in ("__pycache__", "node_modules")
+                      and not os.path.exists(os.path.join(root, f, "pyvenv.cfg"))]
+        found += [Path(root, name) for name in names if name.endswith(".py")]
+    return found
+
+
+def javascript_in_strings(path: Path) -> list[int]:
+    """The lines of ``path``'s string literals (docstrings aside) that hold JavaScript across lines: the value has a
+    line break, or the literal is several pieces on several lines."""
+    source = path.read_text(encoding="utf-8")
+    # Parsed only when a run of literals looks like JavaScript and spans lines (parsing every file took 0.7 s).
+    if not any(m[0][0] != "#" and ("\n" in m[0] or "\\n" in m[0]) and JAVASCRIPT.search(m[0])
+               for m in LITERALS.finditer(source)):
+        return []
+    tree = ast.parse(source, str(path))
+    prose = {id(node.body[0].value) for node in ast.walk(tree)
+             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+             and node.body and isinstance(node.body[0], ast.Expr)}
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):  # an f-string: its text, each {value} read as a name
+            text = "".join(part.value if isinstance(part, ast.Constant) else "x" for part in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+            text = node.value
+        else:
+            continue
+        if ("\n" in text or node.end_lineno > node.lineno) and JAVASCRIPT.search(text):
+            lines.add(node.lineno)
+    return sorted(lines)
+
+
+def test_no_python_string_holds_a_script_across_lines():
+    """A browser script in a Python string is neither linted nor read as JavaScript, and invites pasting values into
+    its code. The app's live in ui/<layer>/static/, the tests' in tests/js/, the benchmarks' in benchmarks/js/, one
+    function a file, read by ui/base/scripts.py, tests/browsing.py's js() and benchmarks/jsfiles.py's js() and given
+    its values as arguments. (A short one-line condition may stay in a wait_for_function call.)"""
+    files = python_files()
+    assert len(files) > 100 and REPO / "app.py" in files and REPO / "tests" / "browsing.py" in files
+    found = [f"{path.relative_to(REPO)}:{line}" for path in sorted(files) for line in javascript_in_strings(path)]
+    assert not found, ("JavaScript in a Python string, across lines: move the script into a .js file (tests/js/, "
+                       "benchmarks/js/, ui/<layer>/static/) and read it from there: " + ", ".join(found))
 
 
 # ------------------------------------------------------------------ test tiers

@@ -10,7 +10,7 @@ payload's address, no error box, and the names shown literally.
 import re
 
 import pytest
-from browsing import draw_a_one, errors_on, open_page, settle, shot, visitor_tab
+from browsing import draw_a_one, errors_on, js, open_page, settle, shot, visitor_tab
 from conftest import make_zip, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -26,9 +26,7 @@ FILE_NAME = "<img src=x onerror=alert(10)>.cnn.zip"
 
 
 def pwned(page) -> object:
-    return page.evaluate("() => [window.__pwned, ...Array.from(document.querySelectorAll('iframe'))"
-                         ".map(f => { try { return f.contentWindow.__pwned } catch (e) { return null } })]"
-                         ".filter(v => v !== undefined && v !== null)")
+    return page.evaluate(js("pwned_marks"))
 
 
 PAGES = ("Architecture", "Inside", "Exercises", "Runs", "Train", "Home")
