@@ -295,9 +295,9 @@ class BoardRow:
     Fair means equal work: a run trained for a number of epochs sees the same
     images on any computer, however busy, and runs are ranked against runs of
     the same dataset and epochs (the room's main work first, :meth:`Storage.board`);
-    a run trained for a time budget sees as many as its computer managed, so it is a member's best only when
-    they have no other, and such members rank after the rest. Runs that blew up
-    (``WENT_WRONG``) are counted apart, never a member's best.
+    a run trained for a time budget sees as many as the machine that trained it managed, and a run stopped before
+    its end saw only part of its work, so such a run is a member's best only when they have no other, and such
+    members rank after the rest. Runs that blew up (``WENT_WRONG``) are counted apart, never a member's best.
     """
 
     nickname: str
@@ -309,9 +309,10 @@ class BoardRow:
     solved: int
     revealed: int = 0  # exercises whose solution the student asked to see
     epochs: float | None = None  # the best run's work: passes over the training set
-    images_per_s: float | None = None  # the best run's throughput (its computer's speed, not its score)
+    images_per_s: float | None = None  # the best run's throughput (how fast and busy the machine that trained it was)
     timed: bool = False  # the best run was trained for a time budget: ranked after every run of a set work
     diverged: int = 0  # their runs whose loss blew up (WENT_WRONG): counted, never their best
+    stopped: bool = False  # the best run was stopped before its end (part of its work): ranked as a timed one
 
 
 def revealed_key(exercise_id: str) -> str:
@@ -345,6 +346,11 @@ _LIST_COLUMNS = [c for c in _RUN_COLUMNS if c.key not in _DETAIL_COLUMNS]
 def client_key(address: str | None) -> str | None:
     """What a workspace keeps of the address that created it: a digest, never the address itself."""
     return hashlib.sha256(str(address).encode("utf-8", "replace")).hexdigest()[:32] if address else None
+
+
+def _unequal(run) -> bool:
+    """Whether a run's work is not its set work: trained for a time budget, or stopped before its end."""
+    return _timed(run.train_config) or run.reason == "stopped"
 
 
 def _timed(train_config: dict | None) -> bool:
@@ -839,8 +845,9 @@ class Storage:
         Fair: runs of the same work are compared, the same dataset for the same number of epochs (not seconds).
         The room's main work is the one most members trained (the fewest epochs first on a tie): its runs are
         each member's best where they have one, and rank first; runs of another work rank after them, work by
-        work, never against the main one. A run trained for a time budget is a member's best only when they have
-        no other, and ranks after every run of a set work (a faster or less busy computer would win it)."""
+        work, never against the main one. A run trained for a time budget (a faster or less busy machine would win
+        it) or stopped before its end (part of its work) is a member's best only when they have no other, and ranks
+        after every run of a set work done to its end."""
         with self._read() as s:
             room_id = s.scalar(select(Room.id).where(Room.code == room_code))
             if room_id is None:
@@ -856,7 +863,7 @@ class Storage:
                                .where(ExerciseSolved.workspace_id.in_(ids))).all() if ids else []
         def work(r) -> tuple[str, float] | None:  # what a run of a set work saw: a dataset, some epochs
             epochs = _epochs(r.train_config)
-            return (r.dataset or "", epochs) if epochs is not None else None
+            return (r.dataset or "", epochs) if epochs is not None and r.reason != "stopped" else None
 
         good = [r for r in runs if r.test_accuracy is not None and r.reason not in WENT_WRONG]
         trained_by = {}  # work → the members who trained it
@@ -868,9 +875,10 @@ class Storage:
         for n, m in enumerate(members, start=1):
             mine = [r for r in runs if r.workspace_id == m.workspace_id]
             scored = [r for r in good if r.workspace_id == m.workspace_id]
-            fair = [r for r in scored if not _timed(r.train_config)]
+            fair = [r for r in scored if not _unequal(r)]
             # Best: the room's main work where the member has it, then highest accuracy; among equals, fewer
-            # parameters, then less time. A timed run is the best only of a member who has no run of a set work.
+            # parameters, then less time. A timed or stopped run is the best only of a member who has no run of a
+            # set work done to its end.
             best = min(fair or scored, key=lambda r: (order.get(work(r), len(order)), -r.test_accuracy, r.params,
                                                       r.seconds or 0)) if scored else None
             places.append(order.get(work(best), len(order)) if best is not None else len(order))
@@ -883,9 +891,10 @@ class Storage:
                                  sum(1 for x in solved if x.workspace_id == m.workspace_id and x.revealed),
                                  _epochs(best.train_config) if best else None, best.images_per_s if best else None,
                                  bool(best and _timed(best.train_config)),
-                                 sum(1 for r in mine if r.reason in WENT_WRONG)))
-        ranked = sorted(zip(places, rows), key=lambda pr: (pr[1].best_accuracy is None, pr[1].timed, pr[0],
-                                                            -(pr[1].best_accuracy or 0), pr[1].params or 0))
+                                 sum(1 for r in mine if r.reason in WENT_WRONG),
+                                 bool(best and best.reason == "stopped" and not _timed(best.train_config))))
+        ranked = sorted(zip(places, rows), key=lambda pr: (pr[1].best_accuracy is None, pr[1].timed or pr[1].stopped,
+                                                            pr[0], -(pr[1].best_accuracy or 0), pr[1].params or 0))
         rows = [row for _, row in ranked]
         counts: dict[str, int] = {}
         for x in solved:

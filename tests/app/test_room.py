@@ -34,12 +34,13 @@ def page(name: str, lang: str = "en", **params) -> AppTest:
 
 
 def add_run(ws: str, accuracy: float, epochs: float | None = 1.0, seconds: float | None = None,
-            images_per_s: float = 1000.0, arch: str = "lenet", dataset: str = "mnist") -> None:
+            images_per_s: float = 1000.0, arch: str = "lenet", dataset: str = "mnist", reason: str = "done") -> None:
     raw = checkpoint.to_bytes(build_model(PRESETS[arch]), list("0123456789"), dataset=dataset)
     new = core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{ws}-{accuracy}-{seconds}-{epochs}.zip")
     new.source, new.test_accuracy, new.images_per_s, new.seconds = "trained", accuracy, images_per_s, 12.0
     new.model += ws.encode()  # a workspace keeps a model file once: each run its own bytes
     new.train_config = {"epochs": epochs, "time_budget_s": seconds, "batch_size": 128}
+    new.reason = reason
     store().add_run(ws, new)
 
 
@@ -294,29 +295,34 @@ def test_a_board_of_thirty_shows_every_row_labels_the_top_five_and_ticks_at_powe
 
 
 def test_the_board_ranks_equal_work_and_shows_each_runs_work_and_speed(app_env):
-    """A run trained for a time budget never beats one trained for a set number of epochs on the board."""
+    """A run trained for a time budget, or stopped before its end (part of its work), never beats one trained for
+    a set number of epochs to its end on the board."""
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     table = texts.table("en")
     teacher, room = open_room(page)
     db = store()
-    fast, slow, timer = db.create_workspace(), db.create_workspace(), db.create_workspace()
+    fast, slow, timer, stopper = (db.create_workspace() for _ in range(4))
     db.join_room(room, fast, "fast-laptop")
     db.join_room(room, slow, "old-laptop")
     db.join_room(room, timer, "timer")
+    db.join_room(room, stopper, "stopper")
     add_run(fast, 0.995, epochs=3.0, seconds=30.0, images_per_s=9000)  # 30 s on a fast machine: more images
     add_run(fast, 0.97, epochs=2.0, images_per_s=9000)
+    add_run(fast, 0.99, epochs=2.0, images_per_s=9000, reason="stopped")  # a stopped run: never their best
     add_run(slow, 0.98, epochs=2.0, images_per_s=1500)
     add_run(timer, 0.999, epochs=3.0, seconds=60.0, images_per_s=9000)  # only timed runs: shown, ranked after
+    add_run(stopper, 0.999, epochs=2.0, images_per_s=9000, reason="stopped")  # only a stopped run: the same
     teacher.run()
     no_exceptions(teacher)
     board = teacher.table[0].value
     from ui.base.i18n import plain
 
-    assert board["Student"].tolist() == [plain(n) for n in ("old-laptop", "fast-laptop", "timer")]  # as text
-    assert board["Best test accuracy (%)"].tolist() == ["98.00", "97.00", "99.90"]
-    assert board["Work (epochs)"].tolist() == ["2.00", "2.00", table["room.timed_work"]]
-    assert board["Images per second"].tolist() == ["1,500", "9,000", "9,000"]
-    assert board["Runs"].tolist() == ["1", "2", "1"]
+    names = ("old-laptop", "fast-laptop", "timer", "stopper")
+    assert board["Student"].tolist() == [plain(n) for n in names]  # as text
+    assert board["Best test accuracy (%)"].tolist() == ["98.00", "97.00", "99.90", "99.90"]
+    assert board["Work (epochs)"].tolist() == ["2", "2", table["room.timed_work"], table["room.stopped_work"]]
+    assert board["Images per second"].tolist() == ["1,500", "9,000", "9,000", "9,000"]
+    assert board["Runs"].tolist() == ["1", "3", "1", "1"]
     assert table["room.rule"] in [c.value for c in teacher.caption]
 
 

@@ -332,14 +332,14 @@ def in_rooms(room_code: str) -> bool:
 
 def board_frame(rows) -> pd.DataFrame:
     """The board as data (the CSV writes it as it is): whole numbers stay whole where a row has none, a member
-    with no result yet has no place, and a run trained for a time budget says so in its work's cell (it ranks
-    after every run of a set work)."""
+    with no result yet has no place, and a run trained for a time budget or stopped before its end says so in its
+    work's cell (it ranks after every run of a set work done to its end)."""
     frame = pd.DataFrame([{
         # a place only with a result: a member who has trained nothing yet is not 25th of 25
         t("room.col_rank"): n if r.best_accuracy is not None else None, t("room.col_nickname"): r.nickname,
         t("room.col_accuracy"): round(100 * r.best_accuracy, 2) if r.best_accuracy is not None else None,
         t("room.col_params"): r.params,
-        t("room.col_epochs"): t("room.timed_work") if r.timed else r.epochs,
+        t("room.col_epochs"): t("room.timed_work") if r.timed else t("room.stopped_work") if r.stopped else r.epochs,
         t("room.col_speed"): round(r.images_per_s) if r.images_per_s is not None else None,
         t("room.col_seconds"): round(r.seconds, 1) if r.seconds is not None else None,
         t("room.col_dataset"): dataset_name(r.dataset), t("room.col_runs"): r.runs,
@@ -375,13 +375,18 @@ def board_csv(frame: pd.DataFrame) -> bytes:
 def shown_board(frame: pd.DataFrame) -> pd.DataFrame:
     """The board with its numbers written the reader's way (the CSV keeps plain numbers)."""
     shown = frame.copy()
-    for key, decimals in (("room.col_rank", 0), ("room.col_accuracy", 2), ("room.col_params", 0), ("room.col_epochs", 2),
-                          ("room.col_speed", 0), ("room.col_seconds", 1)):
+    for key, decimals in (("room.col_rank", 0), ("room.col_accuracy", 2), ("room.col_params", 0),
+                          ("room.col_epochs", None), ("room.col_speed", 0), ("room.col_seconds", 1)):
         shown[t(key)] = shown[t(key)].map(lambda v, d=decimals: v if isinstance(v, str) else "–" if pd.isna(v)
-                                          else num(v, d))
+                                          else num(v, _fewest_decimals(v) if d is None else d))
     for key in ("room.col_nickname", "room.col_dataset"):  # a student's nickname, a zip's name: st.table shows
         shown[t(key)] = shown[t(key)].map(plain)           # Markdown, so they go as text (the CSV keeps them raw)
     return shown.astype(str)
+
+
+def _fewest_decimals(value: float, most: int = 2) -> int:
+    """The decimals a work needs, up to ``most``: 1 epoch is "1" (as the CSV writes it), 1.5 is "1,5", never "1,00"."""
+    return next((d for d in range(most) if round(value, d) == round(value, most)), most)
 
 
 def powers_of_ten(values) -> list[int]:
