@@ -286,8 +286,17 @@ def test_a_board_of_thirty_shows_every_row_labels_the_top_five_and_ticks_at_powe
     board = teacher.table[0].value
     assert len(board) == 30 and board["Student"].tolist()[:3] == ["s29", "s28", "s27"]
     spec = json.loads(teacher.get("plotly_chart")[0].proto.spec)
-    labels = [x for x in spec["data"][0]["text"] if x]
-    assert sorted(labels) == ["s25", "s26", "s27", "s28", "s29"]  # the best five named; the rest on hover
+    labels = spec["layout"]["annotations"]
+    assert sorted(a["text"] for a in labels) == ["s25", "s26", "s27", "s28", "s29"]  # the best five; the rest on hover
+    # s29, s27 and s25 trained LeNet to within 0.4 points: one spot. Their names stand apart in a column right of
+    # the points, the best at the top, each on a line to its point (the best one's name once lay under the second's
+    # marker, or off the top of the plot).
+    assert all(a["showarrow"] and (a["axref"], a["ayref"]) == ("x", "y") for a in labels)
+    assert len({a["ax"] for a in labels}) == 1 and labels[0]["ax"] > max(a["x"] for a in labels)
+    assert [a["text"] for a in sorted(labels, key=lambda a: -a["ay"])] == ["s29", "s28", "s27", "s26", "s25"]
+    assert {a["text"]: round(10 ** a["x"]) for a in labels}["s29"] == core_runs.params_of(PRESETS["lenet"])
+    assert {a["text"]: a["y"] for a in labels}["s29"] == pytest.approx(0.929)
+    assert spec["layout"]["xaxis"]["range"][1] > labels[0]["ax"]  # the column is inside the plot
     assert len(spec["data"][0]["customdata"]) == 30 and {c[0] for c in spec["data"][0]["customdata"]} >= {"s00"}
     axis = spec["layout"]["xaxis"]
     assert axis["type"] == "log" and all(str(v).strip("0") == "1" for v in axis["tickvals"])

@@ -85,9 +85,13 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
         width = board.evaluate("e => [e.scrollWidth, e.clientWidth, e.getBoundingClientRect().right]")
         assert width[0] <= width[1] and width[2] <= VIEWPORT["width"], width  # no column cut off
         assert board.locator("tbody tr").last.inner_text().startswith("30")
-        teacher.wait_for_selector(".js-plotly-plot .textpoint", timeout=30_000)
-        names = [x for x in teacher.locator(".js-plotly-plot .textpoint text").all_text_contents() if x.strip()]
+        teacher.wait_for_selector(".js-plotly-plot .annotation-text", timeout=30_000)
+        names = teacher.locator(".js-plotly-plot .annotation-text").all_text_contents()
         assert sorted(names) == [f"student{i}" for i in range(25, 30)]
+        boxes = [b for b in (a.bounding_box() for a in teacher.locator(".js-plotly-plot .annotation-text").all()) if b]
+        assert len(boxes) == 5 and not any(  # five names, none drawn over another
+            a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"]
+            and b["y"] < a["y"] + a["height"] for n, a in enumerate(boxes) for b in boxes[n + 1:])
         ticks = teacher.locator(".js-plotly-plot .xtick text").all_text_contents()
         assert ticks and all(re.fullmatch(r"1(0|,000)*", x) for x in ticks), ticks
         shot(teacher, "room-board-30")
