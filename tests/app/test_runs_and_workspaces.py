@@ -289,7 +289,7 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
 
     workspace._key_guard().first_wait_s = 60  # a wait no page run on a busy machine outlasts (1 s is the server's)
     at.text_input(key="w_instructor_key").input("guess").run()
-    assert any("wrong keys: wait 60 s" in e.value for e in at.error)
+    assert any("Wrong key: wait 60 s" in e.value for e in at.error)
     assert not any("Answer:" in i.value for i in at.info)
     assert not [b for b in at.button if str(b.key).startswith("reveal_")]  # no "show solution" in no room either
     at.text_input(key="w_instructor_key").input(INSTRUCTOR_KEY).run()  # the right key, before the wait is over

@@ -591,6 +591,7 @@ def test_a_run_on_a_full_disk_is_not_kept_says_why_and_loses_nothing(tmp_path):
 # ------------------------------------------------------------------ guessing the instructor key
 
 def test_guessing_the_instructor_key_waits_longer_after_each_wrong_key_per_session_and_address(caplog):
+    """A session waits from its first wrong key; an address (a whole class behind one) after its tenth."""
     from cnn_core.base.keyguard import KeyGuard
 
     clock = [1000.0]
@@ -605,16 +606,32 @@ def test_guessing_the_instructor_key_waits_longer_after_each_wrong_key_per_sessi
             refused = guard.check(key, key, session="tab1", address="203.0.113.9")  # even the right key waits
             assert not refused.ok and refused.wait_s > 0 and not refused.checked  # and is said not checked
             clock[0] += check.wait_s
-        # Another tab from the same address waits too; another address with a new session does not.
+        # A class shares one address: a few wrong keys there (8 of its 10 free ones) never lock the instructor's
+        # own new tab out; that tab1 still waits is its own doing.
         clock[0] -= 0.5
-        assert not guard.check(key, key, session="tab2", address="203.0.113.9").ok
-        assert guard.check(key, key, session="tab3", address="198.51.100.4").ok
+        assert not guard.check(key, key, session="tab1", address="203.0.113.9").ok
+        assert guard.check(key, key, session="teacher", address="203.0.113.9").ok
         clock[0] += 1
         assert guard.check(key, key, session="tab1", address="203.0.113.9").ok  # the right key after the wait
+        # A guesser opening a new tab for each try: ten free wrong keys from the address, then its waits double.
+        guesser = []
+        for n in range(14):
+            check = guard.check(f"guess-{n}", key, session=f"fresh{n}", address="192.0.2.77")
+            assert check.checked
+            guesser.append(check.wait_s)
+            clock[0] += check.wait_s
+        assert guesser == [1] * 10 + [1, 2, 4, 8]  # each new tab's own 1 s, then the address's
+        clock[0] -= 1
+        refused = guard.check(key, key, session="another-fresh-tab", address="192.0.2.77")
+        assert not refused.ok and not refused.checked  # the right key from a new tab waits out the address's 8 s
+        clock[0] += 601  # ten quiet minutes: the address starts over
+        assert guard.check("guess-again", key, session="fresh-late", address="192.0.2.77").wait_s == 1
+        clock[0] += 1
+        assert guard.check(key, key, session="teacher-late", address="192.0.2.77").ok
     assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
     logged = caplog.text
-    assert logged.count("wrong key") == 8 and "203.0.113.9" in logged
-    assert logged.count("not checked") == 9 and " 0 s" not in logged  # the 8 right keys and tab2; never "0 s"
+    assert logged.count("wrong key") == 8 + 14 + 1 and "203.0.113.9" in logged
+    assert logged.count("not checked") == 10 and " 0 s" not in logged  # 8 right keys of tab1, tab1, the new tab
     assert key not in logged and "guess-" not in logged  # neither the key nor a guess is ever logged
 
 
