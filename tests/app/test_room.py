@@ -225,6 +225,14 @@ def test_a_rooms_members_get_solutions_only_once_the_instructor_allows_them_and_
     student.button(key="reveal_yes_padding").click().run()  # ... confirmed after the instructor said no
     assert store().open_workspace(ws).revealed == {"relu"}
     assert reveal_buttons(student) == [] and "padding" not in student.session_state[state.EXERCISES]
+    # relu's solution stays seen, but with solutions closed its answer is no longer handed out (nor another
+    # variation's: the mark is the exercise's, in every variation)
+    said = [w.value for w in student.warning]
+    assert table["ex.revealed_hidden"] in said and not any(table["ex.answer"].split("{")[0] in w for w in said)
+    student.number_input(key="w_seed").set_value(1).run()
+    said = [w.value for w in student.warning]
+    assert student.session_state[state.EXERCISES] == {"relu": "revealed"}
+    assert table["ex.revealed_hidden"] in said and not any(table["ex.answer"].split("{")[0] in w for w in said)
     store().close_room(room)  # a closed room's members are in no room: no solutions either
     assert reveal_buttons(student.run()) == []
     store().delete_room(room)  # the test session's database: no past room left for the closing test to count

@@ -193,11 +193,16 @@ def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
         elif feedback is False:
             st.error(t(f"ex.mistake.{mistake}") if mistake else
                      t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
-        if done or revealed or room_ui.is_instructor():  # the instructor reads every explanation with its answer
+        # A solution seen stays seen in every variation, but its answer (and the explanation, which works it out)
+        # shows only while this learner may ask for solutions: a room closed to them since, or another variation
+        # now, must not hand out the answers they never asked for.
+        if done or (revealed and not withheld) or room_ui.is_instructor():  # the instructor reads every answer
             if revealed:
                 st.warning(t("ex.revealed") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="👁️")
             st.info(f"**{t('ex.explanation')}.** {exercise_text(ex, 'explain', code)}", icon="💡")
         else:
+            if revealed:
+                st.warning(t("ex.revealed_hidden"), icon="👁️")
             left, right = st.columns(2)
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
