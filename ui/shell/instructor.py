@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 _said_lock = threading.Lock()
 _said = False  # whether this process has said its key's state
 _refused_said = False  # whether this process has logged that the secrets' key is refused
-NO_KEY_LINE = f"CNN_PLAYGROUND_INSTRUCTOR_KEY={env.EXAMPLE_KEY} streamlit run server.py"  # the guide's first command
+# The teacher's guide's laptop command, word for word (tests/app/test_room.py checks the guide holds it).
+NO_KEY_LINE = f"CNN_PLAYGROUND_INSTRUCTOR_KEY={env.EXAMPLE_KEY} streamlit run server.py --server.address 0.0.0.0"
 
 
 def instructor_key(settings: Settings | None = None) -> str:
@@ -67,7 +68,8 @@ def log_key_state(settings: Settings | None = None) -> bool:
             return has_key
         _said = True
     if not has_key:
-        log.warning("No instructor key: nobody can open a room or see the exercises' answers. Start the server "
+        log.warning("No instructor key: nobody can open a room or use instructor mode (learners can still ask for "
+                    "each exercise's solution, after a confirmation). Start the server "
                     "with one, e.g. `%s`, with a key of your own in place of %s: at least 12 characters (the example "
                     "itself is refused: anyone can read it). Docker, Streamlit Cloud, Kubernetes: "
                     "docs/teachers-guide.en.md.", NO_KEY_LINE, env.EXAMPLE_KEY)
