@@ -248,6 +248,7 @@ def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_de
     app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
     table = texts.table("en")
     teacher, older = open_room(page, title="Monday")
+    assert teacher.text_input(key="w_room_title").value == ""  # the name went with its room: no second Monday
     teacher.text_input(key="w_room_title").input("Tuesday")
     teacher.button[0].click().run()
     room = teacher.session_state["w_room_pick"]
@@ -271,7 +272,9 @@ def test_closing_asks_first_keeps_the_room_among_past_ones_with_its_board_and_de
     assert teacher.table[0].value["Student"].tolist() == ["Ana"]  # the board stays
     assert any(b.label == table["room.csv"] for b in teacher.get("download_button"))
     assert table["room.past"].format(count=closed_before + 1) in [e.label for e in teacher.expander]  # past rooms
-    assert room in teacher.table[-1].value[table["room.code"]].tolist()
+    past = teacher.table[-1].value
+    assert room in past[table["room.code"]].tolist() and "Tuesday" in past[table["room.col_title"]].tolist()
+    assert list(past.columns) == [table["room.code"], table["room.col_title"], table["room.opened_at"]]
     assert not teacher.code  # no link to a room nobody can join
     teacher.button(key=f"delete_{room}").click().run()
     assert store().room(room) is not None  # deleting asks too

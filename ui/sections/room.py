@@ -99,15 +99,21 @@ def _room_label(room) -> str:
     return " · ".join(parts)
 
 
+def _open_room(db) -> None:
+    """The form's button: a new room, picked, and its name gone from the box (a second press opened a second room
+    of the same name)."""
+    st.session_state["w_room_pick"] = db.create_room(st.session_state.get("w_room_title", ""))
+    st.session_state["w_room_title"] = ""
+
+
 def open_room_ui() -> None:
     """Instructor: open a new room, or pick one of the rooms (open ones first, then the past, closed ones)."""
     db = workspace.store()
     if db is None:
         return
     with st.form("open_room"):
-        title = st.text_input(t("room.title_field"), max_chars=60, key="w_room_title")
-        if st.form_submit_button(t("room.open"), type="primary"):
-            st.session_state["w_room_pick"] = db.create_room(title)
+        st.text_input(t("room.title_field"), max_chars=60, key="w_room_title")
+        st.form_submit_button(t("room.open"), type="primary", on_click=_open_room, args=(db,))
     rooms = sorted(db.rooms(), key=lambda r: r.closed)  # newest first within each group
     if not any(not r.closed for r in rooms):
         st.info(t("room.none_open"))
@@ -146,7 +152,8 @@ def open_room_ui() -> None:
         _close_ui(room_code)
     if past := [r for r in rooms if r.closed]:
         with st.expander(t("room.past", count=len(past))):  # each one's board and CSV: pick it above
-            st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.title_field"): [plain(r.title) for r in past],
+            st.table(pd.DataFrame({t("room.code"): [r.code for r in past], t("room.col_title"): [plain(r.title)
+                                                                                                 for r in past],
                                    t("room.opened_at"): [r.created_at.strftime("%Y-%m-%d %H:%M") for r in past]}))
 
 
