@@ -307,6 +307,8 @@ def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app
     assert len(explained) == EXERCISES  # and every explanation, without solving each first
     at.text_input(key="ex_input_gray_0").input("784").run()
     at.button(key="check_input_gray").click().run()
+    # A workspace now, but never in the projected address: it would hand the instructor's runs to the room.
+    assert at.session_state["ws"] and "ws" not in at.query_params
     at.button(key="reset_progress").click().run()
     assert f"0 of {EXERCISES} solved" in at.get("progress")[0].proto.text
 

@@ -212,9 +212,13 @@ def ensure() -> str | None:
 
 
 def keep_url() -> None:
-    """Keep ``?ws=`` in the address bar (page switches drop query parameters)."""
+    """Keep ``?ws=`` in the address bar (page switches drop query parameters), except in instructor mode: the
+    instructor's screen is projected, and the code in its address would hand the instructor's runs (to delete
+    them, too) to the whole room. The instructor's workspace link stays in its own sidebar box."""
     ws = code()
-    if ws and st.query_params.get("ws") != ws:
+    if st.session_state.get(state.INSTRUCTOR):
+        st.query_params.pop("ws", None)
+    elif ws and st.query_params.get("ws") != ws:
         st.query_params["ws"] = ws
 
 
