@@ -10,7 +10,7 @@ from ui.shell import session, tab_memory
 from ui.shell.layout import page_header
 
 session.init_state()
-page_header("room.page_title", "room.intro", share=False)
+page_header("room.page_title", "room.intro", share=False, tab_memory=False)  # the tab's memory: below
 state.sync_url()  # language and network stay in the address, without the share box
 instructor = room_ui.instructor_login()
 # A reload: the tab may know the workspace its address never names (ui/shell/tab_memory.py).

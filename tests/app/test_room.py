@@ -185,6 +185,28 @@ def test_the_room_page_never_puts_the_students_workspace_in_the_address(app_env)
     assert page("train", ws=ws).query_params["ws"] in (ws, [ws])  # other pages keep it, as before
 
 
+def test_a_room_members_address_never_carries_their_workspace_on_any_page(app_env):
+    """Students pass their address around: once in a room, no page writes the workspace code into it (the Train
+    page's did, and with it went the right to delete their runs)."""
+    app_env(CNN_PLAYGROUND_INSTRUCTOR_KEY=INSTRUCTOR_KEY)
+    _, room = open_room(page)
+    student = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    student.query_params["lang"] = "en"
+    student.run()
+    student.switch_page("pages/room.py")
+    student.query_params["room"] = room
+    student.run()
+    student.text_input(key="w_nickname").input("Ana")
+    student.button[0].click().run()  # joined: the workspace exists now
+    ws = student.session_state["ws"]
+    assert ws and room in store().member_rooms(ws)
+    for name in ("train", "exercises", "runs", "draw", "home"):
+        student.switch_page(f"pages/{name}.py").run()
+        no_exceptions(student)
+        assert "ws" not in student.query_params, name
+        assert student.session_state["ws"] == ws, name  # the session keeps it; the tab keeps it for a reload
+
+
 # ------------------------------------------------------------------ solutions in a room
 
 def reveal_buttons(at) -> list[str]:

@@ -114,6 +114,14 @@ def test_an_instructor_at_127_0_0_1_gets_a_network_link_a_full_board_and_a_kept_
             assert other_tab.get_by_role("button", name=EN["room.join"]).count() == 1
             assert other_tab.locator(f"text={EN['room.member_help'][:40]}").count() == 0
         assert teacher.locator("text=Board · joined: 31").count() == 1  # nobody joined twice
+        # Another page, opened afresh in the same tab (a reload there): her workspace comes back from the tab, and
+        # no page's address carries it (a student's address is passed around; it would hand over her runs).
+        open_page(student, f"{url}/train?lang=en", "[data-testid='stSidebar']")
+        student.wait_for_selector(f"text={EN['ws.title']}", timeout=30_000)  # her workspace's own link box
+        student.wait_for_timeout(1000)
+        assert "ws=" not in student.url, student.url
+        open_page(student, f"{url}/room?lang=en", f"text={EN['room.member_help'][:40]}")  # back by the menu
+        assert "ws=" not in student.url and f"room={room}" in student.url
 
         # Another instructor tab allows solutions: this tab's switch shows it within one board refresh, untouched
         # (it showed the old value until the next click). The switch's key carries the value it was drawn with.

@@ -289,6 +289,8 @@ def join_ui(room_code: str) -> None:
         st.session_state[state.ROOM] = room_code
         just_joined = True
     joined = in_rooms(room_code)
+    if joined:  # a member (come back by the menu, a reload): their address keeps no workspace code on any page
+        st.session_state[state.ROOM] = room_code
     with st.form("join_room"):
         st.text_input(t("room.nickname"), max_chars=MAX_NICKNAME_LEN, key="w_nickname", help=t("room.nickname_help"))
         st.form_submit_button(t("room.join") if not joined else t("room.rename"), type="primary",

@@ -12,6 +12,7 @@ from cnn_core.base import texts
 from ui.base import state
 from ui.base.i18n import t, t_literal
 from ui.shell import address
+from ui.shell import tab_memory as memory
 from ui.shell.component_texts import component_texts
 
 
@@ -30,12 +31,16 @@ def language_switch() -> None:
                      format_func=lambda code: texts.table(code)["_meta.name"], horizontal=True)
 
 
-def page_header(title_key: str, intro_key: str, share: bool = True) -> None:
+def page_header(title_key: str, intro_key: str, share: bool = True, tab_memory: bool = True) -> None:
     """Language switch in the sidebar, any pending notices, then the page's title and intro.
 
     ``share=False`` leaves the share box to the page, for a page that changes
-    the architecture during its run and must show the link after that.
+    the architecture during its run and must show the link after that. ``tab_memory=False`` leaves the tab's
+    memory of a room member's workspace (a reload, ui/shell/tab_memory.py) to the page: the Room page, which
+    makes a member's workspace during its run.
     """
+    if tab_memory:
+        memory.on_every_page()
     language_switch()
     component_texts()
     for key, params in state.pop_notices():

@@ -1,16 +1,20 @@
-"""The browser tab's memory of its workspace: a reload of the Room page keeps a student in their room.
+"""The browser tab's memory of its workspace: a reload keeps a room's member in their room and their runs.
 
-The Room page's address never names the workspace (``pages/room.py``), and a reload starts a new session,
-so the tab keeps the code itself, in ``sessionStorage`` (``static/tab_memory.js``: this tab only, gone when
-it closes). :func:`remember` stores it on every Room page run of a visitor who has a workspace (a student who
-joined has one); :func:`recall` asks for it on a run that has none, and the page reruns with it; a code that
-opens no workspace any more is tried once and :func:`forget` clears it.
+A member's address never names the workspace, on any page (``workspace.keep_url``: students pass their address
+around), and a reload starts a new session, so the tab keeps the code itself, in ``sessionStorage``
+(``static/tab_memory.js``: this tab only, gone when it closes). :func:`remember` stores it on every page run of
+a member (the Room page: of any visitor with a workspace; a student who joined has one); :func:`recall` asks
+for it on any page's run that has none, and the page reruns with it; a code that opens no workspace any more is
+tried once and :func:`forget` clears it. ``ui.shell.layout.page_header`` does both on every page but Room,
+which does them itself around its own work (joining makes the workspace).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from cnn_core.base.errors import StorageDownError
+from ui.base import state
 from ui.base.scripts import script
 from ui.shell import workspace
 
@@ -49,8 +53,32 @@ def bring_back() -> bool:
     st.session_state[TRIED] = kept
     workspace.restore_from_url(kept)
     if workspace.code():
+        _rejoin()
         st.rerun()
     return True
+
+
+def _rejoin() -> None:
+    """Only a room's member's tab keeps a code: the session is that member again (its address keeps no code)."""
+    db = workspace.store()
+    try:
+        rooms = db.member_rooms(workspace.code()) if db is not None else []
+    except StorageDownError:
+        rooms = []
+    if rooms:
+        st.session_state[state.ROOM] = rooms[-1]
+        st.query_params.pop("ws", None)
+
+
+def on_every_page() -> bool:
+    """A page's start (all but Room): a reload brings the tab's workspace back, and a member's is kept in the tab.
+    Returns whether the tab's code opened no workspace (said, then forgotten)."""
+    stale = bring_back()
+    if st.session_state.get(state.ROOM) and not st.session_state.get(state.INSTRUCTOR):
+        keep(stale)
+    elif stale:
+        forget()
+    return stale
 
 
 def keep(stale: bool) -> None:

@@ -212,11 +212,12 @@ def ensure() -> str | None:
 
 
 def keep_url() -> None:
-    """Keep ``?ws=`` in the address bar (page switches drop query parameters), except in instructor mode: the
-    instructor's screen is projected, and the code in its address would hand the instructor's runs (to delete
-    them, too) to the whole room. The instructor's workspace link stays in its own sidebar box."""
+    """Keep ``?ws=`` in the address bar (page switches drop query parameters), except in a workshop: in instructor
+    mode (the screen is projected) and for a room's member (students pass their address around), the code there
+    would hand the workspace's runs, deletion included, to whoever sees it. Their tab keeps the code instead
+    (ui/shell/tab_memory.py, for a reload); the workspace link stays in its own sidebar box."""
     ws = code()
-    if st.session_state.get(state.INSTRUCTOR):
+    if st.session_state.get(state.INSTRUCTOR) or st.session_state.get(state.ROOM):
         st.query_params.pop("ws", None)
     elif ws and st.query_params.get("ws") != ws:
         st.query_params["ws"] = ws
