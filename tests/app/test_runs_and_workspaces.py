@@ -274,9 +274,14 @@ def test_runs_page_renames_pins_and_deletes():
     no_exceptions(at)
     assert store().run(code, second.id).name == "my best" and store().run(code, second.id).pinned
     at.selectbox(key="w_run_pick").set_value(first.id).run()
-    at.button(key="run_delete").click().run()
+    at.button(key=f"run_delete_{first.id}").click().run()
     no_exceptions(at)
     assert [r.id for r in store().runs(code)] == [second.id]
+    assert 'Run "lenet" and its model were deleted.' in [w.value for w in at.warning]  # said
+    # The confirmation belonged to the run it named: the next run's is another box and button, never the same
+    # button now aimed at it (a second click on the same spot deleted the next run too)
+    assert not [b for b in at.button if b.key == f"run_delete_{first.id}"]
+    assert at.button(key=f"run_delete_{second.id}") and [r.id for r in store().runs(code)] == [second.id]
 
 
 def test_without_the_key_nobody_sees_answers_and_with_it_the_instructor_does(app_env):

@@ -228,3 +228,28 @@ def test_two_servers_on_one_postgresql_see_the_same_workspace_and_a_closed_tab_f
             page.close()  # the first visitor leaves mid-run
             second.locator("[data-testid='stProgress']").wait_for(timeout=30_000)  # their slot went to the next
             assert second.locator("text=Queued").count() == 0
+
+
+def test_deleting_a_run_closes_its_confirmation_so_a_second_click_deletes_nothing(server, visitors):
+    """The confirmation box stayed open after a deletion, now naming the next run: a second click on the same spot
+    deleted that one too. Each run has its own box now; the one that deleted closes with its run."""
+    from conftest import app_store as store
+
+    from cnn_core.nn import checkpoint
+    from cnn_core.nn.architecture import PRESETS
+    from cnn_core.nn.model import build_model
+    from cnn_core.store import runs as core_runs
+
+    code = store().create_workspace()
+    for preset in ("lenet", "small"):
+        raw = checkpoint.to_bytes(build_model(PRESETS[preset]), list("0123456789"), dataset="mnist")
+        store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{preset}.cnn.zip"))
+    with visitor_tab(visitors) as page:
+        open_page(page, f"{server}/runs?lang=en&ws={code}", "text=Delete")
+        page.get_by_role("button", name="Delete", exact=True).click()
+        page.get_by_role("button", name="Yes, delete it").click()
+        page.wait_for_selector("text=and its model were deleted", timeout=30_000)
+        settle(page)
+        assert not page.get_by_role("button", name="Yes, delete it").is_visible()
+        assert [r.name for r in store().runs(code)] == ["lenet"]  # the newest, shown first, went; nothing else
+        assert not errors_on(page)

@@ -160,6 +160,13 @@ def _rename(run_id: int) -> None:
         st.session_state["w_run_pick"] = run_id
 
 
+def _delete(run_id: int, name: str) -> None:
+    """The confirmation's button: that run goes, and the page says so."""
+    workspace.delete(run_id)
+    st.session_state.pop("w_run_pick", None)
+    state.add_notice("notice.run_deleted", name=name)
+
+
 def actions(runs: list[RunInfo]) -> None:
     by_id = {r.id: r for r in runs}
     ss = st.session_state
@@ -187,12 +194,12 @@ def actions(runs: list[RunInfo]) -> None:
     c1.button(t("runs.rename_save"), key="run_rename", on_click=_rename, args=(run.id,))
     c2.toggle(t("runs.pin"), value=run.pinned, key=f"w_pin_{run.id}", help=t("runs.pin_help"),
               on_change=lambda: workspace.pin(run.id, ss[f"w_pin_{run.id}"]))
-    with c3.popover(t("runs.delete")):
+    # One box per run, its button tied to the run it names: after a deletion the box stayed open, now naming the
+    # next run, and a second click on the same spot deleted that one too.
+    with c3.popover(t("runs.delete"), key=f"run_delete_box_{run.id}"):
         st.write(t("runs.delete_confirm", name=plain(run.name)))
-        if st.button(t("runs.delete_yes"), key="run_delete", type="primary"):
-            workspace.delete(run.id)
-            ss.pop("w_run_pick", None)
-            st.rerun()
+        st.button(t("runs.delete_yes"), key=f"run_delete_{run.id}", type="primary", on_click=_delete,
+                  args=(run.id, run.name))
     full = workspace.runs_in_full([run.id])  # the listing leaves out per-class accuracy
     per_class = full[0].per_class if full else None
     if per_class:
