@@ -234,6 +234,27 @@ def test_a_bad_workspace_link_says_so_and_starts_clean():
     assert "ws" not in at.session_state or at.session_state["ws"] is None
 
 
+def test_a_solution_shows_only_in_the_variation_it_was_asked_for():
+    """A self-learner saw exercise 4's solution in variation 0, then switched to 1: the page showed variation 1's
+    answer at once, unasked. It stays seen (never solved) in every variation; its answer shows where asked."""
+    answers = {seed: {ex.id: answer_text(ex, "en") for ex in make_exercises(seed)} for seed in (0, 1)}
+    at = page("exercises")
+    at.button(key="reveal_conv_neurons").click().run()
+    at.button(key="reveal_yes_conv_neurons").click().run()
+    said = " ".join(w.value for w in at.warning)
+    assert f"Answer: {answers[0]['conv_neurons']}" in said
+    at.number_input(key="w_seed").set_value(1).run()  # nothing solved or typed: it switches at once
+    no_exceptions(at)
+    said = " ".join(w.value for w in at.warning)
+    assert at.session_state["exercises"] == {"conv_neurons": "revealed"}
+    assert EN["ex.revealed_elsewhere"] in said and answers[1]["conv_neurons"] not in said
+    at.button(key="reveal_conv_neurons").click().run()  # asked for again, here: shown, still only seen
+    at.button(key="reveal_yes_conv_neurons").click().run()
+    said = " ".join(w.value for w in at.warning)
+    assert f"Answer: {answers[1]['conv_neurons']}" in said
+    assert at.session_state["exercises"] == {"conv_neurons": "revealed"}
+
+
 def test_a_run_deleted_in_another_tab_leaves_the_pickers_once_a_page_is_opened():
     """The session's list of runs was read once and kept: Draw went on offering (and predicting with) a run the
     Runs page of another tab had deleted. A page opened anew reads the list again."""

@@ -67,6 +67,9 @@ COMPARED_RUNS = "compared_runs"  # {index in the comparison's plan: run id, None
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
+# exercise id → the variation whose solution this session was shown (a seen mark is the exercise's, in every
+# variation; its answer shows only in the variation it was asked for: ui/sections/exercises.py)
+REVEALED_IN = "_revealed_in"
 INSTRUCTOR = "instructor"  # True once the instructor key was given in this session
 
 UPLOAD = "upload"  # the dataset choice for the user's own zip of images

@@ -74,13 +74,16 @@ def reveal(ex) -> None:
     if room_ui.withholding_rooms():  # closed to solutions since the button was drawn (a callback outlives it)
         return
     progress = st.session_state[state.EXERCISES]
-    if ex.id in progress:  # a solved exercise stays solved
+    if progress.get(ex.id) == SOLVED:  # a solved exercise stays solved
         return
-    kept = workspace.mark_solved(ex.id, revealed=True)
-    if kept is None and instructor_key():  # a workshop's solution shows only once the board can count it
-        state.add_notice("notice.reveal_not_kept")
-        return
-    progress[ex.id] = SOLVED if kept is False else REVEALED  # (as kept: another tab may have solved it)
+    if progress.get(ex.id) != REVEALED:  # (seen already, in another variation: asked for again, nothing to note)
+        kept = workspace.mark_solved(ex.id, revealed=True)
+        if kept is None and instructor_key():  # a workshop's solution shows only once the board can count it
+            state.add_notice("notice.reveal_not_kept")
+            return
+        progress[ex.id] = SOLVED if kept is False else REVEALED  # (as kept: another tab may have solved it)
+    if progress[ex.id] == REVEALED:
+        st.session_state.setdefault(state.REVEALED_IN, {})[ex.id] = st.session_state[state.EX_SEED]
 
 
 def ask_start_build() -> None:
@@ -194,15 +197,16 @@ def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
             st.error(t(f"ex.mistake.{mistake}") if mistake else
                      t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
         # A solution seen stays seen in every variation, but its answer (and the explanation, which works it out)
-        # shows only while this learner may ask for solutions: a room closed to them since, or another variation
-        # now, must not hand out the answers they never asked for.
-        if done or (revealed and not withheld) or room_ui.is_instructor():  # the instructor reads every answer
+        # shows only in the variation it was asked for, while this learner may ask for solutions: another
+        # variation's answer, or one a room closed to them since, is never handed out unasked.
+        asked_here = st.session_state.get(state.REVEALED_IN, {}).get(ex.id) == st.session_state[state.EX_SEED]
+        if done or (revealed and asked_here and not withheld) or room_ui.is_instructor():  # the instructor: all
             if revealed:
                 st.warning(t("ex.revealed") + " " + t("ex.answer", answer=answer_text(ex, code)), icon="👁️")
             st.info(f"**{t('ex.explanation')}.** {exercise_text(ex, 'explain', code)}", icon="💡")
         else:
             if revealed:
-                st.warning(t("ex.revealed_hidden"), icon="👁️")
+                st.warning(t("ex.revealed_hidden" if withheld else "ex.revealed_elsewhere"), icon="👁️")
             left, right = st.columns(2)
             with left.popover(t("ex.hint")):
                 st.markdown(exercise_text(ex, "hint", code))
