@@ -279,6 +279,26 @@ def test_a_run_deleted_in_another_tab_leaves_the_pickers_once_a_page_is_opened()
     assert picker.value != second.id and len(picker.options) == 2  # the shipped model and the run left
 
 
+def test_a_model_picked_on_draw_is_the_one_inside_opens_on_and_back():
+    """Each page kept its own pick: a drawing judged by a run on Draw met the shipped model on Inside."""
+    code = store().create_workspace()
+    for preset in ("lenet", "tutorial"):
+        raw = checkpoint.to_bytes(build_model(PRESETS[preset]), list("0123456789"), dataset="mnist")
+        store().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, f"{preset}.cnn.zip"))
+    lenet, tutorial = store().runs(code)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"], at.query_params["ws"] = "en", code
+    at.run()
+    at.switch_page("pages/draw.py").run()
+    at.selectbox(key="w_model_draw").set_value(lenet.id).run()
+    at.switch_page("pages/inside.py").run()
+    no_exceptions(at)
+    assert at.selectbox(key="w_model_inside").value == lenet.id
+    at.selectbox(key="w_model_inside").set_value(tutorial.id).run()
+    at.switch_page("pages/draw.py").run()
+    assert at.selectbox(key="w_model_draw").value == tutorial.id
+
+
 def test_runs_page_renames_pins_and_deletes():
     code = store().create_workspace()
     for preset in ("lenet", "tutorial"):

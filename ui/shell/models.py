@@ -127,10 +127,13 @@ def how_it_ended(run, code: str) -> str:
     return "" if core_runs.finished(run) else texts.translate(code, f"models.reason_{run.reason}")
 
 
+CHOSEN = "_model_chosen"  # the run the visitor picked last, on Draw or Inside (or from the Runs page): both use it
+
+
 def choose(page: str, run_id: int) -> None:
     """The visitor picks run ``run_id`` for ``page`` ("draw", "inside") from elsewhere (the Runs page): kept as
     their own choice, like a pick in the page's selectbox."""
-    st.session_state[f"w_model_{page}"] = st.session_state[f"_model_chosen_{page}"] = run_id
+    st.session_state[f"w_model_{page}"] = st.session_state[CHOSEN] = run_id
 
 
 def model_picker(page: str) -> SavedModel:
@@ -139,14 +142,16 @@ def model_picker(page: str) -> SavedModel:
     Draw (``page="draw"``) lists 28×28×1 models and colour ones (a photo for those), Inside every run. Both
     start on the most accurate model that fits the page, the shipped one included
     (:func:`cnn_core.store.runs.default_run`): never a run that blew up or was stopped. A model the visitor
-    picks stays picked, across pages too. Captions say which model is shown and, for the default, why;
-    a grey model that knows other classes than digits says so on Draw.
+    picks stays picked, across pages too: picked on Draw, Inside opens on it, and the other way round (where
+    it fits: Draw lists only models it can draw for), so the same drawing meets the same model on both.
+    Captions say which model is shown and, for the default, why; a grey model that knows other classes than
+    digits says so on Draw.
     """
     adopt_finished_training()
     runs = [r for r in workspace.runs() if page != "draw" or core_runs.fits_draw(r)]
     by_id = {r.id: r for r in runs}
     options = [SHIPPED] + [r.id for r in reversed(runs)]  # newest first after the shipped model
-    key, chosen = f"w_model_{page}", f"_model_chosen_{page}"  # the widget; the visitor's own pick, kept
+    key, chosen = f"w_model_{page}", CHOSEN  # the widget; the visitor's own pick, kept for both pages
     ss = st.session_state
     shipped_accuracy = resources.pretrained().meta.get("test_accuracy")
     candidates = [r for r in runs if core_runs.reads_digits(r)] if page == "draw" else runs
