@@ -131,8 +131,9 @@ def test_the_bar_says_the_training_seconds_left_then_that_the_run_is_measuring_n
                        progress=0.94, eta_s=0.3)
     assert "quedan 1 s" in train_ui.progress_text(nearly)  # still training: never "0 s left"
     # Stop pressed: the run ends at its next step and measures what it learned, with no training seconds to promise.
-    assert train_ui.progress_text(running, stopping=True) == texts.translate("es", "train.progress_scoring",
+    assert train_ui.progress_text(running, stopping=True) == texts.translate("es", "train.progress_stopped",
                                                                              percent="90 %", ips="389")
+    assert "parado" in train_ui.progress_text(running, stopping=True)  # stopped, never "training done"
     # The last step reports the progress before it (95 %): once it is done, the bar says all of it.
     over = StepEvent(step=11, epoch=1.0, loss=0.3, accuracy=0.9, lr=1e-3, seconds=5.0, images_per_s=389.0,
                      progress=0.95, eta_s=0.0)

@@ -313,6 +313,8 @@ def progress_text(last, stopping: bool = False) -> str:
     its next step), what the run still does (its last validation and the test set: seconds, which "0 s left", or
     the seconds a stopped run would have had, said nothing of)."""
     percent, ips = pct(done_fraction(last), 0), num(last.images_per_s)
+    if stopping and last.eta_s > 0:  # stopped before its end: said as such, not "training done"
+        return t("train.progress_stopped", percent=percent, ips=ips)
     if stopping or last.eta_s <= 0:
         return t("train.progress_scoring", percent=percent, ips=ips)
     return t("train.progress", percent=percent, ips=ips, eta=num(math.ceil(last.eta_s)))  # never "0 s left"
