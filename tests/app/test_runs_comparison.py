@@ -59,6 +59,10 @@ def test_the_ready_comparison_trains_three_networks_in_turn_across_pages_and_cha
     assert points == {"dense": sorted((r.params, r.test_accuracy) for r in kept if not r.architecture["out_channels"]),
                       "convolutional": [(r.params, r.test_accuracy) for r in kept if r.architecture["out_channels"]]}
     assert figure["layout"]["xaxis"]["type"] == "log"
+    # each run's number beside the chart, the most accurate at the top, a line to its point (written at the points,
+    # numbers piled up on networks of about the same size and accuracy, or were cut off above 100 %)
+    named = sorted(figure["layout"]["annotations"], key=lambda a: -a["ay"])
+    assert [a["text"] for a in named] == [f"#{r.id}" for r in sorted(kept, key=lambda r: -r.test_accuracy)]
     again = open_page("runs", TIMEOUT, lang="en", ws=at.session_state["ws"])  # the workspace's link, later
     again.button(key="shift_measure").click().run()  # the shift test takes all three
     no_exceptions(again)

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import torch
 
 from cnn_core.nn.architecture import Layer
-from ui.base.i18n import lang, pct, separators, t
+from ui.base.i18n import lang, num, pct, separators, t
 
 
 def text_label(value) -> str:
@@ -88,6 +88,41 @@ def title_lines(text: str, width: int = TITLE_CHARS) -> list[str]:
         else:
             lines.append(word)
     return lines
+
+
+def powers_of_ten(values) -> list[int]:
+    """Tick values for a log axis over ``values``: every power of ten from below the least to above the most."""
+    low, high = min(values), max(values)
+    return [10 ** k for k in range(math.floor(math.log10(max(low, 1))), math.ceil(math.log10(max(high, 1))) + 1)]
+
+
+NAME_STEP = 0.1  # between the names beside an accuracy-against-parameters chart (of its 0–1 accuracy axis)
+NAME_ROOM = 0.7  # decades of the parameter axis kept free right of the points for the names
+
+
+def named_points(points: list[tuple[float, float]], names: list[str], most: int) -> tuple[list[dict], dict]:
+    """Names for the ``most`` most accurate of ``points`` (parameters, accuracy) on a chart with a log parameter
+    axis and a 0–1 accuracy axis, and that parameter axis (log, ticks at powers of ten, room for the names).
+
+    The names stand in a column right of the points, the most accurate at the top, each with a line to its point:
+    in a class most students train the same network to about the same accuracy, and names written at their
+    points piled up at one spot (the best one's drawn over by the second's, or cut off above the plot). ``names``
+    are shown as given (escape them first: :func:`text_label`)."""
+    if not points:
+        return [], {"type": "log"}
+    ticks = powers_of_ten([x for x, _ in points])
+    # A log axis takes positions as powers of ten: its range and the names' places are in decades.
+    decades = [math.log10(max(x or 1, 1)) for x, _ in points]
+    low, high = min(decades), max(decades)
+    column = high + 0.15
+    best = sorted(range(len(points)), key=lambda i: -points[i][1])[:most]
+    step = min(NAME_STEP, 0.9 / max(len(best), 1))
+    labels = [{"x": decades[i], "y": points[i][1], "text": names[i], "showarrow": True, "arrowhead": 0,
+               "arrowwidth": 1, "standoff": 6, "xanchor": "left", "axref": "x", "ax": column, "ayref": "y",
+               "ay": 0.98 - step * k, "font": {"size": 13}} for k, i in enumerate(best)]
+    axis = {"type": "log", "tickvals": ticks, "ticktext": [num(v) for v in ticks],  # 1.000, 10.000: not 2, 5
+            "range": [min(low - 0.1, math.log10(ticks[0])), high + NAME_ROOM]}
+    return labels, axis
 
 
 def figure(data, layout: dict) -> go.Figure:

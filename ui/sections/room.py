@@ -24,7 +24,7 @@ from cnn_core.lessons.exercises import make_exercises
 from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
 from ui.base import state
 from ui.base.i18n import dataset_name, lang, num, pct, plain, separators, t
-from ui.charts.figures import chart_config, figure, percent_axis, text_label
+from ui.charts.figures import chart_config, figure, named_points, percent_axis, text_label
 from ui.shell import address, workspace
 from ui.shell.instructor import NO_KEY_LINE, instructor_key, secret_refused
 from ui.shell.layout import qr_png
@@ -398,44 +398,19 @@ def _fewest_decimals(value: float, most: int = 2) -> int:
     return next((d for d in range(most) if round(value, d) == round(value, most)), most)
 
 
-def powers_of_ten(values) -> list[int]:
-    """Tick values for a log axis over ``values``: every power of ten from below the least to above the most."""
-    low, high = min(values), max(values)
-    return [10 ** k for k in range(math.floor(math.log10(max(low, 1))), math.ceil(math.log10(max(high, 1))) + 1)]
-
-
-LABEL_STEP = 0.1  # between the names of the best points, in a column right of the points (of the 0–1 axis)
-LABEL_ROOM = 0.7  # decades of the parameter axis kept free right of the points for that column
-
-
 def scatter(rows) -> go.Figure:
-    """Accuracy against parameters: the best LABELLED points named on the chart, every point on hover.
-
-    The names stand in a column right of the points, the best at the top, each with a line to its point: in a
-    class most students train the same network to about the same accuracy, and names written at their points
-    piled up at one spot (the best one's drawn over by the second's, or cut off above the plot)."""
+    """Accuracy against parameters: the best LABELLED points named beside the chart (figures.named_points), every
+    point on hover."""
     scored = [r for r in rows if r.best_accuracy is not None]
-    best = sorted(range(len(scored)), key=lambda i: -scored[i].best_accuracy)[:LABELLED]
     names = [text_label(r.nickname) for r in scored]  # Plotly reads tags in labels; a nickname is text
     points = go.Scatter(
         x=[r.params for r in scored], y=[r.best_accuracy for r in scored], mode="markers", marker={"size": 12},
         customdata=[[name, num(r.params), pct(r.best_accuracy)] for r, name in zip(scored, names)],
         hovertemplate=f"%{{customdata[0]}}<br>{t('room.col_params')}: %{{customdata[1]}}<br>"
                       f"{t('room.col_accuracy')}: %{{customdata[2]}}<extra></extra>")
-    ticks = powers_of_ten([r.params for r in scored]) if scored else []
-    xaxis = {"title": t("room.col_params"), "type": "log", "tickvals": ticks,
-             "ticktext": [num(v) for v in ticks]}  # 1.000, 10.000: not 2, 5 between
-    labels = []
-    if scored:  # a log axis takes positions as powers of ten: its range and the names' places are in decades
-        low, high = (math.log10(max(r.params or 1, 1)) for r in (min(scored, key=lambda r: r.params or 1),
-                                                               max(scored, key=lambda r: r.params or 1)))
-        xaxis["range"] = [min(low - 0.1, math.log10(ticks[0])), high + LABEL_ROOM]
-        column = high + 0.15
-        labels = [{"x": math.log10(max(scored[i].params or 1, 1)), "y": scored[i].best_accuracy, "text": names[i],
-                   "showarrow": True, "arrowhead": 0, "arrowwidth": 1, "standoff": 6, "xanchor": "left",
-                   "axref": "x", "ax": column, "ayref": "y", "ay": 0.98 - LABEL_STEP * k, "font": {"size": 13}}
-                  for k, i in enumerate(best)]
-    return figure([points], dict(xaxis=xaxis, yaxis={"title": t("room.col_accuracy"), **percent_axis()},
+    labels, xaxis = named_points([(r.params, r.best_accuracy) for r in scored], names, LABELLED)
+    return figure([points], dict(xaxis={"title": t("room.col_params"), **xaxis},
+                                 yaxis={"title": t("room.col_accuracy"), **percent_axis()},
                                  title=t("room.scatter"), annotations=labels, height=480,
                                  margin={"t": 50, "b": 40, "l": 50, "r": 20}))
 

@@ -25,8 +25,7 @@ from cnn_core.train.jobs import PAGE_REFRESH_S
 from cnn_core.train.trainer import check_fits
 from ui.base import state
 from ui.base.i18n import error_text, num, pct, t
-from ui.charts.figures import chart_config, figure, percent_axis, text_label
-from ui.sections.room import powers_of_ten
+from ui.charts.figures import chart_config, figure, named_points, percent_axis, text_label
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources
 from ui.shell.models import adopt_finished_training
@@ -155,22 +154,24 @@ def comparison_section() -> None:
         st.error(error_text(ss.pop(START_ERROR)), icon="⚠️")
 
 
+NAMED = 8  # runs numbered beside the parameters chart (the most accurate); the rest say which on hover
+
+
 def params_chart(runs: list[RunInfo]) -> go.Figure:
     """Every run's test accuracy against its parameters (log scale), dense networks and CNNs as two series."""
     data = []
     for n, (kind, conv) in enumerate((("runs.shift_kind_dense", False), ("runs.shift_kind_conv", True))):
         shown = [r for r in runs if bool(r.architecture.get("out_channels")) == conv]
         data.append(go.Scatter(
-            x=[r.params for r in shown], y=[r.test_accuracy for r in shown], name=t(kind), mode="markers+text",
-            text=[f"#{r.id}" for r in shown], textposition="top center",
+            x=[r.params for r in shown], y=[r.test_accuracy for r in shown], name=t(kind), mode="markers",
             marker={"size": 12, "color": COLORS[n], "symbol": "square" if not conv else "circle"},
             customdata=[[text_label(run_label(r)), num(r.params), pct(r.test_accuracy)] for r in shown],
             hovertemplate=f"%{{customdata[0]}}<br>{t('runs.col_params')}: %{{customdata[1]}}<br>"
                           f"{t('train.test_accuracy')}: %{{customdata[2]}}<extra></extra>"))
-    ticks = powers_of_ten([r.params for r in runs]) if runs else []
+    # each run's number beside the chart, the most accurate first, a line to its point (figures.named_points)
+    labels, xaxis = named_points([(r.params, r.test_accuracy) for r in runs], [f"#{r.id}" for r in runs], NAMED)
     return figure(data, dict(title=t("runs.params_chart"), height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                             xaxis={"title": t("runs.col_params"), "type": "log", "tickvals": ticks,
-                                    "ticktext": [num(v) for v in ticks]},
+                             xaxis={"title": t("runs.col_params"), **xaxis}, annotations=labels,
                              yaxis={"title": t("train.test_accuracy"), **percent_axis()}))
 
 
