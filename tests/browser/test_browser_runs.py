@@ -47,6 +47,7 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None, quer
 
 
 OVERLAY = ".st-key-runs_overlay .js-plotly-plot"  # the curves, not the parameters chart under them
+LINE_STYLES = (texts.table("en")["curve.train_epoch"], texts.table("en")["curve.validation"])
 
 
 def overlaid_runs(page) -> dict[str, int]:
@@ -56,7 +57,8 @@ def overlaid_runs(page) -> dict[str, int]:
     traces = page.evaluate(js("chart_trace_points"), OVERLAY)
     points: dict[str, int] = {}
     for name, n in traces:
-        points[name] = points.get(name, 0) + n
+        if name not in LINE_STYLES:  # the grey legend entries that say which line is training, which validation
+            points[name] = points.get(name, 0) + n
     return points
 
 
@@ -79,7 +81,7 @@ def test_two_networks_overlay_in_the_runs_view_survive_a_reload_and_a_rename_sho
         [big] = [n for n in points if "32-64-128 ·" in n]
         [small] = [n for n in points if "8-16 ·" in n]
         assert len(points) == 2 and points[big] > 0 and points[small] > 0  # both runs' curves, on one figure
-        assert sorted(legend(page)) == sorted([big, small])
+        assert sorted(legend(page)) == sorted([big, small, *LINE_STYLES])  # whose, and which line is which
 
         page.reload()  # a reload: a new session that only has the link
         page.wait_for_selector("text=Runs to compare", timeout=60_000)

@@ -60,7 +60,25 @@ def test_probability_bars_say_their_percentage_in_the_language(lang):
     assert list(bars.customdata) == (["25,00 %", "75,00 %"] if lang == "es" else ["25.00%", "75.00%"])
 
 
-def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
+def test_the_runs_overlay_says_which_line_is_training_and_which_validation(lang):
+    """Each run is a thin line and a thick one with points; the legend named only the run."""
+    from cnn_core.base import texts
+    from ui.sections.runs import overlay
+
+    run = SimpleNamespace(id=1, name="r", curves={"steps": [[1, 0.1, 1.0, 2.0, 0.5]], "evals": [],
+                                                   "steps_per_epoch": 10})
+    fig = overlay([run], "epochs")
+    table = texts.table(lang)
+    styles = {tr.name: tr for tr in fig.data if tr.legendgroup == "styles"}
+    assert set(styles) == {table["curve.train_epoch"], table["curve.validation"]}
+    train, validation = styles[table["curve.train_epoch"]], styles[table["curve.validation"]]
+    drawn = [tr for tr in fig.data if tr.legendgroup == "1"]  # the run's own: thin lines, thick with markers
+    assert {tr.line.width for tr in drawn if tr.mode == "lines"} == {train.line.width}
+    assert {tr.line.width for tr in drawn if tr.mode == "lines+markers"} == {validation.line.width}
+    assert validation.mode == "lines+markers" and train.mode == "lines"
+
+
+
     """Plotly's toolbar sits in the figure's top row; a title or the top subplot titles start below it."""
     import torch
 

@@ -77,12 +77,16 @@ def overlay(runs: list[RunInfo], axis: str) -> go.Figure:
             x_axis, y_axis = panel_axes(panel)
             xs, ys = series[train_key]
             data.append(go.Scatter(x=xs, y=ys, name=name, legendgroup=str(run.id), showlegend=panel == 0,
-                                   line={"color": color, "width": 1.5}, opacity=0.6, xaxis=x_axis, yaxis=y_axis,
+                                   mode="lines", line={"color": color, "width": 1.5}, opacity=0.6, xaxis=x_axis, yaxis=y_axis,
                                    **(percent_hover(ys, "%{x}<br>") if panel == 1 else {})))
             vx, vy = series[val_key]
             data.append(go.Scatter(x=vx, y=vy, name=name, legendgroup=str(run.id), showlegend=False,
                                    mode="lines+markers", line={"color": color, "width": 3}, xaxis=x_axis,
                                    yaxis=y_axis, **(percent_hover(vy, "%{x}<br>") if panel == 1 else {})))
+    # Which line is which: two legend entries in grey, drawn nowhere (the runs' own entries say only whose)
+    data += [go.Scatter(x=[None], y=[None], name=t(key), legendgroup="styles", hoverinfo="skip", mode=mode,
+                        line={"color": "#888888", "width": width}) for key, mode, width in
+             (("curve.train_epoch", "lines", 1.5), ("curve.validation", "lines+markers", 3))]
     for x_axis in ("xaxis", "xaxis2"):
         layout[x_axis]["title"] = {"text": t(f"runs.axis_{axis}")}
     layout["yaxis2"].update(percent_axis())  # accuracy as a percentage, as on the Train page
