@@ -56,6 +56,11 @@ if err is None:
     c1.metric(t("arch.total_params"), num(total.params))
     c2.metric(t("arch.total_neurons"), num(total.neurons), help=t("arch.total_neurons_help"))
     c3.metric(t("arch.total_macs"), num(total.macs))
+    # The table's column counts the input and the flatten too: say what the total leaves out, with their numbers
+    left_out = {layer.kind: layer.neurons for layer in layers if layer.kind in ("input", "flatten")}
+    st.caption(t("arch.total_neurons_note", total=num(total.neurons), inputs=num(left_out.get("input", 0)),
+                 flatten=num(left_out.get("flatten", 0)),
+                 column=num(total.neurons + sum(left_out.values()))))
 
 hover = {layer.name: t("arch.hover", name=layer_label(layer), shape="×".join(map(num, layer.output_shape)),
                        neurons=layer.neurons, params=layer.params) for layer in layers}

@@ -28,6 +28,18 @@ def test_neuron_total_counts_flatten_once():
     assert total == by_kind == 25_088 + 6_272 + 12_544 + 3_136 + 6_272 + 1_152 + 100 + 10
 
 
+def test_the_neuron_total_says_what_the_tables_column_adds_and_the_numbers_agree():
+    """The metric said 54,574 neurons and the table's column added up to 56,510: the page says why, with the
+    numbers the table holds."""
+    at = page("architecture")
+    table = at.dataframe[0].value
+    rows, total_row = table.iloc[:-1], table.iloc[-1]  # the layers, then the table's own Total row
+    column = sum(int(str(v).replace(",", "")) for v in rows[table.columns[2]])
+    assert at.metric[1].value == total_row[table.columns[2]] == "54,574" and column == 56_510
+    assert ("The 54,574 neurons are what the network computes for one image: the table's column adds the 784 input "
+            "pixels and the flatten's 1,152 (the last maps again, in a row), 56,510 in all.") in [c.value for c in at.caption]
+
+
 def test_a_block_fewer_changes_the_totals_the_metric_and_the_address():
     """The sliders' counts as the page writes them in English (a browser's slider moves: the Spanish walk,
     tests/browser/test_spanish_walk.py, and tests/browser/test_browser.py's held-back moves)."""
