@@ -228,8 +228,12 @@ def layers_until_error(arch: Architecture) -> tuple[list[Layer], ArchitectureErr
 def _layers(arch: Architecture):
     """Yield each layer in order; raise :class:`ArchitectureError` at the first block that does not fit."""
     h, w, c = arch.in_height, arch.in_width, arch.in_channels
-    # Receptive field r (pixels per side) and jump j (input pixels between neighbours).
+    # Receptive field r (pixels per side) and jump j (input pixels between neighbours). What a neuron sees of the
+    # image is at most all of it: a deeper layer's field reaches past the edges (padding) but sees no more pixels,
+    # so every layer's is given capped at the image's side, as a dense layer's is (the whole image). Uncapped,
+    # a 3×3 pooling showed 53×53 on a 28×28 digit and the dense layer after it 28×28, as if it saw less.
     r, j = 1, 1
+    everything = max(arch.in_height, arch.in_width)
     yield Layer("input", "input", (h, w, c), h * w * c, 0, 0, "", 0, r)
     k = arch.kernel_size
     for i, out in enumerate(arch.out_channels, start=1):
@@ -244,7 +248,7 @@ def _layers(arch: Architecture):
         r += (k - 1) * j
         yield Layer(
             f"conv{i}", "conv", (h, w, out), h * w * out, params, weights,
-            f"{formula} = {_fmt(params)}", h * w * out * k * k * c, r,
+            f"{formula} = {_fmt(params)}", h * w * out * k * k * c, min(r, everything),
         )
         c = out
         if arch.pool != "none":
@@ -254,11 +258,10 @@ def _layers(arch: Architecture):
             h, w = pool_output_size(h, p), pool_output_size(w, p)
             r += (p - 1) * j
             j *= p
-            yield Layer(f"pool{i}", "pool", (h, w, c), h * w * c, 0, 0, "", 0, r)
+            yield Layer(f"pool{i}", "pool", (h, w, c), h * w * c, 0, 0, "", 0, min(r, everything))
     features = h * w * c
-    yield Layer("flatten", "flatten", (features,), features, 0, 0, "", 0, r)
-    n_in = features
-    everything = max(arch.in_height, arch.in_width)  # a dense neuron sees the whole image
+    yield Layer("flatten", "flatten", (features,), features, 0, 0, "", 0, min(r, everything))
+    n_in = features  # a dense neuron sees the whole image
     widths = list(arch.dense) + [arch.num_classes]
     for i, n_out in enumerate(widths, start=1):
         is_output = i == len(widths)

@@ -153,6 +153,13 @@ def test_receptive_field_matches_a_gradient_probe():
     assert extent == predicted == 36  # 5 → 6 → 14 → 16 → 32 → 36
 
 
+def test_no_layer_sees_more_than_the_image_and_the_field_never_shrinks():
+    """A 3×3 pooling's field reached 53×53 on a 28×28 digit, and the dense layer after it said 28×28."""
+    layers = layer_table(Architecture(pool_size=3))  # the tutorial's blocks, pooled 3×3: 28 → 9 → 3 → 1
+    fields = [layer.receptive_field for layer in layers]
+    assert max(fields) == 28 and fields == sorted(fields) and fields[-1] == 28
+
+
 SWEEP_INPUTS = [(28, 28, 1), (32, 32, 3), (5, 7, 1), (64, 16, 2)]
 
 
