@@ -81,6 +81,9 @@ def test_a_live_kernel_opens_in_what_a_kernel_looks_for_on_the_run_it_became():
     job.wait_first_step(30)
     at.run()
     assert any(c.value.startswith("When the training ends you can open") for c in at.caption) or job.finished
+    if not job.finished:  # Stop right under the bar, above the charts (below them it was a screen away)
+        order = [getattr(n, "key", None) or getattr(n, "type", "") for n in in_order(at.main)]
+        assert "stop" in order and order.index("stop") < order.index("live_curves"), order
     assert job.wait(90)
     at.run()  # the finished training becomes a run (the page reruns), then the live view offers its kernels
     no_exceptions(at)
@@ -107,6 +110,13 @@ def test_a_learning_rate_set_on_the_page_is_the_one_kept(lang):
     at.select_slider(key="w_lr").set_value(3e-3).run()
     at.radio(key="w_mode").set_value("epochs").run()  # another widget's change keeps it too
     assert at.select_slider(key="w_lr").value == 3e-3 and at.session_state["w_lr"] == 3e-3
+
+
+def in_order(node):
+    """Every element under ``node`` in the order the page draws them."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from in_order(child)
 
 
 def live_charts(at) -> dict:

@@ -336,6 +336,8 @@ def live_view(job) -> None:
         st.progress(done_fraction(snap.last), text=progress_text(snap.last, job.stop_requested))
     elif not snap.finished:
         st.info(t("train.starting"))
+    if not snap.finished:  # right under the bar: below the charts it was a screen away (several, on a phone)
+        stop_control(job)
     drawn, figures = charted(job, snap)
     labels = (lang(), curve_labels())
     if figures.get("curves", (None,))[0] != labels:  # built once per refresh of the charts (and language)
@@ -351,9 +353,7 @@ def live_view(job) -> None:
     kept = st.session_state.get(state.ADOPTED_RUN) if st.session_state.get(state.ADOPTED_JOB) is job else None
     learning_view(drawn, [layer_label(n, short=True) for n in layer_names(job.model)],
                   has_conv=len(job.model.blocks) > 0, run_id=kept, figures=figures)
-    if not snap.finished:
-        stop_control(job)
-    elif adopt_finished_training():
+    if snap.finished and adopt_finished_training():
         st.rerun(scope="app")  # draw the results below the fragment
 
 
