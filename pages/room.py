@@ -14,7 +14,7 @@ page_header("room.page_title", "room.intro", share=False, tab_memory=False)  # t
 state.sync_url()  # language and network stay in the address, without the share box
 instructor = room_ui.instructor_login()
 # A reload: the tab may know the workspace its address never names (ui/shell/tab_memory.py).
-stale_memory = not instructor and tab_memory.bring_back()
+stale_memory = tab_memory.bring_back()
 if not room_ui.instructor_key():
     room_ui.no_key_ui()  # the exact line that starts the server with a key
 joining = (state.param(room_ui.JOIN_PARAM) or "").strip().upper()
@@ -40,5 +40,4 @@ except StorageDownError:
 # The room's address is for sharing with the room: a workspace code in it would hand this learner's runs to
 # whoever copies it (the workspace link lives in its own sidebar box).
 st.query_params.pop("ws", None)
-if not instructor:
-    tab_memory.keep(stale_memory)  # ... so the tab keeps it instead
+tab_memory.keep(stale_memory)  # ... so the tab keeps it instead (an instructor's too: it stays out of the address)

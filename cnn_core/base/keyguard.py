@@ -1,7 +1,8 @@
 """Guessing the instructor key, slowed down: a growing wait after each wrong key, per session and per address.
 
 A session waits from its first wrong key (1 s, then 2, 4, … up to ``max_wait_s``). An address waits only after
-``address_free`` wrong keys, and forgets them after ``address_forget_s`` without one: a class behind one address
+``address_free`` wrong keys within the last ``address_forget_s`` seconds (a sliding window; a right key clears
+the tab's count, never the address's): a class behind one address
 (a school's network, a proxy) is one address, and a few students' wrong keys must not lock the instructor's own
 fresh tab out, while a guesser who opens a new tab for every try still waits as long as a session would after
 those few. (With a key of 12 characters or more, even ten tries every ten minutes find nothing.)
@@ -37,8 +38,8 @@ class KeyCheck:
 
 
 class KeyGuard:
-    """Wrong keys double the wait (``first_wait_s``, then twice that, ... up to ``max_wait_s``); an address's count
-    starts after its first ``address_free`` and is forgotten after ``address_forget_s`` without a wrong key."""
+    """Wrong keys double the wait (``first_wait_s``, then twice that, ... up to ``max_wait_s``); an address waits
+    once it gave more than ``address_free`` wrong keys in the last ``address_forget_s`` seconds."""
 
     def __init__(self, first_wait_s: float = 1.0, max_wait_s: float = 300.0, max_clients: int = 10_000,
                  clock: Callable[[], float] = time.monotonic, address_free: int = 10,
@@ -50,8 +51,11 @@ class KeyGuard:
         self.address_forget_s = address_forget_s
         self._clock = clock
         self._lock = threading.Lock()
-        # who: (wrong keys, may try at, last wrong key at)
-        self._clients: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+        # who: (the times of its wrong keys counted now, may try at); an address's, those of the last
+        # address_forget_s only (a sliding window), at most KEPT_TIMES of them (the wait is long capped by then)
+        self._clients: OrderedDict[str, tuple[tuple[float, ...], float]] = OrderedDict()
+
+    KEPT_TIMES = 64
 
     def wait_s(self, session: str, address: str | None = None) -> float:
         """Seconds before this session (and address) may try a key again."""
@@ -60,12 +64,12 @@ class KeyGuard:
             return max((self._may_try_at(w, now) - now for w in self._who(session, address)), default=0.0)
 
     def _may_try_at(self, who: str, now: float) -> float:
-        return self._clients.get(who, (0, now, now))[1]
+        return self._clients.get(who, ((), now))[1]
 
-    def _wrong_keys(self, who: str, now: float) -> int:
-        """Wrong keys counted against ``who`` so far: an address forgets them after a quiet while."""
-        wrong, _, last = self._clients.get(who, (0, now, now))
-        return 0 if who.startswith("a:") and now - last > self.address_forget_s else wrong
+    def _wrong_keys(self, who: str, now: float) -> tuple[float, ...]:
+        """The wrong keys counted against ``who`` now: a session's all, an address's of the last few minutes."""
+        times = self._clients.get(who, ((), now))[0]
+        return tuple(t for t in times if now - t <= self.address_forget_s) if who.startswith("a:") else times
 
     def _wait_after(self, who: str, wrong: int) -> float:
         counted = wrong - self.address_free if who.startswith("a:") else wrong
@@ -82,17 +86,16 @@ class KeyGuard:
                             address or "?")
                 return KeyCheck(False, wait, checked=False)
             ok = bool(key) and hmac.compare_digest(str(given).encode("utf-8", "replace"), key.encode("utf-8"))
-            if ok:
-                for w in who:
-                    self._clients.pop(w, None)
+            if ok:  # this tab starts over; the address keeps its count (a guesser there gets no fresh tries)
+                self._clients.pop(who[0], None)
                 log.info("instructor key: accepted (address %s)", address or "?")
                 return KeyCheck(True, 0.0)
             wait = 0.0
             for w in who:
-                wrong = self._wrong_keys(w, now) + 1
+                times = (self._wrong_keys(w, now) + (now,))[-self.KEPT_TIMES:]
                 self._clients.pop(w, None)
-                wait = max(wait, self._wait_after(w, wrong))
-                self._clients[w] = (wrong, now + self._wait_after(w, wrong), now)
+                wait = max(wait, self._wait_after(w, len(times)))
+                self._clients[w] = (times, now + self._wait_after(w, len(times)))
             while len(self._clients) > self.max_clients:
                 self._clients.popitem(last=False)
         log.warning("instructor key: wrong key (address %s); next try in %d s", address or "?", math.ceil(wait))

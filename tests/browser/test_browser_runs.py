@@ -20,8 +20,10 @@ from cnn_core.base import texts
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
 
-def train_briefly(page, base: str | None, dataset_label: str | None = None, query: str = "") -> str:
-    """Train for 5 seconds on the Train page; returns the workspace code from the URL.
+def train_briefly(page, base: str | None, dataset_label: str | None = None, query: str = "",
+                  member: bool = False) -> str | None:
+    """Train for 5 seconds on the Train page; returns the workspace code from the URL (a room's ``member``: checks
+    that the address has none, and returns None).
 
     ``base=None`` goes there through the menu, staying in the same browser session; ``query`` is added
     to the page's address otherwise (a workspace link, an architecture).
@@ -42,6 +44,9 @@ def train_briefly(page, base: str | None, dataset_label: str | None = None, quer
     settle(page)
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_selector("text=Test accuracy", timeout=120_000)
+    if member:  # a room's member: the address never names the workspace, on any page
+        assert "ws=" not in page.url, page.url
+        return None
     page.wait_for_function("() => location.search.includes('ws=')", timeout=20_000)
     return re.search(r"ws=([A-Za-z0-9_-]{22})", page.url).group(1)
 
@@ -156,7 +161,7 @@ def test_two_students_join_one_solves_and_one_sees_a_solution_once_the_instructo
         bea.locator(".st-key-reveal_yes_relu button").click()
         bea.wait_for_selector(f"text={ex['ex.revealed'][:30]}", timeout=30_000)
 
-        train_briefly(bea, None)  # through the menu: the same session, the same workspace
+        train_briefly(bea, None, member=True)  # through the menu: the same session, the same workspace
         # The teacher's board refreshes itself: Bea's point appears in the scatter, labelled, and each
         # student's exercises in their own columns (one solved and none seen, none solved and one seen: a
         # swapped column shows).

@@ -624,13 +624,17 @@ def test_guessing_the_instructor_key_waits_longer_after_each_wrong_key_per_sessi
         clock[0] -= 1
         refused = guard.check(key, key, session="another-fresh-tab", address="192.0.2.77")
         assert not refused.ok and not refused.checked  # the right key from a new tab waits out the address's 8 s
-        clock[0] += 601  # ten quiet minutes: the address starts over
+        clock[0] += 8
+        assert guard.check(key, key, session="teacher-there", address="192.0.2.77").ok
+        # a right key clears that tab's count, never the address's: the guesser's next try waits 16 s, not 0
+        assert guard.check("guess-14", key, session="fresh14", address="192.0.2.77").wait_s == 16
+        clock[0] += 601  # ten quiet minutes: the address's wrong keys have left its window
         assert guard.check("guess-again", key, session="fresh-late", address="192.0.2.77").wait_s == 1
         clock[0] += 1
         assert guard.check(key, key, session="teacher-late", address="192.0.2.77").ok
     assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
     logged = caplog.text
-    assert logged.count("wrong key") == 8 + 14 + 1 and "203.0.113.9" in logged
+    assert logged.count("wrong key") == 8 + 14 + 1 + 1 and "203.0.113.9" in logged
     assert logged.count("not checked") == 10 and " 0 s" not in logged  # 8 right keys of tab1, tab1, the new tab
     assert key not in logged and "guess-" not in logged  # neither the key nor a guess is ever logged
 

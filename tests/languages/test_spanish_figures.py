@@ -78,7 +78,7 @@ def test_the_runs_overlay_says_which_line_is_training_and_which_validation(lang)
     assert validation.mode == "lines+markers" and train.mode == "lines"
 
 
-
+def test_every_titled_figure_leaves_its_top_row_to_the_toolbar(lang):
     """Plotly's toolbar sits in the figure's top row; a title or the top subplot titles start below it."""
     import torch
 

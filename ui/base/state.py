@@ -67,6 +67,10 @@ COMPARED_RUNS = "compared_runs"  # {index in the comparison's plan: run id, None
 STORAGE_DOWN = "_storage_down"  # the database could not be reached (said once)
 EX_ANSWER = re.compile(r"ex_\w+?_(?:\d+|choice)")  # an exercise's answer boxes: answer_key, choice_key
 ROOM = "room"  # code of the room this session joined
+# True once the workspace code must never be written into this session's address: instructor mode (a projected
+# screen), a room's member (an address passed around), or a code the tab kept (ui/shell/tab_memory.py). Sticky:
+# leaving instructor mode or a room that closed does not put it back (workspace.keep_url).
+UNSHOWN_WS = "_ws_unshown"
 # exercise id → the variation whose solution this session was shown (a seen mark is the exercise's, in every
 # variation; its answer shows only in the variation it was asked for: ui/sections/exercises.py)
 REVEALED_IN = "_revealed_in"

@@ -100,9 +100,12 @@ NAME_STEP = 0.1  # between the names beside an accuracy-against-parameters chart
 NAME_ROOM = 0.7  # decades of the parameter axis kept free right of the points for the names
 
 
-def named_points(points: list[tuple[float, float]], names: list[str], most: int) -> tuple[list[dict], dict]:
+def named_points(points: list[tuple[float, float]], names: list[str], most: int,
+                 ranked: bool = False) -> tuple[list[dict], dict]:
     """Names for the ``most`` most accurate of ``points`` (parameters, accuracy) on a chart with a log parameter
     axis and a 0–1 accuracy axis, and that parameter axis (log, ticks at powers of ten, room for the names).
+    ``ranked``: the points come best first already (a room's board, whose rule is not accuracy alone): the first
+    ``most`` are named, in that order.
 
     The names stand in a column right of the points, the most accurate at the top, each with a line to its point:
     in a class most students train the same network to about the same accuracy, and names written at their
@@ -115,7 +118,7 @@ def named_points(points: list[tuple[float, float]], names: list[str], most: int)
     decades = [math.log10(max(x or 1, 1)) for x, _ in points]
     low, high = min(decades), max(decades)
     column = high + 0.15
-    best = sorted(range(len(points)), key=lambda i: -points[i][1])[:most]
+    best = list(range(len(points)))[:most] if ranked else sorted(range(len(points)), key=lambda i: -points[i][1])[:most]
     step = min(NAME_STEP, 0.9 / max(len(best), 1))
     labels = [{"x": decades[i], "y": points[i][1], "text": names[i], "showarrow": True, "arrowhead": 0,
                "arrowwidth": 1, "standoff": 6, "xanchor": "left", "axref": "x", "ax": column, "ayref": "y",

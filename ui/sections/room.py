@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.base import env
-from cnn_core.base.errors import StorageDownError
+from cnn_core.base.errors import ServerFullError, StorageDownError
 from cnn_core.base.usertext import spreadsheet_cell
 from cnn_core.lessons.exercises import make_exercises
 from cnn_core.store.storage import MAX_NICKNAME_LEN, ROOM_CODE, ROOM_CODE_LEN, revealed_key
@@ -101,8 +101,15 @@ def _room_label(room) -> str:
 
 def _open_room(db) -> None:
     """The form's button: a new room, picked, and its name gone from the box (a second press opened a second room
-    of the same name)."""
-    st.session_state["w_room_pick"] = db.create_room(st.session_state.get("w_room_title", ""))
+    of the same name). A database that does not answer, or a full disk, is said; the name stays for another try."""
+    try:
+        st.session_state["w_room_pick"] = db.create_room(st.session_state.get("w_room_title", ""))
+    except ServerFullError as err:
+        state.add_notice(err.key, **err.params)
+        return
+    except StorageDownError:
+        state.add_notice("notice.storage_down")
+        return
     st.session_state["w_room_title"] = ""
 
 
@@ -399,8 +406,8 @@ def _fewest_decimals(value: float, most: int = 2) -> int:
 
 
 def scatter(rows) -> go.Figure:
-    """Accuracy against parameters: the best LABELLED points named beside the chart (figures.named_points), every
-    point on hover."""
+    """Accuracy against parameters: the board's first LABELLED members named beside the chart, in its order
+    (figures.named_points: a timed or stopped run ranks after, however accurate), every point on hover."""
     scored = [r for r in rows if r.best_accuracy is not None]
     names = [text_label(r.nickname) for r in scored]  # Plotly reads tags in labels; a nickname is text
     points = go.Scatter(
@@ -408,7 +415,7 @@ def scatter(rows) -> go.Figure:
         customdata=[[name, num(r.params), pct(r.best_accuracy)] for r, name in zip(scored, names)],
         hovertemplate=f"%{{customdata[0]}}<br>{t('room.col_params')}: %{{customdata[1]}}<br>"
                       f"{t('room.col_accuracy')}: %{{customdata[2]}}<extra></extra>")
-    labels, xaxis = named_points([(r.params, r.best_accuracy) for r in scored], names, LABELLED)
+    labels, xaxis = named_points([(r.params, r.best_accuracy) for r in scored], names, LABELLED, ranked=True)
     return figure([points], dict(xaxis={"title": t("room.col_params"), **xaxis},
                                  yaxis={"title": t("room.col_accuracy"), **percent_axis()},
                                  title=t("room.scatter"), annotations=labels, height=480,

@@ -165,10 +165,11 @@ def _rename(run_id: int) -> None:
 
 
 def _delete(run_id: int, name: str) -> None:
-    """The confirmation's button: that run goes, and the page says so."""
-    workspace.delete(run_id)
+    """The confirmation's button: that run goes, and the page says so (only when it did: gone already, or the
+    database down, is said instead)."""
     st.session_state.pop("w_run_pick", None)
-    state.add_notice("notice.run_deleted", name=name)
+    if workspace.delete(run_id):
+        state.add_notice("notice.run_deleted", name=name)
 
 
 def actions(runs: list[RunInfo]) -> None:

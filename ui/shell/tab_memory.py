@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnn_core.base.errors import StorageDownError
 from ui.base import state
 from ui.base.scripts import script
 from ui.shell import workspace
@@ -44,37 +43,30 @@ TRIED = "_tab_memory_tried"  # the code the tab gave back that this session trie
 
 def bring_back() -> bool:
     """A run with no workspace (a reload): adopt the one this tab kept and rerun the page. Each code is tried
-    once a session; True when the tab's code opened none (a removed workspace: said once, then forgotten)."""
+    once a session (again after a database that did not answer); True when the tab's code opened none (a removed
+    workspace: said once, then forgotten). A code the tab kept never goes into the address (state.UNSHOWN_WS)."""
     if workspace.code() is not None:
         return False
     kept = recall()
     if not kept or st.session_state.get(TRIED) == kept:
         return False
-    st.session_state[TRIED] = kept
-    workspace.restore_from_url(kept)
-    if workspace.code():
-        _rejoin()
-        st.rerun()
-    return True
-
-
-def _rejoin() -> None:
-    """Only a room's member's tab keeps a code: the session is that member again (its address keeps no code)."""
-    db = workspace.store()
-    try:
-        rooms = db.member_rooms(workspace.code()) if db is not None else []
-    except StorageDownError:
-        rooms = []
-    if rooms:
-        st.session_state[state.ROOM] = rooms[-1]
+    found = workspace.restore_from_url(kept)
+    if found != workspace.UNREACHABLE:  # a database down for a moment: the tab keeps its code, tried again later
+        st.session_state[TRIED] = kept
+    if found == workspace.OPENED:
+        st.session_state[state.UNSHOWN_WS] = True
         st.query_params.pop("ws", None)
+        st.rerun()
+    return found == workspace.GONE
 
 
 def on_every_page() -> bool:
-    """A page's start (all but Room): a reload brings the tab's workspace back, and a member's is kept in the tab.
-    Returns whether the tab's code opened no workspace (said, then forgotten)."""
+    """A page's start (all but Room): a reload brings the tab's workspace back, and a workspace whose code stays out
+    of the address (an instructor's, a member's: state.UNSHOWN_WS) is kept in the tab. Returns whether the tab's
+    code opened no workspace (said, then forgotten)."""
     stale = bring_back()
-    if st.session_state.get(state.ROOM) and not st.session_state.get(state.INSTRUCTOR):
+    if st.session_state.get(state.UNSHOWN_WS) or st.session_state.get(state.INSTRUCTOR) or \
+            st.session_state.get(state.ROOM):
         keep(stale)
     elif stale:
         forget()

@@ -139,20 +139,26 @@ def visit() -> None:
 
 # ------------------------------------------------------------------ opening and creating
 
-def restore_from_url(ws: str | None) -> None:
-    """On a session's first run: adopt the workspace named in the URL, bringing back what it holds."""
+OPENED, GONE, UNREACHABLE = "opened", "gone", "unreachable"  # what restore_from_url found
+
+
+def restore_from_url(ws: str | None) -> str | None:
+    """On a session's first run: adopt the workspace named in the URL (or kept by the tab), bringing back what it
+    holds. Returns OPENED, GONE (no such workspace: said), UNREACHABLE (no database now: said) or None (no code).
+    A room's member gets their room back, and their code stays out of the address (:func:`keep_url`)."""
     if not ws:
-        return
+        return None
     db = store()
     if db is None:
-        return
+        return UNREACHABLE
     from cnn_core.store.storage import WORKSPACE_CODE
 
     try:
         opened = db.open_workspace(ws) if WORKSPACE_CODE.fullmatch(ws) else None
+        rooms = db.member_rooms(ws) if opened is not None else []
     except StorageDownError:
         _storage_down()
-        return
+        return UNREACHABLE
     if opened is None:
         if WORKSPACE_CODE.fullmatch(ws):  # a real code, since removed
             days = resources.settings().idle_days
@@ -163,10 +169,13 @@ def restore_from_url(ws: str | None) -> None:
         else:  # never a workspace code: a mistyped or cut link
             state.add_notice("notice.ws_invalid")
         st.query_params.pop("ws", None)
-        return
+        return GONE
     kept = opened.settings
     ss = st.session_state
     ss[state.WS] = ws
+    if rooms:  # a member of an open room: the latest joined, and no code in the address from now on
+        ss[state.ROOM], ss[state.UNSHOWN_WS] = rooms[-1], True
+        st.query_params.pop("ws", None)
     ss[state.EX_SEED] = opened.variation
     from cnn_core.lessons.exercises import REVEALED, SOLVED  # torch: imported when a workspace opens, not before
 
@@ -182,9 +191,10 @@ def restore_from_url(ws: str | None) -> None:
             arch = state.arch_from_params({str(k): str(v) for k, v in edited.items()})
             layer_table(arch)
         except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
-            return  # kept by an older version with other rules: the default network stays
+            return OPENED  # kept by an older version with other rules: the default network stays
         preset = str(edited.get("preset", ""))
         ss[state.ARCH], ss[state.PRESET] = arch, preset if preset in PRESETS else "tutorial"
+    return OPENED
 
 
 def ensure() -> str | None:
@@ -215,9 +225,13 @@ def keep_url() -> None:
     """Keep ``?ws=`` in the address bar (page switches drop query parameters), except in a workshop: in instructor
     mode (the screen is projected) and for a room's member (students pass their address around), the code there
     would hand the workspace's runs, deletion included, to whoever sees it. Their tab keeps the code instead
-    (ui/shell/tab_memory.py, for a reload); the workspace link stays in its own sidebar box."""
+    (ui/shell/tab_memory.py, for a reload); the workspace link stays in its own sidebar box. Once kept out, it
+    stays out for the session (state.UNSHOWN_WS): leaving instructor mode does not write it back."""
     ws = code()
-    if st.session_state.get(state.INSTRUCTOR) or st.session_state.get(state.ROOM):
+    ss = st.session_state
+    if ss.get(state.INSTRUCTOR) or ss.get(state.ROOM):
+        ss[state.UNSHOWN_WS] = True
+    if ss.get(state.UNSHOWN_WS):
         st.query_params.pop("ws", None)
     elif ws and st.query_params.get("ws") != ws:
         st.query_params["ws"] = ws
@@ -382,10 +396,10 @@ def run_holding(model: bytes) -> int | None:
 
 
 def _on_run(action) -> bool:
-    """A run's action (rename, pin, delete); a run deleted in another tab is said and the list refreshed."""
+    """A run's action (rename, pin, delete); a run deleted in another tab is said and the list refreshed. True when
+    it was done (not with the database down, said by _in_workspace)."""
     try:
-        _in_workspace(action, create=False)
-        return True
+        return bool(_in_workspace(lambda db, ws: (action(db, ws), True)[1], create=False))
     except RunGoneError:
         state.add_notice("notice.run_gone")
         return False
@@ -402,9 +416,11 @@ def pin(run_id: int, pinned: bool) -> bool:
     return _on_run(lambda db, ws: db.pin_run(ws, run_id, pinned))
 
 
-def delete(run_id: int) -> None:
-    _on_run(lambda db, ws: db.delete_run(ws, run_id))
+def delete(run_id: int) -> bool:
+    """Delete a run; False (said) when it could not be: gone already (another tab), or the database down."""
+    done = _on_run(lambda db, ws: db.delete_run(ws, run_id))
     st.session_state.get(state.MODEL_CACHE, {}).pop(run_id, None)
+    return done
 
 
 # Downloads of runs deleted meanwhile, (workspace, run id): the file is made outside the session's script (no
