@@ -3,6 +3,7 @@
 
 from conftest import open_page, preset_selector
 
+from cnn_core.base import texts
 from cnn_core.nn.architecture import PRESETS, layer_table, layers_until_error, totals
 
 
@@ -36,8 +37,9 @@ def test_the_neuron_total_says_what_the_tables_column_adds_and_the_numbers_agree
     rows, total_row = table.iloc[:-1], table.iloc[-1]  # the layers, then the table's own Total row
     column = sum(int(str(v).replace(",", "")) for v in rows[table.columns[2]])
     assert at.metric[1].value == total_row[table.columns[2]] == "54,574" and column == 56_510
-    assert ("The 54,574 neurons are what the network computes for one image: the table's column adds the 784 input "
-            "pixels and the flatten's 1,152 (the last maps again, in a row), 56,510 in all.") in [c.value for c in at.caption]
+    said = texts.table("en")["arch.total_neurons_note"].format(inputs="784", flatten="1,152", total="54,574",
+                                                                column="56,510")
+    assert said in [c.value for c in at.caption] and "the rows above the Total add up to 56,510" in said
 
 
 def test_a_block_fewer_changes_the_totals_the_metric_and_the_address():

@@ -372,6 +372,8 @@ def test_two_tabs_of_one_workspace_show_what_is_kept_not_what_each_asked():
     late.button(key="check_input_gray").click().run()
     no_exceptions(late)
     assert late.session_state["exercises"]["input_gray"] == "revealed"
+    assert EN["ex.right_seen"] in [i.value for i in late.info]  # right, and said why it is not solved
+    assert EN["ex.revealed_elsewhere"] in [w.value for w in late.warning]  # "in another tab", among others
     assert f"0 of {EXERCISES} solved · 1 with the solution seen" in late.get("progress")[0].proto.text
     # solved here, then asked for in the other tab
     late.text_input(key="ex_input_colour_0").input(str(expected["input_colour"])).run()

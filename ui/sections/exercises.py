@@ -196,6 +196,8 @@ def exercise_ui(n, ex, progress: dict, withheld: list[str]) -> None:
         elif feedback is False:
             st.error(t(f"ex.mistake.{mistake}") if mistake else
                      t({"answer": "ex.wrong", "choice": "ex.wrong_choice"}.get(ex.kind, "ex.not_yet")))
+        elif feedback and revealed:  # right, after its solution was seen (here or in another tab): said so
+            st.info(t("ex.right_seen"), icon="👁️")
         # A solution seen stays seen in every variation, but its answer (and the explanation, which works it out)
         # shows only in the variation it was asked for, while this learner may ask for solutions: another
         # variation's answer, or one a room closed to them since, is never handed out unasked.

@@ -401,7 +401,8 @@ def shown_board(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fewest_decimals(value: float, most: int = 2) -> int:
-    """The decimals a work needs, up to ``most``: 1 epoch is "1" (as the CSV writes it), 1.5 is "1,5", never "1,00"."""
+    """The decimals a work needs on the board, up to ``most``: 1 epoch is "1", 1.5 is "1,5", never "1,00" (the CSV
+    keeps the plain number, 1.0, for the spreadsheet)."""
     return next((d for d in range(most) if round(value, d) == round(value, most)), most)
 
 

@@ -467,7 +467,8 @@ def model(run_id: int) -> SavedModel | None:
     """A run's model, from the server's model cache (bounded in bytes, keyed by the model's digest); None when
     the run no longer exists and the cache does not hold its model (a cached model is returned without asking the
     database: an action on a run that may have been deleted elsewhere reads the list again first,
-    :func:`runs_read_again`, as the shift test does; the Draw and Inside pages' pickers do not).
+    :func:`runs_read_again`, as the shift test does; the Draw and Inside pages' pickers read it again when their
+    page is opened, :func:`opened_page`).
     Raises :class:`cnn_core.base.errors.ModelFileError` for a model this version cannot read."""
     digests = st.session_state.setdefault(state.MODEL_CACHE, {})
     digest = digests.get(run_id) or next((r.model_sha256 for r in runs() if r.id == run_id), None)
