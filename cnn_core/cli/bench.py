@@ -281,7 +281,7 @@ def run_bench(args: argparse.Namespace) -> dict:
     out["profile"] = layer_profile(arch, data, batch, precision, steps=max(args.steps, 5))
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
-        out.update(accuracy_over_seeds(arch, data, args.epochs, args.seeds))
+        out.update(accuracy_over_seeds(arch, data, args.epochs, args.seeds, getattr(args, "augment", False)))
     return out
 
 
@@ -289,8 +289,9 @@ ACCURACY_MARKS = {"98": 0.98, "99": 0.99, "99_5": 0.995}  # the issue's targets:
 ACCURACY_EVAL_EVERY_S = 0.5  # scored this often (outside the training seconds): the seconds to a mark to ±0.5 s
 
 
-def accuracy_run(arch, data, epochs: float, seed: int = 0) -> dict:
-    """The app's default settings for ``seed``; the test set is scored at every validation point."""
+def accuracy_run(arch, data, epochs: float, seed: int = 0, augment: bool = False) -> dict:
+    """The app's default settings for ``seed`` (``augment``: with the Train page's augmentation box ticked, random
+    shifts); the test set is scored at every validation point."""
     model = build_model(arch, seed=seed)
     curve: list[tuple[float, float]] = []
 
@@ -300,7 +301,7 @@ def accuracy_run(arch, data, epochs: float, seed: int = 0) -> dict:
             _, acc, _ = evaluate(model, data.test_x, data.test_y)
             curve.append((event.seconds, acc))
 
-    cfg = TrainConfig(epochs=epochs, device="cpu", seed=seed, eval_every_s=ACCURACY_EVAL_EVERY_S)
+    cfg = TrainConfig(epochs=epochs, device="cpu", seed=seed, eval_every_s=ACCURACY_EVAL_EVERY_S, augment=augment)
     # The training's last validation point is its end (train's final EvalEvent), where the test set was just
     # scored above: scoring it again in train() would be a second pass over the same images with the same weights.
     result = train(model, data, cfg, on_event=on_event, evaluate_test=False)
@@ -310,7 +311,8 @@ def accuracy_run(arch, data, epochs: float, seed: int = 0) -> dict:
     def first(threshold):
         return next((round(s, 1) for s, a in curve if a >= threshold), None)
 
-    return {"seed": seed, **{f"seconds_to_{mark}": first(level) for mark, level in ACCURACY_MARKS.items()},
+    return {"seed": seed, "augment": augment,
+            **{f"seconds_to_{mark}": first(level) for mark, level in ACCURACY_MARKS.items()},
             "test_accuracy": round(test_accuracy, 4), "train_seconds": round(result.seconds, 1),
             "accuracy_precision": result.precision,
             "accuracy_curve": [[round(s, 1), round(a, 4)] for s, a in curve]}
@@ -324,11 +326,12 @@ def spread(values: list) -> dict:
             "reached": f"{len(reached)} of {len(values)}"}
 
 
-def accuracy_over_seeds(arch, data, epochs: float, seeds: int) -> dict:
+def accuracy_over_seeds(arch, data, epochs: float, seeds: int, augment: bool = False) -> dict:
     """:func:`accuracy_run` for seeds 0 … ``seeds`` − 1: each figure's mean and spread, and every run's curve."""
-    runs = [accuracy_run(arch, data, epochs, seed) for seed in range(seeds)]
+    runs = [accuracy_run(arch, data, epochs, seed, augment) for seed in range(seeds)]
     figures = [f"seconds_to_{mark}" for mark in ACCURACY_MARKS] + ["test_accuracy", "train_seconds"]
-    return {"seeds": seeds, "accuracy_epochs": epochs, "accuracy_precision": runs[0]["accuracy_precision"],
+    return {"seeds": seeds, "accuracy_epochs": epochs, "accuracy_augment": augment,
+            "accuracy_precision": runs[0]["accuracy_precision"],
             **{name: spread([r[name] for r in runs]) for name in figures}, "accuracy_runs": runs}
 
 

@@ -802,6 +802,15 @@ def test_the_bench_scores_each_accuracy_point_once_and_its_figure_is_the_curves_
     curve = run["accuracy_curve"]
     assert curve and len(scored) == len(curve), (len(scored), curve)
     assert run["test_accuracy"] == curve[-1][1] and curve[-1][0] == run["train_seconds"]
+    # bench --augment: the same runs with the Train page's augmentation, said in the JSON
+    seen = []
+    monkeypatch.setattr(bench, "train", lambda model, data, cfg, **kw: seen.append(cfg) or trainer.train(
+        model, data, cfg, **kw))
+    assert bench.accuracy_run(PRESETS["small"].replace(num_classes=2), tiny_data, 0.5, augment=True)["augment"]
+    assert [cfg.augment for cfg in seen] == [True]
+    from cnn_core.cli import main as cli
+
+    assert cli.build_parser().parse_args(["bench", "--augment"]).augment is True
 
 
 @pytest.mark.realdata
