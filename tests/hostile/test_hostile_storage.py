@@ -325,6 +325,33 @@ def test_a_database_that_stops_answering_mid_session_leaves_home_and_the_room_pa
     assert "CNN Playground" in home.title[0].value  # the promise rests on the shipped model alone
     for at in (teacher, student):
         assert any(said in e.value for e in at.error), [e.value for e in at.error]
+    # Opening a room then (a form's callback, outside the page's own guard): said, never an error box, and the
+    # name typed stays for another try
+    teacher.text_input(key="w_room_title").input("Friday")
+    teacher.button[0].click().run()
+    no_exceptions(teacher)
+    assert any(said in w.value for w in teacher.warning) and teacher.text_input(key="w_room_title").value == "Friday"
+
+
+def test_a_run_the_database_could_not_delete_is_not_said_deleted(monkeypatch):
+    """The Runs page's confirmation while the database does not answer: the run is not said deleted."""
+    from cnn_core.store.storage import Storage
+
+    code = app_storage().create_workspace()
+    raw = checkpoint.to_bytes(build_model(PRESETS["small"]), list("0123456789"), dataset="mnist")
+    run_id, _ = app_storage().add_run(code, core_runs.from_upload(checkpoint.from_bytes(raw), raw, "small.cnn.zip"))
+    at = open_page("runs", lang="en", ws=code)
+
+    def down(*args, **kwargs):
+        raise StorageDownError()
+
+    monkeypatch.setattr(Storage, "delete_run", down)
+    at.button(key=f"run_delete_{run_id}").click().run()
+    no_exceptions(at)
+    said = [w.value for w in at.warning]
+    assert texts.table("en")["notice.storage_down"] in said and not any("were deleted" in w for w in said)
+    monkeypatch.undo()
+    assert [r.id for r in app_storage().runs(code)] == [run_id]  # still there, as the page says
 
 
 def test_a_rooms_solution_is_not_shown_while_the_board_cannot_count_it(app_env, monkeypatch):
