@@ -6,7 +6,7 @@ import streamlit as st
 from cnn_core.nn.architecture import layers_until_error, totals
 from ui.base.i18n import error_text, grouped, layer_label, num, t
 from ui.charts.figures import chart_config, network_diagram
-from ui.sections.architecture import architecture_ui, comparison_ui, input_costs_ui
+from ui.sections.architecture import architecture_ui, comparison_ui, input_costs_ui, totals_ui
 from ui.shell import session
 from ui.shell.layout import page_header, share_box
 
@@ -51,16 +51,7 @@ st.subheader(t("arch.table"))
 st.dataframe(layer_rows(layers, err), hide_index=True, width="stretch", key="layer_table",
              height=35 * (len(layers) + 2) + 3)
 if err is None:
-    total = totals(layers)
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("arch.total_params"), num(total.params))
-    c2.metric(t("arch.total_neurons"), num(total.neurons), help=t("arch.total_neurons_help"))
-    c3.metric(t("arch.total_macs"), num(total.macs))
-    # The table's column counts the input and the flatten too: say what the total leaves out, with their numbers
-    left_out = {layer.kind: layer.neurons for layer in layers if layer.kind in ("input", "flatten")}
-    st.caption(t("arch.total_neurons_note", total=num(total.neurons), inputs=num(left_out.get("input", 0)),
-                 flatten=num(left_out.get("flatten", 0)),
-                 column=num(total.neurons + sum(left_out.values()))))
+    totals_ui(layers)
 
 hover = {layer.name: t("arch.hover", name=layer_label(layer), shape="×".join(map(num, layer.output_shape)),
                        neurons=layer.neurons, params=layer.params) for layer in layers}

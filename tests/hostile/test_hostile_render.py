@@ -67,6 +67,12 @@ def test_the_one_html_markdown_is_the_constant_style_sheet():
     assert len(assigned) == 1  # bound once, at module level, from constants only
     assert all(isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.Add)) for n in ast.walk(assigned[0].value))
     assert all(n.id == "HIDDEN_HINTS_CSS" for n in ast.walk(assigned[0].value) if isinstance(n, ast.Name))
+    # ... and the one name in it is itself one literal, bound once: no text of a user, a file or a URL can reach it
+    css = [node for node in tree.body if isinstance(node, ast.Assign)
+           and any(getattr(t, "id", None) == "HIDDEN_HINTS_CSS" for t in node.targets)]
+    assert len(css) == 1 and isinstance(css[0].value, ast.Constant) and isinstance(css[0].value.value, str)
+    assert not [node for node in ast.walk(tree) if isinstance(node, (ast.AugAssign, ast.Global))
+                and any(name in ast.unparse(node) for name in ("HIDDEN_HINTS_CSS", "HINTS_MARKUP"))]
     markup = component_texts.HINTS_MARKUP
     assert re.fullmatch(r"<style data-cnn-hints>[^<]*</style>", markup), markup
 

@@ -25,6 +25,7 @@ from cnn_core.nn.architecture import (
     input_cost,
     layer_table,
     nearest_choice,
+    totals,
 )
 from ui.base import state
 from ui.base.i18n import labeller, num, t
@@ -171,6 +172,19 @@ def architecture_ui() -> Architecture:
     preset_box.selectbox(t("arch.preset"), choices, key=state.relabelled(key), on_change=_apply_preset,
                          args=(key,), format_func=labeller("preset."), help=t("arch.preset_help"))
     return arch
+
+
+def totals_ui(layers) -> None:
+    """The network's parameters, neurons and multiply-adds, and what the neuron total leaves out of the table's
+    rows (the input and the flatten), with their numbers."""
+    total = totals(layers)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("arch.total_params"), num(total.params))
+    c2.metric(t("arch.total_neurons"), num(total.neurons), help=t("arch.total_neurons_help"))
+    c3.metric(t("arch.total_macs"), num(total.macs))
+    left_out = {layer.kind: layer.neurons for layer in layers if layer.kind in ("input", "flatten")}
+    st.caption(t("arch.total_neurons_note", total=num(total.neurons), inputs=num(left_out.get("input", 0)),
+                 flatten=num(left_out.get("flatten", 0)), column=num(total.neurons + sum(left_out.values()))))
 
 
 def comparison_ui(arch: Architecture) -> None:

@@ -65,8 +65,7 @@ def on_every_page() -> bool:
     of the address (an instructor's, a member's: state.UNSHOWN_WS) is kept in the tab. Returns whether the tab's
     code opened no workspace (said, then forgotten)."""
     stale = bring_back()
-    if st.session_state.get(state.UNSHOWN_WS) or st.session_state.get(state.INSTRUCTOR) or \
-            st.session_state.get(state.ROOM):
+    if workspace.code_unshown():
         keep(stale)
     elif stale:
         forget()

@@ -228,13 +228,19 @@ def keep_url() -> None:
     (ui/shell/tab_memory.py, for a reload); the workspace link stays in its own sidebar box. Once kept out, it
     stays out for the session (state.UNSHOWN_WS): leaving instructor mode does not write it back."""
     ws = code()
-    ss = st.session_state
-    if ss.get(state.INSTRUCTOR) or ss.get(state.ROOM):
-        ss[state.UNSHOWN_WS] = True
-    if ss.get(state.UNSHOWN_WS):
+    if code_unshown():
         st.query_params.pop("ws", None)
     elif ws and st.query_params.get("ws") != ws:
         st.query_params["ws"] = ws
+
+
+def code_unshown() -> bool:
+    """Whether this session's workspace code stays out of its address (:func:`keep_url`): once in instructor mode
+    or a room, for the rest of the session (state.UNSHOWN_WS, sticky)."""
+    ss = st.session_state
+    if ss.get(state.INSTRUCTOR) or ss.get(state.ROOM):
+        ss[state.UNSHOWN_WS] = True
+    return bool(ss.get(state.UNSHOWN_WS))
 
 
 def link(base_url: str = "") -> str:
@@ -398,8 +404,12 @@ def run_holding(model: bytes) -> int | None:
 def _on_run(action) -> bool:
     """A run's action (rename, pin, delete); a run deleted in another tab is said and the list refreshed. True when
     it was done (not with the database down, said by _in_workspace)."""
+    def done(db, ws) -> bool:
+        action(db, ws)
+        return True
+
     try:
-        return bool(_in_workspace(lambda db, ws: (action(db, ws), True)[1], create=False))
+        return bool(_in_workspace(done, create=False))  # None: the database down (said there)
     except RunGoneError:
         state.add_notice("notice.run_gone")
         return False
