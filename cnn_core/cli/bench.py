@@ -18,9 +18,10 @@ rest of the matmul rate goes: :func:`layer_profile`, the same loop under torch's
 trainings at once through the app's own :class:`~cnn_core.train.jobs.Scheduler` and reports every
 training's images and the total images per second against one training alone, measured in the same run.
 
-``--cats-dogs`` measures something else: :func:`run_cats_dogs` trains the
-``cifar`` preset on the two-class cats-and-dogs dataset for each time budget
-(30 s and 300 s by default), each a fresh network, and reports its test accuracy.
+``--cifar10`` and ``--cats-dogs`` measure something else: :func:`run_photo_budgets` trains the
+``cifar`` preset on CIFAR-10 (or its two-class cats and dogs) for each time budget
+(30 s and 300 s by default), a fresh network for each budget and seed, and reports
+the test accuracy's mean and spread over the seeds, and every run's curve.
 """
 
 from __future__ import annotations
@@ -281,7 +282,10 @@ def run_bench(args: argparse.Namespace) -> dict:
     out["profile"] = layer_profile(arch, data, batch, precision, steps=max(args.steps, 5))
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
-        out.update(accuracy_over_seeds(arch, data, args.epochs, args.seeds, getattr(args, "augment", False)))
+        preset = getattr(args, "preset", "tutorial")  # the accuracy runs' network; the speed figures are the tutorial's
+        out["accuracy_architecture"] = preset
+        out["accuracy_params"] = totals(layer_table(PRESETS[preset])).params
+        out.update(accuracy_over_seeds(PRESETS[preset], data, args.epochs, args.seeds, getattr(args, "augment", False)))
     return out
 
 
@@ -356,25 +360,47 @@ def draw_latency_ms(repeats: int = 50) -> dict:
 
 
 
-def run_cats_dogs(args: argparse.Namespace) -> dict:
-    """Test accuracy on cats and dogs after each time budget: the ``cifar`` preset with two outputs, the app's
-    defaults plus augmentation with mirror images (photos: a mirrored cat is a cat), a fresh network each time."""
+PHOTO_DATASETS = ("cifar10", "cats-dogs")  # bench --cifar10, --cats-dogs: test accuracy after each time budget
+CURVE_POINTS = 10  # each budget's run scores the test set this many times on the way (its accuracy-to-time curve)
+
+
+def photo_run(arch, data, budget_s: float, seed: int) -> dict:
+    """One fresh ``cifar`` network trained for ``budget_s`` seconds with the app's defaults, the Train page's
+    augmentation and mirror images (photos: a mirrored cat is a cat); the test set scored at ``CURVE_POINTS``
+    validation points on the way (outside the training seconds) and at the end."""
+    model = build_model(arch, seed=seed)
+    curve: list[list[float]] = []
+
+    def on_event(event):
+        if isinstance(event, EvalEvent) and not (curve and curve[-1][0] == round(event.seconds, 2)):
+            curve.append([round(event.seconds, 2), round(evaluate(model, data.test_x, data.test_y)[1], 4)])
+
+    cfg = TrainConfig(time_budget_s=budget_s, augment=True, hflip=data.mirror_safe, device="cpu", seed=seed,
+                      probe_every_s=None, eval_every_s=budget_s / CURVE_POINTS)
+    result = train(model, data, cfg, on_event=on_event, evaluate_test=False)
+    test_accuracy = curve[-1][1] if curve and curve[-1][0] == round(result.seconds, 2) else round(
+        evaluate(model, data.test_x, data.test_y)[1], 4)
+    return {"budget_s": budget_s, "seed": seed, "test_accuracy": test_accuracy,
+            "train_seconds": round(result.seconds, 2), "images_per_s": round(result.images_per_s, 1),
+            "epochs": round(result.steps * cfg.batch_size / max(len(data.train_y) - cfg.val_size, 1), 2),
+            "steps": result.steps, "precision": result.precision, "accuracy_curve": curve}
+
+
+def run_photo_budgets(args: argparse.Namespace, dataset: str) -> dict:
+    """Test accuracy on ``dataset`` (:data:`PHOTO_DATASETS`) after each of ``args.budgets`` seconds of training,
+    over ``args.seeds`` seeds: the ``cifar`` preset, adapted to the dataset's classes, as :func:`photo_run` trains
+    it; each budget's mean and spread, and every run's accuracy-to-time curve."""
     data_dir = args.data_dir or default_data_dir()
-    data = load_dataset("cats-dogs", data_dir, download=False)
+    data = load_dataset(dataset, data_dir, download=False)
     h, w, c = data.shape
     arch = adapt_to_data(PRESETS["cifar"], h, w, c, data.num_classes)
-    runs = []
-    for budget in args.budgets:
-        cfg = TrainConfig(time_budget_s=budget, augment=True, hflip=data.mirror_safe, device="cpu",
-                          probe_every_s=None)
-        result = train(build_model(arch, seed=cfg.seed), data, cfg)
-        runs.append({"budget_s": budget, "test_accuracy": round(result.test_accuracy, 4),
-                     "train_seconds": round(result.seconds, 1), "images_per_s": round(result.images_per_s, 1),
-                     "steps": result.steps, "precision": result.precision})
-    return {"dataset": "cats-dogs", "architecture": "cifar", "params": totals(layer_table(arch)).params,
+    runs = [photo_run(arch, data, budget, seed) for budget in args.budgets for seed in range(args.seeds)]
+    after = {f"{budget:g}": spread([r["test_accuracy"] for r in runs if r["budget_s"] == budget])
+             for budget in args.budgets}
+    return {"dataset": dataset, "architecture": "cifar", "params": totals(layer_table(arch)).params,
             "input": [h, w, c], "train_images": len(data.train_y), "test_images": len(data.test_y),
-            "augment": True, "device": "cpu", "threads": torch.get_num_threads(),
-            "accuracy_after_s": {f"{r['budget_s']:g}": r["test_accuracy"] for r in runs}, "runs": runs}
+            "augment": True, "hflip": data.mirror_safe, "device": "cpu", "threads": torch.get_num_threads(),
+            "seeds": args.seeds, "accuracy_after_s": after, "runs": runs}
 
 
 def _trained_images(job) -> float:

@@ -93,7 +93,7 @@ def _int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r}: whole numbers separated by commas, e.g. 2,4,8") from None
 
 
-CATS_DOGS_BUDGETS_S = [30.0, 300.0]  # bench --cats-dogs: the issue's accuracy after 30 s and after 300 s
+PHOTO_BUDGETS_S = [30.0, 300.0]  # bench --cifar10, --cats-dogs: the issue's accuracy after 30 s and after 300 s
 MAX_CONCURRENCY = 64  # bench --concurrency: trainings at once
 
 
@@ -194,17 +194,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     check_config(TrainConfig(epochs=args.epochs))
     for budget in [*args.budgets, args.concurrency_budget]:
         check_config(TrainConfig(time_budget_s=budget))
-    if args.concurrency and args.cats_dogs:
-        raise PlaygroundError("err.bad_choice", field="--concurrency", choices="--cats-dogs or --concurrency",
-                              value="both")
+    modes = [flag for flag, on in (("--cifar10", args.cifar10), ("--cats-dogs", args.cats_dogs),
+                                    ("--concurrency", bool(args.concurrency))) if on]
+    if len(modes) > 1:
+        raise PlaygroundError("err.bad_choice", field="bench", choices="--cifar10, --cats-dogs or --concurrency",
+                              value=" ".join(modes))
     for n in args.concurrency:
         if not 1 <= n <= MAX_CONCURRENCY:
             raise PlaygroundError("err.bad_setting", name="concurrency", low=1, high=MAX_CONCURRENCY, value=str(n))
     keep_freed_memory()  # as `train` does; the baseline's fresh interpreter keeps glibc's defaults
-    from cnn_core.cli.bench import run_bench, run_cats_dogs, run_concurrency
+    from cnn_core.cli.bench import run_bench, run_concurrency, run_photo_budgets
 
-    run = run_cats_dogs if args.cats_dogs else run_concurrency if args.concurrency else run_bench
-    print(json.dumps(run(args), indent=2))
+    if args.cifar10 or args.cats_dogs:
+        report = run_photo_budgets(args, "cifar10" if args.cifar10 else "cats-dogs")
+    else:
+        report = run_concurrency(args) if args.concurrency else run_bench(args)
+    print(json.dumps(report, indent=2))
     return 0
 
 
@@ -262,11 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", action="store_true",
                    help="the accuracy runs with the Train page's augmentation (random shifts), e.g. --epochs 7 for "
                         "99.5 %% within a minute")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="tutorial",
+                   help="the accuracy runs' network (default: tutorial; the speed figures are always the tutorial's)")
     p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
+    p.add_argument("--cifar10", action="store_true",
+                   help="instead: CIFAR-10 test accuracy after each of --budgets seconds of training, over --seeds")
     p.add_argument("--cats-dogs", action="store_true",
-                   help="instead: test accuracy on cats and dogs after each of --budgets seconds of training")
-    p.add_argument("--budgets", type=_float_list, default=CATS_DOGS_BUDGETS_S,
-                   help="seconds of training for --cats-dogs, comma-separated (default: 30,300)")
+                   help="instead: cats-and-dogs test accuracy after each of --budgets seconds of training, over --seeds")
+    p.add_argument("--budgets", type=_float_list, default=PHOTO_BUDGETS_S,
+                   help="seconds of training for --cifar10 and --cats-dogs, comma-separated (default: 30,300)")
     p.add_argument("--concurrency", type=_int_list, default=[],
                    help="instead: this many trainings at once on one server, e.g. 2,4,8, against one alone")
     p.add_argument("--concurrency-budget", type=float, default=10.0,

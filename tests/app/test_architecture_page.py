@@ -82,6 +82,19 @@ def test_preset_selector_says_custom_once_the_sliders_leave_the_preset():
     assert preset_selector(at).options[-1] == "Custom (your own settings)"
 
 
+def test_the_fast_preset_is_offered_by_its_name_and_counted_layer_by_layer_in_spanish():
+    """The fast starting point: named as the guide names it, its sliders and counts the network's own."""
+    at = open_page("architecture", lang="es", preset="fast")
+    assert not at.exception
+    selector = preset_selector(at)
+    assert selector.value == "fast" and "Rápida (16-32-64)" in selector.options
+    assert [at.select_slider(key=f"w_filters_{i}").value for i in range(3)] == [16, 32, 64]
+    params = totals(layer_table(PRESETS["fast"])).params
+    assert at.metric[0].value == f"{params:,}".replace(",", ".")  # Spanish thousands
+    table = at.dataframe[0].value
+    assert len(table) == len(layer_table(PRESETS["fast"])) + 1  # every layer, then the Total row
+
+
 def test_no_pooling_means_no_after_pooling_text():
     at = page("architecture", pool="none")
     assert not at.exception

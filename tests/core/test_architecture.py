@@ -77,6 +77,25 @@ def test_cli_table_has_totals():
     assert f"{totals(layer_table(PRESETS['lenet'])).params:,}" in out.stdout
 
 
+def test_the_readme_names_every_preset_the_command_line_offers():
+    import re
+
+    from cnn_core.cli.main import build_parser
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    named = re.search(r"`--preset ([a-z_|]+)", readme).group(1).split("|")
+    assert named == list(PRESETS)
+    assert build_parser().parse_args(["train", "--preset", "fast"]).preset == "fast"
+    assert build_parser().parse_args(["bench", "--preset", "fast"]).preset == "fast"
+
+
+def test_the_fast_preset_is_the_tutorial_network_with_half_its_filters_and_a_quarter_of_its_work():
+    fast, tutorial = PRESETS["fast"], PRESETS["tutorial"]
+    assert fast == tutorial.replace(out_channels=tuple(c // 2 for c in tutorial.out_channels))
+    work = [totals(layer_table(arch)).macs for arch in (fast, tutorial)]
+    assert 0.2 < work[0] / work[1] < 0.3, work  # "about a quarter" (architecture.py)
+
+
 def test_tutorial_comparison_with_a_dense_layer():
     cmp = fully_connected_comparison(PRESETS["tutorial"])
     assert cmp.conv_weights == 288 and cmp.conv_params == 320

@@ -317,3 +317,16 @@ def test_tests_are_organised_by_subject_and_no_test_module_imports_another():
         for source, imported in statement.findall(path.read_text()):
             names = [source] if source else [name.split(" as ")[0].strip() for name in imported.split(",")]
             assert not [n for n in names if n.split(".")[0].startswith("test_")], f"{path.name} imports a test module"
+
+
+def test_the_benchmark_results_kept_are_the_benchs_json_and_the_readme_links_them():
+    """benchmarks/results: the JSON `python -m cnn_core bench` printed for the README's dated rows, curves and all."""
+    import json
+
+    kept = sorted((REPO / "benchmarks" / "results").glob("*"))
+    assert kept and all(re.fullmatch(r"\d{4}-\d\d-\d\d-[a-z0-9-]+\.json", p.name) for p in kept), kept
+    for path in kept:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        runs = report.get("accuracy_runs", report.get("runs", []))
+        assert all(r["accuracy_curve"] for r in runs), path.name  # every accuracy run keeps its curve
+    assert "(benchmarks/results/)" in (REPO / "README.md").read_text(encoding="utf-8")

@@ -223,6 +223,8 @@ def test_the_teachers_guides_exist_in_both_languages_with_the_tutorials_numbers(
         text = (REPO / "docs" / f"teachers-guide.{lang}.md").read_text(encoding="utf-8")
         assert all(f in text for f in figures), lang
         assert "streamlit run server.py --server.address 0.0.0.0" in text  # says the key's state as it starts
+        flat = " ".join(text.split())
+        assert f"*{texts.table(lang)['preset.fast']}*" in flat, lang  # the starting point by the name the page shows
 
 
 def test_the_readme_and_the_guides_state_the_default_model_rule_and_what_a_seen_solution_counts_as():
