@@ -39,7 +39,7 @@ from cnn_core.data.loading import default_data_dir, load_dataset
 from cnn_core.nn.architecture import PRESETS, adapt_to_data, layer_table, totals
 from cnn_core.nn.model import build_model
 from cnn_core.train.config import TrainConfig
-from cnn_core.train.trainer import EvalEvent, StepEvent, evaluate, resolve_precision, train
+from cnn_core.train.trainer import EvalEvent, StepEvent, evaluate, held_out, resolve_precision, train
 
 
 def matmul_gflops(n: int = 2048, min_s: float = 1.0, min_repeats: int = 3,
@@ -282,10 +282,13 @@ def run_bench(args: argparse.Namespace) -> dict:
     out["profile"] = layer_profile(arch, data, batch, precision, steps=max(args.steps, 5))
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
-        preset = getattr(args, "preset", "tutorial")  # the accuracy runs' network; the speed figures are the tutorial's
+        # The accuracy runs' network (the speed figures are the tutorial's), adapted to MNIST's digits and classes.
+        preset = getattr(args, "preset", None) or "tutorial"
+        h, w, c = data.shape
+        accuracy_arch = adapt_to_data(PRESETS[preset], h, w, c, data.num_classes)
         out["accuracy_architecture"] = preset
-        out["accuracy_params"] = totals(layer_table(PRESETS[preset])).params
-        out.update(accuracy_over_seeds(PRESETS[preset], data, args.epochs, args.seeds, getattr(args, "augment", False)))
+        out["accuracy_params"] = totals(layer_table(accuracy_arch)).params
+        out.update(accuracy_over_seeds(accuracy_arch, data, args.epochs, args.seeds, getattr(args, "augment", False)))
     return out
 
 
@@ -315,7 +318,7 @@ def accuracy_run(arch, data, epochs: float, seed: int = 0, augment: bool = False
     def first(threshold):
         return next((round(s, 1) for s, a in curve if a >= threshold), None)
 
-    return {"seed": seed, "augment": augment,
+    return {"seed": seed, "augment": augment, "reason": result.reason,
             **{f"seconds_to_{mark}": first(level) for mark, level in ACCURACY_MARKS.items()},
             "test_accuracy": round(test_accuracy, 4), "train_seconds": round(result.seconds, 1),
             "accuracy_precision": result.precision,
@@ -360,44 +363,47 @@ def draw_latency_ms(repeats: int = 50) -> dict:
 
 
 
-PHOTO_DATASETS = ("cifar10", "cats-dogs")  # bench --cifar10, --cats-dogs: test accuracy after each time budget
 CURVE_POINTS = 10  # each budget's run scores the test set this many times on the way (its accuracy-to-time curve)
 
 
 def photo_run(arch, data, budget_s: float, seed: int) -> dict:
-    """One fresh ``cifar`` network trained for ``budget_s`` seconds with the app's defaults, the Train page's
-    augmentation and mirror images (photos: a mirrored cat is a cat); the test set scored at ``CURVE_POINTS``
-    validation points on the way (outside the training seconds) and at the end."""
+    """One fresh network trained for ``budget_s`` seconds with the app's defaults, the Train page's augmentation
+    and mirror images where the dataset allows them (photos: a mirrored cat is a cat); the test set scored at
+    ``CURVE_POINTS`` validation points on the way (outside the training seconds) and at the end."""
     model = build_model(arch, seed=seed)
-    curve: list[list[float]] = []
+    points: list[tuple[int, float, float]] = []  # (step, training seconds, test accuracy)
 
     def on_event(event):
-        if isinstance(event, EvalEvent) and not (curve and curve[-1][0] == round(event.seconds, 2)):
-            curve.append([round(event.seconds, 2), round(evaluate(model, data.test_x, data.test_y)[1], 4)])
+        # (a point on the training's last step is followed by the end's, at the same step and weights: once)
+        if isinstance(event, EvalEvent) and not (points and points[-1][0] == event.step):
+            points.append((event.step, event.seconds, evaluate(model, data.test_x, data.test_y)[1]))
 
     cfg = TrainConfig(time_budget_s=budget_s, augment=True, hflip=data.mirror_safe, device="cpu", seed=seed,
                       probe_every_s=None, eval_every_s=budget_s / CURVE_POINTS)
     result = train(model, data, cfg, on_event=on_event, evaluate_test=False)
-    test_accuracy = curve[-1][1] if curve and curve[-1][0] == round(result.seconds, 2) else round(
-        evaluate(model, data.test_x, data.test_y)[1], 4)
-    return {"budget_s": budget_s, "seed": seed, "test_accuracy": test_accuracy,
+    if not (points and points[-1][0] == result.steps):  # no validation point at the end (no step, or none held out)
+        points.append((result.steps, result.seconds, evaluate(model, data.test_x, data.test_y)[1]))
+    trained_on = len(data.train_y) - held_out(len(data.train_y), cfg.val_size)
+    return {"budget_s": budget_s, "seed": seed, "reason": result.reason, "test_accuracy": round(points[-1][2], 4),
             "train_seconds": round(result.seconds, 2), "images_per_s": round(result.images_per_s, 1),
-            "epochs": round(result.steps * cfg.batch_size / max(len(data.train_y) - cfg.val_size, 1), 2),
-            "steps": result.steps, "precision": result.precision, "accuracy_curve": curve}
+            "epochs": round(result.steps * cfg.batch_size / max(trained_on, 1), 2),
+            "steps": result.steps, "precision": result.precision,
+            "accuracy_curve": [[round(seconds, 2), round(acc, 4)] for _, seconds, acc in points]}
 
 
 def run_photo_budgets(args: argparse.Namespace, dataset: str) -> dict:
-    """Test accuracy on ``dataset`` (:data:`PHOTO_DATASETS`) after each of ``args.budgets`` seconds of training,
-    over ``args.seeds`` seeds: the ``cifar`` preset, adapted to the dataset's classes, as :func:`photo_run` trains
-    it; each budget's mean and spread, and every run's accuracy-to-time curve."""
+    """Test accuracy on ``dataset`` (CIFAR-10 or its cats and dogs) after each of ``args.budgets`` seconds of
+    training, over ``args.seeds`` seeds: ``args.preset`` (the ``cifar`` preset unless named), adapted to the
+    dataset's images and classes, as :func:`photo_run` trains it; each budget's mean and spread, every run's curve."""
     data_dir = args.data_dir or default_data_dir()
     data = load_dataset(dataset, data_dir, download=False)
     h, w, c = data.shape
-    arch = adapt_to_data(PRESETS["cifar"], h, w, c, data.num_classes)
+    preset = args.preset or "cifar"
+    arch = adapt_to_data(PRESETS[preset], h, w, c, data.num_classes)
     runs = [photo_run(arch, data, budget, seed) for budget in args.budgets for seed in range(args.seeds)]
     after = {f"{budget:g}": spread([r["test_accuracy"] for r in runs if r["budget_s"] == budget])
              for budget in args.budgets}
-    return {"dataset": dataset, "architecture": "cifar", "params": totals(layer_table(arch)).params,
+    return {"dataset": dataset, "architecture": preset, "params": totals(layer_table(arch)).params,
             "input": [h, w, c], "train_images": len(data.train_y), "test_images": len(data.test_y),
             "augment": True, "hflip": data.mirror_safe, "device": "cpu", "threads": torch.get_num_threads(),
             "seeds": args.seeds, "accuracy_after_s": after, "runs": runs}
@@ -434,10 +440,12 @@ def run_concurrency(args: argparse.Namespace, data=None) -> dict:
     ``data``: MNIST unless given."""
     if data is None:
         data = load_dataset("mnist", args.data_dir or default_data_dir(), download=False)
-    arch = PRESETS["tutorial"]
+    preset = getattr(args, "preset", None) or "tutorial"
+    h, w, c = data.shape
+    arch = adapt_to_data(PRESETS[preset], h, w, c, data.num_classes)
     one = _together(arch, data, 1, args.concurrency_budget)
     rows = [_together(arch, data, n, args.concurrency_budget) for n in args.concurrency]
     for row in rows:
         row["ratio_to_one"] = round(row["total_images_per_s"] / one["total_images_per_s"], 3)
-    return {"architecture": "tutorial", "budget_s": args.concurrency_budget, "cores": os.cpu_count(),
+    return {"architecture": preset, "budget_s": args.concurrency_budget, "cores": os.cpu_count(),
             "one": one, "together": rows}

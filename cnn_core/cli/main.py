@@ -33,6 +33,7 @@ from cnn_core.nn.architecture import (
     POOLS,
     PRESETS,
     Architecture,
+    adapt_to_data,
     apply_overrides,
     layer_table,
     totals,
@@ -199,6 +200,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if len(modes) > 1:
         raise PlaygroundError("err.bad_choice", field="bench", choices="--cifar10, --cats-dogs or --concurrency",
                               value=" ".join(modes))
+    if len(set(args.budgets)) < len(args.budgets):
+        raise PlaygroundError("err.bad_choice", field="--budgets", choices="different seconds",
+                              value=",".join(f"{b:g}" for b in args.budgets))
+    dataset = "cifar10" if args.cifar10 else "cats-dogs" if args.cats_dogs else "mnist"
+    if args.preset:
+        if args.skip_accuracy and not modes:
+            raise PlaygroundError("err.bad_choice", field="--preset", choices="--preset or --skip-accuracy",
+                                  value="both")
+        info = datasets.get(dataset)  # the network, on the dataset's images and classes, must fit: before any work
+        layer_table(adapt_to_data(PRESETS[args.preset], *info.shape, len(info.classes)))
     for n in args.concurrency:
         if not 1 <= n <= MAX_CONCURRENCY:
             raise PlaygroundError("err.bad_setting", name="concurrency", low=1, high=MAX_CONCURRENCY, value=str(n))
@@ -206,7 +217,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from cnn_core.cli.bench import run_bench, run_concurrency, run_photo_budgets
 
     if args.cifar10 or args.cats_dogs:
-        report = run_photo_budgets(args, "cifar10" if args.cifar10 else "cats-dogs")
+        report = run_photo_budgets(args, dataset)
     else:
         report = run_concurrency(args) if args.concurrency else run_bench(args)
     print(json.dumps(report, indent=2))
@@ -258,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("bench", help="training speed and accuracy, as one JSON object")
-    p.add_argument("--data-dir", help="where MNIST is (default: $CNN_PLAYGROUND_DATA_DIR)")
+    p.add_argument("--data-dir", help="where the datasets are (default: $CNN_PLAYGROUND_DATA_DIR)")
     p.add_argument("--steps", type=int, default=100, help="timed steps for each loop in each round")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     p.add_argument("--epochs", type=float, default=TrainConfig.epochs, help="for the accuracy run")
@@ -267,8 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", action="store_true",
                    help="the accuracy runs with the Train page's augmentation (random shifts), e.g. --epochs 7 for "
                         "99.5 %% within a minute")
-    p.add_argument("--preset", choices=sorted(PRESETS), default="tutorial",
-                   help="the accuracy runs' network (default: tutorial; the speed figures are always the tutorial's)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                   help="the network of the accuracy runs, of --cifar10 and --cats-dogs, and of --concurrency (default: "
+                        "tutorial, cifar for the photos); the speed figures are always the tutorial network's")
     p.add_argument("--skip-accuracy", action="store_true", help="only the speed figures")
     p.add_argument("--cifar10", action="store_true",
                    help="instead: CIFAR-10 test accuracy after each of --budgets seconds of training, over --seeds")

@@ -87,7 +87,7 @@ def test_the_fast_preset_is_offered_by_its_name_and_counted_layer_by_layer_in_sp
     at = open_page("architecture", lang="es", preset="fast")
     assert not at.exception
     selector = preset_selector(at)
-    assert selector.value == "fast" and "Rápida (16-32-64)" in selector.options
+    assert selector.value == "fast" and "Rápida hasta el 99 % (16-32-64)" in selector.options
     assert [at.select_slider(key=f"w_filters_{i}").value for i in range(3)] == [16, 32, 64]
     params = totals(layer_table(PRESETS["fast"])).params
     assert at.metric[0].value == f"{params:,}".replace(",", ".")  # Spanish thousands

@@ -46,10 +46,11 @@ def test_the_train_page_offers_cats_and_dogs_and_trains_a_two_way_softmax(real_d
 
 @pytest.mark.realdata
 @pytest.mark.usefixtures("cifar_decoded")  # CIFAR-10 decoded once for the session
-@pytest.mark.parametrize(("flag", "dataset", "classes", "sizes", "seeds"),
-                         [("--cats-dogs", "cats-dogs", 2, (10_000, 2_000), 2), ("--cifar10", "cifar10", 10, None, 1)])
+@pytest.mark.parametrize(("flag", "dataset", "classes", "sizes", "seeds", "preset"),
+                         [("--cats-dogs", "cats-dogs", 2, (10_000, 2_000), 2, "small"),
+                          ("--cifar10", "cifar10", 10, None, 1, None)])
 def test_the_benchmark_reports_photo_accuracy_after_each_time_budget_over_seeds(
-        real_data_dir, capsys, monkeypatch, flag, dataset, classes, sizes, seeds):
+        real_data_dir, capsys, monkeypatch, flag, dataset, classes, sizes, seeds, preset):
     import json
 
     from cnn_core.cli import main as cli
@@ -58,25 +59,32 @@ def test_the_benchmark_reports_photo_accuracy_after_each_time_budget_over_seeds(
     monkeypatch.setattr(cli, "keep_freed_memory", lambda: True)  # a process-wide setting: not this test's to make
     budgets = [0.2, 0.4] if seeds > 1 else [0.4]
     assert cli.main(["bench", "--data-dir", str(real_data_dir), flag, "--seeds", str(seeds),
-                     "--budgets", ",".join(map(str, budgets))]) == 0
+                     "--budgets", ",".join(map(str, budgets)), *(["--preset", preset] if preset else [])]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["dataset"], report["input"], report["hflip"], report["seeds"]) == (dataset, [32, 32, 3], True, seeds)
     if sizes:
         assert (report["train_images"], report["test_images"]) == sizes
-    assert report["params"] == totals(layer_table(adapt_to_data(PRESETS["cifar"], 32, 32, 3, classes))).params
+    network = preset or "cifar"  # the photos' own preset unless --preset names another, adapted to them
+    assert report["architecture"] == network
+    assert report["params"] == totals(layer_table(adapt_to_data(PRESETS[network], 32, 32, 3, classes))).params
     runs = report["runs"]
     assert [(r["budget_s"], r["seed"]) for r in runs] == [(b, s) for b in budgets for s in range(seeds)]
     assert all(r["steps"] >= 1 and 0 <= r["test_accuracy"] <= 1 for r in runs)
+    # How each ended, said: a budget this short reaches the peak learning rate within a few steps, where a network
+    # may blow up (the trainer keeps its last good weights and says "diverged"; 30 s runs warm up over 7.5 s).
+    assert all(r["reason"] in ("done", "diverged") for r in runs), [r["reason"] for r in runs]
     for r in runs:  # the curve: test accuracy at points on the way, ending with the run's own figure at its end
         seconds = [s for s, _ in r["accuracy_curve"]]
-        # (a first step slower than the whole budget, oneDNN's first call on a loaded machine, leaves only the end)
-        assert len(seconds) >= min(r["steps"], 2) and seconds == sorted(seconds)
+        assert seconds == sorted(seconds)
         assert r["accuracy_curve"][-1] == [r["train_seconds"], r["test_accuracy"]]
-    assert max(len(r["accuracy_curve"]) for r in runs) >= 2
+    if len(runs) > 2:  # points on the way (one run alone may be a single slow step: oneDNN's first on a busy machine)
+        assert max(len(r["accuracy_curve"]) for r in runs) >= 2
     for budget in budgets:  # each budget's mean and spread over its seeds
         accs = [r["test_accuracy"] for r in runs if r["budget_s"] == budget]
         assert report["accuracy_after_s"][f"{budget:g}"] == {
             "mean": round(sum(accs) / len(accs), 4), "min": min(accs), "max": max(accs), "reached": f"{seeds} of {seeds}"}
     assert cli.main(["bench", flag, "--budgets", "-1"]) == 2  # refused before anything loads
     assert cli.main(["bench", "--cifar10", "--cats-dogs"]) == 2
+    assert cli.main(["bench", flag, "--budgets", "30,30"]) == 2  # one budget twice: two figures under one name
+    assert cli.main(["bench", "--preset", "fast", "--skip-accuracy"]) == 2  # no accuracy run for it to name
     assert cli.build_parser().parse_args(["bench"]).budgets == [30.0, 300.0]  # the issue's two figures
