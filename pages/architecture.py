@@ -11,27 +11,29 @@ from ui.shell import session
 from ui.shell.layout import page_header, share_box
 
 
-def layer_rows(layers, err=None):
-    """The table's rows; with ``err``, a last row marks the block that breaks and why (and no total)."""
+def layer_rows(layers, err=None, batch_norm: bool = False):
+    """The table's rows; with ``err``, a last row marks the block that breaks and why (and no total); with
+    ``batch_norm`` the convolutions' names and the formula's header say BatchNorm's two numbers per filter."""
+    formula = t("table.formula_bn" if batch_norm else "table.formula")
     rows = []
     for layer in layers:
         rows.append({
-            t("table.layer"): layer_label(layer),
+            t("table.layer"): layer_label(layer, batch_norm=batch_norm),
             t("table.shape"): "×".join(num(d) for d in layer.output_shape),
             t("table.neurons"): num(layer.neurons),  # text cells: the browser's locale must not regroup them
             t("table.params"): num(layer.params),
-            t("table.formula"): grouped(layer.formula),
+            formula: grouped(layer.formula),
             t("table.macs"): num(layer.macs),
             t("table.rf"): f"{layer.receptive_field}×{layer.receptive_field}",
         })
     if err is not None:
         rows.append({t("table.layer"): t("arch.failed_row", block=err.params.get("block", "?")),
                      t("table.shape"): "✗", t("table.neurons"): "", t("table.params"): "",
-                     t("table.formula"): error_text(err), t("table.macs"): "", t("table.rf"): ""})
+                     formula: error_text(err), t("table.macs"): "", t("table.rf"): ""})
         return pd.DataFrame(rows)
     total = totals(layers)
     rows.append({t("table.layer"): t("table.total"), t("table.shape"): "", t("table.neurons"): num(total.neurons),
-                 t("table.params"): num(total.params), t("table.formula"): "", t("table.macs"): num(total.macs),
+                 t("table.params"): num(total.params), formula: "", t("table.macs"): num(total.macs),
                  t("table.rf"): ""})
     return pd.DataFrame(rows)
 
@@ -48,13 +50,14 @@ if err is not None:
         st.stop()
 
 st.subheader(t("arch.table"))
-st.dataframe(layer_rows(layers, err), hide_index=True, width="stretch", key="layer_table",
+st.dataframe(layer_rows(layers, err, arch.batch_norm), hide_index=True, width="stretch", key="layer_table",
              height=35 * (len(layers) + 2) + 3)
 if err is None:
     totals_ui(layers)
 
-hover = {layer.name: t("arch.hover", name=layer_label(layer), shape="×".join(map(num, layer.output_shape)),
-                       neurons=layer.neurons, params=layer.params) for layer in layers}
+hover = {layer.name: t("arch.hover", name=layer_label(layer, batch_norm=arch.batch_norm),
+                       shape="×".join(map(num, layer.output_shape)), neurons=layer.neurons, params=layer.params)
+         for layer in layers}
 names = {layer.name: layer_label(layer, short=True) for layer in layers}
 sizes = {layer.name: "×".join(map(num, layer.output_shape)) for layer in layers}
 failed = t("arch.failed_box", block=err.params.get("block", "?")) if err is not None else None

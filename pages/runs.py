@@ -27,6 +27,8 @@ if compared:
     st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay", config=chart_config())
     if len(compared) >= 2:
         runs_ui.side_by_side(compared)
+else:
+    st.info(t("runs.compare_none"))
 comparison_section()
 params_section(runs)
 seed_figure_section(runs)

@@ -99,6 +99,21 @@ def _nchw(images) -> torch.Tensor:
     return t.permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) → (N, C, H, W)
 
 
+SAMPLE_SEED = 0  # the fixed order spread_sample draws in: the same images on every visit, for every visitor
+
+
+def spread_sample(count: int, n: int) -> torch.Tensor:
+    """``n`` of the positions ``0 … count − 1`` in a fixed random order: the images a page shows or searches
+    when it cannot use them all. Never the first ``n``: a test set stored class by class (CIFAR-10's JPEG copy,
+    an image-folder zip) holds one class there; CIFAR-10's first thousand are all birds."""
+    return torch.randperm(count, generator=torch.Generator().manual_seed(SAMPLE_SEED))[:n]
+
+
+def spread_of(positions: torch.Tensor, n: int) -> torch.Tensor:
+    """``n`` of ``positions`` (a test set's mistakes, in its order) picked as :func:`spread_sample` picks."""
+    return positions[spread_sample(len(positions), n)]
+
+
 def load_dataset(name: str, data_dir: Path | str | None = None, download: bool = True,
                  cache_dir: Path | str | None = None, image_size: int = DEFAULT_IMAGE_SIZE) -> ImageData:
     """Load a registered dataset (:mod:`cnn_core.data.registry`) or ``folder:PATH`` (a folder or zip).

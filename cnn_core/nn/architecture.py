@@ -320,7 +320,7 @@ def fully_connected_comparison(arch: Architecture) -> FullyConnectedComparison:
         conv_neurons=conv.neurons,
         pooled_neurons=after.neurons,
         conv_weights=conv.weights,
-        conv_params=conv.params,
+        conv_params=conv.weights + conv.output_shape[-1],  # the kernels and one bias each (BatchNorm's are apart)
         dense_to_conv_weights=n_in * conv.neurons,
         dense_to_pooled_weights=n_in * after.neurons,
     )

@@ -322,10 +322,12 @@ def inkiest_window(image: torch.Tensor, size: int) -> tuple[int, int]:
     return divmod(int(sums.argmax()), sums.shape[1])
 
 
-def steepest_weight(grads: torch.Tensor) -> tuple[int, int]:
-    """(row, col) of the largest |∂L/∂w| in a (k, k) gradient: the weight one step changes most."""
+def steepest_in_kernel(grads: torch.Tensor) -> tuple[int, int, int]:
+    """(channel, row, col) of the largest |∂L/∂w| in a kernel's (C, k, k) gradient: over all its input channels
+    (a colour kernel has a k × k grid of weights for red, green and blue each)."""
     flat = int(grads.abs().flatten().argmax())
-    return divmod(flat, grads.shape[-1])
+    channel, rest = divmod(flat, grads.shape[-1] * grads.shape[-2])
+    return (channel, *divmod(rest, grads.shape[-1]))
 
 
 # ---------------------------------------------------------------- where the network looked

@@ -95,6 +95,24 @@ def test_the_fast_preset_is_offered_by_its_name_and_counted_layer_by_layer_in_sp
     assert len(table) == len(layer_table(PRESETS["fast"])) + 1  # every layer, then the Total row
 
 
+def test_a_network_with_batchnorm_says_which_numbers_are_biases_and_which_are_batchnorms():
+    """A walk on the CIFAR preset read "864 pesos (960 con los sesgos)": 896 with the biases, the other 64 are
+    BatchNorm's scale and shift, which the table added as "+ 2×32" under a header of weights and biases."""
+    es = texts.table("es")
+    at = open_page("architecture", lang="es", preset="cifar")
+    assert not at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert "**32 kernels de 3×3×3 = 864 pesos** (896 con los sesgos)" in said
+    table = at.dataframe[0].value
+    assert es["table.formula_bn"] in table.columns and es["table.formula"] not in table.columns
+    conv1 = table.iloc[1]
+    assert conv1[es["table.layer"]] == "convolución 1 + BatchNorm + ReLU"
+    assert conv1[es["table.formula_bn"]] == "3×3×3×32 + 32 + 2×32 = 960"
+    plain = open_page("architecture", lang="es", preset="tutorial")  # without BatchNorm: as before
+    plain_table = plain.dataframe[0].value
+    assert es["table.formula"] in plain_table.columns and plain_table.iloc[1][es["table.layer"]] == "convolución 1 + ReLU"
+
+
 def test_no_pooling_means_no_after_pooling_text():
     at = page("architecture", pool="none")
     assert not at.exception

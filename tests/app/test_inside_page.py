@@ -136,6 +136,10 @@ def test_backprop_section_shows_loss_gradients_and_one_step(inside, mnist):
     # the weight followed is the one this image pushes hardest, not a corner that may barely move
     bp = backprop(load_pretrained().model, mnist.test_x[:1].float().div(255), 3, 0, 0.1)
     assert abs(float(g)) == pytest.approx(float(bp.kernel_grads[0, 0].abs().max()), rel=1e-3)
+    # the bars' caption says what these bars show (it said far layers "often get smaller ones" over a first bar
+    # that was the tallest)
+    compared = "smaller" if bp.norms[0] < bp.norms[-1] else "larger"
+    assert f"Here “conv 1” gets a {compared} one than “output”;" in " ".join(c.value for c in at.caption)
 
 
 def test_the_backprop_target_follows_each_new_image_and_the_label_names_its_true_class(inside, mnist):
@@ -511,3 +515,48 @@ def test_a_colour_images_pixel_table_says_which_channel_it_shows_and_shows_that_
         shown = at.table[0].value.to_numpy()
         assert [[cell.split(" → ")[0] for cell in row] for row in shown] == \
             [[str(int(v)) for v in row] for row in image[channel, r0:r0 + 6, c0:c0 + 6]]
+
+
+def _colour_backprop_section():
+    import streamlit as st
+    import torch
+
+    from cnn_core.nn.architecture import Architecture
+    from cnn_core.nn.model import build_model
+    from ui.sections.inside_backprop import backprop_section
+
+    st.session_state.setdefault("lang", "en")
+    model = build_model(Architecture(in_height=32, in_width=32, in_channels=3, out_channels=(4,), dense=(8,),
+                                     num_classes=2), seed=3)
+    image = torch.arange(3 * 32 * 32).reshape(1, 3, 32, 32).remainder(251).float().div(255)
+    image[:, 2] *= 4  # a loud blue channel: its weights' gradients the largest
+    backprop_section(model, image, ["cat", "dog"], 0)
+
+
+def test_a_colour_kernels_step_follows_its_steepest_weight_over_every_channel_and_names_the_channel():
+    """A walk on a colour model: the boxed weight was the red grid's largest, though a blue one was larger."""
+    import torch
+
+    from cnn_core.nn.architecture import Architecture
+    from cnn_core.nn.inspection import backprop, steepest_in_kernel
+    from cnn_core.nn.model import build_model
+
+    grads = torch.zeros(3, 3, 3)
+    grads[0, 1, 1], grads[2, 0, 2] = 0.4, -0.5
+    assert steepest_in_kernel(grads) == (2, 0, 2) and steepest_in_kernel(grads[:1]) == (0, 1, 1)
+    at = AppTest.from_function(_colour_backprop_section, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert "In colour every kernel has 3 grids of 3×3 weights, one per channel; these are the red channel's." in captions
+    model = build_model(Architecture(in_height=32, in_width=32, in_channels=3, out_channels=(4,), dense=(8,),
+                                     num_classes=2), seed=3)
+    image = torch.arange(3 * 32 * 32).reshape(1, 3, 32, 32).remainder(251).float().div(255)
+    image[:, 2] *= 4
+    bp = backprop(model, image, 0, 0, 0.1)
+    channel, r, c = steepest_in_kernel(bp.kernel_grads[0])
+    assert channel == 2  # the loud blue channel: the red grid's largest is not the kernel's
+    name = ("red", "green", "blue")[channel]
+    assert f"Shown: the {name} channel (of 3), where the weight this image pushes hardest is." in captions
+    step = next(m.value for m in at.markdown if m.value.startswith("The weight this image pushes hardest"))
+    g = float(step.split(" × (")[1].split(")")[0])
+    assert abs(g) == pytest.approx(float(bp.kernel_grads[0].abs().max()), rel=1e-3)  # over all three channels

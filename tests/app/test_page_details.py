@@ -60,6 +60,19 @@ def test_runs_table_and_compare_charts_write_numbers_the_spanish_way():
         "int64", "float64", "float64"]
 
 
+def test_a_comparison_emptied_says_in_spanish_what_to_do_and_its_picker_speaks_spanish():
+    """A walk cleared the picker: it read Streamlit's own "Choose options" and the chart vanished unexplained."""
+    code, kept = workspace_with_two_runs()
+    at = page("runs", ws=code)
+    assert at.multiselect(key="w_compare").proto.placeholder == ES["runs.compare_placeholder"]
+    assert ES["runs.compare_none"] not in [i.value for i in at.info]
+    charts = len(at.get("plotly_chart"))
+    at.multiselect(key="w_compare").set_value([]).run()
+    no_exceptions(at)
+    assert ES["runs.compare_none"] in [i.value for i in at.info]
+    assert len(at.get("plotly_chart")) == charts - 1  # the overlay, gone, and said why
+
+
 def test_the_runs_comparison_and_model_pickers_name_things_as_the_rest_of_the_app():
     code = store().create_workspace()
     for n, dataset in enumerate(("mnist", "fashion-mnist")):
@@ -167,6 +180,29 @@ st.session_state["lang"] = "es"
 st.text(error_text(ArchitectureError("err.bad_choice", field="padding", choices="same", value="x")))
 """).run()
     assert at.text[0].value == "El relleno debe ser uno de: same (es x)."
+
+
+@pytest.mark.parametrize(("preset", "shape", "classes", "key", "values"), [
+    ("cifar", (32, 32, 3), 2, "train.adapted_classes", {"old_classes": 10, "new_classes": 2}),  # cats and dogs
+    ("tutorial", (32, 32, 3), 10, "train.adapted_input", {"old_in": "28×28×1", "new_in": "32×32×3"}),
+    ("tutorial", (32, 32, 3), 2, "train.adapted", {"old_in": "28×28×1", "new_in": "32×32×3", "old_classes": 10,
+                                                   "new_classes": 2}),
+    ("tutorial", (28, 28, 1), 10, None, {}),
+])
+def test_the_adapted_network_note_names_only_what_changed(preset, shape, classes, key, values):
+    """A walk read "entrada 32×32×3 → 32×32×3, clases 10 → 2" for the CIFAR network on cats and dogs."""
+    at = AppTest.from_string(f"""
+import streamlit as st
+from types import SimpleNamespace
+from cnn_core.nn.architecture import PRESETS
+from ui.base import state
+from ui.sections.train import adapted_architecture
+st.session_state["lang"] = "es"
+st.session_state[state.ARCH] = PRESETS[{preset!r}]
+adapted_architecture(SimpleNamespace(shape={shape!r}, num_classes={classes}))
+""").run()
+    assert not at.exception
+    assert [i.value for i in at.info] == ([ES[key].format(**values)] if key else [])
 
 
 def test_spanish_says_exactitud_wherever_english_says_accuracy():

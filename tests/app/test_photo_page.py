@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import app_store, no_exceptions, open_page
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 from cnn_core.data.loading import PHOTO_MAX_MB, centre_crop, read_photo
 
@@ -92,7 +93,12 @@ def test_a_colour_model_takes_a_photo_and_refuses_a_hostile_one():
     assert "Where it looked" in [s.value for s in at.subheader]
     assert at.selectbox(key="w_looked_class").value in (0, 1)
     captions = [c for image in at.get("image") for c in image.captions]
-    assert any(c.startswith("Your photo, 96×48 pixels, at its true shape") for c in captions)
+    assert "Your photo, 96×48 pixels, at its true shape; the yellow frame is the centre crop the network receives." in captions
+    at.file_uploader(key="w_photo").set_value(("square.jpg", jpeg(64, 64), "image/jpeg")).run()  # nothing cut: no frame
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert "Your photo, 64×64 pixels, at its true shape; the network receives all of it." in captions
+    at.file_uploader(key="w_photo").set_value(("photo.jpg", jpeg(96, 48), "image/jpeg")).run()
+    captions = [c for image in at.get("image") for c in image.captions]
     assert "What the network receives: 32×32×3 = 3,072 neurons, value/255" in captions
     at.radio(key="w_looked_method").set_value("grad_x_input").run()
     assert any(m.value.startswith("Gradient × input: for every pixel of the photo") for m in at.markdown)
@@ -102,6 +108,29 @@ def test_a_colour_model_takes_a_photo_and_refuses_a_hostile_one():
                                            "Choose a smaller one (or shrink it)."]
     assert not at.header and "Where it looked" not in [s.value for s in at.subheader]
     assert not any("bomb" in m.value or "gato" in m.value for m in at.markdown)  # no file's name in the page's text
+
+
+def test_a_test_photo_is_not_called_the_students_and_no_frame_is_promised_where_none_is_drawn():
+    """A walk read "Tu foto… el marco amarillo es el recorte central" under a CIFAR test image, with no frame."""
+    at = AppTest.from_string("""
+import streamlit as st
+import numpy as np
+from cnn_core.data.loading import read_photo
+from ui.sections.photo import _outlined, preview_caption
+st.session_state["lang"] = "es"
+for raw in (np.full((32, 32, 3), 90, np.uint8), np.full((32, 48, 3), 90, np.uint8)):
+    import io
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(raw).save(buffer, format="PNG")
+    photo = read_photo(buffer.getvalue(), 32, 32, 3)
+    framed = bool((_outlined(photo) != photo.preview.permute(1, 2, 0).numpy()).any())
+    st.text(f"{framed}|{preview_caption(photo, 'test')}")
+""").run()
+    assert not at.exception
+    assert [x.value for x in at.text] == [
+        "False|Una foto de prueba, 32×32 píxeles; la red la recibe entera.",
+        "True|Una foto de prueba, 48×32 píxeles; el marco amarillo es el recorte central que recibe la red."]
 
 
 def test_the_photo_page_speaks_spanish():

@@ -101,6 +101,12 @@ def test_a_fashion_run_speaks_spanish_then_draw_reads_a_digit_and_the_link_bring
         mistakes = [c for c in captions if "→" in c]
         assert mistakes and all(any(name in c for name in FASHION_ES) for c in mistakes), mistakes[:5]
         assert not any("Ankle boot" in c or "Shirt" in c for c in mistakes)
+        # Which of them: a fixed spread of all the mistakes, said (the first 24 of a set stored class by class were
+        # one class's); this short run makes hundreds.
+        said = page.get_by_text(re.compile(r"^24 de los [\d.]+ errores, elegidos al azar")).first
+        said.wait_for(timeout=20_000)
+        true_classes = {c.split("→")[0].strip() for c in mistakes}
+        assert len(true_classes) >= 3, true_classes
         metric = next(v for v in metric_values(page) if "%" in v)
         assert "," in metric and metric.endswith(" %")  # "87,31 %"
         shot(page, "es-fashion-mistakes")

@@ -11,7 +11,7 @@ import torch
 from conftest import TORCH_COMPILER, make_zip, png_bytes
 
 from cnn_core.base.errors import DataError
-from cnn_core.data.loading import ArchiveLimits, load_dataset, load_image_archive
+from cnn_core.data.loading import ArchiveLimits, load_dataset, load_image_archive, spread_of, spread_sample
 
 
 @pytest.mark.realdata
@@ -41,6 +41,23 @@ def test_real_cifar10_jpeg_zip_goes_through_the_image_folder_path_and_holds_cats
         px, py = getattr(pets, f"{split}_x"), getattr(pets, f"{split}_y")
         assert torch.equal(px[py == 0], x[y == data.classes.index("cat")])
         assert torch.equal(px[py == 1], x[y == data.classes.index("dog")])
+    # Stored class by class: its first thousand test images are one class. What the pages show or search when they
+    # cannot use every image (spread_sample) is a spread of all ten (a walk found eight birds as a kernel's favourites
+    # and twenty-four bird mistakes).
+    assert len(set(data.test_y[:1000].tolist())) == 1
+    assert torch.bincount(data.test_y[spread_sample(10_000, 1_000)], minlength=10).min() >= 60
+
+
+def test_a_sample_of_a_set_stored_class_by_class_is_a_fixed_spread_of_every_class():
+    labels = torch.arange(10).repeat_interleave(1_000)  # CIFAR-10's JPEG copy, an image-folder zip: class by class
+    picked = spread_sample(len(labels), 1_000)
+    assert len(set(picked.tolist())) == 1_000 and torch.equal(picked, spread_sample(len(labels), 1_000))  # always the same
+    counts = torch.bincount(labels[picked], minlength=10)
+    assert counts.min() >= 60 and counts.max() <= 140, counts
+    mistakes = torch.arange(0, 10_000, 7)  # a model's mistakes, in the test set's order: class by class too
+    shown = spread_of(mistakes, 24)
+    assert len(set(labels[shown].tolist())) >= 6 and set(shown.tolist()) <= set(mistakes.tolist())
+    assert torch.equal(spread_of(mistakes[:10], 24), spread_of(mistakes[:10], 24)) and len(spread_of(mistakes[:10], 24)) == 10
 
 
 @TORCH_COMPILER

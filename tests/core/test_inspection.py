@@ -232,6 +232,11 @@ def test_overfitting_is_flagged_only_when_the_gap_lasts():
     once = [s for i in range(1, 5) for s in steps(10 * i, 0.99 if i == 4 else 0.92)]
     assert overfitting_gap(once, evals) is None  # one point is noise, not a trend
     assert overfitting_gap(apart, evals[:2]) is None
+    # The same gap while the validation loss still falls: the network still learns what generalises, no warning
+    improving = [EvalEvent(10 * i, i, 0.5 - 0.05 * i, 0.90) for i in range(1, 5)]
+    assert overfitting_gap(apart, improving) is None
+    turned = improving[:2] + [EvalEvent(30, 3, 0.45, 0.90), EvalEvent(40, 4, 0.42, 0.90)]  # above the best (0.40)
+    assert overfitting_gap(apart, turned) == pytest.approx(0.09)
 
 
 def test_validation_ahead_of_training_is_recognised_from_the_steps_before_the_point():

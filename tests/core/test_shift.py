@@ -77,7 +77,11 @@ def test_runs_page_charts_accuracy_against_shift_for_each_digits_run_and_says_wh
     assert charts, f"no shift chart; the page said: {[m.value for m in (*at.error, *at.warning, *at.info)]}"
     chart = json.loads(charts[0].proto.spec)
     assert len(chart["data"]) == 2 and all(trace["x"] == list(SHIFTS) for trace in chart["data"])
-    expected = {name: accuracy_by_shift(m, mnist.test_x[:2000], mnist.test_y[:2000]) for name, m in models.items()}
+    from cnn_core.data.loading import spread_sample
+
+    picked = spread_sample(len(mnist.test_y), 2000)  # a fixed spread of the test set, said so on the page
+    assert any("2.000 imágenes de prueba elegidas al azar" in m.value for m in at.markdown)
+    expected = {name: accuracy_by_shift(m, mnist.test_x[picked], mnist.test_y[picked]) for name, m in models.items()}
     for trace, name in zip(chart["data"], ("dense", "conv")):
         assert trace["y"] == pytest.approx([p.accuracy for p in expected[name]])
     found = [m.value for m in at.markdown if "sin mover" in m.value]

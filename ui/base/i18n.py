@@ -166,12 +166,14 @@ def grouped(text: str) -> str:
     return text.replace(",", numbers.group_mark(lang()))
 
 
-def layer_label(layer, short: bool = False) -> str:
-    """'convolución 2 + ReLU' / 'conv 2': a layer (or its name, 'conv2') in the session's language."""
+def layer_label(layer, short: bool = False, batch_norm: bool = False) -> str:
+    """'convolución 2 + ReLU' / 'conv 2': a layer (or its name, 'conv2') in the session's language; with
+    ``batch_norm`` (the network's), a convolution's long name says its BatchNorm too."""
     name = layer if isinstance(layer, str) else layer.name
     kind = name.rstrip("0123456789")  # the names are the kinds, numbered: input, conv1, pool1, flatten, dense1, output
     digits = name[len(kind):]
-    return t(f"{'layer_short' if short else 'layer'}.{kind}", n=int(digits) if digits else "")
+    key = "conv_bn" if kind == "conv" and batch_norm and not short else kind
+    return t(f"{'layer_short' if short else 'layer'}.{key}", n=int(digits) if digits else "")
 
 
 def shown_numbers(frame, decimals: dict[str, int]):

@@ -12,7 +12,7 @@ import hashlib
 import streamlit as st
 import torch
 
-from cnn_core.nn.inspection import backprop, steepest_weight
+from cnn_core.nn.inspection import backprop, steepest_in_kernel
 from ui.base import state
 from ui.base.i18n import dec_labeller, layer_label, num, pct, plain, sci, shown_index, t
 from ui.charts.figures import chart_config
@@ -30,6 +30,10 @@ def _num(value: float) -> str:
 
 
 BP_IMAGE = "_bp_target_image"  # (true class, digest) of the image the target was last set for
+
+
+def _channel_name(channel: int) -> str:
+    return t(f"inside.channel_{channel}") if channel < 3 else str(shown_index(channel))
 
 
 def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | None) -> None:
@@ -67,6 +71,9 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
                 col.plotly_chart(number_grids(pair, height=200, scale_tiny=True), key=f"bp_grads_{start}_{half}",
                                  config=chart_config(displayModeBar=False))
     st.caption(diverging_legend())
+    channels = bp.kernel_grads.shape[1]
+    if channels > 1:  # a colour kernel has a grid per input channel: these are the first channel's
+        st.caption(t("inside.bp_first_channel", channels=channels, channel=_channel_name(0), k=bp.kernel_grads.shape[-1]))
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
 
@@ -74,12 +81,18 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     st.plotly_chart(bars([layer_label(n, short=True) for n in bp.names], bp.norms, t("inside.bp_norms"), log=True),
                     key="bp_norms",
                     config=chart_config(displayModeBar=False))
-    st.caption(t("inside.bp_norms_help"))
+    # What this chart shows, said from its own bars: the first layer's gradient against the output's.
+    first, last = bp.norms[0], bp.norms[-1]
+    st.caption(t("inside.bp_norms_help", first=layer_label(bp.names[0], short=True),
+                 last=layer_label(bp.names[-1], short=True),
+                 compared=t("inside.bp_norms_smaller" if first < last else "inside.bp_norms_larger")))
 
     st.markdown(t("inside.bp_step", i=shown_index(kernel), lr=num(lr, 3)))
-    channel = 0
-    # The weight followed through the step: the one this image pushes hardest, not a corner that may not move.
-    r, c = steepest_weight(bp.kernel_grads[kernel, channel])
+    # The weight followed through the step: the one this image pushes hardest, not a corner that may not move; in
+    # colour, over the kernel's every channel, and that channel's grids shown.
+    channel, r, c = steepest_in_kernel(bp.kernel_grads[kernel])
+    if channels > 1:
+        st.caption(t("inside.bp_step_channel", channel=_channel_name(channel), channels=channels))
     st.plotly_chart(number_grids([(t("inside.bp_before"), bp.before[channel], DIVERGING),
                                   (t("inside.bp_gradient"), bp.kernel_grads[kernel, channel], DIVERGING),
                                   (t("inside.bp_after"), bp.after[channel], DIVERGING)], scale_tiny=True,

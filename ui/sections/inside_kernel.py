@@ -12,6 +12,7 @@ import torch
 
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
+from cnn_core.data.loading import spread_sample
 from cnn_core.nn.inspection import excite_kernel, top_exciting
 from ui.base import state
 from ui.base.i18n import class_names, num, shown_index, t
@@ -57,8 +58,11 @@ def kernel_look_section(saved) -> None:
         with st.spinner(t("inside.look_running")):
             pattern = excite_kernel(model, block, kernel)
             data = _test_images(saved)
-            top = (top_exciting(model, data.test_x[:SEARCHED_IMAGES], block, kernel, TOP_IMAGES)
-                   if data is not None else None)
+            top = None
+            if data is not None:  # a spread of the test set (its first thousand may be one class)
+                searched = spread_sample(len(data.test_y), SEARCHED_IMAGES)
+                where, values = top_exciting(model, data.test_x[searched], block, kernel, TOP_IMAGES)
+                top = (searched[where], values)
         found[key] = (pattern, top)
     pattern, top = found[key]
     left, right = st.columns([1, 2])

@@ -75,11 +75,26 @@ def _uploaded_photo(saved) -> Photo | None:
         return None
 
 
+def _cropped(photo: Photo) -> bool:
+    """Whether the network gets only a part of the preview (a frame is drawn round it)."""
+    left, top, right, bottom = photo.crop
+    return (right - left, bottom - top) != tuple(photo.preview.shape[:0:-1])
+
+
+def preview_caption(photo: Photo, source: str) -> str:
+    """What the preview is (the student's own photo or a test image) and what the network gets of it: the framed
+    centre crop, or the whole picture, as :func:`_outlined` draws it."""
+    width, height = photo.size
+    what = "photo.preview_test" if source == "test" else "photo.preview_own"
+    return t("photo.preview_cropped" if _cropped(photo) else "photo.preview_whole",
+             what=t(what, width=width, height=height))
+
+
 def _outlined(photo: Photo) -> np.ndarray:
     """The preview (h, w, 3) with the crop the network gets outlined, so the student sees what was cut."""
     picture = photo.preview.permute(1, 2, 0).numpy().copy()
     left, top, right, bottom = photo.crop
-    if (right - left, bottom - top) != picture.shape[1::-1]:
+    if _cropped(photo):
         edge = max(1, min(picture.shape[:2]) // 100)
         for rows, cols in (((top, top + edge), (left, right)), ((bottom - edge, bottom), (left, right)),
                            ((top, bottom), (left, left + edge)), ((top, bottom), (right - edge, right))):
@@ -112,8 +127,7 @@ def photo(saved) -> None:
     best = probs.index(max(probs))
     left, right = st.columns([1, 1])
     with left:
-        width, height = picture.size
-        st.image(_outlined(picture), caption=t("photo.preview_caption", width=width, height=height),
+        st.image(_outlined(picture), caption=preview_caption(picture, source),
                  width=min(320, picture.preview.shape[2] * 8))
         st.image(picture.image.permute(1, 2, 0).numpy(), width=160,
                  caption=t("photo.seen_caption", h=arch.in_height, w=arch.in_width, c=arch.in_channels,

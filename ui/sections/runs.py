@@ -61,7 +61,7 @@ def pick_compared(runs: list[RunInfo]) -> list[RunInfo]:
     else:  # drop runs deleted meanwhile
         ss["w_compare"] = [i for i in ss["w_compare"] if i in by_id]
     ids = st.multiselect(t("runs.compare"), list(reversed(list(by_id))), key=state.relabelled("w_compare"),
-                         format_func=lambda i: run_label(by_id[i]))
+                         format_func=lambda i: run_label(by_id[i]), placeholder=t("runs.compare_placeholder"))
     return workspace.runs_in_full(ids)
 
 

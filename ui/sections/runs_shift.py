@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core.base.errors import PlaygroundError
+from cnn_core.data.loading import spread_sample
 from cnn_core.nn.architecture import PRESETS
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import RunInfo
@@ -47,7 +48,8 @@ def _measure(runs: list[RunInfo]) -> Literal["measured", "gone", "down"]:
             outcome = "gone"
             continue
         data = resources.dataset(run.dataset)
-        results[run.id] = accuracy_by_shift(saved.model, data.test_x[:MAX_IMAGES], data.test_y[:MAX_IMAGES])
+        picked = spread_sample(len(data.test_y), MAX_IMAGES)  # the same spread of the test set for every run
+        results[run.id] = accuracy_by_shift(saved.model, data.test_x[picked], data.test_y[picked])
     return outcome
 
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from cnn_core.base.errors import PlaygroundError
+from cnn_core.data.loading import spread_of
 from cnn_core.data.registry import DEFAULT_IMAGE_SIZE, IMAGE_SIZES
 from cnn_core.nn import checkpoint
 from cnn_core.nn.architecture import adapt_to_data, layer_table, totals
@@ -59,6 +60,7 @@ from ui.shell.component_texts import zip_uploader
 from ui.shell.models import add_upload, adopt_finished_training, use_held_upload
 
 PLOT_POINTS = 400  # training points drawn; more only costs the browser and the server
+SHOWN_MISTAKES = 24  # the Mistakes tab's images: a fixed spread of the test set's mistakes (spread_sample)
 FIRST_POINT_WAIT_S = 1.0  # after Train, how long the page waits for the first point before drawing without it
 # How often the live view's charts (curves, gradients, kernels and maps) take in the training's latest points; the
 # progress bar and its figures follow every PAGE_REFRESH_S. A chart drawn again unchanged costs the browser nothing,
@@ -221,7 +223,9 @@ def adapted_architecture(data):
     adapted = adapt_to_data(arch, h, w, c, data.num_classes)
     if adapted != arch:
         old_in, new_in = f"{arch.in_height}×{arch.in_width}×{arch.in_channels}", f"{h}×{w}×{c}"
-        if arch.num_classes != data.num_classes:
+        if old_in == new_in:  # "entrada 32×32×3 → 32×32×3" says nothing: only the classes changed
+            st.info(t("train.adapted_classes", old_classes=arch.num_classes, new_classes=data.num_classes))
+        elif arch.num_classes != data.num_classes:
             st.info(t("train.adapted", old_in=old_in, new_in=new_in, old_classes=arch.num_classes,
                       new_classes=data.num_classes))
         else:  # "clases 10 → 10" says nothing
@@ -418,8 +422,11 @@ def results(job) -> None:
         st.table({t("train.class"): [plain(c) for c in names], t("train.accuracy"): [pct(a, 1) for a in acc]},
                  hide_index=True, width="content")
     with tabs[2]:
-        wrong = (result.test_predictions != data.test_y).nonzero().flatten()[:24]
+        wrong = (result.test_predictions != data.test_y).nonzero().flatten()
         if len(wrong):
+            total, wrong = len(wrong), spread_of(wrong, SHOWN_MISTAKES)  # not the first classes' alone
+            if total > len(wrong):
+                st.caption(t("train.mistakes_shown", shown=len(wrong), total=num(total)))
             captions = [t("train.mistake_caption", true=names[int(data.test_y[i])],
                           pred=names[int(result.test_predictions[i])]) for i in wrong]
             st.plotly_chart(image_grid(data.test_x[wrong], captions), key="mistakes", config=chart_config())
