@@ -27,7 +27,7 @@ if compared:
     st.plotly_chart(runs_ui.overlay(compared, axis), key="runs_overlay", config=chart_config())
     if len(compared) >= 2:
         runs_ui.side_by_side(compared)
-else:
+elif any(r.source == "trained" for r in runs):  # (uploaded models have no curves to compare)
     st.info(t("runs.compare_none"))
 comparison_section()
 params_section(runs)

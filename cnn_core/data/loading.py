@@ -110,8 +110,9 @@ def spread_sample(count: int, n: int) -> torch.Tensor:
 
 
 def spread_of(positions: torch.Tensor, n: int) -> torch.Tensor:
-    """``n`` of ``positions`` (a test set's mistakes, in its order) picked as :func:`spread_sample` picks."""
-    return positions[spread_sample(len(positions), n)]
+    """``n`` of ``positions`` (a test set's mistakes, in its order) picked as :func:`spread_sample` picks, kept
+    in that order."""
+    return positions[spread_sample(len(positions), n).sort().values]
 
 
 def load_dataset(name: str, data_dir: Path | str | None = None, download: bool = True,

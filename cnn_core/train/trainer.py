@@ -480,7 +480,10 @@ def overfitting_gap(steps: list[StepEvent], evals: list[EvalEvent], threshold: f
     if len(evals) < sustained + 1:
         return None
     losses = [e.loss for e in evals]
-    if min(losses[-sustained:]) < min(losses[:-sustained]):  # validation still improving
+    if not all(math.isfinite(v) for v in losses[-sustained:]):  # a blown-up run is not an overfitted one
+        return None
+    best_before = min((v for v in losses[:-sustained] if math.isfinite(v)), default=math.inf)
+    if min(losses[-sustained:]) < best_before:  # validation still improving
         return None
     gaps = []
     for before, point in zip(evals[-sustained - 1:], evals[-sustained:]):

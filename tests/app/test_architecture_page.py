@@ -113,6 +113,17 @@ def test_a_network_with_batchnorm_says_which_numbers_are_biases_and_which_are_ba
     assert es["table.formula"] in plain_table.columns and plain_table.iloc[1][es["table.layer"]] == "convolución 1 + ReLU"
 
 
+def test_the_input_cost_text_says_what_the_tables_rows_are():
+    """A walk read "the table goes from the tutorial's 28×28×3" over a table whose first row was 28×28×1."""
+    es = texts.table("es")
+    at = open_page("architecture", lang="es", preset="fast")
+    table = next(d.value for d in at.dataframe if es["arch.cost_input"] in d.value.columns)
+    rows = list(zip(table[es["arch.cost_input"]], table[es["table.shape"]]))
+    assert rows[:2] == [(es["arch.cost_mine"], "28×28×1"), (es["arch.cost_tutorial_colour"], "28×28×3")]
+    said = next(m.value for m in at.markdown if m.value.startswith("Cada píxel de cada canal"))
+    assert "la entrada de tu red junto a la de color del tutorial (28×28×3)" in said
+
+
 def test_no_pooling_means_no_after_pooling_text():
     at = page("architecture", pool="none")
     assert not at.exception
@@ -199,3 +210,9 @@ def test_accuracy_axis_is_the_whole_scale_and_epochs_are_marked():
     dotted = [s for s in fig.layout.shapes if s.line.dash == "dot"]
     assert len(dotted) == 4 and {(s.xref, s.yref) for s in dotted} == {("x", "y domain"), ("x2", "y2 domain")}
     assert {(s.x0, s.x1, s.y0, s.y1) for s in dotted} == {(100, 100, 0, 1), (200, 200, 0, 1)}  # top to bottom
+    # A mark near the right edge writes its label on its left, inside the plot (a 1-epoch run's "epoch 1" was cut)
+    anchors = {a.x: a.xanchor for a in fig.layout.annotations if "epoch" in (a.text or "")}
+    assert anchors == {100: "left", 200: "left"}
+    one_epoch = [StepEvent(s, s / 100, 2.0, 0.12, 1e-3, s, 100, s / 100, 1) for s in range(1, 101)]
+    end = training_curves(one_epoch, [], labels)
+    assert [(a.x, a.xanchor) for a in end.layout.annotations if "epoch" in (a.text or "")] == [(100, "right")]

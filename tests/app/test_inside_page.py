@@ -556,7 +556,29 @@ def test_a_colour_kernels_step_follows_its_steepest_weight_over_every_channel_an
     channel, r, c = steepest_in_kernel(bp.kernel_grads[0])
     assert channel == 2  # the loud blue channel: the red grid's largest is not the kernel's
     name = ("red", "green", "blue")[channel]
-    assert f"Shown: the {name} channel (of 3), where the weight this image pushes hardest is." in captions
+    assert f"Shown: the {name} channel, where the weight this image pushes hardest is." in captions
     step = next(m.value for m in at.markdown if m.value.startswith("The weight this image pushes hardest"))
     g = float(step.split(" × (")[1].split(")")[0])
     assert abs(g) == pytest.approx(float(bp.kernel_grads[0].abs().max()), rel=1e-3)  # over all three channels
+
+
+def _four_channel_backprop_section():
+    import streamlit as st
+    import torch
+
+    from cnn_core.nn.architecture import Architecture
+    from cnn_core.nn.model import build_model
+    from ui.sections.inside_backprop import backprop_section
+
+    st.session_state.setdefault("lang", "en")
+    model = build_model(Architecture(in_height=16, in_width=16, in_channels=4, out_channels=(4,), dense=(8,),
+                                     num_classes=2), seed=3)
+    backprop_section(model, torch.rand(1, 4, 16, 16, generator=torch.Generator().manual_seed(0)), ["a", "b"], 0)
+
+
+def test_an_uploaded_four_channel_kernel_names_its_channels_by_number_not_colour():
+    at = AppTest.from_function(_four_channel_backprop_section, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Every kernel has 4 grids of 3×3 weights, one per input channel; these are channel 1's." in captions
+    assert "Shown: channel " in captions and "red channel" not in captions and "In colour" not in captions

@@ -57,6 +57,7 @@ def test_a_sample_of_a_set_stored_class_by_class_is_a_fixed_spread_of_every_clas
     mistakes = torch.arange(0, 10_000, 7)  # a model's mistakes, in the test set's order: class by class too
     shown = spread_of(mistakes, 24)
     assert len(set(labels[shown].tolist())) >= 6 and set(shown.tolist()) <= set(mistakes.tolist())
+    assert shown.tolist() == sorted(shown.tolist())  # in the test set's order
     assert torch.equal(spread_of(mistakes[:10], 24), spread_of(mistakes[:10], 24)) and len(spread_of(mistakes[:10], 24)) == 10
 
 

@@ -237,6 +237,10 @@ def test_overfitting_is_flagged_only_when_the_gap_lasts():
     assert overfitting_gap(apart, improving) is None
     turned = improving[:2] + [EvalEvent(30, 3, 0.45, 0.90), EvalEvent(40, 4, 0.42, 0.90)]  # above the best (0.40)
     assert overfitting_gap(apart, turned) == pytest.approx(0.09)
+    blown = turned[:3] + [EvalEvent(40, 4, float("nan"), 0.10)]  # a run that blew up is not an overfitted one
+    assert overfitting_gap(apart, blown) is None
+    nan_first = [EvalEvent(10, 1, float("nan"), 0.90)] + turned[1:]  # a NaN before does not hide the turn
+    assert overfitting_gap(apart, nan_first) == pytest.approx(0.09)
 
 
 def test_validation_ahead_of_training_is_recognised_from_the_steps_before_the_point():

@@ -356,9 +356,12 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
                                           font=dict(color="red"), xref="x"))
     for step, epoch in epoch_marks(steps):
         shapes += [vline(step, panel, color="#9aa5b1", dash="dot", width=1) for panel in (0, 1)]
+        # Written right of its line, or left of it near the plot's right edge, where it was cut to "ép".
+        near_end = step > steps[0].step + EPOCH_LABEL_LEFT_FROM * (steps[-1].step - steps[0].step)
         layout["annotations"].append(dict(x=step, y=1.0, yref="y domain", xref="x",
                                           text=f"{labels.get('epoch', '')} {epoch}", showarrow=False,
-                                          xanchor="left", yanchor="top", font=dict(size=10, color="#6b7785")))
+                                          xanchor="right" if near_end else "left", yanchor="top",
+                                          font=dict(size=10, color="#6b7785")))
     for name, axis in (("xaxis", x_axis), ("xaxis2", x_axis), ("yaxis", y_axes[0]), ("yaxis2", y_axes[1])):
         layout[name].update(axis)
     # The legend under the panels, in one row: at its default place on the right it took half a phone's width.
@@ -368,6 +371,7 @@ def training_curves(steps, evals, labels: dict[str, str], nan_step: int | None =
 
 
 MAX_EPOCH_MARKS = 10  # a small dataset passes hundreds of times in a minute: a line for each hid the curves
+EPOCH_LABEL_LEFT_FROM = 0.85  # an epoch mark past this share of the steps has its label on its left
 
 
 def epoch_marks(steps) -> list[tuple[int, int]]:

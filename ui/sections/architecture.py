@@ -223,5 +223,6 @@ def input_cost_rows(arch: Architecture) -> pd.DataFrame:
 
 def input_costs_ui(arch: Architecture) -> None:
     st.subheader(t("arch.cost_title"))
-    st.markdown(t("arch.cost_text", units=first_dense_units(arch)))
+    colour = dict(PRICED_INPUTS)["tutorial_colour"]  # the table's second row, named in the text
+    st.markdown(t("arch.cost_text", units=first_dense_units(arch), colour="×".join(num(d) for d in colour)))
     st.dataframe(input_cost_rows(arch), hide_index=True, width="stretch", key="input_cost_table")

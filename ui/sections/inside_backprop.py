@@ -8,6 +8,7 @@ copy of the model (the user's network is not changed) and is tested against
 from __future__ import annotations
 
 import hashlib
+import math
 
 import streamlit as st
 import torch
@@ -32,8 +33,12 @@ def _num(value: float) -> str:
 BP_IMAGE = "_bp_target_image"  # (true class, digest) of the image the target was last set for
 
 
-def _channel_name(channel: int) -> str:
-    return t(f"inside.channel_{channel}") if channel < 3 else str(shown_index(channel))
+def _channel_caption(key: str, channel: int, channels: int, k: int) -> str:
+    """A kernel's channel named as the Inside page names them: red, green, blue for a colour image (3 channels),
+    by number otherwise (an uploaded model may read 2 or 4)."""
+    if channels == 3:
+        return t(key, channel=t(f"inside.channel_{channel}"), channels=channels, k=k)
+    return t(f"{key}_n", channel=shown_index(channel), channels=channels, k=k)
 
 
 def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | None) -> None:
@@ -73,7 +78,7 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
     st.caption(diverging_legend())
     channels = bp.kernel_grads.shape[1]
     if channels > 1:  # a colour kernel has a grid per input channel: these are the first channel's
-        st.caption(t("inside.bp_first_channel", channels=channels, channel=_channel_name(0), k=bp.kernel_grads.shape[-1]))
+        st.caption(_channel_caption("inside.bp_first_channel", 0, channels, bp.kernel_grads.shape[-1]))
     if out_channels > shown:
         st.caption(t("inside.bp_more_kernels", n=out_channels - shown))
 
@@ -83,16 +88,19 @@ def backprop_section(model, x: torch.Tensor, classes: list[str], label: int | No
                     config=chart_config(displayModeBar=False))
     # What this chart shows, said from its own bars: the first layer's gradient against the output's.
     first, last = bp.norms[0], bp.norms[-1]
-    st.caption(t("inside.bp_norms_help", first=layer_label(bp.names[0], short=True),
-                 last=layer_label(bp.names[-1], short=True),
-                 compared=t("inside.bp_norms_smaller" if first < last else "inside.bp_norms_larger")))
+    names = {"first": layer_label(bp.names[0], short=True), "last": layer_label(bp.names[-1], short=True)}
+    if math.isclose(first, last, rel_tol=0.05):  # (both 0 for an answer already certain)
+        st.caption(t("inside.bp_norms_same", **names))
+    else:
+        st.caption(t("inside.bp_norms_help", **names,
+                     compared=t("inside.bp_norms_smaller" if first < last else "inside.bp_norms_larger")))
 
     st.markdown(t("inside.bp_step", i=shown_index(kernel), lr=num(lr, 3)))
     # The weight followed through the step: the one this image pushes hardest, not a corner that may not move; in
     # colour, over the kernel's every channel, and that channel's grids shown.
     channel, r, c = steepest_in_kernel(bp.kernel_grads[kernel])
     if channels > 1:
-        st.caption(t("inside.bp_step_channel", channel=_channel_name(channel), channels=channels))
+        st.caption(_channel_caption("inside.bp_step_channel", channel, channels, bp.kernel_grads.shape[-1]))
     st.plotly_chart(number_grids([(t("inside.bp_before"), bp.before[channel], DIVERGING),
                                   (t("inside.bp_gradient"), bp.kernel_grads[kernel, channel], DIVERGING),
                                   (t("inside.bp_after"), bp.after[channel], DIVERGING)], scale_tiny=True,
