@@ -209,6 +209,14 @@ def layer_profile(arch, data, batch_size: int, precision: str, steps: int = 20) 
             "conv_layers": layers}
 
 
+def preset_for(args: argparse.Namespace, data, default: str):
+    """(name, network) a bench mode trains: ``--preset`` or the mode's ``default``, adapted to ``data``'s images
+    and classes (``cmd_bench`` has checked it fits before any work)."""
+    name = getattr(args, "preset", None) or default
+    h, w, c = data.shape
+    return name, adapt_to_data(PRESETS[name], h, w, c, data.num_classes)
+
+
 def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
@@ -283,9 +291,7 @@ def run_bench(args: argparse.Namespace) -> dict:
     out.update(draw_latency_ms())
     if not args.skip_accuracy:
         # The accuracy runs' network (the speed figures are the tutorial's), adapted to MNIST's digits and classes.
-        preset = getattr(args, "preset", None) or "tutorial"
-        h, w, c = data.shape
-        accuracy_arch = adapt_to_data(PRESETS[preset], h, w, c, data.num_classes)
+        preset, accuracy_arch = preset_for(args, data, "tutorial")
         out["accuracy_architecture"] = preset
         out["accuracy_params"] = totals(layer_table(accuracy_arch)).params
         out.update(accuracy_over_seeds(accuracy_arch, data, args.epochs, args.seeds, getattr(args, "augment", False)))
@@ -398,8 +404,7 @@ def run_photo_budgets(args: argparse.Namespace, dataset: str) -> dict:
     data_dir = args.data_dir or default_data_dir()
     data = load_dataset(dataset, data_dir, download=False)
     h, w, c = data.shape
-    preset = args.preset or "cifar"
-    arch = adapt_to_data(PRESETS[preset], h, w, c, data.num_classes)
+    preset, arch = preset_for(args, data, "cifar")
     runs = [photo_run(arch, data, budget, seed) for budget in args.budgets for seed in range(args.seeds)]
     after = {f"{budget:g}": spread([r["test_accuracy"] for r in runs if r["budget_s"] == budget])
              for budget in args.budgets}
@@ -440,9 +445,7 @@ def run_concurrency(args: argparse.Namespace, data=None) -> dict:
     ``data``: MNIST unless given."""
     if data is None:
         data = load_dataset("mnist", args.data_dir or default_data_dir(), download=False)
-    preset = getattr(args, "preset", None) or "tutorial"
-    h, w, c = data.shape
-    arch = adapt_to_data(PRESETS[preset], h, w, c, data.num_classes)
+    preset, arch = preset_for(args, data, "tutorial")
     one = _together(arch, data, 1, args.concurrency_budget)
     rows = [_together(arch, data, n, args.concurrency_budget) for n in args.concurrency]
     for row in rows:
