@@ -24,9 +24,9 @@ classes = class_names(saved.meta.get("dataset"), saved.classes)  # in the reader
 inside_ui.input_section(image, classes, label)
 has_conv = len(saved.model.blocks) > 0  # a dense network goes from the pixels straight to the dense layers
 if has_conv:
-    overview_section(image, result, classes, saved.arch.pool)
+    overview_section(image, result, classes, saved.arch)
     inside_ui.kernels_section(saved.model)
-    inside_ui.maps_section(result, saved.arch.pool)
+    inside_ui.maps_section(result, saved.arch)
     block, filt = conv_view.conv_section(saved.model, x, result)
     conv_view.pool_section(saved.model, result, block, filt)
 else:

@@ -152,7 +152,8 @@ def layer_profile(arch, data, batch_size: int, precision: str, steps: int = 20) 
             if isinstance(event, StepEvent):
                 prof.step()
 
-        cfg = TrainConfig(epochs=(steps + warmup + 1) / math.ceil((len(data.train_y) - 2000) / batch_size),
+        trained_on = len(data.train_y) - held_out(len(data.train_y), 2000)
+        cfg = TrainConfig(epochs=(steps + warmup + 1) / math.ceil(trained_on / batch_size),
                           batch_size=batch_size, val_size=2000, eval_every_s=1e9, device="cpu",
                           precision=precision)
         train(model, data, cfg, on_event=on_event, evaluate_test=False)
@@ -174,21 +175,25 @@ def layer_profile(arch, data, batch_size: int, precision: str, steps: int = 20) 
     def conv_flops_of(i: int) -> int:
         return sum(flops.get(f"{name}.blocks.{i}.conv", {}).values())
 
-    # Each block's input shape, which tells its convolution's operators apart from the others'.
+    # Each block's input and kernel shapes, which tell its convolution's operators apart from the others' (with two
+    # blocks per pooling, neighbours read maps of one shape: conv2 and conv3 of cifar_deep both read 16×16×48).
     shapes = [[batch_size, arch.in_channels, arch.in_height, arch.in_width]]
     with torch.no_grad():
         for block in model.blocks:
             shapes.append(list(block(torch.zeros(shapes[-1])).shape))
     forward_ops = {f"aten::{op}" for op in OP_GROUPS["conv_forward"]}
     layers = []
+    kernels = [list(block.conv.weight.shape) for block in model.blocks]
     for i, block in enumerate(model.blocks):
-        shape = shapes[i]
+        shape, kernel = shapes[i], kernels[i]
         forward = sum(e.self_cpu_time_total for e in events
-                      if e.key in forward_ops and e.input_shapes and list(e.input_shapes[0]) == shape)
+                      if e.key in forward_ops and len(e.input_shapes) > 1 and list(e.input_shapes[0]) == shape
+                      and list(e.input_shapes[1]) == kernel)
         backward = sum(e.self_cpu_time_total for e in events if e.key == "aten::convolution_backward"
-                       and len(e.input_shapes) > 1 and list(e.input_shapes[1]) == shape)
-        # Blocks whose inputs have the same shape (no pooling, same filters) cannot be told apart: they share it.
-        shared = shapes[:-1].count(shape)
+                       and len(e.input_shapes) > 2 and list(e.input_shapes[1]) == shape
+                       and list(e.input_shapes[2]) == kernel)
+        # Blocks whose inputs and kernels have the same shapes cannot be told apart: they share their time evenly.
+        shared = sum(1 for s, k in zip(shapes[:-1], kernels) if s == shape and k == kernel)
         forward, backward = forward / shared, backward / shared
         seconds = (forward + backward) / 1e6 / steps
         layers.append({"layer": f"conv {i + 1}", "input": shape[1:], "filters": block.conv.out_channels,

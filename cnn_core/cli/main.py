@@ -42,7 +42,7 @@ from cnn_core.train.config import OPTIMIZERS, PRECISIONS, TrainConfig, check_con
 
 # Each architecture flag and the short name the core (and a shared link) knows it by.
 ARCHITECTURE_FLAGS = {"input": "in", "filters": "f", "kernel": "k", "padding": "pad", "pool": "pool",
-                      "pool_size": "ps", "dense": "dense", "classes": "cls", "batch_norm": "bn"}
+                      "pool_size": "ps", "pool_every": "pe", "dense": "dense", "classes": "cls", "batch_norm": "bn"}
 
 
 def add_architecture_args(p: argparse.ArgumentParser) -> None:
@@ -53,6 +53,7 @@ def add_architecture_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--padding", choices=PADDINGS)
     p.add_argument("--pool", choices=POOLS)
     p.add_argument("--pool-size", type=int)
+    p.add_argument("--pool-every", type=int, help="blocks per pooling: 1 (every block) or 2 (only blocks 1, 3, 5… pool)")
     p.add_argument("--dense", help="hidden dense units, e.g. 100 or 120,84; '' for none")
     p.add_argument("--classes", type=int)
     p.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=None)

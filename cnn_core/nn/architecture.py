@@ -24,10 +24,11 @@ UNIT_CHOICES = (8, 16, 32, 64, 84, 100, 120, 128, 256, 512, 1024)
 
 # Slider ranges: the UI, the CLI and the URL parser all validate against these.
 LIMITS = {
-    "blocks": (0, 5),  # 0: a dense network (flatten → dense layers → softmax), the comparison the tutorial argues from
+    "blocks": (0, 6),  # 0: a dense network (flatten → dense layers → softmax), the comparison the tutorial argues from
     "out_channels": (1, 256),
     "kernel_size": (1, 7),
     "pool_size": (2, 4),
+    "pool_every": (1, 2),
     "dense_layers": (0, 2),
     "dense_units": (1, 1024),
     "num_classes": (2, 100),
@@ -41,6 +42,10 @@ LIMITS = {
 class Architecture:
     """A stack of conv blocks (conv → ReLU → pool) then dense layers and softmax.
 
+    With ``pool_every`` 2, only blocks 1, 3, 5, … pool: the block after each pooling convolves the pooled maps
+    once more before the next pooling, so the network gets deeper without shrinking its maps faster (airbench's
+    CIFAR-10 networks have this shape: two convolutions, one pooling, per group).
+
     With no conv blocks (``out_channels=()``) it is a dense network: the image
     flattened straight into the dense layers.
     """
@@ -51,11 +56,16 @@ class Architecture:
     out_channels: tuple[int, ...] = (32, 64, 128)  # filters of each conv block
     kernel_size: int = 3  # every conv's kernel is kernel_size × kernel_size
     padding: str = "same"  # "same" keeps H×W, "valid" shrinks it by kernel_size - 1
-    pool: str = "max"  # pooling after each conv: "max", "avg" or "none"
+    pool: str = "max"  # pooling after each conv (each pool_every-th block): "max", "avg" or "none"
     pool_size: int = 2  # pool window and stride: 2 halves height and width
     dense: tuple[int, ...] = (100,)  # hidden dense layers' units, before the output
     num_classes: int = 10  # softmax outputs
     batch_norm: bool = False  # BatchNorm after each conv (faster, steadier training)
+    pool_every: int = 1  # blocks per pooling: 1 pools after every block, 2 after blocks 1, 3, 5, … (see pools_after)
+
+    def pools_after(self, block: int) -> bool:
+        """Whether block ``block`` (1, 2, …) ends with a pooling layer."""
+        return self.pool != "none" and (block - 1) % self.pool_every == 0
 
     @property
     def input_neurons(self) -> int:
@@ -106,6 +116,13 @@ PRESETS: dict[str, Architecture] = {
     "cifar": Architecture(
         in_height=32, in_width=32, in_channels=3, out_channels=(32, 64, 128),
         dense=(256,), batch_norm=True,
+    ),
+    # Longer CIFAR runs: six blocks, pooling after blocks 1, 3 and 5 (two convolutions per pooling, airbench's
+    # shape), no hidden dense layer. 300 s of training give it about two points more than "cifar" (README, Benchmarks:
+    # `bench --cifar10 --preset cifar_deep`); in 30 s it sees too few images.
+    "cifar_deep": Architecture(
+        in_height=32, in_width=32, in_channels=3, out_channels=(48, 48, 192, 192, 192, 192),
+        dense=(), batch_norm=True, pool_every=2,
     ),
     # A dense network with many more parameters than the small CNN, to see what accuracy it buys them back.
     "dense_wide": Architecture(out_channels=(), dense=(512, 512)),
@@ -191,7 +208,7 @@ def _check_choice(field_name: str, value, choices) -> None:
 
 def check_fields(arch: Architecture) -> None:
     """Check each field against the slider ranges (not yet whether the maps fit)."""
-    for name in ("in_height", "in_width", "in_channels", "kernel_size", "pool_size", "num_classes"):
+    for name in ("in_height", "in_width", "in_channels", "kernel_size", "pool_size", "pool_every", "num_classes"):
         _check_range(name, getattr(arch, name))
     _check_choice("padding", arch.padding, PADDINGS)
     _check_choice("pool", arch.pool, POOLS)
@@ -254,7 +271,7 @@ def _layers(arch: Architecture):
             f"{formula} = {_fmt(params)}", h * w * out * k * k * c, min(r, everything),
         )
         c = out
-        if arch.pool != "none":
+        if arch.pools_after(i):
             p = arch.pool_size
             if min(h, w) < p:
                 raise ArchitectureError("err.pool_too_big", block=i, size=min(h, w), pool=p)
@@ -422,8 +439,8 @@ def adapt_to_data(arch: Architecture, height: int, width: int, channels: int, nu
 
 # The settings a link or a command line may change, by short name: ?f=32,64 in a shared link is
 # --filters 32,64 on the command line (cli.py maps its flags onto these names).
-OVERRIDE_KEYS = ("in", "f", "k", "pad", "pool", "ps", "dense", "cls", "bn")
-_SINGLE_INTS = {"k": "kernel_size", "ps": "pool_size", "cls": "num_classes"}
+OVERRIDE_KEYS = ("in", "f", "k", "pad", "pool", "ps", "pe", "dense", "cls", "bn")
+_SINGLE_INTS = {"k": "kernel_size", "ps": "pool_size", "pe": "pool_every", "cls": "num_classes"}
 
 
 def apply_overrides(base: Architecture, overrides: dict[str, str]) -> Architecture:
@@ -465,6 +482,7 @@ def to_overrides(arch: Architecture) -> dict[str, str]:
         "pad": arch.padding,
         "pool": arch.pool,
         "ps": str(arch.pool_size),
+        "pe": str(arch.pool_every),
         "dense": ",".join(map(str, arch.dense)),
         "cls": str(arch.num_classes),
         "bn": "1" if arch.batch_norm else "0",

@@ -16,7 +16,7 @@ from cnn_core.nn.architecture import Architecture, layer_table
 class ConvBlock(nn.Module):
     """conv → (BatchNorm) → ReLU → (pool), keeping each stage nameable for the Inside page."""
 
-    def __init__(self, in_channels: int, out_channels: int, arch: Architecture):
+    def __init__(self, in_channels: int, out_channels: int, arch: Architecture, pooled: bool = True):
         super().__init__()
         self.conv = nn.Conv2d(
             in_channels, out_channels, arch.kernel_size,
@@ -24,7 +24,9 @@ class ConvBlock(nn.Module):
         )
         self.norm = nn.BatchNorm2d(out_channels) if arch.batch_norm else nn.Identity()
         self.relu = nn.ReLU(inplace=True)
-        if arch.pool == "max":
+        if not pooled:
+            self.pool = nn.Identity()
+        elif arch.pool == "max":
             self.pool = nn.MaxPool2d(arch.pool_size)
         elif arch.pool == "avg":
             self.pool = nn.AvgPool2d(arch.pool_size)
@@ -53,7 +55,8 @@ class PlaygroundCNN(nn.Module):
         self.arch = arch
         channels = [arch.in_channels, *arch.out_channels]
         self.blocks = nn.Sequential(
-            *(ConvBlock(c_in, c_out, arch) for c_in, c_out in zip(channels, channels[1:]))
+            *(ConvBlock(c_in, c_out, arch, arch.pools_after(i))
+              for i, (c_in, c_out) in enumerate(zip(channels, channels[1:]), start=1))
         )
         flat = next(layer.neurons for layer in layers if layer.kind == "flatten")
         dense: list[nn.Module] = [nn.Flatten()]

@@ -147,6 +147,7 @@ COMPARED = (
     ("kernel_size", lambda r: r.architecture.get("kernel_size")),
     ("padding", lambda r: r.architecture.get("padding")),
     ("pool", lambda r: (r.architecture.get("pool"), r.architecture.get("pool_size"))),
+    ("pool_every", lambda r: r.architecture.get("pool_every", 1)),  # runs kept before it existed pooled every block
     ("dense", lambda r: "-".join(map(str, r.architecture.get("dense", ()))) or "–"),
     ("batch_norm", lambda r: r.architecture.get("batch_norm")),
     ("params", lambda r: r.params),

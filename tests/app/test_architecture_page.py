@@ -216,3 +216,35 @@ def test_accuracy_axis_is_the_whole_scale_and_epochs_are_marked():
     one_epoch = [StepEvent(s, s / 100, 2.0, 0.12, 1e-3, s, 100, s / 100, 1) for s in range(1, 101)]
     end = training_curves(one_epoch, [], labels)
     assert [(a.x, a.xanchor) for a in end.layout.annotations if "epoch" in (a.text or "")] == [(100, "right")]
+
+
+def test_blocks_per_pooling_reshapes_the_table_and_the_address():
+    """Two blocks per pooling: blocks 1 and 3 pool, block 2 convolves the pooled 14×14 maps once more; the table,
+    the metric and a shared link agree with the network the slider describes."""
+    at = page("architecture")
+    at.slider(key="w_pool_every").set_value(2).run()
+    assert not at.exception
+    arch = at.session_state["arch"]
+    assert arch.pool_every == 2
+    shown = list(at.dataframe[0].value["Layer"].iloc[:-1])  # the rows above the Total
+    assert len(shown) == len(layer_table(arch))
+    assert shown[1:6] == ["convolution 1 + ReLU", "pooling 1", "convolution 2 + ReLU", "convolution 3 + ReLU",
+                          "pooling 3"]
+    assert "pooling 2" not in shown
+    assert at.metric[0].value == f"{totals(layer_table(arch)).params:,}"
+    assert at.query_params["pe"] in ("2", ["2"])
+    help_text = texts.table("en")["arch.pool_every_help"]
+    assert "blocks 1, 3, 5" in help_text
+
+
+def test_every_preset_loads_from_the_selector_and_its_sliders_describe_it_exactly():
+    """The sliders must be able to show every preset (its filters, units, blocks and blocks per pooling), or the
+    selector would fall back to "custom" the moment it was chosen."""
+    at = page("architecture")
+    for name, preset in PRESETS.items():
+        preset_selector(at).set_value(name).run()
+        assert not at.exception, name
+        assert at.session_state["arch"] == preset, name
+        assert preset_selector(at).value == name
+        assert at.slider(key="w_blocks").value == len(preset.out_channels)
+        assert at.metric[0].value == f"{totals(layer_table(preset)).params:,}", name

@@ -582,3 +582,38 @@ def test_an_uploaded_four_channel_kernel_names_its_channels_by_number_not_colour
     captions = " ".join(c.value for c in at.caption)
     assert "Every kernel has 4 grids of 3×3 weights, one per input channel; these are channel 1's." in captions
     assert "Shown: channel " in captions and "red channel" not in captions and "In colour" not in captions
+
+
+def _two_blocks_per_pooling_sections():
+    import torch
+
+    from cnn_core.nn.architecture import Architecture
+    from cnn_core.nn.inspection import trace
+    from cnn_core.nn.model import build_model
+    from ui.sections import inside as inside_ui
+    from ui.sections import inside_conv as conv_view
+    from ui.sections.inside_overview import overview_section
+    from ui.shell import session
+
+    session.init_state()
+    arch = Architecture(in_height=16, in_width=16, out_channels=(4, 4, 8), pool_every=2, dense=(8,))
+    model = build_model(arch, seed=1).eval()
+    image = torch.arange(16 * 16).reshape(1, 16, 16).remainder(251).to(torch.uint8)
+    result = trace(model, image.float().div(255).unsqueeze(0))
+    overview_section(image, result, [str(i) for i in range(10)], arch)
+    inside_ui.maps_section(result, arch)
+    conv_view.pool_section(model, result, 2, 0)
+
+
+def test_a_block_without_pooling_has_no_pooling_column_stage_or_step():
+    """Two blocks per pooling: block 2 convolves block 1's pooled maps and does not pool itself."""
+    at = AppTest.from_function(_two_blocks_per_pooling_sections, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = {b.key for b in at.button}
+    assert {"overview_conv1", "overview_pool1", "overview_conv2", "overview_conv3", "overview_pool3"} <= buttons
+    assert "overview_pool2" not in buttons
+    stages = [m.value for m in at.markdown if m.value.startswith(("After pooling", "after pooling"))]
+    assert len(stages) == 2, stages  # blocks 1 and 3
+    assert any("Block 2 has no pooling" in i.value for i in at.info), [i.value for i in at.info]

@@ -14,12 +14,15 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnn_core.base.errors import ArchitectureError
 from cnn_core.nn.architecture import (
     KERNEL_SIZES,
+    LIMITS,
     PADDINGS,
     POOLS,
     PRESETS,
     Architecture,
+    apply_overrides,
     fully_connected_comparison,
     layer_table,
+    to_overrides,
     totals,
 )
 from cnn_core.nn.inspection import one_thread
@@ -59,6 +62,15 @@ def test_keras_mnist_convnet_table_is_reproduced():
         ("output", [10], 16_010),
     ]
     assert data["total_params"] == 34_826
+
+
+def test_cli_pool_every_two_pools_blocks_one_and_three():
+    out = cli("summary", "--filters", "16,16,32,32", "--pool-every", "2", "--json")
+    assert out.returncode == 0, out.stderr
+    names = [layer["name"] for layer in json.loads(out.stdout)["layers"]]
+    assert names[:8] == ["input", "conv1", "pool1", "conv2", "conv3", "pool3", "conv4", "flatten"]
+    bad = cli("summary", "--pool-every", "3")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
 def test_cli_invalid_config_exits_nonzero_with_the_block_at_fault():
@@ -111,10 +123,10 @@ def test_colour_input_neurons():
 def random_architecture(rng: random.Random) -> Architecture:
     return Architecture(
         in_height=rng.randint(8, 40), in_width=rng.randint(8, 40), in_channels=rng.choice([1, 3]),
-        out_channels=tuple(rng.choice([1, 4, 8, 16]) for _ in range(rng.randint(0, 4))),  # 0: a dense network
+        out_channels=tuple(rng.choice([1, 4, 8, 16]) for _ in range(rng.randint(0, 6))),  # 0: a dense network
         kernel_size=rng.choice(KERNEL_SIZES), padding=rng.choice(PADDINGS), pool=rng.choice(POOLS),
         pool_size=rng.randint(2, 3), dense=tuple(rng.choice([4, 16]) for _ in range(rng.randint(0, 2))),
-        num_classes=rng.randint(2, 12), batch_norm=rng.random() < 0.3,
+        num_classes=rng.randint(2, 12), batch_norm=rng.random() < 0.3, pool_every=rng.randint(1, 2),
     )
 
 
@@ -123,7 +135,7 @@ def random_architecture(rng: random.Random) -> Architecture:
 def test_predicted_shapes_params_and_macs_match_the_real_module():
     rng = random.Random(1234)
     checked = 0
-    while checked < 60:
+    while checked < 80:
         arch = random_architecture(rng)
         try:
             layers = layer_table(arch)
@@ -135,13 +147,17 @@ def test_predicted_shapes_params_and_macs_match_the_real_module():
         with torch.no_grad():
             h = x
             predicted = iter(layer for layer in layers if layer.kind in ("conv", "pool"))
-            for block in model.blocks:
+            for i, block in enumerate(model.blocks, start=1):
                 stages = block.stages(h)
                 conv = next(predicted)
+                assert conv.name == f"conv{i}"
                 assert tuple(stages["conv"].shape[1:]) == (conv.output_shape[2], *conv.output_shape[:2])
-                if arch.pool != "none":
+                if arch.pools_after(i):
                     pool = next(predicted)
+                    assert pool.name == f"pool{i}"
                     assert tuple(stages["pool"].shape[1:]) == (pool.output_shape[2], *pool.output_shape[:2])
+                else:  # the table has no pooling row for it, and the module does not pool
+                    assert torch.equal(stages["pool"], stages["relu"])
                 h = stages["pool"]
             flat = next(layer for layer in layers if layer.kind == "flatten")
             assert h.flatten(1).shape[1] == flat.neurons
@@ -172,6 +188,24 @@ def test_receptive_field_matches_a_gradient_probe():
     assert extent == predicted == 36  # 5 → 6 → 14 → 16 → 32 → 36
 
 
+def test_receptive_field_with_two_blocks_per_pooling_matches_a_gradient_probe():
+    """Block 2 convolves pooled maps: its 3×3 kernel spans 6 input pixels, so it adds 4 to the field, not 2."""
+    arch = Architecture(in_height=48, in_width=48, out_channels=(2, 2, 2, 2), kernel_size=3, pool="avg",
+                        pool_size=2, pool_every=2, dense=(4,))
+    model = build_model(arch).double()
+    with torch.no_grad():
+        for block in model.blocks:
+            block.conv.weight.fill_(0.1)
+            block.conv.bias.fill_(1.0)
+    x = torch.rand(1, 1, 48, 48, dtype=torch.double, requires_grad=True)
+    out = model.blocks(x)
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    rows = (x.grad[0, 0].abs().sum(1) > 0).nonzero()
+    extent = int(rows.max() - rows.min() + 1)
+    last = [layer for layer in layer_table(arch) if layer.kind == "conv"][-1]
+    assert last.name == "conv4" and extent == last.receptive_field == 22  # 3 → 4 → 8 → 12 → 14 → 22
+
+
 def test_no_layer_sees_more_than_the_image_and_the_field_never_shrinks():
     """A 3×3 pooling's field reached 53×53 on a 28×28 digit, and the dense layer after it said 28×28."""
     layers = layer_table(Architecture(pool_size=3))  # the tutorial's blocks, pooled 3×3: 28 → 9 → 3 → 1
@@ -187,10 +221,13 @@ SWEEP_INPUTS = [(28, 28, 1), (32, 32, 3), (5, 7, 1), (64, 16, 2)]
 def test_slider_space_gives_a_table_or_our_own_error():
     """Every combination the sliders allow: a table, or ArchitectureError naming a block; nothing else."""
     valid = 0
-    for (h, w, c), blocks, kernel, padding, pool, pool_size in itertools.product(
-            SWEEP_INPUTS, range(1, 6), KERNEL_SIZES, PADDINGS, POOLS, (2, 3, 4)):
+    low, high = LIMITS["blocks"]
+    for (h, w, c), blocks, kernel, padding, pool, pool_size, every in itertools.product(
+            SWEEP_INPUTS, range(max(low, 1), high + 1), KERNEL_SIZES, PADDINGS, POOLS, (2, 3, 4),
+            range(LIMITS["pool_every"][0], LIMITS["pool_every"][1] + 1)):
         arch = Architecture(in_height=h, in_width=w, in_channels=c, out_channels=(4,) * blocks,
-                            kernel_size=kernel, padding=padding, pool=pool, pool_size=pool_size, dense=(8,))
+                            kernel_size=kernel, padding=padding, pool=pool, pool_size=pool_size, dense=(8,),
+                            pool_every=every)
         try:
             layer_table(arch)
         except ArchitectureError as err:
@@ -204,7 +241,10 @@ def test_slider_space_gives_a_table_or_our_own_error():
 
 
 @pytest.mark.parametrize("changes, key", [
-    ({"out_channels": (8,) * 6}, "err.out_of_range"),
+    ({"out_channels": (8,) * 7}, "err.out_of_range"),
+    ({"pool_every": 0}, "err.out_of_range"),
+    ({"pool_every": 3}, "err.out_of_range"),
+    ({"pool_every": True}, "err.out_of_range"),
     ({"out_channels": (0,)}, "err.out_of_range"),
     ({"kernel_size": 4}, "err.even_kernel_same"),
     ({"padding": "full"}, "err.bad_choice"),
@@ -220,6 +260,28 @@ def test_out_of_range_fields_are_refused_with_a_key(changes, key):
 def test_architecture_round_trips_through_a_dict():
     for arch in PRESETS.values():
         assert Architecture.from_dict(json.loads(json.dumps(arch.to_dict()))) == arch
+
+
+def test_pool_every_two_pools_blocks_one_three_five_and_counts_each_layer():
+    arch = Architecture(in_height=32, in_width=32, in_channels=3, out_channels=(8, 8, 16, 16), pool_every=2,
+                        dense=())
+    rows = [(layer.name, layer.output_shape) for layer in layer_table(arch)]
+    assert rows == [("input", (32, 32, 3)), ("conv1", (32, 32, 8)), ("pool1", (16, 16, 8)), ("conv2", (16, 16, 8)),
+                    ("conv3", (16, 16, 16)), ("pool3", (8, 8, 16)), ("conv4", (8, 8, 16)), ("flatten", (1024,)),
+                    ("output", (10,))]
+    assert [arch.pools_after(i) for i in range(1, 5)] == [True, False, True, False]
+    assert not arch.replace(pool="none").pools_after(1)
+    assert [type(b.pool).__name__ for b in build_model(arch).blocks] == ["MaxPool2d", "Identity"] * 2
+    # the receptive field grows by a 3×3 kernel on the pooled grid after a pooling: 3, 4, 8, 12, 14, 22
+    assert [layer.receptive_field for layer in layer_table(arch)][1:7] == [3, 4, 8, 12, 14, 22]
+
+
+def test_a_kept_network_from_before_pool_every_pools_every_block():
+    kept = PRESETS["tutorial"].to_dict()
+    del kept["pool_every"]  # a run, checkpoint or link written before the field existed
+    assert Architecture.from_dict(kept) == PRESETS["tutorial"]
+    assert apply_overrides(PRESETS["tutorial"], {"pe": "2"}).pool_every == 2
+    assert apply_overrides(PRESETS["tutorial"], to_overrides(PRESETS["tutorial"].replace(pool_every=2))).pool_every == 2
 
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import threading
 import time
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -536,6 +537,9 @@ def test_compare_marks_the_differences(store):
     rows = {key: (values, differ) for key, values, differ in runs.compare([store.run(code, a), store.run(code, b)])}
     assert rows["dataset"] == (["mnist", "mnist"], False)
     assert rows["filters"][1] and rows["params"][1] and rows["test_accuracy"] == ([0.99, 0.98], True)
+    assert rows["pool_every"] == ([1, 1], False)
+    kept_before = SimpleNamespace(architecture={"out_channels": [32], "pool": "max"})  # a run from before the field
+    assert dict(runs.COMPARED)["pool_every"](kept_before) == 1
 
 
 def test_best_digits_model_ignores_other_datasets(store):

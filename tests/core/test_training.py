@@ -1148,3 +1148,30 @@ def test_bench_concurrency_starts_trainings_at_once_through_the_apps_scheduler(m
         max(abs(n - fair) for n in together["images_each"]) / fair, abs=0.002)
     assert together["ratio_to_one"] == pytest.approx(
         together["total_images_per_s"] / report["one"]["total_images_per_s"], abs=0.002)
+
+
+def test_two_blocks_per_pooling_trains_saves_and_reloads_as_the_same_network(tiny_data):
+    arch = PRESETS["small"].replace(out_channels=(4, 4, 8), pool_every=2, num_classes=2)
+    model = build_model(arch, seed=0)
+    train(model, tiny_data, TrainConfig(epochs=0.1, batch_size=32, val_size=50))
+    loaded = checkpoint.from_bytes(checkpoint.to_bytes(model, tiny_data.classes))
+    assert loaded.arch == arch and loaded.arch.pool_every == 2
+    assert [type(b.pool).__name__ for b in loaded.model.blocks] == ["MaxPool2d", "Identity", "MaxPool2d"]
+    x = tiny_data.test_x[:8].float().div(255)
+    assert torch.equal(predict_proba(loaded.model, x), predict_proba(model, x))
+
+
+def test_the_layer_profile_tells_blocks_reading_one_map_shape_apart_by_their_kernels(tiny_data):
+    """Two blocks per pooling: blocks 2 and 3 both read 14×14×4 maps; block 3's kernels are 8×4×3×3 and block 2's
+    4×4×3×3, so each gets its own time, not half of the two together."""
+    from cnn_core.cli.bench import layer_profile
+
+    arch = PRESETS["small"].replace(out_channels=(4, 4, 8), pool_every=2, num_classes=2)
+    profile = layer_profile(arch, tiny_data, batch_size=32, precision="fp32", steps=3)
+    layers = profile["conv_layers"]
+    assert [layer["input"] for layer in layers] == [[1, 28, 28], [4, 14, 14], [4, 14, 14]]
+    assert not any("time_split_evenly_with" in layer for layer in layers), layers
+    assert all(layer["forward_ms"] > 0 and layer["backward_ms"] > 0 for layer in layers), layers
+    for part in ("forward", "backward"):
+        found = sum(layer[f"{part}_ms"] for layer in layers)
+        assert found == pytest.approx(profile["groups_ms"][f"conv_{part}"], rel=0.05, abs=0.05), part

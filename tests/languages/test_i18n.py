@@ -137,12 +137,13 @@ def test_every_page_in_the_menu_has_its_texts_and_file():
         assert page.title_key in ALL_KEYS and (page.default or page.home_key in ALL_KEYS), page.name
 
 
-@pytest.mark.parametrize("key", ["f", "dense", "k", "ps", "cls"])
-def test_a_bad_number_in_a_link_names_its_field_in_every_language(key):
+@pytest.mark.parametrize("key, value", [("f", "x"), ("dense", "x"), ("k", "x"), ("ps", "x"), ("pe", "x"),
+                                        ("pe", "9"), ("cls", "x")])
+def test_a_bad_number_in_a_link_names_its_field_in_every_language(key, value):
     from cnn_core.nn.architecture import PRESETS, ArchitectureError, apply_overrides
 
     with pytest.raises(ArchitectureError) as caught:
-        apply_overrides(PRESETS["tutorial"], {key: "x"})
+        apply_overrides(PRESETS["tutorial"], {key: value})
     field = caught.value.params["field"]
     for lang in texts.languages():
         assert f"field.{field}" in texts.table(lang), (lang, field)  # else the reader sees the core's name

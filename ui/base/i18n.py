@@ -176,6 +176,17 @@ def layer_label(layer, short: bool = False, batch_norm: bool = False) -> str:
     return t(f"{'layer_short' if short else 'layer'}.{key}", n=int(digits) if digits else "")
 
 
+def filters_text(arch: dict) -> str:
+    """A network's filters as the lists show them, "32-64-128", with its blocks per pooling where it pools less
+    often than every block ("32-64-128, pooling every 2 blocks"): the same filters pooled otherwise are another
+    network. ``arch``: an Architecture's ``to_dict()`` (a kept run's, from before the field: every block pools)."""
+    filters = "-".join(map(str, arch.get("out_channels", ())))
+    every = arch.get("pool_every", 1)
+    if filters and every != 1 and arch.get("pool", "max") != "none":
+        return t("arch.filters_pooled", filters=filters, every=every)
+    return filters
+
+
 def shown_numbers(frame, decimals: dict[str, int]):
     """A table whose numbers stay numbers (a click on a column header sorts them as numbers), written the
     reader's way: a pandas Styler over ``frame`` showing column ``c`` with ``decimals[c]`` decimals, "–" if empty."""

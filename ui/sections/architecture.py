@@ -42,7 +42,7 @@ def _seed_widgets(arch: Architecture) -> None:
         "w_in_h": arch.in_height, "w_in_w": arch.in_width, "w_in_c": arch.in_channels,
         "w_blocks": len(arch.out_channels),
         "w_kernel": arch.kernel_size, "w_padding": arch.padding, "w_pool": arch.pool,
-        "w_pool_size": arch.pool_size, "w_dense_layers": len(arch.dense),
+        "w_pool_size": arch.pool_size, "w_pool_every": arch.pool_every, "w_dense_layers": len(arch.dense),
         "w_classes": arch.num_classes, "w_bn": arch.batch_norm,
     }
     for i in range(LIMITS["blocks"][1]):
@@ -58,7 +58,7 @@ def _seed_widgets(arch: Architecture) -> None:
 
 PRESET_KEY = "w_preset_"  # + the entry the preset selector shows (preset_key)
 ARCH_WIDGETS = ("w_input", "w_in_h", "w_in_w", "w_in_c", "w_blocks", "w_filters_", "w_kernel", "w_padding",
-                "w_pool", "w_pool_size", "w_dense_layers", "w_units_", "w_classes", "w_bn", PRESET_KEY)
+                "w_pool", "w_pool_size", "w_pool_every", "w_dense_layers", "w_units_", "w_classes", "w_bn", PRESET_KEY)
 
 
 CUSTOM = "custom"  # the selector's entry once the sliders describe no preset
@@ -145,6 +145,8 @@ def architecture_ui() -> Architecture:
                  format_func=labeller("arch.pool_"))
         st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
                   disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_size_help"))
+        st.slider(t("arch.pool_every"), *LIMITS["pool_every"], key="w_pool_every",
+                  disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_every_help"))
         st.slider(t("arch.dense_layers"), *LIMITS["dense_layers"], key="w_dense_layers")
         dense = tuple(
             st.select_slider(t("arch.units", layer=i + 1), UNIT_CHOICES, key=f"w_units_{i}")
@@ -157,6 +159,8 @@ def architecture_ui() -> Architecture:
         in_height=int(shape[0]), in_width=int(shape[1]), in_channels=int(shape[2]),
         out_channels=filters, kernel_size=ss["w_kernel"], padding=ss["w_padding"], pool=ss["w_pool"],
         pool_size=ss["w_pool_size"], dense=dense, num_classes=int(ss["w_classes"]), batch_norm=ss["w_bn"],
+        # the slider is off without pooling or convolutions, and then changes nothing: the same network, one value
+        pool_every=ss["w_pool_every"] if filters and ss["w_pool"] != "none" else 1,
     )
     ss[state.ARCH] = arch
     ss[DRAWN] = {f"w_filters_{i}" for i in range(len(filters))} | {f"w_units_{i}" for i in range(len(dense))}

@@ -12,6 +12,7 @@ import torch
 
 from cnn_core.base.errors import PlaygroundError
 from cnn_core.data import registry as datasets
+from cnn_core.nn.architecture import Architecture
 from cnn_core.nn.inspection import LAB_KERNELS, LAB_WEIGHT_LIMIT, apply_kernel, inkiest_window, one_hot, tile_maps
 from ui.base import state
 from ui.base.i18n import error_text, labeller, num, plain, shown_index, t
@@ -105,12 +106,12 @@ def show_maps(maps: torch.Tensor, limit: int) -> None:
         st.caption(t("maps.first", shown=num(limit), total=num(c)))
 
 
-def maps_section(result, pool: str = "max"):
+def maps_section(result, arch: Architecture):
     st.subheader(t("inside.maps_title"))
-    stages = ("conv", "relu") if pool == "none" else ("conv", "relu", "pool")  # no "after pooling" without one
     for i, block in enumerate(result.blocks, start=1):
         with st.expander(t("inside.block", block=i), expanded=i == 1):
-            for stage in stages:
+            # no "after pooling" in a block without one
+            for stage in ("conv", "relu", "pool") if arch.pools_after(i) else ("conv", "relu"):
                 maps = getattr(block, stage)
                 c, h, w = maps.shape
                 st.markdown(t(f"inside.stage_{stage}", shape=f"{h}×{w}×{c}", neurons=h * w * c))

@@ -445,6 +445,10 @@ def pool_section(model, result, block: int, filt: int) -> None:
     if model.arch.pool == "none":
         st.info(t("inside.no_pool"))
         return
+    if not model.arch.pools_after(block):
+        pooling = [i for i in range(1, len(model.blocks) + 1) if model.arch.pools_after(i)]
+        st.info(t("inside.block_no_pool", block=block, pooling=", ".join(map(str, pooling))))
+        return
     st.caption(t("inside.pool_help", block=block, filter=shown_index(filt)))
     play_controls("pool")
     st.fragment(pool_frame)(model, result, block, filt)

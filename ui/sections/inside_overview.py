@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from cnn_core.nn.architecture import Architecture
 from cnn_core.nn.inspection import tile_maps
 from ui.base import state
 from ui.base.i18n import layer_label, num, pct, t
@@ -60,13 +61,13 @@ def _maps_column(col, name: str, maps: torch.Tensor, block: int) -> None:
                help=t("inside.overview_details_help", name=shown))
 
 
-def overview_section(image: torch.Tensor, result, classes: list[str], pool: str) -> None:
+def overview_section(image: torch.Tensor, result, classes: list[str], arch: Architecture) -> None:
     st.subheader(t("inside.overview_title"), anchor="overview")
     st.caption(t("inside.overview_help"))
     stages = [("input", None, None)]
     for i, block in enumerate(result.blocks, start=1):
         stages.append((f"conv{i}", block.relu, i))
-        if pool != "none":
+        if arch.pools_after(i):
             stages.append((f"pool{i}", block.pool, i))
     stages += [(f"dense{i}", d, None) for i, d in enumerate(result.dense, start=1)]
     stages.append(("output", result.probs, None))

@@ -16,7 +16,19 @@ from cnn_core.nn.architecture import Architecture
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
 from ui.base import state
-from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, shown_numbers, t
+from ui.base.i18n import (
+    class_names,
+    dataset_name,
+    dec,
+    filters_text,
+    labeller,
+    lang,
+    num,
+    pct,
+    plain,
+    shown_numbers,
+    t,
+)
 from ui.charts.figures import figure, panel_axes, panels, percent_axis, percent_hover, text_label
 from ui.sections.architecture import forget_arch_widgets
 from ui.shell import models, workspace
@@ -34,7 +46,7 @@ def table_frame(runs: list[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame([{
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
         t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
-        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))) or "–",  # a dense network
+        t("runs.col_filters"): filters_text(r.architecture) or "–",  # a dense network
         t("runs.col_params"): r.params,
         t("runs.col_accuracy"): 100 * r.test_accuracy if r.test_accuracy is not None else None,
         t("runs.col_ended"): models.how_it_ended(r, lang()),  # "diverged" beside an accuracy not to trust

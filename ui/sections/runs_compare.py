@@ -24,7 +24,7 @@ from cnn_core.train.config import TrainConfig
 from cnn_core.train.jobs import PAGE_REFRESH_S
 from cnn_core.train.trainer import check_fits
 from ui.base import state
-from ui.base.i18n import error_text, num, pct, t
+from ui.base.i18n import error_text, filters_text, num, pct, t
 from ui.charts.figures import chart_config, figure, named_points, percent_axis, text_label
 from ui.sections.runs import COLORS, run_label
 from ui.shell import resources
@@ -37,7 +37,7 @@ def network_text(arch: Architecture) -> str:
     """ "784 → 32 → 10" for a dense network; "conv 8-16 → 32 → 10" for a CNN."""
     widths = " → ".join(num(w) for w in (*arch.dense, arch.num_classes))
     if arch.out_channels:
-        return t("runs.cmp_net_conv", filters="-".join(map(str, arch.out_channels)), rest=widths)
+        return t("runs.cmp_net_conv", filters=filters_text(arch.to_dict()), rest=widths)
     return f"{num(arch.input_neurons)} → {widths}"
 
 
