@@ -235,6 +235,10 @@ def test_blocks_per_pooling_reshapes_the_table_and_the_address():
     assert at.query_params["pe"] in ("2", ["2"])
     help_text = texts.table("en")["arch.pool_every_help"]
     assert "blocks 1, 3, 5" in help_text
+    # without pooling the slider changes nothing: it is off and shows the 1 the network is built with
+    at.radio(key="w_pool").set_value("none").run()
+    assert at.slider(key="w_pool_every").value == 1 and at.slider(key="w_pool_every").disabled
+    assert at.session_state["arch"].pool_every == 1 and at.query_params["pe"] in ("1", ["1"])
 
 
 def test_every_preset_loads_from_the_selector_and_its_sliders_describe_it_exactly():

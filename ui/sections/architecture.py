@@ -145,6 +145,8 @@ def architecture_ui() -> Architecture:
                  format_func=labeller("arch.pool_"))
         st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
                   disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_size_help"))
+        if no_conv or ss["w_pool"] == "none":  # then it changes nothing: shown as the 1 the network is built with
+            ss["w_pool_every"] = 1
         st.slider(t("arch.pool_every"), *LIMITS["pool_every"], key="w_pool_every",
                   disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_every_help"))
         st.slider(t("arch.dense_layers"), *LIMITS["dense_layers"], key="w_dense_layers")
@@ -158,9 +160,8 @@ def architecture_ui() -> Architecture:
     arch = Architecture(
         in_height=int(shape[0]), in_width=int(shape[1]), in_channels=int(shape[2]),
         out_channels=filters, kernel_size=ss["w_kernel"], padding=ss["w_padding"], pool=ss["w_pool"],
-        pool_size=ss["w_pool_size"], dense=dense, num_classes=int(ss["w_classes"]), batch_norm=ss["w_bn"],
-        # the slider is off without pooling or convolutions, and then changes nothing: the same network, one value
-        pool_every=ss["w_pool_every"] if filters and ss["w_pool"] != "none" else 1,
+        pool_size=ss["w_pool_size"], pool_every=ss["w_pool_every"], dense=dense, num_classes=int(ss["w_classes"]),
+        batch_norm=ss["w_bn"],
     )
     ss[state.ARCH] = arch
     ss[DRAWN] = {f"w_filters_{i}" for i in range(len(filters))} | {f"w_units_{i}" for i in range(len(dense))}

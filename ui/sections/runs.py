@@ -20,7 +20,6 @@ from ui.base.i18n import (
     class_names,
     dataset_name,
     dec,
-    filters_text,
     labeller,
     lang,
     num,
@@ -46,7 +45,9 @@ def table_frame(runs: list[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame([{
         t("runs.col_id"): r.id, t("runs.col_name"): r.name, t("runs.col_when"): r.created_at,
         t("runs.col_source"): t(f"runs.source_{r.source}"), t("runs.col_dataset"): dataset_name(r.dataset),
-        t("runs.col_filters"): filters_text(r.architecture) or "–",  # a dense network
+        # the filters alone: a long "…, pooling every 2 blocks" pushed the numbers off a laptop's table (the side by
+        # side view has the blocks per pooling)
+        t("runs.col_filters"): "-".join(map(str, r.architecture.get("out_channels", ()))) or "–",  # a dense network
         t("runs.col_params"): r.params,
         t("runs.col_accuracy"): 100 * r.test_accuracy if r.test_accuracy is not None else None,
         t("runs.col_ended"): models.how_it_ended(r, lang()),  # "diverged" beside an accuracy not to trust
