@@ -116,3 +116,36 @@ def test_the_tutorials_figure_stands_beside_the_students_own_networks():
                                          f"{core_runs.params_of(PRESETS['small']):,}"]
     assert list(table["Kind"]) == ["dense (that layer alone, no biases)", "dense", "convolutional"]
     assert table["Network"][1].startswith(f"#{ids['dense']} ") and table["Network"][2].startswith(f"#{ids['small']} ")
+
+
+def _two_runs_side_by_side():
+    from types import SimpleNamespace
+
+    from cnn_core.nn.architecture import PRESETS
+    from ui.sections.runs import side_by_side
+    from ui.shell import session
+
+    session.init_state()
+
+    def run(i: int, seconds: float, every: int):
+        return SimpleNamespace(
+            id=i, name=f"r{i}", dataset="mnist", architecture=PRESETS["tutorial"].replace(pool_every=every).to_dict(),
+            params=208_982, train_config={"epochs": 1, "time_budget_s": None, "batch_size": 64, "lr": 0.01,
+                                          "optimizer": "adam", "augment": False},
+            precision="bf16", device="cpu", test_accuracy=0.99, seconds=seconds, images_per_s=5000.0)
+
+    side_by_side([run(1, 5.01, 1), run(2, 5.04, 2)])
+
+
+def test_the_side_by_side_view_marks_as_different_only_what_reads_differently():
+    """Training seconds of 5.01 and 5.04 both read "5.0": they were marked ≠ beside two equal cells."""
+    at = AppTest.from_function(_two_runs_side_by_side, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    frame = at.dataframe[0].value
+    shown = {row["What"]: (row.iloc[1], row.iloc[2], row["Differs"]) for _, row in frame.iterrows()}
+    seconds = next(v for k, v in shown.items() if "seconds" in k.lower() and "budget" not in k.lower())
+    assert seconds[0] == seconds[1] and seconds[2] == "", shown
+    assert shown["Blocks per pooling"] == ("1", "2", "≠")
+    assert all((a != b) == (mark == "≠") for a, b, mark in shown.values()), shown

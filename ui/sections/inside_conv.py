@@ -188,7 +188,8 @@ def _shape(h: int, w: int, c: int | None = None) -> str:
 
 
 def block_input(x: torch.Tensor, result, block: int) -> torch.Tensor:
-    """What block ``block`` (1-based) convolves: the image, or the previous block's pooled maps. (C, H, W)"""
+    """What block ``block`` (1-based) convolves: the image, or the previous block's output (its pooled maps, or its
+    maps after ReLU where it does not pool). (C, H, W)"""
     return x[0] if block == 1 else result.blocks[block - 2].pool
 
 

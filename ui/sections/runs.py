@@ -144,10 +144,12 @@ def side_by_side(runs: list[RunInfo]) -> None:
     columns = [run_label(r) for r in runs]
     if len(set(columns)) < len(columns):
         columns = [f"{c} ({i})" for i, c in enumerate(columns, start=1)]
-    frame = pd.DataFrame([[t(f"runs.row_{key}")] + [_cell(key, v) for v in values] + ["≠" if differ else ""]
-                          for key, values, differ in rows],
+    cells = [[_cell(key, v) for v in values] for key, values, _ in rows]
+    # Different as the reader sees them: 5.01 s and 5.04 s both read "5.0", and were marked as differing.
+    differs = [len(set(shown)) > 1 for shown in cells]
+    frame = pd.DataFrame([[t(f"runs.row_{key}")] + shown + ["≠" if differ else ""]
+                          for (key, _, _), shown, differ in zip(rows, cells, differs)],
                          columns=[t("runs.what")] + columns + [t("runs.differs")])
-    differs = [differ for _, _, differ in rows]
     styled = frame.style.apply(lambda row: [f"background-color: {DIFFERS}" if differs[row.name] else ""] * len(row),
                                axis=1)
     st.dataframe(styled, hide_index=True, key="runs_compare", height=36 * (len(rows) + 1) + 2)
