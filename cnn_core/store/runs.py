@@ -146,8 +146,11 @@ COMPARED = (
     ("filters", lambda r: "-".join(map(str, r.architecture.get("out_channels", ()))) or "–"),  # – : a dense network
     ("kernel_size", lambda r: r.architecture.get("kernel_size")),
     ("padding", lambda r: r.architecture.get("padding")),
-    ("pool", lambda r: (r.architecture.get("pool"), r.architecture.get("pool_size"))),
-    ("pool_every", lambda r: r.architecture.get("pool_every", 1)),  # runs kept before it existed pooled every block
+    ("pool", lambda r: (r.architecture.get("pool"), None if r.architecture.get("pool") == "none"
+                        else r.architecture.get("pool_size"))),  # no pooling: its size means nothing
+    # runs kept before it existed pooled every block; without pooling or convolutions it means nothing
+    ("pool_every", lambda r: r.architecture.get("pool_every", 1)
+     if r.architecture.get("out_channels") and r.architecture.get("pool") != "none" else None),
     ("dense", lambda r: "-".join(map(str, r.architecture.get("dense", ()))) or "–"),
     ("batch_norm", lambda r: r.architecture.get("batch_norm")),
     ("params", lambda r: r.params),

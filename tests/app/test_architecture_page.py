@@ -239,6 +239,12 @@ def test_blocks_per_pooling_reshapes_the_table_and_the_address():
     at.radio(key="w_pool").set_value("none").run()
     assert at.slider(key="w_pool_every").value == 1 and at.slider(key="w_pool_every").disabled
     assert at.session_state["arch"].pool_every == 1 and at.query_params["pe"] in ("1", ["1"])
+    # and pooling back on gives the visitor's 2 back: the deeper CIFAR network pooled every block and broke at block 6
+    preset_selector(at).set_value("cifar_deep").run()
+    at.radio(key="w_pool").set_value("none").run()
+    at.radio(key="w_pool").set_value("max").run()
+    assert not at.error and at.session_state["arch"] == PRESETS["cifar_deep"]
+    assert preset_selector(at).value == "cifar_deep" and at.slider(key="w_pool_every").value == 2
 
 
 def test_every_preset_loads_from_the_selector_and_its_sliders_describe_it_exactly():

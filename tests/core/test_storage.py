@@ -540,6 +540,9 @@ def test_compare_marks_the_differences(store):
     assert rows["pool_every"] == ([1, 1], False)
     kept_before = SimpleNamespace(architecture={"out_channels": [32], "pool": "max"})  # a run from before the field
     assert dict(runs.COMPARED)["pool_every"](kept_before) == 1
+    unpooled = SimpleNamespace(architecture={"out_channels": [32], "pool": "none", "pool_every": 2, "pool_size": 3})
+    assert dict(runs.COMPARED)["pool_every"](unpooled) is None  # it changes nothing there: shown as "–"
+    assert dict(runs.COMPARED)["pool"](unpooled) == ("none", None)
 
 
 def test_best_digits_model_ignores_other_datasets(store):

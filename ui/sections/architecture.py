@@ -145,8 +145,14 @@ def architecture_ui() -> Architecture:
                  format_func=labeller("arch.pool_"))
         st.slider(t("arch.pool_size"), *LIMITS["pool_size"], key="w_pool_size",
                   disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_size_help"))
-        if no_conv or ss["w_pool"] == "none":  # then it changes nothing: shown as the 1 the network is built with
+        # Without pooling or convolutions it changes nothing: shown as the 1 the network is built with, and the
+        # visitor's value given back when pooling returns (cifar_deep pooled every block and broke at block 6).
+        if no_conv or ss["w_pool"] == "none":
+            if ss["w_pool_every"] != 1:
+                ss["w_pool_every_kept"] = ss["w_pool_every"]  # "w_pool…": forgotten with the sliders on a preset
             ss["w_pool_every"] = 1
+        elif "w_pool_every_kept" in ss:
+            ss["w_pool_every"] = ss.pop("w_pool_every_kept")
         st.slider(t("arch.pool_every"), *LIMITS["pool_every"], key="w_pool_every",
                   disabled=no_conv or ss["w_pool"] == "none", help=t("arch.pool_every_help"))
         st.slider(t("arch.dense_layers"), *LIMITS["dense_layers"], key="w_dense_layers")

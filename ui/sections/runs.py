@@ -34,6 +34,7 @@ from ui.shell import models, workspace
 
 COLORS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d")
 DIFFERS = "#ffe08a"  # background of a compared row whose values differ
+MEASURED = ("params", "test_accuracy", "seconds", "images_per_s")  # compared rows that are measurements, not settings
 
 
 def run_label(run: RunInfo) -> str:
@@ -145,8 +146,9 @@ def side_by_side(runs: list[RunInfo]) -> None:
     if len(set(columns)) < len(columns):
         columns = [f"{c} ({i})" for i, c in enumerate(columns, start=1)]
     cells = [[_cell(key, v) for v in values] for key, values, _ in rows]
-    # Different as the reader sees them: 5.01 s and 5.04 s both read "5.0", and were marked as differing.
-    differs = [len(set(shown)) > 1 for shown in cells]
+    # A measurement differs as the reader sees it (5.01 s and 5.04 s both read "5.0", and were marked as differing);
+    # a setting as it was set (learning rates of 1e-8 and 1e-7 both read "0").
+    differs = [len(set(shown)) > 1 if key in MEASURED else differ for (key, _, differ), shown in zip(rows, cells)]
     frame = pd.DataFrame([[t(f"runs.row_{key}")] + shown + ["≠" if differ else ""]
                           for (key, _, _), shown, differ in zip(rows, cells, differs)],
                          columns=[t("runs.what")] + columns + [t("runs.differs")])
