@@ -258,3 +258,14 @@ def test_every_preset_loads_from_the_selector_and_its_sliders_describe_it_exactl
         assert preset_selector(at).value == name
         assert at.slider(key="w_blocks").value == len(preset.out_channels)
         assert at.metric[0].value == f"{totals(layer_table(preset)).params:,}", name
+
+
+def test_the_train_page_names_a_network_that_pools_every_two_blocks_as_such():
+    """32-64-128 pooled every block and every two blocks are two networks: the Train page's caption says which."""
+    at = open_page("train", lang="en", pe="2")
+    assert not at.exception, [e.value for e in at.exception]
+    caption = next(c.value for c in at.caption if c.value.startswith("Network from the Architecture page"))
+    params = f"{totals(layer_table(PRESETS['tutorial'].replace(pool_every=2))).params:,}"
+    assert f"filters 32-64-128, pooling every 2 blocks, {params} parameters" in caption
+    plain = open_page("train", lang="en")
+    assert any("filters 32-64-128, 208,982 parameters" in c.value for c in plain.caption)

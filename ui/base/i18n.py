@@ -176,15 +176,13 @@ def layer_label(layer, short: bool = False, batch_norm: bool = False) -> str:
     return t(f"{'layer_short' if short else 'layer'}.{key}", n=int(digits) if digits else "")
 
 
-def filters_text(arch: dict) -> str:
+def filters_text(arch) -> str:
     """A network's filters as the Train page and the comparison name them, "32-64-128", with its blocks per pooling
     where it pools less often than every block ("32-64-128, pooling every 2 blocks"): the same filters pooled
-    otherwise are another network. ``arch``: an Architecture's ``to_dict()`` (a kept run's, from before the field:
-    every block pools)."""
-    filters = "-".join(map(str, arch.get("out_channels", ())))
-    every = arch.get("pool_every", 1)
-    if filters and every != 1 and arch.get("pool", "max") != "none":
-        return t("arch.filters_pooled", filters=filters, every=every)
+    otherwise are another network. ``arch``: an :class:`~cnn_core.nn.architecture.Architecture`."""
+    filters = "-".join(map(str, arch.out_channels))
+    if filters and arch.pool_every != 1 and arch.pool != "none":
+        return t("arch.filters_pooled", filters=filters, every=arch.pool_every)
     return filters
 
 

@@ -16,18 +16,7 @@ from cnn_core.nn.architecture import Architecture
 from cnn_core.store import runs as core_runs
 from cnn_core.store.storage import MAX_NAME_LEN, RunInfo
 from ui.base import state
-from ui.base.i18n import (
-    class_names,
-    dataset_name,
-    dec,
-    labeller,
-    lang,
-    num,
-    pct,
-    plain,
-    shown_numbers,
-    t,
-)
+from ui.base.i18n import class_names, dataset_name, dec, labeller, lang, num, pct, plain, shown_numbers, t
 from ui.charts.figures import figure, panel_axes, panels, percent_axis, percent_hover, text_label
 from ui.sections.architecture import forget_arch_widgets
 from ui.shell import models, workspace

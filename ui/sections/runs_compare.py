@@ -37,7 +37,7 @@ def network_text(arch: Architecture) -> str:
     """ "784 → 32 → 10" for a dense network; "conv 8-16 → 32 → 10" for a CNN."""
     widths = " → ".join(num(w) for w in (*arch.dense, arch.num_classes))
     if arch.out_channels:
-        return t("runs.cmp_net_conv", filters=filters_text(arch.to_dict()), rest=widths)
+        return t("runs.cmp_net_conv", filters=filters_text(arch), rest=widths)
     return f"{num(arch.input_neurons)} → {widths}"
 
 

@@ -236,7 +236,7 @@ def adapted_architecture(data):
         st.error(error_text(problem), icon="⚠️")
         st.caption(t("train.fix_network"))
         return adapted
-    st.caption(t("train.network", filters=filters_text(adapted.to_dict()),
+    st.caption(t("train.network", filters=filters_text(adapted),
                  params=num(totals(layer_table(adapted)).params),
                  device=t("train.on_cluster") if resources.on_cluster() else str(training.pick_device()).upper()))
     return adapted
@@ -303,7 +303,7 @@ def whose_run(job, arch, data) -> None:
         st.info(t_literal("train.previous_run_data", trained=dataset_name(trained_on), chosen=dataset_name(data.name)),
                 icon="🕘")
     elif trained.to_dict() != arch.to_dict():
-        st.info(t("train.previous_run", filters=filters_text(trained.to_dict()),
+        st.info(t("train.previous_run", filters=filters_text(trained),
                   params=num(totals(layer_table(trained)).params)), icon="🕘")
 
 
@@ -449,7 +449,7 @@ def model_files_ui() -> None:
             else:
                 add_upload(checkpoint.from_bytes(raw, limit_mb, memory_limit_mb=resources.settings().memory_limit_mb),
                            raw, upload.name)
-                st.success(t("train.model_loaded", arch=filters_text(ss[state.TRAINED].arch.to_dict())))
+                st.success(t("train.model_loaded", arch=filters_text(ss[state.TRAINED].arch)))
         except PlaygroundError as err:
             st.error(error_text(err), icon="📦")  # the session's model is untouched
     trained = ss[state.TRAINED]  # after the upload, so a model just loaded can be downloaded at once
