@@ -86,11 +86,14 @@ def run(data_dir: str, budget_s: float, widths: list[int], batch: int, seed: int
     net = net.to(memory_format=torch.channels_last)
     momentum = 0.85
     scale = 1024 * (1 + 1 / (1 - momentum))  # per-example steps whatever the momentum (airbench's convention)
+    # The weight decay is decoupled: each step shrinks every weight by wd (times the schedule), whatever its
+    # learning rate; torch's SGD multiplies weight_decay by the group's rate, so each group's is wd over its rate.
     lr, wd = 11.5 / scale, 0.0153 * batch / scale
-    biases = {id(m.bias) for m in net.modules() if isinstance(m, nn.BatchNorm2d)} | {id(net.whiten.bias)}
+    biases = {id(m.bias) for m in net.modules() if isinstance(m, nn.BatchNorm2d)}
     trained = [p for p in net.parameters() if p.requires_grad]
-    opt = torch.optim.SGD([{"params": [p for p in trained if id(p) in biases], "lr": lr * 64, "weight_decay": wd / 64},
-                           {"params": [p for p in trained if id(p) not in biases], "lr": lr, "weight_decay": wd}],
+    opt = torch.optim.SGD([{"params": [p for p in trained if id(p) in biases], "lr": lr * 64,
+                            "weight_decay": wd / (lr * 64)},
+                           {"params": [p for p in trained if id(p) not in biases], "lr": lr, "weight_decay": wd / lr}],
                           momentum=momentum, nesterov=True)
     base = [g["lr"] for g in opt.param_groups]
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.2, reduction="sum")
@@ -120,12 +123,13 @@ def run(data_dir: str, budget_s: float, widths: list[int], batch: int, seed: int
             idx = order[i:i + batch]
             xb = torch.where(flip[idx].view(-1, 1, 1, 1), x[idx].flip(3), x[idx])
             padded = F.pad(xb, (2, 2, 2, 2), mode="reflect")
-            quarter = batch // 4
-            parts = []
-            for j in range(4):  # a shift per quarter of the batch
-                dx, dy = torch.randint(0, 5, (2,)).tolist()
-                parts.append(padded[j * quarter:(j + 1) * quarter, :, dy:dy + 32, dx:dx + 32])
-            xb = torch.cat(parts).contiguous(memory_format=torch.channels_last)
+            shifts = torch.randint(0, 5, (len(idx), 2))  # each image its own shift of up to 2 pixels
+            xb = torch.empty_like(xb)
+            for dy in range(5):
+                for dx in range(5):
+                    mask = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
+                    xb[mask] = padded[mask, :, dy:dy + 32, dx:dx + 32]
+            xb = xb.contiguous(memory_format=torch.channels_last)
             for g, b in zip(opt.param_groups, base):
                 g["lr"] = b * lr_factor(progress)
             with bf16:

@@ -62,6 +62,25 @@ PAGE_REFRESH_S = 1.0  # how often a page draws a training, queued or running (Tr
 # on average. Queue estimates count to that moment, what the student sees (without it, the first numbers a wave of
 # ten saw on Ray were 0.61 and 0.65 of their real waits, the page's own drawing after the slot included).
 NOTICE_S = PAGE_REFRESH_S / 2
+# A page said a queued run's wait in whole seconds and saw its start at a drawing once a second: a short wait is
+# said and seen a second early or late, never within 30 % (a wave's first queued run was told "3 s" for waits of
+# 2.1 to 4.2 s). A wait estimated so short that, if the estimate holds, it ends before SOON_S is said as "under
+# SOON_S s": true whenever the estimate is.
+SOON_S = 5
+ESTIMATE_TOLERANCE = 0.3  # how far (as a fraction) a queue's estimate may be from the real wait
+
+
+def estimate_holds(estimate_s: float, real_s: float) -> bool:
+    """Whether an estimated wait was true: within ESTIMATE_TOLERANCE of the real wait (estimate / real)."""
+    return real_s > 0 and abs(estimate_s / real_s - 1) <= ESTIMATE_TOLERANCE
+
+
+def said_wait(wait_s: float) -> tuple[bool, int]:
+    """How a queue's estimated wait is said: ``(True, SOON_S)`` for "under SOON_S s", else ``(False, seconds)``.
+    Under SOON_S · (1 − ESTIMATE_TOLERANCE) a wait that holds (:func:`estimate_holds`) is under SOON_S."""
+    if wait_s < SOON_S * (1 - ESTIMATE_TOLERANCE):
+        return True, SOON_S
+    return False, round(wait_s)
 
 
 def estimate_wait(running_remaining_s: list[float], ahead_s: list[float], slots: int) -> float:

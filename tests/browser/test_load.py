@@ -16,7 +16,7 @@ generous for a busy 2-core machine: only a real hang runs into them.
 What is asserted is the outcome: every session finished, some queued, the
 server answered every request, its memory stayed bounded. Each queued
 training's first estimated wait and the wait that followed are in the JSON
-with their ratio (``python -m benchmarks.load_test --waves 3,10`` measures a
+with their ratio, or for "under N s" whether it held (``python -m benchmarks.load_test --waves 3,10`` measures a
 wave of 3, then of 10; README gives the idle figures): reported, not asserted,
 since on a machine shared with the other test processes they measure that
 machine (README, issue 21). How fast the pages drew is the script's JSON
@@ -63,7 +63,12 @@ def check(report: dict, sessions: int) -> None:
     assert report["home_page_loads"] >= 1  # it drew while the room trained (a wait fails after STEP_TIMEOUT_S)
     assert report["server_peak_rss_mb"] < 4000
     assert report["ok"]
-    # How close each queued training's estimate came to its wait is the JSON's ``waves[].queued[].ratio``: reported.
+    # How close each queued training's estimate came to its wait is the JSON's ``waves[].queued[]``: reported, not
+    # asserted (the other test processes share the cores). What the browser's recorder read is asserted: the
+    # page's own number, "about" or "under" it.
+    for wave in report["waves"]:
+        for said in wave["queued"]:
+            assert said.get("estimate_s", said.get("under_s")) in range(0, 3600), said
 
 
 def test_browser_sessions_training_at_once_all_finish_and_the_server_stays_responsive(server):

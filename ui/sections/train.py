@@ -28,7 +28,7 @@ from cnn_core.train.config import (
     SUGGESTED_TIME_BUDGET_S,
     TrainConfig,
 )
-from cnn_core.train.jobs import PAGE_REFRESH_S
+from cnn_core.train.jobs import PAGE_REFRESH_S, said_wait
 from cnn_core.train.trainer import (
     check_fits,
     kept_key,
@@ -325,14 +325,21 @@ def progress_text(last, stopping: bool = False) -> str:
     return t("train.progress", percent=percent, ips=ips, eta=num(math.ceil(last.eta_s)))  # never "0 s left"
 
 
+def queue_wait_text(wait_s: float | None) -> str:
+    """The queued run's estimated wait as said under its position (:func:`~cnn_core.train.jobs.said_wait`)."""
+    if wait_s is None or not math.isfinite(wait_s):
+        return t("train.queue_wait_measuring")
+    soon, seconds = said_wait(wait_s)
+    return t("train.queue_wait_soon" if soon else "train.queue_wait", seconds=seconds)
+
+
 def live_view(job) -> None:
     workspace.visit()  # a training longer than the idle limit keeps its workspace (at most one write in 10 minutes)
     snap = job.snapshot()
     if snap.status == "queued":  # nothing to plot yet: keep the once-a-second refresh cheap
         if snap.queue_position:
             st.info(t("train.queued", position=snap.queue_position))
-            st.caption(t("train.queue_wait", seconds=round(snap.wait_s)) if snap.wait_s is not None
-                       else t("train.queue_wait_measuring"))
+            st.caption(queue_wait_text(snap.wait_s))
         else:  # not in line yet (on a cluster: connecting)
             st.info(t("train.starting"))
         stop_control(job, started=False)
