@@ -6,9 +6,11 @@ description, so the README's CIFAR-10 rows can say how far the app's presets are
 2×2 patch-whitening convolution (its kernels the eigenvectors of the images' 2×2 patches, ±), then three groups of
 conv → max-pool → BatchNorm → GELU → conv → BatchNorm → GELU (identity-initialised, no biases, BatchNorm weights
 frozen), a global max-pool and a linear layer scaled by 1/9. The recipe: SGD with Nesterov momentum 0.85, the
-loss summed over the batch with label smoothing 0.2, BatchNorm biases at 64 times the learning rate, warm-up over
-23 % of the run then a linear fall to 7 %, Lookahead every 5 steps, shifts of up to 2 pixels and alternating
-mirror images; the test set scored with mirror and 1-pixel shifts averaged. Everything follows the time budget.
+loss summed over the batch with label smoothing 0.2, decoupled weight decay (each step takes the same fraction off
+every weight, whatever its learning rate, as the schedule scales it), BatchNorm biases at 64 times the learning
+rate, warm-up over 23 % of the run then a linear fall to 7 %, Lookahead every 5 steps, shifts of up to 2 pixels and
+alternating mirror images; the test set scored with mirror and 1-pixel shifts averaged. Everything follows the
+time budget.
 
     python -m benchmarks.cifar_airbench --data-dir DIR [--budget 300] [--widths 48,192,192] [--batch 512]
 

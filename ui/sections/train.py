@@ -330,7 +330,7 @@ def queue_wait_text(wait_s: float | None) -> str:
     if wait_s is None or not math.isfinite(wait_s):
         return t("train.queue_wait_measuring")
     soon, seconds = said_wait(wait_s)
-    return t("train.queue_wait_soon" if soon else "train.queue_wait", seconds=seconds)
+    return t("train.queue_wait_soon") if soon else t("train.queue_wait", seconds=seconds)
 
 
 def live_view(job) -> None:
