@@ -20,6 +20,7 @@ held; and ``estimates_true`` for each wave.
 
     python -m benchmarks.load_test --data-dir ../shared/data --sessions 10
     python -m benchmarks.load_test --waves 3,10 [--ray ADDRESS]
+    python -m benchmarks.load_test --waves 3,10 --default-epochs --timeout 900
 """
 
 from __future__ import annotations
@@ -144,7 +145,9 @@ def run(args, server: tuple[str, int] | None = None) -> dict:
     sampler.start()
     prober = threading.Thread(target=probe_server, daemon=True)
     prober.start()
-    report: dict = {"sessions": max(getattr(args, "waves", None) or [args.sessions]), "budget_s": args.budget,
+    default_epochs = getattr(args, "default_epochs", False)
+    report: dict = {"sessions": max(getattr(args, "waves", None) or [args.sessions]),
+                    "budget_s": None if default_epochs else args.budget, "default_epochs": default_epochs,
                     "executor": "ray" if getattr(args, "ray", None) else "local"}
     try:
         with sync_playwright() as p:
@@ -166,6 +169,8 @@ def run(args, server: tuple[str, int] | None = None) -> dict:
                 pages.append(page)
             for page in pages:
                 page.get_by_role("button", name="Train", exact=True).wait_for()
+                if default_epochs:  # the page as a student finds it: its default epochs
+                    continue
                 page.get_by_text(EN["train.mode_time"], exact=True).click()
                 slider = page.get_by_role("slider", name=EN["train.seconds"])
                 slider.wait_for()
@@ -267,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--waves", type=lambda text: [int(n) for n in text.split(",")], default=None,
                         help="e.g. 3,10: that many sessions press Train, one wave after the other (default: SESSIONS)")
     parser.add_argument("--budget", type=int, default=5, help="(fixed by the slider's minimum: 5 s)")
+    parser.add_argument("--default-epochs", action="store_true",
+                        help="press Train with the page's defaults (its epochs) instead of a 5 s time budget")
     parser.add_argument("--max-concurrent", type=int, default=None, help="default: the app's own")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--step-timeout", dest="step_timeout_s", type=float, default=STEP_TIMEOUT_S,

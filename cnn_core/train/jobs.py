@@ -132,6 +132,10 @@ class RunCosts:
         # The end's cost per evaluated image, over its validation points' (measured; until a run has finished, what
         # the 2-core machine's runs took: 0.6 to 0.8, the end's 12,000 images in bigger batches than a point's)
         self.final_over_eval = final_over_eval
+        # Images per training second of the finished runs (None before one): what a queued run of epochs is counted
+        # at where no running run's own speed is at hand (on Ray, each app tells the cluster's queue its runs'
+        # lengths; from GUESS_IMAGES_PER_S alone a run of 3 MNIST epochs was counted at five times its length)
+        self.images_per_s: float | None = None
         self.runs = 0  # finished runs that timed their training and a validation point (learn_costs): until
         # one has, the running runs' points teach; from then on only finished runs do
 
@@ -166,6 +170,10 @@ class RunCosts:
     def saw_stretch(self, stretch: float) -> None:
         with self._lock:
             self.stretch = self._mix(self.stretch, min(max(stretch, 1.0), 100.0))
+
+    def saw_speed(self, images_per_s: float) -> None:
+        with self._lock:
+            self.images_per_s = self._mix(self.images_per_s, images_per_s)
 
     def saw_run(self, start_s: float | None, final_over_eval: float | None) -> None:
         with self._lock:
@@ -237,6 +245,7 @@ class TrainingJob:
         self._started_at: float | None = None
         self._first_at: tuple[float, float] | None = None
         self._last_at: tuple[float, float] | None = None
+        self._first_step_event: StepEvent | None = None  # its first step: its speed is counted from there
         self._eval_costs: deque[float] = deque(maxlen=64)  # its latest validation points' seconds per image
         self.estimated = False  # while queued: whether it has been given an estimated wait (Scheduler.queue_info)
         self.wait_for: set[TrainingJob] = set()  # the runs running when it queued (Scheduler.acquire)
@@ -305,7 +314,7 @@ class TrainingJob:
         if isinstance(event, StepEvent):
             now = time.monotonic() - max(ago_s, 0.0)
             if self._first_at is None:
-                self._first_at = (now, event.seconds)
+                self._first_at, self._first_step_event = (now, event.seconds), event
             self._last_at = (now, event.seconds)
             self._first_step.set()
         elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
@@ -391,11 +400,38 @@ class TrainingJob:
         trained = self._last_at[1] - self._first_at[1]
         return (self._last_at[0] - self._first_at[0]) / trained if trained >= 1.0 else None
 
+    # A step's own speed is a tenth of a second's: on a machine shared with other runs and pages it swung a queue's
+    # numbers by half either way from one drawing to the next (a run of the default 3 epochs, three students at
+    # once: 85, 47, 67, 52, 92, 54, 75 s; the wait was 51 s). A run's training left, and the speed a queued run is
+    # counted at, are its own average since its first step (the first pays the warm-up).
+    def _average(self) -> tuple[StepEvent, StepEvent] | None:
+        """Its first and latest steps, once they are a step and a moment of training apart."""
+        first, last = self._first_step_event, self._history.last
+        if first is None or last is None or last.step <= first.step or last.seconds <= first.seconds:
+            return None
+        return first, last
+
+    def average_images_per_s(self) -> float | None:
+        """Images per training second since its first step (None before a second step)."""
+        span = self._average()
+        if span is None:
+            return None
+        first, last = span
+        return (last.step - first.step) * self.cfg.batch_size / (last.seconds - first.seconds)
+
+    def _training_left_s(self, last: StepEvent) -> float:
+        """Training seconds it has left: a time budget's rest; epochs' at its average pace since its first step."""
+        span = self._average()
+        if self.cfg.time_budget_s or span is None or span[1].progress <= span[0].progress:
+            return last.eta_s
+        first, last = span
+        return (last.seconds - first.seconds) * (1 - last.progress) / (last.progress - first.progress)
+
     def expected_s(self, images_per_s: float | None = None) -> float:
         """Wall seconds the whole run should hold a slot: its start, its training as stretched here, its end (at
         what evaluations cost on the machine now: :meth:`RunCosts.now_eval_s_per_image`)."""
         costs = self.costs
-        train_s = expected_seconds(self.cfg, self._train_images(), images_per_s)
+        train_s = expected_seconds(self.cfg, self._train_images(), images_per_s or costs.images_per_s)
         return costs.start_s + train_s * costs.stretch + costs.final_s(self._end_images(), costs.now_eval_s_per_image())
 
     def remaining_s(self) -> float:
@@ -406,11 +442,11 @@ class TrainingJob:
         now = time.monotonic()
         final = self.costs.final_s(self._end_images(), self._eval_estimate())
         if last is None or last_at is None:  # starting: not a step yet
-            train_s = expected_seconds(self.cfg, self._train_images(), None)
+            train_s = expected_seconds(self.cfg, self._train_images(), self.costs.images_per_s)
             return max(self.costs.start_s - (now - started), 0.0) + train_s * self.costs.stretch + final
         since = now - last_at[0]
         if last.eta_s > 0:
-            return max(last.eta_s * self._stretch_estimate() - since, 0.0) + final
+            return max(self._training_left_s(last) * self._stretch_estimate() - since, 0.0) + final
         return max(final - since, 0.0)  # training is over: the last validation and the test evaluation
 
     # A run's first timings can be a moment's: on Ray, the first validation point of a wave of ten's first run
@@ -468,6 +504,9 @@ class TrainingJob:
         stretch = self._stretch_seen()
         if stretch is not None:
             self.costs.saw_stretch(stretch)
+        speed = self.average_images_per_s()
+        if speed:
+            self.costs.saw_speed(speed)
         if own is not None and self.costs.runs:  # (before the first such run, points were learned as they came)
             self.costs.saw_eval(own)
         self.costs.saw_run(self._first_at[0] - self._started_at if start else None,
@@ -557,7 +596,7 @@ class Scheduler:
         if not job.estimated and not all(j.timed_itself() for j in running if j in job.wait_for):
             return position, None
         job.estimated = True  # from now on its number follows the queue, never disappears
-        speeds = [j._history.last.images_per_s for j in running if j._history.last is not None]
+        speeds = [speed for j in running if (speed := j.average_images_per_s())]
         speed = sum(speeds) / len(speeds) if speeds else None
         wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s(speed) for j in ahead],
                              self.max_running) + NOTICE_S

@@ -1200,3 +1200,50 @@ def test_the_load_test_scores_an_estimate_by_its_ratio_and_an_under_claim_by_the
     assert en["train.queued"].format(position=2).startswith(queued)
     assert re.search(about, en["train.queue_wait"].format(seconds=41)).group(1) == "41"
     assert not re.search(about, soon) and soon == en["train.queue_wait_soon"] and soon not in en["train.queue_wait"]
+
+
+def test_a_run_of_epochs_is_counted_at_its_average_pace_not_its_latest_steps(tiny_data, jobs_clock):
+    """A step's own speed is a tenth of a second's: three students training the default 3 epochs at once were told
+    85, 47, 67, 52, 92, 54, 75 s from one drawing to the next, for a wait of 51 s. The training a run has left, and
+    the speed the runs queued behind it are counted at, are its average since its first step; once a run has
+    finished, runs of epochs are counted at what finished runs trained (on Ray, where no running run's speed is at
+    hand, they had been counted at GUESS_IMAGES_PER_S)."""
+    from cnn_core.train.jobs import GUESS_IMAGES_PER_S
+
+    clock = jobs_clock
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    arch = PRESETS["small"].replace(num_classes=2)
+    cfg = TrainConfig(epochs=2, batch_size=10, val_size=50)
+    running, queued = (TrainingJob(build_model(arch), tiny_data, cfg, sched) for _ in range(2))
+    total_steps = 2 * len(tiny_data.train_y[50:]) // 10  # (the trainer's count, near enough for its pace here)
+    running.set_status("running")
+
+    def step(at: float, n: int, seconds: float, ips: float) -> None:  # the step's own speed, ips, swings
+        clock[0] = at
+        running.record(StepEvent(n, 0.0, 0.5, 0.5, 1e-3, seconds, ips, n / total_steps,
+                                 (total_steps - n) * 10 / ips))
+
+    step(101.0, 1, 0.5, 20.0)  # the first step pays the warm-up
+    step(102.0, 11, 1.5, 1000.0)  # then 100 images a second: 10 steps a second
+    running.record(EvalEvent(11, 1.5, 0.5, 0.5, wall_s=0.5, images=50))
+    paces = []
+    for n, ips in ((21, 30.0), (31, 400.0), (41, 60.0)):  # 10 steps a second on average, its latest anything
+        step(100.5 + n / 10, n, 0.5 + (n - 1) / 10, ips)
+        final = sched.costs.final_s(running._end_images(), running._eval_estimate())
+        paces.append((running.remaining_s() - final) / running._stretch_estimate())
+    left = [(total_steps - n) / 10 for n in (21, 31, 41)]  # seconds of training left at its average pace
+    assert paces == pytest.approx(left)
+    assert running.average_images_per_s() == pytest.approx(100.0)
+    # The run queued behind it is counted at that speed (the step's own 60 images/s would make it 5/3 longer).
+    assert queued.expected_s(running.average_images_per_s()) == pytest.approx(
+        sched.costs.start_s + 2 * queued._train_images() / 100.0 * sched.costs.stretch
+        + sched.costs.final_s(queued._end_images(), sched.costs.now_eval_s_per_image()))
+    # Once it has finished, a run of epochs is counted at the finished runs' speed where none is given.
+    costs = sched.costs
+    assert costs.images_per_s is None
+    step(100.5 + total_steps / 10, total_steps, 0.5 + (total_steps - 1) / 10, 90.0)
+    running.learn_costs("done")
+    assert costs.images_per_s == pytest.approx(100.0) and costs.images_per_s != GUESS_IMAGES_PER_S
+    end = costs.final_s(queued._end_images(), costs.now_eval_s_per_image())
+    assert queued.expected_s() == pytest.approx(costs.start_s + 2 * queued._train_images() / 100.0 * costs.stretch
+                                                + end)
