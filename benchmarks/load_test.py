@@ -13,10 +13,12 @@ server failed to answer a request, if the home page took longer than
 ``--waves 3,10`` presses Train on 3 pages, waits until they finish, then on 10
 (the same server). For every training that queued, each page records in the
 browser (a timer reading its own text, so the script's slower loop does not
-blur it) the first estimated wait it showed and when it left the queue; the
-JSON gives each one's real wait, the ratio estimate / real wait (or, for a wait
-said as "a few seconds", whether it was at most SOON_S) and whether the estimate
-held; and ``estimates_true`` for each wave.
+blur it) the first estimated wait it showed, every change of it, and when it
+left the queue; the JSON gives each one's real wait, the ratio estimate / real
+wait (or, for a wait said as "a few seconds", whether it was at most SOON_S),
+whether the estimate held, and how true the countdown after it was
+(``held_share``, ``ratios``: countdown_accuracy); and ``estimates_true`` for
+each wave.
 
     python -m benchmarks.load_test --data-dir ../shared/data --sessions 10
     python -m benchmarks.load_test --waves 3,10 [--ray ADDRESS]
@@ -75,12 +77,40 @@ def estimate_accuracy(records: list[dict]) -> list[dict]:
             continue
         real = (r["leftAt"] - r["shownAt"]) / 1000
         if r.get("under"):
-            out.append({"under_s": r["estimate"], "real_wait_s": round(real, 1), "true": real <= r["estimate"]})
-            continue
-        out.append({"estimate_s": r["estimate"], "real_wait_s": round(real, 1),
-                    "ratio": round(r["estimate"] / real, 2) if real > 0 else None,
-                    "true": estimate_holds(r["estimate"], real)})
+            scored = {"under_s": r["estimate"], "real_wait_s": round(real, 1), "true": real <= r["estimate"]}
+        else:
+            scored = {"estimate_s": r["estimate"], "real_wait_s": round(real, 1),
+                      "ratio": round(r["estimate"] / real, 2) if real > 0 else None,
+                      "true": estimate_holds(r["estimate"], real)}
+        out.append({**scored, **countdown_accuracy(r.get("trace") or [], r["leftAt"])})
     return out
+
+
+def countdown_accuracy(trace: list[list], left_at_ms: float) -> dict:
+    """How true the countdown was after the first number: the share of the queued time from the first number on
+    during which the number shown held for the wait then left (``held_share``: each number judged when it appeared
+    and when it was replaced, half its time each, so a number that stops counting down is caught), and the
+    shown/real ratios' range (``ratios``, numbers only; the last second is not scored: the page sees the start at
+    a drawing once a second)."""
+    if not trace:
+        return {}
+    held_ms = total_ms = 0.0
+    ratios = []
+    for (at, seconds, soon), following in zip(trace, [*trace[1:], [left_at_ms]]):
+        span, first_left_s = max(following[0] - at, 0.0), (left_at_ms - at) / 1000
+        if first_left_s < 1.0:
+            continue
+        for left_s in (first_left_s, max((left_at_ms - following[0]) / 1000, 1.0)):  # (the last: 1 s before)
+            total_ms += span / 2
+            if soon:
+                held_ms += span / 2 if left_s <= seconds else 0.0
+            else:
+                ratios.append(seconds / left_s)
+                held_ms += span / 2 if estimate_holds(seconds, left_s) else 0.0
+    if not total_ms:
+        return {}
+    return {"held_share": round(held_ms / total_ms, 3),
+            **({"ratios": [round(min(ratios), 2), round(max(ratios), 2)]} if ratios else {})}
 
 
 def rss_mb(pid: int) -> float:

@@ -20,6 +20,7 @@ to a Ray cluster instead (:mod:`cnn_core.train.ray_executor`).
 from __future__ import annotations
 
 import atexit
+import bisect
 import heapq
 import os
 import statistics
@@ -48,6 +49,13 @@ from cnn_core.train.trainer import (
 
 MAX_PLOT_POINTS = 2000  # step and gradient points kept for the live plots (thinned evenly beyond)
 GUESS_IMAGES_PER_S = 1500.0  # speed assumed for a queued epoch-length run before any run was seen
+PACE_WINDOW_S = 5.0  # a run's pace is over at least this many wall seconds (TrainingJob._window)
+SETTLE_S = 10.0  # ... from this long after its first step on: the load of the moment it started is left out
+MARK_EVERY_S = 0.25  # how often a run keeps a step to measure its pace from
+MAX_SPEEDS = 256  # settings whose speed a server keeps (RunCosts.speeds)
+MAX_MARKS = 2400  # the steps kept to measure from (10 minutes' worth; a longer run's window starts at the oldest)
+STEADY_TOLERANCE = 0.2  # a pace holds when its latest window is within this of the window before (TrainingJob.steady)
+STEADY_MAX_S = 20.0  # ... or this many wall seconds after its first step (the cluster queue waits UNTIMED_MAX_S)
 
 
 def expected_seconds(cfg: TrainConfig, train_images: int, images_per_s: float | None) -> float:
@@ -132,10 +140,12 @@ class RunCosts:
         # The end's cost per evaluated image, over its validation points' (measured; until a run has finished, what
         # the 2-core machine's runs took: 0.6 to 0.8, the end's 12,000 images in bigger batches than a point's)
         self.final_over_eval = final_over_eval
-        # Images per training second of the finished runs (None before one): what a queued run of epochs is counted
-        # at where no running run's own speed is at hand (on Ray, each app tells the cluster's queue its runs'
-        # lengths; from GUESS_IMAGES_PER_S alone a run of 3 MNIST epochs was counted at five times its length)
+        # Images per training second of the finished runs (None before one), and by their settings (speed_key):
+        # what a queued run of epochs is counted at (speed_for; from GUESS_IMAGES_PER_S alone a run of 3 MNIST
+        # epochs was counted at five times its length)
         self.images_per_s: float | None = None
+        self.speeds: dict[tuple, float] = {}
+        self._live_speeds: dict[int, tuple[tuple, float]] = {}  # a running run's recent speed, by id(run)
         self.runs = 0  # finished runs that timed their training and a validation point (learn_costs): until
         # one has, the running runs' points teach; from then on only finished runs do
 
@@ -155,6 +165,34 @@ class RunCosts:
     def run_ended(self, run: object) -> None:
         with self._lock:
             self._live.pop(id(run), None)
+            self._live_speeds.pop(id(run), None)
+
+    def saw_pace(self, run: object, key: tuple, images_per_s: float) -> None:
+        """A running run's recent speed (:meth:`TrainingJob.recent_images_per_s`), until :meth:`run_ended`."""
+        with self._lock:
+            self._live_speeds[id(run)] = (key, images_per_s)
+
+    def speed_for(self, key: tuple) -> float | None:
+        """Images per training second a run of these settings (:attr:`TrainingJob.speed_key`) should train at now:
+        the running runs' of the same settings; else what finished runs of those settings trained at, scaled by how
+        the running runs compare with their own settings' finished runs now (the machine's load); else the running
+        runs' speed, the finished runs' (any settings); None before any run has trained.
+
+        Networks differ in speed far more than their multiply-adds say (on the 2-core machine the tutorial network
+        trains 2.3 times slower per image than the fast preset, for 3.8 times the multiply-adds; LeNet's 5×5
+        kernels are slower than the small preset's for fewer), so a queued run is counted at a speed measured on
+        its own settings wherever this server has one."""
+        with self._lock:
+            live, learned, generic = list(self._live_speeds.values()), self.speeds.get(key), self.images_per_s
+            ratios = [speed / self.speeds[k] for k, speed in live if k in self.speeds]
+        same = [speed for k, speed in live if k == key]
+        if same:
+            return statistics.median(same)
+        if learned is not None:
+            return learned * (statistics.median(ratios) if ratios else 1.0)
+        if live:
+            return statistics.median([speed for _, speed in live])
+        return generic
 
     def now_eval_s_per_image(self) -> float | None:
         """An evaluation's cost per image for a run starting soon: the latest points of the running runs that have
@@ -171,9 +209,14 @@ class RunCosts:
         with self._lock:
             self.stretch = self._mix(self.stretch, min(max(stretch, 1.0), 100.0))
 
-    def saw_speed(self, images_per_s: float) -> None:
+    def saw_speed(self, images_per_s: float, key: tuple | None = None) -> None:
+        """A finished run's speed (images per training second), of the settings ``key``."""
         with self._lock:
             self.images_per_s = self._mix(self.images_per_s, images_per_s)
+            if key is not None:
+                self.speeds[key] = self._mix(self.speeds.pop(key, None), images_per_s)  # (now the newest)
+                while len(self.speeds) > MAX_SPEEDS:  # the settings seen longest ago go first
+                    self.speeds.pop(next(iter(self.speeds)))
 
     def saw_run(self, start_s: float | None, final_over_eval: float | None) -> None:
         with self._lock:
@@ -246,6 +289,8 @@ class TrainingJob:
         self._first_at: tuple[float, float] | None = None
         self._last_at: tuple[float, float] | None = None
         self._first_step_event: StepEvent | None = None  # its first step: its speed is counted from there
+        # (wall, step) about every MARK_EVERY_S since its first step (the latest MAX_MARKS): its recent pace
+        self._marks: deque[tuple[float, StepEvent]] = deque(maxlen=MAX_MARKS)
         self._eval_costs: deque[float] = deque(maxlen=64)  # its latest validation points' seconds per image
         self.estimated = False  # while queued: whether it has been given an estimated wait (Scheduler.queue_info)
         self.wait_for: set[TrainingJob] = set()  # the runs running when it queued (Scheduler.acquire)
@@ -316,6 +361,12 @@ class TrainingJob:
             if self._first_at is None:
                 self._first_at, self._first_step_event = (now, event.seconds), event
             self._last_at = (now, event.seconds)
+            if not self._marks or now - self._marks[-1][0] >= MARK_EVERY_S:
+                with self._lock:  # pages read them (queue_info) while it trains
+                    self._marks.append((now, event))
+                speed = self.recent_images_per_s()
+                if speed:
+                    self.costs.saw_pace(self, self.speed_key, speed)
             self._first_step.set()
         elif isinstance(event, EvalEvent) and event.wall_s > 0 and event.images:
             self._eval_costs.append(event.wall_s / event.images)
@@ -400,39 +451,106 @@ class TrainingJob:
         trained = self._last_at[1] - self._first_at[1]
         return (self._last_at[0] - self._first_at[0]) / trained if trained >= 1.0 else None
 
+    @property
+    def speed_key(self) -> tuple:
+        """The settings its speed depends on: the network, the batch, the precision, augmenting, the images'
+        shape (:meth:`RunCosts.speed_for`)."""
+        cfg = self.cfg
+        return (getattr(self.model, "arch", None), cfg.batch_size, cfg.precision, cfg.augment, self.data.shape)
+
     # A step's own speed is a tenth of a second's: on a machine shared with other runs and pages it swung a queue's
     # numbers by half either way from one drawing to the next (a run of the default 3 epochs, three students at
-    # once: 85, 47, 67, 52, 92, 54, 75 s; the wait was 51 s). A run's training left, and the speed a queued run is
-    # counted at, are its own average since its first step (the first pays the warm-up).
-    def _average(self) -> tuple[StepEvent, StepEvent] | None:
-        """Its first and latest steps, once they are a step and a moment of training apart."""
+    # once: 85, 47, 67, 52, 92, 54, 75 s; the wait was 51 s). Its average since its first step is no better when
+    # the load changes: a wave of ten students pressing Train at once slowed the first run's first seconds so that
+    # the queue's first numbers were 1.3 to 1.6 times the real waits, the runs after it training a third faster.
+    # Short windows are no better: the pace of a run on cores shared with ten pages swings by a third over tens of
+    # seconds, and countdowns over its latest 5 s (or its latest half) held for a quarter to four fifths of their
+    # waits, against nine tenths over its whole run. A run's pace is its average since its first SETTLE_S (the
+    # moment's load when it started; until then, over its latest half), and at least PACE_WINDOW_S; a queue gives
+    # no first number while the pace is still changing (steady).
+    def _window(self, end: tuple[float, StepEvent] | None = None,
+                span_s: float | None = None) -> tuple[tuple[float, StepEvent], tuple[float, StepEvent]] | None:
+        """Its steps ``span_s`` wall seconds before ``end`` (or its first kept one) and ``end`` (default: its
+        latest step), once they are a moment of training apart. ``span_s`` by default: from SETTLE_S after its
+        first step (half its time until then), at least PACE_WINDOW_S."""
+        if end is None:
+            last = self._history.last
+            if last is None or self._last_at is None:
+                return None
+            end = (self._last_at[0], last)
+        if span_s is None:
+            span_s = self._settled_span_s(end[0], PACE_WINDOW_S)
+        with self._lock:
+            marks = list(self._marks)
+        if not marks:
+            return None
+        # the latest mark at or before end - span_s (their times only grow), else the first
+        start = marks[max(bisect.bisect_right([wall for wall, _ in marks], end[0] - span_s) - 1, 0)]
+        if end[1].seconds <= start[1].seconds:
+            return None
+        return start, end
+
+    def _settled_span_s(self, end_wall: float, least_s: float) -> float:
+        """Wall seconds back from ``end_wall`` to SETTLE_S after its first step (or half way there), at least
+        ``least_s``."""
+        elapsed = end_wall - self._first_at[0] if self._first_at else 0.0
+        return max(least_s, elapsed - min(elapsed / 2, SETTLE_S))
+
+    def recent_images_per_s(self, end: tuple[float, StepEvent] | None = None,
+                            span_s: float | None = None) -> float | None:
+        """Images per training second since it settled (:meth:`_window`; None before a second step)."""
+        span = self._window(end, span_s)
+        if span is None:
+            return None
+        (_, first), (_, last) = span
+        if last.step <= first.step:
+            return None
+        return (last.step - first.step) * self.cfg.batch_size / (last.seconds - first.seconds)
+
+    def average_images_per_s(self) -> float | None:
+        """Images per training second since its first step (None before a second step): what it teaches the
+        server once finished (RunCosts.saw_speed)."""
         first, last = self._first_step_event, self._history.last
         if first is None or last is None or last.step <= first.step or last.seconds <= first.seconds:
             return None
-        return first, last
-
-    def average_images_per_s(self) -> float | None:
-        """Images per training second since its first step (None before a second step)."""
-        span = self._average()
-        if span is None:
-            return None
-        first, last = span
         return (last.step - first.step) * self.cfg.batch_size / (last.seconds - first.seconds)
 
+    def steady(self) -> bool:
+        """Whether its pace holds: its latest PACE_WINDOW_S trained within STEADY_TOLERANCE of the PACE_WINDOW_S
+        before (or it has trained for STEADY_MAX_S of wall time, or has no epochs to count)."""
+        if self.cfg.time_budget_s:  # its training left is its budget's rest: no pace in it
+            return True
+        if self._first_at is None or self._last_at is None or self._history.last is None:
+            return False
+        if self._last_at[0] - self._first_at[0] >= STEADY_MAX_S:
+            return True
+        if self._last_at[0] - self._first_at[0] < 2 * PACE_WINDOW_S:
+            return False
+        now = self.recent_images_per_s(span_s=PACE_WINDOW_S)
+        span = self._window(span_s=PACE_WINDOW_S)
+        before = self.recent_images_per_s(span[0], PACE_WINDOW_S) if span is not None else None
+        return bool(now and before) and abs(now / before - 1) <= STEADY_TOLERANCE
+
     def _training_left_s(self, last: StepEvent) -> float:
-        """Training seconds it has left: a time budget's rest; epochs' at its average pace since its first step."""
-        span = self._average()
-        if self.cfg.time_budget_s or span is None or span[1].progress <= span[0].progress:
+        """Training seconds it has left: a time budget's rest; epochs' at its pace since it settled (:meth:`_window`)."""
+        span = self._window()
+        if self.cfg.time_budget_s or span is None or span[1][1].progress <= span[0][1].progress:
             return last.eta_s
-        first, last = span
+        (_, first), (_, last) = span
         return (last.seconds - first.seconds) * (1 - last.progress) / (last.progress - first.progress)
 
-    def expected_s(self, images_per_s: float | None = None) -> float:
-        """Wall seconds the whole run should hold a slot: its start, its training as stretched here, its end (at
-        what evaluations cost on the machine now: :meth:`RunCosts.now_eval_s_per_image`)."""
+    def expected_s(self) -> float:
+        """Wall seconds the whole run should hold a slot: its start, its training as stretched here (epochs at the
+        speed of its settings now: :meth:`RunCosts.speed_for`), its end (at what evaluations cost on the machine
+        now: :meth:`RunCosts.now_eval_s_per_image`)."""
         costs = self.costs
-        train_s = expected_seconds(self.cfg, self._train_images(), images_per_s or costs.images_per_s)
+        train_s = expected_seconds(self.cfg, self._train_images(), costs.speed_for(self.speed_key))
         return costs.start_s + train_s * costs.stretch + costs.final_s(self._end_images(), costs.now_eval_s_per_image())
+
+    def length_is_guess(self) -> bool:
+        """Whether :meth:`expected_s` is a guess: no run here has timed an evaluation, or its length is epochs and
+        no run here has trained (GUESS_IMAGES_PER_S)."""
+        return not self.costs.measured or (not self.cfg.time_budget_s and self.costs.speed_for(self.speed_key) is None)
 
     def remaining_s(self) -> float:
         """Wall seconds until it frees its slot: the training it has left, stretched as it has been, and its end."""
@@ -442,7 +560,7 @@ class TrainingJob:
         now = time.monotonic()
         final = self.costs.final_s(self._end_images(), self._eval_estimate())
         if last is None or last_at is None:  # starting: not a step yet
-            train_s = expected_seconds(self.cfg, self._train_images(), self.costs.images_per_s)
+            train_s = expected_seconds(self.cfg, self._train_images(), self.costs.speed_for(self.speed_key))
             return max(self.costs.start_s - (now - started), 0.0) + train_s * self.costs.stretch + final
         since = now - last_at[0]
         if last.eta_s > 0:
@@ -470,19 +588,28 @@ class TrainingJob:
         return statistics.median([*self._eval_costs, *[prior] * self.PRIOR_POINTS] if prior else self._eval_costs)
 
     def _stretch_estimate(self) -> float:
-        """Wall seconds per training second for the rest of its training: its own so far, weighed by the seconds
-        it has trained against :attr:`PRIOR_TRAIN_S` of the finished runs' (once there are any)."""
-        seen = self._stretch_seen()
-        if seen is None:
+        """Wall seconds per training second for the rest of its training: its own since it settled (:meth:`_window`),
+        over at least 2 · PACE_WINDOW_S (a few validation points), weighed by the seconds it trained then against
+        :attr:`PRIOR_TRAIN_S` of the finished runs' (once there are any)."""
+        if self._stretch_seen() is None or self._first_at is None or self._last_at is None:  # not a second yet
             return self.costs.stretch
+        span = self._window(span_s=self._settled_span_s(self._last_at[0], 2 * PACE_WINDOW_S))
+        if span is None:
+            return self.costs.stretch
+        (start_wall, first), (end_wall, last) = span
+        trained = last.seconds - first.seconds
+        if trained < 1.0:  # a window that a long validation filled: its whole run's
+            seen, trained = self._stretch_seen(), self._last_at[1] - self._first_at[1]
+        else:
+            seen = (end_wall - start_wall) / trained
+        seen = min(max(seen, 1.0), 100.0)
         if not self.costs.runs:
             return seen
-        trained = self._last_at[1] - self._first_at[1]
         return (seen * trained + self.costs.stretch * self.PRIOR_TRAIN_S) / (trained + self.PRIOR_TRAIN_S)
 
     def timed_itself(self) -> bool:
-        """Whether this run has timed itself on the machine as it is now: a second of training and two validation
-        points (or its training is over).
+        """Whether this run has timed itself on the machine as it is now: a second of training, two validation
+        points and, for a run of epochs, a pace that holds (:meth:`steady`); or its training is over.
 
         Until every run that was running when it queued has, a queued run that has not been given a number yet
         gets none (a run admitted later does not hold it back here; on Ray, see AdmissionQueue.join): the costs
@@ -493,7 +620,8 @@ class TrainingJob:
         if last is not None and last.eta_s <= 0:
             return True
         validates = held_out(len(self.data.train_y), self.cfg.val_size) > 0
-        return self._stretch_seen() is not None and (len(self._eval_costs) >= 2 or not validates)
+        return (self._stretch_seen() is not None and (len(self._eval_costs) >= 2 or not validates)
+                and self.steady())
 
     def learn_costs(self, reason: str, start: bool = True) -> None:
         """A run that trained to its end tells this server what its start, training and end cost."""
@@ -506,7 +634,7 @@ class TrainingJob:
             self.costs.saw_stretch(stretch)
         speed = self.average_images_per_s()
         if speed:
-            self.costs.saw_speed(speed)
+            self.costs.saw_speed(speed, self.speed_key)
         if own is not None and self.costs.runs:  # (before the first such run, points were learned as they came)
             self.costs.saw_eval(own)
         self.costs.saw_run(self._first_at[0] - self._started_at if start else None,
@@ -596,9 +724,7 @@ class Scheduler:
         if not job.estimated and not all(j.timed_itself() for j in running if j in job.wait_for):
             return position, None
         job.estimated = True  # from now on its number follows the queue, never disappears
-        speeds = [speed for j in running if (speed := j.average_images_per_s())]
-        speed = sum(speeds) / len(speeds) if speeds else None
-        wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s(speed) for j in ahead],
+        wait = estimate_wait([j.remaining_s() for j in running], [j.expected_s() for j in ahead],
                              self.max_running) + NOTICE_S
         return position, wait
 

@@ -133,7 +133,8 @@ class AdmissionQueue:
              guessing: bool = False) -> None:
         """Queue a run at the back. ``estimated``: it has been shown a number before (a run whose entry expired
         joins again), so it keeps getting one. Until it has one, it waits for the runs running now to time
-        themselves (poll). ``guessing``: its app has not timed a run yet, so what it knows of runs is a guess;
+        themselves (poll). ``guessing``: its length is a guess (TrainingJob.length_is_guess: its app has timed no
+        evaluation, or, for a run of epochs, no run has trained there);
         joining with nothing running, it waits for the next run admitted to time itself. Runs that joined a
         fresh server's queue together were otherwise given a number from the first one's guess before it had
         trained (1 s for a 9.5 s wait, on Ray); an app that has timed runs gives numbers from them at once."""
@@ -154,7 +155,7 @@ class AdmissionQueue:
         measured now (``expected_s``): both change as the app learns what runs cost. A queued run gets no
         number (None) until every run that was running when it joined (or the next one admitted: join's
         ``guessing``) has timed itself (or has run ``UNTIMED_MAX_S`` without saying so), nor while a run ahead of it
-        has its length from an app that has timed no run (``guessing``, for at most ``UNTIMED_MAX_S`` after it
+        has a guessed length (``guessing``, for at most ``UNTIMED_MAX_S`` after it
         joined: a fresh server's first polls, before the first run's timing reached its app, gave lengths with
         no end in them; the second in line of a fresh cluster was shown 14 s for a wait of 24 s); once it has
         had one, it always gets one.
@@ -508,7 +509,7 @@ class RayTrainingJob(TrainingJob):
         ex = self.ray_executor
         job_id = uuid.uuid4().hex
         queue = ex.queue()
-        ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, guessing=not self.costs.measured),
+        ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, guessing=self.length_is_guess()),
                 timeout=CALL_TIMEOUT_S)
         try:
             if not self._wait_turn(ray, queue, job_id):
@@ -528,13 +529,13 @@ class RayTrainingJob(TrainingJob):
                 return False
             state, position, wait_s = ray.get(queue.poll.remote(job_id, self.ray_executor.capacity(),
                                                                 expected_s=self.expected_s(),
-                                                                guessing=not self.costs.measured),
+                                                                guessing=self.length_is_guess()),
                                               timeout=CALL_TIMEOUT_S)
             if state == "running":
                 return True
             if state == "gone":  # our entry expired (the app stalled): queue again at the back
                 ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, estimated=self._wait_s is not None,
-                                          guessing=not self.costs.measured), timeout=CALL_TIMEOUT_S)
+                                          guessing=self.length_is_guess()), timeout=CALL_TIMEOUT_S)
             # No number before a run of this app has timed an evaluation: a guess would be the budget alone.
             # It hears of its slot at its next poll (every 2 POLL_S), its page at its next drawing: both on average.
             wait_s = wait_s + POLL_S + NOTICE_S if wait_s is not None else None

@@ -269,3 +269,20 @@ def test_the_train_page_names_a_network_that_pools_every_two_blocks_as_such():
     assert f"filters 32-64-128, pooling every 2 blocks, {params} parameters" in caption
     plain = open_page("train", lang="en")
     assert any("filters 32-64-128, 208,982 parameters" in c.value for c in plain.caption)
+
+
+def test_the_blocks_help_says_what_a_block_is_with_the_settings_drawn():
+    """The help said "convolution → ReLU → pooling" with pooling off, and nothing of BatchNorm or of pooling
+    every other block: it follows the settings, in cnn_core.nn.model.ConvBlock's order."""
+    en = texts.table("en")
+    at = page("architecture")
+    assert at.slider(key="w_blocks").help == "Each block: convolution → ReLU → pooling (max, 2×2)."
+    at.radio(key="w_pool").set_value("none").run()
+    said = at.slider(key="w_blocks").help
+    assert said == "Each block: convolution → ReLU, no pooling." and "pooling (" not in said
+    at.radio(key="w_pool").set_value("avg").run()
+    at.slider(key="w_pool_every").set_value(2).run()
+    at.checkbox(key="w_bn").check().run()
+    said = at.slider(key="w_blocks").help
+    assert said == en["arch.blocks_help_every"].format(steps="convolution → BatchNorm → ReLU",
+                                                       pooling="pooling (average, 2×2)")

@@ -304,8 +304,12 @@ def test_plotly_labels_keep_quotes_as_quotes_and_tags_as_text():
     assert text_label(payload) == '&lt;img src=x onerror="window.__pwned=1"&gt;'
 
 
-@pytest.mark.parametrize("params, named", [({"f": "999999"}, "(f)"), ({"k": "3", "pad": "x"}, "(pad)")])
-def test_a_bad_link_names_the_parameter_at_fault(params, named):
+@pytest.mark.parametrize("params, named", [({"f": "999999"}, "para los filtros por bloque (f)"),
+                                           ({"k": "3", "pad": "x"}, "para el relleno (pad)"),
+                                           ({"pe": "x"}, "para el número de bloques por pooling (pe)"),
+                                           ({"ds": "nope"}, "para los datos (ds)")])
+def test_a_bad_link_names_the_setting_at_fault_and_its_parameter(params, named):
+    """A link said "invalid value (pe)": the setting is named as the page names it, then the link's key."""
     at = page("architecture", **params)
     no_exceptions(at)
     shown = " ".join(w.value for w in at.warning)

@@ -1200,50 +1200,159 @@ def test_the_load_test_scores_an_estimate_by_its_ratio_and_an_under_claim_by_the
     assert en["train.queued"].format(position=2).startswith(queued)
     assert re.search(about, en["train.queue_wait"].format(seconds=41)).group(1) == "41"
     assert not re.search(about, soon) and soon == en["train.queue_wait_soon"] and soon not in en["train.queue_wait"]
+    # The countdown after the first number: each number shown is scored against the wait then left, weighed by
+    # how long it was shown (the last second is not scored: the page sees the start at a drawing once a second).
+    # Each number is judged when it appeared and when it was replaced (half its time each): a number that stops
+    # counting down is caught.
+    trace = [[0, 20, False], [4_000, 40, False], [8_000, 10, True], [10_000, 10, True]]  # left: 20, 16, 12, 10 s
+    scored = load_test.estimate_accuracy([{"estimate": 20, "under": False, "shownAt": 0, "leftAt": 20_000,
+                                           "trace": trace}])
+    # 20 for 20 then 16 s left: held (4 s); 40 for 16 then 12 s: not (4 s); "a few seconds" for 12 then 10 s: half
+    # (1 s of 2); for 10 s then 1 s before the start (the last second is not judged): held (10 s of 10)
+    assert scored[0]["held_share"] == pytest.approx((4 + 1 + 10) / (4 + 4 + 2 + 10), abs=1e-3)
+    assert scored[0]["ratios"] == [1.0, 3.33]
+    frozen = load_test.countdown_accuracy([[0, 20, False]], 20_000)  # "20 s" shown all the way
+    assert frozen == {"held_share": 0.5, "ratios": [1.0, 20.0]}
+    assert load_test.countdown_accuracy([[0, 5, False]], 500) == {}  # under a second left: nothing to score
 
 
-def test_a_run_of_epochs_is_counted_at_its_average_pace_not_its_latest_steps(tiny_data, jobs_clock):
-    """A step's own speed is a tenth of a second's: three students training the default 3 epochs at once were told
-    85, 47, 67, 52, 92, 54, 75 s from one drawing to the next, for a wait of 51 s. The training a run has left, and
-    the speed the runs queued behind it are counted at, are its average since its first step; once a run has
-    finished, runs of epochs are counted at what finished runs trained (on Ray, where no running run's speed is at
-    hand, they had been counted at GUESS_IMAGES_PER_S)."""
-    from cnn_core.train.jobs import GUESS_IMAGES_PER_S
+def test_a_run_of_epochs_is_counted_at_its_recent_pace_and_numbered_once_that_pace_holds(tiny_data, jobs_clock):
+    """A step's own speed is a tenth of a second's (three students with the default 3 epochs were told 85, 47, 67,
+    52, 92 s for a wait of 51 s); its average since its first step keeps a moment's load (a wave of ten pressing
+    Train at once: first numbers 1.3 to 1.6 times the real waits, the runs after it a third faster). A run's
+    training left, and the speed the runs queued behind it are counted at, are from SETTLE_S after its first step
+    on (half way there until then; at least PACE_WINDOW_S), and so is its stretch (at least twice that); a queue
+    gives no first number until its pace holds
+    (two windows of PACE_WINDOW_S within STEADY_TOLERANCE), or STEADY_MAX_S of wall time after its first step."""
+    from cnn_core.train.jobs import MARK_EVERY_S, PACE_WINDOW_S, STEADY_MAX_S
 
     clock = jobs_clock
     sched = Scheduler(max_running=1, cpu_threads=2)
     arch = PRESETS["small"].replace(num_classes=2)
-    cfg = TrainConfig(epochs=2, batch_size=10, val_size=50)
+    cfg = TrainConfig(epochs=20, batch_size=10, val_size=50)
     running, queued = (TrainingJob(build_model(arch), tiny_data, cfg, sched) for _ in range(2))
-    total_steps = 2 * len(tiny_data.train_y[50:]) // 10  # (the trainer's count, near enough for its pace here)
+    total = 20 * len(tiny_data.train_y[50:]) // 10
     running.set_status("running")
+    sched._running.add(running)
+    sched._queue.append(queued)
+    queued.wait_for = {running}
+    state = {"at": 101.0, "n": 0}
 
-    def step(at: float, n: int, seconds: float, ips: float) -> None:  # the step's own speed, ips, swings
-        clock[0] = at
-        running.record(StepEvent(n, 0.0, 0.5, 0.5, 1e-3, seconds, ips, n / total_steps,
-                                 (total_steps - n) * 10 / ips))
+    def ticks(count: int, steps_per_tick: int) -> None:  # a tick is MARK_EVERY_S of wall and of training
+        for _ in range(count):
+            state["at"] += MARK_EVERY_S
+            state["n"] += steps_per_tick
+            clock[0] = state["at"]
+            n = state["n"]
+            running.record(StepEvent(n, 0.0, 0.5, 0.5, 1e-3, state["at"] - 101.0, 1.0, n / total, 1.0))
 
-    step(101.0, 1, 0.5, 20.0)  # the first step pays the warm-up
-    step(102.0, 11, 1.5, 1000.0)  # then 100 images a second: 10 steps a second
-    running.record(EvalEvent(11, 1.5, 0.5, 0.5, wall_s=0.5, images=50))
-    paces = []
-    for n, ips in ((21, 30.0), (31, 400.0), (41, 60.0)):  # 10 steps a second on average, its latest anything
-        step(100.5 + n / 10, n, 0.5 + (n - 1) / 10, ips)
-        final = sched.costs.final_s(running._end_images(), running._eval_estimate())
-        paces.append((running.remaining_s() - final) / running._stretch_estimate())
-    left = [(total_steps - n) / 10 for n in (21, 31, 41)]  # seconds of training left at its average pace
-    assert paces == pytest.approx(left)
-    assert running.average_images_per_s() == pytest.approx(100.0)
-    # The run queued behind it is counted at that speed (the step's own 60 images/s would make it 5/3 longer).
-    assert queued.expected_s(running.average_images_per_s()) == pytest.approx(
-        sched.costs.start_s + 2 * queued._train_images() / 100.0 * sched.costs.stretch
-        + sched.costs.final_s(queued._end_images(), sched.costs.now_eval_s_per_image()))
-    # Once it has finished, a run of epochs is counted at the finished runs' speed where none is given.
+    ticks(1, 1)
+    for _ in range(2):  # its two validation points (nearly free: wall and training seconds stay the same)
+        running.record(EvalEvent(state["n"], 0.0, 0.5, 0.5, wall_s=1e-3, images=50))
+    slow = int(6 / MARK_EVERY_S)
+    ticks(slow, 1)  # 6 s at 40 images a second: ten pages starting at once
+    assert not running.steady() and sched.queue_info(queued) == (1, None)  # (the old rule gave a number here)
+    ticks(int(PACE_WINDOW_S / MARK_EVERY_S), 4)  # then 160 images a second, for one window
+    assert running.recent_images_per_s(span_s=PACE_WINDOW_S) == pytest.approx(160.0)
+    assert not running.steady() and sched.queue_info(queued) == (1, None)  # its pace changed: still no number
+    ticks(int(PACE_WINDOW_S / MARK_EVERY_S), 4)  # and for another: it holds
+    assert running.steady()
+    final = sched.costs.final_s(running._end_images(), running._eval_estimate())
+    left_s = (total - state["n"]) * 10 / 160.0
+    assert running.remaining_s() == pytest.approx(left_s * running._stretch_estimate() + final)
+    assert running._stretch_estimate() == pytest.approx(1.0)
+    average = running.average_images_per_s()
+    assert average < 0.8 * 160.0  # what the old rule counted at: 1.3 times too long and more
+    position, wait = sched.queue_info(queued)
+    assert position == 1 and wait == pytest.approx(running.remaining_s() + jobs.NOTICE_S)
+    # The run queued behind it, of the same settings, is counted at its recent speed.
     costs = sched.costs
-    assert costs.images_per_s is None
-    step(100.5 + total_steps / 10, total_steps, 0.5 + (total_steps - 1) / 10, 90.0)
-    running.learn_costs("done")
-    assert costs.images_per_s == pytest.approx(100.0) and costs.images_per_s != GUESS_IMAGES_PER_S
-    end = costs.final_s(queued._end_images(), costs.now_eval_s_per_image())
-    assert queued.expected_s() == pytest.approx(costs.start_s + 2 * queued._train_images() / 100.0 * costs.stretch
-                                                + end)
+    assert costs.speed_for(queued.speed_key) == pytest.approx(160.0)
+    assert queued.expected_s() == pytest.approx(costs.start_s + 20 * queued._train_images() / 160.0 * costs.stretch
+                                                + costs.final_s(queued._end_images(), costs.now_eval_s_per_image()))
+    # A pace that never settles still gets a number STEADY_MAX_S (wall) after its first step.
+    swinging = TrainingJob(build_model(arch), tiny_data, cfg, sched)
+    swinging.set_status("running")
+    running, state["n"] = swinging, 0
+    start = state["at"]
+    while state["at"] - start < STEADY_MAX_S - 1:
+        ticks(int(PACE_WINDOW_S / MARK_EVERY_S), 1 if int((state["at"] - start) / PACE_WINDOW_S) % 2 else 4)
+        assert not swinging.steady()
+    ticks(int(2 / MARK_EVERY_S), 4)
+    assert swinging.steady()
+    # A time budget's training left is its budget's rest: its pace holds nothing back.
+    budget = TrainingJob(build_model(arch), tiny_data, TrainConfig(time_budget_s=5, batch_size=10, val_size=50),
+                         sched)
+    assert budget.steady()
+
+
+def test_a_queued_run_of_epochs_is_counted_at_its_own_settings_speed(tiny_data, jobs_clock):
+    """Networks differ in speed far more than their multiply-adds say: a queued run is counted at the speed
+    measured on its own settings (network, batch, precision, augmenting, images), scaled by the machine's load
+    now, not at the running run's; with none measured, at any run's; with none at all, its length is a guess
+    (length_is_guess: on Ray, the runs behind it then get no number; a fresh app's first wave was told 192 s for
+    115 s)."""
+    costs = jobs.RunCosts()
+    a, b, c = ("a",), ("b",), ("c",)
+    assert costs.speed_for(a) is None
+    costs.saw_speed(100.0, a)
+    costs.saw_speed(400.0, b)
+    assert costs.speed_for(a) == pytest.approx(100.0) and costs.speed_for(c) == pytest.approx(250.0)
+    run = object()
+    costs.saw_pace(run, b, 200.0)  # a run of b is training at half what b's finished runs did: the machine is busy
+    assert costs.speed_for(b) == pytest.approx(200.0)
+    assert costs.speed_for(a) == pytest.approx(50.0)
+    assert costs.speed_for(c) == pytest.approx(200.0)  # never measured: the running run's
+    costs.run_ended(run)
+    assert costs.speed_for(a) == pytest.approx(100.0)
+
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    cfg = TrainConfig(epochs=2, batch_size=10, val_size=50)
+    small, lenet = (TrainingJob(build_model(PRESETS[name].replace(num_classes=2)), tiny_data, cfg, sched)
+                    for name in ("small", "lenet"))
+    budget = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data,
+                         TrainConfig(time_budget_s=5, batch_size=10, val_size=50), sched)
+    assert small.speed_key != lenet.speed_key
+    assert small.length_is_guess() and budget.length_is_guess()  # nothing timed yet
+    sched.costs.saw_eval(1e-4)
+    assert small.length_is_guess() and not budget.length_is_guess()  # a budget's length needs no speed
+    sched.costs.saw_speed(300.0, small.speed_key)
+    sched.costs.saw_speed(100.0, lenet.speed_key)
+    sched.costs.saw_pace(budget, small.speed_key, 150.0)  # a running run of small's settings, at half speed
+    assert not small.length_is_guess()
+    costs = sched.costs
+    end = costs.final_s(lenet._end_images(), costs.now_eval_s_per_image())
+    assert lenet.expected_s() == pytest.approx(costs.start_s + 2 * lenet._train_images() / 50.0 * costs.stretch + end)
+
+
+def test_a_runs_stretch_and_pace_leave_out_the_load_it_started_in(tiny_data, jobs_clock):
+    """The load of the moment a run started is left out: its stretch (wall seconds per training second) and its
+    pace are from SETTLE_S after its first step on (at least 2 · PACE_WINDOW_S and PACE_WINDOW_S), not its whole
+    run's."""
+    from cnn_core.train.jobs import MARK_EVERY_S
+
+    clock = jobs_clock
+    sched = Scheduler(max_running=1, cpu_threads=2)
+    cfg = TrainConfig(epochs=50, batch_size=10, val_size=50)
+    run = TrainingJob(build_model(PRESETS["small"].replace(num_classes=2)), tiny_data, cfg, sched)
+    total = 50 * len(tiny_data.train_y[50:]) // 10
+    run.set_status("running")
+    state = {"at": 100.0, "trained": 0.0, "n": 0}
+
+    def ticks(count: int, stretch: float, steps: int) -> None:
+        for _ in range(count):
+            state["at"] += MARK_EVERY_S
+            state["trained"] += MARK_EVERY_S / stretch
+            state["n"] += steps
+            clock[0] = state["at"]
+            run.record(StepEvent(state["n"], 0.0, 0.5, 0.5, 1e-3, state["trained"], 1.0, state["n"] / total, 1.0))
+
+    ticks(int(10 / MARK_EVERY_S), 3.0, 1)  # 10 s of wall, a third of it training: ten pages starting
+    ticks(int(30 / MARK_EVERY_S), 1.0, 2)  # then 30 s with nothing but training
+    assert run._stretch_seen() == pytest.approx(40 / (10 / 3 + 30), rel=0.01)  # the whole run's: 1.2
+    assert run._stretch_estimate() == pytest.approx(1.0)  # from 10 s on
+    assert run.recent_images_per_s() == pytest.approx(80.0)  # 2 steps of 10 images a quarter second
+    # A long validation (12 s of wall with no training in them) counts in its stretch
+    clock[0] = state["at"] = state["at"] + 12.0
+    ticks(1, 1.0, 2)
+    assert 1.0 < run._stretch_estimate() < 2.0

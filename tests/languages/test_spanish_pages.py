@@ -225,6 +225,8 @@ def test_the_teachers_guides_exist_in_both_languages_with_the_tutorials_numbers(
         assert "streamlit run server.py --server.address 0.0.0.0" in text  # says the key's state as it starts
         flat = " ".join(text.split())
         assert f"*{texts.table(lang)['preset.fast']}*" in flat, lang  # the starting point by the name the page shows
+        soon = texts.table(lang)["train.queue_wait_soon"].split(": ", 1)[1].rstrip(".")  # a short wait, as said
+        assert soon in flat, (lang, soon)
 
 
 def test_the_readme_and_the_guides_state_the_default_model_rule_and_what_a_seen_solution_counts_as():

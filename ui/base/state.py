@@ -141,7 +141,7 @@ def init_state() -> bool:
         ds = param("ds")
         ss[DATASET] = ds if ds in datasets.names() else datasets.DEFAULT
         if ds is not None and ds not in datasets.names():
-            ss[NOTICES].append(("notice.bad_link", {"param": "ds"}))
+            ss[NOTICES].append(bad_link_notice(["ds"]))
         ss[EXERCISES] = {}
     return first
 
@@ -197,7 +197,7 @@ def _arch_from_url() -> tuple[Architecture, str]:
     params = {k: param(k) for k in URL_KEYS if param(k) is not None}
     preset = params.get("preset", "tutorial")
     if preset not in PRESETS:
-        st.session_state[NOTICES].append(("notice.bad_link", {"param": "preset"}))
+        st.session_state[NOTICES].append(bad_link_notice(["preset"]))
         preset = "tutorial"
     if not params:
         return PRESETS["tutorial"], "tutorial"
@@ -211,11 +211,24 @@ def _arch_from_url() -> tuple[Architecture, str]:
                 "shown": ", ".join(f"{k}={to_overrides(shown)[k]}" for k in changed)}))
         return shown, preset
     except (PlaygroundError, ValueError, TypeError, IndexError, OverflowError):
-        st.session_state[NOTICES].append(("notice.bad_link", {"param": _faulty_params(params, preset)}))
+        st.session_state[NOTICES].append(bad_link_notice(_faulty_params(params, preset)))
         return PRESETS["tutorial"], "tutorial"
 
 
-def _faulty_params(params: dict, preset: str) -> str:
+# What each of a link's parameters sets, as a notice names it (a link said "invalid value (pe)" and nothing more)
+URL_FIELDS = {"preset": "field.preset", "ds": "field.dataset", "in": "field.input", "f": "field.filters",
+              "k": "field.kernel_size", "pad": "field.padding", "pool": "field.pool", "ps": "field.pool_size",
+              "pe": "field.pool_every", "dense": "field.dense", "cls": "field.num_classes", "bn": "field.batch_norm"}
+
+
+def bad_link_notice(keys: list[str]) -> tuple[str, dict]:
+    """The notice for a link whose ``keys`` held values it could not use: the settings by name, then the keys."""
+    lang = st.session_state.get(LANG, texts.DEFAULT_LANG)
+    fields = ", ".join(texts.translate(lang, URL_FIELDS[k]) for k in keys)
+    return "notice.bad_link", {"fields": fields, "param": ", ".join(keys)}
+
+
+def _faulty_params(params: dict, preset: str) -> list[str]:
     """The link's parameters to blame ("k", "f"): those refused alone, else all that together made no network."""
     given = [k for k in OVERRIDE_KEYS if k in params]
 
@@ -226,7 +239,7 @@ def _faulty_params(params: dict, preset: str) -> str:
             return True
         return False
 
-    return ", ".join([k for k in given if refused(k)] or given)
+    return [k for k in given if refused(k)] or given
 
 
 def arch_to_params(arch: Architecture, preset: str) -> dict[str, str]:

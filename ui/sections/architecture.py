@@ -110,6 +110,18 @@ def _forget_undrawn(drawn_last_run) -> None:
             ss.pop(key, None)
 
 
+def blocks_help(pool: str, pool_size: int, pool_every: int, batch_norm: bool) -> str:
+    """What a block is with these settings, in the order of cnn_core.nn.model.ConvBlock: the help said
+    "convolution → ReLU → pooling" with pooling off too."""
+    steps = [t("arch.blocks_help_step_conv"), *(["BatchNorm"] if batch_norm else []), "ReLU"]
+    if pool == "none":
+        return t("arch.blocks_help_no_pool", steps=" → ".join(steps))
+    pooling = t("arch.blocks_help_step_pool", kind=t(f"arch.pool_{pool}"), size=pool_size)
+    if pool_every == 1:
+        return t("arch.blocks_help", steps=" → ".join([*steps, pooling]))
+    return t("arch.blocks_help_every", steps=" → ".join(steps), pooling=pooling)
+
+
 def architecture_ui() -> Architecture:
     """Draw the sliders and return the architecture they describe (maybe an invalid one)."""
     ss = st.session_state
@@ -128,7 +140,8 @@ def architecture_ui() -> Architecture:
             shape = (ss["w_in_h"], ss["w_in_w"], ss["w_in_c"])
         else:
             shape = INPUTS[ss["w_input"]]
-        st.slider(t("arch.blocks"), *LIMITS["blocks"], key="w_blocks", help=t("arch.blocks_help"))
+        st.slider(t("arch.blocks"), *LIMITS["blocks"], key="w_blocks",
+                  help=blocks_help(ss["w_pool"], ss["w_pool_size"], ss["w_pool_every"], ss["w_bn"]))
         filters = tuple(
             st.select_slider(t("arch.filters", block=i + 1), FILTER_CHOICES, key=f"w_filters_{i}")
             for i in range(ss["w_blocks"])
