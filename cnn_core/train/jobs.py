@@ -50,12 +50,13 @@ from cnn_core.train.trainer import (
 MAX_PLOT_POINTS = 2000  # step and gradient points kept for the live plots (thinned evenly beyond)
 GUESS_IMAGES_PER_S = 1500.0  # speed assumed for a queued epoch-length run before any run was seen
 PACE_WINDOW_S = 5.0  # a run's pace is over at least this many wall seconds (TrainingJob._window)
-SETTLE_S = 10.0  # ... from this long after its first step on: the load of the moment it started is left out
+SETTLE_S = 10.0  # ... from this long after its first step on, once it has run twice that (its latest half before)
 MARK_EVERY_S = 0.25  # how often a run keeps a step to measure its pace from
 MAX_SPEEDS = 256  # settings whose speed a server keeps (RunCosts.speeds)
 MAX_MARKS = 2400  # the steps kept to measure from (10 minutes' worth; a longer run's window starts at the oldest)
 STEADY_TOLERANCE = 0.2  # a pace holds when its latest window is within this of the window before (TrainingJob.steady)
-STEADY_MAX_S = 20.0  # ... or this many wall seconds after its first step (the cluster queue waits UNTIMED_MAX_S)
+STEADY_MAX_S = 20.0  # ... or this many wall seconds after its first step (the cluster queue's own limit,
+# UNTIMED_MAX_S, counts from the run's admission)
 
 
 def expected_seconds(cfg: TrainConfig, train_images: int, images_per_s: float | None) -> float:
@@ -465,9 +466,11 @@ class TrainingJob:
     # the queue's first numbers were 1.3 to 1.6 times the real waits, the runs after it training a third faster.
     # Short windows are no better: the pace of a run on cores shared with ten pages swings by a third over tens of
     # seconds, and countdowns over its latest 5 s (or its latest half) held for a quarter to four fifths of their
-    # waits, against nine tenths over its whole run. A run's pace is its average since its first SETTLE_S (the
-    # moment's load when it started; until then, over its latest half), and at least PACE_WINDOW_S; a queue gives
-    # no first number while the pace is still changing (steady).
+    # waits, against nine tenths over its whole run (each judged when it appeared). A run's pace is its average
+    # from SETTLE_S after its first step on once it has run twice that (its latest half until then, at least
+    # PACE_WINDOW_S), leaving out the load of the moment it started; a queue gives no first number while the pace
+    # is still changing (steady). In the server's threads a wave of ten's first numbers were still 1.3 to 1.7
+    # times the real waits (README, Queue estimates): not solved there.
     def _window(self, end: tuple[float, StepEvent] | None = None,
                 span_s: float | None = None) -> tuple[tuple[float, StepEvent], tuple[float, StepEvent]] | None:
         """Its steps ``span_s`` wall seconds before ``end`` (or its first kept one) and ``end`` (default: its
@@ -526,9 +529,11 @@ class TrainingJob:
             return True
         if self._last_at[0] - self._first_at[0] < 2 * PACE_WINDOW_S:
             return False
-        now = self.recent_images_per_s(span_s=PACE_WINDOW_S)
         span = self._window(span_s=PACE_WINDOW_S)
-        before = self.recent_images_per_s(span[0], PACE_WINDOW_S) if span is not None else None
+        if span is None:
+            return False
+        now = self.recent_images_per_s(span[1], PACE_WINDOW_S)  # (the same end: a step may land meanwhile)
+        before = self.recent_images_per_s(span[0], PACE_WINDOW_S)
         return bool(now and before) and abs(now / before - 1) <= STEADY_TOLERANCE
 
     def _training_left_s(self, last: StepEvent) -> float:

@@ -536,7 +536,8 @@ class RayTrainingJob(TrainingJob):
             if state == "gone":  # our entry expired (the app stalled): queue again at the back
                 ray.get(queue.join.remote(job_id, self.expected_s(), LEASE_S, estimated=self._wait_s is not None,
                                           guessing=self.length_is_guess()), timeout=CALL_TIMEOUT_S)
-            # No number before a run of this app has timed an evaluation: a guess would be the budget alone.
+            # No number before a run of this app has timed an evaluation: a guess would be the budget alone (and
+            # the queue shows none behind a length that is a guess: length_is_guess).
             # It hears of its slot at its next poll (every 2 POLL_S), its page at its next drawing: both on average.
             wait_s = wait_s + POLL_S + NOTICE_S if wait_s is not None else None
             self._position, self._wait_s = position, wait_s if self.costs.measured else None

@@ -309,6 +309,9 @@ def test_plotly_labels_keep_quotes_as_quotes_and_tags_as_text():
                                            ({"pe": "x"}, "para el número de bloques por pooling (pe)"),
                                            ({"ds": "nope"}, "para los datos (ds)")])
 def test_a_bad_link_names_the_setting_at_fault_and_its_parameter(params, named):
+    from ui.base.state import URL_FIELDS, URL_KEYS
+
+    assert set(URL_FIELDS) == {*URL_KEYS, "ds"}  # every key a link may carry is named
     """A link said "invalid value (pe)": the setting is named as the page names it, then the link's key."""
     at = page("architecture", **params)
     no_exceptions(at)

@@ -1352,6 +1352,8 @@ def test_a_runs_stretch_and_pace_leave_out_the_load_it_started_in(tiny_data, job
     assert run._stretch_seen() == pytest.approx(40 / (10 / 3 + 30), rel=0.01)  # the whole run's: 1.2
     assert run._stretch_estimate() == pytest.approx(1.0)  # from 10 s on
     assert run.recent_images_per_s() == pytest.approx(80.0)  # 2 steps of 10 images a quarter second
+    ticks(int(20 / MARK_EVERY_S), 1.0, 4)  # 20 s more at 160 images a second: from 10 s on, (30·80 + 20·160) / 50
+    assert run.recent_images_per_s() == pytest.approx(112.0, rel=0.01)  # (latest half: 133; latest 5 s: 160)
     # A long validation (12 s of wall with no training in them) counts in its stretch
     clock[0] = state["at"] = state["at"] + 12.0
     ticks(1, 1.0, 2)
